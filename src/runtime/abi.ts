@@ -1,0 +1,119 @@
+/**
+ * The kernel ABI: every function the host may call, exactly as `assembly/index.ts` exports it.
+ *
+ * Conventions (see ../shared/DESIGN.md):
+ * - outputs first, then inputs, then sizes (`i32`), then scalars (`f32`; seeds and flags `i32`);
+ * - pointers are byte offsets into the one linear memory, f32 data 16-byte aligned by the arena;
+ * - matrices are row-major; `m` rows (batch), `k` inner, `n` columns;
+ * - backward kernels ACCUMULATE into parameter gradients (dW, db: `+=`) and OVERWRITE activation gradients
+ *   (dX, dZ: `=`); elementwise kernels allow in-place use (`y == x`, `dx == dy`);
+ * - losses return the batch mean (sum over classes, mean over rows for cross-entropy; mean over all elements for
+ *   MSE and BCE, as Keras) and their backward writes d(mean loss)/d(input).
+ * The plain-TS twins in `src/reference/` take the same arguments with typed arrays in place of pointers.
+ */
+export interface Kernels {
+  /** First byte above the module's static data: the host's arena starts here. */
+  heap_base(): number;
+
+  // ---- GEMM (assembly/gemm) ----
+  /** y (m,n) = x (m,k) · w (k,n) + b (n); b == 0 means no bias. */
+  gemm_forward(y: number, x: number, w: number, b: number, m: number, k: number, n: number): void;
+  /** dw (k,n) += x (m,k)ᵀ · dy (m,n). */
+  gemm_backward_w(dw: number, x: number, dy: number, m: number, k: number, n: number): void;
+  /** dx (m,k) = dy (m,n) · w (k,n)ᵀ. */
+  gemm_backward_x(dx: number, dy: number, w: number, m: number, k: number, n: number): void;
+
+  // ---- bias (assembly/bias.ts) ----
+  /** y (m,n) += b (n) broadcast over rows. */
+  bias_forward(y: number, b: number, m: number, n: number): void;
+  /** db (n) += column sums of dy (m,n). */
+  bias_backward(db: number, dy: number, m: number, n: number): void;
+
+  // ---- activations (assembly/activations.ts) ----
+  sigmoid_forward(y: number, x: number, n: number): void;
+  /** dx = dy · y · (1 − y), from the forward output y. */
+  sigmoid_backward(dx: number, dy: number, y: number, n: number): void;
+  tanh_forward(y: number, x: number, n: number): void;
+  /** dx = dy · (1 − y²), from the forward output y. */
+  tanh_backward(dx: number, dy: number, y: number, n: number): void;
+  relu_forward(y: number, x: number, n: number): void;
+  /** dx = y > 0 ? dy : 0, from the forward output y. */
+  relu_backward(dx: number, dy: number, y: number, n: number): void;
+  leaky_relu_forward(y: number, x: number, n: number, alpha: number): void;
+  /** dx = x > 0 ? dy : alpha · dy, from the forward input x (or output: same sign for alpha > 0). */
+  leaky_relu_backward(dx: number, dy: number, x: number, n: number, alpha: number): void;
+  /** Row-wise softmax of x (m,n), max-subtracted. */
+  softmax_forward(y: number, x: number, m: number, n: number): void;
+  /** dx = y ⊙ (dy − rowsum(dy ⊙ y)). */
+  softmax_backward(dx: number, dy: number, y: number, m: number, n: number): void;
+
+  // ---- losses (assembly/losses.ts); t is the target (m,n) ----
+  mse_forward(y: number, t: number, m: number, n: number): number;
+  mse_backward(dy: number, y: number, t: number, m: number, n: number): void;
+  /** Binary cross-entropy on probabilities p, clamped to [eps, 1 − eps], eps = 1e-7. */
+  bce_forward(p: number, t: number, m: number, n: number): number;
+  bce_backward(dp: number, p: number, t: number, m: number, n: number): void;
+  /** Binary cross-entropy on logits z: max(z,0) − z·t + log1p(exp(−|z|)). */
+  bce_logits_forward(z: number, t: number, m: number, n: number): number;
+  bce_logits_backward(dz: number, z: number, t: number, m: number, n: number): void;
+  /** Fused softmax + categorical cross-entropy: writes the probabilities p (m,n), returns the loss. */
+  softmax_ce_forward(p: number, z: number, t: number, m: number, n: number): number;
+  /** dz = (p − t) / m. */
+  softmax_ce_backward(dz: number, p: number, t: number, m: number, n: number): void;
+  /** Categorical cross-entropy on probabilities p (clamped at eps = 1e-7). */
+  ce_forward(p: number, t: number, m: number, n: number): number;
+  ce_backward(dp: number, p: number, t: number, m: number, n: number): void;
+
+  // ---- regularization and optimizers over flat slabs (assembly/optim.ts) ----
+  /** Σ|w|. */
+  l1_forward(w: number, n: number): number;
+  /** g += lambda · sign(w). */
+  l1_backward(g: number, w: number, n: number, lambda: number): void;
+  /** Σw². */
+  l2_forward(w: number, n: number): number;
+  /** g += 2 · lambda · w (the gradient of lambda · Σw², as Keras). */
+  l2_backward(g: number, w: number, n: number, lambda: number): void;
+  /** w −= lr · (g + wd · w). */
+  sgd_update(w: number, g: number, n: number, lr: number, wd: number): void;
+  /** v = mu · v + (g + wd · w); w −= lr · v. */
+  momentum_update(w: number, v: number, g: number, n: number, lr: number, mu: number, wd: number): void;
+  /** v = mu · v + g'; w −= lr · (g' + mu · v), g' = g + wd · w. */
+  nesterov_update(w: number, v: number, g: number, n: number, lr: number, mu: number, wd: number): void;
+  /** Adam with L2 (coupled) decay: g' = g + wd·w; bc1 = 1 − beta1^t, bc2 = 1 − beta2^t from the host. */
+  adam_update(w: number, m: number, v: number, g: number, n: number, lr: number, beta1: number, beta2: number,
+    eps: number, wd: number, bc1: number, bc2: number): void;
+  /** AdamW (decoupled decay): w −= lr · (wd · w + m̂ / (√v̂ + eps)). */
+  adamw_update(w: number, m: number, v: number, g: number, n: number, lr: number, beta1: number, beta2: number,
+    eps: number, wd: number, bc1: number, bc2: number): void;
+
+  // ---- dropout (assembly/dropout.ts) ----
+  /** Inverted dropout: mask[i] = u(seed, i) >= rate ? 1/(1−rate) : 0; y = x · mask. u from the shared hash. */
+  dropout_forward(y: number, mask: number, x: number, n: number, rate: number, seed: number): void;
+  dropout_backward(dx: number, dy: number, mask: number, n: number): void;
+
+  // ---- utilities (assembly/util.ts) ----
+  /** x[i] = value. */
+  fill_f32(x: number, n: number, value: number): void;
+  /** x[i] *= s. */
+  scale_f32(x: number, n: number, s: number): void;
+  /** Σx² (accumulated in f64 where it matters), returned as f32. */
+  sum_squares(x: number, n: number): number;
+  /** Count of NaN or ±Inf entries. */
+  count_nonfinite(x: number, n: number): number;
+  /** y (m,n) row r = x row idx[r]; idx is i32 (m). */
+  gather_rows(y: number, x: number, idx: number, m: number, n: number): void;
+  /** idx (m) i32 = argmax of each row of x (m,n), first index on ties. */
+  argmax_rows(idx: number, x: number, m: number, n: number): void;
+  /** Rows where argmax(y) == argmax(t); y, t (m,n). */
+  accuracy_count(y: number, t: number, m: number, n: number): number;
+  /** Entries where (y >= threshold) == (t >= 0.5). */
+  binary_accuracy_count(y: number, t: number, n: number, threshold: number): number;
+  /**
+   * Shift each of `count` images (h,w) by whole pixels, zero fill: y[i](r,c) = x[i](r − dy, c − dx) with
+   * (dx, dy) = shifts[2i], shifts[2i+1] (i32).
+   */
+  image_shift(y: number, x: number, shifts: number, count: number, h: number, w: number): void;
+}
+
+/** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */
+export type KernelName = Exclude<keyof Kernels, 'heap_base'>;
