@@ -16,6 +16,10 @@ export interface Kernels {
   heap_base(): number;
 
   // ---- GEMM (assembly/gemm) ----
+  /** Bytes of scratch the GEMM kernels want for packing (0 if none); the host reserves it once. */
+  gemm_workspace_size(): number;
+  /** Hand the kernels their scratch (ptr, bytes); with none or too little they fall back to unpacked loops. */
+  gemm_workspace(ptr: number, bytes: number): void;
   /** y (m,n) = x (m,k) · w (k,n) + b (n); b == 0 means no bias. */
   gemm_forward(y: number, x: number, w: number, b: number, m: number, k: number, n: number): void;
   /** dw (k,n) += x (m,k)ᵀ · dy (m,n). */
@@ -116,4 +120,4 @@ export interface Kernels {
 }
 
 /** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */
-export type KernelName = Exclude<keyof Kernels, 'heap_base'>;
+export type KernelName = Exclude<keyof Kernels, 'heap_base' | 'gemm_workspace_size' | 'gemm_workspace'>;
