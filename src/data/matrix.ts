@@ -1,0 +1,240 @@
+/**
+ * The one dense 2-D container the data module hands to the engine, and the validating converter that turns
+ * whatever the user has (typed arrays with a shape, arrays of rows, other matrices) into it.
+ *
+ * Contract of {@link toMatrix}:
+ * - It always COPIES into a fresh Float32Array: the result never aliases the caller's data, and the caller's data is
+ *   never modified. (The engine later copies into wasm memory anyway; one more copy here buys safety for cheap.)
+ * - Rows and columns count from 0 in messages ("x row 17" is the 18th row).
+ * - Every value must be a finite number after conversion to float32; a float64 value that overflows float32
+ *   (|v| > 3.4e38) is rejected too, since it would silently become ±Infinity.
+ * - A flat array (number[] or typed array) is accepted only together with the expected column count `cols`; it is
+ *   read row-major. Without `cols` a flat array is ambiguous (one row? one column?), so it is an error that tells
+ *   the caller to pass `{ data, shape: [rows, cols] }`.
+ */
+import { SimdnetError, check } from '../errors.js';
+
+/** A dense row-major float32 matrix: element (r, c) is `data[r * cols + c]`. */
+export type Matrix = { data: Float32Array; rows: number; cols: number };
+
+/** Any array of numbers the converter reads: number[] or a non-BigInt typed array. */
+export type NumericArray =
+  | readonly number[]
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
+
+/** A flat row-major array with an explicit shape. */
+export type ShapedInput = { data: NumericArray; shape: readonly [number, number] };
+
+/** Everything {@link toMatrix} accepts. */
+export type MatrixInput = Matrix | ShapedInput | readonly NumericArray[] | NumericArray;
+
+/** Fresh zero-filled matrix of the given shape (no validation beyond the allocation itself). */
+export function zeros(rows: number, cols: number): Matrix {
+  return { data: new Float32Array(rows * cols), rows, cols };
+}
+
+/** True when `v` looks like a {@link Matrix} (a Float32Array `data` with integer `rows` and `cols`). */
+export function isMatrix(v: unknown): v is Matrix {
+  if (typeof v !== 'object' || v === null) return false;
+  const m = v as Partial<Matrix>;
+  return m.data instanceof Float32Array && Number.isInteger(m.rows) && Number.isInteger(m.cols);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v)})`;
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  return `a ${typeof v}`;
+}
+
+function isNumericArray(v: unknown): v is NumericArray {
+  if (Array.isArray(v)) return true;
+  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+}
+
+function checkDim(v: unknown, name: string, what: string): number {
+  check(
+    typeof v === 'number' && Number.isSafeInteger(v) && v >= 0,
+    'SHAPE',
+    () => `${name} ${what} must be a non-negative integer, got ${typeof v === 'number' ? v : describe(v)}`,
+  );
+  return v;
+}
+
+function checkNotEmpty(rows: number, cols: number, name: string): void {
+  check(rows > 0, 'EMPTY', `${name} is empty (0 rows)`);
+  check(cols > 0, 'EMPTY', `${name} is empty (0 columns)`);
+}
+
+function checkCols(cols: number, expected: number | undefined, name: string): void {
+  check(
+    expected === undefined || cols === expected,
+    'SHAPE',
+    () => `${name} has ${cols} column${cols === 1 ? '' : 's'}, expected ${expected}`,
+  );
+}
+
+/** Error for a bad value: non-number (DTYPE) or non-finite / float32 overflow (NONFINITE). */
+function badValue(name: string, r: number, c: number, v: unknown): SimdnetError {
+  const at = `row ${r}, col ${c}`;
+  if (typeof v !== 'number') {
+    return new SimdnetError('DTYPE', `${name} ${at} is ${describe(v)}, expected a number`);
+  }
+  if (Number.isFinite(v)) {
+    return new SimdnetError('NONFINITE', `${name} ${at} is ${v}, which overflows float32 to ±Infinity`);
+  }
+  return new SimdnetError('NONFINITE', `${name} has ${v} at ${at}; all values must be finite`);
+}
+
+/**
+ * Copies `src` (row-major, `rows * cols` values starting at 0) into a fresh Float32Array, checking that every value
+ * is a number that stays finite in float32. Typed arrays skip the per-element type check.
+ */
+function copyChecked(src: NumericArray, rows: number, cols: number, name: string): Float32Array {
+  const n = rows * cols;
+  const out = new Float32Array(n);
+  if (ArrayBuffer.isView(src)) {
+    out.set(src as ArrayLike<number>);
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v: unknown = src[i];
+      if (typeof v !== 'number') throw badValue(name, Math.floor(i / cols), i % cols, v);
+      out[i] = v;
+    }
+  }
+  // One pass over the float32 result: x − x is 0 for finite x and NaN for NaN or ±Inf (also catches overflow).
+  for (let i = 0; i < n; i++) {
+    const v = out[i];
+    if (v - v !== 0) throw badValue(name, Math.floor(i / cols), i % cols, Number(src[i]));
+  }
+  return out;
+}
+
+function fromFlat(data: unknown, rows: unknown, cols: unknown, name: string, expectedCols?: number): Matrix {
+  check(isNumericArray(data), 'DTYPE', () => `${name} data is ${describe(data)}, expected a Float32Array, Float64Array or number[]`);
+  const r = checkDim(rows, name, 'rows');
+  const c = checkDim(cols, name, 'cols');
+  checkNotEmpty(r, c, name);
+  check(
+    data.length === r * c,
+    'SHAPE',
+    () => `${name} data has ${data.length} values, but shape [${r}, ${c}] needs ${r * c}`,
+  );
+  checkCols(c, expectedCols, name);
+  return { data: copyChecked(data, r, c, name), rows: r, cols: c };
+}
+
+function fromRows(rowsIn: readonly unknown[], name: string, expectedCols?: number): Matrix {
+  const rows = rowsIn.length;
+  check(rows > 0, 'EMPTY', `${name} is empty (0 rows)`);
+  const first = rowsIn[0];
+  check(isNumericArray(first), 'DTYPE', () => `${name} row 0 is ${describe(first)}, expected an array of numbers`);
+  const cols = first.length;
+  checkNotEmpty(rows, cols, name);
+  checkCols(cols, expectedCols, name);
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const row = rowsIn[r];
+    check(isNumericArray(row), 'DTYPE', () => `${name} row ${r} is ${describe(row)}, expected an array of ${cols} numbers`);
+    check(
+      row.length === cols,
+      'SHAPE',
+      () => `${name} row ${r} has ${row.length} value${row.length === 1 ? '' : 's'}, expected ${cols}`,
+    );
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const v: unknown = row[c];
+      if (typeof v !== 'number') throw badValue(name, r, c, v);
+      const f = Math.fround(v);
+      if (f - f !== 0) throw badValue(name, r, c, v);
+      out[base + c] = f;
+    }
+  }
+  return { data: out, rows, cols };
+}
+
+/**
+ * Validates `input` and copies it into a fresh float32 {@link Matrix}.
+ *
+ * Accepts:
+ * - `{ data, shape: [rows, cols] }` with `data` a Float32Array, Float64Array, other non-BigInt typed array or
+ *   number[] of exactly rows·cols values (row-major);
+ * - a {@link Matrix} `{ data, rows, cols }` (copied, not aliased);
+ * - an array of rows (`number[][]`, or an array of typed arrays), all of the same length;
+ * - a flat array, only when `cols` is given (rows = length / cols).
+ *
+ * @param input the data to convert.
+ * @param name the argument's name, used in every error message (e.g. `'x'`, `'labels'`).
+ * @param cols the column count the caller expects; a different count is a SHAPE error.
+ * @returns a new matrix whose `data` the caller owns.
+ * @throws SimdnetError EMPTY (no rows or no columns), SHAPE (ragged rows, data length ≠ rows·cols, bad shape,
+ *   column count ≠ `cols`, flat array without `cols`), DTYPE (a value or container that is not numeric),
+ *   NONFINITE (NaN, ±Infinity or float32 overflow; names the first bad row and column).
+ */
+export function toMatrix(input: MatrixInput, name = 'x', cols?: number): Matrix {
+  if (cols !== undefined) {
+    check(Number.isSafeInteger(cols) && cols > 0, 'SHAPE', () => `expected column count for ${name} must be a positive integer, got ${cols}`);
+  }
+  const v: unknown = input;
+  check(typeof v === 'object' && v !== null, 'DTYPE', () => `${name} is ${describe(v)}, expected a matrix, an array of rows or {data, shape}`);
+  if (Array.isArray(v)) {
+    // An array of rows, unless its elements are numbers (a flat array).
+    if (v.length === 0) throw new SimdnetError('EMPTY', `${name} is empty (0 rows)`);
+    if (typeof v[0] !== 'number') return fromRows(v, name, cols);
+  }
+  if (isNumericArray(v)) {
+    check(
+      cols !== undefined,
+      'SHAPE',
+      () => `${name} is a flat array of ${v.length} values with no shape; pass {data, shape: [rows, cols]} or an array of rows`,
+    );
+    check(v.length > 0, 'EMPTY', `${name} is empty (0 rows)`);
+    check(
+      v.length % cols === 0,
+      'SHAPE',
+      () => `${name} has ${v.length} values, not a multiple of ${cols} columns`,
+    );
+    return fromFlat(v, v.length / cols, cols, name, cols);
+  }
+  const o = v as Record<string, unknown>;
+  if ('shape' in o) {
+    const shape = o.shape;
+    check(
+      Array.isArray(shape) && shape.length === 2,
+      'SHAPE',
+      () => `${name} shape must be [rows, cols], got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : describe(shape)}`,
+    );
+    return fromFlat(o.data, shape[0], shape[1], name, cols);
+  }
+  if ('rows' in o || 'cols' in o) return fromFlat(o.data, o.rows, o.cols, name, cols);
+  throw new SimdnetError('DTYPE', `${name} is an object without shape; expected a matrix {data, rows, cols}, {data, shape} or an array of rows`);
+}
+
+/** Fresh copy of row `r` of `m` (no bounds check beyond the typed array's own). */
+export function rowOf(m: Matrix, r: number): Float32Array {
+  return m.data.slice(r * m.cols, (r + 1) * m.cols);
+}
+
+/**
+ * Fresh matrix made of rows `indices[0], indices[1], …` of `m` (repeats allowed). Indices are not checked here;
+ * callers that take user indices validate them first (see `Dataset.subset`).
+ */
+export function selectRows(m: Matrix, indices: ArrayLike<number>): Matrix {
+  const { cols } = m;
+  const out = new Float32Array(indices.length * cols);
+  for (let i = 0; i < indices.length; i++) {
+    const s = indices[i] * cols;
+    out.set(m.data.subarray(s, s + cols), i * cols);
+  }
+  return { data: out, rows: indices.length, cols };
+}
