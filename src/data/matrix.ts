@@ -238,3 +238,13 @@ export function selectRows(m: Matrix, indices: ArrayLike<number>): Matrix {
   }
   return { data: out, rows: indices.length, cols };
 }
+
+/** Shortest decimal text that reads back as the same float32 (0.9, not 0.8999999761581421), for messages. */
+export function formatF32(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  for (let p = 1; p < 10; p++) {
+    const s = Number(v.toPrecision(p));
+    if (Math.fround(s) === v) return String(s);
+  }
+  return String(v);
+}
