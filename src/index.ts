@@ -1,0 +1,33 @@
+// simdnet: neural networks on WebAssembly SIMD. Named exports only.
+export { init, createEngine, getEngine, Engine, type Backend, type EngineOptions } from './runtime/engine.js';
+export { simdSupported, type WasmSource } from './runtime/loader.js';
+export { SimdnetError, type ErrorCode } from './errors.js';
+export { Rng } from './random.js';
+
+export { dense, dropout, activation, type DenseOptions } from './layers/index.js';
+export type { Activation, ActivationSpec, DenseSpec, DropoutSpec, Initializer, LayerSpec, Regularizer } from './layers/index.js';
+export {
+  sequential,
+  Sequential,
+  type ModelOptions,
+  type CompileOptions,
+  type TargetInput,
+  type WeightTensor,
+  type EvalResult,
+} from './model/sequential.js';
+export { sgd, adam, Optimizer, type OptimizerConfig, type SgdConfig, type AdamConfig } from './train/optimizers.js';
+export type { LossName } from './train/losses.js';
+export type { FitOptions } from './train/fit.js';
+export {
+  earlyStopping,
+  type Callback,
+  type EpochLogs,
+  type BatchLogs,
+  type TrainBegin,
+  type History,
+  type EarlyStoppingOptions,
+} from './train/callbacks.js';
+export { progressLogger, type ProgressOptions } from './train/progress.js';
+export { saveModel, loadModel, FORMAT_VERSION, type LoadOptions } from './io/format.js';
+export { saveModelFile, loadModelFile } from './io/file.js';
+export * from './data/index.js';

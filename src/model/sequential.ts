@@ -1,0 +1,497 @@
+import { isMatrix, toMatrix, type Matrix, type MatrixInput, type NumericArray } from '../data/matrix.js';
+import { oneHot } from '../data/preprocess.js';
+import { SimdnetError, check } from '../errors.js';
+import { validateSpec } from '../layers/index.js';
+import type { ActivationSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
+import { Rng } from '../random.js';
+import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
+import { correctCount, lossForward, planLoss, type LossKind, type LossName } from '../train/losses.js';
+import type { History } from '../train/callbacks.js';
+import { batchSizeOf, fit, type FitOptions } from '../train/fit.js';
+import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/optimizers.js';
+import { initKernel } from './init.js';
+import { Net, type TensorSlot } from './net.js';
+
+/** Options of {@link sequential}. */
+export interface ModelOptions {
+  /** Kernels to run on (default 'wasm': call `await init()` first, or let fit() do it). */
+  backend?: Backend;
+  /** An engine of your own (createEngine), instead of the backend's shared one. */
+  engine?: Engine;
+  /** Seeds the weight initialization (default: fit's seed when fit builds the model, else random). */
+  seed?: number;
+  name?: string;
+}
+
+/** What compile() takes. */
+export interface CompileOptions {
+  loss: LossName;
+  /** 'sgd', 'adam' or a config from sgd({...}) / adam({...}). Default 'adam'. */
+  optimizer?: 'sgd' | 'adam' | OptimizerConfig;
+  /** ['accuracy'] adds accuracy (categorical for several outputs, binary for one) to the logs. */
+  metrics?: 'accuracy'[];
+}
+
+/** Labels: a matrix of targets (one-hot, probabilities, regression values), or class indices for several outputs. */
+export type TargetInput = MatrixInput;
+
+/** One weight tensor as getWeights() returns it (row-major; a kernel is fan_in × fan_out, as Keras). */
+export interface WeightTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Loss (and accuracy when asked) of evaluate(). */
+export interface EvalResult {
+  loss: number;
+  accuracy?: number;
+}
+
+/** @internal The compiled training setup. */
+export interface Compiled {
+  lossName: LossName;
+  kind: LossKind;
+  fused: boolean;
+  optimizer: Optimizer;
+  accuracy: boolean;
+}
+
+/**
+ * A stack of layers, trained and run on one engine. Parameters live in the engine's linear memory; call
+ * dispose() to give it back.
+ */
+export class Sequential {
+  readonly layers: LayerSpec[];
+  readonly name: string;
+  /** Set to true from a callback to end fit() after the current batch. */
+  stopTraining = false;
+  /** Free-form data saved with the model (e.g. a fitted scaler's toJSON()). */
+  metadata: Record<string, unknown> = {};
+  private readonly backendName: Backend;
+  private readonly ownEngine: Engine | undefined;
+  private seed: number | undefined;
+  /** @internal */ net: Net | undefined;
+  /** @internal */ compiled: Compiled | undefined;
+  private compileOptions: CompileOptions | undefined;
+  private disposed = false;
+  /** @internal true while fit() runs (re-entrant calls are refused). */
+  busy = false;
+
+  constructor(layers: LayerSpec[], options: ModelOptions = {}) {
+    check(Array.isArray(layers) && layers.length > 0, 'EMPTY', 'a model needs at least one layer');
+    this.layers = layers.map((l, i) => validateSpec(structuredClone(l), i));
+    const names = new Set<string>();
+    for (const l of this.layers) {
+      check(!names.has(l.name), 'RANGE', `two layers are named '${l.name}'`);
+      names.add(l.name);
+    }
+    const firstDense = this.layers.findIndex((l) => l.type === 'dense');
+    check(firstDense >= 0, 'RANGE', 'a model needs at least one dense layer');
+    for (const l of this.layers) {
+      if (l.type === 'dense' && l !== this.layers[firstDense]) delete l.inputDim;
+    }
+    this.backendName = options.engine?.backend ?? options.backend ?? 'wasm';
+    check(this.backendName === 'wasm' || this.backendName === 'js', 'RANGE', `unknown backend '${String(this.backendName)}'`);
+    this.ownEngine = options.engine;
+    if (options.seed !== undefined) {
+      check(Number.isInteger(options.seed), 'RANGE', `seed must be an integer, got ${options.seed}`);
+    }
+    this.seed = options.seed;
+    this.name = options.name ?? 'sequential';
+  }
+
+  /** The backend this model computes on. */
+  get backend(): Backend {
+    return this.backendName;
+  }
+
+  /** Input width (undefined until known). */
+  get inputDim(): number | undefined {
+    if (this.net) return this.net.inputs;
+    const d = this.layers.find((l) => l.type === 'dense');
+    return d?.type === 'dense' ? d.inputDim : undefined;
+  }
+
+  /** Output width. */
+  get outputDim(): number {
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const l = this.layers[i];
+      if (l.type === 'dense') return l.units;
+    }
+    throw new SimdnetError('STATE', 'no dense layer');
+  }
+
+  /** True once parameters exist (the input width is known). */
+  get built(): boolean {
+    return this.net !== undefined;
+  }
+
+  /** The optimizer after compile() (its learningRate can be changed between steps). */
+  get optimizer(): Optimizer | undefined {
+    return this.compiled?.optimizer;
+  }
+
+  /** @internal */
+  assertLive(): void {
+    if (this.disposed) throw new SimdnetError('DISPOSED', `model '${this.name}' was disposed`);
+  }
+
+  /** @internal */
+  assertIdle(what: string): void {
+    this.assertLive();
+    if (this.busy) throw new SimdnetError('STATE', `${what} while fit() is running on this model`);
+  }
+
+  private engine(): Engine {
+    return this.ownEngine ?? getEngine(this.backendName);
+  }
+
+  /**
+   * Creates the parameters for an input width (done for you by fit/predict when the first layer has no
+   * inputDim). Weights are initialized from the model's seed.
+   */
+  build(inputDim: number, seed?: number): this {
+    this.assertIdle('build()');
+    check(Number.isInteger(inputDim) && inputDim > 0, 'SHAPE', `input width must be a positive integer, got ${inputDim}`);
+    if (this.net) {
+      check(this.net.inputs === inputDim, 'SHAPE', `the model takes ${this.net.inputs} inputs, got ${inputDim}`);
+      return this;
+    }
+    const declared = this.inputDim;
+    check(declared === undefined || declared === inputDim, 'SHAPE', `the model takes ${declared} inputs, got ${inputDim}`);
+    const net = new Net(this.engine(), this.layers, inputDim);
+    this.seed ??= seed ?? (Math.random() * 2 ** 31) | 0;
+    const rng = new Rng(this.seed);
+    const view = net.engine.f32(net.params, net.slabFloats);
+    for (const slot of net.slots) {
+      if (slot.name.endsWith('/bias')) continue; // biases start at zero
+      const spec = this.layers[slot.layer];
+      if (spec.type !== 'dense') continue;
+      const w = view.subarray(slot.offset, slot.offset + slot.size);
+      initKernel(w, spec.kernelInitializer, slot.shape[0], slot.shape[1] ?? 1, rng);
+    }
+    this.net = net;
+    if (this.compileOptions) this.compile(this.compileOptions);
+    return this;
+  }
+
+  /** @internal The built net (throws when not built yet). */
+  requireNet(): Net {
+    this.assertLive();
+    if (!this.net) {
+      const d = this.inputDim;
+      if (d === undefined) throw new SimdnetError('STATE', 'the model is not built: give the first layer an inputDim, or fit/predict first');
+      this.build(d);
+    }
+    return this.net!;
+  }
+
+  /** Sets the loss, optimizer and metrics for fit/evaluate. Optimizer state starts fresh. */
+  compile(options: CompileOptions): this {
+    this.assertIdle('compile()');
+    check(typeof options === 'object' && options !== null, 'RANGE', 'compile() needs { loss, optimizer?, metrics? }');
+    const last = [...this.layers].reverse().find((l): l is DenseSpec | ActivationSpec => l.type !== 'dropout');
+    const lastAct = last ? last.activation : 'linear';
+    const plan = planLoss(options.loss, lastAct);
+    const optConfig = resolveOptimizer(options.optimizer ?? 'adam');
+    const metrics = options.metrics ?? [];
+    check(Array.isArray(metrics) && metrics.every((m) => m === 'accuracy'), 'RANGE', `unknown metrics ${JSON.stringify(metrics)} (only 'accuracy')`);
+    // The trailing fusion works only if nothing but dropout sits between the last activation and the loss.
+    const lastIdx = this.layers.length - 1;
+    const fused = plan.fused && this.layers[lastIdx] === last;
+    this.compileOptions = { ...options };
+    if (!this.net) return this; // finished by build()
+    this.compiled?.optimizer.dispose();
+    if (this.net.fused !== fused) {
+      this.net.releaseBuffers();
+      this.net.fused = fused;
+    }
+    this.compiled = {
+      lossName: options.loss,
+      kind: fused ? plan.kind : plan.kind === 'softmaxCe' ? 'ce' : plan.kind === 'bceLogits' ? 'bce' : plan.kind,
+      fused,
+      optimizer: new Optimizer(optConfig, this.net.engine, this.net.trainableFloats),
+      accuracy: metrics.includes('accuracy'),
+    };
+    return this;
+  }
+
+  /** The options given to compile() (with the optimizer's full config), or undefined. */
+  compileSettings(): CompileOptions | undefined {
+    const o = this.compileOptions;
+    if (!o) return undefined;
+    const optimizer = this.compiled?.optimizer.config ?? resolveOptimizer(o.optimizer ?? 'adam');
+    return { loss: o.loss, optimizer: { ...optimizer }, metrics: [...(o.metrics ?? [])] };
+  }
+
+  /** @internal Compile state for a built model (throws if compile() was never called). */
+  requireCompiled(): Compiled {
+    const net = this.requireNet();
+    if (!this.compiled) {
+      if (!this.compileOptions) throw new SimdnetError('STATE', 'call compile({ loss, optimizer }) before fit() or evaluate()');
+      this.compile(this.compileOptions);
+    }
+    void net;
+    return this.compiled!;
+  }
+
+  /** @internal Validates and converts inputs, building the model on first use. */
+  toInputs(x: MatrixInput, name = 'x'): Matrix {
+    this.assertLive();
+    const mx = toMatrix(x, name, this.net?.inputs ?? this.inputDim);
+    if (!this.net) this.build(mx.cols);
+    return mx;
+  }
+
+  /** @internal Validates targets against the outputs and the loss. */
+  toTargets(y: TargetInput, rows: number, name = 'y'): Matrix {
+    const out = this.outputDim;
+    let my: Matrix;
+    if (out > 1 && isFlatNumbers(y)) my = oneHot(y, out);
+    else my = toMatrix(y, name, out);
+    check(my.rows === rows, 'SHAPE', `${name} has ${my.rows} rows but x has ${rows}`);
+    const kind = this.compiled?.kind;
+    if (kind && kind !== 'mse') {
+      const d = my.data;
+      for (let i = 0; i < d.length; i++) {
+        if (!(d[i] >= 0 && d[i] <= 1)) {
+          throw new SimdnetError(
+            'RANGE',
+            `${name} row ${Math.floor(i / out)} column ${i % out} is ${d[i]}: ${this.compiled!.lossName} needs targets in [0, 1]`,
+          );
+        }
+      }
+    }
+    return my;
+  }
+
+  /** @internal Stages rows [r0, r0+m) of a matrix into the net's input buffer. */
+  stage(net: Net, ptr: number, src: Float32Array, cols: number, r0: number, m: number): void {
+    net.engine.f32(ptr, m * cols).set(src.subarray(r0 * cols, (r0 + m) * cols));
+  }
+
+  /** @internal Runs inference on m staged rows; returns the pointer of the (activated) outputs. */
+  inferStaged(net: Net, m: number): number {
+    const out = net.forward(m, false, 0);
+    if (!net.fused) return out;
+    const last = this.layers[this.layers.length - 1];
+    const act = last.type === 'dropout' ? 'linear' : last.activation;
+    const k = net.engine.k;
+    if (act === 'softmax') k.softmax_forward(net.headBuf, out, m, net.outputs);
+    else k.sigmoid_forward(net.headBuf, out, m * net.outputs);
+    return net.headBuf;
+  }
+
+  /**
+   * Trains the model on (x, y) with the compiled loss and optimizer; see {@link FitOptions}. Resolves to the
+   * per-epoch history. The model must not be used for anything else until it resolves.
+   */
+  fit(x: MatrixInput, y: TargetInput, options: FitOptions = {}): Promise<History> {
+    return fit(this, x, y, options);
+  }
+
+  /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. */
+  predict(x: MatrixInput, options: { batchSize?: number } = {}): Matrix {
+    this.assertIdle('predict()');
+    const mx = this.toInputs(x);
+    const net = this.requireNet();
+    const bs = batchSizeOf(options.batchSize ?? 256);
+    net.reserve(Math.min(mx.rows, bs), false);
+    const n = net.outputs;
+    const out = new Float32Array(mx.rows * n);
+    for (let r = 0; r < mx.rows; r += net.cap) {
+      const m = Math.min(net.cap, mx.rows - r);
+      this.stage(net, net.xBuf, mx.data, mx.cols, r, m);
+      const p = this.inferStaged(net, m);
+      out.set(net.engine.f32(p, m * n), r * n);
+    }
+    return { data: out, rows: mx.rows, cols: n };
+  }
+
+  /** The class index (argmax of the outputs) of each row of x. */
+  predictClasses(x: MatrixInput, options: { batchSize?: number } = {}): Int32Array {
+    const p = this.predict(x, options);
+    if (p.cols === 1) return Int32Array.from(p.data, (v) => (v >= 0.5 ? 1 : 0));
+    const net = this.requireNet();
+    const e = net.engine;
+    const src = e.upload(p.data);
+    const idx = e.allocF32(p.rows);
+    try {
+      e.k.argmax_rows(idx, src, p.rows, p.cols);
+      return e.i32(idx, p.rows).slice();
+    } finally {
+      e.free(src);
+      e.free(idx);
+    }
+  }
+
+  /** Mean loss (with regularization) and accuracy over (x, y), in inference mode. */
+  evaluate(x: MatrixInput, y: TargetInput, options: { batchSize?: number } = {}): EvalResult {
+    this.assertIdle('evaluate()');
+    const mx = this.toInputs(x);
+    const c = this.requireCompiled();
+    const my = this.toTargets(y, mx.rows);
+    const net = this.requireNet();
+    const e = net.engine;
+    const xs = e.upload(mx.data);
+    const ys = e.upload(my.data);
+    try {
+      return this.evaluateResident(net, c, xs, ys, mx.rows, batchSizeOf(options.batchSize ?? 256));
+    } finally {
+      e.free(xs);
+      e.free(ys);
+    }
+  }
+
+  /** @internal Evaluates data already in the engine's memory (x rows × inputs at xs, targets at ys). */
+  evaluateResident(net: Net, c: Compiled, xs: number, ys: number, rows: number, batchSize: number): EvalResult {
+    net.reserve(Math.min(rows, batchSize), false);
+    const k = net.engine.k;
+    const nIn = net.inputs;
+    const nOut = net.outputs;
+    let lossSum = 0;
+    let correct = 0;
+    for (let r = 0; r < rows; r += net.cap) {
+      const m = Math.min(net.cap, rows - r);
+      const t = ys + r * nOut * 4;
+      const out = net.forward(m, false, 0, xs + r * nIn * 4); // rows are contiguous: no staging copy
+      lossSum += lossForward(k, c.kind, out, net.headBuf, t, m, nOut) * m;
+      if (c.accuracy) correct += correctCount(k, c.kind, out, t, m, nOut);
+    }
+    const res: EvalResult = { loss: lossSum / rows + net.regularizationLoss() };
+    if (c.accuracy) res.accuracy = correct / rows;
+    return res;
+  }
+
+  /** Copies of the weights, in layer order: for each dense layer its kernel (fan_in × fan_out) then bias. */
+  getWeights(): WeightTensor[] {
+    this.assertIdle('getWeights()');
+    const net = this.requireNet();
+    const view = net.engine.f32(net.params, net.slabFloats);
+    return net.slots.map((s) => ({ name: s.name, shape: [...s.shape], data: view.slice(s.offset, s.offset + s.size) }));
+  }
+
+  /** Replaces the weights (same order and shapes as getWeights()); checked fully before anything changes. */
+  setWeights(weights: ReadonlyArray<{ shape?: readonly number[]; data: ArrayLike<number> } | ArrayLike<number>>): void {
+    this.assertIdle('setWeights()');
+    const net = this.requireNet();
+    check(Array.isArray(weights), 'DTYPE', 'setWeights() takes an array of tensors');
+    check(
+      weights.length === net.slots.length,
+      'SHAPE',
+      `setWeights() got ${weights.length} tensors, the model has ${net.slots.length} (${net.slots.map((s) => s.name).join(', ')})`,
+    );
+    const arrays: ArrayLike<number>[] = weights.map((w, i) => {
+      const slot = net.slots[i];
+      const data = 'data' in (w as object) && !ArrayBuffer.isView(w) ? (w as { data: ArrayLike<number> }).data : (w as ArrayLike<number>);
+      const shape = (w as { shape?: readonly number[] }).shape;
+      if (shape !== undefined) {
+        check(
+          shape.length === slot.shape.length && shape.every((d, j) => d === slot.shape[j]),
+          'SHAPE',
+          `setWeights(): ${slot.name} has shape [${slot.shape}], got [${shape}]`,
+        );
+      }
+      check(data !== null && typeof data === 'object' && typeof data.length === 'number', 'DTYPE', `setWeights(): ${slot.name} has no numeric data`);
+      check(data.length === slot.size, 'SHAPE', `setWeights(): ${slot.name} needs ${slot.size} values, got ${data.length}`);
+      return data;
+    });
+    const e = net.engine;
+    const tmp = e.allocF32(net.slabFloats);
+    try {
+      const view = e.f32(tmp, net.slabFloats);
+      view.set(e.f32(net.params, net.slabFloats));
+      arrays.forEach((a, i) => view.set(a, net.slots[i].offset));
+      const bad = e.k.count_nonfinite(tmp, net.slabFloats);
+      if (bad > 0) {
+        const v = e.f32(tmp, net.slabFloats);
+        const at = net.slots.find((s) => v.subarray(s.offset, s.offset + s.size).some((x) => !Number.isFinite(x)));
+        throw new SimdnetError('NONFINITE', `setWeights(): ${bad} NaN/Inf value(s)${at ? ` in ${at.name}` : ''}`);
+      }
+      e.f32(net.params, net.slabFloats).set(e.f32(tmp, net.slabFloats));
+    } finally {
+      e.free(tmp);
+    }
+  }
+
+  /** Number of parameters (trainable and frozen). */
+  countParams(): { total: number; trainable: number } {
+    let total = 0;
+    let trainable = 0;
+    const dims = this.dimsIfKnown();
+    this.layers.forEach((l, i) => {
+      if (l.type !== 'dense') return;
+      const n = (dims ? dims[i] : 0) * l.units + (l.useBias ? l.units : 0);
+      total += n;
+      if (l.trainable) trainable += n;
+    });
+    return { total, trainable };
+  }
+
+  private dimsIfKnown(): number[] | undefined {
+    const d0 = this.inputDim;
+    if (d0 === undefined) return undefined;
+    const dims = [d0];
+    for (const l of this.layers) dims.push(l.type === 'dense' ? l.units : dims[dims.length - 1]);
+    return dims;
+  }
+
+  /** A table of layers, output shapes and parameter counts. */
+  summary(): string {
+    this.assertLive();
+    const dims = this.dimsIfKnown();
+    const rows: string[][] = [['Layer (type)', 'Output shape', 'Activation', 'Params', 'Trainable']];
+    this.layers.forEach((l, i) => {
+      const out = dims ? String(dims[i + 1]) : '?';
+      const params = l.type === 'dense' ? (dims ? dims[i] * l.units + (l.useBias ? l.units : 0) : 0) : 0;
+      const act = l.type === 'dropout' ? `rate ${l.rate}` : l.activation;
+      rows.push([`${l.name} (${l.type})`, `[batch, ${out}]`, act, dims ? String(params) : '?', l.type === 'dense' ? (l.trainable ? 'yes' : 'no') : '']);
+    });
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    const line = (r: string[]): string => r.map((s, c) => s.padEnd(widths[c])).join('  ');
+    const rule = '-'.repeat(line(rows[0]).length);
+    const { total, trainable } = this.countParams();
+    return [
+      `Model: ${this.name} (${this.backendName} backend, input ${dims ? dims[0] : '?'})`,
+      rule,
+      line(rows[0]),
+      rule,
+      ...rows.slice(1).map(line),
+      rule,
+      `Total params: ${total}  Trainable: ${trainable}  Frozen: ${total - trainable}`,
+    ].join('\n');
+  }
+
+  /** The parameter tensors' places (for tools such as compression): name, shape and trainability. */
+  tensors(): Array<Omit<TensorSlot, 'offset'>> {
+    return this.requireNet().slots.map(({ offset: _o, ...s }) => s);
+  }
+
+  /** Frees the model's memory; any later call throws a DISPOSED error. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.assertIdle('dispose()');
+    this.compiled?.optimizer.dispose();
+    this.net?.dispose();
+    this.compiled = undefined;
+    this.net = undefined;
+    this.disposed = true;
+  }
+
+  /** @internal The seed used for initialization. */
+  get initSeed(): number | undefined {
+    return this.seed;
+  }
+}
+
+/** Creates a model from a list of layers: `sequential([dense(128, {activation: 'relu'}), dense(10, ...)])`. */
+export function sequential(layers: LayerSpec[], options: ModelOptions = {}): Sequential {
+  return new Sequential(layers, options);
+}
+
+function isFlatNumbers(y: unknown): y is NumericArray {
+  if (isMatrix(y)) return false;
+  if (ArrayBuffer.isView(y)) return true;
+  return Array.isArray(y) && (y.length === 0 || typeof y[0] === 'number');
+}

@@ -1,0 +1,52 @@
+// The plain-TypeScript twins of every kernel: same names and argument order as the wasm ABI
+// (src/runtime/abi.ts), typed arrays in place of pointers. Test oracle, the "JS" side of SIMD-vs-JS, and the
+// js backend.
+export { gemm_forward, gemm_backward_w, gemm_backward_x } from './gemm.js';
+export { bias_forward, bias_backward } from './bias.js';
+export {
+  sigmoid_forward,
+  sigmoid_backward,
+  tanh_forward,
+  tanh_backward,
+  relu_forward,
+  relu_backward,
+  leaky_relu_forward,
+  leaky_relu_backward,
+  softmax_forward,
+  softmax_backward,
+} from './activations.js';
+export {
+  mse_forward,
+  mse_backward,
+  bce_forward,
+  bce_backward,
+  bce_logits_forward,
+  bce_logits_backward,
+  softmax_ce_forward,
+  softmax_ce_backward,
+  ce_forward,
+  ce_backward,
+} from './losses.js';
+export {
+  l1_forward,
+  l1_backward,
+  l2_forward,
+  l2_backward,
+  sgd_update,
+  momentum_update,
+  nesterov_update,
+  adam_update,
+  adamw_update,
+} from './optim.js';
+export { dropout_forward, dropout_backward } from './dropout.js';
+export {
+  fill_f32,
+  scale_f32,
+  sum_squares,
+  count_nonfinite,
+  gather_rows,
+  argmax_rows,
+  accuracy_count,
+  binary_accuracy_count,
+  image_shift,
+} from './util.js';

@@ -1,0 +1,72 @@
+import * as ref from '../reference/index.js';
+import type { Kernels } from './abi.js';
+
+/**
+ * The js backend: the reference twins behind the same pointer ABI as the wasm module, over the same kind of
+ * linear memory, so a model runs unchanged on either. Each call wraps its pointers in fresh typed-array views
+ * (the memory may have grown since the last call).
+ */
+export function jsKernels(memory: WebAssembly.Memory): Kernels {
+  const F = (p: number, n: number): Float32Array => new Float32Array(memory.buffer, p, n);
+  const I = (p: number, n: number): Int32Array => new Int32Array(memory.buffer, p, n);
+  return {
+    heap_base: () => 16,
+    gemm_workspace_size: () => 0,
+    gemm_workspace: () => {},
+    gemm_forward: (y, x, w, b, m, k, n) =>
+      ref.gemm_forward(F(y, m * n), F(x, m * k), F(w, k * n), b === 0 ? null : F(b, n), m, k, n),
+    gemm_backward_w: (dw, x, dy, m, k, n) => ref.gemm_backward_w(F(dw, k * n), F(x, m * k), F(dy, m * n), m, k, n),
+    gemm_backward_x: (dx, dy, w, m, k, n) => ref.gemm_backward_x(F(dx, m * k), F(dy, m * n), F(w, k * n), m, k, n),
+    bias_forward: (y, b, m, n) => ref.bias_forward(F(y, m * n), F(b, n), m, n),
+    bias_backward: (db, dy, m, n) => ref.bias_backward(F(db, n), F(dy, m * n), m, n),
+    sigmoid_forward: (y, x, n) => ref.sigmoid_forward(F(y, n), F(x, n), n),
+    sigmoid_backward: (dx, dy, y, n) => ref.sigmoid_backward(F(dx, n), F(dy, n), F(y, n), n),
+    tanh_forward: (y, x, n) => ref.tanh_forward(F(y, n), F(x, n), n),
+    tanh_backward: (dx, dy, y, n) => ref.tanh_backward(F(dx, n), F(dy, n), F(y, n), n),
+    relu_forward: (y, x, n) => ref.relu_forward(F(y, n), F(x, n), n),
+    relu_backward: (dx, dy, y, n) => ref.relu_backward(F(dx, n), F(dy, n), F(y, n), n),
+    leaky_relu_forward: (y, x, n, a) => ref.leaky_relu_forward(F(y, n), F(x, n), n, a),
+    leaky_relu_backward: (dx, dy, x, n, a) => ref.leaky_relu_backward(F(dx, n), F(dy, n), F(x, n), n, a),
+    softmax_forward: (y, x, m, n) => ref.softmax_forward(F(y, m * n), F(x, m * n), m, n),
+    softmax_backward: (dx, dy, y, m, n) => ref.softmax_backward(F(dx, m * n), F(dy, m * n), F(y, m * n), m, n),
+    mse_forward: (y, t, m, n) => ref.mse_forward(F(y, m * n), F(t, m * n), m, n),
+    mse_backward: (dy, y, t, m, n) => ref.mse_backward(F(dy, m * n), F(y, m * n), F(t, m * n), m, n),
+    bce_forward: (p, t, m, n) => ref.bce_forward(F(p, m * n), F(t, m * n), m, n),
+    bce_backward: (dp, p, t, m, n) => ref.bce_backward(F(dp, m * n), F(p, m * n), F(t, m * n), m, n),
+    bce_logits_forward: (z, t, m, n) => ref.bce_logits_forward(F(z, m * n), F(t, m * n), m, n),
+    bce_logits_backward: (dz, z, t, m, n) =>
+      ref.bce_logits_backward(F(dz, m * n), F(z, m * n), F(t, m * n), m, n),
+    softmax_ce_forward: (p, z, t, m, n) => ref.softmax_ce_forward(F(p, m * n), F(z, m * n), F(t, m * n), m, n),
+    softmax_ce_backward: (dz, p, t, m, n) =>
+      ref.softmax_ce_backward(F(dz, m * n), F(p, m * n), F(t, m * n), m, n),
+    ce_forward: (p, t, m, n) => ref.ce_forward(F(p, m * n), F(t, m * n), m, n),
+    ce_backward: (dp, p, t, m, n) => ref.ce_backward(F(dp, m * n), F(p, m * n), F(t, m * n), m, n),
+    l1_forward: (w, n) => ref.l1_forward(F(w, n), n),
+    l1_backward: (g, w, n, l) => ref.l1_backward(F(g, n), F(w, n), n, l),
+    l2_forward: (w, n) => ref.l2_forward(F(w, n), n),
+    l2_backward: (g, w, n, l) => ref.l2_backward(F(g, n), F(w, n), n, l),
+    sgd_update: (w, g, n, lr, wd) => ref.sgd_update(F(w, n), F(g, n), n, lr, wd),
+    momentum_update: (w, v, g, n, lr, mu, wd) => ref.momentum_update(F(w, n), F(v, n), F(g, n), n, lr, mu, wd),
+    nesterov_update: (w, v, g, n, lr, mu, wd) => ref.nesterov_update(F(w, n), F(v, n), F(g, n), n, lr, mu, wd),
+    adam_update: (w, m, v, g, n, lr, b1, b2, eps, wd, bc1, bc2) =>
+      ref.adam_update(F(w, n), F(m, n), F(v, n), F(g, n), n, lr, b1, b2, eps, wd, bc1, bc2),
+    adamw_update: (w, m, v, g, n, lr, b1, b2, eps, wd, bc1, bc2) =>
+      ref.adamw_update(F(w, n), F(m, n), F(v, n), F(g, n), n, lr, b1, b2, eps, wd, bc1, bc2),
+    dropout_forward: (y, mask, x, n, rate, seed) => ref.dropout_forward(F(y, n), F(mask, n), F(x, n), n, rate, seed),
+    dropout_backward: (dx, dy, mask, n) => ref.dropout_backward(F(dx, n), F(dy, n), F(mask, n), n),
+    fill_f32: (x, n, v) => ref.fill_f32(F(x, n), n, v),
+    scale_f32: (x, n, s) => ref.scale_f32(F(x, n), n, s),
+    sum_squares: (x, n) => ref.sum_squares(F(x, n), n),
+    count_nonfinite: (x, n) => ref.count_nonfinite(F(x, n), n),
+    gather_rows: (y, x, idx, m, n) => {
+      // x's row count is not in the ABI; the view spans to the end of memory, which the twin only indexes.
+      const src = new Float32Array(memory.buffer, x);
+      ref.gather_rows(F(y, m * n), src, I(idx, m), m, n);
+    },
+    argmax_rows: (idx, x, m, n) => ref.argmax_rows(I(idx, m), F(x, m * n), m, n),
+    accuracy_count: (y, t, m, n) => ref.accuracy_count(F(y, m * n), F(t, m * n), m, n),
+    binary_accuracy_count: (y, t, n, th) => ref.binary_accuracy_count(F(y, n), F(t, n), n, th),
+    image_shift: (y, x, s, count, h, w) =>
+      ref.image_shift(F(y, count * h * w), F(x, count * h * w), I(s, 2 * count), count, h, w),
+  };
+}

@@ -1,0 +1,132 @@
+import { SimdnetError } from '../errors.js';
+import type { Kernels } from './abi.js';
+import { Arena } from './arena.js';
+import { jsKernels } from './backend-js.js';
+import { compileWasm, type WasmSource } from './loader.js';
+
+/** Which implementation of the kernels runs: the SIMD .wasm, or the plain-TS twins. */
+export type Backend = 'wasm' | 'js';
+
+/** Options for {@link init} and {@link createEngine}. */
+export interface EngineOptions {
+  /** Where the .wasm comes from (default: beside the package's modules). */
+  wasm?: WasmSource;
+  /** Upper bound of the linear memory in MiB (default 2048); allocations past it fail with code MEMORY. */
+  maxMemoryMB?: number;
+}
+
+const PAGE = 65536;
+
+/**
+ * One linear memory, its allocator and the kernels that compute on it. Models allocate their slabs here.
+ * Typed-array views are made fresh on every call (`f32`, `i32`): growth detaches old ones.
+ */
+export class Engine {
+  readonly arena: Arena;
+  private disposed = false;
+
+  constructor(
+    readonly backend: Backend,
+    readonly memory: WebAssembly.Memory,
+    readonly k: Kernels,
+    maxBytes: number,
+  ) {
+    this.arena = new Arena(memory, k.heap_base(), maxBytes);
+    const ws = k.gemm_workspace_size();
+    if (ws > 0) k.gemm_workspace(this.arena.alloc(ws), ws);
+  }
+
+  /** A fresh Float32Array view of n floats at ptr (never keep it across an allocation). */
+  f32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** A fresh Int32Array view of n ints at ptr. */
+  i32(ptr: number, n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** Allocates n zeroed floats (16-byte aligned); returns the byte pointer. */
+  allocF32(n: number): number {
+    this.assertLive();
+    return this.arena.alloc(n * 4);
+  }
+
+  /** Allocates and fills with a copy of `data`. */
+  upload(data: Float32Array | Int32Array): number {
+    this.assertLive();
+    const p = this.arena.alloc(data.byteLength);
+    if (data instanceof Float32Array) this.f32(p, data.length).set(data);
+    else this.i32(p, data.length).set(data);
+    return p;
+  }
+
+  /** Copies n floats at ptr out of the memory. */
+  download(ptr: number, n: number): Float32Array {
+    return this.f32(ptr, n).slice();
+  }
+
+  /** Returns a block from allocF32/upload. */
+  free(ptr: number): void {
+    if (!this.disposed && ptr !== 0) this.arena.release(ptr);
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new SimdnetError('DISPOSED', 'this engine was disposed');
+  }
+}
+
+function newMemory(maxMB: number): { memory: WebAssembly.Memory; maxBytes: number } {
+  if (!(maxMB > 0)) throw new SimdnetError('RANGE', `maxMemoryMB must be positive, got ${maxMB}`);
+  const maxBytes = Math.min(maxMB * 2 ** 20, 4 * 2 ** 30 - PAGE);
+  return { memory: new WebAssembly.Memory({ initial: 16 }), maxBytes };
+}
+
+/** Creates an engine of its own (its own memory): for isolation, or for a memory limit of its own. */
+export async function createEngine(backend: Backend, options: EngineOptions = {}): Promise<Engine> {
+  const { memory, maxBytes } = newMemory(options.maxMemoryMB ?? 2048);
+  if (backend === 'js') return new Engine('js', memory, jsKernels(memory), maxBytes);
+  if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
+  const module = await compileWasm(options.wasm);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
+  } catch (err) {
+    throw new SimdnetError('FORMAT', `simdnet.wasm failed to instantiate: ${String(err)}`);
+  }
+  return new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes);
+}
+
+const engines: Partial<Record<Backend, Engine>> = {};
+let pending: Promise<Engine> | undefined;
+
+/**
+ * Loads the .wasm once for the whole program. Call (and await) it before creating wasm models; the js
+ * backend needs no init. Repeated calls return the same engine.
+ */
+export async function init(options: EngineOptions = {}): Promise<Engine> {
+  if (engines.wasm) return engines.wasm;
+  pending ??= createEngine('wasm', options).then(
+    (e) => (engines.wasm = e),
+    (err: unknown) => {
+      pending = undefined;
+      throw err;
+    },
+  );
+  return pending;
+}
+
+/** The shared engine of a backend; the wasm one exists once init() has resolved. */
+export function getEngine(backend: Backend = 'wasm'): Engine {
+  if (backend === 'js') {
+    if (!engines.js) {
+      const { memory, maxBytes } = newMemory(2048);
+      engines.js = new Engine('js', memory, jsKernels(memory), maxBytes);
+    }
+    return engines.js;
+  }
+  if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
+  const e = engines.wasm;
+  if (!e) throw new SimdnetError('STATE', "the wasm backend is not loaded yet: `await init()` first (or use backend 'js')");
+  return e;
+}

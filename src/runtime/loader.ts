@@ -1,0 +1,82 @@
+import { SimdnetError } from '../errors.js';
+
+/**
+ * Where the .wasm comes from: nothing (found beside this module), a URL or path, its bytes, or an already compiled
+ * `WebAssembly.Module` (edge platforms such as Cloudflare Workers forbid compiling at run time).
+ */
+export type WasmSource = string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+
+// The smallest module using a v128 op: (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt) —
+// validates only where SIMD128 is supported.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+/** True when this runtime runs WebAssembly SIMD128. */
+export function simdSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** Default location of the .wasm: beside the package's top-level module (dist/simdnet.wasm). */
+export const DEFAULT_WASM_URL = new URL('../simdnet.wasm', import.meta.url);
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+/** Compiles the simdnet module from any WasmSource; rejects with a clear message when SIMD is missing. */
+export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Module> {
+  if (typeof WebAssembly !== 'object') {
+    throw new SimdnetError('UNSUPPORTED', 'this runtime has no WebAssembly; use the js backend');
+  }
+  if (!simdSupported()) {
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      'this runtime does not support WebAssembly SIMD (simd128), which simdnet.wasm needs; ' +
+        "update the runtime or create models with { backend: 'js' }",
+    );
+  }
+  if (source instanceof WebAssembly.Module) return source;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return compileBytes(toBytes(source));
+  const url = source === undefined ? DEFAULT_WASM_URL : toUrl(source);
+  if (url.protocol === 'file:' && isNode) {
+    // Node's fetch has no file: URLs; the one Node-only call lives in node.ts, imported only here.
+    const { readFileUrl } = await import('./node.js');
+    return compileBytes(await readFileUrl(url, source === undefined ? FALLBACK_URLS : []));
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new SimdnetError('FORMAT', `could not fetch ${url.href}: HTTP ${res.status}`);
+  return compileBytes(new Uint8Array(await res.arrayBuffer()));
+}
+
+// Running from src/ (tests, dev) rather than dist/: the build output sits in build/.
+const FALLBACK_URLS = [new URL('../../build/simdnet.wasm', import.meta.url)];
+
+function toUrl(s: string | URL): URL {
+  if (s instanceof URL) return s;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s)) return new URL(s);
+  if (isNode) {
+    // A plain path: resolve against the working directory.
+    const cwd = process.cwd().replace(/\\/g, '/');
+    const abs = s.startsWith('/') || /^[a-z]:[\\/]/i.test(s) ? s : `${cwd}/${s}`;
+    return new URL(`file://${abs.startsWith('/') ? '' : '/'}${abs.replace(/\\/g, '/')}`);
+  }
+  return new URL(s, (globalThis as { location?: { href: string } }).location?.href);
+}
+
+function toBytes(b: ArrayBuffer | ArrayBufferView): Uint8Array {
+  return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+async function compileBytes(bytes: Uint8Array): Promise<WebAssembly.Module> {
+  if (bytes.byteLength < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new SimdnetError('FORMAT', 'the given bytes are not a WebAssembly module (no \\0asm header)');
+  }
+  try {
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (err) {
+    throw new SimdnetError('FORMAT', `simdnet.wasm failed to compile: ${String(err)}`);
+  }
+}

@@ -1,0 +1,118 @@
+import { SimdnetError } from '../errors.js';
+import type { Sequential } from '../model/sequential.js';
+
+/** Logs at the end of an epoch: training loss/accuracy (means over the epoch) and validation ones. */
+export interface EpochLogs {
+  loss: number;
+  accuracy?: number;
+  val_loss?: number;
+  val_accuracy?: number;
+  [metric: string]: number | undefined;
+}
+
+/** Logs after each batch: running means over the epoch so far. */
+export interface BatchLogs {
+  epoch: number;
+  /** Rows in this batch. */
+  size: number;
+  loss: number;
+  accuracy?: number;
+}
+
+/** What a callback learns when training starts. */
+export interface TrainBegin {
+  model: Sequential;
+  epochs: number;
+  batchSize: number;
+  /** Training rows (after the validation split). */
+  samples: number;
+  batchesPerEpoch: number;
+  validationSamples: number;
+}
+
+/**
+ * Hooks into fit(). Any hook may return a promise; fit() awaits it. Set `model.stopTraining = true` to stop
+ * after the current batch.
+ */
+export interface Callback {
+  onTrainBegin?(info: TrainBegin): void | Promise<void>;
+  onEpochBegin?(epoch: number, model: Sequential): void | Promise<void>;
+  onBatchEnd?(batch: number, logs: BatchLogs, model: Sequential): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: EpochLogs, model: Sequential): void | Promise<void>;
+  onTrainEnd?(history: History, model: Sequential): void | Promise<void>;
+}
+
+/** What fit() returns: per-epoch logs, Keras style. */
+export interface History {
+  epochs: number[];
+  history: Record<string, number[]>;
+  /** Set by earlyStopping: the epoch whose weights the model holds at the end, and whether it stopped early. */
+  bestEpoch?: number;
+  stoppedEarly?: boolean;
+}
+
+/** Options of {@link earlyStopping}. */
+export interface EarlyStoppingOptions {
+  /** Default 'val_loss' (falls back to 'loss' when there is no validation data). */
+  monitor?: string;
+  /** Epochs without improvement before stopping (default 3). */
+  patience?: number;
+  /** Smallest change that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** 'min' for losses, 'max' for accuracies; 'auto' picks by the name (default). */
+  mode?: 'auto' | 'min' | 'max';
+  /** Put back the best epoch's weights at the end (default true). */
+  restoreBestWeights?: boolean;
+}
+
+/** Stops training when `monitor` stops improving, and (by default) restores the best weights. */
+export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { readonly bestEpoch: number } {
+  const patience = options.patience ?? 3;
+  if (!Number.isInteger(patience) || patience < 0) {
+    throw new SimdnetError('RANGE', `earlyStopping patience must be an integer >= 0, got ${patience}`);
+  }
+  const minDelta = Math.abs(options.minDelta ?? 0);
+  const restore = options.restoreBestWeights ?? true;
+  let monitor = options.monitor ?? 'val_loss';
+  let sign = 1; // +1: lower is better
+  let best = Infinity;
+  let bestEpoch = -1;
+  let wait = 0;
+  let weights: Float32Array | undefined;
+  let stopped = false;
+  return {
+    get bestEpoch() {
+      return bestEpoch;
+    },
+    onTrainBegin(info) {
+      if (options.monitor === undefined && info.validationSamples === 0) monitor = 'loss';
+      const mode = options.mode ?? 'auto';
+      sign = mode === 'max' || (mode === 'auto' && /acc/.test(monitor)) ? -1 : 1;
+      best = Infinity;
+      bestEpoch = -1;
+      wait = 0;
+      weights = undefined;
+      stopped = false;
+    },
+    onEpochEnd(epoch, logs, model) {
+      const v = logs[monitor];
+      if (v === undefined) {
+        throw new SimdnetError('RANGE', `earlyStopping monitors '${monitor}', which the logs do not have (${Object.keys(logs).join(', ')})`);
+      }
+      if (sign * v < best - minDelta) {
+        best = sign * v;
+        bestEpoch = epoch;
+        wait = 0;
+        if (restore) weights = model.net!.snapshot();
+      } else if (++wait > patience) {
+        stopped = true;
+        model.stopTraining = true;
+      }
+    },
+    onTrainEnd(history, model) {
+      if (restore && weights && bestEpoch >= 0) model.net!.restore(weights);
+      history.bestEpoch = bestEpoch;
+      history.stoppedEarly = stopped;
+    },
+  };
+}

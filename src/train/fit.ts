@@ -1,0 +1,180 @@
+import { selectRows, type Matrix, type MatrixInput } from '../data/matrix.js';
+import { SimdnetError, check } from '../errors.js';
+import type { Sequential, TargetInput } from '../model/sequential.js';
+import { Rng } from '../random.js';
+import { init } from '../runtime/engine.js';
+import type { BatchLogs, Callback, EpochLogs, History } from './callbacks.js';
+import { correctCount, lossBackward, lossForward } from './losses.js';
+
+/** Options of fit(). */
+export interface FitOptions {
+  /** Default 1. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Reshuffle the training rows every epoch (default true). */
+  shuffle?: boolean;
+  /** Fraction of the rows (chosen by the seed) held out for validation. */
+  validationSplit?: number;
+  /** Explicit validation data (takes precedence over validationSplit). */
+  validationData?: [MatrixInput, TargetInput];
+  /** Seeds shuffling, the validation split, dropout and augmentation (and the weights, if fit builds the model). */
+  seed?: number;
+  callbacks?: Callback | Callback[];
+  /** Random whole-pixel shifts of image rows (h × w) each epoch: more training data for free. */
+  augment?: { imageShape: [number, number]; maxShift: number };
+  /** Yield to the event loop at least this often (ms) so a page or server stays responsive (default: never). */
+  yieldEveryMs?: number;
+}
+
+/** Checks a batch size option. */
+export function batchSizeOf(b: unknown): number {
+  check(typeof b === 'number' && Number.isInteger(b) && b >= 1 && b <= 1 << 20, 'RANGE', `batchSize must be an integer in [1, 1048576], got ${String(b)}`);
+  return b;
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/**
+ * Trains `model` on (x, y) with its compiled loss and optimizer. Every step runs in kernels on data resident in
+ * the engine's memory: rows are gathered by index, nothing is allocated per step. A non-finite loss or gradient
+ * stops training with a DIVERGED error and puts back the weights from the start of that epoch.
+ */
+export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, options: FitOptions = {}): Promise<History> {
+  model.assertIdle('fit()');
+  if (model.backend === 'wasm') await init();
+  const epochs = options.epochs ?? 1;
+  check(Number.isInteger(epochs) && epochs >= 0, 'RANGE', `epochs must be an integer >= 0, got ${epochs}`);
+  const batchSize = batchSizeOf(options.batchSize ?? 32);
+  const seed = options.seed ?? (Math.random() * 2 ** 31) | 0;
+  check(Number.isInteger(seed), 'RANGE', `seed must be an integer, got ${seed}`);
+  const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
+  const vs = options.validationSplit ?? 0;
+  check(typeof vs === 'number' && vs >= 0 && vs < 1, 'RANGE', `validationSplit must be in [0, 1), got ${vs}`);
+
+  // Validate everything before touching the model.
+  const mx = model.toInputs(x);
+  if (!model.built) model.build(mx.cols, seed);
+  const c = model.requireCompiled();
+  const my = model.toTargets(y, mx.rows);
+  let train = { x: mx, y: my };
+  let val: { x: Matrix; y: Matrix } | undefined;
+  const rng = new Rng(seed);
+  if (options.validationData) {
+    const [vx, vy] = options.validationData;
+    const mvx = model.toInputs(vx, 'validationData x');
+    val = { x: mvx, y: model.toTargets(vy, mvx.rows, 'validationData y') };
+  } else if (vs > 0) {
+    const nVal = Math.round(mx.rows * vs);
+    check(nVal > 0 && nVal < mx.rows, 'EMPTY', `validationSplit ${vs} of ${mx.rows} rows leaves no ${nVal === 0 ? 'validation' : 'training'} rows`);
+    const perm = rng.permutation(mx.rows);
+    const vi = perm.subarray(0, nVal).slice().sort();
+    const ti = perm.subarray(nVal).slice().sort();
+    val = { x: selectRows(mx, vi), y: selectRows(my, vi) };
+    train = { x: selectRows(mx, ti), y: selectRows(my, ti) };
+  }
+  const aug = options.augment;
+  if (aug) {
+    const [h, w] = aug.imageShape ?? [];
+    check(Number.isInteger(h) && Number.isInteger(w) && h * w === mx.cols, 'SHAPE', `augment.imageShape [${aug.imageShape}] does not match ${mx.cols} inputs`);
+    check(Number.isInteger(aug.maxShift) && aug.maxShift >= 0, 'RANGE', `augment.maxShift must be an integer >= 0, got ${aug.maxShift}`);
+  }
+
+  const net = model.net!;
+  const e = net.engine;
+  const k = e.k;
+  const n = train.x.rows;
+  const nIn = net.inputs;
+  const nOut = net.outputs;
+  const bs = Math.min(batchSize, n);
+  const batches = Math.ceil(n / bs);
+  const history: History = { epochs: [], history: {} };
+  const owned: number[] = [];
+  const own = (p: number): number => (owned.push(p), p);
+  model.busy = true;
+  model.stopTraining = false;
+  try {
+    net.reserve(bs, true);
+    const X = own(e.upload(train.x.data));
+    const Y = own(e.upload(train.y.data));
+    const VX = val ? own(e.upload(val.x.data)) : 0;
+    const VY = val ? own(e.upload(val.y.data)) : 0;
+    const order = own(e.allocF32(n)); // i32 row indices, reshuffled per epoch
+    const staged = aug ? own(e.allocF32(bs * nIn)) : 0;
+    const shifts = aug ? own(e.allocF32(2 * bs)) : 0;
+    const perm = new Int32Array(n);
+    for (let i = 0; i < n; i++) perm[i] = i;
+    const opt = c.optimizer;
+    const info = { model, epochs, batchSize: bs, samples: n, batchesPerEpoch: batches, validationSamples: val?.x.rows ?? 0 };
+    for (const cb of callbacks) await cb.onTrainBegin?.(info);
+    let lastYield = now();
+    for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, model);
+      if (options.shuffle ?? true) rng.shuffle(perm);
+      e.i32(order, n).set(perm);
+      const start = net.snapshot(); // for recovery if this epoch diverges
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        const r0 = b * bs;
+        const m = Math.min(bs, n - r0);
+        const idx = order + r0 * 4;
+        if (aug) {
+          k.gather_rows(staged, X, idx, m, nIn);
+          const sv = e.i32(shifts, 2 * m);
+          for (let i = 0; i < 2 * m; i++) sv[i] = rng.int(2 * aug.maxShift + 1) - aug.maxShift;
+          k.image_shift(net.xBuf, staged, shifts, m, aug.imageShape[0], aug.imageShape[1]);
+        } else {
+          k.gather_rows(net.xBuf, X, idx, m, nIn);
+        }
+        k.gather_rows(net.tBuf, Y, idx, m, nOut);
+        const out = net.forward(m, true, rng.u32() | 0);
+        const loss = lossForward(k, c.kind, out, net.headBuf, net.tBuf, m, nOut);
+        if (c.accuracy) correct += correctCount(k, c.kind, out, net.tBuf, m, nOut);
+        lossBackward(k, c.kind, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut);
+        net.backward(m);
+        const reg = net.regularize();
+        const g2 = k.sum_squares(net.grads, net.trainableFloats);
+        if (!Number.isFinite(loss) || !Number.isFinite(g2) || !Number.isFinite(reg)) {
+          net.restore(start);
+          opt.reset();
+          throw new SimdnetError(
+            'DIVERGED',
+            `training diverged at epoch ${epoch + 1}, batch ${b + 1}: ${!Number.isFinite(loss) ? `loss is ${loss}` : 'a gradient is not finite'}. ` +
+              `The weights were restored to the start of epoch ${epoch + 1}; try a lower learning rate or scaled inputs.`,
+          );
+        }
+        opt.apply(net.params, net.grads);
+        lossSum += (loss + reg) * m;
+        seen += m;
+        if (callbacks.length > 0) {
+          const logs: BatchLogs = { epoch, size: m, loss: lossSum / seen };
+          if (c.accuracy) logs.accuracy = correct / seen;
+          for (const cb of callbacks) await cb.onBatchEnd?.(b, logs, model);
+        }
+        if (options.yieldEveryMs !== undefined && now() - lastYield >= options.yieldEveryMs) {
+          await tick();
+          lastYield = now();
+        }
+        if (model.stopTraining) break;
+      }
+      const logs: EpochLogs = { loss: lossSum / seen };
+      if (c.accuracy) logs.accuracy = correct / seen;
+      if (val) {
+        const r = model.evaluateResident(net, c, VX, VY, val.x.rows, bs);
+        logs.val_loss = r.loss;
+        if (r.accuracy !== undefined) logs.val_accuracy = r.accuracy;
+      }
+      history.epochs.push(epoch);
+      for (const [key, v] of Object.entries(logs)) (history.history[key] ??= []).push(v as number);
+      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs, model);
+    }
+    for (const cb of callbacks) await cb.onTrainEnd?.(history, model);
+    return history;
+  } finally {
+    for (const p of owned) e.free(p);
+    model.busy = false;
+  }
+}

@@ -1,0 +1,133 @@
+import { SimdnetError } from '../errors.js';
+import type { Engine } from '../runtime/engine.js';
+
+/** Plain or momentum SGD. */
+export interface SgdConfig {
+  type: 'sgd';
+  learningRate: number;
+  /** 0 for plain SGD. */
+  momentum: number;
+  nesterov: boolean;
+  /** L2 weight decay added to every gradient: g + weightDecay · w. */
+  weightDecay: number;
+}
+
+/** Adam (Kingma & Ba 2015); `decoupled` makes it AdamW (Loshchilov & Hutter 2019). */
+export interface AdamConfig {
+  type: 'adam';
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  decoupled: boolean;
+}
+
+export type OptimizerConfig = SgdConfig | AdamConfig;
+
+function num(v: number, what: string, lo: number, hi: number, loOpen = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (loOpen && v === lo)) {
+    throw new SimdnetError('RANGE', `${what} must be in ${loOpen ? '(' : '['}${lo}, ${hi}], got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Stochastic gradient descent, optionally with (Nesterov) momentum and L2 weight decay. */
+export function sgd(o: Partial<Omit<SgdConfig, 'type'>> = {}): SgdConfig {
+  return {
+    type: 'sgd',
+    learningRate: num(o.learningRate ?? 0.01, 'sgd learningRate', 0, 1e6, true),
+    momentum: num(o.momentum ?? 0, 'sgd momentum', 0, 1),
+    nesterov: o.nesterov ?? false,
+    weightDecay: num(o.weightDecay ?? 0, 'sgd weightDecay', 0, 1e6),
+  };
+}
+
+/** Adam with bias correction; weightDecay is L2 (coupled) unless `decoupled` (AdamW). */
+export function adam(o: Partial<Omit<AdamConfig, 'type'>> = {}): AdamConfig {
+  return {
+    type: 'adam',
+    learningRate: num(o.learningRate ?? 0.001, 'adam learningRate', 0, 1e6, true),
+    beta1: num(o.beta1 ?? 0.9, 'adam beta1', 0, 0.9999999),
+    beta2: num(o.beta2 ?? 0.999, 'adam beta2', 0, 0.9999999),
+    epsilon: num(o.epsilon ?? 1e-7, 'adam epsilon', 0, 1, true),
+    weightDecay: num(o.weightDecay ?? 0, 'adam weightDecay', 0, 1e6),
+    decoupled: o.decoupled ?? false,
+  };
+}
+
+/** Resolves 'sgd' | 'adam' | a config object. */
+export function resolveOptimizer(o: unknown): OptimizerConfig {
+  if (o === 'sgd') return sgd();
+  if (o === 'adam') return adam();
+  if (typeof o === 'object' && o !== null) {
+    const t = (o as { type?: unknown }).type;
+    if (t === 'sgd') return sgd(o as SgdConfig);
+    if (t === 'adam') return adam(o as AdamConfig);
+  }
+  throw new SimdnetError('RANGE', `unknown optimizer ${JSON.stringify(o)} (use 'sgd', 'adam', sgd({...}) or adam({...}))`);
+}
+
+/**
+ * An optimizer bound to a model's slabs: its state (velocity, or Adam's moments) shares the parameter layout,
+ * so one step is one kernel call over the trainable prefix of the slab.
+ */
+export class Optimizer {
+  private m = 0;
+  private v = 0;
+  /** Steps taken (Adam's t). */
+  step = 0;
+
+  constructor(
+    readonly config: OptimizerConfig,
+    private readonly engine: Engine,
+    private readonly floats: number,
+  ) {
+    const c = config;
+    if (c.type === 'adam' || c.momentum > 0) this.m = engine.allocF32(Math.max(4, floats));
+    if (c.type === 'adam') this.v = engine.allocF32(Math.max(4, floats));
+  }
+
+  /** The learning rate now (settable between steps, e.g. by a schedule callback). */
+  get learningRate(): number {
+    return this.config.learningRate;
+  }
+
+  set learningRate(lr: number) {
+    this.config.learningRate = num(lr, 'learningRate', 0, 1e6, true);
+  }
+
+  /** w −= update(g) over the first `floats` floats of the slabs. */
+  apply(w: number, g: number): void {
+    const k = this.engine.k;
+    const c = this.config;
+    const n = this.floats;
+    if (n === 0) return;
+    this.step++;
+    if (c.type === 'sgd') {
+      if (c.momentum === 0) k.sgd_update(w, g, n, c.learningRate, c.weightDecay);
+      else if (c.nesterov) k.nesterov_update(w, this.m, g, n, c.learningRate, c.momentum, c.weightDecay);
+      else k.momentum_update(w, this.m, g, n, c.learningRate, c.momentum, c.weightDecay);
+      return;
+    }
+    const bc1 = 1 - Math.pow(c.beta1, this.step);
+    const bc2 = 1 - Math.pow(c.beta2, this.step);
+    const f = c.decoupled ? k.adamw_update : k.adam_update;
+    f(w, this.m, this.v, g, n, c.learningRate, c.beta1, c.beta2, c.epsilon, c.weightDecay, bc1, bc2);
+  }
+
+  /** Zeroes the state (after a diverged step, or when weights are replaced wholesale). */
+  reset(): void {
+    const k = this.engine.k;
+    if (this.m) k.fill_f32(this.m, this.floats, 0);
+    if (this.v) k.fill_f32(this.v, this.floats, 0);
+    this.step = 0;
+  }
+
+  /** Frees the state slabs. */
+  dispose(): void {
+    this.engine.free(this.m);
+    this.engine.free(this.v);
+    this.m = this.v = 0;
+  }
+}

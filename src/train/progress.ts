@@ -1,0 +1,83 @@
+import type { Callback } from './callbacks.js';
+
+/** Options of {@link progressLogger}. */
+export interface ProgressOptions {
+  /** Where text goes (default: process.stdout.write in Node, else console.log per line). */
+  write?: (s: string) => void;
+  /** Redraw one line in place (a terminal) or print plain lines (logs, CI). Default: stdout is a TTY. */
+  live?: boolean;
+  /** Bar width in characters (default 24). */
+  width?: number;
+  /** Minimum ms between live redraws (default 100). */
+  intervalMs?: number;
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+function fmtTime(s: number): string {
+  if (!Number.isFinite(s)) return '--';
+  if (s < 60) return `${s.toFixed(0)}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.round(s - 60 * m)).padStart(2, '0')}s`;
+}
+
+/**
+ * A fit() callback that shows progress: epoch, batch, loss, accuracy, samples/s and ETA. In a terminal it
+ * redraws one bar in place; elsewhere it prints a line per epoch.
+ */
+export function progressLogger(options: ProgressOptions = {}): Callback {
+  const proc = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): void } } }).process;
+  const write = options.write ?? (proc?.stdout ? (s: string) => proc.stdout!.write(s) : (s: string) => console.log(s.replace(/\n$/, '')));
+  const live = options.live ?? Boolean(proc?.stdout?.isTTY);
+  const width = options.width ?? 24;
+  const interval = options.intervalMs ?? 100;
+  let epochs = 0;
+  let batches = 0;
+  let samples = 0;
+  let t0 = 0;
+  let tEpoch = 0;
+  let seenEpoch = 0;
+  let lastDraw = 0;
+  return {
+    onTrainBegin(info) {
+      epochs = info.epochs;
+      batches = info.batchesPerEpoch;
+      samples = info.samples;
+      t0 = now();
+      write(`training on ${info.samples} samples (${info.validationSamples} validation), batch ${info.batchSize}, ${info.epochs} epochs\n`);
+    },
+    onEpochBegin() {
+      tEpoch = now();
+      seenEpoch = 0;
+    },
+    onBatchEnd(batch, logs) {
+      seenEpoch += logs.size;
+      if (!live) return;
+      const t = now();
+      if (t - lastDraw < interval && batch + 1 < batches) return;
+      lastDraw = t;
+      const frac = (batch + 1) / batches;
+      const filled = Math.round(frac * width);
+      const rate = seenEpoch / ((t - tEpoch) / 1000);
+      const done = logs.epoch * samples + seenEpoch;
+      const eta = (epochs * samples - done) / (done / ((t - t0) / 1000));
+      const acc = logs.accuracy !== undefined ? ` acc ${(100 * logs.accuracy).toFixed(2)}%` : '';
+      write(
+        `\r\x1b[2Kepoch ${logs.epoch + 1}/${epochs} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ` +
+          `${batch + 1}/${batches} loss ${logs.loss.toFixed(4)}${acc} ${Math.round(rate)} samples/s ETA ${fmtTime(eta)}`,
+      );
+    },
+    onEpochEnd(epoch, logs) {
+      const t = now();
+      const secs = (t - tEpoch) / 1000;
+      const parts = [`epoch ${epoch + 1}/${epochs}`, `loss ${logs.loss.toFixed(4)}`];
+      if (logs.accuracy !== undefined) parts.push(`acc ${(100 * logs.accuracy).toFixed(2)}%`);
+      if (logs.val_loss !== undefined) parts.push(`val_loss ${logs.val_loss.toFixed(4)}`);
+      if (logs.val_accuracy !== undefined) parts.push(`val_acc ${(100 * logs.val_accuracy).toFixed(2)}%`);
+      parts.push(`${Math.round(seenEpoch / secs)} samples/s`, `${secs.toFixed(1)}s`);
+      const eta = ((t - t0) / 1000 / (epoch + 1)) * (epochs - epoch - 1);
+      if (epoch + 1 < epochs) parts.push(`ETA ${fmtTime(eta)}`);
+      write(`${live ? '\r\x1b[2K' : ''}${parts.join('  ')}\n`);
+    },
+  };
+}
