@@ -45,19 +45,21 @@ export function tanh_forward(y: usize, x: usize, n: i32): void {
   }
 }
 
-// dx (n) = dy · (1 − y²), y the forward output.
+// dx (n) = dy · (1 − y²), y the forward output; as (1 − y)(1 + y), which keeps its precision when |y| → 1
+// (1 − y is exact there, 1 − y² would cancel the rounding of y²).
 export function tanh_backward(dx: usize, dy: usize, y: usize, n: i32): void {
   const one = f32x4.splat(1);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const yv = v128.load(y + o);
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), f32x4.sub(one, f32x4.mul(yv, yv))));
+    const d = f32x4.mul(f32x4.sub(one, yv), f32x4.add(one, yv));
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), d));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const yv = load<f32>(y + o);
-    store<f32>(dx + o, load<f32>(dy + o) * (1 - yv * yv));
+    store<f32>(dx + o, load<f32>(dy + o) * ((1 - yv) * (1 + yv)));
   }
 }
 
