@@ -1,1 +1,193 @@
-// placeholder
+// f32 GEMM kernels: the forward product y = x·w + b and the two products backprop needs, dW += xᵀ·dy and
+// dX = dy·wᵀ. All three run on one 4x8 register-blocked micro-kernel (f32-gemm-4x8.ts); the b operand is packed
+// into contiguous k-block x 8 panels in the host-provided workspace (pack.ts) so it stays in cache at any row
+// stride. Batch 1 takes a GEMV path; without a workspace everything still works, reading operands in place.
+import { f32_gemm_4x8 } from './f32-gemm-4x8';
+import { f32_gemv_32, f32_gemv_4, f32_gemv_1 } from './f32-gemv';
+import { f32_gemm_dot_2x4 } from './f32-gemm-dot-2x4';
+import { packPanels, packPanelsT } from './pack';
+export { peak_f32x4 } from './peak';
+
+// Blocking: a kc x 8 panel (8 KB at kc = 256) stays in L1 next to the 4 x kc strip of a; the packed
+// kc x nc block (256 KB) stays in L2.
+const KC = 256;
+const NC = 256;
+// Below this many rows packing costs more than it saves (the packed panel is reused only m/4 times).
+const PACK_MIN_ROWS = 8;
+
+let wsPtr: usize = 0;
+let wsBytes: i32 = 0;
+
+export function gemm_workspace_size(): i32 {
+  return KC * NC * 4;
+}
+
+export function gemm_workspace(ptr: usize, bytes: i32): void {
+  wsPtr = ptr;
+  wsBytes = ptr != 0 && bytes > 0 ? bytes : 0;
+}
+
+// y (m,n) = x (m,k) · w (k,n) + b (n); b == 0 means no bias
+export function gemm_forward(y: usize, x: usize, w: usize, b: usize, m: i32, k: i32, n: i32): void {
+  if (m <= 0 || n <= 0) return;
+  const ldy = <usize>n << 2;
+  if (k <= 0) {
+    for (let i = 0; i < m; i++) fillRow(y + <usize>i * ldy, b, n);
+    return;
+  }
+  if (m < 4) {
+    // Batch 1 (and 2, 3): one GEMV per row; a 4-row tile would waste most of its work.
+    for (let i = 0; i < m; i++) gemv(y + <usize>i * ldy, x + (<usize>i * k << 2), w, k, n, b);
+    return;
+  }
+  if (m >= PACK_MIN_ROWS && fitsPanels(k)) {
+    gemmPacked(y, ldy, x, <usize>k << 2, 4, w, ldy, false, m, k, n, false, b);
+  } else {
+    gemmDirect(y, ldy, x, <usize>k << 2, 4, w, ldy, m, k, n, false, b);
+  }
+}
+
+// dw (k,n) += x (m,k)ᵀ · dy (m,n)
+export function gemm_backward_w(dw: usize, x: usize, dy: usize, m: i32, k: i32, n: i32): void {
+  if (m <= 0 || k <= 0 || n <= 0) return;
+  // a = xᵀ: row kk of a is column kk of x, so rows are 4 bytes apart and steps k·4 bytes apart.
+  const ldn = <usize>n << 2, ldk = <usize>k << 2;
+  if (fitsPanels(m)) {
+    gemmPacked(dw, ldn, x, 4, ldk, dy, ldn, false, k, m, n, true, 0);
+  } else {
+    gemmDirect(dw, ldn, x, 4, ldk, dy, ldn, k, m, n, true, 0);
+  }
+}
+
+// dx (m,k) = dy (m,n) · w (k,n)ᵀ
+export function gemm_backward_x(dx: usize, dy: usize, w: usize, m: i32, k: i32, n: i32): void {
+  if (m <= 0 || k <= 0) return;
+  const ldn = <usize>n << 2, ldk = <usize>k << 2;
+  if (n <= 0) {
+    for (let i = 0; i < m; i++) fillRow(dx + <usize>i * ldk, 0, k);
+    return;
+  }
+  if (m >= 4 && fitsPanels(n)) {
+    // b = wᵀ, packed by transposing 8 rows of w at a time.
+    gemmPacked(dx, ldk, dy, ldn, 4, w, ldn, true, m, n, k, false, 0);
+    return;
+  }
+  // Dot-product form: rows of dy against rows of w, both contiguous.
+  for (let i = 0; i < m; i += 2) {
+    const mr = min(2, m - i);
+    for (let kk = 0; kk < k; kk += 4) {
+      f32_gemm_dot_2x4(dx + (<usize>i * k + kk << 2), ldk, dy + <usize>i * ldn, ldn, w + <usize>kk * ldn, ldn, n,
+        mr, min(4, k - kk), false);
+    }
+  }
+}
+
+// Whether the workspace holds at least one kc x 8 panel for a reduction of length r.
+function fitsPanels(r: i32): bool {
+  return wsBytes >= min(r, KC) * 32 * 8;
+}
+
+// c (M,N) = or += a (M,K) · b (K,N) (+ bias), b packed block by block into the workspace.
+// a(i,p) at a + i·ars + p·ast; b(p,j) at b + p·ldb + 4j, or at b + j·ldb + 4p when bTrans.
+function gemmPacked(
+  c: usize, ldc: usize, a: usize, ars: usize, ast: usize, b: usize, ldb: usize, bTrans: bool,
+  M: i32, K: i32, N: i32, accumulate: bool, bias: usize,
+): void {
+  const kcMax = min(K, KC);
+  const ncMax = min(NC, (wsBytes / (kcMax << 5)) << 3);
+  const ws = wsPtr;
+  for (let jc = 0; jc < N; jc += ncMax) {
+    const nc = min(ncMax, N - jc);
+    for (let pc = 0; pc < K; pc += kcMax) {
+      const kc = min(kcMax, K - pc);
+      if (bTrans) packPanelsT(ws, b + <usize>jc * ldb + (<usize>pc << 2), ldb, kc, nc);
+      else packPanels(ws, b + <usize>pc * ldb + (<usize>jc << 2), ldb, kc, nc);
+      // Later k-blocks add onto what the first one wrote (which included the bias).
+      const acc = accumulate || pc > 0;
+      const panelBytes = <usize>kc << 5;
+      for (let ir = 0; ir < M; ir += 4) {
+        const mr = min(4, M - ir);
+        const ai = a + <usize>ir * ars + <usize>pc * ast;
+        const ci = c + <usize>ir * ldc + (<usize>jc << 2);
+        let panel = ws;
+        for (let jr = 0; jr < nc; jr += 8) {
+          const bj = !acc && bias != 0 ? bias + (<usize>(jc + jr) << 2) : 0;
+          f32_gemm_4x8(ci + (<usize>jr << 2), ldc, ai, ars, ast, panel, 32, kc, mr, 0, min(8, nc - jr), acc, bj);
+          panel += panelBytes;
+        }
+      }
+    }
+  }
+}
+
+// Same product with b read in place: b(p,j) at b + p·ldb + 4j.
+function gemmDirect(
+  c: usize, ldc: usize, a: usize, ars: usize, ast: usize, b: usize, ldb: usize,
+  M: i32, K: i32, N: i32, accumulate: bool, bias: usize,
+): void {
+  const N8 = N & ~7;
+  for (let ir = 0; ir < M; ir += 4) {
+    const mr = min(4, M - ir);
+    const ai = a + <usize>ir * ars;
+    const ci = c + <usize>ir * ldc;
+    for (let j = 0; j < N8; j += 8) {
+      f32_gemm_4x8(ci + (<usize>j << 2), ldc, ai, ars, ast, b + (<usize>j << 2), ldb, K, mr, 0, 8, accumulate,
+        bias != 0 ? bias + (<usize>j << 2) : 0);
+    }
+    if (N8 < N) {
+      if (N >= 8) {
+        // Last columns: recompute the 8 columns ending at N (in bounds) and store only the new ones.
+        const j = N - 8;
+        f32_gemm_4x8(ci + (<usize>j << 2), ldc, ai, ars, ast, b + (<usize>j << 2), ldb, K, mr, N8 - j, 8,
+          accumulate, bias != 0 ? bias + (<usize>j << 2) : 0);
+      } else {
+        gemmScalar(ci, ldc, ai, ars, ast, b, ldb, mr, K, N, accumulate, bias);
+      }
+    }
+  }
+}
+
+// Plain loops for matrices narrower than one tile (N < 8 without a workspace).
+function gemmScalar(
+  c: usize, ldc: usize, a: usize, ars: usize, ast: usize, b: usize, ldb: usize,
+  M: i32, K: i32, N: i32, accumulate: bool, bias: usize,
+): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s: f32 = 0;
+      let ap = a + <usize>i * ars, bp = b + (<usize>j << 2);
+      for (let p = 0; p < K; p++) {
+        s += load<f32>(ap) * load<f32>(bp);
+        ap += ast;
+        bp += ldb;
+      }
+      const cp = c + <usize>i * ldc + (<usize>j << 2);
+      if (accumulate) s += load<f32>(cp);
+      else if (bias != 0) s += load<f32>(bias + (<usize>j << 2));
+      store<f32>(cp, s);
+    }
+  }
+}
+
+// y (n) = x (k) · w (k,n) + b (n)
+function gemv(y: usize, x: usize, w: usize, k: i32, n: i32, b: usize): void {
+  const ldw = <usize>n << 2;
+  let j = 0;
+  for (; j + 32 <= n; j += 32) {
+    const o = <usize>j << 2;
+    f32_gemv_32(y + o, x, w + o, ldw, k, b != 0 ? b + o : 0);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    f32_gemv_4(y + o, x, w + o, ldw, k, b != 0 ? b + o : 0);
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    f32_gemv_1(y + o, x, w + o, ldw, k, b != 0 ? b + o : 0);
+  }
+}
+
+// y[0..n) = b[0..n), or 0 when b == 0
+function fillRow(y: usize, b: usize, n: i32): void {
+  for (let j = 0; j < n; j++) store<f32>(y + (<usize>j << 2), b != 0 ? load<f32>(b + (<usize>j << 2)) : 0);
+}

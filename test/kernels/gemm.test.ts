@@ -1,0 +1,247 @@
+// GEMM kernels: twins against a naive f64 triple loop, then wasm against the twins over a sweep of tile edges,
+// blocking edges (k > 256, n > 256), realistic MLP shapes, with / without / with a tiny workspace, plus
+// accumulate-vs-overwrite semantics, out-of-bounds writes and special values.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectClose, randArray, rng } from '../helpers/check.js';
+import { loadRaw, type RawWasm } from '../helpers/wasm.js';
+import { gemm_backward_w, gemm_backward_x, gemm_forward } from '../../src/reference/gemm.js';
+
+const SIZES = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 19, 31, 33, 37];
+// Shapes past the blocking (k-block 256, n-block 256, packing from m >= 8) and realistic MLP shapes.
+const BIG: [number, number, number][] = [
+  [9, 300, 17], [5, 513, 9], [13, 257, 265], [37, 260, 520], [8, 256, 256], [4, 1, 600], [600, 3, 5],
+  [64, 784, 128], [1, 784, 128], [64, 128, 10], [1, 128, 10], [256, 784, 128], [2, 784, 128], [3, 100, 70],
+];
+type Form = 'forward' | 'forward+bias' | 'backward_w' | 'backward_x';
+const FORMS: Form[] = ['forward', 'forward+bias', 'backward_w', 'backward_x'];
+type Ws = 'full' | 'tiny' | 'none';
+const GUARD = 8; // floats of sentinel before and after every output
+
+// f32 sums of k products of values in [-1, 1]: error grows with k.
+const tol = (k: number): [number, number] => [1e-6 * k + 1e-6, 1e-5];
+
+let w: RawWasm;
+let wsFull = 0;
+beforeAll(() => {
+  w = loadRaw();
+  wsFull = w.k.gemm_workspace_size();
+});
+
+/** Runs one form in wasm with the given workspace; returns the output (guards checked). */
+function runWasm(form: Form, ws: Ws, m: number, k: number, n: number, ins: Float32Array[], out0: Float32Array): Float32Array {
+  w.reset();
+  if (ws === 'none') w.k.gemm_workspace(0, 0);
+  else {
+    // 'tiny': room for exactly one 256 x 8 panel, so the n loop runs one panel per block.
+    const bytes = ws === 'full' ? wsFull : 256 * 32 * 8;
+    w.k.gemm_workspace(w.alloc(bytes), bytes);
+  }
+  const sentinel = 12345.5;
+  const padded = new Float32Array(out0.length + 2 * GUARD).fill(sentinel);
+  padded.set(out0, GUARD);
+  const pOut = w.put(padded) + GUARD * 4;
+  const p = ins.map((a) => w.put(a));
+  if (form === 'forward') w.k.gemm_forward(pOut, p[0], p[1], 0, m, k, n);
+  else if (form === 'forward+bias') w.k.gemm_forward(pOut, p[0], p[1], p[2], m, k, n);
+  else if (form === 'backward_w') w.k.gemm_backward_w(pOut, p[0], p[1], m, k, n);
+  else w.k.gemm_backward_x(pOut, p[0], p[1], m, k, n);
+  const all = w.f32(pOut - GUARD * 4, padded.length);
+  for (let i = 0; i < GUARD; i++) {
+    if (all[i] !== sentinel || all[all.length - 1 - i] !== sentinel) {
+      expect.fail(`${form} ${m}x${k}x${n} ws=${ws}: wrote outside its output`);
+    }
+  }
+  return all.subarray(GUARD, GUARD + out0.length);
+}
+
+/** Inputs and initial output for a form: overwrite outputs start as NaN garbage, dw starts non-zero. */
+function makeCase(form: Form, m: number, k: number, n: number, seed: number): { ins: Float32Array[]; out0: Float32Array } {
+  if (form === 'backward_w') {
+    return { ins: [randArray(m * k, seed), randArray(m * n, seed + 1)], out0: randArray(k * n, seed + 2, -3, 3) };
+  }
+  if (form === 'backward_x') {
+    return { ins: [randArray(m * n, seed), randArray(k * n, seed + 1)], out0: new Float32Array(m * k).fill(NaN) };
+  }
+  const ins = [randArray(m * k, seed), randArray(k * n, seed + 1)];
+  if (form === 'forward+bias') ins.push(randArray(n, seed + 2));
+  return { ins, out0: new Float32Array(m * n).fill(NaN) };
+}
+
+function runTwin(form: Form, m: number, k: number, n: number, ins: Float32Array[], out0: Float32Array): Float32Array {
+  const out = out0.slice();
+  if (form === 'forward') gemm_forward(out, ins[0], ins[1], null, m, k, n);
+  else if (form === 'forward+bias') gemm_forward(out, ins[0], ins[1], ins[2], m, k, n);
+  else if (form === 'backward_w') gemm_backward_w(out, ins[0], ins[1], m, k, n);
+  else gemm_backward_x(out, ins[0], ins[1], m, k, n);
+  return out;
+}
+
+function check(form: Form, ws: Ws, m: number, k: number, n: number, seed: number): void {
+  const { ins, out0 } = makeCase(form, m, k, n, seed);
+  const expected = runTwin(form, m, k, n, ins, out0);
+  const actual = runWasm(form, ws, m, k, n, ins, out0);
+  const [atol, rtol] = tol(form === 'backward_w' ? m : form === 'backward_x' ? n : k);
+  expectClose(actual, expected, atol, rtol, `${form} m=${m} k=${k} n=${n} ws=${ws}`);
+}
+
+describe('gemm twins vs naive f64 loops', () => {
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [17, 33, 9], [8, 300, 16], [2, 37, 1]];
+  it.each(shapes)('m=%i k=%i n=%i', (m, k, n) => {
+    const x = randArray(m * k, 11), wt = randArray(k * n, 12), b = randArray(n, 13), dy = randArray(m * n, 14);
+    const y = new Float32Array(m * n), yRef = new Float64Array(m * n);
+    const dw = randArray(k * n, 15), dwRef = Float64Array.from(dw);
+    const dx = new Float32Array(m * k).fill(NaN), dxRef = new Float64Array(m * k);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = b[j];
+        for (let p = 0; p < k; p++) s += x[i * k + p] * wt[p * n + j];
+        yRef[i * n + j] = s;
+      }
+    }
+    for (let p = 0; p < k; p++) {
+      for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) dwRef[p * n + j] += x[i * k + p] * dy[i * n + j];
+    }
+    for (let i = 0; i < m; i++) {
+      for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) dxRef[i * k + p] += dy[i * n + j] * wt[p * n + j];
+    }
+    gemm_forward(y, x, wt, b, m, k, n);
+    gemm_backward_w(dw, x, dy, m, k, n);
+    gemm_backward_x(dx, dy, wt, m, k, n);
+    expectClose(y, yRef, 1e-6 * k, 1e-6, 'forward twin');
+    expectClose(dw, dwRef, 1e-6 * m, 1e-6, 'backward_w twin');
+    expectClose(dx, dxRef, 1e-6 * n, 1e-6, 'backward_x twin');
+    // No bias: same as with a zero bias.
+    const y0 = new Float32Array(m * n).fill(NaN);
+    gemm_forward(y0, x, wt, null, m, k, n);
+    const yz = new Float32Array(m * n);
+    gemm_forward(yz, x, wt, new Float32Array(n), m, k, n);
+    expectClose(y0, yz, 0, 0, 'forward twin without bias');
+  });
+});
+
+describe('gemm wasm vs twin', () => {
+  it('the check can fail: one wrong element is reported', () => {
+    const { ins, out0 } = makeCase('forward', 5, 7, 9, 1);
+    const expected = runTwin('forward', 5, 7, 9, ins, out0);
+    const bad = expected.slice();
+    bad[17] += 1e-3;
+    expect(() => expectClose(bad, expected, ...tol(7), 'forward')).toThrow(/first bad index 17/);
+  });
+
+  for (const form of FORMS) {
+    for (const ws of ['full', 'none'] as Ws[]) {
+      it(`${form}, ws=${ws}: every m, k, n in {${SIZES.join(',')}}`, () => {
+        // Full cross-product for m x n with k cycling through all sizes (and the reverse), so every value
+        // appears in every position and every (m, n) tile edge meets several k.
+        let seed = 100;
+        for (const m of SIZES) {
+          for (const n of SIZES) {
+            const k = SIZES[(seed += 7) % SIZES.length];
+            check(form, ws, m, k, n, seed);
+            check(form, ws, k, m, n, seed + 3); // same triple, rows/reduction swapped
+          }
+        }
+      });
+    }
+    for (const ws of ['full', 'tiny', 'none'] as Ws[]) {
+      it.each(BIG)(`${form}, ws=${ws}: m=%i k=%i n=%i`, (m, k, n) => check(form, ws, m, k, n, m * 1000 + k + n));
+    }
+  }
+
+  it('full cross-product of a smaller set (all 3 positions, all forms)', () => {
+    const s = [1, 3, 4, 5, 8, 9, 17];
+    let seed = 5000;
+    for (const m of s) for (const k of s) for (const n of s) for (const form of FORMS) check(form, 'full', m, k, n, seed++);
+  });
+});
+
+describe('gemm semantics and special values', () => {
+  it('backward_w accumulates into dw; forward and backward_x overwrite', () => {
+    const [m, k, n] = [6, 10, 12];
+    const { ins } = makeCase('backward_w', m, k, n, 77);
+    const zero = runWasm('backward_w', 'full', m, k, n, ins, new Float32Array(k * n));
+    const pre = randArray(k * n, 78, -3, 3);
+    const acc = runWasm('backward_w', 'full', m, k, n, ins, pre);
+    expectClose(acc, zero.map((v, i) => v + pre[i]), 1e-6, 1e-6, 'dw = pre + xᵀ·dy');
+    for (const form of ['forward', 'backward_x'] as Form[]) {
+      const c = makeCase(form, m, k, n, 79);
+      const a = runWasm(form, 'full', m, k, n, c.ins, new Float32Array(c.out0.length).fill(-7));
+      const b = runWasm(form, 'full', m, k, n, c.ins, new Float32Array(c.out0.length).fill(NaN));
+      expectClose(a, b, 0, 0, `${form} ignores the old output`);
+    }
+  });
+
+  it('zero inputs give exact zeros (and the bias alone)', () => {
+    const [m, k, n] = [9, 17, 11];
+    for (const ws of ['full', 'none'] as Ws[]) {
+      const b = randArray(n, 3);
+      const y = runWasm('forward+bias', ws, m, k, n, [new Float32Array(m * k), randArray(k * n, 4), b], new Float32Array(m * n).fill(NaN));
+      expectClose(y, new Float32Array(m * n).map((_, i) => b[i % n]), 0, 0, `forward zeros ws=${ws}`);
+      const dx = runWasm('backward_x', ws, m, k, n, [new Float32Array(m * n), randArray(k * n, 5)], new Float32Array(m * k).fill(NaN));
+      expectClose(dx, new Float32Array(m * k), 0, 0, `backward_x zeros ws=${ws}`);
+    }
+  });
+
+  // Sparse ±1e20 entries make some products overflow to ±Inf (1e40 > f32 max) and some outputs meet both signs
+  // (NaN); sparse NaN inputs must poison exactly the outputs they reach. Finite partial sums stay far from
+  // overflow, so the result does not depend on summation order and must match the twin exactly in kind.
+  const special = (len: number, seed: number): Float32Array => {
+    const r = rng(seed);
+    const a = randArray(len, seed + 1);
+    for (let i = 0; i < len; i++) {
+      const u = r();
+      if (u < 0.06) a[i] = 1e20;
+      else if (u < 0.12) a[i] = -1e20;
+      else if (u < 0.14) a[i] = NaN;
+      else if (u < 0.2) a[i] = 0;
+    }
+    return a;
+  };
+  const shapes: [number, number, number][] = [[1, 37, 33], [4, 19, 8], [9, 31, 17], [33, 16, 5], [3, 9, 40], [12, 300, 20]];
+  for (const ws of ['full', 'none'] as Ws[]) {
+    it.each(shapes)(`Inf and NaN propagate like the twin, ws=${ws}: m=%i k=%i n=%i`, (m, k, n) => {
+      for (const form of FORMS) {
+        const { out0 } = makeCase(form, m, k, n, 1);
+        const ins =
+          form === 'backward_w' ? [special(m * k, 1), special(m * n, 2)]
+          : form === 'backward_x' ? [special(m * n, 3), special(k * n, 4)]
+          : [special(m * k, 5), special(k * n, 6), special(n, 7)].slice(0, form === 'forward' ? 2 : 3);
+        const expected = runTwin(form, m, k, n, ins, out0);
+        const actual = runWasm(form, ws, m, k, n, ins, out0);
+        let infs = 0;
+        let nans = 0;
+        for (let i = 0; i < expected.length; i++) {
+          const e = expected[i];
+          const a = actual[i];
+          if (Number.isNaN(e)) nans++;
+          else if (!Number.isFinite(e)) infs++;
+          if (!Number.isFinite(e) || !Number.isFinite(a)) {
+            if (!Object.is(a, e)) expect.fail(`${form} ${m}x${k}x${n} ws=${ws} [${i}]: got ${a}, expected ${e}`);
+          }
+        }
+        expect(infs + nans, `${form}: the data must produce some Inf/NaN`).toBeGreaterThan(0);
+        // Finite entries are sums of terms up to 1e20 that may cancel: tolerance relative to the terms.
+        expectClose(actual, expected, 1e20 * 1e-6 * (m + k + n), 1e-5, `${form} ${m}x${k}x${n} ws=${ws} finite part`);
+      }
+    });
+  }
+
+  it('workspace size is reported and a too-small workspace still gives correct results', () => {
+    expect(wsFull).toBeGreaterThanOrEqual(256 * 32 * 8);
+    expect(wsFull % 16).toBe(0);
+    const [m, k, n] = [20, 40, 24];
+    for (const form of FORMS) {
+      const { ins, out0 } = makeCase(form, m, k, n, 9);
+      const expected = runTwin(form, m, k, n, ins, out0);
+      w.reset();
+      w.k.gemm_workspace(w.alloc(64), 64); // far too small: unpacked path
+      const pOut = w.put(out0);
+      const p = ins.map((a) => w.put(a));
+      if (form === 'forward') w.k.gemm_forward(pOut, p[0], p[1], 0, m, k, n);
+      else if (form === 'forward+bias') w.k.gemm_forward(pOut, p[0], p[1], p[2], m, k, n);
+      else if (form === 'backward_w') w.k.gemm_backward_w(pOut, p[0], p[1], m, k, n);
+      else w.k.gemm_backward_x(pOut, p[0], p[1], m, k, n);
+      expectClose(w.f32(pOut, out0.length), expected, ...tol(k + m + n), `${form} small workspace`);
+    }
+  });
+});
