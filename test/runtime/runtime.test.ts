@@ -1,0 +1,62 @@
+// Loader and memory: SIMD detection, every kind of wasm source, clear errors, and an allocator that survives growth.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Arena } from '../../src/runtime/arena.js';
+import { compileWasm, simdSupported } from '../../src/runtime/loader.js';
+import { createEngine, SimdnetError } from '../../src/index.js';
+
+const wasmUrl = new URL('../../build/simdnet.wasm', import.meta.url);
+
+describe('loader', () => {
+  it('detects SIMD and compiles from bytes, a URL, a path and a Module', async () => {
+    expect(simdSupported()).toBe(true);
+    const bytes = readFileSync(wasmUrl);
+    const fromBytes = await compileWasm(bytes);
+    expect(WebAssembly.Module.exports(fromBytes).some((e) => e.name === 'gemm_forward')).toBe(true);
+    expect(await compileWasm(fromBytes)).toBe(fromBytes);
+    await compileWasm(wasmUrl);
+    await compileWasm(wasmUrl.pathname);
+    await compileWasm(); // the default location (falls back to build/ when run from src/)
+    const e = await createEngine('wasm', { wasm: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+    expect(e.backend).toBe('wasm');
+  });
+
+  it('says clearly what is wrong with a bad source', async () => {
+    await expect(compileWasm(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).rejects.toThrow(/not a WebAssembly module/);
+    await expect(compileWasm(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 99]))).rejects.toThrow(/failed to compile/);
+    await expect(compileWasm('/no/such/simdnet.wasm')).rejects.toThrow(/not found/);
+    await expect(createEngine('gpu' as never)).rejects.toThrow(/unknown backend 'gpu'/);
+  });
+});
+
+describe('arena', () => {
+  it('allocates aligned zeroed blocks, reuses freed ones, coalesces, and grows the memory', () => {
+    const mem = new WebAssembly.Memory({ initial: 1 });
+    const a = new Arena(mem, 100, 64 * 2 ** 20);
+    const p1 = a.alloc(10);
+    const p2 = a.alloc(1000);
+    const p3 = a.alloc(20);
+    for (const p of [p1, p2, p3]) expect(p % 16).toBe(0);
+    expect(p1).toBeGreaterThanOrEqual(100);
+    expect(p2).toBeGreaterThanOrEqual(p1 + 16);
+    new Uint8Array(mem.buffer, p2, 1000).fill(7);
+    a.release(p2);
+    const p4 = a.alloc(500); // first fit reuses the hole, zeroed
+    expect(p4).toBe(p2);
+    expect(new Uint8Array(mem.buffer, p4, 500).every((b) => b === 0)).toBe(true);
+    a.release(p1);
+    a.release(p4);
+    const p5 = a.alloc(1000 + 16); // p1's and p2's holes merged
+    expect(p5).toBe(p1);
+    const before = mem.buffer.byteLength;
+    const big = a.alloc(4 * 2 ** 20);
+    expect(mem.buffer.byteLength).toBeGreaterThan(before);
+    expect(big + 4 * 2 ** 20).toBeLessThanOrEqual(mem.buffer.byteLength);
+    expect(() => a.release(12345)).toThrow(/unknown pointer/);
+    expect(() => a.alloc(100 * 2 ** 20)).toThrow(SimdnetError);
+    a.release(big);
+    a.release(p3);
+    a.release(p5);
+    expect(a.used).toBe(0);
+  });
+});
