@@ -71,6 +71,9 @@ describe('Sequential', () => {
       await m.fit(x, labels, { epochs: 10, batchSize: 32, seed: 3 });
       accs.push(m.evaluate(x, labels).accuracy!);
       preds.push(m.predict(x).data);
+      // Compiled with the fused softmax + cross-entropy, predict still returns probabilities.
+      const p = preds.at(-1)!;
+      for (let r = 0; r < 300; r++) expect(p[3 * r] + p[3 * r + 1] + p[3 * r + 2]).toBeCloseTo(1, 5);
       m.dispose();
     }
     expect(accs[0]).toBeGreaterThan(0.95);
