@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { expectClose, randArray, rng } from '../helpers/check.js';
+import {
+  asF32, centralDiff, compareBoth, GRID_M, GRID_N, runBoth, SIZES, withSpecials,
+} from '../helpers/elem-kernels.js';
+import * as ref from '../../src/reference/losses.js';
+import type { KernelName } from '../../src/runtime/abi.js';
+
+// Shapes: the (m,n) grid, flat rows over the vector-edge sizes, and realistic batches.
+const SHAPES: [number, number][] = [];
+for (const m of GRID_M) for (const n of GRID_N) SHAPES.push([m, n]);
+for (const n of SIZES) SHAPES.push([1, n]);
+SHAPES.push([128, 10], [64, 1], [3, 1000]);
+
+/** Targets: one-hot rows (or 0/1 per element when n == 1). */
+function oneHot(m: number, n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const t = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    if (n === 1) t[i] = r() < 0.5 ? 0 : 1;
+    else t[i * n + Math.floor(r() * n)] = 1;
+  }
+  return t;
+}
+/** Soft labels: positive rows summing to 1. */
+function softLabels(m: number, n: number, seed: number): Float32Array {
+  const t = randArray(m * n, seed, 0.01, 1);
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += t[i * n + j];
+    for (let j = 0; j < n; j++) t[i * n + j] /= s;
+  }
+  return t;
+}
+/** Probabilities: row-wise softmax of random logits, with some entries pushed past the clamp. */
+function probs(m: number, n: number, seed: number, specials: number[] = []): Float32Array {
+  const p = new Float32Array(m * n);
+  ref.softmax_ce_forward(p, randArray(m * n, seed, -4, 4), new Float32Array(m * n), m, n);
+  const r = rng(seed + 1);
+  for (let j = 0; j < Math.min(specials.length, Math.floor((m * n) / 3)); j++) {
+    p[Math.floor(r() * m * n)] = specials[j];
+  }
+  return p;
+}
+
+// Forward: per-element terms in f32 (a few ulp each), summed in f64: rtol 1e-5 leaves room for the cancellation
+// in max(z,0) − z·t of bce_logits. Backward: a few roundings per element.
+const FWD: [number, number] = [1e-7, 1e-5];
+
+describe('losses wasm vs twin', () => {
+  it.each(SHAPES)('mse m=%i n=%i', (m, n) => {
+    const y = withSpecials(m * n, m + n, [0, -0, 1e-30, 1e3, -1e3], -2, 2);
+    const t = randArray(m * n, 2 * m + n, -2, 2);
+    compareBoth('mse_forward', [y, t, m, n], ...FWD, `${m}x${n}`);
+    compareBoth('mse_backward', [new Float32Array(m * n).fill(5), y, t, m, n], 0, 3e-7, `${m}x${n}`);
+  });
+
+  it.each(SHAPES)('bce m=%i n=%i', (m, n) => {
+    const len = m * n;
+    // p past the clamp on both sides: 0, 1, 1e-9, 1 − 1e-9 (rounds to 1), −0.5, 1.5.
+    const p = withSpecials(len, 3 * m + n, [0, 1, 1e-9, 1 - 1e-9, -0.5, 1.5, -0, 1e-7, 0.5], 0.001, 0.999);
+    const t = withSpecials(len, 5 * m + n, [0, 1, 0, 1], 0, 1);
+    compareBoth('bce_forward', [p, t, m, n], ...FWD, `${m}x${n}`);
+    compareBoth('bce_backward', [new Float32Array(len).fill(5), p, t, m, n], 1e-9 / len, 2e-6, `${m}x${n}`);
+  });
+
+  it.each(SHAPES)('bce_logits m=%i n=%i', (m, n) => {
+    const len = m * n;
+    const z = withSpecials(len, 7 * m + n, [0, -0, 100, -100, 1e30, -1e30, 88, -88, 1e-30, 20, -20], -8, 8);
+    const t = withSpecials(len, 11 * m + n, [0, 1, 0, 1], 0, 1);
+    compareBoth('bce_logits_forward', [z, t, m, n], ...FWD, `${m}x${n}`);
+    // sigmoid(z) − t cancels: the error is a few ulp of sigmoid(z), hence the absolute part.
+    compareBoth('bce_logits_backward', [new Float32Array(len).fill(5), z, t, m, n], 4e-7 / len, 1e-6, `${m}x${n}`);
+  });
+
+  it.each(SHAPES)('softmax_ce m=%i n=%i', (m, n) => {
+    const len = m * n;
+    const z = randArray(len, 13 * m + n, -6, 6);
+    for (const t of [oneHot(m, n, m + 3 * n), softLabels(m, n, 2 * m + n)]) {
+      // p is compared with the exp tolerance of softmax, the loss with FWD.
+      compareBoth('softmax_ce_forward', [new Float32Array(len).fill(4), z, t, m, n], 1e-7, 2e-6, `${m}x${n}`);
+      const p = runBoth('softmax_ce_forward', [new Float32Array(len), z, t, m, n]).wasm[0] as Float32Array;
+      compareBoth('softmax_ce_backward', [new Float32Array(len).fill(5), p, t, m, n], 0, 3e-7, `${m}x${n}`);
+    }
+  });
+
+  it.each(SHAPES)('ce m=%i n=%i', (m, n) => {
+    const len = m * n;
+    const p = probs(m, n, 17 * m + n, [0, 1, 1e-9, -0, 1.5, -0.5, 1e-7]);
+    for (const t of [oneHot(m, n, m + 5 * n), softLabels(m, n, 3 * m + n)]) {
+      compareBoth('ce_forward', [p, t, m, n], ...FWD, `${m}x${n}`);
+      compareBoth('ce_backward', [new Float32Array(len).fill(5), p, t, m, n], 0, 2e-6, `${m}x${n}`);
+    }
+  });
+});
+
+describe('losses: documented special cases', () => {
+  it('softmax_ce handles logits of ±1000 and ±1e30 (max-subtracted log-softmax, no clamp)', () => {
+    const z = Float32Array.from([1000, 0, -1000, 1e30, -1e30, 0, 5, 5, 5]);
+    const t = Float32Array.from([0, 1, 0, 0, 0, 1, 1, 0, 0]);
+    const r = compareBoth('softmax_ce_forward', [new Float32Array(9), z, t, 3, 3], 1e-7, 2e-6);
+    // Row losses 1000, 1e30, log 3: the mean is dominated by the middle row but finite.
+    expectClose([r.wasmRet as number], [(1000 + 1e30 + Math.log(3)) / 3], 0, 1e-6, 'loss');
+    expect(Number.isFinite(r.wasmRet as number)).toBe(true);
+  });
+
+  it('bce and ce clamp probabilities at eps = 1e-7: p = 0 or 1 gives −log(1e-7), gradient 0 outside', () => {
+    const p = Float32Array.from([0, 1, 0, 1, 0.5]);
+    const t = Float32Array.from([1, 0, 0, 1, 1]);
+    const r = runBoth('bce_forward', [p, t, 1, 5]);
+    const lo = ref.CE_EPS;
+    const hi = ref.CE_ONE_M_EPS; // 1 − 2^-23 in f32
+    const big = -Math.log(lo);
+    const expected = (big - Math.log(1 - hi) - Math.log1p(-lo) - Math.log(hi) + Math.LN2) / 5;
+    expectClose([r.wasmRet as number], [expected], 0, 1e-6, 'bce');
+    const g = runBoth('bce_backward', [new Float32Array(5).fill(9), p, t, 1, 5]).wasm[0] as Float32Array;
+    expect(Array.from(g.slice(0, 4))).toEqual([0, 0, 0, 0]);
+    expectClose([g[4]], [-0.4], 0, 1e-6, 'bce grad inside');
+    const c = runBoth('ce_forward', [Float32Array.from([0, 1, 0.25, 0.75]), Float32Array.from([1, 0, 1, 0]), 2, 2]);
+    expectClose([c.wasmRet as number], [(big + Math.log(4)) / 2], 0, 1e-6, 'ce');
+  });
+
+  it('NaN inputs give a NaN loss in wasm and twin', () => {
+    const x = Float32Array.from([0.5, NaN, 0.25, 0.1, 0.3]);
+    const t = Float32Array.from([1, 0, 0, 1, 0]);
+    for (const name of ['mse_forward', 'bce_forward', 'bce_logits_forward', 'ce_forward'] as KernelName[]) {
+      const r = runBoth(name, [x, t, 1, 5]);
+      expect(r.wasmRet, name).toBeNaN();
+      expect(r.refRet, name).toBeNaN();
+    }
+    const r = runBoth('softmax_ce_forward', [new Float32Array(5), x, t, 1, 5]);
+    expect(r.wasmRet).toBeNaN();
+    expect(r.refRet).toBeNaN();
+  });
+});
+
+describe('loss twin gradients: backward vs f64 central differences (h = 1e-6)', () => {
+  // The forward for the difference quotient is written out here in f64, independently of the twins (whose
+  // result is rounded to f32, far too coarse for a difference quotient); the twins' own forward is checked
+  // against it first. Backward twins run on Float64Array. |err| <= 1e-9 + 1e-6·|g|.
+  const m = 4;
+  const n = 5;
+  const len = m * n;
+  const clamp = (p: number): number => Math.min(Math.max(p, ref.CE_EPS), ref.CE_ONE_M_EPS);
+  const f64: Record<string, (x: Float64Array, t: Float64Array) => number> = {
+    mse: (y, t) => y.reduce((s, v, i) => s + (v - t[i]) ** 2, 0) / len,
+    bce: (p, t) => -p.reduce((s, v, i) => s + t[i] * Math.log(clamp(v)) + (1 - t[i]) * Math.log(1 - clamp(v)), 0) / len,
+    bce_logits: (z, t) =>
+      z.reduce((s, v, i) => s + Math.log(1 + Math.exp(v)) - v * t[i], 0) / len, // log(1 + e^z) − z·t
+    softmax_ce: (z, t) => {
+      let s = 0;
+      for (let r = 0; r < m; r++) {
+        const row = Array.from(z.subarray(r * n, r * n + n));
+        const lse = Math.log(row.reduce((a, v) => a + Math.exp(v), 0));
+        for (let j = 0; j < n; j++) s -= t[r * n + j] * (row[j] - lse);
+      }
+      return s / m;
+    },
+    ce: (p, t) => -p.reduce((s, v, i) => s + t[i] * Math.log(clamp(v)), 0) / m,
+  };
+  type Twin = (x: Float32Array, t: Float32Array, m: number, n: number) => number;
+  const fwdTwin: Record<string, Twin> = {
+    mse: ref.mse_forward,
+    bce: ref.bce_forward,
+    bce_logits: ref.bce_logits_forward,
+    softmax_ce: (z, t, mm, nn) => ref.softmax_ce_forward(new Float32Array(len), z, t, mm, nn),
+    ce: ref.ce_forward,
+  };
+  const bwdTwin: Record<string, (g: Float32Array, x: Float32Array, t: Float32Array) => void> = {
+    mse: (g, y, t) => ref.mse_backward(g, y, t, m, n),
+    bce: (g, p, t) => ref.bce_backward(g, p, t, m, n),
+    bce_logits: (g, z, t) => ref.bce_logits_backward(g, z, t, m, n),
+    softmax_ce: (g, z, t) => {
+      const p = new Float64Array(len);
+      ref.softmax_ce_forward(asF32(p), z, t, m, n);
+      ref.softmax_ce_backward(g, asF32(p), t, m, n);
+    },
+    ce: (g, p, t) => ref.ce_backward(g, p, t, m, n),
+  };
+  const inputs: Record<string, [Float32Array, Float32Array]> = {
+    mse: [randArray(len, 1, -2, 2), randArray(len, 2, -2, 2)],
+    bce: [randArray(len, 3, 0.05, 0.95), randArray(len, 4, 0, 1)], // p inside the clamp
+    bce_logits: [randArray(len, 5, -6, 6), randArray(len, 6, 0, 1)],
+    softmax_ce: [randArray(len, 7, -3, 3), softLabels(m, n, 8)], // (p − t)/m needs target rows summing to 1
+    ce: [randArray(len, 9, 0.05, 0.95), softLabels(m, n, 10)],
+  };
+  it.each(Object.keys(f64))('%s', (name) => {
+    const [x0, t0] = inputs[name];
+    const x = Float64Array.from(x0);
+    const t = Float64Array.from(t0);
+    const loss = f64[name](x, t);
+    expectClose([fwdTwin[name](x0, t0, m, n)], [loss], 0, 1e-6, `${name} twin forward vs f64`);
+    const g = new Float64Array(len).fill(7); // overwritten
+    bwdTwin[name](asF32(g), asF32(x), asF32(t));
+    const fd = Array.from(x, (_, i) => centralDiff((xx) => f64[name](xx, t), x, i, 1e-6));
+    expectClose(g, fd, 1e-9, 1e-6, `${name} backward vs finite differences`);
+  });
+});
