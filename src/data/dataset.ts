@@ -81,10 +81,6 @@ export class Dataset {
     this.labels = labels === undefined ? undefined : checkLabels(labels, xm.rows);
   }
 
-  /** Wraps already-validated, already-owned matrices without copying (internal fast path). */
-  private static wrap(x: Matrix, y: Matrix, labels: Int32Array | undefined): Dataset {
-    return Object.assign(Object.create(Dataset.prototype) as Dataset, { x, y, labels });
-  }
 
   /**
    * Builds a classification dataset: y is the one-hot encoding of `labels` and `labels` is kept too.
@@ -94,7 +90,7 @@ export class Dataset {
     const xm = toMatrix(x, 'x');
     const y = oneHot(labels, classes);
     check(y.rows === xm.rows, 'SHAPE', () => `x has ${xm.rows} rows but labels has ${y.rows}`);
-    return Dataset.wrap(xm, y, checkLabels(labels, xm.rows));
+    return adoptDataset(xm, y, checkLabels(labels, xm.rows));
   }
 
   /** Number of examples (rows). */
@@ -149,7 +145,7 @@ export class Dataset {
       labels = new Int32Array(indices.length);
       for (let i = 0; i < indices.length; i++) labels[i] = this.labels[indices[i]];
     }
-    return Dataset.wrap(selectRows(this.x, indices), selectRows(this.y, indices), labels);
+    return adoptDataset(selectRows(this.x, indices), selectRows(this.y, indices), labels);
   }
 
   /** New dataset with the rows in a random order drawn from `seed` (same seed, same order). */
@@ -205,4 +201,13 @@ export function trainTestSplit(
   }
   const { train, test } = new Dataset(x, y).split({ test: f, seed: options.seed ?? 0, stratify: options.stratify ?? false });
   return { xTrain: train.x, yTrain: train.y, xTest: test.x, yTest: test.y };
+}
+
+/**
+ * Internal (not re-exported from the data index): wraps matrices the caller has just built and validated, taking
+ * ownership WITHOUT copying or re-checking, for loaders that would otherwise copy tens of MB twice. The caller
+ * guarantees equal row counts, finite values and labels in step with the rows.
+ */
+export function adoptDataset(x: Matrix, y: Matrix, labels: Int32Array | undefined): Dataset {
+  return Object.assign(Object.create(Dataset.prototype) as Dataset, { x, y, labels });
 }

@@ -1,0 +1,21 @@
+/**
+ * The data module: validated matrices, datasets and splits, preprocessing, augmentation draws and the
+ * runtime-neutral MNIST builder. The Node file loader (`loadMnist`) lives in ./mnist-node.js and is deliberately
+ * not re-exported here, so importing the data module never pulls in node:fs.
+ */
+export { type Matrix, type MatrixInput, type NumericArray, type ShapedInput, isMatrix, rowOf, selectRows, toMatrix, zeros } from './matrix.js';
+export { Dataset, type Split, type SplitOptions, type TrainTestSplit, trainTestSplit } from './dataset.js';
+export {
+  MinMaxScaler,
+  type MinMaxScalerJSON,
+  type Scaler,
+  Standardizer,
+  type StandardizerJSON,
+  argmaxRows,
+  labelsFromOneHot,
+  oneHot,
+  scalerFromJSON,
+} from './preprocess.js';
+export { randomShifts, shiftImages } from './augment.js';
+export { type SplitIndices, apportion } from './stratify.js';
+export { MNIST_CLASSES, MNIST_PIXELS, MNIST_SIDE, type MnistSplitOptions, mnistFromDigitArrays, mnistSplit, mnistSplitIndices } from './mnist.js';
