@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { randomShifts, shiftImages } from '../../src/data/augment.js';
 import { toMatrix } from '../../src/data/matrix.js';
+import { image_shift } from '../../src/reference/util.js';
 import { Rng } from '../../src/random.js';
+import { randArray } from '../helpers/check.js';
 import { expectSimdnetError } from '../helpers/data-errors.js';
 
 // One 3×4 image with distinct pixels 1..12 (row-major).
@@ -37,6 +39,16 @@ describe('shiftImages (reference of image_shift)', () => {
   it('uses each image its own shift', () => {
     const two = toMatrix({ data: [1, 2, 3, 4, 5, 6, 7, 8], shape: [2, 4] }); // two 2×2 images
     expect(Array.from(shiftImages(two, 2, 2, [1, 0, 0, 1]).data)).toEqual([0, 1, 0, 3, 0, 0, 5, 6]);
+  });
+
+  it('agrees with the image_shift kernel twin on random images and drawn shifts (incl. beyond the size)', () => {
+    for (const [count, h, w, max] of [[7, 5, 3, 6], [16, 28, 28, 3], [3, 1, 1, 1]]) {
+      const x = { data: randArray(count * h * w, count + h, -1, 1), rows: count, cols: h * w };
+      const shifts = randomShifts(count, max, 4);
+      const want = new Float32Array(count * h * w).fill(NaN);
+      image_shift(want, x.data, shifts, count, h, w);
+      expect(Array.from(shiftImages(x, h, w, shifts).data)).toEqual(Array.from(want));
+    }
   });
 
   it('errors', () => {
