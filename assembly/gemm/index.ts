@@ -3,9 +3,9 @@
 // into contiguous k-block x 8 panels in the host-provided workspace (pack.ts) so it stays in cache at any row
 // stride. Batch 1 takes a GEMV path; without a workspace everything still works, reading operands in place.
 import { f32_gemm_4x8 } from './f32-gemm-4x8';
-import { f32_gemv_32, f32_gemv_4, f32_gemv_1 } from './f32-gemv';
+import { f32_gemv_24, f32_gemv_8, f32_gemv_4, f32_gemv_1 } from './f32-gemv';
 import { f32_gemm_dot_2x4 } from './f32-gemm-dot-2x4';
-import { packPanels, packPanelsT } from './pack';
+import { packPanels, packPanelsT, packStrip } from './pack';
 export { peak_f32x4 } from './peak';
 
 // Blocking: a kc x 8 panel (8 KB at kc = 256) stays in L1 next to the 4 x kc strip of a; the packed
@@ -18,8 +18,11 @@ const PACK_MIN_ROWS = 8;
 let wsPtr: usize = 0;
 let wsBytes: i32 = 0;
 
+// Workspace layout: [a strip: KC x 4 floats][b panels: KC x NC floats].
+const A_STRIP_BYTES = KC * 16;
+
 export function gemm_workspace_size(): i32 {
-  return KC * NC * 4;
+  return A_STRIP_BYTES + KC * NC * 4;
 }
 
 export function gemm_workspace(ptr: usize, bytes: i32): void {
@@ -84,7 +87,7 @@ export function gemm_backward_x(dx: usize, dy: usize, w: usize, m: i32, k: i32, 
 
 // Whether the workspace holds at least one kc x 8 panel for a reduction of length r.
 function fitsPanels(r: i32): bool {
-  return wsBytes >= min(r, KC) * 32 * 8;
+  return wsBytes >= A_STRIP_BYTES + min(r, KC) * 32 * 8;
 }
 
 // c (M,N) = or += a (M,K) · b (K,N) (+ bias), b packed block by block into the workspace.
@@ -94,8 +97,12 @@ function gemmPacked(
   M: i32, K: i32, N: i32, accumulate: bool, bias: usize,
 ): void {
   const kcMax = min(K, KC);
-  const ncMax = min(NC, (wsBytes / (kcMax << 5)) << 3);
-  const ws = wsPtr;
+  const ncMax = min(NC, ((wsBytes - A_STRIP_BYTES) / (kcMax << 5)) << 3);
+  const strip = wsPtr;
+  const ws = wsPtr + A_STRIP_BYTES;
+  // a with steps far apart (xᵀ for dW: steps are rows of x, k·4 bytes apart) would walk one cache line per
+  // step, aliasing in L1 at power-of-two strides: copy each 4-row strip to 16 contiguous bytes per step.
+  const packA = ast > 64;
   for (let jc = 0; jc < N; jc += ncMax) {
     const nc = min(ncMax, N - jc);
     for (let pc = 0; pc < K; pc += kcMax) {
@@ -107,12 +114,17 @@ function gemmPacked(
       const panelBytes = <usize>kc << 5;
       for (let ir = 0; ir < M; ir += 4) {
         const mr = min(4, M - ir);
-        const ai = a + <usize>ir * ars + <usize>pc * ast;
+        let ai = a + <usize>ir * ars + <usize>pc * ast;
+        let rs = ars, st = ast;
+        if (packA) {
+          packStrip(strip, ai, ars, ast, kc, mr);
+          ai = strip; rs = 4; st = 16;
+        }
         const ci = c + <usize>ir * ldc + (<usize>jc << 2);
         let panel = ws;
         for (let jr = 0; jr < nc; jr += 8) {
           const bj = !acc && bias != 0 ? bias + (<usize>(jc + jr) << 2) : 0;
-          f32_gemm_4x8(ci + (<usize>jr << 2), ldc, ai, ars, ast, panel, 32, kc, mr, 0, min(8, nc - jr), acc, bj);
+          f32_gemm_4x8(ci + (<usize>jr << 2), ldc, ai, rs, st, panel, 32, kc, mr, 0, min(8, nc - jr), acc, bj);
           panel += panelBytes;
         }
       }
@@ -173,9 +185,13 @@ function gemmScalar(
 function gemv(y: usize, x: usize, w: usize, k: i32, n: i32, b: usize): void {
   const ldw = <usize>n << 2;
   let j = 0;
-  for (; j + 32 <= n; j += 32) {
+  for (; j + 24 <= n; j += 24) {
     const o = <usize>j << 2;
-    f32_gemv_32(y + o, x, w + o, ldw, k, b != 0 ? b + o : 0);
+    f32_gemv_24(y + o, x, w + o, ldw, k, b != 0 ? b + o : 0);
+  }
+  for (; j + 8 <= n; j += 8) {
+    const o = <usize>j << 2;
+    f32_gemv_8(y + o, x, w + o, ldw, k, b != 0 ? b + o : 0);
   }
   for (; j + 4 <= n; j += 4) {
     const o = <usize>j << 2;

@@ -75,3 +75,22 @@ export function packPanelsT(ws: usize, src: usize, ld: usize, kc: i32, nc: i32):
   v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
   v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
 }
+
+// dst (kc x 4, step-major) = a (mr rows, kc steps), element (r,p) at a + r·ars + p·ast; rows >= mr are zero.
+export function packStrip(dst: usize, a: usize, ars: usize, ast: usize, kc: i32, mr: i32): void {
+  if (mr == 4 && ars == 4) {
+    // The 4 values of a step are contiguous: one vector copy per step.
+    for (let p = 0; p < kc; p++) {
+      v128.store(dst, v128.load(a));
+      a += ast;
+      dst += 16;
+    }
+    return;
+  }
+  for (let p = 0; p < kc; p++) {
+    v128.store(dst, f32x4.splat(0));
+    for (let r = 0; r < mr; r++) store<f32>(dst + (<usize>r << 2), load<f32>(a + <usize>r * ars));
+    a += ast;
+    dst += 16;
+  }
+}
