@@ -14,9 +14,10 @@ export {
   type TargetInput,
   type WeightTensor,
   type EvalResult,
+  type TrainHook,
 } from './model/sequential.js';
 export { sgd, adam, Optimizer, type OptimizerConfig, type SgdConfig, type AdamConfig } from './train/optimizers.js';
-export type { LossName } from './train/losses.js';
+export { planLoss, type Loss, type LossName } from './train/losses.js';
 export type { FitOptions } from './train/fit.js';
 export {
   earlyStopping,

@@ -44,6 +44,11 @@ export class Net {
   readonly outs: number[];
   /** When true the last layer leaves its activation to the loss kernel (softmax+CE, sigmoid+BCE). */
   fused = false;
+  /** Columns of a target row (the loss's; outputs unless a loss carries more, such as a teacher's). */
+  targetCols: number;
+  /** Per layer: the kernel and bias slots (undefined for layers without them). */
+  private kernelSlot: Array<TensorSlot | undefined> = [];
+  private biasSlot: Array<TensorSlot | undefined> = [];
 
   constructor(
     readonly engine: Engine,
@@ -76,6 +81,8 @@ export class Net {
     for (let i = 0; i < L; i++) if (trainable(specs[i])) { ft = i; break; }
     this.firstTrainable = ft;
     this.outs = new Array<number>(L).fill(0);
+    this.targetCols = this.outputs;
+    for (const slot of this.slots) (slot.name.endsWith('/bias') ? this.biasSlot : this.kernelSlot)[slot.layer] = slot;
     this.params = engine.allocF32(Math.max(4, this.slabFloats));
   }
 
@@ -93,7 +100,7 @@ export class Net {
   }
 
   private slotOf(layer: number, kind: 'kernel' | 'bias'): TensorSlot | undefined {
-    return this.slots.find((s) => s.layer === layer && s.name.endsWith(`/${kind}`));
+    return (kind === 'kernel' ? this.kernelSlot : this.biasSlot)[layer];
   }
 
   /** Makes sure activation buffers hold `rows` rows (and gradient buffers too when `training`). */
@@ -113,7 +120,7 @@ export class Net {
       this.gradBuf[i] = training ? e.allocF32(cap * w) : 0;
     }
     this.xBuf = e.allocF32(cap * this.inputs);
-    this.tBuf = e.allocF32(cap * this.outputs);
+    this.tBuf = e.allocF32(cap * this.targetCols);
     this.headBuf = e.allocF32(cap * this.outputs);
     if (training) this.grads = e.allocF32(Math.max(4, this.slabFloats));
   }
@@ -142,9 +149,10 @@ export class Net {
    * Runs the layers on m rows staged in xBuf; returns the pointer of the last layer's output (the logits when
    * fused). `seed` varies the dropout masks per step.
    */
-  forward(m: number, training: boolean, seed: number, input = this.xBuf): number {
+  forward(m: number, training: boolean, seed: number, input = this.xBuf, upTo = this.specs.length - 1): number {
     const k = this.engine.k;
-    const L = this.specs.length;
+    const L = upTo + 1;
+    const last = this.specs.length - 1;
     this.input = input;
     let x = input;
     for (let i = 0; i < L; i++) {
@@ -156,7 +164,7 @@ export class Net {
           const W = this.ptr(this.params, this.slotOf(i, 'kernel')!);
           const b = s.useBias ? this.ptr(this.params, this.slotOf(i, 'bias')!) : 0;
           k.gemm_forward(y, x, W, b, m, this.dims[i], n);
-          if (s.activation !== 'linear' && !(this.fused && i === L - 1)) {
+          if (s.activation !== 'linear' && !(this.fused && i === last)) {
             activationForward(k, s.activation, y, y, m, n, s.alpha);
           }
           x = y;

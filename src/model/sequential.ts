@@ -5,7 +5,7 @@ import { validateSpec } from '../layers/index.js';
 import type { ActivationSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
 import { Rng } from '../random.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
-import { correctCount, lossForward, planLoss, type LossKind, type LossName } from '../train/losses.js';
+import { isLoss, planLoss, type Loss, type LossName } from '../train/losses.js';
 import type { History } from '../train/callbacks.js';
 import { batchSizeOf, fit, type FitOptions } from '../train/fit.js';
 import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/optimizers.js';
@@ -25,7 +25,8 @@ export interface ModelOptions {
 
 /** What compile() takes. */
 export interface CompileOptions {
-  loss: LossName;
+  /** A built-in loss by name, or a {@link Loss} object (such as distillation's). */
+  loss: LossName | Loss;
   /** 'sgd', 'adam' or a config from sgd({...}) / adam({...}). Default 'adam'. */
   optimizer?: 'sgd' | 'adam' | OptimizerConfig;
   /** ['accuracy'] adds accuracy (categorical for several outputs, binary for one) to the logs. */
@@ -50,11 +51,22 @@ export interface EvalResult {
 
 /** @internal The compiled training setup. */
 export interface Compiled {
-  lossName: LossName;
-  kind: LossKind;
-  fused: boolean;
+  loss: Loss;
   optimizer: Optimizer;
   accuracy: boolean;
+}
+
+/**
+ * @internal Hooks into each training step, for tools that change how a step works without forking the loop:
+ * fake quantization (swap weights around forward/backward), pruning masks (re-apply after the update).
+ */
+export interface TrainHook {
+  /** Before the forward pass of a training step. */
+  beforeForward?(net: Net): void;
+  /** After backward (gradients in net.grads), before the optimizer update. */
+  afterBackward?(net: Net): void;
+  /** After the optimizer update. */
+  afterUpdate?(net: Net): void;
 }
 
 /**
@@ -77,6 +89,8 @@ export class Sequential {
   private disposed = false;
   /** @internal true while fit() runs (re-entrant calls are refused). */
   busy = false;
+  /** @internal Step hooks run by fit() (see TrainHook). */
+  trainHooks: TrainHook[] = [];
 
   constructor(layers: LayerSpec[], options: ModelOptions = {}) {
     check(Array.isArray(layers) && layers.length > 0, 'EMPTY', 'a model needs at least one layer');
@@ -193,27 +207,23 @@ export class Sequential {
     check(typeof options === 'object' && options !== null, 'RANGE', 'compile() needs { loss, optimizer?, metrics? }');
     const last = [...this.layers].reverse().find((l): l is DenseSpec | ActivationSpec => l.type !== 'dropout');
     const lastAct = last ? last.activation : 'linear';
-    const plan = planLoss(options.loss, lastAct);
+    // The trailing fusion works only when the activation is the very last layer (no dropout after it).
+    const canFuse = this.layers[this.layers.length - 1] === last;
+    const loss = isLoss(options.loss) ? options.loss : planLoss(options.loss, lastAct, canFuse);
+    check(!loss.fused || canFuse, 'RANGE', `loss '${loss.name}' reads logits, so the model must end in its activation`);
     const optConfig = resolveOptimizer(options.optimizer ?? 'adam');
     const metrics = options.metrics ?? [];
     check(Array.isArray(metrics) && metrics.every((m) => m === 'accuracy'), 'RANGE', `unknown metrics ${JSON.stringify(metrics)} (only 'accuracy')`);
-    // The trailing fusion works only if nothing but dropout sits between the last activation and the loss.
-    const lastIdx = this.layers.length - 1;
-    const fused = plan.fused && this.layers[lastIdx] === last;
     this.compileOptions = { ...options };
     if (!this.net) return this; // finished by build()
     this.compiled?.optimizer.dispose();
-    if (this.net.fused !== fused) {
+    const targetCols = loss.targetCols(this.net.outputs);
+    if (this.net.fused !== loss.fused || this.net.targetCols !== targetCols) {
       this.net.releaseBuffers();
-      this.net.fused = fused;
+      this.net.fused = loss.fused;
+      this.net.targetCols = targetCols;
     }
-    this.compiled = {
-      lossName: options.loss,
-      kind: fused ? plan.kind : plan.kind === 'softmaxCe' ? 'ce' : plan.kind === 'bceLogits' ? 'bce' : plan.kind,
-      fused,
-      optimizer: new Optimizer(optConfig, this.net.engine, this.net.trainableFloats),
-      accuracy: metrics.includes('accuracy'),
-    };
+    this.compiled = { loss, optimizer: new Optimizer(optConfig, this.net.engine, this.net.trainableFloats), accuracy: metrics.includes('accuracy') };
     return this;
   }
 
@@ -221,6 +231,7 @@ export class Sequential {
   compileSettings(): CompileOptions | undefined {
     const o = this.compileOptions;
     if (!o) return undefined;
+    if (isLoss(o.loss)) return undefined; // a custom loss is code, not data: not saved
     const optimizer = this.compiled?.optimizer.config ?? resolveOptimizer(o.optimizer ?? 'adam');
     return { loss: o.loss, optimizer: { ...optimizer }, metrics: [...(o.metrics ?? [])] };
   }
@@ -247,22 +258,11 @@ export class Sequential {
   /** @internal Validates targets against the outputs and the loss. */
   toTargets(y: TargetInput, rows: number, name = 'y'): Matrix {
     const out = this.outputDim;
-    let my: Matrix;
-    if (out > 1 && isFlatNumbers(y)) my = oneHot(y, out);
-    else my = toMatrix(y, name, out);
+    const loss = this.compiled?.loss;
+    const cols = loss ? loss.targetCols(out) : out;
+    const my = cols === out && out > 1 && isFlatNumbers(y) ? oneHot(y, out) : toMatrix(y, name, cols);
     check(my.rows === rows, 'SHAPE', `${name} has ${my.rows} rows but x has ${rows}`);
-    const kind = this.compiled?.kind;
-    if (kind && kind !== 'mse') {
-      const d = my.data;
-      for (let i = 0; i < d.length; i++) {
-        if (!(d[i] >= 0 && d[i] <= 1)) {
-          throw new SimdnetError(
-            'RANGE',
-            `${name} row ${Math.floor(i / out)} column ${i % out} is ${d[i]}: ${this.compiled!.lossName} needs targets in [0, 1]`,
-          );
-        }
-      }
-    }
+    loss?.checkTargets(my, name);
     return my;
   }
 
@@ -354,14 +354,77 @@ export class Sequential {
     let correct = 0;
     for (let r = 0; r < rows; r += net.cap) {
       const m = Math.min(net.cap, rows - r);
-      const t = ys + r * nOut * 4;
+      const t = ys + r * net.targetCols * 4;
       const out = net.forward(m, false, 0, xs + r * nIn * 4); // rows are contiguous: no staging copy
-      lossSum += lossForward(k, c.kind, out, net.headBuf, t, m, nOut) * m;
-      if (c.accuracy) correct += correctCount(k, c.kind, out, t, m, nOut);
+      lossSum += c.loss.forward(k, out, net.headBuf, t, m, nOut) * m;
+      if (c.accuracy) correct += c.loss.correct(k, out, t, m, nOut);
     }
     const res: EvalResult = { loss: lossSum / rows + net.regularizationLoss() };
     if (c.accuracy) res.accuracy = correct / rows;
     return res;
+  }
+
+  /**
+   * The outputs of one inner layer (by index or name) for each row of x, in inference mode: features from a
+   * trained body for use elsewhere (transfer learning, embeddings).
+   */
+  features(x: MatrixInput, layer: number | string, options: { batchSize?: number } = {}): Matrix {
+    this.assertIdle('features()');
+    const i = this.layerIndex(layer);
+    const mx = this.toInputs(x);
+    const net = this.requireNet();
+    check(!(net.fused && i === this.layers.length - 1), 'RANGE', 'features() of the last layer: use predict()');
+    net.reserve(Math.min(mx.rows, batchSizeOf(options.batchSize ?? 256)), false);
+    const n = net.dims[i + 1];
+    const out = new Float32Array(mx.rows * n);
+    for (let r = 0; r < mx.rows; r += net.cap) {
+      const m = Math.min(net.cap, mx.rows - r);
+      this.stage(net, net.xBuf, mx.data, mx.cols, r, m);
+      out.set(net.engine.f32(net.forward(m, false, 0, net.xBuf, i), m * n), r * n);
+    }
+    return { data: out, rows: mx.rows, cols: n };
+  }
+
+  /** Index of a layer given by index or name (throws RANGE naming the layers when unknown). */
+  layerIndex(layer: number | string): number {
+    const i = typeof layer === 'number' ? layer : this.layers.findIndex((l) => l.name === layer);
+    check(
+      Number.isInteger(i) && i >= 0 && i < this.layers.length,
+      'RANGE',
+      `no layer ${JSON.stringify(layer)} (the model has ${this.layers.length}: ${this.layers.map((l) => l.name).join(', ')})`,
+    );
+    return i;
+  }
+
+  /**
+   * Freezes (false) or unfreezes (true) dense layers, by index or name. A frozen layer gets no gradients, no
+   * updates and no optimizer state; the slabs are laid out again (weights kept) and optimizer state restarts.
+   */
+  setTrainable(layers: number | string | Array<number | string>, trainable: boolean): this {
+    this.assertIdle('setTrainable()');
+    const idx = (Array.isArray(layers) ? layers : [layers]).map((l) => this.layerIndex(l));
+    for (const i of idx) check(this.layers[i].type === 'dense', 'RANGE', `layer ${this.layers[i].name} has no weights to freeze`);
+    const old = this.net;
+    const weights = old ? this.getWeights() : undefined;
+    const before = idx.map((i) => (this.layers[i] as DenseSpec).trainable);
+    for (const i of idx) (this.layers[i] as DenseSpec).trainable = trainable;
+    if (!old || !weights) return this;
+    let net: Net;
+    try {
+      net = new Net(old.engine, this.layers, old.inputs);
+    } catch (err) {
+      idx.forEach((i, j) => ((this.layers[i] as DenseSpec).trainable = before[j])); // out of memory: as before
+      throw err;
+    }
+    net.fused = old.fused;
+    net.targetCols = old.targetCols;
+    this.compiled?.optimizer.dispose();
+    this.compiled = undefined;
+    old.dispose();
+    this.net = net;
+    this.setWeights(weights);
+    if (this.compileOptions) this.compile(this.compileOptions);
+    return this;
   }
 
   /** Copies of the weights, in layer order: for each dense layer its kernel (fan_in × fan_out) then bias. */

@@ -4,7 +4,6 @@ import type { Sequential, TargetInput } from '../model/sequential.js';
 import { Rng } from '../random.js';
 import { init } from '../runtime/engine.js';
 import type { BatchLogs, Callback, EpochLogs, History } from './callbacks.js';
-import { correctCount, lossBackward, lossForward } from './losses.js';
 
 /** Options of fit(). */
 export interface FitOptions {
@@ -106,6 +105,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     const perm = new Int32Array(n);
     for (let i = 0; i < n; i++) perm[i] = i;
     const opt = c.optimizer;
+    const hooks = model.trainHooks;
     const info = { model, epochs, batchSize: bs, samples: n, batchesPerEpoch: batches, validationSamples: val?.x.rows ?? 0 };
     for (const cb of callbacks) await cb.onTrainBegin?.(info);
     let lastYield = now();
@@ -129,12 +129,14 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
         } else {
           k.gather_rows(net.xBuf, X, idx, m, nIn);
         }
-        k.gather_rows(net.tBuf, Y, idx, m, nOut);
+        k.gather_rows(net.tBuf, Y, idx, m, net.targetCols);
+        for (const h of hooks) h.beforeForward?.(net);
         const out = net.forward(m, true, rng.u32() | 0);
-        const loss = lossForward(k, c.kind, out, net.headBuf, net.tBuf, m, nOut);
-        if (c.accuracy) correct += correctCount(k, c.kind, out, net.tBuf, m, nOut);
-        lossBackward(k, c.kind, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut);
+        const loss = c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut);
+        if (c.accuracy) correct += c.loss.correct(k, out, net.tBuf, m, nOut);
+        c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut);
         net.backward(m);
+        for (const h of hooks) h.afterBackward?.(net);
         const reg = net.regularize();
         const g2 = k.sum_squares(net.grads, net.trainableFloats);
         if (!Number.isFinite(loss) || !Number.isFinite(g2) || !Number.isFinite(reg)) {
@@ -147,6 +149,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
           );
         }
         opt.apply(net.params, net.grads);
+        for (const h of hooks) h.afterUpdate?.(net);
         lossSum += (loss + reg) * m;
         seen += m;
         if (callbacks.length > 0) {

@@ -188,3 +188,39 @@ describe('bad input gets a clear error and the model stays usable', () => {
     m.dispose();
   });
 });
+
+describe('transfer-learning building blocks', () => {
+  it('setTrainable freezes a layer after training started, keeps weights, and features() reads an inner layer', async () => {
+    const { x, labels } = blobs(90, 8);
+    const m = sequential([dense(8, { activation: 'relu', inputDim: 4, name: 'body' }), dense(3, { activation: 'softmax', name: 'head' })], { seed: 3 });
+    m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.01 }), metrics: ['accuracy'] });
+    await m.fit(x, labels, { epochs: 2, batchSize: 16, seed: 1 });
+    const w0 = m.getWeights();
+    const p0 = m.predict(x).data.slice();
+    m.setTrainable('body', false);
+    expect(m.countParams()).toEqual({ total: 67, trainable: 27 });
+    // Same function after the re-layout.
+    expect(Array.from(m.predict(x).data)).toEqual(Array.from(p0));
+    await m.fit(x, labels, { epochs: 3, batchSize: 16, seed: 2 });
+    const w1 = m.getWeights();
+    expect(Array.from(w1[0].data)).toEqual(Array.from(w0[0].data)); // frozen body unchanged
+    expect(Array.from(w1[2].data)).not.toEqual(Array.from(w0[2].data)); // head trained
+    // features() of the body = relu(x·W + b), checked against a plain computation.
+    const f = m.features(x, 'body');
+    expect([f.rows, f.cols]).toEqual([90, 8]);
+    const W = w1[0].data;
+    const b = w1[1].data;
+    for (const r of [0, 45, 89]) {
+      for (let j = 0; j < 8; j++) {
+        let z = b[j];
+        for (let i = 0; i < 4; i++) z += x.data[r * 4 + i] * W[i * 8 + j];
+        expect(f.data[r * 8 + j]).toBeCloseTo(Math.max(0, z), 5);
+      }
+    }
+    expect(() => m.features(x, 'nope')).toThrow(/no layer "nope".*body, head/);
+    expect(() => m.setTrainable(5, true)).toThrow(/no layer 5/);
+    m.setTrainable(['body'], true);
+    expect(m.countParams().trainable).toBe(67);
+    m.dispose();
+  });
+});
