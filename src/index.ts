@@ -32,3 +32,4 @@ export { progressLogger, type ProgressOptions } from './train/progress.js';
 export { saveModel, loadModel, FORMAT_VERSION, type LoadOptions } from './io/format.js';
 export { saveModelFile, loadModelFile } from './io/file.js';
 export * from './data/index.js';
+export * from './compress/index.js';

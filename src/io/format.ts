@@ -39,6 +39,7 @@ interface Header {
   layers: LayerSpec[];
   compile?: CompileOptions;
   metadata: Record<string, unknown>;
+  trainedSteps?: number;
   tensors: TensorEntry[];
 }
 
@@ -60,6 +61,7 @@ export function saveModel(model: Sequential): Uint8Array {
     inputDim: model.inputDim!,
     layers: model.layers,
     metadata: model.metadata,
+    trainedSteps: model.trainedSteps,
     tensors,
   };
   const compile = model.compileSettings();
@@ -134,6 +136,7 @@ export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions 
     model.setWeights(arrays);
     if (header.metadata && typeof header.metadata === 'object') model.metadata = header.metadata;
     if (header.compile) model.compile(header.compile);
+    if (Number.isSafeInteger(header.trainedSteps) && header.trainedSteps! > 0) model.trainedSteps = header.trainedSteps!;
     return model;
   } catch (err) {
     model.dispose();

@@ -89,6 +89,8 @@ export class Sequential {
   private disposed = false;
   /** @internal true while fit() runs (re-entrant calls are refused). */
   busy = false;
+  /** Optimizer steps taken on this model so far (saved with it): 0 means untrained. */
+  trainedSteps = 0;
   /** @internal Step hooks run by fit() (see TrainHook). */
   trainHooks: TrainHook[] = [];
 

@@ -150,6 +150,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
         }
         opt.apply(net.params, net.grads);
         for (const h of hooks) h.afterUpdate?.(net);
+        model.trainedSteps++;
         lossSum += (loss + reg) * m;
         seen += m;
         if (callbacks.length > 0) {

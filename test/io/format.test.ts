@@ -26,6 +26,8 @@ describe('model file', () => {
     expect(back.layers).toEqual(m.layers);
     expect(back.metadata).toEqual({ scaler: { mean: [1, 2] } });
     expect(back.compileSettings()).toEqual(m.compileSettings());
+    expect(back.trainedSteps).toBe(m.trainedSteps);
+    expect(m.trainedSteps).toBe(2 * 8); // 2 epochs of 60 rows in batches of 8
     expect(Array.from(back.predict(x).data)).toEqual(Array.from(m.predict(x).data));
     // Also across backends: the js backend reads the same file.
     const js = loadModel(bytes, { backend: 'js' });
