@@ -5,6 +5,7 @@
 import { f32_gemm_4x8 } from './f32-gemm-4x8';
 import { f32_gemv_24, f32_gemv_8, f32_gemv_4, f32_gemv_1 } from './f32-gemv';
 import { f32_gemm_dot_2x4 } from './f32-gemm-dot-2x4';
+import { f32_ger } from './f32-ger';
 import { packPanels, packPanelsT, packStrip } from './pack';
 export { peak_f32x4 } from './peak';
 
@@ -55,6 +56,11 @@ export function gemm_backward_w(dw: usize, x: usize, dy: usize, m: i32, k: i32, 
   if (m <= 0 || k <= 0 || n <= 0) return;
   // a = xᵀ: row kk of a is column kk of x, so rows are 4 bytes apart and steps k·4 bytes apart.
   const ldn = <usize>n << 2, ldk = <usize>k << 2;
+  if (m <= 4) {
+    // Batch 1..4: one rank-1 update per row (a 4 x 8 tile would reduce over only m steps per load/store).
+    for (let i = 0; i < m; i++) f32_ger(dw, ldn, x + <usize>i * ldk, 4, dy + <usize>i * ldn, k, n);
+    return;
+  }
   if (fitsPanels(m)) {
     gemmPacked(dw, ldn, x, 4, ldk, dy, ldn, false, k, m, n, true, 0);
   } else {

@@ -1,6 +1,7 @@
 // Plain-TypeScript twins of the GEMM kernels (assembly/gemm): same names, same argument order, typed arrays in
-// place of pointers. Arithmetic is rounded to f32 after every operation (Math.fround) and sums run in the same
-// order as the kernels for k <= 256, so results agree closely and Inf/NaN propagate the same way.
+// place of pointers. Arithmetic follows f32: every product is rounded (Math.fround) and every sum is stored into
+// a Float32Array (which rounds), so overflow to ±Inf and NaN propagate as in the kernels. Each output is a sum
+// over the reduction index in increasing order; the loops run along rows so the inner loop is contiguous.
 
 const f = Math.fround;
 
@@ -9,31 +10,40 @@ export function gemm_forward(
   y: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, m: number, k: number, n: number,
 ): void {
   for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s = f(s + f(x[i * k + p] * w[p * n + j]));
-      y[i * n + j] = b === null ? s : f(s + b[j]);
+    const yi = i * n;
+    y.fill(0, yi, yi + n);
+    for (let p = 0; p < k; p++) {
+      const xv = x[i * k + p];
+      const wp = p * n;
+      for (let j = 0; j < n; j++) y[yi + j] += f(xv * w[wp + j]);
     }
+    if (b !== null) for (let j = 0; j < n; j++) y[yi + j] += b[j];
   }
 }
 
-/** dw (k,n) += x (m,k)ᵀ · dy (m,n). Accumulates into dw. */
+/** dw (k,n) += x (m,k)ᵀ · dy (m,n). Accumulates into dw (the sum over rows first, then added). */
 export function gemm_backward_w(dw: Float32Array, x: Float32Array, dy: Float32Array, m: number, k: number, n: number): void {
+  const s = new Float32Array(n);
   for (let p = 0; p < k; p++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let i = 0; i < m; i++) s = f(s + f(x[i * k + p] * dy[i * n + j]));
-      dw[p * n + j] = f(dw[p * n + j] + s);
+    s.fill(0);
+    for (let i = 0; i < m; i++) {
+      const xv = x[i * k + p];
+      const di = i * n;
+      for (let j = 0; j < n; j++) s[j] += f(xv * dy[di + j]);
     }
+    const wp = p * n;
+    for (let j = 0; j < n; j++) dw[wp + j] += s[j];
   }
 }
 
 /** dx (m,k) = dy (m,n) · w (k,n)ᵀ. Overwrites dx. */
 export function gemm_backward_x(dx: Float32Array, dy: Float32Array, w: Float32Array, m: number, k: number, n: number): void {
   for (let i = 0; i < m; i++) {
+    const di = i * n;
     for (let p = 0; p < k; p++) {
+      const wp = p * n;
       let s = 0;
-      for (let j = 0; j < n; j++) s = f(s + f(dy[i * n + j] * w[p * n + j]));
+      for (let j = 0; j < n; j++) s = f(s + f(dy[di + j] * w[wp + j]));
       dx[i * k + p] = s;
     }
   }

@@ -1,0 +1,30 @@
+// f32 rank-1 update: the dW product for batches of 1..3 rows, where a GEMM tile would do a 1..3-step
+// reduction per load/store of its 4 x 8 output. Here each dw vector is loaded, updated and stored once per row.
+
+// a (k,n) += x (k) ⊗ y (n); x values xs bytes apart, a rows lda bytes apart
+export function f32_ger(a: usize, lda: usize, x: usize, xs: usize, y: usize, k: i32, n: i32): void {
+  const n16 = n & ~15, n4 = n & ~3;
+  for (let p = 0; p < k; p++) {
+    const s = load<f32>(x);
+    const sv = f32x4.splat(s);
+    let j = 0;
+    for (; j < n16; j += 16) {
+      const o = <usize>j << 2;
+      const ap = a + o, yp = y + o;
+      v128.store(ap, f32x4.add(v128.load(ap), f32x4.mul(sv, v128.load(yp))));
+      v128.store(ap, f32x4.add(v128.load(ap, 16), f32x4.mul(sv, v128.load(yp, 16))), 16);
+      v128.store(ap, f32x4.add(v128.load(ap, 32), f32x4.mul(sv, v128.load(yp, 32))), 32);
+      v128.store(ap, f32x4.add(v128.load(ap, 48), f32x4.mul(sv, v128.load(yp, 48))), 48);
+    }
+    for (; j < n4; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(a + o, f32x4.add(v128.load(a + o), f32x4.mul(sv, v128.load(y + o))));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(a + o, load<f32>(a + o) + s * load<f32>(y + o));
+    }
+    a += lda;
+    x += xs;
+  }
+}
