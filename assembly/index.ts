@@ -12,3 +12,5 @@ export * from './losses';
 export * from './optim';
 export * from './dropout';
 export * from './util';
+export * from './sparse/index';
+export * from './distill';

@@ -117,6 +117,28 @@ export interface Kernels {
    * (dx, dy) = shifts[2i], shifts[2i+1] (i32).
    */
   image_shift(y: number, x: number, shifts: number, count: number, h: number, w: number): void;
+
+  // ---- pruning and sparse inference (assembly/sparse) ----
+  /** w (n) *= mask (n): puts pruned weights back to zero after an optimizer step. */
+  mask_f32(w: number, mask: number, n: number): void;
+  /**
+   * y (m,n) = x (m,k) · W (k,n) + b (n) with W in CSR by input row: rowptr (k+1) i32, cols (nnz) u16, vals (nnz)
+   * f32; b == 0 means no bias. Inputs equal to zero skip their row of W. ws: scratch of n × 4 floats used from
+   * m = 4 on (0: one row at a time). vals must be finite.
+   */
+  sparse_csr_forward(y: number, ws: number, x: number, rowptr: number, cols: number, vals: number, b: number,
+    m: number, k: number, n: number): void;
+
+  // ---- knowledge distillation (assembly/distill.ts); t (m,2n) rows are [y hard label | zt teacher logits] ----
+  /**
+   * p (m,n) = softmax(z); returns the mean over rows of alpha·CE(y, softmax(z)) + (1 − alpha)·T²·
+   * KL(softmax(zt/T) ‖ softmax(z/T)).
+   */
+  distill_forward(p: number, z: number, t: number, m: number, n: number, temperature: number, alpha: number): number;
+  /** dz (m,n) = [alpha (p − y) + (1 − alpha)·T·(softmax(z/T) − softmax(zt/T))] / m; may alias p or z. */
+  distill_backward(dz: number, p: number, z: number, t: number, m: number, n: number, temperature: number, alpha: number): void;
+  /** Rows where argmax(z) == argmax(y), the hard part of t (m,2n). */
+  distill_accuracy_count(z: number, t: number, m: number, n: number): number;
 }
 
 /** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */

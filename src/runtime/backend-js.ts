@@ -68,5 +68,16 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     binary_accuracy_count: (y, t, n, th) => ref.binary_accuracy_count(F(y, n), F(t, n), n, th),
     image_shift: (y, x, s, count, h, w) =>
       ref.image_shift(F(y, count * h * w), F(x, count * h * w), I(s, 2 * count), count, h, w),
+    mask_f32: (w, mask, n) => ref.mask_f32(F(w, n), F(mask, n), n),
+    sparse_csr_forward: (y, ws, x, rowptr, cols, vals, b, m, k, n) => {
+      const rp = I(rowptr, k + 1);
+      const nnz = rp[k];
+      ref.sparse_csr_forward(F(y, m * n), null, F(x, m * k), rp, new Uint16Array(memory.buffer, cols, nnz), F(vals, nnz),
+        b === 0 ? null : F(b, n), m, k, n);
+    },
+    distill_forward: (p, z, t, m, n, temp, a) => ref.distill_forward(F(p, m * n), F(z, m * n), F(t, 2 * m * n), m, n, temp, a),
+    distill_backward: (dz, p, z, t, m, n, temp, a) =>
+      ref.distill_backward(F(dz, m * n), F(p, m * n), F(z, m * n), F(t, 2 * m * n), m, n, temp, a),
+    distill_accuracy_count: (z, t, m, n) => ref.distill_accuracy_count(F(z, m * n), F(t, 2 * m * n), m, n),
   };
 }
