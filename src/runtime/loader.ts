@@ -21,8 +21,23 @@ export function simdSupported(): boolean {
   }
 }
 
-/** Default location of the .wasm: beside the package's top-level module (dist/simdnet.wasm). */
-export const DEFAULT_WASM_URL = new URL('../simdnet.wasm', import.meta.url);
+/**
+ * Default location of the .wasm: beside the package's top-level module (dist/simdnet.wasm). Computed on use, not
+ * at import: some bundled edge runtimes give modules no usable import.meta.url, and importing must still work there
+ * (they pass the .wasm in). Bundlers (Vite, webpack, esbuild with a plugin) recognise this `new URL(…, import.meta.url)`
+ * form and emit the .wasm as an asset.
+ */
+export function defaultWasmUrl(): URL {
+  try {
+    return new URL('../simdnet.wasm', import.meta.url);
+  } catch (err) {
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `simdnet.wasm cannot be located in this runtime (import.meta.url is ${JSON.stringify(String(import.meta.url))}: ${String(err)}); ` +
+        'pass it to init({ wasm }) as bytes, a URL, or a precompiled WebAssembly.Module',
+    );
+  }
+}
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
@@ -40,13 +55,19 @@ export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Modu
   }
   if (source instanceof WebAssembly.Module) return source;
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return compileBytes(toBytes(source));
-  const url = source === undefined ? DEFAULT_WASM_URL : toUrl(source);
+  const url = source === undefined ? defaultWasmUrl() : toUrl(source);
   if (url.protocol === 'file:' && isNode) {
     // Node's fetch has no file: URLs; the one Node-only call lives in node.ts, imported only here.
     const { readFileUrl } = await import('./node.js');
     return compileBytes(await readFileUrl(url, source === undefined ? FALLBACK_URLS : []));
   }
-  const res = await fetch(url);
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    // A network failure or a blocked request (CSP, CORS, file: in a browser) surfaces as a bare TypeError.
+    throw new SimdnetError('FORMAT', `could not fetch ${url.href}: ${String(err)}`);
+  }
   if (!res.ok) throw new SimdnetError('FORMAT', `could not fetch ${url.href}: HTTP ${res.status}`);
   return compileBytes(new Uint8Array(await res.arrayBuffer()));
 }

@@ -1,0 +1,13 @@
+/**
+ * The same endpoint as a Cloudflare Worker. Workers forbid compiling WebAssembly at run time, so the .wasm comes
+ * in as a precompiled `WebAssembly.Module` (wrangler's default CompiledWasm rule for `*.wasm` imports) and the
+ * model as bytes (add a Data rule: `[[rules]] type = "Data"  globs = ["**\/*.sdnt"]` in wrangler.toml).
+ * Not run in this repository's CI (no workerd here); `deno.ts` runs the same handler with an injected Module.
+ */
+// @ts-ignore -- resolved by wrangler to a WebAssembly.Module
+import wasm from 'simdnet/simdnet.wasm';
+// @ts-ignore -- resolved by wrangler's Data rule to an ArrayBuffer
+import model from './model.sdnt';
+import { createPredictHandler } from './handler.ts';
+
+export default createPredictHandler({ wasm: wasm as WebAssembly.Module, model: model as ArrayBuffer });

@@ -1,0 +1,312 @@
+// One package, every runtime. The package is packed as published (`npm pack`, which runs the full build) and
+// installed into a scratch project; then the same workload (test/runtimes/fixtures/workload.mjs) runs in Node,
+// under `deno test`, in a Chromium page and a Web Worker, and behind the edge example under `deno serve`. Every
+// runtime must give bit-identical predictions to Node's for the same seeds and for the same saved model.
+//
+// Needs: deno (devDependency), Chromium at /usr/bin/chromium (or $CHROMIUM_PATH; .ci/run installs it). Set
+// SIMDNET_SKIP_BROWSER=1 to skip the browser part on a machine without Chromium; nothing is skipped silently.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packAndInstall, repoRoot, type Installed } from './helpers/pack.js';
+import { describeRun, run, startServer } from './helpers/proc.js';
+import { serveStatic } from './helpers/static-server.js';
+
+const deno = join(repoRoot, 'node_modules', '.bin', process.platform === 'win32' ? 'deno.cmd' : 'deno');
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const skipBrowser = process.env.SIMDNET_SKIP_BROWSER === '1';
+// Deno gets no network beyond loopback: a dead proxy makes any outside fetch fail loudly instead of working.
+const denoEnv = {
+  ...process.env,
+  NO_COLOR: '1',
+  DENO_NO_UPDATE_CHECK: '1',
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  NO_PROXY: '127.0.0.1,localhost',
+};
+
+interface WorkloadResult {
+  simd: boolean;
+  accuracy: number;
+  trained: number[];
+  reloaded: number[];
+  fromNode?: number[];
+  savedBytes: number;
+}
+interface NodeResults extends WorkloadResult {
+  saved: number[];
+  fromFile: number[];
+  viaSource: Record<string, number[]>;
+  wasmUrl: string;
+}
+
+/** Bit-identical: same length, and Object.is for every value (so -0 and NaN count too). */
+function expectSame(actual: number[] | undefined, expected: number[], what: string): void {
+  expect(actual, what).toBeDefined();
+  expect(actual!.length, `${what}: length`).toBe(expected.length);
+  const bad = actual!.findIndex((v, i) => !Object.is(v, expected[i]));
+  expect(bad, `${what}: first differing index (${actual![bad]} vs Node's ${expected[bad]})`).toBe(-1);
+}
+
+let inst: Installed;
+let node: NodeResults;
+let nodeRun: Awaited<ReturnType<typeof run>>;
+
+beforeAll(async () => {
+  inst = await packAndInstall();
+  // Run the user's program once here: its model.sdnt and results are what every other runtime is compared with.
+  nodeRun = await run(process.execPath, ['user.mjs'], { cwd: inst.app, timeoutMs: 120_000 });
+  if (nodeRun.code === 0) node = JSON.parse(readFileSync(join(inst.app, 'node-results.json'), 'utf8')) as NodeResults;
+}, 600_000);
+
+afterAll(() => {
+  if (inst && !process.env.SIMDNET_KEEP_RUNTIMES && !process.env.SIMDNET_REUSE_PACK) rmSync(inst.work, { recursive: true, force: true });
+});
+
+describe('the packed package', () => {
+  it('holds ESM, .d.ts types and the .wasm under dist/, and nothing from the sources or tests', () => {
+    const paths = inst.pack.files.map((f) => f.path);
+    for (const p of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/simdnet.wasm', 'dist/data/mnist-node.js']) {
+      expect(paths, `tarball lacks ${p}`).toContain(p);
+    }
+    const stray = paths.filter((p) => !(p.startsWith('dist/') || /^(package\.json|README(\.md)?|LICENSE(\.md)?)$/i.test(p)));
+    expect(stray, 'files outside dist/ in the tarball').toEqual([]);
+    expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts')), 'TypeScript sources in the tarball').toEqual([]);
+    // Every module has its types beside it.
+    for (const js of paths.filter((p) => p.endsWith('.js'))) expect(paths, `no types for ${js}`).toContain(js.replace(/\.js$/, '.d.ts'));
+    const wasm = inst.pack.files.find((f) => f.path === 'dist/simdnet.wasm')!;
+    expect(wasm.size, '.wasm size (it must stay ≤ 64 KB)').toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it('declares exports with types, files, sideEffects: false, engines, and no runtime dependencies', () => {
+    const pkg = JSON.parse(readFileSync(join(inst.pkg, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(pkg.type).toBe('module');
+    expect(pkg.sideEffects).toBe(false);
+    expect((pkg.engines as Record<string, string>).node).toMatch(/>=\s*20/);
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist']));
+    expect(pkg.dependencies ?? {}, 'runtime dependencies').toEqual({});
+    expect(pkg.peerDependencies ?? {}).toEqual({});
+    const exp = pkg.exports as Record<string, unknown>;
+    expect(exp['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect(exp['./simdnet.wasm']).toBe('./dist/simdnet.wasm');
+    // Every path exports names exists in the installed copy.
+    const targets = Object.values(exp).flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v as Record<string, string>)));
+    for (const t of targets) expect(existsSync(join(inst.pkg, t)), `exports points at missing ${t}`).toBe(true);
+  });
+
+  it('works from Node as a user would: import, train, save, load, predict, from every kind of wasm source', () => {
+    expect(nodeRun.code, describeRun(nodeRun)).toBe(0);
+    expect(node.simd).toBe(true);
+    expect(node.accuracy).toBeGreaterThanOrEqual(0.9);
+    expectSame(node.reloaded, node.trained, 'save → load');
+    expectSame(node.fromFile, node.saved, 'saveModelFile → loadModelFile');
+    // The loader found the .wasm through the package's own exports map.
+    expect(node.wasmUrl).toBe(new URL(`file://${join(inst.pkg, 'dist', 'simdnet.wasm')}`).href);
+    for (const kind of ['url', 'path', 'bytes', 'module']) expectSame(node.viaSource[kind], node.saved, `wasm from ${kind}`);
+  });
+
+  it('type-checks a user file against the shipped .d.ts (NodeNext, strict)', async () => {
+    writeFileSync(
+      join(inst.app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, lib: ['ES2022', 'DOM'], types: [] },
+        files: ['types-check.ts'],
+      }),
+    );
+    const tsc = await run(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: inst.app });
+    expect(tsc.code, describeRun(tsc)).toBe(0);
+  }, 120_000);
+
+  it('refuses to start without WebAssembly SIMD, with a message that says so; the js backend still trains', async () => {
+    const r = await run(process.execPath, ['--import', './nosimd.mjs', 'nosimd-user.mjs'], { cwd: inst.app });
+    expect(r.code, describeRun(r)).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      simd: boolean;
+      init: { name: string; code: string; message: string } | string;
+      jsLoss: [number, number];
+    };
+    expect(out.simd).toBe(false);
+    expect(out.init).toMatchObject({ name: 'SimdnetError', code: 'UNSUPPORTED' });
+    expect((out.init as { message: string }).message).toMatch(/does not support WebAssembly SIMD/);
+    expect((out.init as { message: string }).message).toMatch(/backend: 'js'/);
+    expect(out.jsLoss[1]).toBeLessThan(out.jsLoss[0] / 4);
+  });
+});
+
+describe('Deno', () => {
+  it('deno test: trains, saves, loads and predicts exactly as Node, with read access to 3 files and write to out/', async () => {
+    expect(nodeRun.code, 'the Node run failed; see above').toBe(0);
+    mkdirSync(join(inst.app, 'out'), { recursive: true });
+    const r = await run(
+      deno,
+      [
+        'test',
+        '--no-lock',
+        '--no-prompt',
+        '--allow-read=node_modules/simdnet/dist/simdnet.wasm,model.sdnt,node-results.json,out',
+        '--allow-write=out',
+        'deno_test.ts',
+      ],
+      { cwd: inst.app, env: denoEnv, timeoutMs: 180_000 },
+    );
+    expect(r.code, describeRun(r)).toBe(0);
+    expect(r.stdout).toMatch(/ok \| 3 passed \| 0 failed/);
+  }, 240_000);
+
+  it('without read access to the .wasm, init() fails with a message that names the permission', async () => {
+    writeFileSync(join(inst.app, 'init-only.mjs'), "import { init } from 'simdnet';\nawait init();\n");
+    const r = await run(deno, ['run', '--no-lock', '--no-prompt', 'init-only.mjs'], {
+      cwd: inst.app,
+      env: denoEnv,
+      timeoutMs: 60_000,
+    });
+    expect(r.code, describeRun(r)).not.toBe(0);
+    expect(r.stderr).toMatch(/SimdnetError/);
+    expect(r.stderr).toMatch(/--allow-read/);
+    expect(r.stderr).toMatch(/simdnet\.wasm/);
+  }, 120_000);
+});
+
+describe.skipIf(skipBrowser)('browser (headless Chromium)', () => {
+  it('trains and predicts in a page and in a Web Worker, exactly as Node does', async () => {
+    expect(nodeRun.code, 'the Node run failed; see above').toBe(0);
+    expect(existsSync(chromium), `no Chromium at ${chromium}: apt-get install -y chromium, or set SIMDNET_SKIP_BROWSER=1`).toBe(true);
+    copyFileSync(join(inst.app, 'model.sdnt'), join(inst.app, 'www', 'model.sdnt'));
+    const server = await serveStatic(inst.app);
+    const { chromium: pw } = await import('playwright-core');
+    const context = await pw.launchPersistentContext(join(inst.work, 'chromium-profile'), {
+      executablePath: chromium,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const logs: string[] = [];
+    try {
+      // Only the loopback server: any other request is refused, so nothing is fetched from outside.
+      await context.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
+      const page = await context.newPage();
+      page.on('console', (m) => logs.push(`console.${m.type()}: ${m.text()}`));
+      page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+      await page.goto(`${server.origin}/www/index.html`);
+      await page.waitForFunction(() => '__result' in window || '__error' in window, null, { timeout: 180_000 });
+      const { result, error } = await page.evaluate(() => {
+        const w = window as unknown as { __result?: unknown; __error?: string };
+        return { result: w.__result, error: w.__error };
+      });
+      expect(error, logs.join('\n')).toBeUndefined();
+      const r = result as { page: WorkloadResult; worker: WorkloadResult; viaUrlBackend: string; badUrl: string };
+      for (const where of ['page', 'worker'] as const) {
+        const w = r[where];
+        expect(w.simd, `${where}: simdSupported()`).toBe(true);
+        expect(w.accuracy, `${where}: accuracy`).toBeGreaterThanOrEqual(0.9);
+        expectSame(w.trained, node.trained, `${where}: trained with Node's seeds`);
+        expectSame(w.reloaded, node.trained, `${where}: save → load`);
+        expectSame(w.fromNode, node.saved, `${where}: Node's model.sdnt`);
+      }
+      expect(r.viaUrlBackend).toBe('wasm');
+      expect(r.badUrl).toMatch(/SimdnetError FORMAT: could not fetch .*missing\.wasm: HTTP 404/);
+      // init() with no argument fetched the .wasm beside the package's modules.
+      expect(server.requests).toContain('/node_modules/simdnet/dist/simdnet.wasm');
+    } finally {
+      await context.close();
+      await server.close();
+    }
+  }, 300_000);
+});
+
+describe('edge: the fetch handler under deno serve', () => {
+  it('type-checks against the shipped .d.ts (deno check)', async () => {
+    const r = await run(deno, ['check', '--no-lock', 'edge/handler.ts', 'edge/deno.ts'], { cwd: inst.app, env: denoEnv, timeoutMs: 120_000 });
+    expect(r.code, describeRun(r)).toBe(0);
+  }, 180_000);
+
+  it('answers POST /predict as Node predicts, rejects malformed requests with 4xx, and keeps serving', async () => {
+    expect(nodeRun.code, 'the Node run failed; see above').toBe(0);
+    copyFileSync(join(inst.app, 'model.sdnt'), join(inst.app, 'edge', 'model.sdnt'));
+    const server = await startServer(
+      deno,
+      [
+        'serve',
+        '--no-lock',
+        '--no-prompt',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--allow-read=edge/model.sdnt,node_modules/simdnet/dist/simdnet.wasm',
+        'edge/deno.ts',
+      ],
+      /Listening on (http:\/\/127\.0\.0\.1:\d+)/,
+      { cwd: inst.app, env: denoEnv, timeoutMs: 120_000 },
+    );
+    const base = server.match[1]!;
+    const post = (body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      fetch(`${base}/predict`, { method: 'POST', headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+    const errorOf = async (res: Response): Promise<{ status: number; error: string }> => ({
+      status: res.status,
+      error: ((await res.json()) as { error: string }).error,
+    });
+    try {
+      const probe = JSON.parse(readFileSync(join(inst.app, 'node-results.json'), 'utf8')) as NodeResults;
+      const { probeRows } = (await import(pathToFileURL(join(inst.app, 'workload.mjs')).href)) as { probeRows: () => Float32Array };
+      const flat = Array.from(probeRows());
+      const rows = Array.from({ length: flat.length / 8 }, (_, i) => flat.slice(i * 8, i * 8 + 8));
+
+      // Ten concurrent first requests: the model is loaded once and all get Node's predictions.
+      const first = await Promise.all(Array.from({ length: 10 }, () => post(JSON.stringify({ inputs: rows }))));
+      for (const res of first) {
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { predictions: number[][]; classes: number[] };
+        expectSame(body.predictions.flat(), probe.saved, 'edge predictions');
+        expect(body.classes).toHaveLength(rows.length);
+        body.classes.forEach((k, i) => expect(body.predictions[i]![k]).toBe(Math.max(...body.predictions[i]!)));
+      }
+      expect(server.output().match(/model 'blobs' loaded/g), 'model loads').toHaveLength(1);
+
+      const cases: [string, () => Promise<Response>, number, RegExp][] = [
+        ['bad JSON', () => post('{"inputs": [[1, 2'), 400, /not valid JSON/],
+        ['not UTF-8', () => post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), 400, /not valid JSON/],
+        ['no inputs', () => post('{"x": 1}'), 422, /"inputs"/],
+        ['empty inputs', () => post('{"inputs": []}'), 422, /non-empty/],
+        ['wrong length', () => post(JSON.stringify({ inputs: [rows[0], rows[1]!.slice(0, 7)] })), 422, /inputs\[1\] has 7 values; the model takes 8/],
+        ['a string value', () => post(JSON.stringify({ inputs: [[...rows[0]!.slice(0, 7), '1']] })), 422, /inputs\[0\]\[7\] is not a finite number/],
+        ['beyond float32', () => post(JSON.stringify({ inputs: [[1e39, 0, 0, 0, 0, 0, 0, 0]] })), 422, /overflows float32/],
+        ['too many rows', () => post(JSON.stringify({ inputs: Array.from({ length: 257 }, () => rows[0]) })), 422, /257 rows; at most 256/],
+        ['huge body (content-length)', () => post(new Uint8Array(3 * 2 ** 20).fill(32)), 413, /larger than the limit of 1048576 bytes/],
+        [
+          'huge body (chunked, no length)',
+          () => {
+            let sent = 0;
+            const stream = new ReadableStream<Uint8Array>({
+              pull(c) {
+                if (sent >= 3 * 2 ** 20) return c.close();
+                sent += 65536;
+                c.enqueue(new Uint8Array(65536).fill(32));
+              },
+            });
+            return post(stream);
+          },
+          413,
+          /larger than the limit/,
+        ],
+        ['wrong content type', () => post('{"inputs": []}', { 'content-type': 'text/plain' }), 415, /application\/json/],
+        ['GET /predict', () => fetch(`${base}/predict`), 405, /use POST/],
+        ['unknown path', () => fetch(`${base}/nope`), 404, /no route \/nope/],
+      ];
+      for (const [what, send, status, message] of cases) {
+        const res = await send();
+        const e = await errorOf(res);
+        expect(e.status, `${what}: ${e.error}`).toBe(status);
+        expect(e.error, what).toMatch(message);
+        // ...and the server still answers a good request after each one.
+        const ok = await post(JSON.stringify({ inputs: rows }));
+        expect(ok.status, `after ${what}`).toBe(200);
+        expectSame(((await ok.json()) as { predictions: number[][] }).predictions.flat(), probe.saved, `after ${what}`);
+      }
+      const health = await fetch(`${base}/health`);
+      expect(await health.json()).toEqual({ ok: true, inputs: 8, outputs: 3 });
+    } finally {
+      await server.stop();
+    }
+  }, 240_000);
+});
