@@ -88,11 +88,11 @@
 @inline const H2: f32 = 0.29874599;
 
 /**
- * log(u) + c/u for positive normal u (c a small correction, 0 for a plain log): u = 2^e·m with m in
- * [√½, √2), log m from the atanh series. NaN or +Inf in u give NaN.
+ * log(u) for positive normal u: u = 2^e·m with m in [√½, √2), log m from the atanh series. NaN and Inf give
+ * garbage here; the callers below make them propagate.
  */
 // @ts-ignore: decorator
-@inline function log_core(u: v128, c: v128): v128 {
+@inline function log_core(u: v128): v128 {
   // e = floor(log2(u / √½)): subtracting bits(√½) moves the mantissa split point to √½.
   const e = i32x4.shr_s(i32x4.sub(u, i32x4.splat(0x3f3504f3)), 23);
   const m = i32x4.sub(u, i32x4.shl(e, 23));
@@ -104,16 +104,14 @@
   const lm = f32x4.mul(s, f32x4.add(f32x4.splat(2.0), f32x4.mul(z, h)));
   const ef = f32x4.convert_i32x4_s(e);
   // e·LN2_HI is exact; the small parts are summed first.
-  const small = f32x4.add(f32x4.add(lm, f32x4.mul(ef, f32x4.splat(LN2_LO))), f32x4.div(c, u));
-  const r = f32x4.add(f32x4.mul(ef, f32x4.splat(LN2_HI)), small);
-  // u − u is 0 for finite u and NaN for NaN/Inf: makes NaN inputs propagate through the bit tricks above.
-  return f32x4.add(r, f32x4.sub(u, u));
+  return f32x4.add(f32x4.mul(ef, f32x4.splat(LN2_HI)), f32x4.add(lm, f32x4.mul(ef, f32x4.splat(LN2_LO))));
 }
 
 /** log(x) for positive normal x (callers clamp); NaN → NaN. */
 // @ts-ignore: decorator
 @inline export function vlog(x: v128): v128 {
-  return log_core(x, f32x4.splat(0));
+  // x − x is 0 for finite x and NaN for NaN/Inf: makes NaN propagate through the bit tricks of log_core.
+  return f32x4.add(log_core(x), f32x4.sub(x, x));
 }
 
 /** log(1 + x) for x in (−1, 1], accurate for tiny x: log(u) + (x − (u − 1))/u with u = 1 + x rounded. */
@@ -121,7 +119,8 @@
 @inline export function vlog1p(x: v128): v128 {
   const u = f32x4.add(x, f32x4.splat(1.0));
   const c = f32x4.sub(x, f32x4.sub(u, f32x4.splat(1.0)));
-  return log_core(u, c);
+  // c/u is NaN when x is NaN, so NaN propagates without an extra step.
+  return f32x4.add(log_core(u), f32x4.div(c, u));
 }
 
 /** 1/(1 + e^−x) without overflow: with e = e^−|x|, x >= 0 → 1/(1+e), x < 0 → e/(1+e). NaN → NaN. */
