@@ -1,0 +1,255 @@
+// `simdnet train`: data → preprocessing → model → fit with progress and early stopping → model file + report.
+import type { Matrix } from '../../data/matrix.js';
+import { SimdnetError } from '../../errors.js';
+import { saveModel } from '../../io/format.js';
+import type { LayerSpec } from '../../layers/index.js';
+import { sequential } from '../../model/sequential.js';
+import { earlyStopping } from '../../train/callbacks.js';
+import type { LossName } from '../../train/losses.js';
+import { adam, sgd } from '../../train/optimizers.js';
+import { progressLogger } from '../../train/progress.js';
+import { type CommandSpec, type ParsedArgs, UsageError, getters } from '../args.js';
+import {
+  BACKEND_OPTION,
+  type CliIo,
+  type Command,
+  DATA_OPTIONS,
+  dataArgs,
+  limitRows,
+  mnistData,
+  percent,
+  readFileFriendly,
+  startBackend,
+  writeFileFriendly,
+} from '../common.js';
+import { type Loaded, type Prepared, type Preprocessing, applyPreprocessing, fitPreprocessing, loadData, rowsOf, trainNumericColumns } from '../data.js';
+import { describeLayers, lastActivation, outputUnits, parseLayerJson, parseLayerList } from '../layers.js';
+import { trainingReport } from '../svg.js';
+
+const spec: CommandSpec = {
+  name: 'train',
+  summary: 'Train an MLP on a CSV/JSON/IDX file or the built-in MNIST digits; save the model and an SVG report.',
+  usage: '(--data <file> --label <column> | --mnist) [options]',
+  positionals: [],
+  options: [
+    ...DATA_OPTIONS,
+    { name: 'test', type: 'string', value: 'file', help: 'held-out data (same format) evaluated after training' },
+    { name: 'test-labels', type: 'string', value: 'file', help: 'IDX label file for --test' },
+    { name: 'one-hot', type: 'string', value: 'a,b,…', help: 'one-hot encode these categorical input columns' },
+    { name: 'standardize', type: 'boolean', help: 'scale each input column to mean 0, std 1 (fitted on the training data, saved in the model)' },
+    { name: 'minmax', type: 'boolean', help: 'scale each input column to [0, 1] (fitted on the training data, saved in the model)' },
+    { name: 'task', type: 'string', choices: ['classification', 'regression'], help: 'what to learn', defaultText: 'from the labels' },
+    { name: 'layers', type: 'string', value: 'spec', help: 'layers, e.g. 128:relu,dropout:0.2,10:softmax', defaultText: '64:relu,<outputs>; MNIST 256:relu,dropout:0.2,10:softmax' },
+    { name: 'layers-file', type: 'string', value: 'file.json', help: 'layers as JSON: [{"type":"dense","units":10,"activation":"softmax"}, …]' },
+    { name: 'epochs', type: 'int', short: 'e', min: 0, max: 100000, help: 'passes over the training data', defaultText: '20; MNIST 15' },
+    { name: 'batch-size', type: 'int', short: 'b', min: 1, max: 1 << 20, help: 'rows per training step', defaultText: '32; MNIST 64' },
+    { name: 'optimizer', type: 'string', choices: ['adam', 'sgd'], help: 'optimizer', defaultText: 'adam' },
+    { name: 'lr', type: 'number', min: 0, help: 'learning rate', defaultText: '0.001 adam, 0.01 sgd' },
+    { name: 'validation-split', type: 'number', min: 0, max: 0.9, help: 'share of the training rows held out to pick the best epoch', defaultText: '0.1' },
+    { name: 'patience', type: 'int', min: 0, help: 'stop after this many epochs without a better validation score', defaultText: '5; MNIST 4' },
+    { name: 'shift', type: 'int', min: 0, max: 8, help: 'augment images with random shifts of up to this many pixels', defaultText: '0; MNIST 2' },
+    { name: 'seed', type: 'int', help: 'seed for weights, shuffling, split, dropout', defaultText: '1' },
+    BACKEND_OPTION,
+    { name: 'out', type: 'string', short: 'o', value: 'file', help: 'where to save the model', defaultText: 'model.simdnet; MNIST models/mnist.simdnet' },
+    { name: 'report', type: 'string', value: 'file.svg', help: 'where to write the SVG report (a .json with the curves goes beside it)', defaultText: '<out>.report.svg' },
+  ],
+  notes: [
+    'examples:',
+    '  simdnet train --mnist',
+    '  simdnet train --data iris.csv --label species --standardize --layers 16:relu,3:softmax --epochs 100',
+    '  simdnet train --data train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz --layers 128:relu,10:softmax',
+    'Ctrl-C stops after the current batch and saves the best weights so far (exit code 130).',
+  ],
+};
+
+interface Settings {
+  epochs: number;
+  batchSize: number;
+  patience: number;
+  shift: number;
+  seed: number;
+  validationSplit: number;
+  out: string;
+  report: string;
+}
+
+function settings(args: ParsedArgs, mnist: boolean): Settings {
+  const g = getters(args);
+  const out = g.str('out') ?? (mnist ? 'models/mnist.simdnet' : 'model.simdnet');
+  const base = out.replace(/\.simdnet$/i, '');
+  return {
+    epochs: g.num('epochs') ?? (mnist ? 15 : 20),
+    batchSize: g.num('batch-size') ?? (mnist ? 64 : 32),
+    patience: g.num('patience') ?? (mnist ? 4 : 5),
+    shift: g.num('shift') ?? (mnist ? 2 : 0),
+    seed: g.num('seed') ?? 1,
+    validationSplit: g.num('validation-split') ?? 0.1,
+    out,
+    report: g.str('report') ?? `${base}.report.svg`,
+  };
+}
+
+async function readLayers(args: ParsedArgs, prep: Preprocessing, mnist: boolean): Promise<LayerSpec[]> {
+  const g = getters(args);
+  const text = g.str('layers');
+  const file = g.str('layers-file');
+  if (text !== undefined && file !== undefined) throw new UsageError('give either --layers or --layers-file, not both');
+  if (file !== undefined) return parseLayerJson(new TextDecoder().decode(await readFileFriendly(file, 'layers file')), file);
+  if (text !== undefined) return parseLayerList(text);
+  const outputs = prep.task === 'classification' ? prep.classes!.length : (prep.target?.length ?? 1);
+  if (mnist) return parseLayerList('256:relu,dropout:0.2,10:softmax');
+  return parseLayerList(prep.task === 'classification' ? `64:relu,${outputs}:softmax` : `64:relu,${outputs}`);
+}
+
+/** The loss for the layers and task, or a clear error when the output layer does not fit the data. */
+function chooseLoss(layers: LayerSpec[], prep: Preprocessing, yCols: number): LossName {
+  const units = outputUnits(layers);
+  if (units === undefined) throw new UsageError('the layers need at least one dense layer (e.g. --layers 10:softmax)');
+  const act = lastActivation(layers);
+  if (prep.task === 'classification') {
+    const k = prep.classes!.length;
+    if (units === 1 && k === 2) {
+      if (act !== 'sigmoid') throw new UsageError(`a one-unit classifier needs a sigmoid output (write 1:sigmoid), not ${act}`);
+      return 'binaryCrossentropy';
+    }
+    if (units !== k) {
+      throw new UsageError(`the last dense layer has ${units} units but the data has ${k} classes (${prep.classes!.slice(0, 10).join(', ')}${k > 10 ? ', …' : ''}): end the layers with ${k}:softmax`);
+    }
+    if (act !== 'softmax') throw new UsageError(`a ${k}-class classifier needs a softmax output (end the layers with ${k}:softmax), not ${act}`);
+    return 'categoricalCrossentropy';
+  }
+  if (units !== yCols) throw new UsageError(`the last dense layer has ${units} units but there ${yCols === 1 ? 'is 1 target' : `are ${yCols} targets`}`);
+  return 'mse';
+}
+
+/** For a one-unit sigmoid classifier the target is the class index (0/1) itself. */
+function targetsFor(data: Prepared, loss: LossName): Matrix {
+  if (loss === 'binaryCrossentropy') return { data: Float32Array.from(data.labels!), rows: data.labels!.length, cols: 1 };
+  return data.y!;
+}
+
+async function loadTrainData(args: ParsedArgs, s: Settings): Promise<{ train: Loaded; test?: Loaded }> {
+  const g = getters(args);
+  if (g.flag('mnist')) {
+    if (g.str('data') !== undefined) throw new UsageError('give either --mnist or --data, not both');
+    if (g.str('test') !== undefined) throw new UsageError('--mnist brings its own 2,000 test digits; --test is for --data');
+    return { train: limitRows(mnistData('train', s.seed), g.num('limit')), test: mnistData('test', s.seed) };
+  }
+  const d = dataArgs(args);
+  const train = limitRows(await loadData(d, { numeric: trainNumericColumns(d) }), g.num('limit'));
+  const testPath = g.str('test');
+  if (testPath === undefined) return { train };
+  const td = { ...d, data: testPath };
+  delete td.labels;
+  if (g.str('test-labels') !== undefined) td.labels = g.str('test-labels');
+  return { train, test: await loadData(td, { numeric: trainNumericColumns(d) }) };
+}
+
+async function run(args: ParsedArgs, io: CliIo): Promise<number> {
+  const g = getters(args);
+  const mnist = g.flag('mnist');
+  if (g.flag('standardize') && g.flag('minmax')) throw new UsageError('choose one of --standardize and --minmax');
+  const s = settings(args, mnist);
+  const backend = await startBackend(args);
+  const t0 = performance.now();
+  const { train, test } = await loadTrainData(args, s);
+  const task = g.str('task') as Preprocessing['task'] | undefined;
+  const scale = g.flag('standardize') ? 'standardize' : g.flag('minmax') ? 'minmax' : undefined;
+  const { prep, data } = fitPreprocessing(train, dataArgs(args), { ...(task ? { task } : {}), ...(scale ? { scale } : {}) });
+  const source = train.kind === 'table' ? train.table.source : train.source;
+  const what = prep.task === 'classification' ? `${prep.classes!.length} classes` : `${data.y!.cols} target${data.y!.cols > 1 ? 's' : ''} (regression)`;
+  io.out(`data: ${source}, ${rowsOf(train)} rows × ${prep.inputs} inputs, ${what} (read in ${((performance.now() - t0) / 1000).toFixed(1)}s)\n`);
+  if (s.shift > 0 && !prep.image) throw new UsageError('--shift augments images; this data has no image shape (use --mnist or 3-D IDX images)');
+
+  const layers = (await readLayers(args, prep, mnist)).map((l) => ({ ...l }));
+  const first = layers.find((l) => l.type === 'dense');
+  if (first && first.type === 'dense') first.inputDim = prep.inputs;
+  const loss = chooseLoss(layers, prep, data.y!.cols);
+  const y = targetsFor(data, loss);
+  let testData: { x: Matrix; y: Matrix; rows: number } | undefined;
+  if (test) {
+    const p = applyPreprocessing(test, prep, true, true);
+    if (!p.y) throw new SimdnetError('FORMAT', 'the --test data has no labels');
+    testData = { x: p.x, y: targetsFor(p, loss), rows: p.x.rows };
+  }
+  const model = sequential(layers, { backend, seed: s.seed, name: mnist ? 'mnist-mlp' : 'simdnet-mlp' });
+  try {
+    const lr = g.num('lr');
+    const optimizer = g.str('optimizer') === 'sgd' ? sgd(lr !== undefined ? { learningRate: lr } : {}) : adam(lr !== undefined ? { learningRate: lr } : {});
+    const classification = prep.task === 'classification';
+    model.compile({ loss, optimizer, metrics: classification ? ['accuracy'] : [] });
+    model.build(prep.inputs);
+    io.out(`${model.summary()}\n`);
+    const hasVal = s.validationSplit > 0;
+    const monitor = classification ? (hasVal ? 'val_accuracy' : 'accuracy') : hasVal ? 'val_loss' : 'loss';
+    const stop = earlyStopping({ monitor, patience: s.patience });
+
+    // Ctrl-C: finish the current batch, keep the best weights, save, exit 130. A second Ctrl-C quits at once.
+    let interrupted = false;
+    const onSigint = (): void => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      model.stopTraining = true;
+      io.out(`${io.isTTY ? '\n' : ''}interrupted: stopping after this batch and saving the best weights so far (Ctrl-C again to quit now)\n`);
+    };
+    process.on('SIGINT', onSigint);
+    const t1 = performance.now();
+    let history;
+    try {
+      history = await model.fit(data.x, y, {
+        epochs: s.epochs,
+        batchSize: s.batchSize,
+        validationSplit: s.validationSplit,
+        seed: s.seed,
+        ...(s.shift > 0 ? { augment: { imageShape: prep.image!, maxShift: s.shift } } : {}),
+        callbacks: [progressLogger({ write: io.out, live: io.isTTY }), stop],
+        // Let Ctrl-C (a macrotask) through between batches.
+        yieldEveryMs: 50,
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    const secs = (performance.now() - t1) / 1000;
+    const epochsRun = history.epochs.length;
+    const best = history.bestEpoch ?? epochsRun - 1;
+    io.out(
+      `trained ${epochsRun} epoch${epochsRun === 1 ? '' : 's'} in ${secs.toFixed(1)}s; kept the weights of epoch ${best + 1}` +
+        (interrupted ? ' (interrupted)' : history.stoppedEarly ? ' (stopped early)' : '') +
+        '\n',
+    );
+    const lines = [
+      `data: ${source}, ${rowsOf(train)} rows, ${prep.inputs} inputs, ${what}`,
+      `model: ${describeLayers(model.layers)} (${model.countParams().total} parameters), ${loss}, ${g.str('optimizer') ?? 'adam'}, batch ${s.batchSize}, seed ${s.seed}`,
+      `trained ${epochsRun} epochs in ${secs.toFixed(1)}s on ${backend}; kept epoch ${best + 1}${interrupted ? ' (interrupted)' : history.stoppedEarly ? ' (stopped early)' : ''}`,
+    ];
+    const testResult: Record<string, number> = {};
+    if (testData && epochsRun > 0) {
+      const r = model.evaluate(testData.x, testData.y);
+      testResult.loss = r.loss;
+      const where = mnist ? 'held-out digits' : 'test rows';
+      const line = r.accuracy !== undefined ? `test: loss ${r.loss.toFixed(4)}, accuracy ${percent(r.accuracy)} on ${testData.rows} ${where}` : `test: loss ${r.loss.toFixed(4)} on ${testData.rows} ${where}`;
+      if (r.accuracy !== undefined) testResult.accuracy = r.accuracy;
+      io.out(`${line}\n`);
+      lines.push(line);
+    }
+    model.metadata = {
+      ...model.metadata,
+      preprocessing: prep,
+      training: { seed: s.seed, epochs: epochsRun, bestEpoch: best, interrupted, ...(mnist ? { mnist: true } : {}), test: testResult },
+    };
+    const bytes = saveModel(model);
+    await writeFileFriendly(s.out, bytes, 'model file');
+    io.out(`saved ${s.out} (${(bytes.length / 1024).toFixed(1)} KiB)\n`);
+    const svg = trainingReport({ title: `simdnet train: ${mnist ? 'MNIST digits' : source}`, history: history.history, lines, bestEpoch: best });
+    const json = JSON.stringify({ history: history.history, bestEpoch: best, stoppedEarly: history.stoppedEarly ?? false, interrupted, test: testResult, seconds: secs }, null, 1);
+    await writeFileFriendly(s.report, svg, 'report');
+    await writeFileFriendly(s.report.replace(/\.svg$/i, '') + '.json', json, 'report');
+    io.out(`report ${s.report}\n`);
+    return interrupted ? 130 : 0;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The `train` command. */
+export const trainCommand: Command = { spec, run };
