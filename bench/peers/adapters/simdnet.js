@@ -1,0 +1,68 @@
+// simdnet on its two backends: 'wasm' (the SIMD kernels) and 'js' (the plain-TS twins). Uses the built package
+// (dist/), exactly as a user would import it.
+import { readFileSync } from 'node:fs';
+
+const DIST = new URL('../../../dist/', import.meta.url);
+
+/** @param {'wasm' | 'js'} backend */
+export async function create(backend) {
+  const sn = await import(new URL('index.js', DIST).href);
+  const engine = backend === 'wasm' ? await sn.init() : sn.getEngine('js');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', DIST), 'utf8'));
+
+  const layersOf = (sizes) =>
+    sizes.slice(1).map((units, i) =>
+      i === sizes.length - 2
+        ? sn.dense(units, { activation: 'softmax' })
+        : sn.dense(units, { activation: 'relu', ...(i === 0 ? { inputDim: sizes[0] } : {}) }),
+    );
+
+  const model = (sizes, weights) => {
+    const m = sn.sequential(layersOf(sizes), { backend, seed: 1 });
+    m.build(sizes[0]);
+    m.setWeights(weights);
+    return m;
+  };
+
+  return {
+    id: `simdnet-${backend}`,
+    library: 'simdnet',
+    version: pkg.version,
+    backend: backend === 'wasm' ? 'wasm SIMD128' : 'plain JS (reference twins)',
+    threads: 1,
+
+    /** C (n×n) = A · B on data resident in the engine's memory (what fit/predict do per layer). */
+    gemm(n, A, B) {
+      const a = engine.upload(A);
+      const b = engine.upload(B);
+      const c = engine.allocF32(n * n);
+      return {
+        run: () => engine.k.gemm_forward(c, a, b, 0, n, n, n),
+        output: () => (engine.k.gemm_forward(c, a, b, 0, n, n, n), engine.download(c, n * n)),
+        dispose: () => [a, b, c].forEach((p) => engine.free(p)),
+      };
+    },
+
+    /** fit() one epoch at a time over (x, y), the public API path. */
+    trainer({ sizes, weights, optimizer, batchSize, x, y }) {
+      const m = model(sizes, weights);
+      const opt = optimizer.type === 'adam' ? sn.adam({ learningRate: optimizer.lr }) : sn.sgd({ learningRate: optimizer.lr });
+      m.compile({ loss: 'categoricalCrossentropy', optimizer: opt });
+      return {
+        note: `batch ${batchSize}, fit() per epoch`,
+        epoch: (i) => m.fit(x, y, { epochs: 1, batchSize, seed: 1000 + i, shuffle: true }),
+        predict: (tx) => m.predict(tx).data,
+        dispose: () => m.dispose(),
+      };
+    },
+
+    /** predict() on a prepared input matrix: the batch-1 and batch-256 paths. */
+    inference({ sizes, weights }) {
+      const m = model(sizes, weights);
+      return {
+        prepare: (xm) => ({ run: () => m.predict(xm), output: () => m.predict(xm).data }),
+        dispose: () => m.dispose(),
+      };
+    },
+  };
+}

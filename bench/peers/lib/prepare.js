@@ -1,0 +1,35 @@
+// One-time inputs shared by every worker: simdnet's seeded initial weights for both MLPs (so every library
+// starts from the same point), trained weights for the inference workload, and the ONNX file of that MLP.
+import { writeFileSync } from 'node:fs';
+import { writeWeights } from './common.js';
+import { mlpModel } from './onnx.js';
+
+const DIST = new URL('../../../dist/', import.meta.url);
+
+export async function prepare(dir) {
+  const sn = await import(new URL('index.js', DIST).href);
+  const { loadMnist } = await import(new URL('data/mnist-node.js', DIST).href);
+  const layers = (sizes) =>
+    sizes.slice(1).map((u, i) =>
+      i === sizes.length - 2 ? sn.dense(u, { activation: 'softmax' }) : sn.dense(u, { activation: 'relu', ...(i === 0 ? { inputDim: sizes[0] } : {}) }),
+    );
+  const initial = (sizes) => {
+    const m = sn.sequential(layers(sizes), { backend: 'js', seed: 1 });
+    m.build(sizes[0]);
+    const w = m.getWeights();
+    m.dispose();
+    return w;
+  };
+  writeWeights(`${dir}/w128`, initial([784, 128, 10]));
+  writeWeights(`${dir}/w512`, initial([784, 512, 512, 10]));
+  // Inference uses trained weights (one epoch of Adam) so the probabilities are far from uniform.
+  await sn.init();
+  const { train } = loadMnist({ seed: 1 });
+  const m = sn.sequential(layers([784, 128, 10]), { backend: 'wasm', seed: 1 });
+  m.compile({ loss: 'categoricalCrossentropy', optimizer: sn.adam({ learningRate: 1e-3 }) });
+  await m.fit(train.x, train.y, { epochs: 1, batchSize: 64, seed: 1 });
+  const w = m.getWeights();
+  m.dispose();
+  writeWeights(`${dir}/winfer`, w);
+  writeFileSync(`${dir}/mlp.onnx`, mlpModel(w));
+}

@@ -1,0 +1,193 @@
+// Side-by-side benchmarks: simdnet (wasm and js backends) against TensorFlow.js (cpu, wasm), ONNX Runtime Web
+// (wasm, 1 and 2 threads) and brain.js, on the same machine, data and initial weights, in one run.
+// Each library runs in a process of its own (worker.js); cold starts are fresh processes (coldstart.js).
+// Writes bench/peers/results.json and the block between <!-- peers:begin --> and <!-- peers:end --> in
+// bench/RESULTS.md.
+//
+// Usage: node bench/peers/run.js [--quick] [--only=simdnet-wasm,tfjs-wasm,...] [--skip=brain.js]
+//          [--workloads=gemm,train,infer,big,cold,size] [--minutes=17] [--no-write]
+// Needs the built package (npm run build) and bench/peers' own dependencies (npm --prefix bench/peers ci).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { summarize } from './lib/common.js';
+import { FOOTPRINT, IMPLS } from './lib/impls.js';
+import { prepare } from './lib/prepare.js';
+import { renderMarkdown, injectBlock } from './lib/report.js';
+import { closureSize, fileBytes, paths, simdnetSize } from './lib/sizes.js';
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const opt = (name, dflt) => {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? a.slice(name.length + 3) : dflt;
+};
+const quick = flag('quick') || process.env.BENCH_QUICK === '1';
+const only = opt('only', '') ? opt('only', '').split(',') : Object.keys(IMPLS);
+const skip = opt('skip', '').split(',').filter(Boolean);
+const ids = Object.keys(IMPLS).filter((id) => only.includes(id) && !skip.includes(id));
+const workloads = opt('workloads', 'gemm,train,infer,big,cold,size').split(',');
+const minutes = Number(opt('minutes', quick ? '6' : '17'));
+const started = Date.now();
+const deadline = started + minutes * 60_000;
+
+for (const id of only) if (!IMPLS[id]) throw new Error(`unknown implementation '${id}' (one of ${Object.keys(IMPLS).join(', ')})`);
+if (!existsSync(new URL('../../dist/index.js', import.meta.url)) || !existsSync(new URL('../../dist/simdnet.wasm', import.meta.url))) {
+  console.error('bench:peers needs the built package: run `npm run build` first.');
+  process.exit(1);
+}
+if (!existsSync(new URL('./node_modules/@tensorflow/tfjs-core', import.meta.url))) {
+  console.error('bench:peers needs its own dependencies: run `npm --prefix bench/peers ci --ignore-scripts` first.');
+  process.exit(1);
+}
+
+const peersPkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const cpu = (() => {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return m[1].trim();
+  } catch {
+    // not Linux
+  }
+  return os.cpus()[0]?.model ?? 'unknown';
+})();
+const machine = {
+  cpu,
+  cores: os.availableParallelism?.() ?? os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  platform: `${os.platform()} ${os.arch()}`,
+  node: process.version,
+  v8: process.versions.v8,
+  date: new Date().toISOString(),
+  loadAverage: os.loadavg().map((v) => Number(v.toFixed(2))),
+  quick,
+};
+console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load ${machine.loadAverage.join(' ')}; time bound ${minutes} min${quick ? ' (quick)' : ''}`);
+
+const work = mkdtempSync(join(os.tmpdir(), 'simdnet-peers-'));
+await prepare(work);
+
+/** Runs a child node process; resolves with its exit code, stdout, and whether it was killed by the time bound. */
+function runChild(script, argv, timeoutMs, { onLine } = {}) {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, Math.max(1_000, timeoutMs));
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (onLine) {
+        const lines = out.split('\n');
+        for (const l of lines.slice(0, -1)) onLine(l, performance.now() - t0);
+      }
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, killed, ms: performance.now() - t0 });
+    });
+  });
+}
+
+// ---- Workloads 1-4, one process per implementation ----
+const timed = ['gemm', 'train', 'infer', 'big'].filter((w) => workloads.includes(w));
+const results = {};
+const coldReserve = workloads.includes('cold') ? (quick ? 30_000 : 90_000) : 0;
+for (const [i, id] of ids.entries()) {
+  if (timed.length === 0) break;
+  // Later implementations keep a fair share of what is left; cold starts keep their reserve.
+  const leftMs = deadline - coldReserve - Date.now();
+  const share = Math.max(20_000, leftMs / (ids.length - i)) * (i === ids.length - 1 ? 1 : 1.6);
+  const childDeadline = Date.now() + Math.min(share, leftMs);
+  const options = {
+    quick,
+    deadline: childDeadline,
+    workloads: timed,
+    gemmSizes: quick ? [128, 256, 512] : [128, 256, 512, 1024],
+    optimizers: [
+      { type: 'sgd', lr: 0.05, perSampleLr: 0.01 },
+      { type: 'adam', lr: 0.001, perSampleLr: 0.001 },
+    ],
+    trainBudgetMs: quick ? 20_000 : 90_000,
+  };
+  console.log(`\n== ${IMPLS[id].label} (up to ${((childDeadline - Date.now()) / 1000).toFixed(0)} s)`);
+  const r = await runChild('./worker.js', [id, work, JSON.stringify(options)], childDeadline - Date.now() + 15_000);
+  const file = join(work, `result-${id}.json`);
+  results[id] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { id, errors: [] };
+  results[id].seconds = r.ms / 1000;
+  if (r.killed) results[id].errors.push('stopped by the time bound');
+  else if (r.code !== 0) results[id].errors.push(`worker exited with code ${r.code}`);
+}
+
+// ---- 5a. Cold start: spawn → first prediction, rounds interleaved across libraries ----
+const cold = {};
+if (workloads.includes('cold')) {
+  console.log('\n== cold start');
+  const rounds = quick ? 3 : 5;
+  const samples = Object.fromEntries(ids.map((id) => [id, []]));
+  const inner = Object.fromEntries(ids.map((id) => [id, []]));
+  const errors = {};
+  // Round 0 warms the OS file cache and is not counted.
+  for (let r = 0; r <= rounds; r++) {
+    for (const id of ids) {
+      if (errors[id]) continue;
+      let readyAt;
+      let innerMs;
+      const c = await runChild('./coldstart.js', [id, work], 60_000, {
+        onLine: (line, ms) => {
+          if (line.startsWith('READY ') && readyAt === undefined) {
+            readyAt = ms;
+            innerMs = Number(line.split(' ')[1]);
+          }
+        },
+      });
+      if (readyAt === undefined) errors[id] = c.killed ? 'timed out' : `exit code ${c.code}`;
+      else if (r > 0) {
+        samples[id].push(readyAt);
+        inner[id].push(innerMs);
+      }
+    }
+  }
+  for (const id of ids) {
+    cold[id] = errors[id] ? { error: errors[id] } : { ms: summarize(samples[id]), inProcessMs: summarize(inner[id]) };
+    if (!errors[id]) console.log(`${id}: ${cold[id].ms.median.toFixed(0)} ms`);
+  }
+}
+
+// ---- 5b. Installed size and .wasm size ----
+const sizes = {};
+if (workloads.includes('size')) {
+  const nm = (p) => join(paths.PEERS, 'node_modules', p);
+  for (const id of ids) {
+    try {
+      if (IMPLS[id].simdnet) {
+        sizes[id] = { ...simdnetSize(), wasmBytes: fileBytes(join(paths.ROOT, 'dist', 'simdnet.wasm')), wasmFile: 'dist/simdnet.wasm' };
+      } else {
+        const f = FOOTPRINT[id];
+        const c = closureSize(f.packages);
+        sizes[id] = { packages: c.packages, bytes: c.bytes, roots: f.packages, wasmBytes: f.wasm ? fileBytes(nm(f.wasm)) : null, wasmFile: f.wasm };
+      }
+    } catch (err) {
+      sizes[id] = { error: String(err?.message ?? err) };
+    }
+  }
+}
+
+machine.loadAverageAfter = os.loadavg().map((v) => Number(v.toFixed(2)));
+machine.seconds = (Date.now() - started) / 1000;
+const versions = { simdnet: JSON.parse(readFileSync(join(paths.ROOT, 'package.json'), 'utf8')).version, ...peersPkg.dependencies };
+const report = { machine, versions, implementations: Object.fromEntries(ids.map((id) => [id, IMPLS[id].label])), results, cold, sizes };
+const md = renderMarkdown(report);
+if (!flag('no-write')) {
+  writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(report, null, 2) + '\n');
+  const resultsMd = join(paths.ROOT, 'bench', 'RESULTS.md');
+  writeFileSync(resultsMd, injectBlock(existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8') : '', md));
+  console.log('\nwrote bench/peers/results.json and the peers block of bench/RESULTS.md');
+}
+console.log(`\n${md}`);
+console.log(`\n(total ${machine.seconds.toFixed(0)} s)`);
+rmSync(work, { recursive: true, force: true });

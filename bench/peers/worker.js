@@ -1,0 +1,208 @@
+// One implementation's workloads in a process of its own: node worker.js <impl> <workdir> <options-json>.
+// Writes <workdir>/result-<impl>.json after every workload, so a run stopped by the time bound keeps what it
+// measured. Inputs (digits, weights) come from the files run.js prepared in <workdir>.
+import { writeFileSync } from 'node:fs';
+import { accuracy, maxAbsDiff, measure, randArray, readWeights, referenceMlp, sizesOf, summarize } from './lib/common.js';
+import { IMPLS } from './lib/impls.js';
+
+const [id, dir, optJson] = process.argv.slice(2);
+const opts = JSON.parse(optJson ?? '{}');
+const deadline = opts.deadline ?? Infinity;
+const { loadMnist } = await import(new URL('../../dist/data/mnist-node.js', import.meta.url).href);
+
+const result = { id, errors: [] };
+const save = () => writeFileSync(`${dir}/result-${id}.json`, JSON.stringify(result));
+const log = (...a) => console.error(`[${id}]`, ...a);
+const left = () => deadline - Date.now();
+
+async function step(name, fn) {
+  if (!opts.workloads.includes(name)) return;
+  if (left() < 5_000) {
+    result[name] = { skipped: 'time bound reached before this workload' };
+    save();
+    return;
+  }
+  const t0 = performance.now();
+  try {
+    result[name] = await fn();
+  } catch (err) {
+    result[name] = { error: String(err?.stack ?? err).split('\n').slice(0, 4).join(' | ') };
+    result.errors.push(`${name}: ${String(err?.message ?? err)}`);
+  }
+  log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  save();
+}
+
+const adapter = await IMPLS[id].load();
+Object.assign(result, { library: adapter.library, version: adapter.version, backend: adapter.backend, threads: adapter.threads });
+save();
+const { train, test } = loadMnist({ seed: 1 });
+const q = opts.quick;
+
+// 1. Square GEMM: C = A·B, GFLOP/s = 2n³ / time. Output spot-checked against f64 dot products.
+await step('gemm', async () => {
+  if (!adapter.gemm) return { na: 'no matrix-multiply API' };
+  const out = {};
+  for (const n of opts.gemmSizes) {
+    if (left() < 5_000) {
+      out[n] = { skipped: 'time bound' };
+      continue;
+    }
+    const A = randArray(n * n, 11);
+    const B = randArray(n * n, 12);
+    const g = await adapter.gemm(n, A, B);
+    const C = await g.output();
+    let worst = 0;
+    for (let s = 0; s < 64; s++) {
+      const i = (s * 7919) % n;
+      const j = (s * 104729 + 13) % n;
+      let e = 0;
+      for (let k = 0; k < n; k++) e += A[i * n + k] * B[k * n + j];
+      worst = Math.max(worst, Math.abs(C[i * n + j] - e) / (1 + Math.abs(e)));
+    }
+    const m = await measure(g.run, { repeats: 7, repeatMs: q ? 30 : 100, warmupMs: q ? 200 : 400, budgetMs: q ? 2_000 : 8_000 });
+    await g.dispose();
+    const gf = (ms) => (2 * n ** 3) / (ms * 1e6);
+    out[n] = { gflops: gf(m.median), gflopsMin: gf(m.max), gflopsMax: gf(m.min), ms: m.median, repeats: m.n, callsPerRepeat: m.callsPerRepeat, cpuPerWall: m.cpuPerWall, maxRelErr: worst, ok: worst < 1e-3 };
+    log(`gemm n=${n}: ${out[n].gflops.toFixed(2)} GFLOP/s`);
+  }
+  return out;
+});
+
+/** Epoch-by-epoch training run: samples/s per epoch, test accuracy after epochs 1 and 5. */
+async function trainRun(sizes, weightsBase, optimizer, batchSize, rows, epochs, budgetMs) {
+  const weights = readWeights(`${dir}/${weightsBase}`);
+  const x = { data: train.x.data.subarray(0, rows * 784), rows, cols: 784 };
+  const y = { data: train.y.data.subarray(0, rows * 10), rows, cols: 10 };
+  const t = await adapter.trainer({ sizes, weights, optimizer, batchSize, x, y });
+  const rates = [];
+  const acc = {};
+  const t0 = performance.now();
+  for (let e = 0; e < epochs; e++) {
+    const s = performance.now();
+    await t.epoch(e);
+    rates.push(rows / ((performance.now() - s) / 1000));
+    if (e === 0 || e === epochs - 1) acc[e + 1] = accuracy(await t.predict(test.x), test.labels, 10);
+    log(`${optimizer.type} epoch ${e + 1}: ${rates[e].toFixed(0)} samples/s`);
+    if (performance.now() - t0 > budgetMs && e < epochs - 1) break;
+  }
+  await t.dispose();
+  return { rates, acc, note: t.note };
+}
+
+/** A throwaway model trained for at least warmupMs, so the timed runs start with tiered-up code. */
+async function warmUp(sizes, weightsBase, batchSize, warmupMs) {
+  const weights = readWeights(`${dir}/${weightsBase}`);
+  const rows = Math.min(1024, train.x.rows);
+  const x = { data: train.x.data.subarray(0, rows * 784), rows, cols: 784 };
+  const y = { data: train.y.data.subarray(0, rows * 10), rows, cols: 10 };
+  const t = await adapter.trainer({ sizes, weights, optimizer: { type: 'adam', lr: 1e-3, perSampleLr: 0.01 }, batchSize, x, y });
+  const t0 = performance.now();
+  let e = 0;
+  do await t.epoch(e++);
+  while (performance.now() - t0 < warmupMs);
+  await t.dispose();
+  return performance.now() - t0;
+}
+
+// 2. MLP 784-128-10, batch 64, SGD and Adam from the same initial weights: samples/s over epochs 2-5.
+await step('train', async () => {
+  if (!adapter.trainer) return { na: 'no training API' };
+  const sizes = [784, 128, 10];
+  const out = { warmupMs: await warmUp(sizes, 'w128', 64, q ? 200 : 400) };
+  for (const optimizer of opts.optimizers) {
+    if (left() < 10_000) {
+      out[optimizer.type] = { skipped: 'time bound' };
+      continue;
+    }
+    const epochs = q ? 2 : 5;
+    const r = await trainRun(sizes, 'w128', optimizer, 64, train.x.rows, epochs, Math.min(opts.trainBudgetMs, left() - 10_000));
+    const timed = r.rates.slice(1);
+    out[optimizer.type] = {
+      samplesPerSec: timed.length ? summarize(timed) : null,
+      epochRates: r.rates,
+      epochsDone: r.rates.length,
+      accAfter1: r.acc[1],
+      accAfterLast: r.acc[epochs] ?? null,
+      lastEpoch: epochs,
+      note: r.note,
+    };
+  }
+  return out;
+});
+
+// 3. Inference of the trained 784-128-10 MLP: batch-1 latency and batch-256 throughput, checked against f64.
+await step('infer', async () => {
+  const weights = readWeights(`${dir}/winfer`);
+  const sizes = sizesOf(weights);
+  const inf = await adapter.inference({ sizes, weights });
+  const head = inf.head ?? 'softmax';
+  const out = { head };
+  for (const b of [1, 256]) {
+    const xm = { data: test.x.data.slice(0, b * 784), rows: b, cols: 784 };
+    const p = inf.prepare(xm);
+    const y = await p.output();
+    const check = maxAbsDiff(Float64Array.from(y), referenceMlp(weights, xm.data, b, head));
+    const m = await measure(p.run, { repeats: 9, repeatMs: q ? 20 : 60, warmupMs: q ? 200 : 400, budgetMs: q ? 1_500 : 6_000 });
+    out[`b${b}`] = {
+      msPerCall: m,
+      latencyUs: (m.median * 1000),
+      latencyUsMin: m.min * 1000,
+      latencyUsMax: m.max * 1000,
+      samplesPerSec: b / (m.median / 1000),
+      samplesPerSecMin: b / (m.max / 1000),
+      samplesPerSecMax: b / (m.min / 1000),
+      maxAbsDiff: check.max,
+      ok: check.max <= 1e-4,
+      cpuPerWall: m.cpuPerWall,
+    };
+    log(`infer b${b}: ${(m.median * 1000).toFixed(1)} µs/call, max |diff| ${check.max.toExponential(1)}`);
+  }
+  await inf.dispose();
+  return out;
+});
+
+// 4. MLP 784-512-512-10, batch 128, Adam: samples/s over repeats of an epoch of R rows, R sized per library
+//    (by a one-batch pilot) so that a repeat lasts about repeatMs.
+await step('big', async () => {
+  if (!adapter.trainer) return { na: 'no training API' };
+  const sizes = [784, 512, 512, 10];
+  const weights = readWeights(`${dir}/w512`);
+  const optimizer = { type: 'adam', lr: 1e-3, perSampleLr: 0.01 };
+  const make = (rows) =>
+    adapter.trainer({
+      sizes,
+      weights,
+      optimizer,
+      batchSize: 128,
+      x: { data: train.x.data.subarray(0, rows * 784), rows, cols: 784 },
+      y: { data: train.y.data.subarray(0, rows * 10), rows, cols: 10 },
+    });
+  const pilot = await make(128);
+  await pilot.epoch(0);
+  const s = performance.now();
+  await pilot.epoch(1);
+  const perRow = (performance.now() - s) / 128;
+  await pilot.dispose();
+  const repeatMs = q ? 150 : 500;
+  const rows = Math.min(Math.floor(train.x.rows / 128) * 128, Math.max(128, Math.round(repeatMs / perRow / 128) * 128));
+  const t = await make(rows);
+  const t0 = performance.now();
+  let e = 0;
+  do await t.epoch(e++);
+  while (performance.now() - t0 < (q ? 200 : 400));
+  const rates = [];
+  const reps = 5;
+  for (let r = 0; r < reps; r++) {
+    const s2 = performance.now();
+    await t.epoch(e++);
+    rates.push(rows / ((performance.now() - s2) / 1000));
+  }
+  await t.dispose();
+  log(`big: ${summarize(rates).median.toFixed(0)} samples/s over ${rows}-row repeats`);
+  return { samplesPerSec: summarize(rates), rowsPerRepeat: rows, rates, note: t.note };
+});
+
+result.done = true;
+save();
+process.exit(0);
