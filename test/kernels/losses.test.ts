@@ -94,6 +94,19 @@ describe('losses wasm vs twin', () => {
   });
 });
 
+describe('loss backward in place (gradient written over its input)', () => {
+  it.each([[1, 5], [7, 10], [3, 17]])('m=%i n=%i', (m, n) => {
+    const len = m * n;
+    const t = oneHot(m, n, len);
+    const x = randArray(len, len + 1, 0.01, 0.99);
+    const cases: [KernelName, number][] = [
+      ['mse_backward', 3e-7], ['bce_backward', 2e-6], ['bce_logits_backward', 1e-6], ['softmax_ce_backward', 3e-7],
+      ['ce_backward', 2e-6],
+    ];
+    for (const [name, rtol] of cases) compareBoth(name, [x, { same: 0 }, t, m, n], 4e-7 / len, rtol, 'in place');
+  });
+});
+
 describe('vector log / log1p accuracy, seen through single-element losses', () => {
   // One entry carries the loss, so the returned mean is the per-element log itself. Measured: log <= 1.9 ulp,
   // log1p(−p) <= 2.2 ulp, softplus log1p(e^z) <= 3.1 ulp; ulp/|v| is in [2^-24, 2^-23], hence the rtols.
