@@ -14,3 +14,4 @@ export * from './dropout';
 export * from './util';
 export * from './sparse/index';
 export * from './distill';
+export * from './quant/index';

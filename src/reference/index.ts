@@ -52,3 +52,16 @@ export {
 } from './util.js';
 export { mask_f32, sparse_csr_forward } from './sparse.js';
 export { distill_forward, distill_backward, distill_accuracy_count } from './distill.js';
+export {
+  q8_packed_size,
+  q8_pack_b,
+  q8_gemm,
+  q8_absmax,
+  q8_quantize,
+  q8_dequantize,
+  q8_requantize,
+  q8_quantize_weights,
+  q8_fake_quant,
+  f16_from_f32,
+  f16_to_f32,
+} from './quant.js';

@@ -139,6 +139,33 @@ export interface Kernels {
   distill_backward(dz: number, p: number, z: number, t: number, m: number, n: number, temperature: number, alpha: number): void;
   /** Rows where argmax(z) == argmax(y), the hard part of t (m,2n). */
   distill_accuracy_count(z: number, t: number, m: number, n: number): number;
+
+  // ---- quantization and mixed precision (assembly/quant); i8/i32/u16 pointers hold int8, int32, f16 bits ----
+  /** Bytes q8_pack_b writes for b (k,n): ceil(k/2) · ceil(n/8) · 16. */
+  q8_packed_size(k: number, n: number): number;
+  /** bp = b (k,n) i8 packed for q8_gemm: 8-column panels of k-pairs (zero-padded to even k, n to a multiple of 8). */
+  q8_pack_b(bp: number, b: number, k: number, n: number): void;
+  /** c (m,n) i32 = a (m,k) i8 · b (k,n) i8, b packed by q8_pack_b: exact integer accumulation (dot_i16x8_s). */
+  q8_gemm(c: number, a: number, bp: number, m: number, k: number, n: number): void;
+  /** max |x| over x (n) f32 (NaN ignored): the per-tensor range of a batch for dynamic quantization. */
+  q8_absmax(x: number, n: number): number;
+  /** q (n) i8 = clamp(round_half_even(x · inv_scale), −127, 127); NaN → 0. */
+  q8_quantize(q: number, x: number, n: number, inv_scale: number): void;
+  /**
+   * y (m,n) f32 = ((acc + bias_q[j]) · scale[j]) · s + bias_f[j], ReLU if relu ≠ 0; acc i32, bias_q (n) i32 and
+   * bias_f (n) f32 optional (0).
+   */
+  q8_dequantize(y: number, acc: number, bias_q: number, scale: number, bias_f: number, m: number, n: number, s: number, relu: number): void;
+  /** q (m,n) i8 = clamp(round((acc + bias_q[j]) · mult[j]), relu ? 0 : −127, 127); bias_q optional (0). */
+  q8_requantize(q: number, acc: number, bias_q: number, mult: number, m: number, n: number, relu: number): void;
+  /** Per-column symmetric: scale (n) = max|w(:,j)| / qmax, q (k,n) i8 = clamp(round(w / scale[j]), ±qmax). */
+  q8_quantize_weights(q: number, scale: number, w: number, k: number, n: number, qmax: number): void;
+  /** y (k,n) f32 = dequantized q8_quantize_weights(w) (scale (n) written too); y may be w. For QAT. */
+  q8_fake_quant(y: number, scale: number, w: number, k: number, n: number, qmax: number): void;
+  /** h (n) u16 = IEEE half of x (n) f32, round to nearest even, overflow → ±Inf, NaN → 0x7e00 | sign. */
+  f16_from_f32(h: number, x: number, n: number): void;
+  /** x (n) f32 = h (n) f16 (exact). */
+  f16_to_f32(x: number, h: number, n: number): void;
 }
 
 /** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */

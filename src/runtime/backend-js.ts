@@ -9,6 +9,7 @@ import type { Kernels } from './abi.js';
 export function jsKernels(memory: WebAssembly.Memory): Kernels {
   const F = (p: number, n: number): Float32Array => new Float32Array(memory.buffer, p, n);
   const I = (p: number, n: number): Int32Array => new Int32Array(memory.buffer, p, n);
+  const B = (p: number, n: number): Int8Array => new Int8Array(memory.buffer, p, n);
   return {
     heap_base: () => 16,
     gemm_workspace_size: () => 0,
@@ -79,5 +80,18 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     distill_backward: (dz, p, z, t, m, n, temp, a) =>
       ref.distill_backward(F(dz, m * n), F(p, m * n), F(z, m * n), F(t, 2 * m * n), m, n, temp, a),
     distill_accuracy_count: (z, t, m, n) => ref.distill_accuracy_count(F(z, m * n), F(t, 2 * m * n), m, n),
+    q8_packed_size: (k, n) => ref.q8_packed_size(k, n),
+    q8_pack_b: (bp, b, k, n) => ref.q8_pack_b(B(bp, ref.q8_packed_size(k, n)), B(b, k * n), k, n),
+    q8_gemm: (c, a, bp, m, k, n) => ref.q8_gemm(I(c, m * n), B(a, m * k), B(bp, ref.q8_packed_size(k, n)), m, k, n),
+    q8_absmax: (x, n) => ref.q8_absmax(F(x, n), n),
+    q8_quantize: (q, x, n, s) => ref.q8_quantize(B(q, n), F(x, n), n, s),
+    q8_dequantize: (y, acc, bq, scale, bf, m, n, s, relu) =>
+      ref.q8_dequantize(F(y, m * n), I(acc, m * n), bq === 0 ? null : I(bq, n), F(scale, n), bf === 0 ? null : F(bf, n), m, n, s, relu),
+    q8_requantize: (q, acc, bq, mult, m, n, relu) =>
+      ref.q8_requantize(B(q, m * n), I(acc, m * n), bq === 0 ? null : I(bq, n), F(mult, n), m, n, relu),
+    q8_quantize_weights: (q, scale, w, k, n, qmax) => ref.q8_quantize_weights(B(q, k * n), F(scale, n), F(w, k * n), k, n, qmax),
+    q8_fake_quant: (y, scale, w, k, n, qmax) => ref.q8_fake_quant(F(y, k * n), F(scale, n), F(w, k * n), k, n, qmax),
+    f16_from_f32: (h, x, n) => ref.f16_from_f32(new Uint16Array(memory.buffer, h, n), F(x, n), n),
+    f16_to_f32: (x, h, n) => ref.f16_to_f32(F(x, n), new Uint16Array(memory.buffer, h, n), n),
   };
 }
