@@ -1,5 +1,5 @@
-// f32 "A·Bᵀ" micro-kernel in dot-product form: both operands are contiguous along the reduction, so no
-// packing is needed. Used for dX = dY·Wᵀ when there is no workspace, and for batch 1.
+// f32 "A·Bᵀ" micro-kernels in dot-product form: both operands are contiguous along the reduction, so no
+// packing is needed. Used for dX = dY·Wᵀ when there is no workspace, and for batches of 1..3 rows.
 
 // c (2,4) = or += a (2,n) · b (4,n)ᵀ; a rows lda bytes apart, b rows ldb bytes apart.
 // Rows of a beyond mr and rows of b beyond nr re-read row 0 (computed, never stored).
@@ -43,6 +43,36 @@ export function f32_gemm_dot_2x4(
   }
   storeSums(c, hsum4(c00, c01, c02, c03), nr, accumulate);
   if (mr > 1) storeSums(c + ldc, hsum4(c10, c11, c12, c13), nr, accumulate);
+}
+
+// c (1,4) = or += a (1,n) · b (4,n)ᵀ: batch 1, where the 2-row tile would waste half its work.
+// 5 loads per 4 mul+adds: bound by loads, but twice the useful rate of a half-empty 2x4 tile.
+export function f32_gemm_dot_1x4(c: usize, a: usize, b: usize, ldb: usize, n: i32, nr: i32, accumulate: bool): void {
+  const b0 = b;
+  let b1 = b, b2 = b, b3 = b;
+  if (nr > 1) b1 = b + ldb;
+  if (nr > 2) b2 = b + 2 * ldb;
+  if (nr > 3) b3 = b + 3 * ldb;
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const n4 = n & ~3;
+  let o: usize = 0;
+  for (let q = 0; q < n4; q += 4) {
+    const x = v128.load(a + o);
+    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b0 + o)));
+    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b1 + o)));
+    c2 = f32x4.add(c2, f32x4.mul(x, v128.load(b2 + o)));
+    c3 = f32x4.add(c3, f32x4.mul(x, v128.load(b3 + o)));
+    o += 16;
+  }
+  const t = n - n4;
+  if (t > 0) {
+    const x = loadTail(a + o, t);
+    c0 = f32x4.add(c0, f32x4.mul(x, loadTail(b0 + o, t)));
+    c1 = f32x4.add(c1, f32x4.mul(x, loadTail(b1 + o, t)));
+    c2 = f32x4.add(c2, f32x4.mul(x, loadTail(b2 + o, t)));
+    c3 = f32x4.add(c3, f32x4.mul(x, loadTail(b3 + o, t)));
+  }
+  storeSums(c, hsum4(c0, c1, c2, c3), nr, accumulate);
 }
 
 // (Σv0, Σv1, Σv2, Σv3): two rounds of interleave-and-add.

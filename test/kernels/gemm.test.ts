@@ -7,9 +7,11 @@ import { loadRaw, type RawWasm } from '../helpers/wasm.js';
 import { gemm_backward_w, gemm_backward_x, gemm_forward } from '../../src/reference/gemm.js';
 
 const SIZES = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 19, 31, 33, 37];
-// Shapes past the blocking (k-block 256, n-block 256, packing from m >= 8) and realistic MLP shapes.
+// Shapes past the blocking (k-block 256, n-block 256; forward packs w only above 128Ki floats) and realistic
+// MLP shapes.
 const BIG: [number, number, number][] = [
   [9, 300, 17], [5, 513, 9], [13, 257, 265], [37, 260, 520], [8, 256, 256], [4, 1, 600], [600, 3, 5],
+  [7, 300, 450], [5, 520, 257], [9, 1030, 130],
   [64, 784, 128], [1, 784, 128], [64, 128, 10], [1, 128, 10], [256, 784, 128], [2, 784, 128], [3, 100, 70],
 ];
 type Form = 'forward' | 'forward+bias' | 'backward_w' | 'backward_x';
@@ -197,7 +199,9 @@ describe('gemm semantics and special values', () => {
     }
     return a;
   };
-  const shapes: [number, number, number][] = [[1, 37, 33], [4, 19, 8], [9, 31, 17], [33, 16, 5], [3, 9, 40], [12, 300, 20]];
+  const shapes: [number, number, number][] = [
+    [1, 37, 33], [4, 19, 8], [9, 31, 17], [33, 16, 5], [3, 9, 40], [12, 300, 20], [5, 260, 520],
+  ];
   for (const ws of ['full', 'none'] as Ws[]) {
     it.each(shapes)(`Inf and NaN propagate like the twin, ws=${ws}: m=%i k=%i n=%i`, (m, k, n) => {
       for (const form of FORMS) {
