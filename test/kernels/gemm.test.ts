@@ -133,16 +133,17 @@ describe('gemm wasm vs twin', () => {
   for (const form of FORMS) {
     for (const ws of ['full', 'none'] as Ws[]) {
       it(`${form}, ws=${ws}: every m, k, n in {${SIZES.join(',')}}`, () => {
-        // Full cross-product for m x n with k cycling through all sizes (and the reverse), so every value
-        // appears in every position and every (m, n) tile edge meets several k.
+        // Full cross-product for m x n with k running through all sizes along each diagonal (and the same triples
+        // with m and k swapped), so every value appears in every position and every (m, n) tile edge meets
+        // several k.
         let seed = 100;
-        for (const m of SIZES) {
-          for (const n of SIZES) {
-            const k = SIZES[(seed += 7) % SIZES.length];
-            check(form, ws, m, k, n, seed);
-            check(form, ws, k, m, n, seed + 3); // same triple, rows/reduction swapped
-          }
-        }
+        SIZES.forEach((m, i) => {
+          SIZES.forEach((n, j) => {
+            const k = SIZES[(i + 3 * j) % SIZES.length];
+            check(form, ws, m, k, n, ++seed);
+            check(form, ws, k, m, n, ++seed);
+          });
+        });
       });
     }
     for (const ws of ['full', 'tiny', 'none'] as Ws[]) {
@@ -229,6 +230,33 @@ describe('gemm semantics and special values', () => {
       }
     });
   }
+
+  it('pointers that are only 4-byte aligned (operands, output and workspace) give the same results', () => {
+    for (const [m, k, n] of [[9, 37, 19], [1, 33, 31], [6, 300, 450], [13, 17, 10]] as [number, number, number][]) {
+      for (const form of FORMS) {
+        const { ins, out0 } = makeCase(form, m, k, n, 31);
+        const expected = runTwin(form, m, k, n, ins, out0);
+        for (const shift of [4, 8, 12]) {
+          w.reset();
+          const wsPtr = w.alloc(wsFull + 16) + shift;
+          w.k.gemm_workspace(wsPtr, wsFull);
+          const place = (a: Float32Array): number => {
+            const p = w.alloc(a.byteLength + 16) + shift;
+            new Float32Array(w.memory.buffer, p, a.length).set(a);
+            return p;
+          };
+          const pOut = place(out0);
+          const p = ins.map(place);
+          if (form === 'forward') w.k.gemm_forward(pOut, p[0], p[1], 0, m, k, n);
+          else if (form === 'forward+bias') w.k.gemm_forward(pOut, p[0], p[1], p[2], m, k, n);
+          else if (form === 'backward_w') w.k.gemm_backward_w(pOut, p[0], p[1], m, k, n);
+          else w.k.gemm_backward_x(pOut, p[0], p[1], m, k, n);
+          const [atol, rtol] = tol(k + m + n);
+          expectClose(w.f32(pOut, out0.length), expected, atol, rtol, `${form} ${m}x${k}x${n} shifted by ${shift}`);
+        }
+      }
+    }
+  });
 
   it('workspace size is reported and a too-small workspace still gives correct results', () => {
     expect(wsFull).toBeGreaterThanOrEqual(256 * 32 * 8);
