@@ -13,7 +13,7 @@ import { UsageError } from './args.js';
 import { forEachRecord, parseCsv } from './csv.js';
 import { parseIdx } from './idx.js';
 import { parseJsonData } from './json-data.js';
-import { type Table, type TableColumn, column, listNames } from './table.js';
+import { type Table, type TableColumn, column, listNames, parseNumberCell } from './table.js';
 
 /** Data as read, before preprocessing. */
 export type Loaded =
@@ -122,10 +122,10 @@ function formatOf(path: string, bytes: Uint8Array): Format {
 }
 
 /**
- * Reads `--data` (and `--labels` for IDX). `numericFeatures` lists table columns that must be numbers (every
- * other column of a CSV is kept as text); undefined means "all but `textHint` columns".
+ * Reads `--data` (and `--labels` for IDX). For CSV, `expect.numeric(header)` lists the columns that must hold
+ * numbers (default: all); every other column is kept as text (labels, categories, ignored columns).
  */
-export async function loadData(args: DataArgs, expect: { numeric?: (header: string[]) => string[] } = {}): Promise<Loaded> {
+export async function loadData(args: DataArgs, expect: { numeric?: (header: string[]) => string[]; needLabel?: boolean } = {}): Promise<Loaded> {
   const path = args.data;
   if (!path) throw new UsageError('no data: give --data <file> (CSV, JSON or IDX) or --mnist');
   const bytes = await readBytes(path, 'data file');
@@ -151,7 +151,10 @@ export async function loadData(args: DataArgs, expect: { numeric?: (header: stri
   const text = decodeText(bytes, path);
   if (format === 'json') {
     const doc = parseJsonData(text, path);
-    if ('table' in doc) return { kind: 'table', table: doc.table };
+    if ('table' in doc) {
+      if (expect.needLabel && args.label === undefined) noLabel(path, doc.table.columns.map((c) => c.name));
+      return { kind: 'table', table: doc.table };
+    }
     if (args.label !== undefined) throw new UsageError(`--label names a column, but ${path} is in the {"x", "y"} form (its labels are "y")`);
     const { x, y } = doc.arrays;
     return y ? { kind: 'matrix', source: path, x, y } : { kind: 'matrix', source: path, x };
@@ -162,6 +165,11 @@ export async function loadData(args: DataArgs, expect: { numeric?: (header: stri
     header = f.map((h, i) => h.trim() || `column_${i + 1}`);
     return false;
   });
+  if (expect.needLabel && args.label === undefined && header.length > 0) noLabel(path, header);
+  // Name a misspelt column before any cell is parsed (else the first error would be about its cells).
+  for (const c of [...(list(args.label) ?? []), ...(list(args.features) ?? []), ...(list(args.oneHot) ?? [])]) {
+    if (header.length > 0 && !header.includes(c)) throw new SimdnetError('FORMAT', `${path}: no column '${c}' (columns: ${listNames(header)})`);
+  }
   const numeric = new Set(expect.numeric ? expect.numeric(header) : header);
   const table = parseCsv(text, {
     source: path,
@@ -170,6 +178,10 @@ export async function loadData(args: DataArgs, expect: { numeric?: (header: stri
     nonNumericHint: (c) => ` (for a categorical column use --one-hot ${c}; to leave it out list the inputs with --features)`,
   });
   return { kind: 'table', table };
+}
+
+function noLabel(path: string, header: string[]): never {
+  throw new UsageError(`${path}: name the label column with --label (columns: ${listNames(header)})`);
 }
 
 /** Rows of the data. */
@@ -376,8 +388,9 @@ function fromTable(t: Table, prep: Preprocessing, withTargets: boolean): Prepare
   const y = new Float32Array(rows * target.length);
   target.forEach((n, j) => {
     const c = column(t, n);
-    if (c.kind !== 'number') throw new SimdnetError('FORMAT', `${t.source}: target column '${n}' holds text; regression targets must be numbers`);
-    for (let r = 0; r < rows; r++) y[r * target.length + j] = c.values[r];
+    // A single label column is read as text until the task is known: parse it now, strictly.
+    if (c.kind === 'text') for (let r = 0; r < rows; r++) y[r * target.length + j] = parseNumberCell(c.values[r], `${t.source} row ${r + 1}, column '${n}'`, ' (regression targets must be numbers)');
+    else for (let r = 0; r < rows; r++) y[r * target.length + j] = c.values[r];
   });
   out.y = { data: y, rows, cols: target.length };
   return out;

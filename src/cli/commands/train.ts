@@ -136,7 +136,7 @@ async function loadTrainData(args: ParsedArgs, s: Settings): Promise<{ train: Lo
     return { train: limitRows(mnistData('train', s.seed), g.num('limit')), test: mnistData('test', s.seed) };
   }
   const d = dataArgs(args);
-  const train = limitRows(await loadData(d, { numeric: trainNumericColumns(d) }), g.num('limit'));
+  const train = limitRows(await loadData(d, { numeric: trainNumericColumns(d), needLabel: true }), g.num('limit'));
   const testPath = g.str('test');
   if (testPath === undefined) return { train };
   const td = { ...d, data: testPath };
@@ -181,7 +181,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     model.build(prep.inputs);
     io.out(`${model.summary()}\n`);
     const hasVal = s.validationSplit > 0;
-    const monitor = classification ? (hasVal ? 'val_accuracy' : 'accuracy') : hasVal ? 'val_loss' : 'loss';
+    // Validation loss is the smoother signal on small data; MNIST keeps the main job's val_accuracy.
+    const monitor = mnist ? (hasVal ? 'val_accuracy' : 'accuracy') : hasVal ? 'val_loss' : 'loss';
     const stop = earlyStopping({ monitor, patience: s.patience });
 
     // Ctrl-C: finish the current batch, keep the best weights, save, exit 130. A second Ctrl-C quits at once.

@@ -1,0 +1,268 @@
+// The `simdnet` command driven as a user would: spawned processes, real files, exit codes and output.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { encodeIdx } from '../../src/cli/idx.js';
+import { loadModel } from '../../src/io/format.js';
+import { buildCli, flowersCsv, rand, runNode, scratch, type RunResult } from './helpers.js';
+
+let bin: string;
+let work: string;
+const simdnet = (args: string[], opts: Parameters<typeof runNode>[3] = {}): Promise<RunResult> => runNode(bin, args, work, opts);
+
+/** A user mistake: the given exit code, exactly one line on stderr naming the problem, no stack trace. */
+function expectUserError(r: RunResult, code: number, message: RegExp): void {
+  expect(r.code, `exit code; stderr: ${r.stderr}`).toBe(code);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^simdnet: /);
+  expect(lines[0]).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+beforeAll(() => {
+  bin = join(buildCli(), 'dist/bin/simdnet.js');
+  work = scratch({
+    'flowers.csv': flowersCsv(240, 1),
+    'flowers-test.csv': flowersCsv(60, 2),
+    'layers.json': JSON.stringify([{ type: 'dense', units: 12, activation: 'relu' }, { type: 'dense', units: 3, activation: 'softmax' }]),
+  });
+}, 120_000);
+
+describe('help and usage', () => {
+  it('prints the commands with no arguments (exit 2) and with --help (exit 0)', async () => {
+    const none = await simdnet([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toMatch(/usage: simdnet <command>/);
+    for (const c of ['train', 'evaluate', 'predict', 'info', 'bench']) expect(none.stdout).toContain(`  ${c}`);
+    expect((await simdnet(['--help'])).code).toBe(0);
+  });
+
+  it('every command has --help', async () => {
+    for (const c of ['train', 'evaluate', 'predict', 'info', 'bench']) {
+      const r = await simdnet([c, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^usage: simdnet ${c} `));
+      expect(r.stdout).toMatch(/-h, --help/);
+    }
+  });
+
+  it('unknown commands and options get one line and exit 2', async () => {
+    expectUserError(await simdnet(['trian']), 2, /unknown command 'trian' \(did you mean 'train'\?\)/);
+    expectUserError(await simdnet(['train', '--epoch', '3']), 2, /unknown option --epoch .*did you mean --epochs\?/);
+    expectUserError(await simdnet(['train', '--epochs', 'many']), 2, /--epochs takes a number, got 'many'/);
+    expectUserError(await simdnet(['evaluate']), 2, /'evaluate' needs <model\.simdnet>/);
+    expectUserError(await simdnet(['train']), 2, /no data: give --data <file>/);
+  });
+});
+
+describe('a CSV classification session', () => {
+  it('trains with one-hot + standardize, writes the model and an SVG report, then evaluates, predicts and describes it', async () => {
+    const t = await simdnet([
+      'train', '--data', 'flowers.csv', '--label', 'species', '--one-hot', 'soil', '--standardize',
+      '--layers', '16:relu,3:softmax', '--epochs', '60', '--lr', '0.01', '--test', 'flowers-test.csv', '--out', 'out/flowers.simdnet',
+    ]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/data: flowers\.csv, 240 rows × 7 inputs, 3 classes/);
+    expect(t.stdout).toMatch(/^epoch 1\/60 {2}loss \d/m); // plain lines when not a terminal
+    expect(t.stdout).not.toContain('\r');
+    const acc = Number(/test: loss [\d.]+, accuracy ([\d.]+)% on 60 test rows/.exec(t.stdout)?.[1]);
+    expect(acc).toBeGreaterThan(90);
+    expect(t.stdout).toMatch(/saved out\/flowers\.simdnet/);
+    const svg = readFileSync(join(work, 'out/flowers.report.svg'), 'utf8');
+    expect(svg).toMatch(/^<\?xml[^]*<svg[^]*Loss[^]*Accuracy[^]*<\/svg>\s*$/);
+    expect(svg).toMatch(/<polyline/);
+    const report = JSON.parse(readFileSync(join(work, 'out/flowers.report.json'), 'utf8')) as { history: Record<string, number[]> };
+    expect(report.history.val_accuracy.length).toBeGreaterThan(1);
+
+    const e = await simdnet(['evaluate', 'out/flowers.simdnet', '--data', 'flowers-test.csv']);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(new RegExp(`accuracy ${acc.toFixed(2)}% \\(\\d+ of 60\\)`));
+    expect(e.stdout).toMatch(/class\s+precision\s+recall\s+f1\s+support/);
+    expect(e.stdout).toMatch(/^versicolor\s+[\d.]+%\s+[\d.]+%/m);
+    expect(e.stdout).toMatch(/confusion matrix[^]*true \\ predicted\s+setosa\s+versicolor\s+virginica/);
+    const j = JSON.parse((await simdnet(['evaluate', 'out/flowers.simdnet', '--data', 'flowers-test.csv', '--json'])).stdout) as { accuracy: number; confusion: number[][] };
+    expect(j.accuracy * 100).toBeCloseTo(acc, 1);
+    expect(j.confusion.flat().reduce((a, b) => a + b, 0)).toBe(60);
+
+    // Predict on rows without the label column, columns in another order: the model finds its columns by name.
+    const lines = readFileSync(join(work, 'flowers-test.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const unlabeled = lines.map((c) => [c[4], c[3], c[2], c[1], c[0]].join(',')).join('\n');
+    writeFileSync(join(work, 'new.csv'), unlabeled + '\n');
+    const p = await simdnet(['predict', 'out/flowers.simdnet', '--data', 'new.csv', '--probabilities']);
+    expect(p.code, p.stderr).toBe(0);
+    const rows = p.stdout.trim().split('\n');
+    expect(rows[0]).toBe('prediction,p_setosa,p_versicolor,p_virginica');
+    expect(rows).toHaveLength(61);
+    const right = rows.slice(1).filter((r, i) => r.split(',')[0] === lines[i + 1][5]).length;
+    expect(right / 60).toBeCloseTo(acc / 100, 5);
+    for (const r of rows.slice(1)) {
+      const ps = r.split(',').slice(1).map(Number);
+      expect(ps.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    }
+    const po = await simdnet(['predict', 'out/flowers.simdnet', '--data', 'new.csv', '--out', 'pred/p.csv']);
+    expect(po.code).toBe(0);
+    expect(po.stdout).toBe('');
+    expect(readFileSync(join(work, 'pred/p.csv'), 'utf8').split('\n')[0]).toBe('prediction');
+
+    const i = await simdnet(['info', 'out/flowers.simdnet']);
+    expect(i.code).toBe(0);
+    expect(i.stdout).toMatch(/task: classification, 3 classes \(setosa, versicolor, virginica\)/);
+    expect(i.stdout).toMatch(/one-hot: soil \(3 categories\)/);
+    expect(i.stdout).toMatch(/scaling: standardize/);
+    expect(i.stdout).toMatch(/Total params: 179/); // 7·16+16 + 16·3+3
+  });
+
+  it('takes layers from a JSON file, and --validation-split 0 watches the training accuracy', async () => {
+    const r = await simdnet(['train', '--data', 'flowers.csv', '--label', 'species', '--one-hot', 'soil', '--layers-file', 'layers.json', '--epochs', '3', '--validation-split', '0', '-o', 'lj.simdnet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/training on 240 samples \(0 validation\)/);
+    const m = loadModel(readFileSync(join(work, 'lj.simdnet')), { backend: 'js' });
+    expect(m.layers.map((l) => l.type)).toEqual(['dense', 'dense']);
+    expect(m.inputDim).toBe(7);
+    m.dispose();
+  });
+});
+
+describe('user mistakes: one line, non-zero exit, no stack trace', () => {
+  it('missing files, wrong columns, ragged rows, non-numeric and NaN cells', async () => {
+    writeFileSync(join(work, 'ragged.csv'), 'a,b,y\n1,2,x\n3,4\n');
+    writeFileSync(join(work, 'text.csv'), 'a,b,y\n1,2,x\n3,four,z\n');
+    writeFileSync(join(work, 'nan.csv'), 'a,b,y\n1,2,x\nNaN,4,z\n');
+    writeFileSync(join(work, 'empty.csv'), '');
+    expectUserError(await simdnet(['train', '--data', 'nope.csv', '--label', 'y']), 1, /data file 'nope\.csv' does not exist/);
+    expectUserError(await simdnet(['train', '--data', 'flowers.csv', '--label', 'specie']), 1, /flowers\.csv: no column 'specie' \(columns: sepal_length, .*species\)/);
+    expectUserError(await simdnet(['train', '--data', 'ragged.csv', '--label', 'y']), 1, /ragged\.csv line 3: 2 cells, but the header has 3 columns/);
+    expectUserError(await simdnet(['train', '--data', 'text.csv', '--label', 'y']), 1, /text\.csv line 3, column 'b': 'four' is not a number/);
+    expectUserError(await simdnet(['train', '--data', 'nan.csv', '--label', 'y']), 1, /nan\.csv line 3, column 'a': 'NaN' is not allowed/);
+    expectUserError(await simdnet(['train', '--data', 'empty.csv', '--label', 'y']), 1, /empty\.csv is empty/);
+    expectUserError(await simdnet(['train', '--data', 'flowers.csv']), 2, /name the label column with --label/);
+    expectUserError(await simdnet(['train', '--data', '.', '--label', 'y']), 1, /'\.' is a directory/);
+  });
+
+  it('layers that do not fit the data', async () => {
+    const base = ['train', '--data', 'flowers.csv', '--label', 'species', '--one-hot', 'soil'];
+    expectUserError(await simdnet([...base, '--layers', '8:relu,4:softmax']), 2, /the last dense layer has 4 units but the data has 3 classes .*end the layers with 3:softmax/);
+    expectUserError(await simdnet([...base, '--layers', '8:relu,3:relu']), 2, /needs a softmax output/);
+    expectUserError(await simdnet([...base, '--layers', '8:rleu,3:softmax']), 1, /unknown activation 'rleu'/);
+    expectUserError(await simdnet([...base, '--layers-file', 'missing.json']), 1, /layers file 'missing\.json' does not exist/);
+    expectUserError(await simdnet([...base, '--shift', '2']), 2, /--shift augments images/);
+  });
+
+  it('a model file that is not one, and data that does not fit the model', async () => {
+    writeFileSync(join(work, 'fake.simdnet'), 'this is not a model\n');
+    writeFileSync(join(work, 'cut.simdnet'), readFileSync(join(work, 'lj.simdnet')).subarray(0, 200));
+    expectUserError(await simdnet(['evaluate', 'fake.simdnet', '--data', 'flowers.csv']), 1, /fake\.simdnet: not a valid simdnet model file: wrong magic/);
+    expectUserError(await simdnet(['predict', 'cut.simdnet', '--data', 'flowers.csv']), 1, /cut\.simdnet: not a valid simdnet model file/);
+    expectUserError(await simdnet(['info', 'flowers.csv']), 1, /flowers\.csv: not a valid simdnet model file/);
+    expectUserError(await simdnet(['info', 'gone.simdnet']), 1, /model file 'gone\.simdnet' does not exist/);
+    writeFileSync(join(work, 'nosoil.csv'), 'sepal_length,sepal_width,petal_length,petal_width\n5,3,1,0.2\n');
+    expectUserError(await simdnet(['predict', 'lj.simdnet', '--data', 'nosoil.csv']), 1, /nosoil\.csv: no column 'soil'/);
+    writeFileSync(join(work, 'purple.csv'), 'sepal_length,sepal_width,petal_length,petal_width,soil\n5,3,1,0.2,peat\n');
+    expectUserError(await simdnet(['predict', 'lj.simdnet', '--data', 'purple.csv']), 1, /category 'peat' was not in the training data/);
+    expectUserError(await simdnet(['evaluate', 'lj.simdnet', '--data', 'new.csv']), 1, /new\.csv has no labels to evaluate against/);
+  });
+});
+
+describe('other data formats', () => {
+  it('IDX image and label files (gzipped, MNIST style): train, evaluate, predict', async () => {
+    // Two classes of 4×4 "images": a bright left half or a bright right half, with noise.
+    const r = rand(5);
+    const n = 200;
+    const px = new Uint8Array(n * 16);
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = i % 2;
+      for (let p = 0; p < 16; p++) px[i * 16 + p] = Math.floor((((p % 4 < 2) === (i % 2 === 0) ? 180 : 40) + r() * 60));
+    }
+    writeFileSync(join(work, 'img-idx3-ubyte.gz'), gzipSync(encodeIdx('u8', [n, 4, 4], px)));
+    writeFileSync(join(work, 'lbl-idx1-ubyte.gz'), gzipSync(encodeIdx('u8', [n], labels)));
+    writeFileSync(join(work, 'bad-lbl-idx1-ubyte'), encodeIdx('u8', [n - 1], labels.subarray(1)));
+    const t = await simdnet(['train', '--data', 'img-idx3-ubyte.gz', '--labels', 'lbl-idx1-ubyte.gz', '--layers', '8:relu,2:softmax', '--epochs', '30', '--lr', '0.01', '--shift', '1', '-o', 'idx.simdnet']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/200 rows × 16 inputs, 2 classes/);
+    const e = await simdnet(['evaluate', 'idx.simdnet', '--data', 'img-idx3-ubyte.gz', '--labels', 'lbl-idx1-ubyte.gz', '--json']);
+    expect((JSON.parse(e.stdout) as { accuracy: number }).accuracy).toBeGreaterThan(0.95);
+    const p = await simdnet(['predict', 'idx.simdnet', '--data', 'img-idx3-ubyte.gz', '--limit', '4']);
+    expect(p.stdout.trim().split('\n')).toEqual(['prediction', '0', '1', '0', '1']);
+    expectUserError(await simdnet(['evaluate', 'idx.simdnet', '--data', 'img-idx3-ubyte.gz', '--labels', 'bad-lbl-idx1-ubyte']), 1, /has 199 labels but img-idx3-ubyte\.gz has 200 rows/);
+    expectUserError(await simdnet(['evaluate', 'idx.simdnet', '--data', 'flowers.csv', '--label', 'species']), 1, /the model was trained on array data/);
+  });
+
+  it('JSON records and {x, y} arrays; a sigmoid binary classifier', async () => {
+    const r = rand(9);
+    const recs = Array.from({ length: 120 }, (_, i) => {
+      const a = r() * 2 - 1;
+      const b = r() * 2 - 1;
+      return { a, b, side: a + b > 0 ? 'up' : 'down', i };
+    });
+    writeFileSync(join(work, 'recs.json'), JSON.stringify(recs.map(({ a, b, side }) => ({ a, b, side }))));
+    const t = await simdnet(['train', '--data', 'recs.json', '--label', 'side', '--layers', '1:sigmoid', '--epochs', '80', '--lr', '0.05', '-o', 'bin.simdnet']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/2 classes/);
+    const e = JSON.parse((await simdnet(['evaluate', 'bin.simdnet', '--data', 'recs.json', '--json'])).stdout) as { accuracy: number; classes: string[] };
+    expect(e.classes).toEqual(['down', 'up']);
+    expect(e.accuracy).toBeGreaterThan(0.9);
+    writeFileSync(join(work, 'arr.json'), JSON.stringify({ x: recs.map((q) => [q.a, q.b]), y: recs.map((q) => (q.a + q.b > 0 ? 1 : 0)) }));
+    const a = await simdnet(['train', '--data', 'arr.json', '--layers', '4:tanh,2:softmax', '--epochs', '40', '--lr', '0.05', '-o', 'arr.simdnet']);
+    expect(a.code, a.stderr).toBe(0);
+    expect((await simdnet(['predict', 'arr.simdnet', '--data', 'arr.json', '--limit', '2'])).stdout).toMatch(/^prediction\n[01]\n[01]\n$/);
+    writeFileSync(join(work, 'nan.json'), '{"x": [[1, 2], [3, null]], "y": [0, 1]}');
+    expectUserError(await simdnet(['train', '--data', 'nan.json']), 1, /nan\.json: x\[1\]\[1\] is null, not a number/);
+  });
+
+  it('regression from a CSV (several target columns), scored by MSE and R²', async () => {
+    const r = rand(3);
+    const lines = ['x1,x2,y1,y2'];
+    for (let i = 0; i < 300; i++) {
+      const x1 = r() * 2 - 1;
+      const x2 = r() * 2 - 1;
+      lines.push([x1, x2, 2 * x1 - x2 + 0.5, x1 * 0.5].map((v) => v.toFixed(4)).join(','));
+    }
+    writeFileSync(join(work, 'reg.csv'), lines.join('\n') + '\n');
+    const t = await simdnet(['train', '--data', 'reg.csv', '--label', 'y1,y2', '--layers', '16:tanh,2', '--epochs', '100', '--lr', '0.01', '-o', 'reg.simdnet']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/2 targets \(regression\)/);
+    const e = JSON.parse((await simdnet(['evaluate', 'reg.simdnet', '--data', 'reg.csv', '--json'])).stdout) as { r2: number; mse: number };
+    expect(e.r2).toBeGreaterThan(0.95);
+    const p = await simdnet(['predict', 'reg.simdnet', '--data', 'reg.csv', '--limit', '3']);
+    expect(p.stdout.split('\n')[0]).toBe('y1,y2');
+    expectUserError(await simdnet(['train', '--data', 'reg.csv', '--label', 'y1,y2', '--layers', '16:tanh,3']), 2, /has 3 units but there are 2 targets/);
+  });
+});
+
+describe('MNIST, progress and Ctrl-C', () => {
+  it('Ctrl-C stops training after the batch, keeps the best weights, saves the model and exits 130', async () => {
+    let sent = false;
+    const r = await simdnet(['train', '--mnist', '--epochs', '200', '--patience', '200', '--layers', '32:relu,10:softmax', '-o', 'int/mnist.simdnet'], {
+      onStdout: (all, child) => {
+        if (!sent && /^epoch 2\/200 /m.test(all)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stdout).toMatch(/interrupted: stopping after this batch/);
+    expect(r.stdout).toMatch(/trained \d+ epochs in [\d.]+s; kept the weights of epoch \d+ \(interrupted\)/);
+    expect(existsSync(join(work, 'int/mnist.report.svg'))).toBe(true);
+    const i = await simdnet(['info', 'int/mnist.simdnet']);
+    expect(i.code).toBe(0);
+    const e = JSON.parse((await simdnet(['evaluate', 'int/mnist.simdnet', '--mnist', '--json'])).stdout) as { accuracy: number; rows: number };
+    expect(e.rows).toBe(2000);
+    expect(e.accuracy).toBeGreaterThan(0.8);
+  });
+
+  it('shows a live progress bar in a terminal (a real pty via script(1))', async () => {
+    const { spawnSync } = await import('node:child_process');
+    if (spawnSync('script', ['--version']).status !== 0) return; // util-linux script is not installed
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} train --data flowers.csv --label species --one-hot soil --epochs 3 --batch-size 8 -o tty.simdnet`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    // The bar redraws one line in place: carriage return + erase line, a bar, loss, accuracy, rate and ETA.
+    expect(r.stdout).toMatch(/\r\x1b\[2Kepoch 1\/3 \[=+ *\] \d+\/27 loss [\d.]+ acc [\d.]+% \d+ samples\/s ETA \S+/);
+    expect(r.stdout).toMatch(/\r\x1b\[2Kepoch 3\/3 {2}loss/);
+  });
+});
