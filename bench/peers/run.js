@@ -27,6 +27,8 @@ const quick = flag('quick') || process.env.BENCH_QUICK === '1';
 const only = opt('only', '') ? opt('only', '').split(',') : Object.keys(IMPLS);
 const skip = opt('skip', '').split(',').filter(Boolean);
 const ids = Object.keys(IMPLS).filter((id) => only.includes(id) && !skip.includes(id));
+// Fast libraries first: the slow ones (plain JS) then share what is left of the time bound.
+const runOrder = [...ids].sort((a, b) => Number(Boolean(IMPLS[a].slow)) - Number(Boolean(IMPLS[b].slow)));
 const workloads = opt('workloads', 'gemm,train,infer,big,cold,size').split(',');
 const minutes = Number(opt('minutes', quick ? '6' : '17'));
 const started = Date.now();
@@ -97,11 +99,11 @@ function runChild(script, argv, timeoutMs, { onLine } = {}) {
 const timed = ['gemm', 'train', 'infer', 'big'].filter((w) => workloads.includes(w));
 const results = {};
 const coldReserve = workloads.includes('cold') ? (quick ? 30_000 : 90_000) : 0;
-for (const [i, id] of ids.entries()) {
+for (const [i, id] of runOrder.entries()) {
   if (timed.length === 0) break;
   // Later implementations keep a fair share of what is left; cold starts keep their reserve.
   const leftMs = deadline - coldReserve - Date.now();
-  const share = Math.max(20_000, leftMs / (ids.length - i)) * (i === ids.length - 1 ? 1 : 1.6);
+  const share = Math.max(20_000, leftMs / (runOrder.length - i)) * (i === runOrder.length - 1 ? 1 : 1.6);
   const childDeadline = Date.now() + Math.min(share, leftMs);
   const options = {
     quick,
@@ -113,6 +115,7 @@ for (const [i, id] of ids.entries()) {
       { type: 'adam', lr: 0.001, perSampleLr: 0.001 },
     ],
     trainBudgetMs: quick ? 20_000 : 90_000,
+    gemmCellBudgetMs: quick ? 10_000 : 30_000,
   };
   console.log(`\n== ${IMPLS[id].label} (up to ${((childDeadline - Date.now()) / 1000).toFixed(0)} s)`);
   const r = await runChild('./worker.js', [id, work, JSON.stringify(options)], childDeadline - Date.now() + 15_000);

@@ -29,9 +29,9 @@ const range = (med, lo, hi) => `${num(med)} (${num(lo)}–${num(hi)})`;
 const ratio = (r) => (r === null || r === undefined || !Number.isFinite(r) ? '–' : `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}x`);
 const pct = (a) => (a === null || a === undefined ? '–' : `${(a * 100).toFixed(1)}%`);
 
-/** Why a row has no number: n/a (not supported), skipped, or an error. */
-function why(w) {
-  if (!w) return 'not run';
+/** Why a row has no number: n/a (not supported), skipped, stopped by the time bound, or an error. */
+function why(w, r) {
+  if (!w) return r?.errors?.includes('stopped by the time bound') ? 'stopped by the time bound' : 'not run';
   if (w.na) return `n/a (${w.na})`;
   if (w.skipped) return `skipped (${w.skipped})`;
   if (w.error) return `error: ${w.error.split(' | ')[0].slice(0, 80)}`;
@@ -152,7 +152,7 @@ export function renderMarkdown(report) {
   row(['---', ...ns.map(() => '---:'), ...ns.map(() => '---:'), '---:']);
   for (const id of ids) {
     const g = R[id]?.gemm;
-    const w = why(g) ?? (g && ns.every((n) => !g[n]) ? 'not run' : undefined);
+    const w = why(g, R[id]) ?? (g && ns.every((n) => !g[n]) ? 'not run' : undefined);
     if (w) {
       row([label(id), w, ...ns.slice(1).map(() => ''), ...ns.map(() => ''), '']);
       continue;
@@ -173,12 +173,15 @@ export function renderMarkdown(report) {
   row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']);
   for (const id of ids) {
     const t = R[id]?.train;
-    const w = why(t);
+    const w = why(t, R[id]);
     if (w) {
       row([label(id), w, '', '', '', '', '', '']);
       continue;
     }
-    const cell = (o) => (o?.samplesPerSec ? range(o.samplesPerSec.median, o.samplesPerSec.min, o.samplesPerSec.max) : why(o) ?? '–');
+    const cell = (o) =>
+      o?.samplesPerSec
+        ? `${range(o.samplesPerSec.median, o.samplesPerSec.min, o.samplesPerSec.max)}${o.epochsDone < o.lastEpoch ? ` [epochs ${o.epochsTimed}, time bound]` : ''}`
+        : why(o) ?? '–';
     const acc = (o) => (o?.accAfter1 !== undefined ? `${pct(o.accAfter1)} / ${o.accAfterLast !== null && o.epochsDone === o.lastEpoch ? pct(o.accAfterLast) : `– (${o.epochsDone} ep.)`}` : '–');
     row([
       label(id),
@@ -200,7 +203,7 @@ export function renderMarkdown(report) {
   row(['---', '---:', '---:', '---:', '---:', '---:', '---:']);
   for (const id of ids) {
     const f = R[id]?.infer;
-    const w = why(f);
+    const w = why(f, R[id]);
     if (w) {
       row([label(id), w, '', '', '', '', '']);
       continue;
@@ -225,7 +228,7 @@ export function renderMarkdown(report) {
   row(['---', '---:', '---:', '---:', '---']);
   for (const id of ids) {
     const b = R[id]?.big;
-    const w = why(b);
+    const w = why(b, R[id]);
     if (w) {
       row([label(id), w, '', '', '']);
       continue;
