@@ -46,7 +46,16 @@ export function gemm_forward(y: usize, x: usize, w: usize, b: usize, m: i32, k: 
     for (let i = 0; i < m; i++) gemv(y + <usize>i * ldy, x + (<usize>i * k << 2), w, k, n, b);
     return;
   }
-  if (k * n > DIRECT_MAX_FLOATS && fitsPanels(k)) {
+  if (n == 1) {
+    // One output column: y = x·w is m dot products of x rows with the contiguous w (4 rows at a time).
+    for (let i = 0; i < m; i++) store<f32>(y + (<usize>i << 2), b != 0 ? load<f32>(b) : 0);
+    for (let i = 0; i < m; i += 4) {
+      f32_gemm_dot_1x4(y + (<usize>i << 2), w, x + (<usize>i * k << 2), <usize>k << 2, k, min(4, m - i), true);
+    }
+    return;
+  }
+  if ((k * n > DIRECT_MAX_FLOATS || n < 8) && fitsPanels(k)) {
+    // (n < 8: a zero-padded panel beats the scalar loops gemmDirect needs for narrow outputs.)
     gemmPacked(y, ldy, x, <usize>k << 2, 4, w, ldy, false, m, k, n, false, b);
   } else {
     gemmDirect(y, ldy, x, <usize>k << 2, 4, w, ldy, m, k, n, false, b);
@@ -58,9 +67,14 @@ export function gemm_backward_w(dw: usize, x: usize, dy: usize, m: i32, k: i32, 
   if (m <= 0 || k <= 0 || n <= 0) return;
   // a = xᵀ: row kk of a is column kk of x, so rows are 4 bytes apart and steps k·4 bytes apart.
   const ldn = <usize>n << 2, ldk = <usize>k << 2;
+  if (n == 1) {
+    // One column: dw (k) += dy (m) · x (m,k) is a GEMV; passing dw as its bias makes it accumulate.
+    gemv(dw, dy, x, m, k, dw);
+    return;
+  }
   if (m <= 4) {
     // Batch 1..4: one rank-1 update per row (a 4 x 8 tile would reduce over only m steps per load/store).
-    for (let i = 0; i < m; i++) f32_ger(dw, ldn, x + <usize>i * ldk, 4, dy + <usize>i * ldn, k, n);
+    for (let i = 0; i < m; i++) f32_ger(dw, ldn, x + <usize>i * ldk, 4, dy + <usize>i * ldn, k, n, true);
     return;
   }
   if (fitsPanels(m)) {
@@ -76,6 +90,11 @@ export function gemm_backward_x(dx: usize, dy: usize, w: usize, m: i32, k: i32, 
   const ldn = <usize>n << 2, ldk = <usize>k << 2;
   if (n <= 0) {
     for (let i = 0; i < m; i++) fillRow(dx + <usize>i * ldk, 0, k);
+    return;
+  }
+  if (n == 1) {
+    // dx = dy ⊗ w (one reduction step): an outer product written once.
+    f32_ger(dx, ldk, dy, 4, w, m, k, false);
     return;
   }
   if (m >= 4 && fitsPanels(n)) {

@@ -201,7 +201,7 @@ describe('gemm semantics and special values', () => {
     return a;
   };
   const shapes: [number, number, number][] = [
-    [1, 37, 33], [4, 19, 8], [9, 31, 17], [33, 16, 5], [3, 9, 40], [12, 300, 20], [5, 260, 520],
+    [1, 37, 33], [4, 19, 8], [9, 31, 17], [33, 16, 5], [3, 9, 40], [12, 300, 20], [5, 260, 520], [7, 40, 1],
   ];
   for (const ws of ['full', 'none'] as Ws[]) {
     it.each(shapes)(`Inf and NaN propagate like the twin, ws=${ws}: m=%i k=%i n=%i`, (m, k, n) => {
