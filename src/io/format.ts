@@ -117,7 +117,8 @@ export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions 
   const dataEnd = bytes.length - 4;
   const model = new Sequential(layers, { ...options, name: typeof header.name === 'string' ? header.name : 'sequential' });
   try {
-    model.build(header.inputDim);
+    // Every weight comes from the file: skip the random initialization (a large part of cold start).
+    model.build(header.inputDim, undefined, false);
     const slots = model.tensors();
     if (header.tensors.length !== slots.length) bad(`${header.tensors.length} tensors for an architecture that has ${slots.length}`);
     const arrays = slots.map((s, i) => {

@@ -166,8 +166,9 @@ export class Sequential {
   /**
    * Creates the parameters for an input width (done for you by fit/predict when the first layer has no
    * inputDim). Weights are initialized from the model's seed.
+   * @param initialize internal: false leaves the (zeroed) weights for the caller to set, e.g. loadModel.
    */
-  build(inputDim: number, seed?: number): this {
+  build(inputDim: number, seed?: number, initialize = true): this {
     this.assertIdle('build()');
     check(Number.isInteger(inputDim) && inputDim > 0, 'SHAPE', `input width must be a positive integer, got ${inputDim}`);
     if (this.net) {
@@ -180,7 +181,7 @@ export class Sequential {
     this.seed ??= seed ?? (Math.random() * 2 ** 31) | 0;
     const rng = new Rng(this.seed);
     const view = net.engine.f32(net.params, net.slabFloats);
-    for (const slot of net.slots) {
+    for (const slot of initialize ? net.slots : []) {
       if (slot.name.endsWith('/bias')) continue; // biases start at zero
       const spec = this.layers[slot.layer];
       if (spec.type !== 'dense') continue;
