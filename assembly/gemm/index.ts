@@ -1,7 +1,10 @@
 // f32 GEMM kernels: the forward product y = x·w + b and the two products backprop needs, dW += xᵀ·dy and
-// dX = dy·wᵀ. All three run on one 4x8 register-blocked micro-kernel (f32-gemm-4x8.ts); the b operand is packed
-// into contiguous k-block x 8 panels in the host-provided workspace (pack.ts) so it stays in cache at any row
-// stride. Batch 1 takes a GEMV path; without a workspace everything still works, reading operands in place.
+// dX = dy·wᵀ. All three run on one 4x8 register-blocked micro-kernel (f32-gemm-4x8.ts). Its b operand is
+// packed into contiguous k-block x 8 panels in the host-provided workspace (pack.ts) so it stays in cache at any
+// row stride; forward reads a small w (<= 512 KB) in place. Shapes where a 4x8 tile would idle take their own
+// paths: GEMV for batches of 1..3 (f32-gemv.ts), rank-1 updates for dW at batch <= 4 (f32-ger.ts), dot-product
+// tiles for dX at batch < 4 (f32-gemm-dot-2x4.ts), and single-column variants. Without a workspace everything
+// still works, reading operands in place.
 import { f32_gemm_4x8 } from './f32-gemm-4x8';
 import { f32_gemv_24, f32_gemv_8, f32_gemv_4, f32_gemv_1 } from './f32-gemv';
 import { f32_gemm_dot_1x4, f32_gemm_dot_2x4 } from './f32-gemm-dot-2x4';
