@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import { join } from 'node:path';
 import { summarize } from './lib/common.js';
+import { DIST, entry } from './lib/dist.js';
 import { FOOTPRINT, IMPLS } from './lib/impls.js';
 import { prepare } from './lib/prepare.js';
 import { renderMarkdown, injectBlock } from './lib/report.js';
@@ -35,8 +36,8 @@ const started = Date.now();
 const deadline = started + minutes * 60_000;
 
 for (const id of only) if (!IMPLS[id]) throw new Error(`unknown implementation '${id}' (one of ${Object.keys(IMPLS).join(', ')})`);
-if (!existsSync(new URL('../../dist/index.js', import.meta.url)) || !existsSync(new URL('../../dist/simdnet.wasm', import.meta.url))) {
-  console.error('bench:peers needs the built package: run `npm run build` first.');
+if (!existsSync(new URL(entry('.'))) || !existsSync(new URL('simdnet.wasm', DIST))) {
+  console.error(`bench:peers needs the built package in ${DIST.pathname}: run \`npm run build\` first.`);
   process.exit(1);
 }
 if (!existsSync(new URL('./node_modules/@tensorflow/tfjs-core', import.meta.url))) {
@@ -168,7 +169,7 @@ if (workloads.includes('size')) {
   for (const id of ids) {
     try {
       if (IMPLS[id].simdnet) {
-        sizes[id] = { ...simdnetSize(), wasmBytes: fileBytes(join(paths.ROOT, 'dist', 'simdnet.wasm')), wasmFile: 'dist/simdnet.wasm' };
+        sizes[id] = { ...simdnetSize(DIST.pathname), wasmBytes: fileBytes(new URL('simdnet.wasm', DIST).pathname), wasmFile: 'dist/simdnet.wasm' };
       } else {
         const f = FOOTPRINT[id];
         const c = closureSize(f.packages);

@@ -3,12 +3,13 @@
 // measured. Inputs (digits, weights) come from the files run.js prepared in <workdir>.
 import { writeFileSync } from 'node:fs';
 import { accuracy, maxAbsDiff, measure, randArray, readWeights, referenceMlp, sizesOf, summarize } from './lib/common.js';
+import { entry } from './lib/dist.js';
 import { IMPLS } from './lib/impls.js';
 
 const [id, dir, optJson] = process.argv.slice(2);
 const opts = JSON.parse(optJson ?? '{}');
 const deadline = opts.deadline ?? Infinity;
-const { loadMnist } = await import(new URL('../../dist/data/mnist-node.js', import.meta.url).href);
+const { loadMnist } = await import(entry('./mnist'));
 
 const result = { id, errors: [] };
 const save = () => writeFileSync(`${dir}/result-${id}.json`, JSON.stringify(result));

@@ -1,14 +1,13 @@
 // simdnet on its two backends: 'wasm' (the SIMD kernels) and 'js' (the plain-TS twins). Uses the built package
 // (dist/), exactly as a user would import it.
 import { readFileSync } from 'node:fs';
-
-const DIST = new URL('../../../dist/', import.meta.url);
+import { entry } from '../lib/dist.js';
 
 /** @param {'wasm' | 'js'} backend */
 export async function create(backend) {
-  const sn = await import(new URL('index.js', DIST).href);
+  const sn = await import(entry('.'));
   const engine = backend === 'wasm' ? await sn.init() : sn.getEngine('js');
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', DIST), 'utf8'));
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
 
   const layersOf = (sizes) =>
     sizes.slice(1).map((units, i) =>

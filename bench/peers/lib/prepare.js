@@ -2,13 +2,12 @@
 // starts from the same point), trained weights for the inference workload, and the ONNX file of that MLP.
 import { writeFileSync } from 'node:fs';
 import { writeWeights } from './common.js';
+import { entry } from './dist.js';
 import { mlpModel } from './onnx.js';
 
-const DIST = new URL('../../../dist/', import.meta.url);
-
 export async function prepare(dir) {
-  const sn = await import(new URL('index.js', DIST).href);
-  const { loadMnist } = await import(new URL('data/mnist-node.js', DIST).href);
+  const sn = await import(entry('.'));
+  const { loadMnist } = await import(entry('./mnist'));
   const layers = (sizes) =>
     sizes.slice(1).map((u, i) =>
       i === sizes.length - 2 ? sn.dense(u, { activation: 'softmax' }) : sn.dense(u, { activation: 'relu', ...(i === 0 ? { inputDim: sizes[0] } : {}) }),

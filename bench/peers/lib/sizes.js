@@ -2,7 +2,7 @@
 // closure in bench/peers' lockfile, peers included, as npm 7+ installs them), and the .wasm it loads.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const PEERS = new URL('..', import.meta.url).pathname;
 const ROOT = new URL('../../..', import.meta.url).pathname;
@@ -53,8 +53,17 @@ export function closureSize(roots, dir = PEERS) {
   return { packages: seen.size, bytes, names: [...seen].map((k) => k.slice(k.lastIndexOf('node_modules/') + 13)).sort() };
 }
 
-/** simdnet's own install: the files `npm pack` would publish (zero runtime dependencies). */
-export function simdnetSize() {
+/**
+ * simdnet's own install: the files `npm pack` would publish (zero runtime dependencies). With a private build
+ * (`distDir` other than the repository's dist/), the same set counted by hand: that folder plus package.json,
+ * README and LICENSE.
+ */
+export function simdnetSize(distDir) {
+  if (distDir && resolve(distDir) !== resolve(ROOT, 'dist')) {
+    let bytes = dirBytes(distDir);
+    for (const f of readdirSync(ROOT)) if (f === 'package.json' || /^(readme|license|licence)(\.|$)/i.test(f)) bytes += statSync(join(ROOT, f)).size;
+    return { packages: 1, bytes, names: ['simdnet'], counted: 'private build' };
+  }
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const [p] = JSON.parse(out);
   return { packages: 1, bytes: p.unpackedSize, tarball: p.size, names: [p.name] };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BEGIN, END, checkBars, injectBlock, num, renderMarkdown } from '../lib/report.js';
+import { BEGIN, END, MISSED_NOTES, checkBars, injectBlock, num, renderMarkdown, trainFlopsPerSample } from '../lib/report.js';
 
 describe('RESULTS.md block', () => {
   it('appends the markers to a file without them, keeping its text', () => {
@@ -74,6 +74,18 @@ describe('bars', () => {
     expect(md).toContain('error: boom');
     expect(md).toContain('n/a (inference only)');
     expect(md).toContain('| TensorFlow.js wasm | 10,000 (10,000–10,000) | 9,000 (9,000–9,000) |');
+  });
+
+  it('prints a note under each missed bar that has one, and only then', () => {
+    const md = renderMarkdown(report());
+    expect(md).toContain(`- *GEMM GFLOP/s, n ≥ 256, vs the best single-thread peer*: ${MISSED_NOTES['GEMM GFLOP/s, n ≥ 256, vs the best single-thread peer']}`);
+    expect(md).not.toContain(MISSED_NOTES['MLP 784-512-512-10 training vs TensorFlow.js wasm']); // that bar is met
+    for (const b of checkBars(report())) if (b.bar !== 'Installed size') expect(MISSED_NOTES[b.bar], b.bar).toBeTypeOf('string');
+  });
+
+  it('counts the nominal training flops per sample (no dX for the first layer)', () => {
+    expect(trainFlopsPerSample([784, 128, 10])).toBe(2 * 784 * 128 * 2 + 2 * 128 * 10 * 3);
+    expect(trainFlopsPerSample([784, 512, 512, 10])).toBe(3_209_216);
   });
 
   it('formats numbers to three significant digits', () => {
