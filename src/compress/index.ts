@@ -23,3 +23,22 @@ export {
   type SparseLoadOptions,
   type SparseLayerInfo,
 } from './prune-sparse.js';
+export {
+  quantizeModel,
+  QuantizedModel,
+  type Precision,
+  type PrecisionPlan,
+  type QuantMode,
+  type QuantizeOptions,
+  type QuantLayerInfo,
+  type QuantEvalResult,
+} from './quantize.js';
+export {
+  saveQuantized,
+  loadQuantized,
+  saveQuantizedFile,
+  loadQuantizedFile,
+  QUANT_FORMAT_VERSION,
+  type QuantLoadOptions,
+} from './quant-format.js';
+export { fakeQuantize, fineTuneQuantized, type FakeQuantOptions, type FakeQuantHandle } from './quant-aware.js';
