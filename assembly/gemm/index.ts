@@ -123,7 +123,7 @@ export function gemm_backward_x(dx: usize, dy: usize, w: usize, m: i32, k: i32, 
 
 // Whether the workspace holds at least one kc x 8 panel for a reduction of length r.
 function fitsPanels(r: i32): bool {
-  return wsBytes >= A_STRIP_BYTES + min(r, KC) * 32 * 8;
+  return wsBytes >= A_STRIP_BYTES + min(r, KC) * 32;
 }
 
 // c (M,N) = or += a (M,K) · b (K,N) (+ bias), b packed block by block into the workspace.

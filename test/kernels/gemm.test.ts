@@ -34,8 +34,9 @@ function runWasm(form: Form, ws: Ws, m: number, k: number, n: number, ins: Float
   w.reset();
   if (ws === 'none') w.k.gemm_workspace(0, 0);
   else {
-    // 'tiny': room for exactly one 256 x 8 panel, so the n loop runs one panel per block.
-    const bytes = ws === 'full' ? wsFull : 256 * 32 * 8;
+    // 'tiny': a sixteenth of the asked size, room for only one or a few 8-column panels per block (one at
+    // k-block 256), so the n loop runs many blocks.
+    const bytes = ws === 'full' ? wsFull : (wsFull >> 4) & ~15;
     w.k.gemm_workspace(w.alloc(bytes), bytes);
   }
   const sentinel = 12345.5;
