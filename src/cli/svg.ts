@@ -11,6 +11,8 @@ export interface Series {
   color: string;
   /** Dashed line (e.g. validation curves). */
   dashed?: boolean;
+  /** x of each value (default: xStart + index), e.g. fractional epochs for per-batch points. */
+  x?: readonly number[];
 }
 
 /** Options of {@link lineChart}. */
@@ -57,7 +59,7 @@ const fmt = (v: number, percent: boolean, step: number): string => {
 export function lineChart(o: ChartOptions, at: { x?: number; y?: number } = {}): string {
   const W = o.width ?? 420;
   const H = o.height ?? 260;
-  const m = { l: 54, r: 14, t: 30, b: 44 };
+  const m = { l: 54, r: 14, t: 44, b: 44 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const x0 = o.xStart ?? 1;
@@ -77,7 +79,12 @@ export function lineChart(o: ChartOptions, at: { x?: number; y?: number } = {}):
     }
   }
   if (!(hi > lo)) hi = lo + 1;
-  const xs = (i: number): number => m.l + (n === 1 ? pw / 2 : (i / (n - 1)) * pw);
+  // x is either the point index (x0 + i) or a series' own x values; the axis spans all of them.
+  const xOf = (s: Series, i: number): number => s.x?.[i] ?? x0 + i;
+  const allX = o.series.flatMap((s) => s.values.map((_, i) => xOf(s, i)));
+  const xLo = Math.min(x0, ...allX);
+  const xHi = Math.max(x0 + 1, ...allX);
+  const xs = (x: number): number => m.l + (n === 1 && !o.series.some((s) => s.x) ? pw / 2 : ((x - xLo) / (xHi - xLo)) * pw);
   const ys = (v: number): number => m.t + ph - ((v - lo) / (hi - lo)) * ph;
   const parts: string[] = [];
   parts.push(
@@ -92,30 +99,38 @@ export function lineChart(o: ChartOptions, at: { x?: number; y?: number } = {}):
     parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${y}" y2="${y}" stroke="#e6e6e6"/>`);
     parts.push(`<text x="${m.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#555">${fmt(v, o.percent ?? false, yStep)}</text>`);
   }
-  const xt = niceTicks(x0, x0 + n - 1, Math.min(8, n - 1 || 1)).filter((v) => Number.isInteger(v));
+  const xt = niceTicks(xLo, xHi, Math.min(8, Math.ceil(xHi - xLo) || 1)).filter((v) => Number.isInteger(v));
   for (const v of xt) {
-    const x = xs(v - x0).toFixed(1);
+    const x = xs(v).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${m.t + ph}" y2="${m.t + ph + 4}" stroke="#888"/>`);
     parts.push(`<text x="${x}" y="${m.t + ph + 16}" text-anchor="middle" fill="#555">${v}</text>`);
   }
   parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
   if (o.marker && o.marker.index >= 0 && o.marker.index < n) {
-    const x = xs(o.marker.index).toFixed(1);
+    const x = xs(x0 + o.marker.index).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${m.t}" y2="${m.t + ph}" stroke="#2ca02c" stroke-dasharray="2 3"/>`);
-    parts.push(`<text x="${x}" y="${m.t + ph - 6}" text-anchor="middle" fill="#2ca02c">${escapeXml(o.marker.label)}</text>`);
+    const anchor = o.marker.index > (n - 1) / 2 ? 'end' : 'start';
+    parts.push(`<text x="${x}" dx="${anchor === 'end' ? -3 : 3}" y="${m.t + 12}" text-anchor="${anchor}" fill="#2ca02c">${escapeXml(o.marker.label)}</text>`);
   }
   if (o.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle" fill="#333">${escapeXml(o.xLabel)}</text>`);
+  // Legend positions: item widths estimated from the text (about 6 px per character at 11 px).
+  const legendX: number[] = [];
+  let lxAcc = 0;
+  for (const s of o.series) {
+    legendX.push(lxAcc);
+    lxAcc += 23 + s.name.length * 6 + 14;
+  }
   o.series.forEach((s, si) => {
     const pts: string[] = [];
     s.values.forEach((v, i) => {
-      if (Number.isFinite(v)) pts.push(`${xs(i).toFixed(1)},${ys(Math.min(hi, Math.max(lo, v))).toFixed(1)}`);
+      if (Number.isFinite(v)) pts.push(`${xs(xOf(s, i)).toFixed(1)},${ys(Math.min(hi, Math.max(lo, v))).toFixed(1)}`);
     });
     const dash = s.dashed ? ' stroke-dasharray="5 3"' : '';
     if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${pts.join(' ')}"><title>${escapeXml(s.name)}</title></polyline>`);
     if (pts.length <= 30) for (const p of pts) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${s.color}"/>`);
-    // Legend, top right, one row per series.
-    const ly = m.t + 12 + si * 15;
-    const lx = m.l + pw - 110;
+    // Legend in the top margin, one item after another, so it never hides the curves.
+    const lx = m.l + legendX[si];
+    const ly = m.t - 10;
     parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`);
     parts.push(`<text x="${lx + 23}" y="${ly}" dominant-baseline="middle" fill="#333">${escapeXml(s.name)}</text>`);
   });
@@ -146,7 +161,7 @@ export function trainingReport(r: ReportInput): string {
   if (h.val_loss) lossSeries.push({ name: 'validation loss', values: h.val_loss, color: VAL, dashed: true });
   const accSeries: Series[] = [];
   if (h.accuracy) accSeries.push({ name: 'train accuracy', values: h.accuracy, color: TRAIN });
-  if (h.val_accuracy) accSeries.push({ name: 'validation acc.', values: h.val_accuracy, color: VAL, dashed: true });
+  if (h.val_accuracy) accSeries.push({ name: 'validation accuracy', values: h.val_accuracy, color: VAL, dashed: true });
   const marker = r.bestEpoch !== undefined && r.bestEpoch >= 0 ? { index: r.bestEpoch, label: 'kept' } : undefined;
   const cw = 420;
   const ch = 260;

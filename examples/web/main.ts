@@ -1,0 +1,282 @@
+/**
+ * The page: controls, live charts, the drawing pad. Training runs in a worker; after each epoch the worker sends the
+ * model file's bytes and the page loads them into its own (main-thread) copy, so predictions and saliency follow
+ * the drawing instantly while training goes on.
+ */
+import { lineChart, type Series } from '../../src/cli/svg.js';
+import { saliency } from '../../src/compress/explain.js';
+import { loadModel } from '../../src/io/format.js';
+import type { Sequential } from '../../src/model/sequential.js';
+import { init } from '../../src/runtime/engine.js';
+import { inkOf, toMnistInput } from './digit.js';
+import type { CompressRow, FromWorker, ToWorker } from './protocol.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
+const wasmUrl = new URL('simdnet.wasm', document.baseURI).href;
+const dataUrl = new URL('mnist.bin', document.baseURI).href;
+
+const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+const send = (m: ToWorker): void => worker.postMessage(m);
+
+type State = 'loading' | 'ready' | 'training' | 'trained' | 'busy' | 'error';
+function setState(s: State, status?: string): void {
+  document.body.dataset.state = s;
+  if (status !== undefined) $('status').textContent = status;
+  const idle = s === 'ready' || s === 'trained';
+  $<HTMLButtonElement>('train').disabled = !idle;
+  $<HTMLButtonElement>('stop').disabled = s !== 'training';
+  $<HTMLButtonElement>('bench').disabled = !idle;
+  $<HTMLButtonElement>('quantize').disabled = s !== 'trained';
+  $<HTMLButtonElement>('prune').disabled = s !== 'trained';
+}
+
+// ---- charts ---------------------------------------------------------------------------------------------------
+interface Curve {
+  x: number[];
+  y: number[];
+}
+const curve = (): Curve => ({ x: [], y: [] });
+let curves = { trainLoss: curve(), valLoss: curve(), trainAcc: curve(), valAcc: curve(), testAcc: curve() };
+const pct = (v: number): string => `${(100 * v).toFixed(2)}%`;
+
+function series(name: string, c: Curve, color: string, dashed = false): Series {
+  return { name, values: c.y, x: c.x, color, dashed };
+}
+
+function drawCharts(): void {
+  const w = Math.max(320, Math.min(560, $('loss-chart').clientWidth || 520));
+  $('loss-chart').innerHTML = lineChart({
+    title: 'Loss',
+    xLabel: 'epoch',
+    xStart: 0,
+    width: w,
+    height: 260,
+    series: [series('train (running)', curves.trainLoss, '#1f77b4'), series('validation', curves.valLoss, '#d62728', true)],
+  });
+  $('acc-chart').innerHTML = lineChart({
+    title: 'Accuracy',
+    xLabel: 'epoch',
+    xStart: 0,
+    width: w,
+    height: 260,
+    percent: true,
+    yMin: 0,
+    yMax: 1,
+    series: [series('train (running)', curves.trainAcc, '#1f77b4'), series('validation', curves.valAcc, '#d62728', true), series('test', curves.testAcc, '#2ca02c')],
+  });
+}
+
+// ---- the inference copy and the drawing pad ---------------------------------------------------------------------
+let model: Sequential | undefined;
+let input: Float32Array | undefined;
+const pad = $<HTMLCanvasElement>('pad');
+const ctx = pad.getContext('2d', { willReadFrequently: true })!;
+
+function clearPad(): void {
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  input = undefined;
+  showPrediction();
+}
+
+function probBars(p?: Float32Array, top = -1): void {
+  const box = $('probs');
+  if (box.childElementCount !== 10) box.innerHTML = Array.from({ length: 10 }, (_, d) => `<div><i></i><span>${d}</span></div>`).join('');
+  Array.from(box.children).forEach((el, d) => {
+    const v = p ? p[d] : 0;
+    (el.firstElementChild as HTMLElement).style.height = `${Math.max(0.5, 90 * v)}%`;
+    el.className = d === top ? 'top' : '';
+    el.setAttribute('title', `${d}: ${(100 * v).toFixed(1)}%`);
+  });
+}
+
+function paint28(id: string, values: Float32Array | undefined, color: (v: number, i: number) => [number, number, number]): void {
+  const c = $<HTMLCanvasElement>(id).getContext('2d')!;
+  const img = c.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const [r, g, b] = values ? color(values[i], i) : [0, 0, 0];
+    img.data.set([r, g, b, 255], 4 * i);
+  }
+  c.putImageData(img, 0, 0);
+}
+
+function showPrediction(): void {
+  const pred = $('prediction');
+  paint28('input28', input, (v) => [255 * v, 255 * v, 255 * v]);
+  if (!model || !input) {
+    pred.textContent = '?';
+    pred.dataset.digit = '';
+    $('confidence').textContent = model ? 'draw a digit' : 'train first';
+    probBars();
+    paint28('saliency', undefined, () => [0, 0, 0]);
+    return;
+  }
+  const p = model.predict({ data: input, rows: 1, cols: 784 }).data;
+  let top = 0;
+  for (let d = 1; d < 10; d++) if (p[d] > p[top]) top = d;
+  pred.textContent = String(top);
+  pred.dataset.digit = String(top);
+  pred.dataset.confidence = String(p[top]);
+  $('confidence').textContent = `${(100 * p[top]).toFixed(1)}% sure`;
+  probBars(p, top);
+  // Where a change of ink would move the predicted class's score most: |∂ logit / ∂ pixel|, red over the digit.
+  const s = saliency(model, { data: input, rows: 1, cols: 784 }).data;
+  let max = 0;
+  for (const v of s) max = Math.max(max, v);
+  const x = input;
+  paint28('saliency', s, (v, i) => {
+    const k = max > 0 ? v / max : 0;
+    const ink = 60 * x[i]; // the drawing, faintly, under the heat
+    return [Math.min(255, 255 * Math.min(1, 1.6 * k) + ink), Math.min(255, 90 * k + ink), ink];
+  });
+}
+
+let pending = false;
+function scheduleUpdate(): void {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    input = toMnistInput(inkOf(ctx.getImageData(0, 0, pad.width, pad.height).data, pad.width, pad.height));
+    showPrediction();
+  });
+}
+
+let last: { x: number; y: number } | undefined;
+function at(ev: PointerEvent): { x: number; y: number } {
+  const r = pad.getBoundingClientRect();
+  return { x: ((ev.clientX - r.left) * pad.width) / r.width, y: ((ev.clientY - r.top) * pad.height) / r.height };
+}
+pad.addEventListener('pointerdown', (ev) => {
+  pad.setPointerCapture(ev.pointerId);
+  last = at(ev);
+  stroke(last);
+});
+pad.addEventListener('pointermove', (ev) => {
+  if (last) stroke(at(ev));
+});
+const end = (): void => {
+  last = undefined;
+};
+pad.addEventListener('pointerup', end);
+pad.addEventListener('pointercancel', end);
+
+function stroke(p: { x: number; y: number }): void {
+  ctx.strokeStyle = '#fff';
+  ctx.lineWidth = 20;
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  ctx.beginPath();
+  ctx.moveTo(last!.x, last!.y);
+  ctx.lineTo(p.x + 0.01, p.y);
+  ctx.stroke();
+  last = p;
+  scheduleUpdate();
+}
+$('clear').addEventListener('click', clearPad);
+
+// ---- buttons --------------------------------------------------------------------------------------------------
+const num = (id: string): number => Number($<HTMLInputElement>(id).value);
+
+$('train').addEventListener('click', () => {
+  curves = { trainLoss: curve(), valLoss: curve(), trainAcc: curve(), valAcc: curve(), testAcc: curve() };
+  drawCharts();
+  setState('training', 'training in a Web Worker: the page stays responsive (try drawing)');
+  send({ type: 'train', epochs: num('epochs'), hidden: num('hidden'), batchSize: num('batch'), learningRate: num('lr'), seed: 1 });
+});
+$('stop').addEventListener('click', () => send({ type: 'stop' }));
+for (const what of ['quantize', 'prune'] as const) {
+  $(what).addEventListener('click', () => {
+    setState('busy', `${what === 'quantize' ? 'quantizing' : 'pruning'} and timing both models…`);
+    send({ type: 'compress', what });
+  });
+}
+$('bench').addEventListener('click', () => {
+  setState('busy', 'timing the same training step on the wasm-simd and js backends…');
+  send({ type: 'bench', steps: 6 });
+});
+
+const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
+function compressRow(what: string, r: CompressRow): string {
+  return `<tr data-what="${what}"><td>${r.name}</td><td>${kib(r.bytes)}</td><td>${pct(r.accuracy)}</td><td>${Math.round(r.rowsPerSecond).toLocaleString('en-US')} digits/s</td><td>${r.note}</td></tr>`;
+}
+
+// ---- worker messages ------------------------------------------------------------------------------------------
+let trainedOnce = false;
+worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'ready':
+      setState('ready', `${m.train.toLocaleString('en-US')} training and ${m.test.toLocaleString('en-US')} test digits loaded in ${(m.loadMs / 1000).toFixed(1)}s; WebAssembly SIMD ${m.simd ? 'on' : 'missing'}. Press Train.`);
+      break;
+    case 'progress': {
+      const x = m.epoch + (m.batch + 1) / m.batches;
+      curves.trainLoss.x.push(x);
+      curves.trainLoss.y.push(m.loss);
+      curves.trainAcc.x.push(x);
+      curves.trainAcc.y.push(m.accuracy);
+      $<HTMLProgressElement>('bar').value = x / m.epochs;
+      $('progress-text').textContent =
+        `epoch ${m.epoch + 1}/${m.epochs}  batch ${m.batch + 1}/${m.batches}  loss ${m.loss.toFixed(4)}  acc ${pct(m.accuracy)}  ` +
+        `${Math.round(m.samplesPerSecond).toLocaleString('en-US')} samples/s  ETA ${Math.max(0, m.etaSeconds).toFixed(0)}s`;
+      drawCharts();
+      break;
+    }
+    case 'epoch':
+      if (m.epoch > 0) {
+        curves.valLoss.x.push(m.epoch);
+        curves.valLoss.y.push(m.valLoss);
+        curves.valAcc.x.push(m.epoch);
+        curves.valAcc.y.push(m.valAccuracy);
+      }
+      curves.testAcc.x.push(m.epoch);
+      curves.testAcc.y.push(m.testAccuracy);
+      $('test-acc').textContent = `${pct(m.testAccuracy)}${m.epoch === 0 ? ' (untrained)' : ` after epoch ${m.epoch}`}`;
+      $('test-acc').dataset.value = String(m.testAccuracy);
+      if (m.epoch === 0) $('test-acc').dataset.initial = String(m.testAccuracy);
+      $('test-acc').dataset.epoch = String(m.epoch);
+      model?.dispose();
+      model = loadModel(m.model);
+      drawCharts();
+      if (input) showPrediction();
+      else $('confidence').textContent = 'draw a digit';
+      break;
+    case 'done':
+      trainedOnce = true;
+      $<HTMLProgressElement>('bar').value = 1;
+      setState('trained', `trained ${m.epochs} epochs in ${m.seconds.toFixed(1)}s${m.stopped ? ' (stopped)' : ''}: ${pct(m.testAccuracy)} on the test digits. Draw a digit, or compress the model.`);
+      break;
+    case 'compressed': {
+      const body = $('compress-out').querySelector('tbody')!;
+      body.querySelectorAll(`tr[data-what="${m.what}"], tr[data-what="float"]`).forEach((r) => r.remove());
+      body.insertAdjacentHTML('afterbegin', compressRow('float', m.before));
+      body.insertAdjacentHTML('beforeend', compressRow(m.what, m.after));
+      setState('trained', `${m.after.name}: ${kib(m.after.bytes)} instead of ${kib(m.before.bytes)} (${(m.before.bytes / m.after.bytes).toFixed(1)}× smaller), ${pct(m.after.accuracy)} vs ${pct(m.before.accuracy)} accuracy`);
+      break;
+    }
+    case 'bench': {
+      const ratio = m.jsMs / m.wasmMs;
+      const out = $('bench-out');
+      out.dataset.ratio = String(ratio);
+      out.innerHTML =
+        `<table><thead><tr><th>backend</th><th>one training step (${m.layers}, batch ${m.batchSize})</th><th>samples/s</th></tr></thead><tbody>` +
+        `<tr><td>wasm-simd</td><td>${m.wasmMs.toFixed(2)} ms</td><td>${Math.round((m.batchSize * 1000) / m.wasmMs).toLocaleString('en-US')}</td></tr>` +
+        `<tr><td>js</td><td>${m.jsMs.toFixed(2)} ms</td><td>${Math.round((m.batchSize * 1000) / m.jsMs).toLocaleString('en-US')}</td></tr></tbody></table>` +
+        `<p><strong>${ratio.toFixed(1)}×</strong> faster with the SIMD kernels (same model, seed and batches; wall clock in this tab).</p>`;
+      setState(trainedOnce ? 'trained' : 'ready', `SIMD vs JS: ${ratio.toFixed(1)}× per training step`);
+      break;
+    }
+    case 'error':
+      setState(model ? 'trained' : document.body.dataset.state === 'loading' ? 'error' : 'ready', `error: ${m.message}`);
+      break;
+  }
+};
+worker.onerror = (ev) => setState('error', `worker failed: ${ev.message}`);
+
+clearPad();
+drawCharts();
+probBars();
+setState('loading');
+// The page's own engine (for the inference copy); the worker loads its own.
+await init({ wasm: wasmUrl });
+send({ type: 'init', wasmUrl, dataUrl });
