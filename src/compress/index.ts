@@ -1,6 +1,24 @@
 // Model compression and reuse: quantization, mixed precision, pruning, distillation, transfer learning and
 // explanations. Each technique lives in its own module; this file only re-exports their public names.
 export {
+  distill,
+  distillationLoss,
+  distillationTargets,
+  type DistillOptions,
+  type DistillationLossOptions,
+} from './distill.js';
+export { transfer, featureExtractor, freezeLayers, type TransferOptions } from './transfer.js';
+export {
+  saliency,
+  integratedGradients,
+  logits,
+  type ExplainSpace,
+  type OutputChoice,
+  type SaliencyOptions,
+  type IntegratedGradientsOptions,
+  type IntegratedGradientsResult,
+} from './explain.js';
+export {
   pruneMagnitude,
   pruneIteratively,
   startPruning,

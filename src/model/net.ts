@@ -40,6 +40,8 @@ export class Net {
   headBuf = 0;
   /** Input of the last forward pass (xBuf, or rows resident elsewhere). */
   private input = 0;
+  /** Whether the last forward pass was a training one: only then did dropout draw masks for backward to use. */
+  private trainingPass = false;
   /** Pointers of each layer's output in the last forward pass. */
   readonly outs: number[];
   /** When true the last layer leaves its activation to the loss kernel (softmax+CE, sigmoid+BCE). */
@@ -154,6 +156,7 @@ export class Net {
     const L = upTo + 1;
     const last = this.specs.length - 1;
     this.input = input;
+    this.trainingPass = training;
     let x = input;
     for (let i = 0; i < L; i++) {
       const s = this.specs[i];
@@ -196,13 +199,14 @@ export class Net {
   /**
    * Backpropagates lossGrad through the layers, accumulating into the gradient slab (zeroed first). Stops at
    * the first trainable layer; `inputGrad` (optional, cap × inputs) receives d(loss)/d(input) and forces the
-   * pass all the way down.
+   * pass all the way down. `paramGrads` false skips the weight gradients (input gradients only, e.g. saliency).
+   * After an inference forward pass dropout is the identity both ways.
    */
-  backward(m: number, inputGrad = 0): void {
+  backward(m: number, inputGrad = 0, paramGrads = true): void {
     const e = this.engine;
     const k = e.k;
     const L = this.specs.length;
-    k.fill_f32(this.grads, this.trainableFloats, 0);
+    if (paramGrads) k.fill_f32(this.grads, this.trainableFloats, 0);
     const stop = inputGrad !== 0 ? 0 : this.firstTrainable;
     for (let i = L - 1; i >= stop; i--) {
       const s = this.specs[i];
@@ -216,7 +220,7 @@ export class Net {
             activationBackward(k, s.activation, dy, dy, this.outs[i], m, n, s.alpha);
           }
           const W = this.slotOf(i, 'kernel')!;
-          if (s.trainable) {
+          if (s.trainable && paramGrads) {
             k.gemm_backward_w(this.ptr(this.grads, W), x, dy, m, this.dims[i], n);
             if (s.useBias) k.bias_backward(this.ptr(this.grads, this.slotOf(i, 'bias')!), dy, m, n);
           }
@@ -225,7 +229,7 @@ export class Net {
         }
         case 'dropout':
           if (dx === 0) break;
-          if (s.rate > 0) k.dropout_backward(dx, dy, this.maskBuf[i], m * n);
+          if (s.rate > 0 && this.trainingPass) k.dropout_backward(dx, dy, this.maskBuf[i], m * n);
           else e.f32(dx, m * n).set(e.f32(dy, m * n));
           break;
         case 'activation':

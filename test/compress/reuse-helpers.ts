@@ -1,0 +1,32 @@
+// Helpers shared by the distillation, transfer and explanation tests.
+import { expect } from 'vitest';
+import type { Dataset, Matrix } from '../../src/index.js';
+import { SimdnetError } from '../../src/index.js';
+
+/** Awaits f and checks it throws a SimdnetError with `code` and a message matching `re`. */
+export async function expectError(f: () => unknown, code: string, re: RegExp): Promise<void> {
+  let err: unknown;
+  try {
+    await f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, 'expected an error').toBeInstanceOf(SimdnetError);
+  expect((err as SimdnetError).code).toBe(code);
+  expect((err as Error).message).toMatch(re);
+}
+
+/** Rows of `ds` whose label is in [lo, hi] (at most n), with labels shifted down by lo. */
+export function digits(ds: Dataset, lo: number, hi: number, n = Infinity): { x: Matrix; labels: Int32Array } {
+  const idx: number[] = [];
+  for (let i = 0; i < ds.size && idx.length < n; i++) if (ds.labels![i] >= lo && ds.labels![i] <= hi) idx.push(i);
+  const sub = ds.subset(idx);
+  return { x: sub.x, labels: Int32Array.from(sub.labels!, (l) => l - lo) };
+}
+
+export const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+
+/** Copies of all weights (to prove a model was left unchanged). */
+export function snapshot(m: { getWeights(): { data: Float32Array }[] }): Float32Array[] {
+  return m.getWeights().map((w) => w.data.slice());
+}
