@@ -4,7 +4,8 @@
 // from that: b is packed once (q8_pack_b) into panels of 8 columns whose 16-byte steps hold a k-pair for each
 // column, and each 4-row strip of a is widened to i16 pairs in a small scratch so the micro-kernel broadcasts a
 // row's pair with one load32_splat. One step of the 4x8 micro-kernel = 64 multiply-adds in 8 dots + 8 adds,
-// against 32 in 8 muls + 8 adds for the f32 4x8 kernel.
+// against 32 in 8 muls + 8 adds for the f32 4x8 kernel. Batches of 1–3 rows take a row-at-a-time path instead
+// (one row against 32 columns per pass).
 
 // k-pairs per block of a's strip: 128 pairs (k = 256) x 4 rows x 4 bytes = 2 KB of static scratch (kept small:
 // memory.data bytes end up in the .wasm). Longer reductions run in blocks that add onto c.
@@ -52,6 +53,11 @@ export function q8_gemm(c: usize, a: usize, bp: usize, m: i32, k: i32, n: i32): 
     return;
   }
   const panelBytes = <usize>pairs << 4;
+  if (m < 4) {
+    // Batch 1 (and 2, 3): a 4-row tile would waste most of its work; one row against 4 panels at a time.
+    for (let i = 0; i < m; i++) gemvRow(c + <usize>i * ldc, a + <usize>i * k, bp, panelBytes, k, n);
+    return;
+  }
   for (let ir = 0; ir < m; ir += 4) {
     const mr = min(4, m - ir);
     const ci = c + <usize>ir * ldc;
@@ -175,4 +181,75 @@ function q8_kernel_4x8(c: usize, ldc: usize, panel: usize, kp: i32, mr: i32, nr:
   }
   v128.store(c, v0);
   v128.store(c, v1, 16);
+}
+
+// c (n) i32 = a (k) i8 · b (k,n) packed: panels of 8 columns, 4 panels (32 columns) per pass so each broadcast of
+// a's pair feeds 8 dots. a's pairs are read straight from the row (load16_splat + widen), so no scratch is needed.
+function gemvRow(c: usize, a: usize, bp: usize, panelBytes: usize, k: i32, n: i32): void {
+  const np = (n + 7) >> 3;
+  let jp = 0;
+  for (; jp + 4 <= np; jp += 4) {
+    const j = jp << 3;
+    gemv32(c + (<usize>j << 2), a, bp + <usize>jp * panelBytes, panelBytes, k, min(32, n - j));
+  }
+  for (; jp < np; jp++) {
+    const j = jp << 3;
+    gemv8(c + (<usize>j << 2), a, bp + <usize>jp * panelBytes, k, min(8, n - j));
+  }
+}
+
+// The pair (a[2p], a[2p+1]) as 4 copies of two i16; for the odd last element of k, (a[k−1], 0).
+// @ts-ignore: decorator
+@inline function pairSplat(a: usize, p: i32, k: i32): v128 {
+  if (2 * p + 1 < k) return i16x8.extend_low_i8x16_s(v128.load16_splat(a + (<usize>p << 1)));
+  return i32x4.splat(<i32>load<i8>(a + (<usize>p << 1)) & 0xffff);
+}
+
+// c (32 columns, nr stored) = a · 4 panels of b.
+function gemv32(c: usize, a: usize, b: usize, pb: usize, k: i32, nr: i32): void {
+  let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
+  let c4 = i32x4.splat(0), c5 = i32x4.splat(0), c6 = i32x4.splat(0), c7 = i32x4.splat(0);
+  const pairs = (k + 1) >> 1;
+  const b1 = b + pb, b2 = b1 + pb, b3 = b2 + pb;
+  let o: usize = 0;
+  for (let p = 0; p < pairs; p++) {
+    const x = pairSplat(a, p, k);
+    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x, v128.load8x8_s(b + o)));
+    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x, v128.load8x8_s(b + o, 8)));
+    c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x, v128.load8x8_s(b1 + o)));
+    c3 = i32x4.add(c3, i32x4.dot_i16x8_s(x, v128.load8x8_s(b1 + o, 8)));
+    c4 = i32x4.add(c4, i32x4.dot_i16x8_s(x, v128.load8x8_s(b2 + o)));
+    c5 = i32x4.add(c5, i32x4.dot_i16x8_s(x, v128.load8x8_s(b2 + o, 8)));
+    c6 = i32x4.add(c6, i32x4.dot_i16x8_s(x, v128.load8x8_s(b3 + o)));
+    c7 = i32x4.add(c7, i32x4.dot_i16x8_s(x, v128.load8x8_s(b3 + o, 8)));
+    o += 16;
+  }
+  if (nr == 32) {
+    v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
+    v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
+    return;
+  }
+  v128.store(edge, c0); v128.store(edge, c1, 16); v128.store(edge, c2, 32); v128.store(edge, c3, 48);
+  v128.store(edge, c4, 64); v128.store(edge, c5, 80); v128.store(edge, c6, 96); v128.store(edge, c7, 112);
+  memory.copy(c, edge, <usize>nr << 2);
+}
+
+// c (8 columns, nr stored) = a · one panel of b.
+function gemv8(c: usize, a: usize, b: usize, k: i32, nr: i32): void {
+  let c0 = i32x4.splat(0), c1 = i32x4.splat(0);
+  const pairs = (k + 1) >> 1;
+  for (let p = 0; p < pairs; p++) {
+    const x = pairSplat(a, p, k);
+    c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x, v128.load8x8_s(b)));
+    c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x, v128.load8x8_s(b, 8)));
+    b += 16;
+  }
+  if (nr == 8) {
+    v128.store(c, c0);
+    v128.store(c, c1, 16);
+    return;
+  }
+  v128.store(edge, c0);
+  v128.store(edge, c1, 16);
+  memory.copy(c, edge, <usize>nr << 2);
 }

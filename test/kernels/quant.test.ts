@@ -138,13 +138,28 @@ describe('q8_gemm (exact on the i32 accumulators)', () => {
     }
   });
 
+  it('batches of 1 to 3 rows (the row-at-a-time path) over 32-column groups and their edges', () => {
+    let seed = 500;
+    for (const m of [1, 2, 3]) {
+      for (const n of [25, 29, 32, 33, 64, 70]) {
+        for (const k of [1, 2, 7, 64, 257, 1030]) {
+          const a = randI8(m * k, seed++);
+          const b = randI8(k * n, seed++);
+          expectSameBytes(bytesOf(wasmGemm(a, b, m, k, n)), bytesOf(naiveGemm(a, b, m, k, n)), 4, `q8_gemm ${m}x${k}x${n}`);
+        }
+      }
+    }
+  });
+
   it('extreme values: all −128 and all 127 over a long k (no i16 overflow; i32 sums up to 2^24 and beyond)', () => {
     for (const [va, vb] of [[-128, -128], [127, -128], [127, 127]]) {
-      const m = 5, k = 1201, n = 11;
-      const a = new Int8Array(m * k).fill(va);
-      const b = new Int8Array(k * n).fill(vb);
-      const c = wasmGemm(a, b, m, k, n);
-      expect(c.every((v) => v === va * vb * k)).toBe(true);
+      for (const m of [1, 5]) {
+        const k = 1201, n = 11;
+        const a = new Int8Array(m * k).fill(va);
+        const b = new Int8Array(k * n).fill(vb);
+        const c = wasmGemm(a, b, m, k, n);
+        expect(c.every((v) => v === va * vb * k)).toBe(true);
+      }
     }
   });
 
