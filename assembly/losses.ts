@@ -182,7 +182,8 @@ export function softmax_ce_forward(p: usize, z: usize, t: usize, m: i32, n: i32)
   return <f32>(total / <f64>m);
 }
 
-// dz (m,n) = (p − t) / m.
+// dz (m,n) = (p − t) / m: the exact gradient of softmax_ce_forward when each target row sums to 1 (one-hot or
+// soft labels); in general it would be p·Σt − t.
 export function softmax_ce_backward(dz: usize, p: usize, t: usize, m: i32, n: i32): void {
   const len = m * n;
   const c = <f32>(1.0 / <f64>m);

@@ -53,12 +53,9 @@ export function softmax_forward(y: Float32Array, x: Float32Array, m: number, n: 
     let mx = -Infinity;
     for (let j = 0; j < n; j++) if (x[o + j] > mx) mx = x[o + j];
     let s = 0;
-    const e = new Float64Array(n);
-    for (let j = 0; j < n; j++) {
-      e[j] = Math.exp(x[o + j] - mx);
-      s += e[j];
-    }
-    for (let j = 0; j < n; j++) y[o + j] = e[j] / s;
+    for (let j = 0; j < n; j++) s += Math.exp(x[o + j] - mx);
+    // e^(x − max) again rather than a scratch row: no allocation, and in-place use stays correct.
+    for (let j = 0; j < n; j++) y[o + j] = Math.exp(x[o + j] - mx) / s;
   }
 }
 

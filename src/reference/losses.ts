@@ -87,7 +87,7 @@ export function softmax_ce_forward(p: Float32Array, z: Float32Array, t: Float32A
   return Math.fround(total / m);
 }
 
-/** dz = (p − t) / m. */
+/** dz = (p − t) / m: the exact gradient of softmax_ce_forward when each target row sums to 1. */
 export function softmax_ce_backward(dz: Float32Array, p: Float32Array, t: Float32Array, m: number, n: number): void {
   const len = m * n;
   for (let i = 0; i < len; i++) dz[i] = (p[i] - t[i]) / m;
