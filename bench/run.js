@@ -43,11 +43,19 @@ for (const name of sections) {
   console.log(`\n== ${name}`);
   globalThis.gc?.();
   const t0 = performance.now();
-  const mod = await import(`./${name}.js`);
-  const r = await mod.run({ quick });
-  const seconds = (performance.now() - t0) / 1000;
-  console.log(`   (${seconds.toFixed(1)} s)`);
-  results.push({ name, seconds, ...r });
+  try {
+    const mod = await import(`./${name}.js`);
+    const r = await mod.run({ quick });
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`   (${seconds.toFixed(1)} s)`);
+    results.push({ name, seconds, ...r });
+  } catch (err) {
+    // A broken section is reported, not fatal: the others still run and the exit code says it failed.
+    console.error(`section ${name} failed:`, err);
+    process.exitCode = 1;
+    const message = err instanceof Error ? err.message : String(err);
+    results.push({ name, seconds: 0, title: `${name} (failed)`, markdown: `Failed: \`${message}\``, json: { error: message } });
+  }
 }
 machine.loadAverageAfter = os.loadavg().map((v) => v.toFixed(2)).join(' ');
 
