@@ -8,16 +8,32 @@ import { build } from 'rolldown';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 rmSync(`${dist}bundle`, { recursive: true, force: true });
+/**
+ * Dynamic `import('node:…')` (file helpers, used only in Node/Deno) becomes a computed import marked for bundlers
+ * to ignore, so a user's browser build neither warns ("externalized for browser compatibility") nor fails
+ * (webpack: UnhandledSchemeError for `node:`). Node and Deno resolve it at run time as before.
+ */
+const nodeImportsForBundlers = {
+  name: 'simdnet:computed-node-imports',
+  renderChunk(code) {
+    const out = code.replace(
+      /\bimport\(\s*(?:\/\*[^*]*\*\/\s*)*(["'])(node:[\w/]+)\1\s*\)/g,
+      'import(/* webpackIgnore: true */ /* @vite-ignore */ String($1$2$1))',
+    );
+    return out === code ? null : { code: out, map: null };
+  },
+};
+
 await build({
   input: { index: `${dist}index.js`, mnist: `${dist}data/mnist-node.js` },
   platform: 'neutral',
   external: [/^node:/],
   logLevel: 'warn',
+  plugins: [nodeImportsForBundlers],
   output: {
     dir: `${dist}bundle`,
     format: 'esm',
     entryFileNames: '[name].js',
-    // The lazily imported Node file reader keeps a telling name (browsers must never request it).
-    chunkFileNames: (c) => (c.isDynamicEntry ? 'node-[hash].js' : 'chunk-[hash].js'),
+    chunkFileNames: 'chunk-[hash].js',
   },
 });

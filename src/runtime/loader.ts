@@ -1,4 +1,5 @@
 import { SimdnetError } from '../errors.js';
+import { readFileUrl } from './node.js';
 
 /**
  * Where the .wasm comes from: nothing (found beside this module), a URL or path, its bytes, or an already compiled
@@ -57,9 +58,11 @@ export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Modu
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return compileBytes(toBytes(source));
   const url = source === undefined ? defaultWasmUrl() : toUrl(source);
   if (url.protocol === 'file:' && isNode) {
-    // Node's fetch has no file: URLs; the one Node-only call lives in node.ts, imported only here.
-    const { readFileUrl } = await import('./node.js');
-    return compileBytes(await readFileUrl(url, source === undefined ? FALLBACK_URLS : []));
+    // Node's fetch has no file: URLs: read the file (node.ts imports node:fs only when this runs).
+    // Running from src/ (tests, dev) rather than dist/: the build output sits in build/. Relative to the default
+    // URL, not import.meta.url, so bundlers do not try to emit it as an asset.
+    const fallbacks = source === undefined ? [new URL('../build/simdnet.wasm', url)] : [];
+    return compileBytes(await readFileUrl(url, fallbacks));
   }
   let res: Response;
   try {
@@ -71,9 +74,6 @@ export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Modu
   if (!res.ok) throw new SimdnetError('FORMAT', `could not fetch ${url.href}: HTTP ${res.status}`);
   return compileBytes(new Uint8Array(await res.arrayBuffer()));
 }
-
-// Running from src/ (tests, dev) rather than dist/: the build output sits in build/.
-const FALLBACK_URLS = [new URL('../../build/simdnet.wasm', import.meta.url)];
 
 function toUrl(s: string | URL): URL {
   if (s instanceof URL) return s;

