@@ -6,12 +6,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { loadMnist } from '../data/mnist-node.js';
 import { SimdnetError } from '../errors.js';
-import { loadModel } from '../io/format.js';
-import type { Sequential } from '../model/sequential.js';
 import { init, type Backend } from '../runtime/engine.js';
 import { type OptionSpec, type ParsedArgs, UsageError, getters } from './args.js';
 import { type DataArgs, type Loaded, type Preprocessing, defaultPreprocessing, loadData, numericColumnsFor, preprocessingOf } from './data.js';
-import { lastActivation } from './layers.js';
 
 /** Where a command writes: its normal output, its diagnostics, and whether the output is a terminal. */
 export interface CliIo {
@@ -87,17 +84,6 @@ export async function writeFileFriendly(path: string, data: string | Uint8Array,
   }
 }
 
-/** Loads a model file; a file that is not a model gets a message naming the file. */
-export async function loadModelFriendly(path: string, backend: Backend): Promise<Sequential> {
-  const bytes = await readFileFriendly(path, 'model file');
-  try {
-    return loadModel(bytes, { backend });
-  } catch (err) {
-    if (err instanceof SimdnetError && err.code === 'FORMAT') throw new SimdnetError('FORMAT', `${path}: ${err.message}`);
-    throw err;
-  }
-}
-
 /** The built-in MNIST digits as loaded data (train or test split of the given seed). */
 export function mnistData(split: 'train' | 'test', seed: number): Loaded {
   const ds = loadMnist({ seed })[split];
@@ -132,22 +118,29 @@ export function limitRows(d: Loaded, n: number | undefined): Loaded {
   return out;
 }
 
+/** What {@link dataForModel} needs to know about a model (any of the file kinds). */
+export interface ModelShape {
+  inputDim: number;
+  outputDim: number;
+  metadata: Record<string, unknown>;
+  classifier: boolean;
+}
+
 /** Reads the data of an evaluate/predict call for a model: --mnist or --data, with the model's preprocessing. */
-export async function dataForModel(args: ParsedArgs, model: Sequential): Promise<{ loaded: Loaded; prep: Preprocessing }> {
+export async function dataForModel(args: ParsedArgs, model: ModelShape, split: 'train' | 'test' = 'test'): Promise<{ loaded: Loaded; prep: Preprocessing }> {
   const g = getters(args);
-  const inputs = model.inputDim!;
+  const inputs = model.inputDim;
   let prep = preprocessingOf(model.metadata, inputs);
   let loaded: Loaded;
   if (g.flag('mnist')) {
     if (g.str('data') !== undefined) throw new UsageError('give either --mnist or --data, not both');
-    loaded = mnistData('test', (model.metadata.training as { seed?: number } | undefined)?.seed ?? 1);
+    loaded = mnistData(split, (model.metadata.training as { seed?: number } | undefined)?.seed ?? 1);
   } else {
     const d = dataArgs(args);
     loaded = await loadData(d, { numeric: numericColumnsFor(prep, d) });
   }
   loaded = limitRows(loaded, g.num('limit'));
-  const act = lastActivation(model.layers);
-  prep ??= defaultPreprocessing(loaded, inputs, model.outputDim, act === 'softmax' || act === 'sigmoid', dataArgs(args));
+  prep ??= defaultPreprocessing(loaded, inputs, model.outputDim, model.classifier, dataArgs(args));
   return { loaded, prep };
 }
 

@@ -427,3 +427,12 @@ export function defaultPreprocessing(d: Loaded, inputs: number, outputs: number,
   }
   return p;
 }
+
+/**
+ * The target matrix a model trains or is scored against: the class index itself (0/1) for a one-unit sigmoid
+ * classifier, else the prepared targets (one-hot classes or regression values).
+ */
+export function targetMatrix(data: Prepared, outputs: number, prep: Preprocessing): Matrix {
+  if (prep.task === 'classification' && outputs === 1) return { data: Float32Array.from(data.labels!), rows: data.labels!.length, cols: 1 };
+  return data.y!;
+}

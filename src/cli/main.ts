@@ -5,6 +5,7 @@
 import { SimdnetError } from '../errors.js';
 import { UsageError, helpText, parseArgs, suggest } from './args.js';
 import { benchCommand } from './commands/bench.js';
+import { distillCommand, pruneCommand, quantizeCommand } from './commands/compress.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
 import { predictCommand } from './commands/predict.js';
@@ -14,12 +15,7 @@ import type { CliIo, Command } from './common.js';
 /** Exit codes. */
 export const EXIT = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
 
-const commands: Command[] = [trainCommand, evaluateCommand, predictCommand, infoCommand, benchCommand];
-
-/** Adds a command (used to plug in commands whose modules are optional, e.g. compression). */
-export function registerCommand(c: Command): void {
-  if (!commands.some((k) => k.spec.name === c.spec.name)) commands.push(c);
-}
+const commands: Command[] = [trainCommand, evaluateCommand, predictCommand, quantizeCommand, pruneCommand, distillCommand, infoCommand, benchCommand];
 
 function topHelp(): string {
   const w = Math.max(...commands.map((c) => c.spec.name.length));

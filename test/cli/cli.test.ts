@@ -35,12 +35,12 @@ describe('help and usage', () => {
     const none = await simdnet([]);
     expect(none.code).toBe(2);
     expect(none.stdout).toMatch(/usage: simdnet <command>/);
-    for (const c of ['train', 'evaluate', 'predict', 'info', 'bench']) expect(none.stdout).toContain(`  ${c}`);
+    for (const c of ['train', 'evaluate', 'predict', 'quantize', 'prune', 'distill', 'info', 'bench']) expect(none.stdout).toContain(`  ${c}`);
     expect((await simdnet(['--help'])).code).toBe(0);
   });
 
   it('every command has --help', async () => {
-    for (const c of ['train', 'evaluate', 'predict', 'info', 'bench']) {
+    for (const c of ['train', 'evaluate', 'predict', 'quantize', 'prune', 'distill', 'info', 'bench']) {
       const r = await simdnet([c, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^usage: simdnet ${c} `));
@@ -265,4 +265,59 @@ describe('MNIST, progress and Ctrl-C', () => {
     expect(r.stdout).toMatch(/\r\x1b\[2Kepoch 1\/3 \[=+ *\] \d+\/27 loss [\d.]+ acc [\d.]+% \d+ samples\/s ETA \S+/);
     expect(r.stdout).toMatch(/\r\x1b\[2Kepoch 3\/3 {2}loss/);
   });
+});
+
+describe('compression commands on an MNIST model', () => {
+  const num = (re: RegExp, text: string): number => Number(re.exec(text)?.[1]);
+
+  it('quantize, prune (dense and sparse, with fine-tuning) and distill; evaluate/predict/info read every file kind', async () => {
+    const t = await simdnet(['train', '--mnist', '--epochs', '3', '--layers', '128:relu,10:softmax', '--shift', '0', '-o', 'c/m.simdnet']);
+    expect(t.code, t.stderr).toBe(0);
+    const base = num(/test: loss [\d.]+, accuracy ([\d.]+)%/, t.stdout);
+    expect(base).toBeGreaterThan(90);
+
+    const q = await simdnet(['quantize', 'c/m.simdnet', '--mnist']);
+    expect(q.code, q.stderr).toBe(0);
+    expect(q.stdout).toMatch(/activations calibrated on 256 rows/);
+    const ratio = num(/\(([\d.]+)x smaller\)/, q.stdout);
+    expect(ratio).toBeGreaterThan(3.5);
+    const [fa, qa] = [num(/float accuracy ([\d.]+)%/, q.stdout), num(/quantized accuracy ([\d.]+)%/, q.stdout)];
+    expect(fa).toBeCloseTo(base, 1);
+    expect(qa).toBeGreaterThan(base - 1.5);
+    expect(q.stdout).toMatch(/saved c\/m\.int8\.simdnet/);
+    const qe = JSON.parse((await simdnet(['evaluate', 'c/m.int8.simdnet', '--mnist', '--json'])).stdout) as { accuracy: number };
+    expect(100 * qe.accuracy).toBeCloseTo(qa, 1);
+    expect((await simdnet(['info', 'c/m.int8.simdnet'])).stdout).toMatch(/quantized simdnet model[^]*int8/);
+
+    const p = await simdnet(['prune', 'c/m.simdnet', '--sparsity', '0.7']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/total: 70\.0% zeros/);
+    const ps = await simdnet(['prune', 'c/m.simdnet', '--sparsity', '0.9', '--fine-tune', '1', '--mnist', '--sparse', '-o', 'c/m90.simdnet']);
+    expect(ps.code, ps.stderr).toBe(0);
+    expect(ps.stdout).toMatch(/fine-tuning 1 epoch with the zeros held/);
+    expect(ps.stdout).toMatch(/dense_1 +\d+ of +100352 weights zero \(90\.0%\)/);
+    const after = num(/after accuracy ([\d.]+)%/, ps.stdout);
+    expect(after).toBeGreaterThan(85);
+    const pe = JSON.parse((await simdnet(['evaluate', 'c/m90.simdnet', '--mnist', '--json'])).stdout) as { accuracy: number };
+    expect(100 * pe.accuracy).toBeCloseTo(after, 1);
+    expect((await simdnet(['info', 'c/m90.simdnet'])).stdout).toMatch(/sparse \(pruned\) simdnet model[^]*90\.0% zeros/);
+    expect((await simdnet(['predict', 'c/m90.simdnet', '--mnist', '--limit', '3'])).stdout).toMatch(/^prediction\n\d\n\d\n\d\n$/);
+
+    const d = await simdnet(['distill', 'c/m.simdnet', '--mnist', '--layers', '32:relu,10:softmax', '--epochs', '3']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/student 32:relu,10:softmax \(25450 parameters\)/);
+    expect(num(/student accuracy ([\d.]+)%/, d.stdout)).toBeGreaterThan(80);
+    const di = await simdnet(['info', 'c/m.student.simdnet']);
+    expect(di.stdout).toMatch(/task: classification, 10 classes/); // the teacher's preprocessing travels along
+  }, 240_000);
+
+  it('refuses what it cannot do, in one line', async () => {
+    expectUserError(await simdnet(['quantize', 'c/m.int8.simdnet']), 1, /c\/m\.int8\.simdnet is a quantized model; quantize takes a float model/);
+    expectUserError(await simdnet(['prune', 'c/m.simdnet']), 2, /prune needs --sparsity/);
+    expectUserError(await simdnet(['prune', 'c/m.simdnet', '--sparsity', '1.5']), 2, /--sparsity must be <= 0\.999/);
+    expectUserError(await simdnet(['prune', 'c/m.simdnet', '--sparsity', '0.5', '--fine-tune', '2']), 2, /--fine-tune needs data/);
+    expectUserError(await simdnet(['distill', 'c/m.simdnet', '--mnist']), 2, /distill needs the student's layers/);
+    expectUserError(await simdnet(['distill', 'c/m.simdnet', '--mnist', '--layers', '16:relu,5:softmax']), 2, /the student must end like the teacher, in 10:softmax \(its last layer is 5:softmax\)/);
+    expectUserError(await simdnet(['bench', 'c/m90.simdnet']), 1, /is a sparse model; bench times training steps of a float model/);
+  }, 60_000);
 });

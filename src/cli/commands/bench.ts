@@ -5,7 +5,9 @@ import { sequential, type CompileOptions, type Sequential } from '../../model/se
 import { Rng } from '../../random.js';
 import { init, type Backend } from '../../runtime/engine.js';
 import { type CommandSpec, type ParsedArgs, getters } from '../args.js';
-import { type CliIo, type Command, loadModelFriendly } from '../common.js';
+import { SimdnetError } from '../../errors.js';
+import { type CliIo, type Command } from '../common.js';
+import { loadAnyModel } from '../models.js';
 import { describeLayers, parseLayerList } from '../layers.js';
 
 const spec: CommandSpec = {
@@ -84,7 +86,12 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   let compile: CompileOptions = { loss: 'categoricalCrossentropy', optimizer: 'adam' };
   const path = args.positionals[0];
   if (path !== undefined) {
-    const m = await loadModelFriendly(path, 'js');
+    const any = await loadAnyModel(path, 'js');
+    if (!any.float) {
+      any.dispose();
+      throw new SimdnetError('FORMAT', `${path} is a ${any.kind} model; bench times training steps of a float model (as written by simdnet train)`);
+    }
+    const m = any.float;
     layers = m.layers.map((l) => ({ ...l }));
     inputs = m.inputDim!;
     compile = m.compileSettings() ?? { loss: m.outputDim === 1 ? 'binaryCrossentropy' : 'categoricalCrossentropy', optimizer: 'adam' };

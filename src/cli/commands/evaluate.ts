@@ -1,8 +1,9 @@
 // `simdnet evaluate`: accuracy, per-class precision/recall and the confusion matrix (or regression errors).
 import { SimdnetError } from '../../errors.js';
 import { type CommandSpec, type ParsedArgs, getters } from '../args.js';
-import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, loadModelFriendly, percent, startBackend } from '../common.js';
+import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, percent, startBackend } from '../common.js';
 import { applyPreprocessing } from '../data.js';
+import { loadAnyModel } from '../models.js';
 import { classReport, confusionMatrix, formatClassReport, formatConfusion, regressionStats } from '../metrics.js';
 
 const spec: CommandSpec = {
@@ -23,7 +24,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const g = getters(args);
   const backend = await startBackend(args);
   const path = args.positionals[0];
-  const model = await loadModelFriendly(path, backend);
+  const model = await loadAnyModel(path, backend);
   try {
     const { loaded, prep } = await dataForModel(args, model);
     const source = loaded.kind === 'table' ? loaded.table.source : loaded.source;
@@ -35,7 +36,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     const binary = model.outputDim === 1 && prep.task === 'classification';
     const targets = binary ? { data: Float32Array.from(data.labels!), rows: data.labels!.length, cols: 1 } : data.y;
     const result: Record<string, unknown> = { model: path, data: source, rows: data.x.rows };
-    const loss = model.compileSettings() ? model.evaluate(data.x, targets).loss : undefined;
+    const loss = model.loss(data.x, targets);
     if (loss !== undefined) result.loss = loss;
     if (prep.task === 'classification') {
       const classes = prep.classes!;

@@ -2,7 +2,8 @@
 import { init } from '../../runtime/engine.js';
 import { simdSupported } from '../../runtime/loader.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
-import { type CliIo, type Command, loadModelFriendly, percent, readFileFriendly } from '../common.js';
+import { type CliIo, type Command, percent, readFileFriendly } from '../common.js';
+import { loadAnyModel } from '../models.js';
 import { preprocessingOf } from '../data.js';
 import { listNames } from '../table.js';
 
@@ -25,15 +26,20 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   // Without SIMD the JS backend still reads the file, so info works everywhere.
   const backend = simdSupported() ? 'wasm' : 'js';
   if (backend === 'wasm') await init();
-  const model = await loadModelFriendly(path, backend);
+  const any = await loadAnyModel(path, backend);
   try {
-    const prep = preprocessingOf(model.metadata, model.inputDim!);
-    const compile = model.compileSettings();
+    const prep = preprocessingOf(any.metadata, any.inputDim);
+    const model = any.float;
+    const compile = model?.compileSettings();
     if (args.options.json === true) {
-      io.out(`${JSON.stringify({ file: path, bytes: size, name: model.name, inputs: model.inputDim, outputs: model.outputDim, layers: model.layers, params: model.countParams(), compile, metadata: model.metadata }, null, 1)}\n`);
+      const body: Record<string, unknown> = { file: path, bytes: size, kind: any.kind, inputs: any.inputDim, outputs: any.outputDim };
+      if (model) Object.assign(body, { name: model.name, layers: model.layers, params: model.countParams(), compile });
+      body.metadata = any.metadata;
+      io.out(`${JSON.stringify(body, null, 1)}\n`);
       return 0;
     }
-    io.out(`${path}: simdnet model, ${(size / 1024).toFixed(1)} KiB\n${model.summary()}\n`);
+    const what = { float: 'simdnet model', quantized: 'quantized simdnet model', sparse: 'sparse (pruned) simdnet model' }[any.kind];
+    io.out(`${path}: ${what}, ${(size / 1024).toFixed(1)} KiB\n${any.describe()}\n`);
     if (compile) {
       const o = compile.optimizer as { type: string; learningRate: number };
       io.out(`compiled: loss ${compile.loss}, optimizer ${o.type} (learning rate ${o.learningRate})\n`);
@@ -46,7 +52,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       if (prep.scaler) io.out(`scaling: ${prep.scaler.type === 'standardizer' ? 'standardize (mean 0, std 1)' : 'min-max to [0, 1]'}\n`);
       if (prep.image) io.out(`images: ${prep.image[0]}×${prep.image[1]}\n`);
     }
-    const t = model.metadata.training as { epochs?: number; bestEpoch?: number; test?: { accuracy?: number; loss?: number } } | undefined;
+    const t = any.metadata.training as { epochs?: number; bestEpoch?: number; test?: { accuracy?: number; loss?: number } } | undefined;
     if (t && typeof t === 'object') {
       const acc = t.test?.accuracy;
       io.out(`training: ${t.epochs} epochs, kept epoch ${(t.bestEpoch ?? 0) + 1}${acc !== undefined ? `, test accuracy ${percent(acc)}` : ''}\n`);
@@ -54,7 +60,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     io.out(`${runtime}\n`);
     return 0;
   } finally {
-    model.dispose();
+    any.dispose();
   }
 }
 

@@ -1,7 +1,8 @@
 // `simdnet predict`: a CSV of predictions (class names, optionally probabilities; or regression values).
 import { type CommandSpec, type ParsedArgs, getters } from '../args.js';
-import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, loadModelFriendly, startBackend, writeFileFriendly } from '../common.js';
+import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, startBackend, writeFileFriendly } from '../common.js';
 import { applyPreprocessing } from '../data.js';
+import { loadAnyModel } from '../models.js';
 
 const spec: CommandSpec = {
   name: 'predict',
@@ -27,7 +28,7 @@ const num = (v: number): string => String(Number(v.toPrecision(6)));
 async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const g = getters(args);
   const backend = await startBackend(args);
-  const model = await loadModelFriendly(args.positionals[0], backend);
+  const model = await loadAnyModel(args.positionals[0], backend);
   try {
     const { loaded, prep } = await dataForModel(args, model);
     const data = applyPreprocessing(loaded, prep, false, true);
