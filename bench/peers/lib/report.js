@@ -160,6 +160,9 @@ export function renderMarkdown(report) {
   L.push('## Side by side with other libraries (`npm run bench:peers`)', '');
   L.push(`- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node} (V8 ${m.v8}); ${m.date}${m.quick ? ' — **quick run** (fewer sizes and epochs)' : ''}`);
   L.push(`- Load average before / after: ${m.loadAverage.join(' ')} / ${m.loadAverageAfter.join(' ')}; the whole run took ${Math.round(m.seconds)} s. A "CPU share" well under 1 for a one-thread library means other processes were taking the core: those numbers are noisy.`);
+  if (Math.max(m.loadAverage[0], m.loadAverageAfter[0]) > m.cores * 0.75) {
+    L.push(`- **Busy machine**: load average up to ${Math.max(m.loadAverage[0], m.loadAverageAfter[0])} on ${m.cores} cores during this run — other work shared the cores, so these numbers (and their ratios) are noisy; re-run \`npm run bench:peers\` on a quiet machine for representative ones.`);
+  }
   L.push(`- Versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')} (pinned in \`bench/peers/package-lock.json\`).`);
   L.push('- One process per library; medians with min–max over repeats, after a warm-up of at least 400 ms. Same MNIST digits (`mnist` package, 8,000 train / 2,000 held out, seed 1) and, where the library allows it, the same initial weights (simdnet\'s seeded ones). "× simdnet" is how many times faster simdnet (wasm) is than that row (> 1: simdnet faster).');
   L.push('');

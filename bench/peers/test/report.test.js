@@ -88,6 +88,13 @@ describe('bars', () => {
     expect(trainFlopsPerSample([784, 512, 512, 10])).toBe(3_209_216);
   });
 
+  it('flags a busy machine from the load average', () => {
+    expect(renderMarkdown(report())).not.toContain('Busy machine');
+    const busy = report();
+    busy.machine.loadAverageAfter = [3.5, 2, 1];
+    expect(renderMarkdown(busy)).toContain('**Busy machine**: load average up to 3.5 on 2 cores');
+  });
+
   it('formats numbers to three significant digits', () => {
     expect(num(12345)).toBe('12,300');
     expect(num(31.25)).toBe('31.3');
