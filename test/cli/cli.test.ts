@@ -255,6 +255,18 @@ describe('MNIST, progress and Ctrl-C', () => {
     expect(e.accuracy).toBeGreaterThan(0.8);
   });
 
+  it('npm start (src/bin/train-mnist.ts = simdnet train --mnist) reaches 96% on the held-out digits and saves the model', async () => {
+    const r = await runNode(join(bin, '../train-mnist.js'), [], work, { timeoutMs: 240_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/256:relu|dense_1 \(dense\) +\[batch, 256\]/);
+    const acc = Number(/test: loss [\d.]+, accuracy ([\d.]+)% on 2000 held-out digits/.exec(r.stdout)?.[1]);
+    expect(acc).toBeGreaterThanOrEqual(96);
+    expect(r.stdout).toMatch(/saved models\/mnist\.simdnet/);
+    expect(existsSync(join(work, 'models/mnist.report.svg'))).toBe(true);
+    const e = JSON.parse((await simdnet(['evaluate', 'models/mnist.simdnet', '--mnist', '--json'])).stdout) as { accuracy: number };
+    expect(100 * e.accuracy).toBeCloseTo(acc, 1);
+  }, 300_000);
+
   it('shows a live progress bar in a terminal (a real pty via script(1))', async () => {
     const { spawnSync } = await import('node:child_process');
     if (spawnSync('script', ['--version']).status !== 0) return; // util-linux script is not installed
