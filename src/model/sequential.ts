@@ -297,16 +297,29 @@ export class Sequential {
   /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. */
   predict(x: MatrixInput, options: { batchSize?: number } = {}): Matrix {
     this.assertIdle('predict()');
-    const mx = this.toInputs(x);
+    return this.runInference(x, this.layers.length - 1, options.batchSize);
+  }
+
+  /**
+   * Inference up to layer `upTo` over all rows of x, in chunks. Float32Array inputs are staged straight into the
+   * engine's memory and checked for NaN/Inf by a kernel there; other inputs go through toMatrix (copy + check).
+   */
+  private runInference(x: MatrixInput, upTo: number, batchSize: number | undefined): Matrix {
+    const bs = batchSizeOf(batchSize ?? 256);
+    const mx = f32Input(x, this.net?.inputs ?? this.inputDim) ?? this.toInputs(x);
+    const checked = !(mx.data === (x as { data?: unknown }).data); // toMatrix copied and checked it
+    if (!this.net) this.build(mx.cols);
     const net = this.requireNet();
-    const bs = batchSizeOf(options.batchSize ?? 256);
+    const k = net.engine.k;
+    const last = upTo === this.layers.length - 1;
     net.reserve(Math.min(mx.rows, bs), false);
-    const n = net.outputs;
+    const n = net.dims[upTo + 1];
     const out = new Float32Array(mx.rows * n);
     for (let r = 0; r < mx.rows; r += net.cap) {
       const m = Math.min(net.cap, mx.rows - r);
       this.stage(net, net.xBuf, mx.data, mx.cols, r, m);
-      const p = this.inferStaged(net, m);
+      if (!checked && k.count_nonfinite(net.xBuf, m * mx.cols) > 0) throw nonFiniteAt(mx, r, m);
+      const p = last ? this.inferStaged(net, m) : net.forward(m, false, 0, net.xBuf, upTo);
       out.set(net.engine.f32(p, m * n), r * n);
     }
     return { data: out, rows: mx.rows, cols: n };
@@ -374,18 +387,8 @@ export class Sequential {
   features(x: MatrixInput, layer: number | string, options: { batchSize?: number } = {}): Matrix {
     this.assertIdle('features()');
     const i = this.layerIndex(layer);
-    const mx = this.toInputs(x);
-    const net = this.requireNet();
-    check(!(net.fused && i === this.layers.length - 1), 'RANGE', 'features() of the last layer: use predict()');
-    net.reserve(Math.min(mx.rows, batchSizeOf(options.batchSize ?? 256)), false);
-    const n = net.dims[i + 1];
-    const out = new Float32Array(mx.rows * n);
-    for (let r = 0; r < mx.rows; r += net.cap) {
-      const m = Math.min(net.cap, mx.rows - r);
-      this.stage(net, net.xBuf, mx.data, mx.cols, r, m);
-      out.set(net.engine.f32(net.forward(m, false, 0, net.xBuf, i), m * n), r * n);
-    }
-    return { data: out, rows: mx.rows, cols: n };
+    check(!(this.net?.fused && i === this.layers.length - 1), 'RANGE', 'features() of the last layer: use predict()');
+    return this.runInference(x, i, options.batchSize);
   }
 
   /** Index of a layer given by index or name (throws RANGE naming the layers when unknown). */
@@ -554,6 +557,31 @@ export class Sequential {
 /** Creates a model from a list of layers: `sequential([dense(128, {activation: 'relu'}), dense(10, ...)])`. */
 export function sequential(layers: LayerSpec[], options: ModelOptions = {}): Sequential {
   return new Sequential(layers, options);
+}
+
+/**
+ * A Float32Array-backed matrix or {data, shape} whose shape fits, used in place (no copy); anything else, or
+ * anything malformed, returns undefined and goes through toMatrix for its checks and messages.
+ */
+function f32Input(x: MatrixInput, cols: number | undefined): Matrix | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x) || ArrayBuffer.isView(x)) return undefined;
+  const o = x as { data?: unknown; shape?: unknown; rows?: unknown; cols?: unknown };
+  if (!(o.data instanceof Float32Array)) return undefined;
+  const [r, c] = Array.isArray(o.shape) ? o.shape : [o.rows, o.cols];
+  if (!Number.isInteger(r) || !Number.isInteger(c) || r < 1 || c < 1 || r * c !== o.data.length) return undefined;
+  if (cols !== undefined && c !== cols) return undefined;
+  return { data: o.data, rows: r as number, cols: c as number };
+}
+
+/** The error for a NaN/Inf the kernel found in rows [r0, r0 + m) (only computed on that error path). */
+function nonFiniteAt(mx: Matrix, r0: number, m: number): SimdnetError {
+  for (let i = r0 * mx.cols; i < (r0 + m) * mx.cols; i++) {
+    const v = mx.data[i];
+    if (!Number.isFinite(v)) {
+      return new SimdnetError('NONFINITE', `x has ${v} at row ${Math.floor(i / mx.cols)}, col ${i % mx.cols}; all values must be finite`);
+    }
+  }
+  return new SimdnetError('NONFINITE', 'x has NaN/Inf values');
 }
 
 function isFlatNumbers(y: unknown): y is NumericArray {

@@ -149,6 +149,11 @@ describe('bad input gets a clear error and the model stays usable', () => {
     await expectError(() => m.fit(x, labels, { validationSplit: 1.5 }), 'RANGE', /validationSplit/);
     await expectError(() => m.fit(x, [[0.5, 0.5, 2]].concat(Array(29).fill([1, 0, 0]))), 'RANGE', /targets in \[0, 1\]/);
     expect(() => m.predict([[1, 2, Infinity, 4]])).toThrow(/NaN|Inf/);
+    // Float32Array inputs are used in place and checked by a kernel: same clear error, naming row and column.
+    const f = new Float32Array(300 * 4).fill(0.5);
+    f[290 * 4 + 1] = NaN;
+    expect(() => m.predict({ data: f, shape: [300, 4] }, { batchSize: 64 })).toThrow(/x has NaN at row 290, col 1/);
+    expect(() => m.predict({ data: f, shape: [300, 3] })).toThrow(/300|shape|values|3 columns|expected 4/);
     expect(() => m.setWeights(w0.slice(1))).toThrow(/4 tensors|got 3/);
     expect(() => m.setWeights([w0[0], w0[1], { shape: [3, 8], data: w0[2].data }, w0[3]])).toThrow(/shape/);
     const nanW = w0.map((t) => ({ ...t, data: t.data.slice() }));
