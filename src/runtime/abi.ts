@@ -166,6 +166,10 @@ export interface Kernels {
   f16_from_f32(h: number, x: number, n: number): void;
   /** x (n) f32 = h (n) f16 (exact). */
   f16_to_f32(x: number, h: number, n: number): void;
+
+  // ---- checksums (assembly/crc32.ts) ----
+  /** CRC-32 (IEEE, as zip/PNG) of n bytes at src, as a signed i32 (`>>> 0` for the usual unsigned value). */
+  crc32_bytes(src: number, n: number): number;
 }
 
 /** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */
