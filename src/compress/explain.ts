@@ -229,7 +229,7 @@ export function saliency(model: Sequential, x: MatrixInput, options: SaliencyOpt
   });
 }
 
-/** Baselines as one row per input row (a shared row is repeated lazily by `rowOf`). */
+/** The baseline row of each input row (a constant or a single row is shared by all). */
 function baselineOption(v: unknown, rows: number, d: number): (r: number) => Float32Array {
   if (v === undefined || typeof v === 'number') {
     const c = v ?? 0;
@@ -261,7 +261,6 @@ export function integratedGradients(model: Sequential, x: MatrixInput, options: 
   return withLogits(model, 'integratedGradients()', (net, act, alpha) => {
     const e = net.engine;
     const k = e.k;
-    const n = net.outputs;
     const per = Math.max(1, Math.min(mx.rows, Math.floor(batchRows / P))); // input rows per pass
     net.reserve(per * P, true);
     const owned: number[] = [];
