@@ -279,6 +279,19 @@ describe('MNIST, progress and Ctrl-C', () => {
   });
 });
 
+describe('bench', () => {
+  it('times a training step and inference on both backends', async () => {
+    const r = await simdnet(['bench', '--layers', '16:relu,4:softmax', '--inputs', '8', '--seconds', '0.05', '--batch-size', '16']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/bench: 8 inputs → 16:relu,4:softmax, batch 16/);
+    expect(r.stdout).toMatch(/^wasm-simd +[\d.]+ ms +[\d,]+ +[\d,]+$/m);
+    expect(r.stdout).toMatch(/^js +[\d.]+ ms +[\d,]+ +[\d,]+$/m);
+    expect(r.stdout).toMatch(/wasm-simd vs js: [\d.]+x per training step/);
+    // The kernel benchmarks live in the repository, not beside a built CLI: a clear refusal.
+    expectUserError(await simdnet(['bench', '--kernels']), 1, /the kernel benchmarks are part of the repository/);
+  }, 60_000);
+});
+
 describe('compression commands on an MNIST model', () => {
   const num = (re: RegExp, text: string): number => Number(re.exec(text)?.[1]);
 

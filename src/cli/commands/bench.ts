@@ -21,6 +21,8 @@ const spec: CommandSpec = {
     { name: 'batch-size', type: 'int', short: 'b', min: 1, max: 65536, help: 'rows per step', defaultText: '64' },
     { name: 'seconds', type: 'number', min: 0.01, max: 600, help: 'time budget per measurement', defaultText: '0.5' },
     { name: 'backend', type: 'string', choices: ['wasm', 'js', 'both'], help: 'which backends to time', defaultText: 'both' },
+    { name: 'kernels', type: 'boolean', help: "run the repository's kernel benchmarks instead (bench/kernels.js; a checkout after npm run build)" },
+    { name: 'quick', type: 'boolean', help: 'with --kernels: the short run' },
   ],
   notes: ['Timings are wall-clock on this machine; a busy machine makes them noisy. The kernel benchmarks are `npm run bench` in the repository.'],
 };
@@ -75,8 +77,25 @@ async function timeBackend(backend: Backend, layers: LayerSpec[], inputs: number
   }
 }
 
+/** The kernel section of the repository's benchmarks (GEMM and friends, wasm-simd vs js), printed as Markdown. */
+async function kernels(quick: boolean, io: CliIo): Promise<number> {
+  // dist/cli/commands/bench.js → <checkout>/bench/kernels.js; the npm package does not ship bench/.
+  const url = new URL('../../../bench/kernels.js', import.meta.url);
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  if (!existsSync(fileURLToPath(url))) {
+    throw new SimdnetError('UNSUPPORTED', `the kernel benchmarks are part of the repository (bench/kernels.js, not found at ${fileURLToPath(url)}); run them from a checkout, or use simdnet bench without --kernels`);
+  }
+  const section = (await import(url.href)) as { run(o: { quick: boolean }): Promise<{ title: string; markdown: string }> };
+  io.out(`running ${fileURLToPath(url)}${quick ? ' (quick)' : ''}; timings are noisy on a busy machine\n`);
+  const r = await section.run({ quick });
+  io.out(`## ${r.title}\n\n${r.markdown}\n`);
+  return 0;
+}
+
 async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const g = getters(args);
+  if (g.flag('kernels')) return kernels(g.flag('quick'), io);
   const batch = g.num('batch-size') ?? 64;
   const budget = g.num('seconds') ?? 0.5;
   const which = g.str('backend') ?? 'both';
