@@ -267,6 +267,8 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       break;
     }
     case 'error':
+      // Also on the console, so that a test (or a developer) sees it.
+      console.error(`simdnet worker: ${m.message}`);
       setState(model ? 'trained' : document.body.dataset.state === 'loading' ? 'error' : 'ready', `error: ${m.message}`);
       break;
   }

@@ -153,4 +153,14 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'page-final.png'), fullPage: true });
     expect(problems).toEqual([]);
   }, 120_000);
+
+  it('Stop ends a long training run after the current batch', async () => {
+    await page.fill('#epochs', '50');
+    await page.click('#train');
+    await page.waitForFunction(() => Number(document.getElementById('bar')!.getAttribute('value') ?? (document.getElementById('bar') as HTMLProgressElement).value) > 0, undefined, { timeout: 30_000 });
+    await page.click('#stop');
+    await waitState('trained', 30_000);
+    await expect.poll(() => page.locator('#status').textContent()).toMatch(/trained \d+ epochs in [\d.]+s \(stopped\)/);
+    expect(problems).toEqual([]);
+  }, 60_000);
 });
