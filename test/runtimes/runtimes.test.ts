@@ -1,7 +1,7 @@
 // One package, every runtime. The package is packed as published (`npm pack`, which runs the full build) and
 // installed into a scratch project; then the same workload (test/runtimes/fixtures/workload.mjs) runs in Node,
-// under `deno test`, in a Chromium page and a Web Worker, and behind the edge example under `deno serve`. Every
-// runtime must give bit-identical predictions to Node's for the same seeds and for the same saved model.
+// under `deno test`, in a Chromium page, a Web Worker and a Vite build, and behind the edge example under
+// `deno serve`. Every runtime must give bit-identical predictions to Node's for the same seeds and saved model.
 //
 // Needs: deno (devDependency), Chromium at /usr/bin/chromium (or $CHROMIUM_PATH; .ci/run installs it). Set
 // SIMDNET_SKIP_BROWSER=1 to skip the browser part on a machine without Chromium; nothing is skipped silently.
