@@ -93,8 +93,13 @@ const fmtUs = (ms) => {
 };
 
 export async function run({ quick = false } = {}) {
-  const T = quick ? { time: 150, warmupTime: 100 } : { time: 700, warmupTime: 400 };
+  // Timing per task and round. The machine's speed drifts while other processes run, so the wasm tasks are
+  // measured in ROUNDS interleaved rounds and each reports the median over rounds (js only in round 1: it is
+  // the reference, not the subject). Round 1 warms every task up for >= 400 ms; later rounds only re-warm caches.
+  const ROUNDS = quick ? 1 : 3;
+  const T = quick ? { time: 150, warmupTime: 100 } : { time: 300, warmupTime: 400 };
   const TJ = quick ? { time: 150, warmupTime: 100 } : { time: 500, warmupTime: 400 };
+  const REWARM = 100;
   const { k, alloc, view } = instantiate();
 
   // Workspace once, like the host does.
@@ -107,17 +112,19 @@ export async function run({ quick = false } = {}) {
   const bufs = { a: alloc(MAX), b: alloc(MAX), c: alloc(MAX), d: alloc(MAX), bias: alloc(1024) };
   for (const [i, p] of Object.values(bufs).entries()) fillRandom(view(p, p === bufs.bias ? 1024 : MAX), 7 + i);
 
-  const rows = [];
-  const json = { wasm: wasmPath, workspaceBytes: wsBytes, peak: null, tasks: [] };
+  const json = { wasm: wasmPath, workspaceBytes: wsBytes, rounds: ROUNDS, peak: null, tasks: [] };
   const log = (s) => process.stdout.write(`  ${s}\n`);
+  /** @type {{ name: string, fn: () => unknown, opts: object, flops: number, once: boolean, runs: object[] }[]} */
+  const jobs = [];
+  const job = (name, fn, flops, opts, once = false) => {
+    const j = { name, fn, flops, opts, once, runs: [] };
+    jobs.push(j);
+    return j;
+  };
 
   // ---- peak: independent f32x4 mul+add chains (12 accumulators, 96 flops per iteration) ----
   const iters = 100_000;
-  const peakStats = await measure('wasm-simd peak_f32x4 12 chains', () => k.peak_f32x4(iters), T);
-  const peakWall = (96 * iters) / (peakStats.p50 * 1e6);
-  const peak = (96 * iters) / (peakStats.cpuP50 * 1e6);
-  json.peak = { gflopsWall: peakWall, gflopsCpu: peak };
-  log(`peak_f32x4: ${fmt(peakWall)} GFLOP/s wall, ${fmt(peak)} GFLOP/s CPU time`);
+  const peakJob = job('wasm-simd peak_f32x4 12 chains', () => k.peak_f32x4(iters), 96 * iters, T);
 
   // ---- GEMM tasks ----
   const square = quick ? [64, 256, 1024] : [64, 128, 256, 512, 1024];
@@ -128,18 +135,18 @@ export async function run({ quick = false } = {}) {
     [1, 784, 128],
     [1, 128, 10],
   ];
-  const tasks = [];
-  for (const n of square) tasks.push(['gemm_forward', n, n, n]);
-  for (const s of mlp) tasks.push(['gemm_forward', ...s]);
+  const shapes = [];
+  for (const n of square) shapes.push(['gemm_forward', n, n, n]);
+  for (const s of mlp) shapes.push(['gemm_forward', ...s]);
   for (const op of ['gemm_backward_w', 'gemm_backward_x']) {
-    for (const n of [256, 1024]) tasks.push([op, n, n, n]);
-    for (const s of mlp) tasks.push([op, ...s]);
+    for (const n of [256, 1024]) shapes.push([op, n, n, n]);
+    for (const s of mlp) shapes.push([op, ...s]);
   }
-
-  for (const [op, m, kk, n] of tasks) {
+  const gemmJobs = [];
+  for (const [op, m, kk, n] of shapes) {
     const shape = `${m}x${kk}x${n}`;
     const flops = 2 * m * kk * n;
-    const { a, b, c, d, bias } = bufs;
+    const { a, b, c, bias } = bufs;
     // Pointers into the preallocated buffers; the roles follow each kernel's argument order.
     const wasmFn =
       op === 'gemm_forward' ? () => k.gemm_forward(c, a, b, bias, m, kk, n)
@@ -155,62 +162,89 @@ export async function run({ quick = false } = {}) {
       op === 'gemm_forward' ? () => twin.gemm_forward(OUT, X, W, B, m, kk, n)
       : op === 'gemm_backward_w' ? () => twin.gemm_backward_w(OUT, X, DY, m, kk, n)
       : () => twin.gemm_backward_x(OUT, DY, W, m, kk, n);
-
-    const res = {};
-    for (const [impl, fn] of [['wasm-simd', wasmFn], ['js', jsFn]]) {
-      // The js twin takes seconds per call at n = 1024: two timed calls (one in a quick run), no warm-up call —
-      // the same function already ran hot at the smaller sizes listed before it.
-      const big = impl === 'js' && flops > 3e8;
-      const opts = impl === 'js' ? (big ? { time: 0, warmupTime: 0, samples: quick ? 1 : 2, probe: false, warmup: false } : TJ) : T;
-      const name = `${impl} ${op.replace('gemm_', 'gemm ')} ${shape}`;
-      const st = await measure(name, fn, opts);
-      const g = flops / (st.p50 * 1e6);
-      const gCpu = flops / (st.cpuP50 * 1e6);
-      res[impl] = { ...st, gflops: g, gflopsCpu: gCpu };
-      json.tasks.push({
-        name, op, m, k: kk, n, impl, medianMs: st.p50, minMs: st.min, cpuMedianMs: st.cpuP50, samples: st.samples,
-        batch: st.batch, gflops: g, gflopsCpu: gCpu, fractionOfPeak: gCpu / peak,
-      });
-      log(`${name.padEnd(44)} ${fmtUs(st.p50).padStart(8)} µs  ${fmt(g).padStart(5)} GFLOP/s  (CPU time ${fmt(gCpu)})`);
-    }
-    const w = res['wasm-simd'];
-    const j = res.js;
-    rows.push(
-      `| ${op.replace('gemm_', '')} | ${shape} | ${fmtUs(w.p50)} | ${fmt(w.gflops)} | ${fmt(w.gflopsCpu)} | ${Math.round((100 * w.gflopsCpu) / peak)}% | ${fmt(j.gflops, 2)} | ${fmt(w.gflops / j.gflops)}x |`,
-    );
+    const label = `${op.replace('gemm_', 'gemm ')} ${shape}`;
+    // The js twin takes seconds per call at n = 1024: two timed calls (one in a quick run), no warm-up call —
+    // the same function already ran hot at the smaller sizes listed before it.
+    const jsOpts = flops > 3e8 ? { time: 0, warmupTime: 0, samples: quick ? 1 : 2, probe: false, warmup: false } : TJ;
+    gemmJobs.push({
+      op, m, k: kk, n, shape,
+      wasm: job(`wasm-simd ${label}`, wasmFn, flops, T),
+      js: job(`js ${label}`, jsFn, flops, jsOpts, true),
+    });
   }
 
   // ---- batch-1 inference of the MLP 784-128-10 at kernel level: GEMV, bias folded in, relu, GEMV, softmax ----
-  let inferLine = '';
+  let inferJob = null;
   if (typeof k.relu_forward === 'function' && typeof k.softmax_forward === 'function') {
-    const x = bufs.a;
-    const w1 = bufs.b;
-    const w2 = bufs.d;
     const h = alloc(128);
     const z = alloc(16);
     const p = alloc(16);
     const infer = () => {
-      k.gemm_forward(h, x, w1, bufs.bias, 1, 784, 128);
+      k.gemm_forward(h, bufs.a, bufs.b, bufs.bias, 1, 784, 128);
       k.relu_forward(h, h, 128);
-      k.gemm_forward(z, h, w2, bufs.bias, 1, 128, 10);
+      k.gemm_forward(z, h, bufs.d, bufs.bias, 1, 128, 10);
       k.softmax_forward(p, z, 1, 10);
     };
-    const st = await measure('wasm-simd mlp-infer 1x784-128-10', infer, T);
+    inferJob = job('wasm-simd mlp-infer 1x784-128-10', infer, 2 * (784 * 128 + 128 * 10), T);
+  }
+
+  for (let r = 0; r < ROUNDS; r++) {
+    if (ROUNDS > 1) log(`-- round ${r + 1} of ${ROUNDS}`);
+    for (const j of jobs) {
+      if (r > 0 && j.once) continue;
+      const opts = r === 0 ? j.opts : { ...j.opts, warmupTime: REWARM };
+      const st = await measure(j.name, j.fn, opts);
+      j.runs.push(st);
+      log(`${j.name.padEnd(44)} ${fmtUs(st.p50).padStart(8)} µs  ${fmt(j.flops / (st.p50 * 1e6)).padStart(5)} GFLOP/s  (CPU time ${fmt(j.flops / (st.cpuP50 * 1e6))})`);
+    }
+  }
+
+  // Per task: median over rounds of the per-round medians; fastest sample overall.
+  const med = (v) => [...v].sort((x, y) => x - y)[(v.length - 1) >> 1];
+  const summary = (j) => {
+    const p50 = med(j.runs.map((s) => s.p50));
+    const cpuP50 = med(j.runs.map((s) => s.cpuP50));
+    return { p50, cpuP50, min: Math.min(...j.runs.map((s) => s.min)), gflops: j.flops / (p50 * 1e6), gflopsCpu: j.flops / (cpuP50 * 1e6) };
+  };
+  const ps = summary(peakJob);
+  const peakWall = ps.gflops;
+  const peak = ps.gflopsCpu;
+  json.peak = { gflopsWall: peakWall, gflopsCpu: peak, perRound: peakJob.runs.map((s) => peakJob.flops / (s.cpuP50 * 1e6)) };
+
+  const rows = [];
+  for (const g of gemmJobs) {
+    const w = summary(g.wasm);
+    const j = summary(g.js);
+    for (const [impl, st, jb] of [['wasm-simd', w, g.wasm], ['js', j, g.js]]) {
+      json.tasks.push({
+        name: jb.name, op: g.op, m: g.m, k: g.k, n: g.n, impl, medianMs: st.p50, minMs: st.min, cpuMedianMs: st.cpuP50,
+        gflops: st.gflops, gflopsCpu: st.gflopsCpu, fractionOfPeak: st.gflopsCpu / peak,
+        perRoundGflopsCpu: jb.runs.map((s) => jb.flops / (s.cpuP50 * 1e6)),
+      });
+    }
+    rows.push(
+      `| ${g.op.replace('gemm_', '')} | ${g.shape} | ${fmtUs(w.p50)} | ${fmt(w.gflops)} | ${fmt(w.gflopsCpu)} | ${Math.round((100 * w.gflopsCpu) / peak)}% | ${fmt(j.gflops, 2)} | ${fmt(w.gflops / j.gflops)}x |`,
+    );
+  }
+
+  let inferLine = '';
+  if (inferJob) {
+    const st = summary(inferJob);
     json.mlpInferBatch1 = { medianUs: st.p50 * 1000, minUs: st.min * 1000, cpuMedianUs: st.cpuP50 * 1000 };
     inferLine =
       'Batch-1 inference of the MLP at kernel level (`gemm_forward` 1x784x128 with bias, `relu_forward`, ' +
       `\`gemm_forward\` 1x128x10, \`softmax_forward\`): **${fmtUs(st.p50)} µs** median wall time ` +
       `(${fmtUs(st.cpuP50)} µs CPU time, fastest sample ${fmtUs(st.min)} µs).`;
-    log(`mlp-infer batch 1: ${fmtUs(st.p50)} µs (CPU time ${fmtUs(st.cpuP50)}, best ${fmtUs(st.min)})`);
   }
 
   const markdown = [
     `Peak f32x4 mul+add (\`peak_f32x4\`, 12 independent chains): **${fmt(peak)} GFLOP/s** (CPU time; ` +
       `${fmt(peakWall)} by wall time).`,
     'GEMM shapes are m x k x n (2·m·k·n flops); forward is y = x·w + b, backward_w is dW += xᵀ·dY, backward_x',
-    'is dX = dY·wᵀ. Medians of tinybench samples (calls under 0.2 ms batched). "CPU time" divides by the process',
-    'CPU time of the same samples instead of wall time: it leaves out time other processes held the core, and',
-    '"% of peak" compares it with the peak measured the same way. The js column is the plain-TypeScript twin.',
+    `is dX = dY·wᵀ. Medians of tinybench samples (calls under 0.2 ms batched), then the median over ${ROUNDS}`,
+    'interleaved round(s). "CPU time" divides by the process CPU time of the same samples instead of wall time: it',
+    'leaves out time other processes held the core, and "% of peak" compares it with the peak measured the same',
+    'way. The js column is the plain-TypeScript twin (one round).',
     '',
     '| op | m x k x n | wasm median (µs) | wasm GFLOP/s | wasm GFLOP/s (CPU time) | % of peak | js GFLOP/s | speedup |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
