@@ -1,15 +1,21 @@
-// Benchmark harness: runs each section module (bench/kernels.js, bench/mlp.js if present; or the ones named on
-// the command line), prints progress, and writes bench/RESULTS.md and bench/results.json with the machine.
+// Benchmark harness: runs each section module (every bench/<name>.js but this one, kernels and mlp first; or the
+// ones named on the command line), prints progress, and writes bench/RESULTS.md and bench/results.json with the
+// machine.
 // Each section exports `async function run({ quick })` returning `{ title, markdown, json }`.
 // Usage: node --expose-gc bench/run.js [--quick] [section ...]    (BENCH_QUICK=1 also selects the short run)
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
 const named = args.filter((a) => !a.startsWith('--'));
-const sections = (named.length > 0 ? named : ['kernels', 'mlp']).filter((s) => {
+// Default: every bench/<name>.js but this file, kernels and mlp first, the rest in name order.
+const found = readdirSync(new URL('./', import.meta.url))
+  .filter((f) => f.endsWith('.js') && f !== 'run.js')
+  .map((f) => f.slice(0, -3));
+const first = ['kernels', 'mlp'];
+const all = [...first.filter((s) => found.includes(s)), ...found.filter((s) => !first.includes(s)).sort()];
+const sections = (named.length > 0 ? named : all).filter((s) => {
   const ok = existsSync(new URL(`./${s}.js`, import.meta.url));
   if (!ok) console.log(`(skipping ${s}: bench/${s}.js not found)`);
   return ok;
