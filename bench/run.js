@@ -65,18 +65,32 @@ for (const name of sections) {
 }
 machine.loadAverageAfter = os.loadavg().map((v) => v.toFixed(2)).join(' ');
 
+// RESULTS.md is made of marked blocks: `<!-- section:NAME -->` … `<!-- /section:NAME -->` per section, and the
+// peer comparison between `<!-- peers:begin -->` and `<!-- peers:end -->` (written by bench/peers/run.js).
+// A run replaces the blocks of the sections it ran and keeps every other block, so `run.js kernels` does not
+// wipe the MLP numbers or the peers.
+const resultsUrl = new URL('./RESULTS.md', import.meta.url);
+const previous = existsSync(resultsUrl) ? readFileSync(resultsUrl, 'utf8') : '';
+const blockRe = /<!-- section:([\w-]+) -->[\s\S]*?<!-- \/section:\1 -->/g;
+const blocks = new Map([...previous.matchAll(blockRe)].map((m) => [m[1], m[0]]));
+for (const r of results) {
+  blocks.set(r.name, [`<!-- section:${r.name} -->`, `## ${r.title}`, '', `_Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC, load average ${machine.loadAverage} → ${machine.loadAverageAfter}._`, '', r.markdown, `<!-- /section:${r.name} -->`].join('\n'));
+}
+const order = [...all, ...[...blocks.keys()].filter((k) => !all.includes(k))].filter((k) => blocks.has(k));
+const peers = /<!-- peers:begin -->[\s\S]*?<!-- peers:end -->/.exec(previous)?.[0];
+
 const md = [
   '# simdnet benchmarks',
   '',
   `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}`,
   `- Node ${machine.node} (V8 ${machine.v8}), single thread, WebAssembly SIMD128 (no relaxed SIMD)`,
-  `- Date: ${machine.date}${quick ? ' (quick run: fewer sizes, shorter timing)' : ''}`,
-  `- Load average before / after: ${machine.loadAverage} / ${machine.loadAverageAfter} (other processes share the cores: numbers are noisy when it is high)`,
-  '- Produced by `npm run bench` (`node --expose-gc bench/run.js`); raw numbers in `results.json`.',
+  '- Each section says when it was measured and the load average around it (other processes share the cores: numbers are noisy when it is high).',
+  '- Produced by `npm run bench` (`node --expose-gc bench/run.js [section ...]`); raw numbers of the last run in `results.json`.',
   '',
-  ...results.flatMap((r) => [`## ${r.title}`, '', r.markdown, '']),
+  ...order.flatMap((k) => [blocks.get(k), '']),
+  ...(peers ? [peers, ''] : []),
 ].join('\n');
-writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
+writeFileSync(resultsUrl, md);
 writeFileSync(
   new URL('./results.json', import.meta.url),
   JSON.stringify({ machine, sections: results.map(({ name, title, seconds, json }) => ({ name, title, seconds, json })) }, null, 2) + '\n',

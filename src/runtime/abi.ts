@@ -20,6 +20,8 @@ export interface Kernels {
   gemm_workspace_size(): number;
   /** Hand the kernels their scratch (ptr, bytes); with none or too little they fall back to unpacked loops. */
   gemm_workspace(ptr: number, bytes: number): void;
+  /** Benchmark only (the wasm module has it, the js backend not): `iters` rounds of 12 independent f32x4 mul+add chains (96 flops each): this machine's peak. */
+  peak_f32x4?(iters: number): number;
   /** y (m,n) = x (m,k) · w (k,n) + b (n); b == 0 means no bias. */
   gemm_forward(y: number, x: number, w: number, b: number, m: number, k: number, n: number): void;
   /** dw (k,n) += x (m,k)ᵀ · dy (m,n). */
@@ -173,4 +175,4 @@ export interface Kernels {
 }
 
 /** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */
-export type KernelName = Exclude<keyof Kernels, 'heap_base' | 'gemm_workspace_size' | 'gemm_workspace'>;
+export type KernelName = Exclude<keyof Kernels, 'heap_base' | 'gemm_workspace_size' | 'gemm_workspace' | 'peak_f32x4'>;
