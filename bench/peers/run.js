@@ -6,6 +6,7 @@
 //
 // Usage: node bench/peers/run.js [--quick] [--only=simdnet-wasm,tfjs-wasm,...] [--skip=brain.js]
 //          [--workloads=gemm,train,infer,big,cold,size] [--minutes=17] [--no-write]
+//        node bench/peers/run.js --render   (re-renders the markdown from results.json, measuring nothing)
 // Needs the built package (npm run build) and bench/peers' own dependencies (npm --prefix bench/peers ci).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,18 @@ const workloads = opt('workloads', 'gemm,train,infer,big,cold,size').split(',');
 const minutes = Number(opt('minutes', quick ? '6' : '17'));
 const started = Date.now();
 const deadline = started + minutes * 60_000;
+
+const resultsJson = new URL('./results.json', import.meta.url);
+const resultsMd = join(paths.ROOT, 'bench', 'RESULTS.md');
+/** Writes the block between the peers markers of bench/RESULTS.md (creating the file or markers if needed). */
+const writeBlock = (md) => writeFileSync(resultsMd, injectBlock(existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8') : '', md));
+
+if (flag('render')) {
+  const md = renderMarkdown(JSON.parse(readFileSync(resultsJson, 'utf8')));
+  if (!flag('no-write')) writeBlock(md);
+  console.log(md);
+  process.exit(0);
+}
 
 for (const id of only) if (!IMPLS[id]) throw new Error(`unknown implementation '${id}' (one of ${Object.keys(IMPLS).join(', ')})`);
 if (!existsSync(new URL(entry('.'))) || !existsSync(new URL('simdnet.wasm', DIST))) {
@@ -187,9 +200,8 @@ const versions = { simdnet: JSON.parse(readFileSync(join(paths.ROOT, 'package.js
 const report = { machine, versions, implementations: Object.fromEntries(ids.map((id) => [id, IMPLS[id].label])), results, cold, sizes };
 const md = renderMarkdown(report);
 if (!flag('no-write')) {
-  writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(report, null, 2) + '\n');
-  const resultsMd = join(paths.ROOT, 'bench', 'RESULTS.md');
-  writeFileSync(resultsMd, injectBlock(existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8') : '', md));
+  writeFileSync(resultsJson, JSON.stringify(report, null, 2) + '\n');
+  writeBlock(md);
   console.log('\nwrote bench/peers/results.json and the peers block of bench/RESULTS.md');
 }
 console.log(`\n${md}`);

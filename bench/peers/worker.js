@@ -34,7 +34,17 @@ async function step(name, fn) {
   save();
 }
 
-const adapter = await IMPLS[id].load();
+let adapter;
+try {
+  adapter = await IMPLS[id].load();
+} catch (err) {
+  // A library that cannot load here (e.g. a native dependency that did not build) is a result, not a crash.
+  const msg = `the library failed to load: ${String(err?.message ?? err).split('\n')[0]}`;
+  for (const w of opts.workloads) result[w] = { error: msg };
+  result.errors.push(msg);
+  save();
+  process.exit(0);
+}
 Object.assign(result, { library: adapter.library, version: adapter.version, backend: adapter.backend, threads: adapter.threads });
 save();
 const { train, test } = loadMnist({ seed: 1 });

@@ -92,7 +92,12 @@ describe('bars', () => {
     expect(renderMarkdown(report())).not.toContain('Busy machine');
     const busy = report();
     busy.machine.loadAverageAfter = [3.5, 2, 1];
-    expect(renderMarkdown(busy)).toContain('**Busy machine**: load average up to 3.5 on 2 cores');
+    busy.results['tfjs-wasm'].gemm[256].cpuPerWall = 0.5;
+    const md = renderMarkdown(busy);
+    expect(md).toContain('**Busy machine**: load average up to 3.5 on 2 cores');
+    // 31 GFLOP/s at half a core is 62 GFLOP per CPU-second.
+    expect(md).toContain('| TensorFlow.js wasm | 62.0 | 31.0 | 36.0 | – |');
+    expect(renderMarkdown(report())).not.toContain('per CPU-second');
   });
 
   it('formats numbers to three significant digits', () => {
