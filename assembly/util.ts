@@ -1,6 +1,6 @@
 // Small utilities the host needs on whole slabs or batches: fill, scale, norms, finiteness checks, row gather,
 // argmax / accuracy counts and image shifts for augmentation. No allocation; SIMD where the data is long.
-import { sum_squares_f64, hmax } from './math';
+import { row_scale, sum_squares_f64, hmax } from './math';
 
 // x (n) = value.
 export function fill_f32(x: usize, n: i32, value: f32): void {
@@ -12,16 +12,7 @@ export function fill_f32(x: usize, n: i32, value: f32): void {
 
 // x (n) *= s.
 export function scale_f32(x: usize, n: i32, s: f32): void {
-  const sv = f32x4.splat(s);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(x + o, f32x4.mul(v128.load(x + o), sv));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(x + o, load<f32>(x + o) * s);
-  }
+  row_scale(x, n, s);
 }
 
 // Σx² over x (n): exact squares, f64 sums, rounded to f32 once at the end.

@@ -5,7 +5,7 @@
 import { isMatrix, toMatrix, type Matrix, type MatrixInput, type NumericArray } from '../data/matrix.js';
 import { oneHot } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
-import { crc32 } from '../io/crc32.js';
+import { openFile, SPARSE_FILE, writeFile, type Chunk } from '../io/container.js';
 import { activationForward, checkActivation, type Activation } from '../layers/activations.js';
 import type { DenseSpec, LayerSpec } from '../layers/spec.js';
 import type { Sequential } from '../model/sequential.js';
@@ -13,30 +13,19 @@ import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import { kernelIndex } from './prune.js';
 
 /**
- * The sparse model file, version 1 (integers little-endian):
+ * The sparse model file, version 1: the shared envelope of src/io/container.ts with magic "SDSP" and
+ *   header: { format: "simdnet-sparse", version, name, inputDim, metadata, layers: [
+ *             { type: "dense", name, inputs, units, activation, alpha, useBias, storage: "csr" | "dense", nnz } |
+ *             { type: "activation", name, activation, alpha } ] }
+ *   data:   per dense layer, in order, each chunk 4-byte aligned: csr: rowptr (inputs + 1) i32, vals (nnz) f32,
+ *           cols (nnz) u16; dense: kernel (inputs × units) f32 row-major; then the bias (units) f32 when useBias
  *
- *   0   4  magic "SDSP"
- *   4   2  format version (1)
- *   6   2  flags (0)
- *   8   4  H = header length in bytes
- *   12  H  header: UTF-8 JSON { format: "simdnet-sparse", version, name, inputDim, metadata, layers: [
- *            { type: "dense", name, inputs, units, activation, alpha, useBias, storage: "csr" | "dense", nnz } |
- *            { type: "activation", name, activation, alpha } ] }
- *   ..     zero padding to a multiple of 4
- *   ..     per dense layer, in order: csr: rowptr (inputs + 1) i32, vals (nnz) f32, cols (nnz) u16, padding to 4;
- *          dense: kernel (inputs × units) f32 row-major; then the bias (units) f32 when useBias
- *   end−4  CRC-32 of every byte before it
- *
- * Readers reject a short file, a wrong magic (naming a dense simdnet model file when they see one), a newer
- * version, a checksum mismatch, sizes that do not add up to the file, CSR structure that is out of range (row
- * pointers not increasing from 0 to nnz, column indices >= units) and non-finite values.
+ * Readers reject, besides what the envelope catches, sizes that do not add up to the file, CSR structure that is
+ * out of range (row pointers not increasing from 0 to nnz, column indices >= units) and non-finite values.
  */
-export const SPARSE_FORMAT_VERSION = 1;
-const MAGIC = [0x53, 0x44, 0x53, 0x50]; // "SDSP"
-const DENSE_MAGIC = [0x53, 0x44, 0x4e, 0x54]; // "SDNT", a simdnet dense model file
+export const SPARSE_FORMAT_VERSION = SPARSE_FILE.version;
 /** CSR column indices are u16. */
 const MAX_CSR_UNITS = 65536;
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Options of {@link SparseModel.fromModel}. */
 export interface SparseOptions {
@@ -275,8 +264,6 @@ export class SparseModel {
     this.assertLive();
     const e = this.engine;
     const header = {
-      format: 'simdnet-sparse',
-      version: SPARSE_FORMAT_VERSION,
       name: this.name,
       inputDim: this.inputDim,
       metadata: this.metadata,
@@ -289,35 +276,18 @@ export class SparseModel {
         return { type: 'dense', name: l.name, inputs: l.inputs, units: l.units, activation: l.activation, alpha: l.alpha, useBias: op.b !== 0, storage: l.storage, nnz: op.nnz };
       }),
     };
-    const json = new TextEncoder().encode(JSON.stringify(header));
-    const parts: Uint8Array[] = [];
+    const chunks: Chunk[] = [];
     for (const op of this.ops) {
       if (op.type !== 'dense') continue;
       const l = op.info;
       if (l.storage === 'csr') {
-        parts.push(le(e.i32(op.rowptr, l.inputs + 1)), le(e.f32(op.vals, op.nnz)), le(new Uint16Array(e.memory.buffer, op.cols, op.nnz)));
-        if (op.nnz % 2 === 1) parts.push(new Uint8Array(2));
+        chunks.push(e.i32(op.rowptr, l.inputs + 1), e.f32(op.vals, op.nnz), new Uint16Array(e.memory.buffer, op.cols, op.nnz));
       } else {
-        parts.push(le(e.f32(op.w, l.inputs * l.units)));
+        chunks.push(e.f32(op.w, l.inputs * l.units));
       }
-      if (op.b !== 0) parts.push(le(e.f32(op.b, l.units)));
+      if (op.b !== 0) chunks.push(e.f32(op.b, l.units));
     }
-    const dataStart = Math.ceil((12 + json.length) / 4) * 4;
-    const total = dataStart + parts.reduce((s, p) => s + p.length, 0) + 4;
-    const bytes = new Uint8Array(total);
-    const dv = new DataView(bytes.buffer);
-    bytes.set(MAGIC, 0);
-    dv.setUint16(4, SPARSE_FORMAT_VERSION, true);
-    dv.setUint16(6, 0, true);
-    dv.setUint32(8, json.length, true);
-    bytes.set(json, 12);
-    let at = dataStart;
-    for (const p of parts) {
-      bytes.set(p, at);
-      at += p.length;
-    }
-    dv.setUint32(total - 4, crc32(bytes, 0, total - 4), true);
-    return bytes;
+    return writeFile(SPARSE_FILE, header, chunks);
   }
 
   /** Frees the model's memory; any later call throws a DISPOSED error. */
@@ -445,71 +415,18 @@ function toCsr(w: Float32Array, k: number, n: number, nnz: number): { rowptr: In
   return { rowptr, cols, vals };
 }
 
-/** Little-endian bytes of a typed array (a view when the platform is little-endian). */
-function le(a: Int32Array | Float32Array | Uint16Array): Uint8Array {
-  if (LITTLE_ENDIAN) return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
-  const out = new Uint8Array(a.byteLength);
-  const dv = new DataView(out.buffer);
-  const size = a.BYTES_PER_ELEMENT;
-  for (let i = 0; i < a.length; i++) {
-    if (a instanceof Float32Array) dv.setFloat32(i * 4, a[i], true);
-    else if (a instanceof Int32Array) dv.setInt32(i * 4, a[i], true);
-    else dv.setUint16(i * size, a[i], true);
-  }
-  return out;
-}
-
-/** Reads n elements of a typed array type at byte offset `at` (little-endian). */
-function read<T extends Int32Array | Float32Array | Uint16Array>(bytes: Uint8Array, at: number, n: number, Ctor: { new (n: number): T; BYTES_PER_ELEMENT: number }): T {
-  const out = new Ctor(n);
-  const len = n * Ctor.BYTES_PER_ELEMENT;
-  if (LITTLE_ENDIAN) {
-    new Uint8Array(out.buffer).set(bytes.subarray(at, at + len));
-    return out;
-  }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + at, len);
-  for (let i = 0; i < n; i++) {
-    if (out instanceof Float32Array) out[i] = dv.getFloat32(i * 4, true);
-    else if (out instanceof Int32Array) out[i] = dv.getInt32(i * 4, true);
-    else out[i] = dv.getUint16(i * 2, true);
-  }
-  return out;
-}
-
 function decode(input: Uint8Array | ArrayBuffer): { name: string; inputDim: number; metadata: Record<string, unknown>; layers: LayerData[] } {
-  const bad = (why: string): never => {
-    throw new SimdnetError('FORMAT', `not a valid simdnet sparse model file: ${why}`);
-  };
-  if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer)) bad('expected a Uint8Array or ArrayBuffer');
-  const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
-  if (bytes.length < 16) bad(`only ${bytes.length} bytes (truncated?)`);
-  if (DENSE_MAGIC.every((b, i) => bytes[i] === b)) bad('this is a dense simdnet model file; read it with loadModel()');
-  if (MAGIC.some((b, i) => bytes[i] !== b)) bad('wrong magic bytes (this is not a simdnet sparse model)');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = dv.getUint16(4, true);
-  if (version === 0 || version > SPARSE_FORMAT_VERSION) {
-    throw new SimdnetError('FORMAT', `sparse model file format version ${version} is not supported (this simdnet reads version ${SPARSE_FORMAT_VERSION})`);
-  }
-  const hlen = dv.getUint32(8, true);
-  if (12 + hlen + 4 > bytes.length) bad(`the header claims ${hlen} bytes but the file has ${bytes.length} (truncated?)`);
-  if (crc32(bytes, 0, bytes.length - 4) !== dv.getUint32(bytes.length - 4, true)) bad('checksum mismatch (the file is corrupt or truncated)');
-  let h: Record<string, unknown>;
-  try {
-    h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + hlen))) as Record<string, unknown>;
-  } catch (err) {
-    return bad(`unreadable header (${String(err)})`);
-  }
-  if (typeof h !== 'object' || h === null || h.format !== 'simdnet-sparse') bad('the header is not a simdnet sparse header');
+  const file = openFile(input, SPARSE_FILE);
+  const { bad } = file;
+  const h = file.header;
   const isDim = (v: unknown, max = 1 << 24): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
   if (!isDim(h.inputDim)) bad(`bad inputDim ${String(h.inputDim)}`);
   if (!Array.isArray(h.layers) || h.layers.length === 0) bad('no layers');
-  let at = Math.ceil((12 + hlen) / 4) * 4;
-  const end = bytes.length - 4;
+  let at = 0;
+  const end = file.dataLength;
   const take = <T extends Int32Array | Float32Array | Uint16Array>(n: number, Ctor: { new (n: number): T; BYTES_PER_ELEMENT: number }, what: string): T => {
-    const len = n * Ctor.BYTES_PER_ELEMENT;
-    if (at + len > end) bad(`${what} lies outside the file's data (truncated?)`);
-    const out = read(bytes, at, n, Ctor);
-    at += Math.ceil(len / 4) * 4;
+    const out = file.read(at, n, Ctor, what);
+    at += Math.ceil(out.byteLength / 4) * 4;
     return out;
   };
   const finite = (a: Float32Array, what: string): Float32Array => {

@@ -1,28 +1,19 @@
-import { SimdnetError } from '../errors.js';
 import { validateSpec } from '../layers/index.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential, type CompileOptions, type ModelOptions } from '../model/sequential.js';
 import { getEngine, type Engine } from '../runtime/engine.js';
+import { chunkOffsets, MODEL_FILE, openFile, writeFile } from './container.js';
 import { crc32 } from './crc32.js';
 
 /**
- * The simdnet model file, version 1 (all integers little-endian):
- *
- *   0   4  magic "SDNT"
- *   4   2  format version (1)
- *   6   2  flags (0)
- *   8   4  H = header length in bytes
- *   12  H  header: UTF-8 JSON { format: "simdnet", version, name, inputDim, layers: [layer specs],
- *          compile?: { loss, optimizer, metrics }, metadata, tensors: [{ name, shape, dtype: "f32", offset, length }] }
- *   ..     zero padding to a multiple of 4
- *   D  ..  tensor data; each tensor at D + offset, `length` bytes, f32 row-major (a kernel is fan_in × fan_out)
- *   end−4  CRC-32 of every byte before it
- *
- * Readers reject: a short file, a wrong magic, a newer version, a header or tensor outside the file, a checksum
- * mismatch, a layer or tensor that does not fit the architecture, and NaN/Inf weights.
+ * The simdnet model file, version 1: the shared envelope of src/io/container.ts with magic "SDNT" and
+ *   header: { format: "simdnet", version, name, inputDim, layers: [layer specs], compile?: { loss, optimizer,
+ *             metrics }, metadata, trainedSteps, tensors: [{ name, shape, dtype: "f32", offset, length }] }
+ *   data:   each tensor at `offset` from the data start, `length` bytes, f32 row-major (a kernel is fan_in × fan_out)
+ * Readers reject, besides what the envelope catches, a layer or tensor that does not fit the architecture and
+ * NaN/Inf weights.
  */
-export const FORMAT_VERSION = 1;
-const MAGIC = [0x53, 0x44, 0x4e, 0x54]; // "SDNT"
+export const FORMAT_VERSION = MODEL_FILE.version;
 
 interface TensorEntry {
   name: string;
@@ -33,8 +24,6 @@ interface TensorEntry {
 }
 
 interface Header {
-  format: 'simdnet';
-  version: number;
   name: string;
   inputDim: number;
   layers: LayerSpec[];
@@ -44,42 +33,21 @@ interface Header {
   tensors: TensorEntry[];
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /** Serializes a built model (architecture, weights, compile settings, metadata) to bytes. */
 export function saveModel(model: Sequential): Uint8Array {
   const weights = model.getWeights();
-  let off = 0;
-  const tensors: TensorEntry[] = weights.map((w) => {
-    const t: TensorEntry = { name: w.name, shape: w.shape, dtype: 'f32', offset: off, length: w.data.byteLength };
-    off += w.data.byteLength;
-    return t;
-  });
+  const offsets = chunkOffsets(weights.map((w) => w.data));
   const header: Header = {
-    format: 'simdnet',
-    version: FORMAT_VERSION,
     name: model.name,
     inputDim: model.inputDim!,
     layers: model.layers,
     metadata: model.metadata,
     trainedSteps: model.trainedSteps,
-    tensors,
+    tensors: weights.map((w, i) => ({ name: w.name, shape: w.shape, dtype: 'f32', offset: offsets[i], length: w.data.byteLength })),
   };
   const compile = model.compileSettings();
   if (compile) header.compile = compile;
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const dataStart = Math.ceil((12 + json.length) / 4) * 4;
-  const total = dataStart + off + 4;
-  const bytes = new Uint8Array(total);
-  const dv = new DataView(bytes.buffer);
-  bytes.set(MAGIC, 0);
-  dv.setUint16(4, FORMAT_VERSION, true);
-  dv.setUint16(6, 0, true);
-  dv.setUint32(8, json.length, true);
-  bytes.set(json, 12);
-  weights.forEach((w, i) => writeF32(bytes, dataStart + tensors[i].offset, w.data));
-  dv.setUint32(total - 4, crc32(bytes, 0, total - 4), true);
-  return bytes;
+  return writeFile(MODEL_FILE, header, weights.map((w) => w.data));
 }
 
 /** Options of {@link loadModel}: where the model will compute. */
@@ -87,35 +55,13 @@ export type LoadOptions = Pick<ModelOptions, 'backend' | 'engine'>;
 
 /** Reads bytes written by saveModel into a new model (compiled again if it was compiled when saved). */
 export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Sequential {
-  const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
-  const bad = (why: string): never => {
-    throw new SimdnetError('FORMAT', `not a valid simdnet model file: ${why}`);
-  };
-  if (!(bytes instanceof Uint8Array)) bad('expected a Uint8Array or ArrayBuffer');
-  if (bytes.length < 16) bad(`only ${bytes.length} bytes (truncated?)`);
-  if (MAGIC.some((b, i) => bytes[i] !== b)) bad('wrong magic bytes (this is not a simdnet model)');
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const version = dv.getUint16(4, true);
-  if (version > FORMAT_VERSION || version === 0) {
-    throw new SimdnetError('FORMAT', `model file format version ${version} is not supported (this simdnet reads version ${FORMAT_VERSION})`);
-  }
-  const hlen = dv.getUint32(8, true);
-  if (12 + hlen + 4 > bytes.length) bad(`the header claims ${hlen} bytes but the file has ${bytes.length} (truncated?)`);
-  const stored = dv.getUint32(bytes.length - 4, true);
-  if (bodyCrc(bytes, bytes.length - 4, options) !== stored) bad('checksum mismatch (the file is corrupt or truncated)');
-  let header: Header;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + hlen))) as Header;
-  } catch (err) {
-    return bad(`unreadable header (${String(err)})`);
-  }
-  if (typeof header !== 'object' || header === null || header.format !== 'simdnet') bad('the header is not a simdnet header');
+  const file = openFile(input, MODEL_FILE, (bytes, n) => bodyCrc(bytes, n, options));
+  const { bad } = file;
+  const header = file.header as unknown as Header;
   if (!Array.isArray(header.layers) || header.layers.length === 0) bad('no layers');
   if (!Number.isInteger(header.inputDim) || header.inputDim < 1) bad(`bad inputDim ${String(header.inputDim)}`);
   if (!Array.isArray(header.tensors)) bad('no tensor table');
   const layers = header.layers.map((l, i) => validateSpec(l, i));
-  const dataStart = Math.ceil((12 + hlen) / 4) * 4;
-  const dataEnd = bytes.length - 4;
   const model = new Sequential(layers, { ...options, name: typeof header.name === 'string' ? header.name : 'sequential' });
   try {
     // Every weight comes from the file: skip the random initialization (a large part of cold start).
@@ -129,11 +75,8 @@ export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions 
       if (!Array.isArray(t.shape) || t.shape.length !== s.shape.length || t.shape.some((d, j) => d !== s.shape[j])) {
         bad(`tensor ${s.name} has shape [${String(t.shape)}], the architecture needs [${s.shape.join(',')}]`);
       }
-      const start = dataStart + t.offset;
-      if (!Number.isInteger(t.offset) || t.offset % 4 !== 0 || t.length !== s.size * 4 || start < dataStart || start + t.length > dataEnd) {
-        bad(`tensor ${s.name} lies outside the file's data (truncated?)`);
-      }
-      return readF32(bytes, start, s.size);
+      if (t.length !== s.size * 4) bad(`tensor ${s.name} has ${String(t.length)} bytes, its shape needs ${s.size * 4}`);
+      return file.read(t.offset, s.size, Float32Array, `tensor ${s.name}`);
     });
     model.setWeights(arrays);
     if (header.metadata && typeof header.metadata === 'object') model.metadata = header.metadata;
@@ -167,24 +110,4 @@ function bodyCrc(bytes: Uint8Array, n: number, options: LoadOptions): number {
   } finally {
     e.free(p);
   }
-}
-
-function writeF32(bytes: Uint8Array, at: number, a: Float32Array): void {
-  if (LITTLE_ENDIAN) {
-    bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
-    return;
-  }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset);
-  for (let i = 0; i < a.length; i++) dv.setFloat32(at + 4 * i, a[i], true);
-}
-
-function readF32(bytes: Uint8Array, at: number, n: number): Float32Array {
-  const out = new Float32Array(n);
-  if (LITTLE_ENDIAN) {
-    new Uint8Array(out.buffer).set(bytes.subarray(at, at + 4 * n));
-    return out;
-  }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset);
-  for (let i = 0; i < n; i++) out[i] = dv.getFloat32(at + 4 * i, true);
-  return out;
 }
