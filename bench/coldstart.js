@@ -29,6 +29,17 @@ const predicted = performance.now();
 process.stdout.write(JSON.stringify({ cls, imported, init: ready - imported, loadPredict: predicted - ready, total: predicted }));
 `;
 
+// The same program as CommonJS: `require()` of the ESM bundle (Node >= 20.19 / 22.12) skips part of the ESM
+// loader's start-up, which a bare `node -e ''` does not pay either.
+const childCjs = (entry) => `const { readFileSync } = require('node:fs');
+const { init, loadModel } = require(${JSON.stringify(fileURLToPath(new URL(entry, import.meta.url)))});
+init().then(() => {
+  const model = loadModel(readFileSync(process.argv[2]));
+  const digit = new Float32Array(new Uint8Array(readFileSync(process.argv[3])).buffer);
+  process.stdout.write(JSON.stringify({ cls: model.predictClasses({ data: digit, shape: [1, 784] })[0] }));
+});
+`;
+
 const median = (a) => {
   const s = [...a].sort((x, y) => x - y);
   const m = s.length >> 1;
@@ -73,6 +84,10 @@ export async function run({ quick = false } = {}) {
     writeFileSync(join(dir, 'digit.f32'), new Uint8Array(digit.buffer));
     writeFileSync(join(dir, 'first-prediction.mjs'), child('../dist/bundle/index.js'));
     writeFileSync(join(dir, 'first-prediction-unbundled.mjs'), child('../dist/index.js'));
+    writeFileSync(join(dir, 'first-prediction.cjs'), childCjs('../dist/bundle/index.js'));
+    writeFileSync(join(dir, 'empty.mjs'), '');
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    const cjsWorks = major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
 
     // Alternate bare and full runs so drift in the machine's load hits both alike; the first of each is a warm-up
     // (file-system cache), not counted.
@@ -80,19 +95,25 @@ export async function run({ quick = false } = {}) {
     const bare = [];
     const full = [];
     const unbundled = [];
+    const cjs = [];
+    const emptyEsm = [];
     const marks = [];
     for (let i = 0; i <= n; i++) {
       const b = timed(['-e', ''], dir);
+      const e = timed(['empty.mjs'], dir);
       const f = timed(['first-prediction.mjs', 'mnist.sdnt', 'digit.f32'], dir);
       const u = timed(['first-prediction-unbundled.mjs', 'mnist.sdnt', 'digit.f32'], dir);
-      for (const r of [f, u]) {
+      const c = cjsWorks ? timed(['first-prediction.cjs', 'mnist.sdnt', 'digit.f32'], dir) : undefined;
+      for (const r of c ? [f, u, c] : [f, u]) {
         const cls = JSON.parse(r.stdout).cls;
         if (cls !== expected) throw new Error(`the child predicted class ${cls}, this process ${expected}`);
       }
       if (i === 0) continue;
       bare.push(b.ms);
+      emptyEsm.push(e.ms);
       full.push(f.ms);
       unbundled.push(u.ms);
+      if (c) cjs.push(c.ms);
       marks.push(JSON.parse(f.stdout));
     }
     const bareMs = median(bare);
@@ -114,6 +135,9 @@ export async function run({ quick = false } = {}) {
       barMs: BAR_MS,
       withinBar: extraMs <= BAR_MS,
       unbundledMs: median(unbundled),
+      emptyEsmMs: median(emptyEsm),
+      cjsMs: cjsWorks ? median(cjs) : null,
+      cjsExtraMs: cjsWorks ? median(cjs) - bareMs : null,
       p25p75: {
         bare: [quantile(bare, 0.25), quantile(bare, 0.75)],
         full: [quantile(full, 0.25), quantile(full, 0.75)],
@@ -135,9 +159,13 @@ export async function run({ quick = false } = {}) {
       '| | median (ms) | p25–p75 (ms) |',
       '|---|---:|---:|',
       `| bare \`node -e ''\` | ${f1(bareMs)} | ${f1(json.p25p75.bare[0])}–${f1(json.p25p75.bare[1])} |`,
+      `| an empty ES module (\`node empty.mjs\`: Node's ESM loader, no simdnet) | ${f1(json.emptyEsmMs)} | ${f1(quantile(emptyEsm, 0.25))}–${f1(quantile(emptyEsm, 0.75))} |`,
       `| import + init + load + first prediction | ${f1(fullMs)} | ${f1(json.p25p75.full[0])}–${f1(json.p25p75.full[1])} |`,
       `| **cost above bare Node** | **${f1(extraMs)}** | bar: ≤ ${BAR_MS} ms ${extraMs <= BAR_MS ? '(met)' : '(NOT met)'} |`,
       `| same from the unbundled modules (dist/index.js, ~40 files) | ${f1(json.unbundledMs)} | ${f1(json.p25p75.unbundled[0])}–${f1(json.p25p75.unbundled[1])} |`,
+      ...(cjsWorks
+        ? [`| same as CommonJS (\`require\` of the bundle) | ${f1(json.cjsMs)} | ${f1(quantile(cjs, 0.25))}–${f1(quantile(cjs, 0.75))} (${f1(json.cjsExtraMs)} above bare) |`]
+        : []),
       '',
       `Inside the child (ms since process start, medians): imports done ${f1(json.inProcessMs.importsDone)}, ` +
         `init() ${f1(json.inProcessMs.init)}, load model + predict ${f1(json.inProcessMs.loadAndPredict)}, first prediction at ${f1(json.inProcessMs.firstPrediction)}.`,
