@@ -14,6 +14,8 @@ export class Arena {
   private free: Array<[number, number]> = [];
   private sizes = new Map<number, number>();
   private top: number;
+  /** End of the highest block ever handed out: memory above it was never written here, so it is still zero. */
+  private dirtyTop: number;
   private readonly base: number;
 
   constructor(
@@ -21,7 +23,7 @@ export class Arena {
     base: number,
     private readonly maxBytes = 2 ** 31,
   ) {
-    this.base = this.top = align(base);
+    this.base = this.top = this.dirtyTop = align(base);
   }
 
   /** Bytes handed out and not yet freed. */
@@ -56,7 +58,10 @@ export class Arena {
       this.top = ptr + size;
     }
     this.sizes.set(ptr, size);
-    new Uint8Array(this.memory.buffer, ptr, size).fill(0);
+    // Zero only what was used before: grown pages arrive zeroed, and filling megabytes costs start-up time.
+    const dirty = Math.min(size, this.dirtyTop - ptr);
+    if (dirty > 0) new Uint8Array(this.memory.buffer, ptr, dirty).fill(0);
+    this.dirtyTop = Math.max(this.dirtyTop, ptr + size);
     return ptr;
   }
 
@@ -107,7 +112,7 @@ export class Arena {
   resetAll(): void {
     this.free = [];
     this.sizes.clear();
-    this.top = this.base;
+    this.top = this.base; // dirtyTop stays: the memory below it may hold old data
   }
 }
 

@@ -105,6 +105,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     const perm = new Int32Array(n);
     for (let i = 0; i < n; i++) perm[i] = i;
     const opt = c.optimizer;
+    opt.prepare();
     const hooks = model.trainHooks;
     const info = { model, epochs, batchSize: bs, samples: n, batchesPerEpoch: batches, validationSamples: val?.x.rows ?? 0 };
     for (const cb of callbacks) await cb.onTrainBegin?.(info);

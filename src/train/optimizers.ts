@@ -83,9 +83,16 @@ export class Optimizer {
     private readonly engine: Engine,
     private readonly floats: number,
   ) {
-    const c = config;
-    if (c.type === 'adam' || c.momentum > 0) this.m = engine.allocF32(Math.max(4, floats));
-    if (c.type === 'adam') this.v = engine.allocF32(Math.max(4, floats));
+  }
+
+  /**
+   * Makes the state slabs (fit() calls it before its first step, so steps allocate nothing); a model that is only
+   * loaded and run never pays for them.
+   */
+  prepare(): void {
+    const c = this.config;
+    if (this.m === 0 && (c.type === 'adam' || c.momentum > 0)) this.m = this.engine.allocF32(Math.max(4, this.floats));
+    if (this.v === 0 && c.type === 'adam') this.v = this.engine.allocF32(Math.max(4, this.floats));
   }
 
   /** The learning rate now (settable between steps, e.g. by a schedule callback). */
@@ -103,6 +110,7 @@ export class Optimizer {
     const c = this.config;
     const n = this.floats;
     if (n === 0) return;
+    this.prepare();
     this.step++;
     if (c.type === 'sgd') {
       if (c.momentum === 0) k.sgd_update(w, g, n, c.learningRate, c.weightDecay);

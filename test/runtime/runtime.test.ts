@@ -55,7 +55,13 @@ describe('arena', () => {
     expect(() => a.release(12345)).toThrow(/unknown pointer/);
     expect(() => a.alloc(100 * 2 ** 20)).toThrow(SimdnetError);
     a.release(big);
+    // A block given back at the top and handed out again is zeroed too (only never-used memory skips the fill).
+    new Uint8Array(mem.buffer, p3, 20).fill(9);
     a.release(p3);
+    const p6 = a.alloc(20);
+    expect(p6).toBe(p3);
+    expect(new Uint8Array(mem.buffer, p6, 20).every((b) => b === 0)).toBe(true);
+    a.release(p6);
     a.release(p5);
     expect(a.used).toBe(0);
   });
