@@ -1,6 +1,6 @@
 // Small utilities the host needs on whole slabs or batches: fill, scale, norms, finiteness checks, row gather,
 // argmax / accuracy counts and image shifts for augmentation. No allocation; SIMD where the data is long.
-import { row_scale, sum_squares_f64, hmax } from './math';
+import { row_max, row_scale, sum_squares_f64 } from './math';
 
 // x (n) = value.
 export function fill_f32(x: usize, n: i32, value: f32): void {
@@ -51,19 +51,9 @@ export function gather_rows(y: usize, x: usize, idx: usize, m: i32, n: i32): voi
  * gives 0. Two passes: the max with pmax (NaN-ignoring), then the first lane equal to it.
  */
 function argmax_row(p: usize, n: i32): i32 {
-  let j = 0;
-  let mx: f32 = -Infinity;
-  if (n >= 4) {
-    let mv = f32x4.splat(-Infinity);
-    for (; j + 4 <= n; j += 4) mv = f32x4.pmax(mv, v128.load(p + (<usize>j << 2)));
-    mx = hmax(mv);
-  }
-  for (; j < n; j++) {
-    const v = load<f32>(p + (<usize>j << 2));
-    if (mx < v) mx = v;
-  }
+  const mx = row_max(p, n);
   const mxv = f32x4.splat(mx);
-  j = 0;
+  let j = 0;
   for (; j + 4 <= n; j += 4) {
     const bits = i32x4.bitmask(f32x4.eq(v128.load(p + (<usize>j << 2)), mxv));
     if (bits != 0) return j + ctz(bits);

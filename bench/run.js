@@ -85,14 +85,22 @@ const md = [
   `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}`,
   `- Node ${machine.node} (V8 ${machine.v8}), single thread, WebAssembly SIMD128 (no relaxed SIMD)`,
   '- Each section says when it was measured and the load average around it (other processes share the cores: numbers are noisy when it is high).',
-  '- Produced by `npm run bench` (`node --expose-gc bench/run.js [section ...]`); raw numbers of the last run in `results.json`.',
+  '- Produced by `npm run bench` (`node --expose-gc bench/run.js [section ...]`); raw numbers per section in `results.json`.',
   '',
   ...order.flatMap((k) => [blocks.get(k), '']),
   ...(peers ? [peers, ''] : []),
 ].join('\n');
 writeFileSync(resultsUrl, md);
-writeFileSync(
-  new URL('./results.json', import.meta.url),
-  JSON.stringify({ machine, sections: results.map(({ name, title, seconds, json }) => ({ name, title, seconds, json })) }, null, 2) + '\n',
-);
+// results.json merges the same way: the sections run now replace their previous entries (each keeps its machine).
+const jsonUrl = new URL('./results.json', import.meta.url);
+let prevSections = [];
+try {
+  prevSections = JSON.parse(readFileSync(jsonUrl, 'utf8')).sections ?? [];
+} catch {
+  // none yet, or unreadable: start afresh
+}
+const fresh = results.map(({ name, title, seconds, json }) => ({ name, title, seconds, machine, json }));
+const merged = [...prevSections.filter((p) => !fresh.some((f) => f.name === p.name)), ...fresh];
+merged.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+writeFileSync(jsonUrl, JSON.stringify({ sections: merged }, null, 2) + '\n');
 console.log('\nwrote bench/RESULTS.md and bench/results.json');

@@ -78,16 +78,7 @@ export function scratch(files: Record<string, string | Uint8Array> = {}): string
 }
 
 /** Seeded mulberry32 (tests' data only). */
-export function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng as rand } from '../helpers/check.js';
 
 /**
  * A small 3-class table that an MLP separates easily: four measurements around a class centre plus a
