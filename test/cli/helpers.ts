@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { rng as rand } from '../helpers/check.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -77,8 +78,8 @@ export function scratch(files: Record<string, string | Uint8Array> = {}): string
   return dir;
 }
 
-/** Seeded mulberry32 (tests' data only). */
-export { rng as rand } from '../helpers/check.js';
+/** Seeded mulberry32 (tests' data only), shared with the other tests. */
+export { rand };
 
 /**
  * A small 3-class table that an MLP separates easily: four measurements around a class centre plus a
