@@ -320,8 +320,8 @@ export function pruningSession(model: Sequential): PruningSession | undefined {
 
 /** Options of {@link pruneIteratively}. */
 export interface IterativePruneOptions {
-  /** Final sparsity in [0, 1). */
-  sparsity: number;
+  /** Final sparsity in [0, 1) (required unless `schedule` is given). */
+  sparsity?: number;
   /**
    * Prune-and-retrain rounds (default 3). Each round removes the same fraction of the weights still left, so
    * round i of n reaches 1 − (1 − sparsity)^(i/n): 90% in 3 rounds goes 53.6%, 78.5%, 90%.

@@ -103,7 +103,7 @@ describe('post-training int8 quantization on MNIST', () => {
     const a = q.predict(data.test.x);
     const b = back.predict(data.test.x);
     expectSameBits(b.data, a.data, 'loaded vs saved predictions');
-    expect(back.evaluate(data.test.x, data.test.labels).accuracy).toBe(q.evaluate(data.test.x, data.test.y).accuracy);
+    expect(back.evaluate(data.test.x, data.test.labels!).accuracy).toBe(q.evaluate(data.test.x, data.test.y).accuracy);
     q.dispose();
     back.dispose();
   });
