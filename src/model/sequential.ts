@@ -241,12 +241,11 @@ export class Sequential {
 
   /** @internal Compile state for a built model (throws if compile() was never called). */
   requireCompiled(): Compiled {
-    const net = this.requireNet();
+    this.requireNet(); // building finishes a compile() made before the model was built
     if (!this.compiled) {
       if (!this.compileOptions) throw new SimdnetError('STATE', 'call compile({ loss, optimizer }) before fit() or evaluate()');
       this.compile(this.compileOptions);
     }
-    void net;
     return this.compiled!;
   }
 

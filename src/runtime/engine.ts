@@ -23,7 +23,6 @@ const PAGE = 65536;
  */
 export class Engine {
   readonly arena: Arena;
-  private disposed = false;
 
   constructor(
     readonly backend: Backend,
@@ -48,13 +47,11 @@ export class Engine {
 
   /** Allocates n zeroed floats (16-byte aligned); returns the byte pointer. */
   allocF32(n: number): number {
-    this.assertLive();
     return this.arena.alloc(n * 4);
   }
 
   /** Allocates and fills with a copy of `data`. */
   upload(data: Float32Array | Int32Array): number {
-    this.assertLive();
     const p = this.arena.alloc(data.byteLength);
     if (data instanceof Float32Array) this.f32(p, data.length).set(data);
     else this.i32(p, data.length).set(data);
@@ -68,11 +65,7 @@ export class Engine {
 
   /** Returns a block from allocF32/upload. */
   free(ptr: number): void {
-    if (!this.disposed && ptr !== 0) this.arena.release(ptr);
-  }
-
-  private assertLive(): void {
-    if (this.disposed) throw new SimdnetError('DISPOSED', 'this engine was disposed');
+    if (ptr !== 0) this.arena.release(ptr);
   }
 }
 
