@@ -32,17 +32,20 @@ export function mse_forward(y: usize, t: usize, m: i32, n: i32): f32 {
 
 // dy (m,n) = 2 (y − t) / (m·n).
 export function mse_backward(dy: usize, y: usize, t: usize, m: i32, n: i32): void {
-  const len = m * n;
-  const c = <f32>(2.0 / <f64>len);
+  scaled_diff(dy, y, t, m * n, <f32>(2.0 / <f64>(m * n)));
+}
+
+// out (len) = (a − b) · c: the gradient shape shared by MSE and softmax cross-entropy.
+function scaled_diff(out: usize, a: usize, b: usize, len: i32, c: f32): void {
   const cv = f32x4.splat(c);
   let i = 0;
   for (; i + 4 <= len; i += 4) {
     const o = <usize>i << 2;
-    v128.store(dy + o, f32x4.mul(f32x4.sub(v128.load(y + o), v128.load(t + o)), cv));
+    v128.store(out + o, f32x4.mul(f32x4.sub(v128.load(a + o), v128.load(b + o)), cv));
   }
   for (; i < len; i++) {
     const o = <usize>i << 2;
-    store<f32>(dy + o, (load<f32>(y + o) - load<f32>(t + o)) * c);
+    store<f32>(out + o, (load<f32>(a + o) - load<f32>(b + o)) * c);
   }
 }
 
@@ -185,18 +188,7 @@ export function softmax_ce_forward(p: usize, z: usize, t: usize, m: i32, n: i32)
 // dz (m,n) = (p − t) / m: the exact gradient of softmax_ce_forward when each target row sums to 1 (one-hot or
 // soft labels); in general it would be p·Σt − t.
 export function softmax_ce_backward(dz: usize, p: usize, t: usize, m: i32, n: i32): void {
-  const len = m * n;
-  const c = <f32>(1.0 / <f64>m);
-  const cv = f32x4.splat(c);
-  let i = 0;
-  for (; i + 4 <= len; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dz + o, f32x4.mul(f32x4.sub(v128.load(p + o), v128.load(t + o)), cv));
-  }
-  for (; i < len; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dz + o, (load<f32>(p + o) - load<f32>(t + o)) * c);
-  }
+  scaled_diff(dz, p, t, m * n, <f32>(1.0 / <f64>m));
 }
 
 // loss = mean over rows of −Σ t·log p̂, p̂ = p clamped to [eps, 1 − eps] (p taken as probabilities as is).
