@@ -37,7 +37,8 @@ const KINDS = [MODEL_FILE, QUANTIZED_FILE, SPARSE_FILE];
 export type Chunk = Float32Array | Int32Array | Uint16Array | Int8Array;
 type ChunkCtor<T extends Chunk> = { new (n: number): T; BYTES_PER_ELEMENT: number };
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Typed arrays here store little-endian, as the files do (true on every platform wasm runs on in practice). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const align4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 /** Offsets (from the data start) the chunks get in writeFile: back to back, each aligned to 4 bytes. */
@@ -79,6 +80,8 @@ export interface OpenedFile {
   bad(why: string): never;
   /** n elements at byte `offset` of the data, copied; FORMAT error when outside the data or misaligned. */
   read<T extends Chunk>(offset: number, n: number, Ctor: ChunkCtor<T>, what: string): T;
+  /** The raw bytes [offset, offset + length) of the data, not copied; same checks as read(). */
+  bytesOf(offset: number, length: number, what: string): Uint8Array;
 }
 
 /** CRC-32 of bytes[0, n): the JS loop by default; loaders may pass a faster one (the wasm kernel). */
@@ -123,12 +126,15 @@ export function openFile(input: unknown, kind: FileKind, checksum: Checksum = (b
     header: header as Record<string, unknown>,
     dataLength,
     bad,
-    read<T extends Chunk>(offset: number, n: number, Ctor: ChunkCtor<T>, what: string): T {
-      const len = n * Ctor.BYTES_PER_ELEMENT;
-      if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0 || !Number.isInteger(n) || n < 0 || offset + len > dataLength) {
+    bytesOf(offset: number, length: number, what: string): Uint8Array {
+      if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0 || !Number.isInteger(length) || length < 0 || offset + length > dataLength) {
         bad(`${what} lies outside the file's data (truncated?)`);
       }
-      return readLE(bytes, dataStart + offset, n, Ctor);
+      return bytes.subarray(dataStart + offset, dataStart + offset + length);
+    },
+    read<T extends Chunk>(offset: number, n: number, Ctor: ChunkCtor<T>, what: string): T {
+      const raw = this.bytesOf(offset, n * Ctor.BYTES_PER_ELEMENT, what);
+      return readLE(raw, 0, n, Ctor);
     },
   };
 }

@@ -2,7 +2,7 @@ import { validateSpec } from '../layers/index.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential, type CompileOptions, type ModelOptions } from '../model/sequential.js';
 import { getEngine, type Engine } from '../runtime/engine.js';
-import { chunkOffsets, MODEL_FILE, openFile, writeFile } from './container.js';
+import { chunkOffsets, LITTLE_ENDIAN, MODEL_FILE, openFile, writeFile } from './container.js';
 import { crc32 } from './crc32.js';
 
 /**
@@ -68,7 +68,7 @@ export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions 
     model.build(header.inputDim, undefined, false);
     const slots = model.tensors();
     if (header.tensors.length !== slots.length) bad(`${header.tensors.length} tensors for an architecture that has ${slots.length}`);
-    const arrays = slots.map((s, i) => {
+    const raw = slots.map((s, i) => {
       const t = header.tensors[i];
       if (t.name !== s.name) bad(`tensor ${i} is '${String(t.name)}', expected '${s.name}'`);
       if (t.dtype !== 'f32') bad(`tensor ${s.name} has dtype '${String(t.dtype)}' (version 1 stores f32)`);
@@ -76,9 +76,22 @@ export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions 
         bad(`tensor ${s.name} has shape [${String(t.shape)}], the architecture needs [${s.shape.join(',')}]`);
       }
       if (t.length !== s.size * 4) bad(`tensor ${s.name} has ${String(t.length)} bytes, its shape needs ${s.size * 4}`);
-      return file.read(t.offset, s.size, Float32Array, `tensor ${s.name}`);
+      return file.bytesOf(t.offset, t.length, `tensor ${s.name}`);
     });
-    model.setWeights(arrays);
+    if (LITTLE_ENDIAN) {
+      // Straight from the file's bytes into the parameter slab (one copy, part of cold start), checked there.
+      const net = model.requireNet();
+      const e = net.engine;
+      const slab = new Uint8Array(e.memory.buffer, net.params, net.slabFloats * 4);
+      raw.forEach((b, i) => slab.set(b, net.slots[i].offset * 4));
+      if (e.k.count_nonfinite(net.params, net.slabFloats) > 0) {
+        const w = e.f32(net.params, net.slabFloats);
+        const at = net.slots.find((s) => !w.subarray(s.offset, s.offset + s.size).every(Number.isFinite));
+        bad(`tensor ${at?.name ?? '?'} holds NaN/Inf values`);
+      }
+    } else {
+      model.setWeights(raw.map((b, i) => file.read(header.tensors[i].offset, slots[i].size, Float32Array, `tensor ${slots[i].name}`)));
+    }
     if (header.metadata && typeof header.metadata === 'object') model.metadata = header.metadata;
     if (header.compile) model.compile(header.compile);
     if (Number.isSafeInteger(header.trainedSteps) && header.trainedSteps! > 0) model.trainedSteps = header.trainedSteps!;
