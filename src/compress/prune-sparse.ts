@@ -2,8 +2,8 @@
 // column indices, f32 values) in the engine's memory and run by the sparse_csr_forward kernel, which skips
 // zero weights and zero inputs alike; the other layers keep a dense kernel and run on the GEMM. The model saves
 // to its own compact file (only the nonzeros), versioned and checksummed.
-import { isMatrix, toMatrix, type Matrix, type MatrixInput, type NumericArray } from '../data/matrix.js';
-import { oneHot } from '../data/preprocess.js';
+import { f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
+import { toTargets } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
 import { openFile, SPARSE_FILE, writeFile, type Chunk } from '../io/container.js';
 import { activationForward, checkActivation, type Activation } from '../layers/activations.js';
@@ -242,7 +242,7 @@ export class SparseModel {
   evaluate(x: MatrixInput, y: MatrixInput, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
     const mx = this.inputs(x);
     const n = this.outputDim;
-    const my = n > 1 && isFlatNumbers(y) ? oneHot(y, n) : toMatrix(y, 'y', n);
+    const my = toTargets(y, n);
     check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);
     const last = [...this.ops].reverse().find((o) => o.info.activation !== 'linear' || o.type === 'dense');
     const act = last?.info.activation ?? 'linear';
@@ -305,7 +305,8 @@ export class SparseModel {
 
   private inputs(x: MatrixInput): Matrix {
     this.assertLive();
-    return toMatrix(x, 'x', this.inputDim);
+    // Float32Array data is staged as is and checked for NaN/Inf by a kernel per batch; other inputs go through toMatrix.
+    return f32View(x, this.inputDim) ?? toMatrix(x, 'x', this.inputDim);
   }
 
   private upload(l: LayerData): Op {
@@ -358,7 +359,7 @@ export class SparseModel {
     const e = this.engine;
     for (let r = 0; r < mx.rows; r += this.cap) {
       const m = Math.min(this.cap, mx.rows - r);
-      e.f32(this.bufs[0], m * this.inputDim).set(mx.data.subarray(r * this.inputDim, (r + m) * this.inputDim));
+      e.stageRows(this.bufs[0], mx, r, m);
       use(this.run(m), r, m);
     }
   }
@@ -482,8 +483,3 @@ function decode(input: Uint8Array | ArrayBuffer): { name: string; inputDim: numb
   return { name: typeof h.name === 'string' ? h.name : 'sparse', inputDim: h.inputDim as number, metadata, layers };
 }
 
-function isFlatNumbers(y: unknown): y is NumericArray {
-  if (isMatrix(y)) return false;
-  if (ArrayBuffer.isView(y)) return true;
-  return Array.isArray(y) && (y.length === 0 || typeof y[0] === 'number');
-}

@@ -13,8 +13,8 @@
 // elsewhere a layer dequantizes to f32 (q8_dequantize) and the next quantizes again. A per-layer precision plan
 // chooses 'int8', 'f16' (weights stored as IEEE half, converted to f32 per batch, f32 compute) or 'f32'.
 // Quantizing weights and biases is one-time preparation; every per-batch step is a kernel call.
-import { isMatrix, toMatrix, type Matrix, type MatrixInput, type NumericArray } from '../data/matrix.js';
-import { oneHot } from '../data/preprocess.js';
+import { f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
+import { toTargets } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
 import { activationForward } from '../layers/activations.js';
 import type { DenseSpec, LayerSpec } from '../layers/spec.js';
@@ -409,7 +409,7 @@ export class QuantizedModel {
   evaluate(x: MatrixInput, y: TargetInput, options: { batchSize?: number; loss?: LossName } = {}): QuantEvalResult {
     const mx = this.inputs(x);
     const n = this.outputDim;
-    const my = n > 1 && isFlatNumbers(y) ? oneHot(y, n) : toMatrix(y, 'y', n);
+    const my = toTargets(y, n);
     check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);
     const lossName = options.loss ?? this.parts.loss;
     const lastSpec = this.layers[this.layers.length - 1];
@@ -448,14 +448,8 @@ export class QuantizedModel {
 
   private inputs(x: MatrixInput): Matrix {
     this.assertLive();
-    // A Matrix is staged as is and checked for NaN/Inf by a kernel per batch; other inputs go through toMatrix.
-    if (isMatrix(x)) {
-      check(x.cols === this.inputDim, 'SHAPE', `x has ${x.cols} columns, expected ${this.inputDim}`);
-      check(x.rows > 0, 'EMPTY', 'x is empty (0 rows)');
-      check(x.data.length >= x.rows * x.cols, 'SHAPE', `x.data holds ${x.data.length} values, fewer than ${x.rows} × ${x.cols}`);
-      return x;
-    }
-    return toMatrix(x, 'x', this.inputDim);
+    // Float32Array data is staged as is and checked for NaN/Inf by a kernel per batch; other inputs go through toMatrix.
+    return f32View(x, this.inputDim) ?? toMatrix(x, 'x', this.inputDim);
   }
 
   /** Runs the layers over the rows of x in batches; `sink(outPtr, row0, m)` takes each batch's outputs. */
@@ -467,12 +461,7 @@ export class QuantizedModel {
     const nIn = this.inputDim;
     for (let r = 0; r < x.rows; r += this.cap) {
       const m = Math.min(this.cap, x.rows - r);
-      e.f32(this.xBuf, m * nIn).set(x.data.subarray(r * nIn, (r + m) * nIn));
-      if (e.k.count_nonfinite(this.xBuf, m * nIn) > 0) {
-        const v = e.f32(this.xBuf, m * nIn);
-        const i = v.findIndex((a) => !Number.isFinite(a));
-        throw new SimdnetError('NONFINITE', `x has ${v[i]} at row ${r + Math.floor(i / nIn)}, col ${i % nIn}; all values must be finite`);
-      }
+      e.stageRows(this.xBuf, x, r, m);
       sink(this.forward(m), r, m);
     }
   }
@@ -632,8 +621,3 @@ function uploadU16(e: Engine, a: Uint16Array): number {
   return p;
 }
 
-function isFlatNumbers(y: unknown): y is NumericArray {
-  if (isMatrix(y)) return false;
-  if (ArrayBuffer.isView(y)) return true;
-  return Array.isArray(y) && (y.length === 0 || typeof y[0] === 'number');
-}

@@ -3,7 +3,7 @@
  * runtime-neutral MNIST builder. The Node file loader (`loadMnist`) lives in ./mnist-node.js and is deliberately
  * not re-exported here, so importing the data module never pulls in node:fs.
  */
-export { type Matrix, type MatrixInput, type NumericArray, type ShapedInput, isMatrix, rowOf, selectRows, toMatrix, zeros } from './matrix.js';
+export { type Matrix, type MatrixInput, type NumericArray, type ShapedInput, isMatrix, isFlatNumbers, f32View, rowOf, selectRows, toMatrix, zeros } from './matrix.js';
 export { Dataset, type Split, type SplitOptions, type TrainTestSplit, trainTestSplit } from './dataset.js';
 export {
   MinMaxScaler,
@@ -15,6 +15,7 @@ export {
   labelsFromOneHot,
   oneHot,
   scalerFromJSON,
+  toTargets,
 } from './preprocess.js';
 export { randomShifts, shiftImages } from './augment.js';
 export { type SplitIndices, apportion } from './stratify.js';

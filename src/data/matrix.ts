@@ -220,6 +220,28 @@ export function toMatrix(input: MatrixInput, name = 'x', cols?: number): Matrix 
   throw new SimdnetError('DTYPE', `${name} is an object without shape; expected a matrix {data, rows, cols}, {data, shape} or an array of rows`);
 }
 
+/** True for a flat array of numbers (a typed array or number[]) rather than a matrix or an array of rows. */
+export function isFlatNumbers(v: unknown): v is NumericArray {
+  if (isMatrix(v)) return false;
+  if (ArrayBuffer.isView(v)) return !(v instanceof DataView);
+  return Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number');
+}
+
+/**
+ * A Float32Array-backed {@link Matrix} or `{data, shape}` whose shape fits `cols`, as a Matrix over the SAME data
+ * (no copy, no per-element check: inference paths stage it into engine memory and check it there with a
+ * kernel); undefined for anything else or anything malformed, which then goes through {@link toMatrix}.
+ */
+export function f32View(x: unknown, cols: number | undefined): Matrix | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x) || ArrayBuffer.isView(x)) return undefined;
+  const o = x as { data?: unknown; shape?: unknown; rows?: unknown; cols?: unknown };
+  if (!(o.data instanceof Float32Array)) return undefined;
+  const [r, c] = Array.isArray(o.shape) ? o.shape : [o.rows, o.cols];
+  if (!Number.isInteger(r) || !Number.isInteger(c) || r < 1 || c < 1 || r * c !== o.data.length) return undefined;
+  if (cols !== undefined && c !== cols) return undefined;
+  return { data: o.data, rows: r as number, cols: c as number };
+}
+
 /** Fresh copy of row `r` of `m` (no bounds check beyond the typed array's own). */
 export function rowOf(m: Matrix, r: number): Float32Array {
   return m.data.slice(r * m.cols, (r + 1) * m.cols);

@@ -7,7 +7,7 @@
  * (standardizer) or as the low end of the range (min-max), never NaN.
  */
 import { SimdnetError, check } from '../errors.js';
-import { type Matrix, type MatrixInput, formatF32, toMatrix } from './matrix.js';
+import { type Matrix, type MatrixInput, formatF32, isFlatNumbers, toMatrix } from './matrix.js';
 
 /** Serialized {@link Standardizer}. */
 export type StandardizerJSON = { type: 'standardizer'; version: 1; mean: number[]; std: number[] };
@@ -385,4 +385,12 @@ export function labelsFromOneHot(y: Matrix): Int32Array {
     out[r] = hot;
   }
   return out;
+}
+
+/**
+ * Targets for a model with `outputs` outputs: class indices (a flat array, several outputs) become one-hot rows,
+ * anything else is read as a matrix of `cols` columns (default `outputs`; wider for losses that carry more).
+ */
+export function toTargets(y: MatrixInput, outputs: number, name = 'y', cols = outputs): Matrix {
+  return cols === outputs && outputs > 1 && isFlatNumbers(y) ? oneHot(y, outputs) : toMatrix(y, name, cols);
 }

@@ -1,5 +1,5 @@
-import { isMatrix, toMatrix, type Matrix, type MatrixInput, type NumericArray } from '../data/matrix.js';
-import { oneHot } from '../data/preprocess.js';
+import { f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
+import { toTargets } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
 import { validateSpec } from '../layers/index.js';
 import type { ActivationSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
@@ -262,15 +262,10 @@ export class Sequential {
     const out = this.outputDim;
     const loss = this.compiled?.loss;
     const cols = loss ? loss.targetCols(out) : out;
-    const my = cols === out && out > 1 && isFlatNumbers(y) ? oneHot(y, out) : toMatrix(y, name, cols);
+    const my = toTargets(y, out, name, cols);
     check(my.rows === rows, 'SHAPE', `${name} has ${my.rows} rows but x has ${rows}`);
     loss?.checkTargets(my, name);
     return my;
-  }
-
-  /** @internal Stages rows [r0, r0+m) of a matrix into the net's input buffer. */
-  stage(net: Net, ptr: number, src: Float32Array, cols: number, r0: number, m: number): void {
-    net.engine.f32(ptr, m * cols).set(src.subarray(r0 * cols, (r0 + m) * cols));
   }
 
   /** @internal Runs inference on m staged rows; returns the pointer of the (activated) outputs. */
@@ -305,19 +300,17 @@ export class Sequential {
    */
   private runInference(x: MatrixInput, upTo: number, batchSize: number | undefined): Matrix {
     const bs = batchSizeOf(batchSize ?? 256);
-    const mx = f32Input(x, this.net?.inputs ?? this.inputDim) ?? this.toInputs(x);
+    const mx = f32View(x, this.net?.inputs ?? this.inputDim) ?? this.toInputs(x);
     const checked = !(mx.data === (x as { data?: unknown }).data); // toMatrix copied and checked it
     if (!this.net) this.build(mx.cols);
     const net = this.requireNet();
-    const k = net.engine.k;
     const last = upTo === this.layers.length - 1;
     net.reserve(Math.min(mx.rows, bs), false);
     const n = net.dims[upTo + 1];
     const out = new Float32Array(mx.rows * n);
     for (let r = 0; r < mx.rows; r += net.cap) {
       const m = Math.min(net.cap, mx.rows - r);
-      this.stage(net, net.xBuf, mx.data, mx.cols, r, m);
-      if (!checked && k.count_nonfinite(net.xBuf, m * mx.cols) > 0) throw nonFiniteAt(mx, r, m);
+      net.engine.stageRows(net.xBuf, mx, r, m, checked);
       const p = last ? this.inferStaged(net, m) : net.forward(m, false, 0, net.xBuf, upTo);
       out.set(net.engine.f32(p, m * n), r * n);
     }
@@ -558,33 +551,3 @@ export function sequential(layers: LayerSpec[], options: ModelOptions = {}): Seq
   return new Sequential(layers, options);
 }
 
-/**
- * A Float32Array-backed matrix or {data, shape} whose shape fits, used in place (no copy); anything else, or
- * anything malformed, returns undefined and goes through toMatrix for its checks and messages.
- */
-function f32Input(x: MatrixInput, cols: number | undefined): Matrix | undefined {
-  if (typeof x !== 'object' || x === null || Array.isArray(x) || ArrayBuffer.isView(x)) return undefined;
-  const o = x as { data?: unknown; shape?: unknown; rows?: unknown; cols?: unknown };
-  if (!(o.data instanceof Float32Array)) return undefined;
-  const [r, c] = Array.isArray(o.shape) ? o.shape : [o.rows, o.cols];
-  if (!Number.isInteger(r) || !Number.isInteger(c) || r < 1 || c < 1 || r * c !== o.data.length) return undefined;
-  if (cols !== undefined && c !== cols) return undefined;
-  return { data: o.data, rows: r as number, cols: c as number };
-}
-
-/** The error for a NaN/Inf the kernel found in rows [r0, r0 + m) (only computed on that error path). */
-function nonFiniteAt(mx: Matrix, r0: number, m: number): SimdnetError {
-  for (let i = r0 * mx.cols; i < (r0 + m) * mx.cols; i++) {
-    const v = mx.data[i];
-    if (!Number.isFinite(v)) {
-      return new SimdnetError('NONFINITE', `x has ${v} at row ${Math.floor(i / mx.cols)}, col ${i % mx.cols}; all values must be finite`);
-    }
-  }
-  return new SimdnetError('NONFINITE', 'x has NaN/Inf values');
-}
-
-function isFlatNumbers(y: unknown): y is NumericArray {
-  if (isMatrix(y)) return false;
-  if (ArrayBuffer.isView(y)) return true;
-  return Array.isArray(y) && (y.length === 0 || typeof y[0] === 'number');
-}

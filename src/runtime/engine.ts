@@ -1,3 +1,4 @@
+import type { Matrix } from '../data/matrix.js';
 import { SimdnetError } from '../errors.js';
 import type { Kernels } from './abi.js';
 import { Arena } from './arena.js';
@@ -56,6 +57,19 @@ export class Engine {
     if (data instanceof Float32Array) this.f32(p, data.length).set(data);
     else this.i32(p, data.length).set(data);
     return p;
+  }
+
+  /**
+   * Copies rows [r0, r0 + m) of x to `dst`; unless `checked` (x already validated, e.g. by toMatrix), a kernel then
+   * checks them for NaN/Inf there, so inference never walks its input element by element in JS.
+   */
+  stageRows(dst: number, x: Matrix, r0: number, m: number, checked = false): void {
+    const n = m * x.cols;
+    this.f32(dst, n).set(x.data.subarray(r0 * x.cols, r0 * x.cols + n));
+    if (checked || this.k.count_nonfinite(dst, n) === 0) return;
+    const v = this.f32(dst, n);
+    const i = v.findIndex((a) => !Number.isFinite(a)); // only on the error path
+    throw new SimdnetError('NONFINITE', `x has ${v[i]} at row ${r0 + Math.floor(i / x.cols)}, col ${i % x.cols}; all values must be finite`);
   }
 
   /** Copies n floats at ptr out of the memory. */
