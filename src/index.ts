@@ -30,6 +30,6 @@ export {
 } from './train/callbacks.js';
 export { progressLogger, type ProgressOptions } from './train/progress.js';
 export { saveModel, loadModel, FORMAT_VERSION, type LoadOptions } from './io/format.js';
-export { saveModelFile, loadModelFile } from './io/file.js';
+export { saveModelFile, loadModelFile, loadModelFileSync } from './io/file.js';
 export * from './data/index.js';
 export * from './compress/index.js';

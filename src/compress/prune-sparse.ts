@@ -5,7 +5,8 @@
 import { f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { toTargets } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
-import { openFile, SPARSE_FILE, writeFile, type Chunk } from '../io/container.js';
+import { checksumFor } from '../io/checksum.js';
+import { openFile, SPARSE_FILE, writeFile, type Checksum, type Chunk } from '../io/container.js';
 import { activationForward, checkActivation, type Activation } from '../layers/activations.js';
 import type { DenseSpec, LayerSpec } from '../layers/spec.js';
 import type { Sequential } from '../model/sequential.js';
@@ -179,7 +180,7 @@ export class SparseModel {
 
   /** Reads a file written by save() (see the format above); rejects anything truncated, corrupt or foreign. */
   static load(input: Uint8Array | ArrayBuffer, options: SparseLoadOptions = {}): SparseModel {
-    const { name, inputDim, metadata, layers } = decode(input);
+    const { name, inputDim, metadata, layers } = decode(input, checksumFor(options));
     const engine = options.engine ?? getEngine(options.backend ?? 'wasm');
     return new SparseModel(engine, name, inputDim, layers, metadata);
   }
@@ -416,8 +417,8 @@ function toCsr(w: Float32Array, k: number, n: number, nnz: number): { rowptr: In
   return { rowptr, cols, vals };
 }
 
-function decode(input: Uint8Array | ArrayBuffer): { name: string; inputDim: number; metadata: Record<string, unknown>; layers: LayerData[] } {
-  const file = openFile(input, SPARSE_FILE);
+function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { name: string; inputDim: number; metadata: Record<string, unknown>; layers: LayerData[] } {
+  const file = openFile(input, SPARSE_FILE, checksum);
   const { bad } = file;
   const h = file.header;
   const isDim = (v: unknown, max = 1 << 24): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;

@@ -1,5 +1,7 @@
 import { SimdnetError } from '../errors.js';
+import { checksumFor } from '../io/checksum.js';
 import { chunkOffsets, openFile, QUANTIZED_FILE, writeFile } from '../io/container.js';
+import { nodeFs } from '../runtime/node.js';
 import { validateSpec } from '../layers/index.js';
 import type { LayerSpec } from '../layers/spec.js';
 import type { Backend, Engine } from '../runtime/engine.js';
@@ -96,7 +98,7 @@ export interface QuantLoadOptions {
 
 /** Reads bytes written by saveQuantized into a new QuantizedModel. */
 export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoadOptions = {}): QuantizedModel {
-  const file = openFile(input, QUANTIZED_FILE);
+  const file = openFile(input, QUANTIZED_FILE, checksumFor(options));
   const { bad } = file;
   const h = file.header as unknown as Header;
   if (!Array.isArray(h.layers) || h.layers.length === 0) bad('no layers');
@@ -167,12 +169,10 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
 
 /** Writes a quantized model to a file (Node, Deno). */
 export async function saveQuantizedFile(model: QuantizedModel, path: string): Promise<void> {
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(path, saveQuantized(model));
+  await (await nodeFs()).promises.writeFile(path, saveQuantized(model));
 }
 
 /** Reads a file written by saveQuantizedFile. */
 export async function loadQuantizedFile(path: string, options: QuantLoadOptions = {}): Promise<QuantizedModel> {
-  const { readFile } = await import('node:fs/promises');
-  return loadQuantized(new Uint8Array(await readFile(path)), options);
+  return loadQuantized(new Uint8Array(await (await nodeFs()).promises.readFile(path)), options);
 }

@@ -70,6 +70,21 @@ export function writeFile(kind: FileKind, header: object, chunks: readonly Chunk
   return bytes;
 }
 
+/** Where a file is read from: its bytes in memory, or an open file (io/file.ts reads one straight into a model). */
+export interface ByteSource {
+  /** Length of the file in bytes. */
+  readonly length: number;
+  /** The whole file, when it is in memory. */
+  readonly bytes?: Uint8Array;
+  /** Fills `into` with the file's bytes from `position` on (the range lies inside the file). */
+  read(into: Uint8Array, position: number): void;
+}
+
+/** A file held in memory as a ByteSource. */
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  return { length: bytes.length, bytes, read: (into, pos) => into.set(bytes.subarray(pos, pos + into.length)) };
+}
+
 /** An opened file: its version, parsed header, and checked reads of its data. */
 export interface OpenedFile {
   version: number;
@@ -80,39 +95,76 @@ export interface OpenedFile {
   bad(why: string): never;
   /** n elements at byte `offset` of the data, copied; FORMAT error when outside the data or misaligned. */
   read<T extends Chunk>(offset: number, n: number, Ctor: ChunkCtor<T>, what: string): T;
-  /** The raw bytes [offset, offset + length) of the data, not copied; same checks as read(). */
+  /** The raw bytes [offset, offset + length) of the data (not copied from a file in memory); same checks as read(). */
   bytesOf(offset: number, length: number, what: string): Uint8Array;
+  /** Copies the raw bytes [offset, offset + into.length) of the data into `into`; same checks as read(). */
+  readInto(offset: number, into: Uint8Array, what: string): void;
 }
 
-/** CRC-32 of bytes[0, n): the JS loop by default; loaders may pass a faster one (the wasm kernel). */
-export type Checksum = (bytes: Uint8Array, n: number) => number;
+/** CRC-32 of a file's first n bytes: the JS loop by default; loaders may pass a faster one (io/checksum.ts). */
+export type Checksum = (src: ByteSource, n: number) => number;
 
-/** Checks the envelope of `input` as a file of `kind` and parses its header. */
-export function openFile(input: unknown, kind: FileKind, checksum: Checksum = (b, n) => crc32(b, 0, n)): OpenedFile {
-  const bad = (why: string): never => {
+/** The JS loop, through a 64 KiB buffer when the file is not in memory. */
+export const jsChecksum: Checksum = (src, n) => {
+  if (src.bytes) return crc32(src.bytes, 0, n);
+  const buf = new Uint8Array(Math.min(n, 65536));
+  let crc = 0;
+  for (let pos = 0; pos < n; pos += buf.length) {
+    const piece = buf.subarray(0, Math.min(buf.length, n - pos));
+    src.read(piece, pos);
+    crc = crc32(piece, 0, piece.length, crc);
+  }
+  return crc;
+};
+
+/** Throws FORMAT "not a valid <kind> file: <why>". */
+export function badFile(kind: FileKind): (why: string) => never {
+  return (why: string): never => {
     throw new SimdnetError('FORMAT', `not a valid ${kind.what} file: ${why}`);
   };
-  if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer)) bad('expected a Uint8Array or ArrayBuffer');
-  const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : (input as Uint8Array);
-  if (bytes.length < 16) bad(`only ${bytes.length} bytes (truncated?)`);
-  const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
+}
+
+/** Checks the envelope of `input` (the file's bytes) as a file of `kind` and parses its header. */
+export function openFile(input: unknown, kind: FileKind, checksum: Checksum = jsChecksum): OpenedFile {
+  if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer)) badFile(kind)('expected a Uint8Array or ArrayBuffer');
+  return openSource(bytesSource(input instanceof ArrayBuffer ? new Uint8Array(input) : (input as Uint8Array)), kind, checksum);
+}
+
+/**
+ * Checks the envelope of a file of `kind` and parses its header: length, magic (naming the reader of another
+ * simdnet kind), version, a header that fits, the checksum (before anything the header says is believed), JSON.
+ */
+export function openSource(src: ByteSource, kind: FileKind, checksum: Checksum = jsChecksum): OpenedFile {
+  const bad = badFile(kind);
+  const bytesAt = (pos: number, n: number): Uint8Array => {
+    if (src.bytes) return src.bytes.subarray(pos, pos + n);
+    const b = new Uint8Array(n);
+    src.read(b, pos);
+    return b;
+  };
+  if (src.length < 16) bad(`only ${src.length} bytes (truncated?)`);
+  const first = bytesAt(0, 12);
+  const magic = String.fromCharCode(first[0], first[1], first[2], first[3]);
   if (magic !== kind.magic) {
     const other = KINDS.find((k) => k.magic === magic);
     // Name a file of another kind, so the caller learns which function reads it.
     if (other) bad(`this is a ${other === MODEL_FILE ? 'plain (f32) simdnet model' : other.what} file: read it with ${other.reader}() (wrong magic bytes for a ${kind.what})`);
     bad(`wrong magic bytes (this is not a ${kind.what})`);
   }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dv = new DataView(first.buffer, first.byteOffset, 12);
   const version = dv.getUint16(4, true);
   if (version === 0 || version > kind.version) {
     throw new SimdnetError('FORMAT', `${kind.what} file format version ${version} is not supported (this simdnet reads version ${kind.version})`);
   }
   const hlen = dv.getUint32(8, true);
-  if (12 + hlen + 4 > bytes.length) bad(`the header claims ${hlen} bytes but the file has ${bytes.length} (truncated?)`);
-  if (checksum(bytes, bytes.length - 4) !== dv.getUint32(bytes.length - 4, true)) bad('checksum mismatch (the file is corrupt or truncated)');
+  if (12 + hlen + 4 > src.length) bad(`the header claims ${hlen} bytes but the file has ${src.length} (truncated?)`);
+  const last4 = bytesAt(src.length - 4, 4);
+  if (checksum(src, src.length - 4) !== new DataView(last4.buffer, last4.byteOffset, 4).getUint32(0, true)) {
+    bad('checksum mismatch (the file is corrupt or truncated)');
+  }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + hlen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytesAt(12, hlen)));
   } catch (err) {
     bad(`unreadable header (${String(err)})`);
   }
@@ -120,21 +172,27 @@ export function openFile(input: unknown, kind: FileKind, checksum: Checksum = (b
     bad(`the header is not a ${kind.format} header`);
   }
   const dataStart = align4(12 + hlen);
-  const dataLength = bytes.length - 4 - dataStart;
+  const dataLength = src.length - 4 - dataStart;
+  const checkRange = (offset: number, length: number, what: string): void => {
+    if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0 || !Number.isInteger(length) || length < 0 || offset + length > dataLength) {
+      bad(`${what} lies outside the file's data (truncated?)`);
+    }
+  };
   return {
     version,
     header: header as Record<string, unknown>,
     dataLength,
     bad,
     bytesOf(offset: number, length: number, what: string): Uint8Array {
-      if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0 || !Number.isInteger(length) || length < 0 || offset + length > dataLength) {
-        bad(`${what} lies outside the file's data (truncated?)`);
-      }
-      return bytes.subarray(dataStart + offset, dataStart + offset + length);
+      checkRange(offset, length, what);
+      return bytesAt(dataStart + offset, length);
+    },
+    readInto(offset: number, into: Uint8Array, what: string): void {
+      checkRange(offset, into.length, what);
+      src.read(into, dataStart + offset);
     },
     read<T extends Chunk>(offset: number, n: number, Ctor: ChunkCtor<T>, what: string): T {
-      const raw = this.bytesOf(offset, n * Ctor.BYTES_PER_ELEMENT, what);
-      return readLE(raw, 0, n, Ctor);
+      return readLE(this.bytesOf(offset, n * Ctor.BYTES_PER_ELEMENT, what), 0, n, Ctor);
     },
   };
 }

@@ -11,10 +11,13 @@ function makeTable(): Uint32Array {
   return t;
 }
 
-/** CRC-32 of bytes[start, end). */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+/**
+ * CRC-32 of bytes[start, end), continuing `crc` (the CRC of whatever came before; 0 for nothing), so a file's
+ * checksum can be taken in pieces: crc32(b, m, n, crc32(b, 0, m)) === crc32(b, 0, n).
+ */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
   const t = (table ??= makeTable());
-  let c = 0xffffffff;
+  let c = ~crc;
   for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return ~c >>> 0;
 }

@@ -1,9 +1,8 @@
 import { validateSpec } from '../layers/index.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential, type CompileOptions, type ModelOptions } from '../model/sequential.js';
-import { getEngine, type Engine } from '../runtime/engine.js';
-import { chunkOffsets, LITTLE_ENDIAN, MODEL_FILE, openFile, writeFile } from './container.js';
-import { crc32 } from './crc32.js';
+import { checksumFor } from './checksum.js';
+import { badFile, bytesSource, chunkOffsets, LITTLE_ENDIAN, MODEL_FILE, openSource, writeFile, type ByteSource } from './container.js';
 
 /**
  * The simdnet model file, version 1: the shared envelope of src/io/container.ts with magic "SDNT" and
@@ -55,7 +54,16 @@ export type LoadOptions = Pick<ModelOptions, 'backend' | 'engine'>;
 
 /** Reads bytes written by saveModel into a new model (compiled again if it was compiled when saved). */
 export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Sequential {
-  const file = openFile(input, MODEL_FILE, (bytes, n) => bodyCrc(bytes, n, options));
+  if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer)) badFile(MODEL_FILE)('expected a Uint8Array or ArrayBuffer');
+  return loadModelFrom(bytesSource(input instanceof ArrayBuffer ? new Uint8Array(input) : input), options);
+}
+
+/**
+ * loadModel from any ByteSource (io/file.ts: an open file). The weights go from the source straight into the
+ * model's parameter slab (one copy; from a file, the read itself) and are checked there by a kernel.
+ */
+export function loadModelFrom(src: ByteSource, options: LoadOptions = {}): Sequential {
+  const file = openSource(src, MODEL_FILE, checksumFor(options));
   const { bad } = file;
   const header = file.header as unknown as Header;
   if (!Array.isArray(header.layers) || header.layers.length === 0) bad('no layers');
@@ -66,9 +74,10 @@ export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions 
   try {
     // Every weight comes from the file: skip the random initialization (a large part of cold start).
     model.build(header.inputDim, undefined, false);
-    const slots = model.tensors();
+    const net = model.requireNet();
+    const slots = net.slots;
     if (header.tensors.length !== slots.length) bad(`${header.tensors.length} tensors for an architecture that has ${slots.length}`);
-    const raw = slots.map((s, i) => {
+    slots.forEach((s, i) => {
       const t = header.tensors[i];
       if (t.name !== s.name) bad(`tensor ${i} is '${String(t.name)}', expected '${s.name}'`);
       if (t.dtype !== 'f32') bad(`tensor ${s.name} has dtype '${String(t.dtype)}' (version 1 stores f32)`);
@@ -76,21 +85,15 @@ export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions 
         bad(`tensor ${s.name} has shape [${String(t.shape)}], the architecture needs [${s.shape.join(',')}]`);
       }
       if (t.length !== s.size * 4) bad(`tensor ${s.name} has ${String(t.length)} bytes, its shape needs ${s.size * 4}`);
-      return file.bytesOf(t.offset, t.length, `tensor ${s.name}`);
     });
-    if (LITTLE_ENDIAN) {
-      // Straight from the file's bytes into the parameter slab (one copy, part of cold start), checked there.
-      const net = model.requireNet();
-      const e = net.engine;
-      const slab = new Uint8Array(e.memory.buffer, net.params, net.slabFloats * 4);
-      raw.forEach((b, i) => slab.set(b, net.slots[i].offset * 4));
-      if (e.k.count_nonfinite(net.params, net.slabFloats) > 0) {
-        const w = e.f32(net.params, net.slabFloats);
-        const at = net.slots.find((s) => !w.subarray(s.offset, s.offset + s.size).every(Number.isFinite));
-        bad(`tensor ${at?.name ?? '?'} holds NaN/Inf values`);
-      }
-    } else {
-      model.setWeights(raw.map((b, i) => file.read(header.tensors[i].offset, slots[i].size, Float32Array, `tensor ${slots[i].name}`)));
+    const e = net.engine;
+    const slab = new Uint8Array(e.memory.buffer, net.params, net.slabFloats * 4);
+    slots.forEach((s, i) => file.readInto(header.tensors[i].offset, slab.subarray(s.offset * 4, (s.offset + s.size) * 4), `tensor ${s.name}`));
+    if (!LITTLE_ENDIAN) slab.forEach((_, j) => j % 4 === 0 && slab.subarray(j, j + 4).reverse()); // files are little-endian
+    if (e.k.count_nonfinite(net.params, net.slabFloats) > 0) {
+      const w = e.f32(net.params, net.slabFloats);
+      const at = slots.find((s) => !w.subarray(s.offset, s.offset + s.size).every(Number.isFinite));
+      bad(`tensor ${at?.name ?? '?'} holds NaN/Inf values`);
     }
     if (header.metadata && typeof header.metadata === 'object') model.metadata = header.metadata;
     if (header.compile) model.compile(header.compile);
@@ -99,28 +102,5 @@ export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions 
   } catch (err) {
     model.dispose();
     throw err;
-  }
-}
-
-/**
- * CRC-32 of bytes[0, n), by the wasm kernel when the model will run on wasm: as cold JavaScript in a fresh process
- * the loop costs several ms for an MNIST-sized model, a large part of a cold start; the kernel takes well under one.
- */
-function bodyCrc(bytes: Uint8Array, n: number, options: LoadOptions): number {
-  let e: Engine | undefined = options.engine;
-  if (!e && (options.backend ?? 'wasm') === 'wasm') {
-    try {
-      e = getEngine('wasm');
-    } catch {
-      e = undefined; // not loaded: building the model reports that below
-    }
-  }
-  if (!e || e.backend !== 'wasm') return crc32(bytes, 0, n);
-  const p = e.allocF32(Math.ceil(n / 4));
-  try {
-    new Uint8Array(e.memory.buffer, p, n).set(bytes.subarray(0, n));
-    return e.k.crc32_bytes(p, n) >>> 0;
-  } finally {
-    e.free(p);
   }
 }

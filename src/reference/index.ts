@@ -65,4 +65,4 @@ export {
   f16_from_f32,
   f16_to_f32,
 } from './quant.js';
-export { crc32_bytes } from './crc32.js';
+export { crc32_update } from './crc32.js';

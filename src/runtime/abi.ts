@@ -170,8 +170,11 @@ export interface Kernels {
   f16_to_f32(x: number, h: number, n: number): void;
 
   // ---- checksums (assembly/crc32.ts) ----
-  /** CRC-32 (IEEE, as zip/PNG) of n bytes at src, as a signed i32 (`>>> 0` for the usual unsigned value). */
-  crc32_bytes(src: number, n: number): number;
+  /**
+   * CRC-32 (IEEE, as zip/PNG) of the bytes before src, whose CRC is `crc` (0 for none), followed by n bytes at
+   * src; a signed i32 (`>>> 0` for the usual unsigned value). Chained calls checksum a file in pieces.
+   */
+  crc32_update(crc: number, src: number, n: number): number;
 }
 
 /** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */

@@ -93,6 +93,6 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     q8_fake_quant: (y, scale, w, k, n, qmax) => ref.q8_fake_quant(F(y, k * n), F(scale, n), F(w, k * n), k, n, qmax),
     f16_from_f32: (h, x, n) => ref.f16_from_f32(new Uint16Array(memory.buffer, h, n), F(x, n), n),
     f16_to_f32: (x, h, n) => ref.f16_to_f32(F(x, n), new Uint16Array(memory.buffer, h, n), n),
-    crc32_bytes: (src, n) => ref.crc32_bytes(new Uint8Array(memory.buffer, src, n), n),
+    crc32_update: (crc, src, n) => ref.crc32_update(crc, new Uint8Array(memory.buffer, src, n), n),
   };
 }

@@ -4,6 +4,7 @@ import type { Kernels } from './abi.js';
 import { Arena } from './arena.js';
 import { jsKernels } from './backend-js.js';
 import { compileWasm, type WasmSource } from './loader.js';
+import { syncFs } from './node.js';
 
 /** Which implementation of the kernels runs: the SIMD .wasm, or the plain-TS twins. */
 export type Backend = 'wasm' | 'js';
@@ -97,7 +98,9 @@ export async function createEngine(backend: Backend, options: EngineOptions = {}
   const module = await compileWasm(options.wasm);
   let instance: WebAssembly.Instance;
   try {
-    instance = await WebAssembly.instantiate(module, { env: { memory } });
+    // Synchronously where a synchronous compile was allowed too (see compileWasm): no extra task at start-up.
+    const imports = { env: { memory } };
+    instance = syncFs() ? new WebAssembly.Instance(module, imports) : await WebAssembly.instantiate(module, imports);
   } catch (err) {
     throw new SimdnetError('FORMAT', `simdnet.wasm failed to instantiate: ${String(err)}`);
   }

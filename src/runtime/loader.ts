@@ -1,5 +1,5 @@
 import { SimdnetError } from '../errors.js';
-import { readFileUrl } from './node.js';
+import { nodeFs, readFileUrl, syncFs } from './node.js';
 
 /**
  * Where the .wasm comes from: nothing (found beside this module), a URL or path, its bytes, or an already compiled
@@ -42,7 +42,11 @@ export function defaultWasmUrl(): URL {
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
-/** Compiles the simdnet module from any WasmSource; rejects with a clear message when SIMD is missing. */
+/**
+ * Compiles the simdnet module from any WasmSource; rejects with a clear message when SIMD is missing.
+ * Where node:fs is at hand synchronously (Node, Deno, Bun) a file is read and compiled synchronously: no thread
+ * pool round trips at start-up, and these runtimes, unlike a browser's main thread, allow a synchronous compile.
+ */
 export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Module> {
   if (typeof WebAssembly !== 'object') {
     throw new SimdnetError('UNSUPPORTED', 'this runtime has no WebAssembly; use the js backend');
@@ -55,14 +59,15 @@ export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Modu
     );
   }
   if (source instanceof WebAssembly.Module) return source;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return compileBytes(toBytes(source));
+  const sync = syncFs() !== undefined;
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return compileBytes(toBytes(source), sync);
   const url = source === undefined ? defaultWasmUrl() : toUrl(source);
   if (url.protocol === 'file:' && isNode) {
-    // Node's fetch has no file: URLs: read the file (node.ts imports node:fs only when this runs).
+    // Node's fetch has no file: URLs: read the file (node:fs is reached only when this runs).
     // Running from src/ (tests, dev) rather than dist/: the build output sits in build/. Relative to the default
     // URL, not import.meta.url, so bundlers do not try to emit it as an asset.
     const fallbacks = source === undefined ? [new URL('../build/simdnet.wasm', url)] : [];
-    return compileBytes(await readFileUrl(url, fallbacks));
+    return compileBytes(readFileUrl(await nodeFs(), url, fallbacks), sync);
   }
   let res: Response;
   try {
@@ -72,7 +77,7 @@ export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Modu
     throw new SimdnetError('FORMAT', `could not fetch ${url.href}: ${String(err)}`);
   }
   if (!res.ok) throw new SimdnetError('FORMAT', `could not fetch ${url.href}: HTTP ${res.status}`);
-  return compileBytes(new Uint8Array(await res.arrayBuffer()));
+  return compileBytes(new Uint8Array(await res.arrayBuffer()), sync);
 }
 
 function toUrl(s: string | URL): URL {
@@ -91,12 +96,13 @@ function toBytes(b: ArrayBuffer | ArrayBufferView): Uint8Array {
   return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-async function compileBytes(bytes: Uint8Array): Promise<WebAssembly.Module> {
+async function compileBytes(bytes: Uint8Array, sync: boolean): Promise<WebAssembly.Module> {
   if (bytes.byteLength < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     throw new SimdnetError('FORMAT', 'the given bytes are not a WebAssembly module (no \\0asm header)');
   }
   try {
-    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    const b = bytes as Uint8Array<ArrayBuffer>;
+    return sync ? new WebAssembly.Module(b) : await WebAssembly.compile(b);
   } catch (err) {
     throw new SimdnetError('FORMAT', `simdnet.wasm failed to compile: ${String(err)}`);
   }

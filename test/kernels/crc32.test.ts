@@ -1,21 +1,23 @@
-// crc32_bytes (assembly/crc32.ts): the model file checksum, wasm vs its twin vs the standard check values, over
-// lengths 0..40 and larger, at unaligned starts. (test/io covers the file format rejecting a bad checksum.)
+// crc32_update (assembly/crc32.ts): the file checksum, wasm vs its twin vs the standard check values, over lengths
+// 0..40 and larger (around the 4-byte step), at unaligned starts, and chained over pieces. (test/io covers the file format rejecting a bad checksum.)
 import { describe, expect, it } from 'vitest';
-import { crc32_bytes } from '../../src/reference/crc32.js';
+import { crc32 } from '../../src/io/crc32.js';
+import { crc32_update } from '../../src/reference/crc32.js';
 import { jsKernels } from '../../src/runtime/backend-js.js';
 import { rng } from '../helpers/check.js';
 import { loadRaw } from '../helpers/wasm.js';
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-function wasmCrc(bytes: Uint8Array, offset = 0): number {
+function wasmCrc(bytes: Uint8Array, offset = 0, crc = 0): number {
   const w = loadRaw();
   const p = w.alloc(bytes.length + offset + 1) + offset; // an unaligned start when offset > 0
   new Uint8Array(w.memory.buffer, p, bytes.length).set(bytes);
-  return w.k.crc32_bytes(p, bytes.length);
+  return w.k.crc32_update(crc, p, bytes.length);
 }
+const crc32_bytes = (b: Uint8Array, n: number): number => crc32_update(0, b, n);
 
-describe('crc32_bytes', () => {
+describe('crc32_update', () => {
   it('gives the standard CRC-32 check values', () => {
     for (const [s, crc] of [
       ['', 0],
@@ -47,6 +49,19 @@ describe('crc32_bytes', () => {
     expect(wasmCrc(b.subarray(0, 9)) >>> 0).toBe(0xcbf43926);
     const memory = new WebAssembly.Memory({ initial: 1 });
     new Uint8Array(memory.buffer, 100, b.length).set(b);
-    expect(jsKernels(memory).crc32_bytes(100, 9) >>> 0).toBe(0xcbf43926);
+    expect(jsKernels(memory).crc32_update(0, 100, 9) >>> 0).toBe(0xcbf43926);
+  });
+
+  it('chains: the CRC of a then b, continued from the CRC of a, is the CRC of both (any split, both sides)', () => {
+    const r = rng(9);
+    const bytes = Uint8Array.from({ length: 3001 }, () => (r() * 256) | 0);
+    const whole = crc32(bytes);
+    for (const cut of [0, 1, 3, 4, 5, 1000, 2999, 3001]) {
+      const a = bytes.subarray(0, cut);
+      const b = bytes.subarray(cut);
+      expect(wasmCrc(b, 1, wasmCrc(a)) >>> 0, `wasm cut ${cut}`).toBe(whole);
+      expect(crc32_update(crc32_update(0, a, a.length), b, b.length) >>> 0, `twin cut ${cut}`).toBe(whole);
+      expect(crc32(bytes, cut, bytes.length, crc32(bytes, 0, cut)), `io/crc32 cut ${cut}`).toBe(whole);
+    }
   });
 });

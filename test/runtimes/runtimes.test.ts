@@ -42,6 +42,7 @@ interface WorkloadResult {
 interface NodeResults extends WorkloadResult {
   saved: number[];
   fromFile: number[];
+  fromFileSync: number[];
   viaSource: Record<string, number[]>;
   wasmUrl: string;
   mnist: { loaded: boolean; sameClass: boolean; code?: string; message?: string };
@@ -108,6 +109,7 @@ describe('the packed package', () => {
     expect(node.accuracy).toBeGreaterThanOrEqual(0.9);
     expectSame(node.reloaded, node.trained, 'save → load');
     expectSame(node.fromFile, node.saved, 'saveModelFile → loadModelFile');
+    expectSame(node.fromFileSync, node.saved, 'saveModelFile → loadModelFileSync');
     // The loader found the .wasm through the package's own exports map.
     expect(node.wasmUrl).toBe(new URL(`file://${join(inst.pkg, 'dist', 'simdnet.wasm')}`).href);
     for (const kind of ['url', 'path', 'bytes', 'module']) expectSame(node.viaSource[kind], node.saved, `wasm from ${kind}`);
