@@ -9,7 +9,6 @@ import {
   adam,
   createEngine,
   dense,
-  distill,
   dropout,
   featureExtractor,
   init,
@@ -18,6 +17,9 @@ import {
   sequential,
   transfer,
 } from '../dist/index.js';
+import {
+  distill,
+} from '../dist/compress/index.js';
 
 const pct = (v) => `${(100 * v).toFixed(2)}%`;
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;

@@ -4,7 +4,8 @@
 // Uses the built package (dist/): `npm run build` first. Section module for bench/run.js.
 import { Bench } from 'tinybench';
 import { loadMnist } from '../dist/data/mnist-node.js';
-import { SparseModel, adam, dense, init, loadModel, pruneIteratively, pruneNeurons, saveModel, sequential, sparsityOf } from '../dist/index.js';
+import { adam, dense, init, loadModel, saveModel, sequential } from '../dist/index.js';
+import { SparseModel, pruneIteratively, pruneNeurons, sparsityOf } from '../dist/compress/index.js';
 
 const pct = (v) => `${(100 * v).toFixed(2)}%`;
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;

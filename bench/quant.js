@@ -7,15 +7,17 @@ import { loadMnist } from '../dist/data/mnist-node.js';
 import {
   adam,
   dense,
-  fineTuneQuantized,
   getEngine,
   init,
   loadModel,
-  quantizeModel,
   saveModel,
-  saveQuantized,
   sequential,
 } from '../dist/index.js';
+import {
+  fineTuneQuantized,
+  quantizeModel,
+  saveQuantized,
+} from '../dist/compress/index.js';
 
 const pct = (v) => `${(100 * v).toFixed(2)}%`;
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;

@@ -1,5 +1,6 @@
-// Bundles the package's public entry points (tsc output in dist/) into dist/bundle/: one module per entry plus
-// shared chunks, so importing simdnet reads a couple of files instead of ~40 (a large part of cold start in Node).
+// Bundles the package's public entry points (tsc output in dist/) into dist/bundle/: one minified module per entry
+// plus shared chunks, so importing simdnet reads and compiles a couple of small files instead of ~40 (a large part
+// of cold start in Node).
 // Node built-ins stay imports; the .wasm stays a file beside it, found via new URL('../simdnet.wasm', import.meta.url)
 // from dist/bundle/ = dist/simdnet.wasm, the same place as from dist/runtime/.
 import { rmSync } from 'node:fs';
@@ -24,16 +25,36 @@ const nodeImportsForBundlers = {
   },
 };
 
+const input = { index: `${dist}index.js`, compress: `${dist}compress/index.js`, mnist: `${dist}data/mnist-node.js` };
+// Minified: V8 compiles the whole bundle when it is imported, and on a cold start that cost follows its size
+// (bench/RESULTS.md, cold start). Function and class names stay (stack traces, `constructor.name`); the source
+// map points into the readable tsc output beside it.
+const minify = { compress: { keepNames: { function: true, class: true } }, mangle: { keepNames: { function: true, class: true } } };
+const maps = { sourcemap: true, sourcemapExcludeSources: true }; // the sources are the dist/*.js files shipped beside it
+// Everything the main entry reaches goes into one shared chunk that every entry imports: `import 'simdnet'` then
+// reads two files (the entry and that chunk) rather than the four rolldown would split it into, and none of the
+// compression code, which stays in the compress entry.
+const isCore = (id) =>
+  /[\\/]dist[\\/]/.test(id) && !/[\\/]data[\\/]mnist-node\.js$/.test(id) && !(/[\\/]dist[\\/]compress[\\/]/.test(id) && !/[\\/](transfer|explain)\.js$/.test(id));
+const codeSplitting = { groups: [{ name: 'core', test: isCore }] };
+
+// ES modules: every runtime (Node, Deno, browsers, bundlers, edge workers).
 await build({
-  input: { index: `${dist}index.js`, mnist: `${dist}data/mnist-node.js` },
+  input,
   platform: 'neutral',
   external: [/^node:/],
   logLevel: 'warn',
   plugins: [nodeImportsForBundlers],
-  output: {
-    dir: `${dist}bundle`,
-    format: 'esm',
-    entryFileNames: '[name].js',
-    chunkFileNames: 'chunk-[hash].js',
-  },
+  output: { dir: `${dist}bundle`, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', codeSplitting, minify, ...maps },
+});
+
+// CommonJS, for require() in Node: Node 20 before 20.19 cannot require an ES module at all, and a CommonJS
+// program skips Node's ES module loader, a third of a cold start's cost above a bare `node -e ''` (RESULTS.md).
+// platform 'node' turns import.meta.url into the module's file URL.
+await build({
+  input,
+  platform: 'node',
+  external: [/^node:/],
+  logLevel: 'warn',
+  output: { dir: `${dist}bundle`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', codeSplitting, minify, ...maps },
 });

@@ -32,4 +32,15 @@ export { progressLogger, type ProgressOptions } from './train/progress.js';
 export { saveModel, loadModel, FORMAT_VERSION, type LoadOptions } from './io/format.js';
 export { saveModelFile, loadModelFile, loadModelFileSync } from './io/file.js';
 export * from './data/index.js';
-export * from './compress/index.js';
+// Reuse and explanations (model-level tools on the main entry); compression is on the 'simdnet/compress' subpath.
+export { transfer, featureExtractor, freezeLayers, type TransferOptions } from './compress/transfer.js';
+export {
+  saliency,
+  integratedGradients,
+  logits,
+  type ExplainSpace,
+  type OutputChoice,
+  type SaliencyOptions,
+  type IntegratedGradientsOptions,
+  type IntegratedGradientsResult,
+} from './compress/explain.js';

@@ -1,5 +1,8 @@
-// Model compression and reuse: quantization, mixed precision, pruning, distillation, transfer learning and
-// explanations. Each technique lives in its own module; this file only re-exports their public names.
+// `simdnet/compress`: what makes a model smaller and faster — quantization, mixed precision, pruning and
+// distillation, with the runtimes of their outputs (QuantizedModel, SparseModel). A subpath of its own so that
+// `import 'simdnet'` does not compile it on every cold start. Each technique lives in its own module; this file
+// only re-exports their public names. (Transfer learning and explanations, also in this folder, are on the main
+// entry: see src/index.ts.)
 export {
   distill,
   distillationLoss,
@@ -7,17 +10,6 @@ export {
   type DistillOptions,
   type DistillationLossOptions,
 } from './distill.js';
-export { transfer, featureExtractor, freezeLayers, type TransferOptions } from './transfer.js';
-export {
-  saliency,
-  integratedGradients,
-  logits,
-  type ExplainSpace,
-  type OutputChoice,
-  type SaliencyOptions,
-  type IntegratedGradientsOptions,
-  type IntegratedGradientsResult,
-} from './explain.js';
 export {
   pruneMagnitude,
   pruneIteratively,

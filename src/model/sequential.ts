@@ -96,7 +96,9 @@ export class Sequential {
 
   constructor(layers: LayerSpec[], options: ModelOptions = {}) {
     check(Array.isArray(layers) && layers.length > 0, 'EMPTY', 'a model needs at least one layer');
-    this.layers = layers.map((l, i) => validateSpec(structuredClone(l), i));
+    // validateSpec returns a fresh, normalized copy (the caller's objects stay theirs). Not structuredClone: in
+    // Node 20 it opens a MessageChannel, whose handles cost milliseconds at process exit (cold start).
+    this.layers = layers.map((l, i) => validateSpec(l, i));
     const names = new Set<string>();
     for (const l of this.layers) {
       check(!names.has(l.name), 'RANGE', `two layers are named '${l.name}'`);

@@ -6,9 +6,6 @@ import { loadMnist } from '../../src/data/mnist-node.js';
 import {
   adam,
   dense,
-  distill,
-  distillationLoss,
-  distillationTargets,
   dropout,
   init,
   logits,
@@ -16,6 +13,11 @@ import {
   type Dataset,
   type Sequential,
 } from '../../src/index.js';
+import {
+  distill,
+  distillationLoss,
+  distillationTargets,
+} from '../../src/compress/index.js';
 import { expectError, mean, snapshot } from './reuse-helpers.js';
 
 let train: Dataset;

