@@ -57,6 +57,18 @@ describe('fill / scale / sums', () => {
     expect(r.wasmRet).toBe(15);
     expect(r.refRet).toBe(15);
   });
+
+  it('count_nonfinite finds a lone NaN/Inf at every position: each lane of the 16-float step and the tail', () => {
+    for (const n of [1, 15, 16, 17, 37]) {
+      for (let at = 0; at < n; at++) {
+        for (const bad of [NaN, -Infinity]) {
+          const x = new Float32Array(n).fill(-3.4e38);
+          x[at] = bad;
+          expect(runBoth('count_nonfinite', [x, n]).wasmRet, `n=${n} at=${at} ${bad}`).toBe(1);
+        }
+      }
+    }
+  });
 });
 
 describe('gather_rows', () => {
