@@ -30,6 +30,16 @@ export function kernelChecksum(e: Engine): Checksum {
   };
 }
 
+/**
+ * CRC-32 continuing `crc` over n bytes at ptr in the engine's memory, in pieces: V8 moves a hot wasm function to
+ * its optimizing tier between calls, never during one, so a single call over a large model would run entirely in
+ * the baseline tier on a cold start.
+ */
+export function crcInMemory(e: Engine, ptr: number, n: number, crc: number): number {
+  for (let off = 0; off < n; off += WINDOW) crc = e.k.crc32_update(crc, ptr + off, Math.min(WINDOW, n - off)) >>> 0;
+  return crc;
+}
+
 /** The checksum for a loader: the wasm kernel when the model will live on a loaded wasm engine, else the JS loop. */
 export function checksumFor(options: { engine?: Engine; backend?: Backend }): Checksum {
   let e = options.engine;

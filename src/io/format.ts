@@ -1,7 +1,7 @@
 import { validateSpec } from '../layers/index.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential, type CompileOptions, type ModelOptions } from '../model/sequential.js';
-import { checksumFor } from './checksum.js';
+import { checksumFor, crcInMemory, kernelChecksum } from './checksum.js';
 import { badFile, bytesSource, chunkOffsets, LITTLE_ENDIAN, MODEL_FILE, openSource, writeFile, type ByteSource } from './container.js';
 
 /**
@@ -60,16 +60,32 @@ export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions 
 
 /**
  * loadModel from any ByteSource (io/file.ts: an open file). The weights go from the source straight into the
- * model's parameter slab (one copy; from a file, the read itself) and are checked there by a kernel.
+ * model's parameter slab (one copy; from a file, the read itself) and are checked there by kernels.
  */
 export function loadModelFrom(src: ByteSource, options: LoadOptions = {}): Sequential {
-  const file = openSource(src, MODEL_FILE, checksumFor(options));
+  // One pass over the data when the file is laid out as saveModel writes it: read into the slab, then the
+  // checksum over the header bytes and the slab. Anything unusual, damage included, goes through the
+  // checksum-first pass instead, which also words the error.
+  try {
+    return load(src, options, true);
+  } catch {
+    return load(src, options, false);
+  }
+}
+
+const NOT_IN_PLACE = new Error('not loadable in place');
+
+function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequential {
+  const file = openSource(src, MODEL_FILE, inPlace ? null : checksumFor(options));
   const { bad } = file;
   const header = file.header as unknown as Header;
   if (!Array.isArray(header.layers) || header.layers.length === 0) bad('no layers');
   if (!Number.isInteger(header.inputDim) || header.inputDim < 1) bad(`bad inputDim ${String(header.inputDim)}`);
   if (!Array.isArray(header.tensors)) bad('no tensor table');
   const layers = header.layers.map((l, i) => validateSpec(l, i));
+  // In place only when the tensors fill the data back to back and the architecture has exactly that many
+  // parameters: a damaged header then cannot make the model allocate more than the file holds.
+  if (inPlace && !(tensorsFill(header.tensors, file.dataLength) && 4 * paramCount(layers, header.inputDim) === file.dataLength)) throw NOT_IN_PLACE;
   const model = new Sequential(layers, { ...options, name: typeof header.name === 'string' ? header.name : 'sequential' });
   try {
     // Every weight comes from the file: skip the random initialization (a large part of cold start).
@@ -89,6 +105,11 @@ export function loadModelFrom(src: ByteSource, options: LoadOptions = {}): Seque
     const e = net.engine;
     const slab = new Uint8Array(e.memory.buffer, net.params, net.slabFloats * 4);
     slots.forEach((s, i) => file.readInto(header.tensors[i].offset, slab.subarray(s.offset * 4, (s.offset + s.size) * 4), `tensor ${s.name}`));
+    if (inPlace) {
+      let crc = kernelChecksum(e)(src, file.dataStart);
+      for (const s of slots) crc = crcInMemory(e, net.params + s.offset * 4, s.size * 4, crc);
+      if (crc !== file.stored) throw NOT_IN_PLACE;
+    }
     if (!LITTLE_ENDIAN) slab.forEach((_, j) => j % 4 === 0 && slab.subarray(j, j + 4).reverse()); // files are little-endian
     if (e.k.count_nonfinite(net.params, net.slabFloats) > 0) {
       const w = e.f32(net.params, net.slabFloats);
@@ -103,4 +124,26 @@ export function loadModelFrom(src: ByteSource, options: LoadOptions = {}): Seque
     model.dispose();
     throw err;
   }
+}
+
+/** Whether the tensor table lays tensors back to back from the data start, filling `dataLength` bytes exactly. */
+function tensorsFill(tensors: TensorEntry[], dataLength: number): boolean {
+  let end = 0;
+  for (const t of tensors) {
+    if (t === null || typeof t !== 'object' || t.offset !== end || !Number.isInteger(t.length)) return false;
+    end += t.length;
+  }
+  return end === dataLength;
+}
+
+/** Parameters of dense layers on `inputDim` inputs (validated specs). */
+function paramCount(layers: LayerSpec[], inputDim: number): number {
+  let n = 0;
+  let d = inputDim;
+  for (const l of layers) {
+    if (l.type !== 'dense') continue;
+    n += d * l.units + (l.useBias ? l.units : 0);
+    d = l.units;
+  }
+  return n;
 }

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dense, getEngine, init, loadModel, loadModelFile, loadModelFileSync, saveModel, saveModelFile, sequential, type Sequential } from '../../src/index.js';
+import { bytesSource, type ByteSource } from '../../src/io/container.js';
 import { crc32 } from '../../src/io/crc32.js';
+import { loadModelFrom } from '../../src/io/format.js';
 import { randArray } from '../helpers/check.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'simdnet-file-'));
@@ -105,5 +107,49 @@ describe('loadModelFileSync', () => {
     expect(openFds()).toBe(fds);
     expect(() => loadModelFileSync(join(dir, 'missing.sdnt'))).toThrow(/ENOENT/);
     expect(openFds()).toBe(fds);
+  });
+
+  it('reads a saveModel file in one pass over its data; an unusual layout or damage gets the checksum-first pass', () => {
+    const m = model();
+    const bytes = saveModel(m);
+    m.dispose();
+    /** A source that counts the bytes it hands out. */
+    const counted = (b: Uint8Array): ByteSource & { read_: number } => {
+      const inner = bytesSource(b);
+      const src = { length: b.length, read_: 0, read: (into: Uint8Array, pos: number) => ((src.read_ += into.length), inner.read(into, pos)) };
+      return src;
+    };
+    const ok = counted(bytes);
+    loadModelFrom(ok).dispose();
+    expect(ok.read_ / bytes.length).toBeLessThan(1.05); // once: weights into the slab, checksum taken there
+    const bad = bytes.slice();
+    bad[50_000] ^= 1;
+    const damaged = counted(bad);
+    expect(() => loadModelFrom(damaged)).toThrow(/checksum mismatch/);
+    expect(damaged.read_ / bytes.length).toBeGreaterThan(1.9); // in place, then the checksum-first pass
+
+    // A valid file whose tensors are not back to back (a gap after the first): loaded by the checksum-first pass.
+    const hlen = new DataView(bytes.buffer).getUint32(8, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen))) as { tensors: { offset: number; length: number }[] };
+    const dataStart = Math.ceil((12 + hlen) / 4) * 4;
+    const gap = 16;
+    header.tensors.forEach((t, i) => (t.offset += i > 0 ? gap : 0));
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const start2 = Math.ceil((12 + json.length) / 4) * 4;
+    const out = new Uint8Array(start2 + bytes.length - 4 - dataStart + gap + 4);
+    out.set(bytes.subarray(0, 12));
+    new DataView(out.buffer).setUint32(8, json.length, true);
+    out.set(json, 12);
+    const first = header.tensors[0].length;
+    out.set(bytes.subarray(dataStart, dataStart + first), start2);
+    out.set(bytes.subarray(dataStart + first, bytes.length - 4), start2 + first + gap);
+    new DataView(out.buffer).setUint32(out.length - 4, crc32(out, 0, out.length - 4), true);
+    const gapped = counted(out);
+    const back = loadModelFrom(gapped);
+    const ref = loadModel(bytes);
+    expect(back.getWeights().map((w) => Array.from(w.data))).toEqual(ref.getWeights().map((w) => Array.from(w.data)));
+    expect(gapped.read_ / out.length).toBeGreaterThan(1.9);
+    back.dispose();
+    ref.dispose();
   });
 });
