@@ -6,6 +6,7 @@
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
+import { parseSync } from 'rolldown/experimental';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 rmSync(`${dist}bundle`, { recursive: true, force: true });
@@ -27,10 +28,42 @@ const nodeImportsForBundlers = {
 
 const input = { index: `${dist}index.js`, compress: `${dist}compress/index.js`, mnist: `${dist}data/mnist-node.js` };
 // Minified: V8 compiles the whole bundle when it is imported, and on a cold start that cost follows its size
-// (bench/RESULTS.md, cold start). Function and class names stay (stack traces, `constructor.name`); the source
-// map points into the readable tsc output beside it.
-const minify = { compress: { keepNames: { function: true, class: true } }, mangle: { keepNames: { function: true, class: true } } };
-const maps = { sourcemap: true, sourcemapExcludeSources: true }; // the sources are the dist/*.js files shipped beside it
+// (bench/RESULTS.md, cold start). Function and class names stay (stack traces, `constructor.name`).
+const keepNames = { function: true, class: true };
+const minify = { compress: { keepNames }, mangle: { keepNames } };
+
+/**
+ * Puts each top-level statement of a minified chunk on a line of its own. For an uncaught error Node prints the
+ * source line it was thrown from: a function's line, not the whole bundle. (Pretty-printed output would do it
+ * too, at ~30 % more bytes to compile on every cold start.) Cut at statement ends the parser reports, so never
+ * inside a string. No source maps: the readable tsc output the bundle is made from ships beside it in dist/.
+ */
+const linePerStatement = {
+  name: 'simdnet:line-per-statement',
+  generateBundle(_, bundle) {
+    for (const chunk of Object.values(bundle)) {
+      if (chunk.type !== 'chunk') continue;
+      const cjs = chunk.fileName.endsWith('.cjs');
+      const { program, errors } = parseSync(chunk.fileName, chunk.code, { lang: 'js', sourceType: cjs ? 'script' : 'module' });
+      if (errors.length > 0) throw new Error(`${chunk.fileName}: ${errors[0].message}`);
+      // Cut after every top-level statement, and before every member of a top-level class (classes are long).
+      const cuts = [];
+      for (const st of program.body) {
+        const cls = st.type === 'ClassDeclaration' ? st : st.declarations?.find((d) => d.init?.type === 'ClassExpression')?.init;
+        for (const member of cls?.body.body ?? []) cuts.push(member.start);
+        cuts.push(st.end);
+      }
+      let out = '';
+      let at = 0;
+      for (const cut of cuts.sort((a, b) => a - b)) {
+        if (cut <= at || chunk.code[cut - 1] === '\n' || chunk.code[cut] === '\n') continue;
+        out += `${chunk.code.slice(at, cut)}\n`;
+        at = cut;
+      }
+      chunk.code = out + chunk.code.slice(at);
+    }
+  },
+};
 // Everything the main entry reaches goes into one shared chunk that every entry imports: `import 'simdnet'` then
 // reads two files (the entry and that chunk) rather than the four rolldown would split it into, and none of the
 // compression code, which stays in the compress entry.
@@ -44,8 +77,8 @@ await build({
   platform: 'neutral',
   external: [/^node:/],
   logLevel: 'warn',
-  plugins: [nodeImportsForBundlers],
-  output: { dir: `${dist}bundle`, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', codeSplitting, minify, ...maps },
+  plugins: [nodeImportsForBundlers, linePerStatement],
+  output: { dir: `${dist}bundle`, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', codeSplitting, minify, comments: false },
 });
 
 // CommonJS, for require() in Node: Node 20 before 20.19 cannot require an ES module at all, and a CommonJS
@@ -56,5 +89,6 @@ await build({
   platform: 'node',
   external: [/^node:/],
   logLevel: 'warn',
-  output: { dir: `${dist}bundle`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', codeSplitting, minify, ...maps },
+  plugins: [linePerStatement],
+  output: { dir: `${dist}bundle`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', codeSplitting, minify, comments: false },
 });
