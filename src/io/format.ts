@@ -110,7 +110,11 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
       for (const s of slots) crc = crcInMemory(e, net.params + s.offset * 4, s.size * 4, crc);
       if (crc !== file.stored) throw NOT_IN_PLACE;
     }
-    if (!LITTLE_ENDIAN) slab.forEach((_, j) => j % 4 === 0 && slab.subarray(j, j + 4).reverse()); // files are little-endian
+    if (!LITTLE_ENDIAN) {
+      // Files are little-endian. A fresh view: the checksum's window may have grown the memory since.
+      const b = new Uint8Array(e.memory.buffer, net.params, net.slabFloats * 4);
+      for (let j = 0; j < b.length; j += 4) b.subarray(j, j + 4).reverse();
+    }
     if (e.k.count_nonfinite(net.params, net.slabFloats) > 0) {
       const w = e.f32(net.params, net.slabFloats);
       const at = slots.find((s) => !w.subarray(s.offset, s.offset + s.size).every(Number.isFinite));
