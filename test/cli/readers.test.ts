@@ -5,19 +5,9 @@ import { forEachRecord, parseCsv } from '../../src/cli/csv.js';
 import { encodeIdx, parseIdx } from '../../src/cli/idx.js';
 import { parseJsonData } from '../../src/cli/json-data.js';
 import { column, parseNumberCell } from '../../src/cli/table.js';
-import { SimdnetError } from '../../src/errors.js';
+import { expectSimdnetError } from '../helpers/errors.js';
 
-function fails(f: () => unknown, code: string, message: RegExp): void {
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a SimdnetError').toBeInstanceOf(SimdnetError);
-  expect((err as SimdnetError).code).toBe(code);
-  expect((err as Error).message).toMatch(message);
-}
+const fails = expectSimdnetError;
 
 describe('CSV', () => {
   it('reads numbers and text columns, quotes with commas, "" escapes and newlines, CRLF, BOM, blank lines', () => {

@@ -26,6 +26,8 @@ import {
 } from '../../src/compress/index.js';
 import { crc32 } from '../../src/io/crc32.js';
 import { randArray } from '../helpers/check.js';
+import type { ErrorCode } from '../../src/errors.js';
+import { expectSimdnetError } from '../helpers/errors.js';
 
 let data: ReturnType<typeof loadMnist>;
 let baseBytes: Uint8Array;
@@ -74,17 +76,9 @@ function toyData(rows: number, seed: number): { x: { data: Float32Array; shape: 
 const flat = (m: Sequential): Float32Array[] => m.getWeights().map((w) => w.data);
 
 /** Expects fn to throw a SimdnetError with this code and a message matching `msg`, and the model unchanged. */
-function rejects(m: Sequential, fn: () => unknown, code: string, msg: RegExp): void {
+function rejects(m: Sequential, fn: () => unknown, code: ErrorCode, msg: RegExp): void {
   const before = flat(m);
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'should throw').toBeInstanceOf(SimdnetError);
-  expect((err as SimdnetError).code).toBe(code);
-  expect((err as SimdnetError).message).toMatch(msg);
+  expectSimdnetError(fn, code, msg);
   expect(flat(m)).toEqual(before);
 }
 

@@ -13,7 +13,6 @@ import {
   saveModel,
   sequential,
   sgd,
-  SimdnetError,
   type Matrix,
   type Sequential,
 } from '../../src/index.js';
@@ -27,6 +26,8 @@ import {
 } from '../../src/compress/index.js';
 import { crc32 } from '../../src/io/crc32.js';
 import { expectClose } from '../helpers/check.js';
+import type { ErrorCode } from '../../src/errors.js';
+import { expectSimdnetError } from '../helpers/errors.js';
 import * as ref from '../../src/reference/quant.js';
 
 let data: ReturnType<typeof loadMnist>;
@@ -49,18 +50,7 @@ beforeAll(async () => {
   calib = { data: data.train.x.data.slice(0, 500 * 784), rows: 500, cols: 784 };
 });
 
-/** Asserts that fn throws a SimdnetError with `code` whose message matches `msg`. */
-function expectError(fn: () => unknown, code: string, msg: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an error').toBeInstanceOf(SimdnetError);
-  expect((err as SimdnetError).code).toBe(code);
-  expect((err as SimdnetError).message).toMatch(msg);
-}
+const expectError = expectSimdnetError;
 
 const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
@@ -250,7 +240,7 @@ describe('mixed precision', () => {
 });
 
 describe('rejections leave the model as it was', () => {
-  function unchanged(m: Sequential, fn: () => unknown, code: string, msg: RegExp): void {
+  function unchanged(m: Sequential, fn: () => unknown, code: ErrorCode, msg: RegExp): void {
     const before = m.getWeights().map((w) => w.data.slice());
     const steps = m.trainedSteps;
     const meta = JSON.stringify(m.metadata);

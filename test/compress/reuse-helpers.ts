@@ -1,20 +1,9 @@
 // Helpers shared by the distillation, transfer and explanation tests.
-import { expect } from 'vitest';
 import type { Dataset, Matrix } from '../../src/index.js';
-import { SimdnetError } from '../../src/index.js';
+import { expectSimdnetErrorAsync } from '../helpers/errors.js';
 
 /** Awaits f and checks it throws a SimdnetError with `code` and a message matching `re`. */
-export async function expectError(f: () => unknown, code: string, re: RegExp): Promise<void> {
-  let err: unknown;
-  try {
-    await f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an error').toBeInstanceOf(SimdnetError);
-  expect((err as SimdnetError).code).toBe(code);
-  expect((err as Error).message).toMatch(re);
-}
+export const expectError = expectSimdnetErrorAsync;
 
 /** Rows of `ds` whose label is in [lo, hi] (at most n), with labels shifted down by lo. */
 export function digits(ds: Dataset, lo: number, hi: number, n = Infinity): { x: Matrix; labels: Int32Array } {

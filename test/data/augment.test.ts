@@ -4,7 +4,7 @@ import { toMatrix } from '../../src/data/matrix.js';
 import { image_shift } from '../../src/reference/util.js';
 import { Rng } from '../../src/random.js';
 import { randArray } from '../helpers/check.js';
-import { expectSimdnetError } from '../helpers/data-errors.js';
+import { expectSimdnetError } from '../helpers/errors.js';
 
 // One 3×4 image with distinct pixels 1..12 (row-major).
 const IMG = toMatrix({ data: Array.from({ length: 12 }, (_, i) => i + 1), shape: [1, 12] });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset, trainTestSplit } from '../../src/data/dataset.js';
 import { apportion } from '../../src/data/stratify.js';
-import { expectSimdnetError } from '../helpers/data-errors.js';
+import { expectSimdnetError } from '../helpers/errors.js';
 
 /** n rows; x row i = [i, 10·i] (so a row identifies itself), y one-hot of class i % k (or `classOf`). */
 function numbered(n: number, k: number, classOf: (i: number) => number = (i) => i % k): Dataset {

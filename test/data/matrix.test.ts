@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isMatrix, rowOf, selectRows, toMatrix, zeros } from '../../src/data/matrix.js';
-import { expectSimdnetError } from '../helpers/data-errors.js';
+import { expectSimdnetError } from '../helpers/errors.js';
 
 describe('toMatrix: accepted inputs', () => {
   it('reads an array of rows', () => {

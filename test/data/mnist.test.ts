@@ -11,7 +11,7 @@ import {
 } from '../../src/data/mnist.js';
 import { findMnistDigits, loadMnist, readMnistDigits } from '../../src/data/mnist-node.js';
 import { labelsFromOneHot } from '../../src/data/preprocess.js';
-import { expectSimdnetError } from '../helpers/data-errors.js';
+import { expectSimdnetError } from '../helpers/errors.js';
 
 // Oracle: the package's own files through plain JSON.parse.
 let dir: string;

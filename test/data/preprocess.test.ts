@@ -9,7 +9,7 @@ import {
   scalerFromJSON,
 } from '../../src/data/preprocess.js';
 import { expectClose, randArray } from '../helpers/check.js';
-import { expectSimdnetError } from '../helpers/data-errors.js';
+import { expectSimdnetError } from '../helpers/errors.js';
 
 // Columns: [1, 2, 3, 4] (mean 2.5, population var 1.25), [10, 10, 10, 10] (constant), [-2, 0, 2, 8]
 // (mean 2, deviations -4 -2 0 6, var (16+4+0+36)/4 = 14).

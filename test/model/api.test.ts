@@ -1,7 +1,8 @@
 // The public model API: shapes, weights, determinism, errors that name the problem, and a model that stays usable.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adam, dense, dropout, init, sequential, SimdnetError, sgd, activation } from '../../src/index.js';
+import { adam, dense, dropout, init, sequential, sgd, activation } from '../../src/index.js';
 import { randArray } from '../helpers/check.js';
+import { expectSimdnetErrorAsync } from '../helpers/errors.js';
 
 beforeAll(async () => {
   await init();
@@ -22,17 +23,7 @@ function blobs(n: number, seed: number) {
 const small = (seed = 7, backend: 'wasm' | 'js' = 'wasm') =>
   sequential([dense(8, { activation: 'relu', inputDim: 4 }), dense(3, { activation: 'softmax' })], { seed, backend });
 
-async function expectError(f: () => unknown, code: string, re: RegExp) {
-  let err: unknown;
-  try {
-    await f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an error').toBeInstanceOf(SimdnetError);
-  expect((err as SimdnetError).code).toBe(code);
-  expect((err as Error).message).toMatch(re);
-}
+const expectError = expectSimdnetErrorAsync;
 
 describe('Sequential', () => {
   it('builds with Keras-shaped weights and a summary', () => {
