@@ -3,7 +3,6 @@
 // loss kernels against the plain softmax cross-entropy, the student's inference against the teacher's, saliency
 // and integrated gradients. Uses the built package (dist/): `npm run build` first. Section module for
 // bench/run.js; `node bench/distill.js [--quick]` runs it alone and prints the markdown.
-import { Bench } from 'tinybench';
 import { loadMnist } from '../dist/data/mnist-node.js';
 import {
   adam,
@@ -17,22 +16,12 @@ import {
   sequential,
   transfer,
 } from '../dist/index.js';
-import {
-  distill,
-} from '../dist/compress/index.js';
+import { distill } from '../dist/compress/index.js';
+import { medianUs } from './lib.js';
 
 const pct = (v) => `${(100 * v).toFixed(2)}%`;
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 const SEEDS = [1, 2, 3];
-
-async function timeAll(tasks, quick) {
-  const bench = new Bench({ warmupTime: 500, time: quick ? 400 : 1500 });
-  for (const [name, fn] of tasks) bench.add(name, fn);
-  await bench.run();
-  const out = {};
-  for (const t of bench.tasks) out[t.name] = t.result.latency.p50 * 1000; // µs
-  return out;
-}
 
 const compileCE = (m, lr) => m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: lr }), metrics: ['accuracy'] });
 
@@ -117,7 +106,7 @@ async function distillation(train, test, quick, json) {
   await distill(big, st, train.x, train.y, { temperature: 4, alpha: 0.1, epochs: 1, batchSize: 64, seed: 1 });
   const one = { data: test.x.data.subarray(0, 784), shape: [1, 784] };
   const b256 = { data: test.x.data.subarray(0, 256 * 784), shape: [256, 784] };
-  const t = await timeAll(
+  const t = await medianUs(
     [
       ['teacher 1', () => big.predict(one)],
       ['student 1', () => st.predict(one)],
@@ -170,7 +159,7 @@ async function lossKernels(quick, json) {
       k.softmax_ce_backward(dz, p, y, m, n);
     }]);
   }
-  const r = await timeAll(tasks, quick);
+  const r = await medianUs(tasks, quick);
   json.lossKernelsUs = r;
   return [
     '**Loss kernels** (forward + backward of one 64 × 10 batch, median µs): ' +
@@ -321,7 +310,7 @@ async function explanations(train, test, quick, json) {
   };
   const one = { data: x.data.subarray(0, 784), shape: [1, 784] };
   const b64 = { data: x.data.subarray(0, 50 * 784), shape: [50, 784] };
-  const t = await timeAll(
+  const t = await medianUs(
     [
       ['saliency 1', () => saliency(m, one)],
       ['saliency 50', () => saliency(m, b64)],

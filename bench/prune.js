@@ -2,22 +2,13 @@
 // (iterative, retrained at lr/10) and after removing half the hidden units; file sizes; batch-1 latency of the
 // sparse path (SparseModel, CSR kernel) against the dense model, on real digits and on inputs without zeros.
 // Uses the built package (dist/): `npm run build` first. Section module for bench/run.js.
-import { Bench } from 'tinybench';
 import { loadMnist } from '../dist/data/mnist-node.js';
 import { adam, dense, init, loadModel, saveModel, sequential } from '../dist/index.js';
 import { SparseModel, pruneIteratively, pruneNeurons, sparsityOf } from '../dist/compress/index.js';
+import { medianUs } from './lib.js';
 
 const pct = (v) => `${(100 * v).toFixed(2)}%`;
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
-
-async function timeAll(tasks, quick) {
-  const bench = new Bench({ warmupTime: 500, time: quick ? 400 : 1500 });
-  for (const [name, fn] of tasks) bench.add(name, fn);
-  await bench.run();
-  const out = {};
-  for (const t of bench.tasks) out[t.name] = t.result.latency.p50 * 1000; // µs
-  return out;
-}
 
 export async function run({ quick = false } = {}) {
   await init();
@@ -61,7 +52,7 @@ export async function run({ quick = false } = {}) {
   const digit = { data: test.x.data.slice(0, 784), shape: [1, 784] };
   const noZeros = { data: Float32Array.from(digit.data, (v, i) => 0.05 + 0.9 * ((i * 0.618) % 1)), shape: [1, 784] };
   const batch = { data: test.x.data.slice(0, 256 * 784), shape: [256, 784] };
-  const t = await timeAll(
+  const t = await medianUs(
     [
       ['dense 1x784 digit', () => m.predict(digit)],
       ['sparse 1x784 digit', () => sp.predict(digit)],

@@ -2,7 +2,6 @@
 // post-training variant and of 2-bit quantization-aware fine-tuning, model file sizes, the int8 GEMM kernel
 // against the f32 one, and end-to-end inference throughput at batch 256 (int8 vs Sequential.predict on wasm).
 // Uses the built package (dist/): `npm run build` first. Allocation happens in setup, never in timed bodies.
-import { Bench } from 'tinybench';
 import { loadMnist } from '../dist/data/mnist-node.js';
 import {
   adam,
@@ -13,11 +12,8 @@ import {
   saveModel,
   sequential,
 } from '../dist/index.js';
-import {
-  fineTuneQuantized,
-  quantizeModel,
-  saveQuantized,
-} from '../dist/compress/index.js';
+import { fineTuneQuantized, quantizeModel, saveQuantized } from '../dist/compress/index.js';
+import { medianMs } from './lib.js';
 
 const pct = (v) => `${(100 * v).toFixed(2)}%`;
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
@@ -26,14 +22,6 @@ function model(seed) {
   const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed });
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
   return m;
-}
-
-/** Median time (ms) and throughput of a few tasks, measured together by tinybench. */
-async function measure(tasks, quick) {
-  const bench = new Bench({ warmupTime: 500, warmupIterations: 20, time: quick ? 400 : 2000 });
-  for (const [name, fn] of tasks) bench.add(name, fn);
-  await bench.run();
-  return Object.fromEntries(bench.tasks.map((t) => [t.name, t.result.latency.p50]));
 }
 
 export async function run({ quick = false } = {}) {
@@ -93,12 +81,12 @@ export async function run({ quick = false } = {}) {
   k.q8_quantize(qa, x, M * K, 127);
   k.q8_quantize_weights(qw, sc, w, K, N, 127);
   k.q8_pack_b(bp, qw, K, N);
-  const kt = await measure([
+  const kt = await medianMs([
     ['wasm-simd gemm_forward 256x784x128', () => k.gemm_forward(y, x, w, 0, M, K, N)],
     ['wasm-simd q8_gemm 256x784x128', () => k.q8_gemm(acc, qa, bp, M, K, N)],
     ['wasm-simd q8_quantize 256x784', () => k.q8_quantize(qa, x, M * K, 127)],
     ['wasm-simd q8_absmax 256x784', () => k.q8_absmax(x, M * K)],
-  ], quick);
+  ], { quick, time: 2000, warmupIterations: 20 });
   for (const p of [x, w, y, qa, qw, sc, bp, acc]) e.free(p);
   const ops = 2 * M * K * N;
   const gf = kt['wasm-simd gemm_forward 256x784x128'];
@@ -118,7 +106,7 @@ export async function run({ quick = false } = {}) {
   const q8d = keep['int8, dynamic (per-batch ranges)'];
   const q16 = keep['f16 weights (f32 compute)'];
   const qf32 = quantizeModel(m, { plan: 'f32' }); // the same pipeline with f32 weights: isolates the kernels' gain
-  const e2e = await measure([
+  const e2e = await medianMs([
     ['f32 Sequential.predict 256x784', () => m.predict(batch)],
     ['int8 static predict 256x784', () => q8s.predict(batch)],
     ['int8 dynamic predict 256x784', () => q8d.predict(batch)],
@@ -126,7 +114,7 @@ export async function run({ quick = false } = {}) {
     ['f32-plan QuantizedModel predict 256x784', () => qf32.predict(batch)],
     ['f32 Sequential.predict 1x784', () => m.predict(one)],
     ['int8 static predict 1x784', () => q8s.predict(one)],
-  ], quick);
+  ], { quick, time: 2000, warmupIterations: 20 });
   // Paired rounds: f32 and int8 alternate call by call, so load from other processes hits both alike; the
   // median of the per-round ratios is the robust speed-up on a busy machine.
   const paired = (fa, fb, rounds) => {

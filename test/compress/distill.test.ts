@@ -13,11 +13,7 @@ import {
   type Dataset,
   type Sequential,
 } from '../../src/index.js';
-import {
-  distill,
-  distillationLoss,
-  distillationTargets,
-} from '../../src/compress/index.js';
+import { distill, distillationLoss, distillationTargets } from '../../src/compress/index.js';
 import { expectError, mean, snapshot } from './reuse-helpers.js';
 
 let train: Dataset;
