@@ -4,7 +4,7 @@
 // Each section exports `async function run({ quick })` returning `{ title, markdown, json }`.
 // Usage: node --expose-gc bench/run.js [--quick] [section ...]    (BENCH_QUICK=1 also selects the short run)
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { loadAverage, machine as describeMachine } from './machine.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -21,27 +21,7 @@ const sections = (named.length > 0 ? named : all).filter((s) => {
   return ok;
 });
 
-function cpuModel() {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) return m[1].trim();
-  } catch {
-    // not Linux: fall through
-  }
-  return os.cpus()[0]?.model ?? 'unknown';
-}
-
-const machine = {
-  cpu: cpuModel(),
-  cores: os.availableParallelism?.() ?? os.cpus().length,
-  node: process.version,
-  v8: process.versions.v8,
-  platform: `${os.platform()} ${os.arch()}`,
-  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-  loadAverage: os.loadavg().map((v) => v.toFixed(2)).join(' '),
-  date: new Date().toISOString(),
-  quick,
-};
+const machine = describeMachine(quick);
 console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${quick ? ' (quick run)' : ''}`);
 
 const results = [];
@@ -63,7 +43,7 @@ for (const name of sections) {
     results.push({ name, seconds: 0, title: `${name} (failed)`, markdown: `Failed: \`${message}\``, json: { error: message } });
   }
 }
-machine.loadAverageAfter = os.loadavg().map((v) => v.toFixed(2)).join(' ');
+machine.loadAverageAfter = loadAverage();
 
 // RESULTS.md is made of marked blocks: `<!-- section:NAME -->` … `<!-- /section:NAME -->` per section, and the
 // peer comparison between `<!-- peers:begin -->` and `<!-- peers:end -->` (written by bench/peers/run.js).
@@ -74,7 +54,7 @@ const previous = existsSync(resultsUrl) ? readFileSync(resultsUrl, 'utf8') : '';
 const blockRe = /<!-- section:([\w-]+) -->[\s\S]*?<!-- \/section:\1 -->/g;
 const blocks = new Map([...previous.matchAll(blockRe)].map((m) => [m[1], m[0]]));
 for (const r of results) {
-  blocks.set(r.name, [`<!-- section:${r.name} -->`, `## ${r.title}`, '', `_Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC, load average ${machine.loadAverage} → ${machine.loadAverageAfter}._`, '', r.markdown, `<!-- /section:${r.name} -->`].join('\n'));
+  blocks.set(r.name, [`<!-- section:${r.name} -->`, `## ${r.title}`, '', `_Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC, load average ${machine.loadAverage.join(' ')} → ${machine.loadAverageAfter.join(' ')}._`, '', r.markdown, `<!-- /section:${r.name} -->`].join('\n'));
 }
 const order = [...all, ...[...blocks.keys()].filter((k) => !all.includes(k))].filter((k) => blocks.has(k));
 const peers = /<!-- peers:begin -->[\s\S]*?<!-- peers:end -->/.exec(previous)?.[0];

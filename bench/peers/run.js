@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { loadAverage, machine as describeMachine } from '../machine.js';
 import { summarize } from './lib/common.js';
 import { DIST, entry } from './lib/dist.js';
 import { FOOTPRINT, IMPLS } from './lib/impls.js';
@@ -59,26 +60,7 @@ if (!existsSync(new URL('./node_modules/@tensorflow/tfjs-core', import.meta.url)
 }
 
 const peersPkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-const cpu = (() => {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) return m[1].trim();
-  } catch {
-    // not Linux
-  }
-  return os.cpus()[0]?.model ?? 'unknown';
-})();
-const machine = {
-  cpu,
-  cores: os.availableParallelism?.() ?? os.cpus().length,
-  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-  platform: `${os.platform()} ${os.arch()}`,
-  node: process.version,
-  v8: process.versions.v8,
-  date: new Date().toISOString(),
-  loadAverage: os.loadavg().map((v) => Number(v.toFixed(2))),
-  quick,
-};
+const machine = describeMachine(quick);
 console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load ${machine.loadAverage.join(' ')}; time bound ${minutes} min${quick ? ' (quick)' : ''}`);
 
 const work = mkdtempSync(join(os.tmpdir(), 'simdnet-peers-'));
@@ -194,7 +176,7 @@ if (workloads.includes('size')) {
   }
 }
 
-machine.loadAverageAfter = os.loadavg().map((v) => Number(v.toFixed(2)));
+machine.loadAverageAfter = loadAverage();
 machine.seconds = (Date.now() - started) / 1000;
 const versions = { simdnet: JSON.parse(readFileSync(join(paths.ROOT, 'package.json'), 'utf8')).version, ...peersPkg.dependencies };
 const report = { machine, versions, implementations: Object.fromEntries(ids.map((id) => [id, IMPLS[id].label])), results, cold, sizes };
