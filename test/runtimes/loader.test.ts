@@ -1,10 +1,13 @@
 // The loader's runtime-facing paths, in-process (the packed package is exercised in runtimes.test.ts): where the
-// default .wasm is looked for, and what a failed fetch or read says.
+// default .wasm is looked for, what a failed fetch or read says, and the path for runtimes without process.getBuiltinModule.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { createEngine } from '../../src/runtime/engine.js';
+import { loadModel, loadModelFileSync, saveModel, sequential, dense } from '../../src/index.js';
 import { compileWasm, defaultWasmUrl } from '../../src/runtime/loader.js';
-import { nodeFs, readFileUrl } from '../../src/runtime/node.js';
+import { nodeFs, readFileUrl, syncFs } from '../../src/runtime/node.js';
+import { expectSimdnetError } from '../helpers/errors.js';
 
 describe('loader sources', () => {
   it('looks for the .wasm beside the package root module (dist/simdnet.wasm from dist/runtime/)', () => {
@@ -45,5 +48,27 @@ describe('loader sources', () => {
     expect(Array.from(bytes.subarray(0, 4))).toEqual([0, 0x61, 0x73, 0x6d]);
     expect(() => readFileUrl(fs, new URL('no-such.wasm', here), [])).toThrow(/simdnet\.wasm not found at .*no-such\.wasm; run `npm run build`/);
     expect(() => readFileUrl(fs, here, [])).toThrow(expect.objectContaining({ code: 'FORMAT', message: expect.stringMatching(/could not read .*runtimes.*EISDIR/) }));
+  });
+});
+
+describe('without process.getBuiltinModule (Node before 20.16)', () => {
+  it('loads the .wasm through import(node:fs) and an async compile, and loadModelFileSync says what it needs', async () => {
+    const proc = process as { getBuiltinModule?: unknown };
+    const saved = proc.getBuiltinModule;
+    proc.getBuiltinModule = undefined;
+    try {
+      expect(syncFs()).toBeUndefined();
+      expect(typeof (await nodeFs()).readFileSync).toBe('function'); // the dynamic import
+      const engine = await createEngine('wasm');
+      const m = sequential([dense(3, { activation: 'softmax', inputDim: 2 })], { engine, seed: 1 });
+      const back = loadModel(saveModel(m), { engine });
+      expect(Array.from(back.predict([[1, 2]]).data)).toEqual(Array.from(m.predict([[1, 2]]).data));
+      expectSimdnetError(() => loadModelFileSync('model.sdnt', { engine }), 'UNSUPPORTED', /needs process\.getBuiltinModule .*use loadModelFile/);
+      m.dispose();
+      back.dispose();
+    } finally {
+      proc.getBuiltinModule = saved;
+    }
+    expect(syncFs()).toBeDefined();
   });
 });
