@@ -9,16 +9,18 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { loadMnist } from '../dist/data/mnist-node.js';
 import { adam, dense, init, saveModel, sequential } from '../dist/index.js';
+import { median, quantile } from './lib.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BAR_MS = 15;
 
 // The user's program, as small as it gets: load the library and the .wasm, load the model file, classify one digit
 // (in the program as a literal: the input of a real program comes from elsewhere). It reports the class through its
-// exit code, so the timed runs spend nothing on output (setting up
-// process.stdout alone costs a Node process milliseconds, and a bare `node -e ''` does not pay it either). Written
-// twice, as a user would: an ES module (`import`, Node's ES module loader) and CommonJS (`require`, the package's
-// CommonJS build). With MARKS set, the child also writes where its time went (extra runs, not timed).
+// exit code, so the timed runs spend nothing on output: setting up process.stdout alone costs a Node process
+// milliseconds, which a bare `node -e ''` does not pay either (an uncaught error is told apart by its stack on
+// stderr). Written twice, as a user would: an ES module (`import`, Node's ES module loader) and CommonJS
+// (`require`, the package's CommonJS build). With MARKS set, the child also writes where its time went (extra
+// runs, not timed).
 const child = (entry, digit) => `import { init, loadModelFileSync } from ${JSON.stringify(new URL(entry, import.meta.url).href)};
 const t0 = process.env.MARKS ? performance.now() : 0;
 await init();
@@ -39,13 +41,6 @@ init().then(() => {
   if (process.env.MARKS) require('node:fs').writeSync(2, JSON.stringify({ start: t0, require: t1 - t0, init: t2 - t1, load: t3 - t2, predict: performance.now() - t3 }));
 });
 `;
-
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const quantile = (a, q) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(q * a.length))];
 
 /** Spawns node with args; returns the wall time and the exit code (the child's predicted class). */
 function timed(args, cwd, env) {

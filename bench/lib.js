@@ -16,3 +16,13 @@ export async function medianMs(tasks, { quick = false, time = 1500, warmupIterat
 export async function medianUs(tasks, quick) {
   return Object.fromEntries(Object.entries(await medianMs(tasks, { quick })).map(([k, ms]) => [k, ms * 1000]));
 }
+
+/** Median of numbers. */
+export function median(a) {
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The q-quantile (0..1) of numbers, nearest rank. */
+export const quantile = (a, q) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(q * a.length))];

@@ -1,8 +1,10 @@
 // Bundles the package's public entry points (tsc output in dist/) into dist/bundle/: one minified module per entry
 // plus shared chunks, so importing simdnet reads and compiles a couple of small files instead of ~40 (a large part
 // of cold start in Node).
-// Node built-ins stay imports; the .wasm stays a file beside it, found via new URL('../simdnet.wasm', import.meta.url)
-// from dist/bundle/ = dist/simdnet.wasm, the same place as from dist/runtime/.
+// Node built-ins stay imports (the main entry has none: node:fs is reached through a computed specifier or
+// process.getBuiltinModule, src/runtime/node.ts, so browser bundlers see nothing to resolve); the .wasm stays a
+// file beside it, found via new URL('../simdnet.wasm', import.meta.url) from dist/bundle/ = dist/simdnet.wasm, the
+// same place as from dist/runtime/.
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -10,22 +12,6 @@ import { parseSync } from 'rolldown/experimental';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 rmSync(`${dist}bundle`, { recursive: true, force: true });
-/**
- * Dynamic `import('node:…')` (file helpers, used only in Node/Deno) becomes a computed import marked for bundlers
- * to ignore, so a user's browser build neither warns ("externalized for browser compatibility") nor fails
- * (webpack: UnhandledSchemeError for `node:`). Node and Deno resolve it at run time as before.
- */
-const nodeImportsForBundlers = {
-  name: 'simdnet:computed-node-imports',
-  renderChunk(code) {
-    const out = code.replace(
-      /\bimport\(\s*(?:\/\*[^*]*\*\/\s*)*(["'])(node:[\w/]+)\1\s*\)/g,
-      'import(/* webpackIgnore: true */ /* @vite-ignore */ String($1$2$1))',
-    );
-    return out === code ? null : { code: out, map: null };
-  },
-};
-
 const input = { index: `${dist}index.js`, compress: `${dist}compress/index.js`, mnist: `${dist}data/mnist-node.js` };
 // Minified: V8 compiles the whole bundle when it is imported, and on a cold start that cost follows its size
 // (bench/RESULTS.md, cold start). Function and class names stay (stack traces, `constructor.name`).
@@ -67,8 +53,8 @@ const linePerStatement = {
 // Everything the main entry reaches goes into one shared chunk that every entry imports: `import 'simdnet'` then
 // reads two files (the entry and that chunk) rather than the four rolldown would split it into, and none of the
 // compression code, which stays in the compress entry.
-const isCore = (id) =>
-  /[\\/]dist[\\/]/.test(id) && !/[\\/]data[\\/]mnist-node\.js$/.test(id) && !(/[\\/]dist[\\/]compress[\\/]/.test(id) && !/[\\/](transfer|explain)\.js$/.test(id));
+const isCompression = (id) => /[\\/]dist[\\/]compress[\\/]/.test(id) && !/[\\/](transfer|explain)\.js$/.test(id);
+const isCore = (id) => /[\\/]dist[\\/]/.test(id) && !isCompression(id) && !/[\\/]data[\\/]mnist-node\.js$/.test(id);
 const codeSplitting = { groups: [{ name: 'core', test: isCore }] };
 
 // ES modules: every runtime (Node, Deno, browsers, bundlers, edge workers).
@@ -77,7 +63,7 @@ await build({
   platform: 'neutral',
   external: [/^node:/],
   logLevel: 'warn',
-  plugins: [nodeImportsForBundlers, linePerStatement],
+  plugins: [linePerStatement],
   output: { dir: `${dist}bundle`, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', codeSplitting, minify, comments: false },
 });
 

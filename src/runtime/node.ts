@@ -34,7 +34,7 @@ function pathOf(u: URL): string {
 }
 
 /** Deno without --allow-read throws NotCapable (PermissionDenied before 2.0); Node's permission model, EACCES. */
-export function isPermissionError(err: unknown): boolean {
+function isPermissionError(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException;
   return e.name === 'NotCapable' || e.name === 'PermissionDenied' || e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'ERR_ACCESS_DENIED';
 }
