@@ -15,4 +15,4 @@ export * from './util';
 export * from './sparse/index';
 export * from './distill';
 export * from './quant/index';
-export * from './crc32';
+export * from './xxh32';

@@ -14,7 +14,8 @@ import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import { kernelIndex } from './prune.js';
 
 /**
- * The sparse model file, version 1: the shared envelope of src/io/container.ts with magic "SDSP" and
+ * The sparse model file, version 2 (version 1: the same with a CRC-32): the shared envelope of src/io/container.ts
+ * with magic "SDSP" and
  *   header: { format: "simdnet-sparse", version, name, inputDim, metadata, layers: [
  *             { type: "dense", name, inputs, units, activation, alpha, useBias, storage: "csr" | "dense", nnz } |
  *             { type: "activation", name, activation, alpha } ] }

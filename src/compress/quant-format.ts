@@ -9,7 +9,8 @@ import type { LossName } from '../train/losses.js';
 import { QuantizedModel, type Precision, type QuantLayer, type QuantParts } from './quantize.js';
 
 /**
- * The simdnet quantized model file, version 1: the shared envelope of src/io/container.ts with magic "SDNQ" and
+ * The simdnet quantized model file, version 2 (version 1: the same with a CRC-32): the shared envelope of
+ * src/io/container.ts with magic "SDNQ" and
  *   header: { format: "simdnet-quantized", version, name, inputDim, layers: [layer specs], mode, weightBits,
  *             loss?, trainedSteps, metadata, dense: [{ layer, precision, inScale? }],
  *             tensors: [{ name, dtype: "i8" | "f16" | "i32" | "f32", shape, offset, length }] }

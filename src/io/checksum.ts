@@ -1,43 +1,65 @@
-// File checksums by the CRC-32 kernel (assembly/crc32.ts) of the engine a loaded model will use. Cold JavaScript
-// in a new process takes several ms over an MNIST-sized model; the kernel, well under one.
+// File checksums on the kernels of the engine a loaded model will use (assembly/xxh32.ts): cold JavaScript in a new
+// process takes several ms over an MNIST-sized model; the kernel, a fraction of one. Version 1 files (CRC-32) are
+// checked by the JS loop.
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import { jsChecksum, type ByteSource, type Checksum } from './container.js';
+import { XXH32_STATE_BYTES } from './xxh32.js';
 
 /** Bytes staged per kernel call: few enough fresh pages of memory to touch (each first touch is a page fault). */
 const WINDOW = 32 * 1024;
 
-/**
- * CRC-32 of a file's first n bytes on engine `e`, staged through a small window of its memory. Staging the whole
- * file at once would touch as many fresh pages as the file has; and the kernel, called once per window, gets
- * moved by V8 to its optimizing tier after the first few calls (V8 tiers a wasm function up between calls only).
- */
-export function kernelChecksum(e: Engine): Checksum {
-  return (src: ByteSource, n: number): number => {
-    if (n === 0) return 0;
+/** An XXH32 in progress on engine e's kernels, its state in e's memory; dispose() when done. */
+export class KernelHash {
+  private readonly state: number;
+
+  constructor(private readonly e: Engine) {
+    this.state = e.arena.alloc(XXH32_STATE_BYTES);
+    e.k.xxh32_reset(this.state, 0);
+  }
+
+  /** Feeds n bytes at ptr of the engine's memory. */
+  update(ptr: number, n: number): void {
+    this.e.k.xxh32_update(this.state, ptr, n);
+  }
+
+  /** Feeds src[pos, pos + n), staged through a small window of the engine's memory. */
+  updateFrom(src: ByteSource, pos: number, n: number): void {
+    if (n === 0) return;
     const size = Math.min(WINDOW, n);
-    const p = e.arena.alloc(size);
-    let crc = 0;
+    const p = this.e.arena.alloc(size);
     try {
-      for (let pos = 0; pos < n; pos += size) {
-        const len = Math.min(size, n - pos);
-        src.read(new Uint8Array(e.memory.buffer, p, len), pos);
-        crc = e.k.crc32_update(crc, p, len) >>> 0;
+      for (let off = 0; off < n; off += size) {
+        const len = Math.min(size, n - off);
+        src.read(new Uint8Array(this.e.memory.buffer, p, len), pos + off);
+        this.update(p, len);
       }
     } finally {
-      e.free(p);
+      this.e.free(p);
     }
-    return crc;
-  };
+  }
+
+  /** The XXH32 (unsigned) of everything fed. */
+  digest(): number {
+    return this.e.k.xxh32_digest(this.state) >>> 0;
+  }
+
+  dispose(): void {
+    this.e.free(this.state);
+  }
 }
 
-/**
- * CRC-32 continuing `crc` over n bytes at ptr in the engine's memory, in pieces: V8 moves a hot wasm function to
- * its optimizing tier between calls, never during one, so a single call over a large model would run entirely in
- * the baseline tier on a cold start.
- */
-export function crcInMemory(e: Engine, ptr: number, n: number, crc: number): number {
-  for (let off = 0; off < n; off += WINDOW) crc = e.k.crc32_update(crc, ptr + off, Math.min(WINDOW, n - off)) >>> 0;
-  return crc;
+/** A file's checksum on engine `e`: XXH32 by its kernels, CRC-32 (version 1 files) by the JS loop. */
+export function kernelChecksum(e: Engine): Checksum {
+  return (src: ByteSource, n: number, kind): number => {
+    if (kind !== 'xxh32') return jsChecksum(src, n, kind);
+    const h = new KernelHash(e);
+    try {
+      h.updateFrom(src, 0, n);
+      return h.digest();
+    } finally {
+      h.dispose();
+    }
+  };
 }
 
 /** The checksum for a loader: the wasm kernel when the model will live on a loaded wasm engine, else the JS loop. */

@@ -1,5 +1,6 @@
 import { SimdnetError } from '../errors.js';
 import { crc32 } from './crc32.js';
+import { XXH32_STATE_BYTES, xxh32, xxh32Digest, xxh32Reset, xxh32Update } from './xxh32.js';
 
 /**
  * The envelope all simdnet files share (integers little-endian):
@@ -11,11 +12,12 @@ import { crc32 } from './crc32.js';
  *   12  H  header: UTF-8 JSON, { format: <kind's name>, … }
  *   ..     zero padding to a multiple of 4
  *   D  ..  data chunks, each starting at a multiple of 4
- *   end−4  CRC-32 of every byte before it
+ *   end−4  checksum of every byte before it: XXH32 (seed 0) from version 2 on, CRC-32 in version 1 files
  *
  * A reader gets a clear FORMAT error for a short file, another kind of simdnet file (naming the function that
  * reads it), a wrong magic, a newer version, a header outside the file, a checksum mismatch or unreadable JSON;
- * what the header says is then the kind's own business.
+ * what the header says is then the kind's own business. Version 2 changed only the checksum (XXH32 is a vector loop
+ * where CRC-32 is a byte-serial table walk: a cold-start cost); the kinds read both versions.
  */
 export interface FileKind {
   magic: string;
@@ -28,9 +30,9 @@ export interface FileKind {
   reader: string;
 }
 
-export const MODEL_FILE: FileKind = { magic: 'SDNT', version: 1, format: 'simdnet', what: 'simdnet model', reader: 'loadModel' };
-export const QUANTIZED_FILE: FileKind = { magic: 'SDNQ', version: 1, format: 'simdnet-quantized', what: 'simdnet quantized model', reader: 'loadQuantized' };
-export const SPARSE_FILE: FileKind = { magic: 'SDSP', version: 1, format: 'simdnet-sparse', what: 'simdnet sparse model', reader: 'SparseModel.load' };
+export const MODEL_FILE: FileKind = { magic: 'SDNT', version: 2, format: 'simdnet', what: 'simdnet model', reader: 'loadModel' };
+export const QUANTIZED_FILE: FileKind = { magic: 'SDNQ', version: 2, format: 'simdnet-quantized', what: 'simdnet quantized model', reader: 'loadQuantized' };
+export const SPARSE_FILE: FileKind = { magic: 'SDSP', version: 2, format: 'simdnet-sparse', what: 'simdnet sparse model', reader: 'SparseModel.load' };
 const KINDS = [MODEL_FILE, QUANTIZED_FILE, SPARSE_FILE];
 
 /** A typed array as stored in a file. */
@@ -66,7 +68,7 @@ export function writeFile(kind: FileKind, header: object, chunks: readonly Chunk
   dv.setUint32(8, json.length, true);
   bytes.set(json, 12);
   chunks.forEach((c, i) => writeLE(bytes, dataStart + offsets[i], c));
-  dv.setUint32(total - 4, crc32(bytes, 0, total - 4), true);
+  dv.setUint32(total - 4, xxh32(bytes, 0, total - 4), true);
   return bytes;
 }
 
@@ -105,20 +107,27 @@ export interface OpenedFile {
   stored: number;
 }
 
-/** CRC-32 of a file's first n bytes: the JS loop by default; loaders may pass a faster one (io/checksum.ts). */
-export type Checksum = (src: ByteSource, n: number) => number;
+/** The checksum a file of format `version` carries. */
+export type ChecksumKind = 'xxh32' | 'crc32';
+export const checksumKind = (version: number): ChecksumKind => (version >= 2 ? 'xxh32' : 'crc32');
 
-/** The JS loop, through a 64 KiB buffer when the file is not in memory. */
-export const jsChecksum: Checksum = (src, n) => {
-  if (src.bytes) return crc32(src.bytes, 0, n);
+/** The checksum of a file's first n bytes: the JS loops by default; loaders may pass a faster one (io/checksum.ts). */
+export type Checksum = (src: ByteSource, n: number, kind: ChecksumKind) => number;
+
+/** The JS loops, through a 64 KiB buffer when the file is not in memory. */
+export const jsChecksum: Checksum = (src, n, kind) => {
+  if (src.bytes) return kind === 'xxh32' ? xxh32(src.bytes, 0, n) : crc32(src.bytes, 0, n);
   const buf = new Uint8Array(Math.min(n, 65536));
+  const state = new Uint8Array(XXH32_STATE_BYTES);
+  xxh32Reset(state);
   let crc = 0;
   for (let pos = 0; pos < n; pos += buf.length) {
     const piece = buf.subarray(0, Math.min(buf.length, n - pos));
     src.read(piece, pos);
-    crc = crc32(piece, 0, piece.length, crc);
+    if (kind === 'xxh32') xxh32Update(state, piece);
+    else crc = crc32(piece, 0, piece.length, crc);
   }
-  return crc;
+  return kind === 'xxh32' ? xxh32Digest(state) : crc;
 };
 
 /** Throws FORMAT "not a valid <kind> file: <why>". */
@@ -165,7 +174,7 @@ export function openSource(src: ByteSource, kind: FileKind, checksum: Checksum |
   if (12 + hlen + 4 > src.length) bad(`the header claims ${hlen} bytes but the file has ${src.length} (truncated?)`);
   const last4 = bytesAt(src.length - 4, 4);
   const stored = new DataView(last4.buffer, last4.byteOffset, 4).getUint32(0, true);
-  if (checksum && checksum(src, src.length - 4) !== stored) bad('checksum mismatch (the file is corrupt or truncated)');
+  if (checksum && checksum(src, src.length - 4, checksumKind(version)) !== stored) bad('checksum mismatch (the file is corrupt or truncated)');
   let header: unknown;
   try {
     header = JSON.parse(utf8(bytesAt(12, hlen)));

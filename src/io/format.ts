@@ -1,11 +1,12 @@
 import { validateSpec } from '../layers/index.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential, type CompileOptions, type ModelOptions } from '../model/sequential.js';
-import { checksumFor, crcInMemory, kernelChecksum } from './checksum.js';
+import { checksumFor, KernelHash } from './checksum.js';
 import { badFile, bytesSource, chunkOffsets, LITTLE_ENDIAN, MODEL_FILE, openSource, writeFile, type ByteSource } from './container.js';
 
 /**
- * The simdnet model file, version 1: the shared envelope of src/io/container.ts with magic "SDNT" and
+ * The simdnet model file, version 2 (version 1: the same with a CRC-32): the shared envelope of src/io/container.ts
+ * with magic "SDNT" and
  *   header: { format: "simdnet", version, name, inputDim, layers: [layer specs], compile?: { loss, optimizer,
  *             metrics }, metadata, trainedSteps, tensors: [{ name, shape, dtype: "f32", offset, length }] }
  *   data:   each tensor at `offset` from the data start, `length` bytes, f32 row-major (a kernel is fan_in × fan_out)
@@ -85,7 +86,7 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
   const layers = header.layers.map((l, i) => validateSpec(l, i));
   // In place only when the tensors fill the data back to back and the architecture has exactly that many
   // parameters: a damaged header then cannot make the model allocate more than the file holds.
-  if (inPlace && !(tensorsFill(header.tensors, file.dataLength) && 4 * paramCount(layers, header.inputDim) === file.dataLength)) throw NOT_IN_PLACE;
+  if (inPlace && !(file.version >= 2 && tensorsFill(header.tensors, file.dataLength) && 4 * paramCount(layers, header.inputDim) === file.dataLength)) throw NOT_IN_PLACE;
   const model = new Sequential(layers, { ...options, name: typeof header.name === 'string' ? header.name : 'sequential' });
   try {
     // Every weight comes from the file: skip the random initialization (a large part of cold start).
@@ -96,7 +97,7 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
     slots.forEach((s, i) => {
       const t = header.tensors[i];
       if (t.name !== s.name) bad(`tensor ${i} is '${String(t.name)}', expected '${s.name}'`);
-      if (t.dtype !== 'f32') bad(`tensor ${s.name} has dtype '${String(t.dtype)}' (version 1 stores f32)`);
+      if (t.dtype !== 'f32') bad(`tensor ${s.name} has dtype '${String(t.dtype)}' (this format stores f32)`);
       if (!Array.isArray(t.shape) || t.shape.length !== s.shape.length || t.shape.some((d, j) => d !== s.shape[j])) {
         bad(`tensor ${s.name} has shape [${String(t.shape)}], the architecture needs [${s.shape.join(',')}]`);
       }
@@ -106,9 +107,14 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
     const slab = new Uint8Array(e.memory.buffer, net.params, net.slabFloats * 4);
     slots.forEach((s, i) => file.readInto(header.tensors[i].offset, slab.subarray(s.offset * 4, (s.offset + s.size) * 4), `tensor ${s.name}`));
     if (inPlace) {
-      let crc = kernelChecksum(e)(src, file.dataStart);
-      for (const s of slots) crc = crcInMemory(e, net.params + s.offset * 4, s.size * 4, crc);
-      if (crc !== file.stored) throw NOT_IN_PLACE;
+      const h = new KernelHash(e);
+      try {
+        h.updateFrom(src, 0, file.dataStart);
+        for (const s of slots) h.update(net.params + s.offset * 4, s.size * 4);
+        if (h.digest() !== file.stored) throw NOT_IN_PLACE;
+      } finally {
+        h.dispose();
+      }
     }
     if (!LITTLE_ENDIAN) {
       // Files are little-endian. A fresh view: the checksum's window may have grown the memory since.

@@ -65,4 +65,4 @@ export {
   f16_from_f32,
   f16_to_f32,
 } from './quant.js';
-export { crc32_update } from './crc32.js';
+export { xxh32_reset, xxh32_update, xxh32_digest } from './xxh32.js';

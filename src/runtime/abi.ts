@@ -169,12 +169,13 @@ export interface Kernels {
   /** x (n) f32 = h (n) f16 (exact). */
   f16_to_f32(x: number, h: number, n: number): void;
 
-  // ---- checksums (assembly/crc32.ts) ----
-  /**
-   * CRC-32 (IEEE, as zip/PNG) of the bytes before src, whose CRC is `crc` (0 for none), followed by n bytes at
-   * src; a signed i32 (`>>> 0` for the usual unsigned value). Chained calls checksum a file in pieces.
-   */
-  crc32_update(crc: number, src: number, n: number): number;
+  // ---- checksums (assembly/xxh32.ts) ----
+  /** Starts an XXH32 with `seed` in the 48-byte `state` (16-byte aligned). */
+  xxh32_reset(state: number, seed: number): void;
+  /** Feeds n bytes at src (any alignment) to the XXH32 in `state`: a file is hashed in pieces, in file order. */
+  xxh32_update(state: number, src: number, n: number): void;
+  /** The XXH32 of everything fed since the reset, as a signed i32 (`>>> 0` for the usual value); state unchanged. */
+  xxh32_digest(state: number): number;
 }
 
 /** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */

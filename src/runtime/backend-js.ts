@@ -10,6 +10,7 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
   const F = (p: number, n: number): Float32Array => new Float32Array(memory.buffer, p, n);
   const I = (p: number, n: number): Int32Array => new Int32Array(memory.buffer, p, n);
   const B = (p: number, n: number): Int8Array => new Int8Array(memory.buffer, p, n);
+  const U8 = (p: number, n: number): Uint8Array => new Uint8Array(memory.buffer, p, n);
   return {
     heap_base: () => 16,
     gemm_workspace_size: () => 0,
@@ -93,6 +94,8 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     q8_fake_quant: (y, scale, w, k, n, qmax) => ref.q8_fake_quant(F(y, k * n), F(scale, n), F(w, k * n), k, n, qmax),
     f16_from_f32: (h, x, n) => ref.f16_from_f32(new Uint16Array(memory.buffer, h, n), F(x, n), n),
     f16_to_f32: (x, h, n) => ref.f16_to_f32(F(x, n), new Uint16Array(memory.buffer, h, n), n),
-    crc32_update: (crc, src, n) => ref.crc32_update(crc, new Uint8Array(memory.buffer, src, n), n),
+    xxh32_reset: (state, seed) => ref.xxh32_reset(U8(state, 48), seed),
+    xxh32_update: (state, src, n) => ref.xxh32_update(U8(state, 48), U8(src, n), n),
+    xxh32_digest: (state) => ref.xxh32_digest(U8(state, 48)),
   };
 }

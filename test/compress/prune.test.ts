@@ -24,7 +24,7 @@ import {
   sparsityOf,
   startPruning,
 } from '../../src/compress/index.js';
-import { crc32 } from '../../src/io/crc32.js';
+import { asVersion1, reseal } from '../helpers/files.js';
 import { randArray } from '../helpers/check.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { expectSimdnetError } from '../helpers/errors.js';
@@ -471,11 +471,10 @@ describe('SparseModel', () => {
     const newer = good.slice();
     newer[4] = 9;
     expect(code(() => SparseModel.load(newer))).toMatch(/FORMAT: .*version 9 is not supported/);
+    // Version 1 files (a CRC-32 trailer) still load, and the same.
+    const x = { data: randArray(3 * sp.inputDim, 8), shape: [3, sp.inputDim] as [number, number] };
+    expect(Array.from(SparseModel.load(asVersion1(good)).predict(x).data)).toEqual(Array.from(SparseModel.load(good).predict(x).data));
     // Structurally wrong but correctly checksummed: a column index past the layer's units, a bad row pointer.
-    const reseal = (b: Uint8Array): Uint8Array => {
-      new DataView(b.buffer).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
-      return b;
-    };
     const dv = new DataView(good.buffer, good.byteOffset);
     const hlen = dv.getUint32(8, true);
     const header = JSON.parse(new TextDecoder().decode(good.subarray(12, 12 + hlen)));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dense, getEngine, init, loadModel, loadModelFile, loadModelFileSync, saveModel, saveModelFile, sequential, type Sequential } from '../../src/index.js';
 import { bytesSource, type ByteSource } from '../../src/io/container.js';
-import { crc32 } from '../../src/io/crc32.js';
+import { asVersion1, reseal } from '../helpers/files.js';
 import { loadModelFrom } from '../../src/io/format.js';
 import { randArray } from '../helpers/check.js';
 
@@ -71,10 +71,6 @@ describe('loadModelFileSync', () => {
     const m = model();
     const bytes = saveModel(m);
     m.dispose();
-    const withCrc = (b: Uint8Array): Uint8Array => {
-      new DataView(b.buffer).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
-      return b;
-    };
     const flipped = bytes.slice();
     flipped[40_000] ^= 0x10; // a weight in the second window
     const header = bytes.slice();
@@ -90,8 +86,8 @@ describe('loadModelFileSync', () => {
       truncated: [bytes.subarray(0, bytes.length - 1000), /checksum mismatch|truncated/],
       'flipped weight bit': [flipped, /checksum mismatch/],
       'flipped header bit': [header, /checksum mismatch/],
-      'NaN weight (valid checksum)': [withCrc(nan), /NaN\/Inf/],
-      'header that does not fit the tensors (valid checksum)': [withCrc(wrongShape), /shape/],
+      'NaN weight (valid checksum)': [reseal(nan), /NaN\/Inf/],
+      'header that does not fit the tensors (valid checksum)': [reseal(wrongShape), /shape/],
       'not a model': [new TextEncoder().encode('just some text, long enough to have a header'), /not a simdnet model/],
     };
     const e = getEngine('wasm');
@@ -143,13 +139,20 @@ describe('loadModelFileSync', () => {
     const first = header.tensors[0].length;
     out.set(bytes.subarray(dataStart, dataStart + first), start2);
     out.set(bytes.subarray(dataStart + first, bytes.length - 4), start2 + first + gap);
-    new DataView(out.buffer).setUint32(out.length - 4, crc32(out, 0, out.length - 4), true);
+    reseal(out);
     const gapped = counted(out);
     const back = loadModelFrom(gapped);
     const ref = loadModel(bytes);
     expect(back.getWeights().map((w) => Array.from(w.data))).toEqual(ref.getWeights().map((w) => Array.from(w.data)));
     expect(gapped.read_ / out.length).toBeGreaterThan(1.9);
     back.dispose();
+
+    // A version 1 file (CRC-32, checked in JS) takes the checksum-first pass and loads the same weights.
+    const v1 = counted(asVersion1(bytes));
+    const old = loadModelFrom(v1);
+    expect(old.getWeights().map((w) => Array.from(w.data))).toEqual(ref.getWeights().map((w) => Array.from(w.data)));
+    expect(v1.read_ / bytes.length).toBeGreaterThan(1.9);
+    old.dispose();
     ref.dispose();
   });
 });

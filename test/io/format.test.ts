@@ -1,8 +1,9 @@
 // The model file: round trip with bit-identical predictions; truncated, corrupt and foreign files rejected.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dense, dropout, init, loadModel, saveModel, sequential, sgd, FORMAT_VERSION } from '../../src/index.js';
-import { crc32 } from '../../src/io/crc32.js';
+import { asVersion1, reseal } from '../helpers/files.js';
 import { randArray } from '../helpers/check.js';
+import { xxh32 } from '../../src/io/xxh32.js';
 
 beforeAll(async () => {
   await init();
@@ -41,6 +42,29 @@ describe('model file', () => {
     for (const mm of [m, back, js]) mm.dispose();
   });
 
+  it('writes version 2 with an XXH32 trailer, and still reads version 1 files (CRC-32), rejecting damaged ones', async () => {
+    const { m, x } = await trained();
+    const bytes = saveModel(m);
+    const dv = new DataView(bytes.buffer);
+    expect(dv.getUint16(4, true)).toBe(2);
+    expect(dv.getUint32(bytes.length - 4, true)).toBe(xxh32(bytes, 0, bytes.length - 4));
+    const v1 = asVersion1(bytes);
+    for (const backend of ['wasm', 'js'] as const) {
+      const back = loadModel(v1, { backend });
+      expect(Array.from(back.predict(x).data), backend).toEqual(Array.from(loadModel(bytes, { backend }).predict(x).data));
+      back.dispose();
+    }
+    const damaged = v1.slice();
+    damaged[damaged.length - 20] ^= 1;
+    expect(() => loadModel(damaged)).toThrow(/checksum mismatch/);
+    // A version 1 header with an XXH32 trailer (or the reverse) is damage too.
+    const mixed = bytes.slice();
+    new DataView(mixed.buffer).setUint16(4, 1, true);
+    new DataView(mixed.buffer).setUint32(mixed.length - 4, xxh32(mixed, 0, mixed.length - 4), true);
+    expect(() => loadModel(mixed)).toThrow(/checksum mismatch/);
+    m.dispose();
+  });
+
   it('rejects truncated, corrupt, foreign and future files with a clear error', async () => {
     const { m } = await trained();
     const bytes = saveModel(m);
@@ -53,7 +77,7 @@ describe('model file', () => {
     expect(() => loadModel(new TextEncoder().encode('{"hello": "world"} and more bytes here'))).toThrow(/not a simdnet model/);
     const future = bytes.slice();
     new DataView(future.buffer).setUint16(4, FORMAT_VERSION + 1, true);
-    expect(() => loadModel(future)).toThrow(/version 2 is not supported/);
+    expect(() => loadModel(future)).toThrow(`version ${FORMAT_VERSION + 1} is not supported`);
   });
 
   it('rejects a well-formed file whose header does not match its tensors', async () => {
@@ -67,12 +91,12 @@ describe('model file', () => {
     expect(evil.length).toBe(header.length);
     const out = bytes.slice();
     out.set(new TextEncoder().encode(evil), 12);
-    new DataView(out.buffer).setUint32(out.length - 4, crc32(out, 0, out.length - 4), true);
+    reseal(out);
     expect(() => loadModel(out)).toThrow(/shape/);
     // NaN weights (with a valid checksum) are refused too.
     const nan = bytes.slice();
     new DataView(nan.buffer).setFloat32(nan.length - 8, NaN, true);
-    new DataView(nan.buffer).setUint32(nan.length - 4, crc32(nan, 0, nan.length - 4), true);
+    reseal(nan);
     expect(() => loadModel(nan)).toThrow(/NaN\/Inf/);
   });
 });

@@ -1,0 +1,23 @@
+// Helpers for tests that tamper with simdnet files (src/io/container.ts envelope).
+import { crc32 } from '../../src/io/crc32.js';
+import { xxh32 } from '../../src/io/xxh32.js';
+
+/** Rewrites the trailing checksum of file `b` (in place) as its format version has it: XXH32 from 2 on, else CRC-32. */
+export function reseal(b: Uint8Array): Uint8Array {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const n = b.length - 4;
+  dv.setUint32(n, dv.getUint16(4, true) >= 2 ? xxh32(b, 0, n) : crc32(b, 0, n), true);
+  return b;
+}
+
+/** The same file as format version 1 wrote it (version 1 in the prelude and the header, a CRC-32). */
+export function asVersion1(file: Uint8Array): Uint8Array {
+  const b = file.slice();
+  const dv = new DataView(b.buffer);
+  dv.setUint16(4, 1, true);
+  const hlen = dv.getUint32(8, true);
+  const header = new TextDecoder().decode(b.subarray(12, 12 + hlen));
+  if (!header.includes('"version":2,')) throw new Error('expected a version 2 header');
+  b.set(new TextEncoder().encode(header.replace('"version":2,', '"version":1,')), 12);
+  return reseal(b);
+}
