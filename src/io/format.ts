@@ -127,7 +127,11 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
       bad(`tensor ${at?.name ?? '?'} holds NaN/Inf values`);
     }
     if (header.metadata && typeof header.metadata === 'object') model.metadata = header.metadata;
-    if (header.compile) model.compile(header.compile);
+    // Applied when first needed (fit, evaluate, the optimizer): compile() is a noticeable part of a cold start.
+    if (header.compile) {
+      if (typeof header.compile !== 'object' || typeof header.compile.loss !== 'string') bad('unreadable compile settings');
+      model.compileLater(header.compile);
+    }
     if (Number.isSafeInteger(header.trainedSteps) && header.trainedSteps! > 0) model.trainedSteps = header.trainedSteps!;
     return model;
   } catch (err) {

@@ -147,7 +147,7 @@ export class Sequential {
 
   /** The optimizer after compile() (its learningRate can be changed between steps). */
   get optimizer(): Optimizer | undefined {
-    return this.compiled?.optimizer;
+    return this.compiledIfAny()?.optimizer;
   }
 
   /** @internal */
@@ -241,14 +241,26 @@ export class Sequential {
     return { loss: o.loss, optimizer: { ...optimizer }, metrics: [...(o.metrics ?? [])] };
   }
 
+  /**
+   * @internal Keeps compile settings (from a file) to apply once training, evaluation or the optimizer needs
+   * them: a model loaded only to predict then never pays for compile().
+   */
+  compileLater(options: CompileOptions): void {
+    this.compileOptions = { ...options };
+  }
+
+  /** The compile state, compiling settings kept by compileLater() or an unbuilt compile() on a built model. */
+  private compiledIfAny(): Compiled | undefined {
+    if (!this.compiled && this.compileOptions && this.net && !this.disposed) this.compile(this.compileOptions);
+    return this.compiled;
+  }
+
   /** @internal Compile state for a built model (throws if compile() was never called). */
   requireCompiled(): Compiled {
     this.requireNet(); // building finishes a compile() made before the model was built
-    if (!this.compiled) {
-      if (!this.compileOptions) throw new SimdnetError('STATE', 'call compile({ loss, optimizer }) before fit() or evaluate()');
-      this.compile(this.compileOptions);
-    }
-    return this.compiled!;
+    const c = this.compiledIfAny();
+    if (!c) throw new SimdnetError('STATE', 'call compile({ loss, optimizer }) before fit() or evaluate()');
+    return c;
   }
 
   /** @internal Validates and converts inputs, building the model on first use. */
@@ -262,7 +274,7 @@ export class Sequential {
   /** @internal Validates targets against the outputs and the loss. */
   toTargets(y: TargetInput, rows: number, name = 'y'): Matrix {
     const out = this.outputDim;
-    const loss = this.compiled?.loss;
+    const loss = this.compiledIfAny()?.loss;
     const cols = loss ? loss.targetCols(out) : out;
     const my = toTargets(y, out, name, cols);
     check(my.rows === rows, 'SHAPE', `${name} has ${my.rows} rows but x has ${rows}`);

@@ -30,6 +30,10 @@ describe('model file', () => {
     expect(back.trainedSteps).toBe(m.trainedSteps);
     expect(m.trainedSteps).toBe(2 * 8); // 2 epochs of 60 rows in batches of 8
     expect(Array.from(back.predict(x).data)).toEqual(Array.from(m.predict(x).data));
+    // The compile settings apply when first needed (not on load): same optimizer, same evaluation.
+    expect(back.optimizer?.config).toEqual(m.optimizer?.config);
+    const y = Int32Array.from({ length: 60 }, (_, i) => (i * 7) % 3);
+    expect(back.evaluate(x, y)).toEqual(m.evaluate(x, y));
     // Also across backends: the js backend reads the same file.
     const js = loadModel(bytes, { backend: 'js' });
     const a = js.predict(x).data;
@@ -78,6 +82,26 @@ describe('model file', () => {
     const future = bytes.slice();
     new DataView(future.buffer).setUint16(4, FORMAT_VERSION + 1, true);
     expect(() => loadModel(future)).toThrow(`version ${FORMAT_VERSION + 1} is not supported`);
+  });
+
+  it('applies saved compile settings when training needs them: unknown ones make fit()/evaluate() fail, not predict()', async () => {
+    const { m, x } = await trained();
+    const bytes = saveModel(m);
+    m.dispose();
+    const hlen = new DataView(bytes.buffer).getUint32(8, true);
+    const header = new TextDecoder().decode(bytes.subarray(12, 12 + hlen));
+    const out = bytes.slice();
+    out.set(new TextEncoder().encode(header.replace('"categoricalCrossentropy"', '"categoricalXrossentropy"')), 12);
+    const back = loadModel(reseal(out));
+    expect(back.predict(x).data.length).toBe(60 * 3);
+    const y = Int32Array.from({ length: 60 }, (_, i) => i % 3);
+    expect(() => back.evaluate(x, y)).toThrow(/categoricalXrossentropy/);
+    await expect(back.fit(x, y)).rejects.toThrow(/categoricalXrossentropy/);
+    back.dispose();
+    // Settings that are not an object with a loss name are refused on load.
+    const broken = bytes.slice();
+    broken.set(new TextEncoder().encode(header.replace('"categoricalCrossentropy"', '1'.repeat(25))), 12);
+    expect(() => loadModel(reseal(broken))).toThrow(/unreadable compile settings/);
   });
 
   it('rejects a well-formed file whose header does not match its tensors', async () => {
