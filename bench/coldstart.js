@@ -28,7 +28,7 @@ const t1 = process.env.MARKS ? performance.now() : 0;
 const model = loadModelFileSync(process.argv[2]);
 const t2 = process.env.MARKS ? performance.now() : 0;
 process.exitCode = model.predictClasses({ data: new Float32Array(${digit}), shape: [1, 784] })[0];
-if (process.env.MARKS) process.getBuiltinModule('node:fs').writeSync(2, JSON.stringify({ loaded: t0, init: t1 - t0, load: t2 - t1, predict: performance.now() - t2 }));
+if (process.env.MARKS) process.getBuiltinModule('node:fs').writeSync(2, JSON.stringify({ loaded: t0, init: t1 - t0, load: t2 - t1, predict: performance.now() - t2, end: String(process.hrtime.bigint()) }));
 `;
 const childCjs = (entry, digit) => `const t0 = process.env.MARKS ? performance.now() : 0;
 const { init, loadModelFileSync } = require(${JSON.stringify(fileURLToPath(new URL(entry, import.meta.url)))});
@@ -38,17 +38,18 @@ init().then(() => {
   const model = loadModelFileSync(process.argv[2]);
   const t3 = process.env.MARKS ? performance.now() : 0;
   process.exitCode = model.predictClasses({ data: new Float32Array(${digit}), shape: [1, 784] })[0];
-  if (process.env.MARKS) require('node:fs').writeSync(2, JSON.stringify({ start: t0, require: t1 - t0, init: t2 - t1, load: t3 - t2, predict: performance.now() - t3 }));
+  if (process.env.MARKS) require('node:fs').writeSync(2, JSON.stringify({ start: t0, require: t1 - t0, init: t2 - t1, load: t3 - t2, predict: performance.now() - t3, end: String(process.hrtime.bigint()) }));
 });
 `;
 
-/** Spawns node with args; returns the wall time and the exit code (the child's predicted class). */
+/** Spawns node with args; returns the wall time, when it returned (monotonic ns) and the exit code (the child's class). */
 function timed(args, cwd, env) {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: env ? { ...process.env, ...env } : process.env });
   const ms = performance.now() - t0;
+  const ended = process.hrtime.bigint();
   if (r.status === null || r.status > 9 || r.stderr.includes('Error')) throw new Error(`node ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return { ms, status: r.status, stderr: r.stderr };
+  return { ms, ended, status: r.status, stderr: r.stderr };
 }
 
 /** npm pack --dry-run: what a user downloads (size) and gets on disk (unpackedSize). */
@@ -101,12 +102,24 @@ export async function run({ quick = false } = {}) {
         if (i > 0) ms[k].push(r.ms);
       }
     }
-    // Where the time goes, from separate runs that write marks (ms since the process's time origin and spans).
-    const marksOf = (file) => {
-      const runs = Array.from({ length: quick ? 4 : 15 }, () => JSON.parse(timed([file, 'mnist.sdnt'], dir, { MARKS: '1' }).stderr));
+    // Where the time goes, from separate runs that write marks (ms since the process's time origin and spans), and
+    // how long the process takes to end after its last statement (`exit`: the monotonic clock is shared with this
+    // process), next to a bare node's.
+    const marksOf = (args) => {
+      const runs = Array.from({ length: quick ? 4 : 15 }, () => {
+        const r = timed(args, dir, { MARKS: '1' });
+        const o = JSON.parse(r.stderr);
+        o.exit = Number(r.ended - BigInt(o.end)) / 1e6;
+        delete o.end;
+        return o;
+      });
       return Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((o) => o[k]))]));
     };
-    const marks = { cjs: marksOf('first-prediction.cjs'), esm: marksOf('first-prediction.mjs') };
+    const marks = {
+      cjs: marksOf(['first-prediction.cjs', 'mnist.sdnt']),
+      esm: marksOf(['first-prediction.mjs', 'mnist.sdnt']),
+      bare: marksOf(['-e', "require('node:fs').writeSync(2, JSON.stringify({ end: String(process.hrtime.bigint()) }))"]),
+    };
     const med = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)]));
     const q = (k) => [quantile(ms[k], 0.25), quantile(ms[k], 0.75)];
     const extraMs = { cjs: med.cjs - med.bare, esm: med.esm - med.bare };
@@ -149,8 +162,9 @@ export async function run({ quick = false } = {}) {
       row('**ES module**: `import … from "simdnet"` … first prediction', 'esm', verdict('esm')),
       '',
       `Inside the CommonJS child (medians, ms): Node hands over at ${f1(mc.start)}; require ${f1(mc.require)}, init() ${f1(mc.init)}, ` +
-        `loadModelFileSync ${f1(mc.load)}, first predict ${f1(mc.predict)}. ES module child: imports done at ${f1(me.loaded)}, ` +
-        `init() ${f1(me.init)}, load ${f1(me.load)}, predict ${f1(me.predict)}.`,
+        `loadModelFileSync ${f1(mc.load)}, first predict ${f1(mc.predict)}; from its last statement to its exit ${f1(mc.exit)} ` +
+        `(a bare node: ${f1(marks.bare.exit)}). ES module child: imports done at ${f1(me.loaded)}, ` +
+        `init() ${f1(me.init)}, load ${f1(me.load)}, predict ${f1(me.predict)}, exit ${f1(me.exit)}.`,
       '',
       '| package | size |',
       '|---|---:|',
