@@ -90,7 +90,7 @@ await build({
 
 // CommonJS, for require() in Node: Node 20 before 20.19 cannot require an ES module at all, and a CommonJS
 // program skips Node's ES module loader, a third of a cold start's cost above a bare `node -e ''` (RESULTS.md).
-// platform 'node' turns import.meta.url into the module's file URL.
+// platform 'node' turns import.meta.url into the module's file URL, import.meta.dirname into __dirname (loader.ts).
 await build({
   input,
   platform: 'node',
