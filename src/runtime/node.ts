@@ -27,8 +27,9 @@ export async function nodeFs(): Promise<Fs> {
   return (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as Fs;
 }
 
-/** A file URL as a path for messages (no node:url needed). */
-function pathOf(u: URL): string {
+/** A file URL (or a path, as is) as a path for messages (no node:url needed). */
+function pathOf(u: string | URL): string {
+  if (typeof u === 'string') return u;
   const p = decodeURIComponent(u.pathname);
   return /^\/[a-z]:\//i.test(p) ? p.slice(1) : p;
 }
@@ -39,22 +40,28 @@ function isPermissionError(err: unknown): boolean {
   return e.name === 'NotCapable' || e.name === 'PermissionDenied' || e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'ERR_ACCESS_DENIED';
 }
 
+/** Reads a file (a path or a file: URL); undefined if there is none, a SimdnetError naming it if it cannot be read. */
+export function readFileIfExists(fs: Fs, at: string | URL): Uint8Array | undefined {
+  try {
+    return fs.readFileSync(at);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isPermissionError(err)) {
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `no permission to read ${pathOf(at)} (${String(err)}); grant read access to it ` +
+          '(Deno: --allow-read=<that path>) or pass the .wasm yourself: init({ wasm: bytes | URL | WebAssembly.Module })',
+      );
+    }
+    throw new SimdnetError('FORMAT', `could not read ${pathOf(at)}: ${String(err)}`);
+  }
+}
+
 /** Reads the first of `url`, ...fallbacks that exists (a small file: read synchronously, once, at init). */
 export function readFileUrl(fs: Fs, url: URL, fallbacks: URL[]): Uint8Array {
   for (const u of [url, ...fallbacks]) {
-    try {
-      return fs.readFileSync(u);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      if (isPermissionError(err)) {
-        throw new SimdnetError(
-          'UNSUPPORTED',
-          `no permission to read ${pathOf(u)} (${String(err)}); grant read access to it ` +
-            '(Deno: --allow-read=<that path>) or pass the .wasm yourself: init({ wasm: bytes | URL | WebAssembly.Module })',
-        );
-      }
-      throw new SimdnetError('FORMAT', `could not read ${pathOf(u)}: ${String(err)}`);
-    }
+    const bytes = readFileIfExists(fs, u);
+    if (bytes) return bytes;
   }
   throw new SimdnetError('FORMAT', `simdnet.wasm not found at ${pathOf(url)}; run \`npm run build\` or pass the .wasm to init({ wasm })`);
 }

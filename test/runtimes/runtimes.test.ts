@@ -131,8 +131,9 @@ describe('the packed package', () => {
   it('works from CommonJS: require() of simdnet and simdnet/compress, the same predictions as the ES module build', async () => {
     const r = await run(process.execPath, ['user.cjs'], { cwd: inst.app });
     expect(r.code, describeRun(r)).toBe(0);
-    const out = JSON.parse(r.stdout) as { saved: number[]; agree: number; cjs: boolean; ctor: string };
+    const out = JSON.parse(r.stdout) as { saved: number[]; agree: number; cjs: boolean; ctor: string; urls: number };
     expect(out.cjs).toBe(true);
+    expect(out.urls, 'URLs built by init() (the default .wasm is read by path)').toBe(0);
     expect(out.ctor).toBe('Sequential'); // names survive minification
     expectSame(out.saved, node.saved, 'model.sdnt through require(\'simdnet\').loadModelFileSync');
     expect(out.agree, 'int8 (simdnet/compress) and f32 classes agree').toBeGreaterThanOrEqual(0.9);
