@@ -12,6 +12,7 @@ function model(backend) {
 
 export async function run({ quick = false } = {}) {
   await init();
+  await init({ backend: 'js' });
   const { train, test } = loadMnist({ seed: 1 });
   const rows = [];
   const json = {};

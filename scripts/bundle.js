@@ -116,7 +116,10 @@ const asciiOnly = {
 // reads two files (the entry and that chunk) rather than the four rolldown would split it into, and none of the
 // compression code, which stays in the compress entry.
 const isCompression = (id) => /[\\/]dist[\\/]compress[\\/]/.test(id) && !/[\\/](transfer|explain)\.js$/.test(id);
-const isCore = (id) => /[\\/]dist[\\/]/.test(id) && !isCompression(id) && !/[\\/]data[\\/]mnist-node\.js$/.test(id);
+// The js backend (runtime/backend-js.js and the reference twins it adapts) is imported dynamically on first use
+// (runtime/engine.ts): rolldown gives it a chunk of its own, as long as the core group does not claim it.
+const isJsBackend = (id) => /[\\/]dist[\\/](reference[\\/]|runtime[\\/]backend-js\.js$)/.test(id);
+const isCore = (id) => /[\\/]dist[\\/]/.test(id) && !isCompression(id) && !isJsBackend(id) && !/[\\/]data[\\/]mnist-node\.js$/.test(id);
 const codeSplitting = { groups: [{ name: 'core', test: isCore }] };
 
 // ES modules: every runtime (Node, Deno, browsers, bundlers, edge workers).

@@ -189,6 +189,7 @@ async function compress(what: 'quantize' | 'prune'): Promise<void> {
 
 /** Milliseconds per training step of the same MLP on one backend (same seed, same batches). */
 async function stepMs(backend: 'wasm' | 'js', hidden: number, batchSize: number, steps: number): Promise<number> {
+  await init({ backend }); // the js kernels load on first use
   const m = sequential([dense(hidden, { activation: 'relu', inputDim: 784 }), dropout(0.2), dense(10, { activation: 'softmax' })], { backend, seed: 3 });
   try {
     m.compile({ loss: 'categoricalCrossentropy', optimizer: adam(), metrics: ['accuracy'] });

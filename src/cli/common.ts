@@ -37,10 +37,10 @@ export const DATA_OPTIONS: OptionSpec[] = [
 /** The backend option. */
 export const BACKEND_OPTION: OptionSpec = { name: 'backend', type: 'string', choices: ['wasm', 'js'], help: 'compute on WebAssembly SIMD or plain JS', defaultText: 'wasm' };
 
-/** Starts the chosen backend (loading the .wasm for 'wasm'). */
+/** Starts the chosen backend (the .wasm, or the js kernels). */
 export async function startBackend(args: ParsedArgs): Promise<Backend> {
   const backend = (getters(args).str('backend') ?? 'wasm') as Backend;
-  if (backend === 'wasm') await init();
+  await init({ backend });
   return backend;
 }
 

@@ -2,7 +2,7 @@ import type { Matrix } from '../data/matrix.js';
 import { SimdnetError } from '../errors.js';
 import type { Kernels } from './abi.js';
 import { Arena } from './arena.js';
-import { jsKernels } from './backend-js.js';
+import type { jsKernels } from './backend-js.js';
 import { compileWasm, type WasmSource } from './loader.js';
 import { syncFs } from './node.js';
 
@@ -84,6 +84,16 @@ export class Engine {
   }
 }
 
+let makeJsKernels: typeof jsKernels | undefined;
+
+/**
+ * The js backend (every kernel's plain TypeScript twin, a fifth of the library's code) is a chunk of its own,
+ * loaded on first use: a program on the wasm backend never reads or compiles it, which it would on every start.
+ */
+async function loadJsKernels(): Promise<typeof jsKernels> {
+  return (makeJsKernels ??= (await import('./backend-js.js')).jsKernels);
+}
+
 function newMemory(maxMB: number): { memory: WebAssembly.Memory; maxBytes: number } {
   if (!(maxMB > 0)) throw new SimdnetError('RANGE', `maxMemoryMB must be positive, got ${maxMB}`);
   const maxBytes = Math.min(maxMB * 2 ** 20, 4 * 2 ** 30 - PAGE);
@@ -93,7 +103,7 @@ function newMemory(maxMB: number): { memory: WebAssembly.Memory; maxBytes: numbe
 /** Creates an engine of its own (its own memory): for isolation, or for a memory limit of its own. */
 export async function createEngine(backend: Backend, options: EngineOptions = {}): Promise<Engine> {
   const { memory, maxBytes } = newMemory(options.maxMemoryMB ?? 2048);
-  if (backend === 'js') return new Engine('js', memory, jsKernels(memory), maxBytes);
+  if (backend === 'js') return new Engine('js', memory, (await loadJsKernels())(memory), maxBytes);
   if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
   const module = await compileWasm(options.wasm);
   let instance: WebAssembly.Instance;
@@ -111,10 +121,21 @@ const engines: Partial<Record<Backend, Engine>> = {};
 let pending: Promise<Engine> | undefined;
 
 /**
- * Loads the .wasm once for the whole program. Call (and await) it before creating wasm models; the js
- * backend needs no init. Repeated calls return the same engine.
+ * Loads a backend once for the whole program: the .wasm (default), or with `{ backend: 'js' }` the plain
+ * TypeScript kernels. Call (and await) it before creating models on that backend. Repeated calls return the
+ * same engine.
  */
-export async function init(options: EngineOptions = {}): Promise<Engine> {
+export async function init(options: EngineOptions & { backend?: Backend } = {}): Promise<Engine> {
+  const backend = options.backend ?? 'wasm';
+  if (backend === 'js') {
+    const make = await loadJsKernels();
+    if (!engines.js) {
+      const { memory, maxBytes } = newMemory(options.maxMemoryMB ?? 2048);
+      engines.js = new Engine('js', memory, make(memory), maxBytes);
+    }
+    return engines.js;
+  }
+  if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
   if (engines.wasm) return engines.wasm;
   pending ??= createEngine('wasm', options).then(
     (e) => (engines.wasm = e),
@@ -126,17 +147,17 @@ export async function init(options: EngineOptions = {}): Promise<Engine> {
   return pending;
 }
 
-/** The shared engine of a backend; the wasm one exists once init() has resolved. */
+/** The shared engine of a backend, once init() (for the js backend: init({ backend: 'js' })) has resolved. */
 export function getEngine(backend: Backend = 'wasm'): Engine {
-  if (backend === 'js') {
-    if (!engines.js) {
-      const { memory, maxBytes } = newMemory(2048);
-      engines.js = new Engine('js', memory, jsKernels(memory), maxBytes);
-    }
-    return engines.js;
+  if (backend !== 'wasm' && backend !== 'js') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
+  const e = engines[backend];
+  if (!e) {
+    throw new SimdnetError(
+      'STATE',
+      backend === 'wasm'
+        ? "the wasm backend is not loaded yet: `await init()` first (or `await init({ backend: 'js' })` and backend 'js')"
+        : "the js backend is not loaded yet: `await init({ backend: 'js' })` first",
+    );
   }
-  if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
-  const e = engines.wasm;
-  if (!e) throw new SimdnetError('STATE', "the wasm backend is not loaded yet: `await init()` first (or use backend 'js')");
   return e;
 }

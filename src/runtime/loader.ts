@@ -62,13 +62,13 @@ const isNode = typeof process === 'object' && typeof process.versions?.node === 
  */
 export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Module> {
   if (typeof WebAssembly !== 'object') {
-    throw new SimdnetError('UNSUPPORTED', 'this runtime has no WebAssembly; use the js backend');
+    throw new SimdnetError('UNSUPPORTED', "this runtime has no WebAssembly; use the js backend: await init({ backend: 'js' })");
   }
   if (!simdSupported()) {
     throw new SimdnetError(
       'UNSUPPORTED',
       'this runtime does not support WebAssembly SIMD (simd128), which simdnet.wasm needs; ' +
-        "update the runtime or create models with { backend: 'js' }",
+        "update the runtime, or use the js backend: await init({ backend: 'js' }) and models with { backend: 'js' }",
     );
   }
   if (source instanceof WebAssembly.Module) return source;

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeIdx } from '../../src/cli/idx.js';
 import { loadModel } from '../../src/io/format.js';
+import { init } from '../../src/runtime/engine.js';
 import { buildCli, flowersCsv, rand, runNode, scratch, type RunResult } from './helpers.js';
 
 let bin: string;
@@ -118,6 +119,7 @@ describe('a CSV classification session', () => {
     const r = await simdnet(['train', '--data', 'flowers.csv', '--label', 'species', '--one-hot', 'soil', '--layers-file', 'layers.json', '--epochs', '3', '--validation-split', '0', '-o', 'lj.simdnet']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/training on 240 samples \(0 validation\)/);
+    await init({ backend: 'js' });
     const m = loadModel(readFileSync(join(work, 'lj.simdnet')), { backend: 'js' });
     expect(m.layers.map((l) => l.type)).toEqual(['dense', 'dense']);
     expect(m.inputDim).toBe(7);

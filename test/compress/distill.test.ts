@@ -26,6 +26,7 @@ const student = (seed: number, hidden = 32): Sequential =>
 
 beforeAll(async () => {
   await init();
+  await init({ backend: 'js' }); // the js backend's kernels load on first use
   ({ train, test } = loadMnist({ seed: 1 }));
   subset = train.take(2000);
   // The teacher learns from the same 2,000 digits as the students (shifted copies help it, not them).

@@ -25,6 +25,7 @@ let trainX: Matrix;
 
 beforeAll(async () => {
   await init();
+  await init({ backend: 'js' }); // the js backend's kernels load on first use
   const { train, test } = loadMnist({ seed: 1 });
   trainX = train.x;
   model = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 1 });

@@ -38,6 +38,7 @@ const base = (): Sequential => loadModel(baseBytes);
 
 beforeAll(async () => {
   await init();
+  await init({ backend: 'js' }); // the js backend's kernels load on first use
   data = loadMnist({ seed: 1 });
   const m = sequential(
     [dense(300, { activation: 'relu', inputDim: 784 }), dense(100, { activation: 'relu' }), dense(10, { activation: 'softmax' })],

@@ -43,6 +43,7 @@ function mlp(seed: number): Sequential {
 
 beforeAll(async () => {
   await init();
+  await init({ backend: 'js' }); // the js backend's kernels load on first use
   data = loadMnist({ seed: 1 });
   model = mlp(1);
   await model.fit(data.train.x, data.train.y, { epochs: 3, batchSize: 64, seed: 1 });

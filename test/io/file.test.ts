@@ -13,6 +13,7 @@ import { randArray } from '../helpers/check.js';
 const dir = mkdtempSync(join(tmpdir(), 'simdnet-file-'));
 beforeAll(async () => {
   await init();
+  await init({ backend: 'js' }); // the js backend's kernels load on first use
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -7,6 +7,7 @@ import { xxh32 } from '../../src/io/xxh32.js';
 
 beforeAll(async () => {
   await init();
+  await init({ backend: 'js' }); // the js backend's kernels load on first use
 });
 
 async function trained() {

@@ -6,6 +6,7 @@ import { expectSimdnetErrorAsync } from '../helpers/errors.js';
 
 beforeAll(async () => {
   await init();
+  await init({ backend: 'js' }); // the js backend's kernels load on first use
 });
 
 function blobs(n: number, seed: number) {

@@ -13,7 +13,7 @@ const OR = [[0], [1], [1], [1]];
 const XOR = [[0], [1], [1], [0]];
 
 async function train(hidden: number, y: number[][], backend: Backend, epochs: number, seed = 3) {
-  if (backend === 'wasm') await init();
+  await init({ backend });
   const layers = hidden > 0
     ? [dense(hidden, { activation: 'sigmoid', inputDim: 2 }), dense(1, { activation: 'sigmoid' })]
     : [dense(1, { activation: 'sigmoid', inputDim: 2 })];

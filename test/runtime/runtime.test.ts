@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/runtime/arena.js';
 import { compileWasm, simdSupported } from '../../src/runtime/loader.js';
-import { createEngine, SimdnetError } from '../../src/index.js';
+import { createEngine, dense, getEngine, init, sequential, SimdnetError } from '../../src/index.js';
+import { expectSimdnetError } from '../helpers/errors.js';
 
 const wasmUrl = new URL('../../build/simdnet.wasm', import.meta.url);
 
@@ -26,6 +27,23 @@ describe('loader', () => {
     await expect(compileWasm(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 99]))).rejects.toThrow(/failed to compile/);
     await expect(compileWasm('/no/such/simdnet.wasm')).rejects.toThrow(/not found/);
     await expect(createEngine('gpu' as never)).rejects.toThrow(/unknown backend 'gpu'/);
+  });
+});
+
+describe('backends', () => {
+  it('loads the js backend only when asked: before init({ backend: \'js\' }) its models say what to do', async () => {
+    expectSimdnetError(() => getEngine('js'), 'STATE', "await init({ backend: 'js' })");
+    expectSimdnetError(() => sequential([dense(2, { inputDim: 3 })], { backend: 'js' }).build(3), 'STATE', "await init({ backend: 'js' })");
+    await expect(init({ backend: 'gpu' as never })).rejects.toThrow(/unknown backend 'gpu'/);
+    const e = await init({ backend: 'js' });
+    expect(e.backend).toBe('js');
+    expect(await init({ backend: 'js' })).toBe(e);
+    expect(getEngine('js')).toBe(e);
+    const m = sequential([dense(2, { inputDim: 3 })], { backend: 'js', seed: 1 });
+    expect(m.predict([[1, 2, 3]]).data.length).toBe(2);
+    const own = await createEngine('js');
+    expect(own).not.toBe(e);
+    expect(own.backend).toBe('js');
   });
 });
 

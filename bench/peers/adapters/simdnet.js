@@ -6,7 +6,7 @@ import { entry } from '../lib/dist.js';
 /** @param {'wasm' | 'js'} backend */
 export async function create(backend) {
   const sn = await import(entry('.'));
-  const engine = backend === 'wasm' ? await sn.init() : sn.getEngine('js');
+  const engine = await sn.init({ backend });
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
 
   const layersOf = (sizes) =>

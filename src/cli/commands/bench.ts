@@ -105,6 +105,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   let compile: CompileOptions = { loss: 'categoricalCrossentropy', optimizer: 'adam' };
   const path = args.positionals[0];
   if (path !== undefined) {
+    await init({ backend: 'js' }); // only its architecture is read from the file
     const any = await loadAnyModel(path, 'js');
     if (!any.float) {
       any.dispose();
@@ -121,7 +122,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   }
   const last = layers[layers.length - 1];
   if (last.type === 'dense' && last.activation !== 'softmax' && last.activation !== 'sigmoid') compile = { ...compile, loss: 'mse' };
-  if (backends.includes('wasm')) await init();
+  for (const b of backends) await init({ backend: b });
   io.out(`bench: ${inputs} inputs → ${describeLayers(layers)}, batch ${batch}, ~${budget}s per measurement (wall clock; noisy on a busy machine)\n`);
   const rows = [['backend', 'train step', 'train samples/s', 'inference rows/s']];
   const results: Timing[] = [];

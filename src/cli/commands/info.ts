@@ -25,7 +25,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const size = (await readFileFriendly(path, 'model file')).length;
   // Without SIMD the JS backend still reads the file, so info works everywhere.
   const backend = simdSupported() ? 'wasm' : 'js';
-  if (backend === 'wasm') await init();
+  await init({ backend });
   const any = await loadAnyModel(path, backend);
   try {
     const prep = preprocessingOf(any.metadata, any.inputDim);
