@@ -87,7 +87,7 @@ export class Engine {
 let makeJsKernels: typeof jsKernels | undefined;
 
 /**
- * The js backend (every kernel's plain TypeScript twin, a fifth of the library's code) is a chunk of its own,
+ * The js backend (every kernel's plain TypeScript twin, a sixth of the library's code) is a chunk of its own,
  * loaded on first use: a program on the wasm backend never reads or compiles it, which it would on every start.
  */
 async function loadJsKernels(): Promise<typeof jsKernels> {
