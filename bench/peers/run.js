@@ -5,10 +5,10 @@
 // bench/RESULTS.md.
 //
 // Usage: node bench/peers/run.js [--quick] [--only=simdnet-wasm,tfjs-wasm,...] [--skip=brain.js]
-//          [--workloads=gemm,train,infer,big,cold,size] [--minutes=17] [--no-write]
+//          [--workloads=gemm,train,infer,big,cold,size] [--minutes=17] [--no-write] [--no-pin]
 //        node bench/peers/run.js --render   (re-renders the markdown from results.json, measuring nothing)
 // Needs the built package (npm run build) and bench/peers' own dependencies (npm --prefix bench/peers ci).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,31 @@ const peersPkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.u
 const machine = describeMachine(quick);
 console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load ${machine.loadAverage.join(' ')}; time bound ${minutes} min${quick ? ' (quick)' : ''}`);
 
+// The cores of a VM are not alike: here one vCPU ran the same loop up to ~1.7x slower than the other in the same
+// minute (another guest's work on its physical core), so an unpinned process draws its speed by lottery. On Linux
+// with taskset, the main thread of every one-thread library's worker is pinned to the faster core by a probe now;
+// its helper threads (V8's GC and compiler threads, started with the process) keep every core, as unpinned —
+// pinning the whole process would make them take turns with the main thread, which costs libraries that allocate
+// much (TensorFlow.js) far more than others. Cold starts stay unpinned. --no-pin: no pinning.
+const pinning = choosePinning();
+if (pinning) {
+  machine.pinnedCpu = pinning.cpu;
+  machine.cpuProbeMs = pinning.probeMs;
+  console.log(`one-thread workers' main threads pinned to CPU ${pinning.cpu} (probe ms per CPU: ${pinning.probeMs.map((v) => v.toFixed(1)).join(', ')})`);
+}
+
+/** The faster CPU by a fixed loop timed on each (medians of 5, interleaved), or undefined (no pinning). */
+function choosePinning() {
+  if (flag('no-pin') || os.platform() !== 'linux' || spawnSync('taskset', ['-p', String(process.pid)]).status !== 0) return undefined;
+  const probe = 'const a=new Float64Array(1<<16);let t=performance.now();for(let r=0;r<400;r++)for(let i=0;i<a.length;i++)a[i]=a[i]*0.5+i;console.log(performance.now()-t)';
+  const cpus = Array.from({ length: machine.cores }, (_, i) => i);
+  const ms = cpus.map(() => []);
+  for (let r = 0; r < 5; r++) for (const c of cpus) ms[c].push(Number(spawnSync('taskset', ['-c', String(c), process.execPath, '-e', probe], { encoding: 'utf8' }).stdout));
+  const probeMs = ms.map((v) => v.sort((a, b) => a - b)[2]);
+  if (!probeMs.every(Number.isFinite)) return undefined;
+  return { cpu: probeMs.indexOf(Math.min(...probeMs)), probeMs };
+}
+
 const work = mkdtempSync(join(os.tmpdir(), 'simdnet-peers-'));
 await prepare(work);
 
@@ -114,6 +139,8 @@ for (const [i, id] of runOrder.entries()) {
     gemmCellBudgetMs: quick ? 10_000 : 30_000,
   };
   console.log(`\n== ${IMPLS[id].label} (up to ${((childDeadline - Date.now()) / 1000).toFixed(0)} s)`);
+  // The worker pins its main thread itself (worker.js): only once running are its helper threads there to stay free.
+  if (pinning && IMPLS[id].singleThread) options.pinMainThread = pinning.cpu;
   const r = await runChild('./worker.js', [id, work, JSON.stringify(options)], childDeadline - Date.now() + 15_000);
   const file = join(work, `result-${id}.json`);
   results[id] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { id, errors: [] };

@@ -1,6 +1,7 @@
 // One implementation's workloads in a process of its own: node worker.js <impl> <workdir> <options-json>.
 // Writes <workdir>/result-<impl>.json after every workload, so a run stopped by the time bound keeps what it
 // measured. Inputs (digits, weights) come from the files run.js prepared in <workdir>.
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { accuracy, maxAbsDiff, measure, randArray, readWeights, referenceMlp, sizesOf, summarize } from './lib/common.js';
 import { entry } from './lib/dist.js';
@@ -8,6 +9,9 @@ import { IMPLS } from './lib/impls.js';
 
 const [id, dir, optJson] = process.argv.slice(2);
 const opts = JSON.parse(optJson ?? '{}');
+// Pin this thread (the main one: `taskset -p` without -a sets one thread, and its id is the process id) to the core
+// run.js chose; the helper threads Node started with the process keep every core (run.js says why).
+if (opts.pinMainThread !== undefined) spawnSync('taskset', ['-p', '-c', String(opts.pinMainThread), String(process.pid)], { stdio: 'ignore' });
 const deadline = opts.deadline ?? Infinity;
 const { loadMnist } = await import(entry('./mnist'));
 

@@ -166,6 +166,9 @@ export function renderMarkdown(report) {
   if (busy(m)) {
     L.push(`- **Busy machine**: load average up to ${Math.max(m.loadAverage[0], m.loadAverageAfter[0])} on ${m.cores} cores during this run — other work shared the cores, so these numbers (and their ratios) are noisy; re-run \`npm run bench:peers\` on a quiet machine for representative ones.`);
   }
+  if (m.pinnedCpu !== undefined) {
+    L.push(`- The cores of this VM are not alike (ms for the same loop per CPU at the start: ${m.cpuProbeMs.map((v) => v.toFixed(1)).join(', ')}): the main thread of each one-thread library's worker ran pinned to CPU ${m.pinnedCpu}, the faster; helper threads and cold starts unpinned.`);
+  }
   L.push(`- Versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')} (pinned in \`bench/peers/package-lock.json\`).`);
   L.push('- One process per library; medians with min–max over repeats, after a warm-up of at least 400 ms. Same MNIST digits (`mnist` package, 8,000 train / 2,000 held out, seed 1) and, where the library allows it, the same initial weights (simdnet\'s seeded ones). "× simdnet" is how many times faster simdnet (wasm) is than that row (> 1: simdnet faster).');
   L.push('');
