@@ -98,12 +98,15 @@ function badValue(name: string, r: number, c: number, v: unknown): SimdnetError 
 
 /**
  * Copies `src` (row-major, `rows * cols` values starting at 0) into a fresh Float32Array, checking that every value
- * is a number that stays finite in float32. Typed arrays skip the per-element type check.
+ * is a number that stays finite in float32. Typed arrays skip the per-element type check. `borrow`: a Float32Array
+ * is checked where it is and returned, not copied (see borrowMatrix).
  */
-function copyChecked(src: NumericArray, rows: number, cols: number, name: string): Float32Array {
+function copyChecked(src: NumericArray, rows: number, cols: number, name: string, borrow = false): Float32Array {
   const n = rows * cols;
-  const out = new Float32Array(n);
-  if (ArrayBuffer.isView(src)) {
+  const out = borrow && src instanceof Float32Array ? src : new Float32Array(n);
+  if (out === src) {
+    // borrowed: nothing to copy
+  } else if (ArrayBuffer.isView(src)) {
     out.set(src as ArrayLike<number>);
   } else {
     for (let i = 0; i < n; i++) {
@@ -120,7 +123,7 @@ function copyChecked(src: NumericArray, rows: number, cols: number, name: string
   return out;
 }
 
-function fromFlat(data: unknown, rows: unknown, cols: unknown, name: string, expectedCols?: number): Matrix {
+function fromFlat(data: unknown, rows: unknown, cols: unknown, name: string, expectedCols?: number, borrow = false): Matrix {
   check(isNumericArray(data), 'DTYPE', () => `${name} data is ${describe(data)}, expected a Float32Array, Float64Array or number[]`);
   const r = checkDim(rows, name, 'rows');
   const c = checkDim(cols, name, 'cols');
@@ -131,7 +134,7 @@ function fromFlat(data: unknown, rows: unknown, cols: unknown, name: string, exp
     () => `${name} data has ${data.length} values, but shape [${r}, ${c}] needs ${r * c}`,
   );
   checkCols(c, expectedCols, name);
-  return { data: copyChecked(data, r, c, name), rows: r, cols: c };
+  return { data: copyChecked(data, r, c, name, borrow), rows: r, cols: c };
 }
 
 function fromRows(rowsIn: readonly unknown[], name: string, expectedCols?: number): Matrix {
@@ -182,6 +185,20 @@ function fromRows(rowsIn: readonly unknown[], name: string, expectedCols?: numbe
  *   NONFINITE (NaN, ±Infinity or float32 overflow; names the first bad row and column).
  */
 export function toMatrix(input: MatrixInput, name = 'x', cols?: number): Matrix {
+  return matrixOf(input, name, cols, false);
+}
+
+/**
+ * @internal toMatrix for a caller that copies the data into wasm memory before any other code runs and keeps nothing
+ * (fit, evaluate): Float32Array data is checked in place, not copied. A copy of the training set per call is an
+ * allocation as large as the data, and on a first touch each of its pages faults (a few ms per 1 MB on this VM):
+ * ~80 ms for 8,000 MNIST digits, paid by each of the first fit() calls of a loop of one-epoch calls.
+ */
+export function borrowMatrix(input: MatrixInput, name: string, cols?: number): Matrix {
+  return matrixOf(input, name, cols, true);
+}
+
+function matrixOf(input: MatrixInput, name: string, cols: number | undefined, borrow: boolean): Matrix {
   if (cols !== undefined) {
     check(Number.isSafeInteger(cols) && cols > 0, 'SHAPE', () => `expected column count for ${name} must be a positive integer, got ${cols}`);
   }
@@ -204,7 +221,7 @@ export function toMatrix(input: MatrixInput, name = 'x', cols?: number): Matrix 
       'SHAPE',
       () => `${name} has ${v.length} values, not a multiple of ${cols} columns`,
     );
-    return fromFlat(v, v.length / cols, cols, name, cols);
+    return fromFlat(v, v.length / cols, cols, name, cols, borrow);
   }
   const o = v as Record<string, unknown>;
   if ('shape' in o) {
@@ -214,9 +231,9 @@ export function toMatrix(input: MatrixInput, name = 'x', cols?: number): Matrix 
       'SHAPE',
       () => `${name} shape must be [rows, cols], got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : describe(shape)}`,
     );
-    return fromFlat(o.data, shape[0], shape[1], name, cols);
+    return fromFlat(o.data, shape[0], shape[1], name, cols, borrow);
   }
-  if ('rows' in o || 'cols' in o) return fromFlat(o.data, o.rows, o.cols, name, cols);
+  if ('rows' in o || 'cols' in o) return fromFlat(o.data, o.rows, o.cols, name, cols, borrow);
   throw new SimdnetError('DTYPE', `${name} is an object without shape; expected a matrix {data, rows, cols}, {data, shape} or an array of rows`);
 }
 

@@ -1,4 +1,4 @@
-import { f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
+import { borrowMatrix, f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { toTargets } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
 import { validateSpec } from '../layers/index.js';
@@ -263,10 +263,11 @@ export class Sequential {
     return c;
   }
 
-  /** @internal Validates and converts inputs, building the model on first use. */
-  toInputs(x: MatrixInput, name = 'x'): Matrix {
+  /** @internal Validates and converts inputs, building the model on first use; `borrow`: see borrowMatrix. */
+  toInputs(x: MatrixInput, name = 'x', borrow = false): Matrix {
     this.assertLive();
-    const mx = toMatrix(x, name, this.net?.inputs ?? this.inputDim);
+    const cols = this.net?.inputs ?? this.inputDim;
+    const mx = borrow ? borrowMatrix(x, name, cols) : toMatrix(x, name, cols);
     if (!this.net) this.build(mx.cols);
     return mx;
   }
@@ -351,7 +352,7 @@ export class Sequential {
   /** Mean loss (with regularization) and accuracy over (x, y), in inference mode. */
   evaluate(x: MatrixInput, y: TargetInput, options: { batchSize?: number } = {}): EvalResult {
     this.assertIdle('evaluate()');
-    const mx = this.toInputs(x);
+    const mx = this.toInputs(x, 'x', true); // uploaded below, before any other code runs
     const c = this.requireCompiled();
     const my = this.toTargets(y, mx.rows);
     const net = this.requireNet();

@@ -53,7 +53,8 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   check(typeof vs === 'number' && vs >= 0 && vs < 1, 'RANGE', `validationSplit must be in [0, 1), got ${vs}`);
 
   // Validate everything before touching the model.
-  const mx = model.toInputs(x);
+  // Borrowed (not copied) inputs: from here to their upload into wasm memory no other code runs.
+  const mx = model.toInputs(x, 'x', true);
   if (!model.built) model.build(mx.cols, seed);
   const c = model.requireCompiled();
   const my = model.toTargets(y, mx.rows);
@@ -62,7 +63,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   const rng = new Rng(seed);
   if (options.validationData) {
     const [vx, vy] = options.validationData;
-    const mvx = model.toInputs(vx, 'validationData x');
+    const mvx = model.toInputs(vx, 'validationData x', true);
     val = { x: mvx, y: model.toTargets(vy, mvx.rows, 'validationData y') };
   } else if (vs > 0) {
     const nVal = Math.round(mx.rows * vs);

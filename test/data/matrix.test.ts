@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMatrix, rowOf, selectRows, toMatrix, zeros } from '../../src/data/matrix.js';
+import { borrowMatrix, isMatrix, rowOf, selectRows, toMatrix, zeros } from '../../src/data/matrix.js';
 import { expectSimdnetError } from '../helpers/errors.js';
 
 describe('toMatrix: accepted inputs', () => {
@@ -78,6 +78,28 @@ describe('toMatrix: copy semantics', () => {
     const big = new Float32Array([9, 1, 2, 3, 4, 9]);
     const m = toMatrix({ data: big.subarray(1, 5), shape: [2, 2] });
     expect(Array.from(m.data)).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('borrowMatrix (fit and evaluate: the data goes straight into wasm memory)', () => {
+  it('checks a Float32Array where it is instead of copying it; other inputs are copied as toMatrix does', () => {
+    const data = new Float32Array([1, 2, 3, 4, 5, 6]);
+    const view = data.subarray(2);
+    expect(borrowMatrix({ data: view, shape: [2, 2] }, 'x').data).toBe(view);
+    expect(borrowMatrix({ data, rows: 3, cols: 2 }, 'x', 2).data).toBe(data);
+    expect(borrowMatrix(data, 'x', 3).data).toBe(data);
+    const f64 = new Float64Array([1, 2]);
+    expect(borrowMatrix({ data: f64, shape: [1, 2] }, 'x').data).toBeInstanceOf(Float32Array);
+    expect(Array.from(borrowMatrix([[1, 2], [3, 4]], 'x').data)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('rejects what toMatrix rejects, with the same errors', () => {
+    const bad = new Float32Array([1, 2, NaN, 4]);
+    for (const f of [toMatrix, borrowMatrix]) {
+      expectSimdnetError(() => f({ data: bad, shape: [2, 2] }, 'x'), 'NONFINITE', 'x has NaN at row 1, col 0');
+      expectSimdnetError(() => f({ data: new Float32Array([1, Infinity]), shape: [1, 2] }, 'vx'), 'NONFINITE', 'vx has Infinity at row 0, col 1');
+      expectSimdnetError(() => f({ data: new Float32Array(3), shape: [2, 2] }, 'x'), 'SHAPE', 'x data has 3 values');
+    }
   });
 });
 
