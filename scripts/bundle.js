@@ -56,7 +56,8 @@ const linePerStatement = {
  * CommonJS chunks export through a getter per binding (`Object.defineProperty(exports, n, { get })`), for live
  * bindings; the entry copies them all when it loads, compiling each getter on the way (~0.5 ms of a cold start for
  * ~100 of them). A binding declared by a function, a class or a const never changes (TypeScript refuses to assign
- * to them), nor does an inlined literal, so their getters become plain assignments; any other binding keeps its getter.
+ * to them), nor does an inlined literal, so their getters become plain assignments; any other binding keeps its
+ * getter.
  */
 const plainExports = {
   name: 'simdnet:plain-exports',
