@@ -16,3 +16,4 @@ export * from './sparse/index';
 export * from './distill';
 export * from './quant/index';
 export * from './xxh32';
+export * from './conv/index';

@@ -66,3 +66,18 @@ export {
   f16_to_f32,
 } from './quant.js';
 export { xxh32_reset, xxh32_update, xxh32_digest } from './xxh32.js';
+export {
+  im2col_nhwc,
+  col2im_nhwc,
+  maxpool2d_forward,
+  maxpool2d_backward,
+  avgpool2d_forward,
+  avgpool2d_backward,
+  global_avgpool_forward,
+  global_avgpool_backward,
+  batchnorm_stats,
+  batchnorm_forward,
+  batchnorm_backward,
+  ema_update,
+  channel_affine,
+} from './conv.js';

@@ -169,6 +169,56 @@ export interface Kernels {
   /** x (n) f32 = h (n) f16 (exact). */
   f16_to_f32(x: number, h: number, n: number): void;
 
+  // ---- conv (assembly/conv): NHWC maps (n,h,w,c), channels last; a window / patch pixel is
+  // (iy, ix) = (oy·sh − padT + ky, ox·sw − padL + kx), padding outside the map; oh, ow from the host ----
+  /**
+   * cols (n·oh·ow, kh·kw·c) = im2col of x (n,h,w,c): row (b, oy, ox), columns (ky, kx, ci), so a Keras HWIO kernel
+   * (kh,kw,c,f) is the (kh·kw·c, f) matrix of gemm_forward; padding reads as 0.
+   */
+  im2col_nhwc(cols: number, x: number, n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number,
+    sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  /** dx (n,h,w,c) = Σ of dcols (n·oh·ow, kh·kw·c) onto their pixels (adjoint of im2col_nhwc); overwrites dx. */
+  col2im_nhwc(dx: number, dcols: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
+    sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  /**
+   * y (n,oh,ow,c) = max of x (n,h,w,c) over each ph x pw window's in-range pixels (padding never wins);
+   * idx (n,oh,ow,c) i32 = flat index b·h·w·c + iy·w·c + ix·c + ch of the max (first in scan order ky, kx on
+   * ties), or idx == 0 not to write it. A NaN in a window wins (the first NaN). An empty window: y = 0, idx = −1.
+   */
+  maxpool2d_forward(y: number, idx: number, x: number, n: number, h: number, w: number, c: number, ph: number,
+    pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  /** dx (nx) = 0, then dx[idx[i]] += dy[i] for i < ny (idx i32 (ny), negative skipped); overwrites dx. */
+  maxpool2d_backward(dx: number, dy: number, idx: number, nx: number, ny: number): void;
+  /** y (n,oh,ow,c) = mean of x (n,h,w,c) over each window's in-range pixels (padding not counted, as Keras 'same'). */
+  avgpool2d_forward(y: number, x: number, n: number, h: number, w: number, c: number, ph: number, pw: number,
+    sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  /** dx (n,h,w,c) = adjoint of avgpool2d_forward applied to dy (n,oh,ow,c); overwrites dx. */
+  avgpool2d_backward(dx: number, dy: number, n: number, h: number, w: number, c: number, ph: number, pw: number,
+    sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  /** y (n,c) = mean over hw of x (n,hw,c). */
+  global_avgpool_forward(y: number, x: number, n: number, hw: number, c: number): void;
+  /** dx (n,hw,c) = dy (n,c) / hw broadcast; overwrites dx. */
+  global_avgpool_backward(dx: number, dy: number, n: number, hw: number, c: number): void;
+  /**
+   * mean (c), variance (c) = per-channel mean and biased variance of x (m,c) (m = n·h·w for a map); two passes
+   * with f64 block sums, accurate when |mean| >> std; m <= 0 gives zeros.
+   */
+  batchnorm_stats(mean: number, variance: number, x: number, m: number, c: number): void;
+  /** y (m,c) = (x − mean) · gamma / sqrt(variance + eps) + beta per channel; y may alias x. */
+  batchnorm_forward(y: number, x: number, mean: number, variance: number, gamma: number, beta: number, m: number,
+    c: number, eps: number): void;
+  /**
+   * Training-mode gradient with batch statistics: xhat = (x − mean)·istd, istd = 1/sqrt(variance + eps);
+   * dgamma (c) += Σ dy·xhat, dbeta (c) += Σ dy (accumulate); dx (m,c) = gamma·istd·(dy − Σdy/m − xhat·Σ(dy·xhat)/m)
+   * (overwrite; dx may alias dy).
+   */
+  batchnorm_backward(dx: number, dgamma: number, dbeta: number, dy: number, x: number, mean: number,
+    variance: number, gamma: number, m: number, c: number, eps: number): void;
+  /** run (n) = momentum · run + (1 − momentum) · x (running mean / variance). */
+  ema_update(run: number, x: number, n: number, momentum: number): void;
+  /** y (m,c) = x · scale[ch] + shift[ch] (inference batch norm folded); y may alias x. */
+  channel_affine(y: number, x: number, scale: number, shift: number, m: number, c: number): void;
+
   // ---- checksums (assembly/xxh32.ts) ----
   /** Starts an XXH32 with `seed` in the 48-byte `state` (16-byte aligned). */
   xxh32_reset(state: number, seed: number): void;

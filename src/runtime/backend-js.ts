@@ -94,6 +94,28 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     q8_fake_quant: (y, scale, w, k, n, qmax) => ref.q8_fake_quant(F(y, k * n), F(scale, n), F(w, k * n), k, n, qmax),
     f16_from_f32: (h, x, n) => ref.f16_from_f32(new Uint16Array(memory.buffer, h, n), F(x, n), n),
     f16_to_f32: (x, h, n) => ref.f16_to_f32(F(x, n), new Uint16Array(memory.buffer, h, n), n),
+    im2col_nhwc: (cols, x, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow) =>
+      ref.im2col_nhwc(F(cols, n * oh * ow * kh * kw * c), F(x, n * h * w * c), n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow),
+    col2im_nhwc: (dx, dcols, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow) =>
+      ref.col2im_nhwc(F(dx, n * h * w * c), F(dcols, n * oh * ow * kh * kw * c), n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow),
+    maxpool2d_forward: (y, idx, x, n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow) =>
+      ref.maxpool2d_forward(F(y, n * oh * ow * c), idx === 0 ? null : I(idx, n * oh * ow * c), F(x, n * h * w * c),
+        n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow),
+    maxpool2d_backward: (dx, dy, idx, nx, ny) => ref.maxpool2d_backward(F(dx, nx), F(dy, ny), I(idx, ny), nx, ny),
+    avgpool2d_forward: (y, x, n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow) =>
+      ref.avgpool2d_forward(F(y, n * oh * ow * c), F(x, n * h * w * c), n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow),
+    avgpool2d_backward: (dx, dy, n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow) =>
+      ref.avgpool2d_backward(F(dx, n * h * w * c), F(dy, n * oh * ow * c), n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow),
+    global_avgpool_forward: (y, x, n, hw, c) => ref.global_avgpool_forward(F(y, n * c), F(x, n * hw * c), n, hw, c),
+    global_avgpool_backward: (dx, dy, n, hw, c) => ref.global_avgpool_backward(F(dx, n * hw * c), F(dy, n * c), n, hw, c),
+    batchnorm_stats: (mean, v, x, m, c) => ref.batchnorm_stats(F(mean, c), F(v, c), F(x, m * c), m, c),
+    batchnorm_forward: (y, x, mean, v, g, b, m, c, eps) =>
+      ref.batchnorm_forward(F(y, m * c), F(x, m * c), F(mean, c), F(v, c), F(g, c), F(b, c), m, c, eps),
+    batchnorm_backward: (dx, dg, db, dy, x, mean, v, g, m, c, eps) =>
+      ref.batchnorm_backward(F(dx, m * c), F(dg, c), F(db, c), F(dy, m * c), F(x, m * c), F(mean, c), F(v, c), F(g, c),
+        m, c, eps),
+    ema_update: (run, x, n, mom) => ref.ema_update(F(run, n), F(x, n), n, mom),
+    channel_affine: (y, x, s, t, m, c) => ref.channel_affine(F(y, m * c), F(x, m * c), F(s, c), F(t, c), m, c),
     xxh32_reset: (state, seed) => ref.xxh32_reset(U8(state, 48), seed),
     xxh32_update: (state, src, n) => ref.xxh32_update(U8(state, 48), U8(src, n), n),
     xxh32_digest: (state) => ref.xxh32_digest(U8(state, 48)),

@@ -2,6 +2,7 @@
 // inputs, and compare every buffer (outputs and untouched inputs) plus the return value.
 import * as activations from '../../src/reference/activations.js';
 import * as bias from '../../src/reference/bias.js';
+import * as conv from '../../src/reference/conv.js';
 import * as dropout from '../../src/reference/dropout.js';
 import * as losses from '../../src/reference/losses.js';
 import * as optim from '../../src/reference/optim.js';
@@ -11,7 +12,7 @@ import { expectClose } from './check.js';
 import { loadRaw, type RawWasm } from './wasm.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
-const twins: Record<string, AnyFn> = { ...activations, ...bias, ...dropout, ...losses, ...optim, ...util } as never;
+const twins: Record<string, AnyFn> = { ...activations, ...bias, ...conv, ...dropout, ...losses, ...optim, ...util } as never;
 
 /** The twin of a kernel, by name. */
 export function twin(name: KernelName): AnyFn {

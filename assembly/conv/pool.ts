@@ -1,0 +1,255 @@
+// Pooling over NHWC maps, SIMD over channels (4 at a time, scalar steps for c % 4). A window is
+// (oy·sh − padT + ky, ox·sw − padL + kx), 0 <= ky < ph, 0 <= kx < pw, clipped to the map: padded positions take
+// no part (max: never win; average: not counted, as Keras / TF 'same'). A window with no pixel in the map (only
+// possible when a pad is >= the window) gives y = 0, and idx = −1 for max pooling.
+import { zeroRun } from './runs';
+
+// Lane offsets 0..3 for channel indices.
+// @ts-ignore: decorator
+@inline function iota(): v128 {
+  return i32x4(0, 1, 2, 3);
+}
+
+// y (n,oh,ow,c) = max of x (n,h,w,c) over each window; idx (n,oh,ow,c) i32 = flat index into x
+// (b·h·w·c + iy·w·c + ix·c + ch) of the max, or idx == 0 not to write it.
+// Ties: the first in scan order (ky, then kx) wins (a later pixel must be strictly greater). NaN: a NaN in the
+// window wins over numbers (the first NaN), so a diverged map stays visible, as relu's pmax keeps NaN.
+export function maxpool2d_forward(
+  y: usize, idx: usize, x: usize, n: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32,
+): void {
+  const c4 = c & ~3;
+  const rowF = w * c;
+  let o: usize = 0; // byte offset of the output pixel in y and idx
+  for (let b = 0; b < n; b++) {
+    const xb = b * h * rowF;
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - padT;
+      const ky0 = max(0, -iy0), ky1 = min(ph, h - iy0);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - padL;
+        const kx0 = max(0, -ix0), kx1 = min(pw, w - ix0);
+        if (ky1 <= ky0 || kx1 <= kx0) {
+          zeroRun(y + o, c);
+          if (idx != 0) for (let ch = 0; ch < c; ch++) store<i32>(idx + o + (<usize>ch << 2), -1);
+          o += <usize>c << 2;
+          continue;
+        }
+        // Flat index of the first in-range pixel, channel 0; pixel (ky, kx) adds (ky − ky0)·w·c + (kx − kx0)·c.
+        const f0 = xb + (iy0 + ky0) * rowF + (ix0 + kx0) * c;
+        const nky = ky1 - ky0, nkx = kx1 - kx0;
+        let ch = 0;
+        for (; ch < c4; ch += 4) {
+          let mv = v128.load(x + (<usize>(f0 + ch) << 2));
+          let mi = i32x4.add(i32x4.splat(f0 + ch), iota());
+          for (let ky = 0; ky < nky; ky++) {
+            for (let kx = 0; kx < nkx; kx++) {
+              if ((ky | kx) == 0) continue;
+              const f = f0 + ky * rowF + kx * c + ch;
+              const v = v128.load(x + (<usize>f << 2));
+              // v > m, or v is NaN and m is not.
+              const take = v128.or(f32x4.gt(v, mv), v128.andnot(f32x4.ne(v, v), f32x4.ne(mv, mv)));
+              mv = v128.bitselect(v, mv, take);
+              mi = v128.bitselect(i32x4.add(i32x4.splat(f), iota()), mi, take);
+            }
+          }
+          v128.store(y + o + (<usize>ch << 2), mv);
+          if (idx != 0) v128.store(idx + o + (<usize>ch << 2), mi);
+        }
+        for (; ch < c; ch++) {
+          let m = load<f32>(x + (<usize>(f0 + ch) << 2));
+          let mi = f0 + ch;
+          for (let ky = 0; ky < nky; ky++) {
+            for (let kx = 0; kx < nkx; kx++) {
+              const f = f0 + ky * rowF + kx * c + ch;
+              const v = load<f32>(x + (<usize>f << 2));
+              if (v > m || (v != v && m == m)) {
+                m = v;
+                mi = f;
+              }
+            }
+          }
+          store<f32>(y + o + (<usize>ch << 2), m);
+          if (idx != 0) store<i32>(idx + o + (<usize>ch << 2), mi);
+        }
+        o += <usize>c << 2;
+      }
+    }
+  }
+}
+
+// dx (nx) = 0, then dx[idx[i]] += dy[i] for i < ny (idx i32 (ny) from maxpool2d_forward; negative entries, the
+// empty windows, are skipped). Overwrites dx.
+export function maxpool2d_backward(dx: usize, dy: usize, idx: usize, nx: i32, ny: i32): void {
+  memory.fill(dx, 0, <usize>nx << 2);
+  for (let i = 0; i < ny; i++) {
+    const o = <usize>i << 2;
+    const j = load<i32>(idx + o);
+    if (j >= 0) {
+      const p = dx + (<usize>j << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(dy + o));
+    }
+  }
+}
+
+// y (n,oh,ow,c) = mean of x (n,h,w,c) over the in-range pixels of each window: their f32 sum (scan order ky, kx)
+// times 1/count (count excludes padding).
+export function avgpool2d_forward(
+  y: usize, x: usize, n: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32,
+  padL: i32, oh: i32, ow: i32,
+): void {
+  const c4 = c & ~3;
+  const rowB = <usize>w * c << 2;
+  let o = y;
+  for (let b = 0; b < n; b++) {
+    const xb = x + <usize>b * h * rowB;
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - padT;
+      const ky0 = max(0, -iy0), ky1 = min(ph, h - iy0);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - padL;
+        const kx0 = max(0, -ix0), kx1 = min(pw, w - ix0);
+        if (ky1 <= ky0 || kx1 <= kx0) {
+          zeroRun(o, c);
+          o += <usize>c << 2;
+          continue;
+        }
+        const nky = ky1 - ky0, nkx = kx1 - kx0;
+        const inv: f32 = <f32>1 / <f32>(nky * nkx);
+        const p0 = xb + <usize>(iy0 + ky0) * rowB + (<usize>(ix0 + kx0) * c << 2);
+        let ch = 0;
+        for (; ch < c4; ch += 4) {
+          const pc = p0 + (<usize>ch << 2);
+          let s = f32x4.splat(0);
+          for (let ky = 0; ky < nky; ky++) {
+            let p = pc + <usize>ky * rowB;
+            for (let kx = 0; kx < nkx; kx++) {
+              s = f32x4.add(s, v128.load(p));
+              p += <usize>c << 2;
+            }
+          }
+          v128.store(o + (<usize>ch << 2), f32x4.mul(s, f32x4.splat(inv)));
+        }
+        for (; ch < c; ch++) {
+          const pc = p0 + (<usize>ch << 2);
+          let s: f32 = 0;
+          for (let ky = 0; ky < nky; ky++) {
+            let p = pc + <usize>ky * rowB;
+            for (let kx = 0; kx < nkx; kx++) {
+              s += load<f32>(p);
+              p += <usize>c << 2;
+            }
+          }
+          store<f32>(o + (<usize>ch << 2), s * inv);
+        }
+        o += <usize>c << 2;
+      }
+    }
+  }
+}
+
+// dx (n,h,w,c) = adjoint of avgpool2d_forward applied to dy (n,oh,ow,c): each window's in-range pixels get
+// dy · (1/count), summed over windows in output order. Overwrites dx.
+export function avgpool2d_backward(
+  dx: usize, dy: usize, n: i32, h: i32, w: i32, c: i32, ph: i32, pw: i32, sh: i32, sw: i32, padT: i32,
+  padL: i32, oh: i32, ow: i32,
+): void {
+  const c4 = c & ~3;
+  const rowB = <usize>w * c << 2;
+  memory.fill(dx, 0, <usize>n * h * rowB);
+  let o = dy;
+  for (let b = 0; b < n; b++) {
+    const xb = dx + <usize>b * h * rowB;
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - padT;
+      const ky0 = max(0, -iy0), ky1 = min(ph, h - iy0);
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - padL;
+        const kx0 = max(0, -ix0), kx1 = min(pw, w - ix0);
+        if (ky1 > ky0 && kx1 > kx0) {
+          const nky = ky1 - ky0, nkx = kx1 - kx0;
+          const inv: f32 = <f32>1 / <f32>(nky * nkx);
+          const p0 = xb + <usize>(iy0 + ky0) * rowB + (<usize>(ix0 + kx0) * c << 2);
+          let ch = 0;
+          for (; ch < c4; ch += 4) {
+            const g = f32x4.mul(v128.load(o + (<usize>ch << 2)), f32x4.splat(inv));
+            const pc = p0 + (<usize>ch << 2);
+            for (let ky = 0; ky < nky; ky++) {
+              let p = pc + <usize>ky * rowB;
+              for (let kx = 0; kx < nkx; kx++) {
+                v128.store(p, f32x4.add(v128.load(p), g));
+                p += <usize>c << 2;
+              }
+            }
+          }
+          for (; ch < c; ch++) {
+            const g = load<f32>(o + (<usize>ch << 2)) * inv;
+            const pc = p0 + (<usize>ch << 2);
+            for (let ky = 0; ky < nky; ky++) {
+              let p = pc + <usize>ky * rowB;
+              for (let kx = 0; kx < nkx; kx++) {
+                store<f32>(p, load<f32>(p) + g);
+                p += <usize>c << 2;
+              }
+            }
+          }
+        }
+        o += <usize>c << 2;
+      }
+    }
+  }
+}
+
+// y (n,c) = mean over hw of x (n,hw,c): f32 sums in row order times 1/hw.
+export function global_avgpool_forward(y: usize, x: usize, n: i32, hw: i32, c: i32): void {
+  const c4 = c & ~3;
+  const rowB = <usize>c << 2;
+  const inv: f32 = <f32>1 / <f32>hw;
+  for (let b = 0; b < n; b++) {
+    const xb = x + <usize>b * hw * rowB;
+    const yb = y + <usize>b * rowB;
+    let ch = 0;
+    for (; ch < c4; ch += 4) {
+      let p = xb + (<usize>ch << 2);
+      let s = f32x4.splat(0);
+      for (let i = 0; i < hw; i++) {
+        s = f32x4.add(s, v128.load(p));
+        p += rowB;
+      }
+      v128.store(yb + (<usize>ch << 2), f32x4.mul(s, f32x4.splat(inv)));
+    }
+    for (; ch < c; ch++) {
+      let p = xb + (<usize>ch << 2);
+      let s: f32 = 0;
+      for (let i = 0; i < hw; i++) {
+        s += load<f32>(p);
+        p += rowB;
+      }
+      store<f32>(yb + (<usize>ch << 2), s * inv);
+    }
+  }
+}
+
+// dx (n,hw,c) = dy (n,c) · (1/hw) broadcast over hw. Overwrites dx.
+export function global_avgpool_backward(dx: usize, dy: usize, n: i32, hw: i32, c: i32): void {
+  const c4 = c & ~3;
+  const rowB = <usize>c << 2;
+  const inv: f32 = <f32>1 / <f32>hw;
+  const iv = f32x4.splat(inv);
+  let d = dx;
+  for (let b = 0; b < n; b++) {
+    const g = dy + <usize>b * rowB;
+    for (let i = 0; i < hw; i++) {
+      let ch = 0;
+      for (; ch < c4; ch += 4) {
+        const o = <usize>ch << 2;
+        v128.store(d + o, f32x4.mul(v128.load(g + o), iv));
+      }
+      for (; ch < c; ch++) {
+        const o = <usize>ch << 2;
+        store<f32>(d + o, load<f32>(g + o) * inv);
+      }
+      d += rowB;
+    }
+  }
+}

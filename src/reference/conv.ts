@@ -1,0 +1,207 @@
+// Plain-TS twins of assembly/conv: same names, same argument order, typed arrays in place of pointers. Maps are
+// NHWC (n,h,w,c), row-major. Data movers and max pooling are exact; sums and batch norm are computed in f64 and
+// stored (rounded on store to f32 arrays, kept exact on Float64Array so tests can run them in f64).
+// A window / patch pixel is (oy·sh − padT + ky, ox·sw − padL + kx); pixels outside the map are padding.
+
+type F = Float32Array;
+
+/** cols (n·oh·ow, kh·kw·c) = patches of x (n,h,w,c), columns ordered (ky, kx, ci); padding reads as 0. */
+export function im2col_nhwc(cols: F, x: F, n: number, h: number, w: number, c: number, kh: number, kw: number,
+  sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+  let d = 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - padT + ky;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - padL + kx;
+            const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+            const s = ((b * h + iy) * w + ix) * c;
+            for (let ci = 0; ci < c; ci++) cols[d++] = inside ? x[s + ci] : 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dx (n,h,w,c) = Σ of dcols (n·oh·ow, kh·kw·c) onto their pixels (adjoint of im2col_nhwc). Overwrites dx. */
+export function col2im_nhwc(dx: F, dcols: F, n: number, h: number, w: number, c: number, kh: number, kw: number,
+  sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+  dx.fill(0, 0, n * h * w * c);
+  let s = 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - padT + ky;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - padL + kx;
+            const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+            const d = ((b * h + iy) * w + ix) * c;
+            for (let ci = 0; ci < c; ci++, s++) if (inside) dx[d + ci] += dcols[s];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Calls fn(o, pix) per output pixel: o its offset in y (channel 0), pix the x offsets of its in-range pixels. */
+function windows(n: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number,
+  padT: number, padL: number, oh: number, ow: number, fn: (o: number, pix: number[]) => void): void {
+  const pix: number[] = [];
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        pix.length = 0;
+        for (let ky = 0; ky < ph; ky++) {
+          const iy = oy * sh - padT + ky;
+          for (let kx = 0; kx < pw; kx++) {
+            const ix = ox * sw - padL + kx;
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) pix.push(((b * h + iy) * w + ix) * c);
+          }
+        }
+        fn(o, pix);
+        o += c;
+      }
+    }
+  }
+}
+
+/**
+ * y (n,oh,ow,c) = max of x over each window's in-range pixels; idx (n,oh,ow,c) = flat index into x of the max
+ * (first in scan order on ties; a NaN wins over numbers, the first NaN), or null not to write it. An empty
+ * window gives y = 0, idx = −1.
+ */
+export function maxpool2d_forward(y: F, idx: Int32Array | null, x: F, n: number, h: number, w: number, c: number,
+  ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+  windows(n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, (o, pix) => {
+    for (let ch = 0; ch < c; ch++) {
+      let m = 0;
+      let mi = -1;
+      for (const p of pix) {
+        const v = x[p + ch];
+        if (mi < 0 || v > m || (Number.isNaN(v) && !Number.isNaN(m))) {
+          m = v;
+          mi = p + ch;
+        }
+      }
+      y[o + ch] = m;
+      if (idx) idx[o + ch] = mi;
+    }
+  });
+}
+
+/** dx (nx) = 0, then dx[idx[i]] += dy[i] for i < ny (negative idx skipped). Overwrites dx. */
+export function maxpool2d_backward(dx: F, dy: F, idx: Int32Array, nx: number, ny: number): void {
+  dx.fill(0, 0, nx);
+  for (let i = 0; i < ny; i++) if (idx[i] >= 0) dx[idx[i]] += dy[i];
+}
+
+/** y (n,oh,ow,c) = mean of x over each window's in-range pixels (padding not counted); empty window → 0. */
+export function avgpool2d_forward(y: F, x: F, n: number, h: number, w: number, c: number, ph: number, pw: number,
+  sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+  windows(n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, (o, pix) => {
+    for (let ch = 0; ch < c; ch++) {
+      let s = 0;
+      for (const p of pix) s += x[p + ch];
+      y[o + ch] = pix.length > 0 ? s / pix.length : 0;
+    }
+  });
+}
+
+/** dx (n,h,w,c) = adjoint of avgpool2d_forward applied to dy (n,oh,ow,c). Overwrites dx. */
+export function avgpool2d_backward(dx: F, dy: F, n: number, h: number, w: number, c: number, ph: number, pw: number,
+  sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+  dx.fill(0, 0, n * h * w * c);
+  windows(n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, (o, pix) => {
+    for (let ch = 0; ch < c; ch++) {
+      const g = dy[o + ch] / pix.length;
+      for (const p of pix) dx[p + ch] += g;
+    }
+  });
+}
+
+/** y (n,c) = mean over hw of x (n,hw,c). */
+export function global_avgpool_forward(y: F, x: F, n: number, hw: number, c: number): void {
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      let s = 0;
+      for (let i = 0; i < hw; i++) s += x[(b * hw + i) * c + ch];
+      y[b * c + ch] = s / hw;
+    }
+  }
+}
+
+/** dx (n,hw,c) = dy (n,c) / hw broadcast over hw. Overwrites dx. */
+export function global_avgpool_backward(dx: F, dy: F, n: number, hw: number, c: number): void {
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < hw; i++) for (let ch = 0; ch < c; ch++) dx[(b * hw + i) * c + ch] = dy[b * c + ch] / hw;
+  }
+}
+
+/** mean (c), variance (c) = per-channel mean and biased variance of x (m,c), two passes; m <= 0 gives zeros. */
+export function batchnorm_stats(mean: F, variance: F, x: F, m: number, c: number): void {
+  for (let ch = 0; ch < c; ch++) {
+    if (m <= 0) {
+      mean[ch] = variance[ch] = 0;
+      continue;
+    }
+    let s = 0;
+    for (let r = 0; r < m; r++) s += x[r * c + ch];
+    const mu = s / m;
+    let q = 0;
+    for (let r = 0; r < m; r++) q += (x[r * c + ch] - mu) ** 2;
+    mean[ch] = mu;
+    variance[ch] = q / m;
+  }
+}
+
+/** y (m,c) = gamma · (x − mean) / sqrt(variance + eps) + beta per channel; y may alias x. */
+export function batchnorm_forward(y: F, x: F, mean: F, variance: F, gamma: F, beta: F, m: number, c: number,
+  eps: number): void {
+  for (let ch = 0; ch < c; ch++) {
+    const s = gamma[ch] / Math.sqrt(variance[ch] + eps);
+    for (let r = 0; r < m; r++) y[r * c + ch] = (x[r * c + ch] - mean[ch]) * s + beta[ch];
+  }
+}
+
+/**
+ * Training-mode batch norm gradient: xhat = (x − mean)/sqrt(variance + eps); dgamma += Σ dy·xhat, dbeta += Σ dy
+ * (accumulate); dx = gamma/sqrt(variance + eps) · (dy − Σdy/m − xhat·Σ(dy·xhat)/m) (overwrite; may alias dy).
+ */
+export function batchnorm_backward(dx: F, dgamma: F, dbeta: F, dy: F, x: F, mean: F, variance: F, gamma: F,
+  m: number, c: number, eps: number): void {
+  if (m <= 0) return;
+  for (let ch = 0; ch < c; ch++) {
+    const is = 1 / Math.sqrt(variance[ch] + eps);
+    let sb = 0;
+    let sg = 0;
+    for (let r = 0; r < m; r++) {
+      const i = r * c + ch;
+      sb += dy[i];
+      sg += dy[i] * (x[i] - mean[ch]) * is;
+    }
+    dgamma[ch] += sg;
+    dbeta[ch] += sb;
+    const k = gamma[ch] * is;
+    for (let r = 0; r < m; r++) {
+      const i = r * c + ch;
+      dx[i] = k * (dy[i] - sb / m - (x[i] - mean[ch]) * is * (sg / m));
+    }
+  }
+}
+
+/** run (n) = momentum · run + (1 − momentum) · x. */
+export function ema_update(run: F, x: F, n: number, momentum: number): void {
+  const a = Math.fround(momentum);
+  for (let i = 0; i < n; i++) run[i] = a * run[i] + (1 - a) * x[i];
+}
+
+/** y (m,c) = x · scale[ch] + shift[ch]; y may alias x. */
+export function channel_affine(y: F, x: F, scale: F, shift: F, m: number, c: number): void {
+  for (let r = 0; r < m; r++) for (let ch = 0; ch < c; ch++) y[r * c + ch] = x[r * c + ch] * scale[ch] + shift[ch];
+}

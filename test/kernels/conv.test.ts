@@ -1,0 +1,305 @@
+// Conv kernels (assembly/conv): wasm against the twins (src/reference/conv.ts) over NHWC shapes that sweep the
+// SIMD channel split (c = 1..17), kernels 1, 2, 3, 5, strides 1..3, 'valid' and 'same' padding (and lopsided
+// pads), maps of 1 and prime sizes, batches 1..3; special values, ties and negative-only maps for max pooling;
+// writes outside the outputs; in-place use; and conv forward as im2col + gemm_forward against a naive f64 conv.
+import { describe, expect, it } from 'vitest';
+import { expectClose, randArray, rng } from '../helpers/check.js';
+import { compareBoth, runBoth, wasm } from '../helpers/elem-kernels.js';
+import * as ref from '../../src/reference/conv.js';
+import type { KernelName } from '../../src/runtime/abi.js';
+
+const CS = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17];
+const KS = [1, 2, 3, 5];
+const STRIDES = [1, 2, 3];
+const HW = [1, 2, 5, 7, 11, 13];
+
+/** Window geometry as the host computes it: 'valid' or Keras 'same' (extra padding at the bottom / right). */
+interface Geo { n: number; h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number;
+  padT: number; padL: number; oh: number; ow: number }
+function geo(n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
+  pad: 'valid' | 'same' | [number, number, number, number]): Geo {
+  if (pad === 'valid') {
+    const oh = Math.max(0, Math.floor((h - kh) / sh) + 1), ow = Math.max(0, Math.floor((w - kw) / sw) + 1);
+    return { n, h, w, c, kh, kw, sh, sw, padT: 0, padL: 0, oh, ow };
+  }
+  if (pad === 'same') {
+    const oh = Math.ceil(h / sh), ow = Math.ceil(w / sw);
+    const ph = Math.max((oh - 1) * sh + kh - h, 0), pw = Math.max((ow - 1) * sw + kw - w, 0);
+    return { n, h, w, c, kh, kw, sh, sw, padT: ph >> 1, padL: pw >> 1, oh, ow };
+  }
+  // Explicit pads [top, left, bottom, right].
+  const [t, l, b, r] = pad;
+  const oh = Math.floor((h + t + b - kh) / sh) + 1, ow = Math.floor((w + l + r - kw) / sw) + 1;
+  return { n, h, w, c, kh, kw, sh, sw, padT: t, padL: l, oh, ow };
+}
+const geoArgs = (g: Geo): number[] => [g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow];
+const label = (g: Geo): string =>
+  `n${g.n} ${g.h}x${g.w}x${g.c} k${g.kh}x${g.kw} s${g.sh},${g.sw} pad${g.padT},${g.padL} -> ${g.oh}x${g.ow}`;
+const inSize = (g: Geo): number => g.n * g.h * g.w * g.c;
+const outSize = (g: Geo): number => g.n * g.oh * g.ow * g.c;
+const colSize = (g: Geo): number => g.n * g.oh * g.ow * g.kh * g.kw * g.c;
+
+/**
+ * The sweep: every c with every kernel size, stride and padding mode; map sizes, batch and a second kernel
+ * dimension cycle through their lists so each value meets many others; plus non-square and lopsided cases.
+ */
+function sweep(): Geo[] {
+  const out: Geo[] = [];
+  let i = 0;
+  for (const c of CS) {
+    for (const k of KS) {
+      for (const s of STRIDES) {
+        for (const pad of ['valid', 'same'] as const) {
+          i++;
+          const h = HW[i % HW.length], w = HW[(3 * i + 1) % HW.length];
+          const kw = KS[(i + 1) % KS.length];
+          const n = 1 + (i % 3);
+          // 'valid' needs the kernel inside the map: grow the map when it is smaller.
+          const g = geo(n, pad === 'valid' ? Math.max(h, k) : h, pad === 'valid' ? Math.max(w, kw) : w, c, k, kw, s,
+            STRIDES[(i + 1) % 3], pad);
+          out.push(g);
+        }
+      }
+    }
+  }
+  // Lopsided explicit pads, kernels larger than the map, 1-pixel maps, LeNet shapes.
+  out.push(geo(2, 5, 7, 3, 3, 3, 1, 1, [2, 0, 0, 2]), geo(1, 4, 4, 4, 5, 5, 1, 1, [4, 4, 4, 4]),
+    geo(3, 1, 1, 5, 3, 3, 1, 1, 'same'), geo(1, 1, 13, 8, 1, 5, 1, 2, 'same'), geo(2, 28, 28, 1, 5, 5, 1, 1, 'valid'),
+    geo(2, 12, 12, 8, 5, 5, 1, 1, 'valid'), geo(1, 9, 9, 16, 3, 3, 2, 2, [0, 1, 1, 0]));
+  return out;
+}
+const SHAPES = sweep();
+
+/**
+ * Runs `name` in wasm with output argument `out` (index into args) surrounded by sentinels, and fails if the
+ * kernel wrote outside it.
+ */
+function expectNoStray(name: KernelName, args: (Float32Array | Int32Array | number)[], out: number, what: string): void {
+  const w = wasm();
+  w.reset();
+  const G = 16, S = 12345.5;
+  const ptrs = args.map((a, i) => {
+    if (typeof a === 'number') return a;
+    if (i !== out) return w.put(a);
+    const padded = new Float32Array(a.length + 2 * G).fill(S);
+    return w.put(padded) + 4 * G;
+  });
+  (w.k as unknown as Record<string, (...a: number[]) => void>)[name](...ptrs);
+  const all = w.f32(ptrs[out] - 4 * G, (args[out] as Float32Array).length + 2 * G);
+  for (let i = 0; i < G; i++) {
+    if (all[i] !== S || all[all.length - 1 - i] !== S) expect.fail(`${name} ${what}: wrote outside its output`);
+  }
+}
+
+describe('im2col_nhwc / col2im_nhwc wasm vs twin (exact)', () => {
+  it('the check can fail: a wrong stride is reported with its first bad index', () => {
+    const g = geo(1, 7, 7, 3, 3, 3, 2, 2, 'valid');
+    const x = randArray(inSize(g), 1);
+    const good = new Float32Array(colSize(g)), bad = new Float32Array(colSize(g));
+    ref.im2col_nhwc(good, x, ...(geoArgs(g) as [number, number, number, number, number, number, number, number,
+      number, number, number, number]));
+    ref.im2col_nhwc(bad, x, g.n, g.h, g.w, g.c, g.kh, g.kw, 1, 1, 0, 0, g.oh, g.ow);
+    expect(() => expectClose(bad, good, 0, 0, 'im2col')).toThrow(/first bad index \d+/);
+  });
+
+  it.each(SHAPES.map((g) => [label(g), g] as const))('%s', (_l, g) => {
+    const x = randArray(inSize(g), g.c * 7 + g.h);
+    const cols0 = new Float32Array(colSize(g)).fill(NaN); // every entry must be written
+    compareBoth('im2col_nhwc', [cols0, x, ...geoArgs(g)], 0, 0, label(g));
+    const dcols = randArray(colSize(g), g.c * 11 + g.w);
+    const dx0 = new Float32Array(inSize(g)).fill(NaN); // overwritten, not accumulated
+    compareBoth('col2im_nhwc', [dx0, dcols, ...geoArgs(g)], 0, 0, label(g));
+  });
+
+  it('write nothing outside cols / dx', () => {
+    for (const g of SHAPES.filter((_, i) => i % 5 === 0)) {
+      expectNoStray('im2col_nhwc', [new Float32Array(colSize(g)), randArray(inSize(g), 3), ...geoArgs(g)], 0, label(g));
+      expectNoStray('col2im_nhwc', [new Float32Array(inSize(g)), randArray(colSize(g), 4), ...geoArgs(g)], 0, label(g));
+    }
+  });
+
+  it('copies special values bit for bit (−0, NaN, ±Inf, subnormals)', () => {
+    const g = geo(2, 5, 6, 4, 3, 3, 1, 1, 'same');
+    const specials = [0, -0, NaN, Infinity, -Infinity, 1e-40, -3.4e38];
+    const x = Float32Array.from({ length: inSize(g) }, (_, i) => specials[i % specials.length]);
+    const r = runBoth('im2col_nhwc', [new Float32Array(colSize(g)), x, ...geoArgs(g)]);
+    const a = new Uint32Array((r.wasm[0] as Float32Array).buffer), e = new Uint32Array((r.ref[0] as Float32Array).buffer);
+    expect(a.findIndex((v, i) => v !== e[i])).toBe(-1);
+  });
+
+  it('conv forward = im2col + gemm_forward with the HWIO kernel, against a naive f64 conv', () => {
+    for (const g of [geo(2, 7, 6, 3, 3, 3, 1, 2, 'same'), geo(1, 28, 28, 1, 5, 5, 1, 1, 'valid'),
+      geo(3, 9, 5, 8, 2, 3, 2, 1, 'valid'), geo(1, 6, 6, 5, 5, 5, 3, 3, 'same')]) {
+      const f = 7, K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
+      const x = randArray(inSize(g), 5), wt = randArray(K * f, 6), bias = randArray(f, 7);
+      const w = wasm();
+      w.reset();
+      const px = w.put(x), pw = w.put(wt), pb = w.put(bias), pc = w.alloc(4 * M * K), py = w.alloc(4 * M * f);
+      w.k.im2col_nhwc(pc, px, ...(geoArgs(g) as [number, number, number, number, number, number, number, number,
+        number, number, number, number]));
+      w.k.gemm_forward(py, pc, pw, pb, M, K, f);
+      const y = w.f32(py, M * f);
+      const e = new Float64Array(M * f);
+      for (let b = 0; b < g.n; b++) for (let oy = 0; oy < g.oh; oy++) for (let ox = 0; ox < g.ow; ox++) {
+        for (let fo = 0; fo < f; fo++) {
+          let s = bias[fo];
+          for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) for (let ci = 0; ci < g.c; ci++) {
+            const iy = oy * g.sh - g.padT + ky, ix = ox * g.sw - g.padL + kx;
+            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+            s += x[((b * g.h + iy) * g.w + ix) * g.c + ci] * wt[((ky * g.kw + kx) * g.c + ci) * f + fo];
+          }
+          e[((b * g.oh + oy) * g.ow + ox) * f + fo] = s;
+        }
+      }
+      expectClose(y, e, 1e-6 * K, 1e-5, `conv ${label(g)}`);
+    }
+  });
+});
+
+describe('pooling wasm vs twin', () => {
+  // Pool windows 1, 2, 3 (and 2x3), strides 1..3, 'valid' and 'same'.
+  const POOLS: Geo[] = [];
+  let i = 0;
+  for (const c of CS) {
+    for (const [ph, pw] of [[1, 1], [2, 2], [3, 3], [2, 3]]) {
+      for (const pad of ['valid', 'same'] as const) {
+        i++;
+        const s = STRIDES[i % 3];
+        const h = Math.max(ph, HW[i % HW.length]), w = Math.max(pw, HW[(5 * i + 2) % HW.length]);
+        POOLS.push(geo(1 + (i % 3), h, w, c, ph, pw, s, pad === 'same' ? STRIDES[(i + 1) % 3] : s, pad));
+      }
+    }
+  }
+  POOLS.push(geo(32, 24, 24, 8, 2, 2, 2, 2, 'valid'), geo(2, 8, 8, 16, 2, 2, 2, 2, 'valid'),
+    geo(1, 5, 5, 3, 3, 3, 2, 2, [2, 2, 2, 2]), geo(2, 1, 1, 5, 3, 3, 1, 1, 'same'));
+
+  it.each(POOLS.map((g) => [label(g), g] as const))('max, avg %s', (_l, g) => {
+    const x = randArray(inSize(g), g.c + 31 * g.h);
+    const y0 = new Float32Array(outSize(g)).fill(NaN);
+    const idx0 = new Int32Array(outSize(g)).fill(-7);
+    compareBoth('maxpool2d_forward', [y0, idx0, x, ...geoArgs(g)], 0, 0, label(g));
+    compareBoth('maxpool2d_forward', [y0, 0, x, ...geoArgs(g)], 0, 0, `${label(g)} without idx`);
+    // Negative-only map: a padded position (were it read as 0) would win.
+    const neg = randArray(inSize(g), g.c + 5, -9, -1);
+    compareBoth('maxpool2d_forward', [y0, idx0, neg, ...geoArgs(g)], 0, 0, `${label(g)} negative`);
+    // Ties everywhere: values from {−1, 0, 1}.
+    const ties = Float32Array.from(randArray(inSize(g), g.c + 9, -1.5, 1.5), Math.round);
+    compareBoth('maxpool2d_forward', [y0, idx0, ties, ...geoArgs(g)], 0, 0, `${label(g)} ties`);
+
+    compareBoth('avgpool2d_forward', [y0, x, ...geoArgs(g)], 1e-6, 1e-6, label(g));
+    const dy = randArray(outSize(g), g.c + 77);
+    compareBoth('avgpool2d_backward', [new Float32Array(inSize(g)).fill(NaN), dy, ...geoArgs(g)], 1e-6, 1e-6, label(g));
+    const idx = runBoth('maxpool2d_forward', [y0, idx0, x, ...geoArgs(g)]).ref[1] as Int32Array;
+    compareBoth('maxpool2d_backward', [new Float32Array(inSize(g)).fill(NaN), dy, idx, inSize(g), outSize(g)], 0, 0,
+      label(g));
+  });
+
+  it('write nothing outside their outputs', () => {
+    for (const g of POOLS.filter((_, j) => j % 4 === 0)) {
+      const x = randArray(inSize(g), 2), dy = randArray(outSize(g), 3);
+      expectNoStray('maxpool2d_forward', [new Float32Array(outSize(g)), 0, x, ...geoArgs(g)], 0, label(g));
+      expectNoStray('avgpool2d_forward', [new Float32Array(outSize(g)), x, ...geoArgs(g)], 0, label(g));
+      expectNoStray('avgpool2d_backward', [new Float32Array(inSize(g)), dy, ...geoArgs(g)], 0, label(g));
+    }
+  });
+
+  it('max pooling: first index on ties (also +0 / −0), padding never wins, NaN wins, −Inf maps', () => {
+    // One 2x2 window per test row, c = 5 (a SIMD group of 4 and a scalar channel).
+    const g = geo(1, 2, 2, 5, 2, 2, 2, 2, 'valid');
+    const px = (a: number[]): Float32Array => Float32Array.from({ length: 20 }, (_, j) => a[Math.floor(j / 5)]);
+    const run = (x: Float32Array): [Float32Array, Int32Array] => {
+      const r = compareBoth('maxpool2d_forward', [new Float32Array(5), new Int32Array(5), x, ...geoArgs(g)], 0, 0);
+      return [r.wasm[0] as Float32Array, r.wasm[1] as Int32Array];
+    };
+    let [y, idx] = run(px([1, 3, 3, 2]));
+    expect(Array.from(y)).toEqual([3, 3, 3, 3, 3]);
+    expect(Array.from(idx)).toEqual([5, 6, 7, 8, 9]); // pixel 1, not 2
+    [y, idx] = run(px([-0, 0, 0, -0]));
+    expect(Array.from(idx)).toEqual([0, 1, 2, 3, 4]);
+    expect(Object.is(y[0], -0) && Object.is(y[4], -0)).toBe(true);
+    [y, idx] = run(px([1, NaN, 5, NaN]));
+    expect(y.every(Number.isNaN)).toBe(true);
+    expect(Array.from(idx)).toEqual([5, 6, 7, 8, 9]);
+    [y, idx] = run(px([NaN, 7, 8, 9]));
+    expect(y.every(Number.isNaN)).toBe(true);
+    expect(Array.from(idx)).toEqual([0, 1, 2, 3, 4]);
+    [y, idx] = run(px([-Infinity, -Infinity, -Infinity, -Infinity]));
+    expect(Array.from(y)).toEqual([-Infinity, -Infinity, -Infinity, -Infinity, -Infinity]);
+    expect(Array.from(idx)).toEqual([0, 1, 2, 3, 4]);
+    // 'same' 3x3 over a negative 1x1 map: the value itself, not a padded 0.
+    const g1 = geo(1, 1, 1, 5, 3, 3, 1, 1, 'same');
+    const r = compareBoth('maxpool2d_forward', [new Float32Array(5), new Int32Array(5),
+      Float32Array.from([-1, -2, -3, -4, -5]), ...geoArgs(g1)], 0, 0);
+    expect(Array.from(r.wasm[0] as Float32Array)).toEqual([-1, -2, -3, -4, -5]);
+  });
+
+  it('empty windows (pad >= window): y = 0, idx = −1, skipped by backward', () => {
+    const g = geo(1, 2, 2, 5, 2, 2, 1, 1, [3, 0, 0, 0]); // the first output rows see only padding
+    const x = randArray(inSize(g), 8, 1, 2);
+    const r = compareBoth('maxpool2d_forward', [new Float32Array(outSize(g)), new Int32Array(outSize(g)), x,
+      ...geoArgs(g)], 0, 0);
+    const idx = r.wasm[1] as Int32Array;
+    expect(idx[0]).toBe(-1);
+    expect((r.wasm[0] as Float32Array)[0]).toBe(0);
+    compareBoth('maxpool2d_backward', [new Float32Array(inSize(g)), randArray(outSize(g), 9), idx, inSize(g),
+      outSize(g)], 0, 0);
+    compareBoth('avgpool2d_forward', [new Float32Array(outSize(g)), x, ...geoArgs(g)], 1e-6, 1e-6);
+    compareBoth('avgpool2d_backward', [new Float32Array(inSize(g)), randArray(outSize(g), 9), ...geoArgs(g)], 1e-6, 1e-6);
+  });
+
+  it.each(CS.flatMap((c) => [[1, 1, c], [2, 7, c], [3, 49, c], [1, 576, c]]))('global avg n=%i hw=%i c=%i', (n, hw, c) => {
+    const x = randArray(n * hw * c, n + hw + c);
+    compareBoth('global_avgpool_forward', [new Float32Array(n * c).fill(NaN), x, n, hw, c], 1e-7, 1e-5);
+    // dy · f32(1/hw) against dy / hw: two roundings.
+    compareBoth('global_avgpool_backward', [new Float32Array(n * hw * c).fill(NaN), randArray(n * c, c), n, hw, c],
+      0, 2.5e-7);
+  });
+});
+
+describe('batch norm wasm vs twin', () => {
+  const MS = [1, 2, 3, 31, 32, 33, 100, 1000];
+  const grid = CS.flatMap((c) => MS.map((m) => [m, c] as const));
+
+  it.each(grid)('m=%i c=%i stats, forward, backward, affine, ema', (m, c) => {
+    const x = randArray(m * c, m * 31 + c, -2, 3);
+    const r = compareBoth('batchnorm_stats', [new Float32Array(c).fill(NaN), new Float32Array(c).fill(NaN), x, m, c],
+      1e-7, 1e-5);
+    const mean = r.ref[0] as Float32Array, variance = r.ref[1] as Float32Array;
+    const gamma = randArray(c, c + 1, 0.5, 2), beta = randArray(c, c + 2);
+    for (const eps of [1e-3, 1e-5]) {
+      compareBoth('batchnorm_forward', [new Float32Array(m * c), x, mean, variance, gamma, beta, m, c, eps], 1e-5, 1e-5);
+    }
+    compareBoth('batchnorm_forward', [x, { same: 0 }, mean, variance, gamma, beta, m, c, 1e-3], 1e-5, 1e-5, 'in place');
+    const dy = randArray(m * c, m + 7 * c);
+    const dg0 = randArray(c, 3), db0 = randArray(c, 4);
+    // dx: a difference of terms of size |gamma·istd·dy|, so the atol is relative to that scale.
+    const args = [new Float32Array(m * c).fill(NaN), dg0, db0, dy, x, mean, variance, gamma, m, c, 1e-3];
+    compareBoth('batchnorm_backward', args as Float32Array[], 2e-6, 1e-5);
+    compareBoth('batchnorm_backward', [dy, dg0, db0, { same: 0 }, x, mean, variance, gamma, m, c, 1e-3], 2e-6, 1e-5,
+      'dx aliases dy');
+    const scale = randArray(c, 8), shift = randArray(c, 9);
+    compareBoth('channel_affine', [new Float32Array(m * c), x, scale, shift, m, c], 1e-7, 1e-6);
+    compareBoth('channel_affine', [x, { same: 0 }, scale, shift, m, c], 1e-7, 1e-6, 'in place');
+    compareBoth('ema_update', [randArray(m * c, 5), x, m * c, 0.99], 1e-7, 1e-6);
+    compareBoth('ema_update', [randArray(c, 6), x, c, 0.9], 1e-7, 1e-6);
+  });
+
+  it('stats stay accurate when |mean| >> std (one-pass formulas lose every digit here)', () => {
+    const m = 18432, c = 9;
+    const r = rng(3);
+    const x = Float32Array.from({ length: m * c }, (_, i) => 1000 * ((i % c) + 1) + 0.05 * (r() - 0.5));
+    const out = compareBoth('batchnorm_stats', [new Float32Array(c), new Float32Array(c), x, m, c], 0, 1e-5);
+    const v = out.wasm[1] as Float32Array;
+    for (let ch = 0; ch < c; ch++) expect(v[ch]).toBeGreaterThan(0.05 ** 2 / 12 * 0.9);
+    compareBoth('batchnorm_stats', [new Float32Array(c), new Float32Array(c), x.map((a) => -a), m, c], 0, 1e-5);
+  });
+
+  it('m = 0: stats are zeros, backward leaves the gradients alone', () => {
+    const c = 6;
+    compareBoth('batchnorm_stats', [new Float32Array(c).fill(NaN), new Float32Array(c).fill(NaN), new Float32Array(0),
+      0, c], 0, 0);
+    const r = runBoth('batchnorm_backward', [new Float32Array(0), randArray(c, 1), randArray(c, 2), new Float32Array(0),
+      new Float32Array(0), randArray(c, 3), randArray(c, 4, 0, 1), randArray(c, 5), 0, c, 1e-3]);
+    expectClose(r.wasm[1] as Float32Array, randArray(c, 1), 0, 0, 'dgamma');
+  });
+});
