@@ -2,6 +2,7 @@
 // ModelProto holding a GraphProto of NodeProtos with TensorProto initializers. Field numbers follow onnx.proto
 // (ModelProto.ir_version = 1, graph = 7, opset_import = 8; GraphProto.node = 1, initializer = 5, input = 11, ...).
 // onnxruntime-web only runs inference, so the benchmark builds its model file here from simdnet's weights.
+import { hwcRowsToChw, hwioToOihw } from './cnn.js';
 
 const enc = new TextEncoder();
 
@@ -88,6 +89,7 @@ export class Message {
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT and TypeProto elem_type
 const ATTR_INT = 2; // AttributeProto.AttributeType.INT
+const ATTR_INTS = 7; // AttributeProto.AttributeType.INTS
 
 /** TensorProto: f32 initializer with dims, stored as little-endian raw_data. */
 export function tensor(name, dims, data) {
@@ -116,7 +118,10 @@ export function valueInfo(name, dims) {
   return new Message().string(1, name).message(2, type);
 }
 
-/** NodeProto; `attrs` are integer attributes only (what Gemm/Softmax need). */
+/**
+ * NodeProto; `attrs` are integer attributes (a number: INT, what Softmax/Flatten need) or integer lists (an array:
+ * INTS, unpacked, what Conv/MaxPool's kernel_shape and strides need).
+ */
 export function node(opType, inputs, outputs, name, attrs = {}) {
   const m = new Message();
   for (const i of inputs) m.string(1, i);
@@ -124,7 +129,12 @@ export function node(opType, inputs, outputs, name, attrs = {}) {
   m.string(3, name);
   m.string(4, opType);
   for (const [k, v] of Object.entries(attrs)) {
-    m.message(5, new Message().string(1, k).int(3, v).int(20, ATTR_INT));
+    const a = new Message().string(1, k);
+    if (Array.isArray(v)) {
+      for (const e of v) a.int(8, e);
+      a.int(20, ATTR_INTS);
+    } else a.int(3, v).int(20, ATTR_INT);
+    m.message(5, a);
   }
   return m;
 }
@@ -163,6 +173,40 @@ export function mlpModel(weights) {
   const nIn = weights[0].shape[0];
   const nOut = weights[weights.length - 1].shape[0];
   return model({ nodes, initializers, inputs: [valueInfo('x', ['N', nIn])], outputs: [valueInfo('y', ['N', nOut])], name: 'mlp' });
+}
+
+/**
+ * The benchmark CNN (lib/cnn.js) as ONNX, computing the same function from the same weights: Conv (kernel
+ * HWIO → OIHW) + Relu + MaxPool twice, Flatten, Gemm, Softmax. ONNX's Conv takes NCHW; with one input channel an
+ * NHWC batch (N, 28, 28, 1) has the same bytes as NCHW (N, 1, 28, 28), so input "x" is declared NCHW and fed the
+ * benchmark's data as is (no transpose, no copy). The pooled activation is then flattened in (c, h, w) order, so
+ * the dense kernel's rows are re-ordered from Keras' (h, w, c) to match: the same products, summed per output.
+ */
+export function cnnModel(weights) {
+  const [K1, b1, K2, b2, Wd, bd] = weights;
+  if (K1.shape[2] !== 1) throw new RangeError('cnnModel feeds NHWC data as NCHW, which needs one input channel');
+  const pooled = [4, 4, K2.shape[3]]; // (h, w, c) after the second pool
+  const initializers = [
+    tensor('W1', [K1.shape[3], K1.shape[2], K1.shape[0], K1.shape[1]], hwioToOihw(K1.data, K1.shape)),
+    tensor('b1', b1.shape, b1.data),
+    tensor('W2', [K2.shape[3], K2.shape[2], K2.shape[0], K2.shape[1]], hwioToOihw(K2.data, K2.shape)),
+    tensor('b2', b2.shape, b2.data),
+    tensor('Wd', Wd.shape, hwcRowsToChw(Wd.data, pooled, Wd.shape[1])),
+    tensor('bd', bd.shape, bd.data),
+  ];
+  const pool = { kernel_shape: [2, 2], strides: [2, 2] };
+  const nodes = [
+    node('Conv', ['x', 'W1', 'b1'], ['c1'], 'conv1', { kernel_shape: [K1.shape[0], K1.shape[1]] }),
+    node('Relu', ['c1'], ['r1'], 'relu1'),
+    node('MaxPool', ['r1'], ['p1'], 'pool1', pool),
+    node('Conv', ['p1', 'W2', 'b2'], ['c2'], 'conv2', { kernel_shape: [K2.shape[0], K2.shape[1]] }),
+    node('Relu', ['c2'], ['r2'], 'relu2'),
+    node('MaxPool', ['r2'], ['p2'], 'pool2', pool),
+    node('Flatten', ['p2'], ['f'], 'flatten', { axis: 1 }),
+    node('Gemm', ['f', 'Wd', 'bd'], ['z'], 'dense'),
+    node('Softmax', ['z'], ['y'], 'softmax', { axis: 1 }),
+  ];
+  return model({ nodes, initializers, inputs: [valueInfo('x', ['N', 1, 28, 28])], outputs: [valueInfo('y', ['N', Wd.shape[1]])], name: 'cnn' });
 }
 
 /** A single MatMul graph: C (n×n) = A (n×n) · B (n×n), both inputs fed at run time. */

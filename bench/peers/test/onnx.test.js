@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { randArray, referenceMlp } from '../lib/common.js';
-import { Message, matmulModel, mlpModel, tensor } from '../lib/onnx.js';
+import { referenceCnn } from '../lib/cnn.js';
+import { Message, cnnModel, matmulModel, mlpModel, tensor } from '../lib/onnx.js';
+import { cnnFixture } from './cnnFixture.js';
 import { decode, str } from './proto.js';
 
 const weights = (sizes, seed) => {
@@ -72,6 +74,29 @@ describe('ONNX models', () => {
     expect(graph[5]).toBeUndefined();
   });
 
+  it('writes the CNN as Conv/Relu/MaxPool twice, Flatten, Gemm, Softmax with INTS attributes and OIHW kernels', () => {
+    const { w } = cnnFixture(1, 4);
+    const graph = decode(decode(cnnModel(w))[7][0]);
+    const nodes = graph[1].map(decode);
+    expect(nodes.map((n) => str(n[4][0]))).toEqual(['Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm', 'Softmax']);
+    const attrs = (n) => Object.fromEntries(n[5].map(decode).map((a) => [str(a[1][0]), a]));
+    const pool = attrs(nodes[2]);
+    expect(pool.kernel_shape[8]).toEqual([2, 2]);
+    expect(pool.kernel_shape[20]).toEqual([7]);
+    expect(pool.strides[8]).toEqual([2, 2]);
+    expect(attrs(nodes[3]).kernel_shape[8]).toEqual([5, 5]);
+    expect(attrs(nodes[6]).axis[3]).toEqual([1]);
+    const inits = graph[5].map(decode);
+    expect(inits.map((t) => str(t[8][0]))).toEqual(['W1', 'b1', 'W2', 'b2', 'Wd', 'bd']);
+    expect(inits[2][1]).toEqual([16, 8, 5, 5]);
+    // W2[o=3][i=2][y=1][x=4] is the HWIO kernel's [1][4][2][3]
+    const W2 = new Float32Array(inits[2][9][0].slice().buffer);
+    expect(W2[((3 * 8 + 2) * 5 + 1) * 5 + 4]).toBe(w[2].data[((1 * 5 + 4) * 8 + 2) * 16 + 3]);
+    const x = decode(graph[11][0]);
+    const dims = decode(decode(decode(x[2][0])[1][0])[2][0])[1].map(decode);
+    expect(dims.slice(1).map((d) => d[1][0])).toEqual([1, 28, 28]);
+  });
+
   const ortInstalled = existsSync(new URL('../node_modules/onnxruntime-web/package.json', import.meta.url));
   it.skipIf(!ortInstalled)('runs in ONNX Runtime Web and matches the f64 reference (needs bench/peers deps)', async () => {
     const ort = await import('onnxruntime-web');
@@ -88,5 +113,20 @@ describe('ONNX models', () => {
     const I = Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]);
     const C = (await mm.run({ A: new ort.Tensor('float32', A, [3, 3]), B: new ort.Tensor('float32', I, [3, 3]) })).C.data;
     expect([...C]).toEqual([...A]);
+  });
+
+  it.skipIf(!ortInstalled)('runs the CNN in ONNX Runtime Web on NHWC data and matches the f64 reference', async () => {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.wasmPaths = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).pathname;
+    ort.env.wasm.numThreads = 1;
+    const { w, x } = cnnFixture(4, 5);
+    const s = await ort.InferenceSession.create(cnnModel(w), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const y = (await s.run({ x: new ort.Tensor('float32', x, [4, 1, 28, 28]) })).y.data;
+    const ref = referenceCnn(w, x, 4);
+    expect(y.length).toBe(40);
+    let worst = 0;
+    for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(y[i] - ref[i]));
+    expect(worst).toBeLessThan(1e-5);
+    expect(Math.max(...ref) - Math.min(...ref)).toBeGreaterThan(0.05); // not a flat output that any model would match
   });
 });
