@@ -1,10 +1,10 @@
 // ONNX Runtime Web on its wasm execution provider, with one or two threads. Inference only (no training API):
-// the MLP is written as an ONNX file from the same weights (lib/onnx.js), GEMM is a one-MatMul graph.
+// the MLP and the CNN are written as ONNX files from the same weights (lib/onnx.js), GEMM is a one-MatMul graph.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { peerPackageJson } from '../lib/common.js';
-import { matmulModel, mlpModel } from '../lib/onnx.js';
+import { cnnModel, matmulModel, mlpModel } from '../lib/onnx.js';
 
 const require = createRequire(import.meta.url);
 
@@ -42,6 +42,21 @@ export async function create(threads) {
       return {
         prepare: (xm) => {
           const feeds = { x: new ort.Tensor('float32', xm.data.subarray(0, xm.rows * xm.cols), [xm.rows, xm.cols]) };
+          return { run: () => s.run(feeds), output: async () => (await s.run(feeds)).y.data };
+        },
+        dispose: () => s.release(),
+      };
+    },
+
+    /**
+     * The CNN (lib/onnx.js cnnModel): the benchmark's NHWC rows are fed as they are, declared (N, 1, 28, 28) —
+     * with one channel the same bytes as NCHW.
+     */
+    async cnnInference({ weights }) {
+      const s = await session(cnnModel(weights));
+      return {
+        prepare: (xm) => {
+          const feeds = { x: new ort.Tensor('float32', xm.data.subarray(0, xm.rows * xm.cols), [xm.rows, 1, 28, 28]) };
           return { run: () => s.run(feeds), output: async () => (await s.run(feeds)).y.data };
         },
         dispose: () => s.release(),

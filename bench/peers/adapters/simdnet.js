@@ -23,6 +23,24 @@ export async function create(backend) {
     return m;
   };
 
+  /** The CNN of lib/cnn.js; getWeights()/setWeights() use Keras' layouts (HWIO, in × out), so no conversion. */
+  const cnn = (weights) => {
+    if (typeof sn.conv2d !== 'function') throw new Error('this simdnet build has no conv2d() (the CNN layers are not in dist/ yet)');
+    const m = sn.sequential(
+      [
+        sn.conv2d(8, 5, { activation: 'relu', inputShape: [28, 28, 1] }),
+        sn.maxPooling2d(2),
+        sn.conv2d(16, 5, { activation: 'relu' }),
+        sn.maxPooling2d(2),
+        sn.flatten(),
+        sn.dense(10, { activation: 'softmax' }),
+      ],
+      { backend, seed: 1 },
+    );
+    m.setWeights(weights);
+    return m;
+  };
+
   return {
     id: `simdnet-${backend}`,
     library: 'simdnet',
@@ -58,6 +76,28 @@ export async function create(backend) {
     /** predict() on a prepared input matrix: the batch-1 and batch-256 paths. */
     inference({ sizes, weights }) {
       const m = model(sizes, weights);
+      return {
+        prepare: (xm) => ({ run: () => m.predict(xm), output: () => m.predict(xm).data }),
+        dispose: () => m.dispose(),
+      };
+    },
+
+    /** The CNN through fit() one epoch at a time; epoch() resolves to the epoch's mean loss. */
+    cnnTrainer({ weights, lr, batchSize, x, y }) {
+      const m = cnn(weights);
+      m.compile({ loss: 'categoricalCrossentropy', optimizer: sn.sgd({ learningRate: lr }) });
+      return {
+        note: `batch ${batchSize}, fit() per epoch`,
+        epoch: async (i) => (await m.fit(x, y, { epochs: 1, batchSize, seed: 1000 + i, shuffle: true })).history.loss[0],
+        weights: () => m.getWeights(),
+        predict: (tx) => m.predict(tx).data,
+        dispose: () => m.dispose(),
+      };
+    },
+
+    /** predict() of the CNN on a prepared rows × 784 (NHWC) matrix. */
+    cnnInference({ weights }) {
+      const m = cnn(weights);
       return {
         prepare: (xm) => ({ run: () => m.predict(xm), output: () => m.predict(xm).data }),
         dispose: () => m.dispose(),

@@ -40,6 +40,22 @@ export async function create(backend) {
   };
   const matrix = (xm) => tf.tensor2d(xm.data.subarray(0, xm.rows * xm.cols), [xm.rows, xm.cols]);
 
+  /** The CNN of lib/cnn.js in tfjs-layers: Keras layouts (NHWC, HWIO, in × out), so its weights go in as they are. */
+  const cnn = (weights) => {
+    const m = tfl.sequential();
+    m.add(tfl.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] }));
+    m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+    m.add(tfl.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }));
+    m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+    m.add(tfl.layers.flatten());
+    m.add(tfl.layers.dense({ units: 10, activation: 'softmax' }));
+    const t = weights.map((w) => tf.tensor(w.data, w.shape));
+    m.setWeights(t);
+    t.forEach((x) => x.dispose());
+    return m;
+  };
+  const images = (xm) => tf.tensor4d(xm.data.subarray(0, xm.rows * xm.cols), [xm.rows, 28, 28, 1]);
+
   return {
     id: `tfjs-${backend}`,
     library: 'TensorFlow.js',
@@ -95,6 +111,51 @@ export async function create(backend) {
         prepare: (xm) => {
           const t = matrix(xm);
           // The whole batch at once (predict's default batchSize is 32), read back as a user would.
+          const run = () => {
+            const o = m.predict(t, { batchSize: xm.rows });
+            const d = o.dataSync();
+            o.dispose();
+            return d;
+          };
+          return { run, output: run };
+        },
+        dispose: () => m.dispose(),
+      };
+    },
+
+    /** model.fit() one epoch at a time (batch `batchSize`, shuffled); epoch() resolves to the epoch's mean loss. */
+    cnnTrainer({ weights, lr, batchSize, x, y }) {
+      const m = cnn(weights);
+      const opt = tf.train.sgd(lr);
+      m.compile({ optimizer: opt, loss: 'categoricalCrossentropy' });
+      const xt = images(x);
+      const yt = matrix(y);
+      return {
+        note: `batch ${batchSize}, model.fit() per epoch`,
+        epoch: async () => (await m.fit(xt, yt, { ...fitOpts, batchSize })).history.loss[0],
+        weights: () => m.getWeights().map((t, i) => ({ name: weights[i].name, shape: t.shape, data: t.dataSync().slice() })),
+        predict: (tx) => {
+          const t = images(tx);
+          const o = m.predict(t, { batchSize: 256 });
+          const d = o.dataSync();
+          t.dispose();
+          o.dispose();
+          return d;
+        },
+        dispose: () => {
+          xt.dispose();
+          yt.dispose();
+          m.dispose();
+          opt.dispose();
+        },
+      };
+    },
+
+    cnnInference({ weights }) {
+      const m = cnn(weights);
+      return {
+        prepare: (xm) => {
+          const t = images(xm);
           const run = () => {
             const o = m.predict(t, { batchSize: xm.rows });
             const d = o.dataSync();

@@ -1,5 +1,7 @@
-// The implementations under test, in report order (`slow`: plain JS, run after the others). Each entry loads
-// its adapter lazily so a process imports only the library it measures (cold start and memory stay per library).
+// The implementations under test, in report order (`slow`: plain JS, run after the others; `cnnOnly`: runs the
+// CNN workload only — no MLP, cold-start or size rows, so the MLP workloads and their bars keep their meaning).
+// Each entry loads its adapter lazily so a process imports only the library it measures (cold start and memory
+// stay per library).
 export const IMPLS = {
   'simdnet-wasm': { label: 'simdnet (wasm)', load: () => import('../adapters/simdnet.js').then((m) => m.create('wasm')), simdnet: true, singleThread: true },
   'simdnet-js': { label: 'simdnet (js backend)', load: () => import('../adapters/simdnet.js').then((m) => m.create('js')), simdnet: true, singleThread: true, slow: true },
@@ -8,6 +10,8 @@ export const IMPLS = {
   'ort-1t': { label: 'ONNX Runtime Web (1 thread)', load: () => import('../adapters/ort.js').then((m) => m.create(1)), singleThread: true },
   'ort-2t': { label: 'ONNX Runtime Web (2 threads)', load: () => import('../adapters/ort.js').then((m) => m.create(2)), singleThread: false },
   'brain.js': { label: 'brain.js', load: () => import('../adapters/brain.js').then((m) => m.create()), singleThread: true, slow: true },
+  convnetjs: { label: 'convnetjs', load: () => import('../adapters/convnetjs.js').then((m) => m.create()), singleThread: true, slow: true, cnnOnly: true },
+  'plain-js': { label: 'plain JS loops (f32, by hand)', load: () => import('../adapters/plainjs.js').then((m) => m.create()), singleThread: true, slow: true, cnnOnly: true },
 };
 
 /** Packages each implementation's user installs (for the installed-size column), and the .wasm it loads. */
