@@ -1,11 +1,12 @@
 // Side-by-side benchmarks: simdnet (wasm and js backends) against TensorFlow.js (cpu, wasm), ONNX Runtime Web
-// (wasm, 1 and 2 threads) and brain.js, on the same machine, data and initial weights, in one run.
+// (wasm, 1 and 2 threads) and brain.js, on the same machine, data and initial weights, in one run; for the CNN
+// workload also convnetjs and hand-written plain-JS loops.
 // Each library runs in a process of its own (worker.js); cold starts are fresh processes (coldstart.js).
 // Writes bench/peers/results.json and the block between <!-- peers:begin --> and <!-- peers:end --> in
 // bench/RESULTS.md.
 //
 // Usage: node bench/peers/run.js [--quick] [--only=simdnet-wasm,tfjs-wasm,...] [--skip=brain.js]
-//          [--workloads=gemm,train,infer,big,cold,size] [--minutes=17] [--no-write] [--no-pin]
+//          [--workloads=gemm,train,infer,big,cnn,cold,size] [--minutes=20] [--no-write] [--no-pin]
 //        node bench/peers/run.js --render   (re-renders the markdown from results.json, measuring nothing)
 // Needs the built package (npm run build) and bench/peers' own dependencies (npm --prefix bench/peers ci).
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,8 +33,8 @@ const skip = opt('skip', '').split(',').filter(Boolean);
 const ids = Object.keys(IMPLS).filter((id) => only.includes(id) && !skip.includes(id));
 // Fast libraries first: the slow ones (plain JS) then share what is left of the time bound.
 const runOrder = [...ids].sort((a, b) => Number(Boolean(IMPLS[a].slow)) - Number(Boolean(IMPLS[b].slow)));
-const workloads = opt('workloads', 'gemm,train,infer,big,cold,size').split(',');
-const minutes = Number(opt('minutes', quick ? '6' : '17'));
+const workloads = opt('workloads', 'gemm,train,infer,big,cnn,cold,size').split(',');
+const minutes = Number(opt('minutes', quick ? '8' : '20'));
 const started = Date.now();
 const deadline = started + minutes * 60_000;
 
@@ -116,12 +117,15 @@ function runChild(script, argv, timeoutMs, { onLine } = {}) {
   });
 }
 
-// ---- Workloads 1-4, one process per implementation ----
-const timed = ['gemm', 'train', 'infer', 'big'].filter((w) => workloads.includes(w));
+// ---- Workloads 1-4 and the CNN, one process per implementation ----
+const timed = ['gemm', 'train', 'infer', 'big', 'cnn'].filter((w) => workloads.includes(w));
+// The CNN-only implementations (convnetjs, plain JS) get no MLP, cold-start or size rows.
+const timedFor = (id) => (IMPLS[id].cnnOnly ? timed.filter((w) => w === 'cnn') : timed);
+const mlpIds = ids.filter((id) => !IMPLS[id].cnnOnly);
 const results = {};
 const coldReserve = workloads.includes('cold') ? (quick ? 30_000 : 90_000) : 0;
 for (const [i, id] of runOrder.entries()) {
-  if (timed.length === 0) break;
+  if (timedFor(id).length === 0) continue;
   // Later implementations keep a fair share of what is left; cold starts keep their reserve.
   const leftMs = deadline - coldReserve - Date.now();
   const share = Math.max(20_000, leftMs / (runOrder.length - i)) * (i === runOrder.length - 1 ? 1 : 1.6);
@@ -129,13 +133,14 @@ for (const [i, id] of runOrder.entries()) {
   const options = {
     quick,
     deadline: childDeadline,
-    workloads: timed,
+    workloads: timedFor(id),
     gemmSizes: quick ? [128, 256, 512] : [128, 256, 512, 1024],
     optimizers: [
       { type: 'sgd', lr: 0.05, perSampleLr: 0.01 },
       { type: 'adam', lr: 0.001, perSampleLr: 0.001 },
     ],
     trainBudgetMs: quick ? 20_000 : 90_000,
+    cnnTrainBudgetMs: quick ? 15_000 : 40_000,
     gemmCellBudgetMs: quick ? 10_000 : 30_000,
   };
   console.log(`\n== ${IMPLS[id].label} (up to ${((childDeadline - Date.now()) / 1000).toFixed(0)} s)`);
@@ -154,12 +159,12 @@ const cold = {};
 if (workloads.includes('cold')) {
   console.log('\n== cold start');
   const rounds = quick ? 3 : 5;
-  const samples = Object.fromEntries(ids.map((id) => [id, []]));
-  const inner = Object.fromEntries(ids.map((id) => [id, []]));
+  const samples = Object.fromEntries(mlpIds.map((id) => [id, []]));
+  const inner = Object.fromEntries(mlpIds.map((id) => [id, []]));
   const errors = {};
   // Round 0 warms the OS file cache and is not counted.
   for (let r = 0; r <= rounds; r++) {
-    for (const id of ids) {
+    for (const id of mlpIds) {
       if (errors[id]) continue;
       let readyAt;
       let innerMs;
@@ -178,7 +183,7 @@ if (workloads.includes('cold')) {
       }
     }
   }
-  for (const id of ids) {
+  for (const id of mlpIds) {
     cold[id] = errors[id] ? { error: errors[id] } : { ms: summarize(samples[id]), inProcessMs: summarize(inner[id]) };
     if (!errors[id]) console.log(`${id}: ${cold[id].ms.median.toFixed(0)} ms`);
   }
@@ -188,7 +193,7 @@ if (workloads.includes('cold')) {
 const sizes = {};
 if (workloads.includes('size')) {
   const nm = (p) => join(paths.PEERS, 'node_modules', p);
-  for (const id of ids) {
+  for (const id of mlpIds) {
     try {
       if (IMPLS[id].simdnet) {
         sizes[id] = { ...simdnetSize(DIST.pathname), wasmBytes: fileBytes(new URL('simdnet.wasm', DIST).pathname), wasmFile: 'dist/simdnet.wasm' };
@@ -206,7 +211,15 @@ if (workloads.includes('size')) {
 machine.loadAverageAfter = loadAverage();
 machine.seconds = (Date.now() - started) / 1000;
 const versions = { simdnet: JSON.parse(readFileSync(join(paths.ROOT, 'package.json'), 'utf8')).version, ...peersPkg.dependencies };
-const report = { machine, versions, implementations: Object.fromEntries(ids.map((id) => [id, IMPLS[id].label])), results, cold, sizes };
+const report = {
+  machine,
+  versions,
+  implementations: Object.fromEntries(ids.map((id) => [id, IMPLS[id].label])),
+  cnnOnly: ids.filter((id) => IMPLS[id].cnnOnly),
+  results,
+  cold,
+  sizes,
+};
 const md = renderMarkdown(report);
 if (!flag('no-write')) {
   writeFileSync(resultsJson, JSON.stringify(report, null, 2) + '\n');

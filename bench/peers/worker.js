@@ -3,6 +3,7 @@
 // measured. Inputs (digits, weights) come from the files run.js prepared in <workdir>.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { CNN, CNN_TRAIN_FLOPS, referenceCnn } from './lib/cnn.js';
 import { accuracy, maxAbsDiff, measure, randArray, readWeights, referenceMlp, sizesOf, summarize } from './lib/common.js';
 import { entry } from './lib/dist.js';
 import { IMPLS } from './lib/impls.js';
@@ -20,8 +21,9 @@ const save = () => writeFileSync(`${dir}/result-${id}.json`, JSON.stringify(resu
 const log = (...a) => console.error(`[${id}]`, ...a);
 const left = () => deadline - Date.now();
 
-async function step(name, fn) {
-  if (!opts.workloads.includes(name)) return;
+/** Runs workload `name` (when `gate`, the workload's name on the command line, was asked for). */
+async function step(name, fn, gate = name) {
+  if (!opts.workloads.includes(gate)) return;
   if (left() < 5_000) {
     result[name] = { skipped: 'time bound reached before this workload' };
     save();
@@ -132,6 +134,7 @@ async function warmUp(sizes, weightsBase, batchSize, warmupMs) {
 // The long one (training 784-128-10) runs last, so a slow library's time bound cuts it rather than the rest.
 // 3. Inference of the trained 784-128-10 MLP: batch-1 latency and batch-256 throughput, checked against f64.
 await step('infer', async () => {
+  if (!adapter.inference) return { na: 'no MLP adapter' };
   const weights = readWeights(`${dir}/winfer`);
   const sizes = sizesOf(weights);
   const inf = await adapter.inference({ sizes, weights });
@@ -201,6 +204,102 @@ await step('big', async () => {
   log(`big: ${summarize(rates).median.toFixed(0)} samples/s over ${rows}-row repeats`);
   return { samplesPerSec: summarize(rates), rowsPerRepeat: rows, rates, note: t.note };
 });
+
+/** A slow call (one over `slowMs`) is timed over 3 single calls instead of measure()'s warm-up and ≥ 5 repeats. */
+async function timeCalls(fn, firstMs, slowMs, measureOpts) {
+  if (firstMs <= slowMs) return measure(fn, measureOpts);
+  const times = [];
+  const cpu0 = process.cpuUsage();
+  const w0 = performance.now();
+  for (let i = 0; i < 3; i++) {
+    const s = performance.now();
+    await fn();
+    times.push(performance.now() - s);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { ...summarize(times), callsPerRepeat: 1, cpuPerWall: (cpu.user + cpu.system) / 1000 / (performance.now() - w0), single: true };
+}
+
+const rowsOf = (m, rows) => ({ data: m.data.subarray(0, rows * m.cols), rows, cols: m.cols });
+
+// 6a. The CNN (lib/cnn.js): inference of trained weights at batch 1 and 256, checked against the f64 reference.
+//     Runs before the MLP training below, so a slow library's time bound cuts that rather than the CNN.
+await step(
+  'cnn-infer',
+  async () => {
+    if (!adapter.cnnInference) return { na: 'no CNN adapter' };
+    const weights = readWeights(`${dir}/wcnninfer`);
+    const inf = await adapter.cnnInference({ weights });
+    const out = {};
+    for (const b of [1, 256]) {
+      const xm = { data: test.x.data.slice(0, b * 784), rows: b, cols: 784 };
+      const p = inf.prepare(xm);
+      const t0 = performance.now();
+      const y = await p.output();
+      const firstMs = performance.now() - t0;
+      const check = maxAbsDiff(Float64Array.from(y), referenceCnn(weights, xm.data, b));
+      const m = await timeCalls(p.run, firstMs, 300, { repeats: 9, repeatMs: q ? 20 : 60, warmupMs: q ? 200 : 400, budgetMs: q ? 1_500 : 6_000 });
+      out[`b${b}`] = {
+        msPerCall: m,
+        latencyUs: m.median * 1000,
+        latencyUsMin: m.min * 1000,
+        latencyUsMax: m.max * 1000,
+        samplesPerSec: b / (m.median / 1000),
+        samplesPerSecMin: b / (m.max / 1000),
+        samplesPerSecMax: b / (m.min / 1000),
+        maxAbsDiff: check.max,
+        ok: check.max <= 1e-4,
+        cpuPerWall: m.cpuPerWall,
+        ...(m.single ? { timing: '3 single calls (slow)' } : {}),
+      };
+      log(`cnn infer b${b}: ${(m.median * 1000).toFixed(1)} µs/call, max |diff| ${check.max.toExponential(1)}`);
+    }
+    await inf.dispose();
+    return out;
+  },
+  'cnn',
+);
+
+// 6b. CNN training, batch 32, SGD lr 0.01, from the shared initial weights: samples/s over repeats of an epoch of
+//     R rows, R sized per library (by a pilot of two 32-row epochs) so a repeat lasts about a second; a library
+//     slower than 32 rows a second repeats single steps, 3 to 5 of them within the time budget.
+await step(
+  'cnn-train',
+  async () => {
+    if (!adapter.cnnTrainer) return { na: 'inference only' };
+    const budgetEnd = Date.now() + Math.min(opts.cnnTrainBudgetMs ?? 40_000, left() - 3_000);
+    const weights = readWeights(`${dir}/wcnn`);
+    const make = (rows) => adapter.cnnTrainer({ weights, lr: CNN.lr, batchSize: CNN.batchSize, x: rowsOf(train.x, rows), y: rowsOf(train.y, rows) });
+    const bs = CNN.batchSize;
+    const pilot = await make(bs);
+    await pilot.epoch(0);
+    const s0 = performance.now();
+    await pilot.epoch(1);
+    const perRow = (performance.now() - s0) / bs;
+    await pilot.dispose();
+    const repeatMs = q ? 400 : 1_000;
+    const rows = Math.min(Math.floor(train.x.rows / bs) * bs, Math.max(bs, Math.round(repeatMs / perRow / bs) * bs));
+    const t = await make(rows);
+    const losses = [];
+    const t0 = performance.now();
+    let e = 0;
+    do losses.push(await t.epoch(e++));
+    while (performance.now() - t0 < (q ? 200 : 400));
+    const rates = [];
+    for (let r = 0; r < 5; r++) {
+      const s = performance.now();
+      losses.push(await t.epoch(e++));
+      const ms = performance.now() - s;
+      rates.push(rows / (ms / 1000));
+      if (r >= 2 && Date.now() + ms > budgetEnd) break;
+    }
+    await t.dispose();
+    const sps = summarize(rates);
+    log(`cnn train: ${sps.median.toFixed(0)} samples/s over ${rows}-row repeats, loss ${losses[0].toFixed(3)} → ${losses[losses.length - 1].toFixed(3)}`);
+    return { samplesPerSec: sps, gflopsEquiv: (sps.median * CNN_TRAIN_FLOPS) / 1e9, rowsPerRepeat: rows, rates, epochs: e, losses, note: t.note };
+  },
+  'cnn',
+);
 
 // 2. MLP 784-128-10, batch 64, SGD and Adam from the same initial weights: samples/s over epochs 2-5.
 await step('train', async () => {

@@ -1,6 +1,9 @@
 // One-time inputs shared by every worker: simdnet's seeded initial weights for both MLPs (so every library
-// starts from the same point), trained weights for the inference workload, and the ONNX file of that MLP.
+// starts from the same point), trained weights for the inference workload, and the ONNX file of that MLP; for the
+// CNN, seeded initial weights (Keras' layouts) and trained ones for its inference workload.
 import { writeFileSync } from 'node:fs';
+import { create as plainJs } from '../adapters/plainjs.js';
+import { CNN, initialCnnWeights } from './cnn.js';
 import { writeWeights } from './common.js';
 import { entry } from './dist.js';
 import { mlpModel } from './onnx.js';
@@ -32,4 +35,20 @@ export async function prepare(dir) {
   m.dispose();
   writeWeights(`${dir}/winfer`, w);
   writeFileSync(`${dir}/mlp.onnx`, mlpModel(w));
+
+  // The CNN: Glorot-uniform kernels and zero biases from a seeded generator (simdnet need not have conv layers
+  // for this), and for inference those weights after one epoch of SGD over 2,048 digits in the hand-written
+  // loops (checked against the f64 reference in the tests), so its probabilities are far from uniform.
+  const wc = initialCnnWeights(1);
+  writeWeights(`${dir}/wcnn`, wc);
+  const rows = 2048;
+  const t = (await plainJs()).cnnTrainer({
+    weights: wc,
+    lr: 0.05,
+    batchSize: CNN.batchSize,
+    x: { data: train.x.data.subarray(0, rows * 784), rows, cols: 784 },
+    y: { data: train.y.data.subarray(0, rows * 10), rows, cols: 10 },
+  });
+  t.epoch(0);
+  writeWeights(`${dir}/wcnninfer`, t.weights());
 }

@@ -100,6 +100,41 @@ describe('bars', () => {
     expect(renderMarkdown(report())).not.toContain('per CPU-second');
   });
 
+  it('judges the CNN bars, renders section 6 with every implementation, and keeps CNN-only ones out of sections 1-5', () => {
+    const r = report();
+    r.implementations = { ...impls, convnetjs: 'convnetjs', 'plain-js': 'plain JS' };
+    r.cnnOnly = ['convnetjs', 'plain-js'];
+    const train = (v) => ({ samplesPerSec: stat(v), gflopsEquiv: 1, rowsPerRepeat: 64, losses: [2.3, 2.1], note: 'n' });
+    const infer = (b1, b256) => ({ b1: { latencyUs: b1, latencyUsMin: b1, latencyUsMax: b1, maxAbsDiff: 1e-7, ok: true }, b256: { samplesPerSec: b256, samplesPerSecMin: b256, samplesPerSecMax: b256, maxAbsDiff: 2e-7, ok: true } });
+    Object.assign(r.results['simdnet-wasm'], { 'cnn-train': train(6000), 'cnn-infer': infer(50, 30_000) });
+    r.results['tfjs-wasm']['cnn-train'] = { error: "Error: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm' | at x" };
+    r.results['ort-1t']['cnn-infer'] = infer(120, 20_000);
+    r.results['ort-1t']['cnn-train'] = { na: 'inference only' };
+    r.results.convnetjs = { 'cnn-train': train(300), 'cnn-infer': infer(3000, 600) };
+    r.results['plain-js'] = { 'cnn-train': train(500) };
+    // A CNN-only peer must not count for the MLP bars: its results have no MLP numbers anyway, and no cold start.
+    const bars = Object.fromEntries(checkBars(r).map((b) => [b.bar, b]));
+    expect(bars['CNN training vs convnetjs'].value).toBeCloseTo(20);
+    expect(bars['CNN training vs convnetjs'].status).toBe('met');
+    expect(bars['CNN training samples/s, one thread'].value).toBeCloseTo(1.2);
+    expect(bars['CNN training samples/s, one thread'].status).toBe('met');
+    expect(bars['CNN batch-1 inference latency vs ONNX Runtime Web (1 thread)'].value).toBeCloseTo(2.4);
+    expect(bars['CNN batch-256 inference throughput vs ONNX Runtime Web (1 thread)'].value).toBeCloseTo(1.5);
+    r.results['simdnet-wasm']['cnn-train'] = train(4000);
+    const missed = Object.fromEntries(checkBars(r).map((b) => [b.bar, b]));
+    expect(missed['CNN training samples/s, one thread'].status).toBe('missed');
+    expect(missed['CNN training vs convnetjs'].value).toBeCloseTo(4000 / 300);
+    const md = renderMarkdown(r);
+    expect(md).toContain('### 6. CNN');
+    expect(md).toContain("| TensorFlow.js wasm | error: Error: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm' |");
+    expect(md).toContain('| convnetjs | 300 (300–300) | 1.00 | 64 | 2.300 → 2.100 (2 ep.) | 13x | n |');
+    expect(md).toContain('| plain JS | not run |'); // its inference row
+    const before6 = md.slice(md.indexOf('### 1. '), md.indexOf('### 6. CNN'));
+    expect(before6).not.toContain('convnetjs |');
+    expect(before6).not.toContain('plain JS |');
+    expect(md).toContain(`- *CNN training samples/s, one thread*: ${MISSED_NOTES['CNN training samples/s, one thread']}`);
+  });
+
   it('formats numbers to three significant digits', () => {
     expect(num(12345)).toBe('12,300');
     expect(num(31.25)).toBe('31.3');
