@@ -4,8 +4,38 @@ export { simdSupported, type WasmSource } from './runtime/loader.js';
 export { SimdnetError, type ErrorCode } from './errors.js';
 export { Rng } from './random.js';
 
-export { dense, dropout, activation, type DenseOptions } from './layers/index.js';
-export type { Activation, ActivationSpec, DenseSpec, DropoutSpec, Initializer, LayerSpec, Regularizer } from './layers/index.js';
+export {
+  dense,
+  dropout,
+  activation,
+  conv2d,
+  maxPooling2d,
+  averagePooling2d,
+  globalAveragePooling2d,
+  flatten,
+  reshape,
+  batchNormalization,
+  type DenseOptions,
+  type Conv2dOptions,
+  type Pooling2dOptions,
+  type BatchNormalizationOptions,
+  type Shape,
+} from './layers/index.js';
+export type {
+  Activation,
+  ActivationSpec,
+  DenseSpec,
+  DropoutSpec,
+  Conv2dSpec,
+  Pooling2dSpec,
+  GlobalAveragePooling2dSpec,
+  FlattenSpec,
+  ReshapeSpec,
+  BatchNormalizationSpec,
+  Initializer,
+  LayerSpec,
+  Regularizer,
+} from './layers/index.js';
 export {
   sequential,
   Sequential,

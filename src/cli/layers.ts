@@ -10,7 +10,7 @@
  *                            (or { "layers": [ … ] }; "units"/"rate"/"activation" as in the API's dense/dropout/activation)
  */
 import { SimdnetError } from '../errors.js';
-import { activation, dense, dropout, type Activation, type LayerSpec } from '../layers/index.js';
+import { activation, activationOf, dense, dropout, type Activation, type LayerSpec } from '../layers/index.js';
 
 const ACTS: Record<string, Activation> = {
   linear: 'linear',
@@ -128,7 +128,7 @@ export function outputUnits(layers: readonly LayerSpec[]): number | undefined {
 export function lastActivation(layers: readonly LayerSpec[]): Activation {
   for (let i = layers.length - 1; i >= 0; i--) {
     const l = layers[i];
-    if (l.type !== 'dropout') return l.activation;
+    if (l.type !== 'dropout') return (activationOf(l) ?? 'linear') as Activation;
   }
   return 'linear';
 }
@@ -136,6 +136,6 @@ export function lastActivation(layers: readonly LayerSpec[]): Activation {
 /** Compact form of a layer list, as --layers would write it. */
 export function describeLayers(layers: readonly LayerSpec[]): string {
   return layers
-    .map((l) => (l.type === 'dense' ? (l.activation === 'linear' ? `${l.units}` : `${l.units}:${l.activation}`) : l.type === 'dropout' ? `dropout:${l.rate}` : l.activation))
+    .map((l) => (l.type === 'dense' ? (l.activation === 'linear' ? `${l.units}` : `${l.units}:${l.activation}`) : l.type === 'dropout' ? `dropout:${l.rate}` : l.type === 'activation' ? l.activation : l.type))
     .join(',');
 }

@@ -9,6 +9,7 @@
 import { isMatrix, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { oneHot } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
+import { activationOf } from '../layers/index.js';
 import type { CompileOptions, Sequential, TargetInput } from '../model/sequential.js';
 import type { History } from '../train/callbacks.js';
 import { batchSizeOf, type FitOptions } from '../train/fit.js';
@@ -75,7 +76,7 @@ export function distillationLoss(options: DistillationLossOptions = {}): Loss {
 function finalActivation(model: Sequential, role: string): string {
   const last = model.layers[model.layers.length - 1];
   check(last.type !== 'dropout', 'RANGE', `the ${role} ends in dropout layer '${last.name}': its softmax must be the last layer`);
-  return last.activation;
+  return activationOf(last) ?? 'linear';
 }
 
 /** Hard labels as an n-column matrix: class indices or one-hot/soft rows; null → zeros (unlabelled rows). */

@@ -12,6 +12,7 @@
 import { toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { SimdnetError, check } from '../errors.js';
 import { activationBackward, activationForward, type Activation } from '../layers/activations.js';
+import { activationOf } from '../layers/index.js';
 import type { Net } from '../model/net.js';
 import type { Sequential } from '../model/sequential.js';
 
@@ -79,8 +80,12 @@ export function withLogits<T>(model: Sequential, what: string, fn: (net: Net, ac
     net.releaseBuffers(); // a trailing activation layer aliases its input only in fused mode
     net.fused = true;
   }
+  const act = (activationOf(last) ?? 'linear') as Activation;
+  if (act === 'softmax' && net.shapes[net.shapes.length - 1].length > 1) {
+    throw new SimdnetError('UNSUPPORTED', `${what}: the model's output is a map with a softmax over its channels; flatten it first`);
+  }
   try {
-    return fn(net, last.activation, last.alpha);
+    return fn(net, act, 'alpha' in last ? last.alpha : 0.01);
   } finally {
     if (toggled) {
       net.releaseBuffers();

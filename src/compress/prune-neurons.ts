@@ -7,6 +7,7 @@ import { SimdnetError, check } from '../errors.js';
 import type { DenseSpec, LayerSpec } from '../layers/spec.js';
 import { Sequential } from '../model/sequential.js';
 import { denseIndex, denseLayers, kernelIndex } from './prune.js';
+import { requireDenseStack } from './support.js';
 
 /**
  * How a unit's importance is measured:
@@ -51,6 +52,7 @@ export interface NeuronPruneOptions {
 export function pruneNeurons(model: Sequential, options: NeuronPruneOptions): Sequential {
   const what = 'pruneNeurons()';
   model.assertIdle(what);
+  requireDenseStack(model.layers, what);
   check(typeof options === 'object' && options !== null, 'RANGE', `${what} needs { fraction | count, layers?, score?, data? }`);
   check(model.built, 'STATE', `${what}: the model is not built yet (no weights to score); fit or build it first`);
   const dense = denseLayers(model);

@@ -12,6 +12,7 @@ import type { DenseSpec, LayerSpec } from '../layers/spec.js';
 import type { Sequential } from '../model/sequential.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import { kernelIndex } from './prune.js';
+import { requireDenseStack } from './support.js';
 
 /**
  * The sparse model file, version 2 (version 1: the same with a CRC-32): the shared envelope of src/io/container.ts
@@ -146,6 +147,7 @@ export class SparseModel {
   static fromModel(model: Sequential, options: SparseOptions = {}): SparseModel {
     const what = 'SparseModel.fromModel()';
     model.assertIdle(what);
+    requireDenseStack(model.layers, what);
     check(typeof options === 'object' && options !== null, 'RANGE', `${what}: options must be an object`);
     check(model.built, 'STATE', `${what}: the model is not built yet (no weights)`);
     const minSparsity = options.minSparsity ?? 0.5;

@@ -10,6 +10,7 @@ import type { Net, TensorSlot } from '../model/net.js';
 import type { EvalResult, Sequential, TargetInput, TrainHook } from '../model/sequential.js';
 import type { Engine } from '../runtime/engine.js';
 import type { Callback } from '../train/callbacks.js';
+import { requireDenseStack } from './support.js';
 
 /** 'layer': each layer loses the same fraction of its kernel; 'global': one magnitude threshold over all of them. */
 export type PruneScope = 'layer' | 'global';
@@ -52,6 +53,7 @@ export interface SparsityReport {
 /** The kernels' zeros, for every dense layer (or the given ones). */
 export function sparsityOf(model: Sequential, layers?: ReadonlyArray<number | string>): SparsityReport {
   model.assertIdle('sparsityOf()');
+  requireDenseStack(model.layers, 'sparsityOf()');
   check(model.built, 'STATE', 'sparsityOf(): the model is not built yet (no weights)');
   const idx = layers === undefined ? denseLayers(model) : layers.map((l) => denseIndex(model, l, 'sparsityOf()'));
   const weights = model.getWeights();
@@ -66,6 +68,7 @@ export function sparsityOf(model: Sequential, layers?: ReadonlyArray<number | st
  */
 export function pruneMagnitude(model: Sequential, options: PruneOptions): SparsityReport {
   model.assertIdle('pruneMagnitude()');
+  requireDenseStack(model.layers, 'pruneMagnitude()');
   const plan = planPrune(model, options, 'pruneMagnitude()');
   const weights = model.getWeights();
   const kernels = plan.layers.map((i) => weights[kernelIndex(model, i)].data);
@@ -310,6 +313,7 @@ export class PruningSession {
  * One session per model at a time.
  */
 export function startPruning(model: Sequential): PruningSession {
+  requireDenseStack(model.layers, 'startPruning()');
   return new PruningSession(model);
 }
 

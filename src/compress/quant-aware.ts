@@ -12,6 +12,7 @@ import { Sequential, type TargetInput, type TrainHook } from '../model/sequentia
 import type { History } from '../train/callbacks.js';
 import type { FitOptions } from '../train/fit.js';
 import { resolvePlan, type PrecisionPlan } from './quantize.js';
+import { requireDenseStack } from './support.js';
 
 /** Options of {@link fakeQuantize}: the same plan and weightBits that quantizeModel will get. */
 export interface FakeQuantOptions {
@@ -39,6 +40,7 @@ const active = new WeakMap<Sequential, FakeQuantHandle>();
 export function fakeQuantize(model: Sequential, options: FakeQuantOptions = {}): FakeQuantHandle {
   check(model instanceof Sequential, 'DTYPE', 'fakeQuantize() takes a Sequential model');
   model.assertIdle('fakeQuantize()');
+  requireDenseStack(model.layers, 'fakeQuantize()');
   check(model.built, 'STATE', `fakeQuantize(): model '${model.name}' is not built (it has no weights yet)`);
   check(!active.has(model), 'STATE', `fakeQuantize(): model '${model.name}' is already fake-quantized (remove() the first one)`);
   const bits = options.weightBits ?? 8;

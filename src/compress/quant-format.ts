@@ -108,6 +108,8 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
   if (!Number.isInteger(h.weightBits) || h.weightBits < 2 || h.weightBits > 8) bad(`bad weightBits ${String(h.weightBits)}`);
   if (!Array.isArray(h.dense) || !Array.isArray(h.tensors)) bad('no dense or tensor table');
   const layers = h.layers.map((l, i) => validateSpec(l, i));
+  const other = layers.find((l) => l.type !== 'dense' && l.type !== 'dropout' && l.type !== 'activation');
+  if (other) bad(`layer '${other.name}' (${other.type}) cannot be in a quantized file of this version`);
   const dims = [h.inputDim];
   for (const l of layers) dims.push(l.type === 'dense' ? l.units : dims[dims.length - 1]);
   const denseIdx = layers.flatMap((l, i) => (l.type === 'dense' ? [i] : []));

@@ -17,10 +17,12 @@ import { f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix
 import { toTargets } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
 import { activationForward } from '../layers/activations.js';
+import { activationOf, type Activation } from '../layers/index.js';
 import type { DenseSpec, LayerSpec } from '../layers/spec.js';
 import { Sequential, type TargetInput } from '../model/sequential.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import { planLoss, type LossName } from '../train/losses.js';
+import { requireDenseStack } from './support.js';
 
 /** Storage of one dense layer's weights: int8 (int8 compute), f16 (f32 compute) or f32. */
 export type Precision = 'int8' | 'f16' | 'f32';
@@ -106,6 +108,7 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
     throw new SimdnetError('STATE', 'quantizeModel(): this model is already quantized (quantize the original f32 model instead)');
   }
   check(model instanceof Sequential, 'DTYPE', 'quantizeModel() takes a Sequential model');
+  requireDenseStack(model.layers, 'quantizeModel()');
   model.assertIdle('quantizeModel()');
   check(typeof options === 'object' && options !== null, 'RANGE', 'quantizeModel(): options must be an object');
   check(model.built, 'STATE', `quantizeModel(): model '${model.name}' is not built (it has no weights): train it first`);
@@ -413,7 +416,7 @@ export class QuantizedModel {
     check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);
     const lossName = options.loss ?? this.parts.loss;
     const lastSpec = this.layers[this.layers.length - 1];
-    const lossFn = lossName !== undefined ? planLoss(lossName, lastSpec.type === 'dropout' ? 'linear' : lastSpec.activation, false) : undefined;
+    const lossFn = lossName !== undefined ? planLoss(lossName, (activationOf(lastSpec) ?? 'linear') as Activation, false) : undefined;
     lossFn?.checkTargets(my, 'y');
     const e = this.engine;
     const k = e.k;
@@ -546,6 +549,7 @@ export class QuantizedModel {
         if (spec.activation !== 'linear') this.ops.push({ kind: 'act', spec });
         return;
       }
+      if (spec.type !== 'dense') return; // refused before (requireDenseStack)
       const L = byLayer.get(i)!;
       const op: DenseOp = { kind: 'dense', spec, q: L, w: 0, b: 0, scale: 0, mult: 0, emitInt8: false };
       if (L.precision === 'int8') {

@@ -1,4 +1,4 @@
-import { validateSpec } from '../layers/index.js';
+import { countParams, sizeOf, validateSpec, type Shape } from '../layers/index.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential, type CompileOptions, type ModelOptions } from '../model/sequential.js';
 import { checksumFor, KernelHash } from './checksum.js';
@@ -7,9 +7,11 @@ import { badFile, bytesSource, chunkOffsets, LITTLE_ENDIAN, MODEL_FILE, openSour
 /**
  * The simdnet model file, version 2 (version 1: the same with a CRC-32): the shared envelope of src/io/container.ts
  * with magic "SDNT" and
- *   header: { format: "simdnet", version, name, inputDim, layers: [layer specs], compile?: { loss, optimizer,
- *             metrics }, metadata, trainedSteps, tensors: [{ name, shape, dtype: "f32", offset, length }] }
- *   data:   each tensor at `offset` from the data start, `length` bytes, f32 row-major (a kernel is fan_in × fan_out)
+ *   header: { format: "simdnet", version, name, inputDim, inputShape?, layers: [layer specs], compile?: { loss,
+ *             optimizer, metrics }, metadata, trainedSteps, tensors: [{ name, shape, dtype: "f32", offset, length }] }
+ *   data:   each tensor at `offset` from the data start, `length` bytes, f32 row-major in Keras's layouts (a dense
+ *           kernel fan_in × fan_out, a conv2d kernel kh × kw × in_channels × filters)
+ * inputShape (the sample shape, e.g. [28, 28, 1]) is written when it is not just [inputDim]; inputDim is its size.
  * Readers reject, besides what the envelope catches, a layer or tensor that does not fit the architecture and
  * NaN/Inf weights.
  */
@@ -26,6 +28,7 @@ interface TensorEntry {
 interface Header {
   name: string;
   inputDim: number;
+  inputShape?: number[];
   layers: LayerSpec[];
   compile?: CompileOptions;
   metadata: Record<string, unknown>;
@@ -36,10 +39,12 @@ interface Header {
 /** Serializes a built model (architecture, weights, compile settings, metadata) to bytes. */
 export function saveModel(model: Sequential): Uint8Array {
   const weights = model.getWeights();
+  const shape = model.inputShape!;
   const offsets = chunkOffsets(weights.map((w) => w.data));
   const header: Header = {
     name: model.name,
     inputDim: model.inputDim!,
+    ...(shape.length > 1 ? { inputShape: shape } : {}),
     layers: model.layers,
     metadata: model.metadata,
     trainedSteps: model.trainedSteps,
@@ -84,13 +89,25 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
   if (!Number.isInteger(header.inputDim) || header.inputDim < 1) bad(`bad inputDim ${String(header.inputDim)}`);
   if (!Array.isArray(header.tensors)) bad('no tensor table');
   const layers = header.layers.map((l, i) => validateSpec(l, i));
+  const shape: Shape = header.inputShape ?? [header.inputDim];
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0) || sizeOf(shape) !== header.inputDim) {
+    bad(`inputShape ${JSON.stringify(header.inputShape)} does not fit inputDim ${header.inputDim}`);
+  }
+  let params = 0;
+  try {
+    params = countParams(layers, shape);
+  } catch (err) {
+    bad((err as Error).message); // a layer that does not fit its input
+  }
+  // A header cannot make the model allocate more weights than the file holds.
+  if (4 * params > file.dataLength) bad(`the weight shapes of the architecture need ${4 * params} bytes, the file holds ${file.dataLength} bytes of data`);
   // In place only when the tensors fill the data back to back and the architecture has exactly that many
-  // parameters: a damaged header then cannot make the model allocate more than the file holds.
-  if (inPlace && !(file.version >= 2 && tensorsFill(header.tensors, file.dataLength) && 4 * paramCount(layers, header.inputDim) === file.dataLength)) throw NOT_IN_PLACE;
+  // parameters.
+  if (inPlace && !(file.version >= 2 && tensorsFill(header.tensors, file.dataLength) && 4 * params === file.dataLength)) throw NOT_IN_PLACE;
   const model = new Sequential(layers, { ...options, name: typeof header.name === 'string' ? header.name : 'sequential' });
   try {
     // Every weight comes from the file: skip the random initialization (a large part of cold start).
-    model.build(header.inputDim, undefined, false);
+    model.build(shape, undefined, false);
     const net = model.requireNet();
     const slots = net.slots;
     if (header.tensors.length !== slots.length) bad(`${header.tensors.length} tensors for an architecture that has ${slots.length}`);
@@ -148,16 +165,4 @@ function tensorsFill(tensors: TensorEntry[], dataLength: number): boolean {
     end += t.length;
   }
   return end === dataLength;
-}
-
-/** Parameters of dense layers on `inputDim` inputs (validated specs). */
-function paramCount(layers: LayerSpec[], inputDim: number): number {
-  let n = 0;
-  let d = inputDim;
-  for (const l of layers) {
-    if (l.type !== 'dense') continue;
-    n += d * l.units + (l.useBias ? l.units : 0);
-    d = l.units;
-  }
-  return n;
 }

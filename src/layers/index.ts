@@ -1,95 +1,43 @@
+// The layer types, each a record of its own (./<type>.ts). Everything outside this folder asks the records
+// through kindOf(); adding a layer type is one module here, one line in KINDS, its kernels, twins and tests.
 import { SimdnetError } from '../errors.js';
-import { checkActivation, type Activation } from './activations.js';
-import type { ActivationSpec, DenseSpec, DropoutSpec, Initializer, LayerSpec, Regularizer } from './spec.js';
+import { activationKind } from './activation.js';
+import { batchNormalizationKind } from './batchnorm.js';
+import { conv2dKind } from './conv2d.js';
+import { denseKind } from './dense.js';
+import { dropoutKind } from './dropout.js';
+import { sizeOf, type LayerKind, type ParamDef, type Shape } from './layer.js';
+import { averagePooling2dKind, globalAveragePooling2dKind, maxPooling2dKind } from './pooling.js';
+import { flattenKind, reshapeKind } from './reshape.js';
+import type { LayerSpec } from './spec.js';
 
 export type { Activation } from './activations.js';
-export type { ActivationSpec, DenseSpec, DropoutSpec, Initializer, LayerSpec, Regularizer } from './spec.js';
+export type * from './spec.js';
+export { sizeOf, showShape, type Shape, type ParamDef, type LayerKind } from './layer.js';
+export { dense, type DenseOptions } from './dense.js';
+export { dropout } from './dropout.js';
+export { activation } from './activation.js';
+export { conv2d, type Conv2dOptions } from './conv2d.js';
+export { maxPooling2d, averagePooling2d, globalAveragePooling2d, type Pooling2dOptions } from './pooling.js';
+export { flatten, reshape } from './reshape.js';
+export { batchNormalization, type BatchNormalizationOptions } from './batchnorm.js';
 
-const INITIALIZERS: readonly Initializer[] = ['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'lecunNormal', 'zeros'];
+const KINDS: Record<LayerSpec['type'], LayerKind<never>> = {
+  dense: denseKind,
+  dropout: dropoutKind,
+  activation: activationKind,
+  conv2d: conv2dKind,
+  maxPooling2d: maxPooling2dKind,
+  averagePooling2d: averagePooling2dKind,
+  globalAveragePooling2d: globalAveragePooling2dKind,
+  flatten: flattenKind,
+  reshape: reshapeKind,
+  batchNormalization: batchNormalizationKind,
+} as never;
 
-/** Options of {@link dense}. */
-export interface DenseOptions {
-  /** Default 'linear'. */
-  activation?: Activation;
-  /** Slope below zero for 'leakyRelu' (default 0.01). */
-  alpha?: number;
-  /** Default true. */
-  useBias?: boolean;
-  /** Default 'heNormal' for relu-family activations, 'glorotUniform' otherwise. */
-  kernelInitializer?: Initializer;
-  kernelRegularizer?: Regularizer;
-  /** Default true; false freezes the layer (no gradients, updates or optimizer state). */
-  trainable?: boolean;
-  /** Input width of the first layer (else taken from the data at the first fit or predict). */
-  inputDim?: number;
-  /** Keras-style alternative to inputDim. */
-  inputShape?: [number];
-  name?: string;
-}
-
-let counter = 0;
-const autoName = (kind: string): string => `${kind}_${++counter}`;
-
-function positiveInt(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new SimdnetError('RANGE', `${what} must be a positive integer, got ${String(v)}`);
-  }
-  return v;
-}
-
-function nonNegative(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new SimdnetError('RANGE', `${what} must be a finite number >= 0, got ${String(v)}`);
-  }
-  return v;
-}
-
-/** A fully connected layer with `units` outputs: y = activation(x · W + b). */
-export function dense(units: number, options: DenseOptions = {}): DenseSpec {
-  positiveInt(units, 'dense units');
-  const activation = checkActivation(options.activation ?? 'linear', 'dense');
-  const init = options.kernelInitializer ?? (activation === 'relu' || activation === 'leakyRelu' ? 'heNormal' : 'glorotUniform');
-  if (!INITIALIZERS.includes(init)) {
-    throw new SimdnetError('RANGE', `dense: unknown kernelInitializer '${String(init)}' (one of ${INITIALIZERS.join(', ')})`);
-  }
-  const inputDim = options.inputDim ?? options.inputShape?.[0];
-  if (inputDim !== undefined) positiveInt(inputDim, 'dense inputDim');
-  const reg = options.kernelRegularizer;
-  if (reg) {
-    nonNegative(reg.l1 ?? 0, 'kernelRegularizer.l1');
-    nonNegative(reg.l2 ?? 0, 'kernelRegularizer.l2');
-  }
-  const spec: DenseSpec = {
-    type: 'dense',
-    name: options.name ?? autoName('dense'),
-    units,
-    activation,
-    alpha: nonNegative(options.alpha ?? 0.01, 'dense alpha'),
-    useBias: options.useBias ?? true,
-    kernelInitializer: init,
-    trainable: options.trainable ?? true,
-  };
-  if (reg && ((reg.l1 ?? 0) > 0 || (reg.l2 ?? 0) > 0)) spec.kernelRegularizer = { l1: reg.l1 ?? 0, l2: reg.l2 ?? 0 };
-  if (inputDim !== undefined) spec.inputDim = inputDim;
-  return spec;
-}
-
-/** Inverted dropout of a `rate` fraction (0 ≤ rate < 1) of its inputs while training. */
-export function dropout(rate: number, options: { name?: string } = {}): DropoutSpec {
-  if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-    throw new SimdnetError('RANGE', `dropout rate must be in [0, 1), got ${String(rate)}`);
-  }
-  return { type: 'dropout', name: options.name ?? autoName('dropout'), rate };
-}
-
-/** A standalone activation layer. */
-export function activation(act: Activation, options: { alpha?: number; name?: string } = {}): ActivationSpec {
-  return {
-    type: 'activation',
-    name: options.name ?? autoName('activation'),
-    activation: checkActivation(act, 'activation'),
-    alpha: nonNegative(options.alpha ?? 0.01, 'activation alpha'),
-  };
+/** The record of a spec's layer type. */
+export function kindOf<S extends LayerSpec>(s: S): LayerKind<S> {
+  return KINDS[s.type] as unknown as LayerKind<S>;
 }
 
 /** Validates a spec that came from outside (a file, JSON): throws FORMAT naming the problem. */
@@ -100,31 +48,45 @@ export function validateSpec(s: unknown, i: number): LayerSpec {
   if (typeof s !== 'object' || s === null) return bad('not an object');
   const o = s as Record<string, unknown>;
   if (typeof o.name !== 'string') bad('missing name');
+  const kind = Object.hasOwn(KINDS, o.type as string) ? KINDS[o.type as LayerSpec['type']] : undefined;
+  if (!kind) return bad(`unknown layer type '${String(o.type)}' (one of ${Object.keys(KINDS).join(', ')})`);
   try {
-    switch (o.type) {
-      case 'dense': {
-        const d = dense(o.units as number, {
-          activation: o.activation as Activation,
-          alpha: o.alpha as number,
-          useBias: o.useBias as boolean,
-          kernelInitializer: o.kernelInitializer as Initializer,
-          kernelRegularizer: o.kernelRegularizer as Regularizer | undefined,
-          trainable: o.trainable as boolean,
-          inputDim: o.inputDim as number | undefined,
-          name: o.name as string,
-        });
-        if (typeof o.useBias !== 'boolean' || typeof o.trainable !== 'boolean') bad('useBias/trainable must be booleans');
-        return d;
-      }
-      case 'dropout':
-        return dropout(o.rate as number, { name: o.name as string });
-      case 'activation':
-        return activation(o.activation as Activation, { alpha: o.alpha as number, name: o.name as string });
-      default:
-        return bad(`unknown layer type '${String(o.type)}'`);
-    }
+    return (kind as unknown as LayerKind<LayerSpec>).parse(o);
   } catch (err) {
     if (err instanceof SimdnetError && err.code !== 'FORMAT') bad(err.message);
     throw err;
   }
+}
+
+/** The input shape the first layer declares, if any. */
+export function declaredInputShape(specs: readonly LayerSpec[]): Shape | undefined {
+  const s = specs[0];
+  return s ? kindOf(s).declaredInput?.(s) : undefined;
+}
+
+/** Per layer: its input shape and output shape; shapes[0] is the model's input, shapes[L] its output. */
+export function inferShapes(specs: readonly LayerSpec[], input: Shape): Shape[] {
+  const shapes = [input];
+  for (const s of specs) shapes.push(kindOf(s).outputShape(s, shapes[shapes.length - 1]));
+  return shapes;
+}
+
+/** Parameter tensors of each layer for the given shapes. */
+export function paramDefs(specs: readonly LayerSpec[], shapes: readonly Shape[]): ParamDef[][] {
+  return specs.map((s, i) => kindOf(s).params?.(s, shapes[i]) ?? []);
+}
+
+/** Total parameters (floats) of an architecture on an input shape. */
+export function countParams(specs: readonly LayerSpec[], input: Shape): number {
+  return paramDefs(specs, inferShapes(specs, input)).flat().reduce((n, p) => n + sizeOf(p.shape), 0);
+}
+
+/** The activation a spec applies last (undefined for types without one). */
+export function activationOf(s: LayerSpec): string | undefined {
+  return kindOf(s).activation?.(s);
+}
+
+/** Whether a layer has weights that training can change (undefined for layers without weights). */
+export function isTrainable(s: LayerSpec): boolean | undefined {
+  return kindOf(s).trainable?.(s);
 }

@@ -41,5 +41,78 @@ export interface ActivationSpec {
   alpha: number;
 }
 
+/** A 2-D convolution over NHWC maps: y = act(conv(x, K) + b), K (kh, kw, inChannels, filters) as Keras (HWIO). */
+export interface Conv2dSpec {
+  type: 'conv2d';
+  name: string;
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  padding: 'valid' | 'same';
+  activation: Activation;
+  alpha: number;
+  useBias: boolean;
+  kernelInitializer: Initializer;
+  kernelRegularizer?: Regularizer;
+  trainable: boolean;
+  /** [height, width, channels] of the input, when this is the first layer and it is known up front. */
+  inputShape?: [number, number, number];
+}
+
+/** Max or average over windows of each channel of an NHWC map. */
+export interface Pooling2dSpec {
+  type: 'maxPooling2d' | 'averagePooling2d';
+  name: string;
+  poolSize: [number, number];
+  strides: [number, number];
+  padding: 'valid' | 'same';
+  inputShape?: [number, number, number];
+}
+
+/** The mean of each channel over a map's height and width: (h, w, c) → (c). */
+export interface GlobalAveragePooling2dSpec {
+  type: 'globalAveragePooling2d';
+  name: string;
+  inputShape?: [number, number, number];
+}
+
+/** Flattens a sample to a vector (NHWC order: row, column, channel); no copy. */
+export interface FlattenSpec {
+  type: 'flatten';
+  name: string;
+  inputShape?: number[];
+}
+
+/** Gives a sample another shape of the same size (one dimension may be -1: inferred); no copy. */
+export interface ReshapeSpec {
+  type: 'reshape';
+  name: string;
+  targetShape: number[];
+  inputShape?: number[];
+}
+
+/**
+ * Batch normalization over the last axis (channels): y = gamma · (x − mean) / sqrt(var + epsilon) + beta with the
+ * batch's statistics while training (moving averages updated by `momentum`), the moving averages at inference.
+ */
+export interface BatchNormalizationSpec {
+  type: 'batchNormalization';
+  name: string;
+  momentum: number;
+  epsilon: number;
+  /** A frozen batch norm also runs in inference mode while training (as Keras). */
+  trainable: boolean;
+  inputShape?: number[];
+}
+
 /** The serializable description of one layer (what save() writes and summary() shows). */
-export type LayerSpec = DenseSpec | DropoutSpec | ActivationSpec;
+export type LayerSpec =
+  | DenseSpec
+  | DropoutSpec
+  | ActivationSpec
+  | Conv2dSpec
+  | Pooling2dSpec
+  | GlobalAveragePooling2dSpec
+  | FlattenSpec
+  | ReshapeSpec
+  | BatchNormalizationSpec;

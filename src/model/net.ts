@@ -1,13 +1,14 @@
-import { activationBackward, activationForward } from '../layers/activations.js';
-import type { LayerSpec } from '../layers/spec.js';
+import { inferShapes, kindOf, paramDefs, sizeOf, type LayerKind, type Shape } from '../layers/index.js';
+import type { BackwardCall, ForwardCall } from '../layers/layer.js';
+import type { LayerSpec, Regularizer } from '../layers/spec.js';
 import type { Engine } from '../runtime/engine.js';
 
 /** One parameter tensor's place in the slabs. */
 export interface TensorSlot {
   layer: number;
-  /** `<layer name>/kernel` or `<layer name>/bias`. */
+  /** `<layer name>/<param>`: kernel, bias, gamma, beta, movingMean, movingVariance. */
   name: string;
-  shape: [number, number] | [number];
+  shape: number[];
   size: number;
   /** Offset in floats from the slab start (a multiple of 4, so every tensor is 16-byte aligned). */
   offset: number;
@@ -17,11 +18,15 @@ export interface TensorSlot {
 /**
  * The compiled form of a model on one engine: parameters, gradients and optimizer state in flat slabs of the
  * same layout (trainable tensors first, so an optimizer update is one kernel call over a prefix), and the
- * activation buffers for batches of up to `cap` rows. Forward and backward are sequences of kernel calls.
+ * activation buffers for batches of up to `cap` rows. Forward and backward walk the layers' records
+ * (src/layers), each a few kernel calls on buffers the net gives it.
  */
 export class Net {
   readonly slots: TensorSlot[] = [];
-  readonly dims: number[]; // dims[i] = width of layer i's input; dims[L] = outputs
+  /** shapes[i]: the sample shape into layer i; shapes[L]: the model's output. */
+  readonly shapes: Shape[];
+  /** dims[i] = size of shapes[i] (floats per sample). */
+  readonly dims: number[];
   /** Total floats in a slab and the trainable prefix of it. */
   readonly slabFloats: number;
   readonly trainableFloats: number;
@@ -30,10 +35,17 @@ export class Net {
   params = 0;
   grads = 0;
   cap = 0;
-  /** Per layer: output buffer (0 when the output aliases the input), dropout mask, gradient buffer. */
+  private readonly kinds: LayerKind<LayerSpec>[];
+  /** Per layer: its slots (ParamDef order) and their regularizers. */
+  private readonly layerSlots: TensorSlot[][];
+  private readonly regs: Array<Regularizer | undefined>;
+  /** Per layer: output buffer (0 for views), own buffers, gradient buffer (shared through views). */
   private outBuf: number[] = [];
-  private maskBuf: number[] = [];
+  private ownBufs: number[][] = [];
   private gradBuf: number[] = [];
+  private scratch = 0;
+  /** Reused per-layer call records (the pointers change only when buffers are reserved again). */
+  private calls: BackwardCall[] = [];
   /** Input staging (cap × inputs), target staging and the head (activated outputs) (cap × outputs). */
   xBuf = 0;
   tBuf = 0;
@@ -48,43 +60,43 @@ export class Net {
   fused = false;
   /** Columns of a target row (the loss's; outputs unless a loss carries more, such as a teacher's). */
   targetCols: number;
-  /** Per layer: the kernel and bias slots (undefined for layers without them). */
-  private kernelSlot: Array<TensorSlot | undefined> = [];
-  private biasSlot: Array<TensorSlot | undefined> = [];
 
+  /** Throws SHAPE (naming the layer and both shapes) before allocating anything when a layer does not fit. */
   constructor(
     readonly engine: Engine,
     readonly specs: LayerSpec[],
-    inputDim: number,
+    input: Shape | number,
   ) {
     const L = specs.length;
-    this.dims = [inputDim];
-    for (const s of specs) this.dims.push(s.type === 'dense' ? s.units : this.dims[this.dims.length - 1]);
-    // Layout: trainable tensors first.
-    const order = [...specs.keys()].sort((a, b) => Number(trainable(specs[b])) - Number(trainable(specs[a])));
+    this.kinds = specs.map((s) => kindOf(s));
+    this.shapes = inferShapes(specs, typeof input === 'number' ? [input] : [...input]);
+    this.dims = this.shapes.map(sizeOf);
+    const defs = paramDefs(specs, this.shapes);
+    // Layout: trainable tensors first (a stable order otherwise: layer, then the layer's own order).
+    const all = defs.flatMap((ps, layer) => ps.map((p, j) => ({ p, layer, j })));
+    const order = [...all].sort((a, b) => Number(b.p.trainable) - Number(a.p.trainable));
     let off = 0;
     let trainableFloats = 0;
-    for (const i of order) {
-      const s = specs[i];
-      if (s.type !== 'dense') continue;
-      const add = (name: string, shape: [number, number] | [number]): void => {
-        const size = shape.reduce((a, b) => a * b, 1);
-        this.slots.push({ layer: i, name: `${s.name}/${name}`, shape, size, offset: off, trainable: s.trainable });
-        off += Math.ceil(size / 4) * 4;
-        if (s.trainable) trainableFloats = off;
-      };
-      add('kernel', [this.dims[i], s.units]);
-      if (s.useBias) add('bias', [s.units]);
+    this.layerSlots = defs.map(() => []);
+    this.regs = [];
+    for (const { p, layer, j } of order) {
+      const size = sizeOf(p.shape);
+      const slot: TensorSlot = { layer, name: `${specs[layer].name}/${p.name}`, shape: [...p.shape], size, offset: off, trainable: p.trainable };
+      this.layerSlots[layer][j] = slot;
+      off += Math.ceil(size / 4) * 4;
+      if (p.trainable) trainableFloats = off;
     }
-    this.slots.sort((a, b) => a.layer - b.layer || (a.name < b.name ? 1 : -1)); // layer order, kernel before bias
+    for (let i = 0; i < L; i++) {
+      this.slots.push(...this.layerSlots[i]);
+      for (let j = 0; j < defs[i].length; j++) this.regs.push(defs[i][j].regularizer);
+    }
     this.slabFloats = off;
     this.trainableFloats = trainableFloats;
     let ft = L;
-    for (let i = 0; i < L; i++) if (trainable(specs[i])) { ft = i; break; }
+    for (let i = 0; i < L; i++) if (defs[i].some((p) => p.trainable)) { ft = i; break; }
     this.firstTrainable = ft;
     this.outs = new Array<number>(L).fill(0);
     this.targetCols = this.outputs;
-    for (const slot of this.slots) (slot.name.endsWith('/bias') ? this.biasSlot : this.kernelSlot)[slot.layer] = slot;
     this.params = engine.allocF32(Math.max(4, this.slabFloats));
   }
 
@@ -101,8 +113,14 @@ export class Net {
     return slab + slot.offset * 4;
   }
 
-  private slotOf(layer: number, kind: 'kernel' | 'bias'): TensorSlot | undefined {
-    return (kind === 'kernel' ? this.kernelSlot : this.biasSlot)[layer];
+  /** The parameter slots of layer i (its ParamDef order). */
+  slotsOf(i: number): readonly TensorSlot[] {
+    return this.layerSlots[i];
+  }
+
+  private isView(i: number): boolean {
+    const s = this.specs[i];
+    return this.kinds[i].isView?.(s, this.fused && i === this.specs.length - 1) ?? false;
   }
 
   /** Makes sure activation buffers hold `rows` rows (and gradient buffers too when `training`). */
@@ -113,30 +131,58 @@ export class Net {
     this.releaseBuffers();
     this.cap = cap;
     const L = this.specs.length;
+    let scratch = 0;
     for (let i = 0; i < L; i++) {
       const s = this.specs[i];
-      const w = this.dims[i + 1];
-      const aliasOut = s.type === 'activation' && (s.activation === 'linear' || (this.fused && i === L - 1));
-      this.outBuf[i] = aliasOut ? 0 : e.allocF32(cap * w);
-      this.maskBuf[i] = s.type === 'dropout' && training ? e.allocF32(cap * w) : 0;
-      this.gradBuf[i] = training ? e.allocF32(cap * w) : 0;
+      const kind = this.kinds[i];
+      const [inS, outS] = [this.shapes[i], this.shapes[i + 1]];
+      this.outBuf[i] = this.isView(i) ? 0 : e.allocF32(cap * this.dims[i + 1]);
+      this.ownBufs[i] = (kind.buffers?.(s, inS, outS) ?? []).map((b) => {
+        const floats = (b.perRow ?? 0) * cap + (b.fixed ?? 0);
+        return floats > 0 && (training || !b.trainingOnly) ? e.allocF32(floats) : 0;
+      });
+      scratch = Math.max(scratch, (kind.scratch?.(s, inS, outS, training) ?? 0) * cap);
     }
+    // A view's input gradient is its output gradient: one buffer for both.
+    for (let i = L - 1; i >= 0; i--) {
+      this.gradBuf[i] = !training ? 0 : i + 1 < L && this.isView(i + 1) ? this.gradBuf[i + 1] : e.allocF32(cap * this.dims[i + 1]);
+    }
+    this.scratch = scratch > 0 ? e.allocF32(scratch) : 0;
     this.xBuf = e.allocF32(cap * this.inputs);
     this.tBuf = e.allocF32(cap * this.targetCols);
     this.headBuf = e.allocF32(cap * this.outputs);
     if (training) this.grads = e.allocF32(Math.max(4, this.slabFloats));
+    this.calls = this.specs.map((_, i) => ({
+      k: e.k,
+      engine: e,
+      m: 0,
+      x: 0,
+      y: this.outBuf[i],
+      params: this.layerSlots[i].map((slot) => this.ptr(this.params, slot)),
+      bufs: this.ownBufs[i],
+      scratch: this.scratch,
+      training: false,
+      seed: 0,
+      skipActivation: this.fused && i === L - 1,
+      dy: this.gradBuf[i],
+      dx: 0,
+      grads: [],
+      out: 0,
+    }));
   }
 
   /** Frees activation and gradient buffers (parameters stay). */
   releaseBuffers(): void {
     const e = this.engine;
-    for (const p of [...this.outBuf, ...this.maskBuf, ...this.gradBuf, this.xBuf, this.tBuf, this.headBuf, this.grads]) {
+    const grads = new Set(this.gradBuf);
+    for (const p of [...this.outBuf, ...this.ownBufs.flat(), ...grads, this.scratch, this.xBuf, this.tBuf, this.headBuf, this.grads]) {
       e.free(p);
     }
     this.outBuf = [];
-    this.maskBuf = [];
+    this.ownBufs = [];
     this.gradBuf = [];
-    this.xBuf = this.tBuf = this.headBuf = this.grads = 0;
+    this.calls = [];
+    this.scratch = this.xBuf = this.tBuf = this.headBuf = this.grads = 0;
     this.cap = 0;
   }
 
@@ -152,40 +198,16 @@ export class Net {
    * fused). `seed` varies the dropout masks per step.
    */
   forward(m: number, training: boolean, seed: number, input = this.xBuf, upTo = this.specs.length - 1): number {
-    const k = this.engine.k;
-    const L = upTo + 1;
-    const last = this.specs.length - 1;
     this.input = input;
     this.trainingPass = training;
     let x = input;
-    for (let i = 0; i < L; i++) {
-      const s = this.specs[i];
-      const n = this.dims[i + 1];
-      const y = this.outBuf[i];
-      switch (s.type) {
-        case 'dense': {
-          const W = this.ptr(this.params, this.slotOf(i, 'kernel')!);
-          const b = s.useBias ? this.ptr(this.params, this.slotOf(i, 'bias')!) : 0;
-          k.gemm_forward(y, x, W, b, m, this.dims[i], n);
-          if (s.activation !== 'linear' && !(this.fused && i === last)) {
-            activationForward(k, s.activation, y, y, m, n, s.alpha);
-          }
-          x = y;
-          break;
-        }
-        case 'dropout':
-          if (training && s.rate > 0) {
-            k.dropout_forward(y, this.maskBuf[i], x, m * n, s.rate, (seed + Math.imul(i, 0x2545f491)) | 0);
-            x = y;
-          }
-          break;
-        case 'activation':
-          if (y !== 0) {
-            activationForward(k, s.activation, y, x, m, n, s.alpha);
-            x = y;
-          }
-          break;
-      }
+    for (let i = 0; i <= upTo; i++) {
+      const c = this.calls[i];
+      c.m = m;
+      c.x = x;
+      c.training = training;
+      c.seed = (seed + Math.imul(i, 0x2545f491)) | 0;
+      x = this.kinds[i].forward(this.specs[i], c, this.shapes[i], this.shapes[i + 1]);
       this.outs[i] = x;
     }
     return x;
@@ -204,40 +226,24 @@ export class Net {
    */
   backward(m: number, inputGrad = 0, paramGrads = true): void {
     const e = this.engine;
-    const k = e.k;
-    const L = this.specs.length;
-    if (paramGrads) k.fill_f32(this.grads, this.trainableFloats, 0);
+    if (paramGrads) e.k.fill_f32(this.grads, this.trainableFloats, 0);
     const stop = inputGrad !== 0 ? 0 : this.firstTrainable;
-    for (let i = L - 1; i >= stop; i--) {
-      const s = this.specs[i];
-      const n = this.dims[i + 1];
+    for (let i = this.specs.length - 1; i >= stop; i--) {
+      const c = this.calls[i];
       const dy = this.gradBuf[i];
-      const x = i > 0 ? this.outs[i - 1] : this.input;
       const dx = i > stop ? this.gradBuf[i - 1] : i === 0 ? inputGrad : 0;
-      switch (s.type) {
-        case 'dense': {
-          if (s.activation !== 'linear' && !(this.fused && i === L - 1)) {
-            activationBackward(k, s.activation, dy, dy, this.outs[i], m, n, s.alpha);
-          }
-          const W = this.slotOf(i, 'kernel')!;
-          if (s.trainable && paramGrads) {
-            k.gemm_backward_w(this.ptr(this.grads, W), x, dy, m, this.dims[i], n);
-            if (s.useBias) k.bias_backward(this.ptr(this.grads, this.slotOf(i, 'bias')!), dy, m, n);
-          }
-          if (dx !== 0) k.gemm_backward_x(dx, dy, this.ptr(this.params, W), m, this.dims[i], n);
-          break;
-        }
-        case 'dropout':
-          if (dx === 0) break;
-          if (s.rate > 0 && this.trainingPass) k.dropout_backward(dx, dy, this.maskBuf[i], m * n);
-          else e.f32(dx, m * n).set(e.f32(dy, m * n));
-          break;
-        case 'activation':
-          if (dx === 0) break;
-          if (this.outBuf[i] === 0) e.f32(dx, m * n).set(e.f32(dy, m * n)); // identity here
-          else activationBackward(k, s.activation, dx, dy, this.outs[i], m, n, s.alpha);
-          break;
+      if (this.isView(i)) {
+        if (dx !== 0 && dx !== dy) e.f32(dx, m * this.dims[i]).set(e.f32(dy, m * this.dims[i]));
+        continue;
       }
+      c.m = m;
+      c.x = i > 0 ? this.outs[i - 1] : this.input;
+      c.out = this.outs[i];
+      c.dy = dy;
+      c.dx = dx;
+      c.training = this.trainingPass;
+      c.grads = this.layerSlots[i].map((slot) => (paramGrads && slot.trainable ? this.ptr(this.grads, slot) : 0));
+      this.kinds[i].backward(this.specs[i], c, this.shapes[i], this.shapes[i + 1]);
     }
   }
 
@@ -245,13 +251,12 @@ export class Net {
   regularize(): number {
     const k = this.engine.k;
     let loss = 0;
-    for (let i = 0; i < this.specs.length; i++) {
-      const s = this.specs[i];
-      if (s.type !== 'dense' || !s.kernelRegularizer || !s.trainable) continue;
-      const slot = this.slotOf(i, 'kernel')!;
+    this.slots.forEach((slot, j) => {
+      const reg = this.regs[j];
+      if (!reg || !slot.trainable) return;
       const w = this.ptr(this.params, slot);
       const g = this.ptr(this.grads, slot);
-      const { l1 = 0, l2 = 0 } = s.kernelRegularizer;
+      const { l1 = 0, l2 = 0 } = reg;
       if (l1 > 0) {
         loss += l1 * k.l1_forward(w, slot.size);
         k.l1_backward(g, w, slot.size, l1);
@@ -260,7 +265,7 @@ export class Net {
         loss += l2 * k.l2_forward(w, slot.size);
         k.l2_backward(g, w, slot.size, l2);
       }
-    }
+    });
     return loss;
   }
 
@@ -268,13 +273,12 @@ export class Net {
   regularizationLoss(): number {
     const k = this.engine.k;
     let loss = 0;
-    for (let i = 0; i < this.specs.length; i++) {
-      const s = this.specs[i];
-      if (s.type !== 'dense' || !s.kernelRegularizer) continue;
-      const slot = this.slotOf(i, 'kernel')!;
+    this.slots.forEach((slot, j) => {
+      const reg = this.regs[j];
+      if (!reg) return;
       const w = this.ptr(this.params, slot);
-      loss += (s.kernelRegularizer.l1 ?? 0) * k.l1_forward(w, slot.size) + (s.kernelRegularizer.l2 ?? 0) * k.l2_forward(w, slot.size);
-    }
+      loss += (reg.l1 ?? 0) * k.l1_forward(w, slot.size) + (reg.l2 ?? 0) * k.l2_forward(w, slot.size);
+    });
     return loss;
   }
 
@@ -286,8 +290,4 @@ export class Net {
   restore(s: Float32Array): void {
     this.engine.f32(this.params, this.slabFloats).set(s);
   }
-}
-
-function trainable(s: LayerSpec): boolean {
-  return s.type === 'dense' && s.trainable;
 }

@@ -1,8 +1,9 @@
 import { borrowMatrix, f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { toTargets } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
-import { validateSpec } from '../layers/index.js';
-import type { ActivationSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
+import { activationOf, declaredInputShape, inferShapes, isTrainable, kindOf, paramDefs, sizeOf, validateSpec, type Shape } from '../layers/index.js';
+import { showShape } from '../layers/layer.js';
+import type { Activation, LayerSpec } from '../layers/index.js';
 import { Rng } from '../random.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import { isLoss, planLoss, type Loss, type LossName } from '../train/losses.js';
@@ -83,6 +84,8 @@ export class Sequential {
   private readonly backendName: Backend;
   private readonly ownEngine: Engine | undefined;
   private seed: number | undefined;
+  /** The input shape the layers declare (inputShape / inputDim of the first layer that gives one). */
+  private readonly declared: Shape | undefined;
   /** @internal */ net: Net | undefined;
   /** @internal */ compiled: Compiled | undefined;
   private compileOptions: CompileOptions | undefined;
@@ -104,11 +107,12 @@ export class Sequential {
       check(!names.has(l.name), 'RANGE', `two layers are named '${l.name}'`);
       names.add(l.name);
     }
-    const firstDense = this.layers.findIndex((l) => l.type === 'dense');
-    check(firstDense >= 0, 'RANGE', 'a model needs at least one dense layer');
-    for (const l of this.layers) {
-      if (l.type === 'dense' && l !== this.layers[firstDense]) delete l.inputDim;
-    }
+    // The first layer that declares an input shape gives the model's; any later declaration is dropped.
+    const first = this.layers.findIndex((l) => declaredInputShape([l]) !== undefined);
+    this.layers.forEach((l, i) => {
+      if (i !== first) kindOf(l).dropDeclaredInput?.(l);
+    });
+    this.declared = first >= 0 ? declaredInputShape([this.layers[first]]) : undefined;
     this.backendName = options.engine?.backend ?? options.backend ?? 'wasm';
     check(this.backendName === 'wasm' || this.backendName === 'js', 'RANGE', `unknown backend '${String(this.backendName)}'`);
     this.ownEngine = options.engine;
@@ -124,20 +128,34 @@ export class Sequential {
     return this.backendName;
   }
 
-  /** Input width (undefined until known). */
+  /** Input width: values per sample, an image's h·w·c (undefined until known). */
   get inputDim(): number | undefined {
     if (this.net) return this.net.inputs;
-    const d = this.layers.find((l) => l.type === 'dense');
-    return d?.type === 'dense' ? d.inputDim : undefined;
+    return this.declared ? sizeOf(this.declared) : undefined;
+  }
+
+  /** The shape of one input sample, e.g. [28, 28, 1] (undefined until known). */
+  get inputShape(): Shape | undefined {
+    const s = this.net?.shapes[0] ?? this.declared;
+    return s ? [...s] : undefined;
+  }
+
+  /** The shape of one output sample (undefined until the input shape is known). */
+  get outputShape(): Shape | undefined {
+    const s = this.net ? this.net.shapes[this.layers.length] : this.declared && inferShapes(this.layers, this.declared).at(-1);
+    return s ? [...s] : undefined;
   }
 
   /** Output width. */
   get outputDim(): number {
+    const shape = this.outputShape;
+    if (shape) return sizeOf(shape);
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const l = this.layers[i];
       if (l.type === 'dense') return l.units;
+      if (!kindOf(l).isView?.(l, false) && l.type !== 'dropout' && l.type !== 'activation' && l.type !== 'batchNormalization') break;
     }
-    throw new SimdnetError('STATE', 'no dense layer');
+    throw new SimdnetError('STATE', 'the output width is not known until the model is built: give the first layer an input shape');
   }
 
   /** True once parameters exist (the input width is known). */
@@ -166,42 +184,56 @@ export class Sequential {
   }
 
   /**
-   * Creates the parameters for an input width (done for you by fit/predict when the first layer has no
-   * inputDim). Weights are initialized from the model's seed.
+   * Creates the parameters for an input width or sample shape (done for you by fit/predict when the first layer
+   * declares no input shape; a width fits a declared shape of that size). Weights are initialized from the
+   * model's seed. A layer that does not fit its input is refused here, naming the layer and both shapes.
    * @param initialize internal: false leaves the (zeroed) weights for the caller to set, e.g. loadModel.
    */
-  build(inputDim: number, seed?: number, initialize = true): this {
+  build(input: number | Shape, seed?: number, initialize = true): this {
     this.assertIdle('build()');
-    check(Number.isInteger(inputDim) && inputDim > 0, 'SHAPE', `input width must be a positive integer, got ${inputDim}`);
-    if (this.net) {
-      check(this.net.inputs === inputDim, 'SHAPE', `the model takes ${this.net.inputs} inputs, got ${inputDim}`);
-      return this;
-    }
-    const declared = this.inputDim;
-    check(declared === undefined || declared === inputDim, 'SHAPE', `the model takes ${declared} inputs, got ${inputDim}`);
-    const net = new Net(this.engine(), this.layers, inputDim);
+    const shape = this.resolveInput(input);
+    if (this.net) return this;
+    const layerDefs = paramDefs(this.layers, inferShapes(this.layers, shape)); // SHAPE errors before any allocation
+    const net = new Net(this.engine(), this.layers, shape);
     this.seed ??= seed ?? (Math.random() * 2 ** 31) | 0;
     const rng = new Rng(this.seed);
     const view = net.engine.f32(net.params, net.slabFloats);
     for (const slot of initialize ? net.slots : []) {
-      if (slot.name.endsWith('/bias')) continue; // biases start at zero
-      const spec = this.layers[slot.layer];
-      if (spec.type !== 'dense') continue;
+      const def = layerDefs[slot.layer][net.slotsOf(slot.layer).indexOf(slot)];
       const w = view.subarray(slot.offset, slot.offset + slot.size);
-      initKernel(w, spec.kernelInitializer, slot.shape[0], slot.shape[1] ?? 1, rng);
+      if (def.init === 'ones') w.fill(1);
+      else if (def.init !== 'zeros') initKernel(w, def.init, def.fanIn, def.fanOut, rng);
     }
     this.net = net;
     if (this.compileOptions) this.compile(this.compileOptions);
     return this;
   }
 
+  /** The sample shape for a build() argument, checked against the declared or built one. */
+  private resolveInput(input: number | Shape): Shape {
+    const known = this.net?.shapes[0] ?? this.declared;
+    if (typeof input === 'number') {
+      check(Number.isInteger(input) && input > 0, 'SHAPE', `input width must be a positive integer, got ${input}`);
+      if (known) {
+        check(sizeOf(known) === input, 'SHAPE', `the model takes ${sizeOf(known)} inputs${known.length > 1 ? ` (${showShape(known)})` : ''}, got ${input}`);
+        return [...known];
+      }
+      return [input];
+    }
+    check(Array.isArray(input) && input.length > 0 && input.every((d) => Number.isInteger(d) && d > 0), 'SHAPE', `input shape must be a list of positive integers, got ${JSON.stringify(input)}`);
+    if (known) {
+      const same = known.length === input.length && known.every((d, j) => d === input[j]);
+      check(same, 'SHAPE', `the model takes input ${showShape(known)}, got ${showShape(input)}`);
+    }
+    return [...input];
+  }
+
   /** @internal The built net (throws when not built yet). */
   requireNet(): Net {
     this.assertLive();
     if (!this.net) {
-      const d = this.inputDim;
-      if (d === undefined) throw new SimdnetError('STATE', 'the model is not built: give the first layer an inputDim, or fit/predict first');
-      this.build(d);
+      if (this.declared === undefined) throw new SimdnetError('STATE', 'the model is not built: give the first layer an inputDim (or inputShape), or fit/predict first');
+      this.build(this.declared);
     }
     return this.net!;
   }
@@ -210,11 +242,13 @@ export class Sequential {
   compile(options: CompileOptions): this {
     this.assertIdle('compile()');
     check(typeof options === 'object' && options !== null, 'RANGE', 'compile() needs { loss, optimizer?, metrics? }');
-    const last = [...this.layers].reverse().find((l): l is DenseSpec | ActivationSpec => l.type !== 'dropout');
-    const lastAct = last ? last.activation : 'linear';
-    // The trailing fusion works only when the activation is the very last layer (no dropout after it).
-    const canFuse = this.layers[this.layers.length - 1] === last;
-    const loss = isLoss(options.loss) ? options.loss : planLoss(options.loss, lastAct, canFuse);
+    const last = [...this.layers].reverse().find((l) => l.type !== 'dropout');
+    const lastAct = (last && activationOf(last)) ?? 'linear';
+    // The trailing fusion works only when the activation is the very last layer (no dropout after it), on
+    // outputs that are one vector per sample (a softmax over a map's channels is not one distribution a row).
+    const outRank = this.outputShape?.length ?? 1;
+    const canFuse = this.layers[this.layers.length - 1] === last && outRank === 1;
+    const loss = isLoss(options.loss) ? options.loss : planLoss(options.loss, lastAct as Activation, canFuse);
     check(!loss.fused || canFuse, 'RANGE', `loss '${loss.name}' reads logits, so the model must end in its activation`);
     const optConfig = resolveOptimizer(options.optimizer ?? 'adam');
     const metrics = options.metrics ?? [];
@@ -287,8 +321,7 @@ export class Sequential {
   inferStaged(net: Net, m: number): number {
     const out = net.forward(m, false, 0);
     if (!net.fused) return out;
-    const last = this.layers[this.layers.length - 1];
-    const act = last.type === 'dropout' ? 'linear' : last.activation;
+    const act = activationOf(this.layers[this.layers.length - 1]) ?? 'linear';
     const k = net.engine.k;
     if (act === 'softmax') k.softmax_forward(net.headBuf, out, m, net.outputs);
     else k.sigmoid_forward(net.headBuf, out, m * net.outputs);
@@ -410,23 +443,25 @@ export class Sequential {
   }
 
   /**
-   * Freezes (false) or unfreezes (true) dense layers, by index or name. A frozen layer gets no gradients, no
-   * updates and no optimizer state; the slabs are laid out again (weights kept) and optimizer state restarts.
+   * Freezes (false) or unfreezes (true) layers with weights, by index or name. A frozen layer gets no gradients,
+   * no updates and no optimizer state (a frozen batch norm also normalizes with its moving statistics while
+   * training); the slabs are laid out again (weights kept) and optimizer state restarts.
    */
   setTrainable(layers: number | string | Array<number | string>, trainable: boolean): this {
     this.assertIdle('setTrainable()');
     const idx = (Array.isArray(layers) ? layers : [layers]).map((l) => this.layerIndex(l));
-    for (const i of idx) check(this.layers[i].type === 'dense', 'RANGE', `layer ${this.layers[i].name} has no weights to freeze`);
+    for (const i of idx) check(isTrainable(this.layers[i]) !== undefined, 'RANGE', `layer ${this.layers[i].name} has no weights to freeze`);
     const old = this.net;
     const weights = old ? this.getWeights() : undefined;
-    const before = idx.map((i) => (this.layers[i] as DenseSpec).trainable);
-    for (const i of idx) (this.layers[i] as DenseSpec).trainable = trainable;
+    const before = idx.map((i) => isTrainable(this.layers[i])!);
+    const set = (i: number, on: boolean): void => kindOf(this.layers[i]).setTrainable!(this.layers[i], on);
+    for (const i of idx) set(i, trainable);
     if (!old || !weights) return this;
     let net: Net;
     try {
-      net = new Net(old.engine, this.layers, old.inputs);
+      net = new Net(old.engine, this.layers, old.shapes[0]);
     } catch (err) {
-      idx.forEach((i, j) => ((this.layers[i] as DenseSpec).trainable = before[j])); // out of memory: as before
+      idx.forEach((i, j) => set(i, before[j])); // out of memory: as before
       throw err;
     }
     net.fused = old.fused;
@@ -440,7 +475,11 @@ export class Sequential {
     return this;
   }
 
-  /** Copies of the weights, in layer order: for each dense layer its kernel (fan_in × fan_out) then bias. */
+  /**
+   * Copies of the weights, in layer order, each layer's in Keras's order and layout: a dense kernel is
+   * (fan_in, fan_out), a conv2d kernel (kh, kw, in_channels, filters), then the bias; batch norm's gamma, beta,
+   * moving mean, moving variance.
+   */
   getWeights(): WeightTensor[] {
     this.assertIdle('getWeights()');
     const net = this.requireNet();
@@ -491,45 +530,46 @@ export class Sequential {
     }
   }
 
-  /** Number of parameters (trainable and frozen). */
+  /** Number of parameters (trainable and frozen; batch norm's moving statistics count as frozen, as Keras). */
   countParams(): { total: number; trainable: number } {
+    this.assertLive();
     let total = 0;
     let trainable = 0;
-    const dims = this.dimsIfKnown();
-    this.layers.forEach((l, i) => {
-      if (l.type !== 'dense') return;
-      const n = (dims ? dims[i] : 0) * l.units + (l.useBias ? l.units : 0);
-      total += n;
-      if (l.trainable) trainable += n;
-    });
+    for (const p of this.paramDefsIfKnown()?.flat() ?? []) {
+      total += sizeOf(p.shape);
+      if (p.trainable) trainable += sizeOf(p.shape);
+    }
     return { total, trainable };
   }
 
-  private dimsIfKnown(): number[] | undefined {
-    const d0 = this.inputDim;
-    if (d0 === undefined) return undefined;
-    const dims = [d0];
-    for (const l of this.layers) dims.push(l.type === 'dense' ? l.units : dims[dims.length - 1]);
-    return dims;
+  private shapesIfKnown(): Shape[] | undefined {
+    if (this.net) return this.net.shapes;
+    return this.declared && inferShapes(this.layers, this.declared);
+  }
+
+  private paramDefsIfKnown(): ReturnType<typeof paramDefs> | undefined {
+    const shapes = this.shapesIfKnown();
+    return shapes && paramDefs(this.layers, shapes);
   }
 
   /** A table of layers, output shapes and parameter counts. */
   summary(): string {
     this.assertLive();
-    const dims = this.dimsIfKnown();
+    const shapes = this.shapesIfKnown();
+    const defs = this.paramDefsIfKnown();
     const rows: string[][] = [['Layer (type)', 'Output shape', 'Activation', 'Params', 'Trainable']];
     this.layers.forEach((l, i) => {
-      const out = dims ? String(dims[i + 1]) : '?';
-      const params = l.type === 'dense' ? (dims ? dims[i] * l.units + (l.useBias ? l.units : 0) : 0) : 0;
-      const act = l.type === 'dropout' ? `rate ${l.rate}` : l.activation;
-      rows.push([`${l.name} (${l.type})`, `[batch, ${out}]`, act, dims ? String(params) : '?', l.type === 'dense' ? (l.trainable ? 'yes' : 'no') : '']);
+      const out = shapes ? shapes[i + 1].join(', ') : '?';
+      const params = defs ? String(defs[i].reduce((n, p) => n + sizeOf(p.shape), 0)) : '?';
+      const t = isTrainable(l);
+      rows.push([`${l.name} (${l.type})`, `[batch, ${out}]`, kindOf(l).describe(l), params, t === undefined ? '' : t ? 'yes' : 'no']);
     });
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     const line = (r: string[]): string => r.map((s, c) => s.padEnd(widths[c])).join('  ');
     const rule = '-'.repeat(line(rows[0]).length);
     const { total, trainable } = this.countParams();
     return [
-      `Model: ${this.name} (${this.backendName} backend, input ${dims ? dims[0] : '?'})`,
+      `Model: ${this.name} (${this.backendName} backend, input ${shapes ? shapes[0].join('x') : '?'})`,
       rule,
       line(rows[0]),
       rule,

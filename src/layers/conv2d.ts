@@ -1,0 +1,200 @@
+// conv2d: y = act(conv(x, K) + b) over NHWC maps, as im2col + the GEMM micro-kernels: the columns of a batch
+// (n·oh·ow, kh·kw·c) times the HWIO kernel read as a (kh·kw·c, filters) matrix. Backward is the two other GEMMs of
+// the same shapes (filter gradient from the kept columns; data gradient as columns, folded back by col2im).
+import { SimdnetError } from '../errors.js';
+import { activationBackward, activationForward, checkActivation, type Activation } from './activations.js';
+import { autoName, checkShape, nonNegative, pair, positiveInt, shapeError, showShape, type ForwardCall, type LayerKind, type Shape } from './layer.js';
+import { checkInitializer, checkPadding, checkRegularizer, defaultInitializer, windowAxis } from './options.js';
+import type { Conv2dSpec, Initializer, Regularizer } from './spec.js';
+
+/** Options of {@link conv2d}. */
+export interface Conv2dOptions {
+  /** Step of the window, n or [down, across] (default 1). */
+  strides?: number | [number, number];
+  /** 'valid' (default): windows inside the map; 'same': ceil(size / stride) outputs, zero padding. */
+  padding?: 'valid' | 'same';
+  /** Default 'linear'. */
+  activation?: Activation;
+  /** Slope below zero for 'leakyRelu' (default 0.01). */
+  alpha?: number;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'heNormal' for relu-family activations, 'glorotUniform' otherwise. */
+  kernelInitializer?: Initializer;
+  kernelRegularizer?: Regularizer;
+  /** Default true; false freezes the layer. */
+  trainable?: boolean;
+  /** [height, width, channels] of one sample, for the first layer. */
+  inputShape?: [number, number, number];
+  name?: string;
+}
+
+/** A 2-D convolution with `filters` output channels and a kernelSize (n or [kh, kw]) window, over NHWC maps. */
+export function conv2d(filters: number, kernelSize: number | [number, number], options: Conv2dOptions = {}): Conv2dSpec {
+  positiveInt(filters, 'conv2d filters');
+  const activation = checkActivation(options.activation ?? 'linear', 'conv2d');
+  const spec: Conv2dSpec = {
+    type: 'conv2d',
+    name: options.name ?? autoName('conv2d'),
+    filters,
+    kernelSize: pair(kernelSize, 'conv2d kernelSize'),
+    strides: pair(options.strides ?? 1, 'conv2d strides'),
+    padding: checkPadding(options.padding ?? 'valid', 'conv2d'),
+    activation,
+    alpha: nonNegative(options.alpha ?? 0.01, 'conv2d alpha'),
+    useBias: options.useBias ?? true,
+    kernelInitializer: checkInitializer(options.kernelInitializer ?? defaultInitializer(activation), 'conv2d'),
+    trainable: options.trainable ?? true,
+  };
+  if (typeof spec.useBias !== 'boolean' || typeof spec.trainable !== 'boolean') {
+    throw new SimdnetError('RANGE', 'conv2d useBias/trainable must be booleans');
+  }
+  const reg = checkRegularizer(options.kernelRegularizer);
+  if (reg) spec.kernelRegularizer = reg;
+  if (options.inputShape !== undefined) spec.inputShape = mapShape(options.inputShape, 'conv2d inputShape');
+  return spec;
+}
+
+/** An NHWC sample shape [h, w, c]. */
+export function mapShape(v: unknown, what: string): [number, number, number] {
+  const s = checkShape(v, what);
+  if (s.length !== 3) throw new SimdnetError('RANGE', `${what} must be [height, width, channels], got ${showShape(s)}`);
+  return s as [number, number, number];
+}
+
+/** The window geometry of a conv or pooling layer on an input map. */
+export interface Geometry {
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  padT: number;
+  padL: number;
+  oh: number;
+  ow: number;
+}
+
+/** Geometry of a window layer on `input`, refusing a map the window does not fit (naming layer and shapes). */
+export function geometry(
+  name: string,
+  type: string,
+  input: Shape,
+  window: [number, number],
+  strides: [number, number],
+  padding: 'valid' | 'same',
+): Geometry {
+  if (input.length !== 3) {
+    const hint = input.length === 1 ? ' (give the first layer an inputShape such as [28, 28, 1])' : '';
+    shapeError(name, type, input, `${type} takes [height, width, channels] maps${hint}`);
+  }
+  const [h, w, c] = input;
+  const y = windowAxis(h, window[0], strides[0], padding);
+  const x = windowAxis(w, window[1], strides[1], padding);
+  if (y.out < 1 || x.out < 1) {
+    shapeError(name, type, input, `a ${window[0]}x${window[1]} window with '${padding}' padding gives an output of ${y.out}x${x.out}`);
+  }
+  return { h, w, c, kh: window[0], kw: window[1], sh: strides[0], sw: strides[1], padT: y.pad, padL: x.pad, oh: y.out, ow: x.out };
+}
+
+const geo = (s: Conv2dSpec, input: Shape): Geometry => geometry(s.name, 'conv2d', input, s.kernelSize, s.strides, s.padding);
+
+/** A 1x1, stride-1 convolution reads its input as the columns (no im2col). */
+const pointwise = (g: Geometry): boolean => g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1;
+
+/** Floats of im2col columns per sample. */
+const colsPerRow = (g: Geometry): number => (pointwise(g) ? 0 : g.oh * g.ow * g.kh * g.kw * g.c);
+
+export const conv2dKind: LayerKind<Conv2dSpec> = {
+  type: 'conv2d',
+  parse(o) {
+    return conv2d(o.filters as number, o.kernelSize as [number, number], {
+      strides: o.strides as [number, number],
+      padding: o.padding as 'valid',
+      activation: o.activation as Activation,
+      alpha: o.alpha as number,
+      useBias: o.useBias as boolean,
+      kernelInitializer: o.kernelInitializer as Initializer,
+      kernelRegularizer: o.kernelRegularizer as Regularizer | undefined,
+      trainable: o.trainable as boolean,
+      inputShape: o.inputShape as [number, number, number] | undefined,
+      name: o.name as string,
+    });
+  },
+  declaredInput: (s) => s.inputShape,
+  dropDeclaredInput(s) {
+    delete s.inputShape;
+  },
+  outputShape(s, input) {
+    const g = geo(s, input);
+    return [g.oh, g.ow, s.filters];
+  },
+  params(s, input) {
+    const g = geo(s, input);
+    const field = g.kh * g.kw;
+    const kernel = {
+      name: 'kernel',
+      shape: [g.kh, g.kw, g.c, s.filters],
+      init: s.kernelInitializer,
+      fanIn: field * g.c,
+      fanOut: field * s.filters,
+      trainable: s.trainable,
+      regularizer: s.kernelRegularizer,
+    };
+    if (!s.useBias) return [kernel];
+    return [kernel, { name: 'bias', shape: [s.filters], init: 'zeros', fanIn: 0, fanOut: 0, trainable: s.trainable }];
+  },
+  // The columns are kept from forward to backward while training (the filter gradient reads them).
+  buffers: (s, input) => [{ perRow: colsPerRow(geo(s, input)), trainingOnly: true }],
+  // Inference builds its columns here; backward builds the data gradient's columns here.
+  scratch: (s, input) => colsPerRow(geo(s, input)),
+  activation: (s) => s.activation,
+  forward(s, c, input, output) {
+    const g = geo(s, input);
+    const cols = pointwise(g) ? c.x : c.bufs[0] || c.scratch;
+    if (cols !== c.x) im2col(c, cols, c.x, g);
+    const M = c.m * g.oh * g.ow;
+    c.k.gemm_forward(c.y, cols, c.params[0], s.useBias ? c.params[1] : 0, M, g.kh * g.kw * g.c, s.filters);
+    if (s.activation !== 'linear' && !c.skipActivation) activationForward(c.k, s.activation, c.y, c.y, M, output[2], s.alpha);
+    return c.y;
+  },
+  backward(s, c, input) {
+    const g = geo(s, input);
+    const k = c.k;
+    const M = c.m * g.oh * g.ow;
+    const K = g.kh * g.kw * g.c;
+    const F = s.filters;
+    if (s.activation !== 'linear' && !c.skipActivation) activationBackward(k, s.activation, c.dy, c.dy, c.out, M, F, s.alpha);
+    if (c.grads[0] !== 0) {
+      let cols = pointwise(g) ? c.x : c.bufs[0];
+      if (cols === 0) {
+        // Forward ran without kept columns (an inference pass): build them again.
+        cols = c.scratch;
+        im2col(c, cols, c.x, g);
+      }
+      k.gemm_backward_w(c.grads[0], cols, c.dy, M, K, F);
+      if (s.useBias) k.bias_backward(c.grads[1], c.dy, M, F);
+    }
+    if (c.dx === 0) return;
+    if (pointwise(g)) {
+      k.gemm_backward_x(c.dx, c.dy, c.params[0], M, K, F);
+      return;
+    }
+    k.gemm_backward_x(c.scratch, c.dy, c.params[0], M, K, F);
+    k.col2im_nhwc(c.dx, c.scratch, c.m, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow);
+  },
+  describe: (s) =>
+    `${s.kernelSize[0]}x${s.kernelSize[1]}` +
+    (s.strides[0] > 1 || s.strides[1] > 1 ? `/${s.strides[0]}x${s.strides[1]}` : '') +
+    ` ${s.padding} ${s.activation}`,
+  trainable: (s) => s.trainable,
+  setTrainable(s, on) {
+    s.trainable = on;
+  },
+};
+
+function im2col(c: ForwardCall, cols: number, x: number, g: Geometry): void {
+  c.k.im2col_nhwc(cols, x, c.m, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow);
+}
