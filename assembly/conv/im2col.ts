@@ -17,8 +17,19 @@ export function im2col_nhwc(
     const xb = x + <usize>b * h * rowBytes;
     for (let oy = 0; oy < oh; oy++) {
       const iy0 = oy * sh - padT;
+      const rowsIn = iy0 >= 0 && iy0 + kh <= h;
       for (let ox = 0; ox < ow; ox++) {
         const ix0 = ox * sw - padL;
+        if (rowsIn && ix0 >= 0 && ix0 + kw <= w) {
+          // The whole window is inside the map: kh plain copies.
+          let src = xb + <usize>iy0 * rowBytes + (<usize>ix0 * c << 2);
+          for (let ky = 0; ky < kh; ky++) {
+            copyRun(d, src, run);
+            d += <usize>run << 2;
+            src += rowBytes;
+          }
+          continue;
+        }
         // In-range kernel columns kx0 <= kx < kx1 (the same for every ky).
         const kx0 = max(0, -ix0);
         const kx1 = min(kw, w - ix0);

@@ -26,6 +26,35 @@ export function im2col_nhwc(cols: F, x: F, n: number, h: number, w: number, c: n
   }
 }
 
+/**
+ * y (n,oh,ow,f) = conv of x (n,h,w,c) with the HWIO kernel wk (kh,kw,c,f) + bias (f) (null: none): im2col_nhwc +
+ * gemm_forward in one pass, summed in f64.
+ */
+export function conv2d_forward_nhwc(y: F, x: F, wk: F, bias: F | null, n: number, h: number, w: number, c: number,
+  kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void {
+  let o = 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++, o += f) {
+        for (let j = 0; j < f; j++) {
+          let s = bias ? bias[j] : 0;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * sh - padT + ky;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < kw; kx++) {
+              const ix = ox * sw - padL + kx;
+              if (ix < 0 || ix >= w) continue;
+              const xo = ((b * h + iy) * w + ix) * c, wo = (ky * kw + kx) * c * f + j;
+              for (let ci = 0; ci < c; ci++) s += x[xo + ci] * wk[wo + ci * f];
+            }
+          }
+          y[o + j] = s;
+        }
+      }
+    }
+  }
+}
+
 /** dx (n,h,w,c) = Σ of dcols (n·oh·ow, kh·kw·c) onto their pixels (adjoint of im2col_nhwc). Overwrites dx. */
 export function col2im_nhwc(dx: F, dcols: F, n: number, h: number, w: number, c: number, kh: number, kw: number,
   sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {

@@ -69,6 +69,7 @@ export { xxh32_reset, xxh32_update, xxh32_digest } from './xxh32.js';
 export {
   im2col_nhwc,
   col2im_nhwc,
+  conv2d_forward_nhwc,
   maxpool2d_forward,
   maxpool2d_backward,
   avgpool2d_forward,

@@ -181,6 +181,13 @@ export interface Kernels {
   col2im_nhwc(dx: number, dcols: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
     sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
   /**
+   * y (n,oh,ow,f) = conv of x (n,h,w,c) with the HWIO kernel wk (kh,kw,c,f) + bias (f) (bias == 0: none): the
+   * im2col_nhwc + gemm_forward product in one pass, without the columns (direct NHWC micro-kernel; for inference,
+   * or a training forward that does not keep the columns).
+   */
+  conv2d_forward_nhwc(y: number, x: number, wk: number, bias: number, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
+  /**
    * y (n,oh,ow,c) = max of x (n,h,w,c) over each ph x pw window's in-range pixels (padding never wins);
    * idx (n,oh,ow,c) i32 = flat index b·h·w·c + iy·w·c + ix·c + ch of the max (first in scan order ky, kx on
    * ties), or idx == 0 not to write it. A NaN in a window wins (the first NaN). An empty window: y = 0, idx = −1.

@@ -98,6 +98,9 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
       ref.im2col_nhwc(F(cols, n * oh * ow * kh * kw * c), F(x, n * h * w * c), n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow),
     col2im_nhwc: (dx, dcols, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow) =>
       ref.col2im_nhwc(F(dx, n * h * w * c), F(dcols, n * oh * ow * kh * kw * c), n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow),
+    conv2d_forward_nhwc: (y, x, wk, b, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
+      ref.conv2d_forward_nhwc(F(y, n * oh * ow * f), F(x, n * h * w * c), F(wk, kh * kw * c * f), b === 0 ? null : F(b, f),
+        n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f),
     maxpool2d_forward: (y, idx, x, n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow) =>
       ref.maxpool2d_forward(F(y, n * oh * ow * c), idx === 0 ? null : I(idx, n * oh * ow * c), F(x, n * h * w * c),
         n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow),

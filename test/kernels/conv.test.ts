@@ -156,6 +156,37 @@ describe('im2col_nhwc / col2im_nhwc wasm vs twin (exact)', () => {
   });
 });
 
+describe('conv2d_forward_nhwc (direct) wasm vs twin and vs im2col + gemm_forward', () => {
+  const FS = [1, 3, 7, 8, 9, 16, 17];
+  it.each(SHAPES.map((g, j) => [label(g), g, FS[j % FS.length]] as const))('%s f=%i', (_l, g, f) => {
+    const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
+    const x = randArray(inSize(g), g.c * 3 + g.w), wk = randArray(K * f, f + 1), bias = randArray(f, f + 2);
+    const tol: [number, number] = [1e-6 * K, 1e-5];
+    const y0 = new Float32Array(M * f).fill(NaN);
+    const r = compareBoth('conv2d_forward_nhwc', [y0, x, wk, bias, ...geoArgs(g), f], ...tol, label(g));
+    compareBoth('conv2d_forward_nhwc', [y0, x, wk, 0, ...geoArgs(g), f], ...tol, `${label(g)} no bias`);
+    if (M === 0) return;
+    // The same product as the host's im2col + gemm_forward (bit for bit where both sum in the same order).
+    const w = wasm();
+    w.reset();
+    const pc = w.alloc(4 * M * K), py = w.alloc(4 * M * f);
+    w.k.im2col_nhwc(pc, w.put(x), ...(geoArgs(g) as [number, number, number, number, number, number, number,
+      number, number, number, number, number]));
+    w.k.gemm_forward(py, pc, w.put(wk), w.put(bias), M, K, f);
+    expectClose(r.wasm[0] as Float32Array, w.f32(py, M * f), ...tol, `${label(g)} vs im2col + gemm`);
+  });
+
+  it('writes nothing outside y', () => {
+    for (const g of SHAPES.filter((_, i) => i % 4 === 0)) {
+      for (const f of [5, 8, 13]) {
+        const K = g.kh * g.kw * g.c;
+        expectNoStray('conv2d_forward_nhwc', [new Float32Array(outSize(g) / g.c * f), randArray(inSize(g), 1),
+          randArray(K * f, 2), 0, ...geoArgs(g), f], 0, label(g));
+      }
+    }
+  });
+});
+
 describe('pooling wasm vs twin', () => {
   // Pool windows 1, 2, 3 (and 2x3), strides 1..3, 'valid' and 'same'.
   const POOLS: Geo[] = [];

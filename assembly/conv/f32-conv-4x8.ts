@@ -1,0 +1,73 @@
+// Direct NHWC convolution micro-kernel: a 4 x 8 tile of y (4 output pixels of one output row x 8 filters) in 8
+// f32x4 accumulators, reading the input map in place instead of im2col columns. For one kernel row ky the 4
+// pixels' patches are kw·c contiguous floats each, sw·c floats apart, so the tile is the GEMM 4x8 tile summed
+// over kernel rows: a splat of x times one 8-float row of the HWIO kernel per step, as f32-gemm-4x8.ts.
+
+// @ts-ignore: decorator
+@inline function lane(v: v128, i: i32): f32 {
+  if (i == 0) return f32x4.extract_lane(v, 0);
+  if (i == 1) return f32x4.extract_lane(v, 1);
+  if (i == 2) return f32x4.extract_lane(v, 2);
+  return f32x4.extract_lane(v, 3);
+}
+
+// Row of the tile: y[j0..nr) = (v0 | v1)[j] (+ bias[j] if bias != 0).
+// @ts-ignore: decorator
+@inline function storeRow(y: usize, v0: v128, v1: v128, j0: i32, nr: i32, bias: usize): void {
+  if (bias != 0) {
+    v0 = f32x4.add(v0, v128.load(bias));
+    v1 = f32x4.add(v1, v128.load(bias, 16));
+  }
+  if (j0 == 0 && nr == 8) {
+    v128.store(y, v0);
+    v128.store(y, v1, 16);
+  } else {
+    for (let j = j0; j < nr; j++) store<f32>(y + (<usize>j << 2), j < 4 ? lane(v0, j) : lane(v1, j - 4));
+  }
+}
+
+// y (4,8) = Σ_{ky < nky} Σ_{q < nq} x_r(ky, q) · wk(ky, q) (+ bias), rows r < mr stored, columns j0 <= j < nr.
+// x_r(ky, q) at x + r·ars + ky·rowB + 4q (row r's first in-range input of kernel row ky);
+// wk(ky, q) = 8 floats at wk + ky·kyB + q·ldw (kernel row ky of the HWIO kernel, from its first in-range tap).
+// Rows r >= mr re-read row 0 (computed, never stored).
+export function f32_conv_4x8(
+  y: usize, ldy: usize, x: usize, ars: usize, rowB: usize, nky: i32, nq: i32, wk: usize, ldw: usize, kyB: usize,
+  mr: i32, j0: i32, nr: i32, bias: usize,
+): void {
+  let p0 = x, p1 = x, p2 = x, p3 = x;
+  if (mr > 1) p1 = x + ars;
+  if (mr > 2) p2 = x + 2 * ars;
+  if (mr > 3) p3 = x + 3 * ars;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let ky = 0; ky < nky; ky++) {
+    let q0 = p0, q1 = p1, q2 = p2, q3 = p3;
+    let b = wk;
+    for (let q = 0; q < nq; q++) {
+      const b0 = v128.load(b);
+      const b1 = v128.load(b, 16);
+      let s = v128.load32_splat(q0);
+      c00 = f32x4.add(c00, f32x4.mul(s, b0));
+      c01 = f32x4.add(c01, f32x4.mul(s, b1));
+      s = v128.load32_splat(q1);
+      c10 = f32x4.add(c10, f32x4.mul(s, b0));
+      c11 = f32x4.add(c11, f32x4.mul(s, b1));
+      s = v128.load32_splat(q2);
+      c20 = f32x4.add(c20, f32x4.mul(s, b0));
+      c21 = f32x4.add(c21, f32x4.mul(s, b1));
+      s = v128.load32_splat(q3);
+      c30 = f32x4.add(c30, f32x4.mul(s, b0));
+      c31 = f32x4.add(c31, f32x4.mul(s, b1));
+      q0 += 4; q1 += 4; q2 += 4; q3 += 4;
+      b += ldw;
+    }
+    p0 += rowB; p1 += rowB; p2 += rowB; p3 += rowB;
+    wk += kyB;
+  }
+  storeRow(y, c00, c01, j0, nr, bias);
+  if (mr > 1) storeRow(y + ldy, c10, c11, j0, nr, bias);
+  if (mr > 2) storeRow(y + 2 * ldy, c20, c21, j0, nr, bias);
+  if (mr > 3) storeRow(y + 3 * ldy, c30, c31, j0, nr, bias);
+}
