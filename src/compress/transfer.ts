@@ -8,7 +8,7 @@
  * the trainable ones, so an optimizer step is one kernel call over the trainable prefix).
  */
 import { check } from '../errors.js';
-import { validateSpec } from '../layers/index.js';
+import { isTrainable, kindOf, validateSpec } from '../layers/index.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential } from '../model/sequential.js';
 
@@ -16,12 +16,12 @@ import { Sequential } from '../model/sequential.js';
 export interface TransferOptions {
   /**
    * Layers of the pretrained model to keep, from the input side: a count, or the name of the last one kept.
-   * Default: everything before the last dense layer (the old head goes).
+   * Default: everything before the last layer with weights (the old head goes).
    */
   keep?: number | string;
   /** New layers on top, initialized fresh (default none: the body alone). */
   head?: LayerSpec[];
-  /** Freeze the kept dense layers (default true); false fine-tunes them with the head from the start. */
+  /** Freeze the kept layers (default true); false fine-tunes them with the head from the start. */
   freeze?: boolean;
   /** Seeds the head's initialization. */
   seed?: number;
@@ -33,10 +33,10 @@ export interface TransferOptions {
 function keepCount(pretrained: Sequential, keep: number | string | undefined): number {
   const L = pretrained.layers.length;
   if (keep === undefined) {
-    let lastDense = L - 1;
-    while (pretrained.layers[lastDense].type !== 'dense') lastDense--;
-    check(lastDense > 0, 'RANGE', `the pretrained model '${pretrained.name}' has a single dense layer: there is no body to keep before its head`);
-    return lastDense;
+    let head = L - 1;
+    while (head > 0 && isTrainable(pretrained.layers[head]) === undefined) head--;
+    check(body(pretrained.layers.slice(0, head)), 'RANGE', `the pretrained model '${pretrained.name}' has a single layer with weights: there is no body to keep before its head`);
+    return head;
   }
   if (typeof keep === 'string') return pretrained.layerIndex(keep) + 1;
   check(Number.isInteger(keep) && keep >= 1 && keep <= L, 'RANGE', `keep must be a layer count in [1, ${L}] or a layer name, got ${String(keep)}`);
@@ -47,7 +47,7 @@ function keepCount(pretrained: Sequential, keep: number | string | undefined): n
  * A new model: the first `keep` layers of `pretrained` (same specs, names and weights; frozen unless
  * `freeze: false`) followed by `head` (fresh weights from `seed`). It computes on the pretrained model's engine
  * and copies its metadata (e.g. a saved input scaler). The pretrained model is not changed. Rejects an untrained
- * or unbuilt pretrained model, a keep outside its layers and a body without a dense layer. A head layer named
+ * or unbuilt pretrained model, a keep outside its layers and a body without a layer with weights. A head layer named
  * like a body layer is renamed `<name>_head`.
  */
 export function transfer(pretrained: Sequential, options: TransferOptions = {}): Sequential {
@@ -59,19 +59,14 @@ export function transfer(pretrained: Sequential, options: TransferOptions = {}):
   check(Array.isArray(head), 'RANGE', 'head must be an array of layers (e.g. [dense(5, { activation: "softmax" })])');
   const freeze = options.freeze ?? true;
   check(typeof freeze === 'boolean', 'RANGE', `freeze must be true or false, got ${String(freeze)}`);
-  const body = pretrained.layers.slice(0, keep).map((l) => structuredClone(l));
-  check(body.some((l) => l.type === 'dense'), 'RANGE', `the kept layers (${body.map((l) => l.name).join(', ')}) have no dense layer`);
-  const inputDim = pretrained.inputDim!;
-  let first = true;
-  for (const l of body) {
-    if (l.type !== 'dense') continue;
-    l.trainable = !freeze;
-    if (first) l.inputDim = inputDim;
-    first = false;
-  }
+  const kept = pretrained.layers.slice(0, keep).map((l) => structuredClone(l));
+  check(body(kept), 'RANGE', `the kept layers (${kept.map((l) => l.name).join(', ')}) have no layer with weights`);
+  const inputShape = pretrained.inputShape!;
+  for (const l of kept) if (isTrainable(l) !== undefined) kindOf(l).setTrainable!(l, !freeze);
+  if (kept[0].type === 'dense') kept[0].inputDim = pretrained.inputDim!;
   // Auto-generated names restart in every process, so a head made with dense() after loadModel() may repeat a
   // body name: such head layers get a suffix.
-  const taken = new Set(body.map((l) => l.name));
+  const taken = new Set(kept.map((l) => l.name));
   const renamed = head.map((l, i) => {
     const spec = validateSpec(structuredClone(l), keep + i);
     if (taken.has(spec.name)) {
@@ -82,11 +77,11 @@ export function transfer(pretrained: Sequential, options: TransferOptions = {}):
     taken.add(spec.name);
     return spec;
   });
-  const layers = [...body, ...renamed];
+  const layers = [...kept, ...renamed];
   const engine = pretrained.net!.engine;
   const model = new Sequential(layers, { engine, seed: options.seed, name: options.name ?? `${pretrained.name}-transfer` });
   try {
-    model.build(inputDim, options.seed);
+    model.build(inputShape, options.seed);
     const source = new Map(pretrained.getWeights().map((w) => [w.name, w.data]));
     model.setWeights(model.getWeights().map((w) => ({ shape: w.shape, data: source.get(w.name) ?? w.data })));
   } catch (err) {
@@ -106,13 +101,19 @@ export function featureExtractor(pretrained: Sequential, options: { keep?: numbe
 }
 
 /**
- * Freezes (or with `frozen: false` unfreezes) every dense layer of `model` from the first up to and including
- * `upTo` (index or name): the body of a transferred model, for two-stage fine-tuning. Optimizer state restarts.
+ * Freezes (or with `frozen: false` unfreezes) every layer with weights of `model` from the first up to and
+ * including `upTo` (index or name): the body of a transferred model, for two-stage fine-tuning. Optimizer state
+ * restarts.
  */
 export function freezeLayers(model: Sequential, upTo: number | string, frozen = true): Sequential {
   const last = model.layerIndex(upTo);
   check(typeof frozen === 'boolean', 'RANGE', `frozen must be true or false, got ${String(frozen)}`);
-  const dense = model.layers.slice(0, last + 1).flatMap((l, i) => (l.type === 'dense' ? [i] : []));
-  check(dense.length > 0, 'RANGE', `no dense layer up to ${JSON.stringify(upTo)}`);
-  return model.setTrainable(dense, !frozen);
+  const weighted = model.layers.slice(0, last + 1).flatMap((l, i) => (isTrainable(l) !== undefined ? [i] : []));
+  check(weighted.length > 0, 'RANGE', `no layer with weights up to ${JSON.stringify(upTo)}`);
+  return model.setTrainable(weighted, !frozen);
+}
+
+/** Whether a list of layers has one with weights. */
+function body(layers: readonly LayerSpec[]): boolean {
+  return layers.some((l) => isTrainable(l) !== undefined);
 }

@@ -87,7 +87,7 @@ describe('transfer mechanics', () => {
     const before = snapshot(pre);
     const predBefore = pre.predict(heldOut.x).data.slice();
     const m = transfer(pre, { head: [dense(3, { activation: 'softmax', name: 'new' })], seed: 4 });
-    // Default keep: everything before the last dense layer.
+    // Default keep: everything before the last layer with weights.
     expect(m.layers.map((l) => l.name)).toEqual(['body', 'mid', 'new']);
     const w = m.getWeights();
     const pw = pre.getWeights();
@@ -159,11 +159,11 @@ describe('transfer mechanics', () => {
     const single = sequential([dense(2, { activation: 'softmax', inputDim: 3 })], { seed: 1 });
     single.build(3);
     single.trainedSteps = 1;
-    await expectError(() => transfer(single), 'RANGE', /single dense layer/);
+    await expectError(() => transfer(single), 'RANGE', /single layer with weights/);
     const dropFirst = sequential([dropout(0.1, { name: 'd0' }), dense(2, { activation: 'softmax', inputDim: 3 })], { seed: 1 });
     dropFirst.build(3);
     dropFirst.trainedSteps = 1;
-    await expectError(() => transfer(dropFirst, { keep: 1 }), 'RANGE', /no dense layer/);
+    await expectError(() => transfer(dropFirst, { keep: 1 }), 'RANGE', /no layer with weights/);
     await expectError(() => freezeLayers(pre, 'nope'), 'RANGE', /no layer/);
     snapshot(pre).forEach((a, i) => expect(Array.from(a)).toEqual(Array.from(before[i])));
     expect(pre.countParams().trainable).toBe(pre.countParams().total);

@@ -17,8 +17,14 @@ import {
   saveModel,
   sequential,
   sgd,
+  adam,
+  earlyStopping,
+  saliency,
+  integratedGradients,
+  transfer,
   type LayerSpec,
 } from '../../src/index.js';
+import { distill } from '../../src/compress/distill.js';
 import { expectClose, randArray, rng } from '../helpers/check.js';
 import { expectSimdnetError } from '../helpers/errors.js';
 import { refCrossEntropy, refForward } from '../helpers/net-ref.js';
@@ -183,5 +189,82 @@ describe('convolutional layers', () => {
     expect([f.rows, f.cols]).toEqual([n, 8]);
     m.dispose();
     back.dispose();
+  });
+
+  it('saliency and integrated gradients match the f64 reference through conv, pooling and batch norm', () => {
+    const m = sequential(zoo(), { seed: 4 });
+    m.build([7, 6, 2]);
+    const rows = 3;
+    const x = randArray(rows * 84, 8);
+    const weights = m.getWeights().map((w) => Float64Array.from(w.data));
+    const classOf = Array.from(m.predictClasses({ data: x, shape: [rows, 84] }));
+    const sal = saliency(m, { data: x, shape: [rows, 84] }, { space: 'output', absolute: false });
+    const h = 1e-6;
+    const fd = new Float64Array(rows * 84);
+    for (let r = 0; r < rows; r++) {
+      const row = Float64Array.from(x.subarray(r * 84, (r + 1) * 84));
+      for (let j = 0; j < 84; j++) {
+        const plus = row.slice();
+        const minus = row.slice();
+        plus[j] += h;
+        minus[j] -= h;
+        const f = (v: Float64Array) => refForward(m.layers, weights, [7, 6, 2], v, 1)[classOf[r]];
+        fd[r * 84 + j] = (f(plus) - f(minus)) / (2 * h);
+      }
+    }
+    expectClose(sal.data, fd, 1e-5, 2e-3, 'saliency');
+    const ig = integratedGradients(m, { data: x, shape: [rows, 84] }, { steps: 128 });
+    for (const d of ig.delta) expect(Math.abs(d)).toBeLessThan(2e-3); // completeness
+    m.dispose();
+  });
+
+  it('every optimizer, L2, early stopping, transfer and distillation work on a CNN', async () => {
+    const n = 240;
+    const x = randArray(n * 64, 31, 0, 1);
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
+    for (let i = 0; i < n; i++) if (labels[i] === 1) for (let p = 0; p < 8; p++) x[i * 64 + 3 * 8 + p] += 1.5; // a bright row
+    const data = { data: x, shape: [n, 64] as [number, number] };
+    const cnn = (seed: number, f = 6) =>
+      sequential(
+        [
+          conv2d(f, 3, { activation: 'relu', inputShape: [8, 8, 1], kernelRegularizer: { l2: 1e-3 } }),
+          maxPooling2d(2),
+          flatten(),
+          dense(2, { activation: 'softmax' }),
+        ],
+        { seed },
+      );
+    for (const optimizer of [sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }), adam({ learningRate: 0.01 }), adam({ learningRate: 0.01, weightDecay: 1e-4, decoupled: true })]) {
+      const m = cnn(3);
+      m.compile({ loss: 'categoricalCrossentropy', optimizer, metrics: ['accuracy'] });
+      const h = await m.fit(data, labels, { epochs: 8, batchSize: 16, seed: 1, callbacks: earlyStopping({ monitor: 'loss', patience: 2 }) });
+      expect(h.history.loss.every(Number.isFinite)).toBe(true);
+      expect(m.evaluate(data, labels).accuracy!, `${optimizer.type} ${JSON.stringify(h.history.loss)}`).toBeGreaterThan(0.9);
+      // The L2 term is in the loss: evaluate's loss minus the data loss is l2 · Σw² of the conv kernel.
+      const w = m.getWeights()[0].data;
+      const l2 = 1e-3 * w.reduce((a, v) => a + v * v, 0);
+      const p = m.predict(data).data;
+      let ce = 0;
+      for (let i = 0; i < n; i++) ce -= Math.log(p[i * 2 + labels[i]]) / n;
+      expect(m.evaluate(data, labels).loss).toBeCloseTo(ce + l2, 4);
+      if (optimizer.type === 'adam' && !('decoupled' in optimizer && optimizer.decoupled)) {
+        // Transfer: the conv body, frozen, with a new head; the body's weights stay as they were.
+        const t = transfer(m, { head: [dense(2, { activation: 'softmax' })], seed: 9 });
+        expect(t.layers.map((l) => l.type)).toEqual(['conv2d', 'maxPooling2d', 'flatten', 'dense']);
+        expect(t.countParams().trainable).toBe(6 * 3 * 3 * 2 + 2);
+        t.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.01 }), metrics: ['accuracy'] });
+        await t.fit(data, labels, { epochs: 10, batchSize: 16, seed: 1 });
+        expect(Array.from(t.getWeights()[0].data)).toEqual(Array.from(m.getWeights()[0].data));
+        expect(t.evaluate(data, labels).accuracy!).toBeGreaterThan(0.9);
+        // Distillation into a smaller CNN.
+        const student = cnn(5, 2);
+        student.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.01 }), metrics: ['accuracy'] });
+        await distill(m, student, data, labels, { epochs: 10, batchSize: 16, seed: 1, temperature: 2, alpha: 0.5 });
+        expect(student.evaluate(data, labels).accuracy!).toBeGreaterThan(0.9);
+        t.dispose();
+        student.dispose();
+      }
+      m.dispose();
+    }
   });
 });
