@@ -4,6 +4,7 @@
 // Measured faster than im2col + gemm_forward where the columns are much larger than the map (c = 1: 25x for a
 // 5x5 kernel); the same results up to the order of the sums.
 import { f32_conv_4x8 } from './f32-conv-4x8';
+import { f32_conv_dw_4x8 } from './f32-conv-dw-4x8';
 
 // y (n,oh,ow,f) = conv of x (n,h,w,c) with the HWIO kernel wk (kh,kw,c,f) + bias (f) (bias == 0: none), i.e.
 // im2col_nhwc + gemm_forward in one pass. Window pixel (oy·sh − padT + ky, ox·sw − padL + kx), padding is 0.
@@ -111,4 +112,130 @@ function pixelScalar(
 function biasRow(y: usize, bias: usize, f: i32): void {
   if (bias != 0) memory.copy(y, bias, <usize>f << 2);
   else memory.fill(y, 0, <usize>f << 2);
+}
+
+// dw (kh·kw·c, f) += patches of x (n,h,w,c)ᵀ · dy (n·oh·ow, f): gemm_backward_w(dw, cols, dy, ...) on the
+// im2col_nhwc columns, without them, through the f32-conv-dw-4x8 micro-kernel (4 taps x 8 filters, reduced over
+// pixels). c >= 4: taps in groups of 4 channels of one (ky, kx), each group over the pixels where that tap is
+// inside the map, so padding costs nothing. c < 4: taps in groups of 4 over the pixels whose whole window is
+// inside (all of them for 'valid'); the other pixels (and every pixel when f < 8) add their in-range taps row
+// by row. Accumulates.
+export function conv2d_backward_w_nhwc(
+  dw: usize, x: usize, dy: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32,
+  padL: i32, oh: i32, ow: i32, f: i32,
+): void {
+  if (f <= 0 || n <= 0 || oh <= 0 || ow <= 0) return;
+  const run = kw * c, K = kh * run;
+  const ldw = <usize>f << 2;
+  const pixB = <usize>c << 2;
+  const rowB = <usize>w * pixB;
+  if (f >= 8 && c >= 4) {
+    for (let ky = 0; ky < kh; ky++) {
+      // Output rows whose tap row ky is inside the map: 0 <= oy·sh − padT + ky < h.
+      const oyA = inFrom(padT - ky, sh), oyB = min(oh, inTo(h - 1 + padT - ky, sh));
+      if (oyB <= oyA) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const oxA = inFrom(padL - kx, sw), oxB = min(ow, inTo(w - 1 + padL - kx, sw));
+        if (oxB <= oxA) continue;
+        const xk = x + <usize>((oyA * sh - padT + ky) * w + oxA * sw - padL + kx) * pixB;
+        const dk = dw + <usize>((ky * kw + kx) * c) * ldw;
+        const dy0 = dy + <usize>(oyA * ow + oxA) * ldw;
+        for (let ci = 0; ci < c; ci += 4) {
+          dwBlocks(dk + <usize>ci * ldw, ldw, xk + (<usize>ci << 2), 4, 8, 12, <usize>sw * pixB, <usize>sh * rowB,
+            <usize>h * rowB, dy0, <usize>ow * ldw, <usize>(oh * ow) * ldw, oxB - oxA, oyB - oyA, n, min(4, c - ci), f);
+        }
+      }
+    }
+    return;
+  }
+  // Pixels with the whole window inside: oy in [oyA, oyB), ox in [oxA, oxB).
+  const oyA = min(oh, (padT + sh - 1) / sh);
+  const oyB = max(oyA, min(oh, h - kh + padT >= 0 ? (h - kh + padT) / sh + 1 : 0));
+  const oxA = min(ow, (padL + sw - 1) / sw);
+  const oxB = max(oxA, min(ow, w - kw + padL >= 0 ? (w - kw + padL) / sw + 1 : 0));
+  const boxed = f >= 8 && oyB > oyA && oxB > oxA;
+  if (boxed) {
+    const x0 = x + <usize>((oyA * sh - padT) * w + oxA * sw - padL) * pixB;
+    const dy0 = dy + <usize>(oyA * ow + oxA) * ldw;
+    for (let p0 = 0; p0 < K; p0 += 4) {
+      const mr = min(4, K - p0);
+      const o0 = tapOffset(p0, w, c, run);
+      const o1 = mr > 1 ? tapOffset(p0 + 1, w, c, run) - o0 : 0;
+      const o2 = mr > 2 ? tapOffset(p0 + 2, w, c, run) - o0 : 0;
+      const o3 = mr > 3 ? tapOffset(p0 + 3, w, c, run) - o0 : 0;
+      dwBlocks(dw + <usize>p0 * ldw, ldw, x0 + o0, o1, o2, o3, <usize>sw * pixB, <usize>sh * rowB, <usize>h * rowB,
+        dy0, <usize>ow * ldw, <usize>(oh * ow) * ldw, oxB - oxA, oyB - oyA, n, mr, f);
+    }
+  }
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const rowIn = boxed && oy >= oyA && oy < oyB;
+      for (let ox = 0; ox < ow; ox++) {
+        if (rowIn && ox >= oxA && ox < oxB) continue;
+        dwPixel(dw, x, dy + <usize>((b * oh + oy) * ow + ox) * ldw, b, oy, ox, h, w, c, kh, kw, sh, sw, padT, padL, f);
+      }
+    }
+  }
+}
+
+// First output index o >= 0 with o·s >= t (t may be negative).
+// @ts-ignore: decorator
+@inline function inFrom(t: i32, s: i32): i32 {
+  return t > 0 ? (t + s - 1) / s : 0;
+}
+// One past the last output index o with o·s <= u (0 when u < 0).
+// @ts-ignore: decorator
+@inline function inTo(u: i32, s: i32): i32 {
+  return u >= 0 ? u / s + 1 : 0;
+}
+
+// f32_conv_dw_4x8 over every 8-column block of dw (f >= 8); the last block is the 8 columns ending at f, adding
+// only the columns not done yet.
+function dwBlocks(
+  dw: usize, ldw: usize, x: usize, o1: usize, o2: usize, o3: usize, ars: usize, oyB: usize, bB: usize, dy: usize,
+  dyOyB: usize, dyBB: usize, nox: i32, noy: i32, n: i32, mr: i32, f: i32,
+): void {
+  for (let j = 0; j < f; j += 8) {
+    const jj = j + 8 <= f ? j : f - 8;
+    const o = <usize>jj << 2;
+    f32_conv_dw_4x8(dw + o, ldw, x, o1, o2, o3, ars, oyB, bB, dy + o, ldw, dyOyB, dyBB, nox, noy, n, mr, j - jj, 8);
+  }
+}
+
+// Byte offset of tap p = (ky, kx, ci) from its pixel's window origin in x.
+function tapOffset(p: i32, w: i32, c: i32, run: i32): usize {
+  const ky = p / run, r = p - ky * run;
+  return <usize>(ky * w * c + r) << 2;
+}
+
+// dw rows of the in-range taps of one pixel += x(tap) · dy row g (f floats).
+function dwPixel(
+  dw: usize, x: usize, g: usize, b: i32, oy: i32, ox: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32,
+  sw: i32, padT: i32, padL: i32, f: i32,
+): void {
+  const iy0 = oy * sh - padT, ix0 = ox * sw - padL;
+  const ky0 = max(0, -iy0), ky1 = min(kh, h - iy0);
+  const kx0 = max(0, -ix0), kx1 = min(kw, w - ix0);
+  const f4 = f & ~3;
+  const ldw = <usize>f << 2;
+  for (let ky = ky0; ky < ky1; ky++) {
+    for (let kx = kx0; kx < kx1; kx++) {
+      const xp = x + (<usize>(((b * h + iy0 + ky) * w + ix0 + kx) * c) << 2);
+      let d = dw + <usize>((ky * kw + kx) * c) * ldw;
+      for (let ci = 0; ci < c; ci++) {
+        const xv = load<f32>(xp + (<usize>ci << 2));
+        const s = f32x4.splat(xv);
+        let j = 0;
+        for (; j < f4; j += 4) {
+          const o = <usize>j << 2;
+          v128.store(d + o, f32x4.add(v128.load(d + o), f32x4.mul(s, v128.load(g + o))));
+        }
+        for (; j < f; j++) {
+          const o = <usize>j << 2;
+          store<f32>(d + o, load<f32>(d + o) + xv * load<f32>(g + o));
+        }
+        d += ldw;
+      }
+    }
+  }
 }

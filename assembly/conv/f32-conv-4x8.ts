@@ -3,8 +3,9 @@
 // pixels' patches are kw·c contiguous floats each, sw·c floats apart, so the tile is the GEMM 4x8 tile summed
 // over kernel rows: a splat of x times one 8-float row of the HWIO kernel per step, as f32-gemm-4x8.ts.
 
+// Lane i (0..3) of v.
 // @ts-ignore: decorator
-@inline function lane(v: v128, i: i32): f32 {
+@inline export function lane(v: v128, i: i32): f32 {
   if (i == 0) return f32x4.extract_lane(v, 0);
   if (i == 1) return f32x4.extract_lane(v, 1);
   if (i == 2) return f32x4.extract_lane(v, 2);

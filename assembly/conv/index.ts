@@ -8,4 +8,4 @@ export {
   global_avgpool_backward,
 } from './pool';
 export { batchnorm_stats, batchnorm_forward, batchnorm_backward, ema_update, channel_affine } from './batchnorm';
-export { conv2d_forward_nhwc } from './conv2d';
+export { conv2d_forward_nhwc, conv2d_backward_w_nhwc } from './conv2d';

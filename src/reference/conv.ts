@@ -55,6 +55,36 @@ export function conv2d_forward_nhwc(y: F, x: F, wk: F, bias: F | null, n: number
   }
 }
 
+/**
+ * dw (kh·kw·c, f) += im2col(x)ᵀ · dy (n·oh·ow, f): the filter gradient without the columns, each entry summed in
+ * f64 and then added.
+ */
+export function conv2d_backward_w_nhwc(dw: F, x: F, dy: F, n: number, h: number, w: number, c: number, kh: number,
+  kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void {
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      for (let ci = 0; ci < c; ci++) {
+        const p = ((ky * kw + kx) * c + ci) * f;
+        for (let j = 0; j < f; j++) {
+          let s = 0;
+          for (let b = 0; b < n; b++) {
+            for (let oy = 0; oy < oh; oy++) {
+              const iy = oy * sh - padT + ky;
+              if (iy < 0 || iy >= h) continue;
+              for (let ox = 0; ox < ow; ox++) {
+                const ix = ox * sw - padL + kx;
+                if (ix < 0 || ix >= w) continue;
+                s += x[((b * h + iy) * w + ix) * c + ci] * dy[((b * oh + oy) * ow + ox) * f + j];
+              }
+            }
+          }
+          dw[p + j] += s;
+        }
+      }
+    }
+  }
+}
+
 /** dx (n,h,w,c) = Σ of dcols (n·oh·ow, kh·kw·c) onto their pixels (adjoint of im2col_nhwc). Overwrites dx. */
 export function col2im_nhwc(dx: F, dcols: F, n: number, h: number, w: number, c: number, kh: number, kw: number,
   sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {

@@ -70,6 +70,7 @@ export {
   im2col_nhwc,
   col2im_nhwc,
   conv2d_forward_nhwc,
+  conv2d_backward_w_nhwc,
   maxpool2d_forward,
   maxpool2d_backward,
   avgpool2d_forward,

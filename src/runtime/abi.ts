@@ -188,6 +188,12 @@ export interface Kernels {
   conv2d_forward_nhwc(y: number, x: number, wk: number, bias: number, n: number, h: number, w: number, c: number,
     kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
   /**
+   * dw (kh·kw·c, f) += im2col(x)ᵀ · dy (n·oh·ow, f): gemm_backward_w on the im2col_nhwc columns, without them
+   * (direct micro-kernel over the pixels whose window is inside the map, row updates for the others). Accumulates.
+   */
+  conv2d_backward_w_nhwc(dw: number, x: number, dy: number, n: number, h: number, w: number, c: number, kh: number,
+    kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
+  /**
    * y (n,oh,ow,c) = max of x (n,h,w,c) over each ph x pw window's in-range pixels (padding never wins);
    * idx (n,oh,ow,c) i32 = flat index b·h·w·c + iy·w·c + ix·c + ch of the max (first in scan order ky, kx on
    * ties), or idx == 0 not to write it. A NaN in a window wins (the first NaN). An empty window: y = 0, idx = −1.

@@ -101,6 +101,9 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     conv2d_forward_nhwc: (y, x, wk, b, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
       ref.conv2d_forward_nhwc(F(y, n * oh * ow * f), F(x, n * h * w * c), F(wk, kh * kw * c * f), b === 0 ? null : F(b, f),
         n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f),
+    conv2d_backward_w_nhwc: (dw, x, dy, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
+      ref.conv2d_backward_w_nhwc(F(dw, kh * kw * c * f), F(x, n * h * w * c), F(dy, n * oh * ow * f),
+        n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f),
     maxpool2d_forward: (y, idx, x, n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow) =>
       ref.maxpool2d_forward(F(y, n * oh * ow * c), idx === 0 ? null : I(idx, n * oh * ow * c), F(x, n * h * w * c),
         n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow),

@@ -156,7 +156,7 @@ describe('im2col_nhwc / col2im_nhwc wasm vs twin (exact)', () => {
   });
 });
 
-describe('conv2d_forward_nhwc (direct) wasm vs twin and vs im2col + gemm_forward', () => {
+describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin and vs im2col + GEMM', () => {
   const FS = [1, 3, 7, 8, 9, 16, 17];
   it.each(SHAPES.map((g, j) => [label(g), g, FS[j % FS.length]] as const))('%s f=%i', (_l, g, f) => {
     const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
@@ -176,12 +176,30 @@ describe('conv2d_forward_nhwc (direct) wasm vs twin and vs im2col + gemm_forward
     expectClose(r.wasm[0] as Float32Array, w.f32(py, M * f), ...tol, `${label(g)} vs im2col + gemm`);
   });
 
-  it('writes nothing outside y', () => {
+  it.each(SHAPES.map((g, j) => [label(g), g, FS[(j + 3) % FS.length]] as const))('backward_w %s f=%i', (_l, g, f) => {
+    const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
+    const x = randArray(inSize(g), g.c * 5 + g.w), dy = randArray(M * f, f + 3);
+    const dw0 = randArray(K * f, f + 4, -3, 3); // accumulated into
+    const tol: [number, number] = [1e-6 * (M + 1), 1e-5];
+    const r = compareBoth('conv2d_backward_w_nhwc', [dw0, x, dy, ...geoArgs(g), f], ...tol, label(g));
+    if (M === 0) return;
+    const w = wasm();
+    w.reset();
+    const pc = w.alloc(4 * M * K), pw = w.put(dw0);
+    w.k.im2col_nhwc(pc, w.put(x), ...(geoArgs(g) as [number, number, number, number, number, number, number,
+      number, number, number, number, number]));
+    w.k.gemm_backward_w(pw, pc, w.put(dy), M, K, f);
+    expectClose(r.wasm[0] as Float32Array, w.f32(pw, K * f), ...tol, `${label(g)} vs im2col + gemm_backward_w`);
+  });
+
+  it('writes nothing outside y / dw', () => {
     for (const g of SHAPES.filter((_, i) => i % 4 === 0)) {
       for (const f of [5, 8, 13]) {
         const K = g.kh * g.kw * g.c;
         expectNoStray('conv2d_forward_nhwc', [new Float32Array(outSize(g) / g.c * f), randArray(inSize(g), 1),
           randArray(K * f, 2), 0, ...geoArgs(g), f], 0, label(g));
+        expectNoStray('conv2d_backward_w_nhwc', [new Float32Array(K * f), randArray(inSize(g), 1),
+          randArray(outSize(g) / g.c * f, 2), ...geoArgs(g), f], 0, label(g));
       }
     }
   });
