@@ -1,0 +1,52 @@
+// Files written before the one execution plan (test/compress/fixtures, made at commit 7c579c6 by
+// legacy-fixtures.make.test.ts): quantized (static, dynamic, mixed, f16, a per-layer plan with a 4-bit grid, a
+// binary classifier) and sparse (CSR and dense layers) dense models still load, as version 2 and as version 1,
+// and predict the very same bits that version predicted, on wasm and on js.
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { init } from '../../src/index.js';
+import { loadQuantized, SparseModel } from '../../src/compress/index.js';
+import { asVersion1 } from '../helpers/files.js';
+
+interface Case {
+  file: string;
+  cols: number;
+  wasm: number[];
+  js: number[];
+}
+
+const dir = new URL('./fixtures/', import.meta.url);
+const legacy = JSON.parse(readFileSync(new URL('legacy.json', dir), 'utf8')) as { rows: number; inputSeed: number; cases: Record<string, Case> };
+
+/** The generator's inputs (same formula and seed). */
+function inputs(rows: number, cols: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: rows * cols }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return Math.fround((s / 2 ** 32) * 2 - 1);
+  });
+}
+
+beforeAll(async () => {
+  await init();
+  await init({ backend: 'js' });
+});
+
+describe('files written by earlier versions', () => {
+  for (const [name, c] of Object.entries(legacy.cases)) {
+    it(`${c.file} loads (version 2 and 1) and predicts the same bits on wasm and js`, () => {
+      const bytes = new Uint8Array(readFileSync(new URL(c.file, dir)));
+      const x = { data: inputs(legacy.rows, c.cols, legacy.inputSeed), shape: [legacy.rows, c.cols] as [number, number] };
+      for (const b of [bytes, asVersion1(bytes)]) {
+        for (const backend of ['wasm', 'js'] as const) {
+          const m = name.startsWith('q') ? loadQuantized(b, { backend }) : SparseModel.load(b, { backend });
+          const want = Float32Array.from(c[backend]);
+          const got = m.predict(x).data;
+          const same = Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(Buffer.from(want.buffer));
+          expect(same, `${c.file} on ${backend}: predictions differ from the ones that version made`).toBe(true);
+          m.dispose();
+        }
+      }
+    });
+  }
+});
