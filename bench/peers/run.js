@@ -6,8 +6,9 @@
 // bench/RESULTS.md.
 //
 // Usage: node bench/peers/run.js [--quick] [--only=simdnet-wasm,tfjs-wasm,...] [--skip=brain.js]
-//          [--workloads=gemm,train,infer,big,cnn,cold,size] [--minutes=20] [--no-write] [--no-pin]
+//          [--workloads=gemm,train,infer,big,cnn,cold,size] [--minutes=20] [--no-write] [--no-md] [--no-pin]
 //        node bench/peers/run.js --render   (re-renders the markdown from results.json, measuring nothing)
+// --no-write: write no file; --no-md: write results.json but leave bench/RESULTS.md alone.
 // Needs the built package (npm run build) and bench/peers' own dependencies (npm --prefix bench/peers ci).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,6 +63,7 @@ if (!existsSync(new URL('./node_modules/@tensorflow/tfjs-core', import.meta.url)
 
 const peersPkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const machine = describeMachine(quick);
+machine.simdnetBuild = simdnetBuild();
 console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load ${machine.loadAverage.join(' ')}; time bound ${minutes} min${quick ? ' (quick)' : ''}`);
 
 // The cores of a VM are not alike: here one vCPU ran the same loop up to ~1.7x slower than the other in the same
@@ -75,6 +77,18 @@ if (pinning) {
   machine.pinnedCpu = pinning.cpu;
   machine.cpuProbeMs = pinning.probeMs;
   console.log(`one-thread workers' main threads pinned to CPU ${pinning.cpu} (probe ms per CPU: ${pinning.probeMs.map((v) => v.toFixed(1)).join(', ')})`);
+}
+
+/**
+ * Which simdnet was measured: the commit checked out and whether src/ or assembly/ had uncommitted changes then
+ * (a build of a work tree is not that commit), and the dist/ used (SIMDNET_DIST or the repository's).
+ */
+function simdnetBuild() {
+  const git = (...a) => spawnSync('git', ['-C', paths.ROOT, ...a], { encoding: 'utf8' });
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head.status !== 0) return { dist: DIST.pathname };
+  const dirty = git('status', '--porcelain', '--', 'src', 'assembly').stdout.trim().length > 0;
+  return { commit: head.stdout.trim(), uncommittedSrc: dirty, dist: process.env.SIMDNET_DIST ?? 'dist/' };
 }
 
 /** The faster CPU by a fixed loop timed on each (medians of 5, interleaved), or undefined (no pinning). */
@@ -223,8 +237,8 @@ const report = {
 const md = renderMarkdown(report);
 if (!flag('no-write')) {
   writeFileSync(resultsJson, JSON.stringify(report, null, 2) + '\n');
-  writeBlock(md);
-  console.log('\nwrote bench/peers/results.json and the peers block of bench/RESULTS.md');
+  if (!flag('no-md')) writeBlock(md);
+  console.log(`\nwrote bench/peers/results.json${flag('no-md') ? '' : ' and the peers block of bench/RESULTS.md'}`);
 }
 console.log(`\n${md}`);
 console.log(`\n(total ${machine.seconds.toFixed(0)} s)`);

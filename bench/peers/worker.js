@@ -227,7 +227,7 @@ const rowsOf = (m, rows) => ({ data: m.data.subarray(0, rows * m.cols), rows, co
 await step(
   'cnn-infer',
   async () => {
-    if (!adapter.cnnInference) return { na: 'no CNN adapter' };
+    if (!adapter.cnnInference) return { na: 'not in the CNN workload' };
     const weights = readWeights(`${dir}/wcnninfer`);
     const inf = await adapter.cnnInference({ weights });
     const out = {};
@@ -266,7 +266,7 @@ await step(
 await step(
   'cnn-train',
   async () => {
-    if (!adapter.cnnTrainer) return { na: 'inference only' };
+    if (!adapter.cnnTrainer) return { na: adapter.cnnInference ? 'inference only' : 'not in the CNN workload' };
     const budgetEnd = Date.now() + Math.min(opts.cnnTrainBudgetMs ?? 40_000, left() - 3_000);
     const weights = readWeights(`${dir}/wcnn`);
     const make = (rows) => adapter.cnnTrainer({ weights, lr: CNN.lr, batchSize: CNN.batchSize, x: rowsOf(train.x, rows), y: rowsOf(train.y, rows) });
@@ -286,6 +286,8 @@ await step(
     do losses.push(await t.epoch(e++));
     while (performance.now() - t0 < (q ? 200 : 400));
     const rates = [];
+    const cpu0 = process.cpuUsage();
+    const w0 = performance.now();
     for (let r = 0; r < 5; r++) {
       const s = performance.now();
       losses.push(await t.epoch(e++));
@@ -293,10 +295,12 @@ await step(
       rates.push(rows / (ms / 1000));
       if (r >= 2 && Date.now() + ms > budgetEnd) break;
     }
+    const cpu = process.cpuUsage(cpu0);
+    const cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - w0);
     await t.dispose();
     const sps = summarize(rates);
     log(`cnn train: ${sps.median.toFixed(0)} samples/s over ${rows}-row repeats, loss ${losses[0].toFixed(3)} → ${losses[losses.length - 1].toFixed(3)}`);
-    return { samplesPerSec: sps, gflopsEquiv: (sps.median * CNN_TRAIN_FLOPS) / 1e9, rowsPerRepeat: rows, rates, epochs: e, losses, note: t.note };
+    return { samplesPerSec: sps, gflopsEquiv: (sps.median * CNN_TRAIN_FLOPS) / 1e9, rowsPerRepeat: rows, rates, epochs: e, losses, cpuPerWall, note: t.note };
   },
   'cnn',
 );

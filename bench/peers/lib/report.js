@@ -174,11 +174,17 @@ Object.assign(MISSED_NOTES, {
     'and its two gradients; 5,000 samples/s needs those three products at ~8.5 GFLOP/s, i.e. near the GEMM speed of the kernels ' +
     'section at these shapes (im2col-sized GEMMs: M = 32·64, K = 200, N = 16), with the small first conv (K = 25, N = 8) not dominating.',
   'CNN batch-1 inference latency vs ONNX Runtime Web (1 thread)':
-    'a batch-1 forward pass is ~0.65 MFLOP in small products; what is left above the kernels is predict()\'s per-call host work ' +
-    '(checks, staging the input, the output array) and per-layer call overhead.',
+    'a batch-1 forward pass is 0.65 MFLOP: at simdnet\'s GEMM speed of section 1 (~31 GFLOP/s) about 21 µs, so half of ' +
+    'ONNX Runtime\'s latency leaves little for the rest — im2col, the two pools, GEMMs with few output columns (8 and 16 ' +
+    'channels, K = 25 for the first conv) that run well below the square-matrix speed, and predict()\'s per-call host work ' +
+    '(checks, staging the input, the output array). Reaching it needs the batch-1 convolutions nearer GEMM speed (a conv ' +
+    'micro-kernel for few channels, or im2col folded into the GEMM) and fewer calls per layer.',
   'CNN batch-256 inference throughput vs ONNX Runtime Web (1 thread)':
-    'batch 256 is bound by the convolutions\' GEMM speed (ONNX Runtime runs them as im2col + MLAS GEMM); reaching 1.2x needs simdnet\'s ' +
-    'conv forward nearer the f32x4 peak than MLAS gets.',
+    'batch 256 is ~165 MFLOP per call, nearly all in the two convolutions\' GEMMs (M = 256·576, K = 25, N = 8 and ' +
+    'M = 256·64, K = 200, N = 16): thin matrices with 8 or 16 columns, where a GEMM micro-kernel runs well below its ' +
+    'square-matrix speed (samples/s × 0.65 MFLOP against the GEMM table). ONNX Runtime runs Conv as im2col + its MLAS ' +
+    'SGEMM; TensorFlow.js wasm (XNNPACK) is the row to compare with. Reaching 1.2x needs the thin-N GEMM, or a conv ' +
+    'kernel that keeps the output channels in registers, faster.',
 });
 MISSED_NOTES['MLP 784-128-10 training (Adam) vs TensorFlow.js wasm'] = MISSED_NOTES['MLP 784-128-10 training (SGD) vs TensorFlow.js wasm'];
 
@@ -206,6 +212,8 @@ export function renderMarkdown(report) {
     L.push(`- The cores of this VM are not alike (ms for the same loop per CPU at the start: ${m.cpuProbeMs.map((v) => v.toFixed(1)).join(', ')}): the main thread of each one-thread library's worker ran pinned to CPU ${m.pinnedCpu}, the faster; helper threads and cold starts unpinned.`);
   }
   L.push(`- Versions: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')} (pinned in \`bench/peers/package-lock.json\`).`);
+  const sb = m.simdnetBuild;
+  if (sb?.commit) L.push(`- simdnet built from commit ${sb.commit}${sb.uncommittedSrc ? ' **plus uncommitted changes in src/ or assembly/** (a work-tree build)' : ''}, measured from \`${sb.dist}\`.`);
   L.push('- One process per library; medians with min–max over repeats, after a warm-up of at least 400 ms. Same MNIST digits (`mnist` package, 8,000 train / 2,000 held out, seed 1) and, where the library allows it, the same initial weights (simdnet\'s seeded ones). "× simdnet" is how many times faster simdnet (wasm) is than that row (> 1: simdnet faster).');
   L.push('');
 
@@ -390,13 +398,13 @@ function renderCnn(L, row, ids, R, label, share) {
       'library is checked against an f64 reference in `bench/peers/test/cnn-adapters.test.js`.',
     '',
   );
-  row(['implementation', 'samples/s', 'GFLOP/s equiv.', 'rows per repeat', 'loss first → last', '× simdnet', 'how']);
-  row(['---', '---:', '---:', '---:', '---:', '---:', '---']);
+  row(['implementation', 'samples/s', 'GFLOP/s equiv.', 'rows per repeat', 'loss first → last', '× simdnet', 'CPU share', 'how']);
+  row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']);
   for (const id of ids) {
     const t = R[id]?.['cnn-train'];
     const w = why(t, R[id]);
     if (w) {
-      row([label(id), w, '', '', '', '', '']);
+      row([label(id), w, '', '', '', '', '', '']);
       continue;
     }
     row([
@@ -406,6 +414,7 @@ function renderCnn(L, row, ids, R, label, share) {
       String(t.rowsPerRepeat),
       t.losses?.length ? `${t.losses[0].toFixed(3)} → ${t.losses[t.losses.length - 1].toFixed(3)} (${t.losses.length} ep.)` : '–',
       id === SIMD ? '' : ratio(cnnTrainOf(s) / cnnTrainOf(R[id])),
+      share(t),
       t.note ?? '',
     ]);
   }

@@ -104,7 +104,7 @@ describe('bars', () => {
     const r = report();
     r.implementations = { ...impls, convnetjs: 'convnetjs', 'plain-js': 'plain JS' };
     r.cnnOnly = ['convnetjs', 'plain-js'];
-    const train = (v) => ({ samplesPerSec: stat(v), gflopsEquiv: 1, rowsPerRepeat: 64, losses: [2.3, 2.1], note: 'n' });
+    const train = (v) => ({ samplesPerSec: stat(v), gflopsEquiv: 1, rowsPerRepeat: 64, losses: [2.3, 2.1], cpuPerWall: 0.98, note: 'n' });
     const infer = (b1, b256) => ({ b1: { latencyUs: b1, latencyUsMin: b1, latencyUsMax: b1, maxAbsDiff: 1e-7, ok: true }, b256: { samplesPerSec: b256, samplesPerSecMin: b256, samplesPerSecMax: b256, maxAbsDiff: 2e-7, ok: true } });
     Object.assign(r.results['simdnet-wasm'], { 'cnn-train': train(6000), 'cnn-infer': infer(50, 30_000) });
     r.results['tfjs-wasm']['cnn-train'] = { error: "Error: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm' | at x" };
@@ -127,7 +127,7 @@ describe('bars', () => {
     const md = renderMarkdown(r);
     expect(md).toContain('### 6. CNN');
     expect(md).toContain("| TensorFlow.js wasm | error: Error: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm' |");
-    expect(md).toContain('| convnetjs | 300 (300–300) | 1.00 | 64 | 2.300 → 2.100 (2 ep.) | 13x | n |');
+    expect(md).toContain('| convnetjs | 300 (300–300) | 1.00 | 64 | 2.300 → 2.100 (2 ep.) | 13x | 0.98 | n |');
     expect(md).toContain('| plain JS | not run |'); // its inference row
     const before6 = md.slice(md.indexOf('### 1. '), md.indexOf('### 6. CNN'));
     expect(before6).not.toContain('convnetjs |');
