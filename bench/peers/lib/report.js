@@ -171,20 +171,20 @@ Object.assign(MISSED_NOTES, {
     'convnetjs is f64 and one sample at a time, so this ratio is set by how fast simdnet\'s conv kernels are: see the next bar.',
   'CNN training samples/s, one thread':
     'a training sample is ~1.7 MFLOP (the "GFLOP/s equiv." column), most of it in the second conv (8x8x16 outputs of 5x5x8 windows) ' +
-    'and its two gradients; 5,000 samples/s needs those three products at ~8.5 GFLOP/s, i.e. near the GEMM speed of the kernels ' +
-    'section at these shapes (im2col-sized GEMMs: M = 32·64, K = 200, N = 16), with the small first conv (K = 25, N = 8) not dominating.',
+    'and its two gradients; 5,000 samples/s needs ~8.5 GFLOP/s over the whole step, i.e. the convolutions (as GEMMs: ' +
+    'M = 32·64, K = 200, N = 16 for the second, M = 32·576, K = 25, N = 8 for the first) at a good fraction of GEMM speed.',
   'CNN batch-1 inference latency vs ONNX Runtime Web (1 thread)':
     'a batch-1 forward pass is 0.65 MFLOP: at simdnet\'s GEMM speed of section 1 (~31 GFLOP/s) about 21 µs, so half of ' +
-    'ONNX Runtime\'s latency leaves little for the rest — im2col, the two pools, GEMMs with few output columns (8 and 16 ' +
-    'channels, K = 25 for the first conv) that run well below the square-matrix speed, and predict()\'s per-call host work ' +
-    '(checks, staging the input, the output array). Reaching it needs the batch-1 convolutions nearer GEMM speed (a conv ' +
-    'micro-kernel for few channels, or im2col folded into the GEMM) and fewer calls per layer.',
+    'ONNX Runtime\'s latency leaves little for the rest — the convolutions\' few output channels (8 and 16; the first has ' +
+    '25 taps per output) keep them well below the square-matrix speed, then the two pools, the dense layer and ' +
+    'predict()\'s per-call host work (checks, staging the input, the output array). Reaching it needs the batch-1 ' +
+    'convolutions nearer GEMM speed and less fixed cost per layer and per call.',
   'CNN batch-256 inference throughput vs ONNX Runtime Web (1 thread)':
-    'batch 256 is ~165 MFLOP per call, nearly all in the two convolutions\' GEMMs (M = 256·576, K = 25, N = 8 and ' +
-    'M = 256·64, K = 200, N = 16): thin matrices with 8 or 16 columns, where a GEMM micro-kernel runs well below its ' +
-    'square-matrix speed (samples/s × 0.65 MFLOP against the GEMM table). ONNX Runtime runs Conv as im2col + its MLAS ' +
-    'SGEMM; TensorFlow.js wasm (XNNPACK) is the row to compare with. Reaching 1.2x needs the thin-N GEMM, or a conv ' +
-    'kernel that keeps the output channels in registers, faster.',
+    'batch 256 is ~165 MFLOP per call, nearly all in the two convolutions (as GEMMs: M = 256·576, K = 25, N = 8 and ' +
+    'M = 256·64, K = 200, N = 16): 8 or 16 output channels, where a micro-kernel runs well below its square-matrix speed ' +
+    '(compare samples/s × 0.65 MFLOP with the GEMM table). ONNX Runtime runs Conv as im2col + its MLAS SGEMM; ' +
+    'TensorFlow.js wasm (XNNPACK) is the row to compare with. Reaching 1.2x needs simdnet\'s convolution forward pass ' +
+    'faster at these few-channel shapes.',
 });
 MISSED_NOTES['MLP 784-128-10 training (Adam) vs TensorFlow.js wasm'] = MISSED_NOTES['MLP 784-128-10 training (SGD) vs TensorFlow.js wasm'];
 
