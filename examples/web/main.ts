@@ -1,7 +1,7 @@
 /**
- * The page: controls, live charts, the drawing pad. Training runs in a worker; after each epoch the worker sends the
- * model file's bytes and the page loads them into its own (main-thread) copy, so predictions and saliency follow
- * the drawing instantly while training goes on.
+ * The page: controls, live charts, the drawing pad. Training (the MLP or the CNN) runs in a worker; after each epoch
+ * the worker sends the model file's bytes and the page loads them into its own (main-thread) copy, so predictions
+ * and saliency follow the drawing instantly while training goes on, with whichever model was trained last.
  */
 import { lineChart, type Series } from '../../src/cli/svg.js';
 import { saliency } from '../../src/compress/explain.js';
@@ -9,7 +9,7 @@ import { loadModel } from '../../src/io/format.js';
 import type { Sequential } from '../../src/model/sequential.js';
 import { init } from '../../src/runtime/engine.js';
 import { inkOf, toMnistInput } from './digit.js';
-import type { CompressRow, FromWorker, ToWorker } from './protocol.js';
+import type { Arch, CompressRow, FromWorker, ToWorker } from './protocol.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 const wasmUrl = new URL('simdnet.wasm', document.baseURI).href;
@@ -28,6 +28,45 @@ function setState(s: State, status?: string): void {
   $<HTMLButtonElement>('bench').disabled = !idle;
   $<HTMLButtonElement>('quantize').disabled = s !== 'trained';
   $<HTMLButtonElement>('prune').disabled = s !== 'trained';
+  for (const id of ['arch', 'hidden', 'epochs', 'batch', 'lr', 'rows']) $<HTMLInputElement>(id).disabled = s === 'training' || s === 'busy';
+  if (idle) $<HTMLSelectElement>('hidden').disabled = arch() !== 'mlp';
+}
+
+// ---- the model choice -------------------------------------------------------------------------------------------
+const arch = (): Arch => ($<HTMLSelectElement>('arch').value === 'cnn' ? 'cnn' : 'mlp');
+const ARCHS: Record<Arch, { name: string; describe: () => string; epochs: number; batch: number; lr: number }> = {
+  mlp: {
+    name: 'MLP',
+    describe: () => `MLP 784 → ${$<HTMLSelectElement>('hidden').value} (ReLU, dropout 0.2) → 10 (softmax), ±2 px shifts, Adam`,
+    epochs: 8,
+    batch: 64,
+    lr: 0.001,
+  },
+  cnn: {
+    name: 'CNN',
+    describe: () => 'CNN 28×28×1 → conv 5×5×16 ReLU → max pool 2 → conv 5×5×32 ReLU → max pool 2 → dropout 0.3 → 128 ReLU → dropout 0.3 → 10 (softmax), ±2 px shifts, Adam',
+    epochs: 5,
+    batch: 32,
+    lr: 0.002,
+  },
+};
+/** A model choice sets its own defaults (epochs, batch, learning rate) and the description line. */
+function chooseArch(): void {
+  const a = ARCHS[arch()];
+  $<HTMLInputElement>('epochs').value = String(a.epochs);
+  $<HTMLInputElement>('batch').value = String(a.batch);
+  $<HTMLInputElement>('lr').value = String(a.lr);
+  $<HTMLSelectElement>('hidden').disabled = arch() !== 'mlp';
+  $('progress-text').textContent = a.describe();
+}
+$('arch').addEventListener('change', chooseArch);
+$('hidden').addEventListener('change', () => {
+  if (document.body.dataset.state !== 'training') $('progress-text').textContent = ARCHS[arch()].describe();
+});
+// ?train=N presets the number of training digits (a quick run; the browser test uses it).
+{
+  const n = Number(new URLSearchParams(location.search).get('train'));
+  if (Number.isInteger(n) && n >= 100) $<HTMLInputElement>('rows').value = String(Math.min(8000, n));
 }
 
 // ---- charts ---------------------------------------------------------------------------------------------------
@@ -68,6 +107,8 @@ function drawCharts(): void {
 
 // ---- the inference copy and the drawing pad ---------------------------------------------------------------------
 let model: Sequential | undefined;
+/** What the inference copy is: which network, after which epoch, its test accuracy, still training or done. */
+let modelInfo: { arch: Arch; epoch: number; testAccuracy: number; final: boolean } | undefined;
 let input: Float32Array | undefined;
 const pad = $<HTMLCanvasElement>('pad');
 const ctx = pad.getContext('2d', { willReadFrequently: true })!;
@@ -100,9 +141,24 @@ function paint28(id: string, values: Float32Array | undefined, color: (v: number
   c.putImageData(img, 0, 0);
 }
 
+function showModelInfo(): void {
+  const el = $('model-info');
+  el.dataset.model = modelInfo?.arch ?? '';
+  // The layer types of the copy that predicts, read from the loaded model file itself.
+  el.dataset.layers = model ? model.layers.map((l) => l.type).join(' ') : '';
+  if (!modelInfo) {
+    el.textContent = 'no model yet';
+    return;
+  }
+  const { arch: a, epoch, testAccuracy, final } = modelInfo;
+  const when = epoch === 0 ? 'untrained' : `${final ? '' : 'after '}${epoch} epoch${epoch === 1 ? '' : 's'}${final ? '' : ', training'}`;
+  el.textContent = `predicting with the ${ARCHS[a].name} (${when}; ${pct(testAccuracy)} on the test digits)`;
+}
+
 function showPrediction(): void {
   const pred = $('prediction');
   paint28('input28', input, (v) => [255 * v, 255 * v, 255 * v]);
+  pred.dataset.model = model ? (modelInfo?.arch ?? '') : '';
   if (!model || !input) {
     pred.textContent = '?';
     pred.dataset.digit = '';
@@ -179,10 +235,28 @@ $('clear').addEventListener('click', clearPad);
 const num = (id: string): number => Number($<HTMLInputElement>(id).value);
 
 $('train').addEventListener('click', () => {
+  const a = arch();
+  // A new model: the previous one's results go (charts, test accuracy, compression rows, timings, its predictions).
   curves = { trainLoss: curve(), valLoss: curve(), trainAcc: curve(), valAcc: curve(), testAcc: curve() };
   drawCharts();
-  setState('training', 'training in a Web Worker: the page stays responsive (try drawing)');
-  send({ type: 'train', epochs: num('epochs'), hidden: num('hidden'), batchSize: num('batch'), learningRate: num('lr'), seed: 1 });
+  $('compress-out').querySelector('tbody')!.innerHTML = '';
+  const bench = $('bench-out');
+  bench.innerHTML = '';
+  bench.dataset.ratio = '';
+  bench.dataset.arch = '';
+  const acc = $('test-acc');
+  acc.textContent = '–';
+  $('train-time').textContent = '';
+  for (const k of ['value', 'initial', 'epoch', 'model']) delete acc.dataset[k];
+  model?.dispose();
+  model = undefined;
+  modelInfo = undefined;
+  showModelInfo();
+  showPrediction();
+  $<HTMLProgressElement>('bar').value = 0;
+  $('progress-text').textContent = ARCHS[a].describe();
+  setState('training', `training the ${ARCHS[a].name} in a Web Worker: the page stays responsive (try drawing)`);
+  send({ type: 'train', arch: a, epochs: num('epochs'), hidden: num('hidden'), batchSize: num('batch'), learningRate: num('lr'), seed: 1, trainRows: num('rows') });
 });
 $('stop').addEventListener('click', () => send({ type: 'stop' }));
 for (const what of ['quantize', 'prune'] as const) {
@@ -193,16 +267,21 @@ for (const what of ['quantize', 'prune'] as const) {
 }
 $('bench').addEventListener('click', () => {
   setState('busy', 'timing the same training step on the wasm-simd and js backends…');
-  send({ type: 'bench', steps: 6 });
+  send({ type: 'bench', arch: arch(), steps: 6 });
 });
 
 const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
 function compressRow(what: string, r: CompressRow): string {
   return `<tr data-what="${what}"><td>${r.name}</td><td>${kib(r.bytes)}</td><td>${pct(r.accuracy)}</td><td>${Math.round(r.rowsPerSecond).toLocaleString('en-US')} digits/s</td><td>${r.note}</td></tr>`;
 }
+const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+/** The library declined the technique for this model: its message, as it is, where the row would be. */
+function refusedRow(what: string, message: string): string {
+  const name = what === 'quantize' ? 'int8 quantized' : 'pruned 80% (sparse)';
+  return `<tr data-what="${what}" class="refused"><td>${name}</td><td colspan="4">not available for this model yet: <code>${escape(message)}</code></td></tr>`;
+}
 
 // ---- worker messages ------------------------------------------------------------------------------------------
-let trainedOnce = false;
 worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
   switch (m.type) {
@@ -235,21 +314,41 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       $('test-acc').dataset.value = String(m.testAccuracy);
       if (m.epoch === 0) $('test-acc').dataset.initial = String(m.testAccuracy);
       $('test-acc').dataset.epoch = String(m.epoch);
+      $('test-acc').dataset.model = m.arch;
       model?.dispose();
       model = loadModel(m.model);
+      modelInfo = { arch: m.arch, epoch: m.epoch, testAccuracy: m.testAccuracy, final: false };
+      showModelInfo();
       drawCharts();
       if (input) showPrediction();
       else $('confidence').textContent = 'draw a digit';
       break;
     case 'done':
-      trainedOnce = true;
       $<HTMLProgressElement>('bar').value = 1;
-      setState('trained', `trained ${m.epochs} epochs in ${m.seconds.toFixed(1)}s${m.stopped ? ' (stopped)' : ''}: ${pct(m.testAccuracy)} on the test digits. Draw a digit, or compress the model.`);
+      if (modelInfo) modelInfo = { ...modelInfo, final: true };
+      showModelInfo();
+      // Kept beside the test accuracy (the status line moves on with the next action).
+      $('train-time').textContent =
+        `· the ${ARCHS[m.arch].name}, ${m.epochs} epoch${m.epochs === 1 ? '' : 's'} on ${m.trainRows.toLocaleString('en-US')} digits in ${m.seconds.toFixed(1)}s ` +
+        `(${Math.round(m.samplesPerSecond).toLocaleString('en-US')} samples/s while training)${m.stopped ? ', stopped' : ''}`;
+      $('train-time').dataset.seconds = String(m.seconds);
+      $('train-time').dataset.samplesPerSecond = String(m.samplesPerSecond);
+      setState(
+        'trained',
+        `trained the ${ARCHS[m.arch].name} ${m.epochs} epoch${m.epochs === 1 ? '' : 's'} on ${m.trainRows.toLocaleString('en-US')} digits in ${m.seconds.toFixed(1)}s` +
+          `${m.stopped ? ' (stopped)' : ''}, ${Math.round(m.samplesPerSecond).toLocaleString('en-US')} samples/s: ` +
+          `${pct(m.testAccuracy)} on the test digits. Draw a digit, or compress the model.`,
+      );
       break;
     case 'compressed': {
       const body = $('compress-out').querySelector('tbody')!;
       body.querySelectorAll(`tr[data-what="${m.what}"], tr[data-what="float"]`).forEach((r) => r.remove());
       body.insertAdjacentHTML('afterbegin', compressRow('float', m.before));
+      if (!m.after) {
+        body.insertAdjacentHTML('beforeend', refusedRow(m.what, m.refused ?? 'refused'));
+        setState('trained', `${m.what === 'quantize' ? 'quantization' : 'pruning'} is not available for this model yet (see the table)`);
+        break;
+      }
       body.insertAdjacentHTML('beforeend', compressRow(m.what, m.after));
       setState('trained', `${m.after.name}: ${kib(m.after.bytes)} instead of ${kib(m.before.bytes)} (${(m.before.bytes / m.after.bytes).toFixed(1)}× smaller), ${pct(m.after.accuracy)} vs ${pct(m.before.accuracy)} accuracy`);
       break;
@@ -258,12 +357,13 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       const ratio = m.jsMs / m.wasmMs;
       const out = $('bench-out');
       out.dataset.ratio = String(ratio);
+      out.dataset.arch = m.arch;
       out.innerHTML =
         `<table><thead><tr><th>backend</th><th>one training step (${m.layers}, batch ${m.batchSize})</th><th>samples/s</th></tr></thead><tbody>` +
         `<tr><td>wasm-simd</td><td>${m.wasmMs.toFixed(2)} ms</td><td>${Math.round((m.batchSize * 1000) / m.wasmMs).toLocaleString('en-US')}</td></tr>` +
         `<tr><td>js</td><td>${m.jsMs.toFixed(2)} ms</td><td>${Math.round((m.batchSize * 1000) / m.jsMs).toLocaleString('en-US')}</td></tr></tbody></table>` +
         `<p><strong>${ratio.toFixed(1)}×</strong> faster with the SIMD kernels (same model, seed and batches; wall clock in this tab).</p>`;
-      setState(trainedOnce ? 'trained' : 'ready', `SIMD vs JS: ${ratio.toFixed(1)}× per training step`);
+      setState(model ? 'trained' : 'ready', `SIMD vs JS: ${ratio.toFixed(1)}× per training step of ${m.layers}`);
       break;
     }
     case 'error':
@@ -275,6 +375,8 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
 };
 worker.onerror = (ev) => setState('error', `worker failed: ${ev.message}`);
 
+chooseArch();
+showModelInfo();
 clearPad();
 drawCharts();
 probBars();

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // A small static file server for the built page (node:http, 127.0.0.1 only). `node serve.mjs [--port 5173]
-// [--dir build/web]`; the browser test imports serveStatic() and listens on a random port.
+// [--dir build/web] [--isolated]`; the browser test imports serveStatic() and listens on a random port.
+// --isolated (isolated: true) sends COOP/COEP headers, so the page is cross-origin isolated (crossOriginIsolated,
+// SharedArrayBuffer), as a host that needs threads would serve it; the page works either way.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
@@ -17,8 +19,10 @@ const TYPES = {
   '.png': 'image/png',
 };
 
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+
 /** Serves `dir` on host:port (0 = any free port); resolves to its URL and a close function. */
-export function serveStatic(dir, { host = '127.0.0.1', port = 0 } = {}) {
+export function serveStatic(dir, { host = '127.0.0.1', port = 0, isolated = false } = {}) {
   const root = resolve(dir);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -30,7 +34,12 @@ export function serveStatic(dir, { host = '127.0.0.1', port = 0 } = {}) {
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
       const size = statSync(file).size;
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-cache' });
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'content-length': size,
+        'cache-control': 'no-cache',
+        ...(isolated ? ISOLATION : {}),
+      });
       createReadStream(file).pipe(res);
     } catch {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -51,6 +60,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     return i > 0 ? process.argv[i + 1] : fallback;
   };
   const here = fileURLToPath(new URL('.', import.meta.url));
-  const { url } = await serveStatic(arg('--dir', join(here, '../../build/web')), { port: Number(arg('--port', process.env.PORT ?? 5173)) });
-  console.log(`simdnet web example: ${url}  (Ctrl-C to stop)`);
+  const isolated = process.argv.includes('--isolated');
+  const { url } = await serveStatic(arg('--dir', join(here, '../../build/web')), { port: Number(arg('--port', process.env.PORT ?? 5173)), isolated });
+  console.log(`simdnet web example: ${url}${isolated ? ' (cross-origin isolated)' : ''}  (Ctrl-C to stop)`);
 }

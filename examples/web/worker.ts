@@ -1,6 +1,7 @@
 /**
- * The training worker: loads the MNIST asset, trains the MLP with the SIMD kernels (the page stays responsive),
- * streams progress and each epoch's weights to the page, and runs the compression and SIMD-vs-JS comparisons.
+ * The training worker: loads the MNIST asset, trains the MLP or the CNN with the SIMD kernels (the page stays
+ * responsive), streams progress and each epoch's weights to the page, and runs the compression and SIMD-vs-JS
+ * comparisons.
  */
 import { quantizeModel } from '../../src/compress/quantize.js';
 import { startPruning } from '../../src/compress/prune.js';
@@ -10,19 +11,21 @@ import type { Dataset } from '../../src/data/dataset.js';
 import { mnistFromDigitArrays, mnistSplit } from '../../src/data/mnist.js';
 import { SimdnetError } from '../../src/errors.js';
 import { loadModel, saveModel } from '../../src/io/format.js';
-import { dense, dropout } from '../../src/layers/index.js';
+import { conv2d, dense, dropout, flatten, maxPooling2d, type LayerSpec } from '../../src/layers/index.js';
 import { sequential, type Sequential } from '../../src/model/sequential.js';
 import { init } from '../../src/runtime/engine.js';
 import { simdSupported } from '../../src/runtime/loader.js';
 import { adam } from '../../src/train/optimizers.js';
 import { decodeMnistAsset } from './asset.js';
-import type { CompressRow, FromWorker, ToWorker } from './protocol.js';
+import type { Arch, CompressRow, FromWorker, ToWorker } from './protocol.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
 
 let train: Dataset | undefined;
 let test: Dataset | undefined;
 let model: Sequential | undefined;
+/** How the current model was trained (the pruning fine-tune reuses it). */
+let trainedWith: { arch: Arch; batchSize: number; trainRows: number } | undefined;
 let training = false;
 
 const now = (): number => performance.now();
@@ -44,24 +47,61 @@ function testAccuracy(m: Sequential, batchSize = 256): number {
   return m.evaluate(test!.x, test!.y, { batchSize }).accuracy!;
 }
 
+/**
+ * The layers of the two networks. The CNN takes the same 784-column rows, read as 28×28×1 maps (NHWC): conv 5×5×16
+ * relu → maxpool 2 → conv 5×5×32 relu → maxpool 2 → flatten → dropout 0.3 → dense 128 relu → dropout 0.3 → dense 10.
+ */
+function layersOf(arch: Arch, hidden: number): LayerSpec[] {
+  if (arch === 'cnn') {
+    return [
+      conv2d(16, 5, { activation: 'relu', inputShape: [28, 28, 1] }),
+      maxPooling2d(2),
+      conv2d(32, 5, { activation: 'relu' }),
+      maxPooling2d(2),
+      flatten(),
+      dropout(0.3),
+      dense(128, { activation: 'relu' }),
+      dropout(0.3),
+      dense(10, { activation: 'softmax' }),
+    ];
+  }
+  return [dense(hidden, { activation: 'relu', inputDim: 784 }), dropout(0.2), dense(10, { activation: 'softmax' })];
+}
+
 async function runTraining(o: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   if (!train || !test) throw new Error('the data is not loaded yet');
+  if (o.arch !== 'mlp' && o.arch !== 'cnn') throw new Error(`unknown model ${String(o.arch)}`);
+  if (!Number.isInteger(o.trainRows) || o.trainRows < 100) throw new Error(`training digits must be an integer >= 100, got ${o.trainRows}`);
   model?.dispose();
-  const m = sequential([dense(o.hidden, { activation: 'relu', inputDim: 784 }), dropout(0.2), dense(10, { activation: 'softmax' })], { seed: o.seed, name: 'mnist-web' });
+  model = undefined;
+  trainedWith = undefined;
+  const m = sequential(layersOf(o.arch, o.hidden), { seed: o.seed, name: `mnist-web-${o.arch}` });
   model = m;
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: o.learningRate }), metrics: ['accuracy'] });
   m.build(784);
+  const data = o.trainRows < train.size ? train.take(o.trainRows) : train;
+  trainedWith = { arch: o.arch, batchSize: o.batchSize, trainRows: data.size };
   // Epoch 0: the untrained model, so the charts start at chance level.
   const bytes0 = saveModel(m);
-  post({ type: 'epoch', epoch: 0, loss: NaN, accuracy: NaN, valLoss: NaN, valAccuracy: NaN, testAccuracy: testAccuracy(m), model: bytes0 }, [bytes0.buffer]);
+  post({ type: 'epoch', arch: o.arch, epoch: 0, loss: NaN, accuracy: NaN, valLoss: NaN, valAccuracy: NaN, testAccuracy: testAccuracy(m), model: bytes0 }, [bytes0.buffer]);
   training = true;
   const t0 = now();
   let tEpoch = t0;
   let seen = 0;
   let lastPost = 0;
   let batches = 1;
+  // Time from each epoch's start to its last batch (no evaluation or saving), for the done message's samples/s.
+  let doneMs = 0;
+  let doneSamples = 0;
+  let epochMs = 0;
+  const commit = (): void => {
+    doneMs += epochMs;
+    doneSamples += seen;
+    epochMs = 0;
+    seen = 0;
+  };
   try {
-    const h = await m.fit(train.x, train.y, {
+    const h = await m.fit(data.x, data.y, {
       epochs: o.epochs,
       batchSize: o.batchSize,
       validationSplit: 0.1,
@@ -75,12 +115,13 @@ async function runTraining(o: Extract<ToWorker, { type: 'train' }>): Promise<voi
             batches = info.batchesPerEpoch;
           },
           onEpochBegin: () => {
+            commit();
             tEpoch = now();
-            seen = 0;
           },
           onBatchEnd: (batch, logs) => {
             seen += logs.size;
             const t = now();
+            epochMs = t - tEpoch;
             if (t - lastPost < 100 && batch + 1 < batches) return;
             lastPost = t;
             const done = logs.epoch + (batch + 1) / batches;
@@ -104,7 +145,7 @@ async function runTraining(o: Extract<ToWorker, { type: 'train' }>): Promise<voi
               const acc = testAccuracy(mm, o.batchSize);
               const bytes = saveModel(mm);
               post(
-                { type: 'epoch', epoch: epoch + 1, loss: logs.loss, accuracy: logs.accuracy ?? NaN, valLoss: logs.val_loss ?? NaN, valAccuracy: logs.val_accuracy ?? NaN, testAccuracy: acc, model: bytes },
+                { type: 'epoch', arch: o.arch, epoch: epoch + 1, loss: logs.loss, accuracy: logs.accuracy ?? NaN, valLoss: logs.val_loss ?? NaN, valAccuracy: logs.val_accuracy ?? NaN, testAccuracy: acc, model: bytes },
                 [bytes.buffer],
               );
             } finally {
@@ -114,7 +155,18 @@ async function runTraining(o: Extract<ToWorker, { type: 'train' }>): Promise<voi
         },
       ],
     });
-    post({ type: 'done', epochs: h.epochs.length, seconds: (now() - t0) / 1000, testAccuracy: testAccuracy(m), stopped: m.stopTraining && h.epochs.length < o.epochs });
+    const seconds = (now() - t0) / 1000;
+    commit();
+    post({
+      type: 'done',
+      arch: o.arch,
+      epochs: h.epochs.length,
+      seconds,
+      samplesPerSecond: doneMs > 0 ? (doneSamples * 1000) / doneMs : NaN,
+      trainRows: data.size,
+      testAccuracy: testAccuracy(m),
+      stopped: m.stopTraining && h.epochs.length < o.epochs,
+    });
   } finally {
     training = false;
   }
@@ -139,15 +191,28 @@ function trained(): Sequential {
 }
 
 function floatRow(m: Sequential): CompressRow {
-  return { name: 'float32 model', bytes: saveModel(m).length, accuracy: testAccuracy(m), rowsPerSecond: rowsPerSecond((x) => m.predict(x)), note: '' };
+  return { name: `float32 ${trainedWith!.arch.toUpperCase()}`, bytes: saveModel(m).length, accuracy: testAccuracy(m), rowsPerSecond: rowsPerSecond((x) => m.predict(x)), note: '' };
+}
+
+/** The library's refusal of a technique for this model (UNSUPPORTED, e.g. a conv layer), or rethrows anything else. */
+function refusal(err: unknown): string {
+  if (err instanceof SimdnetError && err.code === 'UNSUPPORTED') return err.message;
+  throw err;
 }
 
 async function compress(what: 'quantize' | 'prune'): Promise<void> {
   const m = trained();
   const before = floatRow(m);
+  const how = trainedWith!;
   if (what === 'quantize') {
     // Static int8: activation scales calibrated on 256 training digits.
-    const q = quantizeModel(m, { calibration: { data: train!.x.data.subarray(0, 256 * 784), rows: 256, cols: 784 } });
+    let q: ReturnType<typeof quantizeModel>;
+    try {
+      q = quantizeModel(m, { calibration: { data: train!.x.data.subarray(0, 256 * 784), rows: 256, cols: 784 } });
+    } catch (err) {
+      post({ type: 'compressed', what, before, refused: refusal(err) });
+      return;
+    }
     try {
       const after: CompressRow = {
         name: 'int8 quantized',
@@ -167,11 +232,23 @@ async function compress(what: 'quantize' | 'prune'): Promise<void> {
   const copy = loadModel(saveModel(m));
   let sparse: SparseModel | undefined;
   try {
-    const session = startPruning(copy);
+    let session: ReturnType<typeof startPruning>;
+    try {
+      session = startPruning(copy);
+    } catch (err) {
+      post({ type: 'compressed', what, before, refused: refusal(err) });
+      return;
+    }
     const rep = session.prune({ sparsity: 0.8 });
-    await copy.fit(train!.x, train!.y, { epochs: 1, batchSize: 64, seed: 2, augment: { imageShape: [28, 28], maxShift: 2 }, yieldEveryMs: 30 });
+    const data = train!.take(how.trainRows);
+    await copy.fit(data.x, data.y, { epochs: 1, batchSize: how.batchSize, seed: 2, augment: { imageShape: [28, 28], maxShift: 2 }, yieldEveryMs: 30 });
     session.end();
-    sparse = SparseModel.fromModel(copy);
+    try {
+      sparse = SparseModel.fromModel(copy);
+    } catch (err) {
+      post({ type: 'compressed', what, before, refused: refusal(err) });
+      return;
+    }
     const s = sparse;
     const after: CompressRow = {
       name: 'pruned 80% (sparse)',
@@ -187,10 +264,10 @@ async function compress(what: 'quantize' | 'prune'): Promise<void> {
   }
 }
 
-/** Milliseconds per training step of the same MLP on one backend (same seed, same batches). */
-async function stepMs(backend: 'wasm' | 'js', hidden: number, batchSize: number, steps: number): Promise<number> {
+/** Milliseconds per training step of the same network on one backend (same seed, same batches). */
+async function stepMs(backend: 'wasm' | 'js', arch: Arch, hidden: number, batchSize: number, steps: number): Promise<number> {
   await init({ backend }); // the js kernels load on first use
-  const m = sequential([dense(hidden, { activation: 'relu', inputDim: 784 }), dropout(0.2), dense(10, { activation: 'softmax' })], { backend, seed: 3 });
+  const m = sequential(layersOf(arch, hidden), { backend, seed: 3 });
   try {
     m.compile({ loss: 'categoricalCrossentropy', optimizer: adam(), metrics: ['accuracy'] });
     const rows = batchSize * steps;
@@ -211,14 +288,17 @@ async function stepMs(backend: 'wasm' | 'js', hidden: number, batchSize: number,
   }
 }
 
-async function bench(steps: number): Promise<void> {
+async function bench(arch: Arch, steps: number): Promise<void> {
   if (!train) throw new Error('the data is not loaded yet');
   if (training) throw new Error('wait for training to finish (or stop it) first');
+  // The MLP at 784-256-10, batch 64; the CNN at the page's batch 32 (a js step of it takes ~0.5 s: fewer steps).
   const hidden = 256;
-  const batchSize = 64;
-  const wasmMs = await stepMs('wasm', hidden, batchSize, steps * 4);
-  const jsMs = await stepMs('js', hidden, batchSize, steps);
-  post({ type: 'bench', batchSize, layers: `784-${hidden}-10`, wasmMs, jsMs });
+  const batchSize = arch === 'cnn' ? 32 : 64;
+  const jsSteps = arch === 'cnn' ? Math.max(1, Math.ceil(steps / 2)) : steps;
+  const wasmMs = await stepMs('wasm', arch, hidden, batchSize, steps * 4);
+  const jsMs = await stepMs('js', arch, hidden, batchSize, jsSteps);
+  const layers = arch === 'cnn' ? 'the CNN' : `784-${hidden}-10`;
+  post({ type: 'bench', arch, batchSize, layers, wasmMs, jsMs });
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
@@ -240,7 +320,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
         compress(msg.what).catch(fail);
         break;
       case 'bench':
-        bench(msg.steps).catch(fail);
+        bench(msg.arch, msg.steps).catch(fail);
         break;
     }
   } catch (err) {
