@@ -5,6 +5,7 @@
 // 5x5 kernel); the same results up to the order of the sums.
 import { f32_conv_4x8 } from './f32-conv-4x8';
 import { f32_conv_dw_4x8 } from './f32-conv-dw-4x8';
+import { f32_conv_dx_4x8 } from './f32-conv-dx-4x8';
 
 // y (n,oh,ow,f) = conv of x (n,h,w,c) with the HWIO kernel wk (kh,kw,c,f) + bias (f) (bias == 0: none), i.e.
 // im2col_nhwc + gemm_forward in one pass. Window pixel (oy·sh − padT + ky, ox·sw − padL + kx), padding is 0.
@@ -238,4 +239,80 @@ function dwPixel(
       }
     }
   }
+}
+
+// Bytes of scratch conv2d_backward_x_nhwc needs: the kernel transposed, kh x f rows of kw·c taps padded to 8.
+export function conv2d_backward_x_workspace_size(kh: i32, kw: i32, c: i32, f: i32): i32 {
+  return kh * f * ((kw * c + 7) & ~7) << 2;
+}
+
+// dx (n,h,w,c) = col2im_nhwc(dy (n·oh·ow, f) · wk (kh·kw·c, f)ᵀ): gemm_backward_x + col2im_nhwc without the
+// columns. Each 4x8 tile of dy · wkᵀ (4 output pixels x 8 taps of one kernel row) is added straight onto its
+// input pixels by the f32-conv-dx-4x8 micro-kernel, taps on the padding masked out per pixel.
+// ws: conv2d_backward_x_workspace_size bytes (16-byte aligned) for the transposed kernel. Overwrites dx.
+export function conv2d_backward_x_nhwc(
+  dx: usize, dy: usize, wk: usize, ws: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, f: i32,
+): void {
+  const pixB = <usize>c << 2;
+  const rowB = <usize>w * pixB;
+  memory.fill(dx, 0, <usize>n * h * rowB);
+  if (f <= 0) return;
+  const run = kw * c, run8 = (run + 7) & ~7;
+  const ldy = <usize>f << 2;
+  const ldt = <usize>run8 << 2;
+  const kyT = <usize>f * ldt;
+  // ws (kh, f, run8): ws(ky, j, q) = wk(ky·run + q, j), 0 for q >= run.
+  for (let ky = 0; ky < kh; ky++) {
+    for (let j = 0; j < f; j++) {
+      const t = ws + <usize>ky * kyT + <usize>j * ldt;
+      let src = wk + (<usize>(ky * run) * f + j << 2);
+      for (let q = 0; q < run; q++) {
+        store<f32>(t + (<usize>q << 2), load<f32>(src));
+        src += ldy;
+      }
+      for (let q = run; q < run8; q++) store<f32>(t + (<usize>q << 2), 0);
+    }
+  }
+  const dxr = <usize>sw * pixB;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - padT;
+      const ky0 = max(0, -iy0), ky1 = min(kh, h - iy0);
+      const g = dy + <usize>((b * oh + oy) * ow) * ldy;
+      for (let ky = ky0; ky < ky1; ky++) {
+        // Row iy0 + ky of dx, and the transposed kernel row ky.
+        const xr = dx + <usize>(b * h + iy0 + ky) * rowB;
+        const t = ws + <usize>ky * kyT;
+        for (let ox = 0; ox < ow; ox += 4) {
+          const mr = min(4, ow - ox);
+          const ix0 = ox * sw - padL;
+          // Taps in range for some pixel of the tile: from the last pixel's first to the first pixel's last.
+          const qlo = max(0, -(ix0 + (mr - 1) * sw)) * c, qhi = min(kw, w - ix0) * c;
+          // The window origin may lie left of the map (ix0 < 0): addresses wrap back into range for the lanes used.
+          const d = xr + <usize>(ix0 * c << 2);
+          // No pixel of the tile on the padding: every lane below run.
+          const inner = ix0 >= 0 && ix0 + (mr - 1) * sw + kw <= w;
+          for (let q0 = qlo & ~7; q0 < qhi; q0 += 8) {
+            const lanes = inner ? <u32>min(8, run - q0) * 0x10101010 : tileLanes(q0, ix0, mr, sw, w, kw, c);
+            f32_conv_dx_4x8(d + (<usize>q0 << 2), dxr, g + <usize>ox * ldy, ldy, t + (<usize>q0 << 2), ldt, f, mr,
+              lanes);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Packed lane ranges for f32_conv_dx_4x8: for pixel r of the tile (window from input column ix0 + r·sw) the
+// lanes l of taps q0 + l whose column lies inside the map, as lo | hi << 4 in byte r.
+function tileLanes(q0: i32, ix0: i32, mr: i32, sw: i32, w: i32, kw: i32, c: i32): u32 {
+  let lanes: u32 = 0;
+  for (let r = 0; r < mr; r++) {
+    const ix = ix0 + r * sw;
+    const lo = min(8, max(0, max(0, -ix) * c - q0));
+    const hi = max(lo, min(8, min(kw, w - ix) * c - q0));
+    lanes |= <u32>(lo | hi << 4) << (8 * r);
+  }
+  return lanes;
 }

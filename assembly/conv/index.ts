@@ -8,4 +8,6 @@ export {
   global_avgpool_backward,
 } from './pool';
 export { batchnorm_stats, batchnorm_forward, batchnorm_backward, ema_update, channel_affine } from './batchnorm';
-export { conv2d_forward_nhwc, conv2d_backward_w_nhwc } from './conv2d';
+export {
+  conv2d_forward_nhwc, conv2d_backward_w_nhwc, conv2d_backward_x_nhwc, conv2d_backward_x_workspace_size,
+} from './conv2d';

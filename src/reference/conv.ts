@@ -85,6 +85,41 @@ export function conv2d_backward_w_nhwc(dw: F, x: F, dy: F, n: number, h: number,
   }
 }
 
+/** Bytes of scratch conv2d_backward_x_nhwc takes: kh·f·ceil(kw·c / 8)·8 floats. */
+export function conv2d_backward_x_workspace_size(kh: number, kw: number, c: number, f: number): number {
+  return kh * f * ((kw * c + 7) & ~7) * 4;
+}
+
+/**
+ * dx (n,h,w,c) = col2im_nhwc(dy (n·oh·ow, f) · wk (kh·kw·c, f)ᵀ), each dcols entry summed in f64; overwrites dx.
+ * ws (the kernel's scratch) is not used here.
+ */
+export function conv2d_backward_x_nhwc(dx: F, dy: F, wk: F, _ws: F | null, n: number, h: number, w: number, c: number,
+  kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void {
+  dx.fill(0, 0, n * h * w * c);
+  let r = 0;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++, r++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - padT + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - padL + kx;
+            if (ix < 0 || ix >= w) continue;
+            for (let ci = 0; ci < c; ci++) {
+              const wo = ((ky * kw + kx) * c + ci) * f;
+              let s = 0;
+              for (let j = 0; j < f; j++) s += dy[r * f + j] * wk[wo + j];
+              dx[((b * h + iy) * w + ix) * c + ci] += s;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /** dx (n,h,w,c) = Σ of dcols (n·oh·ow, kh·kw·c) onto their pixels (adjoint of im2col_nhwc). Overwrites dx. */
 export function col2im_nhwc(dx: F, dcols: F, n: number, h: number, w: number, c: number, kh: number, kw: number,
   sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {

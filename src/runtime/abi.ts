@@ -193,6 +193,15 @@ export interface Kernels {
    */
   conv2d_backward_w_nhwc(dw: number, x: number, dy: number, n: number, h: number, w: number, c: number, kh: number,
     kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
+  /** Bytes of scratch conv2d_backward_x_nhwc takes (the transposed kernel): kh·f·ceil(kw·c / 8)·8 floats. */
+  conv2d_backward_x_workspace_size(kh: number, kw: number, c: number, f: number): number;
+  /**
+   * dx (n,h,w,c) = col2im_nhwc(dy (n·oh·ow, f) · wk (kh·kw·c, f)ᵀ): gemm_backward_x + col2im_nhwc without the
+   * columns (tiles of dy·wkᵀ added straight onto their pixels); ws: conv2d_backward_x_workspace_size bytes,
+   * 16-byte aligned. Overwrites dx.
+   */
+  conv2d_backward_x_nhwc(dx: number, dy: number, wk: number, ws: number, n: number, h: number, w: number, c: number,
+    kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
   /**
    * y (n,oh,ow,c) = max of x (n,h,w,c) over each ph x pw window's in-range pixels (padding never wins);
    * idx (n,oh,ow,c) i32 = flat index b·h·w·c + iy·w·c + ix·c + ch of the max (first in scan order ky, kx on

@@ -104,6 +104,10 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     conv2d_backward_w_nhwc: (dw, x, dy, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
       ref.conv2d_backward_w_nhwc(F(dw, kh * kw * c * f), F(x, n * h * w * c), F(dy, n * oh * ow * f),
         n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f),
+    conv2d_backward_x_workspace_size: (kh, kw, c, f) => ref.conv2d_backward_x_workspace_size(kh, kw, c, f),
+    conv2d_backward_x_nhwc: (dx, dy, wk, _ws, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
+      ref.conv2d_backward_x_nhwc(F(dx, n * h * w * c), F(dy, n * oh * ow * f), F(wk, kh * kw * c * f), null,
+        n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f),
     maxpool2d_forward: (y, idx, x, n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow) =>
       ref.maxpool2d_forward(F(y, n * oh * ow * c), idx === 0 ? null : I(idx, n * oh * ow * c), F(x, n * h * w * c),
         n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow),

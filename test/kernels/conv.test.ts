@@ -192,7 +192,28 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
     expectClose(r.wasm[0] as Float32Array, w.f32(pw, K * f), ...tol, `${label(g)} vs im2col + gemm_backward_w`);
   });
 
-  it('writes nothing outside y / dw', () => {
+  it.each(SHAPES.map((g, j) => [label(g), g, FS[(j + 5) % FS.length]] as const))('backward_x %s f=%i', (_l, g, f) => {
+    const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
+    const dy = randArray(M * f, g.c * 5 + g.w), wk = randArray(K * f, f + 3);
+    const wsBytes = wasm().k.conv2d_backward_x_workspace_size(g.kh, g.kw, g.c, f);
+    expect(wsBytes).toBe(ref.conv2d_backward_x_workspace_size(g.kh, g.kw, g.c, f));
+    const ws = new Float32Array(wsBytes / 4).fill(NaN); // scratch: contents irrelevant
+    const tol: [number, number] = [1e-6 * (f + 1) * g.kh * g.kw, 1e-5];
+    const r = runBoth('conv2d_backward_x_nhwc', [new Float32Array(inSize(g)).fill(NaN), dy, wk, ws, ...geoArgs(g), f]);
+    expectClose(r.wasm[0] as Float32Array, r.ref[0] as Float32Array, ...tol, `${label(g)} f=${f}`);
+    expectClose(r.wasm[1] as Float32Array, dy, 0, 0, 'dy untouched');
+    expectClose(r.wasm[2] as Float32Array, wk, 0, 0, 'wk untouched');
+    if (M === 0) return;
+    const w = wasm();
+    w.reset();
+    const pc = w.alloc(4 * M * K), px = w.alloc(4 * inSize(g));
+    w.k.gemm_backward_x(pc, w.put(dy), w.put(wk), M, K, f);
+    w.k.col2im_nhwc(px, pc, ...(geoArgs(g) as [number, number, number, number, number, number, number,
+      number, number, number, number, number]));
+    expectClose(r.wasm[0] as Float32Array, w.f32(px, inSize(g)), ...tol, `${label(g)} vs gemm_backward_x + col2im`);
+  });
+
+  it('writes nothing outside y / dw / dx (and ws)', () => {
     for (const g of SHAPES.filter((_, i) => i % 4 === 0)) {
       for (const f of [5, 8, 13]) {
         const K = g.kh * g.kw * g.c;
@@ -200,6 +221,11 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
           randArray(K * f, 2), 0, ...geoArgs(g), f], 0, label(g));
         expectNoStray('conv2d_backward_w_nhwc', [new Float32Array(K * f), randArray(inSize(g), 1),
           randArray(outSize(g) / g.c * f, 2), ...geoArgs(g), f], 0, label(g));
+        const ws = new Float32Array(wasm().k.conv2d_backward_x_workspace_size(g.kh, g.kw, g.c, f) / 4);
+        const dxArgs = [new Float32Array(inSize(g)), randArray(outSize(g) / g.c * f, 3), randArray(K * f, 4), ws,
+          ...geoArgs(g), f];
+        expectNoStray('conv2d_backward_x_nhwc', dxArgs, 0, label(g));
+        expectNoStray('conv2d_backward_x_nhwc', dxArgs, 3, `${label(g)} ws`);
       }
     }
   });
