@@ -1,5 +1,6 @@
 // Kernel benchmarks: the machine's f32x4 peak, then the three GEMM forms (wasm-simd vs the js twins) at square
-// sizes and at the MLP 784-128-10 shapes, plus a kernel-level batch-1 inference of that MLP.
+// sizes and at the MLP 784-128-10 shapes, plus a kernel-level batch-1 inference of that MLP, and the conv paths
+// of a LeNet at batch 32 next to the plain GEMM of the same M x K x N (plus max pooling).
 // Loads build/simdnet.wasm (or $SIMDNET_WASM) directly, the way test/helpers/wasm.ts does, and the js twins from
 // dist/reference (tsc output of src/reference).
 import { readFileSync } from 'node:fs';
@@ -188,6 +189,74 @@ export async function run({ quick = false } = {}) {
     inferJob = job('wasm-simd mlp-infer 1x784-128-10', infer, 2 * (784 * 128 + 128 * 10), T);
   }
 
+  // ---- conv (NHWC) at LeNet shapes, batch 32: each path next to the plain gemm_forward of the same M x K x N ----
+  // forward = im2col_nhwc + gemm_forward (or the direct conv2d_forward_nhwc); backward-filter = gemm_backward_w
+  // from the saved cols; backward-data = gemm_backward_x + col2im_nhwc. FLOPs 2·M·K·N for all of them.
+  const convJobs = [];
+  if (typeof k.im2col_nhwc === 'function') {
+    const layers = [
+      // name, n, h, w, c, kernel, filters ('valid', stride 1)
+      ['conv1', 32, 28, 28, 1, 5, 8],
+      ['conv2', 32, 12, 12, 8, 5, 16],
+    ];
+    for (const [layer, n, h, w, c, kk, f] of layers) {
+      const oh = h - kk + 1, ow = w - kk + 1;
+      const M = n * oh * ow, K = kk * kk * c, N = f;
+      const flops = 2 * M * K * N;
+      const geo = [n, h, w, c, kk, kk, 1, 1, 0, 0, oh, ow];
+      const x = alloc(n * h * w * c), cols = alloc(M * K), W = alloc(K * N), b = alloc(N);
+      const y = alloc(M * N), dy = alloc(M * N), dW = alloc(K * N), dx = alloc(n * h * w * c);
+      for (const [p, len, seed] of [[x, n * h * w * c, 21], [W, K * N, 22], [b, N, 23], [dy, M * N, 24]]) {
+        fillRandom(view(p, len), seed);
+      }
+      k.im2col_nhwc(cols, x, ...geo);
+      const shape = `${n}x${h}x${w}x${c} ${kk}x${kk}x${f}`;
+      const mkn = `${M}x${K}x${N}`;
+      const paths = [
+        ['gemm_forward', `wasm-simd gemm_forward ${mkn}`, () => k.gemm_forward(y, cols, W, b, M, K, N)],
+        ['forward im2col+gemm', `wasm-simd conv-forward-im2col ${shape}`, () => {
+          k.im2col_nhwc(cols, x, ...geo);
+          k.gemm_forward(y, cols, W, b, M, K, N);
+        }],
+        ['forward direct', `wasm-simd conv-forward-direct ${shape}`,
+          () => k.conv2d_forward_nhwc(y, x, W, b, ...geo, f)],
+        ['backward-filter (gemm_backward_w, saved cols)', `wasm-simd conv-backward-filter ${shape}`,
+          () => k.gemm_backward_w(dW, cols, dy, M, K, N)],
+        ['backward-filter direct', `wasm-simd conv-backward-filter-direct ${shape}`,
+          () => k.conv2d_backward_w_nhwc(dW, x, dy, ...geo, f)],
+        ['backward-data (gemm_backward_x + col2im)', `wasm-simd conv-backward-data ${shape}`, () => {
+          k.gemm_backward_x(cols, dy, W, M, K, N);
+          k.col2im_nhwc(dx, cols, ...geo);
+        }],
+        ['backward-data direct', `wasm-simd conv-backward-data-direct ${shape}`,
+          () => k.conv2d_backward_x_nhwc(dx, dy, W, wsx, ...geo, f)],
+        ['im2col alone', `wasm-simd im2col_nhwc ${shape}`, () => k.im2col_nhwc(cols, x, ...geo), true],
+        ['col2im alone', `wasm-simd col2im_nhwc ${shape}`, () => k.col2im_nhwc(dx, cols, ...geo), true],
+      ];
+      const wsx = typeof k.conv2d_backward_x_workspace_size === 'function'
+        ? alloc(k.conv2d_backward_x_workspace_size(kk, kk, c, f) / 4) : 0;
+      for (const [path, name, fn, aux] of paths) {
+        if (path.endsWith('direct') && typeof k.conv2d_backward_x_nhwc !== 'function') continue;
+        convJobs.push({ layer, shape, mkn, path, aux, job: job(name, fn, aux ? 0 : flops, T) });
+      }
+    }
+    // Max pooling 2x2 / 2 of the two conv outputs (forward with argmax indices, backward scatter).
+    for (const [n, h, w, c] of [[32, 24, 24, 8], [32, 8, 8, 16]]) {
+      const oh = h >> 1, ow = w >> 1;
+      const x = alloc(n * h * w * c), y = alloc(n * oh * ow * c), idx = alloc(n * oh * ow * c), dx = alloc(n * h * w * c);
+      fillRandom(view(x, n * h * w * c), 31);
+      const geo = [n, h, w, c, 2, 2, 2, 2, 0, 0, oh, ow];
+      k.maxpool2d_forward(y, idx, x, ...geo);
+      const shape = `${n}x${h}x${w}x${c} 2x2/2`;
+      const bytes = 4 * n * h * w * c;
+      convJobs.push({ layer: 'maxpool', shape, path: 'maxpool forward', bytes,
+        job: job(`wasm-simd maxpool2d_forward ${shape}`, () => k.maxpool2d_forward(y, idx, x, ...geo), 0, T) });
+      convJobs.push({ layer: 'maxpool', shape, path: 'maxpool backward', bytes,
+        job: job(`wasm-simd maxpool2d_backward ${shape}`, () => k.maxpool2d_backward(dx, y, idx, n * h * w * c,
+          n * oh * ow * c), 0, T) });
+    }
+  }
+
   for (let r = 0; r < ROUNDS; r++) {
     if (ROUNDS > 1) log(`-- round ${r + 1} of ${ROUNDS}`);
     for (const j of jobs) {
@@ -237,6 +306,44 @@ export async function run({ quick = false } = {}) {
       `(${fmtUs(st.cpuP50)} µs CPU time, fastest sample ${fmtUs(st.min)} µs).`;
   }
 
+  const convRows = [];
+  const convJson = [];
+  for (const cj of convJobs) {
+    const st = summary(cj.job);
+    const row = { name: cj.job.name, layer: cj.layer, shape: cj.shape, path: cj.path, medianUs: st.p50 * 1000,
+      cpuMedianUs: st.cpuP50 * 1000, minUs: st.min * 1000 };
+    if (cj.bytes) {
+      row.gbps = cj.bytes / (st.p50 * 1e6);
+      convRows.push(`| ${cj.shape} | ${cj.path} | | ${fmtUs(st.p50)} | ${fmt(row.gbps, 2)} GB/s of input | |`);
+    } else if (cj.aux) {
+      convRows.push(`| ${cj.layer} ${cj.shape} | ${cj.path} | ${cj.mkn} | ${fmtUs(st.p50)} | | |`);
+    } else {
+      const gemm = convJobs.find((o) => o.layer === cj.layer && o.path === 'gemm_forward');
+      const gg = summary(gemm.job);
+      row.gflops = st.gflops;
+      row.gflopsCpu = st.gflopsCpu;
+      row.ofGemmForward = st.gflopsCpu / gg.gflopsCpu;
+      convRows.push(`| ${cj.layer} ${cj.shape} | ${cj.path} | ${cj.mkn} | ${fmtUs(st.p50)} | ${fmt(st.gflops)} (${fmt(st.gflopsCpu)}) | ${Math.round(100 * row.ofGemmForward)}% |`);
+    }
+    convJson.push(row);
+  }
+  json.conv = convJson;
+  const convSection = convRows.length === 0 ? [] : [
+    '',
+    '### Conv (NHWC) at LeNet shapes, batch 32',
+    '',
+    'Layer input n x h x w x c and kernel kh x kw x filters, stride 1, \'valid\'. Each path is timed against the plain',
+    '`gemm_forward` of the same M x K x N (M = n·oh·ow, K = kh·kw·c, N = filters; 2·M·K·N flops for every path).',
+    'forward im2col+gemm = `im2col_nhwc` + `gemm_forward`; backward-filter = `gemm_backward_w` from the cols saved',
+    'in the forward; backward-data = `gemm_backward_x` + `col2im_nhwc`; the direct rows are the NHWC kernels',
+    '`conv2d_forward_nhwc`, `conv2d_backward_w_nhwc`, `conv2d_backward_x_nhwc` (no cols). GFLOP/s by wall time',
+    '(CPU time in brackets); "of GEMM" compares CPU-time GFLOP/s with the `gemm_forward` row.',
+    '',
+    '| layer | path | M x K x N | median (µs) | GFLOP/s | of GEMM |',
+    '|---|---|---|---:|---:|---:|',
+    ...convRows,
+  ];
+
   const markdown = [
     `Peak f32x4 mul+add (\`peak_f32x4\`, 12 independent chains): **${fmt(peak)} GFLOP/s** (CPU time; ` +
       `${fmt(peakWall)} by wall time).`,
@@ -251,6 +358,7 @@ export async function run({ quick = false } = {}) {
     ...rows,
     '',
     inferLine,
+    ...convSection,
   ].join('\n');
   return { title: 'Kernels: f32x4 peak and GEMM', markdown, json };
 }
