@@ -10,6 +10,13 @@ import { zeroRun } from './runs';
   return i32x4(0, 1, 2, 3);
 }
 
+// Lanes where v replaces the running max m: v > m, or v is NaN and m is not; as m == m and not v <= m (two
+// compares side by side on the chain through m, then one and-not).
+// @ts-ignore: decorator
+@inline function takes(v: v128, m: v128): v128 {
+  return v128.andnot(f32x4.eq(m, m), f32x4.le(v, m));
+}
+
 // y (n,oh,ow,c) = max of x (n,h,w,c) over each window; idx (n,oh,ow,c) i32 = flat index into x
 // (b·h·w·c + iy·w·c + ix·c + ch) of the max, or idx == 0 not to write it.
 // Ties: the first in scan order (ky, then kx) wins (a later pixel must be strictly greater). NaN: a NaN in the
@@ -39,6 +46,35 @@ export function maxpool2d_forward(
         const f0 = xb + (iy0 + ky0) * rowF + (ix0 + kx0) * c;
         const nky = ky1 - ky0, nkx = kx1 - kx0;
         let ch = 0;
+        // Two groups of 4 channels at a time: two independent compare / select chains.
+        for (; ch + 8 <= c; ch += 8) {
+          let mv = v128.load(x + (<usize>(f0 + ch) << 2));
+          let mw = v128.load(x + (<usize>(f0 + ch) << 2), 16);
+          let mi = i32x4.add(i32x4.splat(f0 + ch), iota());
+          let mj = i32x4.add(mi, i32x4.splat(4));
+          for (let ky = 0; ky < nky; ky++) {
+            for (let kx = 0; kx < nkx; kx++) {
+              if ((ky | kx) == 0) continue;
+              const f = f0 + ky * rowF + kx * c + ch;
+              const p = x + (<usize>f << 2);
+              const fi = i32x4.add(i32x4.splat(f), iota());
+              const v = v128.load(p);
+              const u = v128.load(p, 16);
+              const tv = takes(v, mv), tu = takes(u, mw);
+              mv = v128.bitselect(v, mv, tv);
+              mi = v128.bitselect(fi, mi, tv);
+              mw = v128.bitselect(u, mw, tu);
+              mj = v128.bitselect(i32x4.add(fi, i32x4.splat(4)), mj, tu);
+            }
+          }
+          const o8 = o + (<usize>ch << 2);
+          v128.store(y + o8, mv);
+          v128.store(y + o8, mw, 16);
+          if (idx != 0) {
+            v128.store(idx + o8, mi);
+            v128.store(idx + o8, mj, 16);
+          }
+        }
         for (; ch < c4; ch += 4) {
           let mv = v128.load(x + (<usize>(f0 + ch) << 2));
           let mi = i32x4.add(i32x4.splat(f0 + ch), iota());
@@ -47,8 +83,7 @@ export function maxpool2d_forward(
               if ((ky | kx) == 0) continue;
               const f = f0 + ky * rowF + kx * c + ch;
               const v = v128.load(x + (<usize>f << 2));
-              // v > m, or v is NaN and m is not.
-              const take = v128.or(f32x4.gt(v, mv), v128.andnot(f32x4.ne(v, v), f32x4.ne(mv, mv)));
+              const take = takes(v, mv);
               mv = v128.bitselect(v, mv, take);
               mi = v128.bitselect(i32x4.add(i32x4.splat(f), iota()), mi, take);
             }
