@@ -70,8 +70,19 @@ export function col2im_nhwc(
     const xb = dx + <usize>b * h * rowBytes;
     for (let oy = 0; oy < oh; oy++) {
       const iy0 = oy * sh - padT;
+      const rowsIn = iy0 >= 0 && iy0 + kh <= h;
       for (let ox = 0; ox < ow; ox++) {
         const ix0 = ox * sw - padL;
+        if (rowsIn && ix0 >= 0 && ix0 + kw <= w) {
+          // The whole window is inside the map: kh plain run adds.
+          let dst = xb + <usize>iy0 * rowBytes + (<usize>ix0 * c << 2);
+          for (let ky = 0; ky < kh; ky++) {
+            addRun(dst, s, run);
+            s += <usize>run << 2;
+            dst += rowBytes;
+          }
+          continue;
+        }
         const kx0 = max(0, -ix0);
         const kx1 = min(kw, w - ix0);
         if (kx1 > kx0) {
