@@ -23,8 +23,30 @@
     v128.store(y, v0);
     v128.store(y, v1, 16);
   } else {
-    for (let j = j0; j < nr; j++) store<f32>(y + (<usize>j << 2), j < 4 ? lane(v0, j) : lane(v1, j - 4));
+    storePartial(y, v0, v1, j0, nr);
   }
+}
+
+// Partial rows, out of line so the kernels stay small (their hot loops share a function with these tails).
+// y[lo..hi) = (v0 | v1)[j]
+function storePartial(y: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
+  for (let j = lo; j < hi; j++) store<f32>(y + (<usize>j << 2), j < 4 ? lane(v0, j) : lane(v1, j - 4));
+}
+
+// d[lo..hi) += (v0 | v1)[l]: each half of the 8 lanes as one vector when it is wholly inside [lo, hi).
+// (Inline here; the dW and dX kernels each wrap it in one out-of-line function.)
+// @ts-ignore: decorator
+@inline export function addPartial(d: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
+  if (lo == 0 && hi >= 4) v128.store(d, f32x4.add(v128.load(d), v0));
+  else for (let l = lo; l < min(hi, 4); l++) addLane(d, l, lane(v0, l));
+  if (lo <= 4 && hi == 8) v128.store(d, f32x4.add(v128.load(d, 16), v1), 16);
+  else for (let l = max(lo, 4); l < hi; l++) addLane(d, l, lane(v1, l - 4));
+}
+
+// @ts-ignore: decorator
+@inline function addLane(d: usize, l: i32, v: f32): void {
+  const p = d + (<usize>l << 2);
+  store<f32>(p, load<f32>(p) + v);
 }
 
 // y (4,8) = Σ_{ky < nky} Σ_{q < nq} x_r(ky, q) · wk(ky, q) (+ bias), rows r < mr stored, columns j0 <= j < nr.

@@ -3,7 +3,7 @@
 // (ky, kx, ci) sits at a fixed offset from its pixel's window origin, so the 4 taps are 4 offsets from one
 // pointer that walks the pixels; each step is a splat of x per tap times one 8-float row of dy, as in
 // f32-gemm-4x8.ts.
-import { lane } from './f32-conv-4x8';
+import { addPartial } from './f32-conv-4x8';
 
 // dw (4,8) += Σ over pixels (b < nb, oy < noy, ox < nox) of x(pixel + off_r) · dy(pixel, 0..8)
 // for rows r < mr, columns j0 <= j < nr. x: window origin of pixel (0, 0, 0) at x, + ox·ars + oy·oyB + b·bB
@@ -59,9 +59,11 @@ export function f32_conv_dw_4x8(
     v128.store(dw, f32x4.add(v128.load(dw), v0));
     v128.store(dw, f32x4.add(v128.load(dw, 16), v1), 16);
   } else {
-    for (let j = j0; j < nr; j++) {
-      const p = dw + (<usize>j << 2);
-      store<f32>(p, load<f32>(p) + (j < 4 ? lane(v0, j) : lane(v1, j - 4)));
-    }
+    addTail(dw, v0, v1, j0, nr);
   }
+}
+
+// Clipped rows, out of line so the kernel stays small.
+function addTail(d: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
+  addPartial(d, v0, v1, lo, hi);
 }

@@ -1,7 +1,7 @@
 // Direct NHWC convolution data-gradient micro-kernel: a 4 x 8 tile of the im2col columns' gradient
 // dcols = dy · Wᵀ (4 output pixels x 8 consecutive taps of one kernel row) in 8 f32x4 accumulators, added
 // straight onto the input pixels it belongs to (the col2im scatter) instead of being stored as columns.
-import { lane } from './f32-conv-4x8';
+import { addPartial } from './f32-conv-4x8';
 
 // t (4,8) = Σ_{j < nf} dy(r, j) · wt(j, 0..8); then dx_r[l] += t(r, l) for rows r < mr, lanes lo_r <= l < hi_r
 // with lo_r = lanes >> 8r & 15, hi_r = lanes >> 8r + 4 & 15 (0x80808080: all lanes of all rows; taps that fall on
@@ -50,21 +50,11 @@ export function f32_conv_dx_4x8(
     v128.store(d, f32x4.add(v128.load(d), v0));
     v128.store(d, f32x4.add(v128.load(d, 16), v1), 16);
   } else {
-    addPartial(d, v0, v1, lo, hi);
+    addTail(d, v0, v1, <i32>lo, <i32>hi);
   }
 }
 
-// Clipped rows (kept out of line so the kernel stays small): each half of the 8 lanes as one vector when it is
-// wholly inside [lo, hi), single lanes otherwise.
-function addPartial(d: usize, v0: v128, v1: v128, lo: u32, hi: u32): void {
-  if (lo == 0 && hi >= 4) v128.store(d, f32x4.add(v128.load(d), v0));
-  else for (let l = <i32>lo; l < min(<i32>hi, 4); l++) addLane(d, l, lane(v0, l));
-  if (lo <= 4 && hi == 8) v128.store(d, f32x4.add(v128.load(d, 16), v1), 16);
-  else for (let l = max(<i32>lo, 4); l < <i32>hi; l++) addLane(d, l, lane(v1, l - 4));
-}
-
-// @ts-ignore: decorator
-@inline function addLane(d: usize, l: i32, v: f32): void {
-  const p = d + (<usize>l << 2);
-  store<f32>(p, load<f32>(p) + v);
+// Clipped rows, out of line so the kernel stays small.
+function addTail(d: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
+  addPartial(d, v0, v1, lo, hi);
 }
