@@ -61,6 +61,27 @@ describe('adjointness of the conv data movers and average poolings (f64, twins)'
   });
 });
 
+describe('direct conv twins: backward_w and backward_x vs finite differences of conv2d_forward_nhwc (f64)', () => {
+  it.each(GEOS)('n=%i %ix%ix%i k%ix%i s%i,%i pad%i,%i -> %ix%i', (...g) => {
+    const f = 3, K = g[4] * g[5] * g[3];
+    const x = f64(ins(g), 11), wk = f64(K * f, 12), bias = f64(f, 13), rr = f64(g[0] * g[10] * g[11] * f, 14);
+    const loss = (xx: Float64Array, ww: Float64Array): number => {
+      const y = new Float64Array(rr.length);
+      ref.conv2d_forward_nhwc(asF32(y), asF32(xx), asF32(ww), asF32(bias), ...g, f);
+      return dot(rr, y);
+    };
+    const h = 1e-6;
+    const dw0 = f64(K * f, 15), dw = dw0.slice();
+    ref.conv2d_backward_w_nhwc(asF32(dw), asF32(x), asF32(rr), ...g, f);
+    const fdw = Array.from(wk, (_, i) => centralDiff((ww) => loss(x, ww), wk, i, h));
+    expectClose(dw.map((v, i) => v - dw0[i]), fdw, 1e-8, 1e-6, 'dw (accumulated)');
+    const dx = new Float64Array(ins(g)).fill(9);
+    ref.conv2d_backward_x_nhwc(asF32(dx), asF32(rr), asF32(wk), null, ...g, f);
+    const fdx = Array.from(x, (_, i) => centralDiff((xx) => loss(xx, wk), x, i, h));
+    expectClose(dx, fdx, 1e-8, 1e-6, 'dx');
+  });
+});
+
 describe('max pooling backward vs finite differences (f64, distinct values, h = 1e-6)', () => {
   it.each(GEOS.filter((g) => g[8] < g[4] && g[9] < g[5]))('n=%i %ix%ix%i k%ix%i s%i,%i pad%i,%i -> %ix%i', (...g) => {
     // Distinct values at least 1e-3 apart: no window's argmax switches under a 1e-6 step.
