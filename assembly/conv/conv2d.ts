@@ -1,8 +1,11 @@
-// Direct NHWC convolution forward (no im2col): each output row is cut into 4-pixel tiles whose windows lie
-// inside the map horizontally, run by the f32-conv-4x8 micro-kernel over the in-range kernel rows; pixels whose
-// window crosses the left / right padding take the same kernel one pixel at a time with their taps clipped.
-// Measured faster than im2col + gemm_forward where the columns are much larger than the map (c = 1: 25x for a
-// 5x5 kernel); the same results up to the order of the sums.
+// Direct NHWC convolution (no im2col columns): forward, filter gradient and data gradient, each the product the
+// im2col + GEMM path computes, on 4x8 register tiles that read the maps in place (f32-conv-4x8, f32-conv-dw-4x8,
+// f32-conv-dx-4x8). Measured at batch 32 (bench/kernels.js): forward and filter gradient at 89-108% of the
+// GFLOP/s of gemm_forward for the same M x K x N, where im2col + GEMM drops to 57% at c = 1 (the columns are
+// 25x the map for a 5x5 kernel); data gradient faster than gemm_backward_x + col2im from c = 8 on, slower at
+// c < 4 (its tiles are 8 taps of one kernel row: 5 of 8 lanes used at c = 1, kw = 5).
+// Forward tiles are 4 pixels of one output row whose windows lie inside the map horizontally; pixels whose window
+// crosses the left / right padding run one at a time with their taps clipped.
 import { f32_conv_4x8 } from './f32-conv-4x8';
 import { f32_conv_dw_4x8 } from './f32-conv-dw-4x8';
 import { f32_conv_dx_4x8 } from './f32-conv-dx-4x8';
