@@ -1,4 +1,4 @@
-import { borrowMatrix, f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
+import { borrowMatrix, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { toTargets } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
 import { activationOf, declaredInputShape, inferShapes, isTrainable, kindOf, paramDefs, sizeOf, validateSpec, type Shape } from '../layers/index.js';
@@ -12,6 +12,7 @@ import { batchSizeOf, fit, type FitOptions } from '../train/fit.js';
 import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/optimizers.js';
 import { initKernel } from './init.js';
 import { Net, type TensorSlot } from './net.js';
+import { classifyRows, inferenceRows, predictRows, scoreResident, type Runner } from './plan.js';
 
 /** Options of {@link sequential}. */
 export interface ModelOptions {
@@ -343,46 +344,39 @@ export class Sequential {
   }
 
   /**
-   * Inference up to layer `upTo` over all rows of x, in chunks. Float32Array inputs are staged straight into the
-   * engine's memory and checked for NaN/Inf by a kernel there; other inputs go through toMatrix (copy + check).
+   * Inference up to layer `upTo` over all rows of x, in batches (the loops of model/plan.ts, shared with the
+   * compressed models). Float32Array inputs are staged straight into the engine's memory and checked for NaN/Inf
+   * by a kernel there; other inputs go through toMatrix (copy + check).
    */
   private runInference(x: MatrixInput, upTo: number, batchSize: number | undefined): Matrix {
-    const bs = batchSizeOf(batchSize ?? 256);
-    const mx = f32View(x, this.net?.inputs ?? this.inputDim) ?? this.toInputs(x);
-    const checked = !(mx.data === (x as { data?: unknown }).data); // toMatrix copied and checked it
+    const { mx, checked } = inferenceRows(x, this.net?.inputs ?? this.inputDim);
     if (!this.net) this.build(mx.cols);
     const net = this.requireNet();
-    const last = upTo === this.layers.length - 1;
-    net.reserve(Math.min(mx.rows, bs), false);
-    const n = net.dims[upTo + 1];
-    const out = new Float32Array(mx.rows * n);
-    for (let r = 0; r < mx.rows; r += net.cap) {
-      const m = Math.min(net.cap, mx.rows - r);
-      net.engine.stageRows(net.xBuf, mx, r, m, checked);
-      const p = last ? this.inferStaged(net, m) : net.forward(m, false, 0, net.xBuf, upTo);
-      out.set(net.engine.f32(p, m * n), r * n);
-    }
-    return { data: out, rows: mx.rows, cols: n };
+    const r = this.runnerOf(net);
+    if (upTo === this.layers.length - 1) return predictRows(r, mx, checked, batchSize);
+    return predictRows(r, mx, checked, batchSize, (m, input) => net.forward(m, false, 0, input, upTo), net.dims[upTo + 1]);
   }
 
-  /** The class index (argmax of the outputs) of each row of x. */
+  /** The class index (argmax of the outputs; output >= 0.5 for a single output) of each row of x. */
   predictClasses(x: MatrixInput, options: { batchSize?: number } = {}): Int32Array {
-    const p = this.predict(x, options);
-    if (p.cols === 1) return Int32Array.from(p.data, (v) => (v >= 0.5 ? 1 : 0));
-    const net = this.requireNet();
-    const e = net.engine;
-    const src = e.upload(p.data);
-    const idx = e.allocF32(p.rows);
-    try {
-      e.k.argmax_rows(idx, src, p.rows, p.cols);
-      return e.i32(idx, p.rows).slice();
-    } finally {
-      e.free(src);
-      e.free(idx);
-    }
+    this.assertIdle('predict()');
+    const { mx, checked } = inferenceRows(x, this.net?.inputs ?? this.inputDim);
+    if (!this.net) this.build(mx.cols);
+    return classifyRows(this.runnerOf(this.requireNet()), mx, checked, options.batchSize);
   }
 
-  /** Mean loss (with regularization) and accuracy over (x, y), in inference mode. */
+  private runner: NetRunner | undefined;
+
+  /** @internal The built net as the shared inference loops (model/plan.ts) run it. */
+  runnerOf(net: Net): Runner {
+    if (this.runner?.net !== net) this.runner = new NetRunner(net, this.layers);
+    return this.runner;
+  }
+
+  /**
+   * Mean loss (the compiled loss, plus regularization) and accuracy over (x, y), in inference mode: the same
+   * meaning as QuantizedModel's and SparseModel's evaluate.
+   */
   evaluate(x: MatrixInput, y: TargetInput, options: { batchSize?: number } = {}): EvalResult {
     this.assertIdle('evaluate()');
     const mx = this.toInputs(x, 'x', true); // uploaded below, before any other code runs
@@ -390,33 +384,25 @@ export class Sequential {
     const my = this.toTargets(y, mx.rows);
     const net = this.requireNet();
     const e = net.engine;
+    const bs = batchSizeOf(options.batchSize ?? 256);
     const xs = e.upload(mx.data);
     const ys = e.upload(my.data);
     try {
-      return this.evaluateResident(net, c, xs, ys, mx.rows, batchSizeOf(options.batchSize ?? 256));
+      return this.evaluateResident(net, c, xs, ys, mx.rows, bs, true);
     } finally {
       e.free(xs);
       e.free(ys);
     }
   }
 
-  /** @internal Evaluates data already in the engine's memory (x rows × inputs at xs, targets at ys). */
-  evaluateResident(net: Net, c: Compiled, xs: number, ys: number, rows: number, batchSize: number): EvalResult {
-    net.reserve(Math.min(rows, batchSize), false);
-    const k = net.engine.k;
-    const nIn = net.inputs;
-    const nOut = net.outputs;
-    let lossSum = 0;
-    let correct = 0;
-    for (let r = 0; r < rows; r += net.cap) {
-      const m = Math.min(net.cap, rows - r);
-      const t = ys + r * net.targetCols * 4;
-      const out = net.forward(m, false, 0, xs + r * nIn * 4); // rows are contiguous: no staging copy
-      lossSum += c.loss.forward(k, out, net.headBuf, t, m, nOut) * m;
-      if (c.accuracy) correct += c.loss.correct(k, out, t, m, nOut);
-    }
-    const res: EvalResult = { loss: lossSum / rows + net.regularizationLoss() };
-    if (c.accuracy) res.accuracy = correct / rows;
+  /**
+   * @internal Evaluates data already in the engine's memory (x rows × inputs at xs, targets at ys); accuracy when
+   * asked (default: when compiled with metrics ['accuracy'], as fit's validation logs).
+   */
+  evaluateResident(net: Net, c: Compiled, xs: number, ys: number, rows: number, batchSize: number, accuracy = c.accuracy): EvalResult {
+    const r = scoreResident(this.runnerOf(net), c.loss, accuracy, xs, ys, rows, net.targetCols, batchSize);
+    const res: EvalResult = { loss: r.loss! + net.regularizationLoss() };
+    if (r.accuracy !== undefined) res.accuracy = r.accuracy;
     return res;
   }
 
@@ -598,6 +584,70 @@ export class Sequential {
   /** @internal The seed used for initialization. */
   get initSeed(): number | undefined {
     return this.seed;
+  }
+}
+
+/** A Net as the shared inference loops see it: its forward pass, and the head a fused loss leaves unapplied. */
+class NetRunner implements Runner {
+  private out = 0;
+  private m = 0;
+  private headDone = false;
+  private readonly act: string;
+
+  constructor(
+    readonly net: Net,
+    layers: readonly LayerSpec[],
+  ) {
+    this.act = activationOf(layers[layers.length - 1]) ?? 'linear';
+  }
+
+  get engine(): Engine {
+    return this.net.engine;
+  }
+
+  get inputs(): number {
+    return this.net.inputs;
+  }
+
+  get outputs(): number {
+    return this.net.outputs;
+  }
+
+  get stage(): number {
+    return this.net.xBuf;
+  }
+
+  get head(): number {
+    return this.net.headBuf;
+  }
+
+  reserve(rows: number): number {
+    this.net.reserve(rows, false);
+    return this.net.cap;
+  }
+
+  run(m: number, input: number): void {
+    this.out = this.net.forward(m, false, 0, input);
+    this.m = m;
+    this.headDone = false;
+  }
+
+  /** When compiled with a fused loss the last layer leaves its softmax/sigmoid out: applied here. */
+  activated(): number {
+    const net = this.net;
+    if (!net.fused) return this.out;
+    if (!this.headDone) {
+      const k = net.engine.k;
+      if (this.act === 'softmax') k.softmax_forward(net.headBuf, this.out, this.m, net.outputs);
+      else k.sigmoid_forward(net.headBuf, this.out, this.m * net.outputs);
+      this.headDone = true;
+    }
+    return net.headBuf;
+  }
+
+  /** compile() makes the net fused exactly when its loss is. */
+  lossInput(): number {
+    return this.out;
   }
 }
 
