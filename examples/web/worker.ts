@@ -194,6 +194,11 @@ function floatRow(m: Sequential): CompressRow {
   return { name: `float32 ${trainedWith!.arch.toUpperCase()}`, bytes: saveModel(m).length, accuracy: testAccuracy(m), rowsPerSecond: rowsPerSecond((x) => m.predict(x)), note: '' };
 }
 
+/** The precision plan of a quantized model, short: 'int8 ×4 layers' when they agree, else one entry per layer. */
+function planNote(plan: readonly string[]): string {
+  return plan.every((p) => p === plan[0]) ? `${plan[0]} ×${plan.length} layer${plan.length === 1 ? '' : 's'}` : plan.join(', ');
+}
+
 /** The library's refusal of a technique for this model (UNSUPPORTED, e.g. a conv layer), or rethrows anything else. */
 function refusal(err: unknown): string {
   if (err instanceof SimdnetError && err.code === 'UNSUPPORTED') return err.message;
@@ -219,7 +224,7 @@ async function compress(what: 'quantize' | 'prune'): Promise<void> {
         bytes: saveQuantized(q).length,
         accuracy: q.evaluate(test!.x, test!.y).accuracy!,
         rowsPerSecond: rowsPerSecond((x) => q.predict(x)),
-        note: q.plan.join(', '),
+        note: planNote(q.plan),
       };
       post({ type: 'compressed', what, before, after });
     } finally {

@@ -242,15 +242,25 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
       await waitState('trained', 60_000);
     }
     const rows = await page.locator('#compress-out tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => ({ what: tr.getAttribute('data-what'), refused: tr.classList.contains('refused'), text: tr.textContent ?? '' })),
+      trs.map((tr) => ({
+        what: tr.getAttribute('data-what'),
+        refused: tr.classList.contains('refused'),
+        text: tr.textContent ?? '',
+        cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? ''),
+      })),
     );
     expect(rows.map((r) => r.what)).toEqual(['float', 'quantize', 'prune']);
     expect(rows[0].text).toMatch(/^float32 CNN/);
+    const kib = (r: { cells: string[] }): number => Number(r.cells[1].replace(' KiB', ''));
     for (const r of rows.slice(1)) {
       // Until quantization and pruning handle conv layers the library refuses them (UNSUPPORTED); then a real row.
       if (r.refused) expect(r.text).toMatch(/not available for this model yet: .*conv2d.*not supported yet/);
-      else expect(r.text).toMatch(/KiB.*%.*digits\/s/);
-      console.log(`web: CNN ${r.what}: ${r.text}`);
+      else {
+        expect(kib(r)).toBeLessThan(kib(rows[0]) / 2);
+        expect(Number(r.cells[2].replace('%', ''))).toBeGreaterThan(70);
+        expect(r.cells[3]).toMatch(/^[\d,]+ digits\/s$/);
+      }
+      console.log(`web: CNN ${r.what}: ${r.cells.join(' | ')}`);
     }
     expect(problems).toEqual([]);
   }, 150_000);
