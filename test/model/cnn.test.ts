@@ -25,6 +25,8 @@ import {
   type LayerSpec,
 } from '../../src/index.js';
 import { distill } from '../../src/compress/distill.js';
+import { directDxWorkspaceFloats } from '../../src/layers/conv2d.js';
+import { getEngine } from '../../src/runtime/engine.js';
 import { expectClose, randArray, rng } from '../helpers/check.js';
 import { expectSimdnetError } from '../helpers/errors.js';
 import { refCrossEntropy, refForward } from '../helpers/net-ref.js';
@@ -46,7 +48,7 @@ function oneHotRows(labels: ArrayLike<number>, n: number): Float32Array {
 /** Every layer type with every option that changes the arithmetic; smooth activations (finite differences). */
 function zoo(): LayerSpec[] {
   return [
-    conv2d(3, 3, { padding: 'same', activation: 'tanh', inputShape: [7, 6, 2] }),
+    conv2d(4, 3, { padding: 'same', activation: 'tanh', inputShape: [7, 6, 2] }), // 4 channels on: the direct data gradient
     averagePooling2d(2, { padding: 'same' }),
     conv2d(4, [2, 3], { strides: [1, 2], activation: 'sigmoid' }),
     batchNormalization({ momentum: 0.9 }),
@@ -78,6 +80,14 @@ describe('convolutional layers', () => {
     expect(sequential([conv2d(2, 3, { name: 'ok' }), flatten(), dense(2)]).build([5, 5, 1]).outputShape).toEqual([2]);
   });
 
+  it('size the direct data-gradient workspace as the kernel asks', () => {
+    const k = getEngine().k;
+    for (const [kh, kw, c, f] of [[5, 5, 8, 16], [3, 3, 4, 7], [1, 7, 5, 1], [2, 3, 9, 33]]) {
+      const g = { h: 9, w: 9, c, kh, kw, sh: 1, sw: 1, padT: 0, padL: 0, oh: 1, ow: 1 };
+      expect(directDxWorkspaceFloats(g, f) * 4).toBe(k.conv2d_backward_x_workspace_size(kh, kw, c, f));
+    }
+  });
+
   it('have Keras shapes, weights in HWIO layout, a summary and parameter counts', () => {
     const m = sequential(zoo(), { seed: 3 });
     m.build([7, 6, 2]);
@@ -85,14 +95,14 @@ describe('convolutional layers', () => {
     expect(m.inputDim).toBe(84);
     expect(m.outputShape).toEqual([3]);
     const w = m.getWeights();
-    expect(w.map((t) => t.shape)).toEqual([[3, 3, 2, 3], [3], [2, 3, 3, 4], [4], [4], [4], [4], [4], [8, 5], [5], [1, 1, 1, 6], [6], [6, 3], [3]]);
+    expect(w.map((t) => t.shape)).toEqual([[3, 3, 2, 4], [4], [2, 3, 4, 4], [4], [4], [4], [4], [4], [8, 5], [5], [1, 1, 1, 6], [6], [6, 3], [3]]);
     expect(w.map((t) => t.name.split('/')[1])).toEqual(['kernel', 'bias', 'kernel', 'bias', 'gamma', 'beta', 'movingMean', 'movingVariance', 'kernel', 'bias', 'kernel', 'bias', 'kernel', 'bias']);
     expect(Array.from(w[4].data)).toEqual([1, 1, 1, 1]); // gamma
     expect(Array.from(w[7].data)).toEqual([1, 1, 1, 1]); // moving variance
     const total = w.reduce((n, t) => n + t.data.length, 0);
     expect(m.countParams()).toEqual({ total, trainable: total - 8 });
     const s = m.summary();
-    expect(s).toMatch(/\(conv2d\)\s+\[batch, 7, 6, 3\]\s+3x3 same tanh\s+57/);
+    expect(s).toMatch(/\(conv2d\)\s+\[batch, 7, 6, 4\]\s+3x3 same tanh\s+76/);
     expect(s).toMatch(/\(maxPooling2d\)\s+\[batch, 2, 1, 4\]/);
     expect(s).toMatch(/input 7x6x2/);
     m.dispose();
