@@ -1,32 +1,49 @@
 // Sparse inference for pruned models: dense kernels with enough zeros are stored as CSR by input row (u16
 // column indices, f32 values) in the engine's memory and run by the sparse_csr_forward kernel, which skips
-// zero weights and zero inputs alike; the other layers keep a dense kernel and run on the GEMM. The model saves
-// to its own compact file (only the nonzeros), versioned and checksummed.
-import { f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
-import { toTargets } from '../data/preprocess.js';
-import { SimdnetError, check } from '../errors.js';
+// zero weights and zero inputs alike; the other dense layers keep a dense kernel and run on the GEMM. Every other
+// layer (conv2d with its pruned kernel, pooling, batch norm, ...) runs as its float record on the one execution
+// plan (src/model/plan.ts): a conv's zeros cost as much as its nonzeros there, so a conv is made smaller by
+// removing whole filters (pruneNeurons), not by CSR. The model saves to its own compact file (only the nonzeros),
+// versioned and checksummed.
+import type { MatrixInput } from '../data/matrix.js';
+import { check } from '../errors.js';
 import { checksumFor } from '../io/checksum.js';
-import { openFile, SPARSE_FILE, writeFile, type Checksum, type Chunk } from '../io/container.js';
+import { openFile, SPARSE_FILE, writeFile, type Checksum, type Chunk, type FileKind } from '../io/container.js';
 import { activationForward, checkActivation, type Activation } from '../layers/activations.js';
+import { activation as activationLayer, activationOf, dense as denseLayer, inferShapes, paramDefs, sizeOf, validateSpec, type Shape } from '../layers/index.js';
+import { checkShape } from '../layers/layer.js';
 import type { DenseSpec, LayerSpec } from '../layers/spec.js';
+import { Plan, PlannedModel, recordOp, uploadAll, type PlanEvalResult, type PlanOp } from '../model/plan.js';
 import type { Sequential } from '../model/sequential.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
-import { kernelIndex } from './prune.js';
-import { requireDenseStack } from './support.js';
+import type { LossName } from '../train/losses.js';
+import { hasKernel, requireSupported } from './support.js';
 
 /**
- * The sparse model file, version 2 (version 1: the same with a CRC-32): the shared envelope of src/io/container.ts
- * with magic "SDSP" and
- *   header: { format: "simdnet-sparse", version, name, inputDim, metadata, layers: [
+ * The sparse model file: the shared envelope of src/io/container.ts with magic "SDSP". A writer uses the lowest
+ * version that holds the model, so the file of a dense model reads in every simdnet since version 1.
+ *
+ * Version 2 (version 1: the same with a CRC-32), models of dense and activation layers:
+ *   header: { format: "simdnet-sparse", version, name, inputDim, metadata, loss?, layers: [
  *             { type: "dense", name, inputs, units, activation, alpha, useBias, storage: "csr" | "dense", nnz } |
  *             { type: "activation", name, activation, alpha } ] }
  *   data:   per dense layer, in order, each chunk 4-byte aligned: csr: rowptr (inputs + 1) i32, vals (nnz) f32,
  *           cols (nnz) u16; dense: kernel (inputs × units) f32 row-major; then the bias (units) f32 when useBias
+ *   loss: the model's built-in loss, or null for none; files written before it was recorded (no `loss`) report
+ *   the loss their last activation implies (softmax: categorical cross-entropy, sigmoid: binary, else MSE).
+ *
+ * Version 3, any model (conv2d, pooling, flatten, reshape, batch norm too):
+ *   header: { format, version, name, inputDim, inputShape, metadata, loss, layers: [layer specs],
+ *             dense: [{ layer, storage: "csr" | "dense", nnz }] (one per dense layer) }
+ *   data:   in layer order, each chunk 4-byte aligned: a dense layer as in version 2; any other layer with weights
+ *           its parameters in f32, in the layer's order (conv2d: the HWIO kernel, zeros included, and the bias).
  *
  * Readers reject, besides what the envelope catches, sizes that do not add up to the file, CSR structure that is
  * out of range (row pointers not increasing from 0 to nnz, column indices >= units) and non-finite values.
  */
-export const SPARSE_FORMAT_VERSION = SPARSE_FILE.version;
+export const SPARSE_FORMAT_VERSION = 3;
+const FILE: FileKind = { ...SPARSE_FILE, version: SPARSE_FORMAT_VERSION };
+const FILE_V2: FileKind = { ...SPARSE_FILE, version: 2 };
 /** CSR column indices are u16. */
 const MAX_CSR_UNITS = 65536;
 
@@ -47,358 +64,292 @@ export interface SparseLoadOptions {
 
 /** One layer of a sparse model as {@link SparseModel.layers} describes it. */
 export interface SparseLayerInfo {
-  type: 'dense' | 'activation';
+  /** The layer type ('dense', 'activation', 'conv2d', 'maxPooling2d', ...). */
+  type: LayerSpec['type'];
   name: string;
+  /** The activation it applies ('linear' for layers without one). */
   activation: Activation;
-  /** Dense layers: how the kernel is stored, its shape and nonzeros. */
+  /** Dense and conv2d layers: how the kernel is stored ('csr' for dense only), its nonzeros and size. */
   storage?: 'csr' | 'dense';
+  /** Dense layers: the kernel's shape. */
   inputs?: number;
   units?: number;
   nnz?: number;
+  /** Weights in the kernel. */
+  size?: number;
   sparsity?: number;
 }
 
-/** Host copy of one layer (what the file holds). */
-type LayerData =
-  | {
-      type: 'dense';
-      name: string;
-      inputs: number;
-      units: number;
-      activation: Activation;
-      alpha: number;
-      storage: 'csr' | 'dense';
-      /** csr */
-      rowptr?: Int32Array;
-      cols?: Uint16Array;
-      vals?: Float32Array;
-      /** dense */
-      kernel?: Float32Array;
-      bias: Float32Array | null;
-    }
-  | { type: 'activation'; name: string; activation: Activation; alpha: number };
+/** Host copy of one dense layer's weights (what the file holds). */
+interface DenseData {
+  storage: 'csr' | 'dense';
+  inputs: number;
+  units: number;
+  rowptr?: Int32Array;
+  cols?: Uint16Array;
+  vals?: Float32Array;
+  kernel?: Float32Array;
+  bias?: Float32Array;
+}
 
-/** A layer resident in the engine. */
-type Op =
-  | {
-      type: 'dense';
-      info: LayerData & { type: 'dense' };
-      nnz: number;
-      /** Pointers: csr rowptr/cols/vals, or the dense kernel w; bias b (0: none). */
-      rowptr: number;
-      cols: number;
-      vals: number;
-      w: number;
-      b: number;
-    }
-  | { type: 'activation'; info: LayerData & { type: 'activation' } };
+/** Everything that defines a sparse model (dropout layers are not kept: the identity at inference). */
+interface SparseParts {
+  name: string;
+  inputShape: Shape;
+  layers: LayerSpec[];
+  metadata: Record<string, unknown>;
+  loss: LossName | undefined;
+  /** Dense layers, by layer index. */
+  dense: Map<number, DenseData>;
+  /** f32 parameters of the other layers with weights (ParamDef order), by layer index. */
+  others: Map<number, Float32Array[]>;
+}
+
+/** A dense layer resident in the engine. */
+interface Resident {
+  storage: 'csr' | 'dense';
+  inputs: number;
+  units: number;
+  nnz: number;
+  /** Pointers: csr rowptr/cols/vals, or the dense kernel w; bias b (0: none). */
+  rowptr: number;
+  cols: number;
+  vals: number;
+  w: number;
+  b: number;
+}
 
 /**
- * An inference-only model whose pruned layers run as sparse × dense products. Build it from a pruned
+ * An inference-only model whose pruned dense layers run as sparse × dense products. Build it from a pruned
  * {@link Sequential} with {@link SparseModel.fromModel}, or read a file written by {@link SparseModel.save}.
  * Holds its weights in an engine's memory: call dispose() to give them back.
  */
-export class SparseModel {
-  readonly name: string;
-  readonly inputDim: number;
-  readonly outputDim: number;
-  /** Free-form data saved with the model. */
-  metadata: Record<string, unknown>;
-  private readonly engine: Engine;
-  private readonly ops: Op[];
-  private readonly owned: number[] = [];
-  private readonly maxWidth: number;
-  private readonly maxUnits: number;
-  private cap = 0;
-  private bufs: number[] = [];
-  private disposed = false;
+export class SparseModel extends PlannedModel {
+  private readonly specs: LayerSpec[];
+  private readonly resident = new Map<number, Resident>();
+  /** Other layers' parameter pointers and sizes (for save and the layer list). */
+  private readonly otherPtrs = new Map<number, Array<[number, number]>>();
+  /** Whether the file this came from recorded its loss (version 2 files before it did: the activation's). */
+  private readonly lossRecorded: boolean;
 
-  private constructor(engine: Engine, name: string, inputDim: number, layers: LayerData[], metadata: Record<string, unknown>) {
-    this.engine = engine;
-    this.name = name;
-    this.inputDim = inputDim;
-    this.metadata = metadata;
-    let width = inputDim;
-    let maxWidth = inputDim;
-    let maxUnits = 4;
-    for (const l of layers) {
-      if (l.type === 'dense') {
-        width = l.units;
-        maxWidth = Math.max(maxWidth, width);
-        maxUnits = Math.max(maxUnits, width);
-      }
-    }
-    this.outputDim = width;
-    this.maxWidth = maxWidth;
-    this.maxUnits = maxUnits;
+  private constructor(engine: Engine, parts: SparseParts, lossRecorded = true) {
+    const shapes = inferShapes(parts.layers, parts.inputShape);
+    super(parts.name, parts.inputShape, shapes[shapes.length - 1], parts.metadata, parts.loss);
+    this.specs = parts.layers;
+    this.lossRecorded = lossRecorded;
+    const ops: PlanOp[] = [];
     try {
-      this.ops = layers.map((l) => this.upload(l));
+      parts.layers.forEach((spec, i) => ops.push(this.upload(engine, spec, i, shapes, parts)));
+      this.executor = new Plan(engine, parts.layers, parts.inputShape, ops);
     } catch (err) {
-      this.release();
+      for (const op of ops) op.dispose?.();
       throw err;
     }
   }
 
+  protected get kindName(): string {
+    return 'sparse model';
+  }
+
   /**
    * Converts a built model (pruned or not) to sparse form: each dense kernel with at least `minSparsity` zeros
-   * becomes CSR, the others stay dense; dropout layers are dropped (identity at inference). The model itself is
-   * not changed and can be disposed afterwards. The sparse model lives on the same engine.
+   * becomes CSR, the others stay dense; conv2d, pooling, batch norm and the rest keep their float weights (run as
+   * their records); dropout layers are dropped (identity at inference). The model itself is not changed and can
+   * be disposed afterwards. The sparse model lives on the same engine and knows the model's compiled built-in
+   * loss.
    */
   static fromModel(model: Sequential, options: SparseOptions = {}): SparseModel {
     const what = 'SparseModel.fromModel()';
     model.assertIdle(what);
-    requireDenseStack(model.layers, what);
+    requireSupported(model.layers, what);
     check(typeof options === 'object' && options !== null, 'RANGE', `${what}: options must be an object`);
     check(model.built, 'STATE', `${what}: the model is not built yet (no weights)`);
     const minSparsity = options.minSparsity ?? 0.5;
     check(typeof minSparsity === 'number' && minSparsity >= 0 && minSparsity <= 1, 'RANGE', `${what}: minSparsity must be in [0, 1], got ${String(minSparsity)}`);
     const net = model.requireNet();
-    const weights = model.getWeights();
-    const names = weights.map((w) => w.name);
-    const layers: LayerData[] = [];
-    model.layers.forEach((l: LayerSpec, i) => {
+    const byName = new Map(model.getWeights().map((w) => [w.name, w.data]));
+    const layers: LayerSpec[] = [];
+    const dense = new Map<number, DenseData>();
+    const others = new Map<number, Float32Array[]>();
+    model.layers.forEach((l, i) => {
       if (l.type === 'dropout') return;
-      if (l.type === 'activation') {
-        layers.push({ type: 'activation', name: l.name, activation: l.activation, alpha: l.alpha });
+      const at = layers.length;
+      layers.push(structuredClone(l));
+      const tensors = net.slotsOf(i).map((s) => byName.get(s.name)!);
+      if (l.type !== 'dense') {
+        if (tensors.length > 0) others.set(at, tensors);
         return;
       }
-      const d = l as DenseSpec;
-      const w = weights[kernelIndex(model, i)].data;
+      const [w, b] = tensors;
       const k = net.dims[i];
-      const n = d.units;
-      const bIdx = names.indexOf(`${d.name}/bias`);
-      const bias = bIdx >= 0 ? weights[bIdx].data : null;
+      const n = l.units;
       let nnz = 0;
       for (let j = 0; j < w.length; j++) if (w[j] !== 0) nnz++;
       const sparsity = w.length > 0 ? 1 - nnz / w.length : 0;
-      const base = { type: 'dense' as const, name: d.name, inputs: k, units: n, activation: d.activation, alpha: d.alpha, bias };
-      if (sparsity >= minSparsity && n <= MAX_CSR_UNITS) {
-        layers.push({ ...base, storage: 'csr', ...toCsr(w, k, n, nnz) });
-      } else {
-        layers.push({ ...base, storage: 'dense', kernel: w });
-      }
+      const base = { inputs: k, units: n, ...(l.useBias ? { bias: b } : {}) };
+      if (sparsity >= minSparsity && n <= MAX_CSR_UNITS) dense.set(at, { ...base, storage: 'csr', ...toCsr(w, k, n, nnz) });
+      else dense.set(at, { ...base, storage: 'dense', kernel: w });
     });
-    return new SparseModel(net.engine, model.name, net.inputs, layers, structuredClone(model.metadata));
+    const loss = model.compileSettings()?.loss;
+    const parts: SparseParts = {
+      name: model.name,
+      inputShape: [...net.shapes[0]],
+      layers,
+      metadata: structuredClone(model.metadata),
+      loss: typeof loss === 'string' ? loss : undefined,
+      dense,
+      others,
+    };
+    return new SparseModel(net.engine, parts);
   }
 
   /** Reads a file written by save() (see the format above); rejects anything truncated, corrupt or foreign. */
   static load(input: Uint8Array | ArrayBuffer, options: SparseLoadOptions = {}): SparseModel {
-    const { name, inputDim, metadata, layers } = decode(input, checksumFor(options));
+    const { parts, lossRecorded } = decode(input, checksumFor(options));
     const engine = options.engine ?? getEngine(options.backend ?? 'wasm');
-    return new SparseModel(engine, name, inputDim, layers, metadata);
+    return new SparseModel(engine, parts, lossRecorded);
   }
 
-  /** The layers: kind, activation and, for dense ones, storage, shape and nonzeros. */
+  /** The layers (dropout left out): type, activation and, for dense and conv2d ones, storage and nonzeros. */
   get layers(): SparseLayerInfo[] {
-    return this.ops.map((op) => {
-      const l = op.info;
-      if (l.type === 'activation') return { type: 'activation', name: l.name, activation: l.activation };
-      const nnz = (op as Op & { type: 'dense' }).nnz;
-      const size = l.inputs * l.units;
-      return { type: 'dense', name: l.name, activation: l.activation, storage: l.storage, inputs: l.inputs, units: l.units, nnz, sparsity: size > 0 ? 1 - nnz / size : 0 };
+    return this.specs.map((l, i) => {
+      const act = (activationOf(l) ?? 'linear') as Activation;
+      const r = this.resident.get(i);
+      if (r) {
+        const size = r.inputs * r.units;
+        return { type: l.type, name: l.name, activation: act, storage: r.storage, inputs: r.inputs, units: r.units, nnz: r.nnz, size, sparsity: size > 0 ? 1 - r.nnz / size : 0 };
+      }
+      const kernel = hasKernel(l) ? this.otherPtrs.get(i)?.[0] : undefined;
+      if (!kernel) return { type: l.type, name: l.name, activation: act };
+      const w = this.executor.engine.f32(kernel[0], kernel[1]);
+      let nnz = 0;
+      for (let j = 0; j < w.length; j++) if (w[j] !== 0) nnz++;
+      return { type: l.type, name: l.name, activation: act, storage: 'dense', nnz, size: w.length, sparsity: w.length > 0 ? 1 - nnz / w.length : 0 };
     });
   }
 
-  /** Nonzero kernel weights over all dense layers, and the kernel size they come from. */
+  /** Nonzero kernel weights over all dense and conv2d layers, and the kernel size they come from. */
   get nonzeros(): { nnz: number; size: number; sparsity: number } {
     let nnz = 0;
     let size = 0;
     for (const l of this.layers) {
-      if (l.type !== 'dense') continue;
+      if (l.size === undefined) continue;
       nnz += l.nnz!;
-      size += l.inputs! * l.units!;
+      size += l.size;
     }
     return { nnz, size, sparsity: size > 0 ? 1 - nnz / size : 0 };
   }
 
-  /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. */
-  predict(x: MatrixInput, options: { batchSize?: number } = {}): Matrix {
-    const mx = this.inputs(x);
-    const n = this.outputDim;
-    const out = new Float32Array(mx.rows * n);
-    this.each(mx, options.batchSize, (p, r, m) => out.set(this.engine.f32(p, m * n), r * n));
-    return { data: out, rows: mx.rows, cols: n };
-  }
-
-  /** The class index of each row of x: argmax of the outputs, or output >= 0.5 for a single output. */
-  predictClasses(x: MatrixInput, options: { batchSize?: number } = {}): Int32Array {
-    const mx = this.inputs(x);
-    const n = this.outputDim;
-    const out = new Int32Array(mx.rows);
-    const k = this.engine.k;
-    this.each(mx, options.batchSize, (p, r, m) => {
-      if (n === 1) {
-        const v = this.engine.f32(p, m);
-        for (let i = 0; i < m; i++) out[r + i] = v[i] >= 0.5 ? 1 : 0;
-        return;
-      }
-      k.argmax_rows(this.bufs[4], p, m, n);
-      out.set(this.engine.i32(this.bufs[4], m), r);
-    });
-    return out;
-  }
-
   /**
    * Loss and accuracy over (x, y); y is one row of targets per row of x, or class indices when there are
-   * several outputs. The loss follows the output: cross-entropy after softmax, binary cross-entropy after
-   * sigmoid, mean squared error otherwise. Accuracy: argmax match (one output: >= 0.5 match).
+   * several outputs. The loss is the original model's compiled built-in loss (or `options.loss`; none when it
+   * was not compiled); accuracy: argmax match (one output: >= 0.5 match).
    */
-  evaluate(x: MatrixInput, y: MatrixInput, options: { batchSize?: number } = {}): { loss: number; accuracy: number } {
-    const mx = this.inputs(x);
-    const n = this.outputDim;
-    const my = toTargets(y, n);
-    check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);
-    const last = [...this.ops].reverse().find((o) => o.info.activation !== 'linear' || o.type === 'dense');
-    const act = last?.info.activation ?? 'linear';
-    const k = this.engine.k;
-    let loss = 0;
-    let correct = 0;
-    this.each(mx, options.batchSize, (p, r, m) => {
-      const t = this.bufs[5];
-      this.engine.f32(t, m * n).set(my.data.subarray(r * n, (r + m) * n));
-      const l = act === 'softmax' ? k.ce_forward(p, t, m, n) : act === 'sigmoid' ? k.bce_forward(p, t, m, n) : k.mse_forward(p, t, m, n);
-      loss += l * m;
-      correct += n > 1 ? k.accuracy_count(p, t, m, n) : k.binary_accuracy_count(p, t, m, 0.5);
-    });
-    return { loss: loss / mx.rows, accuracy: correct / mx.rows };
+  override evaluate(x: MatrixInput, y: MatrixInput, options: { batchSize?: number; loss?: LossName } = {}): PlanEvalResult {
+    return super.evaluate(x, y, options);
   }
 
   /** Serializes the model (see the format above): only the nonzeros of CSR layers are written. */
   save(): Uint8Array {
     this.assertLive();
-    const e = this.engine;
+    const e = this.executor.engine;
+    const chunks: Chunk[] = [];
+    const v2 = this.specs.every((l) => l.type === 'dense' || l.type === 'activation');
+    this.specs.forEach((_, i) => {
+      const r = this.resident.get(i);
+      if (r) {
+        if (r.storage === 'csr') chunks.push(e.i32(r.rowptr, r.inputs + 1), e.f32(r.vals, r.nnz), new Uint16Array(e.memory.buffer, r.cols, r.nnz));
+        else chunks.push(e.f32(r.w, r.inputs * r.units));
+        if (r.b !== 0) chunks.push(e.f32(r.b, r.units));
+      }
+      for (const [p, n] of this.otherPtrs.get(i) ?? []) chunks.push(e.f32(p, n));
+    });
+    const loss = this.lossRecorded ? (this.lossName ?? null) : undefined;
+    if (v2) {
+      const header = {
+        name: this.name,
+        inputDim: this.inputDim,
+        metadata: this.metadata,
+        ...(loss === undefined ? {} : { loss }),
+        layers: this.specs.map((l, i) => {
+          if (l.type === 'activation') return { type: 'activation', name: l.name, activation: l.activation, alpha: l.alpha };
+          const d = l as DenseSpec;
+          const r = this.resident.get(i)!;
+          return { type: 'dense', name: d.name, inputs: r.inputs, units: r.units, activation: d.activation, alpha: d.alpha, useBias: r.b !== 0, storage: r.storage, nnz: r.nnz };
+        }),
+      };
+      return writeFile(FILE_V2, header, chunks);
+    }
     const header = {
       name: this.name,
       inputDim: this.inputDim,
+      inputShape: this.inputShape,
       metadata: this.metadata,
-      layers: this.ops.map((op) => {
-        if (op.type === 'activation') {
-          const l = op.info;
-          return { type: 'activation', name: l.name, activation: l.activation, alpha: l.alpha };
-        }
-        const l = op.info;
-        return { type: 'dense', name: l.name, inputs: l.inputs, units: l.units, activation: l.activation, alpha: l.alpha, useBias: op.b !== 0, storage: l.storage, nnz: op.nnz };
-      }),
+      loss: loss ?? null,
+      layers: this.specs,
+      dense: [...this.resident].map(([layer, r]) => ({ layer, storage: r.storage, nnz: r.nnz })),
     };
-    const chunks: Chunk[] = [];
-    for (const op of this.ops) {
-      if (op.type !== 'dense') continue;
-      const l = op.info;
-      if (l.storage === 'csr') {
-        chunks.push(e.i32(op.rowptr, l.inputs + 1), e.f32(op.vals, op.nnz), new Uint16Array(e.memory.buffer, op.cols, op.nnz));
-      } else {
-        chunks.push(e.f32(op.w, l.inputs * l.units));
-      }
-      if (op.b !== 0) chunks.push(e.f32(op.b, l.units));
-    }
-    return writeFile(SPARSE_FILE, header, chunks);
-  }
-
-  /** Frees the model's memory; any later call throws a DISPOSED error. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.release();
-    this.disposed = true;
+    return writeFile(FILE, header, chunks);
   }
 
   // ---- internals ----
 
-  private assertLive(): void {
-    if (this.disposed) throw new SimdnetError('DISPOSED', `sparse model '${this.name}' was disposed`);
-  }
-
-  private inputs(x: MatrixInput): Matrix {
-    this.assertLive();
-    // Float32Array data is staged as is and checked for NaN/Inf by a kernel per batch; other inputs go through toMatrix.
-    return f32View(x, this.inputDim) ?? toMatrix(x, 'x', this.inputDim);
-  }
-
-  private upload(l: LayerData): Op {
-    const e = this.engine;
-    const own = (p: number): number => (this.owned.push(p), p);
-    if (l.type === 'activation') return { type: 'activation', info: l };
-    const op = { type: 'dense' as const, info: l, nnz: 0, rowptr: 0, cols: 0, vals: 0, w: 0, b: 0 };
-    if (l.storage === 'csr') {
-      op.nnz = l.rowptr![l.inputs];
-      op.rowptr = own(e.upload(l.rowptr!));
-      op.vals = own(e.upload(l.vals!));
-      op.cols = own(e.allocF32(Math.ceil(op.nnz / 2)));
-      new Uint16Array(e.memory.buffer, op.cols, op.nnz).set(l.cols!);
-      // Keep only the engine copy: the layer description must not pin the host arrays.
-      l.rowptr = l.vals = l.cols = undefined;
-    } else {
-      const w = l.kernel!;
-      for (let j = 0; j < w.length; j++) if (w[j] !== 0) op.nnz++;
-      op.w = own(e.upload(w));
-      l.kernel = undefined;
+  private upload(e: Engine, spec: LayerSpec, i: number, shapes: Shape[], parts: SparseParts): PlanOp {
+    const owned: number[] = [];
+    const d = parts.dense.get(i);
+    if (!d) {
+      const tensors = parts.others.get(i) ?? [];
+      const ptrs = uploadAll(e, tensors, owned);
+      this.otherPtrs.set(i, ptrs.map((p, j) => [p, tensors[j].length]));
+      parts.others.delete(i); // keep only the engine copy: the model must not pin the host arrays
+      return recordOp(e, spec, i, shapes[i], shapes[i + 1], ptrs, owned);
     }
-    if (l.bias) op.b = own(e.upload(l.bias));
-    l.bias = null; // the values live in the engine (op.b != 0 says there is a bias)
-    return op;
-  }
-
-  /** Makes sure the buffers hold `rows` rows: [x, act A, act B, ws, argmax idx, targets]. */
-  private reserve(rows: number): void {
-    if (rows <= this.cap) return;
-    const e = this.engine;
-    for (const p of this.bufs) e.free(p);
-    this.bufs = [];
-    const sizes = [rows * this.inputDim, rows * this.maxWidth, rows * this.maxWidth, 4 * this.maxUnits, rows, rows * this.outputDim];
+    const l = spec as DenseSpec;
+    const r: Resident = { storage: d.storage, inputs: d.inputs, units: d.units, nnz: 0, rowptr: 0, cols: 0, vals: 0, w: 0, b: 0 };
     try {
-      for (const s of sizes) this.bufs.push(e.allocF32(Math.max(4, s)));
-    } catch (err) {
-      for (const p of this.bufs) e.free(p);
-      this.bufs = [];
-      this.cap = 0;
-      throw err;
-    }
-    this.cap = rows;
-  }
-
-  /** Runs the layers over x in batches; `use(outputs pointer, first row, rows)` reads each batch's outputs. */
-  private each(mx: Matrix, batchSize: number | undefined, use: (p: number, r: number, m: number) => void): void {
-    const bs = batchSize ?? 256;
-    check(Number.isInteger(bs) && bs >= 1 && bs <= 1 << 20, 'RANGE', `batchSize must be an integer in [1, 1048576], got ${String(bs)}`);
-    this.reserve(Math.min(mx.rows, bs));
-    const e = this.engine;
-    for (let r = 0; r < mx.rows; r += this.cap) {
-      const m = Math.min(this.cap, mx.rows - r);
-      e.stageRows(this.bufs[0], mx, r, m);
-      use(this.run(m), r, m);
-    }
-  }
-
-  /** Forward pass over m rows staged in the input buffer; returns the outputs' pointer. */
-  private run(m: number): number {
-    const k = this.engine.k;
-    const [xb, a, b, ws] = this.bufs;
-    let cur = xb;
-    let width = this.inputDim;
-    for (const op of this.ops) {
-      const l = op.info;
-      if (op.type === 'dense') {
-        const d = op.info;
-        const out = cur === a ? b : a;
-        if (d.storage === 'csr') k.sparse_csr_forward(out, ws, cur, op.rowptr, op.cols, op.vals, op.b, m, d.inputs, d.units);
-        else k.gemm_forward(out, cur, op.w, op.b, m, d.inputs, d.units);
-        width = d.units;
-        cur = out;
-        if (l.activation !== 'linear') activationForward(k, l.activation, cur, cur, m, width, l.alpha);
-      } else if (l.activation !== 'linear') {
-        // In place, even on the input buffer: it holds a staged copy of the rows.
-        activationForward(k, l.activation, cur, cur, m, width, l.alpha);
+      if (d.bias) [r.b] = uploadAll(e, [d.bias], owned);
+      if (d.storage === 'dense') {
+        const w = d.kernel!;
+        for (let j = 0; j < w.length; j++) if (w[j] !== 0) r.nnz++;
+        [r.w] = uploadAll(e, [w], owned);
+        this.resident.set(i, r);
+        // The record's own forward, on a spec whose bias follows the file.
+        return recordOp(e, { ...l, useBias: r.b !== 0 }, i, shapes[i], shapes[i + 1], r.b !== 0 ? [r.w, r.b] : [r.w], owned);
       }
+      r.nnz = d.rowptr![d.inputs];
+      [r.rowptr, r.vals] = uploadAll(e, [d.rowptr!, d.vals!], owned);
+      r.cols = e.allocF32(Math.max(4, Math.ceil(r.nnz / 2)));
+      owned.push(r.cols);
+      new Uint16Array(e.memory.buffer, r.cols, r.nnz).set(d.cols!);
+    } catch (err) {
+      for (const p of owned) e.free(p);
+      throw err;
+    } finally {
+      parts.dense.delete(i);
     }
-    return cur;
+    this.resident.set(i, r);
+    return csrOp(e, l, i, r, owned);
   }
+}
 
-  private release(): void {
-    const e = this.engine;
-    for (const p of [...this.owned, ...this.bufs]) e.free(p);
-    this.owned.length = 0;
-    this.bufs = [];
-    this.cap = 0;
-  }
+/** A dense layer with a CSR kernel: sparse_csr_forward, then the activation. */
+function csrOp(e: Engine, l: DenseSpec, i: number, r: Resident, owned: number[]): PlanOp {
+  const k = e.k;
+  return {
+    first: i,
+    last: i,
+    // The kernel's scratch: n × 4 floats.
+    scratchBytes: () => 16 * Math.max(4, r.units),
+    run(c) {
+      k.sparse_csr_forward(c.y, c.scratch, c.x, r.rowptr, r.cols, r.vals, r.b, c.m, r.inputs, r.units);
+      if (l.activation !== 'linear' && !c.skipActivation) activationForward(k, l.activation, c.y, c.y, c.m, r.units, l.alpha);
+      return c.y;
+    },
+    dispose() {
+      for (const p of owned) e.free(p);
+      owned.length = 0;
+    },
+  };
 }
 
 /** CSR by row of a k×n row-major kernel with nnz nonzeros. */
@@ -420,8 +371,17 @@ function toCsr(w: Float32Array, k: number, n: number, nnz: number): { rowptr: In
   return { rowptr, cols, vals };
 }
 
-function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { name: string; inputDim: number; metadata: Record<string, unknown>; layers: LayerData[] } {
-  const file = openFile(input, SPARSE_FILE, checksum);
+/** The loss a version 2 file written before losses were recorded reports: the one its last activation implies. */
+function impliedLoss(layers: readonly LayerSpec[]): LossName {
+  const last = [...layers].reverse().find((l) => l.type === 'dense' || activationOf(l) !== 'linear');
+  const act = last ? activationOf(last) : 'linear';
+  return act === 'softmax' ? 'categoricalCrossentropy' : act === 'sigmoid' ? 'binaryCrossentropy' : 'mse';
+}
+
+const LOSSES: readonly LossName[] = ['mse', 'meanSquaredError', 'binaryCrossentropy', 'categoricalCrossentropy'];
+
+function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: SparseParts; lossRecorded: boolean } {
+  const file = openFile(input, FILE, checksum);
   const { bad } = file;
   const h = file.header;
   const isDim = (v: unknown, max = 1 << 24): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
@@ -438,30 +398,12 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { name: st
     for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) bad(`${what} holds a non-finite value at ${i}`);
     return a;
   };
-  let width = h.inputDim as number;
-  const layers: LayerData[] = (h.layers as unknown[]).map((raw, i) => {
-    if (typeof raw !== 'object' || raw === null) return bad(`layer ${i} is not an object`);
-    const o = raw as Record<string, unknown>;
-    const name = typeof o.name === 'string' ? o.name : bad(`layer ${i} has no name`);
-    let activation: Activation;
-    try {
-      activation = checkActivation(o.activation, `layer ${i}`);
-    } catch (err) {
-      return bad((err as Error).message);
-    }
-    const alpha = typeof o.alpha === 'number' && Number.isFinite(o.alpha) && o.alpha >= 0 ? o.alpha : bad(`layer ${i} has a bad alpha`);
-    if (o.type === 'activation') return { type: 'activation', name, activation, alpha };
-    if (o.type !== 'dense') return bad(`layer ${i} has unknown type '${String(o.type)}'`);
-    if (o.inputs !== width) bad(`layer ${i} ('${name}') takes ${String(o.inputs)} inputs but gets ${width}`);
-    if (!isDim(o.units)) bad(`layer ${i} ('${name}') has bad units ${String(o.units)}`);
-    const k = width;
-    const n = o.units as number;
-    if (typeof o.useBias !== 'boolean') bad(`layer ${i} ('${name}') has no useBias flag`);
-    const base = { type: 'dense' as const, name, inputs: k, units: n, activation, alpha };
-    let layer: LayerData;
-    if (o.storage === 'csr') {
+  /** A dense layer's data: CSR or dense kernel, then the bias. */
+  const denseData = (name: string, i: number, k: number, n: number, storage: unknown, nnzRaw: unknown, useBias: boolean): DenseData => {
+    let d: DenseData;
+    if (storage === 'csr') {
       if (n > MAX_CSR_UNITS) bad(`layer ${i} ('${name}') is CSR with ${n} units (at most ${MAX_CSR_UNITS})`);
-      const nnz = o.nnz;
+      const nnz = nnzRaw;
       if (!Number.isInteger(nnz) || (nnz as number) < 0 || (nnz as number) > k * n) bad(`layer ${i} ('${name}') has a bad nonzero count ${String(nnz)}`);
       const rowptr = take(k + 1, Int32Array, `layer '${name}' row pointers`);
       const vals = finite(take(nnz as number, Float32Array, `layer '${name}' values`), `layer '${name}' values`);
@@ -471,19 +413,88 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { name: st
         if (rowptr[p + 1] < rowptr[p] || rowptr[p + 1] - rowptr[p] > n) bad(`layer '${name}' row pointers are not increasing at row ${p}`);
       }
       for (let e = 0; e < cols.length; e++) if (cols[e] >= n) bad(`layer '${name}' column index ${cols[e]} is out of range (${n} units)`);
-      layer = { ...base, storage: 'csr', rowptr, cols, vals, bias: null };
-    } else if (o.storage === 'dense') {
-      layer = { ...base, storage: 'dense', kernel: finite(take(k * n, Float32Array, `layer '${name}' kernel`), `layer '${name}' kernel`), bias: null };
+      d = { storage: 'csr', inputs: k, units: n, rowptr, cols, vals };
+    } else if (storage === 'dense') {
+      d = { storage: 'dense', inputs: k, units: n, kernel: finite(take(k * n, Float32Array, `layer '${name}' kernel`), `layer '${name}' kernel`) };
     } else {
-      return bad(`layer ${i} ('${name}') has unknown storage '${String(o.storage)}'`);
+      return bad(`layer ${i} ('${name}') has unknown storage '${String(storage)}'`);
     }
-    if (o.useBias) layer.bias = finite(take(n, Float32Array, `layer '${name}' bias`), `layer '${name}' bias`);
-    width = n;
-    return layer;
-  });
-  if (at !== end) bad(`${end - at} unexpected bytes after the last layer`);
-  if (!layers.some((l) => l.type === 'dense')) bad('no dense layer');
+    if (useBias) d.bias = finite(take(n, Float32Array, `layer '${name}' bias`), `layer '${name}' bias`);
+    return d;
+  };
+  let loss: LossName | undefined;
+  const lossRecorded = h.loss !== undefined;
+  if (lossRecorded && h.loss !== null) {
+    if (!LOSSES.includes(h.loss as LossName)) bad(`unknown loss ${JSON.stringify(h.loss)}`);
+    loss = h.loss as LossName;
+  }
   const metadata = typeof h.metadata === 'object' && h.metadata !== null && !Array.isArray(h.metadata) ? (h.metadata as Record<string, unknown>) : {};
-  return { name: typeof h.name === 'string' ? h.name : 'sparse', inputDim: h.inputDim as number, metadata, layers };
-}
+  const name = typeof h.name === 'string' ? h.name : 'sparse';
+  const dense = new Map<number, DenseData>();
+  const others = new Map<number, Float32Array[]>();
+  let layers: LayerSpec[];
+  let inputShape: Shape = [h.inputDim as number];
 
+  if (file.version >= 3) {
+    try {
+      if (h.inputShape !== undefined) inputShape = checkShape(h.inputShape, 'inputShape');
+    } catch (err) {
+      bad((err as Error).message);
+    }
+    if (sizeOf(inputShape) !== h.inputDim) bad(`inputShape [${inputShape.join(', ')}] does not fit inputDim ${String(h.inputDim)}`);
+    layers = (h.layers as unknown[]).map((l, i) => validateSpec(l, i));
+    if (layers.some((l) => l.type === 'dropout')) bad('a dropout layer (sparse files leave them out)');
+    let defs: ReturnType<typeof paramDefs> = [];
+    let shapes: Shape[] = [];
+    try {
+      shapes = inferShapes(layers, inputShape);
+      defs = paramDefs(layers, shapes);
+    } catch (err) {
+      bad((err as Error).message);
+    }
+    const entries = h.dense;
+    const denseIdx = layers.flatMap((l, i) => (l.type === 'dense' ? [i] : []));
+    if (!Array.isArray(entries) || entries.length !== denseIdx.length) bad(`the dense table does not list the ${denseIdx.length} dense layers`);
+    const byLayer = new Map<number, Record<string, unknown>>();
+    denseIdx.forEach((i, j) => {
+      const o = (entries as Array<Record<string, unknown>>)[j];
+      if (typeof o !== 'object' || o === null || o.layer !== i) bad(`dense entry ${j} is not for layer ${i}`);
+      byLayer.set(i, o);
+    });
+    layers.forEach((l, i) => {
+      if (l.type === 'dense') {
+        const o = byLayer.get(i)!;
+        dense.set(i, denseData(l.name, i, sizeOf(shapes[i]), l.units, o.storage, o.nnz, l.useBias));
+      } else if (defs[i].length > 0) {
+        others.set(i, defs[i].map((p) => finite(take(sizeOf(p.shape), Float32Array, `layer '${l.name}' ${p.name}`), `layer '${l.name}' ${p.name}`)));
+      }
+    });
+  } else {
+    let width = h.inputDim as number;
+    layers = (h.layers as unknown[]).map((raw, i) => {
+      if (typeof raw !== 'object' || raw === null) return bad(`layer ${i} is not an object`);
+      const o = raw as Record<string, unknown>;
+      const lname = typeof o.name === 'string' ? o.name : bad(`layer ${i} has no name`);
+      let act: Activation;
+      try {
+        act = checkActivation(o.activation, `layer ${i}`);
+      } catch (err) {
+        return bad((err as Error).message);
+      }
+      const alpha = typeof o.alpha === 'number' && Number.isFinite(o.alpha) && o.alpha >= 0 ? o.alpha : bad(`layer ${i} has a bad alpha`);
+      if (o.type === 'activation') return activationLayer(act, { alpha, name: lname });
+      if (o.type !== 'dense') return bad(`layer ${i} has unknown type '${String(o.type)}'`);
+      if (o.inputs !== width) bad(`layer ${i} ('${lname}') takes ${String(o.inputs)} inputs but gets ${width}`);
+      if (!isDim(o.units)) bad(`layer ${i} ('${lname}') has bad units ${String(o.units)}`);
+      if (typeof o.useBias !== 'boolean') bad(`layer ${i} ('${lname}') has no useBias flag`);
+      const n = o.units as number;
+      dense.set(i, denseData(lname, i, width, n, o.storage, o.nnz, o.useBias as boolean));
+      width = n;
+      return denseLayer(n, { activation: act, alpha, useBias: o.useBias as boolean, name: lname });
+    });
+    if (!layers.some((l) => l.type === 'dense')) bad('no dense layer');
+    if (!lossRecorded) loss = impliedLoss(layers);
+  }
+  if (at !== end) bad(`${end - at} unexpected bytes after the last layer`);
+  return { parts: { name, inputShape, layers, metadata, loss, dense, others }, lossRecorded };
+}

@@ -1,16 +1,16 @@
 // Magnitude weight pruning (Han et al. 2015, "Learning both Weights and Connections for Efficient Neural
-// Networks"): zero the smallest weights of dense kernels, per layer or with one global threshold, keep them at
-// zero while fine-tuning (a mask applied by the mask_f32 kernel after every optimizer step), and prune in steps
-// with retraining at a tenth of the learning rate in between. Biases are never pruned (they are few and cheap).
+// Networks"): zero the smallest weights of dense and conv2d kernels, per layer or with one global threshold, keep
+// them at zero while fine-tuning (a mask applied by the mask_f32 kernel after every optimizer step), and prune in
+// steps with retraining at a tenth of the learning rate in between. Biases are never pruned (they are few and cheap).
 // Choosing what to prune is one-time host work; the per-step masking runs in the kernel.
 import type { MatrixInput } from '../data/matrix.js';
 import { SimdnetError, check } from '../errors.js';
-import type { DenseSpec } from '../layers/spec.js';
+import type { Conv2dSpec, DenseSpec } from '../layers/spec.js';
 import type { Net, TensorSlot } from '../model/net.js';
 import type { EvalResult, Sequential, TargetInput, TrainHook } from '../model/sequential.js';
 import type { Engine } from '../runtime/engine.js';
 import type { Callback } from '../train/callbacks.js';
-import { requireDenseStack } from './support.js';
+import { hasKernel, requireSupported } from './support.js';
 
 /** 'layer': each layer loses the same fraction of its kernel; 'global': one magnitude threshold over all of them. */
 export type PruneScope = 'layer' | 'global';
@@ -26,17 +26,17 @@ export interface PruneOptions {
   /** Default 'layer'. */
   scope?: PruneScope;
   /**
-   * Dense layers to prune, by index or name. Default: every trainable dense layer (frozen layers are skipped);
+   * Dense and conv2d layers to prune, by index or name. Default: every trainable one (frozen layers are skipped);
    * naming a frozen layer is an error.
    */
   layers?: ReadonlyArray<number | string>;
 }
 
-/** Zeros in one dense kernel. */
+/** Zeros in one dense or conv2d kernel. */
 export interface LayerSparsity {
   layer: number;
   name: string;
-  /** Weights in the kernel (fan_in × fan_out). */
+  /** Weights in the kernel (fan_in × fan_out; kh × kw × c × filters). */
   size: number;
   zeros: number;
   sparsity: number;
@@ -50,25 +50,25 @@ export interface SparsityReport {
   sparsity: number;
 }
 
-/** The kernels' zeros, for every dense layer (or the given ones). */
+/** The kernels' zeros, for every dense and conv2d layer (or the given ones). */
 export function sparsityOf(model: Sequential, layers?: ReadonlyArray<number | string>): SparsityReport {
   model.assertIdle('sparsityOf()');
-  requireDenseStack(model.layers, 'sparsityOf()');
+  requireSupported(model.layers, 'sparsityOf()');
   check(model.built, 'STATE', 'sparsityOf(): the model is not built yet (no weights)');
-  const idx = layers === undefined ? denseLayers(model) : layers.map((l) => denseIndex(model, l, 'sparsityOf()'));
+  const idx = layers === undefined ? kernelLayers(model) : layers.map((l) => kernelLayerIndex(model, l, 'sparsityOf()'));
   const weights = model.getWeights();
   return report(model, idx, (i) => weights[kernelIndex(model, i)].data);
 }
 
 /**
- * Zeros the smallest-magnitude weights of dense kernels so that each selected kernel (scope 'layer') or all of
- * them together (scope 'global') reach `sparsity`. Changes the model's weights in place and returns the
+ * Zeros the smallest-magnitude weights of dense and conv2d kernels so that each selected kernel (scope 'layer') or
+ * all of them together (scope 'global') reach `sparsity`. Changes the model's weights in place and returns the
  * resulting sparsity. Everything is checked before a weight changes: a rejected call leaves the model as it was.
  * If a {@link PruningSession} is active on the model, its masks follow the new zeros.
  */
 export function pruneMagnitude(model: Sequential, options: PruneOptions): SparsityReport {
   model.assertIdle('pruneMagnitude()');
-  requireDenseStack(model.layers, 'pruneMagnitude()');
+  requireSupported(model.layers, 'pruneMagnitude()');
   const plan = planPrune(model, options, 'pruneMagnitude()');
   const weights = model.getWeights();
   const kernels = plan.layers.map((i) => weights[kernelIndex(model, i)].data);
@@ -105,16 +105,16 @@ function planPrune(model: Sequential, options: PruneOptions, what: string): Plan
   if (perName) {
     const names = Object.keys(s);
     check(names.length > 0, 'RANGE', `${what}: the sparsity map names no layer`);
-    layers = names.map((n) => denseIndex(model, n, what));
+    layers = names.map((n) => kernelLayerIndex(model, n, what));
   } else if (options.layers !== undefined) {
     check(Array.isArray(options.layers) && options.layers.length > 0, 'RANGE', `${what}: layers must be a non-empty array of layer indices or names`);
-    layers = [...new Set(options.layers.map((l) => denseIndex(model, l, what)))];
+    layers = [...new Set(options.layers.map((l) => kernelLayerIndex(model, l, what)))];
   } else {
-    layers = denseLayers(model).filter((i) => (model.layers[i] as DenseSpec).trainable);
-    check(layers.length > 0, 'STATE', `${what}: every dense layer is frozen, nothing to prune (frozen layers are skipped)`);
+    layers = kernelLayers(model).filter((i) => (model.layers[i] as DenseSpec | Conv2dSpec).trainable);
+    check(layers.length > 0, 'STATE', `${what}: every dense/conv2d layer is frozen, nothing to prune (frozen layers are skipped)`);
   }
   for (const i of layers) {
-    const l = model.layers[i] as DenseSpec;
+    const l = model.layers[i] as DenseSpec | Conv2dSpec;
     check(l.trainable, 'STATE', `${what}: layer '${l.name}' is frozen; unfreeze it with setTrainable('${l.name}', true) to prune it, or leave it out of layers`);
   }
   layers.sort((a, b) => a - b);
@@ -176,25 +176,25 @@ function report(model: Sequential, layers: number[], kernel: (layer: number) => 
   return { layers: out, size, zeros, sparsity: size > 0 ? zeros / size : 0 };
 }
 
-/** @internal Indices of the dense layers. */
-export function denseLayers(model: Sequential): number[] {
+/** @internal Indices of the layers with a kernel (dense, conv2d). */
+export function kernelLayers(model: Sequential): number[] {
   const out: number[] = [];
   model.layers.forEach((l, i) => {
-    if (l.type === 'dense') out.push(i);
+    if (hasKernel(l)) out.push(i);
   });
   return out;
 }
 
-/** @internal A layer by index or name that must be dense (RANGE otherwise, naming the layers). */
-export function denseIndex(model: Sequential, layer: number | string, what: string): number {
+/** @internal A layer by index or name that must have a kernel (dense, conv2d; RANGE otherwise, naming the layers). */
+export function kernelLayerIndex(model: Sequential, layer: number | string, what: string): number {
   check(typeof layer === 'number' || typeof layer === 'string', 'RANGE', `${what}: a layer is given by index or name, got ${String(layer)}`);
   const i = model.layerIndex(layer);
   const l = model.layers[i];
-  check(l.type === 'dense', 'RANGE', `${what}: layer '${l.name}' is a ${l.type} layer and has no weights`);
+  check(hasKernel(l), 'RANGE', `${what}: layer '${l.name}' is a ${l.type} layer and has no weights${l.type === 'batchNormalization' ? ' to prune (only dense and conv2d kernels are)' : ''}`);
   return i;
 }
 
-/** @internal Position of a dense layer's kernel in getWeights()/tensors(). */
+/** @internal Position of a dense or conv2d layer's kernel in getWeights()/tensors(). */
 export function kernelIndex(model: Sequential, layer: number): number {
   const name = `${model.layers[layer].name}/kernel`;
   const i = model.tensors().findIndex((t) => t.name === name);
@@ -205,7 +205,7 @@ export function kernelIndex(model: Sequential, layer: number): number {
 const sessions = new WeakMap<Sequential, PruningSession>();
 
 /**
- * Keeps pruned weights at zero while a model trains: one 0/1 mask per dense kernel, in the engine's memory,
+ * Keeps pruned weights at zero while a model trains: one 0/1 mask per dense/conv2d kernel, in the engine's memory,
  * multiplied into the kernel by the `mask_f32` kernel after every optimizer step of fit(). A weight that is zero
  * when the session starts (or after {@link PruningSession.prune}) is masked. Call {@link PruningSession.end}
  * when done: it frees the masks (the zeros stay in the weights).
@@ -313,7 +313,7 @@ export class PruningSession {
  * One session per model at a time.
  */
 export function startPruning(model: Sequential): PruningSession {
-  requireDenseStack(model.layers, 'startPruning()');
+  requireSupported(model.layers, 'startPruning()');
   return new PruningSession(model);
 }
 

@@ -12,11 +12,11 @@ import { Sequential, type TargetInput, type TrainHook } from '../model/sequentia
 import type { History } from '../train/callbacks.js';
 import type { FitOptions } from '../train/fit.js';
 import { resolvePlan, type PrecisionPlan } from './quantize.js';
-import { requireDenseStack } from './support.js';
+import { requireSupported } from './support.js';
 
 /** Options of {@link fakeQuantize}: the same plan and weightBits that quantizeModel will get. */
 export interface FakeQuantOptions {
-  /** Which dense layers will be int8 (default 'int8': all); only those are fake-quantized. */
+  /** Which dense/conv2d layers will be int8 (default 'int8': all); only those are fake-quantized. */
   plan?: PrecisionPlan;
   /** Weight grid bits, 2–8 (default 8). */
   weightBits?: number;
@@ -24,7 +24,7 @@ export interface FakeQuantOptions {
 
 /** An active fake quantization on a model (from {@link fakeQuantize}). */
 export interface FakeQuantHandle {
-  /** Names of the fake-quantized dense layers. */
+  /** Names of the fake-quantized dense/conv2d layers. */
   readonly layers: readonly string[];
   /** Stops fake quantization and frees its buffers; the model keeps its (f32 master) weights. */
   remove(): void;
@@ -40,7 +40,7 @@ const active = new WeakMap<Sequential, FakeQuantHandle>();
 export function fakeQuantize(model: Sequential, options: FakeQuantOptions = {}): FakeQuantHandle {
   check(model instanceof Sequential, 'DTYPE', 'fakeQuantize() takes a Sequential model');
   model.assertIdle('fakeQuantize()');
-  requireDenseStack(model.layers, 'fakeQuantize()');
+  requireSupported(model.layers, 'fakeQuantize()');
   check(model.built, 'STATE', `fakeQuantize(): model '${model.name}' is not built (it has no weights yet)`);
   check(!active.has(model), 'STATE', `fakeQuantize(): model '${model.name}' is already fake-quantized (remove() the first one)`);
   const bits = options.weightBits ?? 8;
@@ -53,7 +53,9 @@ export function fakeQuantize(model: Sequential, options: FakeQuantOptions = {}):
   // One backup and one scale buffer per layer, sized from the slots (the layout may change, the sizes do not).
   const buffers = names.map((name) => {
     const slot = net0.slots.find((s) => s.name === `${name}/kernel`)!;
-    return { name, size: slot.size, n: slot.shape[1] ?? 1, k: slot.shape[0], backup: e.allocF32(slot.size), scale: e.allocF32(slot.shape[1] ?? 1) };
+    // A dense kernel (k, n) or a conv2d HWIO kernel read as the (kh·kw·c, filters) matrix: per-column = per filter.
+    const n = slot.shape[slot.shape.length - 1];
+    return { name, size: slot.size, n, k: slot.size / n, backup: e.allocF32(slot.size), scale: e.allocF32(n) };
   });
   const kernelPtr = (net: Net, name: string): number => net.ptr(net.params, net.slots.find((s) => s.name === `${name}/kernel`)!);
   let swapped = false;

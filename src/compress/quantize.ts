@@ -1,6 +1,7 @@
 // Post-training quantization (Jacob et al. 2018, "Quantization and Training of Neural Networks for Efficient
-// Integer-Arithmetic-Only Inference") and mixed precision for dense models:
-// - weights: symmetric, per output channel (column of the fan_in × fan_out kernel), int8 in [−127, 127];
+// Integer-Arithmetic-Only Inference") and mixed precision for dense and convolutional models:
+// - weights: symmetric, per output channel (column of a dense fan_in × fan_out kernel; filter of a conv2d HWIO
+//   kernel, read as the (kh·kw·c, filters) matrix of its GEMM), int8 in [−127, 127];
 // - activations: symmetric per tensor, either STATIC (scales from a calibration set's max-abs, fixed in the
 //   model) or DYNAMIC (each batch's max-abs, found at run time by the q8_absmax kernel);
 // - biases: int32 in static mode, in the accumulator's units (s_in · s_w[j]), added before rescaling; f32 in
@@ -8,31 +9,40 @@
 // - requantization: a FLOAT per-channel multiplier (s_in · s_w[j] / s_out, f32), not Jacob et al.'s fixed-point
 //   one: wasm SIMD has no 32-bit multiply-high, and an f32 multiply with the same round-half-even is exact enough
 //   for 8-bit outputs (a float rescale of an exact i32 sum differs from the fixed-point result by at most one
-//   step, in rare ties).
-// Between two int8 layers in static mode the activations stay int8 (q8_requantize, with ReLU as the clamp at 0);
-// elsewhere a layer dequantizes to f32 (q8_dequantize) and the next quantizes again. A per-layer precision plan
-// chooses 'int8', 'f16' (weights stored as IEEE half, converted to f32 per batch, f32 compute) or 'f32'.
-// Quantizing weights and biases is one-time preparation; every per-batch step is a kernel call.
-import { f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
-import { toTargets } from '../data/preprocess.js';
+//   step, in rare ties);
+// - batch norm directly after a linear dense/conv2d layer is folded into its kernel columns (scale) and bias
+//   (shift) before anything is quantized; a ReLU activation layer after it is fused into the int8 rescale.
+// An int8 conv2d is im2col of its int8 input + q8_gemm over (n·oh·ow, kh·kw·c)·(kh·kw·c, filters): on wasm with
+// channels a multiple of 4 the input is quantized once and its int8 patches copied by im2col_nhwc (4 int8
+// channels are one 32-bit element to it); otherwise the f32 patches are quantized (q8_quantize), the same values.
+// Between two int8 layers in static mode the activations stay int8 (q8_requantize, with ReLU as the clamp at 0)
+// when only views (flatten, reshape, dropout, linear activations) lie between and the second is dense; elsewhere
+// a layer dequantizes to f32 (q8_dequantize) and pooling, batch norm and the rest run as their float records on
+// the one execution plan (src/model/plan.ts). A per-layer precision plan chooses 'int8', 'f16' (kernel stored as
+// IEEE half, converted to f32 per batch, f32 compute) or 'f32'. Quantizing weights and biases is one-time
+// preparation; every per-batch step is a kernel call.
+import { toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { SimdnetError, check } from '../errors.js';
-import { activationForward } from '../layers/activations.js';
-import { activationOf, type Activation } from '../layers/index.js';
-import type { DenseSpec, LayerSpec } from '../layers/spec.js';
-import { Sequential, type TargetInput } from '../model/sequential.js';
+import { activationForward, type Activation } from '../layers/activations.js';
+import { geometry } from '../layers/conv2d.js';
+import { inferShapes, paramDefs, sizeOf, type Shape } from '../layers/index.js';
+import type { BatchNormalizationSpec, Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
+import { f16Op, Plan, PlannedModel, recordOp, uploadAll, uploadBytes, type PlanEvalResult, type PlanOp } from '../model/plan.js';
+import { Sequential } from '../model/sequential.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
-import { planLoss, type LossName } from '../train/losses.js';
-import { requireDenseStack } from './support.js';
+import type { LossName } from '../train/losses.js';
+import { hasKernel, requireSupported } from './support.js';
 
-/** Storage of one dense layer's weights: int8 (int8 compute), f16 (f32 compute) or f32. */
+/** Storage of one dense or conv2d layer's kernel: int8 (int8 compute), f16 (f32 compute) or f32. */
 export type Precision = 'int8' | 'f16' | 'f32';
 
 /** 'static': activation scales from a calibration set; 'dynamic': from each batch at run time. */
 export type QuantMode = 'static' | 'dynamic';
 
 /**
- * The precision of each dense layer: one for all; 'mixed' (first and last dense layers f32, the rest int8);
- * an array with one entry per dense layer; or a map from dense layer name to precision (others int8).
+ * The precision of each layer with a kernel (dense, conv2d): one for all; 'mixed' (first and last such layers
+ * f32, the rest int8); an array with one entry per such layer; or a map from layer name to precision (others
+ * int8).
  */
 export type PrecisionPlan = Precision | 'mixed' | ReadonlyArray<Precision> | Readonly<Record<string, Precision>>;
 
@@ -42,7 +52,7 @@ export interface QuantizeOptions {
   mode?: QuantMode;
   /** Rows of typical inputs (a few hundred training rows) for static mode's activation scales. */
   calibration?: MatrixInput;
-  /** Default 'int8' (every dense layer). */
+  /** Default 'int8' (every dense and conv2d layer). */
   plan?: PrecisionPlan;
   /**
    * Bits of the int8 layers' weight grid, 2–8 (default 8): values in ±(2^(bits−1) − 1), still stored one per
@@ -55,41 +65,58 @@ export interface QuantizeOptions {
 
 const PRECISIONS: readonly Precision[] = ['int8', 'f16', 'f32'];
 
-/** @internal One dense layer's stored tensors (what the file holds). */
+/** @internal One dense or conv2d layer's stored tensors (what the file holds). */
 export interface QuantLayer {
   /** Index in the layer list. */
   layer: number;
   precision: Precision;
+  /** The kernel as a (k, n) matrix: dense (inputs, units); conv2d (kh·kw·c, filters). */
   k: number;
   n: number;
+  /** The kernel's shape as its layer declares it: [k, n] (dense) or [kh, kw, c, filters] (conv2d). */
+  shape: number[];
   /** int8: the quantized kernel (k,n) row-major; f16: half bits; f32: floats. */
   kernel: Int8Array | Uint16Array | Float32Array;
-  /** int8 only: per-column weight scales (n). */
+  /** int8 only: per-column (per-filter) weight scales (n). */
   wScale?: Float32Array;
   /** int8 static: int32 bias in accumulator units; otherwise f32 (undefined when the layer has no bias). */
   bias?: Int32Array | Float32Array;
   /** int8 static only: the scale of this layer's int8 input. */
   inScale?: number;
+  /** The batch norm (its layer index, right after this layer) folded into this kernel and bias. */
+  bn?: number;
 }
 
 /** @internal Everything that defines a quantized model. */
 export interface QuantParts {
   name: string;
   inputDim: number;
+  /** The sample shape ([inputDim] for a vector). */
+  inputShape: Shape;
   layers: LayerSpec[];
   mode: QuantMode;
   weightBits: number;
-  dense: QuantLayer[];
+  /** The dense and conv2d layers, in layer order. */
+  kernels: QuantLayer[];
+  /** f32 parameters (ParamDef order) of the other layers with weights: batch norms not folded into a kernel. */
+  others: Array<{ layer: number; tensors: Float32Array[] }>;
   loss?: LossName;
   trainedSteps: number;
   metadata: Record<string, unknown>;
 }
 
-/** One dense layer in {@link QuantizedModel.info}. */
+/** One dense or conv2d layer in {@link QuantizedModel.info}. */
 export interface QuantLayerInfo {
   name: string;
+  /** 'dense' or 'conv2d'. */
+  type: string;
   precision: Precision;
+  /** The kernel as a (k, n) matrix: dense (inputs, units), conv2d (kh·kw·c, filters). */
   shape: [number, number];
+  /** The kernel's own shape: [inputs, units] or [kh, kw, c, filters]. */
+  kernelShape: number[];
+  /** The batch norm folded into it, if any. */
+  foldedBatchNorm?: string;
   /** Bytes of the stored kernel, scales and bias. */
   bytes: number;
   /** Bytes of the same tensors in f32. */
@@ -97,10 +124,7 @@ export interface QuantLayerInfo {
 }
 
 /** Result of {@link QuantizedModel.evaluate}: accuracy, and the loss when the model knows its loss. */
-export interface QuantEvalResult {
-  accuracy: number;
-  loss?: number;
-}
+export type QuantEvalResult = PlanEvalResult;
 
 /** Quantizes a trained model: see {@link QuantizeOptions}. The model itself is not changed. */
 export function quantizeModel(model: Sequential, options: QuantizeOptions = {}): QuantizedModel {
@@ -108,7 +132,7 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
     throw new SimdnetError('STATE', 'quantizeModel(): this model is already quantized (quantize the original f32 model instead)');
   }
   check(model instanceof Sequential, 'DTYPE', 'quantizeModel() takes a Sequential model');
-  requireDenseStack(model.layers, 'quantizeModel()');
+  requireSupported(model.layers, 'quantizeModel()');
   model.assertIdle('quantizeModel()');
   check(typeof options === 'object' && options !== null, 'RANGE', 'quantizeModel(): options must be an object');
   check(model.built, 'STATE', `quantizeModel(): model '${model.name}' is not built (it has no weights): train it first`);
@@ -137,26 +161,37 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
   const e = net.engine;
   const k = e.k;
   const qmax = 2 ** (bits - 1) - 1;
-  const weights = model.getWeights();
-  const dense: QuantLayer[] = [];
-  let t = 0; // index in weights
+  const byName = new Map(model.getWeights().map((w) => [w.name, w.data]));
+  const tensorsOf = (i: number): Float32Array[] => net.slotsOf(i).map((s) => byName.get(s.name)!);
+  const folds = foldable(model.layers);
+  const folded = new Set(folds.values());
+  const kernels: QuantLayer[] = [];
+  const others: QuantParts['others'] = [];
   model.layers.forEach((spec, i) => {
-    if (spec.type !== 'dense') return;
-    const kw = weights[t++];
-    const bw = spec.useBias ? weights[t++] : undefined;
-    const [kk, n] = kw.shape as [number, number];
-    const precision = plan.get(i)!;
-    if (precision === 'f32') {
-      dense.push({ layer: i, precision, k: kk, n, kernel: kw.data, bias: bw?.data });
+    if (folded.has(i)) return;
+    if (!hasKernel(spec)) {
+      if (net.slotsOf(i).length > 0) others.push({ layer: i, tensors: tensorsOf(i) });
       return;
     }
-    const src = e.upload(kw.data);
+    const [w0, b0] = tensorsOf(i);
+    const shape = [...net.slotsOf(i)[0].shape];
+    const n = shape[shape.length - 1];
+    const kk = w0.length / n;
+    const bn = folds.get(i);
+    const { w, b } = bn === undefined ? { w: w0, b: spec.useBias ? b0 : undefined } : foldBatchNorm(w0, spec.useBias ? b0 : undefined, tensorsOf(bn), n, (model.layers[bn] as BatchNormalizationSpec).epsilon);
+    const precision = plan.get(i)!;
+    const base = { layer: i, precision, k: kk, n, shape, ...(bn === undefined ? {} : { bn }) };
+    if (precision === 'f32') {
+      kernels.push({ ...base, kernel: w, bias: b });
+      return;
+    }
+    const src = e.upload(w);
     try {
       if (precision === 'f16') {
         const h = e.arena.alloc(kk * n * 2);
         try {
           k.f16_from_f32(h, src, kk * n);
-          dense.push({ layer: i, precision, k: kk, n, kernel: new Uint16Array(e.memory.buffer, h, kk * n).slice(), bias: bw?.data });
+          kernels.push({ ...base, kernel: new Uint16Array(e.memory.buffer, h, kk * n).slice(), bias: b });
         } finally {
           e.free(h);
         }
@@ -169,15 +204,15 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
         const wScale = e.f32(sc, n).slice();
         // An all-zero column has scale 0; any scale represents it (its q are 0), and 1 keeps the bias exact.
         for (let j = 0; j < n; j++) if (!(wScale[j] > 0)) wScale[j] = 1;
-        const layer: QuantLayer = { layer: i, precision, k: kk, n, kernel: new Int8Array(e.memory.buffer, q, kk * n).slice(), wScale };
+        const layer: QuantLayer = { ...base, kernel: new Int8Array(e.memory.buffer, q, kk * n).slice(), wScale };
         if (mode === 'static') {
           const sIn = inScales.get(i)!;
           layer.inScale = sIn;
-          if (bw) layer.bias = quantizeBias(bw.data, sIn, wScale, spec.name);
-        } else if (bw) {
-          layer.bias = bw.data;
+          if (b) layer.bias = quantizeBias(b, sIn, wScale, spec.name);
+        } else if (b) {
+          layer.bias = b;
         }
-        dense.push(layer);
+        kernels.push(layer);
       } finally {
         e.free(q);
         e.free(sc);
@@ -190,10 +225,12 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
   const parts: QuantParts = {
     name: options.name ?? model.name,
     inputDim: net.inputs,
-    layers: model.layers.map((l) => ({ ...l })),
+    inputShape: [...net.shapes[0]],
+    layers: model.layers.map((l) => structuredClone(l)),
     mode,
     weightBits: bits,
-    dense,
+    kernels,
+    others,
     trainedSteps: model.trainedSteps,
     metadata: structuredClone(model.metadata),
   };
@@ -201,9 +238,33 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
   return new QuantizedModel(parts, e);
 }
 
-/** @internal Precision of each dense layer (by layer index) from a plan; throws RANGE naming the problem. */
+/** Batch norms that fold into the layer before them: kernel layer index → batch norm index. */
+function foldable(layers: readonly LayerSpec[]): Map<number, number> {
+  const out = new Map<number, number>();
+  layers.forEach((l, i) => {
+    const next = layers[i + 1];
+    if (hasKernel(l) && l.activation === 'linear' && next?.type === 'batchNormalization') out.set(i, i + 1);
+  });
+  return out;
+}
+
+/**
+ * A linear layer y = x·W + b followed by inference batch norm z = (y − mean)·s + beta, s = gamma / sqrt(var +
+ * eps), is the layer with W' = W·diag(s) (each kernel column j scaled by s_j) and b' = (b − mean)·s + beta
+ * (computed in f64, rounded once to f32).
+ */
+export function foldBatchNorm(w: Float32Array, b: Float32Array | undefined, bn: Float32Array[], n: number, epsilon: number): { w: Float32Array; b: Float32Array } {
+  const [gamma, beta, mean, variance] = bn;
+  const s = Float64Array.from(gamma, (g, j) => g / Math.sqrt(variance[j] + epsilon));
+  const wf = new Float32Array(w.length);
+  for (let i = 0; i < w.length; i++) wf[i] = w[i] * s[i % n];
+  const bf = Float32Array.from(s, (sj, j) => ((b ? b[j] : 0) - mean[j]) * sj + beta[j]);
+  return { w: wf, b: bf };
+}
+
+/** @internal Precision of each dense/conv2d layer (by layer index) from a plan; throws RANGE naming the problem. */
 export function resolvePlan(layers: readonly LayerSpec[], plan: PrecisionPlan, where: string): Map<number, Precision> {
-  const dense = layers.flatMap((l, i) => (l.type === 'dense' ? [i] : []));
+  const withKernel = layers.flatMap((l, i) => (hasKernel(l) ? [i] : []));
   const out = new Map<number, Precision>();
   const ok = (p: unknown, what: string): Precision => {
     check(PRECISIONS.includes(p as Precision), 'RANGE', `${where}: ${what} precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(p)}`);
@@ -211,29 +272,33 @@ export function resolvePlan(layers: readonly LayerSpec[], plan: PrecisionPlan, w
   };
   if (typeof plan === 'string') {
     if (plan === 'mixed') {
-      dense.forEach((i, j) => out.set(i, j === 0 || j === dense.length - 1 ? 'f32' : 'int8'));
+      withKernel.forEach((i, j) => out.set(i, j === 0 || j === withKernel.length - 1 ? 'f32' : 'int8'));
     } else {
       const p = ok(plan, 'the plan');
-      for (const i of dense) out.set(i, p);
+      for (const i of withKernel) out.set(i, p);
     }
   } else if (Array.isArray(plan)) {
-    check(plan.length === dense.length, 'RANGE', `${where}: the plan has ${plan.length} entries, the model has ${dense.length} dense layers`);
-    dense.forEach((i, j) => out.set(i, ok(plan[j], `dense layer ${j}`)));
+    check(
+      plan.length === withKernel.length,
+      'RANGE',
+      `${where}: the plan has ${plan.length} entries, the model has ${withKernel.length} dense/conv2d layers (${withKernel.map((i) => layers[i].name).join(', ')})`,
+    );
+    withKernel.forEach((i, j) => out.set(i, ok(plan[j], `${layers[i].type} layer ${j}`)));
   } else if (typeof plan === 'object' && plan !== null) {
-    const byName = new Map(dense.map((i) => [layers[i].name, i]));
+    const byName = new Map(withKernel.map((i) => [layers[i].name, i]));
     for (const [name, p] of Object.entries(plan)) {
-      check(byName.has(name), 'RANGE', `${where}: the plan names '${name}', which is not a dense layer (${[...byName.keys()].join(', ')})`);
+      check(byName.has(name), 'RANGE', `${where}: the plan names '${name}', which is not a dense or conv2d layer (${[...byName.keys()].join(', ')})`);
       ok(p, `layer '${name}'`);
     }
     const rec = plan as Readonly<Record<string, Precision>>;
-    for (const i of dense) out.set(i, rec[layers[i].name] ?? 'int8');
+    for (const i of withKernel) out.set(i, rec[layers[i].name] ?? 'int8');
   } else {
     throw new SimdnetError('RANGE', `${where}: plan must be 'int8', 'f16', 'f32', 'mixed', an array or a map of layer names`);
   }
   return out;
 }
 
-/** Activation scale (max-abs / 127) of the input of each given dense layer over the calibration rows. */
+/** Activation scale (max-abs / 127) of the input of each given layer over the calibration rows. */
 function calibrate(model: Sequential, x: Matrix, layers: number[]): Map<number, number> {
   const net = model.net!;
   const e = net.engine;
@@ -270,107 +335,266 @@ function quantizeBias(b: Float32Array, sIn: number, wScale: Float32Array, layer:
   return out;
 }
 
-/** How one dense layer runs, with its buffers in the engine. */
-interface DenseOp {
-  kind: 'dense';
-  spec: DenseSpec;
-  q: QuantLayer;
-  /** int8: packed kernel; f16: half bits; f32: floats. */
-  w: number;
-  b: number;
-  /** int8: dequantize scales (static: s_in · s_w; dynamic: s_w) and requantize multipliers (when emitting int8). */
-  scale: number;
-  mult: number;
-  /** int8 static: write int8 for the next int8 layer instead of f32. */
-  emitInt8: boolean;
+/** How an int8 op is wired into the plan. */
+interface Int8Wiring {
+  /** The layers it covers (the kernel layer, a folded batch norm, a fused ReLU activation layer). */
+  first: number;
+  last: number;
+  /** Clamp at 0 in the rescale (the layer's own ReLU, or a fused ReLU activation layer). */
+  relu: boolean;
+  /** Its input is the previous op's int8 output (at this layer's inScale). */
+  takesInt8: boolean;
+  /** The next int8 layer's input scale, when this op writes int8 for it. */
+  emitScale?: number;
 }
 
-interface ActOp {
-  kind: 'act';
-  spec: LayerSpec & { type: 'activation' };
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+
+/**
+ * One int8 dense or conv2d layer: quantize the input (or take the previous op's int8), im2col for a conv,
+ * q8_gemm, then rescale with the per-channel scales: to f32 (q8_dequantize, ReLU fused) or to int8 for the next
+ * int8 layer (q8_requantize).
+ */
+function int8Op(e: Engine, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Conv2dSpec, input: Shape, wiring: Int8Wiring): PlanOp {
+  const k = e.k;
+  const owned: number[] = [];
+  const K = q.k;
+  const N = q.n;
+  const tmp = e.arena.alloc(Math.max(16, K * N));
+  let w = 0;
+  try {
+    new Int8Array(e.memory.buffer, tmp, K * N).set(q.kernel as Int8Array);
+    w = e.arena.alloc(k.q8_packed_size(K, N));
+    owned.push(w);
+    k.q8_pack_b(w, tmp, K, N);
+  } finally {
+    e.free(tmp);
+  }
+  const ws = q.wScale!;
+  const sIn0 = q.inScale ?? 1;
+  // Static: dequantize by s_in · s_w and add the int32 bias first; dynamic: by s_w · (the batch's s_in), f32 bias.
+  const [scale] = uploadAll(e, [mode === 'static' ? Float32Array.from(ws, (s) => sIn0 * s) : ws], owned);
+  const [b] = q.bias ? uploadAll(e, [q.bias], owned) : [0];
+  const [mult] = wiring.emitScale !== undefined ? uploadAll(e, [Float32Array.from(ws, (s) => (sIn0 * s) / wiring.emitScale!)], owned) : [0];
+  const invIn = Math.fround(1 / sIn0);
+  const inSize = sizeOf(input);
+  const relu = wiring.relu ? 1 : 0;
+  const act: Activation = spec.activation;
+  const alpha = spec.alpha;
+  // conv2d: its geometry, whether it reads its input as the columns (1x1, stride 1), and whether im2col can copy
+  // int8 patches (4 int8 channels per 32-bit element; the wasm kernel copies bits, the js twin goes through
+  // numbers, which may change a NaN pattern's bits, so js takes the f32 path: the same values either way).
+  const g = spec.type === 'conv2d' ? geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding) : undefined;
+  const pointwise = !g || (g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1);
+  const int8Cols = !pointwise && g!.c % 4 === 0 && e.backend === 'wasm';
+  const pixels = g ? g.oh * g.ow : 1;
+  // Scratch: the accumulators, then the quantized input, then the int8 columns, then (f32 path) the f32 columns.
+  const sizes = (rows: number): [number, number, number, number] => {
+    const M = rows * pixels;
+    const acc = align16(M * N * 4);
+    const qx = wiring.takesInt8 || (!pointwise && !int8Cols) ? 0 : align16(rows * inSize);
+    const qcols = pointwise ? 0 : align16(M * K);
+    const fcols = pointwise || int8Cols ? 0 : align16(M * K * 4);
+    return [acc, qx, qcols, fcols];
+  };
+  return {
+    first: wiring.first,
+    last: wiring.last,
+    emitsInt8: wiring.emitScale !== undefined,
+    scratchBytes: (rows) => sizes(rows).reduce((a, s) => a + s, 0),
+    run(c) {
+      const m = c.m;
+      const M = m * pixels;
+      const [accB, qxB, qcolsB] = sizes(m);
+      const acc = c.scratch;
+      const qx = acc + accB;
+      const qcols = qx + qxB;
+      const fcols = qcols + qcolsB;
+      let sIn = sIn0;
+      let cols: number;
+      if (!wiring.takesInt8 && mode === 'dynamic') sIn = scaleOf(k.q8_absmax(c.x, m * inSize));
+      const inv = mode === 'dynamic' ? Math.fround(1 / sIn) : invIn;
+      if (pointwise) {
+        if (wiring.takesInt8) cols = c.x;
+        else {
+          k.q8_quantize(qx, c.x, m * inSize, inv);
+          cols = qx;
+        }
+      } else if (int8Cols) {
+        let xq = c.x;
+        if (!wiring.takesInt8) {
+          k.q8_quantize(qx, c.x, m * inSize, inv);
+          xq = qx;
+        }
+        k.im2col_nhwc(qcols, xq, m, g!.h, g!.w, g!.c / 4, g!.kh, g!.kw, g!.sh, g!.sw, g!.padT, g!.padL, g!.oh, g!.ow);
+        cols = qcols;
+      } else {
+        // (An int8 input never reaches this path: int8 is passed on only to dense layers.)
+        k.im2col_nhwc(fcols, c.x, m, g!.h, g!.w, g!.c, g!.kh, g!.kw, g!.sh, g!.sw, g!.padT, g!.padL, g!.oh, g!.ow);
+        k.q8_quantize(qcols, fcols, M * K, inv);
+        cols = qcols;
+      }
+      k.q8_gemm(acc, cols, w, M, K, N);
+      if (wiring.emitScale !== undefined) {
+        k.q8_requantize(c.yq, acc, b, mult, M, N, relu);
+        return c.yq;
+      }
+      if (mode === 'static') k.q8_dequantize(c.y, acc, b, scale, 0, M, N, 1, relu);
+      else k.q8_dequantize(c.y, acc, 0, scale, b, M, N, sIn, relu);
+      if (!relu && act !== 'linear' && !c.skipActivation) activationForward(k, act, c.y, c.y, M, N, alpha);
+      return c.y;
+    },
+    dispose() {
+      for (const p of owned) e.free(p);
+      owned.length = 0;
+    },
+  };
+}
+
+/** The layers between `from` (exclusive) and the next layer that computes: views, dropout, linear activations. */
+function nextComputing(layers: readonly LayerSpec[], from: number): number {
+  for (let j = from + 1; j < layers.length; j++) {
+    const l = layers[j];
+    const passes = l.type === 'dropout' || l.type === 'flatten' || l.type === 'reshape' || (l.type === 'activation' && l.activation === 'linear');
+    if (!passes) return j;
+  }
+  return layers.length;
+}
+
+/** The plan's ops for a quantized model's parts (weights uploaded in their compact form). */
+function quantizedOps(e: Engine, parts: QuantParts, shapes: Shape[], ops: PlanOp[]): void {
+  const layers = parts.layers;
+  const byLayer = new Map(parts.kernels.map((q) => [q.layer, q]));
+  const otherBy = new Map(parts.others.map((o) => [o.layer, o.tensors]));
+  // How each int8 layer is wired: its span (folded batch norm, fused ReLU) first, then who writes int8 for whom.
+  const wiring = new Map<number, Int8Wiring>();
+  for (const q of parts.kernels) {
+    if (q.precision !== 'int8') continue;
+    const spec = layers[q.layer] as DenseSpec | Conv2dSpec;
+    let last = q.bn ?? q.layer;
+    let relu = spec.activation === 'relu';
+    // A ReLU activation layer after a folded batch norm joins the rescale (conv → batch norm → relu).
+    const after = layers[last + 1];
+    if (q.bn !== undefined && spec.activation === 'linear' && after?.type === 'activation' && after.activation === 'relu') {
+      last += 1;
+      relu = true;
+    }
+    wiring.set(q.layer, { first: q.layer, last, relu, takesInt8: false });
+  }
+  if (parts.mode === 'static') {
+    for (const [i, wi] of wiring) {
+      const spec = layers[i] as DenseSpec | Conv2dSpec;
+      const next = wiring.get(nextComputing(layers, wi.last));
+      const linearOrRelu = wi.relu || spec.activation === 'linear';
+      if (linearOrRelu && next && layers[next.first].type === 'dense') {
+        wi.emitScale = byLayer.get(next.first)!.inScale!;
+        next.takesInt8 = true;
+      }
+    }
+  }
+  for (let i = 0; i < layers.length; ) {
+    const spec = layers[i];
+    const q = byLayer.get(i);
+    const owned: number[] = [];
+    let op: PlanOp;
+    if (q && hasKernel(spec)) {
+      const wi = wiring.get(i);
+      if (wi) {
+        op = int8Op(e, parts.mode, q, spec, shapes[i], wi);
+      } else {
+        const last = q.bn ?? i;
+        // A folded batch norm gives a layer without a bias one.
+        const s = q.bias && !spec.useBias ? { ...spec, useBias: true } : spec;
+        const rest = q.bias ? uploadAll(e, [q.bias as Float32Array], owned) : [];
+        if (q.precision === 'f16') {
+          op = f16Op(e, s, i, shapes[i], shapes[i + 1], uploadBytes(e, q.kernel as Uint16Array, owned), q.k * q.n, rest, owned, last);
+        } else {
+          const [kw] = uploadAll(e, [q.kernel as Float32Array], owned);
+          op = recordOp(e, s, i, shapes[i], shapes[i + 1], [kw, ...rest], owned, last);
+        }
+      }
+    } else {
+      op = recordOp(e, spec, i, shapes[i], shapes[i + 1], uploadAll(e, otherBy.get(i) ?? [], owned), owned);
+    }
+    ops.push(op);
+    i = op.last + 1;
+  }
 }
 
 /**
  * A quantized / mixed-precision model for inference. Made by {@link quantizeModel} or loaded by
  * `loadQuantized`; its weights live in the engine's memory in their compact form (int8 kernels packed for the
- * q8 GEMM, f16 kernels as half bits). Call dispose() to give the memory back.
+ * q8 GEMM, f16 kernels as half bits). It runs on the one execution plan: its int8/f16 layers as ops of their
+ * own, every other layer (pooling, flatten, unfolded batch norm, ...) as its float record. Call dispose() to give
+ * the memory back.
  */
-export class QuantizedModel {
-  readonly name: string;
+export class QuantizedModel extends PlannedModel {
   /** The layer specs (as the original model's). */
   readonly layers: readonly LayerSpec[];
   readonly mode: QuantMode;
   readonly weightBits: number;
-  readonly inputDim: number;
-  readonly outputDim: number;
   /** Training steps of the model this came from. */
   readonly trainedSteps: number;
-  /** Free-form data carried over from the model (and saved). */
-  metadata: Record<string, unknown>;
   /** @internal */ readonly parts: QuantParts;
-  private readonly engine: Engine;
-  private ops: Array<DenseOp | ActOp> = [];
-  private owned: number[] = [];
-  private buffers: number[] = [];
-  private cap = 0;
-  private xBuf = 0;
-  private fA = 0;
-  private fB = 0;
-  private qA = 0;
-  private qB = 0;
-  private acc = 0;
-  private f16Buf = 0;
-  private disposed = false;
 
   /** @internal Use quantizeModel() or loadQuantized(). */
   constructor(parts: QuantParts, engine?: Engine, backend: Backend = 'wasm') {
+    const shapes = inferShapes(parts.layers, parts.inputShape);
+    super(parts.name, parts.inputShape, shapes[shapes.length - 1], parts.metadata, parts.loss);
     this.parts = parts;
-    this.name = parts.name;
     this.layers = parts.layers;
     this.mode = parts.mode;
     this.weightBits = parts.weightBits;
-    this.inputDim = parts.inputDim;
-    this.outputDim = parts.dense[parts.dense.length - 1].n;
     this.trainedSteps = parts.trainedSteps;
-    this.metadata = parts.metadata;
-    this.engine = engine ?? getEngine(backend);
+    const e = engine ?? getEngine(backend);
+    const ops: PlanOp[] = [];
     try {
-      this.upload();
+      quantizedOps(e, parts, shapes, ops);
+      this.executor = new Plan(e, parts.layers, parts.inputShape, ops);
     } catch (err) {
-      this.freeAll();
+      for (const op of ops) op.dispose?.();
       throw err;
     }
   }
 
-  /** The backend the model computes on. */
-  get backend(): Backend {
-    return this.engine.backend;
+  protected get kindName(): string {
+    return 'quantized model';
   }
 
-  /** Precision of each dense layer, in order. */
+  /** Precision of each dense and conv2d layer, in order. */
   get plan(): Precision[] {
-    return this.parts.dense.map((d) => d.precision);
+    return this.parts.kernels.map((d) => d.precision);
   }
 
-  /** Per dense layer: precision, shape and stored bytes against f32. */
+  /** Per dense/conv2d layer: precision, shape and stored bytes against f32. */
   info(): QuantLayerInfo[] {
-    return this.parts.dense.map((d) => {
+    return this.parts.kernels.map((d) => {
       const biasBytes = d.bias ? d.bias.byteLength : 0;
-      return {
-        name: this.layers[d.layer].name,
+      const spec = this.layers[d.layer];
+      const info: QuantLayerInfo = {
+        name: spec.name,
+        type: spec.type,
         precision: d.precision,
         shape: [d.k, d.n],
+        kernelShape: [...d.shape],
         bytes: d.kernel.byteLength + (d.wScale?.byteLength ?? 0) + biasBytes,
         f32Bytes: 4 * d.k * d.n + (d.bias ? 4 * d.n : 0),
       };
+      if (d.bn !== undefined) info.foldedBatchNorm = this.layers[d.bn].name;
+      return info;
     });
   }
 
-  /** A table of the dense layers' precision and size. */
+  /** A table of the dense/conv2d layers' precision and size. */
   summary(): string {
-    const rows = this.info().map((l) => `${l.name.padEnd(16)} ${`[${l.shape.join(', ')}]`.padEnd(12)} ${l.precision.padEnd(5)} ${String(l.bytes).padStart(9)} B  (f32 ${l.f32Bytes} B)`);
-    const total = this.info().reduce((s, l) => s + l.bytes, 0);
-    const f32 = this.info().reduce((s, l) => s + l.f32Bytes, 0);
+    const info = this.info();
+    const rows = info.map(
+      (l) =>
+        `${l.name.padEnd(16)} ${`[${l.kernelShape.join(', ')}]`.padEnd(16)} ${l.precision.padEnd(5)} ${String(l.bytes).padStart(9)} B  (f32 ${l.f32Bytes} B)` +
+        (l.foldedBatchNorm ? `  + ${l.foldedBatchNorm} folded` : ''),
+    );
+    const total = info.reduce((s, l) => s + l.bytes, 0);
+    const f32 = info.reduce((s, l) => s + l.f32Bytes, 0);
     return [
       `QuantizedModel ${this.name}: ${this.mode} activations, ${this.weightBits}-bit weight grid on int8 layers (${this.backend} backend)`,
       ...rows,
@@ -378,250 +602,16 @@ export class QuantizedModel {
     ].join('\n');
   }
 
-  /** Outputs for each row of x (probabilities after softmax/sigmoid), as Sequential.predict. */
-  predict(x: MatrixInput, options: { batchSize?: number } = {}): Matrix {
-    const mx = this.inputs(x);
-    const n = this.outputDim;
-    const out = new Float32Array(mx.rows * n);
-    this.run(mx, options.batchSize, (p, r, m) => out.set(this.engine.f32(p, m * n), r * n));
-    return { data: out, rows: mx.rows, cols: n };
-  }
-
-  /** The class index of each row (argmax of the outputs; threshold 0.5 for a single output). */
-  predictClasses(x: MatrixInput, options: { batchSize?: number } = {}): Int32Array {
-    const mx = this.inputs(x);
-    const n = this.outputDim;
-    const out = new Int32Array(mx.rows);
-    const e = this.engine;
-    this.run(mx, options.batchSize, (p, r, m) => {
-      if (n === 1) {
-        const v = e.f32(p, m);
-        for (let i = 0; i < m; i++) out[r + i] = v[i] >= 0.5 ? 1 : 0;
-        return;
-      }
-      e.k.argmax_rows(this.acc, p, m, n); // the accumulators are free once the last layer has run
-      out.set(e.i32(this.acc, m), r);
-    });
-    return out;
-  }
-
   /**
    * Accuracy over (x, y) — y one-hot / probability rows, or class indices — and the loss when the model knows
    * its loss (the original model's compiled built-in loss, or `options.loss`).
    */
-  evaluate(x: MatrixInput, y: TargetInput, options: { batchSize?: number; loss?: LossName } = {}): QuantEvalResult {
-    const mx = this.inputs(x);
-    const n = this.outputDim;
-    const my = toTargets(y, n);
-    check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);
-    const lossName = options.loss ?? this.parts.loss;
-    const lastSpec = this.layers[this.layers.length - 1];
-    const lossFn = lossName !== undefined ? planLoss(lossName, (activationOf(lastSpec) ?? 'linear') as Activation, false) : undefined;
-    lossFn?.checkTargets(my, 'y');
-    const e = this.engine;
-    const k = e.k;
-    const ys = e.upload(my.data);
-    let lossSum = 0;
-    let correct = 0;
-    try {
-      this.run(mx, options.batchSize, (p, r, m) => {
-        const t = ys + r * n * 4;
-        if (lossFn) lossSum += lossFn.forward(k, p, p, t, m, n) * m;
-        correct += n > 1 ? k.accuracy_count(p, t, m, n) : k.binary_accuracy_count(p, t, m, 0.5);
-      });
-    } finally {
-      e.free(ys);
-    }
-    const res: QuantEvalResult = { accuracy: correct / mx.rows };
-    if (lossFn) res.loss = lossSum / mx.rows;
-    return res;
-  }
-
-  /** Frees the model's memory; later calls throw DISPOSED. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.freeAll();
-    this.disposed = true;
-  }
-
-  /** @internal */
-  assertLive(): void {
-    if (this.disposed) throw new SimdnetError('DISPOSED', `quantized model '${this.name}' was disposed`);
-  }
-
-  private inputs(x: MatrixInput): Matrix {
-    this.assertLive();
-    // Float32Array data is staged as is and checked for NaN/Inf by a kernel per batch; other inputs go through toMatrix.
-    return f32View(x, this.inputDim) ?? toMatrix(x, 'x', this.inputDim);
-  }
-
-  /** Runs the layers over the rows of x in batches; `sink(outPtr, row0, m)` takes each batch's outputs. */
-  private run(x: Matrix, batchSize: number | undefined, sink: (p: number, r: number, m: number) => void): void {
-    const bs = batchSize ?? 256;
-    check(Number.isInteger(bs) && bs >= 1 && bs <= 1 << 20, 'RANGE', `batchSize must be an integer in [1, 1048576], got ${String(bs)}`);
-    this.reserve(Math.min(x.rows, bs));
-    const e = this.engine;
-    const nIn = this.inputDim;
-    for (let r = 0; r < x.rows; r += this.cap) {
-      const m = Math.min(this.cap, x.rows - r);
-      e.stageRows(this.xBuf, x, r, m);
-      sink(this.forward(m), r, m);
-    }
-  }
-
-  /** The layers on m rows staged in xBuf; returns the pointer of the f32 outputs. */
-  private forward(m: number): number {
-    const e = this.engine;
-    const k = e.k;
-    let f = this.xBuf; // current f32 activations (when !isQ)
-    let q = 0; // current int8 activations (when isQ)
-    let isQ = false;
-    let width = this.inputDim;
-    let nextF = this.fA;
-    let nextQ = this.qA;
-    for (const op of this.ops) {
-      if (op.kind === 'act') {
-        activationForward(k, op.spec.activation, f, f, m, width, op.spec.alpha);
-        continue;
-      }
-      const { q: L, spec } = op;
-      const out = nextF;
-      const relu = spec.activation === 'relu' ? 1 : 0;
-      if (L.precision === 'int8') {
-        let sIn = 1;
-        if (!isQ) {
-          if (this.mode === 'static') {
-            sIn = L.inScale!;
-          } else {
-            sIn = scaleOf(k.q8_absmax(f, m * width));
-          }
-          k.q8_quantize(nextQ, f, m * width, Math.fround(1 / sIn));
-          q = nextQ;
-          nextQ = nextQ === this.qA ? this.qB : this.qA;
-        }
-        k.q8_gemm(this.acc, q, op.w, m, L.k, L.n);
-        if (op.emitInt8) {
-          k.q8_requantize(nextQ, this.acc, op.b, op.mult, m, L.n, relu);
-          q = nextQ;
-          nextQ = nextQ === this.qA ? this.qB : this.qA;
-          isQ = true;
-          width = L.n;
-          continue;
-        }
-        if (this.mode === 'static') k.q8_dequantize(out, this.acc, op.b, op.scale, 0, m, L.n, 1, relu);
-        else k.q8_dequantize(out, this.acc, 0, op.scale, op.b, m, L.n, sIn, relu);
-        isQ = false;
-      } else {
-        let wp = op.w;
-        if (L.precision === 'f16') {
-          k.f16_to_f32(this.f16Buf, op.w, L.k * L.n); // convert on the fly: the f32 copy exists only per batch
-          wp = this.f16Buf;
-        }
-        k.gemm_forward(out, f, wp, op.b, m, L.k, L.n);
-        if (relu) k.relu_forward(out, out, m * L.n);
-      }
-      if (!relu && spec.activation !== 'linear') activationForward(k, spec.activation, out, out, m, L.n, spec.alpha);
-      f = out;
-      nextF = out === this.fA ? this.fB : this.fA;
-      width = L.n;
-    }
-    return f;
-  }
-
-  /** Uploads the weights in their compact form and plans the ops. */
-  private upload(): void {
-    const e = this.engine;
-    const k = e.k;
-    const own = (p: number): number => (this.owned.push(p), p);
-    const byLayer = new Map(this.parts.dense.map((d) => [d.layer, d]));
-    // The next layer that computes (skipping dropout and linear activations), for int8-to-int8 chaining.
-    const nextComputing = (i: number): LayerSpec | undefined => {
-      for (let j = i + 1; j < this.layers.length; j++) {
-        const l = this.layers[j];
-        if (l.type === 'dropout' || (l.type === 'activation' && l.activation === 'linear')) continue;
-        return l;
-      }
-      return undefined;
-    };
-    this.layers.forEach((spec, i) => {
-      if (spec.type === 'dropout') return; // identity at inference
-      if (spec.type === 'activation') {
-        if (spec.activation !== 'linear') this.ops.push({ kind: 'act', spec });
-        return;
-      }
-      if (spec.type !== 'dense') return; // refused before (requireDenseStack)
-      const L = byLayer.get(i)!;
-      const op: DenseOp = { kind: 'dense', spec, q: L, w: 0, b: 0, scale: 0, mult: 0, emitInt8: false };
-      if (L.precision === 'int8') {
-        const tmp = e.arena.alloc(L.k * L.n);
-        try {
-          new Int8Array(e.memory.buffer, tmp, L.k * L.n).set(L.kernel as Int8Array);
-          op.w = own(e.arena.alloc(k.q8_packed_size(L.k, L.n)));
-          k.q8_pack_b(op.w, tmp, L.k, L.n);
-        } finally {
-          e.free(tmp);
-        }
-        const ws = L.wScale!;
-        if (this.mode === 'static') {
-          const sIn = L.inScale!;
-          op.scale = own(e.upload(Float32Array.from(ws, (s) => sIn * s)));
-          if (L.bias) op.b = own(e.upload(L.bias));
-          const next = nextComputing(i);
-          const nextL = next?.type === 'dense' ? byLayer.get(this.layers.indexOf(next)) : undefined;
-          if ((spec.activation === 'relu' || spec.activation === 'linear') && nextL?.precision === 'int8') {
-            const sOut = nextL.inScale!;
-            op.mult = own(e.upload(Float32Array.from(ws, (s) => (sIn * s) / sOut)));
-            op.emitInt8 = true;
-          }
-        } else {
-          op.scale = own(e.upload(ws));
-          if (L.bias) op.b = own(e.upload(L.bias));
-        }
-      } else {
-        op.w = own(L.precision === 'f16' ? uploadU16(e, L.kernel as Uint16Array) : e.upload(L.kernel as Float32Array));
-        if (L.bias) op.b = own(e.upload(L.bias));
-      }
-      this.ops.push(op);
-    });
-  }
-
-  /** Activation buffers for batches of up to `rows` rows. */
-  private reserve(rows: number): void {
-    if (rows <= this.cap) return;
-    const e = this.engine;
-    for (const p of this.buffers) e.free(p);
-    this.buffers = [];
-    const buf = (bytes: number): number => {
-      const p = e.arena.alloc(bytes);
-      this.buffers.push(p);
-      return p;
-    };
-    this.cap = 0;
-    const widest = Math.max(this.inputDim, ...this.parts.dense.map((d) => d.n));
-    this.xBuf = buf(rows * this.inputDim * 4);
-    this.fA = buf(rows * widest * 4);
-    this.fB = buf(rows * widest * 4);
-    this.qA = buf(rows * widest);
-    this.qB = buf(rows * widest);
-    this.acc = buf(rows * widest * 4);
-    const f16 = this.parts.dense.filter((d) => d.precision === 'f16').map((d) => d.k * d.n);
-    this.f16Buf = f16.length > 0 ? buf(Math.max(...f16) * 4) : 0;
-    this.cap = rows;
-  }
-
-  private freeAll(): void {
-    const e = this.engine;
-    for (const p of [...this.owned, ...this.buffers]) e.free(p);
-    this.owned = [];
-    this.buffers = [];
-    this.ops = [];
-    this.cap = 0;
+  override evaluate(x: MatrixInput, y: MatrixInput, options: { batchSize?: number; loss?: LossName } = {}): QuantEvalResult {
+    return super.evaluate(x, y, options);
   }
 }
 
-function uploadU16(e: Engine, a: Uint16Array): number {
-  const p = e.arena.alloc(a.byteLength);
-  new Uint16Array(e.memory.buffer, p, a.length).set(a);
-  return p;
+/** @internal The shapes of every parameter tensor of a layer list (for the file readers). */
+export function paramShapes(layers: readonly LayerSpec[], inputShape: Shape): Array<Array<{ name: string; shape: number[] }>> {
+  return paramDefs(layers, inferShapes(layers, inputShape)).map((ps) => ps.map((p) => ({ name: p.name, shape: p.shape })));
 }
-

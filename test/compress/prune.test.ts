@@ -263,7 +263,7 @@ describe('pruneMagnitude', () => {
     expect(r.layers.map((l) => l.name)).toEqual(['h2', 'out']);
     expect(m.getWeights()[0].data).toEqual(h1);
     m.setTrainable(['h2', 'out'], false);
-    rejects(m, () => pruneMagnitude(m, { sparsity: 0.5 }), 'STATE', /every dense layer is frozen/);
+    rejects(m, () => pruneMagnitude(m, { sparsity: 0.5 }), 'STATE', /every dense\/conv2d layer is frozen/);
     m.dispose();
   });
 });
@@ -375,7 +375,7 @@ describe('pruneNeurons contracts', () => {
     expect(s.layers.map((l) => (l.type === 'dense' ? l.units : l.type))).toEqual([8, 'dropout', 3, 3]);
     s.dispose();
     m.setTrainable('h2', false);
-    rejects(m, () => pruneNeurons(m, { fraction: 0.5 }), 'STATE', /no hidden dense layer to prune/);
+    rejects(m, () => pruneNeurons(m, { fraction: 0.5 }), 'STATE', /no hidden dense\/conv2d layer to prune/);
     m.dispose();
   });
 });

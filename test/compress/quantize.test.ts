@@ -104,7 +104,7 @@ describe('post-training int8 quantization on MNIST', () => {
   it('the int8 kernel equals the per-channel quantization of the f32 kernel (scale = column max-abs / 127)', () => {
     const q = quantizeModel(model, { calibration: calib });
     const [w0] = model.getWeights();
-    const L = q.parts.dense[0];
+    const L = q.parts.kernels[0];
     const qk = new Int8Array(w0.data.length);
     const sc = new Float32Array(128);
     ref.q8_quantize_weights(qk, sc, w0.data, 784, 128, 127);
@@ -134,7 +134,7 @@ describe('post-training int8 quantization on MNIST', () => {
     const q = quantizeModel(model, { calibration: calib });
     const deq = loadModel(saveModel(model));
     const w = deq.getWeights();
-    for (const [t, L] of [[0, q.parts.dense[0]], [2, q.parts.dense[1]]] as const) {
+    for (const [t, L] of [[0, q.parts.kernels[0]], [2, q.parts.kernels[1]]] as const) {
       w[t].data = Float32Array.from(L.kernel as Int8Array, (v, i) => v * L.wScale![i % L.n]);
     }
     deq.setWeights(w);
@@ -148,7 +148,7 @@ describe('post-training int8 quantization on MNIST', () => {
 
 /** The static all-int8 pipeline of a dense relu…softmax stack, step by step with the twins (dropout skipped). */
 function simulateStatic(q: QuantizedModel, x: Float32Array, m: number): Float32Array {
-  const dense = q.parts.dense;
+  const dense = q.parts.kernels;
   let qin = new Int8Array(m * dense[0].k);
   ref.q8_quantize(qin, x, m * dense[0].k, Math.fround(1 / dense[0].inScale!));
   for (let l = 0; l < dense.length; l++) {
@@ -281,8 +281,8 @@ describe('rejections leave the model as it was', () => {
     unchanged(model, () => quantizeModel(model, { mode: 'static' }), 'EMPTY', /static mode needs a calibration set/);
     unchanged(model, () => quantizeModel(model, { mode: 'dynamic', calibration: narrow }), 'SHAPE', /783 columns/);
     unchanged(model, () => quantizeModel(model, { mode: 'fast' as never }), 'RANGE', /mode must be 'static' or 'dynamic'/);
-    unchanged(model, () => quantizeModel(model, { plan: ['int8'] }), 'RANGE', /plan has 1 entries, the model has 2 dense layers/);
-    unchanged(model, () => quantizeModel(model, { plan: { nope: 'int8' } }), 'RANGE', /names 'nope', which is not a dense layer/);
+    unchanged(model, () => quantizeModel(model, { plan: ['int8'] }), 'RANGE', /plan has 1 entries, the model has 2 dense\/conv2d layers/);
+    unchanged(model, () => quantizeModel(model, { plan: { nope: 'int8' } }), 'RANGE', /names 'nope', which is not a dense or conv2d layer/);
     unchanged(model, () => quantizeModel(model, { plan: 'int4' as never }), 'RANGE', /precision must be one of int8, f16, f32/);
     unchanged(model, () => quantizeModel(model, { weightBits: 9 }), 'RANGE', /weightBits must be an integer in \[2, 8\]/);
   });
@@ -340,9 +340,9 @@ describe('quantized file format', () => {
     expectError(() => loadQuantized(bytes.subarray(0, 10)), 'FORMAT', /only 10 bytes/);
     expectError(() => loadQuantized(saveModel(model)), 'FORMAT', /plain \(f32\) simdnet model file: read it with loadModel/);
     expectError(() => loadQuantized(new Uint8Array(64).fill(7)), 'FORMAT', /wrong magic/);
-    const v3 = bytes.slice();
-    new DataView(v3.buffer).setUint16(4, 3, true);
-    expectError(() => loadQuantized(reseal(v3)), 'FORMAT', /version 3 is not supported/);
+    const v4 = bytes.slice();
+    new DataView(v4.buffer).setUint16(4, 4, true);
+    expectError(() => loadQuantized(reseal(v4)), 'FORMAT', /version 4 is not supported/);
     // Version 1 files (a CRC-32 trailer) still load, and the same.
     const old = loadQuantized(asVersion1(bytes));
     const now = loadQuantized(bytes);
