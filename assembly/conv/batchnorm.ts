@@ -43,7 +43,40 @@ export function batchnorm_stats(mean: usize, vr: usize, x: usize, m: i32, c: i32
     return;
   }
   const fm = <f64>m;
+  const inv = f64x2.splat(1 / fm);
   let ch = 0;
+  // Groups of 16 channels (a 64-byte line of each row) while they last, then groups of 4, then single channels.
+  for (; ch + 16 <= c; ch += 16) {
+    const o = <usize>ch << 2;
+    // Pass 1: Σx.
+    let a0 = f64x2.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    let p = x + o;
+    for (let r = 0; r < m;) {
+      const r1 = min(m, r + BLOCK);
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      for (; r < r1; r++) {
+        s0 = f32x4.add(s0, v128.load(p));
+        s1 = f32x4.add(s1, v128.load(p, 16));
+        s2 = f32x4.add(s2, v128.load(p, 32));
+        s3 = f32x4.add(s3, v128.load(p, 48));
+        p += rowB;
+      }
+      a0 = f64x2.add(a0, lo64(s0)); a1 = f64x2.add(a1, hi64(s0));
+      a2 = f64x2.add(a2, lo64(s1)); a3 = f64x2.add(a3, hi64(s1));
+      a4 = f64x2.add(a4, lo64(s2)); a5 = f64x2.add(a5, hi64(s2));
+      a6 = f64x2.add(a6, lo64(s3)); a7 = f64x2.add(a7, hi64(s3));
+    }
+    const mo = mean + o;
+    v128.store(mo, demote4(f64x2.mul(a0, inv), f64x2.mul(a1, inv)));
+    v128.store(mo, demote4(f64x2.mul(a2, inv), f64x2.mul(a3, inv)), 16);
+    v128.store(mo, demote4(f64x2.mul(a4, inv), f64x2.mul(a5, inv)), 32);
+    v128.store(mo, demote4(f64x2.mul(a6, inv), f64x2.mul(a7, inv)), 48);
+    // Pass 2: Σd, Σd² per group of 4 (the means read back from mean).
+    varGroup(vr + o, mo, x + o, rowB, m, inv);
+    varGroup(vr + o + 16, mo + 16, x + o + 16, rowB, m, inv);
+    varGroup(vr + o + 32, mo + 32, x + o + 32, rowB, m, inv);
+    varGroup(vr + o + 48, mo + 48, x + o + 48, rowB, m, inv);
+  }
   for (; ch < c4; ch += 4) {
     const o = <usize>ch << 2;
     // Pass 1: Σx.
@@ -59,32 +92,8 @@ export function batchnorm_stats(mean: usize, vr: usize, x: usize, m: i32, c: i32
       a0 = f64x2.add(a0, lo64(s));
       a1 = f64x2.add(a1, hi64(s));
     }
-    const mu = demote4(f64x2.div(a0, f64x2.splat(fm)), f64x2.div(a1, f64x2.splat(fm)));
-    // Pass 2: Σd, Σd².
-    let d0 = f64x2.splat(0), d1 = d0, q0 = d0, q1 = d0;
-    p = x + o;
-    for (let r = 0; r < m;) {
-      const r1 = min(m, r + BLOCK);
-      let s = f32x4.splat(0), q = s;
-      for (; r < r1; r++) {
-        const d = f32x4.sub(v128.load(p), mu);
-        s = f32x4.add(s, d);
-        q = f32x4.add(q, f32x4.mul(d, d));
-        p += rowB;
-      }
-      d0 = f64x2.add(d0, lo64(s));
-      d1 = f64x2.add(d1, hi64(s));
-      q0 = f64x2.add(q0, lo64(q));
-      q1 = f64x2.add(q1, hi64(q));
-    }
-    const inv = f64x2.splat(1 / fm);
-    d0 = f64x2.mul(d0, inv);
-    d1 = f64x2.mul(d1, inv);
-    const z = f64x2.splat(0);
-    const v0 = f64x2.pmax(z, f64x2.sub(f64x2.mul(q0, inv), f64x2.mul(d0, d0)));
-    const v1 = f64x2.pmax(z, f64x2.sub(f64x2.mul(q1, inv), f64x2.mul(d1, d1)));
-    v128.store(mean + o, mu);
-    v128.store(vr + o, demote4(v0, v1));
+    v128.store(mean + o, demote4(f64x2.mul(a0, inv), f64x2.mul(a1, inv)));
+    varGroup(vr + o, mean + o, x + o, rowB, m, inv);
   }
   for (; ch < c; ch++) {
     const o = <usize>ch << 2;
@@ -119,6 +128,34 @@ export function batchnorm_stats(mean: usize, vr: usize, x: usize, m: i32, c: i32
     store<f32>(mean + o, mu);
     store<f32>(vr + o, <f32>(v > 0 ? v : 0));
   }
+}
+
+// var (4) of 4 channels of x (rows rowB bytes apart) around their means mu (4, in memory):
+// Σd² / m − (Σd / m)², d = x − mu, inv = 1/m.
+function varGroup(vr: usize, mu: usize, x: usize, rowB: usize, m: i32, inv: v128): void {
+  const mv = v128.load(mu);
+  let d0 = f64x2.splat(0), d1 = d0, q0 = d0, q1 = d0;
+  let p = x;
+  for (let r = 0; r < m;) {
+    const r1 = min(m, r + BLOCK);
+    let s = f32x4.splat(0), q = s;
+    for (; r < r1; r++) {
+      const d = f32x4.sub(v128.load(p), mv);
+      s = f32x4.add(s, d);
+      q = f32x4.add(q, f32x4.mul(d, d));
+      p += rowB;
+    }
+    d0 = f64x2.add(d0, lo64(s));
+    d1 = f64x2.add(d1, hi64(s));
+    q0 = f64x2.add(q0, lo64(q));
+    q1 = f64x2.add(q1, hi64(q));
+  }
+  d0 = f64x2.mul(d0, inv);
+  d1 = f64x2.mul(d1, inv);
+  const z = f64x2.splat(0);
+  const v0 = f64x2.pmax(z, f64x2.sub(f64x2.mul(q0, inv), f64x2.mul(d0, d0)));
+  const v1 = f64x2.pmax(z, f64x2.sub(f64x2.mul(q1, inv), f64x2.mul(d1, d1)));
+  v128.store(vr, demote4(v0, v1));
 }
 
 // y (m,c) = (x − mean) · (gamma · istd) + beta, istd = 1 / sqrt(var + eps); mean, var, gamma, beta (c).
@@ -166,7 +203,80 @@ export function batchnorm_backward(
   const c4 = c & ~3;
   const rowB = <usize>c << 2;
   const fm = <f64>m;
+  const inv = f64x2.splat(1 / fm);
   let ch = 0;
+  // Groups of 16 channels (a 64-byte line of each row) while they last: pass 1 sums Σdy and Σdy·(x − mean)
+  // (istd applied to the sum), pass 2 writes dx = k·((dy − mdy) − (x − mean)·cx) with k = gamma·istd,
+  // mdy = Σdy/m, cx = istd·Σ(dy·xhat)/m.
+  for (; ch + 16 <= c; ch += 16) {
+    const o = <usize>ch << 2;
+    const mo = mean + o;
+    let b0 = f64x2.splat(0), b1 = b0, b2 = b0, b3 = b0, b4 = b0, b5 = b0, b6 = b0, b7 = b0;
+    let g0 = b0, g1 = b0, g2 = b0, g3 = b0, g4 = b0, g5 = b0, g6 = b0, g7 = b0;
+    let p = o;
+    for (let r = 0; r < m;) {
+      const r1 = min(m, r + BLOCK);
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+      for (; r < r1; r++) {
+        const e = dy + p, xp = x + p;
+        let d = v128.load(e);
+        s0 = f32x4.add(s0, d);
+        t0 = f32x4.add(t0, f32x4.mul(d, f32x4.sub(v128.load(xp), v128.load(mo))));
+        d = v128.load(e, 16);
+        s1 = f32x4.add(s1, d);
+        t1 = f32x4.add(t1, f32x4.mul(d, f32x4.sub(v128.load(xp, 16), v128.load(mo, 16))));
+        d = v128.load(e, 32);
+        s2 = f32x4.add(s2, d);
+        t2 = f32x4.add(t2, f32x4.mul(d, f32x4.sub(v128.load(xp, 32), v128.load(mo, 32))));
+        d = v128.load(e, 48);
+        s3 = f32x4.add(s3, d);
+        t3 = f32x4.add(t3, f32x4.mul(d, f32x4.sub(v128.load(xp, 48), v128.load(mo, 48))));
+        p += rowB;
+      }
+      b0 = f64x2.add(b0, lo64(s0)); b1 = f64x2.add(b1, hi64(s0));
+      b2 = f64x2.add(b2, lo64(s1)); b3 = f64x2.add(b3, hi64(s1));
+      b4 = f64x2.add(b4, lo64(s2)); b5 = f64x2.add(b5, hi64(s2));
+      b6 = f64x2.add(b6, lo64(s3)); b7 = f64x2.add(b7, hi64(s3));
+      g0 = f64x2.add(g0, lo64(t0)); g1 = f64x2.add(g1, hi64(t0));
+      g2 = f64x2.add(g2, lo64(t1)); g3 = f64x2.add(g3, hi64(t1));
+      g4 = f64x2.add(g4, lo64(t2)); g5 = f64x2.add(g5, hi64(t2));
+      g6 = f64x2.add(g6, lo64(t3)); g7 = f64x2.add(g7, hi64(t3));
+    }
+    // Per group of 4: dgamma += istd·Σdy·(x − mean), dbeta += Σdy; the pass-2 constants.
+    const i0 = istd4(v128.load(vr + o), eps), i1 = istd4(v128.load(vr + o, 16), eps);
+    const i2 = istd4(v128.load(vr + o, 32), eps), i3 = istd4(v128.load(vr + o, 48), eps);
+    const sg0 = f32x4.mul(demote4(g0, g1), i0), sg1 = f32x4.mul(demote4(g2, g3), i1);
+    const sg2 = f32x4.mul(demote4(g4, g5), i2), sg3 = f32x4.mul(demote4(g6, g7), i3);
+    const dg = dgamma + o, db = dbeta + o;
+    v128.store(dg, f32x4.add(v128.load(dg), sg0));
+    v128.store(dg, f32x4.add(v128.load(dg, 16), sg1), 16);
+    v128.store(dg, f32x4.add(v128.load(dg, 32), sg2), 32);
+    v128.store(dg, f32x4.add(v128.load(dg, 48), sg3), 48);
+    v128.store(db, f32x4.add(v128.load(db), demote4(b0, b1)));
+    v128.store(db, f32x4.add(v128.load(db, 16), demote4(b2, b3)), 16);
+    v128.store(db, f32x4.add(v128.load(db, 32), demote4(b4, b5)), 32);
+    v128.store(db, f32x4.add(v128.load(db, 48), demote4(b6, b7)), 48);
+    const fi = f32x4.splat(<f32>(1 / fm));
+    const k0 = f32x4.mul(v128.load(gamma + o), i0), k1 = f32x4.mul(v128.load(gamma + o, 16), i1);
+    const k2 = f32x4.mul(v128.load(gamma + o, 32), i2), k3 = f32x4.mul(v128.load(gamma + o, 48), i3);
+    const m0 = demote4(f64x2.mul(b0, inv), f64x2.mul(b1, inv)), m1 = demote4(f64x2.mul(b2, inv), f64x2.mul(b3, inv));
+    const m2 = demote4(f64x2.mul(b4, inv), f64x2.mul(b5, inv)), m3 = demote4(f64x2.mul(b6, inv), f64x2.mul(b7, inv));
+    const x0 = f32x4.mul(f32x4.mul(sg0, fi), i0), x1 = f32x4.mul(f32x4.mul(sg1, fi), i1);
+    const x2 = f32x4.mul(f32x4.mul(sg2, fi), i2), x3 = f32x4.mul(f32x4.mul(sg3, fi), i3);
+    p = o;
+    for (let r = 0; r < m; r++) {
+      const e = dy + p, xp = x + p, q = dx + p;
+      v128.store(q, f32x4.mul(k0, f32x4.sub(f32x4.sub(v128.load(e), m0),
+        f32x4.mul(f32x4.sub(v128.load(xp), v128.load(mo)), x0))));
+      v128.store(q, f32x4.mul(k1, f32x4.sub(f32x4.sub(v128.load(e, 16), m1),
+        f32x4.mul(f32x4.sub(v128.load(xp, 16), v128.load(mo, 16)), x1))), 16);
+      v128.store(q, f32x4.mul(k2, f32x4.sub(f32x4.sub(v128.load(e, 32), m2),
+        f32x4.mul(f32x4.sub(v128.load(xp, 32), v128.load(mo, 32)), x2))), 32);
+      v128.store(q, f32x4.mul(k3, f32x4.sub(f32x4.sub(v128.load(e, 48), m3),
+        f32x4.mul(f32x4.sub(v128.load(xp, 48), v128.load(mo, 48)), x3))), 48);
+      p += rowB;
+    }
+  }
   for (; ch < c4; ch += 4) {
     const o = <usize>ch << 2;
     const is = istd4(v128.load(vr + o), eps);
