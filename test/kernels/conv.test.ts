@@ -360,13 +360,15 @@ describe('batch norm wasm vs twin', () => {
   });
 
   it('stats stay accurate when |mean| >> std (one-pass formulas lose every digit here)', () => {
-    const m = 18432, c = 9;
-    const r = rng(3);
-    const x = Float32Array.from({ length: m * c }, (_, i) => 1000 * ((i % c) + 1) + 0.05 * (r() - 0.5));
-    const out = compareBoth('batchnorm_stats', [new Float32Array(c), new Float32Array(c), x, m, c], 0, 1e-5);
-    const v = out.wasm[1] as Float32Array;
-    for (let ch = 0; ch < c; ch++) expect(v[ch]).toBeGreaterThan(0.05 ** 2 / 12 * 0.9);
-    compareBoth('batchnorm_stats', [new Float32Array(c), new Float32Array(c), x.map((a) => -a), m, c], 0, 1e-5);
+    // c = 9: groups of 4 and a single channel; c = 17: a group of 16 and a single channel.
+    for (const [m, c] of [[18432, 9], [4000, 17]]) {
+      const r = rng(3);
+      const x = Float32Array.from({ length: m * c }, (_, i) => 1000 * ((i % c) + 1) + 0.05 * (r() - 0.5));
+      const out = compareBoth('batchnorm_stats', [new Float32Array(c), new Float32Array(c), x, m, c], 0, 1e-5);
+      const v = out.wasm[1] as Float32Array;
+      for (let ch = 0; ch < c; ch++) expect(v[ch]).toBeGreaterThan(0.05 ** 2 / 12 * 0.9);
+      compareBoth('batchnorm_stats', [new Float32Array(c), new Float32Array(c), x.map((a) => -a), m, c], 0, 1e-5);
+    }
   });
 
   it('m = 0: stats are zeros, backward leaves the gradients alone', () => {
