@@ -7,6 +7,7 @@ import { expectClose, randArray, rng } from '../helpers/check.js';
 import { compareBoth, runBoth, wasm } from '../helpers/elem-kernels.js';
 import * as ref from '../../src/reference/conv.js';
 import type { KernelName } from '../../src/runtime/abi.js';
+import { jsKernels } from '../../src/runtime/backend-js.js';
 
 const CS = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17];
 const KS = [1, 2, 3, 5];
@@ -378,5 +379,59 @@ describe('batch norm wasm vs twin', () => {
     const r = runBoth('batchnorm_backward', [new Float32Array(0), randArray(c, 1), randArray(c, 2), new Float32Array(0),
       new Float32Array(0), randArray(c, 3), randArray(c, 4, 0, 1), randArray(c, 5), 0, c, 1e-3]);
     expectClose(r.wasm[1] as Float32Array, randArray(c, 1), 0, 0, 'dgamma');
+  });
+});
+
+describe('js backend adapters of the conv kernels (src/runtime/backend-js.ts)', () => {
+  it('every conv kernel on the js backend matches wasm on the same memory layout', () => {
+    // Padded, strided, c and f off the SIMD widths: every view length the adapters compute is exercised.
+    const g = geo(2, 7, 6, 5, 3, 2, 2, 1, 'same'), f = 9;
+    const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow, X = inSize(g), Y = outSize(g), m = X / g.c;
+    const w = wasm();
+    w.reset();
+    const put = (a: Float32Array | Int32Array): number => w.put(a);
+    const x = put(randArray(X, 1)), wk = put(randArray(K * f, 2)), bias = put(randArray(f, 3));
+    const dyF = put(randArray(M * f, 4)), dyP = put(randArray(Y, 5)), mean = put(randArray(g.c, 6));
+    const vr = put(randArray(g.c, 7, 0.5, 2)), gamma = put(randArray(g.c, 8)), beta = put(randArray(g.c, 9));
+    const outs = { cols: [w.alloc(4 * M * K), M * K], y: [w.alloc(4 * M * f), M * f], dx: [w.alloc(4 * X), X],
+      dw: [put(randArray(K * f, 10)), K * f], py: [w.alloc(4 * Y), Y], idx: [w.alloc(4 * Y), Y],
+      dg: [put(randArray(g.c, 11)), g.c], db: [put(randArray(g.c, 12)), g.c], st: [w.alloc(8 * g.c), 2 * g.c],
+      ws: [w.alloc(w.k.conv2d_backward_x_workspace_size(g.kh, g.kw, g.c, f)), 0] } as const;
+    const ga = geoArgs(g) as [number, number, number, number, number, number, number, number, number, number,
+      number, number];
+    const calls: [string, (k: typeof w.k) => void][] = [
+      ['im2col', (k) => k.im2col_nhwc(outs.cols[0], x, ...ga)],
+      ['col2im', (k) => k.col2im_nhwc(outs.dx[0], outs.cols[0], ...ga)],
+      ['conv2d_forward', (k) => k.conv2d_forward_nhwc(outs.y[0], x, wk, bias, ...ga, f)],
+      ['conv2d_backward_w', (k) => k.conv2d_backward_w_nhwc(outs.dw[0], x, dyF, ...ga, f)],
+      ['conv2d_backward_x', (k) => k.conv2d_backward_x_nhwc(outs.dx[0], dyF, wk, outs.ws[0], ...ga, f)],
+      ['maxpool fwd', (k) => k.maxpool2d_forward(outs.py[0], outs.idx[0], x, ...ga)],
+      ['maxpool bwd', (k) => k.maxpool2d_backward(outs.dx[0], dyP, outs.idx[0], X, Y)],
+      ['avgpool fwd', (k) => k.avgpool2d_forward(outs.py[0], x, ...ga)],
+      ['avgpool bwd', (k) => k.avgpool2d_backward(outs.dx[0], dyP, ...ga)],
+      ['global fwd', (k) => k.global_avgpool_forward(outs.py[0], x, g.n, g.h * g.w, g.c)],
+      ['global bwd', (k) => k.global_avgpool_backward(outs.dx[0], dyP, g.n, g.h * g.w, g.c)],
+      ['bn stats', (k) => k.batchnorm_stats(outs.st[0], outs.st[0] + 4 * g.c, x, m, g.c)],
+      ['bn fwd', (k) => k.batchnorm_forward(outs.dx[0], x, mean, vr, gamma, beta, m, g.c, 1e-3)],
+      ['bn bwd', (k) => k.batchnorm_backward(outs.dx[0], outs.dg[0], outs.db[0], x, x, mean, vr, gamma, m, g.c, 1e-3)],
+      ['ema', (k) => k.ema_update(outs.dg[0], mean, g.c, 0.9)],
+      ['affine', (k) => k.channel_affine(outs.dx[0], x, gamma, beta, m, g.c)],
+    ];
+    // A second memory with the same bytes for the js backend; same pointers.
+    const jsMem = new WebAssembly.Memory({ initial: w.memory.buffer.byteLength / 65536 });
+    new Uint8Array(jsMem.buffer).set(new Uint8Array(w.memory.buffer));
+    const js = jsKernels(jsMem);
+    for (const [what, call] of calls) {
+      call(w.k);
+      call(js);
+      for (const [name, [ptr, n]] of Object.entries(outs)) {
+        if (n === 0) continue;
+        const a = new Float32Array(w.memory.buffer, ptr, n), e = new Float32Array(jsMem.buffer, ptr, n);
+        if (name === 'idx') expectClose(new Int32Array(a.buffer, ptr, n), new Int32Array(e.buffer, ptr, n), 0, 0, what);
+        else expectClose(a, e, 1e-5, 1e-5, `${what}: ${name}`);
+      }
+      // Bring the memories back in line so rounding differences do not pile up from call to call.
+      new Uint8Array(jsMem.buffer).set(new Uint8Array(w.memory.buffer));
+    }
   });
 });
