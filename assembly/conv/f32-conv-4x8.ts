@@ -34,6 +34,8 @@ function storePartial(y: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
 }
 
 // d[lo..hi) += (v0 | v1)[l]: each half of the 8 lanes as one vector when it is wholly inside [lo, hi).
+// d may lie left of the map (wrapped below address 0) when lo > 0; the upper vector (static offset 16, which
+// does not wrap) is only used when lane 4 is in range, i.e. d + 16 >= the map's first byte, so d >= 0 there.
 // (Inline here; the dW and dX kernels each wrap it in one out-of-line function.)
 // @ts-ignore: decorator
 @inline export function addPartial(d: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {

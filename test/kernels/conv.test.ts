@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose, randArray, rng } from '../helpers/check.js';
 import { compareBoth, runBoth, wasm } from '../helpers/elem-kernels.js';
+import { loadRaw } from '../helpers/wasm.js';
 import * as ref from '../../src/reference/conv.js';
 import type { KernelName } from '../../src/runtime/abi.js';
 import { jsKernels } from '../../src/runtime/backend-js.js';
@@ -212,6 +213,27 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
     w.k.col2im_nhwc(px, pc, ...(geoArgs(g) as [number, number, number, number, number, number, number,
       number, number, number, number, number]));
     expectClose(r.wasm[0] as Float32Array, w.f32(px, inSize(g)), ...tol, `${label(g)} vs gemm_backward_x + col2im`);
+  });
+
+  it('backward_x with dx at the bottom of memory and left padding (tile bases left of address 0 wrap)', () => {
+    // A throwaway instance: dx at byte 16 (over the module's static data, unused by these kernels), so the
+    // window origin of the left-edge pixels lies below address 0 and only its in-range lanes may be touched.
+    const raw = loadRaw();
+    for (const [c, f] of [[16, 8], [5, 9], [1, 8]]) {
+      const g = geo(1, 3, 6, c, 2, 5, 1, 1, [0, 4, 1, 0]);
+      const M = g.n * g.oh * g.ow, K = g.kh * g.kw * c;
+      const dy = randArray(M * f, c + 1), wk = randArray(K * f, c + 2);
+      raw.reset();
+      const pdy = raw.put(dy), pwk = raw.put(wk);
+      const pws = raw.alloc(raw.k.conv2d_backward_x_workspace_size(g.kh, g.kw, c, f));
+      const pdx = 16;
+      raw.k.conv2d_backward_x_nhwc(pdx, pdy, pwk, pws, ...(geoArgs(g) as [number, number, number, number, number,
+        number, number, number, number, number, number, number]), f);
+      const e = new Float32Array(inSize(g));
+      ref.conv2d_backward_x_nhwc(e, dy, wk, null, ...(geoArgs(g) as [number, number, number, number, number,
+        number, number, number, number, number, number, number]), f);
+      expectClose(raw.f32(pdx, inSize(g)), e, 1e-5, 1e-5, `c=${c} f=${f}`);
+    }
   });
 
   it('writes nothing outside y / dw / dx (and ws)', () => {
