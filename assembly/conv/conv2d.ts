@@ -41,13 +41,16 @@ export function conv2d_forward_nhwc(
         for (let ox = 0; ox < ow; ox++) pixelScalar(yr + <usize>ox * ldy, xr, wr, bias, w, c, kw, sw, padL, ox, nky, rowB, f);
         continue;
       }
-      for (let ox = 0; ox < oxA; ox++) pixel(yr + <usize>ox * ldy, xr, wr, bias, w, c, kw, sw, padL, ox, nky, rowB, kyB, f);
-      for (let ox = oxA; ox < oxB; ox += 4) {
-        const mr = min(4, oxB - ox);
-        const xp = xr + <usize>(ox * sw - padL) * pixB;
-        tile(yr + <usize>ox * ldy, ldy, xp, ars, rowB, nky, run, wr, kyB, mr, bias, f);
+      // Tiles of 4 pixels from the left edge: inside ones in one call, edge ones as a staircase of calls.
+      for (let ox = 0; ox < ow; ox += 4) {
+        const mr = min(4, ow - ox);
+        const yp = yr + <usize>ox * ldy;
+        if (ox >= oxA && ox + mr <= oxB) {
+          tile(yp, ldy, xr + <usize>(ox * sw - padL) * pixB, ars, rowB, nky, run, wr, kyB, mr, bias, f, false);
+        } else {
+          edgeTile(yp, ldy, xr, wr, bias, w, c, kw, sw, padL, ox, mr, nky, rowB, kyB, f);
+        }
       }
-      for (let ox = oxB; ox < ow; ox++) pixel(yr + <usize>ox * ldy, xr, wr, bias, w, c, kw, sw, padL, ox, nky, rowB, kyB, f);
     }
   }
 }
@@ -57,35 +60,88 @@ export function conv2d_forward_nhwc(
 // @ts-ignore: decorator
 @inline function tile(
   y: usize, ldy: usize, x: usize, ars: usize, rowB: usize, nky: i32, nq: i32, wk: usize, kyB: usize, mr: i32,
-  bias: usize, f: i32,
+  bias: usize, f: i32, acc: bool,
 ): void {
   const f8 = f & ~7;
   const ldw = <usize>f << 2;
   for (let j = 0; j < f8; j += 8) {
     const o = <usize>j << 2;
-    f32_conv_4x8(y + o, ldy, x, ars, rowB, nky, nq, wk + o, ldw, kyB, mr, 0, 8, bias != 0 ? bias + o : 0);
+    f32_conv_4x8(y + o, ldy, x, ars, rowB, nky, nq, wk + o, ldw, kyB, mr, 0, 8, bias != 0 ? bias + o : 0, acc);
   }
   if (f8 < f) {
     const j = f - 8;
     const o = <usize>j << 2;
-    f32_conv_4x8(y + o, ldy, x, ars, rowB, nky, nq, wk + o, ldw, kyB, mr, f8 - j, 8, bias != 0 ? bias + o : 0);
+    f32_conv_4x8(y + o, ldy, x, ars, rowB, nky, nq, wk + o, ldw, kyB, mr, f8 - j, 8, bias != 0 ? bias + o : 0,
+      acc);
   }
 }
 
-// One output pixel whose window may cross the left / right padding: its in-range taps kx0 <= kx < kx1.
-function pixel(
-  y: usize, xr: usize, wr: usize, bias: usize, w: i32, c: i32, kw: i32, sw: i32, padL: i32, ox: i32, nky: i32,
-  rowB: usize, kyB: usize, f: i32,
+// A tile of mr pixels (ox..) some of whose windows cross the left / right padding. Pixel r's in-range kernel
+// columns are [a_r, b_r), both non-increasing in r, so the pixels sharing a column kx are a run [r0, r1). One call
+// covers the columns all pixels share, [a_0, b_last), writing (with bias); every other column goes to the run of
+// pixels that have it, consecutive columns with the same run in one call, added.
+function edgeTile(
+  y: usize, ldy: usize, xr: usize, wr: usize, bias: usize, w: i32, c: i32, kw: i32, sw: i32, padL: i32, ox: i32,
+  mr: i32, nky: i32, rowB: usize, kyB: usize, f: i32,
 ): void {
   const ix0 = ox * sw - padL;
-  const kx0 = max(0, -ix0), kx1 = min(kw, w - ix0);
-  if (kx1 <= kx0) {
-    biasRow(y, bias, f);
-    return;
+  const ka = colFrom(ix0, 0), kb = colTo(ix0, mr - 1, sw, w, kw);
+  const shared = ka < kb;
+  if (shared) {
+    tileCols(y, ldy, xr, wr, bias, c, sw, ix0, 0, mr, ka, kb, nky, rowB, kyB, f, false);
+  } else {
+    for (let r = 0; r < mr; r++) biasRow(y + <usize>r * ldy, bias, f);
   }
-  const xp = xr + (<usize>(ix0 + kx0) * c << 2);
-  const wp = wr + <usize>(kx0 * c) * (<usize>f << 2);
-  tile(y, 0, xp, 0, rowB, nky, (kx1 - kx0) * c, wp, kyB, 1, bias, f);
+  let kx = colFrom(ix0, (mr - 1) * sw);
+  const kEnd = colTo(ix0, 0, sw, w, kw);
+  while (kx < kEnd) {
+    if (shared && kx == ka) {
+      kx = kb;
+      continue;
+    }
+    const r0 = firstWith(ix0, kx, sw, mr), r1 = firstWithout(ix0, kx, sw, w, kw, mr);
+    let k1 = kx + 1;
+    while (k1 < kEnd && !(shared && k1 == ka) && firstWith(ix0, k1, sw, mr) == r0 &&
+      firstWithout(ix0, k1, sw, w, kw, mr) == r1) k1++;
+    tileCols(y, ldy, xr, wr, bias, c, sw, ix0, r0, r1, kx, k1, nky, rowB, kyB, f, true);
+    kx = k1;
+  }
+}
+
+// First tile pixel r whose window has column kx on its left side (a_r <= kx), or mr.
+function firstWith(ix0: i32, kx: i32, sw: i32, mr: i32): i32 {
+  let r = 0;
+  while (r < mr && colFrom(ix0, r * sw) > kx) r++;
+  return r;
+}
+// First tile pixel r whose window has lost column kx on its right side (b_r <= kx), or mr.
+function firstWithout(ix0: i32, kx: i32, sw: i32, w: i32, kw: i32, mr: i32): i32 {
+  let r = 0;
+  while (r < mr && colTo(ix0, r, sw, w, kw) > kx) r++;
+  return r;
+}
+
+// First in-range kernel column of the pixel whose window starts at input column ix0 + d.
+// @ts-ignore: decorator
+@inline function colFrom(ix0: i32, d: i32): i32 {
+  return max(0, -(ix0 + d));
+}
+// One past the last in-range kernel column of tile pixel r.
+// @ts-ignore: decorator
+@inline function colTo(ix0: i32, r: i32, sw: i32, w: i32, kw: i32): i32 {
+  return min(kw, w - (ix0 + r * sw));
+}
+
+// Pixels r0 <= r < r1 of a tile, kernel columns k0 <= kx < k1 (in range for all of them), written or added.
+function tileCols(
+  y: usize, ldy: usize, xr: usize, wr: usize, bias: usize, c: i32, sw: i32, ix0: i32, r0: i32, r1: i32, k0: i32,
+  k1: i32, nky: i32, rowB: usize, kyB: usize, f: i32, acc: bool,
+): void {
+  if (r1 <= r0 || k1 <= k0) return;
+  const pixB = <usize>c << 2;
+  const xp = xr + <usize>(ix0 + r0 * sw + k0) * pixB;
+  const wp = wr + <usize>(k0 * c) * (<usize>f << 2);
+  tile(y + <usize>r0 * ldy, ldy, xp, <usize>sw * pixB, rowB, nky, (k1 - k0) * c, wp, kyB, r1 - r0, bias, f, acc);
 }
 
 // One output pixel, f < 8 filters: plain loops over the in-range taps.

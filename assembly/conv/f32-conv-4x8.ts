@@ -27,7 +27,12 @@
   }
 }
 
-// Partial rows, out of line so the kernels stay small (their hot loops share a function with these tails).
+// Partial rows and accumulation (edge tiles only), out of line so the kernels stay small.
+// y[lo..hi) += (v0 | v1)[j]
+function accRow(y: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
+  addPartial(y, v0, v1, lo, hi);
+}
+
 // y[lo..hi) = (v0 | v1)[j]
 function storePartial(y: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
   for (let j = lo; j < hi; j++) store<f32>(y + (<usize>j << 2), j < 4 ? lane(v0, j) : lane(v1, j - 4));
@@ -54,10 +59,10 @@ function storePartial(y: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
 // y (4,8) = Σ_{ky < nky} Σ_{q < nq} x_r(ky, q) · wk(ky, q) (+ bias), rows r < mr stored, columns j0 <= j < nr.
 // x_r(ky, q) at x + r·ars + ky·rowB + 4q (row r's first in-range input of kernel row ky);
 // wk(ky, q) = 8 floats at wk + ky·kyB + q·ldw (kernel row ky of the HWIO kernel, from its first in-range tap).
-// Rows r >= mr re-read row 0 (computed, never stored).
+// Rows r >= mr re-read row 0 (computed, never stored). acc: y += tile instead (bias ignored).
 export function f32_conv_4x8(
   y: usize, ldy: usize, x: usize, ars: usize, rowB: usize, nky: i32, nq: i32, wk: usize, ldw: usize, kyB: usize,
-  mr: i32, j0: i32, nr: i32, bias: usize,
+  mr: i32, j0: i32, nr: i32, bias: usize, acc: bool,
 ): void {
   let p0 = x, p1 = x, p2 = x, p3 = x;
   if (mr > 1) p1 = x + ars;
@@ -90,6 +95,13 @@ export function f32_conv_4x8(
     }
     p0 += rowB; p1 += rowB; p2 += rowB; p3 += rowB;
     wk += kyB;
+  }
+  if (acc) {
+    accRow(y, c00, c01, j0, nr);
+    if (mr > 1) accRow(y + ldy, c10, c11, j0, nr);
+    if (mr > 2) accRow(y + 2 * ldy, c20, c21, j0, nr);
+    if (mr > 3) accRow(y + 3 * ldy, c30, c31, j0, nr);
+    return;
   }
   storeRow(y, c00, c01, j0, nr, bias);
   if (mr > 1) storeRow(y + ldy, c10, c11, j0, nr, bias);

@@ -215,6 +215,24 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
     expectClose(r.wasm[0] as Float32Array, w.f32(px, inSize(g)), ...tol, `${label(g)} vs gemm_backward_x + col2im`);
   });
 
+  it('forward edge tiles (windows clipped left, right or both; strides; tiny maps) with f >= 8', () => {
+    const edges: Geo[] = [
+      geo(2, 7, 7, 3, 3, 3, 1, 1, 'same'), geo(1, 4, 4, 8, 3, 3, 1, 1, 'same'), geo(1, 2, 3, 5, 5, 5, 1, 1, 'same'),
+      geo(1, 4, 4, 4, 5, 5, 1, 1, [4, 4, 4, 4]), geo(1, 3, 9, 2, 3, 5, 1, 2, 'same'), geo(2, 5, 6, 1, 5, 5, 1, 3, 'same'),
+      geo(1, 6, 5, 7, 3, 4, 2, 1, [1, 3, 2, 0]), geo(1, 1, 2, 16, 1, 7, 1, 1, [0, 6, 0, 6]),
+    ];
+    for (const g of edges) {
+      for (const f of [8, 9, 16]) {
+        const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
+        const x = randArray(inSize(g), f + g.c), wk = randArray(K * f, f), bias = randArray(f, 3);
+        compareBoth('conv2d_forward_nhwc', [new Float32Array(M * f).fill(NaN), x, wk, bias, ...geoArgs(g), f],
+          1e-6 * K, 1e-5, `${label(g)} f=${f}`);
+        compareBoth('conv2d_forward_nhwc', [new Float32Array(M * f).fill(NaN), x, wk, 0, ...geoArgs(g), f],
+          1e-6 * K, 1e-5, `${label(g)} f=${f} no bias`);
+      }
+    }
+  });
+
   it('backward_x with dx at the bottom of memory and left padding (tile bases left of address 0 wrap)', () => {
     // A throwaway instance: dx at byte 16 (over the module's static data, unused by these kernels), so the
     // window origin of the left-edge pixels lies below address 0 and only its in-range lanes may be touched.
