@@ -177,15 +177,14 @@ function biasRow(y: usize, bias: usize, f: i32): void {
 // dw (kh·kw·c, f) += patches of x (n,h,w,c)ᵀ · dy (n·oh·ow, f): gemm_backward_w(dw, cols, dy, ...) on the
 // im2col_nhwc columns, without them, through the f32-conv-dw-4x8 micro-kernel (4 taps x 8 filters, reduced over
 // pixels). c >= 4: taps in groups of 4 channels of one (ky, kx), each group over the pixels where that tap is
-// inside the map, so padding costs nothing. c < 4: taps in groups of 4 over the pixels whose whole window is
-// inside (all of them for 'valid'); the other pixels (and every pixel when f < 8) add their in-range taps row
-// by row. Accumulates.
+// inside the map. c < 4: taps in groups of 4 consecutive ones over rectangles of pixels clipped alike. Either
+// way padding costs no scalar work; f < 8: every pixel adds its in-range taps row by row. Accumulates.
 export function conv2d_backward_w_nhwc(
   dw: usize, x: usize, dy: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32,
   padL: i32, oh: i32, ow: i32, f: i32,
 ): void {
   if (f <= 0 || n <= 0 || oh <= 0 || ow <= 0) return;
-  const run = kw * c, K = kh * run;
+  const run = kw * c;
   const ldw = <usize>f << 2;
   const pixB = <usize>c << 2;
   const rowB = <usize>w * pixB;
@@ -208,33 +207,68 @@ export function conv2d_backward_w_nhwc(
     }
     return;
   }
-  // Pixels with the whole window inside: oy in [oyA, oyB), ox in [oxA, oxB).
-  const oyA = min(oh, (padT + sh - 1) / sh);
-  const oyB = max(oyA, min(oh, h - kh + padT >= 0 ? (h - kh + padT) / sh + 1 : 0));
-  const oxA = min(ow, (padL + sw - 1) / sw);
-  const oxB = max(oxA, min(ow, w - kw + padL >= 0 ? (w - kw + padL) / sw + 1 : 0));
-  const boxed = f >= 8 && oyB > oyA && oxB > oxA;
-  if (boxed) {
-    const x0 = x + <usize>((oyA * sh - padT) * w + oxA * sw - padL) * pixB;
-    const dy0 = dy + <usize>(oyA * ow + oxA) * ldw;
-    for (let p0 = 0; p0 < K; p0 += 4) {
-      const mr = min(4, K - p0);
-      const o0 = tapOffset(p0, w, c, run);
-      const o1 = mr > 1 ? tapOffset(p0 + 1, w, c, run) - o0 : 0;
-      const o2 = mr > 2 ? tapOffset(p0 + 2, w, c, run) - o0 : 0;
-      const o3 = mr > 3 ? tapOffset(p0 + 3, w, c, run) - o0 : 0;
-      dwBlocks(dw + <usize>p0 * ldw, ldw, x0 + o0, o1, o2, o3, <usize>sw * pixB, <usize>sh * rowB, <usize>h * rowB,
-        dy0, <usize>ow * ldw, <usize>(oh * ow) * ldw, oxB - oxA, oyB - oyA, n, mr, f);
-    }
-  }
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      const rowIn = boxed && oy >= oyA && oy < oyB;
-      for (let ox = 0; ox < ow; ox++) {
-        if (rowIn && ox >= oxA && ox < oxB) continue;
-        dwPixel(dw, x, dy + <usize>((b * oh + oy) * ow + ox) * ldw, b, oy, ox, h, w, c, kh, kw, sh, sw, padT, padL, f);
+  if (f < 8) {
+    for (let b = 0; b < n; b++) {
+      for (let oy = 0; oy < oh; oy++) {
+        for (let ox = 0; ox < ow; ox++) {
+          dwPixel(dw, x, dy + <usize>((b * oh + oy) * ow + ox) * ldw, b, oy, ox, h, w, c, kh, kw, sh, sw, padT, padL,
+            f);
+        }
       }
     }
+    return;
+  }
+  // c < 4: the output grid in rectangles of pixels whose windows are clipped alike (kernel rows [ky0, ky1),
+  // columns [kx0, kx1)); 'valid' is one rectangle. In a rectangle the in-range taps are one contiguous run when
+  // all columns are in (tiles of 4 taps may span kernel rows), else one run per kernel row.
+  let oy = 0;
+  while (oy < oh) {
+    const ky0 = max(0, padT - oy * sh), ky1 = min(kh, h + padT - oy * sh);
+    let oy1 = oy + 1;
+    while (oy1 < oh && max(0, padT - oy1 * sh) == ky0 && min(kh, h + padT - oy1 * sh) == ky1) oy1++;
+    if (ky1 > ky0) {
+      let ox = 0;
+      while (ox < ow) {
+        const kx0 = max(0, padL - ox * sw), kx1 = min(kw, w + padL - ox * sw);
+        let ox1 = ox + 1;
+        while (ox1 < ow && max(0, padL - ox1 * sw) == kx0 && min(kw, w + padL - ox1 * sw) == kx1) ox1++;
+        if (kx1 > kx0) {
+          // Window origin of pixel (0, oy, ox) (left of / above the map when clipped: only in-range taps are read).
+          const xo = x + <usize>(((oy * sh - padT) * w + ox * sw - padL) * c << 2);
+          const dyo = dy + <usize>(oy * ow + ox) * ldw;
+          if (kx0 == 0 && kx1 == kw) {
+            dwRun(dw, xo, dyo, ky0 * run, ky1 * run, w, c, run, sw, sh, h, ow, oh, ox1 - ox, oy1 - oy, n, f);
+          } else {
+            for (let ky = ky0; ky < ky1; ky++) {
+              dwRun(dw, xo, dyo, ky * run + kx0 * c, ky * run + kx1 * c, w, c, run, sw, sh, h, ow, oh, ox1 - ox, oy1 - oy,
+                n, f);
+            }
+          }
+        }
+        ox = ox1;
+      }
+    }
+    oy = oy1;
+  }
+}
+
+// dw rows of taps p0 <= p < p1 += their products over a rectangle of nox x noy pixels (x n images) whose first
+// pixel's window origin is xo and dy row dyo: f32_conv_dw_4x8 on tiles of 4 consecutive taps.
+function dwRun(
+  dw: usize, xo: usize, dyo: usize, p0: i32, p1: i32, w: i32, c: i32, run: i32, sw: i32, sh: i32, h: i32, ow: i32,
+  oh: i32, nox: i32, noy: i32, n: i32, f: i32,
+): void {
+  const ldw = <usize>f << 2;
+  const pixB = <usize>c << 2;
+  const rowB = <usize>w * pixB;
+  for (let p = p0; p < p1; p += 4) {
+    const mr = min(4, p1 - p);
+    const o0 = tapOffset(p, w, c, run);
+    const o1 = mr > 1 ? tapOffset(p + 1, w, c, run) - o0 : 0;
+    const o2 = mr > 2 ? tapOffset(p + 2, w, c, run) - o0 : 0;
+    const o3 = mr > 3 ? tapOffset(p + 3, w, c, run) - o0 : 0;
+    dwBlocks(dw + <usize>p * ldw, ldw, xo + o0, o1, o2, o3, <usize>sw * pixB, <usize>sh * rowB, <usize>h * rowB, dyo,
+      <usize>ow * ldw, <usize>(oh * ow) * ldw, nox, noy, n, mr, f);
   }
 }
 

@@ -233,6 +233,22 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
     }
   });
 
+  it('backward_w over clipped windows (c < 4: rectangles clipped alike; c >= 4: per-tap boxes) with f >= 8', () => {
+    const edges: Geo[] = [
+      geo(2, 7, 7, 1, 5, 5, 1, 1, 'same'), geo(1, 4, 4, 3, 3, 3, 1, 1, 'same'), geo(1, 2, 3, 2, 5, 5, 1, 1, 'same'),
+      geo(1, 4, 4, 1, 5, 5, 1, 1, [4, 4, 4, 4]), geo(1, 3, 9, 3, 3, 5, 1, 2, 'same'), geo(2, 5, 6, 1, 5, 5, 3, 3, 'same'),
+      geo(1, 6, 5, 2, 3, 4, 2, 1, [1, 3, 2, 0]), geo(1, 1, 2, 5, 1, 7, 1, 1, [0, 6, 0, 6]), geo(1, 5, 5, 4, 3, 3, 1, 1, 'same'),
+    ];
+    for (const g of edges) {
+      for (const f of [8, 9, 16]) {
+        const M = g.n * g.oh * g.ow, K = g.kh * g.kw * g.c;
+        const x = randArray(inSize(g), f + g.c), dy = randArray(M * f, f);
+        compareBoth('conv2d_backward_w_nhwc', [randArray(K * f, 2), x, dy, ...geoArgs(g), f], 1e-6 * (M + 1), 1e-5,
+          `${label(g)} f=${f}`);
+      }
+    }
+  });
+
   it('backward_x with dx at the bottom of memory and left padding (tile bases left of address 0 wrap)', () => {
     // A throwaway instance: dx at byte 16 (over the module's static data, unused by these kernels), so the
     // window origin of the left-edge pixels lies below address 0 and only its in-range lanes may be touched.
