@@ -24,8 +24,8 @@ export type Loaded =
       x: Matrix;
       /** Class labels as text, or target rows. */
       y?: { kind: 'labels'; values: string[] } | { kind: 'targets'; values: Matrix };
-      /** Image shape [h, w] of each row when the data are images (IDX, MNIST): enables --shift. */
-      image?: [number, number];
+      /** Image shape of each row when the data are images (IDX, MNIST): [h, w] (one channel) or [h, w, c]. */
+      image?: ImageShape;
     };
 
 /** Preprocessing fitted by `train`, stored as `model.metadata.preprocessing`. */
@@ -44,7 +44,16 @@ export interface Preprocessing {
   scaler?: StandardizerJSON | MinMaxScalerJSON;
   /** Input width after one-hot expansion. */
   inputs: number;
-  image?: [number, number];
+  /** Image shape of a row ([h, w]: one channel; [h, w, c]), from the data or --image-shape. */
+  image?: ImageShape;
+}
+
+/** An image's shape: [h, w] (one channel, as MNIST and 3-D IDX files) or [h, w, c] (NHWC rows). */
+export type ImageShape = [number, number] | [number, number, number];
+
+/** [h, w, c] of an image shape. */
+export function hwc(image: ImageShape): [number, number, number] {
+  return [image[0], image[1], image[2] ?? 1];
 }
 
 /** Model-ready data. */
@@ -140,6 +149,7 @@ export async function loadData(args: DataArgs, expect: { numeric?: (header: stri
     if (a.type === 'u8') for (let i = 0; i < a.data.length; i++) a.data[i] /= 255;
     const loaded: Loaded = { kind: 'matrix', source: path, x: { data: a.data, rows: n, cols } };
     if (a.dims.length === 3) loaded.image = [a.dims[1], a.dims[2]];
+    if (a.dims.length === 4) loaded.image = [a.dims[1], a.dims[2], a.dims[3]];
     if (args.labels !== undefined) {
       const lb = parseIdx(await readBytes(args.labels, 'label file'), args.labels);
       if (lb.dims.length !== 1) throw new SimdnetError('FORMAT', `${args.labels} has dimensions ${lb.dims.join('×')}; a label file is one-dimensional`);
@@ -303,7 +313,10 @@ export function applyPreprocessing(d: Loaded, prep: Preprocessing, withTargets: 
     if (prep.input === 'table') {
       throw new SimdnetError('FORMAT', `the model reads table columns (${listNames(prep.features ?? [])}); ${d.source} has unnamed array data`);
     }
-    if (d.x.cols !== prep.inputs) throw new SimdnetError('SHAPE', `the model takes ${prep.inputs} inputs per row, ${d.source} has ${d.x.cols}`);
+    if (d.x.cols !== prep.inputs) {
+      const img = prep.image ? ` (${hwc(prep.image).join('×')} images)` : '';
+      throw new SimdnetError('SHAPE', `the model takes ${prep.inputs} inputs per row${img}, ${d.source} has ${d.x.cols}`);
+    }
     out = { x: d.x };
     if (withTargets && d.y) Object.assign(out, targetsFromMatrix(d.y, prep, d.source));
   }

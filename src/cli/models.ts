@@ -18,6 +18,8 @@ import { lastActivation } from './layers.js';
 export interface AnyModel {
   kind: 'float' | 'quantized' | 'sparse';
   inputDim: number;
+  /** The shape of one input sample ([inputDim] for the dense-only quantized and sparse files). */
+  inputShape: number[];
   outputDim: number;
   metadata: Record<string, unknown>;
   /** Ends in softmax or sigmoid (its outputs are class probabilities). */
@@ -46,6 +48,7 @@ export function wrapFloat(m: Sequential): AnyModel {
   return {
     kind: 'float',
     inputDim: m.inputDim!,
+    inputShape: m.inputShape ?? [m.inputDim!],
     outputDim: m.outputDim,
     metadata: m.metadata,
     classifier: act === 'softmax' || act === 'sigmoid',
@@ -63,6 +66,7 @@ function wrapQuantized(q: QuantizedModel): AnyModel {
   return {
     kind: 'quantized',
     inputDim: q.inputDim,
+    inputShape: shapeOf(q),
     outputDim: q.outputDim,
     metadata: q.metadata,
     classifier: act === 'softmax' || act === 'sigmoid',
@@ -80,6 +84,7 @@ function wrapSparse(s: SparseModel): AnyModel {
   return {
     kind: 'sparse',
     inputDim: s.inputDim,
+    inputShape: shapeOf(s),
     outputDim: s.outputDim,
     metadata: s.metadata,
     classifier: act === 'softmax' || act === 'sigmoid',
@@ -88,15 +93,25 @@ function wrapSparse(s: SparseModel): AnyModel {
     loss: (x, y) => s.evaluate(x, y).loss,
     describe: () => {
       const nz = s.nonzeros;
-      const rows = s.layers.map((l) =>
-        l.type === 'dense'
-          ? `${l.name.padEnd(14)} dense ${`${l.inputs}→${l.units}`.padEnd(10)} ${l.activation.padEnd(8)} ${l.storage!.padEnd(5)} ${l.nnz} nonzeros`
-          : `${l.name.padEnd(14)} activation ${l.activation}`,
-      );
+      // One line per layer: its type, a kernel's storage and nonzeros, the activation (whatever the layer types).
+      const w = Math.max(14, ...s.layers.map((l) => l.name.length));
+      const t = Math.max(...s.layers.map((l) => l.type.length));
+      const rows = s.layers.map((l) => {
+        const head = `${l.name.padEnd(w)} ${l.type.padEnd(t)}`;
+        if (l.storage === undefined) return l.activation === 'linear' ? head.trimEnd() : `${head} ${l.activation}`;
+        const io = l.inputs !== undefined && l.units !== undefined ? `${l.inputs}→${l.units}` : '';
+        return `${head} ${io.padEnd(10)} ${l.activation.padEnd(8)} ${l.storage.padEnd(5)} ${l.nnz} nonzeros`;
+      });
       return [`SparseModel ${s.name}: ${nz.nnz} of ${nz.size} weights nonzero (${(100 * nz.sparsity).toFixed(1)}% zeros)`, ...rows].join('\n');
     },
     dispose: () => s.dispose(),
   };
+}
+
+/** The sample shape of a compressed model ([inputDim] for files that do not record one). */
+function shapeOf(m: { inputDim: number }): number[] {
+  const shape = (m as { inputShape?: unknown }).inputShape;
+  return Array.isArray(shape) ? [...(shape as number[])] : [m.inputDim];
 }
 
 /** Loads a float, quantized or sparse model file; anything else gets one clear line naming the file. */

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeIdx } from '../../src/cli/idx.js';
 import { loadModel } from '../../src/io/format.js';
 import { init } from '../../src/runtime/engine.js';
-import { buildCli, flowersCsv, rand, runNode, scratch, type RunResult } from './helpers.js';
+import { barsCsv, buildCli, flowersCsv, rand, runNode, scratch, type RunResult } from './helpers.js';
 
 let bin: string;
 let work: string;
@@ -145,7 +145,7 @@ describe('user mistakes: one line, non-zero exit, no stack trace', () => {
 
   it('layers that do not fit the data', async () => {
     const base = ['train', '--data', 'flowers.csv', '--label', 'species', '--one-hot', 'soil'];
-    expectUserError(await simdnet([...base, '--layers', '8:relu,4:softmax']), 2, /the last dense layer has 4 units but the data has 3 classes .*end the layers with 3:softmax/);
+    expectUserError(await simdnet([...base, '--layers', '8:relu,4:softmax']), 2, /the layers end in 4 outputs but the data has 3 classes .*end the layers with 3:softmax/);
     expectUserError(await simdnet([...base, '--layers', '8:relu,3:relu']), 2, /needs a softmax output/);
     expectUserError(await simdnet([...base, '--layers', '8:rleu,3:softmax']), 1, /unknown activation 'rleu'/);
     expectUserError(await simdnet([...base, '--layers-file', 'missing.json']), 1, /layers file 'missing\.json' does not exist/);
@@ -230,7 +230,110 @@ describe('other data formats', () => {
     expect(e.r2).toBeGreaterThan(0.95);
     const p = await simdnet(['predict', 'reg.simdnet', '--data', 'reg.csv', '--limit', '3']);
     expect(p.stdout.split('\n')[0]).toBe('y1,y2');
-    expectUserError(await simdnet(['train', '--data', 'reg.csv', '--label', 'y1,y2', '--layers', '16:tanh,3']), 2, /has 3 units but there are 2 targets/);
+    expectUserError(await simdnet(['train', '--data', 'reg.csv', '--label', 'y1,y2', '--layers', '16:tanh,3']), 2, /the layers end in 3 outputs but there are 2 targets/);
+  });
+});
+
+describe('convolutional networks', () => {
+  const CNN = 'conv:6x3:relu,maxpool:2,flatten,3:softmax';
+
+  it('--image-shape: a small CNN learns 8x8 bars from a CSV; evaluate, predict and info read it', async () => {
+    writeFileSync(join(work, 'bars.csv'), barsCsv(360, 11));
+    writeFileSync(join(work, 'bars-test.csv'), barsCsv(90, 12));
+    const t = await simdnet(['train', '--data', 'bars.csv', '--label', 'shape', '--image-shape', '8x8x1', '--layers', CNN, '--epochs', '40', '--lr', '0.01', '--shift', '1', '--test', 'bars-test.csv', '-o', 'cnn/bars.simdnet']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/data: bars\.csv, 360 rows × 64 inputs, 3 classes/);
+    expect(t.stdout).toMatch(/Model: simdnet-cnn \(wasm backend, input 8x8x1\)/);
+    expect(t.stdout).toMatch(/conv2d_1 \(conv2d\) +\[batch, 6, 6, 6\] +3x3 valid relu +60 /);
+    expect(t.stdout).toMatch(/maxPooling2d_1 \(maxPooling2d\) +\[batch, 3, 3, 6\]/);
+    expect(t.stdout).toMatch(/Total params: 225 /); // 3·3·1·6+6 + 54·3+3
+    const acc = Number(/test: loss [\d.]+, accuracy ([\d.]+)% on 90 test rows/.exec(t.stdout)?.[1]);
+    expect(acc).toBeGreaterThanOrEqual(95);
+    expect(readFileSync(join(work, 'cnn/bars.report.svg'), 'utf8')).toContain('model: input 8×8×1, conv:6x3:relu,maxpool:2,flatten,3:softmax (225 parameters)');
+
+    const e = JSON.parse((await simdnet(['evaluate', 'cnn/bars.simdnet', '--data', 'bars-test.csv', '--json'])).stdout) as { accuracy: number; rows: number };
+    expect(e.rows).toBe(90);
+    expect(100 * e.accuracy).toBeCloseTo(acc, 1);
+    const p = await simdnet(['predict', 'cnn/bars.simdnet', '--data', 'bars-test.csv', '--limit', '6']);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout.trim().split('\n')[0]).toBe('prediction');
+    expect(p.stdout.trim().split('\n').slice(1).filter((c, i) => c === ['horizontal', 'vertical', 'diagonal'][i % 3]).length).toBeGreaterThanOrEqual(5);
+    const i = await simdnet(['info', 'cnn/bars.simdnet']);
+    expect(i.code, i.stderr).toBe(0);
+    expect(i.stdout).toMatch(/^input: 8×8×1 \(64 values per row, NHWC order\)$/m);
+    expect(i.stdout).toMatch(/conv2d_1 \(conv2d\) +\[batch, 6, 6, 6\]/);
+    expect(i.stdout).toMatch(/^images: 8×8×1$/m);
+    const ij = JSON.parse((await simdnet(['info', 'cnn/bars.simdnet', '--json'])).stdout) as { inputShape: number[]; layers: Array<{ type: string; inputShape?: number[] }> };
+    expect(ij.inputShape).toEqual([8, 8, 1]);
+    expect(ij.layers[0]).toMatchObject({ type: 'conv2d', inputShape: [8, 8, 1] }); // the first layer declares it
+
+    // Distillation into an MLP student (it reads the rows flat) and into a small CNN.
+    const d = await simdnet(['distill', 'cnn/bars.simdnet', '--data', 'bars.csv', '--label', 'shape', '--layers', '16:relu,3:softmax', '--epochs', '2']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toMatch(/teacher conv:6x3:relu,maxpool:2,flatten,3:softmax \(225 parameters\) → student 16:relu,3:softmax \(1091 parameters\)/);
+    const dc = await simdnet(['distill', 'cnn/bars.simdnet', '--data', 'bars.csv', '--label', 'shape', '--layers', 'conv:2x3:relu,gap,3:softmax', '--epochs', '1', '-o', 'cnn/s2.simdnet']);
+    expect(dc.code, dc.stderr).toBe(0);
+    expect(dc.stdout).toMatch(/student conv:2x3:relu,gap,3:softmax \(29 parameters\)/);
+    // Compression of a CNN: either the library does it (the file reads back and scores) or it refuses, and the
+    // CLI prints that refusal (UNSUPPORTED, naming the layer) as one line with exit code 1.
+    const compress = async (args: string[], out: string): Promise<void> => {
+      const r = await simdnet([...args, '-o', out]);
+      if (r.code !== 0) return expectUserError(r, 1, /^simdnet: error: .*layer 'conv2d_1' \(conv2d\)/);
+      const ev = await simdnet(['evaluate', out, '--data', 'bars-test.csv', '--json']);
+      expect(ev.code, ev.stderr).toBe(0);
+      expect((JSON.parse(ev.stdout) as { rows: number }).rows).toBe(90);
+      expect((await simdnet(['info', out])).code).toBe(0);
+    };
+    await compress(['quantize', 'cnn/bars.simdnet', '--data', 'bars.csv', '--label', 'shape'], 'cnn/q.simdnet');
+    await compress(['prune', 'cnn/bars.simdnet', '--sparsity', '0.5'], 'cnn/p.simdnet');
+    await compress(['prune', 'cnn/bars.simdnet', '--sparsity', '0.5', '--fine-tune', '1', '--data', 'bars.csv', '--label', 'shape', '--sparse'], 'cnn/sp.simdnet');
+    expectUserError(await simdnet(['evaluate', 'cnn/bars.simdnet', '--data', 'flowers.csv', '--label', 'species']), 1, /flowers\.csv: no column 'p0'/);
+  }, 120_000);
+
+  it('takes the image shape from a layers file, and conv layers in bench', async () => {
+    writeFileSync(join(work, 'cnn.json'), JSON.stringify({ layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 1] }, { type: 'globalAveragePooling2d' }, { type: 'dense', units: 3, activation: 'softmax' }] }));
+    const t = await simdnet(['train', '--data', 'bars.csv', '--label', 'shape', '--layers-file', 'cnn.json', '--epochs', '2', '-o', 'cnn/file.simdnet']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/conv2d_1 \(conv2d\) +\[batch, 8, 8, 4\] +3x3 same relu/);
+    expect((await simdnet(['info', 'cnn/file.simdnet'])).stdout).toMatch(/^images: 8×8×1$/m);
+    const b = await simdnet(['bench', '--layers', 'conv:4x3:relu,maxpool:2,flatten,4:softmax', '--inputs', '8x8x1', '--seconds', '0.05', '--batch-size', '8']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toMatch(/bench: 8×8×1 inputs → conv:4x3:relu,maxpool:2,flatten,4:softmax, batch 8/);
+    expect(b.stdout).toMatch(/^wasm-simd +[\d.]+ ms/m);
+    expectUserError(await simdnet(['bench', '--layers', 'conv:4x3,flatten,4:softmax', '--inputs', '64']), 1, /cannot take input \[64\].*--inputs HxWxC/);
+  }, 60_000);
+
+  it('image shapes and layers that do not fit, in one line', async () => {
+    writeFileSync(join(work, 'rgb.csv'), barsCsv(30, 13, 4, 3));
+    const base = ['train', '--data', 'bars.csv', '--label', 'shape', '--epochs', '1'];
+    expectUserError(await simdnet([...base, '--image-shape', '8x8x2', '--layers', CNN]), 1, /--image-shape 8x8x2 needs 128 values per row, but bars\.csv has 64 \(64 input columns\)/);
+    expectUserError(await simdnet([...base, '--image-shape', '8by8', '--layers', CNN]), 1, /--image-shape takes HEIGHTxWIDTHxCHANNELS, e\.g\. 28x28x1/);
+    expectUserError(await simdnet([...base, '--layers', CNN]), 1, /layer 'conv2d_1' \(conv2d\) cannot take input \[64\].*give their image shape with --image-shape HxWxC/);
+    expectUserError(await simdnet([...base, '--image-shape', '8x8x1', '--layers', 'conv:4x9,flatten,3:softmax']), 1, /layer 'conv2d_1' \(conv2d\) cannot take input \[8, 8, 1\]: a 9x9 window with 'valid' padding gives an output of 0x0/);
+    expectUserError(await simdnet([...base, '--image-shape', '8x8x1', '--layers', 'conv:3x3:softmax']), 2, /the layers end in 6×6×3 maps, not one vector per row: end them with flatten \(or gap\) and a dense layer, e\.g\. …,flatten,3:softmax/);
+    expectUserError(await simdnet([...base, '--image-shape', '8x8x1', '--layers', 'conv:4x3,gap,4:softmax']), 2, /the layers end in 4 outputs but the data has 3 classes/);
+    expectUserError(await simdnet([...base, '--image-shape', '8x8x1', '--layers', 'conv:4x3:relu,maxpool:2:relu,flatten,3:softmax']), 1, /--layers item 2 'maxpool:2:relu': expected same or valid, got 'relu'/);
+    expectUserError(await simdnet(['train', '--data', 'rgb.csv', '--label', 'shape', '--image-shape', '4x4x3', '--layers', 'conv:2x3,flatten,3:softmax', '--shift', '1']), 2, /--shift moves one-channel images; these rows are 4×4×3 images/);
+    const rgb = await simdnet(['train', '--data', 'rgb.csv', '--label', 'shape', '--image-shape', '4x4x3', '--layers', 'conv:2x3,flatten,3:softmax', '--epochs', '1', '-o', 'cnn/rgb.simdnet']);
+    expect(rgb.code, rgb.stderr).toBe(0);
+    expect(rgb.stdout).toMatch(/input 4x4x3/);
+  }, 60_000);
+
+  it('IDX images carry their shape: a CNN trains on them without --image-shape', async () => {
+    const r = rand(21);
+    const n = 120;
+    const px = new Uint8Array(n * 36);
+    const labels = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      labels[i] = i % 2;
+      for (let p = 0; p < 36; p++) px[i * 36 + p] = Math.floor(((p % 6 < 3) === (i % 2 === 0) ? 180 : 40) + r() * 60);
+    }
+    writeFileSync(join(work, 'six-idx3-ubyte'), encodeIdx('u8', [n, 6, 6], px));
+    writeFileSync(join(work, 'six-labels-idx1-ubyte'), encodeIdx('u8', [n], labels));
+    const t = await simdnet(['train', '--data', 'six-idx3-ubyte', '--labels', 'six-labels-idx1-ubyte', '--layers', 'conv:2x3:relu,gap,2:softmax', '--epochs', '2', '--shift', '1', '-o', 'cnn/six.simdnet']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/input 6x6x1/);
+    expect((await simdnet(['info', 'cnn/six.simdnet'])).stdout).toMatch(/^images: 6×6$/m);
   });
 });
 

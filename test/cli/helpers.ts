@@ -98,3 +98,29 @@ export function flowersCsv(rows: number, seed: number): string {
   }
   return lines.join('\n') + '\n';
 }
+
+/**
+ * A CSV of small one-channel images (`size`×`size`, pixel columns p0…, row-major) with a 'shape' label: a
+ * horizontal bar, a vertical bar or a diagonal, at a random place, on a noisy background. A small CNN tells them
+ * apart; `channels` > 1 repeats each pixel (NHWC order) for multi-channel tests.
+ */
+export function barsCsv(rows: number, seed: number, size = 8, channels = 1): string {
+  const r = rand(seed);
+  const kinds = ['horizontal', 'vertical', 'diagonal'];
+  const header = [...Array.from({ length: size * size * channels }, (_, i) => `p${i}`), 'shape'];
+  const lines = [header.join(',')];
+  for (let i = 0; i < rows; i++) {
+    const kind = i % 3;
+    const at = Math.floor(r() * size);
+    const px: string[] = [];
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const on = kind === 0 ? y === at : kind === 1 ? x === at : (x - y + size) % size === at;
+        const v = on ? 0.7 + r() * 0.3 : r() * 0.3;
+        for (let c = 0; c < channels; c++) px.push(v.toFixed(2));
+      }
+    }
+    lines.push([...px, kinds[kind]].join(','));
+  }
+  return lines.join('\n') + '\n';
+}

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { type CommandSpec, UsageError, helpText, parseArgs } from '../../src/cli/args.js';
 import { type Loaded, applyPreprocessing, fitPreprocessing } from '../../src/cli/data.js';
-import { describeLayers, parseLayerJson, parseLayerList } from '../../src/cli/layers.js';
+import { declareInput, describeLayers, inputShapeFor, parseImageShape, parseLayerJson, parseLayerList } from '../../src/cli/layers.js';
+import { inferShapes } from '../../src/layers/index.js';
 import { classReport, confusionMatrix, formatConfusion, regressionStats } from '../../src/cli/metrics.js';
 import { lineChart, niceTicks, trainingReport } from '../../src/cli/svg.js';
 import { parseCsv } from '../../src/cli/csv.js';
@@ -89,10 +90,150 @@ describe('layer specs', () => {
     const l = parseLayerJson('{"layers": [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.1}, {"type": "dense", "units": 2, "activation": "softmax", "name": "out"}]}', 'n.json');
     expect(describeLayers(l)).toBe('8:relu,dropout:0.1,2:softmax');
     expect(l[2].name).toBe('out');
-    expect(() => parseLayerJson('[{"type": "conv"}]', 'n.json')).toThrow(/n\.json layer 1: "type" must be "dense", "dropout" or "activation"/);
+    expect(() => parseLayerJson('[{"type": "conv"}]', 'n.json')).toThrow(/n\.json layer 1: unknown layer type 'conv' \(one of dense, dropout, activation, conv2d, maxPooling2d/);
     expect(() => parseLayerJson('[{"type": "dense", "units": -1}]', 'n.json')).toThrow(/n\.json layer 1: dense units must be a positive integer/);
     expect(() => parseLayerJson('[]', 'n.json')).toThrow(/non-empty array of layers/);
     expect(() => parseLayerJson('[{', 'n.json')).toThrow(/n\.json is not valid JSON/);
+  });
+});
+
+describe('convolutional layer specs', () => {
+  const CNN = 'conv:16x5:relu,maxpool:2,conv:32x5:relu,maxpool:2,flatten,dropout:0.3,128:relu,dropout:0.3,10:softmax';
+
+  it('parses the MNIST CNN into the library\'s specs, named per type', () => {
+    const l = parseLayerList(CNN);
+    expect(l.map((s) => s.name)).toEqual(['conv2d_1', 'maxPooling2d_1', 'conv2d_2', 'maxPooling2d_2', 'flatten_1', 'dropout_1', 'dense_1', 'dropout_2', 'dense_2']);
+    expect(l[0]).toMatchObject({ type: 'conv2d', filters: 16, kernelSize: [5, 5], strides: [1, 1], padding: 'valid', activation: 'relu', kernelInitializer: 'heNormal' });
+    expect(l[1]).toMatchObject({ type: 'maxPooling2d', poolSize: [2, 2], strides: [2, 2], padding: 'valid' });
+    expect(inferShapes(l, [28, 28, 1]).map((s) => s.join('x'))).toEqual(['28x28x1', '24x24x16', '12x12x16', '8x8x32', '4x4x32', '512', '512', '128', '128', '10']);
+    expect(describeLayers(l)).toBe(CNN);
+  });
+
+  it('reads every option and writes the canonical form back', () => {
+    const cases: Array<[string, string]> = [
+      ['conv:8x3', 'conv:8x3'],
+      ['CONV2D:8x3x3/1:valid:linear', 'conv:8x3'],
+      ['conv:8x3x5/2:same:tanh', 'conv:8x3x5/2:same:tanh'],
+      ['conv:8x3/1x2:leaky_relu:same', 'conv:8x3/1x2:same:leakyRelu'],
+      ['maxpool', 'maxpool:2'],
+      ['maxpool:3/2:same', 'maxpool:3/2:same'],
+      ['maxpool:2x2/2x2', 'maxpool:2'],
+      ['avgpool:2x3', 'avgpool:2x3'],
+      ['avgpool:2/1x2:valid', 'avgpool:2/1x2'],
+      ['gap', 'gap'],
+      ['Flatten', 'flatten'],
+      ['reshape:28x28x1', 'reshape:28x28x1'],
+      ['reshape:-1x4', 'reshape:-1x4'],
+      ['batchnorm', 'bn'],
+      ['bn:0.9', 'bn:0.9'],
+      ['bn:0.99', 'bn'],
+      ['64', '64'],
+      ['64:linear', '64'],
+      ['sigmoid', 'sigmoid'],
+      ['dropout:0', 'dropout:0'],
+    ];
+    for (const [text, canonical] of cases) expect(describeLayers(parseLayerList(text)), text).toBe(canonical);
+    const l = parseLayerList('conv:8x3x5/2:same:tanh,avgpool:2/1x2,bn:0.9,reshape:-1x4');
+    expect(l[0]).toMatchObject({ filters: 8, kernelSize: [3, 5], strides: [2, 2], padding: 'same', activation: 'tanh', kernelInitializer: 'glorotUniform' });
+    expect(l[1]).toMatchObject({ type: 'averagePooling2d', poolSize: [2, 2], strides: [1, 2] });
+    expect(l[2]).toMatchObject({ type: 'batchNormalization', momentum: 0.9, epsilon: 1e-3 });
+    expect(l[3]).toMatchObject({ type: 'reshape', targetShape: [-1, 4] });
+  });
+
+  it('round trip: parse(describe(specs)) gives the same specs, for text and for JSON files', () => {
+    const lists = [
+      CNN,
+      'reshape:28x28x1,conv:8x3/2:same:relu,bn,avgpool:3/2:same,conv:4x1:sigmoid,gap,softmax',
+      'bn:0.5,conv:6x2x3/1x2:leakyRelu,maxpool:2x1/1,flatten,dropout:0.25,32:tanh,4',
+      '128:relu,dropout:0.2,64:leakyRelu,tanh,10:softmax',
+    ];
+    for (const text of lists) {
+      const specs = parseLayerList(text);
+      expect(parseLayerList(describeLayers(specs)), text).toEqual(specs);
+      expect(describeLayers(specs)).toBe(text);
+    }
+    // A file with every layer type (and names of its own) comes back the same apart from the names.
+    const file = parseLayerJson(
+      JSON.stringify([
+        { type: 'reshape', targetShape: [8, 8, 1] },
+        { type: 'conv2d', filters: 4, kernelSize: [3, 2], strides: 1, padding: 'same', activation: 'relu', name: 'c1' },
+        { type: 'batchNormalization', momentum: 0.9 },
+        { type: 'maxPooling2d', poolSize: 2 },
+        { type: 'averagePooling2d', poolSize: [2, 1], strides: [1, 1] },
+        { type: 'conv2d', filters: 2, kernelSize: 1 },
+        { type: 'globalAveragePooling2d' },
+        { type: 'activation', activation: 'leaky_relu' },
+        { type: 'dropout', rate: 0.1 },
+        { type: 'flatten' },
+        { type: 'dense', units: 3, activation: 'softmax' },
+      ]),
+      'all.json',
+    );
+    expect(file.map((s) => s.name)).toEqual(['reshape_1', 'c1', 'batchNormalization_1', 'maxPooling2d_1', 'averagePooling2d_1', 'conv2d_1', 'globalAveragePooling2d_1', 'activation_1', 'dropout_1', 'flatten_1', 'dense_1']);
+    const back = parseLayerList(describeLayers(file));
+    expect(back.map(({ name: _n, ...s }) => s)).toEqual(file.map(({ name: _n, ...s }) => s));
+    expect(inferShapes(file, [64]).at(-1)).toEqual([3]);
+  });
+
+  it('rejects malformed convolutional items with the item named', () => {
+    const bad = (s: string, m: RegExp): void => {
+      expect(() => parseLayerList(s)).toThrow(SimdnetError);
+      expect(() => parseLayerList(s)).toThrow(m);
+    };
+    bad('conv', /item 1 'conv': conv needs filters and a kernel size, e\.g\. conv:16x5:relu/);
+    bad('8:relu,conv:16', /item 2 'conv:16': give filters and a kernel size as FxK, e\.g\. conv:16x3/);
+    bad('conv:0x3', /item 1 'conv:0x3': filters x kernel must be between 1 and/);
+    bad('conv:8x3x3x3', /filters x kernel has at most 3 numbers/);
+    bad('conv:8xk', /filters x kernel must be whole numbers joined by x, got '8xk'/);
+    bad('conv:8x3/0', /the stride must be between 1/);
+    bad('conv:8x3/2/2', /one '\/' before the stride/);
+    bad('conv:8x3:relu:tanh', /the activation is given twice/);
+    bad('conv:8x3:same:valid', /the padding is given twice/);
+    bad('conv:8x3:full', /expected same, valid or an activation \(linear, relu, leakyRelu, sigmoid, tanh, softmax\), got 'full'/);
+    bad('maxpool:2:relu', /item 1 'maxpool:2:relu': expected same or valid, got 'relu'/);
+    bad('maxpol:2', /item 1 'maxpol:2': expected N\[:activation\], dropout:R, conv:FxK.* \(did you mean 'maxpool'\?\)/);
+    bad('gap:2', /item 1 'gap:2': takes no options/);
+    bad('flatten:1', /takes no options/);
+    bad('reshape', /reshape needs a shape such as reshape:28x28x1/);
+    bad('reshape:28x?', /reshape needs a shape/);
+    bad('reshape:-1x-1', /item 1 'reshape:-1x-1': reshape targetShape takes positive integers and at most one -1/);
+    bad('bn:1.5', /the momentum of bn must be in \[0, 1\)/);
+    bad('bn:0.9:1', /expected bn or bn:MOMENTUM/);
+  });
+
+  it('a JSON file takes every layer type, checked by the library, and names the layer and field', () => {
+    const l = parseLayerJson('[{"type": "conv2d", "filters": 8, "kernelSize": 3, "activation": "relu", "inputShape": [8, 8, 1]}, {"type": "flatten"}, {"type": "dense", "units": 2, "activation": "softmax"}]', 'c.json');
+    expect(l[0]).toMatchObject({ type: 'conv2d', name: 'conv2d_1', kernelSize: [3, 3], inputShape: [8, 8, 1], useBias: true, trainable: true });
+    expect(describeLayers(l)).toBe('conv:8x3:relu,flatten,2:softmax');
+    const bad = (json: string, m: RegExp): void => expect(() => parseLayerJson(json, 'c.json')).toThrow(m);
+    bad('[{"type": "conv2d", "filters": 8, "kernelSize": [3, 0]}]', /c\.json layer 1: conv2d kernelSize\[1\] must be a positive integer, got 0/);
+    bad('[{"type": "conv2d", "filters": 8, "kernelSize": 3, "activaton": "relu"}]', /c\.json layer 1: a conv2d layer has no field "activaton" \(did you mean "activation"\?\); its fields: type, name, filters/);
+    bad('[{"type": "maxPooling2d", "poolSize": 2, "padding": "full"}]', /c\.json layer 1: maxPooling2d: padding must be 'valid' or 'same', got "full"/);
+    bad('[{"type": "flatten"}, {"type": "dense", "units": 2, "inputShape": [4]}]', /c\.json layer 2: a dense layer has no field "inputShape"/);
+    bad('[{"type": "batchNormalization", "momentum": 2}]', /c\.json layer 1: batchNormalization momentum must be in \[0, 1\)/);
+  });
+
+  it('image shapes and the input shape a list is built on', () => {
+    expect(parseImageShape('28x28x1')).toEqual([28, 28, 1]);
+    expect(parseImageShape('8X8')).toEqual([8, 8, 1]);
+    expect(() => parseImageShape('28x28x')).toThrow(/--image-shape takes HEIGHTxWIDTHxCHANNELS, e\.g\. 28x28x1 \(channels default 1\), got '28x28x'/);
+    expect(() => parseImageShape('0x4x1')).toThrow(/--image-shape takes/);
+    const cnn = parseLayerList('conv:4x3:relu,flatten,2:softmax');
+    const mlp = parseLayerList('16:relu,2:softmax');
+    expect(inputShapeFor(cnn, 64, [8, 8, 1])).toEqual([8, 8, 1]);
+    expect(inputShapeFor(mlp, 64, [8, 8, 1])).toEqual([64]); // an MLP reads images as vectors
+    expect(inputShapeFor(parseLayerList('reshape:8x8x1,conv:2x3,flatten,2'), 64)).toEqual([64]);
+    expect(() => inputShapeFor(cnn, 64)).toThrow(/layer 'conv2d_1' \(conv2d\) cannot take input \[64\].*give their image shape with --image-shape HxWxC/);
+    expect(() => inputShapeFor(parseLayerList('conv:4x9,flatten,2'), 64, [8, 8, 1])).toThrow(/layer 'conv2d_1' \(conv2d\) cannot take input \[8, 8, 1\]: a 9x9 window/);
+    const declared = parseLayerJson('[{"type": "conv2d", "filters": 2, "kernelSize": 3, "inputShape": [4, 4, 4]}, {"type": "flatten"}]');
+    expect(inputShapeFor(declared, 64, [8, 8, 1])).toEqual([4, 4, 4]);
+    expect(() => inputShapeFor(declared, 64, [8, 8, 1], true)).toThrow(/--image-shape 8x8x1 differs from the input \[4, 4, 4\] the first layer declares/);
+    expect(() => inputShapeFor(declared, 60)).toThrow(/the first layer declares input \[4, 4, 4\] \(64 values\) but the data has 60 values per row/);
+    // The first layer declares the shape when its type can.
+    expect(declareInput(cnn, [8, 8, 1])[0]).toMatchObject({ type: 'conv2d', inputShape: [8, 8, 1] });
+    expect(declareInput(mlp, [64])[0]).toMatchObject({ type: 'dense', inputDim: 64 });
+    expect(declareInput(parseLayerList('dropout:0.1,2'), [64])[0]).not.toHaveProperty('inputShape');
+    expect(cnn[0]).not.toHaveProperty('inputShape'); // the caller's specs are left alone
   });
 });
 

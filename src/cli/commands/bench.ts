@@ -1,23 +1,23 @@
 // `simdnet bench`: a short timing of one model's training step and inference on the SIMD and JS backends.
 import type { Matrix } from '../../data/matrix.js';
-import type { LayerSpec } from '../../layers/index.js';
+import { sizeOf, type LayerSpec, type Shape } from '../../layers/index.js';
 import { sequential, type CompileOptions, type Sequential } from '../../model/sequential.js';
 import { Rng } from '../../random.js';
 import { init, type Backend } from '../../runtime/engine.js';
-import { type CommandSpec, type ParsedArgs, getters } from '../args.js';
+import { type CommandSpec, type ParsedArgs, UsageError, getters } from '../args.js';
 import { SimdnetError } from '../../errors.js';
 import { type CliIo, type Command } from '../common.js';
 import { loadAnyModel } from '../models.js';
-import { describeLayers, parseLayerList } from '../layers.js';
+import { declareInput, describeLayers, inputShapeFor, lastActivation, parseImageShape, parseLayerList, shapeText } from '../layers.js';
 
 const spec: CommandSpec = {
   name: 'bench',
-  summary: "Time a training step and inference of a model (default: the MNIST MLP 784-256-10) on the wasm-simd and js backends.",
+  summary: 'Time a training step and inference of a model (default: the MNIST MLP 784-256-10) on the wasm-simd and js backends.',
   usage: '[model.simdnet] [options]',
   positionals: ['[model.simdnet]?'],
   options: [
     { name: 'layers', type: 'string', value: 'spec', help: 'time these layers instead (with --inputs)', defaultText: '256:relu,dropout:0.2,10:softmax' },
-    { name: 'inputs', type: 'int', min: 1, max: 1 << 20, help: 'input width for --layers', defaultText: '784' },
+    { name: 'inputs', type: 'string', value: 'n|HxWxC', help: 'input width (or image shape, for convolutional --layers)', defaultText: '784; 28x28x1 for conv layers' },
     { name: 'batch-size', type: 'int', short: 'b', min: 1, max: 65536, help: 'rows per step', defaultText: '64' },
     { name: 'seconds', type: 'number', min: 0.01, max: 600, help: 'time budget per measurement', defaultText: '0.5' },
     { name: 'backend', type: 'string', choices: ['wasm', 'js', 'both'], help: 'which backends to time', defaultText: 'both' },
@@ -46,11 +46,12 @@ function randomData(rows: number, inputs: number, outputs: number, seed: number)
   return { x: { data: x, rows, cols: inputs }, y: { data: y, rows, cols: outputs } };
 }
 
-async function timeBackend(backend: Backend, layers: LayerSpec[], inputs: number, compile: CompileOptions, batch: number, budget: number): Promise<Timing> {
+async function timeBackend(backend: Backend, layers: LayerSpec[], shape: Shape, compile: CompileOptions, batch: number, budget: number): Promise<Timing> {
   const model: Sequential = sequential(layers.map((l) => ({ ...l })), { backend, seed: 1 });
   try {
     model.compile(compile);
-    model.build(inputs);
+    model.build(shape);
+    const inputs = sizeOf(shape);
     const outputs = model.outputDim;
     const train = async (steps: number): Promise<number> => {
       const d = randomData(batch * steps, inputs, outputs, steps);
@@ -101,7 +102,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const which = g.str('backend') ?? 'both';
   const backends: Backend[] = which === 'both' ? ['wasm', 'js'] : [which as Backend];
   let layers: LayerSpec[];
-  let inputs: number;
+  let inputs: Shape;
   let compile: CompileOptions = { loss: 'categoricalCrossentropy', optimizer: 'adam' };
   const path = args.positionals[0];
   if (path !== undefined) {
@@ -113,17 +114,30 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     }
     const m = any.float;
     layers = m.layers.map((l) => ({ ...l }));
-    inputs = m.inputDim!;
+    inputs = m.inputShape ?? [m.inputDim!];
     compile = m.compileSettings() ?? { loss: m.outputDim === 1 ? 'binaryCrossentropy' : 'categoricalCrossentropy', optimizer: 'adam' };
     m.dispose();
   } else {
-    layers = parseLayerList(g.str('layers') ?? '256:relu,dropout:0.2,10:softmax');
-    inputs = g.num('inputs') ?? 784;
+    const parsed = parseLayerList(g.str('layers') ?? '256:relu,dropout:0.2,10:softmax');
+    const text = g.str('inputs');
+    let image: Shape | undefined;
+    let width = 784;
+    if (text !== undefined && /x/i.test(text)) {
+      image = parseImageShape(text, '--inputs');
+      width = sizeOf(image);
+    } else if (text !== undefined) {
+      width = Number(text);
+      if (!Number.isInteger(width) || width < 1 || width > 1 << 20) throw new UsageError(`--inputs takes a width such as 784 or an image shape such as 28x28x1, got '${text}'`);
+    } else {
+      image = [28, 28, 1]; // the MNIST digits: flat for an MLP, maps for convolutional layers
+    }
+    inputs = inputShapeFor(parsed, width, image, text !== undefined, '--inputs');
+    layers = declareInput(parsed, inputs);
   }
-  const last = layers[layers.length - 1];
-  if (last.type === 'dense' && last.activation !== 'softmax' && last.activation !== 'sigmoid') compile = { ...compile, loss: 'mse' };
+  const act = lastActivation(layers);
+  if (act !== 'softmax' && act !== 'sigmoid') compile = { ...compile, loss: 'mse' };
   for (const b of backends) await init({ backend: b });
-  io.out(`bench: ${inputs} inputs → ${describeLayers(layers)}, batch ${batch}, ~${budget}s per measurement (wall clock; noisy on a busy machine)\n`);
+  io.out(`bench: ${shapeText(inputs)} inputs → ${describeLayers(layers)}, batch ${batch}, ~${budget}s per measurement (wall clock; noisy on a busy machine)\n`);
   const rows = [['backend', 'train step', 'train samples/s', 'inference rows/s']];
   const results: Timing[] = [];
   for (const b of backends) {

@@ -12,8 +12,9 @@ import { progressLogger } from '../../train/progress.js';
 import { adam } from '../../train/optimizers.js';
 import { type CommandSpec, type OptionSpec, type ParsedArgs, UsageError, getters } from '../args.js';
 import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, percent, readFileFriendly, startBackend, writeFileFriendly } from '../common.js';
-import { type Prepared, type Preprocessing, applyPreprocessing, targetMatrix } from '../data.js';
-import { describeLayers, lastActivation, outputUnits, parseLayerJson, parseLayerList } from '../layers.js';
+import { inferShapes } from '../../layers/index.js';
+import { type Prepared, type Preprocessing, applyPreprocessing, hwc, targetMatrix } from '../data.js';
+import { declareInput, describeLayers, inputShapeFor, lastActivation, parseLayerJson, parseLayerList } from '../layers.js';
 import { type AnyModel, loadAnyModel, wrapFloat } from '../models.js';
 
 const TEST_OPTIONS: OptionSpec[] = [
@@ -258,7 +259,7 @@ async function distillRun(args: ParsedArgs, io: CliIo): Promise<number> {
   const text = g.str('layers');
   const file = g.str('layers-file');
   if ((text === undefined) === (file === undefined)) throw new UsageError("distill needs the student's layers: --layers <spec> or --layers-file <file>");
-  const layers = file !== undefined ? parseLayerJson(new TextDecoder().decode(await readFileFriendly(file, 'layers file')), file) : parseLayerList(text!);
+  const parsed = file !== undefined ? parseLayerJson(new TextDecoder().decode(await readFileFriendly(file, 'layers file')), file) : parseLayerList(text!);
   const teacher = await floatModel(path, args, 'distill');
   const t = wrapFloat(teacher);
   let student: Sequential | undefined;
@@ -267,17 +268,21 @@ async function distillRun(args: ParsedArgs, io: CliIo): Promise<number> {
     const test = await testData(args, t);
     const prep = train.prep;
     if (prep.task !== 'classification') throw new UsageError('distill works on classifiers (softmax outputs); this teacher does regression');
-    const units = outputUnits(layers);
-    if (units !== teacher.outputDim || lastActivation(layers) !== 'softmax') {
+    // The student reads the teacher's rows: as images when the teacher does (or the data are images) and the
+    // student's layers take maps, else as flat vectors.
+    const teacherShape = teacher.inputShape ?? [t.inputDim];
+    const image = teacherShape.length > 1 ? teacherShape : prep.image && hwc(prep.image);
+    const inputShape = inputShapeFor(parsed, t.inputDim, image);
+    const layers = declareInput(parsed, inputShape);
+    const outShape = inferShapes(layers, inputShape).at(-1)!;
+    if (outShape.length !== 1 || outShape[0] !== teacher.outputDim || lastActivation(layers) !== 'softmax') {
       throw new UsageError(`the student must end like the teacher, in ${teacher.outputDim}:softmax (its last layer is ${describeLayers(layers.slice(-1))})`);
     }
-    const first = layers.find((l) => l.type === 'dense');
-    if (first?.type === 'dense') first.inputDim = t.inputDim;
     const backend = teacher.backend;
     const s = sequential(layers, { backend, seed: g.num('seed') ?? 1, name: `${teacher.name}-student` });
     student = s;
     s.compile({ loss: 'categoricalCrossentropy', optimizer: adam(g.num('lr') !== undefined ? { learningRate: g.num('lr') } : {}), metrics: ['accuracy'] });
-    s.build(t.inputDim);
+    s.build(inputShape);
     io.out(`teacher ${describeLayers(teacher.layers)} (${teacher.countParams().total} parameters) → student ${describeLayers(s.layers)} (${s.countParams().total} parameters)\n`);
     const h = await distill(teacher, s, train.data.x, targetMatrix(train.data, teacher.outputDim, prep), {
       epochs: g.num('epochs') ?? 10,

@@ -5,6 +5,7 @@ import type { CommandSpec, ParsedArgs } from '../args.js';
 import { type CliIo, type Command, percent, readFileFriendly } from '../common.js';
 import { loadAnyModel } from '../models.js';
 import { preprocessingOf } from '../data.js';
+import { shapeText } from '../layers.js';
 import { listNames } from '../table.js';
 
 const spec: CommandSpec = {
@@ -32,14 +33,16 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     const model = any.float;
     const compile = model?.compileSettings();
     if (args.options.json === true) {
-      const body: Record<string, unknown> = { file: path, bytes: size, kind: any.kind, inputs: any.inputDim, outputs: any.outputDim };
+      const body: Record<string, unknown> = { file: path, bytes: size, kind: any.kind, inputs: any.inputDim, inputShape: any.inputShape, outputs: any.outputDim };
       if (model) Object.assign(body, { name: model.name, layers: model.layers, params: model.countParams(), compile });
       body.metadata = any.metadata;
       io.out(`${JSON.stringify(body, null, 1)}\n`);
       return 0;
     }
     const what = { float: 'simdnet model', quantized: 'quantized simdnet model', sparse: 'sparse (pruned) simdnet model' }[any.kind];
-    io.out(`${path}: ${what}, ${(size / 1024).toFixed(1)} KiB\n${any.describe()}\n`);
+    io.out(`${path}: ${what}, ${(size / 1024).toFixed(1)} KiB\n`);
+    if (any.inputShape.length > 1) io.out(`input: ${shapeText(any.inputShape)} (${any.inputDim} values per row, NHWC order)\n`);
+    io.out(`${any.describe()}\n`);
     if (compile) {
       const o = compile.optimizer as { type: string; learningRate: number };
       io.out(`compiled: loss ${compile.loss}, optimizer ${o.type} (learning rate ${o.learningRate})\n`);
@@ -50,7 +53,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       if (prep.target?.length) io.out(`${prep.task === 'classification' ? 'label column' : 'target columns'}: ${prep.target.join(', ')}\n`);
       if (prep.oneHot) io.out(`one-hot: ${Object.entries(prep.oneHot).map(([c, v]) => `${c} (${v.length} categories)`).join(', ')}\n`);
       if (prep.scaler) io.out(`scaling: ${prep.scaler.type === 'standardizer' ? 'standardize (mean 0, std 1)' : 'min-max to [0, 1]'}\n`);
-      if (prep.image) io.out(`images: ${prep.image[0]}×${prep.image[1]}\n`);
+      if (prep.image) io.out(`images: ${shapeText(prep.image)}\n`);
     }
     const t = any.metadata.training as { epochs?: number; bestEpoch?: number; test?: { accuracy?: number; loss?: number } } | undefined;
     if (t && typeof t === 'object') {

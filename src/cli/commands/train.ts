@@ -2,7 +2,7 @@
 import type { Matrix } from '../../data/matrix.js';
 import { SimdnetError } from '../../errors.js';
 import { saveModel } from '../../io/format.js';
-import type { LayerSpec } from '../../layers/index.js';
+import { inferShapes, type Activation, type LayerSpec, type Shape } from '../../layers/index.js';
 import { sequential } from '../../model/sequential.js';
 import { earlyStopping } from '../../train/callbacks.js';
 import type { LossName } from '../../train/losses.js';
@@ -22,13 +22,16 @@ import {
   startBackend,
   writeFileFriendly,
 } from '../common.js';
-import { type Loaded, type Prepared, type Preprocessing, applyPreprocessing, fitPreprocessing, loadData, rowsOf, trainNumericColumns } from '../data.js';
-import { describeLayers, lastActivation, outputUnits, parseLayerJson, parseLayerList } from '../layers.js';
+import { type ImageShape, type Loaded, type Prepared, type Preprocessing, applyPreprocessing, fitPreprocessing, hwc, loadData, rowsOf, trainNumericColumns } from '../data.js';
+import { declareInput, describeLayers, inputShapeFor, lastActivation, parseImageShape, parseLayerJson, parseLayerList, shapeText } from '../layers.js';
 import { trainingReport } from '../svg.js';
+
+/** The MNIST job's layers (`npm start`). */
+const MNIST_MLP = '256:relu,dropout:0.2,10:softmax';
 
 const spec: CommandSpec = {
   name: 'train',
-  summary: 'Train an MLP on a CSV/JSON/IDX file or the built-in MNIST digits; save the model and an SVG report.',
+  summary: 'Train a network (dense or convolutional) on a CSV/JSON/IDX file or the built-in MNIST digits; save the model and an SVG report.',
   usage: '(--data <file> --label <column> | --mnist) [options]',
   positionals: [],
   options: [
@@ -39,23 +42,34 @@ const spec: CommandSpec = {
     { name: 'standardize', type: 'boolean', help: 'scale each input column to mean 0, std 1 (fitted on the training data, saved in the model)' },
     { name: 'minmax', type: 'boolean', help: 'scale each input column to [0, 1] (fitted on the training data, saved in the model)' },
     { name: 'task', type: 'string', choices: ['classification', 'regression'], help: 'what to learn', defaultText: 'from the labels' },
-    { name: 'layers', type: 'string', value: 'spec', help: 'layers, e.g. 128:relu,dropout:0.2,10:softmax', defaultText: '64:relu,<outputs>; MNIST 256:relu,dropout:0.2,10:softmax' },
-    { name: 'layers-file', type: 'string', value: 'file.json', help: 'layers as JSON: [{"type":"dense","units":10,"activation":"softmax"}, …]' },
+    {
+      name: 'layers',
+      type: 'string',
+      value: 'spec',
+      help: 'layers, e.g. 128:relu,dropout:0.2,10:softmax or conv:8x5:relu,maxpool:2,flatten,10:softmax (grammar: docs/cli.md)',
+      defaultText: '64:relu,<outputs>; MNIST 256:relu,dropout:0.2,10:softmax',
+    },
+    { name: 'layers-file', type: 'string', value: 'file.json', help: 'layers as JSON: [{"type":"conv2d","filters":8,"kernelSize":3}, {"type":"flatten"}, …] (every layer type)' },
+    { name: 'image-shape', type: 'string', value: 'HxWxC', help: 'rows are images of this shape (NHWC order, e.g. 28x28x1): convolutional layers take it', defaultText: 'IDX/MNIST images: theirs' },
     { name: 'epochs', type: 'int', short: 'e', min: 0, max: 100000, help: 'passes over the training data', defaultText: '20; MNIST 15' },
     { name: 'batch-size', type: 'int', short: 'b', min: 1, max: 1 << 20, help: 'rows per training step', defaultText: '32; MNIST 64' },
     { name: 'optimizer', type: 'string', choices: ['adam', 'sgd'], help: 'optimizer', defaultText: 'adam' },
     { name: 'lr', type: 'number', min: 0, help: 'learning rate', defaultText: '0.001 adam, 0.01 sgd' },
     { name: 'validation-split', type: 'number', min: 0, max: 0.9, help: 'share of the training rows held out to pick the best epoch', defaultText: '0.1' },
     { name: 'patience', type: 'int', min: 0, help: 'stop after this many epochs without a better validation score', defaultText: '5; MNIST 4' },
-    { name: 'shift', type: 'int', min: 0, max: 8, help: 'augment images with random shifts of up to this many pixels', defaultText: '0; MNIST 2' },
+    { name: 'shift', type: 'int', min: 0, max: 8, help: 'augment one-channel images with random shifts of up to this many pixels', defaultText: '0; MNIST 2' },
     { name: 'seed', type: 'int', help: 'seed for weights, shuffling, split, dropout', defaultText: '1' },
     BACKEND_OPTION,
     { name: 'out', type: 'string', short: 'o', value: 'file', help: 'where to save the model', defaultText: 'model.simdnet; MNIST models/mnist.simdnet' },
     { name: 'report', type: 'string', value: 'file.svg', help: 'where to write the SVG report (a .json with the curves goes beside it)', defaultText: '<out>.report.svg' },
   ],
   notes: [
+    '--layers items: N[:act] (dense)  dropout:R  act  conv:FxK[xK2][/S][:same][:act]  maxpool[:P[/S][:same]]',
+    '                avgpool[:P[/S][:same]]  gap  flatten  reshape:HxWxC  bn[:MOMENTUM]',
+    '  (act: linear, relu, leakyRelu, sigmoid, tanh, softmax; the input shape comes from --image-shape or the data)',
     'examples:',
     '  simdnet train --mnist',
+    '  simdnet train --data digits.csv --label digit --image-shape 8x8x1 --layers conv:8x3:relu,maxpool:2,flatten,10:softmax',
     '  simdnet train --data iris.csv --label species --standardize --layers 16:relu,3:softmax --epochs 100',
     '  simdnet train --data train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz --layers 128:relu,10:softmax',
     'Ctrl-C stops after the current batch and saves the best weights so far (exit code 130).',
@@ -69,6 +83,8 @@ interface Settings {
   shift: number;
   seed: number;
   validationSplit: number;
+  /** Learning rate when --lr is not given (undefined: the optimizer's default). */
+  lr: number | undefined;
   out: string;
   report: string;
 }
@@ -84,6 +100,7 @@ function settings(args: ParsedArgs, mnist: boolean): Settings {
     shift: g.num('shift') ?? (mnist ? 2 : 0),
     seed: g.num('seed') ?? 1,
     validationSplit: g.num('validation-split') ?? 0.1,
+    lr: g.num('lr'),
     out,
     report: g.str('report') ?? `${base}.report.svg`,
   };
@@ -97,29 +114,47 @@ async function readLayers(args: ParsedArgs, prep: Preprocessing, mnist: boolean)
   if (file !== undefined) return parseLayerJson(new TextDecoder().decode(await readFileFriendly(file, 'layers file')), file);
   if (text !== undefined) return parseLayerList(text);
   const outputs = prep.task === 'classification' ? prep.classes!.length : (prep.target?.length ?? 1);
-  if (mnist) return parseLayerList('256:relu,dropout:0.2,10:softmax');
+  if (mnist) return parseLayerList(MNIST_MLP);
   return parseLayerList(prep.task === 'classification' ? `64:relu,${outputs}:softmax` : `64:relu,${outputs}`);
 }
 
-/** The loss for the layers and task, or a clear error when the output layer does not fit the data. */
-function chooseLoss(layers: LayerSpec[], prep: Preprocessing, yCols: number): LossName {
-  const units = outputUnits(layers);
-  if (units === undefined) throw new UsageError('the layers need at least one dense layer (e.g. --layers 10:softmax)');
-  const act = lastActivation(layers);
+/** The loss for the model's output and the task, or a clear error when the output does not fit the data. */
+function chooseLoss(out: Shape, act: Activation, prep: Preprocessing, yCols: number): LossName {
+  const classes = prep.task === 'classification' ? prep.classes!.length : 0;
+  const end = classes > 0 ? `${classes}:softmax` : `${yCols}`;
+  if (out.length !== 1) {
+    throw new UsageError(`the layers end in ${shapeText(out)} maps, not one vector per row: end them with flatten (or gap) and a dense layer, e.g. …,flatten,${end}`);
+  }
+  const units = out[0];
   if (prep.task === 'classification') {
-    const k = prep.classes!.length;
+    const k = classes;
     if (units === 1 && k === 2) {
       if (act !== 'sigmoid') throw new UsageError(`a one-unit classifier needs a sigmoid output (write 1:sigmoid), not ${act}`);
       return 'binaryCrossentropy';
     }
     if (units !== k) {
-      throw new UsageError(`the last dense layer has ${units} units but the data has ${k} classes (${prep.classes!.slice(0, 10).join(', ')}${k > 10 ? ', …' : ''}): end the layers with ${k}:softmax`);
+      throw new UsageError(`the layers end in ${units} outputs but the data has ${k} classes (${prep.classes!.slice(0, 10).join(', ')}${k > 10 ? ', …' : ''}): end the layers with ${k}:softmax`);
     }
     if (act !== 'softmax') throw new UsageError(`a ${k}-class classifier needs a softmax output (end the layers with ${k}:softmax), not ${act}`);
     return 'categoricalCrossentropy';
   }
-  if (units !== yCols) throw new UsageError(`the last dense layer has ${units} units but there ${yCols === 1 ? 'is 1 target' : `are ${yCols} targets`}`);
+  if (units !== yCols) throw new UsageError(`the layers end in ${units} outputs but there ${yCols === 1 ? 'is 1 target' : `are ${yCols} targets`}`);
   return 'mse';
+}
+
+/**
+ * The image shape of the rows: --image-shape (checked against the row width), else the data's own (IDX, MNIST).
+ * Undefined for data that are not images.
+ */
+function imageOf(args: ParsedArgs, prep: Preprocessing, source: string): { image?: ImageShape; explicit: boolean } {
+  const text = getters(args).str('image-shape');
+  if (text === undefined) return prep.image ? { image: prep.image, explicit: false } : { explicit: false };
+  const image = parseImageShape(text);
+  const n = image[0] * image[1] * image[2];
+  if (n !== prep.inputs) {
+    throw new SimdnetError('SHAPE', `--image-shape ${image.join('x')} needs ${n} values per row, but ${source} has ${prep.inputs}${prep.input === 'table' ? ` (${prep.features!.length} input columns)` : ''}`);
+  }
+  return { image, explicit: true };
 }
 
 /** For a one-unit sigmoid classifier the target is the class index (0/1) itself. */
@@ -159,12 +194,22 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const source = train.kind === 'table' ? train.table.source : train.source;
   const what = prep.task === 'classification' ? `${prep.classes!.length} classes` : `${data.y!.cols} target${data.y!.cols > 1 ? 's' : ''} (regression)`;
   io.out(`data: ${source}, ${rowsOf(train)} rows × ${prep.inputs} inputs, ${what} (read in ${((performance.now() - t0) / 1000).toFixed(1)}s)\n`);
-  if (s.shift > 0 && !prep.image) throw new UsageError('--shift augments images; this data has no image shape (use --mnist or 3-D IDX images)');
+  const { image, explicit } = imageOf(args, prep, source);
 
-  const layers = (await readLayers(args, prep, mnist)).map((l) => ({ ...l }));
-  const first = layers.find((l) => l.type === 'dense');
-  if (first && first.type === 'dense') first.inputDim = prep.inputs;
-  const loss = chooseLoss(layers, prep, data.y!.cols);
+  // The model's input: the first layer's declared shape, else the image shape when the layers take maps, else flat
+  // rows. The first layer then declares it, so the saved layers say what they take.
+  const parsed = await readLayers(args, prep, mnist);
+  const inputShape = inputShapeFor(parsed, prep.inputs, image && hwc(image), explicit);
+  const layers = declareInput(parsed, inputShape);
+  const shapes = inferShapes(layers, inputShape);
+  if (explicit) prep.image = image;
+  else if (!prep.image && inputShape.length === 3) prep.image = inputShape as ImageShape; // declared by a layers file
+  if (s.shift > 0) {
+    if (!prep.image) throw new UsageError('--shift augments images; this data has no image shape (give --image-shape HxWxC, or use --mnist or 3-D IDX images)');
+    const [h, w, c] = hwc(prep.image);
+    if (c !== 1) throw new UsageError(`--shift moves one-channel images; these rows are ${h}×${w}×${c} images (leave --shift out, or give --shift 0)`);
+  }
+  const loss = chooseLoss(shapes[shapes.length - 1], lastActivation(layers), prep, data.y!.cols);
   const y = targetsFor(data, loss);
   let testData: { x: Matrix; y: Matrix; rows: number } | undefined;
   if (test) {
@@ -172,13 +217,14 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     if (!p.y) throw new SimdnetError('FORMAT', 'the --test data has no labels');
     testData = { x: p.x, y: targetsFor(p, loss), rows: p.x.rows };
   }
-  const model = sequential(layers, { backend, seed: s.seed, name: mnist ? 'mnist-mlp' : 'simdnet-mlp' });
+  const convolutional = shapes.some((sh) => sh.length > 1);
+  const model = sequential(layers, { backend, seed: s.seed, name: `${mnist ? 'mnist' : 'simdnet'}-${convolutional ? 'cnn' : 'mlp'}` });
   try {
-    const lr = g.num('lr');
+    const lr = s.lr;
     const optimizer = g.str('optimizer') === 'sgd' ? sgd(lr !== undefined ? { learningRate: lr } : {}) : adam(lr !== undefined ? { learningRate: lr } : {});
     const classification = prep.task === 'classification';
     model.compile({ loss, optimizer, metrics: classification ? ['accuracy'] : [] });
-    model.build(prep.inputs);
+    model.build(inputShape);
     io.out(`${model.summary()}\n`);
     const hasVal = s.validationSplit > 0;
     // Validation loss is the smoother signal on small data; MNIST keeps the main job's val_accuracy.
@@ -202,7 +248,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
         batchSize: s.batchSize,
         validationSplit: s.validationSplit,
         seed: s.seed,
-        ...(s.shift > 0 ? { augment: { imageShape: prep.image!, maxShift: s.shift } } : {}),
+        ...(s.shift > 0 ? { augment: { imageShape: [prep.image![0], prep.image![1]], maxShift: s.shift } } : {}),
         callbacks: [progressLogger({ write: io.out, live: io.isTTY }), stop],
         // Let Ctrl-C (a macrotask) through between batches.
         yieldEveryMs: 50,
@@ -220,7 +266,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     );
     const lines = [
       `data: ${source}, ${rowsOf(train)} rows, ${prep.inputs} inputs, ${what}`,
-      `model: ${describeLayers(model.layers)} (${model.countParams().total} parameters), ${loss}, ${g.str('optimizer') ?? 'adam'}, batch ${s.batchSize}, seed ${s.seed}`,
+      `model: input ${shapeText(inputShape)}, ${describeLayers(model.layers)} (${model.countParams().total} parameters), ${loss}, ${g.str('optimizer') ?? 'adam'}${lr !== undefined ? ` lr ${lr}` : ''}, batch ${s.batchSize}, seed ${s.seed}`,
       `trained ${epochsRun} epochs in ${secs.toFixed(1)}s on ${backend}; kept epoch ${best + 1}${interrupted ? ' (interrupted)' : history.stoppedEarly ? ' (stopped early)' : ''}`,
     ];
     const testResult: Record<string, number> = {};
