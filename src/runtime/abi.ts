@@ -189,7 +189,8 @@ export interface Kernels {
     kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
   /**
    * dw (kh·kw·c, f) += im2col(x)ᵀ · dy (n·oh·ow, f): gemm_backward_w on the im2col_nhwc columns, without them
-   * (direct micro-kernel over the pixels whose window is inside the map, row updates for the others). Accumulates.
+   * (direct micro-kernel: 4 taps x 8 filters over the pixels where those taps are inside the map; f < 8: row
+   * updates per pixel). Accumulates.
    */
   conv2d_backward_w_nhwc(dw: number, x: number, dy: number, n: number, h: number, w: number, c: number, kh: number,
     kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
