@@ -317,6 +317,7 @@ describe('convolutional networks', () => {
     const rgb = await simdnet(['train', '--data', 'rgb.csv', '--label', 'shape', '--image-shape', '4x4x3', '--layers', 'conv:2x3,flatten,3:softmax', '--epochs', '1', '-o', 'cnn/rgb.simdnet']);
     expect(rgb.code, rgb.stderr).toBe(0);
     expect(rgb.stdout).toMatch(/input 4x4x3/);
+    expectUserError(await simdnet(['train', '--data', 'bars.csv', '--label', 'shape', '--cnn']), 2, /--cnn trains the MNIST CNN \(use it with --mnist\)/);
   }, 60_000);
 
   it('IDX images carry their shape: a CNN trains on them without --image-shape', async () => {
@@ -371,6 +372,29 @@ describe('MNIST, progress and Ctrl-C', () => {
     const e = JSON.parse((await simdnet(['evaluate', 'models/mnist.simdnet', '--mnist', '--json'])).stdout) as { accuracy: number };
     expect(100 * e.accuracy).toBeCloseTo(acc, 1);
   }, 300_000);
+
+  it('train --mnist --cnn (and npm start -- --cnn) wires the CNN job: layers, settings, file names', async () => {
+    const r = await runNode(join(bin, '../train-mnist.js'), ['--cnn', '--limit', '400', '--epochs', '1'], work, { timeoutMs: 120_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/data: MNIST train digits, 400 rows × 784 inputs, 10 classes/);
+    expect(r.stdout).toMatch(/Model: mnist-cnn \(wasm backend, input 28x28x1\)/);
+    expect(r.stdout).toMatch(/conv2d_1 \(conv2d\) +\[batch, 24, 24, 16\] +5x5 valid relu +416 /);
+    expect(r.stdout).toMatch(/dense_1 \(dense\) +\[batch, 128\] +relu +65664 /);
+    expect(r.stdout).toMatch(/Total params: 80202 /);
+    expect(r.stdout).toMatch(/training on 360 samples \(40 validation\), batch 32, 1 epochs/);
+    expect(r.stdout).toMatch(/test: loss [\d.]+, accuracy [\d.]+% on 2000 held-out digits/);
+    expect(r.stdout).toMatch(/saved models\/mnist-cnn\.simdnet/);
+    expect(existsSync(join(work, 'models/mnist-cnn.report.svg'))).toBe(true);
+    const svg = readFileSync(join(work, 'models/mnist-cnn.report.svg'), 'utf8');
+    expect(svg).toContain('conv:16x5:relu,maxpool:2,conv:32x5:relu,maxpool:2,flatten,dropout:0.3,128:relu,dropout:0.3,10:softmax (80202 parameters), categoricalCrossentropy, adam lr 0.002, batch 32');
+    const i = await simdnet(['info', 'models/mnist-cnn.simdnet']);
+    expect(i.stdout).toMatch(/^input: 28×28×1 \(784 values per row, NHWC order\)$/m);
+    expect(i.stdout).toMatch(/compiled: loss categoricalCrossentropy, optimizer adam \(learning rate 0\.002\)/);
+    const e = JSON.parse((await simdnet(['evaluate', 'models/mnist-cnn.simdnet', '--mnist', '--limit', '200', '--json'])).stdout) as { rows: number; accuracy: number };
+    expect(e.rows).toBe(200);
+    expect(e.accuracy).toBeGreaterThan(0.3);
+    expect((await simdnet(['predict', 'models/mnist-cnn.simdnet', '--mnist', '--limit', '2'])).stdout).toMatch(/^prediction\n\d\n\d\n$/);
+  }, 120_000);
 
   it('shows a live progress bar in a terminal (a real pty via script(1))', async () => {
     const { spawnSync } = await import('node:child_process');
