@@ -52,3 +52,4 @@ export {
   type QuantLoadOptions,
 } from './quant-format.js';
 export { fakeQuantize, fineTuneQuantized, type FakeQuantOptions, type FakeQuantHandle } from './quant-aware.js';
+export type { InferenceModel, PlanEvalResult } from '../model/plan.js';

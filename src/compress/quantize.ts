@@ -12,9 +12,11 @@
 //   step, in rare ties);
 // - batch norm directly after a linear dense/conv2d layer is folded into its kernel columns (scale) and bias
 //   (shift) before anything is quantized; a ReLU activation layer after it is fused into the int8 rescale.
-// An int8 conv2d is im2col of its int8 input + q8_gemm over (n·oh·ow, kh·kw·c)·(kh·kw·c, filters): on wasm with
+// An int8 conv2d is im2col of its int8 input + q8_gemm over (n·oh·ow, kh·kw·c)·(kh·kw·c, filters): with input
 // channels a multiple of 4 the input is quantized once and its int8 patches copied by im2col_nhwc (4 int8
-// channels are one 32-bit element to it); otherwise the f32 patches are quantized (q8_quantize), the same values.
+// channels are one 32-bit element to it; on the js backend, whose twin copies through numbers, the f32 patches
+// are quantized instead: the same values). A conv with other channel counts (the first layer of an image model)
+// keeps int8 storage but runs dequantized on the f32 direct conv, which is faster there (see int8Compute).
 // Between two int8 layers in static mode the activations stay int8 (q8_requantize, with ReLU as the clamp at 0)
 // when only views (flatten, reshape, dropout, linear activations) lie between and the second is dense; elsewhere
 // a layer dequantizes to f32 (q8_dequantize) and pooling, batch norm and the rest run as their float records on
@@ -117,6 +119,8 @@ export interface QuantLayerInfo {
   kernelShape: number[];
   /** The batch norm folded into it, if any. */
   foldedBatchNorm?: string;
+  /** How it computes: 'int8' (q8 GEMM), or 'f32' (f16/f32 storage, or an int8 conv run dequantized: int8Compute). */
+  compute: 'int8' | 'f32';
   /** Bytes of the stored kernel, scales and bias. */
   bytes: number;
   /** Bytes of the same tensors in f32. */
@@ -451,6 +455,20 @@ function int8Op(e: Engine, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Con
   };
 }
 
+/**
+ * Whether an int8 layer computes in int8: dense layers always; a conv2d when it is pointwise (its input is its
+ * columns) or its input channels are a multiple of 4 (its int8 patches are copied by im2col_nhwc). Other convs
+ * (the first layer of an image model, c = 1 or 3) keep int8 storage but run their kernel dequantized on the f32
+ * direct conv: there the q8 GEMM over a short (kh·kw·c) reduction is no faster than the whole f32 conv, and the
+ * f32 patches cost more than the conv itself (bench/quant.js: 0.4x). The rule depends on shapes only, so every
+ * backend computes the same.
+ */
+export function int8Compute(spec: LayerSpec, input: Shape): boolean {
+  if (spec.type !== 'conv2d') return true;
+  const g = geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding);
+  return (g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1) || g.c % 4 === 0;
+}
+
 /** The layers between `from` (exclusive) and the next layer that computes: views, dropout, linear activations. */
 function nextComputing(layers: readonly LayerSpec[], from: number): number {
   for (let j = from + 1; j < layers.length; j++) {
@@ -469,7 +487,7 @@ function quantizedOps(e: Engine, parts: QuantParts, shapes: Shape[], ops: PlanOp
   // How each int8 layer is wired: its span (folded batch norm, fused ReLU) first, then who writes int8 for whom.
   const wiring = new Map<number, Int8Wiring>();
   for (const q of parts.kernels) {
-    if (q.precision !== 'int8') continue;
+    if (q.precision !== 'int8' || !int8Compute(layers[q.layer], shapes[q.layer])) continue;
     const spec = layers[q.layer] as DenseSpec | Conv2dSpec;
     let last = q.bn ?? q.layer;
     let relu = spec.activation === 'relu';
@@ -505,12 +523,18 @@ function quantizedOps(e: Engine, parts: QuantParts, shapes: Shape[], ops: PlanOp
         const last = q.bn ?? i;
         // A folded batch norm gives a layer without a bias one.
         const s = q.bias && !spec.useBias ? { ...spec, useBias: true } : spec;
-        const rest = q.bias ? uploadAll(e, [q.bias as Float32Array], owned) : [];
-        if (q.precision === 'f16') {
+        if (q.precision === 'int8') {
+          // int8 storage, f32 compute (see int8Compute): the kernel dequantized once, the record's forward.
+          const ws = q.wScale!;
+          const kf = Float32Array.from(q.kernel as Int8Array, (v, j) => v * ws[j % q.n]);
+          const bf = q.bias instanceof Int32Array ? Float32Array.from(q.bias, (v, j) => v * Math.fround(q.inScale! * ws[j])) : q.bias;
+          op = recordOp(e, s, i, shapes[i], shapes[i + 1], uploadAll(e, bf ? [kf, bf] : [kf], owned), owned, last);
+        } else if (q.precision === 'f16') {
+          const rest = q.bias ? uploadAll(e, [q.bias as Float32Array], owned) : [];
           op = f16Op(e, s, i, shapes[i], shapes[i + 1], uploadBytes(e, q.kernel as Uint16Array, owned), q.k * q.n, rest, owned, last);
         } else {
-          const [kw] = uploadAll(e, [q.kernel as Float32Array], owned);
-          op = recordOp(e, s, i, shapes[i], shapes[i + 1], [kw, ...rest], owned, last);
+          const kw = uploadAll(e, q.bias ? [q.kernel as Float32Array, q.bias as Float32Array] : [q.kernel as Float32Array], owned);
+          op = recordOp(e, s, i, shapes[i], shapes[i + 1], kw, owned, last);
         }
       }
     } else {
@@ -568,6 +592,7 @@ export class QuantizedModel extends PlannedModel {
 
   /** Per dense/conv2d layer: precision, shape and stored bytes against f32. */
   info(): QuantLayerInfo[] {
+    const shapes = inferShapes(this.layers, this.inputShape);
     return this.parts.kernels.map((d) => {
       const biasBytes = d.bias ? d.bias.byteLength : 0;
       const spec = this.layers[d.layer];
@@ -577,6 +602,7 @@ export class QuantizedModel extends PlannedModel {
         precision: d.precision,
         shape: [d.k, d.n],
         kernelShape: [...d.shape],
+        compute: d.precision === 'int8' && int8Compute(spec, shapes[d.layer]) ? 'int8' : 'f32',
         bytes: d.kernel.byteLength + (d.wScale?.byteLength ?? 0) + biasBytes,
         f32Bytes: 4 * d.k * d.n + (d.bias ? 4 * d.n : 0),
       };
@@ -590,7 +616,7 @@ export class QuantizedModel extends PlannedModel {
     const info = this.info();
     const rows = info.map(
       (l) =>
-        `${l.name.padEnd(16)} ${`[${l.kernelShape.join(', ')}]`.padEnd(16)} ${l.precision.padEnd(5)} ${String(l.bytes).padStart(9)} B  (f32 ${l.f32Bytes} B)` +
+        `${l.name.padEnd(16)} ${`[${l.kernelShape.join(', ')}]`.padEnd(16)} ${(l.precision === 'int8' && l.compute === 'f32' ? 'int8 (f32 compute)' : l.precision).padEnd(5)} ${String(l.bytes).padStart(9)} B  (f32 ${l.f32Bytes} B)` +
         (l.foldedBatchNorm ? `  + ${l.foldedBatchNorm} folded` : ''),
     );
     const total = info.reduce((s, l) => s + l.bytes, 0);

@@ -476,6 +476,23 @@ export class Plan implements Runner {
 
 // ---- the compressed model kinds' shared surface ----
 
+/**
+ * What every model kind answers for inference — Sequential, QuantizedModel and SparseModel alike: one predict,
+ * predictClasses and evaluate (the model's loss when it knows one, plus accuracy).
+ */
+export interface InferenceModel {
+  readonly name: string;
+  /** Values per input sample and the sample's shape (undefined only for a Sequential not built yet). */
+  readonly inputDim: number | undefined;
+  readonly inputShape: Shape | undefined;
+  readonly outputDim: number;
+  metadata: Record<string, unknown>;
+  predict(x: MatrixInput, options?: { batchSize?: number }): Matrix;
+  predictClasses(x: MatrixInput, options?: { batchSize?: number }): Int32Array;
+  evaluate(x: MatrixInput, y: MatrixInput, options?: { batchSize?: number }): { loss?: number; accuracy?: number };
+  dispose(): void;
+}
+
 /** Result of evaluate() on a compressed model: accuracy, and the loss when the model knows its loss. */
 export interface PlanEvalResult {
   accuracy: number;

@@ -32,6 +32,7 @@ import {
   SparseModel,
   sparsityOf,
   startPruning,
+  type InferenceModel,
 } from '../../src/compress/index.js';
 import { foldBatchNorm } from '../../src/compress/quantize.js';
 import { expectClose, randArray } from '../helpers/check.js';
@@ -155,6 +156,25 @@ describe('int8 quantization of a CNN', () => {
     }
     q.dispose();
     m.dispose();
+  });
+
+  it('a conv with fewer than 4 (or not a multiple of 4) input channels keeps int8 storage and runs dequantized on the f32 conv', () => {
+    const m = loadModel(lenetBytes);
+    const q = quantizeModel(m, { calibration: calib });
+    expect(q.info().map((l) => `${l.name}:${l.precision}/${l.compute}`)).toEqual(['c1:int8/f32', 'c2:int8/int8', 'out:int8/int8']);
+    expect(q.summary()).toContain('int8 (f32 compute)');
+    // A one-conv model (c = 1): its output is the f32 conv of the dequantized kernel, bit for bit.
+    const one = sequential([conv2d(4, 3, { activation: 'relu', inputShape: [9, 9, 1] }), flatten(), dense(2)], { seed: 4 });
+    one.build([9, 9, 1]);
+    one.trainedSteps = 1;
+    const x = { data: randArray(3 * 81, 8), rows: 3, cols: 81 };
+    const q1 = quantizeModel(one, { mode: 'dynamic', plan: ['int8', 'f32'] });
+    const L = q1.parts.kernels[0];
+    const w = one.getWeights();
+    w[0].data = Float32Array.from(L.kernel as Int8Array, (v, j) => v * L.wScale![j % 4]);
+    one.setWeights(w);
+    expectSameBits(q1.predict(x).data, one.predict(x).data, 'dequantized c = 1 conv');
+    for (const t of [q, q1, one, m]) t.dispose();
   });
 
   it('wasm (int8 patches) and js (f32 patches quantized) agree; save/load is bit-identical; the file is version 3 and ~3.8x smaller', () => {
@@ -394,6 +414,10 @@ describe('one evaluate across float, quantized and sparse models', () => {
     const r = q.evaluate(data.test.x, data.test.y);
     expect(Math.abs(r.accuracy - f.accuracy!)).toBeLessThanOrEqual(0.01);
     expect(Math.abs(r.loss! - f.loss)).toBeLessThan(0.02);
+    // The three kinds answer one interface (checked by the compiler here), with the same results.
+    const kinds: InferenceModel[] = [m, plan32, sparse];
+    for (const k of kinds) expect(k.evaluate(data.test.x, data.test.y).accuracy).toBe(f.accuracy);
+    expect(kinds.map((k) => [k.inputShape, k.outputDim])).toEqual(new Array(3).fill([[28, 28, 1], 10]));
     // Without a loss (a model never compiled) evaluate reports accuracy alone, the same for all three.
     const raw = loadModel(lenetBytes);
     const plain = sequential(lenet(), { seed: 1 });
