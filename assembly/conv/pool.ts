@@ -17,6 +17,27 @@ import { zeroRun } from './runs';
   return v128.andnot(f32x4.eq(m, m), f32x4.le(v, m));
 }
 
+// y (4) = max of the 2x2 window whose top-left pixel is flat index f of x (pixels f, f + c, f + rowF,
+// f + rowF + c), idx (4) its flat index unless idx == 0. A tournament, max(max(p00, p01), max(p10, p11)), with
+// the later operand winning only through takes(): the same winner as the scan (first max, first NaN).
+// @ts-ignore: decorator
+@inline function max2x2(y: usize, idx: usize, x: usize, f: i32, c: i32, rowF: i32): void {
+  const p = x + (<usize>f << 2);
+  const cB = <usize>c << 2, rB = <usize>rowF << 2;
+  const a0 = v128.load(p), a1 = v128.load(p + cB);
+  const b0 = v128.load(p + rB), b1 = v128.load(p + rB + cB);
+  const ta = takes(a1, a0), tb = takes(b1, b0);
+  const a = v128.bitselect(a1, a0, ta), b = v128.bitselect(b1, b0, tb);
+  const t = takes(b, a);
+  v128.store(y, v128.bitselect(b, a, t));
+  if (idx != 0) {
+    const i0 = i32x4.add(i32x4.splat(f), iota());
+    const ia = i32x4.add(i0, v128.and(ta, i32x4.splat(c)));
+    const ib = i32x4.add(i32x4.add(i0, i32x4.splat(rowF)), v128.and(tb, i32x4.splat(c)));
+    v128.store(idx, v128.bitselect(ib, ia, t));
+  }
+}
+
 // y (n,oh,ow,c) = max of x (n,h,w,c) over each window; idx (n,oh,ow,c) i32 = flat index into x
 // (b·h·w·c + iy·w·c + ix·c + ch) of the max, or idx == 0 not to write it.
 // Ties: the first in scan order (ky, then kx) wins (a later pixel must be strictly greater). NaN: a NaN in the
@@ -46,6 +67,13 @@ export function maxpool2d_forward(
         const f0 = xb + (iy0 + ky0) * rowF + (ix0 + kx0) * c;
         const nky = ky1 - ky0, nkx = kx1 - kx0;
         let ch = 0;
+        if (nky == 2 && nkx == 2) {
+          // The common 2x2 window: a tournament per group of 4 channels.
+          for (; ch < c4; ch += 4) {
+            const oc = o + (<usize>ch << 2);
+            max2x2(y + oc, idx != 0 ? idx + oc : 0, x, f0 + ch, c, rowF);
+          }
+        }
         // Two groups of 4 channels at a time: two independent compare / select chains.
         for (; ch + 8 <= c; ch += 8) {
           let mv = v128.load(x + (<usize>(f0 + ch) << 2));
