@@ -290,6 +290,13 @@ describe('convolutional networks', () => {
     expectUserError(await simdnet(['evaluate', 'cnn/bars.simdnet', '--data', 'flowers.csv', '--label', 'species']), 1, /flowers\.csv: no column 'p0'/);
   }, 120_000);
 
+  it('output piped into a reader that stops early (| head) ends quietly, without a stack trace', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('sh', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} info cnn/bars.simdnet | head -1`], { cwd: work, encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^cnn\/bars\.simdnet: simdnet model, [\d.]+ KiB\n$/);
+    expect(r.stderr).toBe('');
+  });
+
   it('takes the image shape from a layers file, and conv layers in bench', async () => {
     writeFileSync(join(work, 'cnn.json'), JSON.stringify({ layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [8, 8, 1] }, { type: 'globalAveragePooling2d' }, { type: 'dense', units: 3, activation: 'softmax' }] }));
     const t = await simdnet(['train', '--data', 'bars.csv', '--label', 'shape', '--layers-file', 'cnn.json', '--epochs', '2', '-o', 'cnn/file.simdnet']);
