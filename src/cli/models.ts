@@ -1,14 +1,15 @@
 /**
- * Any of the three model files the CLI writes, behind one small interface: the float model (SDNT), the quantized
- * model (SDNQ) and the sparse pruned model (SDSP). evaluate, predict, info and bench take each of them.
+ * Any of the three model files the CLI writes: the float model (SDNT), the quantized model (SDNQ) and the sparse
+ * pruned model (SDSP). The three share one inference interface (InferenceModel, src/model/plan.ts); this adds
+ * what the CLI shows of each. evaluate, predict, info and bench take each of them.
  */
 import { loadQuantized } from '../compress/quant-format.js';
-import type { QuantizedModel } from '../compress/quantize.js';
 import { SparseModel } from '../compress/prune-sparse.js';
 import type { Matrix } from '../data/matrix.js';
 import { SimdnetError } from '../errors.js';
 import { loadModel } from '../io/format.js';
 import type { LayerSpec } from '../layers/index.js';
+import type { InferenceModel } from '../model/plan.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Backend } from '../runtime/engine.js';
 import { readFileFriendly } from './common.js';
@@ -42,76 +43,45 @@ export function modelKind(bytes: Uint8Array): AnyModel['kind'] | undefined {
   return MAGICS[String.fromCharCode(...bytes.subarray(0, 4)) as keyof typeof MAGICS];
 }
 
-/** Wraps a float model. */
-export function wrapFloat(m: Sequential): AnyModel {
-  const act = lastActivation(m.layers);
+/**
+ * The three kinds share one inference interface (InferenceModel: predict, predictClasses, evaluate, shapes,
+ * metadata, all on the one execution plan); what differs is only what `info` shows and whether a loss is known.
+ */
+function wrap(kind: AnyModel['kind'], m: InferenceModel, lastAct: string | undefined, describe: () => string, float?: Sequential): AnyModel {
   return {
-    kind: 'float',
+    kind,
     inputDim: m.inputDim!,
-    inputShape: m.inputShape ?? [m.inputDim!],
+    inputShape: [...(m.inputShape ?? [m.inputDim!])],
     outputDim: m.outputDim,
     metadata: m.metadata,
-    classifier: act === 'softmax' || act === 'sigmoid',
+    classifier: lastAct === 'softmax' || lastAct === 'sigmoid',
     predict: (x) => m.predict(x),
     predictClasses: (x) => m.predictClasses(x),
-    loss: (x, y) => (m.compileSettings() ? m.evaluate(x, y).loss : undefined),
-    describe: () => m.summary(),
+    // A float model knows its loss once compiled (its file's settings); the compressed ones carry it.
+    loss: (x, y) => (float && !float.compileSettings() ? undefined : m.evaluate(x, y).loss),
+    describe,
     dispose: () => m.dispose(),
-    float: m,
+    ...(float ? { float } : {}),
   };
 }
 
-function wrapQuantized(q: QuantizedModel): AnyModel {
-  const act = lastActivation(q.layers as LayerSpec[]);
-  return {
-    kind: 'quantized',
-    inputDim: q.inputDim,
-    inputShape: shapeOf(q),
-    outputDim: q.outputDim,
-    metadata: q.metadata,
-    classifier: act === 'softmax' || act === 'sigmoid',
-    predict: (x) => q.predict(x),
-    predictClasses: (x) => q.predictClasses(x),
-    loss: (x, y) => q.evaluate(x, y).loss,
-    describe: () => q.summary(),
-    dispose: () => q.dispose(),
-  };
+/** Wraps a float model. */
+export function wrapFloat(m: Sequential): AnyModel {
+  return wrap('float', m, lastActivation(m.layers), () => m.summary(), m);
 }
 
-function wrapSparse(s: SparseModel): AnyModel {
-  const acts = s.layers.map((l) => l.activation).filter((a) => a !== 'linear');
-  const act = acts[acts.length - 1];
-  return {
-    kind: 'sparse',
-    inputDim: s.inputDim,
-    inputShape: shapeOf(s),
-    outputDim: s.outputDim,
-    metadata: s.metadata,
-    classifier: act === 'softmax' || act === 'sigmoid',
-    predict: (x) => s.predict(x),
-    predictClasses: (x) => s.predictClasses(x),
-    loss: (x, y) => s.evaluate(x, y).loss,
-    describe: () => {
-      const nz = s.nonzeros;
-      // One line per layer: its type, a kernel's storage and nonzeros, the activation (whatever the layer types).
-      const w = Math.max(14, ...s.layers.map((l) => l.name.length));
-      const t = Math.max(...s.layers.map((l) => l.type.length));
-      const rows = s.layers.map((l) => {
-        const head = `${l.name.padEnd(w)} ${l.type.padEnd(t)}`;
-        if (l.storage === undefined) return l.activation === 'linear' ? head.trimEnd() : `${head} ${l.activation}`;
-        const io = l.inputs !== undefined && l.units !== undefined ? `${l.inputs}→${l.units}` : '';
-        return `${head} ${io.padEnd(10)} ${l.activation.padEnd(8)} ${l.storage.padEnd(5)} ${l.nnz} nonzeros`;
-      });
-      return [`SparseModel ${s.name}: ${nz.nnz} of ${nz.size} weights nonzero (${(100 * nz.sparsity).toFixed(1)}% zeros)`, ...rows].join('\n');
-    },
-    dispose: () => s.dispose(),
-  };
-}
-
-/** The sample shape of a compressed model ([inputDim] for files that do not record one). */
-function shapeOf(m: { inputDim: number }): number[] {
-  const shape = (m as { inputShape?: unknown }).inputShape;
-  return Array.isArray(shape) ? [...(shape as number[])] : [m.inputDim];
+/** One line per layer of a sparse model: its type, a kernel's storage and nonzeros, the activation. */
+function describeSparse(s: SparseModel): string {
+  const nz = s.nonzeros;
+  const w = Math.max(14, ...s.layers.map((l) => l.name.length));
+  const t = Math.max(...s.layers.map((l) => l.type.length));
+  const rows = s.layers.map((l) => {
+    const head = `${l.name.padEnd(w)} ${l.type.padEnd(t)}`;
+    if (l.storage === undefined) return l.activation === 'linear' ? head.trimEnd() : `${head} ${l.activation}`;
+    const io = l.inputs !== undefined && l.units !== undefined ? `${l.inputs}→${l.units}` : '';
+    return `${head} ${io.padEnd(10)} ${l.activation.padEnd(8)} ${l.storage.padEnd(5)} ${l.nnz} nonzeros`;
+  });
+  return [`SparseModel ${s.name}: ${nz.nnz} of ${nz.size} weights nonzero (${(100 * nz.sparsity).toFixed(1)}% zeros)`, ...rows].join('\n');
 }
 
 /** Loads a float, quantized or sparse model file; anything else gets one clear line naming the file. */
@@ -119,8 +89,15 @@ export async function loadAnyModel(path: string, backend: Backend): Promise<AnyM
   const bytes = await readFileFriendly(path, 'model file');
   const kind = modelKind(bytes);
   try {
-    if (kind === 'quantized') return wrapQuantized(loadQuantized(bytes, { backend }));
-    if (kind === 'sparse') return wrapSparse(SparseModel.load(bytes, { backend }));
+    if (kind === 'quantized') {
+      const q = loadQuantized(bytes, { backend });
+      return wrap('quantized', q, lastActivation(q.layers as LayerSpec[]), () => q.summary());
+    }
+    if (kind === 'sparse') {
+      const s = SparseModel.load(bytes, { backend });
+      const acts = s.layers.map((l) => l.activation).filter((a) => a !== 'linear');
+      return wrap('sparse', s, acts[acts.length - 1], () => describeSparse(s));
+    }
     return wrapFloat(loadModel(bytes, { backend }));
   } catch (err) {
     if (err instanceof SimdnetError && err.code === 'FORMAT') throw new SimdnetError('FORMAT', `${path}: ${err.message}`);
