@@ -106,7 +106,6 @@ export async function run({ quick = false } = {}) {
   // Workspace once, like the host does.
   const wsBytes = k.gemm_workspace_size();
   const ws = alloc(Math.ceil(wsBytes / 4));
-  k.gemm_workspace(ws, wsBytes);
 
   // Operand buffers big enough for every shape, filled once.
   const MAX = 1024 * 1024;
@@ -150,9 +149,9 @@ export async function run({ quick = false } = {}) {
     const { a, b, c, bias } = bufs;
     // Pointers into the preallocated buffers; the roles follow each kernel's argument order.
     const wasmFn =
-      op === 'gemm_forward' ? () => k.gemm_forward(c, a, b, bias, m, kk, n)
-      : op === 'gemm_backward_w' ? () => k.gemm_backward_w(c, a, b, m, kk, n)
-      : () => k.gemm_backward_x(c, a, b, m, kk, n);
+      op === 'gemm_forward' ? () => k.gemm_forward(c, ws, a, b, bias, m, kk, n)
+      : op === 'gemm_backward_w' ? () => k.gemm_backward_w(c, ws, a, b, m, kk, n)
+      : () => k.gemm_backward_x(c, ws, a, b, m, kk, n);
     // js twin on its own typed arrays (allocated here, outside the timed body).
     const X = fillRandom(new Float32Array(m * kk), 1);
     const W = fillRandom(new Float32Array(kk * n), 2);
@@ -160,9 +159,9 @@ export async function run({ quick = false } = {}) {
     const B = fillRandom(new Float32Array(n), 4);
     const OUT = new Float32Array(Math.max(m * n, kk * n, m * kk));
     const jsFn =
-      op === 'gemm_forward' ? () => twin.gemm_forward(OUT, X, W, B, m, kk, n)
-      : op === 'gemm_backward_w' ? () => twin.gemm_backward_w(OUT, X, DY, m, kk, n)
-      : () => twin.gemm_backward_x(OUT, DY, W, m, kk, n);
+      op === 'gemm_forward' ? () => twin.gemm_forward(OUT, null, X, W, B, m, kk, n)
+      : op === 'gemm_backward_w' ? () => twin.gemm_backward_w(OUT, null, X, DY, m, kk, n)
+      : () => twin.gemm_backward_x(OUT, null, DY, W, m, kk, n);
     const label = `${op.replace('gemm_', 'gemm ')} ${shape}`;
     // The js twin takes seconds per call at n = 1024: two timed calls (one in a quick run), no warm-up call —
     // the same function already ran hot at the smaller sizes listed before it.
@@ -181,9 +180,9 @@ export async function run({ quick = false } = {}) {
     const z = alloc(16);
     const p = alloc(16);
     const infer = () => {
-      k.gemm_forward(h, bufs.a, bufs.b, bufs.bias, 1, 784, 128);
+      k.gemm_forward(h, ws, bufs.a, bufs.b, bufs.bias, 1, 784, 128);
       k.relu_forward(h, h, 128);
-      k.gemm_forward(z, h, bufs.d, bufs.bias, 1, 128, 10);
+      k.gemm_forward(z, ws, h, bufs.d, bufs.bias, 1, 128, 10);
       k.softmax_forward(p, z, 1, 10);
     };
     inferJob = job('wasm-simd mlp-infer 1x784-128-10', infer, 2 * (784 * 128 + 128 * 10), T);
@@ -213,23 +212,23 @@ export async function run({ quick = false } = {}) {
       const shape = `${n}x${h}x${w}x${c} ${kk}x${kk}x${f}`;
       const mkn = `${M}x${K}x${N}`;
       const paths = [
-        ['gemm_forward', `wasm-simd gemm_forward ${mkn}`, () => k.gemm_forward(y, cols, W, b, M, K, N)],
+        ['gemm_forward', `wasm-simd gemm_forward ${mkn}`, () => k.gemm_forward(y, ws, cols, W, b, M, K, N)],
         ['forward im2col+gemm', `wasm-simd conv-forward-im2col ${shape}`, () => {
           k.im2col_nhwc(cols, x, ...geo);
-          k.gemm_forward(y, cols, W, b, M, K, N);
+          k.gemm_forward(y, ws, cols, W, b, M, K, N);
         }],
         ['forward direct', `wasm-simd conv-forward-direct ${shape}`,
           () => k.conv2d_forward_nhwc(y, x, W, b, ...geo, f)],
         ['backward-filter (gemm_backward_w, saved cols)', `wasm-simd conv-backward-filter ${shape}`,
-          () => k.gemm_backward_w(dW, cols, dy, M, K, N)],
+          () => k.gemm_backward_w(dW, ws, cols, dy, M, K, N)],
         ['backward-filter direct', `wasm-simd conv-backward-filter-direct ${shape}`,
           () => k.conv2d_backward_w_nhwc(dW, x, dy, ...geo, f)],
         ['backward-data (gemm_backward_x + col2im)', `wasm-simd conv-backward-data ${shape}`, () => {
-          k.gemm_backward_x(cols, dy, W, M, K, N);
+          k.gemm_backward_x(cols, ws, dy, W, M, K, N);
           k.col2im_nhwc(dx, cols, ...geo);
         }],
         ['backward-data direct', `wasm-simd conv-backward-data-direct ${shape}`,
-          () => k.conv2d_backward_x_nhwc(dx, dy, W, wsx, ...geo, f)],
+          () => k.conv2d_backward_x_nhwc(dx, wsx, dy, W, ...geo, f)],
         ['im2col alone', `wasm-simd im2col_nhwc ${shape}`, () => k.im2col_nhwc(cols, x, ...geo), true],
         ['col2im alone', `wasm-simd col2im_nhwc ${shape}`, () => k.col2im_nhwc(dx, cols, ...geo), true],
       ];

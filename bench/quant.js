@@ -75,6 +75,7 @@ export async function run({ quick = false } = {}) {
   // ---- kernels: q8_gemm against gemm_forward at the first layer's shape, batch 256 ----
   const e = getEngine('wasm');
   const k = e.k;
+  const WS = e.gemmWs;
   const [M, K, N] = [256, 784, 128];
   const x = e.upload(test.x.data.subarray(0, M * K));
   const w = e.upload(m.getWeights()[0].data);
@@ -88,8 +89,8 @@ export async function run({ quick = false } = {}) {
   k.q8_quantize_weights(qw, sc, w, K, N, 127);
   k.q8_pack_b(bp, qw, K, N);
   const kt = await medianMs([
-    ['wasm-simd gemm_forward 256x784x128', () => k.gemm_forward(y, x, w, 0, M, K, N)],
-    ['wasm-simd q8_gemm 256x784x128', () => k.q8_gemm(acc, qa, bp, M, K, N)],
+    ['wasm-simd gemm_forward 256x784x128', () => k.gemm_forward(y, WS, x, w, 0, M, K, N)],
+    ['wasm-simd q8_gemm 256x784x128', () => k.q8_gemm(acc, WS, qa, bp, M, K, N)],
     ['wasm-simd q8_quantize 256x784', () => k.q8_quantize(qa, x, M * K, 127)],
     ['wasm-simd q8_absmax 256x784', () => k.q8_absmax(x, M * K)],
   ], { quick, time: 2000, warmupIterations: 20 });
@@ -259,6 +260,7 @@ export async function cnnSection({ quick, train, test }) {
   const rounds = quick ? 60 : 300;
   const e = getEngine('wasm');
   const k = e.k;
+  const WS = e.gemmWs;
   const layerRows = [];
   for (const [label, H, C, F] of [['conv1 28x28x1 → 24x24x8', 28, 1, 8], ['conv2 12x12x8 → 8x8x16', 12, 8, 16]]) {
     for (const n of [1, 256]) {
@@ -292,18 +294,18 @@ export async function cnnSection({ quick, train, test }) {
           ? () => {
               k.q8_quantize(qx, x, n * H * H * C, 127);
               k.im2col_nhwc(qcols, qx, n, H, H, C / 4, 5, 5, 1, 1, 0, 0, oh, oh);
-              k.q8_gemm(acc, qcols, bp, M, K, F);
+              k.q8_gemm(acc, WS, qcols, bp, M, K, F);
               k.q8_dequantize(y, acc, 0, sc, b, M, F, 1 / 127, 1);
             }
           : () => {
               k.im2col_nhwc(fcols, x, n, H, H, C, 5, 5, 1, 1, 0, 0, oh, oh);
               k.q8_quantize(qcols, fcols, M * K, 127);
-              k.q8_gemm(acc, qcols, bp, M, K, F);
+              k.q8_gemm(acc, WS, qcols, bp, M, K, F);
               k.q8_dequantize(y, acc, 0, sc, b, M, F, 1 / 127, 1);
             };
       const reps = n === 1 ? 50 : 1;
       const p = pairedRatio(direct, int8, rounds, reps);
-      const g = pairedRatio(direct, () => k.q8_gemm(acc, qcols, bp, M, K, F), rounds, reps);
+      const g = pairedRatio(direct, () => k.q8_gemm(acc, WS, qcols, bp, M, K, F), rounds, reps);
       const used = C % 4 === 0 ? 'int8' : 'f32 (int8 kernel dequantized)';
       layerRows.push(`| ${label} | ${n} | ${(p.aMs * 1000).toFixed(1)} | ${(p.bMs * 1000).toFixed(1)} | ${p.ratio.toFixed(2)}x | ${(g.bMs * 1000).toFixed(1)} | ${used} |`);
       json.layers[`${label} batch ${n}`] = { f32DirectUs: p.aMs * 1000, int8PathUs: p.bMs * 1000, speedup: p.ratio, q8GemmUs: g.bMs * 1000, runsAs: used };

@@ -344,7 +344,7 @@ export function conv2d_backward_x_workspace_size(kh: i32, kw: i32, c: i32, f: i3
 // input pixels by the f32-conv-dx-4x8 micro-kernel, taps on the padding masked out per pixel.
 // ws: conv2d_backward_x_workspace_size bytes (16-byte aligned) for the transposed kernel. Overwrites dx.
 export function conv2d_backward_x_nhwc(
-  dx: usize, dy: usize, wk: usize, ws: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  dx: usize, ws: usize, dy: usize, wk: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   padT: i32, padL: i32, oh: i32, ow: i32, f: i32,
 ): void {
   const pixB = <usize>c << 2;

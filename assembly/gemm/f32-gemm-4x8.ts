@@ -4,17 +4,16 @@
 // One step per iteration on purpose: Binaryen merges unrolled steps into long expressions and V8 then hoists
 // all their loads ahead of the math, which spills.
 
-// Scratch for partial-width tiles: accumulators are spilled here, then the wanted lanes copied out.
-const edge: usize = memory.data(128, 16);
-
 // c (4,8) = or += a (4,kc) · b (kc,8)
 // a: element (r,p) at a + r·ars + p·ast bytes (x: ars = k·4, ast = 4; xᵀ for dW: ars = 4, ast = k·4).
 // b: 8 floats per step at b + p·bst (bst = 32 for a packed panel, n·4 in place).
 // Rows r >= mr re-read row 0 (computed, never stored); only columns j0 <= j < nr are stored.
 // accumulate: c += tile; else c = tile (+ bias[j] if bias != 0).
+// edge: 128 bytes of the caller's scratch (16-byte aligned) where a partial tile's accumulators are spilled
+// before the wanted lanes are copied out (scratch is an argument, so threads can each bring their own).
 export function f32_gemm_4x8(
   c: usize, ldc: usize, a: usize, ars: usize, ast: usize, b: usize, bst: usize,
-  kc: i32, mr: i32, j0: i32, nr: i32, accumulate: bool, bias: usize,
+  kc: i32, mr: i32, j0: i32, nr: i32, accumulate: bool, bias: usize, edge: usize,
 ): void {
   let q0 = a, q1 = a, q2 = a, q3 = a;
   if (mr > 1) q1 = a + ars;
@@ -57,12 +56,12 @@ export function f32_gemm_4x8(
     v128.store(edge, c10, 32); v128.store(edge, c11, 48);
     v128.store(edge, c20, 64); v128.store(edge, c21, 80);
     v128.store(edge, c30, 96); v128.store(edge, c31, 112);
-    storePartial(c, ldc, mr, j0, nr, accumulate, bias);
+    storePartial(c, ldc, edge, mr, j0, nr, accumulate, bias);
   }
 }
 
 // c rows < mr, columns j0..nr = edge tile (+ c if accumulate, else + bias if bias != 0)
-function storePartial(c: usize, ldc: usize, mr: i32, j0: i32, nr: i32, accumulate: bool, bias: usize): void {
+function storePartial(c: usize, ldc: usize, edge: usize, mr: i32, j0: i32, nr: i32, accumulate: bool, bias: usize): void {
   for (let r = 0; r < mr; r++) {
     const cr = c + <usize>r * ldc;
     const er = edge + (<usize>r << 5);

@@ -3,8 +3,9 @@
 // packed into contiguous k-block x 8 panels in the host-provided workspace (pack.ts) so it stays in cache at any
 // row stride; forward reads a small w (<= 512 KB) in place. Shapes where a 4x8 tile would idle take their own
 // paths: GEMV for batches of 1..3 (f32-gemv.ts), rank-1 updates for dW at batch <= 4 (f32-ger.ts), dot-product
-// tiles for dX at batch < 4 (f32-gemm-dot-2x4.ts), and single-column variants. Without a workspace everything
-// still works, reading operands in place.
+// tiles for dX at batch < 4 (f32-gemm-dot-2x4.ts), and single-column variants. Every GEMM takes its workspace
+// (gemm_workspace_size() bytes, 16-byte aligned) as an argument: no scratch lives in the module, so threads on one
+// shared memory each bring their own.
 import { f32_gemm_4x8 } from './f32-gemm-4x8';
 import { f32_gemv_24, f32_gemv_8, f32_gemv_4, f32_gemv_1 } from './f32-gemv';
 import { f32_gemm_dot_1x4, f32_gemm_dot_2x4 } from './f32-gemm-dot-2x4';
@@ -21,23 +22,18 @@ const NC = 256;
 // panels at power-of-two row strides alias in L1/L2 (1024x1024: ≈ 15 GFLOP/s in place, ≈ 37 packed).
 const DIRECT_MAX_FLOATS = 128 * 1024;
 
-let wsPtr: usize = 0;
-let wsBytes: i32 = 0;
-
-// Workspace layout: [a strip: KC x 4 floats][b panels: KC x NC floats].
-const A_STRIP_BYTES = KC * 16;
+// Workspace layout: [edge tile: 128 bytes][a strip: KC x 4 floats][b panels: KC x NC floats]. The int8 GEMM
+// (quant/q8-gemm.ts) uses the same workspace: one per thread serves every GEMM.
+const EDGE_BYTES: usize = 128;
+const A_STRIP_BYTES: usize = KC * 16;
+const PANELS_BYTES: usize = KC * NC * 4;
 
 export function gemm_workspace_size(): i32 {
-  return A_STRIP_BYTES + KC * NC * 4;
+  return <i32>(EDGE_BYTES + A_STRIP_BYTES + PANELS_BYTES);
 }
 
-export function gemm_workspace(ptr: usize, bytes: i32): void {
-  wsPtr = ptr;
-  wsBytes = ptr != 0 && bytes > 0 ? bytes : 0;
-}
-
-// y (m,n) = x (m,k) · w (k,n) + b (n); b == 0 means no bias
-export function gemm_forward(y: usize, x: usize, w: usize, b: usize, m: i32, k: i32, n: i32): void {
+// y (m,n) = x (m,k) · w (k,n) + b (n); b == 0 means no bias; ws: the workspace
+export function gemm_forward(y: usize, ws: usize, x: usize, w: usize, b: usize, m: i32, k: i32, n: i32): void {
   if (m <= 0 || n <= 0) return;
   const ldy = <usize>n << 2;
   if (k <= 0) {
@@ -57,16 +53,16 @@ export function gemm_forward(y: usize, x: usize, w: usize, b: usize, m: i32, k: 
     }
     return;
   }
-  if ((k * n > DIRECT_MAX_FLOATS || n < 8) && fitsPanels(k)) {
-    // (n < 8: a zero-padded panel beats the scalar loops gemmDirect needs for narrow outputs.)
-    gemmPacked(y, ldy, x, <usize>k << 2, 4, w, ldy, false, m, k, n, false, b);
+  if (k * n > DIRECT_MAX_FLOATS || n < 8) {
+    // (n < 8: a zero-padded panel beats the scalar loops gemmDirect would need for narrow outputs.)
+    gemmPacked(y, ldy, ws, x, <usize>k << 2, 4, w, ldy, false, m, k, n, false, b);
   } else {
-    gemmDirect(y, ldy, x, <usize>k << 2, 4, w, ldy, m, k, n, false, b);
+    gemmDirect(y, ldy, ws, x, <usize>k << 2, 4, w, ldy, m, k, n, false, b);
   }
 }
 
-// dw (k,n) += x (m,k)ᵀ · dy (m,n)
-export function gemm_backward_w(dw: usize, x: usize, dy: usize, m: i32, k: i32, n: i32): void {
+// dw (k,n) += x (m,k)ᵀ · dy (m,n); ws: the workspace
+export function gemm_backward_w(dw: usize, ws: usize, x: usize, dy: usize, m: i32, k: i32, n: i32): void {
   if (m <= 0 || k <= 0 || n <= 0) return;
   // a = xᵀ: row kk of a is column kk of x, so rows are 4 bytes apart and steps k·4 bytes apart.
   const ldn = <usize>n << 2, ldk = <usize>k << 2;
@@ -80,15 +76,11 @@ export function gemm_backward_w(dw: usize, x: usize, dy: usize, m: i32, k: i32, 
     for (let i = 0; i < m; i++) f32_ger(dw, ldn, x + <usize>i * ldk, 4, dy + <usize>i * ldn, k, n, true);
     return;
   }
-  if (fitsPanels(m)) {
-    gemmPacked(dw, ldn, x, 4, ldk, dy, ldn, false, k, m, n, true, 0);
-  } else {
-    gemmDirect(dw, ldn, x, 4, ldk, dy, ldn, k, m, n, true, 0);
-  }
+  gemmPacked(dw, ldn, ws, x, 4, ldk, dy, ldn, false, k, m, n, true, 0);
 }
 
-// dx (m,k) = dy (m,n) · w (k,n)ᵀ
-export function gemm_backward_x(dx: usize, dy: usize, w: usize, m: i32, k: i32, n: i32): void {
+// dx (m,k) = dy (m,n) · w (k,n)ᵀ; ws: the workspace
+export function gemm_backward_x(dx: usize, ws: usize, dy: usize, w: usize, m: i32, k: i32, n: i32): void {
   if (m <= 0 || k <= 0) return;
   const ldn = <usize>n << 2, ldk = <usize>k << 2;
   if (n <= 0) {
@@ -100,9 +92,9 @@ export function gemm_backward_x(dx: usize, dy: usize, w: usize, m: i32, k: i32, 
     f32_ger(dx, ldk, dy, 4, w, m, k, false);
     return;
   }
-  if (m >= 4 && fitsPanels(n)) {
+  if (m >= 4) {
     // b = wᵀ, packed by transposing 8 rows of w at a time.
-    gemmPacked(dx, ldk, dy, ldn, 4, w, ldn, true, m, n, k, false, 0);
+    gemmPacked(dx, ldk, ws, dy, ldn, 4, w, ldn, true, m, n, k, false, 0);
     return;
   }
   // Dot-product form: rows of dy against rows of w, both contiguous; pairs of rows, then a last single row.
@@ -121,21 +113,17 @@ export function gemm_backward_x(dx: usize, dy: usize, w: usize, m: i32, k: i32, 
   }
 }
 
-// Whether the workspace holds at least one kc x 8 panel for a reduction of length r.
-function fitsPanels(r: i32): bool {
-  return wsBytes >= A_STRIP_BYTES + min(r, KC) * 32;
-}
-
 // c (M,N) = or += a (M,K) · b (K,N) (+ bias), b packed block by block into the workspace.
 // a(i,p) at a + i·ars + p·ast; b(p,j) at b + p·ldb + 4j, or at b + j·ldb + 4p when bTrans.
 function gemmPacked(
-  c: usize, ldc: usize, a: usize, ars: usize, ast: usize, b: usize, ldb: usize, bTrans: bool,
+  c: usize, ldc: usize, work: usize, a: usize, ars: usize, ast: usize, b: usize, ldb: usize, bTrans: bool,
   M: i32, K: i32, N: i32, accumulate: bool, bias: usize,
 ): void {
   const kcMax = min(K, KC);
-  const ncMax = min(NC, ((wsBytes - A_STRIP_BYTES) / (kcMax << 5)) << 3);
-  const strip = wsPtr;
-  const ws = wsPtr + A_STRIP_BYTES;
+  const ncMax = min(NC, <i32>(PANELS_BYTES / (<usize>kcMax << 5)) << 3);
+  const edge = work;
+  const strip = work + EDGE_BYTES;
+  const ws = strip + A_STRIP_BYTES;
   // a with steps far apart (xᵀ for dW: steps are rows of x, k·4 bytes apart) would walk one cache line per
   // step, aliasing in L1 at power-of-two strides: copy each 4-row strip to 16 contiguous bytes per step.
   const packA = ast > 64;
@@ -160,7 +148,7 @@ function gemmPacked(
         let panel = ws;
         for (let jr = 0; jr < nc; jr += 8) {
           const bj = !acc && bias != 0 ? bias + (<usize>(jc + jr) << 2) : 0;
-          f32_gemm_4x8(ci + (<usize>jr << 2), ldc, ai, rs, st, panel, 32, kc, mr, 0, min(8, nc - jr), acc, bj);
+          f32_gemm_4x8(ci + (<usize>jr << 2), ldc, ai, rs, st, panel, 32, kc, mr, 0, min(8, nc - jr), acc, bj, edge);
           panel += panelBytes;
         }
       }
@@ -168,9 +156,10 @@ function gemmPacked(
   }
 }
 
-// Same product with b read in place: b(p,j) at b + p·ldb + 4j.
+// Same product with b read in place: b(p,j) at b + p·ldb + 4j, for N >= 8 (work: the workspace, for partial
+// tiles).
 function gemmDirect(
-  c: usize, ldc: usize, a: usize, ars: usize, ast: usize, b: usize, ldb: usize,
+  c: usize, ldc: usize, work: usize, a: usize, ars: usize, ast: usize, b: usize, ldb: usize,
   M: i32, K: i32, N: i32, accumulate: bool, bias: usize,
 ): void {
   const N8 = N & ~7;
@@ -180,39 +169,13 @@ function gemmDirect(
     const ci = c + <usize>ir * ldc;
     for (let j = 0; j < N8; j += 8) {
       f32_gemm_4x8(ci + (<usize>j << 2), ldc, ai, ars, ast, b + (<usize>j << 2), ldb, K, mr, 0, 8, accumulate,
-        bias != 0 ? bias + (<usize>j << 2) : 0);
+        bias != 0 ? bias + (<usize>j << 2) : 0, work);
     }
     if (N8 < N) {
-      if (N >= 8) {
-        // Last columns: recompute the 8 columns ending at N (in bounds) and store only the new ones.
-        const j = N - 8;
-        f32_gemm_4x8(ci + (<usize>j << 2), ldc, ai, ars, ast, b + (<usize>j << 2), ldb, K, mr, N8 - j, 8,
-          accumulate, bias != 0 ? bias + (<usize>j << 2) : 0);
-      } else {
-        gemmScalar(ci, ldc, ai, ars, ast, b, ldb, mr, K, N, accumulate, bias);
-      }
-    }
-  }
-}
-
-// Plain loops for matrices narrower than one tile (N < 8 without a workspace).
-function gemmScalar(
-  c: usize, ldc: usize, a: usize, ars: usize, ast: usize, b: usize, ldb: usize,
-  M: i32, K: i32, N: i32, accumulate: bool, bias: usize,
-): void {
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s: f32 = 0;
-      let ap = a + <usize>i * ars, bp = b + (<usize>j << 2);
-      for (let p = 0; p < K; p++) {
-        s += load<f32>(ap) * load<f32>(bp);
-        ap += ast;
-        bp += ldb;
-      }
-      const cp = c + <usize>i * ldc + (<usize>j << 2);
-      if (accumulate) s += load<f32>(cp);
-      else if (bias != 0) s += load<f32>(bias + (<usize>j << 2));
-      store<f32>(cp, s);
+      // Last columns (N >= 8 here): recompute the 8 columns ending at N (in bounds) and store only the new ones.
+      const j = N - 8;
+      f32_gemm_4x8(ci + (<usize>j << 2), ldc, ai, ars, ast, b + (<usize>j << 2), ldb, K, mr, N8 - j, 8,
+        accumulate, bias != 0 ? bias + (<usize>j << 2) : 0, work);
     }
   }
 }

@@ -7,12 +7,11 @@
 // against 32 in 8 muls + 8 adds for the f32 4x8 kernel. Batches of 1–3 rows take a row-at-a-time path instead
 // (one row against 32 columns per pass).
 
-// k-pairs per block of a's strip: 128 pairs (k = 256) x 4 rows x 4 bytes = 2 KB of static scratch (kept small:
-// memory.data bytes end up in the .wasm). Longer reductions run in blocks that add onto c.
+// k-pairs per block of a's strip: 128 pairs (k = 256) x 4 rows x 4 bytes = 2 KB. Longer reductions run in
+// blocks that add onto c. Scratch comes from the caller's GEMM workspace (gemm_workspace_size() bytes): the first
+// 128 bytes spill the accumulators of partial-width tiles, the strip follows.
 const KP_BLOCK = 128;
-const strip: usize = memory.data(KP_BLOCK * 16, 16);
-// Accumulators of partial-width tiles are spilled here, then the wanted lanes copied out.
-const edge: usize = memory.data(128, 16);
+const EDGE_BYTES: usize = 128;
 
 // Bytes of b (k,n) packed by q8_pack_b: ceil(k/2) pairs x ceil(n/8) panels x 16 bytes.
 export function q8_packed_size(k: i32, n: i32): i32 {
@@ -43,8 +42,10 @@ export function q8_pack_b(bp: usize, b: usize, k: i32, n: i32): void {
   }
 }
 
-// c (m,n) i32 = a (m,k) i8 · b (k,n) i8, b packed by q8_pack_b; c is overwritten.
-export function q8_gemm(c: usize, a: usize, bp: usize, m: i32, k: i32, n: i32): void {
+// c (m,n) i32 = a (m,k) i8 · b (k,n) i8, b packed by q8_pack_b; c is overwritten; ws: the GEMM workspace.
+export function q8_gemm(c: usize, ws: usize, a: usize, bp: usize, m: i32, k: i32, n: i32): void {
+  const edge = ws;
+  const strip = ws + EDGE_BYTES;
   if (m <= 0 || n <= 0) return;
   const ldc = <usize>n << 2;
   const pairs = (k + 1) >> 1;
@@ -55,7 +56,7 @@ export function q8_gemm(c: usize, a: usize, bp: usize, m: i32, k: i32, n: i32): 
   const panelBytes = <usize>pairs << 4;
   if (m < 4) {
     // Batch 1 (and 2, 3): a 4-row tile would waste most of its work; one row against 4 panels at a time.
-    for (let i = 0; i < m; i++) gemvRow(c + <usize>i * ldc, a + <usize>i * k, bp, panelBytes, k, n);
+    for (let i = 0; i < m; i++) gemvRow(c + <usize>i * ldc, edge, a + <usize>i * k, bp, panelBytes, k, n);
     return;
   }
   for (let ir = 0; ir < m; ir += 4) {
@@ -64,10 +65,10 @@ export function q8_gemm(c: usize, a: usize, bp: usize, m: i32, k: i32, n: i32): 
     const ai = a + <usize>ir * k;
     for (let pc = 0; pc < pairs; pc += KP_BLOCK) {
       const kp = min(KP_BLOCK, pairs - pc);
-      packStrip(ai, k, mr, pc, kp);
+      packStrip(strip, ai, k, mr, pc, kp);
       let panel = bp + (<usize>pc << 4);
       for (let j = 0; j < n; j += 8) {
-        q8_kernel_4x8(ci + (<usize>j << 2), ldc, panel, kp, mr, min(8, n - j), pc > 0);
+        q8_kernel_4x8(ci + (<usize>j << 2), ldc, strip, edge, panel, kp, mr, min(8, n - j), pc > 0);
         panel += panelBytes;
       }
     }
@@ -77,7 +78,7 @@ export function q8_gemm(c: usize, a: usize, bp: usize, m: i32, k: i32, n: i32): 
 // strip (kp steps x 4 rows x i16 pair) = pairs pc..pc+kp of rows 0..mr of a (row stride k bytes), widened to
 // i16; rows >= mr and the missing odd element are zero. Full 16-byte chunks of 4 rows are widened and then
 // transposed (as 32-bit lanes) in registers.
-function packStrip(a: usize, k: i32, mr: i32, pc: i32, kp: i32): void {
+function packStrip(strip: usize, a: usize, k: i32, mr: i32, pc: i32, kp: i32): void {
   const k0 = pc << 1; // first k of the block
   const kEnd = min(k, k0 + (kp << 1));
   let kk = k0;
@@ -125,7 +126,7 @@ function packStrip(a: usize, k: i32, mr: i32, pc: i32, kp: i32): void {
 // One step: 2 widening loads of b (load8x8_s: one instruction each, ~6% faster than a load and two extends),
 // 4 broadcasts of a's pairs, 8 dots + 8 adds. Measured on L1/L2-resident data: ~95 GOP/s against ~41 GFLOP/s for
 // the f32 4x8 kernel; 2x16 and 3x12 tiles were slower, and unrolling two steps spills (~68 GOP/s).
-function q8_kernel_4x8(c: usize, ldc: usize, panel: usize, kp: i32, mr: i32, nr: i32, accumulate: bool): void {
+function q8_kernel_4x8(c: usize, ldc: usize, strip: usize, edge: usize, panel: usize, kp: i32, mr: i32, nr: i32, accumulate: bool): void {
   let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
   let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
   let c20 = i32x4.splat(0), c21 = i32x4.splat(0);
@@ -185,16 +186,16 @@ function q8_kernel_4x8(c: usize, ldc: usize, panel: usize, kp: i32, mr: i32, nr:
 
 // c (n) i32 = a (k) i8 · b (k,n) packed: panels of 8 columns, 4 panels (32 columns) per pass so each broadcast of
 // a's pair feeds 8 dots. a's pairs are read straight from the row (load16_splat + widen), so no scratch is needed.
-function gemvRow(c: usize, a: usize, bp: usize, panelBytes: usize, k: i32, n: i32): void {
+function gemvRow(c: usize, edge: usize, a: usize, bp: usize, panelBytes: usize, k: i32, n: i32): void {
   const np = (n + 7) >> 3;
   let jp = 0;
   for (; jp + 4 <= np; jp += 4) {
     const j = jp << 3;
-    gemv32(c + (<usize>j << 2), a, bp + <usize>jp * panelBytes, panelBytes, k, min(32, n - j));
+    gemv32(c + (<usize>j << 2), edge, a, bp + <usize>jp * panelBytes, panelBytes, k, min(32, n - j));
   }
   for (; jp < np; jp++) {
     const j = jp << 3;
-    gemv8(c + (<usize>j << 2), a, bp + <usize>jp * panelBytes, k, min(8, n - j));
+    gemv8(c + (<usize>j << 2), edge, a, bp + <usize>jp * panelBytes, k, min(8, n - j));
   }
 }
 
@@ -206,7 +207,7 @@ function gemvRow(c: usize, a: usize, bp: usize, panelBytes: usize, k: i32, n: i3
 }
 
 // c (32 columns, nr stored) = a · 4 panels of b.
-function gemv32(c: usize, a: usize, b: usize, pb: usize, k: i32, nr: i32): void {
+function gemv32(c: usize, edge: usize, a: usize, b: usize, pb: usize, k: i32, nr: i32): void {
   let c0 = i32x4.splat(0), c1 = i32x4.splat(0), c2 = i32x4.splat(0), c3 = i32x4.splat(0);
   let c4 = i32x4.splat(0), c5 = i32x4.splat(0), c6 = i32x4.splat(0), c7 = i32x4.splat(0);
   const pairs = (k + 1) >> 1;
@@ -235,7 +236,7 @@ function gemv32(c: usize, a: usize, b: usize, pb: usize, k: i32, nr: i32): void 
 }
 
 // c (8 columns, nr stored) = a · one panel of b.
-function gemv8(c: usize, a: usize, b: usize, k: i32, nr: i32): void {
+function gemv8(c: usize, edge: usize, a: usize, b: usize, k: i32, nr: i32): void {
   let c0 = i32x4.splat(0), c1 = i32x4.splat(0);
   const pairs = (k + 1) >> 1;
   for (let p = 0; p < pairs; p++) {

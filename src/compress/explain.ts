@@ -299,7 +299,7 @@ export function integratedGradients(model: Sequential, x: MatrixInput, options: 
         }
         // Path points as rows: X_i (P × d) = alphas (P × 1) · diff_i (1 × d) + base_i, a K = 1 GEMM.
         for (let i = 0; i < q; i++) {
-          k.gemm_forward(net.xBuf + i * P * d * 4, alphas, diff + i * d * 4, base + i * d * 4, P, 1, d);
+          k.gemm_forward(net.xBuf + i * P * d * 4, e.gemmWs, alphas, diff + i * d * 4, base + i * d * 4, P, 1, d);
         }
         // Each input row's class is decided at its last path point (x itself) and used along the whole path.
         const y = explainedForward(net, act, alpha, space, net.xBuf, q * P);
@@ -309,7 +309,7 @@ export function integratedGradients(model: Sequential, x: MatrixInput, options: 
         const fv = explainedBackward(net, act, alpha, space, y, q * P, rowClass, grad);
         // Trapezoid sum over each row's path: avg_i (1 × d) = w (1 × P) · G_i (P × d).
         for (let i = 0; i < q; i++) {
-          k.gemm_forward(avg + i * d * 4, w, grad + i * P * d * 4, 0, 1, P, d);
+          k.gemm_forward(avg + i * d * 4, e.gemmWs, w, grad + i * P * d * 4, 0, 1, P, d);
         }
         const av = e.f32(avg, q * d);
         const dv2 = e.f32(diff, q * d);

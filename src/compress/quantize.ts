@@ -438,7 +438,7 @@ function int8Op(e: Engine, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Con
         k.q8_quantize(qcols, fcols, M * K, inv);
         cols = qcols;
       }
-      k.q8_gemm(acc, cols, w, M, K, N);
+      k.q8_gemm(acc, c.engine.gemmWs, cols, w, M, K, N);
       if (wiring.emitScale !== undefined) {
         k.q8_requantize(c.yq, acc, b, mult, M, N, relu);
         return c.yq;

@@ -175,7 +175,7 @@ export const conv2dKind: LayerKind<Conv2dSpec> = {
     const k = c.k;
     const b = s.useBias ? c.params[1] : 0;
     const M = c.m * g.oh * g.ow;
-    if (pointwise(g)) k.gemm_forward(c.y, c.x, c.params[0], b, M, g.c, s.filters);
+    if (pointwise(g)) k.gemm_forward(c.y, c.engine.gemmWs, c.x, c.params[0], b, M, g.c, s.filters);
     else k.conv2d_forward_nhwc(c.y, c.x, c.params[0], b, c.m, ...dims(g), s.filters);
     if (s.activation !== 'linear' && !c.skipActivation) activationForward(k, s.activation, c.y, c.y, M, output[2], s.alpha);
     return c.y;
@@ -188,17 +188,17 @@ export const conv2dKind: LayerKind<Conv2dSpec> = {
     const F = s.filters;
     if (s.activation !== 'linear' && !c.skipActivation) activationBackward(k, s.activation, c.dy, c.dy, c.out, M, F, s.alpha);
     if (c.grads[0] !== 0) {
-      if (pointwise(g)) k.gemm_backward_w(c.grads[0], c.x, c.dy, M, K, F);
+      if (pointwise(g)) k.gemm_backward_w(c.grads[0], c.engine.gemmWs, c.x, c.dy, M, K, F);
       else k.conv2d_backward_w_nhwc(c.grads[0], c.x, c.dy, c.m, ...dims(g), F);
       if (s.useBias) k.bias_backward(c.grads[1], c.dy, M, F);
     }
     if (c.dx === 0) return;
     if (pointwise(g)) {
-      k.gemm_backward_x(c.dx, c.dy, c.params[0], M, K, F);
+      k.gemm_backward_x(c.dx, c.engine.gemmWs, c.dy, c.params[0], M, K, F);
     } else if (directDx(g)) {
-      k.conv2d_backward_x_nhwc(c.dx, c.dy, c.params[0], c.bufs[0], c.m, ...dims(g), F);
+      k.conv2d_backward_x_nhwc(c.dx, c.bufs[0], c.dy, c.params[0], c.m, ...dims(g), F);
     } else {
-      k.gemm_backward_x(c.scratch, c.dy, c.params[0], M, K, F);
+      k.gemm_backward_x(c.scratch, c.engine.gemmWs, c.dy, c.params[0], M, K, F);
       k.col2im_nhwc(c.dx, c.scratch, c.m, ...dims(g));
     }
   },

@@ -92,7 +92,7 @@ export const denseKind: LayerKind<DenseSpec> = {
   },
   activation: (s) => s.activation,
   forward(s, c, input) {
-    c.k.gemm_forward(c.y, c.x, c.params[0], s.useBias ? c.params[1] : 0, c.m, input[0], s.units);
+    c.k.gemm_forward(c.y, c.engine.gemmWs, c.x, c.params[0], s.useBias ? c.params[1] : 0, c.m, input[0], s.units);
     if (s.activation !== 'linear' && !c.skipActivation) activationForward(c.k, s.activation, c.y, c.y, c.m, s.units, s.alpha);
     return c.y;
   },
@@ -101,10 +101,10 @@ export const denseKind: LayerKind<DenseSpec> = {
     const n = s.units;
     if (s.activation !== 'linear' && !c.skipActivation) activationBackward(k, s.activation, c.dy, c.dy, c.out, c.m, n, s.alpha);
     if (c.grads[0] !== 0) {
-      k.gemm_backward_w(c.grads[0], c.x, c.dy, c.m, input[0], n);
+      k.gemm_backward_w(c.grads[0], c.engine.gemmWs, c.x, c.dy, c.m, input[0], n);
       if (s.useBias) k.bias_backward(c.grads[1], c.dy, c.m, n);
     }
-    if (c.dx !== 0) k.gemm_backward_x(c.dx, c.dy, c.params[0], c.m, input[0], n);
+    if (c.dx !== 0) k.gemm_backward_x(c.dx, c.engine.gemmWs, c.dy, c.params[0], c.m, input[0], n);
   },
   describe: (s) => s.activation,
   trainable: (s) => s.trainable,

@@ -94,7 +94,7 @@ export function conv2d_backward_x_workspace_size(kh: number, kw: number, c: numb
  * dx (n,h,w,c) = col2im_nhwc(dy (n·oh·ow, f) · wk (kh·kw·c, f)ᵀ), each dcols entry summed in f64; overwrites dx.
  * ws (the kernel's scratch) is not used here.
  */
-export function conv2d_backward_x_nhwc(dx: F, dy: F, wk: F, _ws: F | null, n: number, h: number, w: number, c: number,
+export function conv2d_backward_x_nhwc(dx: F, _ws: F | null, dy: F, wk: F, n: number, h: number, w: number, c: number,
   kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void {
   dx.fill(0, 0, n * h * w * c);
   let r = 0;

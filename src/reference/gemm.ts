@@ -2,12 +2,13 @@
 // place of pointers. Arithmetic follows f32: every product is rounded (Math.fround) and every sum is stored into
 // a Float32Array (which rounds), so overflow to ±Inf and NaN propagate as in the kernels. Each output is a sum
 // over the reduction index in increasing order; the loops run along rows so the inner loop is contiguous.
+// The workspace argument `ws` of the kernels is kept for the same argument order; the twins need none (null).
 
 const f = Math.fround;
 
 /** y (m,n) = x (m,k) · w (k,n) + b (n); b === null means no bias. Overwrites y. */
 export function gemm_forward(
-  y: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, m: number, k: number, n: number,
+  y: Float32Array, _ws: unknown, x: Float32Array, w: Float32Array, b: Float32Array | null, m: number, k: number, n: number,
 ): void {
   for (let i = 0; i < m; i++) {
     const yi = i * n;
@@ -22,7 +23,7 @@ export function gemm_forward(
 }
 
 /** dw (k,n) += x (m,k)ᵀ · dy (m,n). Accumulates into dw (the sum over rows first, then added). */
-export function gemm_backward_w(dw: Float32Array, x: Float32Array, dy: Float32Array, m: number, k: number, n: number): void {
+export function gemm_backward_w(dw: Float32Array, _ws: unknown, x: Float32Array, dy: Float32Array, m: number, k: number, n: number): void {
   const s = new Float32Array(n);
   for (let p = 0; p < k; p++) {
     s.fill(0);
@@ -37,7 +38,7 @@ export function gemm_backward_w(dw: Float32Array, x: Float32Array, dy: Float32Ar
 }
 
 /** dx (m,k) = dy (m,n) · w (k,n)ᵀ. Overwrites dx. */
-export function gemm_backward_x(dx: Float32Array, dy: Float32Array, w: Float32Array, m: number, k: number, n: number): void {
+export function gemm_backward_x(dx: Float32Array, _ws: unknown, dy: Float32Array, w: Float32Array, m: number, k: number, n: number): void {
   for (let i = 0; i < m; i++) {
     const di = i * n;
     for (let p = 0; p < k; p++) {

@@ -39,8 +39,8 @@ export function q8_pack_b(bp: Int8Array | Uint8Array, b: Int8Array, k: number, n
   }
 }
 
-/** c (m,n) i32 = a (m,k) i8 · b (k,n) i8 with b packed by q8_pack_b (exact integer sums). */
-export function q8_gemm(c: Int32Array, a: Int8Array, bp: Int8Array | Uint8Array, m: number, k: number, n: number): void {
+/** c (m,n) i32 = a (m,k) i8 · b (k,n) i8 with b packed by q8_pack_b (exact integer sums); ws unused (null). */
+export function q8_gemm(c: Int32Array, _ws: unknown, a: Int8Array, bp: Int8Array | Uint8Array, m: number, k: number, n: number): void {
   const pairs = (k + 1) >> 1;
   const sb = bp instanceof Int8Array ? bp : new Int8Array(bp.buffer, bp.byteOffset, bp.length);
   for (let i = 0; i < m; i++) {

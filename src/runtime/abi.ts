@@ -16,18 +16,19 @@ export interface Kernels {
   heap_base(): number;
 
   // ---- GEMM (assembly/gemm) ----
-  /** Bytes of scratch the GEMM kernels want for packing (0 if none); the host reserves it once. */
+  /**
+   * Bytes of the GEMM workspace (16-byte aligned) every f32 and int8 GEMM takes as its `ws` argument: packed
+   * panels and partial-tile spills. No kernel keeps scratch of its own, so each thread brings its workspace.
+   */
   gemm_workspace_size(): number;
-  /** Hand the kernels their scratch (ptr, bytes); with none or too little they fall back to unpacked loops. */
-  gemm_workspace(ptr: number, bytes: number): void;
   /** Benchmark only (the wasm module has it, the js backend not): `iters` rounds of 12 independent f32x4 mul+add chains (96 flops each): this machine's peak. */
   peak_f32x4?(iters: number): number;
-  /** y (m,n) = x (m,k) · w (k,n) + b (n); b == 0 means no bias. */
-  gemm_forward(y: number, x: number, w: number, b: number, m: number, k: number, n: number): void;
-  /** dw (k,n) += x (m,k)ᵀ · dy (m,n). */
-  gemm_backward_w(dw: number, x: number, dy: number, m: number, k: number, n: number): void;
-  /** dx (m,k) = dy (m,n) · w (k,n)ᵀ. */
-  gemm_backward_x(dx: number, dy: number, w: number, m: number, k: number, n: number): void;
+  /** y (m,n) = x (m,k) · w (k,n) + b (n); b == 0 means no bias; ws: the GEMM workspace. */
+  gemm_forward(y: number, ws: number, x: number, w: number, b: number, m: number, k: number, n: number): void;
+  /** dw (k,n) += x (m,k)ᵀ · dy (m,n); ws: the GEMM workspace. */
+  gemm_backward_w(dw: number, ws: number, x: number, dy: number, m: number, k: number, n: number): void;
+  /** dx (m,k) = dy (m,n) · w (k,n)ᵀ; ws: the GEMM workspace. */
+  gemm_backward_x(dx: number, ws: number, dy: number, w: number, m: number, k: number, n: number): void;
 
   // ---- bias (assembly/bias.ts) ----
   /** y (m,n) += b (n) broadcast over rows. */
@@ -148,7 +149,7 @@ export interface Kernels {
   /** bp = b (k,n) i8 packed for q8_gemm: 8-column panels of k-pairs (zero-padded to even k, n to a multiple of 8). */
   q8_pack_b(bp: number, b: number, k: number, n: number): void;
   /** c (m,n) i32 = a (m,k) i8 · b (k,n) i8, b packed by q8_pack_b: exact integer accumulation (dot_i16x8_s). */
-  q8_gemm(c: number, a: number, bp: number, m: number, k: number, n: number): void;
+  q8_gemm(c: number, ws: number, a: number, bp: number, m: number, k: number, n: number): void;
   /** max |x| over x (n) f32 (NaN ignored): the per-tensor range of a batch for dynamic quantization. */
   q8_absmax(x: number, n: number): number;
   /** q (n) i8 = clamp(round_half_even(x · inv_scale), −127, 127); NaN → 0. */
@@ -201,7 +202,7 @@ export interface Kernels {
    * columns (tiles of dy·wkᵀ added straight onto their pixels); ws: conv2d_backward_x_workspace_size bytes,
    * 16-byte aligned. Overwrites dx.
    */
-  conv2d_backward_x_nhwc(dx: number, dy: number, wk: number, ws: number, n: number, h: number, w: number, c: number,
+  conv2d_backward_x_nhwc(dx: number, ws: number, dy: number, wk: number, n: number, h: number, w: number, c: number,
     kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
   /**
    * y (n,oh,ow,c) = max of x (n,h,w,c) over each ph x pw window's in-range pixels (padding never wins);
@@ -252,4 +253,4 @@ export interface Kernels {
 }
 
 /** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */
-export type KernelName = Exclude<keyof Kernels, 'heap_base' | 'gemm_workspace_size' | 'gemm_workspace' | 'peak_f32x4'>;
+export type KernelName = Exclude<keyof Kernels, 'heap_base' | 'gemm_workspace_size' | 'peak_f32x4'>;

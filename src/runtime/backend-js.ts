@@ -14,11 +14,10 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
   return {
     heap_base: () => 16,
     gemm_workspace_size: () => 0,
-    gemm_workspace: () => {},
-    gemm_forward: (y, x, w, b, m, k, n) =>
-      ref.gemm_forward(F(y, m * n), F(x, m * k), F(w, k * n), b === 0 ? null : F(b, n), m, k, n),
-    gemm_backward_w: (dw, x, dy, m, k, n) => ref.gemm_backward_w(F(dw, k * n), F(x, m * k), F(dy, m * n), m, k, n),
-    gemm_backward_x: (dx, dy, w, m, k, n) => ref.gemm_backward_x(F(dx, m * k), F(dy, m * n), F(w, k * n), m, k, n),
+    gemm_forward: (y, _ws, x, w, b, m, k, n) =>
+      ref.gemm_forward(F(y, m * n), null, F(x, m * k), F(w, k * n), b === 0 ? null : F(b, n), m, k, n),
+    gemm_backward_w: (dw, _ws, x, dy, m, k, n) => ref.gemm_backward_w(F(dw, k * n), null, F(x, m * k), F(dy, m * n), m, k, n),
+    gemm_backward_x: (dx, _ws, dy, w, m, k, n) => ref.gemm_backward_x(F(dx, m * k), null, F(dy, m * n), F(w, k * n), m, k, n),
     bias_forward: (y, b, m, n) => ref.bias_forward(F(y, m * n), F(b, n), m, n),
     bias_backward: (db, dy, m, n) => ref.bias_backward(F(db, n), F(dy, m * n), m, n),
     sigmoid_forward: (y, x, n) => ref.sigmoid_forward(F(y, n), F(x, n), n),
@@ -83,7 +82,7 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     distill_accuracy_count: (z, t, m, n) => ref.distill_accuracy_count(F(z, m * n), F(t, 2 * m * n), m, n),
     q8_packed_size: (k, n) => ref.q8_packed_size(k, n),
     q8_pack_b: (bp, b, k, n) => ref.q8_pack_b(B(bp, ref.q8_packed_size(k, n)), B(b, k * n), k, n),
-    q8_gemm: (c, a, bp, m, k, n) => ref.q8_gemm(I(c, m * n), B(a, m * k), B(bp, ref.q8_packed_size(k, n)), m, k, n),
+    q8_gemm: (c, _ws, a, bp, m, k, n) => ref.q8_gemm(I(c, m * n), null, B(a, m * k), B(bp, ref.q8_packed_size(k, n)), m, k, n),
     q8_absmax: (x, n) => ref.q8_absmax(F(x, n), n),
     q8_quantize: (q, x, n, s) => ref.q8_quantize(B(q, n), F(x, n), n, s),
     q8_dequantize: (y, acc, bq, scale, bf, m, n, s, relu) =>
@@ -105,8 +104,8 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
       ref.conv2d_backward_w_nhwc(F(dw, kh * kw * c * f), F(x, n * h * w * c), F(dy, n * oh * ow * f),
         n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f),
     conv2d_backward_x_workspace_size: (kh, kw, c, f) => ref.conv2d_backward_x_workspace_size(kh, kw, c, f),
-    conv2d_backward_x_nhwc: (dx, dy, wk, _ws, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
-      ref.conv2d_backward_x_nhwc(F(dx, n * h * w * c), F(dy, n * oh * ow * f), F(wk, kh * kw * c * f), null,
+    conv2d_backward_x_nhwc: (dx, _ws, dy, wk, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
+      ref.conv2d_backward_x_nhwc(F(dx, n * h * w * c), null, F(dy, n * oh * ow * f), F(wk, kh * kw * c * f),
         n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f),
     maxpool2d_forward: (y, idx, x, n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow) =>
       ref.maxpool2d_forward(F(y, n * oh * ow * c), idx === 0 ? null : I(idx, n * oh * ow * c), F(x, n * h * w * c),

@@ -25,6 +25,8 @@ const PAGE = 65536;
  */
 export class Engine {
   readonly arena: Arena;
+  /** The GEMM workspace of the engine's thread (gemm_workspace_size() bytes; 0 on the js backend). */
+  readonly gemmWs: number;
 
   constructor(
     readonly backend: Backend,
@@ -34,7 +36,7 @@ export class Engine {
   ) {
     this.arena = new Arena(memory, k.heap_base(), maxBytes);
     const ws = k.gemm_workspace_size();
-    if (ws > 0) k.gemm_workspace(this.arena.alloc(ws), ws);
+    this.gemmWs = ws > 0 ? this.arena.alloc(ws) : 0;
   }
 
   /** A fresh Float32Array view of n floats at ptr (never keep it across an allocation). */

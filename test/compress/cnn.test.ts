@@ -136,7 +136,7 @@ describe('int8 quantization of a CNN', () => {
     const bp = new Int8Array(ref.q8_packed_size(K, 4));
     ref.q8_pack_b(bp, L.kernel as Int8Array, K, 4);
     const acc = new Int32Array(n * oh * ow * 4);
-    ref.q8_gemm(acc, Int8Array.from(cols), bp, n * oh * ow, K, 4);
+    ref.q8_gemm(acc, null, Int8Array.from(cols), bp, n * oh * ow, K, 4);
     const y = new Float32Array(n * oh * ow * 4);
     ref.q8_dequantize(y, acc, L.bias as Int32Array, Float32Array.from(L.wScale!, (s) => L.inScale! * s), null, n * oh * ow, 4, 1, 1);
     const [, , wd, bd] = m.getWeights();

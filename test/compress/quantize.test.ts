@@ -156,7 +156,7 @@ function simulateStatic(q: QuantizedModel, x: Float32Array, m: number): Float32A
     const bp = new Int8Array(ref.q8_packed_size(L.k, L.n));
     ref.q8_pack_b(bp, L.kernel as Int8Array, L.k, L.n);
     const acc = new Int32Array(m * L.n);
-    ref.q8_gemm(acc, qin, bp, m, L.k, L.n);
+    ref.q8_gemm(acc, null, qin, bp, m, L.k, L.n);
     const sIn = L.inScale!;
     if (l < dense.length - 1) {
       const sOut = dense[l + 1].inScale!;

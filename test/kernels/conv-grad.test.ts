@@ -76,7 +76,7 @@ describe('direct conv twins: backward_w and backward_x vs finite differences of 
     const fdw = Array.from(wk, (_, i) => centralDiff((ww) => loss(x, ww), wk, i, h));
     expectClose(dw.map((v, i) => v - dw0[i]), fdw, 1e-8, 1e-6, 'dw (accumulated)');
     const dx = new Float64Array(ins(g)).fill(9);
-    ref.conv2d_backward_x_nhwc(asF32(dx), asF32(rr), asF32(wk), null, ...g, f);
+    ref.conv2d_backward_x_nhwc(asF32(dx), null, asF32(rr), asF32(wk), ...g, f);
     const fdx = Array.from(x, (_, i) => centralDiff((xx) => loss(xx, wk), x, i, h));
     expectClose(dx, fdx, 1e-8, 1e-6, 'dx');
   });

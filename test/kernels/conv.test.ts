@@ -139,7 +139,7 @@ describe('im2col_nhwc / col2im_nhwc wasm vs twin (exact)', () => {
       const px = w.put(x), pw = w.put(wt), pb = w.put(bias), pc = w.alloc(4 * M * K), py = w.alloc(4 * M * f);
       w.k.im2col_nhwc(pc, px, ...(geoArgs(g) as [number, number, number, number, number, number, number, number,
         number, number, number, number]));
-      w.k.gemm_forward(py, pc, pw, pb, M, K, f);
+      w.k.gemm_forward(py, w.alloc(w.k.gemm_workspace_size()), pc, pw, pb, M, K, f);
       const y = w.f32(py, M * f);
       const e = new Float64Array(M * f);
       for (let b = 0; b < g.n; b++) for (let oy = 0; oy < g.oh; oy++) for (let ox = 0; ox < g.ow; ox++) {
@@ -174,7 +174,7 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
     const pc = w.alloc(4 * M * K), py = w.alloc(4 * M * f);
     w.k.im2col_nhwc(pc, w.put(x), ...(geoArgs(g) as [number, number, number, number, number, number, number,
       number, number, number, number, number]));
-    w.k.gemm_forward(py, pc, w.put(wk), w.put(bias), M, K, f);
+    w.k.gemm_forward(py, w.alloc(w.k.gemm_workspace_size()), pc, w.put(wk), w.put(bias), M, K, f);
     expectClose(r.wasm[0] as Float32Array, w.f32(py, M * f), ...tol, `${label(g)} vs im2col + gemm`);
   });
 
@@ -190,7 +190,7 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
     const pc = w.alloc(4 * M * K), pw = w.put(dw0);
     w.k.im2col_nhwc(pc, w.put(x), ...(geoArgs(g) as [number, number, number, number, number, number, number,
       number, number, number, number, number]));
-    w.k.gemm_backward_w(pw, pc, w.put(dy), M, K, f);
+    w.k.gemm_backward_w(pw, w.alloc(w.k.gemm_workspace_size()), pc, w.put(dy), M, K, f);
     expectClose(r.wasm[0] as Float32Array, w.f32(pw, K * f), ...tol, `${label(g)} vs im2col + gemm_backward_w`);
   });
 
@@ -201,15 +201,15 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
     expect(wsBytes).toBe(ref.conv2d_backward_x_workspace_size(g.kh, g.kw, g.c, f));
     const ws = new Float32Array(wsBytes / 4).fill(NaN); // scratch: contents irrelevant
     const tol: [number, number] = [1e-6 * (f + 1) * g.kh * g.kw, 1e-5];
-    const r = runBoth('conv2d_backward_x_nhwc', [new Float32Array(inSize(g)).fill(NaN), dy, wk, ws, ...geoArgs(g), f]);
+    const r = runBoth('conv2d_backward_x_nhwc', [new Float32Array(inSize(g)).fill(NaN), ws, dy, wk, ...geoArgs(g), f]);
     expectClose(r.wasm[0] as Float32Array, r.ref[0] as Float32Array, ...tol, `${label(g)} f=${f}`);
-    expectClose(r.wasm[1] as Float32Array, dy, 0, 0, 'dy untouched');
-    expectClose(r.wasm[2] as Float32Array, wk, 0, 0, 'wk untouched');
+    expectClose(r.wasm[2] as Float32Array, dy, 0, 0, 'dy untouched');
+    expectClose(r.wasm[3] as Float32Array, wk, 0, 0, 'wk untouched');
     if (M === 0) return;
     const w = wasm();
     w.reset();
     const pc = w.alloc(4 * M * K), px = w.alloc(4 * inSize(g));
-    w.k.gemm_backward_x(pc, w.put(dy), w.put(wk), M, K, f);
+    w.k.gemm_backward_x(pc, w.alloc(w.k.gemm_workspace_size()), w.put(dy), w.put(wk), M, K, f);
     w.k.col2im_nhwc(px, pc, ...(geoArgs(g) as [number, number, number, number, number, number, number,
       number, number, number, number, number]));
     expectClose(r.wasm[0] as Float32Array, w.f32(px, inSize(g)), ...tol, `${label(g)} vs gemm_backward_x + col2im`);
@@ -261,10 +261,10 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
       const pdy = raw.put(dy), pwk = raw.put(wk);
       const pws = raw.alloc(raw.k.conv2d_backward_x_workspace_size(g.kh, g.kw, c, f));
       const pdx = 16;
-      raw.k.conv2d_backward_x_nhwc(pdx, pdy, pwk, pws, ...(geoArgs(g) as [number, number, number, number, number,
+      raw.k.conv2d_backward_x_nhwc(pdx, pws, pdy, pwk, ...(geoArgs(g) as [number, number, number, number, number,
         number, number, number, number, number, number, number]), f);
       const e = new Float32Array(inSize(g));
-      ref.conv2d_backward_x_nhwc(e, dy, wk, null, ...(geoArgs(g) as [number, number, number, number, number,
+      ref.conv2d_backward_x_nhwc(e, null, dy, wk, ...(geoArgs(g) as [number, number, number, number, number,
         number, number, number, number, number, number, number]), f);
       expectClose(raw.f32(pdx, inSize(g)), e, 1e-5, 1e-5, `c=${c} f=${f}`);
     }
@@ -279,10 +279,10 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
         expectNoStray('conv2d_backward_w_nhwc', [new Float32Array(K * f), randArray(inSize(g), 1),
           randArray(outSize(g) / g.c * f, 2), ...geoArgs(g), f], 0, label(g));
         const ws = new Float32Array(wasm().k.conv2d_backward_x_workspace_size(g.kh, g.kw, g.c, f) / 4);
-        const dxArgs = [new Float32Array(inSize(g)), randArray(outSize(g) / g.c * f, 3), randArray(K * f, 4), ws,
+        const dxArgs = [new Float32Array(inSize(g)), ws, randArray(outSize(g) / g.c * f, 3), randArray(K * f, 4),
           ...geoArgs(g), f];
         expectNoStray('conv2d_backward_x_nhwc', dxArgs, 0, label(g));
-        expectNoStray('conv2d_backward_x_nhwc', dxArgs, 3, `${label(g)} ws`);
+        expectNoStray('conv2d_backward_x_nhwc', dxArgs, 1, `${label(g)} ws`);
       }
     }
   });
@@ -460,7 +460,7 @@ describe('js backend adapters of the conv kernels (src/runtime/backend-js.ts)', 
       ['col2im', (k) => k.col2im_nhwc(outs.dx[0], outs.cols[0], ...ga)],
       ['conv2d_forward', (k) => k.conv2d_forward_nhwc(outs.y[0], x, wk, bias, ...ga, f)],
       ['conv2d_backward_w', (k) => k.conv2d_backward_w_nhwc(outs.dw[0], x, dyF, ...ga, f)],
-      ['conv2d_backward_x', (k) => k.conv2d_backward_x_nhwc(outs.dx[0], dyF, wk, outs.ws[0], ...ga, f)],
+      ['conv2d_backward_x', (k) => k.conv2d_backward_x_nhwc(outs.dx[0], outs.ws[0], dyF, wk, ...ga, f)],
       ['maxpool fwd', (k) => k.maxpool2d_forward(outs.py[0], outs.idx[0], x, ...ga)],
       ['maxpool bwd', (k) => k.maxpool2d_backward(outs.dx[0], dyP, outs.idx[0], X, Y)],
       ['avgpool fwd', (k) => k.avgpool2d_forward(outs.py[0], x, ...ga)],

@@ -16,7 +16,8 @@ const BIG: [number, number, number][] = [
 ];
 type Form = 'forward' | 'forward+bias' | 'backward_w' | 'backward_x';
 const FORMS: Form[] = ['forward', 'forward+bias', 'backward_w', 'backward_x'];
-type Ws = 'full' | 'tiny' | 'none';
+// The workspace every GEMM takes: zeroed, or full of garbage (results must not depend on what it held).
+type Ws = 'zeroed' | 'dirty';
 const GUARD = 8; // floats of sentinel before and after every output
 
 // f32 sums of k products of values in [-1, 1]: error grows with k.
@@ -32,22 +33,17 @@ beforeAll(() => {
 /** Runs one form in wasm with the given workspace; returns the output (guards checked). */
 function runWasm(form: Form, ws: Ws, m: number, k: number, n: number, ins: Float32Array[], out0: Float32Array): Float32Array {
   w.reset();
-  if (ws === 'none') w.k.gemm_workspace(0, 0);
-  else {
-    // 'tiny': a sixteenth of the asked size, room for only one or a few 8-column panels per block (one at
-    // k-block 256), so the n loop runs many blocks.
-    const bytes = ws === 'full' ? wsFull : (wsFull >> 4) & ~15;
-    w.k.gemm_workspace(w.alloc(bytes), bytes);
-  }
+  const wsPtr = w.alloc(wsFull);
+  if (ws === 'dirty') new Float32Array(w.memory.buffer, wsPtr, wsFull / 4).fill(NaN);
   const sentinel = 12345.5;
   const padded = new Float32Array(out0.length + 2 * GUARD).fill(sentinel);
   padded.set(out0, GUARD);
   const pOut = w.put(padded) + GUARD * 4;
   const p = ins.map((a) => w.put(a));
-  if (form === 'forward') w.k.gemm_forward(pOut, p[0], p[1], 0, m, k, n);
-  else if (form === 'forward+bias') w.k.gemm_forward(pOut, p[0], p[1], p[2], m, k, n);
-  else if (form === 'backward_w') w.k.gemm_backward_w(pOut, p[0], p[1], m, k, n);
-  else w.k.gemm_backward_x(pOut, p[0], p[1], m, k, n);
+  if (form === 'forward') w.k.gemm_forward(pOut, wsPtr, p[0], p[1], 0, m, k, n);
+  else if (form === 'forward+bias') w.k.gemm_forward(pOut, wsPtr, p[0], p[1], p[2], m, k, n);
+  else if (form === 'backward_w') w.k.gemm_backward_w(pOut, wsPtr, p[0], p[1], m, k, n);
+  else w.k.gemm_backward_x(pOut, wsPtr, p[0], p[1], m, k, n);
   const all = w.f32(pOut - GUARD * 4, padded.length);
   for (let i = 0; i < GUARD; i++) {
     if (all[i] !== sentinel || all[all.length - 1 - i] !== sentinel) {
@@ -72,10 +68,10 @@ function makeCase(form: Form, m: number, k: number, n: number, seed: number): { 
 
 function runTwin(form: Form, m: number, k: number, n: number, ins: Float32Array[], out0: Float32Array): Float32Array {
   const out = out0.slice();
-  if (form === 'forward') gemm_forward(out, ins[0], ins[1], null, m, k, n);
-  else if (form === 'forward+bias') gemm_forward(out, ins[0], ins[1], ins[2], m, k, n);
-  else if (form === 'backward_w') gemm_backward_w(out, ins[0], ins[1], m, k, n);
-  else gemm_backward_x(out, ins[0], ins[1], m, k, n);
+  if (form === 'forward') gemm_forward(out, null, ins[0], ins[1], null, m, k, n);
+  else if (form === 'forward+bias') gemm_forward(out, null, ins[0], ins[1], ins[2], m, k, n);
+  else if (form === 'backward_w') gemm_backward_w(out, null, ins[0], ins[1], m, k, n);
+  else gemm_backward_x(out, null, ins[0], ins[1], m, k, n);
   return out;
 }
 
@@ -107,17 +103,17 @@ describe('gemm twins vs naive f64 loops', () => {
     for (let i = 0; i < m; i++) {
       for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) dxRef[i * k + p] += dy[i * n + j] * wt[p * n + j];
     }
-    gemm_forward(y, x, wt, b, m, k, n);
-    gemm_backward_w(dw, x, dy, m, k, n);
-    gemm_backward_x(dx, dy, wt, m, k, n);
+    gemm_forward(y, null, x, wt, b, m, k, n);
+    gemm_backward_w(dw, null, x, dy, m, k, n);
+    gemm_backward_x(dx, null, dy, wt, m, k, n);
     expectClose(y, yRef, 1e-6 * k, 1e-6, 'forward twin');
     expectClose(dw, dwRef, 1e-6 * m, 1e-6, 'backward_w twin');
     expectClose(dx, dxRef, 1e-6 * n, 1e-6, 'backward_x twin');
     // No bias: same as with a zero bias.
     const y0 = new Float32Array(m * n).fill(NaN);
-    gemm_forward(y0, x, wt, null, m, k, n);
+    gemm_forward(y0, null, x, wt, null, m, k, n);
     const yz = new Float32Array(m * n);
-    gemm_forward(yz, x, wt, new Float32Array(n), m, k, n);
+    gemm_forward(yz, null, x, wt, new Float32Array(n), m, k, n);
     expectClose(y0, yz, 0, 0, 'forward twin without bias');
   });
 });
@@ -132,7 +128,7 @@ describe('gemm wasm vs twin', () => {
   });
 
   for (const form of FORMS) {
-    for (const ws of ['full', 'none'] as Ws[]) {
+    for (const ws of ['zeroed', 'dirty'] as Ws[]) {
       it(`${form}, ws=${ws}: every m, k, n in {${SIZES.join(',')}}`, () => {
         // Full cross-product for m x n with k running through all sizes along each diagonal (and the same triples
         // with m and k swapped), so every value appears in every position and every (m, n) tile edge meets
@@ -147,7 +143,7 @@ describe('gemm wasm vs twin', () => {
         });
       });
     }
-    for (const ws of ['full', 'tiny', 'none'] as Ws[]) {
+    for (const ws of ['zeroed', 'dirty'] as Ws[]) {
       it.each(BIG)(`${form}, ws=${ws}: m=%i k=%i n=%i`, (m, k, n) => check(form, ws, m, k, n, m * 1000 + k + n));
     }
   }
@@ -155,7 +151,7 @@ describe('gemm wasm vs twin', () => {
   it('full cross-product of a smaller set (all 3 positions, all forms)', () => {
     const s = [1, 3, 4, 5, 8, 9, 17];
     let seed = 5000;
-    for (const m of s) for (const k of s) for (const n of s) for (const form of FORMS) check(form, 'full', m, k, n, seed++);
+    for (const m of s) for (const k of s) for (const n of s) for (const form of FORMS) check(form, 'zeroed', m, k, n, seed++);
   });
 });
 
@@ -163,21 +159,21 @@ describe('gemm semantics and special values', () => {
   it('backward_w accumulates into dw; forward and backward_x overwrite', () => {
     const [m, k, n] = [6, 10, 12];
     const { ins } = makeCase('backward_w', m, k, n, 77);
-    const zero = runWasm('backward_w', 'full', m, k, n, ins, new Float32Array(k * n));
+    const zero = runWasm('backward_w', 'zeroed', m, k, n, ins, new Float32Array(k * n));
     const pre = randArray(k * n, 78, -3, 3);
-    const acc = runWasm('backward_w', 'full', m, k, n, ins, pre);
+    const acc = runWasm('backward_w', 'zeroed', m, k, n, ins, pre);
     expectClose(acc, zero.map((v, i) => v + pre[i]), 1e-6, 1e-6, 'dw = pre + xᵀ·dy');
     for (const form of ['forward', 'backward_x'] as Form[]) {
       const c = makeCase(form, m, k, n, 79);
-      const a = runWasm(form, 'full', m, k, n, c.ins, new Float32Array(c.out0.length).fill(-7));
-      const b = runWasm(form, 'full', m, k, n, c.ins, new Float32Array(c.out0.length).fill(NaN));
+      const a = runWasm(form, 'zeroed', m, k, n, c.ins, new Float32Array(c.out0.length).fill(-7));
+      const b = runWasm(form, 'zeroed', m, k, n, c.ins, new Float32Array(c.out0.length).fill(NaN));
       expectClose(a, b, 0, 0, `${form} ignores the old output`);
     }
   });
 
   it('zero inputs give exact zeros (and the bias alone)', () => {
     const [m, k, n] = [9, 17, 11];
-    for (const ws of ['full', 'none'] as Ws[]) {
+    for (const ws of ['zeroed', 'dirty'] as Ws[]) {
       const b = randArray(n, 3);
       const y = runWasm('forward+bias', ws, m, k, n, [new Float32Array(m * k), randArray(k * n, 4), b], new Float32Array(m * n).fill(NaN));
       expectClose(y, new Float32Array(m * n).map((_, i) => b[i % n]), 0, 0, `forward zeros ws=${ws}`);
@@ -204,7 +200,7 @@ describe('gemm semantics and special values', () => {
   const shapes: [number, number, number][] = [
     [1, 37, 33], [4, 19, 8], [9, 31, 17], [33, 16, 5], [3, 9, 40], [12, 300, 20], [5, 260, 520], [7, 40, 1],
   ];
-  for (const ws of ['full', 'none'] as Ws[]) {
+  for (const ws of ['zeroed', 'dirty'] as Ws[]) {
     it.each(shapes)(`Inf and NaN propagate like the twin, ws=${ws}: m=%i k=%i n=%i`, (m, k, n) => {
       for (const form of FORMS) {
         const { out0 } = makeCase(form, m, k, n, 1);
@@ -240,7 +236,6 @@ describe('gemm semantics and special values', () => {
         for (const shift of [4, 8, 12]) {
           w.reset();
           const wsPtr = w.alloc(wsFull + 16) + shift;
-          w.k.gemm_workspace(wsPtr, wsFull);
           const place = (a: Float32Array): number => {
             const p = w.alloc(a.byteLength + 16) + shift;
             new Float32Array(w.memory.buffer, p, a.length).set(a);
@@ -248,10 +243,10 @@ describe('gemm semantics and special values', () => {
           };
           const pOut = place(out0);
           const p = ins.map(place);
-          if (form === 'forward') w.k.gemm_forward(pOut, p[0], p[1], 0, m, k, n);
-          else if (form === 'forward+bias') w.k.gemm_forward(pOut, p[0], p[1], p[2], m, k, n);
-          else if (form === 'backward_w') w.k.gemm_backward_w(pOut, p[0], p[1], m, k, n);
-          else w.k.gemm_backward_x(pOut, p[0], p[1], m, k, n);
+          if (form === 'forward') w.k.gemm_forward(pOut, wsPtr, p[0], p[1], 0, m, k, n);
+          else if (form === 'forward+bias') w.k.gemm_forward(pOut, wsPtr, p[0], p[1], p[2], m, k, n);
+          else if (form === 'backward_w') w.k.gemm_backward_w(pOut, wsPtr, p[0], p[1], m, k, n);
+          else w.k.gemm_backward_x(pOut, wsPtr, p[0], p[1], m, k, n);
           const [atol, rtol] = tol(k + m + n);
           expectClose(w.f32(pOut, out0.length), expected, atol, rtol, `${form} ${m}x${k}x${n} shifted by ${shift}`);
         }
@@ -259,22 +254,27 @@ describe('gemm semantics and special values', () => {
     }
   });
 
-  it('workspace size is reported and a too-small workspace still gives correct results', () => {
+  it('workspace size is reported; the kernels write nothing outside their output and workspace', () => {
     expect(wsFull).toBeGreaterThanOrEqual(256 * 32 * 8);
     expect(wsFull % 16).toBe(0);
-    const [m, k, n] = [20, 40, 24];
-    for (const form of FORMS) {
-      const { ins, out0 } = makeCase(form, m, k, n, 9);
-      const expected = runTwin(form, m, k, n, ins, out0);
-      w.reset();
-      w.k.gemm_workspace(w.alloc(64), 64); // far too small: unpacked path
-      const pOut = w.put(out0);
-      const p = ins.map((a) => w.put(a));
-      if (form === 'forward') w.k.gemm_forward(pOut, p[0], p[1], 0, m, k, n);
-      else if (form === 'forward+bias') w.k.gemm_forward(pOut, p[0], p[1], p[2], m, k, n);
-      else if (form === 'backward_w') w.k.gemm_backward_w(pOut, p[0], p[1], m, k, n);
-      else w.k.gemm_backward_x(pOut, p[0], p[1], m, k, n);
-      expectClose(w.f32(pOut, out0.length), expected, ...tol(k + m + n), `${form} small workspace`);
+    for (const [m, k, n] of [[20, 40, 24], [3, 300, 7], [67, 257, 300]] as [number, number, number][]) {
+      for (const form of FORMS) {
+        const { ins, out0 } = makeCase(form, m, k, n, 9);
+        w.reset();
+        // Sentinels around the workspace: a kernel that spilled beyond it would change them.
+        const region = w.alloc(wsFull + 2 * GUARD * 4);
+        new Float32Array(w.memory.buffer, region, wsFull / 4 + 2 * GUARD).fill(777.25);
+        const wsPtr = region + GUARD * 4;
+        const pOut = w.put(out0);
+        const p = ins.map((a) => w.put(a));
+        if (form === 'forward') w.k.gemm_forward(pOut, wsPtr, p[0], p[1], 0, m, k, n);
+        else if (form === 'forward+bias') w.k.gemm_forward(pOut, wsPtr, p[0], p[1], p[2], m, k, n);
+        else if (form === 'backward_w') w.k.gemm_backward_w(pOut, wsPtr, p[0], p[1], m, k, n);
+        else w.k.gemm_backward_x(pOut, wsPtr, p[0], p[1], m, k, n);
+        const before = w.f32(region, GUARD);
+        const after = w.f32(wsPtr + wsFull, GUARD);
+        expect([...before, ...after].every((v) => v === 777.25), `${form} ${m}x${k}x${n}: writes outside the workspace`).toBe(true);
+      }
     }
   });
 });

@@ -74,7 +74,7 @@ function wasmGemm(a: Int8Array, b: Int8Array, m: number, k: number, n: number): 
   ref.q8_pack_b(refPacked, b, k, n);
   expectSameBytes(packed, bytesOf(refPacked), 1, `q8_pack_b ${k}x${n}`);
   const c = guarded(m * n * 4);
-  w.k.q8_gemm(c.ptr, pa, bp.ptr, m, k, n);
+  w.k.q8_gemm(c.ptr, w.alloc(w.k.gemm_workspace_size()), pa, bp.ptr, m, k, n);
   const out = c.check(`q8_gemm ${m}x${k}x${n}`);
   return new Int32Array(out.buffer, out.byteOffset, m * n);
 }
@@ -103,7 +103,7 @@ describe('q8_gemm (exact on the i32 accumulators)', () => {
       const bp = new Int8Array(ref.q8_packed_size(k, n));
       ref.q8_pack_b(bp, b, k, n);
       const c = new Int32Array(m * n);
-      ref.q8_gemm(c, a, bp, m, k, n);
+      ref.q8_gemm(c, null, a, bp, m, k, n);
       expect(Array.from(c)).toEqual(Array.from(naiveGemm(a, b, m, k, n)));
     }
   });
@@ -118,7 +118,7 @@ describe('q8_gemm (exact on the i32 accumulators)', () => {
           const bp = new Int8Array(ref.q8_packed_size(k, n));
           ref.q8_pack_b(bp, b, k, n);
           const e = new Int32Array(m * n);
-          ref.q8_gemm(e, a, bp, m, k, n);
+          ref.q8_gemm(e, null, a, bp, m, k, n);
           expectSameBytes(bytesOf(wasmGemm(a, b, m, k, n)), bytesOf(e), 4, `q8_gemm ${m}x${k}x${n}`);
         }
       }
@@ -167,11 +167,11 @@ describe('q8_gemm (exact on the i32 accumulators)', () => {
     w.reset();
     const bp = w.alloc(64);
     const c = guarded(64, 0x11);
-    w.k.q8_gemm(c.ptr, w.alloc(16), bp, 0, 3, 4);
-    w.k.q8_gemm(c.ptr, w.alloc(16), bp, 4, 3, 0);
+    w.k.q8_gemm(c.ptr, w.alloc(w.k.gemm_workspace_size()), w.alloc(16), bp, 0, 3, 4);
+    w.k.q8_gemm(c.ptr, w.alloc(w.k.gemm_workspace_size()), w.alloc(16), bp, 4, 3, 0);
     expect(Array.from(c.check('empty')).every((v) => v === 0x11)).toBe(true);
     const z = guarded(3 * 5 * 4, 0x11);
-    w.k.q8_gemm(z.ptr, w.alloc(16), bp, 3, 0, 5);
+    w.k.q8_gemm(z.ptr, w.alloc(w.k.gemm_workspace_size()), w.alloc(16), bp, 3, 0, 5);
     expect(Array.from(z.check('k=0')).every((v) => v === 0)).toBe(true);
   });
 });

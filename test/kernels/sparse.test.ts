@@ -159,7 +159,7 @@ describe('sparse_csr_forward wasm vs twin', () => {
       expectClose(got, want, 0, 0, `specials m=${m}`);
       // The dense product agrees wherever the inputs are finite (a skipped 0 row adds exactly 0 there too).
       const dense = new Float32Array(m * n);
-      gemm_forward(dense, x, c.dense, b, m, k, n);
+      gemm_forward(dense, null, x, c.dense, b, m, k, n);
       for (let i = 0; i < m * n; i++) {
         if (Number.isFinite(dense[i])) expect(want[i]).toBeCloseTo(dense[i], 3);
       }
@@ -187,7 +187,7 @@ describe('sparse_csr_forward twin', () => {
       const x = inputs(m, k, 0.3, k);
       const b = randArray(n, n);
       const dense = new Float32Array(m * n);
-      gemm_forward(dense, x, c.dense, b, m, k, n);
+      gemm_forward(dense, null, x, c.dense, b, m, k, n);
       expectClose(twinCsr(c, x, b, m, k, n), dense, 1e-5, 1e-5, `twin vs dense ${m}x${k}x${n}`);
     }
   });

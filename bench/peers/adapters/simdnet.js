@@ -54,8 +54,8 @@ export async function create(backend) {
       const b = engine.upload(B);
       const c = engine.allocF32(n * n);
       return {
-        run: () => engine.k.gemm_forward(c, a, b, 0, n, n, n),
-        output: () => (engine.k.gemm_forward(c, a, b, 0, n, n, n), engine.download(c, n * n)),
+        run: () => engine.k.gemm_forward(c, engine.gemmWs, a, b, 0, n, n, n),
+        output: () => (engine.k.gemm_forward(c, engine.gemmWs, a, b, 0, n, n, n), engine.download(c, n * n)),
         dispose: () => [a, b, c].forEach((p) => engine.free(p)),
       };
     },
