@@ -56,10 +56,6 @@ export const batchNormalizationKind: LayerKind<BatchNormalizationSpec> = {
       inputShape: o.inputShape as number[] | undefined,
       name: o.name as string,
     }),
-  declaredInput: (s) => s.inputShape,
-  dropDeclaredInput(s) {
-    delete s.inputShape;
-  },
   outputShape: (_s, input) => input,
   params(s, input) {
     const c = input[input.length - 1];

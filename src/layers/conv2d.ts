@@ -135,10 +135,6 @@ export const conv2dKind: LayerKind<Conv2dSpec> = {
       name: o.name as string,
     });
   },
-  declaredInput: (s) => s.inputShape,
-  dropDeclaredInput(s) {
-    delete s.inputShape;
-  },
   outputShape(s, input) {
     const g = geo(s, input);
     return [g.oh, g.ow, s.filters];

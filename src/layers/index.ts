@@ -61,7 +61,16 @@ export function validateSpec(s: unknown, i: number): LayerSpec {
 /** The input shape the first layer declares, if any. */
 export function declaredInputShape(specs: readonly LayerSpec[]): Shape | undefined {
   const s = specs[0];
-  return s ? kindOf(s).declaredInput?.(s) : undefined;
+  if (!s) return undefined;
+  const kind = kindOf(s);
+  return kind.declaredInput ? kind.declaredInput(s) : (s as { inputShape?: Shape }).inputShape;
+}
+
+/** Forgets the input shape a layer declares (it is not the first). */
+export function dropDeclaredInput(s: LayerSpec): void {
+  const kind = kindOf(s);
+  if (kind.dropDeclaredInput) kind.dropDeclaredInput(s);
+  else delete (s as { inputShape?: Shape }).inputShape;
 }
 
 /** Per layer: its input shape and output shape; shapes[0] is the model's input, shapes[L] its output. */

@@ -72,9 +72,9 @@ export interface LayerKind<S extends { type: string; name: string }> {
   readonly type: S['type'];
   /** Validates an outside spec object (JSON, a file): a normalized copy, or a RANGE error naming the problem. */
   parse(o: Record<string, unknown>): S;
-  /** The sample shape this spec declares as its input (first layer only), if any. */
+  /** The sample shape this spec declares as its input (default: its `inputShape` field), if any. */
   declaredInput?(s: S): Shape | undefined;
-  /** Forgets a declared input shape (a layer that is not first). */
+  /** Forgets a declared input shape, for a layer that is not first (default: deletes `inputShape`). */
   dropDeclaredInput?(s: S): void;
   /** The output shape for an input shape; SHAPE error naming the layer and both shapes when it does not fit. */
   outputShape(s: S, input: Shape): Shape;

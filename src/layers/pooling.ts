@@ -54,10 +54,6 @@ function poolKind(type: Pooling2dSpec['type']): LayerKind<Pooling2dSpec> {
         inputShape: o.inputShape as [number, number, number] | undefined,
         name: o.name as string,
       }),
-    declaredInput: (s) => s.inputShape,
-    dropDeclaredInput(s) {
-      delete s.inputShape;
-    },
     outputShape(s, input) {
       const g = geo(s, input);
       return [g.oh, g.ow, g.c];
@@ -96,10 +92,6 @@ export function globalAveragePooling2d(options: { inputShape?: [number, number, 
 export const globalAveragePooling2dKind: LayerKind<GlobalAveragePooling2dSpec> = {
   type: 'globalAveragePooling2d',
   parse: (o) => globalAveragePooling2d({ inputShape: o.inputShape as [number, number, number] | undefined, name: o.name as string }),
-  declaredInput: (s) => s.inputShape,
-  dropDeclaredInput(s) {
-    delete s.inputShape;
-  },
   outputShape(s, input) {
     if (input.length !== 3) shapeError(s.name, s.type, input, 'globalAveragePooling2d takes [height, width, channels] maps');
     return [input[2]];

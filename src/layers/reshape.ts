@@ -36,10 +36,6 @@ const view = {
 export const flattenKind: LayerKind<FlattenSpec> = {
   type: 'flatten',
   parse: (o) => flatten({ inputShape: o.inputShape as number[] | undefined, name: o.name as string }),
-  declaredInput: (s) => s.inputShape,
-  dropDeclaredInput(s) {
-    delete s.inputShape;
-  },
   outputShape: (_s, input) => [sizeOf(input)],
   ...view,
 };
@@ -47,10 +43,6 @@ export const flattenKind: LayerKind<FlattenSpec> = {
 export const reshapeKind: LayerKind<ReshapeSpec> = {
   type: 'reshape',
   parse: (o) => reshape(o.targetShape as number[], { inputShape: o.inputShape as number[] | undefined, name: o.name as string }),
-  declaredInput: (s) => s.inputShape,
-  dropDeclaredInput(s) {
-    delete s.inputShape;
-  },
   outputShape(s, input) {
     const n = sizeOf(input);
     const known = sizeOf(s.targetShape.filter((d) => d !== -1));

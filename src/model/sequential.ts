@@ -1,7 +1,7 @@
 import { borrowMatrix, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { toTargets } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
-import { activationOf, declaredInputShape, inferShapes, isTrainable, kindOf, paramDefs, sizeOf, validateSpec, type Shape } from '../layers/index.js';
+import { activationOf, declaredInputShape, dropDeclaredInput, inferShapes, isTrainable, kindOf, paramDefs, sizeOf, validateSpec, type Shape } from '../layers/index.js';
 import { showShape } from '../layers/layer.js';
 import type { Activation, LayerSpec } from '../layers/index.js';
 import { Rng } from '../random.js';
@@ -111,7 +111,7 @@ export class Sequential {
     // The first layer that declares an input shape gives the model's; any later declaration is dropped.
     const first = this.layers.findIndex((l) => declaredInputShape([l]) !== undefined);
     this.layers.forEach((l, i) => {
-      if (i !== first) kindOf(l).dropDeclaredInput?.(l);
+      if (i !== first) dropDeclaredInput(l);
     });
     this.declared = first >= 0 ? declaredInputShape([this.layers[first]]) : undefined;
     this.backendName = options.engine?.backend ?? options.backend ?? 'wasm';
