@@ -6,7 +6,11 @@
 // c < 4 (its tiles are 8 taps of one kernel row: 5 of 8 lanes used at c = 1, kw = 5).
 // Forward tiles are 4 pixels of one output row whose windows lie inside the map horizontally; pixels whose window
 // crosses the left / right padding run one at a time with their taps clipped.
+// Filters in blocks of 8 (4x8 kernels), the f % 8 rest as one more 8-block (rest > 4) or a 4-block (f32-conv-4x4)
+// ending at f, so f = 1..4 cost one 4-block, 5..8 one 8-block, 12 an 8- and a 4-block (measured at batch 64:
+// forward f = 4 at 0.6-0.75 of f = 8, filter gradient 0.65-0.7; before, f < 8 ran plain loops at 5-9x f = 8).
 import { f32_conv_4x8 } from './f32-conv-4x8';
+import { conv_dw_tile_scalar, conv_tile_scalar, f32_conv_4x4, f32_conv_dw_4x4 } from './f32-conv-4x4';
 import { f32_conv_dw_4x8 } from './f32-conv-dw-4x8';
 import { f32_conv_dx_4x8 } from './f32-conv-dx-4x8';
 
@@ -37,10 +41,6 @@ export function conv2d_forward_nhwc(
       }
       const xr = x + <usize>(b * h + iy0 + ky0) * rowB; // pixel (iy0 + ky0, 0)
       const wr = wk + <usize>ky0 * kyB;
-      if (f < 8) {
-        for (let ox = 0; ox < ow; ox++) pixelScalar(yr + <usize>ox * ldy, xr, wr, bias, w, c, kw, sw, padL, ox, nky, rowB, f);
-        continue;
-      }
       // Tiles of 4 pixels from the left edge: inside ones in one call, edge ones as a staircase of calls.
       for (let ox = 0; ox < ow; ox += 4) {
         const mr = min(4, ow - ox);
@@ -55,25 +55,48 @@ export function conv2d_forward_nhwc(
   }
 }
 
-// Every 8-column block of up to 4 rows of y (f >= 8); the last block is the 8 columns ending at f, storing only
-// the columns the previous blocks did not.
+// Every column block of up to 4 rows of y: 8-column blocks while 8 columns are left, then the rest r = f % 8 as
+// the 8 (r > 4) or 4 (r <= 4) columns ending at f, storing only the columns not stored yet. When f < 8 that
+// block starts left of column 0: its first lanes read the floats before wk's rows (the previous row, or before
+// wk itself: any address >= 32 is inside memory) and are never stored. wk or bias below 32 (where that would
+// wrap below address 0): f < 8 in blocks that start at column 0 instead.
 // @ts-ignore: decorator
 @inline function tile(
   y: usize, ldy: usize, x: usize, ars: usize, rowB: usize, nky: i32, nq: i32, wk: usize, kyB: usize, mr: i32,
   bias: usize, f: i32, acc: bool,
 ): void {
-  const f8 = f & ~7;
   const ldw = <usize>f << 2;
-  for (let j = 0; j < f8; j += 8) {
+  let j = 0;
+  for (; j + 8 <= f; j += 8) {
     const o = <usize>j << 2;
     f32_conv_4x8(y + o, ldy, x, ars, rowB, nky, nq, wk + o, ldw, kyB, mr, 0, 8, bias != 0 ? bias + o : 0, acc);
   }
-  if (f8 < f) {
-    const j = f - 8;
-    const o = <usize>j << 2;
-    f32_conv_4x8(y + o, ldy, x, ars, rowB, nky, nq, wk + o, ldw, kyB, mr, f8 - j, 8, bias != 0 ? bias + o : 0,
-      acc);
+  if (j == f) return;
+  if (f < 8 && (wk < 32 || (bias != 0 && bias < 32))) {
+    tileLow(y, ldy, x, ars, rowB, nky, nq, wk, kyB, mr, bias, f, acc);
+    return;
   }
+  const nb = f - j > 4 ? 8 : 4;
+  const o = <usize>(f - nb) << 2;
+  const bo = bias != 0 ? bias + o : 0;
+  if (nb == 8) f32_conv_4x8(y + o, ldy, x, ars, rowB, nky, nq, wk + o, ldw, kyB, mr, j - (f - 8), 8, bo, acc);
+  else f32_conv_4x4(y + o, ldy, x, ars, rowB, nky, nq, wk + o, ldw, kyB, mr, j - (f - 4), bo, acc);
+}
+
+// tile() for f < 8 without reading before wk or bias: scalar loops (f < 4) or two 4-column blocks.
+function tileLow(
+  y: usize, ldy: usize, x: usize, ars: usize, rowB: usize, nky: i32, nq: i32, wk: usize, kyB: usize, mr: i32,
+  bias: usize, f: i32, acc: bool,
+): void {
+  const ldw = <usize>f << 2;
+  if (f < 4) {
+    conv_tile_scalar(y, ldy, x, ars, rowB, nky, nq, wk, ldw, kyB, mr, f, bias, acc);
+    return;
+  }
+  f32_conv_4x4(y, ldy, x, ars, rowB, nky, nq, wk, ldw, kyB, mr, 0, bias, acc);
+  if (f == 4) return;
+  const o = <usize>(f - 4) << 2;
+  f32_conv_4x4(y + o, ldy, x, ars, rowB, nky, nq, wk + o, ldw, kyB, mr, 8 - f, bias != 0 ? bias + o : 0, acc);
 }
 
 // A tile of mr pixels (ox..) some of whose windows cross the left / right padding. Pixel r's in-range kernel
@@ -144,30 +167,6 @@ function tileCols(
   tile(y + <usize>r0 * ldy, ldy, xp, <usize>sw * pixB, rowB, nky, (k1 - k0) * c, wp, kyB, r1 - r0, bias, f, acc);
 }
 
-// One output pixel, f < 8 filters: plain loops over the in-range taps.
-function pixelScalar(
-  y: usize, xr: usize, wr: usize, bias: usize, w: i32, c: i32, kw: i32, sw: i32, padL: i32, ox: i32, nky: i32,
-  rowB: usize, f: i32,
-): void {
-  const ix0 = ox * sw - padL;
-  const kx0 = max(0, -ix0), kx1 = min(kw, w - ix0);
-  const nq = max(0, kx1 - kx0) * c;
-  const ldw = <usize>f << 2;
-  const kyB = <usize>(kw * c) * ldw;
-  for (let j = 0; j < f; j++) {
-    let s: f32 = 0;
-    let xk = xr + (<usize>(ix0 + kx0) * c << 2);
-    let wkp = wr + <usize>(kx0 * c) * ldw + (<usize>j << 2);
-    for (let ky = 0; ky < nky; ky++) {
-      for (let q = 0; q < nq; q++) s += load<f32>(xk + (<usize>q << 2)) * load<f32>(wkp + <usize>q * ldw);
-      xk += rowB;
-      wkp += kyB;
-    }
-    if (bias != 0) s += load<f32>(bias + (<usize>j << 2));
-    store<f32>(y + (<usize>j << 2), s);
-  }
-}
-
 // y (f) = bias, or 0 when bias == 0.
 function biasRow(y: usize, bias: usize, f: i32): void {
   if (bias != 0) memory.copy(y, bias, <usize>f << 2);
@@ -178,7 +177,7 @@ function biasRow(y: usize, bias: usize, f: i32): void {
 // im2col_nhwc columns, without them, through the f32-conv-dw-4x8 micro-kernel (4 taps x 8 filters, reduced over
 // pixels). c >= 4: taps in groups of 4 channels of one (ky, kx), each group over the pixels where that tap is
 // inside the map. c < 4: taps in groups of 4 consecutive ones over rectangles of pixels clipped alike. Either
-// way padding costs no scalar work; f < 8: every pixel adds its in-range taps row by row. Accumulates.
+// way padding costs no scalar work. Filters in blocks as the forward's (f32-conv-dw-4x4 for 4-blocks). Accumulates.
 export function conv2d_backward_w_nhwc(
   dw: usize, x: usize, dy: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32,
   padL: i32, oh: i32, ow: i32, f: i32,
@@ -188,7 +187,7 @@ export function conv2d_backward_w_nhwc(
   const ldw = <usize>f << 2;
   const pixB = <usize>c << 2;
   const rowB = <usize>w * pixB;
-  if (f >= 8 && c >= 4) {
+  if (c >= 4) {
     for (let ky = 0; ky < kh; ky++) {
       // Output rows whose tap row ky is inside the map: 0 <= oy·sh − padT + ky < h.
       const oyA = inFrom(padT - ky, sh), oyB = min(oh, inTo(h - 1 + padT - ky, sh));
@@ -202,17 +201,6 @@ export function conv2d_backward_w_nhwc(
         for (let ci = 0; ci < c; ci += 4) {
           dwBlocks(dk + <usize>ci * ldw, ldw, xk + (<usize>ci << 2), 4, 8, 12, <usize>sw * pixB, <usize>sh * rowB,
             <usize>h * rowB, dy0, <usize>ow * ldw, <usize>(oh * ow) * ldw, oxB - oxA, oyB - oyA, n, min(4, c - ci), f);
-        }
-      }
-    }
-    return;
-  }
-  if (f < 8) {
-    for (let b = 0; b < n; b++) {
-      for (let oy = 0; oy < oh; oy++) {
-        for (let ox = 0; ox < ow; ox++) {
-          dwPixel(dw, x, dy + <usize>((b * oh + oy) * ow + ox) * ldw, b, oy, ox, h, w, c, kh, kw, sh, sw, padT, padL,
-            f);
         }
       }
     }
@@ -283,16 +271,34 @@ function dwRun(
   return u >= 0 ? u / s + 1 : 0;
 }
 
-// f32_conv_dw_4x8 over every 8-column block of dw (f >= 8); the last block is the 8 columns ending at f, adding
-// only the columns not done yet.
+// Every column block of dw, split as the forward's tile(): f32_conv_dw_4x8 on 8-column blocks, the rest as the
+// 8 or 4 columns ending at f (f < 8: reading before dy's rows, as tile() reads before wk's), adding only the
+// columns not done yet. dy below 32 with f < 8: scalar loops (f < 4) or two 4-column blocks from column 0.
 function dwBlocks(
   dw: usize, ldw: usize, x: usize, o1: usize, o2: usize, o3: usize, ars: usize, oyB: usize, bB: usize, dy: usize,
   dyOyB: usize, dyBB: usize, nox: i32, noy: i32, n: i32, mr: i32, f: i32,
 ): void {
-  for (let j = 0; j < f; j += 8) {
-    const jj = j + 8 <= f ? j : f - 8;
-    const o = <usize>jj << 2;
-    f32_conv_dw_4x8(dw + o, ldw, x, o1, o2, o3, ars, oyB, bB, dy + o, ldw, dyOyB, dyBB, nox, noy, n, mr, j - jj, 8);
+  let j = 0;
+  for (; j + 8 <= f; j += 8) {
+    const o = <usize>j << 2;
+    f32_conv_dw_4x8(dw + o, ldw, x, o1, o2, o3, ars, oyB, bB, dy + o, ldw, dyOyB, dyBB, nox, noy, n, mr, 0, 8);
+  }
+  if (j == f) return;
+  if (f < 8 && dy < 32) {
+    if (f < 4) {
+      conv_dw_tile_scalar(dw, ldw, x, o1, o2, o3, ars, oyB, bB, dy, ldw, dyOyB, dyBB, nox, noy, n, mr, f);
+      return;
+    }
+    f32_conv_dw_4x4(dw, ldw, x, o1, o2, o3, ars, oyB, bB, dy, ldw, dyOyB, dyBB, nox, noy, n, mr, 0);
+    j = 4;
+    if (j == f) return;
+  }
+  const nb = f - j > 4 ? 8 : 4;
+  const o = <usize>(f - nb) << 2;
+  if (nb == 8) {
+    f32_conv_dw_4x8(dw + o, ldw, x, o1, o2, o3, ars, oyB, bB, dy + o, ldw, dyOyB, dyBB, nox, noy, n, mr, j - (f - 8), 8);
+  } else {
+    f32_conv_dw_4x4(dw + o, ldw, x, o1, o2, o3, ars, oyB, bB, dy + o, ldw, dyOyB, dyBB, nox, noy, n, mr, j - (f - 4));
   }
 }
 
@@ -300,38 +306,6 @@ function dwBlocks(
 function tapOffset(p: i32, w: i32, c: i32, run: i32): usize {
   const ky = p / run, r = p - ky * run;
   return <usize>(ky * w * c + r) << 2;
-}
-
-// dw rows of the in-range taps of one pixel += x(tap) · dy row g (f floats).
-function dwPixel(
-  dw: usize, x: usize, g: usize, b: i32, oy: i32, ox: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32,
-  sw: i32, padT: i32, padL: i32, f: i32,
-): void {
-  const iy0 = oy * sh - padT, ix0 = ox * sw - padL;
-  const ky0 = max(0, -iy0), ky1 = min(kh, h - iy0);
-  const kx0 = max(0, -ix0), kx1 = min(kw, w - ix0);
-  const f4 = f & ~3;
-  const ldw = <usize>f << 2;
-  for (let ky = ky0; ky < ky1; ky++) {
-    for (let kx = kx0; kx < kx1; kx++) {
-      const xp = x + (<usize>(((b * h + iy0 + ky) * w + ix0 + kx) * c) << 2);
-      let d = dw + <usize>((ky * kw + kx) * c) * ldw;
-      for (let ci = 0; ci < c; ci++) {
-        const xv = load<f32>(xp + (<usize>ci << 2));
-        const s = f32x4.splat(xv);
-        let j = 0;
-        for (; j < f4; j += 4) {
-          const o = <usize>j << 2;
-          v128.store(d + o, f32x4.add(v128.load(d + o), f32x4.mul(s, v128.load(g + o))));
-        }
-        for (; j < f; j++) {
-          const o = <usize>j << 2;
-          store<f32>(d + o, load<f32>(d + o) + xv * load<f32>(g + o));
-        }
-        d += ldw;
-      }
-    }
-  }
 }
 
 // Bytes of scratch conv2d_backward_x_nhwc needs: the kernel transposed, kh x f rows of kw·c taps padded to 8.

@@ -33,9 +33,31 @@ function accRow(y: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
   addPartial(y, v0, v1, lo, hi);
 }
 
-// y[lo..hi) = (v0 | v1)[j]
+// y[lo..hi) = (v0 | v1)[j]. The common case, lo < 4 and hi = 8 (the last block of f % 8 > 4 columns, or of
+// f = 5..7, overlapping the columns before it), as vector and lane stores.
 function storePartial(y: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
+  if (lo < 4 && hi == 8) {
+    storeFrom(y, v0, lo);
+    v128.store(y + 16, v1);
+    return;
+  }
   for (let j = lo; j < hi; j++) store<f32>(y + (<usize>j << 2), j < 4 ? lane(v0, j) : lane(v1, j - 4));
+}
+
+// p[lo..4) = v[lo..4) for 0 <= lo < 4. Addresses are formed as p + 4·l (wrapping), so p may lie below address 0
+// when lo > 0 as long as p + 4·lo does not.
+// @ts-ignore: decorator
+@inline export function storeFrom(p: usize, v: v128, lo: i32): void {
+  if (lo == 0) {
+    v128.store(p, v);
+  } else if (lo == 1) {
+    v128.store32_lane(p + 4, v, 1);
+    v128.store64_lane(p + 8, v, 1);
+  } else if (lo == 2) {
+    v128.store64_lane(p + 8, v, 1);
+  } else {
+    v128.store32_lane(p + 12, v, 3);
+  }
 }
 
 // d[lo..hi) += (v0 | v1)[l]: each half of the 8 lanes as one vector when it is wholly inside [lo, hi).

@@ -183,15 +183,15 @@ export interface Kernels {
     sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
   /**
    * y (n,oh,ow,f) = conv of x (n,h,w,c) with the HWIO kernel wk (kh,kw,c,f) + bias (f) (bias == 0: none): the
-   * im2col_nhwc + gemm_forward product in one pass, without the columns (direct NHWC micro-kernel; for inference,
-   * or a training forward that does not keep the columns).
+   * im2col_nhwc + gemm_forward product in one pass, without the columns (direct NHWC micro-kernels, 4 pixels x 8
+   * filters, or x 4 for f % 8 <= 4; for inference, or a training forward that does not keep the columns).
    */
   conv2d_forward_nhwc(y: number, x: number, wk: number, bias: number, n: number, h: number, w: number, c: number,
     kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
   /**
    * dw (kh·kw·c, f) += im2col(x)ᵀ · dy (n·oh·ow, f): gemm_backward_w on the im2col_nhwc columns, without them
-   * (direct micro-kernel: 4 taps x 8 filters over the pixels where those taps are inside the map; f < 8: row
-   * updates per pixel). Accumulates.
+   * (direct micro-kernels: 4 taps x 8 filters, or x 4 for f % 8 <= 4, over the pixels where those taps are inside
+   * the map). Accumulates.
    */
   conv2d_backward_w_nhwc(dw: number, x: number, dy: number, n: number, h: number, w: number, c: number, kh: number,
     kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;

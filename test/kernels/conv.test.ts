@@ -288,6 +288,121 @@ describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin
   });
 });
 
+describe('direct conv with every filter count 1..17 (8-wide blocks, the 4-wide kernels, overlapping tails)', () => {
+  // Filter blocks: 8 columns while 8 are left, then the rest as the 8 (f % 8 > 4) or 4 (f % 8 <= 4) columns
+  // ending at f, which for f < 8 starts left of column 0 (reads before the kernel / dy rows, never stores there).
+  const FS = Array.from({ length: 17 }, (_, i) => i + 1);
+  // Inside and clipped tiles, strides, c < 4 (tap runs) and c >= 4 (channel groups), maps of 1 pixel.
+  const GEOS: Geo[] = [
+    geo(2, 7, 7, 3, 3, 3, 1, 1, 'same'), geo(1, 4, 4, 8, 3, 3, 1, 1, 'same'), geo(1, 2, 3, 5, 5, 5, 1, 1, 'same'),
+    geo(1, 4, 4, 4, 5, 5, 1, 1, [4, 4, 4, 4]), geo(1, 3, 9, 2, 3, 5, 1, 2, 'same'), geo(2, 5, 6, 1, 5, 5, 1, 3, 'same'),
+    geo(1, 6, 5, 7, 3, 4, 2, 1, [1, 3, 2, 0]), geo(1, 1, 2, 16, 1, 7, 1, 1, [0, 6, 0, 6]), geo(3, 1, 1, 5, 3, 3, 1, 1, 'same'),
+    geo(2, 11, 13, 1, 5, 5, 1, 1, 'valid'), geo(1, 9, 9, 9, 3, 3, 2, 2, 'valid'), geo(2, 8, 7, 4, 2, 3, 1, 1, 'valid'),
+  ];
+  const ga = (g: Geo) => geoArgs(g) as [number, number, number, number, number, number, number, number, number,
+    number, number, number];
+
+  it.each(FS)('f=%i: forward (with and without bias), backward_w, backward_x vs twin', (f) => {
+    for (const g of GEOS) {
+      const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
+      const x = randArray(inSize(g), f + g.c), wk = randArray(K * f, f + 1), bias = randArray(f, f + 2);
+      const dy = randArray(M * f, f + 3);
+      compareBoth('conv2d_forward_nhwc', [new Float32Array(M * f).fill(NaN), x, wk, bias, ...geoArgs(g), f],
+        1e-6 * K, 1e-5, `${label(g)} f=${f}`);
+      compareBoth('conv2d_forward_nhwc', [new Float32Array(M * f).fill(NaN), x, wk, 0, ...geoArgs(g), f],
+        1e-6 * K, 1e-5, `${label(g)} f=${f} no bias`);
+      compareBoth('conv2d_backward_w_nhwc', [randArray(K * f, f + 4), x, dy, ...geoArgs(g), f], 1e-6 * (M + 1), 1e-5,
+        `${label(g)} f=${f}`);
+      const ws = new Float32Array(wasm().k.conv2d_backward_x_workspace_size(g.kh, g.kw, g.c, f) / 4);
+      const r = runBoth('conv2d_backward_x_nhwc', [new Float32Array(inSize(g)).fill(NaN), ws, dy, wk, ...geoArgs(g), f]);
+      expectClose(r.wasm[0] as Float32Array, r.ref[0] as Float32Array, 1e-6 * (f + 1) * g.kh * g.kw, 1e-5,
+        `backward_x ${label(g)} f=${f}`);
+    }
+  });
+
+  it('a column has the same bits whichever block computes it (4x8, 4x4, overlapping or not)', () => {
+    // The first 8 filters of f = 8..16 share their weights (and dy columns): columns 0..7 come from a full
+    // 8-block in all, columns 8..11 from a 4-wide block at f = 12, an overlapping 8-block at f = 13 and a full one
+    // at f = 16. Likewise f = 1..7 against f = 8 for columns 0..f-1.
+    for (const g of [geo(2, 11, 13, 1, 5, 5, 1, 1, 'same'), geo(1, 9, 9, 9, 3, 3, 2, 2, 'valid')]) {
+      const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
+      const x = randArray(inSize(g), 1), W = randArray(K * 16, 2), B = randArray(16, 3), DY = randArray(M * 16, 4);
+      const cut = (a: Float32Array, rows: number, from: number, to: number): Float32Array =>
+        Float32Array.from({ length: rows * to }, (_, i) => a[Math.floor(i / to) * from + (i % to)]);
+      const run = (f: number): [Float32Array, Float32Array] => {
+        const w = wasm();
+        w.reset();
+        const py = w.alloc(4 * M * f), pdw = w.alloc(4 * K * f), px = w.put(x);
+        w.k.conv2d_forward_nhwc(py, px, w.put(cut(W, K, 16, f)), w.put(B.slice(0, f)), ...ga(g), f);
+        w.k.conv2d_backward_w_nhwc(pdw, px, w.put(cut(DY, M, 16, f)), ...ga(g), f);
+        return [w.f32(py, M * f), w.f32(pdw, K * f)];
+      };
+      const all = Array.from({ length: 17 }, (_, f) => (f === 0 ? undefined : run(f)));
+      for (let f = 1; f <= 16; f++) {
+        const wide = f < 8 ? 8 : 16;
+        const n = Math.min(f, wide);
+        const [y, dw] = all[f]!, [yw, dww] = all[wide]!;
+        const a = new Uint32Array(cut(y, M, f, n).buffer), e = new Uint32Array(cut(yw, M, wide, n).buffer);
+        expect(a.findIndex((v, i) => v !== e[i]), `forward f=${f} vs f=${wide} ${label(g)}`).toBe(-1);
+        const da = new Uint32Array(cut(dw, K, f, n).buffer), de = new Uint32Array(cut(dww, K, wide, n).buffer);
+        expect(da.findIndex((v, i) => v !== de[i]), `backward_w f=${f} vs f=${wide} ${label(g)}`).toBe(-1);
+      }
+    }
+  });
+
+  it('writes nothing outside y / dw / dx for f = 1..17', () => {
+    for (const f of FS) {
+      for (const g of GEOS.filter((_, i) => (i + f) % 3 === 0)) {
+        const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
+        expectNoStray('conv2d_forward_nhwc', [new Float32Array(M * f), randArray(inSize(g), 1), randArray(K * f, 2),
+          randArray(f, 5), ...geoArgs(g), f], 0, `${label(g)} f=${f}`);
+        expectNoStray('conv2d_backward_w_nhwc', [new Float32Array(K * f), randArray(inSize(g), 1),
+          randArray(M * f, 2), ...geoArgs(g), f], 0, `${label(g)} f=${f}`);
+      }
+    }
+  });
+
+  it('kernel, bias and dy at either end of memory: no read outside them traps, results as the twin', () => {
+    // A throwaway instance. Low end: the buffers at bytes 0..31, over the module's static data (unused by these
+    // kernels), where a block starting left of column 0 would wrap below address 0: the blocks from column 0
+    // run instead. High end: the buffer's last byte is memory's last byte (no block reads past a row's end).
+    const raw = loadRaw();
+    const g = geo(2, 6, 7, 3, 3, 3, 1, 1, 'same');
+    const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
+    const put = (p: number, a: Float32Array): number => {
+      new Float32Array(raw.memory.buffer, p, a.length).set(a);
+      return p;
+    };
+    for (const f of [1, 2, 3, 4, 5, 6, 7, 9, 12, 13]) {
+      const x = randArray(inSize(g), f), wk = randArray(K * f, f + 1), bias = randArray(f, f + 2);
+      const dy = randArray(M * f, f + 3);
+      const ey = new Float32Array(M * f), edw = new Float32Array(K * f);
+      ref.conv2d_forward_nhwc(ey, x, wk, bias, ...ga(g), f);
+      ref.conv2d_backward_w_nhwc(edw, x, dy, ...ga(g), f);
+      const end = raw.memory.buffer.byteLength;
+      for (const [at, where] of [[0, 'low'], [4, 'low'], [28, 'low'], [32, 'low'], [-1, 'high']] as const) {
+        raw.reset();
+        raw.alloc(4 * M * f + 64); // the arena's buffers above the low-end ones
+        const px = raw.put(x), py = raw.alloc(4 * M * f), pdw = raw.alloc(4 * K * f);
+        const top = raw.memory.buffer.byteLength;
+        expect(top).toBe(end); // nothing grew: the high end is where it was
+        const pw = at < 0 ? put(top - 4 * K * f, wk) : put(at, wk);
+        const pb = raw.put(bias);
+        raw.k.conv2d_forward_nhwc(py, px, pw, pb, ...ga(g), f);
+        expectClose(raw.f32(py, M * f), ey, 1e-6 * K, 1e-5, `forward f=${f} wk ${where} ${at}`);
+        // The bias at the end (low end: the kernel elsewhere; bias 0 means none).
+        const pb2 = at < 0 ? put(top - 4 * f, bias) : put(Math.max(at, 4), bias);
+        const pw2 = raw.put(wk);
+        raw.k.conv2d_forward_nhwc(py, px, pw2, pb2, ...ga(g), f);
+        expectClose(raw.f32(py, M * f), ey, 1e-6 * K, 1e-5, `forward f=${f} bias ${where} ${at}`);
+        const pdy = at < 0 ? put(top - 4 * M * f, dy) : put(at, dy);
+        raw.k.conv2d_backward_w_nhwc(pdw, px, pdy, ...ga(g), f);
+        expectClose(raw.f32(pdw, K * f), edw, 1e-6 * (M + 1), 1e-5, `backward_w f=${f} dy ${where} ${at}`);
+      }
+    }
+  });
+});
+
 describe('pooling wasm vs twin', () => {
   // Pool windows 1, 2, 3 (and 2x3), strides 1..3, 'valid' and 'same'.
   const POOLS: Geo[] = [];
