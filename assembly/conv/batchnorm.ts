@@ -277,6 +277,54 @@ export function batchnorm_backward(
       p += rowB;
     }
   }
+  // Groups of 8 (half a line of each row; c = 8..15): the same two passes on 2 vectors. Measured at m = 18432,
+  // c = 8: 1.2x faster than two groups of 4 (each pass reads the rows' lines once instead of twice). Two groups
+  // of 8 for c = 16 instead of one of 16: 1.6x slower.
+  for (; ch + 8 <= c; ch += 8) {
+    const o = <usize>ch << 2;
+    const mo = mean + o;
+    const mu0 = v128.load(mo), mu1 = v128.load(mo, 16);
+    let b0 = f64x2.splat(0), b1 = b0, b2 = b0, b3 = b0;
+    let g0 = b0, g1 = b0, g2 = b0, g3 = b0;
+    let p = o;
+    for (let r = 0; r < m;) {
+      const r1 = min(m, r + BLOCK);
+      let s0 = f32x4.splat(0), s1 = s0, t0 = s0, t1 = s0;
+      for (; r < r1; r++) {
+        const e = dy + p, xp = x + p;
+        let d = v128.load(e);
+        s0 = f32x4.add(s0, d);
+        t0 = f32x4.add(t0, f32x4.mul(d, f32x4.sub(v128.load(xp), mu0)));
+        d = v128.load(e, 16);
+        s1 = f32x4.add(s1, d);
+        t1 = f32x4.add(t1, f32x4.mul(d, f32x4.sub(v128.load(xp, 16), mu1)));
+        p += rowB;
+      }
+      b0 = f64x2.add(b0, lo64(s0)); b1 = f64x2.add(b1, hi64(s0));
+      b2 = f64x2.add(b2, lo64(s1)); b3 = f64x2.add(b3, hi64(s1));
+      g0 = f64x2.add(g0, lo64(t0)); g1 = f64x2.add(g1, hi64(t0));
+      g2 = f64x2.add(g2, lo64(t1)); g3 = f64x2.add(g3, hi64(t1));
+    }
+    const i0 = istd4(v128.load(vr + o), eps), i1 = istd4(v128.load(vr + o, 16), eps);
+    const sg0 = f32x4.mul(demote4(g0, g1), i0), sg1 = f32x4.mul(demote4(g2, g3), i1);
+    const dg = dgamma + o, db = dbeta + o;
+    v128.store(dg, f32x4.add(v128.load(dg), sg0));
+    v128.store(dg, f32x4.add(v128.load(dg, 16), sg1), 16);
+    v128.store(db, f32x4.add(v128.load(db), demote4(b0, b1)));
+    v128.store(db, f32x4.add(v128.load(db, 16), demote4(b2, b3)), 16);
+    const fi = f32x4.splat(<f32>(1 / fm));
+    const k0 = f32x4.mul(v128.load(gamma + o), i0), k1 = f32x4.mul(v128.load(gamma + o, 16), i1);
+    const m0 = demote4(f64x2.mul(b0, inv), f64x2.mul(b1, inv)), m1 = demote4(f64x2.mul(b2, inv), f64x2.mul(b3, inv));
+    const x0 = f32x4.mul(f32x4.mul(sg0, fi), i0), x1 = f32x4.mul(f32x4.mul(sg1, fi), i1);
+    p = o;
+    for (let r = 0; r < m; r++) {
+      const e = dy + p, xp = x + p, q = dx + p;
+      v128.store(q, f32x4.mul(k0, f32x4.sub(f32x4.sub(v128.load(e), m0), f32x4.mul(f32x4.sub(v128.load(xp), mu0), x0))));
+      v128.store(q, f32x4.mul(k1, f32x4.sub(f32x4.sub(v128.load(e, 16), m1),
+        f32x4.mul(f32x4.sub(v128.load(xp, 16), mu1), x1))), 16);
+      p += rowB;
+    }
+  }
   for (; ch < c4; ch += 4) {
     const o = <usize>ch << 2;
     const is = istd4(v128.load(vr + o), eps);

@@ -531,6 +531,16 @@ describe('batch norm wasm vs twin', () => {
     compareBoth('ema_update', [randArray(c, 6), x, c, 0.9], 1e-7, 1e-6);
   });
 
+  it.each([10, 12, 13, 15, 24, 25, 28])('backward at c=%i (groups of 16, 8 and 4 channels and single ones)', (c) => {
+    for (const m of [1, 33, 100]) {
+      const x = randArray(m * c, m + c, -2, 3), dy = randArray(m * c, m * 3 + c);
+      const st = runBoth('batchnorm_stats', [new Float32Array(c), new Float32Array(c), x, m, c]).ref;
+      const gamma = randArray(c, c + 1, 0.5, 2);
+      compareBoth('batchnorm_backward', [new Float32Array(m * c).fill(NaN), randArray(c, 3), randArray(c, 4), dy, x,
+        st[0] as Float32Array, st[1] as Float32Array, gamma, m, c, 1e-3], 2e-6, 1e-5, `m=${m}`);
+    }
+  });
+
   it('stats stay accurate when |mean| >> std (one-pass formulas lose every digit here)', () => {
     // c = 9: groups of 4 and a single channel; c = 17: a group of 16 and a single channel.
     for (const [m, c] of [[18432, 9], [4000, 17]]) {
