@@ -194,11 +194,17 @@ export async function run({ quick = false } = {}) {
   const convJobs = [];
   if (typeof k.im2col_nhwc === 'function') {
     const layers = [
-      // name, n, h, w, c, kernel, filters ('valid', stride 1)
-      ['conv1', 32, 28, 28, 1, 5, 8],
-      ['conv2', 32, 12, 12, 8, 5, 16],
+      // name, n, h, w, c, kernel, filters ('valid', stride 1), all paths (else gemm_forward and the direct ones)
+      ['conv1', 32, 28, 28, 1, 5, 8, true],
+      ['conv2', 32, 12, 12, 8, 5, 16, true],
+      // Other filter counts (pruned or widened layers): 8-wide blocks, the 4-wide kernels and overlapping tails.
+      ['conv1 f=4', 32, 28, 28, 1, 5, 4, false],
+      ['conv1 f=12', 32, 28, 28, 1, 5, 12, false],
+      ['conv2 f=4', 32, 12, 12, 8, 5, 4, false],
+      ['conv2 f=8', 32, 12, 12, 8, 5, 8, false],
+      ['conv2 f=12', 32, 12, 12, 8, 5, 12, false],
     ];
-    for (const [layer, n, h, w, c, kk, f] of layers) {
+    for (const [layer, n, h, w, c, kk, f, full] of layers) {
       const oh = h - kk + 1, ow = w - kk + 1;
       const M = n * oh * ow, K = kk * kk * c, N = f;
       const flops = 2 * M * K * N;
@@ -236,6 +242,7 @@ export async function run({ quick = false } = {}) {
         ? alloc(k.conv2d_backward_x_workspace_size(kk, kk, c, f) / 4) : 0;
       for (const [path, name, fn, aux] of paths) {
         if (path.endsWith('direct') && typeof k.conv2d_backward_x_nhwc !== 'function') continue;
+        if (!full && path !== 'gemm_forward' && !path.endsWith('direct')) continue;
         convJobs.push({ layer, shape, mkn, path, aux, job: job(name, fn, aux ? 0 : flops, T) });
       }
     }
@@ -331,7 +338,8 @@ export async function run({ quick = false } = {}) {
     '',
     '### Conv (NHWC) at LeNet shapes, batch 32',
     '',
-    'Layer input n x h x w x c and kernel kh x kw x filters, stride 1, \'valid\'. Each path is timed against the plain',
+    'Layer input n x h x w x c and kernel kh x kw x filters, stride 1, \'valid\'; the "f=" rows are the same layers with',
+    'other filter counts (direct paths only). Each path is timed against the plain',
     '`gemm_forward` of the same M x K x N (M = n·oh·ow, K = kh·kw·c, N = filters; 2·M·K·N flops for every path).',
     'forward im2col+gemm = `im2col_nhwc` + `gemm_forward`; backward-filter = `gemm_backward_w` from the cols saved',
     'in the forward; backward-data = `gemm_backward_x` + `col2im_nhwc`; the direct rows are the NHWC kernels',
