@@ -246,6 +246,37 @@ export async function run({ quick = false } = {}) {
         convJobs.push({ layer, shape, mkn, path, aux, job: job(name, fn, aux ? 0 : flops, T) });
       }
     }
+    // An int8 conv whose c is not a multiple of 4 (LeNet-5's second conv, 14x14x6 -> 5x5x16, and a CIFAR-like
+    // first layer, 32x32x3 -> 3x3x32 'same'): q8_quantize + im2col_nhwc_i8 + q8_gemm + q8_dequantize (ReLU) against
+    // the f32 direct conv + relu_forward.
+    if (typeof k.im2col_nhwc_i8 === 'function') {
+      for (const [n, h, w, c, kk, f, pad] of [[32, 14, 14, 6, 5, 16, 0], [32, 32, 32, 3, 3, 32, 1]]) {
+        const oh = h - kk + 1 + 2 * pad, ow = w - kk + 1 + 2 * pad;
+        const M = n * oh * ow, K = kk * kk * c;
+        const geo = [n, h, w, c, kk, kk, 1, 1, pad, pad, oh, ow];
+        const x = alloc(n * h * w * c), W = alloc(K * f), b = alloc(f), y = alloc(M * f), acc = alloc(M * f);
+        fillRandom(view(x, n * h * w * c), 41);
+        fillRandom(view(W, K * f), 42);
+        const qx = alloc(Math.ceil(n * h * w * c / 4)), qcols = alloc(Math.ceil(M * K / 4));
+        const qw = alloc(Math.ceil(K * f / 4)), sc = alloc(f), bp = alloc(Math.ceil(k.q8_packed_size(K, f) / 4));
+        k.q8_quantize_weights(qw, sc, W, K, f, 127);
+        k.q8_pack_b(bp, qw, K, f);
+        const shape = `${n}x${h}x${w}x${c} ${kk}x${kk}x${f}${pad ? ' same' : ''}`;
+        const layer = `int8 conv c=${c}`;
+        convJobs.push({ layer, shape, mkn: `${M}x${K}x${f}`, path: 'f32 direct + relu', aux: true,
+          job: job(`wasm-simd conv-forward-direct+relu ${shape}`, () => {
+            k.conv2d_forward_nhwc(y, x, W, b, ...geo, f);
+            k.relu_forward(y, y, M * f);
+          }, 0, T) });
+        convJobs.push({ layer, shape, mkn: `${M}x${K}x${f}`, path: 'int8 (im2col_nhwc_i8 + q8_gemm)', aux: true,
+          job: job(`wasm-simd conv-forward-int8 ${shape}`, () => {
+            k.q8_quantize(qx, x, n * h * w * c, 127);
+            k.im2col_nhwc_i8(qcols, qx, ...geo);
+            k.q8_gemm(acc, ws, qcols, bp, M, K, f);
+            k.q8_dequantize(y, acc, 0, sc, b, M, f, 1 / 127, 1);
+          }, 0, T) });
+      }
+    }
     // Max pooling 2x2 / 2 of the two conv outputs (forward with argmax indices, backward scatter).
     for (const [n, h, w, c] of [[32, 24, 24, 8], [32, 8, 8, 16]]) {
       const oh = h >> 1, ow = w >> 1;

@@ -4,7 +4,7 @@
 // gemm_backward_x + col2im_nhwc), or the direct kernels that read the maps in place and need no cols
 // (conv2d_forward_nhwc, conv2d_backward_w_nhwc, conv2d_backward_x_nhwc; micro-kernels f32-conv-*-4x8.ts).
 // Plus max / average / global average pooling and batch normalization.
-export { im2col_nhwc, col2im_nhwc } from './im2col';
+export { im2col_nhwc, im2col_nhwc_i8, col2im_nhwc } from './im2col';
 export {
   maxpool2d_forward, maxpool2d_backward, avgpool2d_forward, avgpool2d_backward, global_avgpool_forward,
   global_avgpool_backward,

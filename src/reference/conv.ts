@@ -8,6 +8,17 @@ type F = Float32Array;
 /** cols (n·oh·ow, kh·kw·c) = patches of x (n,h,w,c), columns ordered (ky, kx, ci); padding reads as 0. */
 export function im2col_nhwc(cols: F, x: F, n: number, h: number, w: number, c: number, kh: number, kw: number,
   sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+  patches(cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow);
+}
+
+/** im2col_nhwc of an int8 map: cols (n·oh·ow, kh·kw·c) int8 = patches of x (n,h,w,c) int8, any c. */
+export function im2col_nhwc_i8(cols: Int8Array, x: Int8Array, n: number, h: number, w: number, c: number, kh: number,
+  kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+  patches(cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow);
+}
+
+function patches(cols: F | Int8Array, x: F | Int8Array, n: number, h: number, w: number, c: number, kh: number,
+  kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
   let d = 0;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {

@@ -68,6 +68,7 @@ export {
 export { xxh32_reset, xxh32_update, xxh32_digest } from './xxh32.js';
 export {
   im2col_nhwc,
+  im2col_nhwc_i8,
   col2im_nhwc,
   conv2d_forward_nhwc,
   conv2d_backward_w_nhwc,

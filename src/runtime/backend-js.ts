@@ -95,6 +95,8 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     f16_to_f32: (x, h, n) => ref.f16_to_f32(F(x, n), new Uint16Array(memory.buffer, h, n), n),
     im2col_nhwc: (cols, x, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow) =>
       ref.im2col_nhwc(F(cols, n * oh * ow * kh * kw * c), F(x, n * h * w * c), n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow),
+    im2col_nhwc_i8: (cols, x, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow) =>
+      ref.im2col_nhwc_i8(B(cols, n * oh * ow * kh * kw * c), B(x, n * h * w * c), n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow),
     col2im_nhwc: (dx, dcols, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow) =>
       ref.col2im_nhwc(F(dx, n * h * w * c), F(dcols, n * oh * ow * kh * kw * c), n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow),
     conv2d_forward_nhwc: (y, x, wk, b, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>

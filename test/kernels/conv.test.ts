@@ -158,6 +158,73 @@ describe('im2col_nhwc / col2im_nhwc wasm vs twin (exact)', () => {
   });
 });
 
+describe('im2col_nhwc_i8 (int8 patches, any c) wasm vs twin (exact)', () => {
+  /** Every byte value, spread over the map. */
+  const bytes = (n: number, seed: number): Int8Array => {
+    const r = rng(seed);
+    return Int8Array.from({ length: n }, () => Math.floor(r() * 256) - 128);
+  };
+  const ga = (g: Geo) => geoArgs(g) as [number, number, number, number, number, number, number, number, number,
+    number, number, number];
+  /** The wasm call with sentinel bytes around cols; returns cols and fails on a write outside. */
+  const runI8 = (g: Geo, x: Int8Array): Int8Array => {
+    const w = wasm();
+    w.reset();
+    const G = 32, n = colSize(g);
+    const pc = w.put(new Int8Array(n + 2 * G).fill(0x5a)) + G;
+    w.k.im2col_nhwc_i8(pc, w.put(x), ...ga(g));
+    const all = new Int8Array(w.memory.buffer, pc - G, n + 2 * G).slice();
+    for (let i = 0; i < G; i++) {
+      if (all[i] !== 0x5a || all[all.length - 1 - i] !== 0x5a) expect.fail(`im2col_nhwc_i8 ${label(g)}: wrote outside cols`);
+    }
+    return all.subarray(G, G + n);
+  };
+
+  it.each(SHAPES.map((g) => [label(g), g] as const))('%s', (_l, g) => {
+    const x = bytes(inSize(g), g.c * 7 + g.h);
+    const e = new Int8Array(colSize(g)).fill(99);
+    ref.im2col_nhwc_i8(e, x, ...ga(g));
+    const a = runI8(g, x);
+    expect(a.findIndex((v, i) => v !== e[i]), label(g)).toBe(-1);
+  });
+
+  it('runs of every length 1..40 bytes (kw·c), clipped or not', () => {
+    for (const c of [1, 2, 3, 5, 6, 7, 8, 10, 13]) {
+      for (const kw of [1, 2, 3, 5]) {
+        for (const pad of ['valid', 'same'] as const) {
+          const g = geo(2, 5, 9, c, 3, kw, 1, 2, pad);
+          const x = bytes(inSize(g), c + kw);
+          const e = new Int8Array(colSize(g));
+          ref.im2col_nhwc_i8(e, x, ...ga(g));
+          expect(runI8(g, x).findIndex((v, i) => v !== e[i]), label(g)).toBe(-1);
+        }
+      }
+    }
+  });
+
+  it('the js backend adapter reads and writes the same bytes', () => {
+    const g = geo(2, 6, 7, 3, 3, 5, 1, 2, 'same');
+    const x = bytes(inSize(g), 9);
+    const mem = new WebAssembly.Memory({ initial: 1 });
+    new Int8Array(mem.buffer, 64, x.length).set(x);
+    const pc = 64 + ((x.length + 15) & ~15);
+    jsKernels(mem).im2col_nhwc_i8(pc, 64, ...ga(g));
+    const a = new Int8Array(mem.buffer, pc, colSize(g));
+    expect(a.findIndex((v, i) => v !== runI8(g, x)[i])).toBe(-1);
+  });
+
+  it('c % 4 == 0: the same bytes as im2col_nhwc on c / 4 32-bit elements', () => {
+    const g = geo(2, 7, 6, 8, 3, 3, 2, 1, 'same');
+    const x = bytes(inSize(g), 5);
+    const w = wasm();
+    w.reset();
+    const pc = w.alloc(colSize(g));
+    w.k.im2col_nhwc(pc, w.put(x), g.n, g.h, g.w, g.c / 4, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow);
+    const e = new Int8Array(w.memory.buffer, pc, colSize(g)).slice();
+    expect(runI8(g, x).findIndex((v, i) => v !== e[i])).toBe(-1);
+  });
+});
+
 describe('direct conv (conv2d_forward_nhwc, conv2d_backward_w_nhwc) wasm vs twin and vs im2col + GEMM', () => {
   const FS = [1, 3, 7, 8, 9, 16, 17];
   it.each(SHAPES.map((g, j) => [label(g), g, FS[j % FS.length]] as const))('%s f=%i', (_l, g, f) => {
