@@ -19,9 +19,11 @@
     v0 = f32x4.add(v0, v128.load(bias));
     v1 = f32x4.add(v1, v128.load(bias, 16));
   }
-  if (j0 == 0 && nr == 8) {
-    v128.store(y, v0);
-    v128.store(y, v1, 16);
+  if (nr == 8 && j0 < 4) {
+    // Full rows, and the last block of f % 8 > 4 columns (or of f = 5..7) overlapping the columns before it:
+    // inline, as a call per row costs as much as a few taps.
+    storeFrom(y, v0, j0);
+    v128.store(y + 16, v1);
   } else {
     storePartial(y, v0, v1, j0, nr);
   }
@@ -33,14 +35,8 @@ function accRow(y: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
   addPartial(y, v0, v1, lo, hi);
 }
 
-// y[lo..hi) = (v0 | v1)[j]. The common case, lo < 4 and hi = 8 (the last block of f % 8 > 4 columns, or of
-// f = 5..7, overlapping the columns before it), as vector and lane stores.
+// y[lo..hi) = (v0 | v1)[j]
 function storePartial(y: usize, v0: v128, v1: v128, lo: i32, hi: i32): void {
-  if (lo < 4 && hi == 8) {
-    storeFrom(y, v0, lo);
-    v128.store(y + 16, v1);
-    return;
-  }
   for (let j = lo; j < hi; j++) store<f32>(y + (<usize>j << 2), j < 4 ? lane(v0, j) : lane(v1, j - 4));
 }
 
