@@ -408,10 +408,9 @@ export function inputShapeFor(layers: readonly LayerSpec[], cols: number, image?
 export function declareInput(layers: readonly LayerSpec[], shape: Shape): LayerSpec[] {
   const [first, ...rest] = layers;
   const kind = kindOf(first);
-  if (!kind.declaredInput) return [...layers];
   try {
     const s = kind.parse({ ...first, inputShape: [...shape], ...(shape.length === 1 ? { inputDim: shape[0] } : {}) } as Record<string, unknown>);
-    if (same(kind.declaredInput(s), shape)) return [s, ...rest];
+    if (same(declaredInputShape([s]), shape)) return [s, ...rest];
   } catch {
     // This layer type cannot declare that shape (a dense layer and a map): the model is built on it anyway.
   }
