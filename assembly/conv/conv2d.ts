@@ -3,7 +3,8 @@
 // f32-conv-dx-4x8). Measured at batch 32 (bench/kernels.js): forward and filter gradient at 89-108% of the
 // GFLOP/s of gemm_forward for the same M x K x N, where im2col + GEMM drops to 57% at c = 1 (the columns are
 // 25x the map for a 5x5 kernel); data gradient faster than gemm_backward_x + col2im from c = 8 on, slower at
-// c < 4 (its tiles are 8 taps of one kernel row: 5 of 8 lanes used at c = 1, kw = 5).
+// c = 2, 3 (its tiles are 8 taps of one kernel row); at c = 1 with stride 1 dot products per input pixel
+// (f32-conv-dx-c1) instead, 1.9x faster than gemm_backward_x + col2im at LeNet's conv1 (f = 8).
 // Forward tiles are 4 pixels of one output row whose windows lie inside the map horizontally; pixels whose window
 // crosses the left / right padding run one at a time with their taps clipped.
 // Filters in blocks of 8 (4x8 kernels), the f % 8 rest as one more 8-block (rest > 4) or a 4-block (f32-conv-4x4)
@@ -13,6 +14,7 @@ import { f32_conv_4x8 } from './f32-conv-4x8';
 import { conv_dw_tile_scalar, conv_tile_scalar, f32_conv_4x4, f32_conv_dw_4x4 } from './f32-conv-4x4';
 import { f32_conv_dw_4x8 } from './f32-conv-dw-4x8';
 import { f32_conv_dx_4x8 } from './f32-conv-dx-4x8';
+import { f32_conv_dx_c1_1, f32_conv_dx_c1_4 } from './f32-conv-dx-c1';
 
 // y (n,oh,ow,f) = conv of x (n,h,w,c) with the HWIO kernel wk (kh,kw,c,f) + bias (f) (bias == 0: none), i.e.
 // im2col_nhwc + gemm_forward in one pass. Window pixel (oy·sh − padT + ky, ox·sw − padL + kx), padding is 0.
@@ -325,6 +327,10 @@ export function conv2d_backward_x_nhwc(
   const rowB = <usize>w * pixB;
   memory.fill(dx, 0, <usize>n * h * rowB);
   if (f <= 0) return;
+  if (c == 1 && sh == 1 && sw == 1 && (f >= 4 || (dy >= 32 && wk >= 32))) {
+    dxC1(dx, dy, wk, n, h, w, kh, kw, padT, padL, oh, ow, f);
+    return;
+  }
   const run = kw * c, run8 = (run + 7) & ~7;
   const ldy = <usize>f << 2;
   const ldt = <usize>run8 << 2;
@@ -366,6 +372,46 @@ export function conv2d_backward_x_nhwc(
               lanes);
           }
         }
+      }
+    }
+  }
+}
+
+// conv2d_backward_x_nhwc for c = 1, stride 1: each input pixel the dot products of its in-range taps' dy rows
+// with the kernel rows (f32-conv-dx-c1), 4 pixels a tile where all their taps are in range horizontally, the
+// pixels near the left / right edges one by one. The 8-tap tiles of f32_conv_dx_4x8 use 5 of 8 lanes at kw = 5
+// here and scatter every product; these store each pixel once. (f < 4 reads up to 12 bytes before dy's and wk's
+// rows: the caller checks both pointers are >= 32.)
+function dxC1(
+  dx: usize, dy: usize, wk: usize, n: i32, h: i32, w: i32, kh: i32, kw: i32, padT: i32, padL: i32, oh: i32,
+  ow: i32, f: i32,
+): void {
+  const ld = <usize>f << 2;
+  const dyRowB = <usize>ow * ld, wkRowB = <usize>kw * ld;
+  // Pixels ix with 0 <= ix + padL − kx < ow for every kx.
+  const ixA = min(w, max(0, kw - 1 - padL)), ixB = max(ixA, min(w, ow - padL));
+  for (let b = 0; b < n; b++) {
+    for (let iy = 0; iy < h; iy++) {
+      const oyT = iy + padT; // dy row of tap ky: oyT − ky
+      const ky0 = max(0, oyT - oh + 1), ky1 = min(kh, oyT + 1);
+      if (ky1 <= ky0) continue;
+      const dxr = dx + <usize>((b * h + iy) * w) * 4;
+      const dyr = dy + <usize>((b * oh + oyT - ky0) * ow) * ld; // tap ky0's dy row
+      const wr = wk + <usize>(ky0 * kw) * ld;
+      let ix = 0;
+      while (ix < w) {
+        const ox = ix + padL; // dy column of tap kx: ox − kx
+        if (ix >= ixA && ix + 4 <= ixB) {
+          f32_conv_dx_c1_4(dxr + <usize>ix * 4, dyr + <usize>ox * ld, dyRowB, wr, wkRowB, ky1 - ky0, kw, f);
+          ix += 4;
+          continue;
+        }
+        const kx0 = max(0, ox - ow + 1), kx1 = min(kw, ox + 1);
+        if (kx1 > kx0) {
+          f32_conv_dx_c1_1(dxr + <usize>ix * 4, dyr + <usize>(ox - kx0) * ld, dyRowB, wr + <usize>kx0 * ld, wkRowB,
+            ky1 - ky0, kx1 - kx0, f);
+        }
+        ix++;
       }
     }
   }

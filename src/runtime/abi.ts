@@ -208,8 +208,8 @@ export interface Kernels {
   conv2d_backward_x_workspace_size(kh: number, kw: number, c: number, f: number): number;
   /**
    * dx (n,h,w,c) = col2im_nhwc(dy (n·oh·ow, f) · wk (kh·kw·c, f)ᵀ): gemm_backward_x + col2im_nhwc without the
-   * columns (tiles of dy·wkᵀ added straight onto their pixels); ws: conv2d_backward_x_workspace_size bytes,
-   * 16-byte aligned. Overwrites dx.
+   * columns (tiles of dy·wkᵀ added straight onto their pixels; at c = 1 with stride 1, each pixel's dot products
+   * along the filters, ws unused); ws: conv2d_backward_x_workspace_size bytes, 16-byte aligned. Overwrites dx.
    */
   conv2d_backward_x_nhwc(dx: number, ws: number, dy: number, wk: number, n: number, h: number, w: number, c: number,
     kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;

@@ -387,6 +387,27 @@ describe('direct conv with every filter count 1..17 (8-wide blocks, the 4-wide k
     }
   });
 
+  it('backward_x at c = 1, stride 1 (dot products per pixel): tiles of 4, edge pixels, clipped rows', () => {
+    const C1: Geo[] = [
+      geo(2, 11, 13, 1, 5, 5, 1, 1, 'valid'), geo(1, 7, 9, 1, 3, 3, 1, 1, 'same'), geo(2, 6, 17, 1, 5, 5, 1, 1, 'same'),
+      geo(1, 5, 3, 1, 3, 5, 1, 1, 'same'), geo(1, 4, 4, 1, 5, 5, 1, 1, [4, 4, 4, 4]), geo(1, 1, 1, 1, 3, 3, 1, 1, 'same'),
+      geo(1, 9, 12, 1, 2, 7, 1, 1, [1, 6, 0, 0]), geo(3, 3, 8, 1, 1, 4, 1, 1, 'valid'), geo(1, 8, 30, 1, 7, 7, 1, 1, 'same'),
+    ];
+    for (const f of FS) {
+      for (const g of C1) {
+        const K = g.kh * g.kw, M = g.n * g.oh * g.ow;
+        const dy = randArray(M * f, f + g.w), wk = randArray(K * f, f + 7);
+        const ws = new Float32Array(wasm().k.conv2d_backward_x_workspace_size(g.kh, g.kw, 1, f) / 4);
+        const r = runBoth('conv2d_backward_x_nhwc', [new Float32Array(inSize(g)).fill(NaN), ws, dy, wk, ...geoArgs(g), f]);
+        expectClose(r.wasm[0] as Float32Array, r.ref[0] as Float32Array, 1e-6 * (f + 1) * K, 1e-5, `${label(g)} f=${f}`);
+        if ((f + g.w) % 4 === 0) {
+          expectNoStray('conv2d_backward_x_nhwc', [new Float32Array(inSize(g)), ws, dy, wk, ...geoArgs(g), f], 0,
+            `${label(g)} f=${f}`);
+        }
+      }
+    }
+  });
+
   it('a column has the same bits whichever block computes it (4x8, 4x4, overlapping or not)', () => {
     // The first 8 filters of f = 8..16 share their weights (and dy columns): columns 0..7 come from a full
     // 8-block in all, columns 8..11 from a 4-wide block at f = 12, an overlapping 8-block at f = 13 and a full one
@@ -446,10 +467,13 @@ describe('direct conv with every filter count 1..17 (8-wide blocks, the 4-wide k
       const ey = new Float32Array(M * f), edw = new Float32Array(K * f);
       ref.conv2d_forward_nhwc(ey, x, wk, bias, ...ga(g), f);
       ref.conv2d_backward_w_nhwc(edw, x, dy, ...ga(g), f);
+      const g1 = geo(2, 6, 9, 1, 3, 3, 1, 1, 'same'), M1 = g1.n * g1.oh * g1.ow;
+      const dy1 = randArray(M1 * f, f + 4), wk1 = randArray(9 * f, f + 5), edx = new Float32Array(inSize(g1));
+      ref.conv2d_backward_x_nhwc(edx, null, dy1, wk1, ...ga(g1), f);
       const end = raw.memory.buffer.byteLength;
       for (const [at, where] of [[0, 'low'], [4, 'low'], [28, 'low'], [32, 'low'], [-1, 'high']] as const) {
         raw.reset();
-        raw.alloc(4 * M * f + 64); // the arena's buffers above the low-end ones
+        raw.alloc(4 * Math.max(M, 2 * 6 * 9) * f + 64); // the arena's buffers above the low-end ones
         const px = raw.put(x), py = raw.alloc(4 * M * f), pdw = raw.alloc(4 * K * f);
         const top = raw.memory.buffer.byteLength;
         expect(top).toBe(end); // nothing grew: the high end is where it was
@@ -465,6 +489,14 @@ describe('direct conv with every filter count 1..17 (8-wide blocks, the 4-wide k
         const pdy = at < 0 ? put(top - 4 * M * f, dy) : put(at, dy);
         raw.k.conv2d_backward_w_nhwc(pdw, px, pdy, ...ga(g), f);
         expectClose(raw.f32(pdw, K * f), edw, 1e-6 * (M + 1), 1e-5, `backward_w f=${f} dy ${where} ${at}`);
+        // The data gradient at c = 1, stride 1 (dy or the kernel at either end; its kernel is g1's).
+        const pdx = raw.alloc(4 * inSize(g1)), pws = raw.alloc(raw.k.conv2d_backward_x_workspace_size(3, 3, 1, f));
+        const pdy1 = at < 0 ? put(top - 4 * M1 * f, dy1) : put(at, dy1);
+        raw.k.conv2d_backward_x_nhwc(pdx, pws, pdy1, raw.put(wk1), ...ga(g1), f);
+        expectClose(raw.f32(pdx, inSize(g1)), edx, 1e-5, 1e-5, `backward_x c=1 f=${f} dy ${where} ${at}`);
+        const pw1 = at < 0 ? put(top - 4 * 9 * f, wk1) : put(at, wk1);
+        raw.k.conv2d_backward_x_nhwc(pdx, pws, raw.put(dy1), pw1, ...ga(g1), f);
+        expectClose(raw.f32(pdx, inSize(g1)), edx, 1e-5, 1e-5, `backward_x c=1 f=${f} wk ${where} ${at}`);
       }
     }
   });
