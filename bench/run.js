@@ -10,8 +10,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
 const named = args.filter((a) => !a.startsWith('--'));
 // Default: every bench/<name>.js but this file, kernels and mlp first, the rest in name order.
+// (lib.js and machine.js are helpers of the sections, not sections.)
 const found = readdirSync(new URL('./', import.meta.url))
-  .filter((f) => f.endsWith('.js') && f !== 'run.js')
+  .filter((f) => f.endsWith('.js') && !['run.js', 'lib.js', 'machine.js'].includes(f))
   .map((f) => f.slice(0, -3));
 const first = ['kernels', 'mlp'];
 const all = [...first.filter((s) => found.includes(s)), ...found.filter((s) => !first.includes(s)).sort()];
