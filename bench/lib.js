@@ -26,3 +26,35 @@ export function median(a) {
 
 /** The q-quantile (0..1) of numbers, nearest rank. */
 export const quantile = (a, q) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(q * a.length))];
+
+/**
+ * Median over rounds of t(a) / t(b), each round one call of each back to back (order alternating), `reps` calls
+ * per timing: the robust speed-up of b over a on a machine other processes share. Also the median ms per call.
+ */
+export function pairedRatio(fa, fb, rounds, reps = 1) {
+  const time = (f) => {
+    const t0 = performance.now();
+    for (let i = 0; i < reps; i++) f();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 20; i++) (fa(), fb());
+  const ratios = [];
+  const ta = [];
+  const tb = [];
+  for (let r = 0; r < rounds; r++) {
+    let a;
+    let b;
+    if (r % 2 === 0) {
+      a = time(fa);
+      b = time(fb);
+    } else {
+      b = time(fb);
+      a = time(fa);
+    }
+    ratios.push(a / b);
+    ta.push(a / reps);
+    tb.push(b / reps);
+  }
+  const med = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
+  return { ratio: med(ratios), aMs: med(ta), bMs: med(tb) };
+}

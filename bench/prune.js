@@ -8,7 +8,7 @@
 import { loadMnist } from '../dist/data/mnist-node.js';
 import { adam, conv2d, dense, flatten, init, loadModel, maxPooling2d, saveModel, sequential } from '../dist/index.js';
 import { SparseModel, pruneIteratively, pruneNeurons, sparsityOf } from '../dist/compress/index.js';
-import { medianUs } from './lib.js';
+import { medianUs, pairedRatio } from './lib.js';
 
 const pct = (v) => `${(100 * v).toFixed(2)}%`;
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
@@ -107,27 +107,6 @@ export async function run({ quick = false } = {}) {
   const cnn = await cnnSection({ quick, train, test });
   json.cnn = cnn.json;
   return { title: 'Pruning: magnitude (90%), neurons (half), sparse inference', markdown: [markdown, '', ...cnn.markdown].join('\n'), json };
-}
-
-/** Median over rounds of t(a) / t(b), one call (or `reps`) of each back to back, alternating which goes first. */
-function pairedRatio(fa, fb, rounds, reps = 1) {
-  const time = (f) => {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) f();
-    return performance.now() - t0;
-  };
-  for (let i = 0; i < 20; i++) (fa(), fb());
-  const ratios = [];
-  const ta = [];
-  const tb = [];
-  for (let r = 0; r < rounds; r++) {
-    const [a, b] = r % 2 === 0 ? [time(fa), time(fb)] : [time(fb), time(fa)].reverse();
-    ratios.push(a / b);
-    ta.push(a / reps);
-    tb.push(b / reps);
-  }
-  const med = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
-  return { ratio: med(ratios), aMs: med(ta), bMs: med(tb) };
 }
 
 export async function cnnSection({ quick, train, test }) {

@@ -19,7 +19,7 @@ import {
   sequential,
 } from '../dist/index.js';
 import { fineTuneQuantized, quantizeModel, saveQuantized } from '../dist/compress/index.js';
-import { medianMs } from './lib.js';
+import { medianMs, pairedRatio } from './lib.js';
 
 const pct = (v) => `${(100 * v).toFixed(2)}%`;
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
@@ -186,38 +186,6 @@ export async function run({ quick = false } = {}) {
     ...cnn.markdown,
   ].join('\n');
   return { title: 'Quantization and mixed precision', markdown, json };
-}
-
-/**
- * Median over rounds of t(a) / t(b), each round one call of each back to back (order alternating), `reps` calls
- * per timing: the robust speed-up of b over a on a machine other processes share.
- */
-function pairedRatio(fa, fb, rounds, reps = 1) {
-  const time = (f) => {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) f();
-    return performance.now() - t0;
-  };
-  for (let i = 0; i < 20; i++) (fa(), fb());
-  const ratios = [];
-  const ta = [];
-  const tb = [];
-  for (let r = 0; r < rounds; r++) {
-    let a;
-    let b;
-    if (r % 2 === 0) {
-      a = time(fa);
-      b = time(fb);
-    } else {
-      b = time(fb);
-      a = time(fa);
-    }
-    ratios.push(a / b);
-    ta.push(a / reps);
-    tb.push(b / reps);
-  }
-  const med = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
-  return { ratio: med(ratios), aMs: med(ta), bMs: med(tb) };
 }
 
 export async function cnnSection({ quick, train, test }) {

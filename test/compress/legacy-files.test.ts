@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { loadQuantized, SparseModel } from '../../src/compress/index.js';
-import { asVersion1 } from '../helpers/files.js';
+import { asVersion1, lcgInputs as inputs } from '../helpers/files.js';
 
 interface Case {
   file: string;
@@ -17,15 +17,6 @@ interface Case {
 
 const dir = new URL('./fixtures/', import.meta.url);
 const legacy = JSON.parse(readFileSync(new URL('legacy.json', dir), 'utf8')) as { rows: number; inputSeed: number; cases: Record<string, Case> };
-
-/** The generator's inputs (same formula and seed). */
-function inputs(rows: number, cols: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: rows * cols }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.fround((s / 2 ** 32) * 2 - 1);
-  });
-}
 
 beforeAll(async () => {
   await init();

@@ -21,3 +21,12 @@ export function asVersion1(file: Uint8Array): Uint8Array {
   b.set(new TextEncoder().encode(header.replace('"version":2,', '"version":1,')), 12);
   return reseal(b);
 }
+
+/** The fixture generators' inputs: an LCG in [-1, 1), rounded to f32 (make-legacy.mjs and the fixtures' makers). */
+export function lcgInputs(rows: number, cols: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: rows * cols }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return Math.fround((s / 2 ** 32) * 2 - 1);
+  });
+}
