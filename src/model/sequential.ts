@@ -45,7 +45,7 @@ export interface WeightTensor {
   data: Float32Array;
 }
 
-/** Loss (and accuracy when asked) of evaluate(). */
+/** Loss and accuracy (argmax agreement; for one output, rounding at 0.5) of evaluate(). */
 export interface EvalResult {
   loss: number;
   accuracy?: number;
