@@ -12,11 +12,10 @@
 //   step, in rare ties);
 // - batch norm directly after a linear dense/conv2d layer is folded into its kernel columns (scale) and bias
 //   (shift) before anything is quantized; a ReLU activation layer after it is fused into the int8 rescale.
-// An int8 conv2d is im2col of its int8 input + q8_gemm over (n·oh·ow, kh·kw·c)·(kh·kw·c, filters): with input
-// channels a multiple of 4 the input is quantized once and its int8 patches copied by im2col_nhwc (4 int8
-// channels are one 32-bit element to it; on the js backend, whose twin copies through numbers, the f32 patches
-// are quantized instead: the same values). A conv with other channel counts (the first layer of an image model)
-// keeps int8 storage but runs dequantized on the f32 direct conv, which is faster there (see int8Compute).
+// An int8 conv2d is im2col of its int8 input + q8_gemm over (n·oh·ow, kh·kw·c)·(kh·kw·c, filters): the input is
+// quantized once and its int8 patches copied by im2col_nhwc_i8. A conv with 1–3 input channels (the first layer of
+// an image model; 3 channels with fewer than 32 filters) keeps int8 storage but runs dequantized on the f32 direct
+// conv, which is faster there (see int8Compute).
 // Between two int8 layers in static mode the activations stay int8 (q8_requantize, with ReLU as the clamp at 0)
 // when only views (flatten, reshape, dropout, linear activations) lie between and the second is dense; elsewhere
 // a layer dequantizes to f32 (q8_dequantize) and pooling, batch norm and the rest run as their float records on
@@ -385,21 +384,18 @@ function int8Op(e: Engine, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Con
   const relu = wiring.relu ? 1 : 0;
   const act: Activation = spec.activation;
   const alpha = spec.alpha;
-  // conv2d: its geometry, whether it reads its input as the columns (1x1, stride 1), and whether im2col can copy
-  // int8 patches (4 int8 channels per 32-bit element; the wasm kernel copies bits, the js twin goes through
-  // numbers, which may change a NaN pattern's bits, so js takes the f32 path: the same values either way).
+  // conv2d: its geometry, and whether it reads its input as the columns (1x1, stride 1); otherwise the quantized
+  // input's int8 patches are copied by im2col_nhwc_i8 (any channel count).
   const g = spec.type === 'conv2d' ? geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding) : undefined;
   const pointwise = !g || (g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1);
-  const int8Cols = !pointwise && g!.c % 4 === 0 && e.backend === 'wasm';
   const pixels = g ? g.oh * g.ow : 1;
-  // Scratch: the accumulators, then the quantized input, then the int8 columns, then (f32 path) the f32 columns.
-  const sizes = (rows: number): [number, number, number, number] => {
+  // Scratch: the accumulators, then the quantized input, then the int8 columns.
+  const sizes = (rows: number): [number, number, number] => {
     const M = rows * pixels;
     const acc = align16(M * N * 4);
-    const qx = wiring.takesInt8 || (!pointwise && !int8Cols) ? 0 : align16(rows * inSize);
+    const qx = wiring.takesInt8 ? 0 : align16(rows * inSize);
     const qcols = pointwise ? 0 : align16(M * K);
-    const fcols = pointwise || int8Cols ? 0 : align16(M * K * 4);
-    return [acc, qx, qcols, fcols];
+    return [acc, qx, qcols];
   };
   return {
     first: wiring.first,
@@ -409,11 +405,10 @@ function int8Op(e: Engine, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Con
     run(c) {
       const m = c.m;
       const M = m * pixels;
-      const [accB, qxB, qcolsB] = sizes(m);
+      const [accB, qxB] = sizes(m);
       const acc = c.scratch;
       const qx = acc + accB;
       const qcols = qx + qxB;
-      const fcols = qcols + qcolsB;
       let sIn = sIn0;
       let cols: number;
       if (!wiring.takesInt8 && mode === 'dynamic') sIn = scaleOf(k.q8_absmax(c.x, m * inSize));
@@ -424,18 +419,13 @@ function int8Op(e: Engine, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Con
           k.q8_quantize(qx, c.x, m * inSize, inv);
           cols = qx;
         }
-      } else if (int8Cols) {
+      } else {
         let xq = c.x;
         if (!wiring.takesInt8) {
           k.q8_quantize(qx, c.x, m * inSize, inv);
           xq = qx;
         }
-        k.im2col_nhwc(qcols, xq, m, g!.h, g!.w, g!.c / 4, g!.kh, g!.kw, g!.sh, g!.sw, g!.padT, g!.padL, g!.oh, g!.ow);
-        cols = qcols;
-      } else {
-        // (An int8 input never reaches this path: int8 is passed on only to dense layers.)
-        k.im2col_nhwc(fcols, c.x, m, g!.h, g!.w, g!.c, g!.kh, g!.kw, g!.sh, g!.sw, g!.padT, g!.padL, g!.oh, g!.ow);
-        k.q8_quantize(qcols, fcols, M * K, inv);
+        k.im2col_nhwc_i8(qcols, xq, m, g!.h, g!.w, g!.c, g!.kh, g!.kw, g!.sh, g!.sw, g!.padT, g!.padL, g!.oh, g!.ow);
         cols = qcols;
       }
       k.q8_gemm(acc, c.engine.gemmWs, cols, w, M, K, N);
@@ -457,16 +447,17 @@ function int8Op(e: Engine, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Con
 
 /**
  * Whether an int8 layer computes in int8: dense layers always; a conv2d when it is pointwise (its input is its
- * columns) or its input channels are a multiple of 4 (its int8 patches are copied by im2col_nhwc). Other convs
- * (the first layer of an image model, c = 1 or 3) keep int8 storage but run their kernel dequantized on the f32
- * direct conv: there the q8 GEMM over a short (kh·kw·c) reduction is no faster than the whole f32 conv, and the
- * f32 patches cost more than the conv itself (bench/quant.js: 0.4x). The rule depends on shapes only, so every
- * backend computes the same.
+ * columns), or its input has at least 4 channels, or 3 channels and at least 32 filters. Narrower convs (the first
+ * layer of an image model) keep int8 storage but run their kernel dequantized on the f32 direct conv: there the q8
+ * GEMM over a short (kh·kw·c) reduction is no faster than the whole f32 conv. Measured (batch 32, int8 path =
+ * quantize + im2col_nhwc_i8 + q8_gemm + rescale against the f32 direct conv + ReLU): c = 6 → 16 filters 1.55x,
+ * c = 10 → 32 1.45x, c = 3 → 32 1.12x; c = 3 → 16 0.87x, c = 1 → 8 0.56x. The rule depends on shapes only, so
+ * every backend computes the same.
  */
 export function int8Compute(spec: LayerSpec, input: Shape): boolean {
   if (spec.type !== 'conv2d') return true;
   const g = geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding);
-  return (g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1) || g.c % 4 === 0;
+  return (g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1) || g.c >= 4 || (g.c === 3 && spec.filters >= 32);
 }
 
 /** The layers between `from` (exclusive) and the next layer that computes: views, dropout, linear activations. */

@@ -158,7 +158,37 @@ describe('int8 quantization of a CNN', () => {
     m.dispose();
   });
 
-  it('a conv with fewer than 4 (or not a multiple of 4) input channels keeps int8 storage and runs dequantized on the f32 conv', () => {
+  it('convs with 3 channels and 32 filters, or with 6 channels, compute in int8 (im2col_nhwc_i8 patches), the same on both backends', () => {
+    const m = sequential(
+      [
+        conv2d(32, 3, { activation: 'relu', padding: 'same', inputShape: [8, 8, 3], name: 'k3' }),
+        conv2d(6, 3, { activation: 'relu', name: 'k6a' }),
+        conv2d(8, 3, { activation: 'relu', name: 'k6b' }),
+        flatten(),
+        dense(3, { activation: 'softmax', name: 'out' }),
+      ],
+      { seed: 6 },
+    );
+    m.build([8, 8, 3]);
+    m.trainedSteps = 1;
+    const x = { data: randArray(5 * 192, 12, 0, 1), rows: 5, cols: 192 };
+    const f = m.predict(x).data;
+    for (const mode of ['static', 'dynamic'] as const) {
+      const q = quantizeModel(m, mode === 'static' ? { calibration: x } : { mode });
+      expect(q.info().map((l) => `${l.name}:${l.compute}`)).toEqual(['k3:int8', 'k6a:int8', 'k6b:int8', 'out:int8']);
+      const out = q.predict(x).data;
+      expectClose(out, f, 0.05, 0, `${mode} int8 vs f32`);
+      for (const backend of ['wasm', 'js'] as const) {
+        const b = loadQuantized(saveQuantized(q), { backend });
+        expectClose(b.predict(x).data, out, 1e-6, 1e-5, `${mode} ${backend}`);
+        b.dispose();
+      }
+      q.dispose();
+    }
+    m.dispose();
+  });
+
+  it('a conv with fewer than 4 input channels (and fewer than 32 filters at 3) keeps int8 storage and runs dequantized on the f32 conv', () => {
     const m = loadModel(lenetBytes);
     const q = quantizeModel(m, { calibration: calib });
     expect(q.info().map((l) => `${l.name}:${l.precision}/${l.compute}`)).toEqual(['c1:int8/f32', 'c2:int8/int8', 'out:int8/int8']);
