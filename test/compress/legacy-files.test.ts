@@ -2,21 +2,12 @@
 // legacy-fixtures.make.test.ts): quantized (static, dynamic, mixed, f16, a per-layer plan with a 4-bit grid, a
 // binary classifier) and sparse (CSR and dense layers) dense models still load, as version 2 and as version 1,
 // and predict the very same bits that version predicted, on wasm and on js.
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { loadQuantized, SparseModel } from '../../src/compress/index.js';
-import { asVersion1, lcgInputs as inputs } from '../helpers/files.js';
+import { asVersion1, legacyFixtures } from '../helpers/files.js';
 
-interface Case {
-  file: string;
-  cols: number;
-  wasm: number[];
-  js: number[];
-}
-
-const dir = new URL('./fixtures/', import.meta.url);
-const legacy = JSON.parse(readFileSync(new URL('legacy.json', dir), 'utf8')) as { rows: number; inputSeed: number; cases: Record<string, Case> };
+const legacy = legacyFixtures(new URL('./fixtures/', import.meta.url));
 
 beforeAll(async () => {
   await init();
@@ -24,10 +15,10 @@ beforeAll(async () => {
 });
 
 describe('files written by earlier versions', () => {
-  for (const [name, c] of Object.entries(legacy.cases)) {
+  for (const [name, c] of legacy.cases) {
     it(`${c.file} loads (version 2 and 1) and predicts the same bits on wasm and js`, () => {
-      const bytes = new Uint8Array(readFileSync(new URL(c.file, dir)));
-      const x = { data: inputs(legacy.rows, c.cols, legacy.inputSeed), shape: [legacy.rows, c.cols] as [number, number] };
+      const bytes = legacy.bytes(c.file!);
+      const x = legacy.inputs(c);
       for (const b of [bytes, asVersion1(bytes)]) {
         for (const backend of ['wasm', 'js'] as const) {
           const m = name.startsWith('q') ? loadQuantized(b, { backend }) : SparseModel.load(b, { backend });

@@ -1,4 +1,5 @@
-// Helpers for tests that tamper with simdnet files (src/io/container.ts envelope).
+// Helpers for tests that tamper with simdnet files (src/io/container.ts envelope), and the legacy fixtures.
+import { readFileSync } from 'node:fs';
 import { crc32 } from '../../src/io/crc32.js';
 import { xxh32 } from '../../src/io/xxh32.js';
 
@@ -29,4 +30,31 @@ export function lcgInputs(rows: number, cols: number, seed: number): Float32Arra
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return Math.fround((s / 2 ** 32) * 2 - 1);
   });
+}
+
+/** One fixture of legacy.json: the generator's outputs for its inputs, per backend. */
+export interface LegacyCase {
+  file?: string;
+  cols: number;
+  wasm: number[];
+  js: number[];
+}
+
+/**
+ * A legacy-fixture folder: its legacy.json, each case's file bytes, and each case's inputs (lcgInputs with the
+ * generator's rows and seed) as a matrix.
+ */
+export function legacyFixtures(dir: URL): {
+  rows: number;
+  cases: Array<[string, LegacyCase]>;
+  bytes(file: string): Uint8Array;
+  inputs(c: LegacyCase): { data: Float32Array; shape: [number, number] };
+} {
+  const legacy = JSON.parse(readFileSync(new URL('legacy.json', dir), 'utf8')) as { rows: number; inputSeed: number; cases: Record<string, LegacyCase> };
+  return {
+    rows: legacy.rows,
+    cases: Object.entries(legacy.cases),
+    bytes: (file) => new Uint8Array(readFileSync(new URL(file, dir))),
+    inputs: (c) => ({ data: lcgInputs(legacy.rows, c.cols, legacy.inputSeed), shape: [legacy.rows, c.cols] }),
+  };
 }

@@ -1,19 +1,11 @@
 // Float model files written before the layer records (test/io/fixtures, made by make-legacy.mjs with simdnet at
 // commit 2572900): they still load — as version 2 and as version 1 — with their compile settings and metadata, and
 // predict the very same bits that version predicted, on wasm and on js; they train on.
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, loadModel } from '../../src/index.js';
-import { asVersion1, lcgInputs as inputs } from '../helpers/files.js';
+import { asVersion1, legacyFixtures } from '../helpers/files.js';
 
-interface Case {
-  cols: number;
-  wasm: number[];
-  js: number[];
-}
-
-const dir = new URL('./fixtures/', import.meta.url);
-const legacy = JSON.parse(readFileSync(new URL('legacy.json', dir), 'utf8')) as { rows: number; inputSeed: number; cases: Record<string, Case> };
+const legacy = legacyFixtures(new URL('./fixtures/', import.meta.url));
 
 beforeAll(async () => {
   await init();
@@ -21,10 +13,10 @@ beforeAll(async () => {
 });
 
 describe('float model files of the dense-only version', () => {
-  for (const [file, c] of Object.entries(legacy.cases)) {
+  for (const [file, c] of legacy.cases) {
     it(`${file} loads and predicts the same bits on both backends`, async () => {
-      const bytes = new Uint8Array(readFileSync(new URL(file, dir)));
-      const x = { data: inputs(legacy.rows, c.cols, legacy.inputSeed), shape: [legacy.rows, c.cols] as [number, number] };
+      const bytes = legacy.bytes(file);
+      const x = legacy.inputs(c);
       for (const [name, b] of [['v2', bytes], ['v1', asVersion1(bytes)]] as const) {
         for (const backend of ['wasm', 'js'] as const) {
           const m = loadModel(b, { backend });
