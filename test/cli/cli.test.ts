@@ -210,6 +210,13 @@ describe('other data formats', () => {
     const a = await simdnet(['train', '--data', 'arr.json', '--layers', '4:tanh,2:softmax', '--epochs', '40', '--lr', '0.05', '-o', 'arr.simdnet']);
     expect(a.code, a.stderr).toBe(0);
     expect((await simdnet(['predict', 'arr.simdnet', '--data', 'arr.json', '--limit', '2'])).stdout).toMatch(/^prediction\n[01]\n[01]\n$/);
+    // --lr-decay: epoch e trains at lr·f^(e/epochs); the saved optimizer holds the last epoch's rate.
+    const d = await simdnet(['train', '--data', 'arr.json', '--layers', '2:softmax', '--epochs', '4', '--lr', '0.05', '--lr-decay', '0.01', '--patience', '100', '-o', 'decay.simdnet']);
+    expect(d.code, d.stderr).toBe(0);
+    await init();
+    const saved = loadModel(readFileSync(join(work, 'decay.simdnet')));
+    expect((saved.compileSettings()!.optimizer as { learningRate: number }).learningRate).toBeCloseTo(0.05 * 0.01 ** (3 / 4), 12);
+    saved.dispose();
     writeFileSync(join(work, 'nan.json'), '{"x": [[1, 2], [3, null]], "y": [0, 1]}');
     expectUserError(await simdnet(['train', '--data', 'nan.json']), 1, /nan\.json: x\[1\]\[1\] is null, not a number/);
   });
