@@ -318,17 +318,6 @@ export class Sequential {
     return my;
   }
 
-  /** @internal Runs inference on m staged rows; returns the pointer of the (activated) outputs. */
-  inferStaged(net: Net, m: number): number {
-    const out = net.forward(m, false, 0);
-    if (!net.fused) return out;
-    const act = activationOf(this.layers[this.layers.length - 1]) ?? 'linear';
-    const k = net.engine.k;
-    if (act === 'softmax') k.softmax_forward(net.headBuf, out, m, net.outputs);
-    else k.sigmoid_forward(net.headBuf, out, m * net.outputs);
-    return net.headBuf;
-  }
-
   /**
    * Trains the model on (x, y) with the compiled loss and optimizer; see {@link FitOptions}. Resolves to the
    * per-epoch history. The model must not be used for anything else until it resolves.
