@@ -57,6 +57,7 @@ function zoo(): LayerSpec[] {
     flatten(),
     dense(5, { activation: 'tanh' }),
     reshape([5, 1, 1]),
+    conv2d(2, [2, 1], { padding: 'same', activation: 'tanh' }), // 1 input channel, not first: the c = 1 data gradient
     conv2d(6, 1, { activation: 'linear' }),
     globalAveragePooling2d(),
     dense(3, { activation: 'softmax' }),
@@ -95,8 +96,8 @@ describe('convolutional layers', () => {
     expect(m.inputDim).toBe(84);
     expect(m.outputShape).toEqual([3]);
     const w = m.getWeights();
-    expect(w.map((t) => t.shape)).toEqual([[3, 3, 2, 4], [4], [2, 3, 4, 4], [4], [4], [4], [4], [4], [8, 5], [5], [1, 1, 1, 6], [6], [6, 3], [3]]);
-    expect(w.map((t) => t.name.split('/')[1])).toEqual(['kernel', 'bias', 'kernel', 'bias', 'gamma', 'beta', 'movingMean', 'movingVariance', 'kernel', 'bias', 'kernel', 'bias', 'kernel', 'bias']);
+    expect(w.map((t) => t.shape)).toEqual([[3, 3, 2, 4], [4], [2, 3, 4, 4], [4], [4], [4], [4], [4], [8, 5], [5], [2, 1, 1, 2], [2], [1, 1, 2, 6], [6], [6, 3], [3]]);
+    expect(w.map((t) => t.name.split('/')[1])).toEqual(['kernel', 'bias', 'kernel', 'bias', 'gamma', 'beta', 'movingMean', 'movingVariance', 'kernel', 'bias', 'kernel', 'bias', 'kernel', 'bias', 'kernel', 'bias']);
     expect(Array.from(w[4].data)).toEqual([1, 1, 1, 1]); // gamma
     expect(Array.from(w[7].data)).toEqual([1, 1, 1, 1]); // moving variance
     const total = w.reduce((n, t) => n + t.data.length, 0);
