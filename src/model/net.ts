@@ -46,6 +46,9 @@ export class Net {
   private scratch = 0;
   /** Reused per-layer call records (the pointers change only when buffers are reserved again). */
   private calls: BackwardCall[] = [];
+  /** Per layer: its gradient pointers (0 for frozen slots), and all zeros (input gradients only). */
+  private gradPtrs: number[][] = [];
+  private noGrads: number[][] = [];
   /** Input staging (cap × inputs), target staging and the head (activated outputs) (cap × outputs). */
   xBuf = 0;
   tBuf = 0;
@@ -152,6 +155,8 @@ export class Net {
     this.tBuf = e.allocF32(cap * this.targetCols);
     this.headBuf = e.allocF32(cap * this.outputs);
     if (training) this.grads = e.allocF32(Math.max(4, this.slabFloats));
+    this.gradPtrs = this.layerSlots.map((slots) => slots.map((slot) => (training && slot.trainable ? this.ptr(this.grads, slot) : 0)));
+    this.noGrads = this.layerSlots.map((slots) => slots.map(() => 0));
     this.calls = this.specs.map((_, i) => ({
       k: e.k,
       engine: e,
@@ -182,6 +187,8 @@ export class Net {
     this.ownBufs = [];
     this.gradBuf = [];
     this.calls = [];
+    this.gradPtrs = [];
+    this.noGrads = [];
     this.scratch = this.xBuf = this.tBuf = this.headBuf = this.grads = 0;
     this.cap = 0;
   }
@@ -242,7 +249,7 @@ export class Net {
       c.dy = dy;
       c.dx = dx;
       c.training = this.trainingPass;
-      c.grads = this.layerSlots[i].map((slot) => (paramGrads && slot.trainable ? this.ptr(this.grads, slot) : 0));
+      c.grads = paramGrads ? this.gradPtrs[i] : this.noGrads[i];
       this.kinds[i].backward(this.specs[i], c, this.shapes[i], this.shapes[i + 1]);
     }
   }
