@@ -12,6 +12,7 @@ export * from './losses';
 export * from './optim';
 export * from './dropout';
 export * from './util';
+export * from './permute';
 export * from './sparse/index';
 export * from './distill';
 export * from './quant/index';

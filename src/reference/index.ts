@@ -50,6 +50,7 @@ export {
   binary_accuracy_count,
   image_shift,
 } from './util.js';
+export { permute_forward } from './permute.js';
 export { mask_f32, sparse_csr_forward } from './sparse.js';
 export { distill_forward, distill_backward, distill_accuracy_count } from './distill.js';
 export {

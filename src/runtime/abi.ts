@@ -121,6 +121,15 @@ export interface Kernels {
    */
   image_shift(y: number, x: number, shifts: number, count: number, h: number, w: number): void;
 
+  // ---- axis permutation (assembly/permute.ts) ----
+  /**
+   * y (m, d0, d1, d2, d3) row-major = each of m samples (n = d0·d1·d2·d3 floats) with its axes permuted:
+   * y[b, i0, i1, i2, i3] = x[b·n + i0·s0 + i1·s1 + i2·s2 + i3·s3], s the input strides (floats) of the output
+   * axes; y must not overlap x. The permute layer passes a canonical form (permuteArgs in src/layers/permute.ts).
+   */
+  permute_forward(y: number, x: number, m: number, d0: number, d1: number, d2: number, d3: number, s0: number,
+    s1: number, s2: number, s3: number): void;
+
   // ---- pruning and sparse inference (assembly/sparse) ----
   /** w (n) *= mask (n): puts pruned weights back to zero after an optimizer step. */
   mask_f32(w: number, mask: number, n: number): void;
