@@ -1,0 +1,216 @@
+// The ONNX form of a QuantizedModel (src/compress/quantize.ts), computing the numbers simdnet computes.
+//
+// An int8 layer that computes in int8 becomes integer ONNX ops, not the usual float QDQ pattern, because that is
+// what reproduces simdnet exactly:
+//   quantize  x_q = QuantizeLinear(Clip(x · (1/s_in), −127, 127), 1, 0)   simdnet multiplies by the f32 inverse of
+//             the scale and clamps to ±127 before rounding half to even; ONNX's QuantizeLinear divides (ORT 1.30
+//             measured: x / s, which differs from x · (1/s) at ties) and saturates to −128, hence Mul and Clip first
+//             and a scale of 1 (exact);
+//   multiply  MatMulInteger(x_q, W_q) or ConvInteger(x_q, W_q OIHW): the exact int32 sums of simdnet's q8_gemm;
+//   rescale   static: DequantizeLinear(acc + b_q, s_in·s_w[j], axis 1) — float(acc + b_q) · (s_in·s_w[j]) in f32,
+//             q8_dequantize's one rounding; dynamic: DequantizeLinear(acc, s_w[j]) · s_in + b (f32), as simdnet;
+//             int8 to the next int8 layer (static): DequantizeLinear by the requantization multiplier, Clip
+//             (0 or −127, 127), QuantizeLinear(1), as q8_requantize; ReLU follows (or is the Clip at 0).
+// Dynamic activation scales are computed in the graph: s = ReduceMax(Abs(x)) / 127 over the WHOLE input tensor
+// (1 when that is 0 or not finite), as simdnet computes one scale per predict() batch — the same numbers when the
+// ONNX batch is the batch simdnet ran (predict's batchSize, 256 rows by default).
+// Layers that simdnet runs in f32 keep that form: an int8 conv that computes in f32 (int8Compute) is its int8
+// kernel through a per-channel DequantizeLinear (axis 0, zero point 0) into a float Conv; f16 kernels are FLOAT16
+// initializers Cast to float; f32 layers are plain. A batch norm folded into a kernel is exported folded (the
+// weights simdnet runs); one that was not folded is a BatchNormalization.
+import { int8Compute, type QuantLayer, type QuantMode, type QuantParts } from '../compress/quantize.js';
+import { hasKernel } from '../compress/support.js';
+import { geometry } from '../layers/conv2d.js';
+import type { Shape } from '../layers/index.js';
+import type { Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
+import { floatTensor, int8Tensor } from './codec.js';
+import {
+  channelsFirst,
+  float16Tensor,
+  floatChannel,
+  floatKernel,
+  hwioToOihw,
+  int32Channel,
+  int8Kernel,
+  kernelDims,
+  kernelLayer,
+  plainLayer,
+  windowAttrs,
+  activationNodes,
+  type GraphBuilder,
+  type Value,
+} from './export-graph.js';
+import { DataType } from './types.js';
+
+/** How simdnet wires an int8-computing layer (mirrors quantizedOps in src/compress/quantize.ts). */
+interface Int8Wiring {
+  first: number;
+  /** The last layer the op covers: the kernel layer, a folded batch norm, a fused ReLU activation layer. */
+  last: number;
+  /** Clamp at 0 in the rescale. */
+  relu: boolean;
+  /** Its input is the previous int8 layer's int8 output. */
+  takesInt8: boolean;
+  /** The next int8 layer's input scale, when this layer writes int8 for it. */
+  emitScale?: number;
+}
+
+/** The layer after `from` that computes (skipping dropout, flatten, reshape and linear activations). */
+function nextComputing(layers: readonly LayerSpec[], from: number): number {
+  for (let j = from + 1; j < layers.length; j++) {
+    const l = layers[j];
+    const passes = l.type === 'dropout' || l.type === 'flatten' || l.type === 'reshape' || (l.type === 'activation' && l.activation === 'linear');
+    if (!passes) return j;
+  }
+  return layers.length;
+}
+
+/** The int8 wiring simdnet's plan uses for these parts (same rules, same order). */
+function wiringOf(parts: QuantParts, shapes: readonly Shape[]): Map<number, Int8Wiring> {
+  const layers = parts.layers;
+  const byLayer = new Map(parts.kernels.map((q) => [q.layer, q]));
+  const wiring = new Map<number, Int8Wiring>();
+  for (const q of parts.kernels) {
+    if (q.precision !== 'int8' || !int8Compute(layers[q.layer], shapes[q.layer])) continue;
+    const spec = layers[q.layer] as DenseSpec | Conv2dSpec;
+    let last = q.bn ?? q.layer;
+    let relu = spec.activation === 'relu';
+    const after = layers[last + 1];
+    if (q.bn !== undefined && spec.activation === 'linear' && after?.type === 'activation' && after.activation === 'relu') {
+      last += 1;
+      relu = true;
+    }
+    wiring.set(q.layer, { first: q.layer, last, relu, takesInt8: false });
+  }
+  if (parts.mode === 'static') {
+    for (const [i, wi] of wiring) {
+      const spec = layers[i] as DenseSpec | Conv2dSpec;
+      const next = wiring.get(nextComputing(layers, wi.last));
+      if ((wi.relu || spec.activation === 'linear') && next && layers[next.first].type === 'dense') {
+        wi.emitScale = byLayer.get(next.first)!.inScale!;
+        next.takesInt8 = true;
+      }
+    }
+  }
+  return wiring;
+}
+
+/** The graph of a quantized model's layers from the input value `x`; returns the last value. */
+export function quantizedLayers(b: GraphBuilder, parts: QuantParts, shapes: readonly Shape[], x: Value): Value {
+  const layers = parts.layers;
+  const byLayer = new Map(parts.kernels.map((q) => [q.layer, q]));
+  const others = new Map(parts.others.map((o) => [o.layer, o.tensors]));
+  const wiring = wiringOf(parts, shapes);
+  let v = x;
+  for (let i = 0; i < layers.length; ) {
+    const spec = layers[i];
+    const q = byLayer.get(i);
+    if (q && hasKernel(spec)) {
+      const wi = wiring.get(i);
+      if (wi) {
+        v = int8Layer(b, parts.mode, q, spec, v, shapes[i], wi);
+        i = wi.last + 1;
+      } else {
+        v = f32ComputeLayer(b, q, spec, v, shapes[i]);
+        i = (q.bn ?? i) + 1;
+      }
+    } else {
+      v = plainLayer(b, spec, v, shapes[i], shapes[i + 1], others.get(i) ?? []);
+      i += 1;
+    }
+  }
+  return v;
+}
+
+/** A dense/conv2d layer simdnet runs in f32: f32, f16 (Cast) or int8 storage (DequantizeLinear). */
+function f32ComputeLayer(b: GraphBuilder, q: QuantLayer, spec: DenseSpec | Conv2dSpec, v: Value, input: Shape): Value {
+  const dims = kernelDims(spec, q.shape);
+  let kernel: string;
+  let bias = q.bias as Float32Array | undefined;
+  if (q.precision === 'f32') {
+    kernel = floatKernel(b, spec, q.shape, q.kernel as Float32Array);
+  } else if (q.precision === 'f16') {
+    const bits = spec.type === 'conv2d' ? hwioToOihw(q.kernel as Uint16Array, q.shape) : (q.kernel as Uint16Array);
+    const half = b.init(`${spec.name}/kernel_f16`, (n) => float16Tensor(n, dims, bits));
+    kernel = b.node('Cast', [half], `${spec.name}/kernel/Cast`, { to: DataType.FLOAT });
+  } else {
+    // int8 storage, f32 compute: the kernel dequantized (q · s_w[j] in f32, as simdnet), the bias in real units.
+    const ws = q.wScale!;
+    const w8 = int8Kernel(b, spec, q.shape, q.kernel as Int8Array);
+    const scale = b.init(`${spec.name}/kernel_scale`, (n) => floatTensor(n, [ws.length], ws));
+    const zero = b.init(`${spec.name}/kernel_zero_point`, (n) => int8Tensor(n, [ws.length], new Int8Array(ws.length)));
+    kernel = b.node('DequantizeLinear', [w8, scale, zero], `${spec.name}/kernel/DequantizeLinear`, { axis: spec.type === 'conv2d' ? 0 : 1 });
+    if (q.bias instanceof Int32Array) bias = Float32Array.from(q.bias, (bq, j) => bq * Math.fround(q.inScale! * ws[j]));
+  }
+  // A folded batch norm gives a layer without a bias one.
+  const s = bias && !spec.useBias ? { ...spec, useBias: true } : spec;
+  const biasName = bias ? b.init(`${spec.name}/bias`, (n) => floatTensor(n, [bias.length], bias)) : undefined;
+  return kernelLayer(b, s, v, input, { kernel, ...(biasName === undefined ? {} : { bias: biasName }) });
+}
+
+/** float → int8 with simdnet's rounding: QuantizeLinear(Clip(x · inv, −127, 127), 1, 0); `inv` a tensor name. */
+function quantizeNodes(b: GraphBuilder, v: Value, inv: string, base: string): Value {
+  const scaled = b.node('Mul', [v.name, inv], `${base}/quantize/Mul`);
+  const clipped = b.node('Clip', [scaled, b.scalarF32(-127), b.scalarF32(127)], `${base}/quantize/Clip`);
+  return { ...v, name: b.node('QuantizeLinear', [clipped, b.scalarF32(1), b.zeroI8()], `${base}/QuantizeLinear`), int8: true };
+}
+
+/** A dynamic activation scale: max|x| / 127 over the whole tensor, 1 when that is 0 or not finite (scaleOf). */
+function dynamicScale(b: GraphBuilder, v: Value, base: string): { scale: string; inv: string } {
+  const abs = b.node('Abs', [v.name], `${base}/scale/Abs`);
+  const max = b.node('ReduceMax', [abs], `${base}/scale/ReduceMax`, { keepdims: 0 });
+  const div = b.node('Div', [max, b.scalarF32(127)], `${base}/scale/Div`);
+  const pos = b.node('Greater', [max, b.scalarF32(0)], `${base}/scale/Greater`);
+  const fin = b.node('Less', [max, b.scalarF32(Infinity)], `${base}/scale/Less`);
+  const ok = b.node('And', [pos, fin], `${base}/scale/And`);
+  const scale = b.node('Where', [ok, div, b.scalarF32(1)], `${base}/scale`);
+  const inv = b.node('Div', [b.scalarF32(1), scale], `${base}/scale/Reciprocal`);
+  return { scale, inv };
+}
+
+/** An int8-computing dense/conv2d layer (with its folded batch norm and fused ReLU) as integer ops. */
+function int8Layer(b: GraphBuilder, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Conv2dSpec, v: Value, input: Shape, wi: Int8Wiring): Value {
+  const base = spec.name;
+  const conv = spec.type === 'conv2d';
+  const arrange = (x: Value): Value => (conv ? b.channelsFirst(x, base) : b.natural(x, base));
+  const ws = q.wScale!;
+  let x = arrange(v);
+  let dyn: { scale: string; inv: string } | undefined;
+  if (!wi.takesInt8) {
+    if (mode === 'dynamic') {
+      dyn = dynamicScale(b, x, base);
+      x = quantizeNodes(b, x, dyn.inv, base);
+    } else {
+      x = quantizeNodes(b, x, b.scalarF32(Math.fround(1 / q.inScale!)), base);
+    }
+  }
+  const w = int8Kernel(b, spec, q.shape, q.kernel as Int8Array);
+  let out: Value;
+  if (conv) {
+    const g = geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding);
+    const name = b.node('ConvInteger', [x.name, w], `${base}/ConvInteger`, windowAttrs(spec, input));
+    out = { name, shape: [g.oh, g.ow, spec.filters], perm: channelsFirst(4), int8: false };
+  } else {
+    out = { name: b.node('MatMulInteger', [x.name, w], `${base}/MatMulInteger`), shape: [spec.units], perm: [0, 1], int8: false };
+  }
+  const dequantize = (scale: Float32Array, what: string): string =>
+    b.node('DequantizeLinear', [out.name, b.init(`${base}/${what}`, (n) => floatTensor(n, [scale.length], scale))], `${base}/DequantizeLinear`, { axis: 1 });
+  if (mode === 'static') {
+    if (q.bias) out = { ...out, name: b.node('Add', [out.name, int32Channel(b, `${base}/bias_int32`, out, q.bias as Int32Array)], `${base}/bias/Add`) };
+    if (wi.emitScale !== undefined) {
+      // int8 for the next layer: round((acc + b) · mult[j]) clamped, as q8_requantize (mult computed as simdnet does).
+      const mult = Float32Array.from(ws, (s) => (q.inScale! * s) / wi.emitScale!);
+      const scaled = dequantize(mult, 'requantize_scale');
+      const clipped = b.node('Clip', [scaled, b.scalarF32(wi.relu ? 0 : -127), b.scalarF32(127)], `${base}/requantize/Clip`);
+      return { ...out, name: b.node('QuantizeLinear', [clipped, b.scalarF32(1), b.zeroI8()], `${base}/requantize/QuantizeLinear`), int8: true };
+    }
+    out = { ...out, name: dequantize(Float32Array.from(ws, (s) => q.inScale! * s), 'output_scale') };
+  } else {
+    out = { ...out, name: dequantize(ws, 'kernel_scale') };
+    // dyn is undefined only when the input came as int8, which static mode alone wires.
+    out = { ...out, name: b.node('Mul', [out.name, dyn!.scale], `${base}/rescale/Mul`) };
+    if (q.bias) out = { ...out, name: b.node('Add', [out.name, floatChannel(b, `${base}/bias`, out, q.bias as Float32Array)], `${base}/bias/Add`) };
+  }
+  if (wi.relu) return activationNodes(b, out, 'relu', 0, base);
+  return activationNodes(b, out, spec.activation, spec.alpha, base);
+}
