@@ -84,6 +84,9 @@ export function importTfjsLayers(modelJson: string | object, weightData: WeightD
   if (producer) info.producer = producer;
   if (modelName) info.modelName = modelName;
   model.metadata.importedFrom = info;
+  // Trained elsewhere (the source's step count is unknown): counted as trained, so quantization, transfer and
+  // distillation, which refuse untrained models, take it.
+  model.trainedSteps = 1;
   return model;
 }
 
