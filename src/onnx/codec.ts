@@ -773,6 +773,7 @@ function storage(
     return { count, raw: new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength) };
   }
   const n = typed?.length ?? 0;
+  if (count === 0 && n === 0) return { count, typed: [] };
   if (n !== count) {
     refuse(
       n === 0
