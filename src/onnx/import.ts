@@ -1,0 +1,82 @@
+// importOnnx: an ONNX model (bytes or decoded) as a simdnet Sequential with the same outputs. The graph must be a
+// chain from one input to one output of the ops simdnet has layers for (./import-map.ts maps them, ./import-graph.ts
+// reads the graph); anything else is refused with a SimdnetError naming the node, never approximated.
+import { SimdnetError, check } from '../errors.js';
+import { Sequential } from '../model/sequential.js';
+import type { Backend, Engine } from '../runtime/engine.js';
+import { decodeModel } from './codec.js';
+import { planImport } from './import-map.js';
+import type { OnnxModel } from './types.js';
+
+/** Options of {@link importOnnx}. */
+export interface OnnxImportOptions {
+  /** Kernels to run on (default 'wasm': call `await init()` first). */
+  backend?: Backend;
+  /** An engine of your own, instead of the backend's shared one. */
+  engine?: Engine;
+  /** The model's name (default: the graph's name, or 'onnx'). */
+  name?: string;
+}
+
+/** What importOnnx remembers in `model.metadata.onnx` (the exporter writes the same names back). */
+export interface OnnxImportInfo {
+  inputName: string;
+  outputName: string;
+  /** The ONNX input's and output's dims: sizes, the batch's symbolic name, or null when unknown. */
+  inputDims: Array<number | string | null>;
+  outputDims: Array<number | string | null>;
+  /** Version of the default operator set the file imports. */
+  opset: number;
+  irVersion: number;
+  producerName: string;
+  producerVersion: string;
+  graphName: string;
+}
+
+/**
+ * Builds a Sequential computing what an ONNX model computes, with its weights: PyTorch (torch.onnx.export),
+ * skl2onnx and tf2onnx graphs of dense, convolution, pooling, batch norm, dropout and activation layers. The
+ * model takes the ONNX input's rows unchanged (NCHW images too: a model with several input channels starts with
+ * a permute layer) and can be trained further, frozen, quantized and pruned like any other; it counts as trained.
+ * @throws SimdnetError FORMAT for a broken file, UNSUPPORTED for valid ONNX simdnet cannot represent, NONFINITE for
+ *   NaN/Inf weights; the message names the node (or initializer) and what is supported.
+ */
+export function importOnnx(source: Uint8Array | ArrayBuffer | OnnxModel, options: OnnxImportOptions = {}): Sequential {
+  check(typeof options === 'object' && options !== null, 'RANGE', 'importOnnx(): options must be an object');
+  const model = source instanceof Uint8Array || source instanceof ArrayBuffer ? decodeModel(source) : source;
+  if (typeof model !== 'object' || model === null || typeof model.graph !== 'object' || model.graph === null) {
+    throw new SimdnetError('FORMAT', 'importOnnx() takes the bytes of an .onnx file or a decoded ONNX model');
+  }
+  const plan = planImport(model);
+  const name = options.name ?? (typeof model.graph.name === 'string' && model.graph.name ? model.graph.name : 'onnx');
+  const seq = new Sequential(plan.layers, { backend: options.backend, engine: options.engine, name });
+  try {
+    seq.build(plan.inputShape, undefined, false);
+    seq.setWeights(
+      seq.getWeights().map((w) => {
+        const data = plan.weights.get(w.name);
+        // Every parameter the layers declare comes from the graph; a gap would be an importer bug.
+        if (!data) throw new Error(`importOnnx: no weights for ${w.name}`);
+        return { shape: w.shape, data };
+      }),
+    );
+  } catch (err) {
+    seq.dispose();
+    throw err;
+  }
+  const info: OnnxImportInfo = {
+    inputName: plan.inputName,
+    outputName: plan.outputName,
+    inputDims: plan.onnxInputDims,
+    outputDims: plan.onnxOutputDims,
+    opset: plan.opset,
+    irVersion: model.irVersion,
+    producerName: model.producerName ?? '',
+    producerVersion: model.producerVersion ?? '',
+    graphName: model.graph.name ?? '',
+  };
+  seq.metadata = { onnx: info };
+  // Trained elsewhere: transfer(), quantizeModel() and distillation accept it as a trained model.
+  seq.trainedSteps = 1;
+  return seq;
+}
