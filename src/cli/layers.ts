@@ -14,6 +14,8 @@
  *     gap                             global average pooling: (h, w, c) → (c)
  *     flatten                         (h, w, c) → (h·w·c)
  *     reshape:D1xD2[x…]               another shape of the same size (one dimension may be -1)
+ *     permute:A1xA2[x…]               the sample's axes in another order, 1-based as Keras: permute:2x3x1 turns
+ *                                     [c, h, w] into [h, w, c] (x-joined, as commas separate the items)
  *     bn[:M] | batchnorm[:M]          batch normalization over the channels (moving-average momentum M, default 0.99)
  *
  *   The input shape is not part of the list: it comes from the data (--image-shape, 3-D IDX images, MNIST).
@@ -24,7 +26,8 @@
  *                               "inputShape": [28, 28, 1]}, {"type": "flatten"}, {"type": "dense", "units": 10,
  *                               "activation": "softmax"} ]   (or { "layers": [ … ] })
  *     Every layer type of the library, with the options of its API factory (dense, conv2d, maxPooling2d,
- *     averagePooling2d, globalAveragePooling2d, flatten, reshape, batchNormalization, dropout, activation),
+ *     averagePooling2d, globalAveragePooling2d, flatten, reshape, permute, batchNormalization, dropout,
+ *     activation),
  *     checked by the library's own layer records; "name" defaults to <type>_<n> counted per type.
  */
 import { SimdnetError } from '../errors.js';
@@ -42,6 +45,7 @@ import {
   inferShapes,
   kindOf,
   maxPooling2d,
+  permute,
   reshape,
   showShape,
   sizeOf,
@@ -223,6 +227,14 @@ const GRAMMAR: Grammars = {
     },
     describe: (s) => `reshape:${s.targetShape.join('x')}`,
   },
+  permute: {
+    words: ['permute'],
+    parse(args, where, name) {
+      if (args.length !== 1 || !/^\d+(x\d+)*$/i.test(args[0])) fail(where, 'permute needs 1-based sample axes joined by x, such as permute:2x3x1 ([c, h, w] → [h, w, c])');
+      return permute(args[0].toLowerCase().split('x').map(Number), { name });
+    },
+    describe: (s) => `permute:${s.dims.join('x')}`,
+  },
   batchNormalization: {
     words: ['bn', 'batchnorm'],
     parse(args, where, name) {
@@ -239,7 +251,7 @@ const BY_WORD = new Map<string, LayerSpec['type']>(
   (Object.keys(GRAMMAR) as LayerSpec['type'][]).flatMap((t) => GRAMMAR[t].words.map((w) => [w, t] as [string, LayerSpec['type']])),
 );
 
-const EXPECTED = 'expected N[:activation], dropout:R, conv:FxK[:same][:activation], maxpool[:P], avgpool[:P], gap, flatten, reshape:HxWxC, bn or an activation name';
+const EXPECTED = 'expected N[:activation], dropout:R, conv:FxK[:same][:activation], maxpool[:P], avgpool[:P], gap, flatten, reshape:HxWxC, permute:2x3x1, bn or an activation name';
 
 /**
  * Parses a `--layers` string.

@@ -7,6 +7,7 @@ import { conv2dKind } from './conv2d.js';
 import { denseKind } from './dense.js';
 import { dropoutKind } from './dropout.js';
 import { sizeOf, type LayerKind, type ParamDef, type Shape } from './layer.js';
+import { permuteKind } from './permute.js';
 import { averagePooling2dKind, globalAveragePooling2dKind, maxPooling2dKind } from './pooling.js';
 import { flattenKind, reshapeKind } from './reshape.js';
 import type { LayerSpec } from './spec.js';
@@ -20,6 +21,7 @@ export { activation } from './activation.js';
 export { conv2d, type Conv2dOptions } from './conv2d.js';
 export { maxPooling2d, averagePooling2d, globalAveragePooling2d, type Pooling2dOptions } from './pooling.js';
 export { flatten, reshape } from './reshape.js';
+export { permute } from './permute.js';
 export { batchNormalization, type BatchNormalizationOptions } from './batchnorm.js';
 
 const KINDS: Record<LayerSpec['type'], LayerKind<never>> = {
@@ -32,6 +34,7 @@ const KINDS: Record<LayerSpec['type'], LayerKind<never>> = {
   globalAveragePooling2d: globalAveragePooling2dKind,
   flatten: flattenKind,
   reshape: reshapeKind,
+  permute: permuteKind,
   batchNormalization: batchNormalizationKind,
 } as never;
 

@@ -92,6 +92,17 @@ export interface ReshapeSpec {
 }
 
 /**
+ * The axes of each sample in another order (Keras Permute): output axis i is input axis dims[i − 1] (1-based over
+ * the sample axes, a permutation of 1..rank, rank at most 4); [2, 3, 1] turns NCHW samples into NHWC.
+ */
+export interface PermuteSpec {
+  type: 'permute';
+  name: string;
+  dims: number[];
+  inputShape?: number[];
+}
+
+/**
  * Batch normalization over the last axis (channels): y = gamma · (x − mean) / sqrt(var + epsilon) + beta with the
  * batch's statistics while training (moving averages updated by `momentum`), the moving averages at inference.
  */
@@ -115,4 +126,5 @@ export type LayerSpec =
   | GlobalAveragePooling2dSpec
   | FlattenSpec
   | ReshapeSpec
+  | PermuteSpec
   | BatchNormalizationSpec;

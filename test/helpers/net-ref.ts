@@ -171,6 +171,25 @@ export function refForward(specs: LayerSpec[], weights: Float64Array[], inputSha
         shape = s.targetShape.map((d) => (d === -1 ? n / known : d));
         break;
       }
+      case 'permute': {
+        // Output axis i is input axis dims[i] − 1: walk the output in order, reading each value's input offset.
+        const out = s.dims.map((d) => shape[d - 1]);
+        const inStride = shape.map((_, k) => size(shape.slice(k + 1)));
+        const n = size(shape);
+        const y = new Float64Array(v.length);
+        for (let o = 0; o < n; o++) {
+          let rest = o;
+          let src = 0;
+          for (let i = out.length - 1; i >= 0; i--) {
+            src += (rest % out[i]) * inStride[s.dims[i] - 1];
+            rest = Math.floor(rest / out[i]);
+          }
+          for (let r = 0; r < m; r++) y[r * n + o] = v[r * n + src];
+        }
+        v = y;
+        shape = out;
+        break;
+      }
       case 'activation':
         act(s.activation, s.alpha, v, (m * size(shape)) / shape[shape.length - 1], shape[shape.length - 1]);
         break;
