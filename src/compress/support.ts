@@ -16,6 +16,7 @@ const HANDLED: ReadonlySet<LayerSpec['type']> = new Set<LayerSpec['type']>([
   'globalAveragePooling2d',
   'flatten',
   'reshape',
+  'permute',
   'batchNormalization',
 ]);
 

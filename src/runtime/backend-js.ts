@@ -69,6 +69,10 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     binary_accuracy_count: (y, t, n, th) => ref.binary_accuracy_count(F(y, n), F(t, n), n, th),
     image_shift: (y, x, s, count, h, w) =>
       ref.image_shift(F(y, count * h * w), F(x, count * h * w), I(s, 2 * count), count, h, w),
+    permute_forward: (y, x, m, d0, d1, d2, d3, s0, s1, s2, s3) => {
+      const n = m * d0 * d1 * d2 * d3;
+      ref.permute_forward(F(y, n), F(x, n), m, d0, d1, d2, d3, s0, s1, s2, s3);
+    },
     mask_f32: (w, mask, n) => ref.mask_f32(F(w, n), F(mask, n), n),
     sparse_csr_forward: (y, ws, x, rowptr, cols, vals, b, m, k, n) => {
       const rp = I(rowptr, k + 1);
