@@ -18,6 +18,7 @@ import {
   init,
   loadModel,
   maxPooling2d,
+  permute,
   reshape,
   saveModel,
   sequential,
@@ -353,4 +354,77 @@ describe('quantized models', () => {
       }
     });
   }
+});
+
+// ---- permute: a Transpose only where the order matters ----
+
+describe('permute', () => {
+  const cases: Array<{ name: string; layers: () => LayerSpec[]; shape: number[]; ops: string[] }> = [
+    {
+      // An NCHW sample made NHWC by permute (as the importer writes it): Conv takes the input as it is.
+      name: 'NCHW input permuted to NHWC before a conv',
+      layers: () => [
+        permute([2, 3, 1], { inputShape: [1, 28, 28], name: 'nhwc' }),
+        conv2d(4, 3, { activation: 'relu', name: 'c1' }),
+        maxPooling2d(2, { name: 'p1' }),
+        flatten({ name: 'flat' }),
+        dense(10, { activation: 'softmax', name: 'out' }),
+      ],
+      shape: [1, 28, 28],
+      ops: ['Conv', 'Relu', 'MaxPool', 'Transpose', 'Flatten', 'Gemm', 'Softmax'],
+    },
+    {
+      // Images transposed (rows ↔ columns), then a conv: one Transpose composing both.
+      name: 'a transposed image',
+      layers: () => [
+        permute([2, 1, 3], { inputShape: [28, 28, 1], name: 'swap' }),
+        conv2d(4, 3, { strides: 2, activation: 'tanh', name: 'c1' }),
+        flatten({ name: 'flat' }),
+        dense(10, { activation: 'softmax', name: 'out' }),
+      ],
+      shape: [28, 28, 1],
+      ops: ['Transpose', 'Conv', 'Tanh', 'Transpose', 'Flatten', 'Gemm', 'Softmax'],
+    },
+    {
+      name: 'a permute between dense layers',
+      layers: () => [
+        dense(48, { activation: 'relu', inputDim: 784, name: 'd1' }),
+        reshape([6, 8], { name: 'grid' }),
+        permute([2, 1], { name: 'swap' }),
+        activation('softmax', { name: 'sm' }),
+        flatten({ name: 'flat' }),
+        dense(10, { activation: 'softmax', name: 'out' }),
+      ],
+      shape: [784],
+      ops: ['Gemm', 'Relu', 'Reshape', 'Softmax', 'Transpose', 'Flatten', 'Gemm', 'Softmax'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const m = await trained(c.layers(), 31);
+      const js = onJs(m);
+      try {
+        const bytes = exportOnnx(m);
+        expect(opsOf(bytes)).toEqual(c.ops);
+        const got = await runOnnx(bytes, test, c.shape);
+        expect(maxAbsDiff(got, m.predict(test).data), 'wasm backend').toBeLessThanOrEqual(1e-5);
+        expect(maxAbsDiff(got, js.predict(test).data), 'js backend').toBeLessThanOrEqual(1e-5);
+      } finally {
+        m.dispose();
+        js.dispose();
+      }
+    });
+  }
+
+  it('in a quantized model', async () => {
+    const m = await trained(cases[0].layers(), 32);
+    const q = quantizeModel(m, { calibration: train.x });
+    try {
+      const got = await runOnnx(exportOnnx(q), test, [1, 28, 28]);
+      expectNearlySame(got, q.predict(test).data, 'static int8 with permute');
+    } finally {
+      q.dispose();
+      m.dispose();
+    }
+  });
 });
