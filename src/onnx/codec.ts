@@ -77,6 +77,12 @@ function str(r: Reader, field: number): string {
   return r.string();
 }
 
+/** Free text (doc strings, producer names): invalid UTF-8 is replaced, not refused. */
+function text(r: Reader, field: number): string {
+  r.expect(field, r.wire, Wire.LEN);
+  return r.string(true);
+}
+
 function i64(r: Reader, field: number): number {
   r.expect(field, r.wire, Wire.VARINT);
   return r.int64();
@@ -120,10 +126,10 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer): OnnxModel {
         irVersion = i64(r, f);
         break;
       case 2:
-        producerName = str(r, f);
+        producerName = text(r, f);
         break;
       case 3:
-        producerVersion = str(r, f);
+        producerVersion = text(r, f);
         break;
       case 4:
         domain = str(r, f);
@@ -132,7 +138,7 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer): OnnxModel {
         modelVersion = i64(r, f);
         break;
       case 6:
-        docString = str(r, f);
+        docString = text(r, f);
         break;
       case 7: {
         const g = msg(r, f);
@@ -243,7 +249,7 @@ function decodeGraph(r: Reader): OnnxGraph {
             break;
           }
           case 10:
-            g.docString = str(r, f);
+            g.docString = text(r, f);
             break;
           case 11:
           case 12:

@@ -83,7 +83,7 @@ function seeds(): Array<{ name: string; bytes: Uint8Array }> {
     'torch-cnn-rgb.onnx',
     'torch-cnn-rgb-flat.onnx',
   ];
-  const out = files
+  const out: Array<{ name: string; bytes: Uint8Array }> = files
     .filter((f) => existsSync(join(FIXTURES, f)))
     .map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(join(FIXTURES, f))) }));
   out.push({ name: 'encoded', bytes: encodedModel() });
@@ -257,7 +257,7 @@ describe('decodeModel under mutation', () => {
       // A chain of nested LEN fields along `path`, the innermost claiming HUGE bytes over a 4-byte payload.
       const tag = new Writer();
       tag.tag(path[path.length - 1], 2);
-      let inner = Uint8Array.from([...tag.finish(), ...HUGE, 1, 2, 3, 4]);
+      let inner: Uint8Array = Uint8Array.from([...tag.finish(), ...HUGE, 1, 2, 3, 4]);
       for (let i = path.length - 2; i >= 0; i--) {
         const w = new Writer();
         w.bytes(path[i], inner);

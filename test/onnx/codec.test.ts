@@ -452,6 +452,28 @@ describe('decodeModel / encodeModel', () => {
     expect(attrFloats(a.graph.node[0], 'floats')).toEqual([0.5, 2]);
   });
 
+  it('replaces invalid UTF-8 in doc strings but refuses it in names', () => {
+    const build = (field: number): Uint8Array => {
+      const w = new Writer();
+      w.int64(1, 8);
+      w.message(7, (g) => {
+        g.string(2, 'g');
+        g.message(1, (n) => {
+          n.string(4, 'Relu');
+          if (field === 3) n.bytes(3, bytes(0x61, 0xff));
+        });
+        if (field === 10) g.bytes(10, bytes(0x61, 0xff));
+      });
+      if (field === 6) w.bytes(6, bytes(0xe9, 0x74, 0xe9)); // latin-1 'été'
+      return w.finish();
+    };
+    expect(decodeModel(build(6)).docString).toBe('\ufffdt\ufffd');
+    expect(decodeModel(build(10)).graph.docString).toBe('a\ufffd');
+    const e = caught(() => decodeModel(build(3)));
+    expect(e.code).toBe('FORMAT');
+    expect(e.message).toMatch(/^graph 'g' node #0 \(Relu\): invalid UTF-8 in the string at byte \d+$/);
+  });
+
   it('skips fields it does not use (doc strings, annotations, denotations, unknown fields)', () => {
     const w = new Writer();
     w.int64(1, 8);
