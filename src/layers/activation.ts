@@ -1,6 +1,7 @@
 // activation: a standalone activation, applied along the last axis (softmax over a map's channels).
 import { activationBackward, activationForward, checkActivation, type Activation } from './activations.js';
-import { autoName, nonNegative, sizeOf, type LayerKind, type Shape } from './layer.js';
+import { autoName, sizeOf, type LayerKind, type Shape } from './layer.js';
+import { checkAlpha } from './options.js';
 import type { ActivationSpec } from './spec.js';
 
 /** A standalone activation layer. */
@@ -9,7 +10,7 @@ export function activation(act: Activation, options: { alpha?: number; name?: st
     type: 'activation',
     name: options.name ?? autoName('activation'),
     activation: checkActivation(act, 'activation'),
-    alpha: nonNegative(options.alpha ?? 0.01, 'activation alpha'),
+    alpha: checkAlpha(options.alpha ?? 0.01, 'activation'),
   };
 }
 

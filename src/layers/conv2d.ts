@@ -5,8 +5,8 @@
 // (the input is the columns).
 import { SimdnetError } from '../errors.js';
 import { activationBackward, activationForward, checkActivation, type Activation } from './activations.js';
-import { autoName, checkShape, nonNegative, pair, positiveInt, shapeError, showShape, type LayerKind, type Shape } from './layer.js';
-import { checkInitializer, checkPadding, checkRegularizer, defaultInitializer, windowAxis } from './options.js';
+import { autoName, checkShape, pair, positiveInt, shapeError, showShape, type LayerKind, type Shape } from './layer.js';
+import { checkAlpha, checkInitializer, checkPadding, checkRegularizer, defaultInitializer, windowAxis } from './options.js';
 import type { Conv2dSpec, Initializer, Regularizer } from './spec.js';
 
 /** Options of {@link conv2d}. */
@@ -43,7 +43,7 @@ export function conv2d(filters: number, kernelSize: number | [number, number], o
     strides: pair(options.strides ?? 1, 'conv2d strides'),
     padding: checkPadding(options.padding ?? 'valid', 'conv2d'),
     activation,
-    alpha: nonNegative(options.alpha ?? 0.01, 'conv2d alpha'),
+    alpha: checkAlpha(options.alpha ?? 0.01, 'conv2d'),
     useBias: options.useBias ?? true,
     kernelInitializer: checkInitializer(options.kernelInitializer ?? defaultInitializer(activation), 'conv2d'),
     trainable: options.trainable ?? true,

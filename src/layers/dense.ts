@@ -1,8 +1,8 @@
 // dense: y = act(x · W + b), W (inputs, units) as Keras stores it.
 import { SimdnetError } from '../errors.js';
 import { activationBackward, activationForward, checkActivation, type Activation } from './activations.js';
-import { autoName, checkShape, nonNegative, positiveInt, shapeError, showShape, type LayerKind } from './layer.js';
-import { checkInitializer, checkRegularizer, defaultInitializer } from './options.js';
+import { autoName, checkShape, positiveInt, shapeError, showShape, type LayerKind } from './layer.js';
+import { checkAlpha, checkInitializer, checkRegularizer, defaultInitializer } from './options.js';
 import type { DenseSpec, Initializer, Regularizer } from './spec.js';
 
 /** Options of {@link dense}. */
@@ -40,7 +40,7 @@ export function dense(units: number, options: DenseOptions = {}): DenseSpec {
     name: options.name ?? autoName('dense'),
     units,
     activation,
-    alpha: nonNegative(options.alpha ?? 0.01, 'dense alpha'),
+    alpha: checkAlpha(options.alpha ?? 0.01, 'dense'),
     useBias: options.useBias ?? true,
     kernelInitializer: init,
     trainable: options.trainable ?? true,
