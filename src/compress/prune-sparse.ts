@@ -6,7 +6,8 @@
 // removing whole filters (pruneNeurons), not by CSR. The model saves to its own compact file (only the nonzeros),
 // versioned and checksummed.
 import type { MatrixInput } from '../data/matrix.js';
-import { check } from '../errors.js';
+import { check, SimdnetError } from '../errors.js';
+import { checkMagnitudes } from '../io/bounds.js';
 import { checksumFor } from '../io/checksum.js';
 import { openFile, SPARSE_FILE, writeFile, type Checksum, type Chunk, type FileKind } from '../io/container.js';
 import { activationForward, checkActivation, type Activation } from '../layers/activations.js';
@@ -394,6 +395,15 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
     at += Math.ceil(out.byteLength / 4) * 4;
     return out;
   };
+  /** A layer constructor's RANGE error is a FORMAT error of the file. */
+  const asFormat = <T>(make: () => T): T => {
+    try {
+      return make();
+    } catch (err) {
+      if (err instanceof SimdnetError && err.code !== 'FORMAT') bad(err.message);
+      throw err;
+    }
+  };
   const finite = (a: Float32Array, what: string): Float32Array => {
     for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) bad(`${what} holds a non-finite value at ${i}`);
     return a;
@@ -482,7 +492,7 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
         return bad((err as Error).message);
       }
       const alpha = typeof o.alpha === 'number' && Number.isFinite(o.alpha) && o.alpha >= 0 ? o.alpha : bad(`layer ${i} has a bad alpha`);
-      if (o.type === 'activation') return activationLayer(act, { alpha, name: lname });
+      if (o.type === 'activation') return asFormat(() => activationLayer(act, { alpha, name: lname }));
       if (o.type !== 'dense') return bad(`layer ${i} has unknown type '${String(o.type)}'`);
       if (o.inputs !== width) bad(`layer ${i} ('${lname}') takes ${String(o.inputs)} inputs but gets ${width}`);
       if (!isDim(o.units)) bad(`layer ${i} ('${lname}') has bad units ${String(o.units)}`);
@@ -490,11 +500,23 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
       const n = o.units as number;
       dense.set(i, denseData(lname, i, width, n, o.storage, o.nnz, o.useBias as boolean));
       width = n;
-      return denseLayer(n, { activation: act, alpha, useBias: o.useBias as boolean, name: lname });
+      return asFormat(() => denseLayer(n, { activation: act, alpha, useBias: o.useBias as boolean, name: lname }));
     });
     if (!layers.some((l) => l.type === 'dense')) bad('no dense layer');
     if (!lossRecorded) loss = impliedLoss(layers);
   }
   if (at !== end) bad(`${end - at} unexpected bytes after the last layer`);
+  // Finite but extreme weights: refused when a forward pass on inputs in the documented range could overflow.
+  const allDefs = paramDefs(layers, inferShapes(layers, inputShape));
+  checkMagnitudes(layers, inputShape, (i) => {
+    const l = layers[i];
+    const d = dense.get(i);
+    if (d) {
+      const names = { kernelName: `layer '${l.name}' ${d.storage === 'csr' ? 'values' : 'kernel'}`, biasName: `layer '${l.name}' bias` };
+      return d.storage === 'csr' ? { kind: 'linear', csr: { rowptr: d.rowptr!, cols: d.cols!, vals: d.vals! }, bias: d.bias, ...names } : { kind: 'linear', kernel: d.kernel!, bias: d.bias, ...names };
+    }
+    const ts = others.get(i);
+    return ts ? { kind: 'float', tensors: ts, names: allDefs[i].map((p) => `layer '${l.name}' ${p.name}`) } : { kind: 'none' };
+  }, bad);
   return { parts: { name, inputShape, layers, metadata, loss, dense, others }, lossRecorded };
 }

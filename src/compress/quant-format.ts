@@ -7,7 +7,8 @@ import { checkShape } from '../layers/layer.js';
 import type { LayerSpec } from '../layers/spec.js';
 import type { Backend, Engine } from '../runtime/engine.js';
 import type { LossName } from '../train/losses.js';
-import { QuantizedModel, type Precision, type QuantLayer, type QuantParts } from './quantize.js';
+import { checkMagnitudes, halfToFloat, type LinearWeights } from '../io/bounds.js';
+import { int8Compute, QuantizedModel, type Precision, type QuantLayer, type QuantParts } from './quantize.js';
 import { hasKernel } from './support.js';
 
 /**
@@ -166,8 +167,10 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
     if (sizeOf(inputShape) !== h.inputDim) bad(`inputShape [${inputShape.join(', ')}] does not fit inputDim ${h.inputDim}`);
   }
   let defs: ReturnType<typeof paramDefs> = [];
+  let shapes: Shape[] = [];
   try {
-    defs = paramDefs(layers, inferShapes(layers, inputShape));
+    shapes = inferShapes(layers, inputShape);
+    defs = paramDefs(layers, shapes);
   } catch (err) {
     bad((err as Error).message); // a layer that does not fit its input
   }
@@ -186,7 +189,10 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
     const count = shape.reduce((a, b) => a * b, 1);
     const Ctor = dtype === 'i8' ? Int8Array : dtype === 'f16' ? Uint16Array : dtype === 'i32' ? Int32Array : Float32Array;
     if (e.length !== count * Ctor.BYTES_PER_ELEMENT) bad(`tensor ${name} has ${String(e.length)} bytes, its shape needs ${count * Ctor.BYTES_PER_ELEMENT}`);
-    return file.read<Typed>(e.offset, count, Ctor, `tensor ${name}`);
+    const a = file.read<Typed>(e.offset, count, Ctor, `tensor ${name}`);
+    // f16 → f32 is what the computation uses: an all-ones exponent is Inf or NaN there.
+    if (a instanceof Uint16Array) for (let j = 0; j < a.length; j++) if ((a[j] & 0x7c00) === 0x7c00) bad(`tensor ${name} holds NaN/Inf values (f16 ${a[j].toString(16)} at ${j})`);
+    return a;
   };
   const byLayer = new Map<number, KernelEntry>();
   kernelIdx.forEach((i, j) => {
@@ -233,8 +239,12 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
       if (!ws.every((s) => Number.isFinite(s) && s > 0)) bad(`layer ${spec.name} has a scale that is not a finite positive number`);
       L.wScale = ws;
       if (h.mode === 'static') {
-        if (typeof d.inScale !== 'number' || !Number.isFinite(d.inScale) || !(d.inScale > 0)) bad(`layer ${spec.name} has no valid input scale`);
-        L.inScale = Math.fround(d.inScale!);
+        // The kernels get the scale and its inverse as f32: both must be finite and positive there.
+        const s = typeof d.inScale === 'number' ? Math.fround(d.inScale) : NaN;
+        if (!(s > 0 && Number.isFinite(s) && Number.isFinite(Math.fround(1 / s)))) {
+          bad(`layer ${spec.name} has no valid input scale (${String(d.inScale)}: it must be a positive number in f32, from 1.2e-38 to 3.4e38)`);
+        }
+        L.inScale = s;
       }
     }
     if (spec.useBias || d.bn !== undefined) {
@@ -246,6 +256,16 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
     kernels.push(L);
   });
   if (t !== h.tensors.length) bad(`${h.tensors.length - t} unexpected extra tensor(s)`);
+  const byKernel = new Map(kernels.map((q) => [q.layer, q]));
+  const byOther = new Map(others.map((o) => [o.layer, o.tensors]));
+  checkMagnitudes(layers, inputShape, (i) => {
+    const name = layers[i].name;
+    const q = byKernel.get(i);
+    if (q) return linearOf(q, layers[i], shapes[i], h.mode, bad);
+    if (folded.has(i)) return { kind: 'folded' };
+    const ts = byOther.get(i);
+    return ts ? { kind: 'float', tensors: ts, names: defs[i].map((p) => `tensor ${name}/${p.name}`) } : { kind: 'none' };
+  }, bad);
   const parts: QuantParts = {
     name: typeof h.name === 'string' ? h.name : 'sequential',
     inputDim: h.inputDim,
@@ -260,6 +280,39 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
   };
   if (typeof h.loss === 'string') parts.loss = h.loss;
   return new QuantizedModel(parts, options.engine, options.backend ?? 'wasm');
+}
+
+/**
+ * A dense/conv2d layer's weights as its op computes with them (see quantizedOps in quantize.ts): f16 converted to
+ * f32; int8 as q · scale, with the input quantized first when the layer computes in int8, else dequantized once
+ * to f32 weights (which must be finite there).
+ */
+function linearOf(q: QuantLayer, spec: LayerSpec, input: Shape, mode: 'static' | 'dynamic', bad: (why: string) => never): LinearWeights {
+  const names = { kernelName: `tensor ${spec.name}/kernel`, biasName: `tensor ${spec.name}/bias` };
+  if (q.precision === 'f32') return { kind: 'linear', kernel: q.kernel, bias: q.bias, ...names };
+  if (q.precision === 'f16') return { kind: 'linear', kernel: Float32Array.from(q.kernel, halfToFloat), bias: q.bias, ...names };
+  const ws = q.wScale!;
+  const sIn = q.inScale ?? 1;
+  // A static bias is int32 in units of s_in · s_w[j], which the kernels get as an f32 per column.
+  const unit = Float32Array.from(ws, (s) => sIn * s);
+  const statics = mode === 'static';
+  if (statics) for (let j = 0; j < q.n; j++) if (!Number.isFinite(unit[j])) bad(`tensor ${spec.name}/kernel_scale is too large: ${ws[j]} times the input scale ${sIn} overflows f32`);
+  const lin: LinearWeights = {
+    kind: 'linear',
+    kernel: q.kernel,
+    colScale: ws,
+    bias: q.bias,
+    biasScale: statics && q.bias ? unit : undefined,
+    kernelName: `tensor ${spec.name}/kernel_scale`,
+    biasName: names.biasName,
+  };
+  if (int8Compute(spec, input)) return { ...lin, quantizedInput: statics ? sIn : 'dynamic' };
+  // Dequantized once to f32: every weight q · s_w[j] must be finite in f32.
+  const top = new Float32Array(q.n);
+  const k = q.kernel as Int8Array;
+  for (let r = 0; r < k.length; r += q.n) for (let j = 0; j < q.n; j++) top[j] = Math.max(top[j], Math.abs(k[r + j]));
+  for (let j = 0; j < q.n; j++) if (!Number.isFinite(Math.fround(top[j] * ws[j]))) bad(`tensor ${spec.name}/kernel_scale is too large: ${top[j]} steps of ${ws[j]} overflow f32`);
+  return lin;
 }
 
 /** Writes a quantized model to a file (Node, Deno). */

@@ -1,4 +1,5 @@
-import { countParams, sizeOf, validateSpec, type Shape } from '../layers/index.js';
+import { declaredInputShape, inferShapes, paramDefs, showShape, sizeOf, validateSpec, type ParamDef, type Shape } from '../layers/index.js';
+import { checkMagnitudes } from './bounds.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential, type CompileOptions, type ModelOptions } from '../model/sequential.js';
 import { checksumFor, KernelHash } from './checksum.js';
@@ -93,14 +94,36 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0) || sizeOf(shape) !== header.inputDim) {
     bad(`inputShape ${JSON.stringify(header.inputShape)} does not fit inputDim ${header.inputDim}`);
   }
-  let params = 0;
+  // The model takes the input shape its first declaring layer gives (as Sequential does): it must be the header's.
+  const declared = layers.map((l) => declaredInputShape([l])).find((d) => d !== undefined);
+  if (declared && (declared.length !== shape.length || declared.some((d, j) => d !== shape[j]))) {
+    bad(`the layers declare input ${showShape(declared)}, the header says ${showShape(shape)}`);
+  }
+  let defs: ParamDef[][] = [];
   try {
-    params = countParams(layers, shape);
+    defs = paramDefs(layers, inferShapes(layers, shape));
   } catch (err) {
     bad((err as Error).message); // a layer that does not fit its input
   }
+  const expected = defs.flatMap((ps, i) => ps.map((p) => ({ name: `${layers[i].name}/${p.name}`, shape: p.shape, size: sizeOf(p.shape) })));
+  const params = expected.reduce((n, t) => n + t.size, 0);
   // A header cannot make the model allocate more weights than the file holds.
   if (4 * params > file.dataLength) bad(`the weight shapes of the architecture need ${4 * params} bytes, the file holds ${file.dataLength} bytes of data`);
+  // The tensor table against the architecture and the file's bytes, before anything is allocated.
+  if (header.tensors.length !== expected.length) bad(`${header.tensors.length} tensors for an architecture that has ${expected.length}`);
+  expected.forEach((s, i) => {
+    const t = header.tensors[i] as TensorEntry | null;
+    if (t === null || typeof t !== 'object' || Array.isArray(t)) return bad(`tensor ${i} is not an entry of the tensor table (${JSON.stringify(t)})`);
+    if (t.name !== s.name) bad(`tensor ${i} is '${String(t.name)}', expected '${s.name}'`);
+    if (t.dtype !== 'f32') bad(`tensor ${s.name} has dtype '${String(t.dtype)}' (this format stores f32)`);
+    if (!Array.isArray(t.shape) || t.shape.length !== s.shape.length || t.shape.some((d, j) => d !== s.shape[j])) {
+      bad(`tensor ${s.name} has shape [${String(t.shape)}], the architecture needs [${s.shape.join(',')}]`);
+    }
+    if (t.length !== s.size * 4) bad(`tensor ${s.name} has ${String(t.length)} bytes, its shape needs ${s.size * 4}`);
+    if (!Number.isInteger(t.offset) || t.offset < 0 || t.offset % 4 !== 0 || t.offset + t.length > file.dataLength) {
+      bad(`tensor ${s.name} lies outside the file's data (truncated?)`);
+    }
+  });
   // In place only when the tensors fill the data back to back and the architecture has exactly that many
   // parameters.
   if (inPlace && !(file.version >= 2 && tensorsFill(header.tensors, file.dataLength) && 4 * params === file.dataLength)) throw NOT_IN_PLACE;
@@ -110,16 +133,6 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
     model.build(shape, undefined, false);
     const net = model.requireNet();
     const slots = net.slots;
-    if (header.tensors.length !== slots.length) bad(`${header.tensors.length} tensors for an architecture that has ${slots.length}`);
-    slots.forEach((s, i) => {
-      const t = header.tensors[i];
-      if (t.name !== s.name) bad(`tensor ${i} is '${String(t.name)}', expected '${s.name}'`);
-      if (t.dtype !== 'f32') bad(`tensor ${s.name} has dtype '${String(t.dtype)}' (this format stores f32)`);
-      if (!Array.isArray(t.shape) || t.shape.length !== s.shape.length || t.shape.some((d, j) => d !== s.shape[j])) {
-        bad(`tensor ${s.name} has shape [${String(t.shape)}], the architecture needs [${s.shape.join(',')}]`);
-      }
-      if (t.length !== s.size * 4) bad(`tensor ${s.name} has ${String(t.length)} bytes, its shape needs ${s.size * 4}`);
-    });
     const e = net.engine;
     const slab = new Uint8Array(e.memory.buffer, net.params, net.slabFloats * 4);
     slots.forEach((s, i) => file.readInto(header.tensors[i].offset, slab.subarray(s.offset * 4, (s.offset + s.size) * 4), `tensor ${s.name}`));
@@ -143,6 +156,12 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
       const at = slots.find((s) => !w.subarray(s.offset, s.offset + s.size).every(Number.isFinite));
       bad(`tensor ${at?.name ?? '?'} holds NaN/Inf values`);
     }
+    // Finite but extreme weights: refused when a forward pass on inputs in the documented range could overflow.
+    const w = e.f32(net.params, net.slabFloats);
+    checkMagnitudes(layers, shape, (i) => {
+      const own = net.slotsOf(i);
+      return own.length === 0 ? { kind: 'none' } : { kind: 'float', tensors: own.map((s) => w.subarray(s.offset, s.offset + s.size)), names: own.map((s) => `tensor ${s.name}`) };
+    }, bad);
     if (header.metadata && typeof header.metadata === 'object') model.metadata = header.metadata;
     // Applied when first needed (fit, evaluate, the optimizer): compile() is a noticeable part of a cold start.
     if (header.compile) {
