@@ -428,3 +428,127 @@ describe('permute', () => {
     }
   });
 });
+
+// ---- the model around the graph: names, batch, opsets, determinism ----
+
+describe('names, batch and opsets', () => {
+  let m: Sequential;
+  beforeAll(async () => {
+    m = await trained(imageFromVectorLayers(), 41);
+  });
+
+  it('default names, a dynamic batch, opset 13 with IR version 7, producer simdnet', async () => {
+    const bytes = exportOnnx(m);
+    const model = decodeModel(bytes);
+    expect(model.irVersion).toBe(7);
+    expect(model.opsetImport).toEqual([{ domain: '', version: 13 }]);
+    expect(model.producerName).toBe('simdnet');
+    expect(model.producerVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(model.graph.name).toBe(m.name);
+    expect(model.graph.input).toEqual([{ name: 'input', elemType: 1, shape: [{ param: 'batch' }, { value: 784 }] }]);
+    expect(model.graph.output).toEqual([{ name: 'output', elemType: 1, shape: [{ param: 'batch' }, { value: 10 }] }]);
+    const s = await ort.InferenceSession.create(bytes);
+    expect(s.inputNames).toEqual(['input']);
+    expect(s.outputNames).toEqual(['output']);
+  });
+
+  it('names from the options, else from the imported model’s metadata', async () => {
+    const named = exportOnnx(m, { inputName: 'pixels', outputName: 'probs', producerName: 'my-app' });
+    const d = decodeModel(named);
+    expect([d.graph.input[0].name, d.graph.output[0].name, d.producerName]).toEqual(['pixels', 'probs', 'my-app']);
+    const x = rowsOf(0, 3);
+    expect(maxAbsDiff(await runOnnx(named, x, [784], { input: 'pixels', output: 'probs' }), m.predict(x).data)).toBeLessThanOrEqual(1e-5);
+    const before = m.metadata.onnx;
+    m.metadata.onnx = { inputName: 'image', outputName: 'logits' };
+    try {
+      const g = decodeModel(exportOnnx(m)).graph;
+      expect([g.input[0].name, g.output[0].name]).toEqual(['image', 'logits']);
+      const g2 = decodeModel(exportOnnx(m, { outputName: 'y' })).graph;
+      expect([g2.input[0].name, g2.output[0].name]).toEqual(['image', 'y']);
+    } finally {
+      if (before === undefined) delete m.metadata.onnx;
+      else m.metadata.onnx = before;
+    }
+  });
+
+  it('opsets 13 to 21 with their IR versions; 17 and 21 run to the same outputs', async () => {
+    const ir = (o: number): number => decodeModel(exportOnnx(m, { opset: o })).irVersion;
+    expect([13, 14, 15, 18, 19, 20, 21].map(ir)).toEqual([7, 7, 8, 8, 9, 9, 10]);
+    const want = m.predict(test).data;
+    for (const opset of [17, 21]) {
+      expect(maxAbsDiff(await runOnnx(exportOnnx(m, { opset }), test, [784]), want), `opset ${opset}`).toBeLessThanOrEqual(1e-5);
+    }
+    // The dynamic scales' ReduceMax takes its axes as an input from opset 18: reducing over all is the same.
+    const q = quantizeModel(m, { mode: 'dynamic' });
+    try {
+      const x = rowsOf(0, 200);
+      const want8 = q.predict(x).data;
+      for (const opset of [13, 21]) {
+        expectNearlySame(await runOnnx(exportOnnx(q, { opset }), x, [784]), want8, `dynamic int8 at opset ${opset}`);
+      }
+    } finally {
+      q.dispose();
+    }
+  });
+
+  it('a model that computes nothing is an Identity', async () => {
+    const id = sequential([dropout(0.5, { name: 'drop' })], { name: 'noop' });
+    id.build([784]);
+    try {
+      const bytes = exportOnnx(id);
+      expect(opsOf(bytes)).toEqual(['Identity']);
+      const x = rowsOf(0, 2);
+      expect(await runOnnx(bytes, x, [784])).toEqual(x.data);
+    } finally {
+      id.dispose();
+    }
+  });
+});
+
+// ---- refusals ----
+
+describe('refusals', () => {
+  it('a layer type or an activation without an ONNX form, naming the layer', async () => {
+    const m = sequential([dense(8, { activation: 'relu', inputDim: 784, name: 'hidden' }), dense(10, { name: 'head' })], { seed: 1 });
+    m.build([784]);
+    try {
+      // A type this version cannot write (as a spec from a later version would carry).
+      const head = m.layers[1] as unknown as { type: string };
+      head.type = 'lstm';
+      expectSimdnetError(() => exportOnnx(m), 'UNSUPPORTED', "layer 'head' is a lstm layer, which has no ONNX export");
+      head.type = 'dense';
+      const hidden = m.layers[0] as unknown as { activation: string };
+      hidden.activation = 'gelu';
+      expectSimdnetError(() => exportOnnx(m), 'UNSUPPORTED', "layer 'hidden' has activation 'gelu'");
+      hidden.activation = 'relu';
+      expect(exportOnnx(m).length).toBeGreaterThan(0);
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('an unbuilt, a disposed or a non-model', async () => {
+    const unbuilt = sequential([dense(10, { name: 'head' })], { name: 'fresh' });
+    expectSimdnetError(() => exportOnnx(unbuilt), 'STATE', "model 'fresh' is not built");
+    const m = await trained(qmlpLayers(), 51);
+    const q = quantizeModel(m, { mode: 'dynamic' });
+    m.dispose();
+    q.dispose();
+    expectSimdnetError(() => exportOnnx(m), 'DISPOSED', 'was disposed');
+    expectSimdnetError(() => exportOnnx(q), 'DISPOSED', 'was disposed');
+    expectSimdnetError(() => exportOnnx({} as never), 'DTYPE', 'takes a Sequential or a QuantizedModel, got Object');
+  });
+
+  it('bad options', () => {
+    const m = sequential([dense(10, { inputDim: 4, name: 'head' })], { seed: 1 });
+    m.build([4]);
+    try {
+      for (const opset of [12, 22, 13.5]) expectSimdnetError(() => exportOnnx(m, { opset }), 'RANGE', 'opset must be an integer from 13 to 21');
+      expectSimdnetError(() => exportOnnx(m, { inputName: '' }), 'RANGE', 'inputName must be a non-empty string');
+      expectSimdnetError(() => exportOnnx(m, { outputName: 'x', inputName: 'x' }), 'RANGE', "both named 'x'");
+      expectSimdnetError(() => exportOnnx(m, null as never), 'RANGE', 'options must be an object');
+    } finally {
+      m.dispose();
+    }
+  });
+});
