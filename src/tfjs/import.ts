@@ -253,8 +253,8 @@ function declaredShape(cfg: Record<string, unknown>, where: string): Shape | und
   if (dims.some((d) => d === null || d === -1)) {
     throw new SimdnetError('UNSUPPORTED', `${where}: input shape ${JSON.stringify(s)} has a dimension of variable size: simdnet needs every sample dimension fixed`);
   }
-  if (!dims.every((d) => Number.isSafeInteger(d) && d > 0 && d <= MAX_SAMPLE)) {
-    return bad(`${where}: input shape ${JSON.stringify(s)} must hold positive integers (at most ${MAX_SAMPLE})`);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d > 0) || sizeOf(dims as number[]) > MAX_SAMPLE) {
+    return bad(`${where}: input shape ${JSON.stringify(s)} must hold positive integers, at most ${MAX_SAMPLE} values in all`);
   }
   return dims as Shape;
 }

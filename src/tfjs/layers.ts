@@ -15,6 +15,7 @@ import {
   flatten,
   globalAveragePooling2d,
   maxPooling2d,
+  permute,
   reshape,
   type Activation,
   type LayerSpec,
@@ -33,6 +34,7 @@ export const SUPPORTED_CLASSES = [
   'GlobalAveragePooling2D',
   'Flatten',
   'Reshape',
+  'Permute',
   'Dropout',
   'Activation',
   'LeakyReLU',
@@ -228,6 +230,11 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
       const t = opt(cfg, 'target_shape');
       if (!Array.isArray(t)) return fail('FORMAT', where, `target_shape must be a list of dimensions, got ${describe(t)}`);
       return mapped(build(where, () => reshape(t as number[], { name })));
+    }
+    case 'Permute': {
+      const dims = opt(cfg, 'dims');
+      if (!Array.isArray(dims)) return fail('FORMAT', where, `dims must be a list of axes, got ${describe(dims)}`);
+      return mapped(build(where, () => permute(dims as number[], { name })));
     }
     case 'Dropout': {
       const ns = opt(cfg, 'noise_shape');

@@ -175,6 +175,10 @@ function withModel(json: Config | string, data: Parameters<typeof importTfjsLaye
   }
 }
 
+const refuses = (m: { json: Config; data: Uint8Array }, code: Parameters<typeof expectSimdnetError>[1], message: string | RegExp): void => {
+  expectSimdnetError(() => importTfjsLayers(m.json, m.data), code, message);
+};
+
 describe('mappings', () => {
   it('Dense: kernel (in, units) and bias by name, the activation, predictions x·W + b', () => {
     const { json, data, k, b } = denseModel({ activation: 'relu' });
@@ -370,6 +374,19 @@ describe('mappings', () => {
     withModel(json, data, (m) => expectClose(m.predict(x).data, want, 1e-6, 1e-5));
   });
 
+  it('Permute: output axis i is input axis dims[i − 1] (1-based, as Keras)', () => {
+    const { json, data } = sequentialModel([L('Permute', { dims: [2, 1, 3], name: 'p', batch_input_shape: [null, 2, 3, 2] }), L('Flatten', { name: 'f' })], []);
+    const x = Float32Array.from({ length: 12 }, (_, i) => i);
+    // y[j][i][c] = x[i][j][c] for x of shape [2, 3, 2].
+    const want: number[] = [];
+    for (let j = 0; j < 3; j++) for (let i = 0; i < 2; i++) for (let c = 0; c < 2; c++) want.push(x[i * 6 + j * 2 + c]);
+    withModel(json, data, (m) => {
+      expect(m.layers[0]).toMatchObject({ type: 'permute', dims: [2, 1, 3] });
+      expect(Array.from(m.predict(x).data)).toEqual(want);
+    });
+    refuses(sequentialModel([L('Permute', { dims: [1, 1], name: 'p', batch_input_shape: [null, 2, 3] })], []), 'RANGE', "layer 'p' (Permute): permute layer 'p': dims must be a permutation of 1..2");
+  });
+
   it('weight names: layer/cell/weight (TF 2.2+) and Keras 3 layer/index', () => {
     const k = f32(24, 1);
     const b = f32(4, 2);
@@ -467,9 +484,6 @@ describe('refusals', () => {
     const cfg = layer.config as Config;
     return sequentialModel([{ ...layer, config: { ...cfg, batch_input_shape: input } }], weights);
   };
-  const refuses = (m: { json: Config; data: Uint8Array }, code: Parameters<typeof expectSimdnetError>[1], message: string | RegExp): void => {
-    expectSimdnetError(() => importTfjsLayers(m.json, m.data), code, message);
-  };
 
   it('layer options simdnet cannot run exactly', () => {
     const conv = (cfg: Config) => one(L('Conv2D', { filters: 2, kernel_size: 3, name: 'c', ...cfg }), [{ name: 'c/kernel', shape: [3, 3, 2, 2], values: f32(36, 1) }, { name: 'c/bias', shape: [2], values: [0, 0] }]);
@@ -499,12 +513,13 @@ describe('refusals', () => {
   });
 
   it('classes and topologies other than a chain of supported layers', () => {
-    refuses(one(L('ELU', { alpha: 1, name: 'e' })), 'UNSUPPORTED', "layer 'e' (ELU): class ELU is not supported (supported: InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Dropout, Activation, LeakyReLU, ReLU, Softmax, BatchNormalization)");
+    refuses(one(L('ELU', { alpha: 1, name: 'e' })), 'UNSUPPORTED', "layer 'e' (ELU): class ELU is not supported (supported: InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Permute, Dropout, Activation, LeakyReLU, ReLU, Softmax, BatchNormalization)");
     refuses(one(L('Conv1D', { filters: 2, kernel_size: 3, name: 'c' })), 'UNSUPPORTED', "layer 'c' (Conv1D): class Conv1D is not supported");
     refuses(one(L('Sequential', { name: 'inner', layers: [] })), 'UNSUPPORTED', "layer 'inner' (Sequential): a model nested as a layer is not supported");
     refuses(sequentialModel([L('Flatten', { name: 'f', batch_input_shape: [null, 4] }), L('InputLayer', { batch_input_shape: [null, 4], name: 'i' })], []), 'UNSUPPORTED', "layer 'i' (InputLayer) is not the first layer");
     refuses(sequentialModel([L('InputLayer', { batch_input_shape: [null, 4], sparse: true, name: 'i' }), L('Flatten', { name: 'f' })], []), 'UNSUPPORTED', "layer 'i' (InputLayer): sparse inputs are not supported");
     refuses(one(L('Flatten', { name: 'f' }), [], [null, null, 4]), 'UNSUPPORTED', "layer 'f' (Flatten): input shape [null,null,4] has a dimension of variable size");
+    refuses(one(L('Flatten', { name: 'f' }), [], [null, 2 ** 14, 2 ** 14, 2]), 'FORMAT', "layer 'f' (Flatten): input shape [null,16384,16384,2] must hold positive integers, at most 134217728 values in all");
     refuses(sequentialModel([L('Flatten', { name: 'f' })], []), 'FORMAT', "layer 'f' (Flatten): the model declares no input shape (batch_input_shape on the first layer, or an InputLayer)");
     refuses(sequentialModel([], []), 'EMPTY', 'the Sequential model has no layers');
     const base = sequentialModel([], []);
