@@ -22,9 +22,8 @@ export interface TfjsImportOptions {
   name?: string;
 }
 
-/** What the importer records in `model.metadata.importedFrom`. */
+/** What the importer records in `model.metadata.tfjs`. */
 export interface TfjsImportInfo {
-  format: 'tfjs-layers-model';
   /** model.json's generatedBy / convertedBy / keras_version, when given. */
   producer?: string;
   /** The source model's name. */
@@ -46,9 +45,14 @@ const bad = (message: string): never => {
  * Imports a TensorFlow.js layers model: `modelJson` is model.json (text or parsed), `weightData` the weight
  * bytes — one buffer, or the shards in manifest order (each group's `paths`, in order). Keras's layer names are
  * kept (characters other than letters, digits, `_`, `.` and `-` become `_`). The model is built, its weights set,
- * ready to predict, compile and fine-tune; `metadata.importedFrom` records the source and what was dropped.
+ * ready to predict, compile and fine-tune, and counts as trained; `metadata.tfjs` records the source and what
+ * was dropped.
+ * @throws SimdnetError FORMAT for a broken or inconsistent model.json or weight data, UNSUPPORTED for a valid model
+ *   simdnet cannot run exactly (the message names the layer, its class and what is supported), SHAPE for weights or
+ *   layers that do not fit, DTYPE for weights that are not float32, NONFINITE for a NaN/Inf weight (named).
  */
 export function importTfjsLayers(modelJson: string | object, weightData: WeightData, options: TfjsImportOptions = {}): Sequential {
+  if (typeof options !== 'object' || options === null) throw new SimdnetError('RANGE', 'importTfjsLayers(): options must be an object');
   const doc = parseJson(modelJson);
   const format = doc.format;
   if (format !== undefined && format !== null && format !== 'layers-model') {
@@ -80,10 +84,10 @@ export function importTfjsLayers(modelJson: string | object, weightData: WeightD
     model.dispose();
     throw err;
   }
-  const info: TfjsImportInfo = { format: 'tfjs-layers-model', notes };
+  const info: TfjsImportInfo = { notes };
   if (producer) info.producer = producer;
   if (modelName) info.modelName = modelName;
-  model.metadata.importedFrom = info;
+  model.metadata.tfjs = info;
   // Trained elsewhere (the source's step count is unknown): counted as trained, so quantization, transfer and
   // distillation, which refuse untrained models, take it.
   model.trainedSteps = 1;

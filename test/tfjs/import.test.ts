@@ -188,7 +188,7 @@ describe('mappings', () => {
       expect(m.name).toBe('seq');
       const x = f32(18, 3);
       expectClose(m.predict(x).data, denseRef(x, k, b, 6, 4).map((v) => Math.max(v, 0)), 1e-6, 1e-6);
-      expect(m.metadata.importedFrom).toEqual({ format: 'tfjs-layers-model', producer: 'TensorFlow.js tfjs-layers v4.22.0; tfjs-layers 4.22.0', modelName: 'seq', notes: [] });
+      expect(m.metadata.tfjs).toEqual({ producer: 'TensorFlow.js tfjs-layers v4.22.0; tfjs-layers 4.22.0', modelName: 'seq', notes: [] });
     });
   });
 
@@ -219,7 +219,7 @@ describe('mappings', () => {
     );
     withModel(json, data, (m) => {
       expect(m.layers[0]).toMatchObject({ useBias: false, trainable: false, kernelRegularizer: { l1: 0, l2: 0.01 } });
-      const notes = (m.metadata.importedFrom as { notes: string[] }).notes;
+      const notes = (m.metadata.tfjs as { notes: string[] }).notes;
       expect(notes).toEqual([
         "layer 'dense_Dense1' (Dense): bias_regularizer \"L1L2\" ignored (it only affects training)",
         "layer 'dense_Dense1' (Dense): kernel_constraint \"MaxNorm\" ignored (it only affects training)",
@@ -238,7 +238,7 @@ describe('mappings', () => {
     const other = denseModel({ kernel_regularizer: { class_name: 'OrthogonalRegularizer', config: { factor: 0.01 } } });
     withModel(other.json, other.data, (m) => {
       expect(m.layers[0]).not.toHaveProperty('kernelRegularizer');
-      expect((m.metadata.importedFrom as { notes: string[] }).notes[0]).toContain('kernel_regularizer "OrthogonalRegularizer" ignored');
+      expect((m.metadata.tfjs as { notes: string[] }).notes[0]).toContain('kernel_regularizer "OrthogonalRegularizer" ignored');
     });
   });
 
@@ -273,7 +273,7 @@ describe('mappings', () => {
     const wrapped = { ...json, modelTopology: { keras_version: '2.15.0', backend: 'tensorflow', model_config: { class_name: 'Sequential', config: [L('Dense', { units: 4, activation: 'sigmoid', name: 'd', batch_input_shape: [null, 6] })] } } };
     withModel(wrapped, data, (m) => {
       expectClose(m.predict(x).data, want, 1e-6, 1e-6);
-      expect((m.metadata.importedFrom as { producer: string }).producer).toBe('TensorFlow.js tfjs-layers v4.22.0; 2.15.0');
+      expect((m.metadata.tfjs as { producer: string }).producer).toBe('TensorFlow.js tfjs-layers v4.22.0; 2.15.0');
     });
     // ModelArtifacts as tf.io.withSaveHandler hands them over: weightSpecs instead of a manifest.
     const artifacts = { modelTopology: json.modelTopology, weightSpecs: (json.weightsManifest as Array<{ weights: unknown }>)[0].weights, format: 'layers-model' };
@@ -351,7 +351,7 @@ describe('mappings', () => {
       expect(got['bn/movingMean']).toEqual(Array.from(weights[6].values));
       expect(got['bn/movingVariance']).toEqual(Array.from(weights[7].values));
       expect(got['c1/kernel']).toEqual(Array.from(weights[0].values));
-      expect((m.metadata.importedFrom as { notes: string[] }).notes).toEqual(["layer 'bn' (BatchNormalization): center false: beta = 0 (trainable in simdnet when fine-tuned)"]);
+      expect((m.metadata.tfjs as { notes: string[] }).notes).toEqual(["layer 'bn' (BatchNormalization): center false: beta = 0 (trainable in simdnet when fine-tuned)"]);
       const y = m.predict(f32(3 * 72, 9, 0, 1));
       for (let r = 0; r < 3; r++) expect(y.data[r * 3] + y.data[r * 3 + 1] + y.data[r * 3 + 2]).toBeCloseTo(1, 6);
     });
