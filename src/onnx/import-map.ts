@@ -107,19 +107,36 @@ class Mapper {
   private push(spec: LayerSpec): void {
     this.layers.push(spec);
     this.fuse = undefined;
+    this.lastView = undefined;
   }
 
   private setWeight(layer: string, param: string, data: Float32Array): void {
     this.weights.set(`${layer}/${param}`, data);
   }
 
-  /** A view (flatten/reshape) to `shape`; before any layer it reshapes the model's input instead. */
+  /**
+   * A view (flatten/reshape) to `shape`; before any layer it reshapes the model's input instead, and right after
+   * another view it replaces that one (two reshapes in a row are one).
+   */
   private toSim(st: State, shape: number[]): State {
     if (sameDims(st.sim, shape)) return st;
+    let from = st.sim;
+    if (this.lastView && this.layers[this.layers.length - 1] === this.lastView.spec) {
+      from = this.lastView.from;
+      this.layers.pop();
+      this.lastView = undefined;
+    }
     if (this.layers.length === 0) this.inputShape = [...shape];
-    else this.push(shape.length === 1 ? flatten({ name: this.layerName('_flatten') }) : reshape(shape, { name: this.layerName('_reshape') }));
+    else if (!sameDims(from, shape)) {
+      const spec = shape.length === 1 ? flatten({ name: this.layerName('_flatten') }) : reshape(shape, { name: this.layerName('_reshape') });
+      this.push(spec);
+      this.lastView = { spec, from };
+    }
     return { ...st, sim: [...shape] };
   }
+
+  /** The view toSim pushed last and the shape before it, while it is the last layer. */
+  private lastView: { spec: LayerSpec; from: number[] } | undefined;
 
   private permute(dims: number[], why: string): void {
     const spec = permuteSpec(this.layerName('_permute'), dims);

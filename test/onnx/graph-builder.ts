@@ -142,3 +142,24 @@ export class ChainBuilder {
     });
   }
 }
+
+/** Runs a model in ONNX Runtime Web (the reference): x is rows × the input's sample size, dims the full input dims. */
+export async function ortRun(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<Float32Array> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, dims) });
+    return Float32Array.from(out[session.outputNames[0]].data as Float32Array);
+  } finally {
+    await session.release();
+  }
+}
+
+/** The largest absolute difference of two equally long arrays. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}

@@ -1,0 +1,719 @@
+// importOnnx: in-memory graphs for each op and mapping rule, checked against ONNX Runtime Web on the same bytes,
+// on both backends; the refusals (code, and a message naming the node and op); then the real exporters' files in
+// test/onnx/fixtures against the framework's own outputs, fine-tuned, transferred, quantized and pruned.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pruneMagnitude, quantizeModel, sparsityOf } from '../../src/compress/index.js';
+import { loadMnist } from '../../src/data/mnist-node.js';
+import { activation, adam, dense, init, transfer, type Sequential } from '../../src/index.js';
+import type { Backend } from '../../src/runtime/engine.js';
+import { decodeModel, encodeModel } from '../../src/onnx/codec.js';
+import { importOnnx, type OnnxImportInfo } from '../../src/onnx/import.js';
+import { DataType, type OnnxModel } from '../../src/onnx/types.js';
+import { expectSimdnetError } from '../helpers/errors.js';
+import {
+  ChainBuilder,
+  f,
+  floatTensor,
+  int64Tensor,
+  lcg,
+  maxAbsDiff,
+  node,
+  onnxModel,
+  ortRun,
+  randomTensor,
+  valueInfo,
+} from './graph-builder.js';
+
+const FIXTURES = new URL('./fixtures/', import.meta.url);
+
+beforeAll(async () => {
+  await init();
+  await init({ backend: 'js' });
+});
+
+const size = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
+
+/** The sample dims of a graph's input (its first dim is the batch). */
+function sampleDims(m: OnnxModel): number[] {
+  return m.graph.input[0].shape!.slice(1).map((d) => d.value!);
+}
+
+/**
+ * Imports `m` on both backends (once from the object, once from its encoded bytes) and checks predictions on
+ * random rows against ONNX Runtime on the same bytes. Returns the wasm model (the caller disposes it).
+ */
+async function agrees(m: OnnxModel, opts: { rows?: number; tol?: number; seed?: number; scale?: number } = {}): Promise<Sequential> {
+  const rows = opts.rows ?? 5;
+  const sample = sampleDims(m);
+  const r = lcg(opts.seed ?? 7, opts.scale ?? 1);
+  const x = Float32Array.from({ length: rows * size(sample) }, () => r());
+  const bytes = encodeModel(m);
+  const want = await ortRun(bytes, x, [rows, ...sample]);
+  const js = importOnnx(m, { backend: 'js' });
+  const wasm = importOnnx(bytes, { backend: 'wasm' });
+  for (const model of [js, wasm]) {
+    const got = model.predict({ data: x, shape: [rows, size(sample)] });
+    expect(got.rows).toBe(rows);
+    expect(maxAbsDiff(got.data, want), `${model.backend} vs ONNX Runtime`).toBeLessThanOrEqual(opts.tol ?? 2e-5);
+  }
+  js.dispose();
+  return wasm;
+}
+
+const types = (m: Sequential): string[] => m.layers.map((l) => l.type);
+const acts = (m: Sequential): Array<string | undefined> => m.layers.map((l) => ('activation' in l ? l.activation : undefined));
+
+/** Expects importOnnx to refuse `m` with `code`, the message naming `label` (e.g. "'bad' (Erf)") and matching `more`. */
+function refuses(m: OnnxModel, code: 'UNSUPPORTED' | 'FORMAT' | 'NONFINITE', label: string, more?: RegExp): void {
+  const err = expectSimdnetError(() => importOnnx(m, { backend: 'js' }), code, label);
+  if (more) expect(err.message).toMatch(more);
+}
+
+/** Gemm with transB=1 (PyTorch's Linear) from `inputs` to `units`. */
+function linear(b: ChainBuilder, inputs: number, units: number, seed: number, name?: string): void {
+  const id = name ?? `fc${seed}`;
+  b.add('Gemm', [b.init(randomTensor(`${id}.weight`, [units, inputs], seed)), b.init(randomTensor(`${id}.bias`, [units], seed + 100))], { alpha: f(1), beta: f(1), transB: 1 }, id);
+}
+
+/** Conv (OIHW weight, bias) with `attrs`. */
+function convNode(b: ChainBuilder, c: number, filters: number, k: number, seed: number, attrs: Record<string, number | number[] | string> = {}, name?: string): void {
+  const id = name ?? `conv${seed}`;
+  b.add('Conv', [b.init(randomTensor(`${id}.weight`, [filters, c, k, k], seed)), b.init(randomTensor(`${id}.bias`, [filters], seed + 100))], { kernel_shape: [k, k], ...attrs }, id);
+}
+
+describe('dense graphs', () => {
+  it('Gemm (transB 1 and 0) with Relu, Tanh, Sigmoid, LeakyRelu and Softmax: dense layers with fused activations', async () => {
+    const b = new ChainBuilder(['batch', 6]);
+    linear(b, 6, 8, 1);
+    b.add('Relu');
+    b.add('Gemm', [b.init(randomTensor('w2', [8, 7], 2)), b.init(randomTensor('b2', [7], 3))], {}, 'fc2'); // transB 0
+    b.add('Tanh');
+    linear(b, 7, 5, 4);
+    b.add('Sigmoid');
+    linear(b, 5, 5, 5);
+    b.add('LeakyRelu', [], { alpha: f(0.2) });
+    linear(b, 5, 3, 6);
+    b.add('Softmax', [], { axis: -1 });
+    const m = await agrees(b.finish());
+    expect(types(m)).toEqual(['dense', 'dense', 'dense', 'dense', 'dense']);
+    expect(acts(m)).toEqual(['relu', 'tanh', 'sigmoid', 'leakyRelu', 'softmax']);
+    expect((m.layers[3] as { alpha: number }).alpha).toBeCloseTo(0.2, 6);
+    expect(m.inputShape).toEqual([6]);
+    m.dispose();
+  });
+
+  it('Gemm alpha and beta scale the kernel and the bias; C may be [1, M] or a scalar', async () => {
+    const b = new ChainBuilder(['N', 4]);
+    b.add('Gemm', [b.init(randomTensor('w1', [3, 4], 1)), b.init(randomTensor('c1', [1, 3], 2))], { alpha: f(0.5), beta: f(2), transB: 1 });
+    b.add('Gemm', [b.init(randomTensor('w2', [3, 2], 3)), b.init(floatTensor('c2', [], [0.25]))], { alpha: f(1.5) });
+    (await agrees(b.finish())).dispose();
+  });
+
+  it('skl2onnx style: MatMul + Add (bias over the rows, either order) → dense with bias; MatMul alone → no bias', async () => {
+    const b = new ChainBuilder(['N', 5], 'float_input');
+    b.add('MatMul', [b.init(randomTensor('coefficient', [5, 6], 1))]);
+    b.add('Add', [b.init(randomTensor('intercepts', [1, 6], 2))]);
+    b.add('Relu');
+    b.add('MatMul', [b.init(randomTensor('coefficient1', [6, 4], 3))]);
+    // Add(bias, x): the data second.
+    b.nodes.push(node('Add', [b.init(randomTensor('intercepts1', [4], 4)), b.tensor], ['add_b_out'], {}, 'add_b'));
+    const m0 = b.finish();
+    m0.graph.node.push(node('Softmax', ['add_b_out'], ['probabilities'], { axis: 1 }, 'softmax'));
+    m0.graph.output[0] = valueInfo('probabilities', ['N', 4]);
+    const m = await agrees(m0);
+    expect(types(m)).toEqual(['dense', 'dense']);
+    expect(acts(m)).toEqual(['relu', 'softmax']);
+    expect(m.layers.map((l) => (l as { useBias: boolean }).useBias)).toEqual([true, true]);
+    m.dispose();
+
+    const plain = new ChainBuilder(['N', 3]);
+    plain.add('MatMul', [plain.init(randomTensor('w', [3, 2], 5))]);
+    const p = await agrees(plain.finish());
+    expect((p.layers[0] as { useBias: boolean }).useBias).toBe(false);
+    p.dispose();
+  });
+
+  it('an activation that cannot fuse (after dropout, after another activation) is an activation layer', async () => {
+    const b = new ChainBuilder(['N', 4]);
+    linear(b, 4, 6, 1);
+    b.add('Dropout', [b.init(floatTensor('ratio', [], [0.25])), b.init({ name: 'training_mode', dims: [], dataType: DataType.BOOL, int32Data: [0] })]);
+    b.add('Relu');
+    linear(b, 6, 3, 2);
+    b.add('Tanh');
+    b.add('Sigmoid');
+    const m = await agrees(b.finish());
+    expect(types(m)).toEqual(['dense', 'dropout', 'activation', 'dense', 'activation']);
+    expect(acts(m)).toEqual(['linear', undefined, 'relu', 'tanh', 'sigmoid']);
+    expect((m.layers[1] as { rate: number }).rate).toBe(0.25);
+    m.dispose();
+  });
+
+  it('Dropout before opset 12 (ratio attribute) and Identity nodes, also between an initializer and its Gemm', async () => {
+    const b = new ChainBuilder(['N', 4]);
+    b.nodes.push(node('Identity', ['w_raw'], ['w_id'], {}, 'shared_weight'));
+    b.init(randomTensor('w_raw', [5, 4], 1));
+    b.add('Gemm', ['w_id', b.init(randomTensor('bias', [5], 2))], { transB: 1 }, 'fc');
+    b.add('Identity');
+    b.add('Relu');
+    b.add('Dropout', [], { ratio: f(0.5) });
+    linear(b, 5, 2, 3);
+    const m = await agrees(b.finish({ opset: 10 }));
+    expect(types(m)).toEqual(['dense', 'dropout', 'dense']);
+    expect(acts(m)).toEqual(['relu', undefined, 'linear']);
+    m.dispose();
+  });
+
+  it('Softmax axis: opset 11 defaults to 1, opset 13 to -1; another axis or a 4-D input is refused', async () => {
+    for (const opset of [11, 13]) {
+      const b = new ChainBuilder(['N', 4]);
+      linear(b, 4, 3, 1);
+      b.add('Softmax', [], {}, 'sm');
+      (await agrees(b.finish({ opset }))).dispose();
+    }
+    const bad = new ChainBuilder(['N', 4]);
+    linear(bad, 4, 3, 1);
+    bad.add('Softmax', [], { axis: 0 }, 'sm');
+    refuses(bad.finish(), 'UNSUPPORTED', "'sm' (Softmax)", /only the last axis/);
+    const map = new ChainBuilder(['N', 1, 4, 4]);
+    convNode(map, 1, 2, 3, 1);
+    map.add('Softmax', [], { axis: 1 }, 'sm4');
+    refuses(map.finish(), 'UNSUPPORTED', "'sm4' (Softmax)", /4-D/);
+  });
+
+  it('refuses Dropout in training mode, a used mask, and a ratio outside [0, 1)', () => {
+    const train = new ChainBuilder(['N', 4]);
+    train.add('Dropout', [train.init(floatTensor('r', [], [0.5])), train.init({ name: 't', dims: [], dataType: DataType.BOOL, int32Data: [1] })], {}, 'drop');
+    refuses(train.finish(), 'UNSUPPORTED', "'drop' (Dropout)", /training_mode/);
+
+    const mask = new ChainBuilder(['N', 4]);
+    const d = mask.add('Dropout', [], {}, 'drop');
+    d.output.push('mask');
+    mask.nodes.push(node('Cast', ['mask'], ['mask_f'], { to: 1 }, 'cast'));
+    refuses(mask.finish(), 'UNSUPPORTED', "'drop' (Dropout)", /extra output 'mask'/);
+
+    const ratio = new ChainBuilder(['N', 4]);
+    ratio.add('Dropout', [ratio.init(floatTensor('r', [], [1]))], {}, 'drop');
+    refuses(ratio.finish(), 'UNSUPPORTED', "'drop' (Dropout)", /ratio 1/);
+  });
+});
+
+describe('reshapes', () => {
+  it('Flatten of a 1-channel NCHW input makes the model take the flat rows ([H·W])', async () => {
+    const b = new ChainBuilder(['batch', 1, 4, 4], 'input');
+    b.add('Flatten', [], { axis: 1 });
+    linear(b, 16, 3, 1);
+    const m = await agrees(b.finish());
+    expect(types(m)).toEqual(['dense']);
+    expect(m.inputShape).toEqual([16]);
+    m.dispose();
+  });
+
+  it('Reshape with a constant shape ([-1, K] from a Constant node, [0, -1] from an initializer) after a conv stack', async () => {
+    for (const [k, shape] of [
+      ['constant', [-1, 18]],
+      ['initializer', [0, -1]],
+    ] as const) {
+      const b = new ChainBuilder(['N', 2, 5, 5]);
+      convNode(b, 2, 2, 3, 1);
+      b.add('Relu');
+      if (k === 'constant') {
+        b.nodes.push(node('Constant', [], ['shape'], { value: int64Tensor('', [2], [...shape]) }, 'shape_const'));
+        b.add('Reshape', ['shape'], {}, 'reshape');
+      } else {
+        b.add('Reshape', [b.init(int64Tensor('shape', [2], [...shape]))], {}, 'reshape');
+      }
+      linear(b, 18, 4, 2);
+      const m = await agrees(b.finish());
+      // The NCHW flattening is absorbed into the dense layer's rows: no layer beyond the input's permute.
+      expect(types(m)).toEqual(['permute', 'conv2d', 'flatten', 'dense']);
+      m.dispose();
+    }
+  });
+
+  it("PyTorch opset 9's x.view(x.size(0), -1): Shape → Gather → Unsqueeze → Concat → Reshape is a flatten", async () => {
+    const b = new ChainBuilder(['N', 1, 4, 4], 'input');
+    convNode(b, 1, 3, 3, 1, { pads: [1, 1, 1, 1] });
+    const x = b.tensor;
+    b.nodes.push(
+      node('Shape', [x], ['s'], {}, 'shape'),
+      node('Constant', [], ['zero'], { value: int64Tensor('', [], [0]) }, 'c0'),
+      node('Gather', ['s', 'zero'], ['n'], { axis: 0 }, 'gather'),
+      node('Unsqueeze', ['n'], ['n1'], { axes: [0] }, 'unsq'),
+      node('Constant', [], ['minus1'], { value: int64Tensor('', [1], [-1]) }, 'c1'),
+      node('Concat', ['n1', 'minus1'], ['target'], { axis: 0 }, 'concat'),
+    );
+    b.add('Reshape', ['target'], {}, 'view');
+    linear(b, 48, 5, 2);
+    const m = await agrees(b.finish({ opset: 9 }));
+    expect(types(m)).toEqual(['conv2d', 'flatten', 'dense']);
+    m.dispose();
+  });
+
+  it('a Reshape that does not keep the batch first, or computes with the batch size, is refused', () => {
+    const b = new ChainBuilder(['N', 6]);
+    b.add('Reshape', [b.init(int64Tensor('shape', [2], [3, -1]))], {}, 'bad_reshape');
+    refuses(b.finish(), 'UNSUPPORTED', "'bad_reshape' (Reshape)", /batch/);
+
+    const c = new ChainBuilder(['N', 6]);
+    c.nodes.push(
+      node('Shape', ['x'], ['s'], {}, 'shape'),
+      node('Mul', ['s', 'two'], ['s2'], {}, 'double'),
+    );
+    c.init(int64Tensor('two', [1], [2]));
+    c.add('Reshape', ['s2'], {}, 'reshape');
+    refuses(c.finish(), 'UNSUPPORTED', "'double' (Mul)", /batch size/);
+
+    const fl = new ChainBuilder(['N', 2, 3]);
+    fl.add('Flatten', [], { axis: 2 }, 'flat2');
+    refuses(fl.finish(), 'UNSUPPORTED', "'flat2' (Flatten)", /only axis 1/);
+  });
+
+  it('a vector reshaped to an NCHW map feeds a Conv (1 channel: a reshape; 2 channels: reshape + permute)', async () => {
+    for (const c of [1, 2]) {
+      const b = new ChainBuilder(['N', 2 * c * 9]);
+      linear(b, 2 * c * 9, c * 16, 1);
+      b.add('Reshape', [b.init(int64Tensor('shape', [4], [-1, c, 4, 4]))], {}, 'to_map');
+      convNode(b, c, 2, 3, 2);
+      b.add('Flatten');
+      linear(b, 8, 2, 3);
+      const m = await agrees(b.finish());
+      expect(types(m)).toEqual(c === 1 ? ['dense', 'reshape', 'conv2d', 'flatten', 'dense'] : ['dense', 'reshape', 'permute', 'conv2d', 'flatten', 'dense']);
+      m.dispose();
+    }
+  });
+
+  it('Squeeze and Unsqueeze of non-batch axes (opset 11 attributes, opset 13 inputs)', async () => {
+    for (const opset of [11, 13]) {
+      const b = new ChainBuilder(['N', 3, 4, 4]);
+      convNode(b, 3, 5, 3, 1);
+      b.add('GlobalAveragePool');
+      if (opset < 13) b.add('Squeeze', [], { axes: [2, 3] });
+      else b.add('Squeeze', [b.init(int64Tensor('axes', [2], [-1, -2]))]);
+      if (opset < 13) b.add('Unsqueeze', [], { axes: [2] });
+      else b.add('Unsqueeze', [b.init(int64Tensor('axes2', [1], [2]))]);
+      b.add('Flatten');
+      linear(b, 5, 2, 2);
+      const m = await agrees(b.finish({ opset }));
+      expect(types(m)).toEqual(['permute', 'conv2d', 'globalAveragePooling2d', 'dense']);
+      m.dispose();
+    }
+    const bad = new ChainBuilder(['N', 4]);
+    bad.add('Unsqueeze', [], { axes: [0] }, 'unsq0');
+    refuses(bad.finish({ opset: 11 }), 'UNSUPPORTED', "'unsq0' (Unsqueeze)", /batch/);
+  });
+});
+
+describe('convolutional graphs', () => {
+  it('PyTorch LeNet style on 1 channel: Conv (same pads), BatchNormalization kept, Relu, MaxPool, AveragePool, Reshape, Gemm', async () => {
+    const b = new ChainBuilder(['batch', 1, 12, 12], 'input');
+    convNode(b, 1, 4, 5, 1, { pads: [2, 2, 2, 2], strides: [1, 1], dilations: [1, 1], group: 1 });
+    const r = lcg(9, 0.5);
+    const bn = (name: string, fn: () => number): string => b.init(floatTensor(name, [4], () => fn()));
+    b.add('BatchNormalization', [bn('bn.weight', () => 1 + r()), bn('bn.bias', r), bn('bn.running_mean', r), bn('bn.running_var', () => 0.5 + Math.abs(r()))], { epsilon: f(1e-5), momentum: f(0.9) }, 'bn');
+    b.add('Relu');
+    b.add('MaxPool', [], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], ceil_mode: 0 });
+    convNode(b, 4, 6, 3, 2);
+    b.add('Relu');
+    b.add('Pad', [b.init(int64Tensor('pads', [8], [0, 0, 0, 0, 0, 0, 0, 0]))], { mode: 'constant' });
+    b.add('AveragePool', [], { kernel_shape: [2, 2], strides: [2, 2] });
+    b.add('Reshape', [b.init(int64Tensor('shape', [2], [-1, 24]))]);
+    linear(b, 24, 10, 3);
+    const m = await agrees(b.finish());
+    expect(types(m)).toEqual(['conv2d', 'batchNormalization', 'activation', 'maxPooling2d', 'conv2d', 'averagePooling2d', 'flatten', 'dense']);
+    expect(m.inputShape).toEqual([12, 12, 1]);
+    const bnSpec = m.layers[1] as { momentum: number; epsilon: number };
+    expect(bnSpec.momentum).toBeCloseTo(0.9, 6); // ONNX momentum weighs the old value, as simdnet's
+    expect(bnSpec.epsilon).toBeCloseTo(1e-5, 9);
+    m.dispose();
+  });
+
+  it('a multi-channel NCHW input starts with permute([2, 3, 1]); the model takes the NCHW rows unchanged', async () => {
+    const b = new ChainBuilder(['N', 3, 6, 6]);
+    convNode(b, 3, 4, 3, 1, { pads: [1, 1, 1, 1] });
+    b.add('Relu');
+    b.add('MaxPool', [], { kernel_shape: [2, 2], strides: [2, 2] });
+    b.add('Flatten');
+    linear(b, 36, 5, 2);
+    b.add('Softmax', [], { axis: 1 });
+    const m = await agrees(b.finish());
+    expect(types(m)).toEqual(['permute', 'conv2d', 'maxPooling2d', 'flatten', 'dense']);
+    expect((m.layers[0] as { dims: number[] }).dims).toEqual([2, 3, 1]);
+    expect(m.inputShape).toEqual([3, 6, 6]);
+    m.dispose();
+  });
+
+  it('a Flatten that ends the graph after a multi-channel NCHW map permutes back to NCHW order first', async () => {
+    const b = new ChainBuilder(['N', 1, 5, 5]);
+    convNode(b, 1, 3, 3, 1);
+    b.add('Flatten');
+    const m = await agrees(b.finish());
+    expect(types(m)).toEqual(['conv2d', 'permute', 'flatten']);
+    expect((m.layers[1] as { dims: number[] }).dims).toEqual([3, 1, 2]);
+    m.dispose();
+  });
+
+  it('tf2onnx style: NHWC input, Transpose to NCHW before the convs and back after, Reshape, MatMul + Add: no permute', async () => {
+    const b = new ChainBuilder(['unk__1', 8, 8, 2], 'input_1');
+    b.add('Transpose', [], { perm: [0, 3, 1, 2] }, 'to_nchw');
+    convNode(b, 2, 4, 3, 1, { auto_pad: 'SAME_UPPER', strides: [2, 2] });
+    b.add('Relu');
+    convNode(b, 4, 3, 3, 2, { auto_pad: 'VALID' });
+    b.add('Transpose', [], { perm: [0, 2, 3, 1] }, 'to_nhwc');
+    b.add('Reshape', [b.init(int64Tensor('shape', [2], [-1, 12]))]);
+    b.add('MatMul', [b.init(randomTensor('kernel', [12, 4], 3))]);
+    b.add('Add', [b.init(randomTensor('bias', [4], 4))]);
+    b.add('Softmax', [], { axis: -1 });
+    const m = await agrees(b.finish());
+    expect(types(m)).toEqual(['conv2d', 'conv2d', 'flatten', 'dense']);
+    expect(acts(m)).toEqual(['relu', 'linear', undefined, 'softmax']);
+    expect(m.inputShape).toEqual([8, 8, 2]);
+    m.dispose();
+  });
+
+  it("padding: explicit pads equal to TensorFlow's 'same', SAME_UPPER, SAME_LOWER when even, VALID, strides", async () => {
+    const cases: Array<Record<string, number | number[] | string>> = [
+      { pads: [1, 1, 1, 1] },
+      { pads: [0, 0, 1, 1], strides: [2, 2], kernel_shape: [2, 2] }, // 7 → 4 outputs: total 1 at the end
+      { auto_pad: 'SAME_UPPER', strides: [2, 2] },
+      { auto_pad: 'SAME_LOWER' },
+      { auto_pad: 'VALID', strides: [2, 1] },
+    ];
+    for (const attrs of cases) {
+      const b = new ChainBuilder(['N', 1, 7, 7]);
+      const k = (attrs.kernel_shape as number[] | undefined)?.[0] ?? 3;
+      convNode(b, 1, 2, k, 1, attrs);
+      b.add('MaxPool', [], { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' });
+      b.add('AveragePool', [], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 0 });
+      (await agrees(b.finish())).dispose();
+    }
+  });
+
+  it('refuses what the layers cannot represent: asymmetric pads, SAME_LOWER with an odd pad, dilations, groups, 1-D and 3-D convs', () => {
+    const conv = (attrs: Record<string, number | number[] | string>, c = 2, dims: number[] = [2, c, 3, 3]): OnnxModel => {
+      const b = new ChainBuilder(['N', c, 6, 6]);
+      b.add('Conv', [b.init(randomTensor('w', dims, 1))], attrs, 'the_conv');
+      return b.finish();
+    };
+    refuses(conv({ pads: [1, 0, 0, 1] }), 'UNSUPPORTED', "'the_conv' (Conv)", /pads \[1, 0, 0, 1\].*'valid'.*'same'/);
+    refuses(conv({ auto_pad: 'SAME_LOWER', strides: [2, 2] }), 'UNSUPPORTED', "'the_conv' (Conv)", /SAME_LOWER/);
+    refuses(conv({ dilations: [2, 2] }), 'UNSUPPORTED', "'the_conv' (Conv)", /dilations/);
+    refuses(conv({ group: 2 }, 2, [2, 1, 3, 3]), 'UNSUPPORTED', "'the_conv' (Conv)", /group 2/);
+    refuses(conv({}, 2, [2, 2, 3]), 'UNSUPPORTED', "'the_conv' (Conv)", /2-D convolutions/);
+    refuses(conv({ auto_pad: 'SAME_SIDEWAYS' }), 'FORMAT', "'the_conv' (Conv)", /auto_pad/);
+    refuses(conv({ kernel_shape: [5, 5] }), 'FORMAT', "'the_conv' (Conv)", /kernel_shape/);
+  });
+
+  it('pooling: ceil_mode accepted when it changes nothing, refused when it adds a window; count_include_pad with padding refused', async () => {
+    const pool = (op: string, attrs: Record<string, number | number[] | string>, hw = 8): OnnxModel => {
+      const b = new ChainBuilder(['N', 1, hw, hw]);
+      b.add(op, [], attrs, 'pool');
+      return b.finish();
+    };
+    (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }))).dispose();
+    (await agrees(pool('MaxPool', { kernel_shape: [3, 3], strides: [1, 1], storage_order: 1 }))).dispose();
+    (await agrees(pool('AveragePool', { kernel_shape: [2, 2], strides: [2, 2], count_include_pad: 1 }))).dispose();
+    refuses(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, 7), 'UNSUPPORTED', "'pool' (MaxPool)", /ceil_mode/);
+    refuses(pool('AveragePool', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 }), 'UNSUPPORTED', "'pool' (AveragePool)", /count_include_pad/);
+    refuses(pool('MaxPool', { kernel_shape: [2, 2], dilations: [2, 2] }), 'UNSUPPORTED', "'pool' (MaxPool)", /dilations/);
+    refuses(pool('MaxPool', { kernel_shape: [2] }), 'UNSUPPORTED', "'pool' (MaxPool)", /2-D windows/);
+    refuses(pool('GlobalMaxPool', {}), 'UNSUPPORTED', "'pool' (GlobalMaxPool)", /supported ops: Gemm/);
+  });
+
+  it('a zero Pad before a Conv becomes its padding; before a MaxPool it is refused', async () => {
+    const b = new ChainBuilder(['N', 2, 6, 6]);
+    b.add('Pad', [b.init(int64Tensor('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1]))], { mode: 'constant' }, 'pad');
+    convNode(b, 2, 3, 3, 1);
+    const m = await agrees(b.finish());
+    expect((m.layers[1] as { padding: string }).padding).toBe('same');
+    m.dispose();
+
+    const p = new ChainBuilder(['N', 2, 6, 6]);
+    p.add('Pad', [p.init(int64Tensor('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1]))], {}, 'pad');
+    p.add('MaxPool', [], { kernel_shape: [2, 2] }, 'mp');
+    refuses(p.finish(), 'UNSUPPORTED', "'pad' (Pad)", /only right before a Conv/);
+  });
+
+  it('Conv without bias followed by Add of a per-channel constant: the conv bias', async () => {
+    const b = new ChainBuilder(['N', 1, 5, 5]);
+    b.add('Conv', [b.init(randomTensor('w', [3, 1, 3, 3], 1))], {}, 'conv');
+    b.add('Add', [b.init(randomTensor('b', [1, 3, 1, 1], 2))], {}, 'bias');
+    b.add('Relu');
+    const m = await agrees(b.finish());
+    expect(types(m)).toEqual(['conv2d', 'permute']);
+    expect(acts(m)[0]).toBe('relu');
+    expect((m.layers[0] as { useBias: boolean }).useBias).toBe(true);
+    m.dispose();
+  });
+
+  it('GlobalAveragePool → Flatten → Gemm → Softmax; BatchNormalization on vectors, also after a flattened NCHW map', async () => {
+    const b = new ChainBuilder(['N', 3, 5, 5]);
+    convNode(b, 3, 4, 3, 1);
+    b.add('Flatten');
+    const r = lcg(3, 0.5);
+    const t = (name: string, n: number, fn: () => number): string => b.init(floatTensor(name, [n], () => fn()));
+    b.add('BatchNormalization', [t('g1', 36, () => 1 + r()), t('b1', 36, r), t('m1', 36, r), t('v1', 36, () => 0.5 + Math.abs(r()))], { epsilon: f(1e-3) });
+    linear(b, 36, 6, 2);
+    b.add('BatchNormalization', [t('g2', 6, () => 1 + r()), t('b2', 6, r), t('m2', 6, r), t('v2', 6, () => 0.5 + Math.abs(r()))], {}, 'bn1d');
+    b.add('Relu');
+    linear(b, 6, 3, 3);
+    const m = await agrees(b.finish());
+    expect(types(m)).toEqual(['permute', 'conv2d', 'flatten', 'batchNormalization', 'dense', 'batchNormalization', 'activation', 'dense']);
+    m.dispose();
+
+    const g = new ChainBuilder(['N', 2, 4, 4]);
+    convNode(g, 2, 5, 3, 1);
+    g.add('GlobalAveragePool');
+    g.add('Flatten');
+    linear(g, 5, 3, 2);
+    g.add('Softmax', [], { axis: 1 });
+    const gm = await agrees(g.finish());
+    expect(types(gm)).toEqual(['permute', 'conv2d', 'globalAveragePooling2d', 'dense']);
+    gm.dispose();
+  });
+
+  it('BatchNormalization refuses spatial 0, training mode and a bad epsilon', () => {
+    const bn = (attrs: Record<string, number | number[] | string | { float: number }>, opset = 13): OnnxModel => {
+      const b = new ChainBuilder(['N', 3]);
+      const one = (n: string): string => b.init(floatTensor(n, [3], [1, 1, 1]));
+      b.add('BatchNormalization', [one('s'), one('b'), one('m'), one('v')], attrs, 'bn');
+      return b.finish({ opset });
+    };
+    refuses(bn({ spatial: 0 }, 7), 'UNSUPPORTED', "'bn' (BatchNormalization)", /spatial/);
+    refuses(bn({ training_mode: 1 }, 15), 'UNSUPPORTED', "'bn' (BatchNormalization)", /training_mode/);
+    refuses(bn({ epsilon: f(0) }), 'UNSUPPORTED', "'bn' (BatchNormalization)", /epsilon/);
+  });
+});
+
+describe('graph structure', () => {
+  const mlp = (): ChainBuilder => {
+    const b = new ChainBuilder(['N', 4]);
+    linear(b, 4, 3, 1, 'fc');
+    return b;
+  };
+
+  it('refuses an unknown op, an op from another domain, and names an unnamed node by its index', () => {
+    const b = mlp();
+    b.add('Erf', [], {}, 'bad');
+    refuses(b.finish(), 'UNSUPPORTED', "'bad' (Erf)", /supported ops: Gemm, MatMul/);
+    const c = mlp();
+    c.add('Elu', [], {}, '');
+    refuses(c.finish(), 'UNSUPPORTED', '#1 (Elu)');
+    const d = mlp();
+    d.add('Relu', [], {}, 'custom');
+    d.nodes[1].domain = 'com.microsoft';
+    refuses(d.finish(), 'UNSUPPORTED', "'custom' (Relu)", /domain 'com.microsoft'/);
+  });
+
+  it('refuses branches and skip connections, a second input, a second output', () => {
+    const b = mlp();
+    const fcOut = b.tensor;
+    b.add('Relu', [], {}, 'relu');
+    b.add('Add', [fcOut], {}, 'skip');
+    refuses(b.finish(), 'UNSUPPORTED', "'relu' (Relu)", /branches or skip connections/);
+
+    const two = mlp().finish();
+    two.graph.input.push(valueInfo('y', ['N', 4]));
+    expectSimdnetError(() => importOnnx(two), 'UNSUPPORTED', /2 inputs \('x', 'y'\)/);
+
+    const outs = mlp().finish();
+    outs.graph.output.push(valueInfo('x', ['N', 4]));
+    expectSimdnetError(() => importOnnx(outs), 'UNSUPPORTED', /2 outputs/);
+  });
+
+  it('refuses a non-float input, an input without a shape, a dynamic non-batch dimension', () => {
+    const m = mlp().finish();
+    m.graph.input[0] = valueInfo('x', ['N', 4], DataType.DOUBLE);
+    expectSimdnetError(() => importOnnx(m), 'UNSUPPORTED', /input 'x' has element type DOUBLE/);
+    m.graph.input[0] = valueInfo('x', undefined);
+    expectSimdnetError(() => importOnnx(m), 'UNSUPPORTED', /input 'x' has no shape/);
+    m.graph.input[0] = valueInfo('x', ['N', 'features']);
+    expectSimdnetError(() => importOnnx(m), 'UNSUPPORTED', /dimension 1 is 'features'/);
+  });
+
+  it('refuses a missing initializer and one of the wrong shape (FORMAT), NaN or Inf weights (NONFINITE, naming the initializer)', () => {
+    const missing = mlp().finish();
+    missing.graph.initializer = missing.graph.initializer.filter((t) => t.name !== 'fc.weight');
+    refuses(missing, 'FORMAT', "'fc' (Gemm)", /B 'fc.weight' is neither an initializer nor the output of a node/);
+
+    const wrong = mlp().finish();
+    wrong.graph.initializer[0] = randomTensor('fc.weight', [3, 5], 1);
+    refuses(wrong, 'FORMAT', "'fc' (Gemm)", /dims \[3, 5\].*4 features/);
+
+    const nan = mlp().finish();
+    nan.graph.initializer[1] = floatTensor('fc.bias', [3], [0, NaN, 0]);
+    refuses(nan, 'NONFINITE', "'fc' (Gemm)", /'fc.bias' holds NaN/);
+
+    const inf = new ChainBuilder(['N', 2]);
+    inf.nodes.push(node('Constant', [], ['w'], { value: floatTensor('', [2, 2], [1, 2, Infinity, 4]) }, 'weights'));
+    inf.add('MatMul', ['w'], {}, 'mm');
+    refuses(inf.finish(), 'NONFINITE', "'mm' (MatMul)", /'w' holds Infinity/);
+  });
+
+  it('refuses a chain that does not reach the output, and a weight computed from the data', () => {
+    const lost = mlp().finish();
+    lost.graph.output[0] = valueInfo('nowhere', ['N', 3]);
+    expectSimdnetError(() => importOnnx(lost), 'FORMAT', /'fc_out' is read by no node and is not the graph output 'nowhere'/);
+
+    const b = new ChainBuilder(['N', 4]);
+    b.nodes.push(node('Relu', ['x'], ['rx'], {}, 'side'));
+    b.add('MatMul', ['rx'], {}, 'mm');
+    refuses(b.finish(), 'UNSUPPORTED', /'x' is read by 2 nodes/.source);
+  });
+
+  it('accepts a batch given as a symbol, unknown, 0 or a fixed size; IR 3 files that list initializers as inputs', async () => {
+    for (const batch of ['batch', undefined, 0, 1, 2] as const) {
+      const m = mlp().finish();
+      m.graph.input[0] = { name: 'x', elemType: DataType.FLOAT, shape: [batch === undefined ? {} : typeof batch === 'string' ? { param: batch } : { value: batch }, { value: 4 }] };
+      const model = importOnnx(m, { backend: 'js' });
+      expect(model.predict({ data: new Float32Array(12), shape: [3, 4] }).rows).toBe(3);
+      model.dispose();
+    }
+    const old = mlp().finish({ irVersion: 3, opset: 8 });
+    old.graph.input.push(valueInfo('fc.weight', [3, 4]), valueInfo('fc.bias', [3]));
+    (await agrees(old)).dispose();
+  });
+
+  it('refuses an opset newer than the importer knows and a model without the default opset', () => {
+    const m = mlp().finish();
+    m.opsetImport = [{ domain: '', version: 99 }];
+    expectSimdnetError(() => importOnnx(m), 'UNSUPPORTED', /opset 99/);
+    m.opsetImport = [{ domain: 'ai.onnx.ml', version: 3 }];
+    expectSimdnetError(() => importOnnx(m), 'FORMAT', /default operator set/);
+  });
+
+  it('remembers the input and output names, opset and producer in metadata.onnx; layer names follow the nodes', () => {
+    const b = new ChainBuilder(['batch', 4], 'input');
+    linear(b, 4, 3, 1, '/fc/Gemm');
+    b.add('Softmax', [], {}, '');
+    const m = b.finish({ opset: 17 });
+    m.producerName = 'pytorch';
+    m.producerVersion = '2.1.0';
+    m.graph.node[1].output[0] = 'probabilities';
+    m.graph.output[0] = valueInfo('probabilities', ['batch', 3]);
+    const model = importOnnx(m, { backend: 'js', name: 'mine' });
+    const info = model.metadata.onnx as OnnxImportInfo;
+    expect(info).toMatchObject({ inputName: 'input', outputName: 'probabilities', opset: 17, producerName: 'pytorch', producerVersion: '2.1.0' });
+    expect(info.inputDims).toEqual(['batch', 4]);
+    expect(model.name).toBe('mine');
+    expect(model.layers[0].name).toBe('/fc/Gemm');
+    expect(model.trainedSteps).toBeGreaterThan(0);
+    model.dispose();
+  });
+});
+
+// --- the real exporters' files -------------------------------------------------------------------------------------
+
+interface Expected {
+  producer: string;
+  data: 'mnist' | 'inline';
+  sampleShape: number[];
+  rows?: number;
+  input?: number[][];
+  output: number[][];
+  heldOut?: { rows: number; classes: number[]; accuracy: number };
+}
+
+const fixtureNames = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -5)).sort() : [];
+const expected = (name: string): Expected => JSON.parse(readFileSync(new URL(`${name}.expected.json`, FIXTURES), 'utf8')) as Expected;
+const fixtureBytes = (name: string): Uint8Array => readFileSync(new URL(`${name}.onnx`, FIXTURES));
+
+describe('fixtures from real exporters', () => {
+  let mnist: ReturnType<typeof loadMnist>;
+  beforeAll(() => {
+    mnist = loadMnist();
+  });
+
+  it('has the fixtures the issue lists', () => {
+    for (const name of ['torch-mlp', 'torch-mlp-op9', 'torch-mlp2-op17', 'torch-cnn', 'torch-cnn-nofold', 'torch-cnn-rgb', 'sklearn-mlp']) {
+      expect(fixtureNames, name).toContain(name);
+    }
+  });
+
+  const rowsOf = (e: Expected): { data: Float32Array; shape: [number, number] } => {
+    const cols = size(e.sampleShape);
+    if (e.data === 'inline') return { data: Float32Array.from(e.input!.flat()), shape: [e.input!.length, cols] };
+    return { data: mnist.test.x.data.slice(0, e.rows! * cols), shape: [e.rows!, cols] };
+  };
+
+  for (const name of fixtureNames) {
+    it(`${name}: the framework's outputs to 1e-5 on both backends, the same held-out classes`, () => {
+      const e = expected(name);
+      const bytes = fixtureBytes(name);
+      for (const backend of ['js', 'wasm'] as Backend[]) {
+        const m = importOnnx(bytes, { backend });
+        const x = rowsOf(e);
+        const got = m.predict(x);
+        const err = maxAbsDiff(got.data, e.output.flat());
+        console.log(`${name} (${backend}): max abs error ${err.toExponential(2)}; layers ${types(m).join(', ')}`);
+        expect(err).toBeLessThanOrEqual(1e-5);
+        if (e.heldOut) {
+          expect(e.heldOut.rows).toBe(mnist.test.x.rows);
+          const classes = m.predictClasses(mnist.test.x);
+          const differ = e.heldOut.classes.filter((c, i) => classes[i] !== c).length;
+          expect(differ, 'held-out classes that differ').toBe(0);
+          const acc = Array.from(classes).filter((c, i) => c === mnist.test.labels![i]).length / classes.length;
+          expect(acc).toBeCloseTo(e.heldOut.accuracy, 10);
+        }
+        const meta = m.metadata.onnx as OnnxImportInfo;
+        expect(meta.inputName).toBe(decodeModel(bytes).graph.input[0].name);
+        m.dispose();
+      }
+    });
+  }
+
+  const mnistFixtures = fixtureNames.filter((n) => expected(n).data === 'mnist');
+  for (const name of mnistFixtures) {
+    it(`${name}: fine-tunes, transfers to a new head with the body frozen, quantizes and prunes`, async () => {
+      const e = expected(name);
+      const model = importOnnx(fixtureBytes(name));
+      const train = { data: mnist.train.x.data.slice(0, 2000 * 784), shape: [2000, 784] as [number, number] };
+      const labels = mnist.train.labels!.slice(0, 2000);
+      const testAcc = (m: { predictClasses(x: typeof mnist.test.x): Int32Array }): number => {
+        const c = m.predictClasses(mnist.test.x);
+        return Array.from(c).filter((k, i) => k === mnist.test.labels![i]).length / c.length;
+      };
+      const floatAcc = testAcc(model);
+      expect(floatAcc).toBeCloseTo(e.heldOut!.accuracy, 10);
+
+      // Fine-tuning: a model that ends in logits gets a softmax on top (transfer keeps every layer, unfrozen).
+      const last = model.layers[model.layers.length - 1];
+      const endsInSoftmax = 'activation' in last && last.activation === 'softmax';
+      const tuned = endsInSoftmax ? model : transfer(model, { keep: model.layers.length, head: [activation('softmax')], freeze: false, seed: 1 });
+      tuned.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 2e-4 }), metrics: ['accuracy'] });
+      const before = tuned.evaluate(train, labels).loss;
+      const history = await tuned.fit(train, labels, { epochs: 2, batchSize: 64, seed: 1 });
+      const after = tuned.evaluate(train, labels).loss;
+      expect(history.history.loss.every(Number.isFinite)).toBe(true);
+      expect(after).toBeLessThan(before);
+      expect(testAcc(tuned)).toBeGreaterThan(e.heldOut!.accuracy - 0.03);
+      if (tuned !== model) tuned.dispose();
+
+      // Transfer: the imported body frozen, a new head; the body's weights do not move.
+      const fresh = importOnnx(fixtureBytes(name));
+      const t = transfer(fresh, { head: [dense(10, { activation: 'softmax', name: 'new_head' })], seed: 2 });
+      const frozen = t.getWeights().filter((w) => !w.name.startsWith('new_head/'));
+      t.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 3e-3 }), metrics: ['accuracy'] });
+      await t.fit(mnist.train.x, mnist.train.labels!, { epochs: 3, batchSize: 64, seed: 2 });
+      for (const w of frozen) expect(Array.from(t.getWeights().find((v) => v.name === w.name)!.data)).toEqual(Array.from(w.data));
+      expect(testAcc(t)).toBeGreaterThan(0.8);
+      t.dispose();
+
+      // Quantized (static int8) within 1 % of the float accuracy.
+      const q = quantizeModel(fresh, { calibration: { data: train.data.slice(0, 300 * 784), shape: [300, 784] } });
+      const qAcc = testAcc(q);
+      expect(Math.abs(qAcc - floatAcc)).toBeLessThanOrEqual(0.01);
+      q.dispose();
+
+      // Pruned: a third of each kernel's weights zeroed by magnitude, the model still classifies nearly as well.
+      const report = pruneMagnitude(fresh, { sparsity: 0.3 });
+      expect(report.sparsity).toBeGreaterThanOrEqual(0.299);
+      expect(sparsityOf(fresh).sparsity).toBeCloseTo(report.sparsity, 10);
+      const prunedAcc = testAcc(fresh);
+      console.log(`${name}: float ${floatAcc.toFixed(4)}, int8 ${qAcc.toFixed(4)}, 30 % pruned ${prunedAcc.toFixed(4)}`);
+      expect(prunedAcc).toBeGreaterThan(floatAcc - 0.03);
+      fresh.dispose();
+      model.dispose();
+    }, 60_000);
+  }
+});
