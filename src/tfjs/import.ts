@@ -68,9 +68,13 @@ export function importTfjsLayers(modelJson: string | object, weightData: WeightD
   const { layers, modelName } = layerList(topology);
   const notes: string[] = [];
   const { mapped, input } = mapAll(layers, notes);
-  // The manifest: tf.io's weightsManifest, or the weightSpecs of ModelArtifacts (tf.io.withSaveHandler's).
-  const manifest = doc.weightsManifest ?? (Array.isArray(doc.weightSpecs) ? [{ paths: [], weights: doc.weightSpecs }] : []);
-  const store = new WeightStore(manifest, weightData);
+  // The manifest: tf.io's weightsManifest, or the weightSpecs of ModelArtifacts (tf.io.withSaveHandler's), whose
+  // weightData may be a list of buffers to join (tf.io's CompositeArrayBuffer) rather than named shards.
+  let manifest = doc.weightsManifest;
+  if ((manifest === undefined || manifest === null) && Array.isArray(doc.weightSpecs)) {
+    manifest = [{ paths: Array.isArray(weightData) ? weightData.map((_, i) => `part ${i}`) : [], weights: doc.weightSpecs }];
+  }
+  const store = new WeightStore(manifest ?? [], weightData);
   const shape = input ?? inferInput(mapped, store);
   const shapes = inferAll(mapped, shape);
   const weights = collectWeights(mapped, shapes, store);

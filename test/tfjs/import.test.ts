@@ -279,6 +279,7 @@ describe('mappings', () => {
     const artifacts = { modelTopology: json.modelTopology, weightSpecs: (json.weightsManifest as Array<{ weights: unknown }>)[0].weights, format: 'layers-model' };
     (artifacts.modelTopology as { config: { layers: Config[] } }).config.layers = variants[0];
     withModel(artifacts, data, (m) => expectClose(m.predict(x).data, want, 1e-6, 1e-6));
+    withModel(artifacts, [data.slice(0, 7), data.slice(7)], (m) => expectClose(m.predict(x).data, want, 1e-6, 1e-6));
   });
 
   it('the first Dense kernel gives the input width when no input shape is declared', () => {
