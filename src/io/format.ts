@@ -1,5 +1,6 @@
 import { declaredInputShape, inferShapes, paramDefs, showShape, sizeOf, validateSpec, type ParamDef, type Shape } from '../layers/index.js';
 import { checkMagnitudes } from './bounds.js';
+import { SimdnetError } from '../errors.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential, type CompileOptions, type ModelOptions } from '../model/sequential.js';
 import { checksumFor, KernelHash } from './checksum.js';
@@ -39,6 +40,9 @@ interface Header {
 
 /** Serializes a built model (architecture, weights, compile settings, metadata) to bytes. */
 export function saveModel(model: Sequential): Uint8Array {
+  if (!((model as unknown) instanceof Sequential)) {
+    throw new SimdnetError('DTYPE', 'saveModel() takes a Sequential model (a QuantizedModel saves with saveQuantized, a SparseModel with its save())');
+  }
   const weights = model.getWeights();
   const shape = model.inputShape!;
   const offsets = chunkOffsets(weights.map((w) => w.data));

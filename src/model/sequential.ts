@@ -269,6 +269,7 @@ export class Sequential {
 
   /** The options given to compile() (with the optimizer's full config), or undefined. */
   compileSettings(): CompileOptions | undefined {
+    this.assertLive();
     const o = this.compileOptions;
     if (!o) return undefined;
     if (isLoss(o.loss)) return undefined; // a custom loss is code, not data: not saved
@@ -408,6 +409,7 @@ export class Sequential {
 
   /** Index of a layer given by index or name (throws RANGE naming the layers when unknown). */
   layerIndex(layer: number | string): number {
+    this.assertLive();
     const i = typeof layer === 'number' ? layer : this.layers.findIndex((l) => l.name === layer);
     check(
       Number.isInteger(i) && i >= 0 && i < this.layers.length,
@@ -474,17 +476,22 @@ export class Sequential {
     );
     const arrays: ArrayLike<number>[] = weights.map((w, i) => {
       const slot = net.slots[i];
-      const data = 'data' in (w as object) && !ArrayBuffer.isView(w) ? (w as { data: ArrayLike<number> }).data : (w as ArrayLike<number>);
+      check(w !== null && typeof w === 'object', 'DTYPE', () => `setWeights(): ${slot.name} is ${w === null ? 'null' : typeof w}, not a tensor or array of numbers`);
+      const data = 'data' in w && !ArrayBuffer.isView(w) ? (w as { data: ArrayLike<number> }).data : (w as ArrayLike<number>);
       const shape = (w as { shape?: readonly number[] }).shape;
       if (shape !== undefined) {
         check(
-          shape.length === slot.shape.length && shape.every((d, j) => d === slot.shape[j]),
+          Array.isArray(shape) && shape.length === slot.shape.length && shape.every((d, j) => d === slot.shape[j]),
           'SHAPE',
           `setWeights(): ${slot.name} has shape [${slot.shape}], got [${shape}]`,
         );
       }
       check(data !== null && typeof data === 'object' && typeof data.length === 'number', 'DTYPE', `setWeights(): ${slot.name} has no numeric data`);
       check(data.length === slot.size, 'SHAPE', `setWeights(): ${slot.name} needs ${slot.size} values, got ${data.length}`);
+      // Typed arrays hold numbers; a plain array may hold anything (a string would become NaN, then NONFINITE).
+      if (!ArrayBuffer.isView(data)) {
+        for (let j = 0; j < data.length; j++) check(typeof data[j] === 'number', 'DTYPE', () => `setWeights(): ${slot.name} holds ${typeof data[j]} at ${j}, not a number`);
+      }
       return data;
     });
     const e = net.engine;

@@ -32,6 +32,22 @@ export function batchSizeOf(b: unknown): number {
   return b;
 }
 
+const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+
+/** fit()'s callbacks as a list, each an object whose hooks are functions (RANGE naming the first that is not). */
+export function checkCallbacks(given: unknown): Callback[] {
+  const list = given === undefined ? [] : Array.isArray(given) ? given : [given];
+  list.forEach((cb, i) => {
+    const which = Array.isArray(given) ? `callback ${i}` : 'the callback';
+    check(typeof cb === 'object' && cb !== null, 'RANGE', () => `fit(): ${which} must be an object with hooks such as onEpochEnd, got ${cb === null ? 'null' : typeof cb}`);
+    for (const h of HOOKS) {
+      const f = (cb as Record<string, unknown>)[h];
+      check(f === undefined || typeof f === 'function', 'RANGE', () => `fit(): ${which}'s ${h} must be a function, got ${typeof f}`);
+    }
+  });
+  return list as Callback[];
+}
+
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
@@ -42,13 +58,23 @@ const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
  */
 export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, options: FitOptions = {}): Promise<History> {
   model.assertIdle('fit()');
-  if (model.backend === 'wasm') await init();
+  // Claimed before the first await: a second fit() started in the same tick is refused instead of interleaving its
+  // steps with this one's. Released while the checks below call the model's own (busy-refusing) methods; nothing
+  // else runs between here and the training loop, which claims it again.
+  model.busy = true;
+  try {
+    if (model.backend === 'wasm') await init();
+  } finally {
+    model.busy = false;
+  }
+  model.assertLive();
+  check(typeof options === 'object' && options !== null, 'RANGE', 'fit() options must be an object');
   const epochs = options.epochs ?? 1;
   check(Number.isInteger(epochs) && epochs >= 0, 'RANGE', `epochs must be an integer >= 0, got ${epochs}`);
   const batchSize = batchSizeOf(options.batchSize ?? 32);
   const seed = options.seed ?? (Math.random() * 2 ** 31) | 0;
   check(Number.isInteger(seed), 'RANGE', `seed must be an integer, got ${seed}`);
-  const callbacks = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
+  const callbacks = checkCallbacks(options.callbacks);
   const vs = options.validationSplit ?? 0;
   check(typeof vs === 'number' && vs >= 0 && vs < 1, 'RANGE', `validationSplit must be in [0, 1), got ${vs}`);
 
