@@ -155,7 +155,11 @@ function quantizeNodes(b: GraphBuilder, v: Value, inv: string, base: string): Va
   return { ...v, name: b.node('QuantizeLinear', [clipped, b.scalarF32(1), b.zeroI8()], `${base}/QuantizeLinear`), int8: true };
 }
 
-/** A dynamic activation scale: max|x| / 127 over the whole tensor, 1 when that is 0 or not finite (scaleOf). */
+/**
+ * A dynamic activation scale: max|x| / 127 over the whole tensor, 1 when that is 0 or not finite (scaleOf), and
+ * its f32 inverse. The inverse goes through a Where too: ORT's DivMulFusion rewrites Div(1, s) → Mul(x, ·) into
+ * Div(x, s) (measured in 1.30, from the 'basic' level on), which rounds otherwise than simdnet's x · (1/s).
+ */
 function dynamicScale(b: GraphBuilder, v: Value, base: string): { scale: string; inv: string } {
   const abs = b.node('Abs', [v.name], `${base}/scale/Abs`);
   const max = b.node('ReduceMax', [abs], `${base}/scale/ReduceMax`, { keepdims: 0 });
@@ -163,8 +167,10 @@ function dynamicScale(b: GraphBuilder, v: Value, base: string): { scale: string;
   const pos = b.node('Greater', [max, b.scalarF32(0)], `${base}/scale/Greater`);
   const fin = b.node('Less', [max, b.scalarF32(Infinity)], `${base}/scale/Less`);
   const ok = b.node('And', [pos, fin], `${base}/scale/And`);
-  const scale = b.node('Where', [ok, div, b.scalarF32(1)], `${base}/scale`);
-  const inv = b.node('Div', [b.scalarF32(1), scale], `${base}/scale/Reciprocal`);
+  const one = b.scalarF32(1);
+  const scale = b.node('Where', [ok, div, one], `${base}/scale`);
+  const reciprocal = b.node('Div', [one, div], `${base}/scale/Reciprocal`);
+  const inv = b.node('Where', [ok, reciprocal, one], `${base}/scale/inverse`);
   return { scale, inv };
 }
 

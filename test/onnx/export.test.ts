@@ -356,6 +356,73 @@ describe('quantized models', () => {
   }
 });
 
+// ---- int8 rounding: ties and the ±127 clamp, where ONNX's own QuantizeLinear would differ ----
+
+describe('int8 rounding at ties and the clamp', () => {
+  const f32 = new Float32Array(1);
+  const u32 = new Uint32Array(f32.buffer);
+  /** v moved by k units in the last place (towards larger magnitude for k > 0). */
+  const ulps = (v: number, k: number): number => {
+    f32[0] = Math.abs(v);
+    u32[0] += k;
+    return Math.sign(v) * f32[0];
+  };
+  const roundHalfEven = (v: number): number => {
+    const fl = Math.floor(v);
+    const d = v - fl;
+    return d > 0.5 ? fl + 1 : d < 0.5 ? fl : fl % 2 === 0 ? fl : fl + 1;
+  };
+  /** Values around every rounding tie k + 0.5 of scale s (±2 ulps), up to `limit` in magnitude. */
+  const nearTies = (s: number, limit: number): number[] => {
+    const out: number[] = [];
+    for (let k = -128; k < 128; k++) {
+      for (let d = -2; d <= 2; d++) {
+        const v = ulps(Math.fround((k + 0.5) * s), d);
+        if (Math.abs(v) <= limit) out.push(v);
+      }
+    }
+    return out;
+  };
+  /** How many values ONNX's plain QuantizeLinear(x, s) (x / s, saturating to −128) rounds otherwise than simdnet. */
+  const plainQdqDiffers = (xs: number[], s: number): number => {
+    const inv = Math.fround(1 / s);
+    const ours = (x: number): number => roundHalfEven(Math.min(127, Math.max(-127, Math.fround(x * inv))));
+    const theirs = (x: number): number => Math.min(127, Math.max(-128, roundHalfEven(Math.fround(x / s))));
+    return xs.filter((x) => ours(x) !== theirs(x)).length;
+  };
+
+  it('static and dynamic: the same bits as predict where x / s and x · (1/s) round apart', async () => {
+    const m = sequential([dense(3, { inputDim: 8, name: 'd' })], { seed: 7, name: 'ties' });
+    m.compile({ loss: 'mse', optimizer: 'sgd' });
+    const r = Array.from({ length: 64 * 8 }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+    await m.fit({ data: Float32Array.from(r), rows: 64, cols: 8 }, { data: new Float32Array(64 * 3).fill(0.1), rows: 64, cols: 3 }, { epochs: 1, batchSize: 16, seed: 1 });
+    const calibration = { data: Float32Array.from(r, (v) => v * 1.7), rows: 64, cols: 8 };
+    for (const mode of ['static', 'dynamic'] as const) {
+      const q = quantizeModel(m, mode === 'static' ? { calibration } : { mode });
+      try {
+        const absmax = 0.8;
+        const s = mode === 'static' ? q.parts.kernels[0].inScale! : Math.fround(Math.fround(absmax) / 127);
+        // Static: past ±127.5·s too, where the clamp decides; dynamic: within the batch's max-abs, set by its first value.
+        const values = mode === 'static' ? [...nearTies(s, 200 * s), -127.6 * s, -128.4 * s, -300 * s, 127.6 * s, 300 * s] : [absmax, ...nearTies(s, absmax)];
+        while (values.length % 8 !== 0) values.push(0);
+        expect(values.length / 8).toBeLessThanOrEqual(256); // one predict batch (dynamic scales are per batch)
+        expect(plainQdqDiffers(values, s), 'values where plain QuantizeLinear would round otherwise').toBeGreaterThan(mode === 'static' ? 10 : 0);
+        const x = { data: Float32Array.from(values), rows: values.length / 8, cols: 8 };
+        const want = q.predict(x).data;
+        // With ORT's graph optimizations and without them (a fusion once turned x · (1/s) into x / s).
+        for (const graphOptimizationLevel of ['all', 'disabled'] as const) {
+          const session = await ort.InferenceSession.create(exportOnnx(q), { graphOptimizationLevel });
+          const out = await session.run({ input: new ort.Tensor('float32', x.data, [x.rows, 8]) });
+          expect(maxAbsDiff(out.output.data as Float32Array, want), `${mode}, optimizations ${graphOptimizationLevel}`).toBe(0);
+        }
+      } finally {
+        q.dispose();
+      }
+    }
+    m.dispose();
+  });
+});
+
 // ---- permute: a Transpose only where the order matters ----
 
 describe('permute', () => {
