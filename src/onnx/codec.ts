@@ -55,6 +55,15 @@ function refuse(message: string): never {
 
 const q = (s: string): string => `'${s}'`;
 
+/**
+ * A label's names for the message `m`, read from its start only when an error needs them (a second scan of every
+ * message would cost the happy path). Best effort: a malformed message gives what could be read.
+ */
+function names(m: Reader, fields: number[]): () => Array<string | undefined> {
+  const at = m.pos;
+  return () => peek(new Reader(m.buf, at, m.end, m.depth), fields);
+}
+
 /** Reads the string fields `fields` of the message ahead without consuming it (for labels); best effort. */
 function peek(r: Reader, fields: number[]): Array<string | undefined> {
   const out: Array<string | undefined> = fields.map(() => undefined);
@@ -232,10 +241,13 @@ function decodeGraph(r: Reader): OnnxGraph {
         switch (f) {
           case 1: {
             const m = msg(r, f);
-            const [name, op] = peek(m, [3, 4]);
+            const look = names(m, [3, 4]);
             const i = g.node.length;
-            const label = (name ? `node ${q(name)}` : `node #${i}`) + (op ? ` (${op})` : '');
-            g.node.push(within(() => label, () => decodeNode(m)));
+            const label = (): string => {
+              const [name, op] = look();
+              return (name ? `node ${q(name)}` : `node #${i}`) + (op ? ` (${op})` : '');
+            };
+            g.node.push(within(label, () => decodeNode(m)));
             break;
           }
           case 2:
@@ -243,9 +255,13 @@ function decodeGraph(r: Reader): OnnxGraph {
             break;
           case 5: {
             const m = msg(r, f);
-            const [name] = peek(m, [8]);
+            const look = names(m, [8]);
             const i = g.initializer.length;
-            g.initializer.push(within(() => (name ? `initializer ${q(name)}` : `initializer #${i}`), () => decodeTensor(m)));
+            const label = (): string => {
+              const [name] = look();
+              return name ? `initializer ${q(name)}` : `initializer #${i}`;
+            };
+            g.initializer.push(within(label, () => decodeTensor(m)));
             break;
           }
           case 10:
@@ -255,11 +271,15 @@ function decodeGraph(r: Reader): OnnxGraph {
           case 12:
           case 13: {
             const m = msg(r, f);
-            const [name] = peek(m, [1]);
+            const look = names(m, [1]);
             const list = f === 11 ? g.input : f === 12 ? g.output : g.valueInfo;
             const kind = f === 11 ? 'input' : f === 12 ? 'output' : 'value_info';
             const i = list.length;
-            list.push(within(() => (name ? `${kind} ${q(name)}` : `${kind} #${i}`), () => decodeValueInfo(m)));
+            const label = (): string => {
+              const [name] = look();
+              return name ? `${kind} ${q(name)}` : `${kind} #${i}`;
+            };
+            list.push(within(label, () => decodeValueInfo(m)));
             break;
           }
           case 15: {
@@ -314,9 +334,13 @@ function decodeNode(r: Reader): OnnxNode {
         break;
       case 5: {
         const m = msg(r, f);
-        const [name] = peek(m, [1]);
+        const look = names(m, [1]);
         const i = n.attribute.length;
-        const a = within(() => (name !== undefined ? `attribute ${q(name)}` : `attribute #${i}`), () => decodeAttribute(m));
+        const label = (): string => {
+          const [name] = look();
+          return name !== undefined ? `attribute ${q(name)}` : `attribute #${i}`;
+        };
+        const a = within(label, () => decodeAttribute(m));
         if (n.attribute.some((b) => b.name === a.name)) refuse(`attribute ${q(a.name)} appears twice`);
         n.attribute.push(a);
         break;
@@ -377,8 +401,14 @@ function decodeAttribute(r: Reader): OnnxAttribute {
         break;
       case 5: {
         const m = msg(r, f);
-        const [name] = peek(m, [8]);
-        a.t = within(() => (name ? `tensor ${q(name)}` : 'tensor'), () => decodeTensor(m));
+        const look = names(m, [8]);
+        a.t = within(
+          () => {
+            const [name] = look();
+            return name ? `tensor ${q(name)}` : 'tensor';
+          },
+          () => decodeTensor(m),
+        );
         break;
       }
       case 6:

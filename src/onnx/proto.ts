@@ -192,8 +192,21 @@ export class Reader {
    */
   string(lenient = false): string {
     const at = this.pos;
-    const b = this.bytes();
-    if (b.length === 0) return '';
+    const n = this.length();
+    // Names are short ASCII: decode them here (TextDecoder's per-call cost would dominate a model's decode).
+    if (n <= 32) {
+      const buf = this.buf;
+      let s = '';
+      let i = this.pos;
+      const end = i + n;
+      for (; i < end && buf[i] < 0x80; i++) s += String.fromCharCode(buf[i]);
+      if (i === end) {
+        this.pos = end;
+        return s;
+      }
+    }
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
     if (lenient) return utf8Lenient.decode(b);
     try {
       return utf8.decode(b);
@@ -301,40 +314,34 @@ export class Reader {
   }
 }
 
-const CHUNK = 1024;
-
 /**
- * Writes protobuf fields. Output accumulates as a list of chunks so that nested messages and large byte fields
- * (raw tensor data) are appended without copying; `finish()` concatenates once.
+ * Writes protobuf fields into one growing buffer. A nested message's length is not known until its fields are
+ * written, so one byte is reserved for it and, when the length needs more, the message is moved up by the extra
+ * bytes (a memmove; per nesting level, so a model's raw tensor data moves ~3 times — far cheaper than the small
+ * buffers and chunk lists a fork/join writer allocates per message, which made GC dominate encoding).
  */
 export class Writer {
-  private chunks: Uint8Array[] = [];
-  private buf = new Uint8Array(CHUNK);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   private pos = 0;
-  private flushed = 0;
+
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
 
   /** Bytes written so far. */
   get length(): number {
-    return this.flushed + this.pos;
+    return this.pos;
   }
 
+  /** Makes room for `n` more bytes (at least doubling, so appends stay amortized O(1)). */
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    this.flush();
-    if (n > this.buf.length) {
-      this.buf = new Uint8Array(n);
-      this.view = new DataView(this.buf.buffer);
-    }
-  }
-
-  private flush(): void {
-    if (this.pos === 0) return;
-    this.chunks.push(this.buf.subarray(0, this.pos));
-    this.flushed += this.pos;
-    this.buf = new Uint8Array(CHUNK);
-    this.view = new DataView(this.buf.buffer);
-    this.pos = 0;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+    this.view = new DataView(grown.buffer);
   }
 
   /** An unsigned varint from a 64-bit pair. */
@@ -390,39 +397,57 @@ export class Writer {
     this.pos += 8;
   }
 
-  /** Length-delimited bytes; large arrays are appended by reference (do not mutate them before finish()). */
+  /** Length-delimited bytes. */
   bytes(field: number, data: Uint8Array): void {
     this.tag(field, Wire.LEN);
     this.rawUint32(data.length);
-    this.append(data);
+    this.reserve(data.length);
+    this.buf.set(data, this.pos);
+    this.pos += data.length;
   }
 
+  /** A UTF-8 string (lone surrogates become U+FFFD, as TextEncoder does). */
   string(field: number, s: string): void {
-    this.bytes(field, utf8Encoder.encode(s));
-  }
-
-  private append(data: Uint8Array): void {
-    if (data.length <= 64) {
-      this.reserve(data.length);
-      this.buf.set(data, this.pos);
-      this.pos += data.length;
-    } else {
-      this.flush();
-      this.chunks.push(data);
-      this.flushed += data.length;
-    }
-  }
-
-  /** A nested message: `write` fills a fresh Writer, whose bytes follow the tag and length without a copy. */
-  message(field: number, write: (w: Writer) => void): void {
-    const sub = new Writer();
-    write(sub);
-    sub.flush();
     this.tag(field, Wire.LEN);
-    this.rawUint32(sub.flushed);
-    this.flush();
-    for (const c of sub.chunks) this.chunks.push(c);
-    this.flushed += sub.flushed;
+    // Short ASCII strings (names) are copied directly; otherwise encodeInto writes in place, the length patched.
+    let ascii = s.length <= 64;
+    for (let i = 0; ascii && i < s.length; i++) if (s.charCodeAt(i) >= 0x80) ascii = false;
+    if (ascii) {
+      this.rawUint32(s.length);
+      this.reserve(s.length);
+      for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
+      return;
+    }
+    this.delimited(() => {
+      this.reserve(s.length * 3); // UTF-8 needs at most 3 bytes per UTF-16 unit
+      this.pos += utf8Encoder.encodeInto(s, this.buf.subarray(this.pos)).written;
+    });
+  }
+
+  /** Writes `body` after a length prefix, patching the prefix (1 byte reserved) once the length is known. */
+  private delimited(body: () => void): void {
+    this.reserve(1);
+    const at = this.pos++;
+    body();
+    const n = this.pos - at - 1;
+    if (n < 0x80) {
+      this.buf[at] = n;
+      return;
+    }
+    let size = 1;
+    for (let v = n >>> 7; v > 0; v >>>= 7) size++;
+    this.reserve(size - 1);
+    this.buf.copyWithin(at + size, at + 1, this.pos);
+    this.pos += size - 1;
+    let v = n;
+    for (let i = 0; i < size - 1; i++, v >>>= 7) this.buf[at + i] = (v & 0x7f) | 0x80;
+    this.buf[at + size - 1] = v;
+  }
+
+  /** A nested message: `write` writes its fields, which follow the tag and the length. */
+  message(field: number, write: (w: Writer) => void): void {
+    this.tag(field, Wire.LEN);
+    this.delimited(() => write(this));
   }
 
   /** Repeated int64 (or int32) values, unpacked: one field per value (proto2 fields without [packed=true]). */
@@ -438,44 +463,32 @@ export class Writer {
   /** Packed repeated int64 (or int32) values; nothing is written for an empty list. */
   packedInt64(field: number, values: ArrayLike<number>): void {
     if (values.length === 0) return;
-    const sub = new Writer();
-    for (let i = 0; i < values.length; i++) sub.rawInt64(values[i]);
-    sub.flush();
     this.tag(field, Wire.LEN);
-    this.rawUint32(sub.flushed);
-    this.flush();
-    for (const c of sub.chunks) this.chunks.push(c);
-    this.flushed += sub.flushed;
+    this.delimited(() => {
+      for (let i = 0; i < values.length; i++) this.rawInt64(values[i]);
+    });
   }
 
   /** Packed repeated floats (fixed32). */
   packedFloat(field: number, values: ArrayLike<number>): void {
     if (values.length === 0) return;
-    const bytes = new Uint8Array(values.length * 4);
-    const dv = new DataView(bytes.buffer);
-    for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i], true);
-    this.bytes(field, bytes);
+    this.tag(field, Wire.LEN);
+    this.rawUint32(values.length * 4);
+    this.reserve(values.length * 4);
+    for (let i = 0; i < values.length; i++, this.pos += 4) this.view.setFloat32(this.pos, values[i], true);
   }
 
   /** Packed repeated doubles (fixed64). */
   packedDouble(field: number, values: ArrayLike<number>): void {
     if (values.length === 0) return;
-    const bytes = new Uint8Array(values.length * 8);
-    const dv = new DataView(bytes.buffer);
-    for (let i = 0; i < values.length; i++) dv.setFloat64(i * 8, values[i], true);
-    this.bytes(field, bytes);
+    this.tag(field, Wire.LEN);
+    this.rawUint32(values.length * 8);
+    this.reserve(values.length * 8);
+    for (let i = 0; i < values.length; i++, this.pos += 8) this.view.setFloat64(this.pos, values[i], true);
   }
 
-  /** The bytes written, as one array. */
+  /** The bytes written (a copy trimmed to size when the buffer is much larger). */
   finish(): Uint8Array {
-    this.flush();
-    if (this.chunks.length === 1) return this.chunks[0];
-    const out = new Uint8Array(this.flushed);
-    let p = 0;
-    for (const c of this.chunks) {
-      out.set(c, p);
-      p += c.length;
-    }
-    return out;
+    return this.buf.length > this.pos + (this.pos >> 3) + 64 ? this.buf.slice(0, this.pos) : this.buf.subarray(0, this.pos);
   }
 }
