@@ -256,6 +256,35 @@ describe('protobuf wire format', () => {
     expect(e.message).toContain(`deeper than ${MAX_DEPTH}`);
   });
 
+  it('back-patches lengths of 1 to 3 varint bytes at every nesting level, strings included', () => {
+    for (const size of [0, 127, 128, 16383, 16384, 70000]) {
+      const long = 'é✓'.repeat(size >> 2) + 'x'.repeat(size & 3);
+      const w = new Writer(16);
+      w.message(1, (a) => {
+        a.message(2, (b) => {
+          b.string(3, long);
+          b.bytes(4, new Uint8Array(size).fill(7));
+        });
+        a.int64(5, -1);
+      });
+      const r = new Reader(w.finish());
+      r.tag();
+      const a = r.message();
+      a.tag();
+      const b = a.message();
+      b.tag();
+      expect(b.string()).toBe(long);
+      b.tag();
+      const got = b.bytes();
+      expect(got.length).toBe(size);
+      expect(got.every((v) => v === 7)).toBe(true);
+      expect(b.done()).toBe(true);
+      a.tag();
+      expect(a.int64()).toBe(-1);
+      expect(a.done() && r.done()).toBe(true);
+    }
+  });
+
   it('writes nested messages and large byte fields with correct length prefixes', () => {
     const big = new Uint8Array(5000).map((_, i) => i & 0xff);
     const w = new Writer();
