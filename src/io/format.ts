@@ -94,6 +94,11 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
   if (!Number.isInteger(header.inputDim) || header.inputDim < 1) bad(`bad inputDim ${String(header.inputDim)}`);
   if (!Array.isArray(header.tensors)) bad('no tensor table');
   const layers = header.layers.map((l, i) => validateSpec(l, i));
+  const names = new Set<string>();
+  for (const l of layers) {
+    if (names.has(l.name)) bad(`two layers are named '${l.name}'`); // the tensor names would be ambiguous
+    names.add(l.name);
+  }
   const shape: Shape = header.inputShape ?? [header.inputDim];
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0) || sizeOf(shape) !== header.inputDim) {
     bad(`inputShape ${JSON.stringify(header.inputShape)} does not fit inputDim ${header.inputDim}`);
