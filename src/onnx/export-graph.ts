@@ -120,7 +120,10 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Adds a node named `base` (made unique); its one output has the node's name. */
+  /**
+   * Adds a node named `base` (made unique); its one output has the node's name. A layer's main node is named as the
+   * layer (so an importer that names layers after nodes gets the names back), its helpers `<layer>/<Op>`.
+   */
   node(opType: string, inputs: string[], base: string, attrs: Record<string, AttrValue> = {}): string {
     const name = this.unique(base);
     this.nodes.push(makeNode(opType, inputs, [name], name, attrs));
@@ -228,14 +231,17 @@ export function windowAttrs(spec: Conv2dSpec | Pooling2dSpec, input: Shape): Rec
   return { kernel_shape: [g.kh, g.kw], strides: [g.sh, g.sw], pads };
 }
 
-/** An activation over the last logical axis of `v`, in whatever order `v` is. */
-export function activationNodes(b: GraphBuilder, v: Value, act: Activation, alpha: number, base: string): Value {
+/**
+ * An activation over the last logical axis of `v`, in whatever order `v` is; its node is named `base` for an
+ * activation layer (`main`), `<base>/<Op>` when it follows a layer's own op.
+ */
+export function activationNodes(b: GraphBuilder, v: Value, act: Activation, alpha: number, base: string, main = false): Value {
   const op = ACTIVATION_OPS.get(act);
   if (op === undefined) return v;
   const attrs: Record<string, AttrValue> = {};
   if (act === 'leakyRelu') attrs.alpha = { f: alpha };
   if (act === 'softmax') attrs.axis = v.perm.indexOf(v.perm.length - 1);
-  return { ...v, name: b.node(op, [v.name], `${base}/${op}`, attrs) };
+  return { ...v, name: b.node(op, [v.name], main ? base : `${base}/${op}`, attrs) };
 }
 
 /** Where a dense or conv2d layer's kernel and bias come from (names of initializers or node outputs). */
@@ -252,11 +258,11 @@ export function kernelLayer(b: GraphBuilder, spec: DenseSpec | Conv2dSpec, v: Va
   let out: Value;
   if (spec.type === 'dense') {
     const x = b.natural(v, spec.name);
-    out = { name: b.node('Gemm', [x.name, ...inputs.slice(1)], `${spec.name}/Gemm`), shape: [spec.units], perm: [0, 1], int8: false };
+    out = { name: b.node('Gemm', [x.name, ...inputs.slice(1)], spec.name), shape: [spec.units], perm: [0, 1], int8: false };
   } else {
     const x = b.channelsFirst(v, spec.name);
     const g = geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding);
-    const name = b.node('Conv', [x.name, ...inputs.slice(1)], `${spec.name}/Conv`, windowAttrs(spec, input));
+    const name = b.node('Conv', [x.name, ...inputs.slice(1)], spec.name, windowAttrs(spec, input));
     out = { name, shape: [g.oh, g.ow, spec.filters], perm: channelsFirst(4), int8: false };
   }
   return activationNodes(b, out, spec.activation, spec.alpha, spec.name);
@@ -268,7 +274,7 @@ export function batchNormNodes(b: GraphBuilder, spec: BatchNormalizationSpec, v:
   const names = (['gamma', 'beta', 'movingMean', 'movingVariance'] as const).map((p, i) =>
     b.init(`${spec.name}/${p}`, (n) => floatTensor(n, [params[i].length], params[i])),
   );
-  const name = b.node('BatchNormalization', [x.name, ...names], `${spec.name}/BatchNormalization`, {
+  const name = b.node('BatchNormalization', [x.name, ...names], spec.name, {
     epsilon: { f: spec.epsilon },
     momentum: { f: spec.momentum },
   });
@@ -286,15 +292,15 @@ export function plainLayer(b: GraphBuilder, spec: LayerSpec, v: Value, input: Sh
     case 'dropout':
       return v;
     case 'activation':
-      return activationNodes(b, v, spec.activation, spec.alpha, base);
+      return activationNodes(b, v, spec.activation, spec.alpha, base, true);
     case 'flatten': {
       const x = b.natural(v, base);
-      return { ...x, name: b.node('Flatten', [x.name], `${base}/Flatten`, { axis: 1 }), shape: [...output], perm: [0, 1] };
+      return { ...x, name: b.node('Flatten', [x.name], base, { axis: 1 }), shape: [...output], perm: [0, 1] };
     }
     case 'reshape': {
       const x = b.natural(v, base);
       const shape = b.init(`${base}/shape`, (n) => int64Tensor(n, [output.length + 1], [-1, ...output]));
-      return { ...x, name: b.node('Reshape', [x.name, shape], `${base}/Reshape`), shape: [...output], perm: identity(output.length + 1) };
+      return { ...x, name: b.node('Reshape', [x.name, shape], base), shape: [...output], perm: identity(output.length + 1) };
     }
     case 'permute': {
       // No node: logical axis j of the output is logical axis dims[j − 1] of the input; the tensor stays put.
@@ -308,11 +314,11 @@ export function plainLayer(b: GraphBuilder, spec: LayerSpec, v: Value, input: Sh
       // simdnet's average leaves padding out of the count (count_include_pad = 0, ONNX's default; written anyway).
       if (spec.type === 'averagePooling2d') attrs.count_include_pad = 0;
       const op = spec.type === 'maxPooling2d' ? 'MaxPool' : 'AveragePool';
-      return { ...x, name: b.node(op, [x.name], `${base}/${op}`, attrs), shape: [...output] };
+      return { ...x, name: b.node(op, [x.name], base, attrs), shape: [...output] };
     }
     case 'globalAveragePooling2d': {
       const x = b.channelsFirst(v, base);
-      const pooled = b.node('GlobalAveragePool', [x.name], `${base}/GlobalAveragePool`);
+      const pooled = b.node('GlobalAveragePool', [x.name], base);
       return { ...x, name: b.node('Flatten', [pooled], `${base}/Flatten`, { axis: 1 }), shape: [...output], perm: [0, 1] };
     }
     case 'batchNormalization':

@@ -194,10 +194,10 @@ function int8Layer(b: GraphBuilder, mode: QuantMode, q: QuantLayer, spec: DenseS
   let out: Value;
   if (conv) {
     const g = geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding);
-    const name = b.node('ConvInteger', [x.name, w], `${base}/ConvInteger`, windowAttrs(spec, input));
+    const name = b.node('ConvInteger', [x.name, w], base, windowAttrs(spec, input));
     out = { name, shape: [g.oh, g.ow, spec.filters], perm: channelsFirst(4), int8: false };
   } else {
-    out = { name: b.node('MatMulInteger', [x.name, w], `${base}/MatMulInteger`), shape: [spec.units], perm: [0, 1], int8: false };
+    out = { name: b.node('MatMulInteger', [x.name, w], base), shape: [spec.units], perm: [0, 1], int8: false };
   }
   const dequantize = (scale: Float32Array, what: string): string =>
     b.node('DequantizeLinear', [out.name, b.init(`${base}/${what}`, (n) => floatTensor(n, [scale.length], scale))], `${base}/DequantizeLinear`, { axis: 1 });

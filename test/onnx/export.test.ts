@@ -211,6 +211,12 @@ describe('float models: ORT outputs within 1e-5 of predict', () => {
       try {
         const bytes = exportOnnx(m);
         expect(opsOf(bytes)).toEqual(c.ops);
+        // Each layer that computes has a node named as the layer (its main op), so an importer gets the names back.
+        const nodeNames = new Set(decodeModel(bytes).graph.node.map((n) => n.name));
+        for (const l of m.layers) {
+          const computes = l.type !== 'dropout' && !(l.type === 'activation' && l.activation === 'linear');
+          expect(nodeNames.has(l.name), `a node named '${l.name}'`).toBe(computes);
+        }
         const got = await runOnnx(bytes, test, c.shape);
         expect(maxAbsDiff(got, m.predict(test).data), 'wasm backend').toBeLessThanOrEqual(1e-5);
         expect(maxAbsDiff(got, js.predict(test).data), 'js backend').toBeLessThanOrEqual(1e-5);
