@@ -12,7 +12,13 @@ import { parseSync } from 'rolldown/experimental';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 rmSync(`${dist}bundle`, { recursive: true, force: true });
-const input = { index: `${dist}index.js`, compress: `${dist}compress/index.js`, mnist: `${dist}data/mnist-node.js` };
+const input = {
+  index: `${dist}index.js`,
+  compress: `${dist}compress/index.js`,
+  mnist: `${dist}data/mnist-node.js`,
+  onnx: `${dist}onnx/index.js`,
+  tfjs: `${dist}tfjs/index.js`,
+};
 // Minified: V8 compiles the whole bundle when it is imported, and on a cold start that cost follows its size
 // (bench/RESULTS.md, cold start). Function and class names stay (stack traces, `constructor.name`).
 const keepNames = { function: true, class: true };
@@ -115,12 +121,13 @@ const asciiOnly = {
 };
 // Everything the main entry reaches goes into one shared chunk that every entry imports: `import 'simdnet'` then
 // reads two files (the entry and that chunk) rather than the four rolldown would split it into, and none of the
-// compression code, which stays in the compress entry.
-const isCompression = (id) => /[\\/]dist[\\/]compress[\\/]/.test(id) && !/[\\/](transfer|explain)\.js$/.test(id);
+// compression or interchange code (ONNX, TensorFlow.js), which stays in its own entries.
+const isSubpathOnly = (id) =>
+  (/[\\/]dist[\\/]compress[\\/]/.test(id) && !/[\\/](transfer|explain)\.js$/.test(id)) || /[\\/]dist[\\/](onnx|tfjs)[\\/]/.test(id);
 // The js backend (runtime/backend-js.js and the reference twins it adapts) is imported dynamically on first use
 // (runtime/engine.ts): rolldown gives it a chunk of its own, as long as the core group does not claim it.
 const isJsBackend = (id) => /[\\/]dist[\\/](reference[\\/]|runtime[\\/]backend-js\.js$)/.test(id);
-const isCore = (id) => /[\\/]dist[\\/]/.test(id) && !isCompression(id) && !isJsBackend(id) && !/[\\/]data[\\/]mnist-node\.js$/.test(id);
+const isCore = (id) => /[\\/]dist[\\/]/.test(id) && !isSubpathOnly(id) && !isJsBackend(id) && !/[\\/]data[\\/]mnist-node\.js$/.test(id);
 const codeSplitting = { groups: [{ name: 'core', test: isCore }] };
 
 // ES modules: every runtime (Node, Deno, browsers, bundlers, edge workers).

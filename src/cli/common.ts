@@ -140,7 +140,9 @@ export async function dataForModel(args: ParsedArgs, model: ModelShape, split: '
     loaded = await loadData(d, { numeric: numericColumnsFor(prep, d) });
   }
   loaded = limitRows(loaded, g.num('limit'));
-  prep ??= defaultPreprocessing(loaded, inputs, model.outputDim, model.classifier, dataArgs(args));
+  // MNIST is a classification task whatever the model's head: an imported PyTorch classifier ends in logits.
+  const classifier = model.classifier || (g.flag('mnist') && model.outputDim === 10);
+  prep ??= defaultPreprocessing(loaded, inputs, model.outputDim, classifier, dataArgs(args));
   return { loaded, prep };
 }
 

@@ -8,6 +8,7 @@ import { benchCommand } from './commands/bench.js';
 import { distillCommand, pruneCommand, quantizeCommand } from './commands/compress.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { infoCommand } from './commands/info.js';
+import { exportCommand, importCommand } from './commands/interop.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 import type { CliIo, Command } from './common.js';
@@ -15,7 +16,18 @@ import type { CliIo, Command } from './common.js';
 /** Exit codes. */
 export const EXIT = { ok: 0, error: 1, usage: 2, interrupted: 130 } as const;
 
-const commands: Command[] = [trainCommand, evaluateCommand, predictCommand, quantizeCommand, pruneCommand, distillCommand, infoCommand, benchCommand];
+const commands: Command[] = [
+  trainCommand,
+  evaluateCommand,
+  predictCommand,
+  quantizeCommand,
+  pruneCommand,
+  distillCommand,
+  importCommand,
+  exportCommand,
+  infoCommand,
+  benchCommand,
+];
 
 function topHelp(): string {
   const w = Math.max(...commands.map((c) => c.spec.name.length));

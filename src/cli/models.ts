@@ -4,6 +4,7 @@
  * what the CLI shows of each. evaluate, predict, info and bench take each of them.
  */
 import { loadQuantized } from '../compress/quant-format.js';
+import type { QuantizedModel } from '../compress/quantize.js';
 import { SparseModel } from '../compress/prune-sparse.js';
 import type { Matrix } from '../data/matrix.js';
 import { SimdnetError } from '../errors.js';
@@ -18,6 +19,8 @@ import { lastActivation } from './layers.js';
 /** What evaluate/predict/info need from a model, whatever its file format. */
 export interface AnyModel {
   kind: 'float' | 'quantized' | 'sparse';
+  /** Where an imported model came from ('ONNX (pytorch 1.13.1, opset 13)', 'TensorFlow.js layers model'). */
+  source?: string;
   inputDim: number;
   /** The shape of one input sample ([inputDim] for the dense-only quantized and sparse files). */
   inputShape: number[];
@@ -32,8 +35,10 @@ export interface AnyModel {
   /** A description for `info`. */
   describe(): string;
   dispose(): void;
-  /** The float model, for commands that need one (quantize, prune, distill). */
+  /** The float model, for commands that need one (quantize, prune, distill, export). */
   float?: Sequential;
+  /** The quantized model (export writes it as a QDQ graph). */
+  quantized?: QuantizedModel;
 }
 
 const MAGICS = { SDNT: 'float', SDNQ: 'quantized', SDSP: 'sparse' } as const;
@@ -47,7 +52,7 @@ export function modelKind(bytes: Uint8Array): AnyModel['kind'] | undefined {
  * The three kinds share one inference interface (InferenceModel: predict, predictClasses, evaluate, shapes,
  * metadata, all on the one execution plan); what differs is only what `info` shows and whether a loss is known.
  */
-function wrap(kind: AnyModel['kind'], m: InferenceModel, lastAct: string | undefined, describe: () => string, float?: Sequential): AnyModel {
+function wrap(kind: AnyModel['kind'], m: InferenceModel, lastAct: string | undefined, describe: () => string, float?: Sequential, quantized?: QuantizedModel): AnyModel {
   return {
     kind,
     inputDim: m.inputDim!,
@@ -62,6 +67,7 @@ function wrap(kind: AnyModel['kind'], m: InferenceModel, lastAct: string | undef
     describe,
     dispose: () => m.dispose(),
     ...(float ? { float } : {}),
+    ...(quantized ? { quantized } : {}),
   };
 }
 
@@ -84,14 +90,73 @@ function describeSparse(s: SparseModel): string {
   return [`SparseModel ${s.name}: ${nz.nnz} of ${nz.size} weights nonzero (${(100 * nz.sparsity).toFixed(1)}% zeros)`, ...rows].join('\n');
 }
 
-/** Loads a float, quantized or sparse model file; anything else gets one clear line naming the file. */
+/** True for a path the CLI reads as a TensorFlow.js layers model (its model.json). */
+export function isTfjsPath(path: string): boolean {
+  return /\.json$/i.test(path);
+}
+
+/**
+ * Imports an ONNX file or a TensorFlow.js layers model (model.json, its weight shards beside it, as the manifest
+ * names them) as a float model. The importers load on first use (they are not on the main entry's cold start).
+ */
+export async function importModelFile(path: string, bytes: Uint8Array, backend: Backend, name?: string): Promise<{ model: Sequential; source: string }> {
+  const { basename, dirname } = await import('node:path');
+  // A model.json is named after its directory (TF.js saves one model per directory), an .onnx after its file.
+  name ??= isTfjsPath(path) && /^model\.json$/i.test(basename(path)) ? basename(dirname(path)) : basename(path).replace(/\.[^.]*$/, '');
+  if (isTfjsPath(path)) {
+    const { importTfjsLayers } = await import('../tfjs/import.js');
+    const json = parseJsonFile(bytes, path);
+    const model = importTfjsLayers(json, await readShards(json, path), { backend, name });
+    return { model, source: 'TensorFlow.js layers model' };
+  }
+  const { importOnnx } = await import('../onnx/import.js');
+  const model = importOnnx(bytes, { backend, name });
+  const o = model.metadata.onnx as { producerName?: string; producerVersion?: string; opset?: number } | undefined;
+  const producer = [o?.producerName, o?.producerVersion].filter(Boolean).join(' ');
+  return { model, source: `ONNX (${[producer, o?.opset !== undefined ? `opset ${o.opset}` : ''].filter(Boolean).join(', ')})` };
+}
+
+function parseJsonFile(bytes: Uint8Array, path: string): object {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new SimdnetError('FORMAT', `${path} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+/** The weight shards a model.json's manifest names, read from its directory, in manifest order. */
+async function readShards(json: unknown, path: string): Promise<Uint8Array[]> {
+  const manifest = (json as { weightsManifest?: unknown }).weightsManifest;
+  if (!Array.isArray(manifest)) throw new SimdnetError('FORMAT', `${path} has no weightsManifest (is it a TensorFlow.js layers model.json?)`);
+  const { dirname, join, resolve, sep } = await import('node:path');
+  const dir = resolve(dirname(path));
+  const shards: Uint8Array[] = [];
+  for (const group of manifest) {
+    const paths = (group as { paths?: unknown })?.paths;
+    if (!Array.isArray(paths)) throw new SimdnetError('FORMAT', `${path}: a weightsManifest group has no paths`);
+    for (const p of paths) {
+      if (typeof p !== 'string' || p.length === 0) throw new SimdnetError('FORMAT', `${path}: a weight shard path is not a file name`);
+      // Shards live beside model.json: a manifest cannot make the CLI read files elsewhere.
+      const file = resolve(join(dir, p));
+      if (!file.startsWith(dir + sep)) throw new SimdnetError('FORMAT', `${path}: weight shard '${p}' is outside the model's directory`);
+      shards.push(await readFileFriendly(file, 'weight shard'));
+    }
+  }
+  return shards;
+}
+
+/** Loads a float, quantized or sparse model file, an ONNX file or a TensorFlow.js model.json; anything else gets one clear line naming the file. */
 export async function loadAnyModel(path: string, backend: Backend): Promise<AnyModel> {
   const bytes = await readFileFriendly(path, 'model file');
   const kind = modelKind(bytes);
   try {
+    if (kind === undefined && (/\.onnx$/i.test(path) || isTfjsPath(path))) {
+      const { model, source } = await importModelFile(path, bytes, backend);
+      return { ...wrapFloat(model), source };
+    }
     if (kind === 'quantized') {
       const q = loadQuantized(bytes, { backend });
-      return wrap('quantized', q, lastActivation(q.layers as LayerSpec[]), () => q.summary());
+      return wrap('quantized', q, lastActivation(q.layers as LayerSpec[]), () => q.summary(), undefined, q);
     }
     if (kind === 'sparse') {
       const s = SparseModel.load(bytes, { backend });
@@ -100,7 +165,7 @@ export async function loadAnyModel(path: string, backend: Backend): Promise<AnyM
     }
     return wrapFloat(loadModel(bytes, { backend }));
   } catch (err) {
-    if (err instanceof SimdnetError && err.code === 'FORMAT') throw new SimdnetError('FORMAT', `${path}: ${err.message}`);
+    if (err instanceof SimdnetError && err.code === 'FORMAT' && !err.message.startsWith(path)) throw new SimdnetError('FORMAT', `${path}: ${err.message}`);
     throw err;
   }
 }

@@ -9,7 +9,7 @@ import { classReport, confusionMatrix, formatClassReport, formatConfusion, regre
 const spec: CommandSpec = {
   name: 'evaluate',
   summary: 'Score a model on labelled data: accuracy, per-class precision/recall/F1 and a confusion matrix (MSE, MAE, R² for regression).',
-  usage: '<model.simdnet> (--data <file> | --mnist) [options]',
+  usage: '<model.simdnet | model.onnx | model.json> (--data <file> | --mnist) [options]',
   positionals: ['<model.simdnet>'],
   options: [...DATA_OPTIONS, BACKEND_OPTION, { name: 'json', type: 'boolean', help: 'print the results as JSON' }],
   notes: [

@@ -11,7 +11,7 @@ import { listNames } from '../table.js';
 const spec: CommandSpec = {
   name: 'info',
   summary: 'Describe a model file (layers, parameters, preprocessing, training results) and the runtime.',
-  usage: '[model.simdnet]',
+  usage: '[model.simdnet | model.onnx | model.json]',
   positionals: ['[model.simdnet]?'],
   options: [{ name: 'json', type: 'boolean', help: 'print the model header as JSON' }],
 };
@@ -33,13 +33,13 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     const model = any.float;
     const compile = model?.compileSettings();
     if (args.options.json === true) {
-      const body: Record<string, unknown> = { file: path, bytes: size, kind: any.kind, inputs: any.inputDim, inputShape: any.inputShape, outputs: any.outputDim };
+      const body: Record<string, unknown> = { file: path, bytes: size, kind: any.kind, ...(any.source ? { source: any.source } : {}), inputs: any.inputDim, inputShape: any.inputShape, outputs: any.outputDim };
       if (model) Object.assign(body, { name: model.name, layers: model.layers, params: model.countParams(), compile });
       body.metadata = any.metadata;
       io.out(`${JSON.stringify(body, null, 1)}\n`);
       return 0;
     }
-    const what = { float: 'simdnet model', quantized: 'quantized simdnet model', sparse: 'sparse (pruned) simdnet model' }[any.kind];
+    const what = any.source ?? { float: 'simdnet model', quantized: 'quantized simdnet model', sparse: 'sparse (pruned) simdnet model' }[any.kind];
     io.out(`${path}: ${what}, ${(size / 1024).toFixed(1)} KiB\n`);
     if (any.inputShape.length > 1) io.out(`input: ${shapeText(any.inputShape)} (${any.inputDim} values per row, NHWC order)\n`);
     io.out(`${any.describe()}\n`);

@@ -7,7 +7,7 @@ import { loadAnyModel } from '../models.js';
 const spec: CommandSpec = {
   name: 'predict',
   summary: 'Predict each row of a data file: writes CSV (class, or class and probabilities, or regression values).',
-  usage: '<model.simdnet> (--data <file> | --mnist) [options]',
+  usage: '<model.simdnet | model.onnx | model.json> (--data <file> | --mnist) [options]',
   positionals: ['<model.simdnet>'],
   options: [
     ...DATA_OPTIONS,
