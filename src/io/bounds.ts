@@ -58,14 +58,31 @@ interface Bounds {
 
 const fmt = (v: number): string => (Number.isFinite(v) ? v.toExponential(2) : String(v));
 
+/** Max |w| and Σw² of one f32 parameter tensor (kernels compute them where the weights live: q8_absmax, sum_squares). */
+export interface TensorStats {
+  absMax: number;
+  sumSquares: number;
+}
+
 /**
  * Walks `layers` on `inputShape` with the weights `weightsOf(i)` gives for layer i, and calls `bad` (which throws)
  * naming the tensor or option when some value of a forward pass can exceed VALUE_LIMIT for inputs with
- * |x| <= INPUT_RANGE, or when a weight computes to a value that is not finite in f32. Costs one pass over the
- * weights. The loaders check NaN/Inf in the stored values themselves before calling this.
+ * |x| <= INPUT_RANGE, or when a weight computes to a value that is not finite in f32. The loaders check NaN/Inf in
+ * the stored values themselves before calling this.
+ *
+ * Costs one pass over the weights in JS. With `stats` (float layers' tensors j of layer i) a coarse bound from a
+ * norm per tensor is tried first; only a model it cannot clear pays for the per-channel pass (the float loader
+ * gets the norms from two kernel calls per tensor, which keeps a cold start free of a JS loop over the weights).
  */
-export function checkMagnitudes(layers: readonly LayerSpec[], inputShape: Shape, weightsOf: (i: number) => LayerWeights, bad: (why: string) => never): void {
+export function checkMagnitudes(
+  layers: readonly LayerSpec[],
+  inputShape: Shape,
+  weightsOf: (i: number) => LayerWeights,
+  bad: (why: string) => never,
+  stats?: (i: number, j: number) => TensorStats,
+): void {
   const shapes = inferShapes(layers, inputShape);
+  if (stats && coarseBound(layers, shapes, weightsOf, stats)) return;
   const c0 = inputShape[inputShape.length - 1];
   let b: Bounds = { lo: new Float64Array(c0).fill(-INPUT_RANGE), hi: new Float64Array(c0).fill(INPUT_RANGE) };
   const tooBig = (what: string, layer: LayerSpec, v: number): never =>
@@ -122,6 +139,66 @@ export function checkMagnitudes(layers: readonly LayerSpec[], inputShape: Shape,
         b = hull(b, output[output.length - 1]);
     }
   });
+}
+
+/**
+ * One bound B on every |value| of a layer's output, from the tensors' norms: |y_j| <= Σ_r |w_rj| · B + |b_j|, with
+ * Σ_r |w_rj| at most k · max|w| and at most sqrt(k) · ||W|| (Cauchy–Schwarz). True when every layer stays below
+ * VALUE_LIMIT (then so does every partial sum); false when the per-channel pass must decide.
+ */
+function coarseBound(layers: readonly LayerSpec[], shapes: Shape[], weightsOf: (i: number) => LayerWeights, stats: (i: number, j: number) => TensorStats): boolean {
+  let B = INPUT_RANGE;
+  for (let i = 0; i < layers.length; i++) {
+    const spec = layers[i];
+    const input = shapes[i];
+    switch (spec.type) {
+      case 'dense':
+      case 'conv2d': {
+        const w = stats(i, 0);
+        // Inputs one output sums over: a dense layer's k, a conv's window kh·kw·c.
+        const k = spec.type === 'dense' ? input[0] : spec.kernelSize[0] * spec.kernelSize[1] * input[input.length - 1];
+        // sum_squares comes back as an f32: one rounding, covered by the factor.
+        const colSum = Math.min(k * w.absMax, Math.sqrt(k * w.sumSquares) * (1 + 1e-6));
+        B = colSum * B + (spec.useBias ? stats(i, 1).absMax : 0);
+        if (spec.activation === 'tanh' || spec.activation === 'sigmoid' || spec.activation === 'softmax') {
+          if (!(B <= VALUE_LIMIT)) return false;
+          B = 1;
+        } else if (spec.activation === 'leakyRelu') {
+          B *= Math.max(1, Math.fround(spec.alpha));
+        }
+        break;
+      }
+      case 'activation':
+        if (spec.activation === 'tanh' || spec.activation === 'sigmoid' || spec.activation === 'softmax') B = 1;
+        else if (spec.activation === 'leakyRelu') B *= Math.max(1, Math.fround(spec.alpha));
+        break;
+      case 'batchNormalization': {
+        const w = weightsOf(i);
+        if (w.kind !== 'float') return false;
+        const [gamma, beta, mean, variance] = w.tensors;
+        const eps = Math.fround(spec.epsilon);
+        let out = 0;
+        for (let c = 0; c < gamma.length; c++) {
+          if (!(variance[c] >= 0)) return false;
+          const centred = B + Math.abs(mean[c]);
+          if (!(centred <= VALUE_LIMIT)) return false;
+          out = Math.max(out, (centred * Math.abs(gamma[c])) / Math.sqrt(Math.fround(variance[c] + eps)) + Math.abs(beta[c]));
+        }
+        B = out;
+        break;
+      }
+      case 'averagePooling2d':
+        if (!(B * spec.poolSize[0] * spec.poolSize[1] <= VALUE_LIMIT)) return false;
+        break;
+      case 'globalAveragePooling2d':
+        if (!(B * input[0] * input[1] <= VALUE_LIMIT)) return false;
+        break;
+      default:
+      // dropout, pooling by max, flatten, reshape and value-moving layers keep the bound.
+    }
+    if (!(B <= VALUE_LIMIT)) return false;
+  }
+  return true;
 }
 
 /** Includes 0 in every interval. */

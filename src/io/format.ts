@@ -170,7 +170,11 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
     checkMagnitudes(layers, shape, (i) => {
       const own = net.slotsOf(i);
       return own.length === 0 ? { kind: 'none' } : { kind: 'float', tensors: own.map((s) => w.subarray(s.offset, s.offset + s.size)), names: own.map((s) => `tensor ${s.name}`) };
-    }, bad);
+    }, bad, (i, j) => {
+      const s = net.slotsOf(i)[j];
+      const p = net.params + s.offset * 4;
+      return { absMax: e.k.q8_absmax(p, s.size), sumSquares: e.k.sum_squares(p, s.size) };
+    });
     if (header.metadata && typeof header.metadata === 'object') model.metadata = header.metadata;
     // Applied when first needed (fit, evaluate, the optimizer): compile() is a noticeable part of a cold start.
     if (header.compile) {

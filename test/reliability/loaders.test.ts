@@ -90,6 +90,15 @@ describe('finite but extreme weights in float and sparse files', () => {
     ok.dispose();
   });
 
+  it('what only the per-channel pass can clear still loads: huge weights behind a relu that is always 0', () => {
+    // h1's bias of -1e30 keeps every h1 output below 0, so relu gives 0 and h2's weights of 1e30 multiply zeros.
+    // The float loader's first, norm-based bound cannot see that (1e30 · 1e30); the per-channel intervals can.
+    const f = fillF32(fillF32(mlpFile, 'h1/bias', -1e30), 'h2/kernel', 1e30);
+    const m = loadModel(f);
+    expectFinite(m.predict(rangeInputs(8, 4)).data, 'dead relu');
+    m.dispose();
+  });
+
   it('a CNN file with extreme batch-norm statistics or a negative variance is refused', () => {
     expectSimdnetError(() => loadModel(fillF32(cnnFile, 'bn/gamma', 3e38)), 'FORMAT', /bn\/gamma is too large/);
     expectSimdnetError(() => loadModel(fillF32(cnnFile, 'bn/movingMean', 3.4e38)), 'FORMAT', /bn\/movingMean is too large/);
