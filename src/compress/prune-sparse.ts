@@ -40,7 +40,8 @@ import { hasKernel, requireSupported } from './support.js';
  *           its parameters in f32, in the layer's order (conv2d: the HWIO kernel, zeros included, and the bias).
  *
  * Readers reject, besides what the envelope catches, sizes that do not add up to the file, CSR structure that is
- * out of range (row pointers not increasing from 0 to nnz, column indices >= units) and non-finite values.
+ * out of range (row pointers not increasing from 0 to nnz, column indices >= units), non-finite values and values
+ * so large that a forward pass on inputs with |x| <= 1e3 could overflow f32 (io/bounds.ts).
  */
 export const SPARSE_FORMAT_VERSION = 3;
 const FILE: FileKind = { ...SPARSE_FILE, version: SPARSE_FORMAT_VERSION };

@@ -34,7 +34,9 @@ import { hasKernel } from './support.js';
  * folded in); another layer's parameters as `<layer>/<param>` (gamma, beta, movingMean, movingVariance) in f32.
  *
  * Readers reject, besides what the envelope catches, a plan, shape or dtype that does not fit the architecture,
- * a fold that is not a batch norm right after a linear dense/conv2d layer, and non-finite or negative scales.
+ * a fold that is not a batch norm right after a linear dense/conv2d layer, non-finite or negative scales, f16
+ * weights that are Inf/NaN, an input scale that is not a normal f32, and weights, scales and biases so large that a
+ * forward pass on inputs with |x| <= 1e3 could overflow f32 (io/bounds.ts), each as its layer computes with them.
  */
 export const QUANT_FORMAT_VERSION = 3;
 

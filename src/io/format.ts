@@ -14,8 +14,9 @@ import { badFile, bytesSource, chunkOffsets, LITTLE_ENDIAN, MODEL_FILE, openSour
  *   data:   each tensor at `offset` from the data start, `length` bytes, f32 row-major in Keras's layouts (a dense
  *           kernel fan_in × fan_out, a conv2d kernel kh × kw × in_channels × filters)
  * inputShape (the sample shape, e.g. [28, 28, 1]) is written when it is not just [inputDim]; inputDim is its size.
- * Readers reject, besides what the envelope catches, a layer or tensor that does not fit the architecture and
- * NaN/Inf weights.
+ * Readers reject, besides what the envelope catches, a layer or tensor that does not fit the architecture or the
+ * file's bytes (checked before anything is allocated), NaN/Inf weights, and weights so large that a forward pass on
+ * inputs with |x| <= 1e3 could overflow f32 (io/bounds.ts).
  */
 export const FORMAT_VERSION = MODEL_FILE.version;
 
