@@ -317,6 +317,8 @@ export class GraphView {
     const n = this.nodes[p];
     if (n.domain !== '' && n.domain !== 'ai.onnx') this.fail('UNSUPPORTED', p, `op domain '${n.domain}' is not supported (only the default ONNX domain)`);
     this.evaluated.add(p);
+    const known = SHAPE_OP_ATTRS[n.opType];
+    if (known) this.onlyAttrs(p, known);
     const sub = (slot: number, w: string): IntValue => this.intInput(p, slot, w);
     const scalarOrList = (x: IntValue): boolean => x.dims.length <= 1;
     switch (n.opType) {
@@ -415,6 +417,23 @@ export class GraphView {
     }
   }
 }
+
+/** The attributes each shape op may carry (others would change its meaning, or make the node invalid). */
+const SHAPE_OP_ATTRS: Record<string, readonly string[]> = {
+  Constant: ['value', 'value_float', 'value_floats', 'value_int', 'value_ints'],
+  Identity: [],
+  Cast: ['to', 'saturate'],
+  Shape: ['start', 'end'],
+  Gather: ['axis'],
+  Unsqueeze: ['axes'],
+  Squeeze: ['axes'],
+  Concat: ['axis'],
+  Slice: ['starts', 'ends', 'axes'],
+  Mul: ['broadcast', 'axis'],
+  Add: ['broadcast', 'axis'],
+  Sub: ['broadcast', 'axis'],
+  Div: ['broadcast', 'axis'],
+};
 
 const SUPPORTED_SHAPE_OPS = 'initializers, Constant, Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, Slice, Identity and Mul/Add/Sub/Div of known numbers';
 

@@ -785,6 +785,7 @@ class Mapper {
     g.onlyAttrs(i, ['alpha', 'beta', 'transA', 'transB', 'broadcast']);
     const n = g.nodes[i];
     if (n.input.length < 2 || n.input.length > 3) this.fail('FORMAT', `has ${n.input.length} inputs; Gemm takes 2 or 3 (A, B, C)`);
+    if (g.opset < 11 && g.input(i, 2) === undefined) this.fail('FORMAT', `has no C; Gemm before opset 11 requires it`);
     if (g.attrInt(i, 'transA', 0) !== 0) this.fail('UNSUPPORTED', 'transA 1 is not supported (the batch must be the rows of A)');
     const transB = g.attrInt(i, 'transB', 0) !== 0;
     const alpha = g.attrFloat(i, 'alpha', 1);

@@ -147,7 +147,8 @@ export class ChainBuilder {
 export async function ortRun(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<Float32Array> {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
-  const session = await ort.InferenceSession.create(bytes);
+  ort.env.logLevel = 'error';
+  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
   try {
     const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, dims) });
     return Float32Array.from(out[session.outputNames[0]].data as Float32Array);
