@@ -8,7 +8,7 @@ import { AttrType, DataType, type OnnxAttribute, type OnnxModel, type OnnxNode, 
 
 /** What the importer maps, for the messages of a refusal. */
 export const SUPPORTED_OPS =
-  'Gemm, MatMul (+ Add as its bias), Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Relu, LeakyRelu, ' +
+  'Gemm, MatMul (+ Add as its bias), Conv, MaxPool, AveragePool, GlobalAveragePool, ReduceMean (over H and W), BatchNormalization, Relu, LeakyRelu, ' +
   'Tanh, Sigmoid, Softmax, Dropout, Identity, Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Pad (zeros, before a Conv), ' +
   'and Constant / Shape / Gather / Unsqueeze / Squeeze / Concat / Cast / Slice computing shapes';
 
@@ -235,6 +235,9 @@ export class GraphView {
       const p = this.producer.get(name);
       if (p === undefined) this.fail('FORMAT', user, `${what} '${name}' is neither an initializer nor the output of a node`);
       const n = this.nodes[p];
+      if (n.domain !== '' && n.domain !== 'ai.onnx' && n.domain !== undefined) {
+        this.fail('UNSUPPORTED', p, `op domain '${n.domain}' is not supported (only the default ONNX domain)`);
+      }
       if (n.opType === 'Constant') {
         this.evaluated.add(p);
         const t = this.constantTensor(p);
@@ -315,7 +318,9 @@ export class GraphView {
     const p = this.producer.get(name);
     if (p === undefined) this.fail('FORMAT', user, `${what} '${name}' is neither an initializer nor the output of a node`);
     const n = this.nodes[p];
-    if (n.domain !== '' && n.domain !== 'ai.onnx') this.fail('UNSUPPORTED', p, `op domain '${n.domain}' is not supported (only the default ONNX domain)`);
+    if (n.domain !== '' && n.domain !== 'ai.onnx' && n.domain !== undefined) {
+      this.fail('UNSUPPORTED', p, `op domain '${n.domain}' is not supported (only the default ONNX domain)`);
+    }
     this.evaluated.add(p);
     const known = SHAPE_OP_ATTRS[n.opType];
     if (known) this.onlyAttrs(p, known);

@@ -383,6 +383,8 @@ class Mapper {
         this.push(globalAveragePooling2d({ name: this.layerName() }));
         return { onnx: [m.chw![0], 1, 1], sim: [m.chw![0]], order: 'same' };
       }
+      case 'ReduceMean':
+        return this.reduceMean(i, st);
       case 'BatchNormalization':
         return this.batchNorm(i, st);
       case 'Gemm':
@@ -719,6 +721,43 @@ class Mapper {
     const opts = { strides, padding, name: this.layerName() };
     this.push(max ? maxPooling2d(k, opts) : averagePooling2d(k, opts));
     return { onnx: [c, y.out, x.out], sim: [y.out, x.out, c], order: 'chw', chw: [c, y.out, x.out] };
+  }
+
+  /** ReduceMean over the two spatial axes of a map (tf2onnx's GlobalAveragePooling2D): a global average pooling. */
+  private reduceMean(i: number, st: State): State {
+    const g = this.g;
+    let axes: Sym[] | undefined;
+    if (g.opset < 18) {
+      g.onlyAttrs(i, ['axes', 'keepdims']);
+      axes = g.attrInts(i, 'axes');
+    } else {
+      g.onlyAttrs(i, ['keepdims', 'noop_with_empty_axes']);
+      if (g.attrInt(i, 'noop_with_empty_axes', 0) !== 0) this.fail('UNSUPPORTED', 'noop_with_empty_axes is not supported');
+      axes = g.input(i, 1) === undefined ? undefined : g.intInput(i, 1, 'axes').v;
+    }
+    const keep = g.attrInt(i, 'keepdims', 1) !== 0;
+    const rank = st.onnx.length + 1;
+    if (axes && !axes.every((a) => typeof a === 'number')) this.fail('UNSUPPORTED', 'axes computed from the batch size are not supported');
+    const norm = ((axes ?? []) as number[]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+    const spatial = (pair: number[]): boolean => norm.length === 2 && norm[0] === pair[0] && norm[1] === pair[1];
+    let c: number;
+    let onnxKept: number[];
+    if (rank === 4 && (st.order === 'chw' || st.order === 'same') && spatial([2, 3])) {
+      // Over H and W of an NCHW map.
+      const m = this.asMap(st, 'ReduceMean');
+      c = m.chw![0];
+      onnxKept = [c, 1, 1];
+    } else if (rank === 4 && st.order === 'same' && spatial([1, 2])) {
+      // Over H and W of an NHWC map: simdnet's own layout.
+      const [h, w] = st.onnx;
+      c = st.onnx[2];
+      this.toSim(st, [h, w, c]);
+      onnxKept = [1, 1, c];
+    } else {
+      return this.fail('UNSUPPORTED', `axes ${show(axes ?? [])} of a ${rank}-D input are not supported (only the two spatial axes of a 4-D map: a global average pooling)`);
+    }
+    this.push(globalAveragePooling2d({ name: this.layerName() }));
+    return { onnx: keep ? onnxKept : [c], sim: [c], order: 'same' };
   }
 
   private batchNorm(i: number, st: State): State {

@@ -473,6 +473,34 @@ describe('convolutional graphs', () => {
     gm.dispose();
   });
 
+  it('ReduceMean over the spatial axes is a global average pooling (NCHW keepdims 1, NHWC keepdims 0, opset 18 axes input)', async () => {
+    const nchw = new ChainBuilder(['N', 2, 5, 5]);
+    convNode(nchw, 2, 3, 3, 1);
+    nchw.add('ReduceMean', [], { axes: [2, 3], keepdims: 1 });
+    nchw.add('Flatten');
+    linear(nchw, 3, 2, 2);
+    const a = await agrees(nchw.finish());
+    expect(types(a)).toEqual(['permute', 'conv2d', 'globalAveragePooling2d', 'dense']);
+    a.dispose();
+
+    for (const opset of [13, 18]) {
+      const nhwc = new ChainBuilder(['N', 5, 5, 2]);
+      nhwc.add('Transpose', [], { perm: [0, 3, 1, 2] });
+      convNode(nhwc, 2, 3, 3, 1, { auto_pad: 'SAME_UPPER' });
+      nhwc.add('Relu');
+      nhwc.add('Transpose', [], { perm: [0, 2, 3, 1] });
+      if (opset < 18) nhwc.add('ReduceMean', [], { axes: [1, 2], keepdims: 0 });
+      else nhwc.add('ReduceMean', [nhwc.init(int64Tensor('axes', [2], [-3, -2]))], { keepdims: 0 });
+      nhwc.add('MatMul', [nhwc.init(randomTensor('k', [3, 2], 3))]);
+      const b = await agrees(nhwc.finish({ opset }));
+      expect(types(b)).toEqual(['conv2d', 'globalAveragePooling2d', 'dense']);
+      b.dispose();
+    }
+    const bad = new ChainBuilder(['N', 2, 5, 5]);
+    bad.add('ReduceMean', [], { axes: [1] }, 'mean_c');
+    refuses(bad.finish(), 'UNSUPPORTED', "'mean_c' (ReduceMean)", /spatial axes/);
+  });
+
   it('BatchNormalization refuses spatial 0, training mode and a bad epsilon', () => {
     const bn = (attrs: Record<string, number | number[] | string | { float: number }>, opset = 13): OnnxModel => {
       const b = new ChainBuilder(['N', 3]);
