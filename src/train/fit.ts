@@ -87,7 +87,8 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   let train = { x: mx, y: my };
   let val: { x: Matrix; y: Matrix } | undefined;
   const rng = new Rng(seed);
-  if (options.validationData) {
+  if (options.validationData !== undefined && options.validationData !== null) {
+    check(Array.isArray(options.validationData) && options.validationData.length === 2, 'RANGE', 'fit(): validationData must be [x, y]');
     const [vx, vy] = options.validationData;
     const mvx = model.toInputs(vx, 'validationData x', true);
     val = { x: mvx, y: model.toTargets(vy, mvx.rows, 'validationData y') };
@@ -101,8 +102,9 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     train = { x: selectRows(mx, ti), y: selectRows(my, ti) };
   }
   const aug = options.augment;
-  if (aug) {
-    const [h, w] = aug.imageShape ?? [];
+  if (aug !== undefined && aug !== null) {
+    check(typeof aug === 'object', 'RANGE', 'fit(): augment must be { imageShape: [h, w], maxShift }');
+    const [h, w] = Array.isArray(aug.imageShape) && aug.imageShape.length === 2 ? aug.imageShape : [NaN, NaN];
     check(Number.isInteger(h) && Number.isInteger(w) && h * w === mx.cols, 'SHAPE', `augment.imageShape [${aug.imageShape}] does not match ${mx.cols} inputs`);
     check(Number.isInteger(aug.maxShift) && aug.maxShift >= 0, 'RANGE', `augment.maxShift must be an integer >= 0, got ${aug.maxShift}`);
   }

@@ -66,6 +66,34 @@ describe('bad arguments are SimdnetErrors and change nothing', () => {
     }
   });
 
+  it('malformed fit options are SimdnetErrors before anything trains', async () => {
+    const m = model();
+    m.build(4);
+    const before = bits(m);
+    const cases: Array<[unknown, RegExp]> = [
+      [null, /options must be an object/],
+      [{ validationData: 5 }, /validationData must be \[x, y\]/],
+      [{ validationData: [x] }, /validationData must be \[x, y\]/],
+      [{ augment: 5 }, /augment must be/],
+      [{ augment: { imageShape: 4, maxShift: 1 } }, /augment.imageShape/],
+      [{ epochs: 'two' }, /epochs/],
+      [{ batchSize: 0 }, /batchSize/],
+    ];
+    for (const [options, message] of cases) {
+      let thrown: unknown;
+      try {
+        await m.fit(x, y, options as never);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, JSON.stringify(options)).toBeInstanceOf(SimdnetError);
+      expect((thrown as Error).message).toMatch(message);
+      expect(bits(m)).toBe(before);
+    }
+    expect(m.trainedSteps).toBe(0);
+    m.dispose();
+  });
+
   it('loadModel with a null tensor entry is FORMAT', () => {
     const m = model();
     m.build(4);
