@@ -11,7 +11,7 @@ import { geometry } from '../layers/conv2d.js';
 import type { Activation } from '../layers/activations.js';
 import type { Shape } from '../layers/index.js';
 import type { BatchNormalizationSpec, Conv2dSpec, DenseSpec, LayerSpec, Pooling2dSpec } from '../layers/spec.js';
-import { floatTensor, int32Tensor, int64Tensor, int8Tensor, makeNode, type AttrValue } from './codec.js';
+import { floatTensor, int32Tensor, int64Tensor, int8Tensor, makeNode, uint8Tensor, type AttrValue } from './codec.js';
 import { DataType, type OnnxNode, type OnnxTensor } from './types.js';
 
 /** A tensor in the graph being built. */
@@ -22,7 +22,7 @@ export interface Value {
   shape: number[];
   /** Physical axis p of the tensor holds logical axis perm[p] (0 = batch); the identity is simdnet's order. */
   perm: number[];
-  /** int8 (between two int8 layers of a quantized model) rather than float. */
+  /** Quantized (between two int8 layers of a quantized model: uint8 holding q + 128) rather than float. */
   int8: boolean;
 }
 
@@ -106,9 +106,14 @@ export class GraphBuilder {
     return this.shared(`f32:${Object.is(v, -0) ? '-0' : String(Math.fround(v))}`, `const/f32/${Math.fround(v)}`, (n) => floatTensor(n, [], [v]));
   }
 
-  /** The int8 scalar 0 (QuantizeLinear's zero point). */
+  /** The int8 scalar 0 (the kernels' zero point). */
   zeroI8(): string {
     return this.shared('i8:0', 'const/int8/0', (n) => int8Tensor(n, [], [0]));
+  }
+
+  /** The uint8 scalar 128: the zero point of activations stored as uint8 q + 128. */
+  zeroPointU8(): string {
+    return this.shared('u8:128', 'const/uint8/128', (n) => uint8Tensor(n, [], [128]));
   }
 
   private shared(key: string, base: string, make: (name: string) => OnnxTensor): string {
