@@ -14,9 +14,9 @@ import { batchNormalization } from '../layers/batchnorm.js';
 import { conv2d } from '../layers/conv2d.js';
 import { dense } from '../layers/dense.js';
 import { dropout } from '../layers/dropout.js';
-import { validateSpec } from '../layers/index.js';
 import { windowAxis } from '../layers/options.js';
 import { averagePooling2d, globalAveragePooling2d, maxPooling2d } from '../layers/pooling.js';
+import { permute } from '../layers/permute.js';
 import { flatten, reshape } from '../layers/reshape.js';
 import type { Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
 import { dataTypeName } from './codec.js';
@@ -64,17 +64,6 @@ function chwToHwc(c: number, h: number, w: number): Int32Array {
   let s = 0;
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) out[s++] = (ch * h + y) * w + x;
   return out;
-}
-
-/** Whether this build of simdnet has the permute layer (added alongside the importer). */
-function permuteSpec(name: string, dims: number[]): LayerSpec | undefined {
-  const spec = { type: 'permute', name, dims } as unknown as LayerSpec;
-  try {
-    validateSpec(spec, 0);
-    return spec;
-  } catch {
-    return undefined;
-  }
 }
 
 class Mapper {
@@ -138,10 +127,8 @@ class Mapper {
   /** The view toSim pushed last and the shape before it, while it is the last layer. */
   private lastView: { spec: LayerSpec; from: number[] } | undefined;
 
-  private permute(dims: number[], why: string): void {
-    const spec = permuteSpec(this.layerName('_permute'), dims);
-    if (!spec) this.fail('UNSUPPORTED', `${why} needs a permute layer, which this build of simdnet does not have`);
-    this.push(spec);
+  private permute(dims: number[]): void {
+    this.push(permute(dims, { name: this.layerName('_permute') }));
   }
 
   /** The running tensor as an NCHW map (ONNX rank 4), simdnet holding it NHWC. */
@@ -157,17 +144,17 @@ class Mapper {
       return { onnx: [c, h, w], sim: s.sim, order: 'chw', chw: [c, h, w] };
     }
     this.toSim(st, [c, h, w]);
-    this.permute([2, 3, 1], `reading ${c}-channel NCHW data into simdnet's NHWC layout`);
+    this.permute([2, 3, 1]); // NCHW values into simdnet's NHWC layout
     return { onnx: [c, h, w], sim: [h, w, c], order: 'chw', chw: [c, h, w] };
   }
 
   /** The running tensor with simdnet's values in ONNX's order. */
-  private asSame(st: State, why: string): State {
+  private asSame(st: State): State {
     if (st.order === 'same') return st;
     const [c, h, w] = st.chw!;
     if (c === 1 || h * w === 1) return { onnx: st.onnx, sim: st.sim, order: 'same' };
     if (st.order === 'chwFlat') this.toSim(st, [h, w, c]);
-    this.permute([3, 1, 2], `${why} of a ${c}-channel map in NCHW order`);
+    this.permute([3, 1, 2]); // back to NCHW order
     if (st.order === 'chwFlat') {
       this.push(flatten({ name: this.layerName('_flatten') }));
       return { onnx: st.onnx, sim: [c * h * w], order: 'same' };
@@ -201,7 +188,7 @@ class Mapper {
       const s = this.toSim(st, [h, w, c]);
       return { onnx: [...target], sim: s.sim, order: 'chw', chw: st.chw };
     }
-    const same = this.asSame(st, 'reshaping');
+    const same = this.asSame(st);
     const s = this.toSim(same, target);
     return { onnx: [...target], sim: s.sim, order: 'same' };
   }
@@ -292,7 +279,7 @@ class Mapper {
     }
     this.at = -1;
     if (st.pad) g.fail('UNSUPPORTED', st.pad.node, 'a non-zero Pad is supported only right before a Conv (it ends the graph)');
-    st = this.asSame(st, 'the graph output');
+    st = this.asSame(st);
     checkOutput(output, st.onnx);
     // Every node must be accounted for: on the chain, computing a constant or a shape, or dead constant arithmetic.
     g.nodes.forEach((n, i) => {
@@ -547,9 +534,10 @@ class Mapper {
       const s = this.toSim(st, [h, w, c]);
       return { onnx: [c, h, w], sim: s.sim, order: 'chw', chw: [c, h, w] };
     }
-    const same = this.asSame(st, 'a Transpose');
+    if (rank > 5) this.fail('UNSUPPORTED', `perm ${show(perm)} is not supported (simdnet's permute layer takes at most 4 sample axes)`);
+    const same = this.asSame(st);
     const s = this.toSim(same, same.onnx);
-    this.permute(perm.slice(1), `Transpose with perm ${show(perm)}`);
+    this.permute(perm.slice(1));
     const onnx = perm.slice(1).map((p) => s.onnx[p - 1]);
     return { onnx, sim: [...onnx], order: 'same' };
   }

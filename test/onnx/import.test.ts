@@ -284,6 +284,23 @@ describe('reshapes', () => {
     }
   });
 
+  it('another Transpose (batch first) is a permute layer; one that moves the batch, or of more than 4 sample axes, is refused', async () => {
+    const b = new ChainBuilder(['N', 4, 3]);
+    b.add('Transpose', [], { perm: [0, 2, 1] }, 't');
+    b.add('Flatten');
+    linear(b, 12, 2, 1);
+    const m = await agrees(b.finish());
+    expect(types(m)).toEqual(['permute', 'flatten', 'dense']);
+    expect((m.layers[0] as { dims: number[] }).dims).toEqual([2, 1]);
+    m.dispose();
+    const batch = new ChainBuilder(['N', 4, 3]);
+    batch.add('Transpose', [], { perm: [1, 0, 2] }, 'tb');
+    refuses(batch.finish(), 'UNSUPPORTED', "'tb' (Transpose)", /batch/);
+    const big = new ChainBuilder(['N', 2, 2, 2, 2, 2]);
+    big.add('Transpose', [], { perm: [0, 5, 4, 3, 2, 1] }, 't5');
+    refuses(big.finish(), 'UNSUPPORTED', "'t5' (Transpose)", /at most 4 sample axes/);
+  });
+
   it('Squeeze and Unsqueeze of non-batch axes (opset 11 attributes, opset 13 inputs)', async () => {
     for (const opset of [11, 13]) {
       const b = new ChainBuilder(['N', 3, 4, 4]);
