@@ -105,7 +105,7 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
     producerVersion: SIMDNET_VERSION,
     domain: '',
     modelVersion: 0,
-    docString: isQuantized ? `simdnet quantized model (${(model as QuantizedModel).mode} int8 activations)` : '',
+    docString: isQuantized ? quantizedDoc((model as QuantizedModel).mode) : '',
     graph: {
       name: model.name,
       node: b.nodes,
@@ -116,6 +116,13 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
     },
     metadataProps: [],
   };
+}
+
+/** What the model's doc_string says about a quantized model's activations. */
+function quantizedDoc(mode: 'static' | 'dynamic'): string {
+  return mode === 'static'
+    ? 'simdnet quantized model: int8 layers with static activation scales'
+    : 'simdnet quantized model: int8 layers with dynamic activation scales, one per run over the whole input batch (as simdnet takes one per predict() batch)';
 }
 
 /** A graph input/output name: the option (checked), else the imported model's name for it, else the default. */
