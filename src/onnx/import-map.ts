@@ -581,25 +581,32 @@ class Mapper {
   }
 
   /**
-   * 'valid' or 'same' for ONNX window padding, or a refusal: explicit pads must be all zero or exactly
-   * TensorFlow's 'same' (total = max((ceil(in/s) − 1)·s + k − in, 0), the odd one at the end).
+   * 'valid' or 'same' for ONNX window padding, or a refusal. Explicit pads match a mode when they put the windows
+   * where it does: the same leading pad on each axis (0 for 'valid'; TensorFlow's floor(total / 2) for 'same', with
+   * total = max((ceil(in/s) − 1)·s + k − in, 0)) and the same number of outputs. Trailing padding no window
+   * reaches changes nothing (PyTorch writes some for ceil_mode at opset 9).
    */
-  private windowPadding(hw: [number, number], k: [number, number], s: [number, number], autoPad: string, pads: number[] | undefined): 'valid' | 'same' {
-    const totals = [0, 1].map((a) => Math.max((Math.ceil(hw[a] / s[a]) - 1) * s[a] + k[a] - hw[a], 0));
+  private windowPadding(hw: [number, number], k: [number, number], s: [number, number], autoPad: string, pads: number[] | undefined, ceil = false): 'valid' | 'same' {
+    const axes = [0, 1];
+    const totals = axes.map((a) => Math.max((Math.ceil(hw[a] / s[a]) - 1) * s[a] + k[a] - hw[a], 0));
     switch (autoPad) {
       case 'NOTSET':
       case '': {
         const p = pads ?? [0, 0, 0, 0];
         if (p.length !== 4) this.fail('FORMAT', `pads ${show(p)} must have 4 values for a 2-D window`);
-        if (p.every((x) => x === 0)) return 'valid';
+        if (p.some((x) => x < 0)) this.fail('UNSUPPORTED', `negative pads ${show(p)} (cropping) are not supported`);
+        const round = ceil ? Math.ceil : Math.floor;
+        const outs = axes.map((a) => round((hw[a] + p[a] + p[a + 2] - k[a]) / s[a]) + 1);
+        const valid = axes.every((a) => p[a] === 0 && outs[a] === windowAxis(hw[a], k[a], s[a], 'valid').out);
+        if (valid) return 'valid';
+        const same = axes.every((a) => p[a] === Math.floor(totals[a] / 2) && outs[a] === Math.ceil(hw[a] / s[a]));
+        if (same) return 'same';
         const want = [Math.floor(totals[0] / 2), Math.floor(totals[1] / 2), totals[0] - Math.floor(totals[0] / 2), totals[1] - Math.floor(totals[1] / 2)];
-        if (!sameDims(p, want)) {
-          this.fail(
-            'UNSUPPORTED',
-            `pads ${show(p)} on a ${hw[0]}x${hw[1]} input are not supported (simdnet pads 'valid': all zero, or 'same': ${show(want)} here, TensorFlow's split with the odd pixel at the end)`,
-          );
-        }
-        return 'same';
+        return this.fail(
+          'UNSUPPORTED',
+          `pads ${show(p)}${ceil ? ' with ceil_mode 1' : ''} on a ${hw[0]}x${hw[1]} input are not supported: simdnet pads 'valid' (none) or ` +
+            `'same' (${show(want)} here: TensorFlow's split, the odd pixel at the end), and these put the windows elsewhere`,
+        );
       }
       case 'VALID':
         return 'valid';
@@ -693,16 +700,13 @@ class Mapper {
     if (dil[0] !== 1 || dil[1] !== 1) this.fail('UNSUPPORTED', `dilations ${show(dil)} are not supported (only 1)`);
     // storage_order only orders the Indices output, which must be unused (checked by the walk).
     const autoPad = g.attrString(i, 'auto_pad', 'NOTSET');
-    const padding = this.windowPadding([h, w], k, strides, autoPad, g.attrInts(i, 'pads'));
+    // ceil_mode only changes the output size, which the padding check compares.
+    const ceil = g.attrInt(i, 'ceil_mode', 0) !== 0;
+    const padding = this.windowPadding([h, w], k, strides, autoPad, g.attrInts(i, 'pads'), ceil);
     const y = windowAxis(h, k[0], strides[0], padding);
     const x = windowAxis(w, k[1], strides[1], padding);
     if (y.out < 1 || x.out < 1) this.fail('FORMAT', `a ${k[0]}x${k[1]} window does not fit the ${h}x${w} input`);
     const total = [h, w].map((d, a) => (padding === 'valid' ? 0 : Math.max(((a === 0 ? y : x).out - 1) * strides[a] + k[a] - d, 0)));
-    if (g.attrInt(i, 'ceil_mode', 0) !== 0) {
-      // ceil_mode only matters when a partial window would add an output row or column.
-      const differs = [h, w].some((d, a) => (d + total[a] - k[a]) % strides[a] !== 0);
-      if (differs) this.fail('UNSUPPORTED', `ceil_mode 1 adds a partial window on this ${h}x${w} input; simdnet's pooling does not`);
-    }
     if (!max && g.attrInt(i, 'count_include_pad', 0) !== 0 && total.some((t) => t > 0)) {
       this.fail('UNSUPPORTED', `count_include_pad 1 with padding is not supported (simdnet's averagePooling2d does not count the padding)`);
     }

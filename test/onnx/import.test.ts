@@ -414,6 +414,8 @@ describe('convolutional graphs', () => {
       return b.finish();
     };
     refuses(conv({ pads: [1, 0, 0, 1] }), 'UNSUPPORTED', "'the_conv' (Conv)", /pads \[1, 0, 0, 1\].*'valid'.*'same'/);
+    // PyTorch's padding=1 with stride 2 starts the windows one pixel before TensorFlow's 'same' does.
+    refuses(conv({ pads: [1, 1, 1, 1], strides: [2, 2] }), 'UNSUPPORTED', "'the_conv' (Conv)", /\[0, 0, 1, 1\] here/);
     refuses(conv({ auto_pad: 'SAME_LOWER', strides: [2, 2] }), 'UNSUPPORTED', "'the_conv' (Conv)", /SAME_LOWER/);
     refuses(conv({ dilations: [2, 2] }), 'UNSUPPORTED', "'the_conv' (Conv)", /dilations/);
     refuses(conv({ group: 2 }, 2, [2, 1, 3, 3]), 'UNSUPPORTED', "'the_conv' (Conv)", /group 2/);
@@ -422,7 +424,7 @@ describe('convolutional graphs', () => {
     refuses(conv({ kernel_shape: [5, 5] }), 'FORMAT', "'the_conv' (Conv)", /kernel_shape/);
   });
 
-  it('pooling: ceil_mode accepted when it changes nothing, refused when it adds a window; count_include_pad with padding refused', async () => {
+  it('pooling: ceil_mode and end padding where they match valid/same, refused where they move windows; count_include_pad with padding refused', async () => {
     const pool = (op: string, attrs: Record<string, number | number[] | string>, hw = 8): OnnxModel => {
       const b = new ChainBuilder(['N', 1, hw, hw]);
       b.add(op, [], attrs, 'pool');
@@ -431,7 +433,13 @@ describe('convolutional graphs', () => {
     (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }))).dispose();
     (await agrees(pool('MaxPool', { kernel_shape: [3, 3], strides: [1, 1], storage_order: 1 }))).dispose();
     (await agrees(pool('AveragePool', { kernel_shape: [2, 2], strides: [2, 2], count_include_pad: 1 }))).dispose();
-    refuses(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, 7), 'UNSUPPORTED', "'pool' (MaxPool)", /ceil_mode/);
+    // A partial last window (ceil_mode, or PyTorch's opset-9 end padding) is 'same' when it starts inside the input.
+    (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, 7))).dispose();
+    (await agrees(pool('AveragePool', { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }, 8))).dispose();
+    (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, 7))).dispose();
+    (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, 8))).dispose(); // never reached: 'valid'
+    refuses(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 }, 6), 'UNSUPPORTED', "'pool' (MaxPool)", /ceil_mode 1/);
+    refuses(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, 6), 'UNSUPPORTED', "'pool' (MaxPool)", /windows elsewhere/);
     refuses(pool('AveragePool', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 }), 'UNSUPPORTED', "'pool' (AveragePool)", /count_include_pad/);
     refuses(pool('MaxPool', { kernel_shape: [2, 2], dilations: [2, 2] }), 'UNSUPPORTED', "'pool' (MaxPool)", /dilations/);
     refuses(pool('MaxPool', { kernel_shape: [2] }), 'UNSUPPORTED', "'pool' (MaxPool)", /2-D windows/);
