@@ -11,6 +11,7 @@ import {
   dropout,
   flatten,
   maxPooling2d,
+  permute,
   saveModel,
   sequential,
   type Sequential,
@@ -45,7 +46,8 @@ export async function mlp(): Promise<Sequential> {
 }
 
 /**
- * A trained CNN on 6x6x2 maps: conv (linear, same) → batch norm → relu → max pool → conv 1x1 (4 channels: int8
+ * A trained CNN on 6x6x2 maps: conv (linear, same) → batch norm → relu → max pool → permute (rows and columns
+ * swapped) → conv 1x1 (4 channels: int8
  * compute when quantized) → average pool → flatten → dense tanh → dense softmax.
  */
 export async function cnn(): Promise<Sequential> {
@@ -55,6 +57,7 @@ export async function cnn(): Promise<Sequential> {
       batchNormalization({ name: 'bn' }),
       activation('relu', { name: 'r1' }),
       maxPooling2d(2, { name: 'p1' }),
+      permute([2, 1, 3], { name: 'swap' }),
       conv2d(4, 1, { activation: 'relu', name: 'c2' }),
       averagePooling2d(1, { name: 'p2' }),
       flatten({ name: 'flat' }),
