@@ -295,7 +295,11 @@ export function plainLayer(b: GraphBuilder, spec: LayerSpec, v: Value, input: Sh
   const base = spec.name;
   switch (spec.type) {
     case 'dropout':
-      return v;
+      // Identity at inference (ORT drops the node), written anyway so that an importer gets the layer and its rate
+      // back. Opset 12+ form: the ratio as a scalar input, no training_mode (false). ONNX's Dropout takes float
+      // types only, so between two int8 layers (uint8 values) there is no node.
+      if (v.int8) return v;
+      return { ...v, name: b.node('Dropout', [v.name, b.scalarF32(spec.rate)], base) };
     case 'activation':
       return activationNodes(b, v, spec.activation, spec.alpha, base, true);
     case 'flatten': {

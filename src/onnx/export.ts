@@ -92,7 +92,7 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
   v = isQuantized ? quantizedLayers(b, (model as QuantizedModel).parts, shapes, v) : floatLayers(b, model as Sequential, shapes, v);
   v = b.natural(v, 'output');
   if (v.name === inputName) {
-    // Nothing computed (dropout or linear layers alone): the output is the input.
+    // Nothing computed (linear activation layers alone): the output is the input.
     b.rename(b.node('Identity', [inputName], 'Identity'), outputName);
   } else {
     b.rename(v.name, outputName);

@@ -3,6 +3,7 @@
 // models: ORT's outputs within 1e-5 (absolute) of predict on both simdnet backends. Quantized models: see the
 // tolerances at their describe block. Also: the ops each layer type becomes, names, the dynamic batch, opsets,
 // determinism and refusals.
+import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/mnist-node.js';
@@ -27,8 +28,9 @@ import {
   type Sequential,
 } from '../../src/index.js';
 import { loadQuantized, quantizeModel, saveQuantized, type QuantizedModel } from '../../src/compress/index.js';
-import { decodeModel } from '../../src/onnx/codec.js';
-import { exportOnnx } from '../../src/onnx/export.js';
+import { decodeModel, tensorToFloat32 } from '../../src/onnx/codec.js';
+import { exportOnnx, SIMDNET_VERSION } from '../../src/onnx/export.js';
+import { importOnnx } from '../../src/onnx/import.js';
 import { expectSimdnetError } from '../helpers/errors.js';
 
 ort.env.wasm.numThreads = 1;
@@ -170,7 +172,8 @@ const CASES: Case[] = [
     layers: mlpLayers,
     shape: [784],
     ops: [
-      'Gemm', 'Relu', // d1 (dropout: nothing)
+      'Gemm', 'Relu', // d1
+      'Dropout', // drop: identity in ORT, there for importers
       'Gemm', 'LeakyRelu', // d2 (no bias: Gemm with two inputs)
       'BatchNormalization', // bn1 on [N, 48]
       'Reshape', // grid: [-1, 6, 8]
@@ -189,7 +192,7 @@ const CASES: Case[] = [
       'Conv', 'BatchNormalization', 'Relu', 'AveragePool',
       'Conv', 'LeakyRelu', 'MaxPool',
       'Transpose', 'Flatten', // NCHW → NHWC before flatten (simdnet's flatten order)
-      'Gemm', 'BatchNormalization', 'Tanh', 'Gemm', 'Softmax',
+      'Gemm', 'BatchNormalization', 'Tanh', 'Dropout', 'Gemm', 'Softmax',
     ],
   },
   {
@@ -214,7 +217,7 @@ describe('float models: ORT outputs within 1e-5 of predict', () => {
         // Each layer that computes has a node named as the layer (its main op), so an importer gets the names back.
         const nodeNames = new Set(decodeModel(bytes).graph.node.map((n) => n.name));
         for (const l of m.layers) {
-          const computes = l.type !== 'dropout' && !(l.type === 'activation' && l.activation === 'linear');
+          const computes = !(l.type === 'activation' && l.activation === 'linear');
           expect(nodeNames.has(l.name), `a node named '${l.name}'`).toBe(computes);
         }
         const got = await runOnnx(bytes, test, c.shape);
@@ -568,6 +571,69 @@ describe('permute', () => {
   });
 });
 
+// ---- dropout: a node for importers, identity in ORT ----
+
+describe('dropout', () => {
+  it('a Dropout named as the layer with its ratio (opset 12+ form): ORT within 1e-5, importOnnx gets the layers back', async () => {
+    const m = await trained(
+      [
+        dense(32, { activation: 'relu', inputDim: 784, name: 'd1' }),
+        dropout(0.25, { name: 'dropA' }),
+        dense(16, { activation: 'tanh', name: 'd2' }),
+        dropout(0.3, { name: 'dropB' }),
+        dense(10, { activation: 'softmax', name: 'out' }),
+      ],
+      61,
+    );
+    try {
+      for (const opset of [13, 21]) {
+        const bytes = exportOnnx(m, { opset });
+        const g = decodeModel(bytes).graph;
+        expect(g.node.map((n) => n.opType)).toEqual(['Gemm', 'Relu', 'Dropout', 'Gemm', 'Tanh', 'Dropout', 'Gemm', 'Softmax']);
+        for (const [name, rate] of [['dropA', 0.25], ['dropB', 0.3]] as const) {
+          const node = g.node.find((n) => n.name === name)!;
+          expect(node.opType).toBe('Dropout');
+          // data and ratio only: no training_mode (false), no mask output, no attributes.
+          expect([node.input.length, node.output.length, node.attribute.length]).toEqual([2, 1, 0]);
+          const ratio = g.initializer.find((t) => t.name === node.input[1])!;
+          expect([ratio.dataType, ratio.dims]).toEqual([1, []]);
+          expect(Array.from(tensorToFloat32(ratio))).toEqual([Math.fround(rate)]);
+        }
+        expect(maxAbsDiff(await runOnnx(bytes, test, [784]), m.predict(test).data), `opset ${opset}`).toBeLessThanOrEqual(1e-5);
+        const back = importOnnx(bytes);
+        try {
+          expect(back.layers.map((l) => [l.type, l.name])).toEqual(m.layers.map((l) => [l.type, l.name]));
+          const rates = back.layers.filter((l) => l.type === 'dropout').map((l) => (l as { rate: number }).rate);
+          expect(rates).toEqual([Math.fround(0.25), Math.fround(0.3)]);
+          expect(maxAbsDiff(back.predict(test).data, m.predict(test).data)).toBe(0);
+        } finally {
+          back.dispose();
+        }
+      }
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('in a quantized model: a Dropout where the values are float, none between two int8 layers (uint8 values)', async () => {
+    const m = await trainedMse(qmlpLayers(), 62);
+    try {
+      for (const mode of ['static', 'dynamic'] as const) {
+        const q = quantizeModel(m, mode === 'static' ? { calibration: train.x } : { mode });
+        try {
+          const nodes = decodeModel(exportOnnx(q)).graph.node;
+          // Static: d1 hands int8 to d2 across the dropout; dynamic: d1's output is float.
+          expect(nodes.find((n) => n.name === 'drop')?.opType, mode).toBe(mode === 'static' ? undefined : 'Dropout');
+        } finally {
+          q.dispose();
+        }
+      }
+    } finally {
+      m.dispose();
+    }
+  });
+});
+
 // ---- the model around the graph: names, batch, opsets, determinism ----
 
 describe('names, batch and opsets', () => {
@@ -582,13 +648,18 @@ describe('names, batch and opsets', () => {
     expect(model.irVersion).toBe(7);
     expect(model.opsetImport).toEqual([{ domain: '', version: 13 }]);
     expect(model.producerName).toBe('simdnet');
-    expect(model.producerVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(model.producerVersion).toBe(SIMDNET_VERSION);
     expect(model.graph.name).toBe(m.name);
     expect(model.graph.input).toEqual([{ name: 'input', elemType: 1, shape: [{ param: 'batch' }, { value: 784 }] }]);
     expect(model.graph.output).toEqual([{ name: 'output', elemType: 1, shape: [{ param: 'batch' }, { value: 10 }] }]);
     const s = await ort.InferenceSession.create(bytes);
     expect(s.inputNames).toEqual(['input']);
     expect(s.outputNames).toEqual(['output']);
+  });
+
+  it("SIMDNET_VERSION (producer_version) is package.json's version", () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(SIMDNET_VERSION).toBe(pkg.version);
   });
 
   it('names from the options, else from the imported model’s metadata', async () => {
@@ -630,16 +701,22 @@ describe('names, batch and opsets', () => {
     }
   });
 
-  it('a model that computes nothing is an Identity', async () => {
-    const id = sequential([dropout(0.5, { name: 'drop' })], { name: 'noop' });
+  it('a model that computes nothing is an Identity; dropout alone is a Dropout', async () => {
+    const id = sequential([activation('linear', { name: 'lin' })], { name: 'noop' });
     id.build([784]);
+    const drop = sequential([dropout(0.5, { name: 'drop' })], { name: 'dropOnly' });
+    drop.build([784]);
     try {
+      const x = rowsOf(0, 2);
       const bytes = exportOnnx(id);
       expect(opsOf(bytes)).toEqual(['Identity']);
-      const x = rowsOf(0, 2);
       expect(await runOnnx(bytes, x, [784])).toEqual(x.data);
+      const dropBytes = exportOnnx(drop);
+      expect(opsOf(dropBytes)).toEqual(['Dropout']);
+      expect(await runOnnx(dropBytes, x, [784])).toEqual(x.data);
     } finally {
       id.dispose();
+      drop.dispose();
     }
   });
 });
