@@ -591,8 +591,10 @@ class Mapper {
     const totals = axes.map((a) => Math.max((Math.ceil(hw[a] / s[a]) - 1) * s[a] + k[a] - hw[a], 0));
     switch (autoPad) {
       case 'NOTSET':
-      case '': {
-        const p = pads ?? [0, 0, 0, 0];
+      case '':
+      case 'VALID': {
+        // VALID is no padding, but ONNX Runtime still rounds up with ceil_mode: the same comparison.
+        const p = autoPad === 'VALID' ? [0, 0, 0, 0] : (pads ?? [0, 0, 0, 0]);
         if (p.length !== 4) this.fail('FORMAT', `pads ${show(p)} must have 4 values for a 2-D window`);
         if (p.some((x) => x < 0)) this.fail('UNSUPPORTED', `negative pads ${show(p)} (cropping) are not supported`);
         const round = ceil ? Math.ceil : Math.floor;
@@ -608,8 +610,6 @@ class Mapper {
             `'same' (${show(want)} here: TensorFlow's split, the odd pixel at the end), and these put the windows elsewhere`,
         );
       }
-      case 'VALID':
-        return 'valid';
       case 'SAME_UPPER':
         return 'same';
       case 'SAME_LOWER':

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pruneMagnitude, quantizeModel, sparsityOf } from '../../src/compress/index.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
-import { activation, adam, dense, init, transfer, type Sequential } from '../../src/index.js';
+import { SimdnetError, activation, adam, dense, init, transfer, type Sequential } from '../../src/index.js';
 import type { Backend } from '../../src/runtime/engine.js';
 import { decodeModel, encodeModel } from '../../src/onnx/codec.js';
 import { exportOnnx } from '../../src/onnx/export.js';
@@ -437,6 +437,7 @@ describe('convolutional graphs', () => {
     (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, 7))).dispose();
     (await agrees(pool('AveragePool', { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }, 8))).dispose();
     (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, 7))).dispose();
+    (await agrees(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'VALID', ceil_mode: 1 }, 8))).dispose();
     (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, 8))).dispose(); // never reached: 'valid'
     refuses(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 }, 6), 'UNSUPPORTED', "'pool' (MaxPool)", /ceil_mode 1/);
     refuses(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, 6), 'UNSUPPORTED', "'pool' (MaxPool)", /windows elsewhere/);
@@ -444,6 +445,52 @@ describe('convolutional graphs', () => {
     refuses(pool('MaxPool', { kernel_shape: [2, 2], dilations: [2, 2] }), 'UNSUPPORTED', "'pool' (MaxPool)", /dilations/);
     refuses(pool('MaxPool', { kernel_shape: [2] }), 'UNSUPPORTED', "'pool' (MaxPool)", /2-D windows/);
     refuses(pool('GlobalMaxPool', {}), 'UNSUPPORTED', "'pool' (GlobalMaxPool)", /supported ops: Gemm/);
+  });
+
+  it('random window geometries: imported exactly as ONNX Runtime computes them, or refused', async () => {
+    const pick = (() => {
+      const r = lcg(2024, 1);
+      return (n: number): number => Math.min(n - 1, Math.floor(((r() + 1) / 2) * n));
+    })();
+    let compared = 0;
+    let refused = 0;
+    for (let t = 0; t < 60; t++) {
+      const op = ['Conv', 'MaxPool', 'AveragePool'][t % 3];
+      const hw = 3 + pick(7);
+      const k = 1 + pick(Math.min(4, hw));
+      const stride = 1 + pick(3);
+      const pads = Array.from({ length: 4 }, () => pick(Math.min(3, k)));
+      const attrs: Record<string, number | number[] | string> = { kernel_shape: [k, k], strides: [stride, stride], pads };
+      if (op !== 'Conv') attrs.ceil_mode = pick(2);
+      if (op === 'AveragePool') attrs.count_include_pad = pick(2);
+      if (t % 7 === 0) {
+        delete attrs.pads;
+        attrs.auto_pad = ['SAME_UPPER', 'SAME_LOWER', 'VALID'][pick(3)];
+      }
+      const b = new ChainBuilder(['N', 1, hw, hw]);
+      if (op === 'Conv') convNode(b, 1, 2, k, t, attrs, 'window');
+      else b.add(op, [], attrs, 'window');
+      const m = b.finish();
+      let bytesOk = true;
+      try {
+        await ortRun(encodeModel(m), new Float32Array(hw * hw), [1, 1, hw, hw]);
+      } catch {
+        bytesOk = false; // e.g. ONNX Runtime requires pads smaller than the kernel
+      }
+      try {
+        importOnnx(m, { backend: 'js' }).dispose();
+      } catch (err) {
+        expect((err as SimdnetError).code, JSON.stringify({ op, hw, ...attrs })).toBe('UNSUPPORTED');
+        expect((err as Error).message).toContain("'window'");
+        refused++;
+        continue;
+      }
+      if (!bytesOk) continue;
+      (await agrees(m, { rows: 2 })).dispose();
+      compared++;
+    }
+    console.log(`window geometries: ${compared} matched ONNX Runtime, ${refused} refused`);
+    expect(compared).toBeGreaterThan(10);
   });
 
   it('a zero Pad before a Conv becomes its padding; before a MaxPool it is refused', async () => {
