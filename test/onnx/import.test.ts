@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pruneMagnitude, quantizeModel, sparsityOf } from '../../src/compress/index.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
-import { SimdnetError, activation, adam, dense, init, transfer, type Sequential } from '../../src/index.js';
+import { SimdnetError, activation, adam, dense, init, loadModel, saveModel, transfer, type Sequential } from '../../src/index.js';
 import type { Backend } from '../../src/runtime/engine.js';
 import { decodeModel, encodeModel } from '../../src/onnx/codec.js';
 import { exportOnnx } from '../../src/onnx/export.js';
@@ -723,6 +723,20 @@ describe('fixtures from real exporters', () => {
   let mnist: ReturnType<typeof loadMnist>;
   beforeAll(() => {
     mnist = loadMnist();
+  });
+
+  it('an imported model saves and loads like any other (layers, weights, metadata.onnx)', () => {
+    for (const name of fixtureNames.filter((n) => n === 'torch-cnn-rgb' || n === 'torch-cnn-nofold')) {
+      const e = expected(name);
+      const m = importOnnx(fixtureBytes(name));
+      const back = loadModel(saveModel(m));
+      expect(types(back)).toEqual(types(m));
+      expect(back.metadata.onnx).toEqual(m.metadata.onnx);
+      const x = rowsOf(e);
+      expect(maxAbsDiff(back.predict(x).data, m.predict(x).data)).toBe(0);
+      m.dispose();
+      back.dispose();
+    }
   });
 
   it('has the fixtures the issue lists', () => {
