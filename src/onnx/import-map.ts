@@ -468,7 +468,7 @@ class Mapper {
     const known = size((rest as number[]).filter((d) => d !== -1));
     const sample = (rest as number[]).map((d) => (d === -1 ? n / known : d));
     const batchKept =
-      first === 'N' || (first === -1 && known === n) || (typeof first === 'number' && first > 0 && first === this.fixedBatch && known === n && free === 0);
+      first === 'N' || (first === -1 && known === n) || (typeof first === 'number' && first > 0 && first === this.fixedBatch);
     if (!batchKept) {
       this.fail('UNSUPPORTED', `${what} does not keep the batch as the first dimension (give 0 or -1 there, or compute it with Shape; input ${show(['N', ...st.onnx])})`);
     }

@@ -251,6 +251,18 @@ describe('reshapes', () => {
     m.dispose();
   });
 
+  it('with a fixed batch in the file, a Reshape may spell it out ([2, -1] for batch 2); the model still runs any batch', async () => {
+    const b = new ChainBuilder([2, 1, 3, 3]);
+    convNode(b, 1, 2, 2, 1);
+    b.add('Reshape', [b.init(int64Tensor('shape', [2], [2, -1]))], {}, 'fixed');
+    linear(b, 8, 3, 2);
+    const m = b.finish();
+    (await agrees(m, { rows: 2 })).dispose();
+    const model = importOnnx(m, { backend: 'js' });
+    expect(model.predict({ data: new Float32Array(5 * 9), shape: [5, 9] }).rows).toBe(5);
+    model.dispose();
+  });
+
   it('a Reshape that does not keep the batch first, or computes with the batch size, is refused', () => {
     const b = new ChainBuilder(['N', 6]);
     b.add('Reshape', [b.init(int64Tensor('shape', [2], [3, -1]))], {}, 'bad_reshape');
