@@ -19,10 +19,22 @@
 // Dynamic activation scales are computed in the graph: s = ReduceMax(Abs(x)) / 127 over the WHOLE input tensor
 // (1 when that is 0 or not finite), as simdnet computes one scale per predict() batch — the same numbers when the
 // ONNX batch is the batch simdnet ran (predict's batchSize, 256 rows by default).
+// The standard QDQ form (option int8: 'qdq', static scales only) is written instead for tools that take QDQ graphs
+// (TensorRT, OpenVINO, ONNX Runtime's QDQ fusions): QuantizeLinear(x, s_in, int8 0) → DequantizeLinear at each
+// int8 layer's input, the int8 kernel through a per-output-channel DequantizeLinear, a float bias, a float Gemm /
+// Conv; every layer quantizes its float input at its own (calibrated) scale, the scale simdnet requantizes to.
+// It is not bit-identical to predict: QuantizeLinear divides by s and saturates at −128 where simdnet multiplies by
+// the f32 1/s and clamps at −127, the float op sums rounded products, and the value between two int8 layers passes
+// through float; an activation near a rounding tie lands one int8 step apart. Measured on 2000 MNIST rows, 5 seeds,
+// ORT 1.30 at levels 'all' and 'disabled' alike: 0–6 rows beyond 1e-5, at most 5.6e-3, the class never differed
+// (test/onnx/export.test.ts). Dynamic-scale models are refused: standard QDQ scales are constants (the 'integer'
+// form computes dynamic scales in the graph). In ORT-web, whose QDQ fusions (level 'extended' and up) turn this
+// into int8 × int8 kernels, it ran ~2x slower than at 'disabled' (one measurement on a loaded machine).
 // Layers that simdnet runs in f32 keep that form: an int8 conv that computes in f32 (int8Compute) is its int8
 // kernel through a per-channel DequantizeLinear (axis 0, zero point 0) into a float Conv; f16 kernels are FLOAT16
 // initializers Cast to float; f32 layers are plain. A batch norm folded into a kernel is exported folded (the
 // weights simdnet runs); one that was not folded is a BatchNormalization.
+import { SimdnetError } from '../errors.js';
 import { int8Compute, type QuantLayer, type QuantMode, type QuantParts } from '../compress/quantize.js';
 import { hasKernel } from '../compress/support.js';
 import { geometry } from '../layers/conv2d.js';
@@ -70,8 +82,11 @@ function nextComputing(layers: readonly LayerSpec[], from: number): number {
   return layers.length;
 }
 
-/** The int8 wiring simdnet's plan uses for these parts (same rules, same order). */
-function wiringOf(parts: QuantParts, shapes: readonly Shape[]): Map<number, Int8Wiring> {
+/**
+ * The int8 wiring simdnet's plan uses for these parts (same rules, same order). `chain`: wire int8 outputs into
+ * the next int8 layer as static mode does (off for the QDQ form, where every layer quantizes its float input).
+ */
+function wiringOf(parts: QuantParts, shapes: readonly Shape[], chain: boolean): Map<number, Int8Wiring> {
   const layers = parts.layers;
   const byLayer = new Map(parts.kernels.map((q) => [q.layer, q]));
   const wiring = new Map<number, Int8Wiring>();
@@ -87,7 +102,7 @@ function wiringOf(parts: QuantParts, shapes: readonly Shape[]): Map<number, Int8
     }
     wiring.set(q.layer, { first: q.layer, last, relu, takesInt8: false });
   }
-  if (parts.mode === 'static') {
+  if (parts.mode === 'static' && chain) {
     for (const [i, wi] of wiring) {
       const spec = layers[i] as DenseSpec | Conv2dSpec;
       const next = wiring.get(nextComputing(layers, wi.last));
@@ -100,12 +115,25 @@ function wiringOf(parts: QuantParts, shapes: readonly Shape[]): Map<number, Int8
   return wiring;
 }
 
+/** How int8-computing layers are written: simdnet's exact integer form, or the standard QDQ form. */
+export type Int8Form = 'integer' | 'qdq';
+
 /** The graph of a quantized model's layers from the input value `x`; returns the last value. */
-export function quantizedLayers(b: GraphBuilder, parts: QuantParts, shapes: readonly Shape[], x: Value): Value {
+export function quantizedLayers(b: GraphBuilder, parts: QuantParts, shapes: readonly Shape[], x: Value, form: Int8Form = 'integer'): Value {
   const layers = parts.layers;
   const byLayer = new Map(parts.kernels.map((q) => [q.layer, q]));
   const others = new Map(parts.others.map((o) => [o.layer, o.tensors]));
-  const wiring = wiringOf(parts, shapes);
+  const wiring = wiringOf(parts, shapes, form === 'integer');
+  if (form === 'qdq' && parts.mode === 'dynamic' && wiring.size > 0) {
+    const names = [...wiring.keys()].map((i) => `'${layers[i].name}'`).join(', ');
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `exportOnnx(): int8 'qdq' writes constant activation scales (as TensorRT and OpenVINO take QDQ graphs), but this model ` +
+        `was quantized with dynamic scales (one per batch) for its int8 layers ${names}: export it with int8: 'integer' ` +
+        `(the default, which computes the scales in the graph), or quantize with calibration data for static scales ` +
+        `(quantizeModel(model, { calibration }))`,
+    );
+  }
   let v = x;
   for (let i = 0; i < layers.length; ) {
     const spec = layers[i];
@@ -113,7 +141,7 @@ export function quantizedLayers(b: GraphBuilder, parts: QuantParts, shapes: read
     if (q && hasKernel(spec)) {
       const wi = wiring.get(i);
       if (wi) {
-        v = int8Layer(b, parts.mode, q, spec, v, shapes[i], wi);
+        v = form === 'qdq' ? qdqLayer(b, q, spec, v, shapes[i], wi) : int8Layer(b, parts.mode, q, spec, v, shapes[i], wi);
         i = wi.last + 1;
       } else {
         v = f32ComputeLayer(b, q, spec, v, shapes[i]);
@@ -250,4 +278,32 @@ function int8Layer(b: GraphBuilder, mode: QuantMode, q: QuantLayer, spec: DenseS
   }
   if (wi.relu) return activationNodes(b, out, 'relu', 0, base);
   return activationNodes(b, out, spec.activation, spec.alpha, base);
+}
+
+/**
+ * An int8-computing dense/conv2d layer in the standard QDQ form (static scales only): its float input through
+ * QuantizeLinear(s_in, int8 0) → DequantizeLinear, its int8 kernel through a per-output-channel DequantizeLinear
+ * (s_w[j], int8 zeros; axis 1 of the dense (in, out) kernel, axis 0 of the conv's OIHW one), a float bias
+ * (b_q · s_in·s_w[j], the real-unit bias simdnet adds), then the float Gemm / Conv and the activation (the fused
+ * ReLU of a folded batch norm included). The output stays float; the next int8 layer quantizes it at its own input
+ * scale, which is the scale simdnet requantizes to, so the layers chain as simdnet's do.
+ */
+function qdqLayer(b: GraphBuilder, q: QuantLayer, spec: DenseSpec | Conv2dSpec, v: Value, input: Shape, wi: Int8Wiring): Value {
+  const base = spec.name;
+  const conv = spec.type === 'conv2d';
+  const ws = q.wScale!;
+  const x = conv ? b.channelsFirst(v, base) : b.natural(v, base);
+  const s = b.scalarF32(q.inScale!);
+  const xq = b.node('QuantizeLinear', [x.name, s, b.zeroI8()], `${base}/input/QuantizeLinear`);
+  const xdq = b.node('DequantizeLinear', [xq, s, b.zeroI8()], `${base}/input/DequantizeLinear`);
+  const w8 = int8Kernel(b, spec, q.shape, q.kernel as Int8Array);
+  const scale = b.init(`${base}/kernel_scale`, (n) => floatTensor(n, [ws.length], ws));
+  const zero = b.init(`${base}/kernel_zero_point`, (n) => int8Tensor(n, [ws.length], new Int8Array(ws.length)));
+  const kernel = b.node('DequantizeLinear', [w8, scale, zero], `${base}/kernel/DequantizeLinear`, { axis: conv ? 0 : 1 });
+  const bq = q.bias as Int32Array | undefined;
+  const bias = bq ? Float32Array.from(bq, (v8, j) => v8 * Math.fround(q.inScale! * ws[j])) : undefined;
+  const biasName = bias ? b.init(`${base}/bias`, (n) => floatTensor(n, [bias.length], bias)) : undefined;
+  // A folded batch norm can give a layer without a bias one; a fused ReLU layer is the layer's activation here.
+  const s2 = { ...spec, useBias: bias !== undefined, activation: wi.relu ? 'relu' : spec.activation } as DenseSpec | Conv2dSpec;
+  return kernelLayer(b, s2, { ...x, name: xdq }, input, { kernel, ...(biasName === undefined ? {} : { bias: biasName }) });
 }

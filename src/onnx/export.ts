@@ -1,7 +1,8 @@
 // exportOnnx: a Sequential or a QuantizedModel as an ONNX model (opset 13 by default, 13–21) that ONNX Runtime
 // runs to the numbers simdnet's predict gives. The graph takes simdnet's rows as they are — [batch, 784] or NHWC
 // [batch, h, w, c], with a dynamic batch — and gives its outputs (probabilities after a softmax/sigmoid head).
-// How each layer type maps is in ./export-graph.ts (float) and ./export-quant.ts (int8, f16, mixed plans).
+// How each layer type maps is in ./export-graph.ts (float) and ./export-quant.ts (int8, f16, mixed plans); int8
+// layers are exact integer arithmetic by default, or the standard QDQ form (option int8: 'qdq', not bit-identical).
 // The same model always gives the same bytes (names, order and constants are all derived from the model).
 import { QuantizedModel } from '../compress/quantize.js';
 import { SimdnetError, check } from '../errors.js';
@@ -10,7 +11,7 @@ import type { Conv2dSpec, DenseSpec } from '../layers/spec.js';
 import { Sequential } from '../model/sequential.js';
 import { encodeModel, floatTensor, valueInfo } from './codec.js';
 import { checkExportable, floatKernel, GraphBuilder, kernelLayer, plainLayer, type Value } from './export-graph.js';
-import { quantizedLayers } from './export-quant.js';
+import { quantizedLayers, type Int8Form } from './export-quant.js';
 import { DataType, type OnnxModel } from './types.js';
 
 /** Options of {@link exportOnnx}. */
@@ -26,6 +27,18 @@ export interface OnnxExportOptions {
   opset?: number;
   /** ModelProto.producer_name (default 'simdnet'). */
   producerName?: string;
+  /**
+   * How a QuantizedModel's int8-computing layers are written (ignored for a float model):
+   * - 'integer' (default): integer arithmetic that redoes simdnet's steps, giving ORT the same bits as predict
+   *   (static and dynamic scales); ops MatMulInteger / ConvInteger / QuantizeLinear at scale 1 (./export-quant.ts).
+   * - 'qdq': the standard QuantizeLinear → DequantizeLinear form around float Gemm / Conv, with int8 zero points,
+   *   per-output-channel weight scales and constant activation scales, as TensorRT, OpenVINO and ONNX Runtime's
+   *   QDQ fusions take it. Static-scale models only (UNSUPPORTED for dynamic ones). Not bit-identical: ONNX's
+   *   QuantizeLinear divides by the scale and saturates at −128 where simdnet multiplies by 1/s and clamps at
+   *   −127, and the float ops sum in another order; rare rows differ by about one int8 step (measured in
+   *   test/onnx/export.test.ts).
+   */
+  int8?: Int8Form;
 }
 
 /** What producer_version says. */
@@ -62,6 +75,8 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
     'RANGE',
     `${where}: opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${String(opset)}`,
   );
+  const int8Form = options.int8 ?? 'integer';
+  check(int8Form === 'integer' || int8Form === 'qdq', 'RANGE', `${where}: int8 must be 'integer' or 'qdq', got ${JSON.stringify(int8Form)}`);
   const producerName = options.producerName ?? 'simdnet';
   check(typeof producerName === 'string', 'RANGE', `${where}: producerName must be a string, got ${typeof producerName}`);
 
@@ -89,7 +104,7 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
   const shapes = inferShapes(layers, inputShape);
   const b = new GraphBuilder([inputName, outputName]);
   let v: Value = { name: inputName, shape: inputShape, perm: [0, ...inputShape.map((_, i) => i + 1)], int8: false };
-  v = isQuantized ? quantizedLayers(b, (model as QuantizedModel).parts, shapes, v) : floatLayers(b, model as Sequential, shapes, v);
+  v = isQuantized ? quantizedLayers(b, (model as QuantizedModel).parts, shapes, v, int8Form) : floatLayers(b, model as Sequential, shapes, v);
   v = b.natural(v, 'output');
   if (v.name === inputName) {
     // Nothing computed (linear activation layers alone): the output is the input.
@@ -105,7 +120,7 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
     producerVersion: SIMDNET_VERSION,
     domain: '',
     modelVersion: 0,
-    docString: isQuantized ? quantizedDoc((model as QuantizedModel).mode) : '',
+    docString: isQuantized ? quantizedDoc((model as QuantizedModel).mode, int8Form) : '',
     graph: {
       name: model.name,
       node: b.nodes,
@@ -119,7 +134,8 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
 }
 
 /** What the model's doc_string says about a quantized model's activations. */
-function quantizedDoc(mode: 'static' | 'dynamic'): string {
+function quantizedDoc(mode: 'static' | 'dynamic', form: Int8Form): string {
+  if (form === 'qdq') return 'simdnet quantized model in QDQ form: int8 layers as QuantizeLinear/DequantizeLinear with static scales around float ops';
   return mode === 'static'
     ? 'simdnet quantized model: int8 layers with static activation scales'
     : 'simdnet quantized model: int8 layers with dynamic activation scales, one per run over the whole input batch (as simdnet takes one per predict() batch)';
