@@ -123,8 +123,10 @@ export class GraphView {
     return this.typed<number>(i, name, AttrType.INT, 'an INT', (a) => a.i, Number.isSafeInteger) ?? dflt;
   }
 
+  /** A FLOAT attribute, as the shortest decimal that is the same float32 (0.1, not 0.10000000149011612). */
   attrFloat(i: number, name: string, dflt: number): number {
-    return this.typed<number>(i, name, AttrType.FLOAT, 'a FLOAT', (a) => a.f, (v) => typeof v === 'number') ?? dflt;
+    const v = this.typed<number>(i, name, AttrType.FLOAT, 'a FLOAT', (a) => a.f, (x) => typeof x === 'number');
+    return v === undefined ? dflt : shortestFloat32(v);
   }
 
   attrInts(i: number, name: string): number[] | undefined {
@@ -441,6 +443,20 @@ const SHAPE_OP_ATTRS: Record<string, readonly string[]> = {
 };
 
 const SUPPORTED_SHAPE_OPS = 'initializers, Constant, Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, Slice, Identity and Mul/Add/Sub/Div of known numbers';
+
+/**
+ * The shortest decimal with the same float32 value: ONNX keeps float attributes as float32, simdnet's specs as
+ * numbers that the kernels round to float32 again, so this changes nothing computed and reads as written.
+ */
+export function shortestFloat32(v: number): number {
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) return f;
+  for (let digits = 1; digits <= 9; digits++) {
+    const d = Number(f.toPrecision(digits));
+    if (Math.fround(d) === f) return d;
+  }
+  return f;
+}
 
 /** Dims after inserting size-1 axes (axes in the output's rank), or undefined for a bad list. */
 function unsqueezeDims(dims: number[], axes: Sym[] | undefined): number[] | undefined {

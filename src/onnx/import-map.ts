@@ -20,13 +20,16 @@ import { permute } from '../layers/permute.js';
 import { flatten, reshape } from '../layers/reshape.js';
 import type { Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
 import { dataTypeName } from './codec.js';
-import { CONST_OPS, GraphView, MAX_ELEMENTS, SUPPORTED_OPS, type Sym } from './import-graph.js';
+import { CONST_OPS, GraphView, MAX_ELEMENTS, SUPPORTED_OPS, shortestFloat32, type Sym } from './import-graph.js';
 import { DataType, type OnnxModel, type OnnxValueInfo } from './types.js';
 
 /** The newest default-domain opset whose operators the mapping has been checked against. */
 export const MAX_OPSET = 23;
 
 type Order = 'same' | 'chw' | 'chwFlat';
+
+/** Ops whose layer is a flatten or reshape view. */
+const VIEW_OPS = ['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze'];
 
 /** The running tensor: its ONNX sample shape, simdnet's sample shape and how their values correspond. */
 interface State {
@@ -83,10 +86,15 @@ class Mapper {
     return this.g.fail(code, this.at, why);
   }
 
-  /** A unique layer name from the node's (or `<op>_<index>` for an unnamed node), with an optional suffix. */
-  private layerName(suffix = ''): string {
+  /**
+   * A unique layer name from the node's (or `<op>_<index>` for an unnamed node). A layer the node only needs on
+   * the side (a permute before a Conv, a flatten before a Gemm) gets `suffix`; the layer a node stands for
+   * (a Transpose's permute, a Flatten's or Reshape's view) keeps the node's name, so names survive a round trip.
+   */
+  private layerName(suffix = '', ownOps: readonly string[] = []): string {
     const n = this.g.nodes[this.at];
-    const base = (n?.name ? n.name : n ? `${n.opType}_${this.at}` : 'input') + suffix;
+    const own = n !== undefined && ownOps.includes(n.opType);
+    const base = (n?.name ? n.name : n ? `${n.opType}_${this.at}` : 'input') + (own ? '' : suffix);
     let name = base;
     for (let k = 2; this.names.has(name); k++) name = `${base}_${k}`;
     this.names.add(name);
@@ -112,12 +120,12 @@ class Mapper {
     let from = st.sim;
     if (this.lastView && this.layers[this.layers.length - 1] === this.lastView.spec) {
       from = this.lastView.from;
-      this.layers.pop();
+      this.names.delete(this.layers.pop()!.name);
       this.lastView = undefined;
     }
     if (this.layers.length === 0) this.inputShape = [...shape];
     else if (!sameDims(from, shape)) {
-      const spec = shape.length === 1 ? flatten({ name: this.layerName('_flatten') }) : reshape(shape, { name: this.layerName('_reshape') });
+      const spec = shape.length === 1 ? flatten({ name: this.layerName('_flatten', VIEW_OPS) }) : reshape(shape, { name: this.layerName('_reshape', VIEW_OPS) });
       this.push(spec);
       this.lastView = { spec, from };
     }
@@ -128,7 +136,7 @@ class Mapper {
   private lastView: { spec: LayerSpec; from: number[] } | undefined;
 
   private permute(dims: number[]): void {
-    this.push(permute(dims, { name: this.layerName('_permute') }));
+    this.push(permute(dims, { name: this.layerName('_permute', ['Transpose']) }));
   }
 
   /** The running tensor as an NCHW map (ONNX rank 4), simdnet holding it NHWC. */
@@ -156,7 +164,7 @@ class Mapper {
     if (st.order === 'chwFlat') this.toSim(st, [h, w, c]);
     this.permute([3, 1, 2]); // back to NCHW order
     if (st.order === 'chwFlat') {
-      this.push(flatten({ name: this.layerName('_flatten') }));
+      this.push(flatten({ name: this.layerName('_flatten', VIEW_OPS) }));
       return { onnx: st.onnx, sim: [c * h * w], order: 'same' };
     }
     return { onnx: st.onnx, sim: [c, h, w], order: 'same' };
@@ -277,9 +285,9 @@ class Mapper {
       name = n.output[0];
       if (size(st.onnx) > MAX_ELEMENTS) this.fail('UNSUPPORTED', `its output ${show(['N', ...st.onnx])} is too large (more than ${MAX_ELEMENTS} values per sample)`);
     }
-    this.at = -1;
     if (st.pad) g.fail('UNSUPPORTED', st.pad.node, 'a non-zero Pad is supported only right before a Conv (it ends the graph)');
-    st = this.asSame(st);
+    st = this.asSame(st); // layers it adds are named after the last node
+    this.at = -1;
     checkOutput(output, st.onnx);
     // Every node must be accounted for: on the chain, computing a constant or a shape, or dead constant arithmetic.
     g.nodes.forEach((n, i) => {
@@ -411,7 +419,7 @@ class Mapper {
       if (g.input(i, 1) !== undefined) {
         const r = g.floatInput(i, 1, 'ratio');
         if (r.data.length !== 1) this.fail('FORMAT', `ratio '${r.source}' must be a scalar, it has ${r.data.length} values`);
-        ratio = r.data[0];
+        ratio = shortestFloat32(r.data[0]);
       }
       if (g.input(i, 2) !== undefined) {
         const t = g.intInput(i, 2, 'training_mode');
