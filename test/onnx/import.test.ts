@@ -760,7 +760,7 @@ describe('fixtures from real exporters', () => {
   });
 
   it('has the fixtures the issue lists', () => {
-    for (const name of ['torch-mlp', 'torch-mlp-op9', 'torch-mlp2-op17', 'torch-cnn', 'torch-cnn-nofold', 'torch-cnn-rgb', 'sklearn-mlp']) {
+    for (const name of ['torch-mlp', 'torch-mlp-op9', 'torch-mlp2-op17', 'torch-cnn', 'torch-cnn-nofold', 'torch-cnn-rgb', 'sklearn-mlp', 'tf2onnx-cnn']) {
       expect(fixtureNames, name).toContain(name);
     }
   });
