@@ -98,7 +98,7 @@ beforeAll(async () => {
   await init();
 });
 
-describe.each(['tfjs-mlp'])('fuzzed %s', (name) => {
+describe.each(['tfjs-mlp', 'tfjs-cnn'])('fuzzed %s', (name) => {
   it('gives a working model or a SimdnetError, for 400 seeded mutations', () => {
     const base = fixture(name);
     const r = rng(12345);

@@ -47,7 +47,7 @@ beforeAll(async () => {
   mnist = loadMnist();
 });
 
-describe.each(['tfjs-mlp'])('fixture %s', (name) => {
+describe.each(['tfjs-mlp', 'tfjs-cnn'])('fixture %s', (name) => {
   it('predicts what TF.js predicted (≤ 1e-5) on both backends, and the same held-out classes', () => {
     const { json, shards, expected } = fixture(name);
     const x = mnist.test.x.data;
