@@ -46,7 +46,7 @@ async function trained(layers: LayerSpec[], input: number[], backend: Backend, s
   const out = m.outputDim;
   const y = Int32Array.from({ length: 32 }, (_, i) => i % out);
   m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam' });
-  await m.fit({ data: x, rows: 32, cols }, y, { epochs: 2, batchSize: 8, verbose: false, seed });
+  await m.fit({ data: x, rows: 32, cols }, y, { epochs: 2, batchSize: 8, seed });
   return m;
 }
 
