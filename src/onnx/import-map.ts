@@ -20,7 +20,7 @@ import { permute } from '../layers/permute.js';
 import { flatten, reshape } from '../layers/reshape.js';
 import type { Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
 import { dataTypeName } from './codec.js';
-import { CONST_OPS, GraphView, MAX_ELEMENTS, SUPPORTED_OPS, shortestFloat32, type Sym } from './import-graph.js';
+import { CONST_OPS, GraphView, MAX_ELEMENTS, SUPPORTED_OPS, shortestFloat32, type FloatValue, type Sym } from './import-graph.js';
 import { DataType, type OnnxModel, type OnnxValueInfo } from './types.js';
 
 /** The newest default-domain opset whose operators the mapping has been checked against. */
@@ -47,6 +47,8 @@ export interface ImportPlan {
   layers: LayerSpec[];
   /** `<layer>/<param>` → values in simdnet's layout (dense (in, out), conv2d HWIO). */
   weights: Map<string, Float32Array>;
+  /** `<layer>/<param>` → the ONNX tensor(s) it was computed from, for messages ("initializer 'fc.weight' (B of node 'Gemm_0')"). */
+  sources: Map<string, string>;
   /** simdnet's sample shape of the input rows. */
   inputShape: number[];
   inputName: string;
@@ -72,6 +74,7 @@ function chwToHwc(c: number, h: number, w: number): Int32Array {
 class Mapper {
   readonly layers: LayerSpec[] = [];
   readonly weights = new Map<string, Float32Array>();
+  readonly sources = new Map<string, string>();
   inputShape: number[] = [];
   private readonly names = new Set<string>();
   /** The dense/conv2d layer the previous op made, while an activation or a bias Add may still fold into it. */
@@ -107,8 +110,15 @@ class Mapper {
     this.lastView = undefined;
   }
 
-  private setWeight(layer: string, param: string, data: Float32Array): void {
+  private setWeight(layer: string, param: string, data: Float32Array, source: string): void {
     this.weights.set(`${layer}/${param}`, data);
+    this.sources.set(`${layer}/${param}`, source);
+  }
+
+  /** What to call a weight's ONNX tensor in messages: `initializer 'W' (weight of node 'conv1' (Conv))`. */
+  private sourceOf(v: FloatValue, what: string, extra = ''): string {
+    const kind = this.g.inits.has(v.source) ? 'initializer' : 'constant';
+    return `${kind} '${v.source}' (${what} of node ${this.g.label(this.at)}${extra})`;
   }
 
   /**
@@ -304,6 +314,7 @@ class Mapper {
     return {
       layers: this.layers,
       weights: this.weights,
+      sources: this.sources,
       inputShape: this.inputShape,
       inputName: input.name,
       outputName: output.name,
@@ -676,10 +687,12 @@ class Mapper {
     const x = windowAxis(w, kw, strides[1], padding);
     if (y.out < 1 || x.out < 1) this.fail('FORMAT', `a ${kh}x${kw} kernel does not fit the ${h}x${w} input`);
     let bias: Float32Array | undefined;
+    let biasSource = '';
     if (g.input(i, 2) !== undefined) {
       const b = g.floatInput(i, 2, 'bias');
       if (b.data.length !== f || b.dims.length !== 1) this.fail('FORMAT', `the bias '${b.source}' has dims ${show(b.dims)}; ${f} filters need [${f}]`);
       bias = b.data;
+      biasSource = this.sourceOf(b, 'bias');
     }
     // OIHW → HWIO.
     const k = new Float32Array(wt.data.length);
@@ -688,8 +701,8 @@ class Mapper {
         for (let r = 0; r < kh; r++) for (let q = 0; q < kw; q++) k[((r * kw + q) * c + ch) * f + o] = wt.data[((o * c + ch) * kh + r) * kw + q];
     const spec = conv2d(f, [kh, kw], { strides, padding, useBias: bias !== undefined, name: this.layerName() });
     this.push(spec);
-    this.setWeight(spec.name, 'kernel', k);
-    if (bias) this.setWeight(spec.name, 'bias', bias);
+    this.setWeight(spec.name, 'kernel', k, this.sourceOf(wt, 'weight'));
+    if (bias) this.setWeight(spec.name, 'bias', bias, biasSource);
     this.fuse = spec;
     this.fuseKept = true;
     return { onnx: [f, y.out, x.out], sim: [y.out, x.out, f], order: 'chw', chw: [f, y.out, x.out] };
@@ -778,9 +791,11 @@ class Mapper {
     else if (st.order === 'chwFlat') perm = chwToHwc(...st.chw!);
     if (st.onnx.length === 1 && m.sim.length !== 1) m = this.toSim(m, [st.onnx[0]]);
     const ch = st.onnx[0];
+    const from: string[] = [];
     const read = (slot: number, what: string): Float32Array => {
       const v = g.floatInput(i, slot, what);
       if (v.data.length !== ch || v.dims.length !== 1) this.fail('FORMAT', `${what} '${v.source}' has dims ${show(v.dims)}; ${ch} channels need [${ch}]`);
+      from.push(this.sourceOf(v, what));
       return perm ? Float32Array.from(perm, (o) => v.data[o]) : v.data;
     };
     const [gamma, beta, mean, variance] = [read(1, 'scale'), read(2, 'B'), read(3, 'mean'), read(4, 'var')];
@@ -788,15 +803,15 @@ class Mapper {
     if (neg >= 0) this.fail('UNSUPPORTED', `var holds ${variance[neg]} (a variance plus epsilon must be positive)`);
     const spec = batchNormalization({ momentum, epsilon, name: this.layerName() });
     this.push(spec);
-    this.setWeight(spec.name, 'gamma', gamma);
-    this.setWeight(spec.name, 'beta', beta);
-    this.setWeight(spec.name, 'movingMean', mean);
-    this.setWeight(spec.name, 'movingVariance', variance);
+    this.setWeight(spec.name, 'gamma', gamma, from[0]);
+    this.setWeight(spec.name, 'beta', beta, from[1]);
+    this.setWeight(spec.name, 'movingMean', mean, from[2]);
+    this.setWeight(spec.name, 'movingVariance', variance, from[3]);
     return m;
   }
 
   /** A dense layer from a (K, M) kernel in ONNX row order, permuting its rows after a flattened NCHW map. */
-  private dense(st: State, kernel: Float32Array, units: number, bias: Float32Array | undefined): State {
+  private dense(st: State, kernel: Float32Array, units: number, bias: Float32Array | undefined, sources: { kernel: string; bias: string }): State {
     let kern = kernel;
     if (st.order === 'chwFlat') {
       const perm = chwToHwc(...st.chw!);
@@ -805,8 +820,8 @@ class Mapper {
     }
     const spec = dense(units, { useBias: bias !== undefined, name: this.layerName() });
     this.push(spec);
-    this.setWeight(spec.name, 'kernel', kern);
-    if (bias) this.setWeight(spec.name, 'bias', bias);
+    this.setWeight(spec.name, 'kernel', kern, sources.kernel);
+    if (bias) this.setWeight(spec.name, 'bias', bias, sources.bias);
     this.fuse = spec;
     this.fuseKept = true;
     return { onnx: [units], sim: [units], order: 'same' };
@@ -841,12 +856,14 @@ class Mapper {
     const kernel = new Float32Array(k * units);
     for (let r = 0; r < k; r++) for (let c = 0; c < units; c++) kernel[r * units + c] = alpha * (transB ? b.data[c * k + r] : b.data[r * units + c]);
     let bias: Float32Array | undefined;
+    let biasSource = '';
     if (g.input(i, 2) !== undefined) {
       const c = g.floatInput(i, 2, 'C');
       bias = this.broadcastBias(c.data, c.dims, units, `C '${c.source}'`);
       if (beta !== 1) bias = bias.map((v) => v * beta);
+      biasSource = this.sourceOf(c, 'C', beta !== 1 ? `, times beta ${beta}` : '');
     }
-    return this.dense(st, kernel, units, bias);
+    return this.dense(st, kernel, units, bias, { kernel: this.sourceOf(b, 'B', alpha !== 1 ? `, times alpha ${alpha}` : ''), bias: biasSource });
   }
 
   /** A bias of `units` values from a tensor broadcast over the rows ([], [1], [M], [1, M]). */
@@ -867,7 +884,7 @@ class Mapper {
     const b = g.floatInput(i, 1, 'B');
     if (b.dims.length !== 2) this.fail('UNSUPPORTED', `B '${b.source}' has dims ${show(b.dims)}; only a 2-D weight matrix [features, units] is supported`);
     if (b.dims[0] !== k) this.fail('FORMAT', `B '${b.source}' has dims ${show(b.dims)}; the input has ${k} features`);
-    return this.dense(st, Float32Array.from(b.data), b.dims[1], undefined);
+    return this.dense(st, Float32Array.from(b.data), b.dims[1], undefined, { kernel: this.sourceOf(b, 'B'), bias: '' });
   }
 
   /** Add of a constant right after a dense/conv2d layer without activation: that layer's bias. */
@@ -894,7 +911,9 @@ class Mapper {
     }
     const key = `${target.name}/bias`;
     const old = this.weights.get(key);
-    this.weights.set(key, old ? old.map((v, j) => v + add[j]) : add);
+    const source = this.sourceOf(c, 'the addend');
+    // A bias already there (Gemm's C, Conv's B) and the addend sum up: name both.
+    this.setWeight(target.name, 'bias', old ? old.map((v, j) => v + add[j]) : add, old ? `${this.sources.get(key)} + ${source}` : source);
     target.useBias = true;
     this.fuseKept = true;
     return st;

@@ -2,10 +2,12 @@
 // chain from one input to one output of the ops simdnet has layers for (./import-map.ts maps them, ./import-graph.ts
 // reads the graph); anything else is refused with a SimdnetError naming the node, never approximated.
 import { SimdnetError, check } from '../errors.js';
+import { checkMagnitudes } from '../io/bounds.js';
+import { inferShapes, paramDefs } from '../layers/index.js';
 import { Sequential } from '../model/sequential.js';
 import type { Backend, Engine } from '../runtime/engine.js';
 import { decodeModel } from './codec.js';
-import { planImport } from './import-map.js';
+import { planImport, type ImportPlan } from './import-map.js';
 import type { OnnxModel } from './types.js';
 
 /** Options of {@link importOnnx}. */
@@ -38,6 +40,8 @@ export interface OnnxImportInfo {
  * skl2onnx and tf2onnx graphs of dense, convolution, pooling, batch norm, dropout and activation layers. The
  * model takes the ONNX input's rows unchanged (NCHW images too: a model with several input channels starts with
  * a permute layer) and can be trained further, frozen, quantized and pruned like any other; it counts as trained.
+ * Weights that are finite but so large that a forward pass on inputs with |x| <= 1e3 could overflow f32 are refused
+ * (FORMAT naming the initializer), as simdnet's own loaders refuse them.
  * @throws SimdnetError FORMAT for a broken file, UNSUPPORTED for valid ONNX simdnet cannot represent, NONFINITE for
  *   NaN/Inf weights; the message names the node (or initializer) and what is supported.
  */
@@ -48,6 +52,7 @@ export function importOnnx(source: Uint8Array | ArrayBuffer | OnnxModel, options
     throw new SimdnetError('FORMAT', 'importOnnx() takes the bytes of an .onnx file or a decoded ONNX model');
   }
   const plan = planImport(model);
+  checkPlanMagnitudes(plan);
   const name = options.name ?? (typeof model.graph.name === 'string' && model.graph.name ? model.graph.name : 'onnx');
   const seq = new Sequential(plan.layers, { backend: options.backend, engine: options.engine, name });
   try {
@@ -79,4 +84,29 @@ export function importOnnx(source: Uint8Array | ArrayBuffer | OnnxModel, options
   // Trained elsewhere: transfer(), quantizeModel() and distillation accept it as a trained model.
   seq.trainedSteps = 1;
   return seq;
+}
+
+/**
+ * The loaders' magnitude check (io/bounds.ts) on the weights as the layers will compute with them (after the
+ * layout conversions and folded alpha/beta/bias Adds), before anything is allocated: an initializer whose values
+ * would overflow f32 in a forward pass is refused with FORMAT, naming it.
+ */
+function checkPlanMagnitudes(plan: ImportPlan): void {
+  const defs = paramDefs(plan.layers, inferShapes(plan.layers, plan.inputShape));
+  checkMagnitudes(
+    plan.layers,
+    plan.inputShape,
+    (i) => {
+      if (defs[i].length === 0) return { kind: 'none' };
+      const keys = defs[i].map((d) => `${plan.layers[i].name}/${d.name}`);
+      return {
+        kind: 'float',
+        tensors: keys.map((k) => plan.weights.get(k) ?? new Float32Array(0)),
+        names: keys.map((k) => `ONNX ${plan.sources.get(k) ?? k}`),
+      };
+    },
+    (why) => {
+      throw new SimdnetError('FORMAT', `importOnnx(): ${why}`);
+    },
+  );
 }

@@ -4,6 +4,7 @@
 // (./weights.ts), checked for shape and finiteness, and set. Anything simdnet cannot run exactly as the source
 // does is refused before a model is built, naming the layer, its class and what is supported.
 import { SimdnetError } from '../errors.js';
+import { checkMagnitudes } from '../io/bounds.js';
 import { kindOf, paramDefs, showShape, sizeOf, type Shape } from '../layers/index.js';
 import { Sequential } from '../model/sequential.js';
 import type { Backend, Engine } from '../runtime/engine.js';
@@ -49,7 +50,8 @@ const bad = (message: string): never => {
  * was dropped.
  * @throws SimdnetError FORMAT for a broken or inconsistent model.json or weight data, UNSUPPORTED for a valid model
  *   simdnet cannot run exactly (the message names the layer, its class and what is supported), SHAPE for weights or
- *   layers that do not fit, DTYPE for weights that are not float32, NONFINITE for a NaN/Inf weight (named).
+ *   layers that do not fit, DTYPE for weights that are not float32, NONFINITE for a NaN/Inf weight (named), FORMAT
+ *   for finite weights so large that a forward pass on inputs with |x| <= 1e3 could overflow f32 (named).
  */
 export function importTfjsLayers(modelJson: string | object, weightData: WeightData, options: TfjsImportOptions = {}): Sequential {
   if (typeof options !== 'object' || options === null) throw new SimdnetError('RANGE', 'importTfjsLayers(): options must be an object');
@@ -77,13 +79,17 @@ export function importTfjsLayers(modelJson: string | object, weightData: WeightD
   const store = new WeightStore(manifest ?? [], weightData);
   const shape = input ?? inferInput(mapped, store);
   const shapes = inferAll(mapped, shape);
-  const weights = collectWeights(mapped, shapes, store);
+  const layerWeights = collectWeights(mapped, shapes, store);
 
   const specs = mapped.map((m) => m.spec);
+  // Finite but extreme weights (a kernel of 1e30 feeding another, a LeakyReLU alpha of 1e20) are refused as
+  // simdnet's own loaders refuse them, before anything is allocated: a forward pass on inputs with |x| <= 1e3 must
+  // stay finite.
+  checkMagnitudes(specs, shape, (i) => (layerWeights[i].tensors.length === 0 ? { kind: 'none' } : { kind: 'float', ...layerWeights[i] }), bad);
   const model = new Sequential(specs, { backend: options.backend, engine: options.engine, name: options.name ?? modelName ?? 'sequential' });
   try {
     model.build(shape, 0, false);
-    model.setWeights(weights);
+    model.setWeights(layerWeights.flatMap((l) => l.tensors));
   } catch (err) {
     model.dispose();
     throw err;
@@ -346,16 +352,20 @@ function findWeight(m: MappedLayer, k: number, store: WeightStore, used?: Set<Ma
   return cells[0];
 }
 
-/** The weight tensors in simdnet's order (getWeights()), each found by name and checked. */
-function collectWeights(mapped: MappedLayer[], shapes: Shape[], store: WeightStore): Float32Array[] {
+/**
+ * Each layer's weight tensors in simdnet's order (paramDefs, as getWeights()), each found by name and checked, and
+ * what to call each in messages (its manifest name, or what stands for a param Keras does not store).
+ */
+function collectWeights(mapped: MappedLayer[], shapes: Shape[], store: WeightStore): Array<{ tensors: Float32Array[]; names: string[] }> {
   const defs = paramDefs(
     mapped.map((m) => m.spec),
     shapes,
   );
   const used = new Set<ManifestEntry>();
-  const out: Float32Array[] = [];
+  const out: Array<{ tensors: Float32Array[]; names: string[] }> = [];
   mapped.forEach((m, i) => {
     const arrays: Float32Array[] = new Array(defs[i].length);
+    const labels: string[] = new Array(defs[i].length);
     m.weights.forEach((w, k) => {
       const def = defs[i][w.param];
       const e = findWeight(m, k, store, used);
@@ -369,9 +379,13 @@ function collectWeights(mapped: MappedLayer[], shapes: Shape[], store: WeightSto
       }
       used.add(e);
       arrays[w.param] = store.read(e, m.where);
+      labels[w.param] = `TF.js weight '${e.name}' (${m.where})`;
     });
-    for (const f of m.fills) arrays[f.param] = new Float32Array(sizeOf(defs[i][f.param].shape)).fill(f.value);
-    out.push(...arrays);
+    for (const f of m.fills) {
+      arrays[f.param] = new Float32Array(sizeOf(defs[i][f.param].shape)).fill(f.value);
+      labels[f.param] = `the ${defs[i][f.param].name} of ${m.where} (not stored: ${f.value})`;
+    }
+    out.push({ tensors: arrays, names: labels });
   });
   const unused = store.entries.filter((e) => !used.has(e));
   if (unused.length > 0) {

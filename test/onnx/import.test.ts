@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pruneMagnitude, quantizeModel, sparsityOf } from '../../src/compress/index.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
-import { SimdnetError, activation, adam, dense, init, loadModel, saveModel, transfer, type Sequential } from '../../src/index.js';
+import { SimdnetError, activation, adam, createEngine, dense, init, loadModel, saveModel, transfer, type Sequential } from '../../src/index.js';
 import type { Backend } from '../../src/runtime/engine.js';
 import { decodeModel, encodeModel } from '../../src/onnx/codec.js';
 import { exportOnnx } from '../../src/onnx/export.js';
@@ -661,6 +661,59 @@ describe('graph structure', () => {
     inf.nodes.push(node('Constant', [], ['w'], { value: floatTensor('', [2, 2], [1, 2, Infinity, 4]) }, 'weights'));
     inf.add('MatMul', ['w'], {}, 'mm');
     refuses(inf.finish(), 'NONFINITE', "'mm' (MatMul)", /'w' holds Infinity/);
+  });
+
+  it('refuses finite weights a forward pass would overflow f32 with (FORMAT naming the initializer), leaving no model behind', async () => {
+    // Every weight 3e38: a single product with an input of 1000 overflows.
+    const huge = new ChainBuilder(['N', 4]);
+    huge.add('Gemm', [huge.init(floatTensor('fc.weight', [3, 4], () => 3e38)), huge.init(floatTensor('fc.bias', [3], () => 3e38))], { transB: 1 }, 'fc');
+    refuses(huge.finish(), 'FORMAT', "initializer 'fc.weight' (B of node 'fc' (Gemm)) is too large", /layer 'fc' can reach .*\|x\| <= 1000/);
+
+    // A kernel of 1e30 is fine alone (4 · 1e30 · 1000 = 4e33), but the layer it feeds takes that to 4e33 · 3 · 1e10 = 1.2e44.
+    const chained = new ChainBuilder(['N', 4]);
+    chained.add('Gemm', [chained.init(floatTensor('big.weight', [3, 4], () => 1e30))], { transB: 1 }, 'big');
+    chained.add('Relu');
+    chained.add('MatMul', [chained.init(floatTensor('next.weight', [3, 2], () => 1e10))], {}, 'next');
+    refuses(chained.finish(), 'FORMAT', "initializer 'next.weight' (B of node 'next' (MatMul))", /layer 'next' can reach 1\.20e\+44/);
+    // Without the second layer the first one alone imports.
+    const alone = new ChainBuilder(['N', 4]);
+    alone.add('Gemm', [alone.init(floatTensor('big.weight', [3, 4], () => 1e30))], { transB: 1 }, 'big');
+    importOnnx(alone.finish(), { backend: 'js' }).dispose();
+
+    // Large only once converted: Gemm's alpha scales an ordinary kernel past the limit (named with the alpha).
+    const alpha = new ChainBuilder(['N', 4]);
+    alpha.add('Gemm', [alpha.init(randomTensor('w', [3, 4], 1)), alpha.init(randomTensor('c', [3], 2))], { alpha: f(1e37), transB: 1 }, 'scaled');
+    refuses(alpha.finish(), 'FORMAT', "initializer 'w' (B of node 'scaled' (Gemm), times alpha 1e+37)");
+
+    // A bias folded from an Add names the addend; a Constant node is a constant.
+    const added = new ChainBuilder(['N', 4]);
+    added.add('MatMul', [added.init(randomTensor('w', [4, 3], 1))], {}, 'mm');
+    added.add('Add', [added.init(floatTensor('shift', [3], [0, 2e38, 0]))], {}, 'plus');
+    refuses(added.finish(), 'FORMAT', "initializer 'shift' (the addend of node 'plus' (Add)) is too large", /layer 'mm'/);
+    const constant = new ChainBuilder(['N', 2]);
+    constant.nodes.push(node('Constant', [], ['w'], { value: floatTensor('', [2, 2], [1, 2, 3e38, 4]) }, 'weights'));
+    constant.add('MatMul', ['w'], {}, 'mm');
+    refuses(constant.finish(), 'FORMAT', "constant 'w' (B of node 'mm' (MatMul))");
+
+    // A conv's OIHW weight (after its conversion to HWIO) and a batch norm's scale, by their initializers.
+    const conv = new ChainBuilder(['N', 1, 4, 4]);
+    conv.add('Conv', [conv.init(floatTensor('conv.weight', [2, 1, 3, 3], (i) => (i === 13 ? 1e36 : 0.1))), conv.init(randomTensor('conv.bias', [2], 3))], { kernel_shape: [3, 3] }, 'conv');
+    refuses(conv.finish(), 'FORMAT', "initializer 'conv.weight' (weight of node 'conv' (Conv))");
+    const bn = new ChainBuilder(['N', 1, 4, 4]);
+    convNode(bn, 1, 2, 3, 1);
+    const ch = (name: string, v: number[]): string => bn.init(floatTensor(name, [2], v));
+    bn.add('BatchNormalization', [ch('bn.scale', [1, 1e37]), ch('bn.B', [0, 0]), ch('bn.mean', [0, 0]), ch('bn.var', [1, 1])], {}, 'bn');
+    refuses(bn.finish(), 'FORMAT', "initializer 'bn.scale' (scale of node 'bn' (BatchNormalization)) is too large");
+
+    // Refused before anything is allocated: the engine's memory is as it was, and the next import works on it.
+    const engine = await createEngine('js');
+    const before = engine.arena.used;
+    expectSimdnetError(() => importOnnx(chained.finish(), { engine }), 'FORMAT', /next\.weight/);
+    expect(engine.arena.used).toBe(before);
+    const ok = importOnnx(mlp().finish(), { engine });
+    expect(ok.predict({ data: new Float32Array(8).fill(0.5), shape: [2, 4] }).data.every(Number.isFinite)).toBe(true);
+    ok.dispose();
+    expect(engine.arena.used).toBe(before);
   });
 
   it('refuses a chain that does not reach the output, and a weight computed from the data', () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quantizeModel } from '../../src/compress/index.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
-import { init, type Sequential } from '../../src/index.js';
+import { createEngine, init, type Sequential } from '../../src/index.js';
 import { importTfjsLayers } from '../../src/tfjs/import.js';
 import { halfToFloat } from '../../src/tfjs/weights.js';
 import { expectClose, randArray } from '../helpers/check.js';
@@ -575,5 +575,63 @@ describe('refusals', () => {
     // A layer far larger than its weights: refused on the shapes, before anything is allocated.
     refuses(denseModel({ units: 4e9 }), 'RANGE', "layer 'dense_Dense1' (Dense): output [4000000000] has more than 134217728 values per sample");
     refuses(denseModel({ units: 4000 }), 'SHAPE', "weight 'dense_Dense1/kernel' has shape [6, 4], the layer needs [6, 4000]");
+  });
+
+  it('finite weights a forward pass would overflow f32 with: FORMAT naming the TF.js weight, nothing left allocated', async () => {
+    // Every weight 3e38: one product with an input of 1000 overflows.
+    const huge = denseModel({}, [
+      { name: 'dense_Dense1/kernel', shape: [6, 4], values: new Float32Array(24).fill(3e38) },
+      { name: 'dense_Dense1/bias', shape: [4], values: new Float32Array(4).fill(3e38) },
+    ]);
+    refuses(huge, 'FORMAT', /^TF\.js weight 'dense_Dense1\/kernel' \(layer 'dense_Dense1' \(Dense\)\) is too large: layer 'dense_Dense1' can reach .* for inputs with \|x\| <= 1000/);
+
+    // A 1e30 kernel is fine alone (6 · 1e30 · 1000 = 6e33); the Dense it feeds takes that to 6e33 · 4 · 1e10 = 2.4e44.
+    const first: W[] = [
+      { name: 'd1/kernel', shape: [6, 4], values: new Float32Array(24).fill(1e30) },
+      { name: 'd1/bias', shape: [4], values: new Float32Array(4) },
+    ];
+    const d1 = L('Dense', { units: 4, activation: 'relu', name: 'd1', batch_input_shape: [null, 6] });
+    const chained = sequentialModel(
+      [d1, L('Dense', { units: 2, name: 'd2' })],
+      [...first, { name: 'd2/kernel', shape: [4, 2], values: new Float32Array(8).fill(1e10) }, { name: 'd2/bias', shape: [2], values: [0, 0] }],
+    );
+    refuses(chained, 'FORMAT', /TF\.js weight 'd2\/kernel' \(layer 'd2' \(Dense\)\) is too large: layer 'd2' can reach 2\.40e\+44/);
+    withModel(sequentialModel([d1], first).json, sequentialModel([d1], first).data, (m) => expect(m.layers.length).toBe(1));
+
+    // Large only once dequantized: uint8 steps of 1e36 (255 · 1e36 is a finite f32).
+    const q = denseModel({}, [
+      { name: 'dense_Dense1/kernel', shape: [6, 4], values: new Uint8Array(24).fill(255), quantization: { dtype: 'uint8', scale: 1e36, min: 0 } },
+      { name: 'dense_Dense1/bias', shape: [4], values: [0, 0, 0, 0] },
+    ]);
+    refuses(q, 'FORMAT', "TF.js weight 'dense_Dense1/kernel' (layer 'dense_Dense1' (Dense)) is too large");
+
+    // A batch norm's beta by its name; a LeakyReLU slope (simdnet takes up to 1000) by its value.
+    const bn = sequentialModel(
+      [L('BatchNormalization', { axis: -1, epsilon: 0.001, scale: false, name: 'bn', batch_input_shape: [null, 4] })],
+      [
+        { name: 'bn/beta', shape: [4], values: [0, 0, 2e38, 0] },
+        { name: 'bn/moving_mean', shape: [4], values: [0, 0, 0, 0] },
+        { name: 'bn/moving_variance', shape: [4], values: [1, 1, 1, 1] },
+      ],
+    );
+    refuses(bn, 'FORMAT', "TF.js weight 'bn/beta' (layer 'bn' (BatchNormalization)) is too large: layer 'bn'");
+    const leaky = sequentialModel(
+      [L('Dense', { units: 4, name: 'd', batch_input_shape: [null, 6] }), L('LeakyReLU', { alpha: 100, name: 'lr' })],
+      [
+        { name: 'd/kernel', shape: [6, 4], values: new Float32Array(24).fill(1e33) },
+        { name: 'd/bias', shape: [4], values: [0, 0, 0, 0] },
+      ],
+    );
+    // The dense layer reaches -6e36 (fine); the slope of 100 takes that to -6e38.
+    refuses(leaky, 'FORMAT', "alpha 100 is too large: layer 'lr' can reach 6.00e+38");
+
+    // Refused before anything is allocated: the engine's memory is as it was, and the next import works on it.
+    const engine = await createEngine('js');
+    const before = engine.arena.used;
+    expectSimdnetError(() => importTfjsLayers(chained.json, chained.data, { engine }), 'FORMAT', "'d2/kernel'");
+    expect(engine.arena.used).toBe(before);
+    const ok = denseModel();
+    withModel(ok.json, ok.data, (m) => expectClose(m.predict(f32(6, 5)).data, denseRef(f32(6, 5), ok.k, ok.b, 6, 4), 1e-6, 1e-6), { engine });
+    expect(engine.arena.used).toBe(before);
   });
 });
