@@ -90,12 +90,12 @@ describe('import and export', () => {
     model.dispose();
   });
 
-  it('quantizes an .onnx file directly and exports the int8 model as a QDQ graph ONNX Runtime runs', async () => {
+  it('quantizes an .onnx file directly and exports the int8 model in both forms, which ONNX Runtime runs', async () => {
     const q = await simdnet(['quantize', join(FIX, 'sklearn-mlp.onnx'), '--mnist', '-o', 'skl.int8.simdnet']);
     expect(q.code, q.stderr).toBe(0);
     const e = await simdnet(['export', 'skl.int8.simdnet', '-o', 'skl.int8.onnx', '--opset', '17']);
     expect(e.code, e.stderr).toBe(0);
-    expect(e.stdout).toMatch(/int8 QDQ graph/);
+    expect(e.stdout).toMatch(/int8 graph \(integer form\)/);
     const bytes = readFileSync(join(work, 'skl.int8.onnx'));
     expect(bytes.includes(Buffer.from('QuantizeLinear'))).toBe(true);
     const exp = expected(join(FIX, 'sklearn-mlp.expected.json'));
@@ -107,6 +107,13 @@ describe('import and export', () => {
       if (row.indexOf(Math.max(...row)) === exp.output[r].indexOf(Math.max(...exp.output[r]))) agree++;
     }
     expect(agree).toBeGreaterThanOrEqual(exp.rows - 2);
+    const qdq = await simdnet(['export', 'skl.int8.simdnet', '-o', 'skl.qdq.onnx', '--int8', 'qdq']);
+    expect(qdq.code, qdq.stderr).toBe(0);
+    expect(qdq.stdout).toMatch(/int8 graph \(qdq form\)/);
+    const yq = await runOrt(join(work, 'skl.qdq.onnx'), mnistRows(exp.rows), [exp.rows, 784]);
+    let close = 0;
+    for (let i = 0; i < y.length; i++) if (Math.abs(yq[i] - y[i]) <= 1e-2) close++;
+    expect(close).toBe(y.length);
   });
 });
 
@@ -150,5 +157,6 @@ describe('mistakes: one line, non-zero exit', () => {
     expectUserError(await simdnet(['export', 'skl.sparse.simdnet']), 1, /sparse model; export takes a float or quantized model/);
     expectUserError(await simdnet(['export', 'cnn.simdnet', '-o', 'cnn.simdnet']), 2, /would overwrite/);
     expectUserError(await simdnet(['export', 'cnn.simdnet', '--opset', '9']), 2, /opset/);
+    expectUserError(await simdnet(['export', 'cnn.simdnet', '--int8', 'qdq']), 2, /--int8 is for quantized models/);
   });
 });

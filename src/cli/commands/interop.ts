@@ -58,18 +58,26 @@ async function importRun(args: ParsedArgs, io: CliIo): Promise<number> {
 
 const exportSpec: CommandSpec = {
   name: 'export',
-  summary: 'Export a simdnet model (float, or int8 as a QDQ graph) to ONNX for ONNX Runtime, PyTorch and others.',
+  summary: 'Export a simdnet model (float or int8) to ONNX for ONNX Runtime, TensorRT, OpenVINO and others.',
   usage: '<model.simdnet> [-o model.onnx] [options]',
   positionals: ['<model.simdnet>'],
   options: [
     BACKEND_OPTION,
     { name: 'opset', type: 'int', min: 13, max: 21, help: 'ONNX operator set version', defaultText: '13' },
+    {
+      name: 'int8',
+      type: 'string',
+      choices: ['integer', 'qdq'],
+      help: "a quantized model's form: integer ops with simdnet's exact numbers, or standard QuantizeLinear/DequantizeLinear (TensorRT, OpenVINO)",
+      defaultText: 'integer',
+    },
     { name: 'input-name', type: 'string', value: 'name', help: "the graph input's name", defaultText: "the imported model's, else 'input'" },
     { name: 'output-name', type: 'string', value: 'name', help: "the graph output's name", defaultText: "the imported model's, else 'output'" },
     { name: 'out', type: 'string', short: 'o', value: 'file', help: 'where to write the ONNX file', defaultText: '<model>.onnx' },
   ],
   notes: [
-    'A quantized model (simdnet quantize) exports as QuantizeLinear/DequantizeLinear around int8 weights.',
+    'A quantized model (simdnet quantize) exports its int8 layers: --int8 integer computes what simdnet computes, bit for bit;',
+    '--int8 qdq writes the standard QDQ form (static scales only), which can differ at rare rounding ties.',
     'The graph takes rows as simdnet does: [batch, features], or NHWC images [batch, height, width, channels].',
     'example:  simdnet export models/mnist.simdnet -o mnist.onnx',
   ],
@@ -86,13 +94,17 @@ async function exportRun(args: ParsedArgs, io: CliIo): Promise<number> {
     const model = any.quantized ?? any.float;
     if (!model) throw new SimdnetError('UNSUPPORTED', `${path} is a ${any.kind} model; export takes a float or quantized model (export the float model before pruning to sparse storage)`);
     const { exportOnnx } = await import('../../onnx/export.js');
-    const options: { opset?: number; inputName?: string; outputName?: string } = {};
+    const options: { opset?: number; inputName?: string; outputName?: string; int8?: 'integer' | 'qdq' } = {};
+    if (g.str('int8') !== undefined) {
+      if (!any.quantized) throw new UsageError(`--int8 is for quantized models; ${path} is a ${any.kind} model`);
+      options.int8 = g.str('int8') as 'integer' | 'qdq';
+    }
     if (g.num('opset') !== undefined) options.opset = g.num('opset');
     if (g.str('input-name') !== undefined) options.inputName = g.str('input-name');
     if (g.str('output-name') !== undefined) options.outputName = g.str('output-name');
     const bytes = exportOnnx(model, options);
     await writeFileFriendly(out, bytes, 'ONNX model');
-    io.out(`wrote ${out} (${kib(bytes.length)}): ONNX opset ${options.opset ?? 13}, ${any.kind === 'quantized' ? 'int8 QDQ graph' : 'float graph'}, input [batch, ${any.inputShape.join(', ')}]\n`);
+    io.out(`wrote ${out} (${kib(bytes.length)}): ONNX opset ${options.opset ?? 13}, ${any.kind === 'quantized' ? `int8 graph (${options.int8 ?? 'integer'} form)` : 'float graph'}, input [batch, ${any.inputShape.join(', ')}]\n`);
     return 0;
   } finally {
     any.dispose();
