@@ -10,7 +10,8 @@ import type { Matrix } from '../data/matrix.js';
 import { MinMaxScaler, type MinMaxScalerJSON, Standardizer, type StandardizerJSON, oneHot, scalerFromJSON } from '../data/preprocess.js';
 import { SimdnetError } from '../errors.js';
 import { UsageError } from './args.js';
-import { forEachRecord, parseCsv } from './csv.js';
+import { type CsvSource, delimiterForPath, fileChunks } from '../data/csv.js';
+import { readCsvStream } from './csv.js';
 import { parseIdx } from './idx.js';
 import { parseJsonData } from './json-data.js';
 import { type Table, type TableColumn, column, listNames, parseNumberCell } from './table.js';
@@ -112,18 +113,34 @@ function gunzipOrFail(b: Uint8Array, path: string): Uint8Array {
 function decodeText(b: Uint8Array, path: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(b);
-  } catch {
-    throw new SimdnetError('FORMAT', `${path} is not UTF-8 text (is it a binary file?)`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_ENCODING_INVALID_ENCODED_DATA' || err instanceof TypeError) {
+      throw new SimdnetError('FORMAT', `${path} is not valid UTF-8 text (is it a binary file?)`);
+    }
+    // V8's string length limit (2^29 − 24 characters), not an encoding problem: say so.
+    throw new SimdnetError('FORMAT', `${path} is ${b.length} bytes, too long to read as one JavaScript string (${(err as Error).message}); JSON data must fit in one string, CSV files are streamed`);
   }
+}
+
+/** A file's format from its name alone (undefined: look at its bytes). */
+function formatOfPath(path: string): Format | undefined {
+  const p = path.toLowerCase().replace(/\.gz$/, '');
+  if (p.endsWith('.csv') || p.endsWith('.tsv') || p.endsWith('.txt')) return 'csv';
+  if (p.endsWith('.json')) return 'json';
+  if (/idx\d-u?byte$|\.idx\d?$|-ubyte$/.test(p)) return 'idx';
+  return undefined;
+}
+
+/** Bytes already in memory, handed to the CSV reader in pieces (so it never builds a whole-file string). */
+function* pieces(bytes: Uint8Array, size = 1 << 20): Generator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
 type Format = 'csv' | 'json' | 'idx';
 
 function formatOf(path: string, bytes: Uint8Array): Format {
-  const p = path.toLowerCase().replace(/\.gz$/, '');
-  if (p.endsWith('.csv') || p.endsWith('.tsv') || p.endsWith('.txt')) return 'csv';
-  if (p.endsWith('.json')) return 'json';
-  if (/idx\d-u?byte$|\.idx\d?$|-ubyte$/.test(p)) return 'idx';
+  const named = formatOfPath(path);
+  if (named) return named;
   // No telling extension: IDX files start with two zero bytes, text never does.
   if (bytes[0] === 0 && bytes[1] === 0) return 'idx';
   const first = bytes.subarray(0, 64).find((c) => c > 32);
@@ -137,6 +154,10 @@ function formatOf(path: string, bytes: Uint8Array): Format {
 export async function loadData(args: DataArgs, expect: { numeric?: (header: string[]) => string[]; needLabel?: boolean } = {}): Promise<Loaded> {
   const path = args.data;
   if (!path) throw new UsageError('no data: give --data <file> (CSV, JSON or IDX) or --mnist');
+  // CSV streams from the file (memory: a chunk plus the parsed columns); other formats are read whole.
+  const named = formatOfPath(path);
+  if (named === 'csv' && args.labels !== undefined) throw new UsageError('--labels pairs an IDX label file with IDX data; for CSV name the label column with --label');
+  if (named === 'csv') return loadCsv(fileChunks(path, 1 << 20, 'data file'), path, args, expect);
   const bytes = await readBytes(path, 'data file');
   const format = formatOf(path, bytes);
   if (args.labels !== undefined && format !== 'idx') throw new UsageError(`--labels pairs an IDX label file with IDX data; for ${format.toUpperCase()} name the label column with --label`);
@@ -158,33 +179,35 @@ export async function loadData(args: DataArgs, expect: { numeric?: (header: stri
     }
     return loaded;
   }
+  if (format === 'csv') return loadCsv(pieces(bytes), path, args, expect);
   const text = decodeText(bytes, path);
-  if (format === 'json') {
-    const doc = parseJsonData(text, path);
-    if ('table' in doc) {
-      if (expect.needLabel && args.label === undefined) noLabel(path, doc.table.columns.map((c) => c.name));
-      return { kind: 'table', table: doc.table };
-    }
-    if (args.label !== undefined) throw new UsageError(`--label names a column, but ${path} is in the {"x", "y"} form (its labels are "y")`);
-    const { x, y } = doc.arrays;
-    return y ? { kind: 'matrix', source: path, x, y } : { kind: 'matrix', source: path, x };
+  const doc = parseJsonData(text, path);
+  if ('table' in doc) {
+    if (expect.needLabel && args.label === undefined) noLabel(path, doc.table.columns.map((c) => c.name));
+    return { kind: 'table', table: doc.table };
   }
-  const delimiter = args.delimiter ?? (path.toLowerCase().replace(/\.gz$/, '').endsWith('.tsv') ? '\t' : ',');
-  let header: string[] = [];
-  forEachRecord(text, delimiter, path, (f) => {
-    header = f.map((h, i) => h.trim() || `column_${i + 1}`);
-    return false;
-  });
-  if (expect.needLabel && args.label === undefined && header.length > 0) noLabel(path, header);
-  // Name a misspelt column before any cell is parsed (else the first error would be about its cells).
-  for (const c of [...(list(args.label) ?? []), ...(list(args.features) ?? []), ...(list(args.oneHot) ?? [])]) {
-    if (header.length > 0 && !header.includes(c)) throw new SimdnetError('FORMAT', `${path}: no column '${c}' (columns: ${listNames(header)})`);
-  }
-  const numeric = new Set(expect.numeric ? expect.numeric(header) : header);
-  const table = parseCsv(text, {
+  if (args.label !== undefined) throw new UsageError(`--label names a column, but ${path} is in the {"x", "y"} form (its labels are "y")`);
+  const { x, y } = doc.arrays;
+  return y ? { kind: 'matrix', source: path, x, y } : { kind: 'matrix', source: path, x };
+}
+
+/** Streams a CSV into a table: the header is checked (label, features, one-hot names) before any cell is parsed. */
+async function loadCsv(chunks: CsvSource, path: string, args: DataArgs, expect: { numeric?: (header: string[]) => string[]; needLabel?: boolean }): Promise<Loaded> {
+  const delimiter = args.delimiter ?? delimiterForPath(path) ?? ',';
+  const table = await readCsvStream(chunks, {
     source: path,
     delimiter,
-    textColumns: header.filter((h) => !numeric.has(h)),
+    textColumns: (h) => {
+      const header = [...h];
+      if (expect.needLabel && args.label === undefined && header.length > 0) noLabel(path, header);
+      // Name a misspelt column before any cell is parsed (else the first error would be about its cells).
+      const names = new Set(header);
+      for (const c of [...(list(args.label) ?? []), ...(list(args.features) ?? []), ...(list(args.oneHot) ?? [])]) {
+        if (!names.has(c)) throw new SimdnetError('FORMAT', `${path}: no column '${c}' (columns: ${listNames(header)})`);
+      }
+      const numeric = new Set(expect.numeric ? expect.numeric(header) : header);
+      return header.filter((h) => !numeric.has(h));
+    },
     nonNumericHint: (c) => ` (for a categorical column use --one-hot ${c}; to leave it out list the inputs with --features)`,
   });
   return { kind: 'table', table };
@@ -213,7 +236,8 @@ export function trainNumericColumns(args: DataArgs): (header: string[]) => strin
 /** Which table columns `evaluate`/`predict` must read as numbers for a model's preprocessing. */
 export function numericColumnsFor(prep: Preprocessing | undefined, args: DataArgs): (header: string[]) => string[] {
   return (header) => {
-    if (!prep) return header.filter((h) => !(list(args.label) ?? []).includes(h));
+    const label = new Set(list(args.label) ?? []);
+    if (!prep) return header.filter((h) => !label.has(h));
     const oh = prep.oneHot ?? {};
     const feats = (prep.features ?? []).filter((f) => !(f in oh));
     const target = prep.task === 'regression' ? (prep.target ?? []).filter((t) => header.includes(t)) : [];
@@ -234,6 +258,15 @@ function looksLikeClasses(values: readonly string[]): boolean {
   return [...distinct].every((v) => Number.isInteger(Number(v))) && distinct.size <= Math.max(2, Math.min(100, values.length / 2));
 }
 
+/**
+ * Column lookup by name through a Map: a wide table (100k pixel or feature columns) must not cost a scan of the
+ * columns per feature. Unknown names get table.ts's error, which lists the columns.
+ */
+function columnLookup(t: Table): (name: string) => TableColumn {
+  const byName = new Map(t.columns.map((c) => [c.name, c]));
+  return (name) => byName.get(name) ?? column(t, name);
+}
+
 function columnTexts(c: TableColumn): string[] {
   return c.kind === 'text' ? c.values : Array.from(c.values, (v) => String(v));
 }
@@ -252,24 +285,26 @@ export function fitPreprocessing(d: Loaded, args: DataArgs, o: FitPrepOptions): 
   let prep: Preprocessing;
   if (d.kind === 'table') {
     const t = d.table;
+    const col = columnLookup(t);
     const target = list(args.label);
     if (!target || target.length === 0) {
       throw new UsageError(`${t.source}: name the label column with --label (columns: ${listNames(t.columns.map((c) => c.name))})`);
     }
-    target.forEach((c) => column(t, c));
+    target.forEach((c) => col(c));
     const features = list(args.features) ?? t.columns.map((c) => c.name).filter((n) => !target.includes(n));
     if (features.length === 0) throw new UsageError(`${t.source}: no feature columns left besides the label`);
+    const featureSet = new Set(features);
     for (const f of features) {
-      column(t, f);
+      col(f);
       if (target.includes(f)) throw new UsageError(`column '${f}' is both a feature and the label`);
     }
     const ohCols = list(args.oneHot) ?? [];
     const oneHotCats: Record<string, string[]> = {};
     for (const c of ohCols) {
-      if (!features.includes(c)) throw new UsageError(`--one-hot ${c}: '${c}' is not one of the feature columns (${listNames(features)})`);
-      oneHotCats[c] = sortClasses([...new Set(columnTexts(column(t, c)))]);
+      if (!featureSet.has(c)) throw new UsageError(`--one-hot ${c}: '${c}' is not one of the feature columns (${listNames(features)})`);
+      oneHotCats[c] = sortClasses([...new Set(columnTexts(col(c)))]);
     }
-    const labelTexts = target.length === 1 ? columnTexts(column(t, target[0])) : undefined;
+    const labelTexts = target.length === 1 ? columnTexts(col(target[0])) : undefined;
     const task = o.task ?? (labelTexts && looksLikeClasses(labelTexts) ? 'classification' : 'regression');
     if (task === 'classification' && target.length > 1) throw new UsageError('classification takes one --label column (several columns are regression targets)');
     prep = { version: 1, input: 'table', task, features, target, inputs: 0 };
@@ -369,7 +404,8 @@ function targetsFromMatrix(y: NonNullable<Extract<Loaded, { kind: 'matrix' }>['y
 function fromTable(t: Table, prep: Preprocessing, withTargets: boolean): Prepared {
   const feats = prep.features!;
   const oh = prep.oneHot ?? {};
-  const cols = feats.map((f) => column(t, f));
+  const col = columnLookup(t);
+  const cols = feats.map((f) => col(f));
   let width = 0;
   for (const f of feats) width += f in oh ? oh[f].length : 1;
   const rows = t.rows;
@@ -396,11 +432,12 @@ function fromTable(t: Table, prep: Preprocessing, withTargets: boolean): Prepare
   });
   const out: Prepared = { x: { data: x, rows, cols: width } };
   const target = prep.target ?? [];
-  if (!withTargets || !target.every((n) => t.columns.some((c) => c.name === n))) return out;
-  if (prep.task === 'classification') return Object.assign(out, labelsToTargets(columnTexts(column(t, target[0])), prep, t.source));
+  const names = new Set(t.columns.map((c) => c.name));
+  if (!withTargets || !target.every((n) => names.has(n))) return out;
+  if (prep.task === 'classification') return Object.assign(out, labelsToTargets(columnTexts(col(target[0])), prep, t.source));
   const y = new Float32Array(rows * target.length);
   target.forEach((n, j) => {
-    const c = column(t, n);
+    const c = col(n);
     // A single label column is read as text until the task is known: parse it now, strictly.
     if (c.kind === 'text') for (let r = 0; r < rows; r++) y[r * target.length + j] = parseNumberCell(c.values[r], `${t.source} row ${r + 1}, column '${n}'`, ' (regression targets must be numbers)');
     else for (let r = 0; r < rows; r++) y[r * target.length + j] = c.values[r];

@@ -20,3 +20,17 @@ export {
 export { randomShifts, shiftImages } from './augment.js';
 export { type SplitIndices, apportion } from './stratify.js';
 export { MNIST_CLASSES, MNIST_PIXELS, MNIST_SIDE, type MnistSplitOptions, mnistFromDigitArrays, mnistSplit, mnistSplitIndices } from './mnist.js';
+export {
+  type CsvColumn,
+  type CsvOptions,
+  type CsvProgress,
+  type CsvRowsOptions,
+  type CsvSource,
+  type CsvTable,
+  csvFileRows,
+  csvRows,
+  parseCsv,
+  readCsv,
+  readCsvFile,
+  tableToMatrix,
+} from './csv.js';

@@ -1,0 +1,759 @@
+/**
+ * CSV / TSV reading (RFC 4180 and the usual variations): a header row (or none), quoted fields with "" escapes and
+ * embedded delimiters and newlines, LF, CRLF and lone-CR line endings, an optional UTF-8 BOM, blank lines ignored,
+ * comment lines, missing-value words and a decimal comma.
+ *
+ * Text is parsed as it arrives: {@link readCsv}, {@link readCsvFile} and {@link csvRows} decode bytes incrementally
+ * and keep only the unfinished last record between chunks, so memory is bounded by a chunk plus the parsed columns
+ * (numbers as Float32Array), never a whole-file string; files past JavaScript's maximum string length read fine.
+ *
+ * Column types: columns named in `text` keep their strings; every other column is numeric. With `numbers: 'infer'`
+ * (the default) a column is numeric when its first `inferRows` rows hold only numbers or missing values, else text;
+ * with `numbers: 'all'` every other column must be numeric. Missing values (`missing`, default '', NA, N/A, NaN,
+ * null) are NaN in numeric columns (or `fill`); training refuses NaN with NONFINITE naming row and column.
+ *
+ * Errors are SimdnetErrors naming the source, the line (1-based, counting LF, CRLF and lone CR alike) and the column.
+ */
+import { SimdnetError } from '../errors.js';
+import { nodeFs } from '../runtime/node.js';
+import type { Matrix } from './matrix.js';
+
+/** One column of a {@link CsvTable}: numbers (float32, NaN where missing) or text. */
+export type CsvColumn = { name: string; kind: 'number'; values: Float32Array; missing: number } | { name: string; kind: 'text'; values: string[] };
+
+/** Named columns of equal length; `source` names the file in messages. */
+export interface CsvTable {
+  source: string;
+  rows: number;
+  columns: CsvColumn[];
+}
+
+/** Options of the CSV readers. */
+export interface CsvOptions {
+  /** Name of the data in messages (default 'CSV'; the path for {@link readCsvFile}). */
+  source?: string;
+  /** Field separator, one character (default ',', ';' with `decimal: ','`, tab for a .tsv file). */
+  delimiter?: string;
+  /** The first record names the columns (default true); without it columns are column_1, column_2, … */
+  header?: boolean;
+  /** Lines starting with this text (outside quotes) are skipped, e.g. '#'. */
+  comment?: string;
+  /**
+   * Cell texts (after trimming) that mean "no value": NaN (or `fill`) in numeric columns, kept as they are in text
+   * columns. Default ['', 'NA', 'N/A', 'NaN', 'null']; [] makes every numeric cell required.
+   */
+  missing?: readonly string[];
+  /** Number stored for a missing numeric cell instead of NaN. */
+  fill?: number;
+  /** Decimal mark: '.' (default) or ',' (then the delimiter defaults to ';' and '.' in a number is refused). */
+  decimal?: '.' | ',';
+  /** Columns kept as text, or a function choosing them from the header (it may throw to refuse the header). */
+  text?: readonly string[] | ((header: readonly string[]) => readonly string[]);
+  /** 'infer' (default): other columns are numeric if their first `inferRows` rows are; 'all': all must be. */
+  numbers?: 'infer' | 'all';
+  /** Rows looked at to infer column types (default 1000). */
+  inferRows?: number;
+  /** Extra words appended to a "not a number" message for a column (e.g. how to declare it categorical). */
+  nonNumericHint?: (column: string) => string;
+  /** Bytes read at a time from a file (default 1 MiB). */
+  chunkSize?: number;
+  /** Called after each chunk: bytes read so far, rows parsed, characters held for an unfinished record. */
+  onProgress?: (p: CsvProgress) => void;
+}
+
+/** What {@link CsvOptions.onProgress} is told after each chunk. */
+export interface CsvProgress {
+  /** Bytes (or characters, for text sources) consumed so far. */
+  bytes: number;
+  /** Data rows parsed so far. */
+  rows: number;
+  /** Characters the parser held at once while parsing the last chunk (the chunk plus any unfinished record). */
+  buffered: number;
+}
+
+/** Options of {@link csvRows}: those of the readers plus the batch size. */
+export interface CsvRowsOptions extends CsvOptions {
+  /** Rows per batch (default 1024). */
+  batchSize?: number;
+}
+
+/** Bytes or text as they arrive: a web ReadableStream, a Node stream, or any (async) iterable of chunks. */
+export type CsvSource = ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+
+export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'N/A', 'NaN', 'null'];
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NONFINITE = /^[+-]?(?:nan|inf|infinity)$/i;
+
+/** "a, b, c", shortened for wide tables. */
+function listNames(names: readonly string[], max = 12): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … ${names.length - max} more`;
+}
+
+interface Resolved {
+  source: string;
+  delimiter: string;
+  header: boolean;
+  comment: string | undefined;
+  missing: Set<string>;
+  fill: number;
+  decimalComma: boolean;
+  text: CsvOptions['text'];
+  infer: boolean;
+  inferRows: number;
+  hint: ((column: string) => string) | undefined;
+}
+
+function resolve(o: CsvOptions, defaults: { source?: string; delimiter?: string } = {}): Resolved {
+  if (o === null || typeof o !== 'object') throw new SimdnetError('DTYPE', `CSV options must be an object, got ${o === null ? 'null' : typeof o}`);
+  const decimalComma = o.decimal === ',';
+  if (o.decimal !== undefined && o.decimal !== '.' && o.decimal !== ',') throw new SimdnetError('RANGE', `decimal must be '.' or ',', got '${String(o.decimal)}'`);
+  const delimiter = o.delimiter ?? (decimalComma ? ';' : (defaults.delimiter ?? ','));
+  if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw new SimdnetError('RANGE', `the CSV delimiter must be one character other than a quote or newline, got '${String(delimiter)}'`);
+  }
+  if (decimalComma && delimiter === ',') throw new SimdnetError('RANGE', "with decimal ',' the delimiter cannot also be ',' (use ';' or a tab)");
+  if (o.comment !== undefined && (typeof o.comment !== 'string' || o.comment === '' || o.comment.includes('"'))) {
+    throw new SimdnetError('RANGE', `comment must be a non-empty text without quotes, got '${String(o.comment)}'`);
+  }
+  const missing = o.missing ?? DEFAULT_MISSING;
+  if (!Array.isArray(missing) || missing.some((m) => typeof m !== 'string')) throw new SimdnetError('DTYPE', 'missing must be an array of strings');
+  if (o.fill !== undefined && (typeof o.fill !== 'number' || !Number.isFinite(Math.fround(o.fill)))) {
+    throw new SimdnetError('RANGE', `fill must be a finite float32 number, got ${String(o.fill)}`);
+  }
+  if (o.numbers !== undefined && o.numbers !== 'infer' && o.numbers !== 'all') throw new SimdnetError('RANGE', `numbers must be 'infer' or 'all', got '${String(o.numbers)}'`);
+  const inferRows = o.inferRows ?? 1000;
+  if (!Number.isInteger(inferRows) || inferRows < 1) throw new SimdnetError('RANGE', `inferRows must be a positive integer, got ${String(inferRows)}`);
+  if (o.text !== undefined && typeof o.text !== 'function' && !Array.isArray(o.text)) throw new SimdnetError('DTYPE', 'text must be an array of column names or a function of the header');
+  return {
+    source: o.source ?? defaults.source ?? 'CSV',
+    delimiter,
+    header: o.header ?? true,
+    comment: o.comment,
+    missing: new Set(missing.map((m) => m.trim())),
+    fill: o.fill ?? NaN,
+    decimalComma,
+    text: o.text,
+    infer: o.numbers !== 'all',
+    inferRows,
+    hint: o.nonNumericHint,
+  };
+}
+
+type OnRecord = (fields: string[], line: number) => boolean | void;
+
+/** Line breaks in a quoted field's text: LF, CRLF and lone CR each count once. */
+function countBreaks(s: string): number {
+  let k = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 10) k++;
+    else if (c === 13) {
+      k++;
+      if (s.charCodeAt(i + 1) === 10) i++;
+    }
+  }
+  return k;
+}
+
+/**
+ * Splits text into records as it arrives. Between pushes it keeps only the unfinished last record; a record longer
+ * than what is buffered is retried only once the buffer has doubled, so a huge record costs linear time, not
+ * quadratic.
+ */
+export class CsvRecordReader {
+  /** 1-based line where the next record starts. */
+  line = 1;
+  /** Most characters held at once (a chunk plus an unfinished record). */
+  peakBuffered = 0;
+  /** Set once `onRecord` returned false: later text is ignored. */
+  stopped = false;
+  private pieces: string[] = [];
+  private pending = 0;
+  private retryAt = 0;
+  private started = false;
+  private readonly d: number;
+
+  constructor(
+    delimiter: string,
+    private readonly comment: string | undefined,
+    private readonly source: string,
+    private readonly onRecord: OnRecord,
+  ) {
+    this.d = delimiter.charCodeAt(0);
+  }
+
+  push(chunk: string): void {
+    if (this.stopped || chunk.length === 0) return;
+    if (!this.started) {
+      this.started = true;
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
+    }
+    this.pieces.push(chunk);
+    this.pending += chunk.length;
+    if (this.pending >= this.retryAt) this.run(false);
+  }
+
+  end(): void {
+    if (!this.stopped && this.pending > 0) this.run(true);
+    this.pieces = [];
+    this.pending = 0;
+  }
+
+  private run(final: boolean): void {
+    let buf: string;
+    try {
+      buf = this.pieces.length === 1 ? this.pieces[0] : this.pieces.join('');
+    } catch (err) {
+      if (err instanceof RangeError) {
+        throw new SimdnetError('FORMAT', `${this.source} line ${this.line}: a record longer than a JavaScript string can hold (${this.pending} characters; is a quote never closed?)`);
+      }
+      throw err;
+    }
+    this.peakBuffered = Math.max(this.peakBuffered, buf.length);
+    const pos = this.scan(buf, final);
+    const rest = pos < buf.length ? buf.slice(pos) : '';
+    this.pieces = rest ? [rest] : [];
+    this.pending = rest.length;
+    this.retryAt = 2 * rest.length;
+  }
+
+  /** Parses whole records of `s`; returns where the first unfinished one starts (s.length when none). */
+  private scan(s: string, final: boolean): number {
+    const n = s.length;
+    const d = this.d;
+    const comment = this.comment;
+    let i = 0;
+    while (i < n) {
+      const start = i;
+      let line = this.line;
+      if (comment !== undefined && s.startsWith(comment, i)) {
+        let j = i;
+        while (j < n) {
+          const c = s.charCodeAt(j);
+          if (c === 10 || c === 13) break;
+          j++;
+        }
+        if (j >= n - 1 && !final) return start; // the line end (or the LF of a CRLF) may be in the next chunk
+        if (s.charCodeAt(j) === 13) j++;
+        if (s.charCodeAt(j) === 10) j++;
+        this.line++;
+        i = j;
+        continue;
+      }
+      const fields: string[] = [];
+      let blank = true;
+      let incomplete = false;
+      for (;;) {
+        let field: string;
+        if (s.charCodeAt(i) === 34 /* " */) {
+          blank = false;
+          let j = i + 1;
+          let buf = '';
+          for (;;) {
+            const q = s.indexOf('"', j);
+            if (q < 0 || (q + 1 >= n && !final)) {
+              if (final) throw new SimdnetError('FORMAT', `${this.source} line ${this.line}: a quoted field is never closed`);
+              incomplete = true;
+              break;
+            }
+            buf += s.slice(j, q);
+            if (s.charCodeAt(q + 1) === 34) {
+              buf += '"';
+              j = q + 2;
+              continue;
+            }
+            i = q + 1;
+            break;
+          }
+          if (incomplete) break;
+          line += countBreaks(buf);
+          field = buf;
+          const c = s.charCodeAt(i);
+          if (i < n && c !== d && c !== 10 && c !== 13) {
+            throw new SimdnetError('FORMAT', `${this.source} line ${line}, field ${fields.length + 1}: unexpected text after a closing quote`);
+          }
+        } else {
+          let j = i;
+          while (j < n) {
+            const c = s.charCodeAt(j);
+            if (c === d || c === 10 || c === 13) break;
+            j++;
+          }
+          if (j >= n && !final) {
+            incomplete = true;
+            break;
+          }
+          field = s.slice(i, j);
+          if (blank && field.trim() !== '') blank = false;
+          i = j;
+        }
+        fields.push(field);
+        const c = s.charCodeAt(i);
+        if (i < n && c === d) {
+          blank = false;
+          i++;
+          continue;
+        }
+        // End of record: CRLF, LF, lone CR or end of text.
+        if (c === 13) {
+          if (i + 1 >= n && !final) {
+            incomplete = true;
+            break;
+          }
+          i++;
+          if (s.charCodeAt(i) === 10) i++;
+        } else if (c === 10) i++;
+        line++;
+        break;
+      }
+      if (incomplete) return start;
+      const at = this.line;
+      this.line = line;
+      if (!blank && this.onRecord(fields, at) === false) {
+        this.stopped = true;
+        return n;
+      }
+    }
+    return n;
+  }
+}
+
+/**
+ * Calls `onRecord(fields, line)` for each non-blank record of `text` (`line`: 1-based line where it starts); stops
+ * when `onRecord` returns false.
+ */
+export function forEachCsvRecord(text: string, delimiter: string, source: string, onRecord: OnRecord, comment?: string): void {
+  const r = new CsvRecordReader(delimiter, comment, source, onRecord);
+  r.push(text);
+  r.end();
+}
+
+type Col = { name: string; num?: Float32Array; text?: string[]; missing: number; inferred: boolean };
+
+/** Turns records into typed columns: whole tables, or batches of `batch` rows handed to `emit`. */
+class TableBuilder {
+  rows = 0;
+  private names?: string[];
+  private cols?: Col[];
+  private pending: Array<{ fields: string[]; line: number }> = [];
+  private textSet = new Set<string>();
+  private capacity = 0;
+
+  constructor(
+    private readonly o: Resolved,
+    private readonly batch?: { size: number; emit: (t: CsvTable) => void },
+  ) {}
+
+  /** Data rows parsed so far (all batches). */
+  total = 0;
+
+  record = (fields: string[], line: number): void => {
+    const o = this.o;
+    if (!this.names) {
+      const named = o.header;
+      const names = named ? fields.map((f, i) => f.trim() || `column_${i + 1}`) : fields.map((_, i) => `column_${i + 1}`);
+      const seen = new Set<string>();
+      for (const h of names) {
+        if (seen.has(h)) throw new SimdnetError('FORMAT', `${o.source} line ${line}: the header names column '${h}' twice`);
+        seen.add(h);
+      }
+      const text = typeof o.text === 'function' ? o.text(names) : (o.text ?? []);
+      for (const t of text) {
+        if (!seen.has(t)) throw new SimdnetError('FORMAT', `${o.source}: no column '${t}' (columns: ${listNames(names)})`);
+        this.textSet.add(t);
+      }
+      this.names = names;
+      if (!o.infer) this.setTypes(undefined);
+      if (named) return;
+    }
+    if (fields.length !== this.names.length) {
+      const k = fields.length;
+      throw new SimdnetError('FORMAT', `${o.source} line ${line}: ${k} cell${k === 1 ? '' : 's'}, but the ${o.header ? 'header has' : 'first row has'} ${this.names.length} columns (ragged row)`);
+    }
+    if (!this.cols) {
+      this.pending.push({ fields, line });
+      if (this.pending.length >= o.inferRows) this.decide();
+      return;
+    }
+    this.add(fields, line);
+  };
+
+  /** Fixes the column types from the rows seen so far and replays them. */
+  private decide(): void {
+    const names = this.names!;
+    const numeric = names.map((name, c) => !this.textSet.has(name) && this.pending.every((r) => this.numberLike(r.fields[c])));
+    this.setTypes(numeric);
+    const rows = this.pending;
+    this.pending = [];
+    for (const r of rows) this.add(r.fields, r.line);
+  }
+
+  private numberLike(cell: string): boolean {
+    const s = cell.trim();
+    if (this.o.missing.has(s)) return true;
+    const t = this.o.decimalComma ? s.replace(',', '.') : s;
+    return NUMBER.test(t) || NONFINITE.test(s);
+  }
+
+  private setTypes(numeric: boolean[] | undefined): void {
+    this.capacity = this.batch ? this.batch.size : 1024;
+    this.cols = this.names!.map((name, c) => {
+      const num = numeric ? numeric[c] : !this.textSet.has(name);
+      return num ? { name, num: new Float32Array(this.capacity), missing: 0, inferred: numeric !== undefined } : { name, text: [], missing: 0, inferred: false };
+    });
+  }
+
+  private add(fields: string[], line: number): void {
+    const cols = this.cols!;
+    if (this.rows === this.capacity) {
+      // Whole tables grow by doubling; batches are emitted full.
+      this.capacity *= 2;
+      for (const col of cols) {
+        if (!col.num) continue;
+        const a = new Float32Array(this.capacity);
+        a.set(col.num);
+        col.num = a;
+      }
+    }
+    const r = this.rows;
+    for (let c = 0; c < fields.length; c++) {
+      const col = cols[c];
+      if (col.text) col.text.push(fields[c].trim());
+      else col.num![r] = this.number(fields[c], col, line);
+    }
+    this.rows++;
+    this.total++;
+    if (this.batch && this.rows === this.batch.size) this.flush();
+  }
+
+  private number(cell: string, col: Col, line: number): number {
+    const o = this.o;
+    const s = cell.trim();
+    if (o.missing.has(s)) {
+      col.missing++;
+      return o.fill;
+    }
+    const where = () => `${o.source} line ${line}, column '${col.name}'`;
+    let t = s;
+    if (o.decimalComma) {
+      if (s.includes('.') && NUMBER.test(s.replace(',', '.'))) throw new SimdnetError('FORMAT', `${where()}: '${s}' has a '.', but the decimal mark is ','`);
+      t = s.replace(',', '.');
+    }
+    if (NUMBER.test(t)) {
+      const v = Number(t);
+      if (Number.isFinite(Math.fround(v))) return v;
+      throw new SimdnetError('NONFINITE', `${where()}: '${s}' overflows to ${Number.isFinite(v) ? `${v < 0 ? '-' : ''}Infinity in float32` : v}`);
+    }
+    if (s === '') throw new SimdnetError('FORMAT', `${where()}: empty cell (missing value)`);
+    if (NONFINITE.test(s)) throw new SimdnetError('NONFINITE', `${where()}: '${s}' is not allowed (values must be finite numbers)`);
+    const inferred = col.inferred ? ` (the column was read as numbers from its first ${o.inferRows} rows; name it in the \`text\` option to read it as text)` : '';
+    throw new SimdnetError('FORMAT', `${where()}: '${s}' is not a number${o.hint?.(col.name) ?? ''}${inferred}`);
+  }
+
+  /** The rows gathered so far as a table; the builder starts a new one. */
+  private take(): CsvTable {
+    const rows = this.rows;
+    const columns: CsvColumn[] = this.cols!.map((c) =>
+      c.text
+        ? { name: c.name, kind: 'text', values: c.text }
+        : { name: c.name, kind: 'number', values: c.num!.length === rows ? c.num! : c.num!.slice(0, rows), missing: c.missing },
+    );
+    for (const c of this.cols!) {
+      c.missing = 0;
+      if (c.text) c.text = [];
+      else if (this.batch) c.num = new Float32Array(this.capacity);
+    }
+    this.rows = 0;
+    return { source: this.o.source, rows, columns };
+  }
+
+  private flush(): void {
+    if (this.rows > 0) this.batch!.emit(this.take());
+  }
+
+  /** Call at the end of the data: decides types if still pending, emits the last batch. */
+  finish(): void {
+    if (this.names && !this.cols) this.decide();
+    if (this.batch && this.cols) this.flush();
+  }
+
+  /** The whole table (not in batch mode). */
+  table(): CsvTable {
+    const o = this.o;
+    if (!this.names) throw new SimdnetError('FORMAT', `${o.source} is empty (expected ${o.header ? 'a header row and ' : ''}data rows)`);
+    if (this.rows === 0) throw new SimdnetError('FORMAT', `${o.source} has a header but no data rows`);
+    return this.take();
+  }
+}
+
+/**
+ * Parses CSV text into a table.
+ * @throws SimdnetError FORMAT (empty, duplicate or unknown column, ragged row, non-numeric cell, unclosed quote, no
+ *   data rows), NONFINITE (Inf/NaN cells not listed as missing, float32 overflow), RANGE/DTYPE (bad options).
+ */
+export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
+  if (typeof text !== 'string') throw new SimdnetError('DTYPE', `parseCsv takes the CSV text as a string, got ${text === null ? 'null' : typeof text}`);
+  const o = resolve(options);
+  const b = new TableBuilder(o);
+  forEachCsvRecord(text, o.delimiter, o.source, b.record, o.comment);
+  b.finish();
+  return b.table();
+}
+
+function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
+  return x !== null && typeof x === 'object' && typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}
+
+/** The chunks of any source, as an async iterable (web streams through their reader: not all runtimes iterate them). */
+async function* chunksOf(source: CsvSource, name: string): AsyncGenerator<Uint8Array | string> {
+  if (source !== null && typeof source === 'object' && typeof (source as ReadableStream).getReader === 'function') {
+    const reader = (source as ReadableStream<Uint8Array | string>).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  if (isAsyncIterable(source)) {
+    yield* source as AsyncIterable<Uint8Array | string>;
+    return;
+  }
+  if (source !== null && typeof source === 'object' && typeof (source as Iterable<unknown>)[Symbol.iterator] === 'function' && typeof source !== 'string') {
+    yield* source as Iterable<Uint8Array | string>;
+    return;
+  }
+  throw new SimdnetError('DTYPE', `${name}: a CSV source must be a ReadableStream, a Node stream or an (async) iterable of Uint8Array/string chunks, got ${source === null ? 'null' : typeof source}`);
+}
+
+function asBytes(chunk: unknown, name: string): Uint8Array | string {
+  if (typeof chunk === 'string' || chunk instanceof Uint8Array) return chunk;
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new SimdnetError('DTYPE', `${name}: a chunk must be a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`);
+}
+
+/** Inflates gzip bytes (recognized by their magic number in the first chunk) with the standard DecompressionStream. */
+async function* gunzipped(first: Uint8Array, rest: AsyncIterator<Uint8Array | string>, name: string): AsyncGenerator<Uint8Array> {
+  const DS = (globalThis as { DecompressionStream?: new (f: string) => TransformStream<Uint8Array, Uint8Array> }).DecompressionStream;
+  if (!DS) throw new SimdnetError('UNSUPPORTED', `${name} is gzipped and this runtime has no DecompressionStream`);
+  const input = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(first);
+    },
+    async pull(c) {
+      const r = await rest.next();
+      if (r.done) c.close();
+      else c.enqueue(asBytes(r.value, name) as Uint8Array);
+    },
+  });
+  const reader = input.pipeThrough(new DS('gzip')).getReader();
+  try {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (err) {
+        if (err instanceof SimdnetError) throw err;
+        throw new SimdnetError('FORMAT', `${name} looks gzipped but does not inflate (${(err as Error).message})`);
+      }
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Decodes a source's chunks as UTF-8, incrementally; reports bytes consumed through `onBytes`. */
+async function* textOf(source: CsvSource, name: string, where: () => number, onBytes: (n: number) => void): AsyncGenerator<string> {
+  const it = chunksOf(source, name)[Symbol.asyncIterator]();
+  let first = await it.next();
+  if (first.done) return;
+  let head = asBytes(first.value, name);
+  let bytes: AsyncIterator<Uint8Array | string> = it;
+  if (typeof head !== 'string' && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    bytes = gunzipped(head, it, name);
+    first = await bytes.next();
+    if (first.done) return;
+    head = first.value;
+  }
+  try {
+    yield* decodeAll(head, bytes, name, where, onBytes);
+  } finally {
+    // An early stop (a consumer that breaks out) must still close the file or stream underneath.
+    await bytes.return?.(undefined);
+    if (bytes !== it) await it.return?.(undefined);
+  }
+}
+
+async function* decodeAll(head: Uint8Array | string, bytes: AsyncIterator<Uint8Array | string>, name: string, where: () => number, onBytes: (n: number) => void): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let offset = 0;
+  const decode = (b: Uint8Array, stream: boolean): string => {
+    try {
+      return decoder.decode(b, { stream });
+    } catch {
+      const at = stream ? `in bytes ${offset}–${offset + b.length}` : 'at its end (a truncated character)';
+      throw new SimdnetError('FORMAT', `${name} is not valid UTF-8 text: an invalid byte sequence ${at}, near line ${where()} (is it a binary file, or text in another encoding such as Latin-1? re-save it as UTF-8)`);
+    }
+  };
+  for (let chunk: Uint8Array | string = head; ; ) {
+    if (typeof chunk === 'string') {
+      yield chunk;
+      offset += chunk.length;
+      onBytes(chunk.length);
+    } else {
+      const s = decode(chunk, true);
+      offset += chunk.length;
+      onBytes(chunk.length);
+      if (s) yield s;
+    }
+    const r = await bytes.next();
+    if (r.done) break;
+    chunk = asBytes(r.value, name);
+  }
+  const tail = decode(new Uint8Array(0), false);
+  if (tail) yield tail;
+}
+
+/** Feeds a source through a record reader into a table builder. */
+async function pump(source: CsvSource, o: Resolved, b: TableBuilder, onProgress: CsvOptions['onProgress']): Promise<void> {
+  const reader = new CsvRecordReader(o.delimiter, o.comment, o.source, b.record);
+  let bytes = 0;
+  for await (const text of textOf(source, o.source, () => reader.line, (n) => (bytes += n))) {
+    reader.push(text);
+    onProgress?.({ bytes, rows: b.total, buffered: reader.peakBuffered });
+    if (reader.stopped) break;
+  }
+  reader.end();
+  b.finish();
+  onProgress?.({ bytes, rows: b.total, buffered: reader.peakBuffered });
+}
+
+/**
+ * Reads a whole table from a stream of bytes or text, parsing as it arrives (gzip is recognized and inflated).
+ * @throws SimdnetError as {@link parseCsv}, and FORMAT for text that is not UTF-8.
+ */
+export async function readCsv(source: CsvSource, options: CsvOptions = {}): Promise<CsvTable> {
+  const o = resolve(options);
+  const b = new TableBuilder(o);
+  await pump(source, o, b, options.onProgress);
+  return b.table();
+}
+
+/**
+ * Streams the rows of a CSV source as tables of at most `batchSize` rows, with the same columns and types in each
+ * (types are fixed from the first `inferRows` rows). Memory is bounded by a chunk and a batch, not the file.
+ */
+export async function* csvRows(source: CsvSource, options: CsvRowsOptions = {}): AsyncGenerator<CsvTable> {
+  const o = resolve(options);
+  const size = options.batchSize ?? 1024;
+  if (!Number.isInteger(size) || size < 1) throw new SimdnetError('RANGE', `batchSize must be a positive integer, got ${String(size)}`);
+  const ready: CsvTable[] = [];
+  const b = new TableBuilder(o, { size, emit: (t) => ready.push(t) });
+  const reader = new CsvRecordReader(o.delimiter, o.comment, o.source, b.record);
+  let bytes = 0;
+  let any = false;
+  for await (const text of textOf(source, o.source, () => reader.line, (n) => (bytes += n))) {
+    reader.push(text);
+    options.onProgress?.({ bytes, rows: b.total, buffered: reader.peakBuffered });
+    while (ready.length) {
+      any = true;
+      yield ready.shift()!;
+    }
+  }
+  reader.end();
+  b.finish();
+  options.onProgress?.({ bytes, rows: b.total, buffered: reader.peakBuffered });
+  while (ready.length) {
+    any = true;
+    yield ready.shift()!;
+  }
+  if (!any) b.table(); // throws the "empty" / "no data rows" error
+}
+
+/**
+ * The bytes of a file in chunks (Node, Deno, Bun). Open and read errors become FORMAT errors that call the file
+ * `what` (e.g. 'CSV file', 'data file').
+ */
+export async function* fileChunks(path: string, chunkSize = 1 << 20, what = 'CSV file'): AsyncGenerator<Uint8Array> {
+  if (typeof path !== 'string' || path === '') throw new SimdnetError('DTYPE', `${what}: the path must be a non-empty string`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new SimdnetError('RANGE', `chunkSize must be a positive integer, got ${String(chunkSize)}`);
+  const fs = await nodeFs();
+  const fail = (err: unknown): never => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new SimdnetError('FORMAT', `${what} '${path}' does not exist`);
+    if (code === 'EISDIR') throw new SimdnetError('FORMAT', `${what} '${path}' is a directory, not a file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new SimdnetError('FORMAT', `${what} '${path}' cannot be read (permission denied)`);
+    throw new SimdnetError('FORMAT', `cannot read ${what} '${path}': ${(err as Error).message}`);
+  };
+  let fh: Awaited<ReturnType<typeof fs.promises.open>>;
+  try {
+    fh = await fs.promises.open(path, 'r');
+  } catch (err) {
+    return fail(err);
+  }
+  try {
+    for (;;) {
+      // A fresh buffer per chunk: the consumer (a gunzip stream) may still hold the previous one.
+      const buf = new Uint8Array(chunkSize);
+      let n: number;
+      try {
+        n = (await fh.read(buf, 0, chunkSize, null)).bytesRead;
+      } catch (err) {
+        return fail(err);
+      }
+      if (n === 0) return;
+      yield n === chunkSize ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The delimiter a file's name implies: tab for .tsv (also .tsv.gz), else undefined. */
+export function delimiterForPath(path: string): string | undefined {
+  return /\.tsv(\.gz)?$/i.test(path) ? '\t' : undefined;
+}
+
+/**
+ * Reads a CSV (or TSV, or gzipped) file into a table, streaming it in `chunkSize` pieces (Node, Deno, Bun).
+ * @throws SimdnetError as {@link readCsv}, and FORMAT for a file that does not exist or cannot be read.
+ */
+export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<CsvTable> {
+  const o = resolve(options, { source: path, delimiter: typeof path === 'string' ? delimiterForPath(path) : undefined });
+  const b = new TableBuilder(o);
+  await pump(fileChunks(path, options.chunkSize ?? 1 << 20), o, b, options.onProgress);
+  return b.table();
+}
+
+/** {@link csvRows} over a file (Node, Deno, Bun). */
+export function csvFileRows(path: string, options: CsvRowsOptions = {}): AsyncGenerator<CsvTable> {
+  const delimiter = options.delimiter ?? (options.decimal === ',' ? undefined : typeof path === 'string' ? delimiterForPath(path) : undefined);
+  return csvRows(fileChunks(path, options.chunkSize ?? 1 << 20), { source: path, ...options, ...(delimiter ? { delimiter } : {}) });
+}
+
+/**
+ * Numeric columns of a table as a row-major float32 matrix (e.g. the features for `fit`), in the order given.
+ * @throws SimdnetError FORMAT for an unknown or text column.
+ */
+export function tableToMatrix(table: CsvTable, columns: readonly string[]): Matrix {
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
+  const cols = columns.map((name) => {
+    const c = byName.get(name);
+    if (!c) throw new SimdnetError('FORMAT', `${table.source}: no column '${name}' (columns: ${listNames(table.columns.map((k) => k.name))})`);
+    if (c.kind !== 'number') throw new SimdnetError('FORMAT', `${table.source}: column '${name}' holds text, not numbers`);
+    return c.values;
+  });
+  const w = cols.length;
+  const data = new Float32Array(table.rows * w);
+  for (let j = 0; j < w; j++) {
+    const v = cols[j];
+    for (let r = 0; r < table.rows; r++) data[r * w + j] = v[r];
+  }
+  return { data, rows: table.rows, cols: w };
+}
