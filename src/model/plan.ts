@@ -50,6 +50,23 @@ export function inferenceRows(x: MatrixInput, cols: number | undefined): { mx: M
   return { mx: toMatrix(x, 'x', cols), checked: true };
 }
 
+/**
+ * Refuses to hand back a batch whose outputs hold NaN or ±Inf: one kernel pass over its m × n outputs at p (the
+ * inputs were finite, so an overflow inside the model made them). `row0` is the batch's first row in the caller's
+ * input, so the message names the caller's row. Nothing in the model changes: it goes on predicting other rows.
+ */
+export function guardOutputs(e: Engine, p: number, m: number, n: number, row0: number): void {
+  if (e.k.count_nonfinite(p, m * n) === 0) return;
+  const v = e.f32(p, m * n);
+  const i = v.findIndex((a) => !Number.isFinite(a)); // only on the error path
+  throw new SimdnetError(
+    'NONFINITE',
+    `the model's output for row ${row0 + Math.floor(i / n)} is ${v[i]} (column ${i % n}): a value overflowed float32 inside the model. ` +
+      'Check that this row is in the range the model was trained on (or scaled as its training data was) and that the ' +
+      'weights have not diverged (a NaN/Inf or huge weight); the model is unchanged and still predicts other rows.',
+  );
+}
+
 /** Rows per batch for a batchSize option (default 256) and a capacity. */
 function step(r: Runner, rows: number, batchSize: number | undefined): number {
   const bs = batchSizeOf(batchSize ?? 256);
@@ -57,8 +74,9 @@ function step(r: Runner, rows: number, batchSize: number | undefined): number {
 }
 
 /**
- * Runs every row of mx in batches; `sink(outputs, firstRow, m)` reads each batch. `run` replaces the runner's
- * full pass (e.g. features of an inner layer) and returns the pointer to read.
+ * Runs every row of mx in batches; `sink(outputs, firstRow, m)` reads each batch once {@link guardOutputs} has
+ * passed its m × n outputs. `run` replaces the runner's full pass (e.g. features of an inner layer, n floats a
+ * row) and returns the pointer to read.
  */
 export function eachBatch(
   r: Runner,
@@ -67,17 +85,21 @@ export function eachBatch(
   batchSize: number | undefined,
   sink: (p: number, row: number, m: number) => void,
   run?: (m: number, input: number) => number,
+  n = r.outputs,
 ): void {
   const s = step(r, mx.rows, batchSize);
   for (let row = 0; row < mx.rows; row += s) {
     const m = Math.min(s, mx.rows - row);
     r.engine.stageRows(r.stage, mx, row, m, checked);
+    let p: number;
     if (run) {
-      sink(run(m, r.stage), row, m);
+      p = run(m, r.stage);
     } else {
       r.run(m, r.stage);
-      sink(r.activated(), row, m);
+      p = r.activated();
     }
+    guardOutputs(r.engine, p, m, n, row);
+    sink(p, row, m);
   }
 }
 
@@ -91,7 +113,7 @@ export function predictRows(
   n = r.outputs,
 ): Matrix {
   const out = new Float32Array(mx.rows * n);
-  eachBatch(r, mx, checked, batchSize, (p, row, m) => out.set(r.engine.f32(p, m * n), row * n), run);
+  eachBatch(r, mx, checked, batchSize, (p, row, m) => out.set(r.engine.f32(p, m * n), row * n), run, n);
   return { data: out, rows: mx.rows, cols: n };
 }
 
@@ -152,10 +174,12 @@ export function scoreResident(
     r.run(m, xs + row * r.inputs * 4); // rows are contiguous: no staging copy
     if (loss) {
       const out = r.lossInput(loss.fused);
+      guardOutputs(r.engine, out, m, n, row); // logits are finite iff their softmax/sigmoid is
       lossSum += loss.forward(k, out, r.head, t, m, n) * m;
       if (accuracy) correct += loss.correct(k, out, t, m, n);
     } else if (accuracy) {
       const p = r.activated();
+      guardOutputs(r.engine, p, m, n, row);
       correct += n > 1 ? k.accuracy_count(p, t, m, n) : k.binary_accuracy_count(p, t, m, 0.5);
     }
   }
