@@ -22,21 +22,67 @@ const PAGE = 65536;
 /**
  * One linear memory, its allocator and the kernels that compute on it. Models allocate their slabs here.
  * Typed-array views are made fresh on every call (`f32`, `i32`): growth detaches old ones.
+ *
+ * WebAssembly memory never shrinks: freed blocks are reused, but what a call grew (a large model, a batch, a
+ * failed load that allocated before refusing) stays committed until the engine is dropped. `dispose()` drops it.
  */
 export class Engine {
-  readonly arena: Arena;
   /** The GEMM workspace of the engine's thread (gemm_workspace_size() bytes; 0 on the js backend). */
   readonly gemmWs: number;
+  /**
+   * The kernels: a plain object of their own, so dispose() can swap every entry for one that throws DISPOSED
+   * in place — models and plans that keep `engine.k` then no longer reach the module or its memory either.
+   */
+  readonly k: Kernels;
+  private mem: WebAssembly.Memory | undefined;
+  private heap: Arena | undefined;
 
   constructor(
     readonly backend: Backend,
-    readonly memory: WebAssembly.Memory,
-    readonly k: Kernels,
+    memory: WebAssembly.Memory,
+    k: Kernels,
     maxBytes: number,
   ) {
-    this.arena = new Arena(memory, k.heap_base(), maxBytes);
+    this.mem = memory;
+    this.k = { ...k };
+    this.heap = new Arena(memory, k.heap_base(), maxBytes);
     const ws = k.gemm_workspace_size();
-    this.gemmWs = ws > 0 ? this.arena.alloc(ws) : 0;
+    this.gemmWs = ws > 0 ? this.heap.alloc(ws) : 0;
+  }
+
+  /** True once dispose() has run. */
+  get disposed(): boolean {
+    return this.mem === undefined;
+  }
+
+  /** The linear memory (DISPOSED after dispose()). */
+  get memory(): WebAssembly.Memory {
+    return this.mem ?? disposedError();
+  }
+
+  /** The allocator over the memory (DISPOSED after dispose()). */
+  get arena(): Arena {
+    return this.heap ?? disposedError();
+  }
+
+  /**
+   * Drops the engine's memory, its allocator and its kernels so the memory can be garbage-collected: the only
+   * way to give back linear memory, which never shrinks. Afterwards the engine and every model on it refuse use
+   * with DISPOSED (disposing such a model is a no-op). A shared engine (init()) is forgotten: the next init()
+   * makes a new one. Idempotent.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.mem = undefined;
+    this.heap = undefined;
+    const k = this.k as unknown as Record<string, unknown>;
+    for (const name of Object.keys(k)) k[name] = disposedError;
+    for (const b of ['wasm', 'js'] as const) {
+      if (engines[b] === this) {
+        delete engines[b];
+        if (b === 'wasm') pending = undefined;
+      }
+    }
   }
 
   /** A fresh Float32Array view of n floats at ptr (never keep it across an allocation). */
@@ -80,10 +126,14 @@ export class Engine {
     return this.f32(ptr, n).slice();
   }
 
-  /** Returns a block from allocF32/upload. */
+  /** Returns a block from allocF32/upload (nothing to do once the engine is disposed: its memory is gone). */
   free(ptr: number): void {
-    if (ptr !== 0) this.arena.release(ptr);
+    if (ptr !== 0 && this.heap) this.heap.release(ptr);
   }
+}
+
+function disposedError(): never {
+  throw new SimdnetError('DISPOSED', 'this engine was disposed (engine.dispose()): its memory is released; create a new engine and model');
 }
 
 let makeJsKernels: typeof jsKernels | undefined;
