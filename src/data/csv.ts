@@ -390,7 +390,8 @@ class TableBuilder {
 
   private numberLike(cell: string): boolean {
     const s = cell.trim();
-    if (this.o.missing.has(s)) return true;
+    // An empty cell does not make a column text: it is missing (or, with `missing: []`, refused as empty).
+    if (s === '' || this.o.missing.has(s)) return true;
     const t = this.o.decimalComma ? s.replace(',', '.') : s;
     return NUMBER.test(t) || NONFINITE.test(s);
   }
@@ -597,8 +598,12 @@ async function* decodeAll(head: Uint8Array | string, bytes: AsyncIterator<Uint8A
     try {
       return decoder.decode(b, { stream });
     } catch {
-      const at = stream ? `in bytes ${offset}–${offset + b.length}` : 'at its end (a truncated character)';
-      throw new SimdnetError('FORMAT', `${name} is not valid UTF-8 text: an invalid byte sequence ${at}, near line ${where()} (is it a binary file, or text in another encoding such as Latin-1? re-save it as UTF-8)`);
+      let at = 'at its end (a truncated character)';
+      if (stream) {
+        const i = invalidUtf8At(b);
+        at = i < 0 ? `in bytes ${offset}–${offset + b.length}` : `at byte ${offset + i}, line ${where() + countBreaks(latin1(b.subarray(0, i)))}`;
+      }
+      throw new SimdnetError('FORMAT', `${name} is not valid UTF-8 text: an invalid byte sequence ${at} (is it a binary file, or text in another encoding such as Latin-1? re-save it as UTF-8)`);
     }
   };
   for (let chunk: Uint8Array | string = head; ; ) {
@@ -618,6 +623,40 @@ async function* decodeAll(head: Uint8Array | string, bytes: AsyncIterator<Uint8A
   }
   const tail = decode(new Uint8Array(0), false);
   if (tail) yield tail;
+}
+
+/** Bytes as one character each (line breaks are ASCII, so counting them needs no decoding). */
+function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+  return s;
+}
+
+/**
+ * Where the first invalid UTF-8 sequence of a chunk starts (-1: none found here). Leading continuation bytes may
+ * finish a character begun in the previous chunk, and a sequence cut at the end may finish in the next one.
+ */
+function invalidUtf8At(b: Uint8Array): number {
+  let i = 0;
+  while (i < 3 && i < b.length && (b[i] & 0xc0) === 0x80) i++;
+  while (i < b.length) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const n = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : 0;
+    if (n === 0) return i;
+    for (let k = 1; k <= n; k++) {
+      if (i + k >= b.length) return -1;
+      const x = b[i + k];
+      if ((x & 0xc0) !== 0x80) return i;
+      // Overlong forms, surrogates and code points past U+10FFFF are invalid in their second byte.
+      if (k === 1 && ((c === 0xe0 && x < 0xa0) || (c === 0xed && x > 0x9f) || (c === 0xf0 && x < 0x90) || (c === 0xf4 && x > 0x8f))) return i;
+    }
+    i += n + 1;
+  }
+  return -1;
 }
 
 /** Feeds a source through a record reader into a table builder. */
