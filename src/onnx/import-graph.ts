@@ -9,7 +9,7 @@ import { AttrType, DataType, type OnnxAttribute, type OnnxModel, type OnnxNode, 
 /** What the importer maps, for the messages of a refusal. */
 export const SUPPORTED_OPS =
   'Gemm, MatMul (+ Add as its bias), Conv, MaxPool, AveragePool, GlobalAveragePool, ReduceMean (over H and W), BatchNormalization, Relu, LeakyRelu, ' +
-  'Tanh, Sigmoid, Softmax, Dropout, Identity, Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Pad (zeros, before a Conv), ' +
+  'Tanh, Sigmoid, Softmax, Dropout, Identity, Cast (to FLOAT), Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Pad (zeros, before a Conv), ' +
   'and Constant / Shape / Gather / Unsqueeze / Squeeze / Concat / Cast / Slice computing shapes';
 
 /** Ops that only compute constants or shapes: harmless when nothing reads them. */
@@ -48,8 +48,10 @@ export class GraphView {
   readonly inits = new Map<string, OnnxTensor>();
   /** Tensor name → index of the node that writes it. */
   readonly producer = new Map<string, number>();
-  /** Tensor name → the nodes (and input slots) that read it. */
+  /** Tensor name → the nodes (and input slots) that read it (live nodes only, once keepOnly has run). */
   readonly consumers = new Map<string, Array<{ node: number; slot: number }>>();
+  /** The nodes the imported output depends on (all of them until keepOnly runs). */
+  live: ReadonlySet<number> | undefined;
   /** Nodes evaluated as constants or shape arithmetic (so they are accounted for). */
   readonly evaluated = new Set<number>();
   /** ONNX sample shape (no batch) of each data tensor the chain walk has passed. */
@@ -91,6 +93,32 @@ export class GraphView {
         this.producer.set(name, i);
       }
     });
+  }
+
+  /**
+   * Keeps only the nodes `output` depends on (dead-branch elimination): the others — a classifier's label branch,
+   * say — are not mapped, need not be supported and no longer count as readers of the tensors they read.
+   */
+  keepOnly(output: string): void {
+    const live = new Set<number>();
+    const todo = [output];
+    for (let name = todo.pop(); name !== undefined; name = todo.pop()) {
+      const p = this.producer.get(name);
+      if (p === undefined || live.has(p)) continue;
+      live.add(p);
+      for (const x of this.nodes[p].input) if (x !== '') todo.push(x);
+    }
+    this.live = live;
+    for (const [name, list] of this.consumers) {
+      const kept = list.filter((c) => live.has(c.node));
+      if (kept.length > 0) this.consumers.set(name, kept);
+      else this.consumers.delete(name);
+    }
+  }
+
+  /** True unless keepOnly dropped node i. */
+  isLive(i: number): boolean {
+    return this.live === undefined || this.live.has(i);
   }
 
   label(i: number): string {

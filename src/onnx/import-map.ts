@@ -53,6 +53,8 @@ export interface ImportPlan {
   inputShape: number[];
   inputName: string;
   outputName: string;
+  /** The graph's other outputs, left out with the nodes only they need (e.g. a classifier's `label`). */
+  droppedOutputs: string[];
   /** The ONNX input's dims: a size, the batch's symbolic name, or null when unknown. */
   onnxInputDims: Array<number | string | null>;
   onnxOutputDims: Array<number | string | null>;
@@ -223,7 +225,7 @@ class Mapper {
 
   // --- the walk -------------------------------------------------------------------------------------------------
 
-  run(): ImportPlan {
+  run(requested?: string): ImportPlan {
     const g = this.g;
     const graph = g.model.graph;
     if (g.opset > MAX_OPSET) {
@@ -236,14 +238,12 @@ class Mapper {
         `ONNX graph has ${inputs.length} inputs${inputs.length ? ` (${inputs.map((v) => `'${v?.name}'`).join(', ')})` : ''}; simdnet imports graphs with exactly one data input`,
       );
     }
-    if (graph.output.length !== 1) {
-      throw new SimdnetError(
-        graph.output.length === 0 ? 'FORMAT' : 'UNSUPPORTED',
-        `ONNX graph has ${graph.output.length} outputs${graph.output.length ? ` (${graph.output.map((v) => `'${v?.name}'`).join(', ')})` : ''}; simdnet imports graphs with exactly one output`,
-      );
-    }
+    const { output, dropped } = chooseOutput(g, requested);
+    g.keepOnly(output.name);
     const input = inputs[0];
-    const output = graph.output[0];
+    if (!g.producer.has(output.name) && output.name !== input.name) {
+      throw new SimdnetError('FORMAT', `ONNX graph output '${output.name}' is written by no node${g.inits.has(output.name) ? ' (it is an initializer, a constant)' : ''}`);
+    }
     const sample = inputShape(input);
     this.inputShape = [...sample];
     let st: State = { onnx: [...sample], sim: [...sample], order: 'same' };
@@ -257,6 +257,10 @@ class Mapper {
           throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${name}' is also read by node ${g.label(readers[0].node)}: simdnet imports chains (no branches)`);
         }
         break;
+      }
+      if (readers.length === 0 && name === input.name) {
+        // Only the nodes the output depends on are left: none reads the input.
+        throw new SimdnetError('FORMAT', `ONNX graph output '${output.name}' does not depend on the input '${input.name}'`);
       }
       if (readers.length === 0) {
         const p = g.producer.get(output.name);
@@ -282,7 +286,7 @@ class Mapper {
       if (n.input.filter((x) => x === name).length !== 1) this.fail('UNSUPPORTED', `reads '${name}' more than once (simdnet imports chains)`);
       if (!n.output[0]) this.fail('FORMAT', 'has no output');
       for (const extra of n.output.slice(1)) {
-        if (extra && ((g.consumers.get(extra)?.length ?? 0) > 0 || graph.output.some((o) => o.name === extra))) {
+        if (extra && ((g.consumers.get(extra)?.length ?? 0) > 0 || extra === output.name)) {
           this.fail('UNSUPPORTED', `its extra output '${extra}' is used; only the first output of ${n.opType} is supported`);
         }
       }
@@ -301,7 +305,7 @@ class Mapper {
     checkOutput(output, st.onnx);
     // Every node must be accounted for: on the chain, computing a constant or a shape, or dead constant arithmetic.
     g.nodes.forEach((n, i) => {
-      if (visited.has(i) || g.evaluated.has(i)) return;
+      if (visited.has(i) || g.evaluated.has(i) || !g.isLive(i)) return;
       if (CONST_OPS.has(n.opType) && (n.domain === '' || n.domain === 'ai.onnx' || n.domain === undefined) && n.input.every((x) => x === '' || g.isConstant(x) || g.shapes.has(x))) return;
       g.fail('UNSUPPORTED', i, `is not on the chain from the input '${input.name}' to the output '${output.name}' (simdnet imports chains of ${SUPPORTED_OPS})`);
     });
@@ -318,6 +322,7 @@ class Mapper {
       inputShape: this.inputShape,
       inputName: input.name,
       outputName: output.name,
+      droppedOutputs: dropped,
       onnxInputDims: dims(input),
       onnxOutputDims: dims(output),
       opset: g.opset,
@@ -338,6 +343,15 @@ class Mapper {
         inputsAtMost(1);
         this.fuseKept = true;
         return st;
+      case 'Cast': {
+        // skl2onnx starts with Cast(float_input, to=FLOAT): on float data, a no-op. Any other type would change values.
+        inputsAtMost(1);
+        g.onlyAttrs(i, ['to', 'saturate']);
+        const to = g.attrInt(i, 'to');
+        if (to !== DataType.FLOAT) this.fail('UNSUPPORTED', `a Cast of the data to ${to === undefined ? '(no type)' : dataTypeName(to)} is not supported (only to FLOAT, which float data already is)`);
+        this.fuseKept = true;
+        return st;
+      }
       case 'Relu':
       case 'Tanh':
       case 'Sigmoid':
@@ -955,13 +969,69 @@ function checkOutput(vi: OnnxValueInfo, onnx: number[]): void {
   }
 }
 
-/** Maps a decoded ONNX model onto layer specs and weights (nothing allocated yet). */
-export function planImport(model: OnnxModel): ImportPlan {
+const ZIPMAP_HINT =
+  "a ZipMap output (a sequence of maps, skl2onnx's default for classifiers) is not a tensor simdnet can compute: " +
+  "convert with options={id(model): {'zipmap': False}} to get a float 'probabilities' output";
+
+/** True when a ZipMap node writes `name`. */
+function fromZipMap(g: GraphView, name: string): boolean {
+  const p = g.producer.get(name);
+  return p !== undefined && g.nodes[p].opType === 'ZipMap';
+}
+
+/**
+ * The graph output to import: `requested`, or else the only FLOAT one (non-float outputs such as a classifier's
+ * int64 or string `label` are left out). Several float outputs need `requested`; a ZipMap output is refused with
+ * the skl2onnx option that avoids it.
+ */
+function chooseOutput(g: GraphView, requested: string | undefined): { output: OnnxValueInfo; dropped: string[] } {
+  const outputs = g.model.graph.output;
+  outputs.forEach((o, k) => {
+    if (typeof o !== 'object' || o === null || typeof o.name !== 'string' || o.name === '') {
+      throw new SimdnetError('FORMAT', `ONNX graph output #${k} has no name`);
+    }
+  });
+  if (outputs.length === 0) throw new SimdnetError('FORMAT', 'ONNX graph has no outputs');
+  const typeOf = (o: OnnxValueInfo): string => (fromZipMap(g, o.name) ? 'ZipMap' : o.elemType ? dataTypeName(o.elemType) : 'type not given');
+  const listAll = (): string => outputs.map((o) => `'${o.name}' (${typeOf(o)})`).join(', ');
+  // An output whose type the file leaves out is taken as float (checkOutput compares what the chain computes).
+  const isFloat = (o: OnnxValueInfo): boolean => !fromZipMap(g, o.name) && (!o.elemType || o.elemType === DataType.FLOAT);
+  const floats = outputs.filter(isFloat);
+  let output: OnnxValueInfo;
+  if (requested !== undefined) {
+    const found = outputs.filter((o) => o.name === requested);
+    if (found.length === 0) throw new SimdnetError('RANGE', `importOnnx(): output '${requested}' is not an output of the ONNX graph (outputs: ${listAll()})`);
+    if (found.length > 1) throw new SimdnetError('FORMAT', `ONNX graph lists output '${requested}' ${found.length} times`);
+    output = found[0];
+    if (fromZipMap(g, output.name)) throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${output.name}': ${ZIPMAP_HINT}`);
+    if (!isFloat(output)) {
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `ONNX graph output '${output.name}' has element type ${typeOf(output)}; simdnet computes FLOAT outputs (${floats.length ? `the graph's: ${floats.map((o) => `'${o.name}'`).join(', ')}` : 'the graph has none'})`,
+      );
+    }
+  } else if (floats.length === 1) {
+    output = floats[0];
+  } else if (floats.length > 1) {
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `ONNX graph has ${floats.length} float outputs (${floats.map((o) => `'${o.name}'`).join(', ')}); simdnet imports one: choose it with importOnnx(bytes, { output: '${floats[0].name}' })`,
+    );
+  } else {
+    const zip = outputs.find((o) => fromZipMap(g, o.name));
+    if (zip) throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${zip.name}': ${ZIPMAP_HINT}`);
+    throw new SimdnetError('UNSUPPORTED', `ONNX graph has no FLOAT output (outputs: ${listAll()}); simdnet imports a float output`);
+  }
+  return { output, dropped: outputs.filter((o) => o !== output).map((o) => o.name) };
+}
+
+/** Maps a decoded ONNX model onto layer specs and weights (nothing allocated yet); `output` picks the graph output. */
+export function planImport(model: OnnxModel, output?: string): ImportPlan {
   if (typeof model !== 'object' || model === null) throw new SimdnetError('FORMAT', 'not an ONNX model');
   const g = new GraphView(model);
   const mapper = new Mapper(g);
   const input = model.graph.input.find((v) => !g.inits.has(v?.name));
   const batch = input?.shape?.[0]?.value;
   if (batch !== undefined && batch > 0) mapper.fixedBatch = batch;
-  return mapper.run();
+  return mapper.run(output);
 }

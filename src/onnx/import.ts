@@ -18,12 +18,21 @@ export interface OnnxImportOptions {
   engine?: Engine;
   /** The model's name (default: the graph's name, or 'onnx'). */
   name?: string;
+  /**
+   * The graph output to import (default: the graph's only FLOAT output). A classifier converted by skl2onnx has
+   * `label` (int64 or string) and `probabilities`: the float one is taken and the label branch left out. Only the
+   * nodes this output depends on are mapped.
+   */
+  output?: string;
 }
 
 /** What importOnnx remembers in `model.metadata.onnx` (the exporter writes the same names back). */
 export interface OnnxImportInfo {
   inputName: string;
+  /** The graph output imported. */
   outputName: string;
+  /** The graph's other outputs, left out with the nodes only they need (e.g. skl2onnx's `label`). */
+  droppedOutputs: string[];
   /** The ONNX input's and output's dims: sizes, the batch's symbolic name, or null when unknown. */
   inputDims: Array<number | string | null>;
   outputDims: Array<number | string | null>;
@@ -47,11 +56,12 @@ export interface OnnxImportInfo {
  */
 export function importOnnx(source: Uint8Array | ArrayBuffer | OnnxModel, options: OnnxImportOptions = {}): Sequential {
   check(typeof options === 'object' && options !== null, 'RANGE', 'importOnnx(): options must be an object');
-  const model = source instanceof Uint8Array || source instanceof ArrayBuffer ? decodeModel(source) : source;
+  check(options.output === undefined || typeof options.output === 'string', 'RANGE', 'importOnnx(): options.output must be the name of a graph output');
+  const model = source instanceof Uint8Array || source instanceof ArrayBuffer ? decode(source) : source;
   if (typeof model !== 'object' || model === null || typeof model.graph !== 'object' || model.graph === null) {
     throw new SimdnetError('FORMAT', 'importOnnx() takes the bytes of an .onnx file or a decoded ONNX model');
   }
-  const plan = planImport(model);
+  const plan = planImport(model, options.output);
   checkPlanMagnitudes(plan);
   const name = options.name ?? (typeof model.graph.name === 'string' && model.graph.name ? model.graph.name : 'onnx');
   const seq = new Sequential(plan.layers, { backend: options.backend, engine: options.engine, name });
@@ -72,6 +82,7 @@ export function importOnnx(source: Uint8Array | ArrayBuffer | OnnxModel, options
   const info: OnnxImportInfo = {
     inputName: plan.inputName,
     outputName: plan.outputName,
+    droppedOutputs: plan.droppedOutputs,
     inputDims: plan.onnxInputDims,
     outputDims: plan.onnxOutputDims,
     opset: plan.opset,
@@ -84,6 +95,39 @@ export function importOnnx(source: Uint8Array | ArrayBuffer | OnnxModel, options
   // Trained elsewhere: transfer(), quantizeModel() and distillation accept it as a trained model.
   seq.trainedSteps = 1;
   return seq;
+}
+
+/** NodeProto op_type (field 4, length 6) "ZipMap", as it appears in a file. */
+const ZIPMAP_OP = Uint8Array.from([0x22, 6, ...Array.from('ZipMap', (c) => c.charCodeAt(0))]);
+
+function contains(bytes: Uint8Array, part: Uint8Array): boolean {
+  outer: for (let i = bytes.indexOf(part[0]); i >= 0 && i + part.length <= bytes.length; i = bytes.indexOf(part[0], i + 1)) {
+    for (let k = 1; k < part.length; k++) if (bytes[i + k] !== part[k]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * decodeModel, except that a file refused for a sequence or map typed value that has a ZipMap node (skl2onnx's
+ * default classifier output) gets the conversion option that avoids it: the decoder reads tensor types only.
+ */
+function decode(source: Uint8Array | ArrayBuffer): OnnxModel {
+  try {
+    return decodeModel(source);
+  } catch (err) {
+    if (err instanceof SimdnetError && / (sequence|map) type/.test(err.message)) {
+      const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
+      if (contains(bytes, ZIPMAP_OP)) {
+        throw new SimdnetError(
+          'UNSUPPORTED',
+          `${err.message}. The graph has a ZipMap (skl2onnx's default classifier output, a sequence of maps): convert with ` +
+            "options={id(model): {'zipmap': False}} to get a float 'probabilities' output",
+        );
+      }
+    }
+    throw err;
+  }
 }
 
 /**

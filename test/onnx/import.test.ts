@@ -191,7 +191,11 @@ describe('dense graphs', () => {
     const d = mask.add('Dropout', [], {}, 'drop');
     d.output.push('mask');
     mask.nodes.push(node('Cast', ['mask'], ['mask_f'], { to: 1 }, 'cast'));
-    refuses(mask.finish(), 'UNSUPPORTED', "'drop' (Dropout)", /extra output 'mask'/);
+    const masked = mask.finish();
+    masked.graph.output.push(valueInfo('mask_f', ['N', 4]));
+    expectSimdnetError(() => importOnnx(masked, { output: 'mask_f' }), 'UNSUPPORTED', /'drop' \(Dropout\).*extra output 'mask'/);
+    // A mask only a left-out output reads is dead, like the rest of that branch.
+    importOnnx(masked, { output: 'drop_out', backend: 'js' }).dispose();
 
     const ratio = new ChainBuilder(['N', 4]);
     ratio.add('Dropout', [ratio.init(floatTensor('r', [], [1]))], {}, 'drop');
@@ -629,9 +633,10 @@ describe('graph structure', () => {
     two.graph.input.push(valueInfo('y', ['N', 4]));
     expectSimdnetError(() => importOnnx(two), 'UNSUPPORTED', /2 inputs \('x', 'y'\)/);
 
+    // A second float output needs options.output (see 'graphs with several outputs').
     const outs = mlp().finish();
     outs.graph.output.push(valueInfo('x', ['N', 4]));
-    expectSimdnetError(() => importOnnx(outs), 'UNSUPPORTED', /2 outputs/);
+    expectSimdnetError(() => importOnnx(outs), 'UNSUPPORTED', /2 float outputs \('fc_out', 'x'\).*output: 'fc_out'/);
   });
 
   it('refuses a non-float input, an input without a shape, a dynamic non-batch dimension', () => {
@@ -719,7 +724,11 @@ describe('graph structure', () => {
   it('refuses a chain that does not reach the output, and a weight computed from the data', () => {
     const lost = mlp().finish();
     lost.graph.output[0] = valueInfo('nowhere', ['N', 3]);
-    expectSimdnetError(() => importOnnx(lost), 'FORMAT', /'fc_out' is read by no node and is not the graph output 'nowhere'/);
+    expectSimdnetError(() => importOnnx(lost), 'FORMAT', /graph output 'nowhere' is written by no node/);
+    const constant = mlp().finish();
+    constant.graph.node.push(node('Constant', [], ['c'], { value: floatTensor('v', [1, 3], [1, 2, 3]) }, 'const'));
+    constant.graph.output[0] = valueInfo('c', ['N', 3]);
+    expectSimdnetError(() => importOnnx(constant), 'FORMAT', /graph output 'c' does not depend on the input 'x'/);
 
     const b = new ChainBuilder(['N', 4]);
     b.nodes.push(node('Relu', ['x'], ['rx'], {}, 'side'));
@@ -776,6 +785,198 @@ describe('graph structure', () => {
   });
 });
 
+// --- several outputs ------------------------------------------------------------------------------------------------
+
+/** Runs `bytes` in ONNX Runtime and returns the output called `name` (ortRun reads the first output only). */
+async function ortOutput(bytes: Uint8Array, x: Float32Array, dims: number[], name: string): Promise<{ type: string; data: number[] }> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+  try {
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, dims) });
+    const t = out[name];
+    return { type: t.type, data: Array.from(t.data as ArrayLike<number | bigint>, Number) };
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * A small MLPClassifier as skl2onnx writes it with zipmap=False: Cast, MatMul + Add, Relu, MatMul + Add, Softmax,
+ * Identity → `probabilities`, and the label branch that reads that output: ArgMax → ai.onnx.ml
+ * ArrayFeatureExtractor over an integer `classes` initializer → Reshape([-1]) → Cast(INT64) → `label` (listed first).
+ */
+function sklearnClassifier(classes: number[] = [3, 5, 7]): OnnxModel {
+  const k = classes.length;
+  const nodes = [
+    node('Cast', ['float_input'], ['cast_input'], { to: DataType.FLOAT }, 'Cast'),
+    node('MatMul', ['cast_input', 'coefficient'], ['mul_result'], {}, 'MatMul'),
+    node('Add', ['mul_result', 'intercepts'], ['add_result'], {}, 'Add'),
+    node('Relu', ['add_result'], ['next_activations'], {}, 'Relu'),
+    node('MatMul', ['next_activations', 'coefficient1'], ['mul_result1'], {}, 'MatMul1'),
+    node('Add', ['mul_result1', 'intercepts1'], ['add_result1'], {}, 'Add1'),
+    node('Softmax', ['add_result1'], ['out_activations_result'], {}, 'Relu1'),
+    node('Identity', ['out_activations_result'], ['probabilities'], {}, 'Identity'),
+    node('ArgMax', ['probabilities'], ['argmax_output'], { axis: 1 }, 'ArgMax'),
+    { ...node('ArrayFeatureExtractor', ['classes', 'argmax_output'], ['array_feature_extractor_result'], {}, 'ArrayFeatureExtractor'), domain: 'ai.onnx.ml' },
+    node('Reshape', ['array_feature_extractor_result', 'shape_tensor'], ['reshaped_result'], {}, 'Reshape'),
+    node('Cast', ['reshaped_result'], ['label'], { to: DataType.INT64 }, 'Cast1'),
+  ];
+  const m = onnxModel({
+    nodes,
+    initializers: [
+      randomTensor('coefficient', [6, 5], 31),
+      randomTensor('intercepts', [1, 5], 32),
+      randomTensor('coefficient1', [5, k], 33),
+      randomTensor('intercepts1', [1, k], 34),
+      { name: 'classes', dims: [k], dataType: DataType.INT32, int32Data: classes },
+      int64Tensor('shape_tensor', [1], [-1]),
+    ],
+    inputs: [valueInfo('float_input', [0, 6])],
+    outputs: [valueInfo('label', [0], DataType.INT64), valueInfo('probabilities', [0, k])],
+    opset: 15,
+    name: 'MLPClassifier',
+  });
+  m.graph.input[0].shape![0] = {}; // skl2onnx's batch: neither a size nor a name
+  m.graph.output.forEach((o) => (o.shape![0] = {}));
+  m.opsetImport.push({ domain: 'ai.onnx.ml', version: 1 });
+  return m;
+}
+
+describe('graphs with several outputs', () => {
+  const rowsOf = (n: number, cols: number, seed: number): Float32Array => {
+    const r = lcg(seed);
+    return Float32Array.from({ length: n * cols }, () => r());
+  };
+
+  it("an skl2onnx classifier (label + probabilities): the float output by default, the label branch left out; ONNX Runtime's label is the argmax", async () => {
+    const m = sklearnClassifier();
+    const bytes = encodeModel(m);
+    const x = rowsOf(7, 6, 5);
+    const probs = await ortOutput(bytes, x, [7, 6], 'probabilities');
+    const label = await ortOutput(bytes, x, [7, 6], 'label');
+    expect(label.type).toBe('int64');
+    for (const backend of ['js', 'wasm'] as Backend[]) {
+      const model = importOnnx(backend === 'js' ? m : bytes, { backend });
+      expect(types(model)).toEqual(['dense', 'dense']);
+      expect(acts(model)).toEqual(['relu', 'softmax']);
+      const got = model.predict({ data: x, shape: [7, 6] });
+      expect(maxAbsDiff(got.data, probs.data)).toBeLessThanOrEqual(2e-6);
+      // The label ONNX Runtime computes is classes[argmax]: the imported model's classes map onto it.
+      expect(Array.from(model.predictClasses({ data: x, shape: [7, 6] }), (c) => [3, 5, 7][c])).toEqual(label.data);
+      const info = model.metadata.onnx as OnnxImportInfo;
+      expect(info.outputName).toBe('probabilities');
+      expect(info.droppedOutputs).toEqual(['label']);
+      expect(info.outputDims).toEqual([null, 3]);
+      model.dispose();
+    }
+    // Asking for it by name gives the same model; a single-output graph records nothing dropped.
+    const named = importOnnx(m, { backend: 'js', output: 'probabilities' });
+    expect(named.getWeights().map((w) => Array.from(w.data))).toEqual(importOnnx(m, { backend: 'js' }).getWeights().map((w) => Array.from(w.data)));
+    named.dispose();
+    const one = new ChainBuilder(['N', 2]);
+    one.add('Relu');
+    const single = importOnnx(one.finish(), { backend: 'js' });
+    expect((single.metadata.onnx as OnnxImportInfo).droppedOutputs).toEqual([]);
+    single.dispose();
+  });
+
+  it("refuses output: 'label' (INT64, not float), an output that is not in the graph, and a non-string option", () => {
+    const m = sklearnClassifier();
+    expectSimdnetError(() => importOnnx(m, { output: 'label' }), 'UNSUPPORTED', /output 'label' has element type INT64; simdnet computes FLOAT outputs \(the graph's: 'probabilities'\)/);
+    expectSimdnetError(() => importOnnx(m, { output: 'proba' }), 'RANGE', /output 'proba' is not an output of the ONNX graph \(outputs: 'label' \(INT64\), 'probabilities' \(FLOAT\)\)/);
+    expectSimdnetError(() => importOnnx(m, { output: 3 as unknown as string }), 'RANGE', /options.output/);
+    // Only non-float outputs: nothing to import.
+    const labels = sklearnClassifier();
+    labels.graph.output = [labels.graph.output[0]];
+    expectSimdnetError(() => importOnnx(labels), 'UNSUPPORTED', /no FLOAT output \(outputs: 'label' \(INT64\)\)/);
+  });
+
+  it('the dropped branch may hold ops, domains and tensors the importer does not read (string classes, TopK, a branch off a hidden layer)', async () => {
+    const m = sklearnClassifier();
+    // String class labels: a STRING initializer (decoded files cannot carry one yet, see codec.ts; objects can).
+    const classes = m.graph.initializer.find((t) => t.name === 'classes')!;
+    delete classes.int32Data;
+    classes.dataType = 8; // STRING
+    // Another output off the hidden layer, through ops the importer has no mapping for.
+    m.graph.node.push(node('TopK', ['next_activations', 'shape_tensor'], ['top_values', 'top_indices'], { axis: 1 }, 'TopK'));
+    m.graph.node.push(node('Erf', ['top_values'], ['erf_out'], {}, 'Erf'));
+    m.graph.node.push(node('ArgMax', ['erf_out'], ['which'], { axis: 1 }, 'ArgMax2'));
+    m.graph.output.push(valueInfo('which', ['N', 1], DataType.INT64));
+    const model = importOnnx(m, { backend: 'js' });
+    expect(types(model)).toEqual(['dense', 'dense']);
+    expect((model.metadata.onnx as OnnxImportInfo).droppedOutputs).toEqual(['label', 'which']);
+    model.dispose();
+    // The same unsupported op on the imported chain is still refused, naming it.
+    const live = sklearnClassifier();
+    live.graph.node[3].opType = 'Erf';
+    refuses(live, 'UNSUPPORTED', "'Relu' (Erf)");
+  });
+
+  it('two float outputs: refused without options.output, naming them; each imports with it, computing what ONNX Runtime gives for that output', async () => {
+    const m = sklearnClassifier();
+    // The hidden activations as an output of their own (another float output, in the middle of the chain).
+    m.graph.output.push(valueInfo('next_activations', ['N', 5]));
+    expectSimdnetError(
+      () => importOnnx(m),
+      'UNSUPPORTED',
+      /2 float outputs \('probabilities', 'next_activations'\); simdnet imports one: choose it with importOnnx\(bytes, \{ output: 'probabilities' \}\)/,
+    );
+    const bytes = encodeModel(m);
+    const x = rowsOf(4, 6, 9);
+    for (const [output, layers, dropped] of [
+      ['probabilities', ['dense', 'dense'], ['label', 'next_activations']],
+      ['next_activations', ['dense'], ['label', 'probabilities']],
+    ] as const) {
+      const want = await ortOutput(bytes, x, [4, 6], output);
+      for (const backend of ['js', 'wasm'] as Backend[]) {
+        const model = importOnnx(bytes, { backend, output });
+        expect(types(model)).toEqual(layers);
+        expect(maxAbsDiff(model.predict({ data: x, shape: [4, 6] }).data, want.data), `${output} on ${backend}`).toBeLessThanOrEqual(2e-6);
+        const info = model.metadata.onnx as OnnxImportInfo;
+        expect(info.outputName).toBe(output);
+        expect(info.droppedOutputs).toEqual(dropped);
+        model.dispose();
+      }
+    }
+  });
+
+  it("a ZipMap output (skl2onnx's default) is refused with the zipmap: False option, from objects and from bytes", () => {
+    const hint = /ZipMap.*options=\{id\(model\): \{'zipmap': False\}\}/;
+    // skl2onnx's default: the probabilities go through ZipMap into a sequence of maps, next to output_label.
+    const m = sklearnClassifier();
+    m.graph.node.at(-1)!.output[0] = 'output_label';
+    m.graph.node.push({ ...node('ZipMap', ['probabilities'], ['output_probability'], { classlabels_int64s: [3, 5, 7] }, 'ZipMap'), domain: 'ai.onnx.ml' });
+    m.graph.output = [valueInfo('output_label', [0], DataType.INT64), { name: 'output_probability', elemType: 0 }];
+    expectSimdnetError(() => importOnnx(m), 'UNSUPPORTED', hint);
+    expectSimdnetError(() => importOnnx(m, { output: 'output_probability' }), 'UNSUPPORTED', hint);
+    // A ZipMap output next to a float output is simply left out.
+    const both = sklearnClassifier();
+    both.graph.node.push({ ...node('ZipMap', ['probabilities'], ['output_probability'], { classlabels_int64s: [3, 5, 7] }, 'ZipMap'), domain: 'ai.onnx.ml' });
+    both.graph.output.push({ name: 'output_probability', elemType: 0 });
+    const model = importOnnx(both, { backend: 'js' });
+    expect((model.metadata.onnx as OnnxImportInfo).droppedOutputs).toEqual(['label', 'output_probability']);
+    model.dispose();
+
+    // In a file the output is typed sequence(map(int64, tensor(float))), which the decoder refuses (FORMAT);
+    // importOnnx adds the hint. The type is patched in place of a FLOAT type of the same length (14 bytes).
+    m.graph.output[1] = valueInfo('output_probability', ['abcd']);
+    const bytes = encodeModel(m);
+    const tensorType = [0x0a, 0x0c, 0x08, 0x01, 0x12, 0x08, 0x0a, 0x06, 0x12, 0x04, ...Array.from('abcd', (c) => c.charCodeAt(0))];
+    const seqType = [0x22, 0x0c, 0x0a, 0x0a, 0x2a, 0x08, 0x08, 0x07, 0x12, 0x04, 0x0a, 0x02, 0x08, 0x01];
+    const at = Buffer.from(bytes).indexOf(Buffer.from(tensorType));
+    expect(at).toBeGreaterThan(0);
+    bytes.set(seqType, at);
+    expectSimdnetError(() => decodeModel(bytes), 'FORMAT', /sequence type/);
+    expectSimdnetError(() => importOnnx(bytes), 'UNSUPPORTED', hint);
+    // Without a ZipMap node the decoder's own refusal stands.
+    const other = encodeModel({ ...m, graph: { ...m.graph, node: m.graph.node.filter((n) => n.opType !== 'ZipMap') } });
+    const at2 = Buffer.from(other).indexOf(Buffer.from(tensorType));
+    other.set(seqType, at2);
+    expectSimdnetError(() => importOnnx(other), 'FORMAT', /sequence type/);
+  });
+});
+
 // --- the real exporters' files -------------------------------------------------------------------------------------
 
 interface Expected {
@@ -813,7 +1014,7 @@ describe('fixtures from real exporters', () => {
   });
 
   it('has the fixtures the issue lists', () => {
-    for (const name of ['torch-mlp', 'torch-mlp-op9', 'torch-mlp2-op17', 'torch-cnn', 'torch-cnn-nofold', 'torch-cnn-rgb', 'sklearn-mlp', 'tf2onnx-cnn']) {
+    for (const name of ['torch-mlp', 'torch-mlp-op9', 'torch-mlp2-op17', 'torch-cnn', 'torch-cnn-nofold', 'torch-cnn-rgb', 'sklearn-mlp', 'sklearn-mlp-2out', 'tf2onnx-cnn']) {
       expect(fixtureNames, name).toContain(name);
     }
   });
@@ -823,6 +1024,26 @@ describe('fixtures from real exporters', () => {
     if (e.data === 'inline') return { data: Float32Array.from(e.input!.flat()), shape: [e.input!.length, cols] };
     return { data: mnist.test.x.data.slice(0, e.rows! * cols), shape: [e.rows!, cols] };
   };
+
+  it("sklearn-mlp-2out (label + probabilities): imports the probabilities as sklearn-mlp, bit for bit; ONNX Runtime's label is the imported model's class on every held-out row", async () => {
+    const bytes = fixtureBytes('sklearn-mlp-2out');
+    const file = decodeModel(bytes);
+    expect(file.graph.output.map((o) => o.name)).toEqual(['label', 'probabilities']);
+    expect(file.graph.node.map((n) => n.opType)).toContain('ArrayFeatureExtractor');
+    const two = importOnnx(bytes);
+    const one = importOnnx(fixtureBytes('sklearn-mlp'));
+    expect(types(two)).toEqual(types(one));
+    expect(two.getWeights().map((w) => Array.from(w.data))).toEqual(one.getWeights().map((w) => Array.from(w.data)));
+    expect(two.metadata.onnx).toMatchObject({ outputName: 'probabilities', droppedOutputs: ['label'], opset: 15 });
+    const x = mnist.test.x;
+    const label = await ortOutput(bytes, x.data, [x.rows, 784], 'label');
+    expect(label.type).toBe('int64');
+    expect(Array.from(two.predictClasses(x))).toEqual(label.data);
+    expect(label.data).toEqual(expected('sklearn-mlp-2out').heldOut!.classes);
+    expectSimdnetError(() => importOnnx(bytes, { output: 'label' }), 'UNSUPPORTED', /'label' has element type INT64/);
+    two.dispose();
+    one.dispose();
+  });
 
   for (const name of fixtureNames) {
     it(`${name}: the framework's outputs to 1e-5 on both backends, the same held-out classes, and again after exportOnnx`, async () => {
