@@ -643,7 +643,7 @@ describe('models from real exporters (test/onnx/fixtures/*.onnx)', () => {
       expect(m.graph.input.length, f).toBeGreaterThan(0);
       for (const t of m.graph.initializer) {
         const n = tensorSize(t);
-        const values = t.dataType === DataType.INT64 ? tensorToNumbers(t) : tensorToFloat32(t);
+        const values = t.dataType === DataType.INT64 || t.dataType === DataType.INT32 ? tensorToNumbers(t) : tensorToFloat32(t);
         expect(values.length, `${f} ${t.name}`).toBe(n);
       }
       const again = encodeModel(m);
