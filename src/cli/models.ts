@@ -99,7 +99,7 @@ export function isTfjsPath(path: string): boolean {
  * Imports an ONNX file or a TensorFlow.js layers model (model.json, its weight shards beside it, as the manifest
  * names them) as a float model. The importers load on first use (they are not on the main entry's cold start).
  */
-export async function importModelFile(path: string, bytes: Uint8Array, backend: Backend, name?: string): Promise<{ model: Sequential; source: string }> {
+export async function importModelFile(path: string, bytes: Uint8Array, backend: Backend, name?: string, output?: string): Promise<{ model: Sequential; source: string }> {
   const { basename, dirname } = await import('node:path');
   // A model.json is named after its directory (TF.js saves one model per directory), an .onnx after its file.
   name ??= isTfjsPath(path) && /^model\.json$/i.test(basename(path)) ? basename(dirname(path)) : basename(path).replace(/\.[^.]*$/, '');
@@ -110,7 +110,7 @@ export async function importModelFile(path: string, bytes: Uint8Array, backend: 
     return { model, source: 'TensorFlow.js layers model' };
   }
   const { importOnnx } = await import('../onnx/import.js');
-  const model = importOnnx(bytes, { backend, name });
+  const model = importOnnx(bytes, { backend, name, ...(output !== undefined ? { output } : {}) });
   const o = model.metadata.onnx as { producerName?: string; producerVersion?: string; opset?: number } | undefined;
   const producer = [o?.producerName, o?.producerVersion].filter(Boolean).join(' ');
   return { model, source: `ONNX (${[producer, o?.opset !== undefined ? `opset ${o.opset}` : ''].filter(Boolean).join(', ')})` };

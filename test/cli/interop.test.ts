@@ -142,6 +142,10 @@ describe('mistakes: one line, non-zero exit', () => {
   it('a file that is not ONNX, a shard outside the model directory, a sparse model to export, --out over the model', async () => {
     expectUserError(await simdnet(['import', 'garbage.onnx']), 1, /garbage\.onnx: /);
     expectUserError(await simdnet(['info', 'garbage.onnx']), 1, /garbage\.onnx: /);
+    // A scikit-learn classifier's label output is not what a model computes: the probabilities are.
+    expectUserError(await simdnet(['import', join(FIX, 'sklearn-mlp-2out.onnx'), '--output', 'label', '-o', 'x.simdnet']), 1, /label.*INT64/);
+    const two = await simdnet(['import', join(FIX, 'sklearn-mlp-2out.onnx'), '-o', 'skl2.simdnet']);
+    expect(two.code, two.stderr).toBe(0);
 
     mkdirSync(join(work, 'evil'), { recursive: true });
     const json = JSON.parse(readFileSync(join(TFJS, 'tfjs-mlp/model.json'), 'utf8')) as { weightsManifest: Array<{ paths: string[] }> };

@@ -22,6 +22,7 @@ const importSpec: CommandSpec = {
   options: [
     BACKEND_OPTION,
     { name: 'name', type: 'string', value: 'name', help: "the model's name (default: the file's)" },
+    { name: 'output', type: 'string', value: 'name', help: 'the ONNX graph output to import (a graph with several float outputs)' },
     { name: 'out', type: 'string', short: 'o', value: 'file', help: 'where to write the simdnet model', defaultText: '<model>.simdnet' },
   ],
   notes: [
@@ -38,7 +39,9 @@ async function importRun(args: ParsedArgs, io: CliIo): Promise<number> {
   const path = args.positionals[0];
   const backend = await startBackend(args);
   const bytes = await readFileFriendly(path, 'model file');
-  const { model, source } = await importModelFile(path, bytes, backend, g.str('name')).catch((err: unknown) => {
+  const output = g.str('output');
+  if (output !== undefined && isTfjsPath(path)) throw new UsageError('--output picks an output of an ONNX graph; a TensorFlow.js model has one');
+  const { model, source } = await importModelFile(path, bytes, backend, g.str('name'), output).catch((err: unknown) => {
     if (err instanceof SimdnetError && !err.message.startsWith(path)) throw new SimdnetError(err.code, `${path}: ${err.message}`);
     throw err;
   });
