@@ -2,9 +2,12 @@
 // protobufjs is said there). Field numbers are onnx/onnx.proto's (checked against onnx 1.12's copy).
 //
 // Decoding refuses, naming where (graph 'g' initializer 'w': ...), what the subset cannot represent faithfully:
-// external data, sparse initializers, tensor segments, string and uint64 tensor fields, subgraph-, sparse-, type-
-// and tensor-list attributes, non-tensor value types, training_info and model-local functions. Fields simdnet has
-// no use for (doc strings of nodes and tensors, quantization annotations, denotations) are skipped.
+// external data, sparse initializers, tensor segments, uint64 tensor fields, subgraph-, sparse-, type- and
+// tensor-list attributes, training_info and model-local functions. Fields simdnet has no use for (doc strings of
+// nodes and tensors, quantization annotations, denotations) are skipped. String tensors (skl2onnx's class labels)
+// and non-tensor value types (skl2onnx's ZipMap output) are recorded but not kept — a string count, a kind — so
+// that a graph holding them on a branch the importer leaves out still decodes; the tensor helpers refuse string
+// tensors, and encodeModel refuses both (it could not write them back faithfully).
 //
 // decode(encode(m)) deep-equals m once m is normalized as decoding produces it: floats rounded to float32 where the
 // field is a float (attribute f/floats, float_data), empty typed data lists absent, an attribute's value field
@@ -509,6 +512,7 @@ function decodeTensor(r: Reader): OnnxTensor {
   let location: number | undefined;
   let external: string | undefined;
   let hasExternal = false;
+  let stringCount = 0;
   while (!r.done()) {
     const f = r.tag();
     switch (f) {
@@ -529,7 +533,10 @@ function decodeTensor(r: Reader): OnnxTensor {
         r.repeated(f, r.wire, 'int32', int32Data);
         break;
       case 6:
-        refuse('holds strings (string_data), which simdnet does not read');
+        // Counted and skipped: nothing is allocated per string, so the decoded model stays within the file's size.
+        r.expect(f, r.wire, Wire.LEN);
+        r.skip(Wire.LEN);
+        stringCount++;
         break;
       case 7:
         r.repeated(f, r.wire, 'int64', int64Data);
@@ -575,6 +582,7 @@ function decodeTensor(r: Reader): OnnxTensor {
   if (int32Data.length > 0) t.int32Data = int32Data;
   if (int64Data.length > 0) t.int64Data = int64Data;
   if (doubleData.length > 0) t.doubleData = doubleData;
+  if (stringCount > 0) t.stringCount = stringCount;
   return t;
 }
 
@@ -589,13 +597,16 @@ function decodeValueInfo(r: Reader): OnnxValueInfo {
   return v;
 }
 
-const NON_TENSOR_TYPES: Record<number, string> = { 4: 'a sequence', 5: 'a map', 8: 'a sparse tensor', 9: 'an optional' };
+/** TypeProto's non-tensor members (field number → kind). */
+const NON_TENSOR_TYPES: Record<number, NonNullable<OnnxValueInfo['kind']>> = { 4: 'sequence', 5: 'map', 8: 'sparse', 9: 'optional' };
 
 function decodeType(r: Reader, v: OnnxValueInfo): void {
+  // TypeProto.value is a oneof: the last member present wins, as protobuf does.
   while (!r.done()) {
     const f = r.tag();
     if (f === 1) {
       const t = msg(r, f);
+      delete v.kind;
       while (!t.done()) {
         const g = t.tag();
         if (g === 1) v.elemType = i32(t, g);
@@ -603,7 +614,11 @@ function decodeType(r: Reader, v: OnnxValueInfo): void {
         else t.skip(t.wire);
       }
     } else if (NON_TENSOR_TYPES[f] !== undefined) {
-      refuse(`has ${NON_TENSOR_TYPES[f]} type; simdnet reads tensor values only`);
+      // Only the kind is kept (the importer refuses such a value where it needs it, naming it).
+      msg(r, f);
+      v.kind = NON_TENSOR_TYPES[f];
+      v.elemType = 0;
+      delete v.shape;
     } else {
       r.skip(r.wire);
     }
@@ -677,9 +692,12 @@ function encodeGraph(w: Writer, g: OnnxGraph): void {
       if (g.name) w.string(2, g.name);
       for (const t of g.initializer) within(() => `initializer ${q(t.name)}`, () => w.message(5, (s) => encodeTensor(s, t)));
       if (g.docString !== undefined) w.string(10, g.docString);
-      for (const v of g.input) w.message(11, (s) => encodeValueInfo(s, v));
-      for (const v of g.output) w.message(12, (s) => encodeValueInfo(s, v));
-      for (const v of g.valueInfo ?? []) w.message(13, (s) => encodeValueInfo(s, v));
+      const infos = (field: number, kind: string, list: OnnxValueInfo[]): void => {
+        list.forEach((v, i) => within(() => (v.name ? `${kind} ${q(v.name)}` : `${kind} #${i}`), () => w.message(field, (s) => encodeValueInfo(s, v))));
+      };
+      infos(11, 'input', g.input);
+      infos(12, 'output', g.output);
+      infos(13, 'value_info', g.valueInfo ?? []);
     },
   );
 }
@@ -709,7 +727,13 @@ function encodeAttribute(w: Writer, a: OnnxAttribute): void {
   w.int64(20, a.type);
 }
 
+/** What encodeModel cannot write back: the decoder kept a count or a kind, not the content. */
+function cannotEncode(what: string): never {
+  throw new SimdnetError('UNSUPPORTED', `${what}; encodeModel cannot write it back (simdnet writes numeric tensors and tensor types only)`);
+}
+
 function encodeTensor(w: Writer, t: OnnxTensor): void {
+  if (t.stringCount !== undefined) cannotEncode(`holds ${t.stringCount} strings (string_data), which the decoder counted but did not keep`);
   w.repeatedInt64(1, t.dims);
   w.int64(2, t.dataType);
   if (t.floatData) w.packedFloat(4, t.floatData);
@@ -721,6 +745,7 @@ function encodeTensor(w: Writer, t: OnnxTensor): void {
 }
 
 function encodeValueInfo(w: Writer, v: OnnxValueInfo): void {
+  if (v.kind !== undefined) cannotEncode(`has a ${v.kind} type, whose inner types the decoder did not keep`);
   w.string(1, v.name);
   if (!v.elemType && v.shape === undefined) return;
   w.message(2, (tp) =>
@@ -798,6 +823,7 @@ function storage(
 ): { count: number; raw?: DataView; typed?: number[] } {
   const count = tensorSize(t);
   const dims = `dims [${t.dims.join(', ')}]`;
+  if (t.stringCount) refuse(`${tensorLabel(t)} is ${dataTypeName(t.dataType)} but holds strings (string_data)`);
   if (t.rawData !== undefined) {
     if (typed !== undefined && typed.length > 0) refuse(`${tensorLabel(t)} has both raw_data and ${typedName}`);
     if (t.rawData.length !== count * bytesPer) {
@@ -821,7 +847,8 @@ function storage(
 }
 
 function wrongType(t: OnnxTensor, want: string): never {
-  throw new SimdnetError('DTYPE', `${tensorLabel(t)} is ${dataTypeName(t.dataType)}; expected ${want}`);
+  const strings = t.dataType === 8 ? ' (simdnet computes with numbers, not strings)' : '';
+  throw new SimdnetError('DTYPE', `${tensorLabel(t)} is ${dataTypeName(t.dataType)}; expected ${want}${strings}`);
 }
 
 function halfToFloat(h: number): number {

@@ -2,6 +2,7 @@
 // objects. Field names follow onnx.proto in camelCase; only the fields the importer, the exporter and their error
 // messages use are kept. Decoding (src/onnx/codec.ts) refuses what this subset cannot represent faithfully —
 // external data, sparse initializers, subgraph attributes, int64 values beyond ±2^53 — naming where it was found.
+// Strings and non-tensor value types are recorded (a count, a kind) but not kept.
 
 /** TensorProto.DataType values simdnet meets. */
 export const DataType = {
@@ -30,6 +31,12 @@ export interface OnnxTensor {
   int32Data?: number[];
   int64Data?: number[];
   doubleData?: number[];
+  /**
+   * How many string_data entries a STRING tensor holds (e.g. skl2onnx's class labels). Counted, their bytes skipped
+   * and never kept: simdnet computes with no strings, and the tensor helpers refuse such a tensor. A model holding
+   * one cannot be re-encoded.
+   */
+  stringCount?: number;
 }
 
 /** AttributeProto.AttributeType values. */
@@ -80,6 +87,11 @@ export interface OnnxValueInfo {
   elemType: number;
   /** Undefined when the file gives no shape. */
   shape?: OnnxDim[];
+  /**
+   * A value that is not a tensor (e.g. skl2onnx's ZipMap output, a sequence of maps): its kind only, elemType 0 and
+   * no shape. Its inner types are not kept, so a model holding one cannot be re-encoded.
+   */
+  kind?: 'sequence' | 'map' | 'sparse' | 'optional';
 }
 
 export interface OnnxGraph {

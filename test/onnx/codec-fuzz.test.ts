@@ -73,6 +73,30 @@ function encodedModel(): Uint8Array {
   return encodeModel(m);
 }
 
+/** skl2onnx's classifier parts the decoder counts or marks: STRING class labels and a ZipMap (sequence) output. */
+function stringsAndSequence(): Uint8Array {
+  const w = new Writer();
+  w.int64(1, 8);
+  w.message(7, (g) => {
+    g.string(2, 'zip');
+    g.message(5, (t) => {
+      t.int64(1, 3);
+      t.int64(2, 8);
+      for (const s of ['cat', 'dog', 'émeu']) t.string(6, s);
+      t.string(8, 'classes');
+    });
+    g.message(12, (v) => {
+      v.string(1, 'output_probability');
+      // sequence(map(string, tensor(float)))
+      v.message(2, (tp) => tp.message(4, (sq) => sq.message(1, (e) => e.message(5, (mp) => {
+        mp.int64(1, 8);
+        mp.message(2, (vt) => vt.message(1, (tt) => tt.int64(1, 1)));
+      }))));
+    });
+  });
+  return w.finish();
+}
+
 /** The seed files: small real models and encoded ones (each skipped when absent). */
 function seeds(): Array<{ name: string; bytes: Uint8Array }> {
   const files = [
@@ -80,6 +104,8 @@ function seeds(): Array<{ name: string; bytes: Uint8Array }> {
     'codec/refuse-if.onnx',
     'codec/refuse-external.onnx',
     'codec/refuse-function.onnx',
+    'codec/refuse-string.onnx',
+    'codec/refuse-sequence.onnx',
     'torch-cnn-rgb.onnx',
     'torch-cnn-rgb-flat.onnx',
   ];
@@ -87,6 +113,7 @@ function seeds(): Array<{ name: string; bytes: Uint8Array }> {
     .filter((f) => existsSync(join(FIXTURES, f)))
     .map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(join(FIXTURES, f))) }));
   out.push({ name: 'encoded', bytes: encodedModel() });
+  out.push({ name: 'strings and a sequence type', bytes: stringsAndSequence() });
   const decoded = decodeModel(out[0].bytes);
   out.push({ name: 'all-fields re-encoded', bytes: encodeModel(decoded) });
   return out;
@@ -201,6 +228,21 @@ function exercise(bytes: Uint8Array): string {
       }
     }
   }
+  // Strings and non-tensor types are counted or marked, not kept: such a model is refused by the encoder.
+  const infos = [...m.graph.input, ...m.graph.output, ...m.graph.valueInfo];
+  const strings = tensors.reduce((n, t) => n + (t.stringCount ?? 0), 0);
+  expect(strings).toBeLessThanOrEqual(bytes.length / 2); // a tag and a length byte at least, each
+  if (strings > 0 || infos.some((v) => v.kind !== undefined)) {
+    let code: string | undefined;
+    try {
+      encodeModel(m);
+    } catch (e) {
+      if (!(e instanceof SimdnetError)) throw e;
+      code = e.code;
+    }
+    expect(code).toBe('UNSUPPORTED');
+    return 'ok';
+  }
   // What decodes re-encodes and decodes to the same thing (names, values, everything).
   try {
     const again = decodeModel(encodeModel(m));
@@ -281,6 +323,8 @@ describe('decodeModel under mutation', () => {
       [7, 1, 5], // an attribute
       [7, 1, 5, 7], // packed floats
       [7, 1, 3], // a node name (a string)
+      [7, 5, 6], // a string_data entry (skipped, still checked)
+      [7, 12, 2, 4], // a sequence type (skipped, still checked)
       [7, 11, 2, 1, 2, 1], // a shape dimension
       [25], // a function
       [99], // an unknown field

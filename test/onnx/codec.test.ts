@@ -868,9 +868,101 @@ describe('refusals', () => {
     expect(e.message).toBe("graph 'seg_graph' initializer 'seg_w': is a segment of a larger tensor (TensorProto.segment), which simdnet does not read");
   });
 
-  it('string tensors and non-tensor value types', () => {
-    expect(refusal('refuse-string.onnx').message).toBe("graph 'str_graph' initializer 'labels': holds strings (string_data), which simdnet does not read");
-    expect(refusal('refuse-sequence.onnx').message).toBe("graph 'seq_graph' input 'xs': has a sequence type; simdnet reads tensor values only");
+  it('string tensors and non-tensor value types decode (counted, kind kept) but do not re-encode', () => {
+    // onnx.helper's STRING tensor: its strings are counted, their bytes neither kept nor copied.
+    const str = decodeModel(readFileSync(join(CODEC, 'refuse-string.onnx')));
+    const labels = str.graph.initializer.find((t) => t.name === 'labels')!;
+    expect(labels).toEqual({ name: 'labels', dims: [2], dataType: 8, stringCount: 2 });
+    for (const f of [tensorToFloat32, tensorToNumbers, tensorToInt8]) {
+      const e = caught(() => f(labels));
+      expect(e.code).toBe('DTYPE');
+      expect(e.message).toMatch(/^tensor 'labels' is STRING; expected .* \(simdnet computes with numbers, not strings\)$/);
+    }
+    let e = caught(() => encodeModel(str));
+    expect(e.code).toBe('UNSUPPORTED');
+    expect(e.message).toBe(
+      "graph 'str_graph' initializer 'labels': holds 2 strings (string_data), which the decoder counted but did not keep; " +
+        'encodeModel cannot write it back (simdnet writes numeric tensors and tensor types only)',
+    );
+    // A sequence-typed input: its kind, no element type, no shape.
+    const seq = decodeModel(readFileSync(join(CODEC, 'refuse-sequence.onnx')));
+    expect(seq.graph.input[0]).toEqual({ name: 'xs', elemType: 0, kind: 'sequence' });
+    expect(seq.graph.input[1]).toEqual(valueInfo('i', DataType.INT64, []));
+    e = caught(() => encodeModel(seq));
+    expect(e.code).toBe('UNSUPPORTED');
+    expect(e.message).toMatch(/^graph 'seq_graph' input 'xs': has a sequence type, whose inner types the decoder did not keep; encodeModel cannot/);
+    // Made by hand: value infos and a tensor inside a node's attribute.
+    e = caught(() => encodeModel(model({ output: [{ name: 'probs', elemType: 0, kind: 'map' }] })));
+    expect(e.message).toMatch(/^graph 'g' output 'probs': has a map type/);
+    const node = makeNode('Constant', [], ['c'], 'k', { value: { t: { name: 'names', dims: [1], dataType: 8, stringCount: 1 } } });
+    expect(caught(() => encodeModel(model({ node: [node] }))).message).toMatch(/^graph 'g' node 'k' \(Constant\) attribute 'value': holds 1 strings/);
+  });
+
+  it('every TypeProto kind, the last of the oneof winning, and string_data however many and however long', () => {
+    // TypeProto fields: 1 tensor_type, 4 sequence_type, 5 map_type, 8 sparse_tensor_type, 9 optional_type.
+    const file = (types: Array<[number, (t: Writer) => void]>, strings: Uint8Array[], stringWire = Wire.LEN): Uint8Array => {
+      const w = new Writer();
+      w.int64(1, 8);
+      w.message(7, (g) => {
+        g.string(2, 'g');
+        g.message(5, (t) => {
+          t.int64(1, strings.length);
+          t.int64(2, 8);
+          for (const s of strings) {
+            if (stringWire === Wire.LEN) t.bytes(6, s);
+            else t.int64(6, 1);
+          }
+          t.string(8, 'classes');
+        });
+        types.forEach(([field, write], i) =>
+          g.message(12, (v) => {
+            v.string(1, `o${i}`);
+            v.message(2, (tp) => tp.message(field, write));
+          }),
+        );
+      });
+      return w.finish();
+    };
+    const tensor = (t: Writer): void => {
+      t.int64(1, DataType.FLOAT);
+      t.message(2, (sh) => sh.message(1, (d) => d.string(2, 'N')));
+    };
+    const nested = (t: Writer): void => t.message(1, (e) => e.message(1, tensor)); // e.g. sequence(tensor(float))
+    const big = new Uint8Array(100000).fill(0x41);
+    const m = decodeModel(file([[1, tensor], [4, nested], [5, (t) => t.int64(1, DataType.INT64)], [8, tensor], [9, nested]], [new Uint8Array(0), big, Uint8Array.of(0xff, 0xfe)]));
+    expect(m.graph.output).toEqual([
+      valueInfo('o0', DataType.FLOAT, ['N']),
+      { name: 'o1', elemType: 0, kind: 'sequence' },
+      { name: 'o2', elemType: 0, kind: 'map' },
+      { name: 'o3', elemType: 0, kind: 'sparse' },
+      { name: 'o4', elemType: 0, kind: 'optional' },
+    ]);
+    // Strings are bytes (not validated as UTF-8) and none is kept: 100 kB of labels decode to a count.
+    expect(m.graph.initializer).toEqual([{ name: 'classes', dims: [3], dataType: 8, stringCount: 3 }]);
+    // The oneof: a tensor type after a sequence type is a tensor; a sequence type after a tensor type drops its shape.
+    const twice = (first: number, second: number): Uint8Array => {
+      const w = new Writer();
+      w.int64(1, 8);
+      w.message(7, (g) =>
+        g.message(12, (v) => {
+          v.string(1, 'y');
+          v.message(2, (tp) => {
+            tp.message(first, first === 1 ? tensor : nested);
+            tp.message(second, second === 1 ? tensor : nested);
+          });
+        }),
+      );
+      return w.finish();
+    };
+    expect(decodeModel(twice(4, 1)).graph.output[0]).toEqual(valueInfo('y', DataType.FLOAT, ['N']));
+    expect(decodeModel(twice(1, 4)).graph.output[0]).toEqual({ name: 'y', elemType: 0, kind: 'sequence' });
+    // string_data with the wrong wire type is malformed.
+    const e = caught(() => decodeModel(file([], [new Uint8Array(1)], Wire.VARINT)));
+    expect(e.code).toBe('FORMAT');
+    expect(e.message).toMatch(/^graph 'g' initializer 'classes': field 6 at byte \d+ has wire type 0, expected 2$/);
+    // Strings in a numeric tensor: the value helpers refuse it rather than report missing data.
+    const odd: OnnxTensor = { name: 'w', dims: [1], dataType: DataType.FLOAT, stringCount: 1 };
+    expect(caught(() => tensorToFloat32(odd)).message).toBe("tensor 'w' is FLOAT but holds strings (string_data)");
   });
 
   it('attributes simdnet cannot hold: tensor lists, sparse tensors, type protos, function references, uint64 data', () => {
