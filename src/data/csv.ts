@@ -328,7 +328,15 @@ export function forEachCsvRecord(text: string, delimiter: string, source: string
   r.end();
 }
 
-type Col = { name: string; num?: Float32Array; text?: string[]; missing: number; inferred: boolean };
+/** Numbers of a column: full blocks of BLOCK rows, then the block being filled. */
+type Col = { name: string; num?: Float32Array; blocks: Float32Array[]; text?: string[]; missing: number; inferred: boolean };
+
+/**
+ * Rows per storage block of a whole table. The first block grows from 16 rows by doubling (a 100k-column table
+ * must not reserve much per column); past BLOCK rows, full blocks are kept and joined once at the end, so reading
+ * never copies the data to grow and the peak is the data plus one column.
+ */
+const BLOCK = 1 << 16;
 
 /** Turns records into typed columns: whole tables, or batches of `batch` rows handed to `emit`. */
 class TableBuilder {
@@ -338,6 +346,8 @@ class TableBuilder {
   private pending: Array<{ fields: string[]; line: number }> = [];
   private textSet = new Set<string>();
   private capacity = 0;
+  /** Rows in the block being filled (rows − rows in full blocks). */
+  private filled = 0;
 
   constructor(
     private readonly o: Resolved,
@@ -397,34 +407,47 @@ class TableBuilder {
   }
 
   private setTypes(numeric: boolean[] | undefined): void {
-    this.capacity = this.batch ? this.batch.size : 1024;
+    this.capacity = this.batch ? this.batch.size : 16;
     this.cols = this.names!.map((name, c) => {
       const num = numeric ? numeric[c] : !this.textSet.has(name);
-      return num ? { name, num: new Float32Array(this.capacity), missing: 0, inferred: numeric !== undefined } : { name, text: [], missing: 0, inferred: false };
+      const inferred = numeric !== undefined;
+      return num ? { name, num: new Float32Array(this.capacity), blocks: [], missing: 0, inferred } : { name, text: [], blocks: [], missing: 0, inferred: false };
     });
   }
 
   private add(fields: string[], line: number): void {
     const cols = this.cols!;
-    if (this.rows === this.capacity) {
-      // Whole tables grow by doubling; batches are emitted full.
-      this.capacity *= 2;
-      for (const col of cols) {
-        if (!col.num) continue;
-        const a = new Float32Array(this.capacity);
-        a.set(col.num);
-        col.num = a;
-      }
-    }
-    const r = this.rows;
+    if (this.filled === this.capacity) this.grow(cols);
+    const r = this.filled;
     for (let c = 0; c < fields.length; c++) {
       const col = cols[c];
       if (col.text) col.text.push(fields[c].trim());
       else col.num![r] = this.number(fields[c], col, line);
     }
     this.rows++;
+    this.filled++;
     this.total++;
     if (this.batch && this.rows === this.batch.size) this.flush();
+  }
+
+  /** Room for more rows of a whole table (batches are emitted when full and never grow). */
+  private grow(cols: Col[]): void {
+    if (this.capacity < BLOCK) {
+      this.capacity = Math.min(BLOCK, this.capacity * 2);
+      for (const col of cols) {
+        if (!col.num) continue;
+        const a = new Float32Array(this.capacity);
+        a.set(col.num);
+        col.num = a;
+      }
+      return;
+    }
+    for (const col of cols) {
+      if (!col.num) continue;
+      col.blocks.push(col.num);
+      col.num = new Float32Array(BLOCK);
+    }
+    this.filled = 0;
   }
 
   private number(cell: string, col: Col, line: number): number {
@@ -454,17 +477,32 @@ class TableBuilder {
   /** The rows gathered so far as a table; the builder starts a new one. */
   private take(): CsvTable {
     const rows = this.rows;
-    const columns: CsvColumn[] = this.cols!.map((c) =>
-      c.text
-        ? { name: c.name, kind: 'text', values: c.text }
-        : { name: c.name, kind: 'number', values: c.num!.length === rows ? c.num! : c.num!.slice(0, rows), missing: c.missing },
-    );
-    for (const c of this.cols!) {
+    const filled = this.filled;
+    const columns: CsvColumn[] = this.cols!.map((c) => {
+      if (c.text) {
+        const values = c.text;
+        c.text = [];
+        return { name: c.name, kind: 'text', values };
+      }
+      let values: Float32Array;
+      if (c.blocks.length === 0) values = filled === c.num!.length ? c.num! : c.num!.slice(0, filled);
+      else {
+        values = new Float32Array(rows);
+        let off = 0;
+        for (const b of c.blocks) {
+          values.set(b, off);
+          off += b.length;
+        }
+        values.set(c.num!.subarray(0, filled), off);
+        c.blocks = [];
+      }
+      const missing = c.missing;
       c.missing = 0;
-      if (c.text) c.text = [];
-      else if (this.batch) c.num = new Float32Array(this.capacity);
-    }
+      c.num = new Float32Array(this.batch ? this.capacity : 0);
+      return { name: c.name, kind: 'number', values, missing };
+    });
     this.rows = 0;
+    this.filled = 0;
     return { source: this.o.source, rows, columns };
   }
 

@@ -230,6 +230,22 @@ describe('streaming', () => {
   });
 });
 
+describe('long tables', () => {
+  it('keeps every row past the storage blocks (150,000 rows: three blocks and a partial one)', () => {
+    const n = 150_000;
+    let text = 'i,half\n';
+    for (let i = 0; i < n; i++) text += `${i},${i % 2 ? 'NA' : i / 2}\n`;
+    const t = parseCsv(text);
+    expect(t.rows).toBe(n);
+    const [i, half] = t.columns;
+    expect(i.values.length).toBe(n);
+    let bad = 0;
+    for (let r = 0; r < n; r++) if (i.values[r] !== r || (r % 2 ? !Number.isNaN(half.values[r]) : half.values[r] !== r / 2)) bad++;
+    expect(bad).toBe(0);
+    expect(half.kind === 'number' && half.missing).toBe(n / 2);
+  });
+});
+
 describe('wide tables', () => {
   it('parses 100k columns × 5 rows (linear work: finishes in seconds)', async () => {
     const n = 100_000;
