@@ -295,7 +295,7 @@ export class GraphView {
         const t = this.attrTensor(i, 'value')!;
         if (t.dataType === DataType.FLOAT) return { dims: [...t.dims], floats: this.tensorFloats(t, where) };
         if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32 || t.dataType === DataType.BOOL) return { dims: [...t.dims], ints: this.tensorInts(t, where) };
-        return this.fail('UNSUPPORTED', i, `a constant of data type ${t.dataType} is not supported (FLOAT, INT64, INT32)`);
+        return this.fail('UNSUPPORTED', i, `a constant of data type ${dataTypeName(t.dataType)} is not supported (FLOAT, INT64, INT32, BOOL)`);
       }
       case 'value_float':
         return { dims: [], floats: Float32Array.of(this.attrFloat(i, 'value_float', 0)) };

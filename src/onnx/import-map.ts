@@ -937,6 +937,7 @@ class Mapper {
 /** The sample shape (without the batch) of the graph input; refuses what simdnet cannot take. */
 function inputShape(vi: OnnxValueInfo): number[] {
   const name = `ONNX graph input '${vi?.name}'`;
+  if (vi.kind !== undefined) throw new SimdnetError('UNSUPPORTED', `${name} has a ${vi.kind} type; simdnet takes FLOAT (float32) tensor inputs`);
   if (vi.elemType !== DataType.FLOAT) {
     throw new SimdnetError('UNSUPPORTED', `${name} has element type ${vi.elemType ? dataTypeName(vi.elemType) : '(none)'}; simdnet takes FLOAT (float32) inputs`);
   }
@@ -957,6 +958,7 @@ function inputShape(vi: OnnxValueInfo): number[] {
 
 /** Compares the graph output's declared dims (where given) with what the chain computes. */
 function checkOutput(vi: OnnxValueInfo, onnx: number[]): void {
+  if (vi.kind !== undefined) throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${vi.name}' has a ${vi.kind} type; simdnet computes FLOAT tensors`);
   if (vi.elemType && vi.elemType !== DataType.FLOAT) {
     throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${vi.name}' has element type ${dataTypeName(vi.elemType)}; simdnet computes FLOAT`);
   }
@@ -973,7 +975,7 @@ const ZIPMAP_HINT =
   "a ZipMap output (a sequence of maps, skl2onnx's default for classifiers) is not a tensor simdnet can compute: " +
   "convert with options={id(model): {'zipmap': False}} to get a float 'probabilities' output";
 
-/** True when a ZipMap node writes `name`. */
+/** True when a ZipMap node writes `name` (its type, a sequence of maps, is the decoder's kind 'sequence'). */
 function fromZipMap(g: GraphView, name: string): boolean {
   const p = g.producer.get(name);
   return p !== undefined && g.nodes[p].opType === 'ZipMap';
@@ -992,10 +994,12 @@ function chooseOutput(g: GraphView, requested: string | undefined): { output: On
     }
   });
   if (outputs.length === 0) throw new SimdnetError('FORMAT', 'ONNX graph has no outputs');
-  const typeOf = (o: OnnxValueInfo): string => (fromZipMap(g, o.name) ? 'ZipMap' : o.elemType ? dataTypeName(o.elemType) : 'type not given');
+  const typeOf = (o: OnnxValueInfo): string =>
+    fromZipMap(g, o.name) ? 'ZipMap' : o.kind !== undefined ? `a ${o.kind}` : o.elemType ? dataTypeName(o.elemType) : 'type not given';
   const listAll = (): string => outputs.map((o) => `'${o.name}' (${typeOf(o)})`).join(', ');
-  // An output whose type the file leaves out is taken as float (checkOutput compares what the chain computes).
-  const isFloat = (o: OnnxValueInfo): boolean => !fromZipMap(g, o.name) && (!o.elemType || o.elemType === DataType.FLOAT);
+  // An output whose type the file leaves out is taken as float (checkOutput compares what the chain computes); a
+  // sequence, map, sparse or optional value never is.
+  const isFloat = (o: OnnxValueInfo): boolean => !fromZipMap(g, o.name) && o.kind === undefined && (!o.elemType || o.elemType === DataType.FLOAT);
   const floats = outputs.filter(isFloat);
   let output: OnnxValueInfo;
   if (requested !== undefined) {
@@ -1007,7 +1011,7 @@ function chooseOutput(g: GraphView, requested: string | undefined): { output: On
     if (!isFloat(output)) {
       throw new SimdnetError(
         'UNSUPPORTED',
-        `ONNX graph output '${output.name}' has element type ${typeOf(output)}; simdnet computes FLOAT outputs (${floats.length ? `the graph's: ${floats.map((o) => `'${o.name}'`).join(', ')}` : 'the graph has none'})`,
+        `ONNX graph output '${output.name}' has ${output.kind !== undefined ? `${typeOf(output)} type` : `element type ${typeOf(output)}`}; simdnet computes FLOAT outputs (${floats.length ? `the graph's: ${floats.map((o) => `'${o.name}'`).join(', ')}` : 'the graph has none'})`,
       );
     }
   } else if (floats.length === 1) {

@@ -57,7 +57,9 @@ export interface OnnxImportInfo {
 export function importOnnx(source: Uint8Array | ArrayBuffer | OnnxModel, options: OnnxImportOptions = {}): Sequential {
   check(typeof options === 'object' && options !== null, 'RANGE', 'importOnnx(): options must be an object');
   check(options.output === undefined || typeof options.output === 'string', 'RANGE', 'importOnnx(): options.output must be the name of a graph output');
-  const model = source instanceof Uint8Array || source instanceof ArrayBuffer ? decode(source) : source;
+  // A ZipMap output decodes as a 'sequence' value and string class labels as a counted STRING tensor: planImport
+  // leaves them out when the chosen output does not need them, and refuses them (with the zipmap hint) when it does.
+  const model = source instanceof Uint8Array || source instanceof ArrayBuffer ? decodeModel(source) : source;
   if (typeof model !== 'object' || model === null || typeof model.graph !== 'object' || model.graph === null) {
     throw new SimdnetError('FORMAT', 'importOnnx() takes the bytes of an .onnx file or a decoded ONNX model');
   }
@@ -95,39 +97,6 @@ export function importOnnx(source: Uint8Array | ArrayBuffer | OnnxModel, options
   // Trained elsewhere: transfer(), quantizeModel() and distillation accept it as a trained model.
   seq.trainedSteps = 1;
   return seq;
-}
-
-/** NodeProto op_type (field 4, length 6) "ZipMap", as it appears in a file. */
-const ZIPMAP_OP = Uint8Array.from([0x22, 6, ...Array.from('ZipMap', (c) => c.charCodeAt(0))]);
-
-function contains(bytes: Uint8Array, part: Uint8Array): boolean {
-  outer: for (let i = bytes.indexOf(part[0]); i >= 0 && i + part.length <= bytes.length; i = bytes.indexOf(part[0], i + 1)) {
-    for (let k = 1; k < part.length; k++) if (bytes[i + k] !== part[k]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-/**
- * decodeModel, except that a file refused for a sequence or map typed value that has a ZipMap node (skl2onnx's
- * default classifier output) gets the conversion option that avoids it: the decoder reads tensor types only.
- */
-function decode(source: Uint8Array | ArrayBuffer): OnnxModel {
-  try {
-    return decodeModel(source);
-  } catch (err) {
-    if (err instanceof SimdnetError && / (sequence|map) type/.test(err.message)) {
-      const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
-      if (contains(bytes, ZIPMAP_OP)) {
-        throw new SimdnetError(
-          'UNSUPPORTED',
-          `${err.message}. The graph has a ZipMap (skl2onnx's default classifier output, a sequence of maps): convert with ` +
-            "options={id(model): {'zipmap': False}} to get a float 'probabilities' output",
-        );
-      }
-    }
-    throw err;
-  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { loadMnist } from '../../src/data/mnist-node.js';
 import { SimdnetError, activation, adam, createEngine, dense, init, loadModel, saveModel, transfer, type Sequential } from '../../src/index.js';
 import type { Backend } from '../../src/runtime/engine.js';
 import { decodeModel, encodeModel } from '../../src/onnx/codec.js';
+import { Reader, Wire, Writer } from '../../src/onnx/proto.js';
 import { exportOnnx } from '../../src/onnx/export.js';
 import { importOnnx, type OnnxImportInfo } from '../../src/onnx/import.js';
 import { DataType, type OnnxModel } from '../../src/onnx/types.js';
@@ -843,6 +844,25 @@ function sklearnClassifier(classes: number[] = [3, 5, 7]): OnnxModel {
   return m;
 }
 
+/** The .onnx bytes with `extra` fields appended to the graph (protobuf merges repeated fields): for what encodeModel does not write. */
+function appendToGraph(bytes: Uint8Array, extra: (g: Writer) => void): Uint8Array {
+  const r = new Reader(bytes);
+  const w = new Writer();
+  while (!r.done()) {
+    const f = r.tag();
+    if (r.wire === Wire.VARINT) w.int64(f, r.int64());
+    else if (r.wire !== Wire.LEN) throw new Error(`unexpected wire type ${r.wire}`);
+    else if (f !== 7) w.bytes(f, r.bytes());
+    else {
+      const graph = r.bytes();
+      const more = new Writer();
+      extra(more);
+      w.bytes(7, Buffer.concat([graph, more.finish()]));
+    }
+  }
+  return w.finish();
+}
+
 describe('graphs with several outputs', () => {
   const rowsOf = (n: number, cols: number, seed: number): Float32Array => {
     const r = lcg(seed);
@@ -894,10 +914,11 @@ describe('graphs with several outputs', () => {
 
   it('the dropped branch may hold ops, domains and tensors the importer does not read (string classes, TopK, a branch off a hidden layer)', async () => {
     const m = sklearnClassifier();
-    // String class labels: a STRING initializer (decoded files cannot carry one yet, see codec.ts; objects can).
+    // String class labels: a STRING initializer, as the decoder gives it (a count of strings, not the strings).
     const classes = m.graph.initializer.find((t) => t.name === 'classes')!;
     delete classes.int32Data;
     classes.dataType = 8; // STRING
+    classes.stringCount = 3;
     // Another output off the hidden layer, through ops the importer has no mapping for.
     m.graph.node.push(node('TopK', ['next_activations', 'shape_tensor'], ['top_values', 'top_indices'], { axis: 1 }, 'TopK'));
     m.graph.node.push(node('Erf', ['top_values'], ['erf_out'], {}, 'Erf'));
@@ -958,8 +979,8 @@ describe('graphs with several outputs', () => {
     expect((model.metadata.onnx as OnnxImportInfo).droppedOutputs).toEqual(['label', 'output_probability']);
     model.dispose();
 
-    // In a file the output is typed sequence(map(int64, tensor(float))), which the decoder refuses (FORMAT);
-    // importOnnx adds the hint. The type is patched in place of a FLOAT type of the same length (14 bytes).
+    // In a file the output is typed sequence(map(int64, tensor(float))), which the decoder reads as kind 'sequence';
+    // the importer refuses it with the hint. The type is patched in place of a FLOAT type of the same length (14 bytes).
     m.graph.output[1] = valueInfo('output_probability', ['abcd']);
     const bytes = encodeModel(m);
     const tensorType = [0x0a, 0x0c, 0x08, 0x01, 0x12, 0x08, 0x0a, 0x06, 0x12, 0x04, ...Array.from('abcd', (c) => c.charCodeAt(0))];
@@ -967,13 +988,105 @@ describe('graphs with several outputs', () => {
     const at = Buffer.from(bytes).indexOf(Buffer.from(tensorType));
     expect(at).toBeGreaterThan(0);
     bytes.set(seqType, at);
-    expectSimdnetError(() => decodeModel(bytes), 'FORMAT', /sequence type/);
+    expect(decodeModel(bytes).graph.output[1]).toEqual({ name: 'output_probability', elemType: 0, kind: 'sequence' });
     expectSimdnetError(() => importOnnx(bytes), 'UNSUPPORTED', hint);
-    // Without a ZipMap node the decoder's own refusal stands.
+    expectSimdnetError(() => importOnnx(bytes, { output: 'output_probability' }), 'UNSUPPORTED', hint);
+    // A sequence output no ZipMap writes: refused as a sequence, and listed as one when nothing else is float.
     const other = encodeModel({ ...m, graph: { ...m.graph, node: m.graph.node.filter((n) => n.opType !== 'ZipMap') } });
     const at2 = Buffer.from(other).indexOf(Buffer.from(tensorType));
     other.set(seqType, at2);
-    expectSimdnetError(() => importOnnx(other), 'FORMAT', /sequence type/);
+    expectSimdnetError(() => importOnnx(other, { output: 'output_probability' }), 'UNSUPPORTED', /output 'output_probability' has a sequence type; simdnet computes FLOAT outputs/);
+    expectSimdnetError(() => importOnnx(other), 'UNSUPPORTED', /no FLOAT output \(outputs: 'output_label' \(INT64\), 'output_probability' \(a sequence\)\)/);
+  });
+
+  it('an skl2onnx classifier with STRING class labels, as a file: imports (zipmap False form), computing what ONNX Runtime gives; its ZipMap form is refused with the hint', async () => {
+    const names = ['cat', 'dog', 'émeu'];
+    // skl2onnx's string-label branch: ArgMax → ArrayFeatureExtractor over STRING classes → Reshape → label (STRING).
+    const m = sklearnClassifier();
+    m.graph.initializer = m.graph.initializer.filter((t) => t.name !== 'classes');
+    const last = m.graph.node.at(-1)!;
+    Object.assign(last, node('Identity', ['reshaped_result'], ['label'], {}, 'Identity1'));
+    m.graph.output[0].elemType = 8; // STRING
+    // encodeModel writes no strings: string_data is appended to the graph by hand, as onnx.helper writes it.
+    const bytes = appendToGraph(encodeModel(m), (g) =>
+      g.message(5, (t) => {
+        t.int64(1, names.length);
+        t.int64(2, 8);
+        for (const n of names) t.string(6, n);
+        t.string(8, 'classes');
+      }),
+    );
+    const decoded = decodeModel(bytes);
+    expect(decoded.graph.initializer.find((t) => t.name === 'classes')).toEqual({ name: 'classes', dims: [3], dataType: 8, stringCount: 3 });
+    // ONNX Runtime runs the file: string labels, float probabilities.
+    const x = Float32Array.from({ length: 5 * 6 }, (_, i) => Math.sin(i * 1.3));
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+    const out = await session.run({ float_input: new ort.Tensor('float32', x, [5, 6]) });
+    await session.release();
+    expect(out.label.type).toBe('string');
+    const probs = out.probabilities.data as Float32Array;
+    for (const backend of ['js', 'wasm'] as Backend[]) {
+      for (const source of [bytes, decoded]) {
+        const model = importOnnx(source, { backend });
+        expect(types(model)).toEqual(['dense', 'dense']);
+        expect(maxAbsDiff(model.predict({ data: x, shape: [5, 6] }).data, probs)).toBeLessThanOrEqual(2e-6);
+        expect(Array.from(model.predictClasses({ data: x, shape: [5, 6] }), (c) => names[c])).toEqual(out.label.data);
+        const info = model.metadata.onnx as OnnxImportInfo;
+        expect([info.outputName, info.droppedOutputs]).toEqual(['probabilities', ['label']]);
+        model.dispose();
+      }
+    }
+    expectSimdnetError(() => importOnnx(bytes, { output: 'label' }), 'UNSUPPORTED', /output 'label' has element type STRING; simdnet computes FLOAT outputs/);
+
+    // skl2onnx's default (zipmap True): probabilities → ZipMap(classlabels_strings) → output_probability, typed
+    // sequence(map(string, tensor(float))); output_label is the STRING label.
+    const z = sklearnClassifier();
+    z.graph.initializer = z.graph.initializer.filter((t) => t.name !== 'classes');
+    Object.assign(z.graph.node.at(-1)!, node('Identity', ['reshaped_result'], ['output_label'], {}, 'Identity1'));
+    z.graph.node.push({ ...node('ZipMap', ['probabilities'], ['output_probability'], { classlabels_strings: names }, 'ZipMap'), domain: 'ai.onnx.ml' });
+    z.graph.output = [{ ...z.graph.output[0], name: 'output_label', elemType: 8 }];
+    const zbytes = appendToGraph(encodeModel(z), (g) => {
+      g.message(5, (t) => {
+        t.int64(1, names.length);
+        t.int64(2, 8);
+        for (const n of names) t.string(6, n);
+        t.string(8, 'classes');
+      });
+      g.message(12, (v) => {
+        v.string(1, 'output_probability');
+        v.message(2, (tp) =>
+          tp.message(4, (sq) =>
+            sq.message(1, (el) =>
+              el.message(5, (mp) => {
+                mp.int64(1, 8);
+                mp.message(2, (vt) => vt.message(1, (tt) => tt.int64(1, DataType.FLOAT)));
+              }),
+            ),
+          ),
+        );
+      });
+    });
+    expect(decodeModel(zbytes).graph.output.map((o) => [o.name, o.elemType, o.kind])).toEqual([
+      ['output_label', 8, undefined],
+      ['output_probability', 0, 'sequence'],
+    ]);
+    const hint = /ONNX graph output 'output_probability': a ZipMap output .*convert with options=\{id\(model\): \{'zipmap': False\}\}/;
+    expectSimdnetError(() => importOnnx(zbytes), 'UNSUPPORTED', hint);
+    expectSimdnetError(() => importOnnx(zbytes, { output: 'output_probability' }), 'UNSUPPORTED', hint);
+  });
+
+  it('a STRING initializer on the imported chain is refused, naming it', () => {
+    const m = sklearnClassifier();
+    const i = m.graph.initializer.findIndex((t) => t.name === 'intercepts');
+    m.graph.initializer[i] = { name: 'intercepts', dims: [1, 5], dataType: 8, stringCount: 5 };
+    expectSimdnetError(() => importOnnx(m, { backend: 'js' }), 'FORMAT', /initializer 'intercepts' \(.* of node 'Add' \(Add\)\): data type STRING does not match/);
+    // And as a Constant node's value.
+    const c = sklearnClassifier();
+    c.graph.initializer = c.graph.initializer.filter((t) => t.name !== 'intercepts');
+    c.graph.node.unshift(node('Constant', [], ['intercepts'], { value: { name: 'v', dims: [1, 5], dataType: 8, stringCount: 5 } }, 'StrConst'));
+    expectSimdnetError(() => importOnnx(c, { backend: 'js' }), 'UNSUPPORTED', /'StrConst' \(Constant\).*a constant of data type STRING is not supported/);
   });
 });
 
