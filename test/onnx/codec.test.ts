@@ -900,7 +900,7 @@ describe('refusals', () => {
 
   it('every TypeProto kind, the last of the oneof winning, and string_data however many and however long', () => {
     // TypeProto fields: 1 tensor_type, 4 sequence_type, 5 map_type, 8 sparse_tensor_type, 9 optional_type.
-    const file = (types: Array<[number, (t: Writer) => void]>, strings: Uint8Array[], stringWire = Wire.LEN): Uint8Array => {
+    const file = (types: Array<[number, (t: Writer) => void]>, strings: Uint8Array[], stringWire: number = Wire.LEN): Uint8Array => {
       const w = new Writer();
       w.int64(1, 8);
       w.message(7, (g) => {

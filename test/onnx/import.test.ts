@@ -11,7 +11,7 @@ import { decodeModel, encodeModel } from '../../src/onnx/codec.js';
 import { Reader, Wire, Writer } from '../../src/onnx/proto.js';
 import { exportOnnx } from '../../src/onnx/export.js';
 import { importOnnx, type OnnxImportInfo } from '../../src/onnx/import.js';
-import { DataType, type OnnxModel } from '../../src/onnx/types.js';
+import { AttrType, DataType, type OnnxModel } from '../../src/onnx/types.js';
 import { expectSimdnetError } from '../helpers/errors.js';
 import {
   ChainBuilder,
@@ -1045,7 +1045,9 @@ describe('graphs with several outputs', () => {
     const z = sklearnClassifier();
     z.graph.initializer = z.graph.initializer.filter((t) => t.name !== 'classes');
     Object.assign(z.graph.node.at(-1)!, node('Identity', ['reshaped_result'], ['output_label'], {}, 'Identity1'));
-    z.graph.node.push({ ...node('ZipMap', ['probabilities'], ['output_probability'], { classlabels_strings: names }, 'ZipMap'), domain: 'ai.onnx.ml' });
+    const zipmap = { ...node('ZipMap', ['probabilities'], ['output_probability'], {}, 'ZipMap'), domain: 'ai.onnx.ml' };
+    zipmap.attribute.push({ name: 'classlabels_strings', type: AttrType.STRINGS, strings: names });
+    z.graph.node.push(zipmap);
     z.graph.output = [{ ...z.graph.output[0], name: 'output_label', elemType: 8 }];
     const zbytes = appendToGraph(encodeModel(z), (g) => {
       g.message(5, (t) => {
