@@ -4,6 +4,9 @@
  *
  *   deno serve --host 127.0.0.1 --port 8000 --allow-read=. edge/deno.ts
  *   curl -s localhost:8000/predict -H 'content-type: application/json' -d '{"inputs": [[0, 0, 0, 0, 0, 0, 0, 0]]}'
+ *
+ * The handler's limits (body size, read deadline, requests in flight, bytes held) are options of
+ * createPredictHandler; the defaults are used here.
  */
 import { createPredictHandler } from './handler.ts';
 
