@@ -1,18 +1,17 @@
 // One package, every runtime. The package is packed as published (`npm pack`, which runs the full build) and
 // installed into a scratch project; then the same workload (test/runtimes/fixtures/workload.mjs) runs in Node,
-// under `deno test`, in a Chromium page, a Web Worker and a Vite build, and behind the edge example under
-// `deno serve`. Every runtime must give bit-identical predictions to Node's for the same seeds and saved model.
+// under `deno test`, in a Chromium page, a Web Worker and a Vite build (the edge example: edge.test.ts, beside
+// this file). Every runtime must give bit-identical predictions to Node's for the same seeds and saved model.
 //
 // Needs: deno (devDependency), Chromium at /usr/bin/chromium (or $CHROMIUM_PATH; .ci/run installs it). Set
 // SIMDNET_SKIP_BROWSER=1 to skip the browser part on a machine without Chromium; nothing is skipped silently.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { BrowserContext } from 'playwright-core';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packAndInstall, repoRoot, type Installed } from './helpers/pack.js';
-import { describeRun, run, startServer } from './helpers/proc.js';
+import { describeRun, run } from './helpers/proc.js';
 import { serveStatic, type StaticServer } from './helpers/static-server.js';
 
 // The deno executable from the pinned `deno` npm package. Its own installer API links the platform binary (what its
@@ -344,101 +343,4 @@ describe.skipIf(skipBrowser)('browser (headless Chromium)', () => {
     expect(assets.filter((f) => f.endsWith('.wasm')), 'emitted .wasm assets').toHaveLength(1);
     expectLikeNode((await resultOf('/vite-app/dist/index.html')) as WorkloadResult, 'vite build');
   }, 300_000);
-});
-
-describe('edge: the fetch handler under deno serve', () => {
-  it('type-checks against the shipped .d.ts (deno check)', async () => {
-    const r = await run(deno, ['check', '--no-lock', 'edge/handler.ts', 'edge/deno.ts'], { cwd: inst.app, env: denoEnv, timeoutMs: 120_000 });
-    expect(r.code, describeRun(r)).toBe(0);
-  }, 180_000);
-
-  it('answers POST /predict as Node predicts, rejects malformed requests with 4xx, and keeps serving', async () => {
-    expect(nodeRun.code, 'the Node run failed; see above').toBe(0);
-    copyFileSync(join(inst.app, 'model.sdnt'), join(inst.app, 'edge', 'model.sdnt'));
-    const server = await startServer(
-      deno,
-      [
-        'serve',
-        '--no-lock',
-        '--no-prompt',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        '0',
-        '--allow-read=edge/model.sdnt,node_modules/simdnet/dist/simdnet.wasm',
-        'edge/deno.ts',
-      ],
-      /Listening on (http:\/\/127\.0\.0\.1:\d+)/,
-      { cwd: inst.app, env: denoEnv, timeoutMs: 120_000 },
-    );
-    const base = server.match[1]!;
-    const post = (body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-      fetch(`${base}/predict`, { method: 'POST', headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
-    const errorOf = async (res: Response): Promise<{ status: number; error: string }> => ({
-      status: res.status,
-      error: ((await res.json()) as { error: string }).error,
-    });
-    try {
-      const probe = JSON.parse(readFileSync(join(inst.app, 'node-results.json'), 'utf8')) as NodeResults;
-      const { probeRows } = (await import(pathToFileURL(join(inst.app, 'workload.mjs')).href)) as { probeRows: () => Float32Array };
-      const flat = Array.from(probeRows());
-      const rows = Array.from({ length: flat.length / 8 }, (_, i) => flat.slice(i * 8, i * 8 + 8));
-
-      // Ten concurrent first requests: the model is loaded once and all get Node's predictions.
-      const first = await Promise.all(Array.from({ length: 10 }, () => post(JSON.stringify({ inputs: rows }))));
-      for (const res of first) {
-        expect(res.status).toBe(200);
-        const body = (await res.json()) as { predictions: number[][]; classes: number[] };
-        expectSame(body.predictions.flat(), probe.saved, 'edge predictions');
-        expect(body.classes).toHaveLength(rows.length);
-        body.classes.forEach((k, i) => expect(body.predictions[i]![k]).toBe(Math.max(...body.predictions[i]!)));
-      }
-      expect(server.output().match(/model 'blobs' loaded/g), 'model loads').toHaveLength(1);
-
-      const cases: [string, () => Promise<Response>, number, RegExp][] = [
-        ['bad JSON', () => post('{"inputs": [[1, 2'), 400, /not valid JSON/],
-        ['not UTF-8', () => post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), 400, /not valid JSON/],
-        ['no inputs', () => post('{"x": 1}'), 422, /"inputs"/],
-        ['empty inputs', () => post('{"inputs": []}'), 422, /non-empty/],
-        ['wrong length', () => post(JSON.stringify({ inputs: [rows[0], rows[1]!.slice(0, 7)] })), 422, /inputs\[1\] has 7 values; the model takes 8/],
-        ['a string value', () => post(JSON.stringify({ inputs: [[...rows[0]!.slice(0, 7), '1']] })), 422, /inputs\[0\]\[7\] is not a finite number/],
-        ['beyond float32', () => post(JSON.stringify({ inputs: [[1e39, 0, 0, 0, 0, 0, 0, 0]] })), 422, /overflows float32/],
-        ['too many rows', () => post(JSON.stringify({ inputs: Array.from({ length: 257 }, () => rows[0]) })), 422, /257 rows; at most 256/],
-        ['huge body (content-length)', () => post(new Uint8Array(3 * 2 ** 20).fill(32)), 413, /larger than the limit of 1048576 bytes/],
-        [
-          'huge body (chunked, no length)',
-          () => {
-            let sent = 0;
-            const stream = new ReadableStream<Uint8Array>({
-              pull(c) {
-                if (sent >= 3 * 2 ** 20) return c.close();
-                sent += 65536;
-                c.enqueue(new Uint8Array(65536).fill(32));
-              },
-            });
-            return post(stream);
-          },
-          413,
-          /larger than the limit/,
-        ],
-        ['wrong content type', () => post('{"inputs": []}', { 'content-type': 'text/plain' }), 415, /application\/json/],
-        ['GET /predict', () => fetch(`${base}/predict`), 405, /use POST/],
-        ['unknown path', () => fetch(`${base}/nope`), 404, /no route \/nope/],
-      ];
-      for (const [what, send, status, message] of cases) {
-        const res = await send();
-        const e = await errorOf(res);
-        expect(e.status, `${what}: ${e.error}`).toBe(status);
-        expect(e.error, what).toMatch(message);
-        // ...and the server still answers a good request after each one.
-        const ok = await post(JSON.stringify({ inputs: rows }));
-        expect(ok.status, `after ${what}`).toBe(200);
-        expectSame(((await ok.json()) as { predictions: number[][] }).predictions.flat(), probe.saved, `after ${what}`);
-      }
-      const health = await fetch(`${base}/health`);
-      expect(await health.json()).toEqual({ ok: true, inputs: 8, outputs: 3 });
-    } finally {
-      await server.stop();
-    }
-  }, 240_000);
 });
