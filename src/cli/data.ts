@@ -239,7 +239,7 @@ export function numericColumnsFor(prep: Preprocessing | undefined, args: DataArg
     const label = new Set(list(args.label) ?? []);
     if (!prep) return header.filter((h) => !label.has(h));
     const oh = prep.oneHot ?? {};
-    const feats = (prep.features ?? []).filter((f) => !(f in oh));
+    const feats = (prep.features ?? []).filter((f) => !Object.hasOwn(oh, f));
     const target = prep.task === 'regression' ? (prep.target ?? []).filter((t) => header.includes(t)) : [];
     return [...feats, ...target];
   };
@@ -407,13 +407,13 @@ function fromTable(t: Table, prep: Preprocessing, withTargets: boolean): Prepare
   const col = columnLookup(t);
   const cols = feats.map((f) => col(f));
   let width = 0;
-  for (const f of feats) width += f in oh ? oh[f].length : 1;
+  for (const f of feats) width += Object.hasOwn(oh, f) ? oh[f].length : 1;
   const rows = t.rows;
   const x = new Float32Array(rows * width);
   let off = 0;
   cols.forEach((c, j) => {
     const name = feats[j];
-    if (name in oh) {
+    if (Object.hasOwn(oh, name)) {
       const cats = new Map(oh[name].map((v, i) => [v, i]));
       const texts = columnTexts(c);
       for (let r = 0; r < rows; r++) {

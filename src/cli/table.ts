@@ -16,8 +16,17 @@ export interface Table {
 }
 
 /** The column called `name`, or a FORMAT error listing the columns there are. */
+// Column lookup by name, built once per table: a wide table (100k columns) looked up column by column would scan
+// quadratically.
+const byName = new WeakMap<Table, Map<string, TableColumn>>();
+
 export function column(t: Table, name: string): TableColumn {
-  const c = t.columns.find((col) => col.name === name);
+  let index = byName.get(t);
+  if (!index || index.size !== t.columns.length) {
+    index = new Map(t.columns.map((col) => [col.name, col]));
+    byName.set(t, index);
+  }
+  const c = index.get(name);
   if (!c) throw new SimdnetError('FORMAT', `${t.source}: no column '${name}' (columns: ${listNames(t.columns.map((col) => col.name))})`);
   return c;
 }
