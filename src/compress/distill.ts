@@ -11,6 +11,7 @@ import { oneHot } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
 import { activationOf } from '../layers/index.js';
 import type { CompileOptions, Sequential, TargetInput } from '../model/sequential.js';
+import { idleModel } from '../model/sequential.js';
 import type { History } from '../train/callbacks.js';
 import { batchSizeOf, type FitOptions } from '../train/fit.js';
 import type { Loss } from '../train/losses.js';
@@ -92,8 +93,8 @@ function hardLabels(y: TargetInput | null, rows: number, n: number, name: string
 /** Checks that teacher and student can be paired on inputs of width `cols`. */
 function checkPair(teacher: Sequential, student: Sequential): void {
   check(teacher !== student, 'RANGE', 'the teacher and the student must be different models');
-  teacher.assertIdle('distill() (teacher)');
-  student.assertIdle('distill() (student)');
+  idleModel(teacher, 'distill() (teacher)');
+  idleModel(student, 'distill() (student)');
   check(teacher.built && teacher.trainedSteps > 0, 'STATE', `the teacher '${teacher.name}' is untrained (0 training steps): fit it first`);
   const ta = finalActivation(teacher, 'teacher');
   check(ta === 'softmax' || ta === 'linear', 'RANGE', `the teacher must end in softmax (or output logits), not ${ta}`);
@@ -110,7 +111,7 @@ function checkPair(teacher: Sequential, student: Sequential): void {
  * `y` is class indices, one-hot (or soft) rows, or null for unlabelled rows (then train with alpha = 0).
  */
 export function distillationTargets(teacher: Sequential, x: MatrixInput, y: TargetInput | null): Matrix {
-  teacher.assertIdle('distillationTargets()');
+  idleModel(teacher, 'distillationTargets()');
   check(teacher.built, 'STATE', `the teacher '${teacher.name}' is not built`);
   const mx = toMatrix(x, 'x');
   check(mx.cols === teacher.inputDim, 'SHAPE', `x has ${mx.cols} columns but the teacher takes ${teacher.inputDim} inputs`);

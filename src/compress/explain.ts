@@ -9,12 +9,14 @@
  * the final product); every O(rows × weights) step (interpolation, forward, backward, the weighted sum over the
  * path) is a kernel call.
  */
+import { checkOptions } from '../args.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { SimdnetError, check } from '../errors.js';
 import { activationBackward, activationForward, type Activation } from '../layers/activations.js';
 import { activationOf } from '../layers/index.js';
 import type { Net } from '../model/net.js';
 import type { Sequential } from '../model/sequential.js';
+import { idleModel } from '../model/sequential.js';
 
 /** Which function of the model is explained: the class score before the final activation, or the output. */
 export type ExplainSpace = 'logit' | 'output';
@@ -69,7 +71,7 @@ const MAX_STEPS = 4096;
  * handed to `fn`. Buffers are laid out again on the way in and out, so the model is left exactly as it was.
  */
 export function withLogits<T>(model: Sequential, what: string, fn: (net: Net, act: Activation, alpha: number) => T): T {
-  model.assertIdle(what);
+  idleModel(model, what);
   const net = model.requireNet();
   const last = model.layers[model.layers.length - 1];
   if (last.type === 'dropout') {
@@ -96,7 +98,8 @@ export function withLogits<T>(model: Sequential, what: string, fn: (net: Net, ac
 
 /** The last layer's pre-activation values (logits before a softmax) for each row of x, in inference mode. */
 export function logits(model: Sequential, x: MatrixInput, options: { batchSize?: number } = {}): Matrix {
-  model.assertIdle('logits()');
+  idleModel(model, 'logits()');
+  checkOptions(options, 'logits()', { batchSize: 'count' });
   const mx = model.toInputs(x);
   const bs = rowsOption(options.batchSize ?? 256, 'batchSize');
   return withLogits(model, 'logits()', (net) => {
@@ -200,7 +203,8 @@ function resolveClasses(net: Net, y: number, classes: Int32Array, m: number, of:
  * (default) or output. Rows × inputs; the model is left unchanged.
  */
 export function saliency(model: Sequential, x: MatrixInput, options: SaliencyOptions = {}): Matrix {
-  model.assertIdle('saliency()');
+  idleModel(model, 'saliency()');
+  checkOptions(options, 'saliency()', { batchSize: 'count', absolute: 'boolean', space: 'string' });
   const mx = model.toInputs(x);
   const space = spaceOption(options.space, 'logit');
   const bs = rowsOption(options.batchSize ?? 256, 'batchSize');
@@ -253,7 +257,8 @@ function baselineOption(v: unknown, rows: number, d: number): (r: number) => Flo
  * The steps + 1 path points of several rows go through the model as one batch.
  */
 export function integratedGradients(model: Sequential, x: MatrixInput, options: IntegratedGradientsOptions = {}): IntegratedGradientsResult {
-  model.assertIdle('integratedGradients()');
+  idleModel(model, 'integratedGradients()');
+  checkOptions(options, 'integratedGradients()'); // its fields are checked below, with their ranges
   const mx = model.toInputs(x);
   const d = mx.cols;
   const space = spaceOption(options.space, 'output');

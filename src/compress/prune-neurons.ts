@@ -9,7 +9,7 @@
 import { toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { SimdnetError, check } from '../errors.js';
 import type { Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
-import { Sequential } from '../model/sequential.js';
+import { Sequential, idleModel } from '../model/sequential.js';
 import { kernelLayerIndex, kernelLayers } from './prune.js';
 import { requireSupported } from './support.js';
 
@@ -66,7 +66,7 @@ const PASSES = new Set<LayerSpec['type']>(['dropout', 'activation', 'maxPooling2
  */
 export function pruneNeurons(model: Sequential, options: NeuronPruneOptions): Sequential {
   const what = 'pruneNeurons()';
-  model.assertIdle(what);
+  idleModel(model, what);
   requireSupported(model.layers, what);
   check(typeof options === 'object' && options !== null, 'RANGE', `${what} needs { fraction | count, layers?, score?, data? }`);
   check(model.built, 'STATE', `${what}: the model is not built yet (no weights to score); fit or build it first`);

@@ -5,6 +5,7 @@
 // plan (src/model/plan.ts): a conv's zeros cost as much as its nonzeros there, so a conv is made smaller by
 // removing whole filters (pruneNeurons), not by CSR. The model saves to its own compact file (only the nonzeros),
 // versioned and checksummed.
+import { checkEngineOptions, checkOptions } from '../args.js';
 import type { MatrixInput } from '../data/matrix.js';
 import { check, SimdnetError } from '../errors.js';
 import { checkMagnitudes } from '../io/bounds.js';
@@ -16,6 +17,7 @@ import { checkShape } from '../layers/layer.js';
 import type { DenseSpec, LayerSpec } from '../layers/spec.js';
 import { Plan, PlannedModel, recordOp, uploadAll, type PlanEvalResult, type PlanOp } from '../model/plan.js';
 import type { Sequential } from '../model/sequential.js';
+import { idleModel } from '../model/sequential.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import type { LossName } from '../train/losses.js';
 import { hasKernel, requireSupported } from './support.js';
@@ -162,7 +164,8 @@ export class SparseModel extends PlannedModel {
    */
   static fromModel(model: Sequential, options: SparseOptions = {}): SparseModel {
     const what = 'SparseModel.fromModel()';
-    model.assertIdle(what);
+    idleModel(model, what);
+    checkOptions(options, what, { minSparsity: 'number' });
     requireSupported(model.layers, what);
     check(typeof options === 'object' && options !== null, 'RANGE', `${what}: options must be an object`);
     check(model.built, 'STATE', `${what}: the model is not built yet (no weights)`);
@@ -207,6 +210,7 @@ export class SparseModel extends PlannedModel {
 
   /** Reads a file written by save() (see the format above); rejects anything truncated, corrupt or foreign. */
   static load(input: Uint8Array | ArrayBuffer, options: SparseLoadOptions = {}): SparseModel {
+    checkEngineOptions(options, 'SparseModel.load()');
     const { parts, lossRecorded } = decode(input, checksumFor(options));
     const engine = options.engine ?? getEngine(options.backend ?? 'wasm');
     return new SparseModel(engine, parts, lossRecorded);

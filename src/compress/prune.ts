@@ -8,6 +8,7 @@ import { SimdnetError, check } from '../errors.js';
 import type { Conv2dSpec, DenseSpec } from '../layers/spec.js';
 import type { Net, TensorSlot } from '../model/net.js';
 import type { EvalResult, Sequential, TargetInput, TrainHook } from '../model/sequential.js';
+import { idleModel } from '../model/sequential.js';
 import type { Engine } from '../runtime/engine.js';
 import type { Callback } from '../train/callbacks.js';
 import { hasKernel, requireSupported } from './support.js';
@@ -52,7 +53,7 @@ export interface SparsityReport {
 
 /** The kernels' zeros, for every dense and conv2d layer (or the given ones). */
 export function sparsityOf(model: Sequential, layers?: ReadonlyArray<number | string>): SparsityReport {
-  model.assertIdle('sparsityOf()');
+  idleModel(model, 'sparsityOf()');
   requireSupported(model.layers, 'sparsityOf()');
   check(model.built, 'STATE', 'sparsityOf(): the model is not built yet (no weights)');
   const idx = layers === undefined ? kernelLayers(model) : layers.map((l) => kernelLayerIndex(model, l, 'sparsityOf()'));
@@ -67,7 +68,7 @@ export function sparsityOf(model: Sequential, layers?: ReadonlyArray<number | st
  * If a {@link PruningSession} is active on the model, its masks follow the new zeros.
  */
 export function pruneMagnitude(model: Sequential, options: PruneOptions): SparsityReport {
-  model.assertIdle('pruneMagnitude()');
+  idleModel(model, 'pruneMagnitude()');
   requireSupported(model.layers, 'pruneMagnitude()');
   const plan = planPrune(model, options, 'pruneMagnitude()');
   const weights = model.getWeights();
@@ -380,7 +381,7 @@ export async function pruneIteratively(
   options: IterativePruneOptions,
 ): Promise<IterativePruneResult> {
   const what = 'pruneIteratively()';
-  model.assertIdle(what);
+  idleModel(model, what);
   check(typeof options === 'object' && options !== null, 'RANGE', `${what} needs options { sparsity, steps?, ... }`);
   const opt = model.optimizer;
   check(opt !== undefined, 'STATE', `${what}: compile the model (and build or fit it) first: fine-tuning needs its loss and optimizer`);

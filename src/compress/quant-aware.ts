@@ -8,7 +8,7 @@
 import type { MatrixInput } from '../data/matrix.js';
 import { check } from '../errors.js';
 import type { Net } from '../model/net.js';
-import { Sequential, type TargetInput, type TrainHook } from '../model/sequential.js';
+import { Sequential, type TargetInput, type TrainHook, idleModel } from '../model/sequential.js';
 import type { History } from '../train/callbacks.js';
 import type { FitOptions } from '../train/fit.js';
 import { resolvePlan, type PrecisionPlan } from './quantize.js';
@@ -39,7 +39,7 @@ const active = new WeakMap<Sequential, FakeQuantHandle>();
  */
 export function fakeQuantize(model: Sequential, options: FakeQuantOptions = {}): FakeQuantHandle {
   check(model instanceof Sequential, 'DTYPE', 'fakeQuantize() takes a Sequential model');
-  model.assertIdle('fakeQuantize()');
+  idleModel(model, 'fakeQuantize()');
   requireSupported(model.layers, 'fakeQuantize()');
   check(model.built, 'STATE', `fakeQuantize(): model '${model.name}' is not built (it has no weights yet)`);
   check(!active.has(model), 'STATE', `fakeQuantize(): model '${model.name}' is already fake-quantized (remove() the first one)`);

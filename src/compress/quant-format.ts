@@ -1,4 +1,5 @@
 import { SimdnetError } from '../errors.js';
+import { checkEngineOptions, checkPath } from '../args.js';
 import { checksumFor } from '../io/checksum.js';
 import { chunkOffsets, openFile, QUANTIZED_FILE, writeFile, type FileKind } from '../io/container.js';
 import { nodeFs } from '../runtime/node.js';
@@ -143,6 +144,7 @@ export interface QuantLoadOptions {
 
 /** Reads bytes written by saveQuantized (any version) into a new QuantizedModel. */
 export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoadOptions = {}): QuantizedModel {
+  checkEngineOptions(options, 'loadQuantized()');
   const file = openFile(input, FILE, checksumFor(options));
   const { bad } = file;
   const h = file.header as unknown as Header;
@@ -319,10 +321,13 @@ function linearOf(q: QuantLayer, spec: LayerSpec, input: Shape, mode: 'static' |
 
 /** Writes a quantized model to a file (Node, Deno). */
 export async function saveQuantizedFile(model: QuantizedModel, path: string): Promise<void> {
+  checkPath(path, 'saveQuantizedFile()');
   await (await nodeFs()).promises.writeFile(path, saveQuantized(model));
 }
 
 /** Reads a file written by saveQuantizedFile. */
 export async function loadQuantizedFile(path: string, options: QuantLoadOptions = {}): Promise<QuantizedModel> {
+  checkPath(path, 'loadQuantizedFile()');
+  checkEngineOptions(options, 'loadQuantizedFile()');
   return loadQuantized(new Uint8Array(await (await nodeFs()).promises.readFile(path)), options);
 }

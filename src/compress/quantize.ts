@@ -29,7 +29,7 @@ import { geometry } from '../layers/conv2d.js';
 import { inferShapes, paramDefs, sizeOf, type Shape } from '../layers/index.js';
 import type { BatchNormalizationSpec, Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
 import { f16Op, Plan, PlannedModel, recordOp, uploadAll, uploadBytes, type PlanEvalResult, type PlanOp } from '../model/plan.js';
-import { Sequential } from '../model/sequential.js';
+import { Sequential, idleModel } from '../model/sequential.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import type { LossName } from '../train/losses.js';
 import { hasKernel, requireSupported } from './support.js';
@@ -136,7 +136,7 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
   }
   check(model instanceof Sequential, 'DTYPE', 'quantizeModel() takes a Sequential model');
   requireSupported(model.layers, 'quantizeModel()');
-  model.assertIdle('quantizeModel()');
+  idleModel(model, 'quantizeModel()');
   check(typeof options === 'object' && options !== null, 'RANGE', 'quantizeModel(): options must be an object');
   check(model.built, 'STATE', `quantizeModel(): model '${model.name}' is not built (it has no weights): train it first`);
   check(

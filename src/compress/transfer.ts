@@ -7,10 +7,11 @@
  * Frozen layers get no gradients, no updates and no optimizer state (the engine lays their weights out after
  * the trainable ones, so an optimizer step is one kernel call over the trainable prefix).
  */
+import { checkOptions } from '../args.js';
 import { check } from '../errors.js';
 import { isTrainable, kindOf, validateSpec } from '../layers/index.js';
 import type { LayerSpec } from '../layers/spec.js';
-import { Sequential } from '../model/sequential.js';
+import { Sequential, idleModel } from '../model/sequential.js';
 
 /** Options of {@link transfer}. */
 export interface TransferOptions {
@@ -51,7 +52,7 @@ function keepCount(pretrained: Sequential, keep: number | string | undefined): n
  * like a body layer is renamed `<name>_head`.
  */
 export function transfer(pretrained: Sequential, options: TransferOptions = {}): Sequential {
-  pretrained.assertIdle('transfer()');
+  idleModel(pretrained, 'transfer()');
   check(pretrained.built && pretrained.trainedSteps > 0, 'STATE', `the pretrained model '${pretrained.name}' is untrained (0 training steps): there is nothing to transfer`);
   check(typeof options === 'object' && options !== null, 'RANGE', 'transfer() options must be an object');
   const keep = keepCount(pretrained, options.keep);
@@ -97,6 +98,7 @@ export function transfer(pretrained: Sequential, options: TransferOptions = {}):
  * predict() returns the features of that layer, for use in another model or outside simdnet.
  */
 export function featureExtractor(pretrained: Sequential, options: { keep?: number | string; name?: string } = {}): Sequential {
+  checkOptions(options, 'featureExtractor()', { name: 'string' });
   return transfer(pretrained, { keep: options.keep, name: options.name ?? `${pretrained.name}-features`, freeze: true });
 }
 
@@ -106,6 +108,7 @@ export function featureExtractor(pretrained: Sequential, options: { keep?: numbe
  * restarts.
  */
 export function freezeLayers(model: Sequential, upTo: number | string, frozen = true): Sequential {
+  idleModel(model, 'freezeLayers()');
   const last = model.layerIndex(upTo);
   check(typeof frozen === 'boolean', 'RANGE', `frozen must be true or false, got ${String(frozen)}`);
   const weighted = model.layers.slice(0, last + 1).flatMap((l, i) => (isTrainable(l) !== undefined ? [i] : []));

@@ -1,5 +1,6 @@
 // File helpers for runtimes with a file system (Node, Deno with --allow-read/--allow-write, Bun). node:fs is
 // reached only when one of these runs, so browsers and workers can load this module without it.
+import { checkEngineOptions, checkPath } from '../args.js';
 import { SimdnetError } from '../errors.js';
 import type { Sequential } from '../model/sequential.js';
 import { nodeFs, syncFs } from '../runtime/node.js';
@@ -8,12 +9,15 @@ import { loadModel, loadModelFrom, saveModel, type LoadOptions } from './format.
 
 /** Writes the model to a file (see saveModel for the format). */
 export async function saveModelFile(model: Sequential, path: string): Promise<void> {
+  checkPath(path, 'saveModelFile()');
   const fs = await nodeFs();
   await fs.promises.writeFile(path, saveModel(model));
 }
 
 /** Reads a model file written by saveModelFile. */
 export async function loadModelFile(path: string, options: LoadOptions = {}): Promise<Sequential> {
+  checkPath(path, 'loadModelFile()');
+  checkEngineOptions(options, 'loadModelFile()');
   const fs = await nodeFs();
   return loadModel(new Uint8Array(await fs.promises.readFile(path)), options);
 }
@@ -25,6 +29,8 @@ export async function loadModelFile(path: string, options: LoadOptions = {}): Pr
  * requests should load its models at start-up, or use loadModelFile.
  */
 export function loadModelFileSync(path: string, options: LoadOptions = {}): Sequential {
+  checkPath(path, 'loadModelFileSync()');
+  checkEngineOptions(options, 'loadModelFileSync()');
   const fs = syncFs();
   if (!fs) {
     throw new SimdnetError('UNSUPPORTED', 'loadModelFileSync needs process.getBuiltinModule (Node >= 20.16, Deno, Bun); use loadModelFile or loadModel(bytes)');

@@ -1,4 +1,5 @@
 import { declaredInputShape, inferShapes, paramDefs, showShape, sizeOf, validateSpec, type ParamDef, type Shape } from '../layers/index.js';
+import { checkEngineOptions } from '../args.js';
 import { checkMagnitudes } from './bounds.js';
 import { SimdnetError } from '../errors.js';
 import type { LayerSpec } from '../layers/spec.js';
@@ -66,6 +67,7 @@ export type LoadOptions = Pick<ModelOptions, 'backend' | 'engine'>;
 
 /** Reads bytes written by saveModel into a new model (compiled again if it was compiled when saved). */
 export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Sequential {
+  checkEngineOptions(options, 'loadModel()');
   if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer)) badFile(MODEL_FILE)('expected a Uint8Array or ArrayBuffer');
   return loadModelFrom(bytesSource(input instanceof ArrayBuffer ? new Uint8Array(input) : input), options);
 }

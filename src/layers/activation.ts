@@ -1,4 +1,5 @@
 // activation: a standalone activation, applied along the last axis (softmax over a map's channels).
+import { checkOptions } from '../args.js';
 import { activationBackward, activationForward, checkActivation, type Activation } from './activations.js';
 import { autoName, sizeOf, type LayerKind, type Shape } from './layer.js';
 import { checkAlpha } from './options.js';
@@ -6,6 +7,7 @@ import type { ActivationSpec } from './spec.js';
 
 /** A standalone activation layer. */
 export function activation(act: Activation, options: { alpha?: number; name?: string } = {}): ActivationSpec {
+  checkOptions(options, 'activation()', { name: 'string', alpha: 'number' });
   return {
     type: 'activation',
     name: options.name ?? autoName('activation'),

@@ -1,6 +1,7 @@
 // batchNormalization over the last axis (the channels of an NHWC map, the features of a vector): batch
 // statistics while training, moving averages at inference. Weights in Keras's order: gamma, beta, moving mean,
 // moving variance (the last two are statistics, never trained).
+import { checkOptions } from '../args.js';
 import { SimdnetError } from '../errors.js';
 import { autoName, checkShape, sizeOf, type LayerKind, type Shape } from './layer.js';
 import type { BatchNormalizationSpec } from './spec.js';
@@ -19,6 +20,7 @@ export interface BatchNormalizationOptions {
 
 /** Normalizes each channel to zero mean and unit variance, then scales by gamma and shifts by beta. */
 export function batchNormalization(options: BatchNormalizationOptions = {}): BatchNormalizationSpec {
+  checkOptions(options, 'batchNormalization()', { name: 'string', momentum: 'number', epsilon: 'number', center: 'boolean', scale: 'boolean' });
   const momentum = options.momentum ?? 0.99;
   const epsilon = options.epsilon ?? 1e-3;
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) {

@@ -3,6 +3,7 @@
 // direct NHWC micro-kernels compute them without materializing the columns (measured faster), except the data
 // gradient at 2 or 3 input channels, or 1 with strides or a single filter (GEMM + col2im), and 1x1 convolutions
 // (the input is the columns).
+import { checkOptions } from '../args.js';
 import { SimdnetError } from '../errors.js';
 import { activationBackward, activationForward, checkActivation, type Activation } from './activations.js';
 import { autoName, checkShape, pair, positiveInt, shapeError, showShape, type LayerKind, type Shape } from './layer.js';
@@ -33,6 +34,7 @@ export interface Conv2dOptions {
 
 /** A 2-D convolution with `filters` output channels and a kernelSize (n or [kh, kw]) window, over NHWC maps. */
 export function conv2d(filters: number, kernelSize: number | [number, number], options: Conv2dOptions = {}): Conv2dSpec {
+  checkOptions(options, 'conv2d()', { name: 'string', activation: 'string', useBias: 'boolean', padding: 'string' });
   positiveInt(filters, 'conv2d filters');
   const activation = checkActivation(options.activation ?? 'linear', 'conv2d');
   const spec: Conv2dSpec = {

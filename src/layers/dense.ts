@@ -1,4 +1,5 @@
 // dense: y = act(x · W + b), W (inputs, units) as Keras stores it.
+import { checkOptions } from '../args.js';
 import { SimdnetError } from '../errors.js';
 import { activationBackward, activationForward, checkActivation, type Activation } from './activations.js';
 import { autoName, checkShape, positiveInt, shapeError, showShape, type LayerKind } from './layer.js';
@@ -27,6 +28,7 @@ export interface DenseOptions {
 
 /** A fully connected layer with `units` outputs: y = activation(x · W + b). */
 export function dense(units: number, options: DenseOptions = {}): DenseSpec {
+  checkOptions(options, 'dense()', { name: 'string', activation: 'string', useBias: 'boolean', inputDim: 'count', alpha: 'number' });
   positiveInt(units, 'dense units');
   const activation = checkActivation(options.activation ?? 'linear', 'dense');
   const init = checkInitializer(options.kernelInitializer ?? defaultInitializer(activation), 'dense');

@@ -1,10 +1,12 @@
 // dropout: inverted dropout while training, the identity at inference.
+import { checkOptions } from '../args.js';
 import { SimdnetError } from '../errors.js';
 import { autoName, sizeOf, type LayerKind } from './layer.js';
 import type { DropoutSpec } from './spec.js';
 
 /** Inverted dropout of a `rate` fraction (0 ≤ rate < 1) of its inputs while training. */
 export function dropout(rate: number, options: { name?: string } = {}): DropoutSpec {
+  checkOptions(options, 'dropout()', { name: 'string' });
   if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
     throw new SimdnetError('RANGE', `dropout rate must be in [0, 1), got ${String(rate)}`);
   }

@@ -2,6 +2,7 @@
 // Keras: output axis i is input axis dims[i − 1], so permute([2, 3, 1]) turns an NCHW sample [c, h, w] into NHWC
 // [h, w, c] (the ONNX importer puts it first in models whose input is NCHW). Forward is one data-movement kernel
 // (permute_forward); backward is the same kernel with the inverse permutation. The identity is a view.
+import { checkOptions } from '../args.js';
 import { SimdnetError } from '../errors.js';
 import { autoName, checkShape, shapeError, showShape, type LayerKind, type Shape } from './layer.js';
 import type { PermuteSpec } from './spec.js';
@@ -14,6 +15,7 @@ const MAX_RANK = 4;
  * 1..rank, rank at most 4), e.g. `permute([2, 1])` transposes each sample matrix.
  */
 export function permute(dims: number[], options: { name?: string; inputShape?: number[] } = {}): PermuteSpec {
+  checkOptions(options, 'permute()', { name: 'string' });
   const name = options.name ?? autoName('permute');
   const bad = (why: string): never => {
     throw new SimdnetError('RANGE', `permute layer '${name}': ${why}`);

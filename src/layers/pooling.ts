@@ -1,5 +1,6 @@
 // maxPooling2d, averagePooling2d and globalAveragePooling2d over NHWC maps. Max pooling keeps the input index of
 // each maximum, so backward is a scatter of dy onto those inputs.
+import { checkOptions } from '../args.js';
 import { geometry, mapShape, type Geometry } from './conv2d.js';
 import { autoName, pair, shapeError, sizeOf, type LayerKind, type Shape } from './layer.js';
 import { checkPadding } from './options.js';
@@ -30,12 +31,12 @@ function pooling(type: Pooling2dSpec['type'], poolSize: number | [number, number
 
 /** The maximum of each channel over poolSize (n or [ph, pw]) windows. */
 export function maxPooling2d(poolSize: number | [number, number] = 2, options: Pooling2dOptions = {}): Pooling2dSpec {
-  return pooling('maxPooling2d', poolSize, options);
+  return pooling('maxPooling2d', poolSize, checkOptions(options, 'maxPooling2d()', { name: 'string', padding: 'string' }));
 }
 
 /** The mean of each channel over poolSize (n or [ph, pw]) windows. */
 export function averagePooling2d(poolSize: number | [number, number] = 2, options: Pooling2dOptions = {}): Pooling2dSpec {
-  return pooling('averagePooling2d', poolSize, options);
+  return pooling('averagePooling2d', poolSize, checkOptions(options, 'averagePooling2d()', { name: 'string', padding: 'string' }));
 }
 
 const geo = (s: Pooling2dSpec, input: Shape): Geometry => geometry(s.name, s.type, input, s.poolSize, s.strides, s.padding);
@@ -84,6 +85,7 @@ export const averagePooling2dKind = poolKind('averagePooling2d');
 
 /** The mean of each channel over the whole map: (h, w, c) → (c). */
 export function globalAveragePooling2d(options: { inputShape?: [number, number, number]; name?: string } = {}): GlobalAveragePooling2dSpec {
+  checkOptions(options, 'globalAveragePooling2d()', { name: 'string' });
   const spec: GlobalAveragePooling2dSpec = { type: 'globalAveragePooling2d', name: options.name ?? autoName('globalAveragePooling2d') };
   if (options.inputShape !== undefined) spec.inputShape = mapShape(options.inputShape, 'globalAveragePooling2d inputShape');
   return spec;

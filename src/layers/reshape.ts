@@ -1,11 +1,13 @@
 // flatten and reshape: another shape for the same sample, in the same memory (NHWC order is row-major), so the
 // net gives them no buffer and passes gradients straight through.
+import { checkOptions } from '../args.js';
 import { SimdnetError } from '../errors.js';
 import { autoName, checkShape, shapeError, showShape, sizeOf, type LayerKind } from './layer.js';
 import type { FlattenSpec, ReshapeSpec } from './spec.js';
 
 /** Flattens each sample to a vector (row, column, channel order). */
 export function flatten(options: { inputShape?: number[]; name?: string } = {}): FlattenSpec {
+  checkOptions(options, 'flatten()', { name: 'string' });
   const spec: FlattenSpec = { type: 'flatten', name: options.name ?? autoName('flatten') };
   if (options.inputShape !== undefined) spec.inputShape = checkShape(options.inputShape, 'flatten inputShape');
   return spec;
@@ -13,6 +15,7 @@ export function flatten(options: { inputShape?: number[]; name?: string } = {}):
 
 /** Gives each sample the shape `targetShape` (same size; one dimension may be -1, inferred), e.g. [28, 28, 1]. */
 export function reshape(targetShape: number[], options: { inputShape?: number[]; name?: string } = {}): ReshapeSpec {
+  checkOptions(options, 'reshape()', { name: 'string' });
   if (!Array.isArray(targetShape) || targetShape.length === 0 || targetShape.length > 8) {
     throw new SimdnetError('RANGE', `reshape targetShape must be a list of 1 to 8 dimensions, got ${JSON.stringify(targetShape)}`);
   }

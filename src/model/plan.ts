@@ -3,6 +3,7 @@
 // inference mode) unless a compressed form gives it an op of its own (int8 dense/conv2d, f16 kernels, CSR dense;
 // see src/compress). Sequential keeps Net.forward for its float layers (Net is already the record walker); the
 // batching, staging, class and evaluation loops here serve Sequential, QuantizedModel and SparseModel alike.
+import { checkOptions } from '../args.js';
 import { f32View, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { toTargets } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
@@ -571,12 +572,14 @@ export abstract class PlannedModel {
   /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. */
   predict(x: MatrixInput, options: { batchSize?: number } = {}): Matrix {
     const { mx, checked } = this.rows(x);
+    checkOptions(options, 'predict()', { batchSize: 'count' });
     return predictRows(this.executor, mx, checked, options.batchSize);
   }
 
   /** The class index of each row: argmax of the outputs, or output >= 0.5 for a single output. */
   predictClasses(x: MatrixInput, options: { batchSize?: number } = {}): Int32Array {
     const { mx, checked } = this.rows(x);
+    checkOptions(options, 'predictClasses()', { batchSize: 'count' });
     return classifyRows(this.executor, mx, checked, options.batchSize);
   }
 
@@ -587,6 +590,7 @@ export abstract class PlannedModel {
    */
   evaluate(x: MatrixInput, y: MatrixInput, options: { batchSize?: number; loss?: LossName } = {}): PlanEvalResult {
     const { mx } = this.rows(x);
+    checkOptions(options, 'evaluate()', { batchSize: 'count', loss: 'string' });
     const n = this.outputDim;
     const my = toTargets(y, n);
     check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);

@@ -1,5 +1,6 @@
 import { borrowMatrix, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { toTargets } from '../data/preprocess.js';
+import { checkOptions, checkValue } from '../args.js';
 import { SimdnetError, check } from '../errors.js';
 import { activationOf, declaredInputShape, dropDeclaredInput, inferShapes, isTrainable, kindOf, paramDefs, sizeOf, validateSpec, type Shape } from '../layers/index.js';
 import { showShape } from '../layers/layer.js';
@@ -100,6 +101,7 @@ export class Sequential {
 
   constructor(layers: LayerSpec[], options: ModelOptions = {}) {
     check(Array.isArray(layers) && layers.length > 0, 'EMPTY', 'a model needs at least one layer');
+    checkOptions(options, 'sequential()', { backend: 'string', seed: 'number', name: 'string' });
     // validateSpec returns a fresh, normalized copy (the caller's objects stay theirs). Not structuredClone: in
     // Node 20 it opens a MessageChannel, whose handles cost milliseconds at process exit (cold start).
     this.layers = layers.map((l, i) => validateSpec(l, i));
@@ -192,6 +194,7 @@ export class Sequential {
    */
   build(input: number | Shape, seed?: number, initialize = true): this {
     this.assertIdle('build()');
+    if (seed !== undefined) checkValue(seed, 'number', 'build(): seed');
     const shape = this.resolveInput(input);
     if (this.net) return this;
     const layerDefs = paramDefs(this.layers, inferShapes(this.layers, shape)); // SHAPE errors before any allocation
@@ -330,6 +333,7 @@ export class Sequential {
   /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. */
   predict(x: MatrixInput, options: { batchSize?: number } = {}): Matrix {
     this.assertIdle('predict()');
+    checkOptions(options, 'predict()', { batchSize: 'count' });
     return this.runInference(x, this.layers.length - 1, options.batchSize);
   }
 
@@ -350,6 +354,7 @@ export class Sequential {
   /** The class index (argmax of the outputs; output >= 0.5 for a single output) of each row of x. */
   predictClasses(x: MatrixInput, options: { batchSize?: number } = {}): Int32Array {
     this.assertIdle('predict()');
+    checkOptions(options, 'predictClasses()', { batchSize: 'count' });
     const { mx, checked } = inferenceRows(x, this.net?.inputs ?? this.inputDim);
     if (!this.net) this.build(mx.cols);
     return classifyRows(this.runnerOf(this.requireNet()), mx, checked, options.batchSize);
@@ -369,6 +374,7 @@ export class Sequential {
    */
   evaluate(x: MatrixInput, y: TargetInput, options: { batchSize?: number } = {}): EvalResult {
     this.assertIdle('evaluate()');
+    checkOptions(options, 'evaluate()', { batchSize: 'count' });
     const mx = this.toInputs(x, 'x', true); // uploaded below, before any other code runs
     const c = this.requireCompiled();
     const my = this.toTargets(y, mx.rows);
@@ -402,6 +408,7 @@ export class Sequential {
    */
   features(x: MatrixInput, layer: number | string, options: { batchSize?: number } = {}): Matrix {
     this.assertIdle('features()');
+    checkOptions(options, 'features()', { batchSize: 'count' });
     const i = this.layerIndex(layer);
     check(!(this.net?.fused && i === this.layers.length - 1), 'RANGE', 'features() of the last layer: use predict()');
     return this.runInference(x, i, options.batchSize);
@@ -426,6 +433,7 @@ export class Sequential {
    */
   setTrainable(layers: number | string | Array<number | string>, trainable: boolean): this {
     this.assertIdle('setTrainable()');
+    checkValue(trainable, 'boolean', 'setTrainable(): trainable');
     const idx = (Array.isArray(layers) ? layers : [layers]).map((l) => this.layerIndex(l));
     for (const i of idx) check(isTrainable(this.layers[i]) !== undefined, 'RANGE', `layer ${this.layers[i].name} has no weights to freeze`);
     const old = this.net;
@@ -652,3 +660,9 @@ export function sequential(layers: LayerSpec[], options: ModelOptions = {}): Seq
   return new Sequential(layers, options);
 }
 
+
+/** @internal For functions that take a model: a live, idle Sequential (DTYPE naming `where` otherwise). */
+export function idleModel(model: unknown, where: string): asserts model is Sequential {
+  check(model instanceof Sequential, 'DTYPE', () => `${where} takes a Sequential model, got ${model === null ? 'null' : Array.isArray(model) ? 'an array' : typeof model}`);
+  model.assertIdle(where);
+}

@@ -1,4 +1,5 @@
 import type { Matrix } from '../data/matrix.js';
+import { checkOptions } from '../args.js';
 import { SimdnetError } from '../errors.js';
 import type { Kernels } from './abi.js';
 import { Arena } from './arena.js';
@@ -154,6 +155,7 @@ function newMemory(maxMB: number): { memory: WebAssembly.Memory; maxBytes: numbe
 
 /** Creates an engine of its own (its own memory): for isolation, or for a memory limit of its own. */
 export async function createEngine(backend: Backend, options: EngineOptions = {}): Promise<Engine> {
+  checkOptions(options, 'createEngine()', { maxMemoryMB: 'count' });
   const { memory, maxBytes } = newMemory(options.maxMemoryMB ?? 2048);
   if (backend === 'js') return new Engine('js', memory, (await loadJsKernels())(memory), maxBytes);
   if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
@@ -178,6 +180,7 @@ let pending: Promise<Engine> | undefined;
  * same engine.
  */
 export async function init(options: EngineOptions & { backend?: Backend } = {}): Promise<Engine> {
+  checkOptions(options, 'init()', { backend: 'string', maxMemoryMB: 'count' });
   const backend = options.backend ?? 'wasm';
   if (backend === 'js') {
     const make = await loadJsKernels();

@@ -1,4 +1,5 @@
 import { SimdnetError } from '../errors.js';
+import { checkOptions } from '../args.js';
 import type { Sequential } from '../model/sequential.js';
 
 /** Logs at the end of an epoch: training loss/accuracy (means over the epoch) and validation ones. */
@@ -67,6 +68,7 @@ export interface EarlyStoppingOptions {
 
 /** Stops training when `monitor` stops improving, and (by default) restores the best weights. */
 export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { readonly bestEpoch: number } {
+  checkOptions(options, 'earlyStopping()', { monitor: 'string', patience: 'index', minDelta: 'number', mode: 'string', restoreBestWeights: 'boolean' });
   const patience = options.patience ?? 3;
   if (!Number.isInteger(patience) || patience < 0) {
     throw new SimdnetError('RANGE', `earlyStopping patience must be an integer >= 0, got ${patience}`);

@@ -1,4 +1,5 @@
 import { SimdnetError } from '../errors.js';
+import { checkOptions } from '../args.js';
 import type { Engine } from '../runtime/engine.js';
 
 /** Plain or momentum SGD. */
@@ -34,6 +35,7 @@ function num(v: number, what: string, lo: number, hi: number, loOpen = false): n
 
 /** Stochastic gradient descent, optionally with (Nesterov) momentum and L2 weight decay. */
 export function sgd(o: Partial<Omit<SgdConfig, 'type'>> = {}): SgdConfig {
+  checkOptions(o, 'sgd()', { nesterov: 'boolean' });
   return {
     type: 'sgd',
     learningRate: num(o.learningRate ?? 0.01, 'sgd learningRate', 0, 1e6, true),
@@ -45,6 +47,7 @@ export function sgd(o: Partial<Omit<SgdConfig, 'type'>> = {}): SgdConfig {
 
 /** Adam with bias correction; weightDecay is L2 (coupled) unless `decoupled` (AdamW). */
 export function adam(o: Partial<Omit<AdamConfig, 'type'>> = {}): AdamConfig {
+  checkOptions(o, 'adam()', { decoupled: 'boolean' });
   return {
     type: 'adam',
     learningRate: num(o.learningRate ?? 0.001, 'adam learningRate', 0, 1e6, true),

@@ -26,6 +26,7 @@ function fmtTime(s: number): string {
  * redraws one bar in place; elsewhere it prints a line per epoch.
  */
 export function progressLogger(options: ProgressOptions = {}): Callback {
+  checkOptions(options, 'progressLogger()', { write: 'function', live: 'boolean' });
   const proc = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): void } } }).process;
   const write = options.write ?? (proc?.stdout ? (s: string) => proc.stdout!.write(s) : (s: string) => console.log(s.replace(/\n$/, '')));
   const live = options.live ?? Boolean(proc?.stdout?.isTTY);
@@ -81,3 +82,4 @@ export function progressLogger(options: ProgressOptions = {}): Callback {
     },
   };
 }
+import { checkOptions } from '../args.js';
