@@ -1,3 +1,5 @@
+import { check } from './errors.js';
+
 /**
  * Seeded pseudo-random numbers for everything reproducible in simdnet: weight init, shuffling, splits,
  * augmentation draws and dropout seeds. sfc32 (Chris Doty-Humphrey's small fast counter) seeded through
@@ -10,7 +12,10 @@ export class Rng {
   private d: number;
   private spare = NaN;
 
+  /** @param seed any finite number (its low 32 bits of the integer part pick the stream). */
   constructor(seed: number) {
+    check(typeof seed === 'number', 'DTYPE', () => `new Rng(seed): seed must be a number, got ${show(seed)}`);
+    check(Number.isFinite(seed), 'NONFINITE', () => `new Rng(seed): seed must be finite, got ${seed}`);
     let s = seed >>> 0;
     const mix = (): number => {
       s = (s + 0x9e3779b9) >>> 0;
@@ -42,9 +47,11 @@ export class Rng {
     return this.u32() / 4294967296;
   }
 
-  /** Uniform integer in [0, n). */
+  /** Uniform integer in [0, n); n a positive integer. */
   int(n: number): number {
-    return Math.floor(this.next() * n);
+    check(typeof n === 'number', 'DTYPE', () => `Rng.int(n): n must be a number, got ${show(n)}`);
+    check(Number.isSafeInteger(n) && n >= 1, 'RANGE', () => `Rng.int(n): n must be a positive integer, got ${n}`);
+    return below(this, n);
   }
 
   /** Standard normal (Box–Muller, the spare value kept). */
@@ -62,10 +69,11 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
-  /** Fisher–Yates shuffle in place. */
+  /** Fisher–Yates shuffle in place of an array or typed array. */
   shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
+    check(Array.isArray(a) || (ArrayBuffer.isView(a) && !(a instanceof DataView)), 'DTYPE', () => `Rng.shuffle(a): a must be an array or typed array, got ${show(a)}`);
     for (let i = a.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
+      const j = below(this, i + 1);
       const t = a[i];
       a[i] = a[j];
       a[j] = t;
@@ -73,10 +81,17 @@ export class Rng {
     return a;
   }
 
-  /** A permutation of 0..n−1. */
+  /** A permutation of 0..n−1; n a non-negative integer. */
   permutation(n: number): Int32Array {
+    check(typeof n === 'number', 'DTYPE', () => `Rng.permutation(n): n must be a number, got ${show(n)}`);
+    check(Number.isInteger(n) && n >= 0 && n <= 0x7fffffff, 'RANGE', () => `Rng.permutation(n): n must be a non-negative integer, got ${n}`);
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     return this.shuffle(p);
   }
 }
+
+const show = (v: unknown): string => (typeof v === 'number' ? String(v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+
+/** Rng#int without the argument check, for the shuffle loop (n is known valid there); not a method, so not API. */
+const below = (r: Rng, n: number): number => Math.floor(r.next() * n);
