@@ -5,7 +5,7 @@
  */
 import { check } from '../errors.js';
 import { Rng } from '../random.js';
-import type { Matrix } from './matrix.js';
+import { type Matrix, checkMatrix } from './matrix.js';
 
 /**
  * Draws `count` random shifts (dx, dy), each component uniform over the integers in [−maxShift, maxShift], laid out
@@ -22,6 +22,7 @@ export function randomShifts(count: number, maxShift: number, rng: Rng | number)
     'RANGE',
     () => `randomShifts maxShift must be an integer >= 0, got ${maxShift}`,
   );
+  check(typeof rng === 'number' || rng instanceof Rng, 'DTYPE', () => `randomShifts rng must be an Rng or a seed number, got ${rng === null ? 'null' : typeof rng}`);
   const r = typeof rng === 'number' ? new Rng(rng) : rng;
   const out = new Int32Array(2 * count);
   const span = 2 * maxShift + 1;
@@ -38,6 +39,12 @@ export function randomShifts(count: number, maxShift: number, rng: Rng | number)
  */
 export function shiftImages(x: Matrix, h: number, w: number, shifts: ArrayLike<number>): Matrix {
   check(Number.isSafeInteger(h) && h > 0 && Number.isSafeInteger(w) && w > 0, 'RANGE', () => `image size must be positive integers, got ${h}×${w}`);
+  checkMatrix(x, 'shiftImages', 'x');
+  check(
+    typeof shifts === 'object' && shifts !== null && typeof shifts.length === 'number',
+    'DTYPE',
+    () => `shiftImages shifts must be an array of whole-pixel offsets, got ${shifts === null ? 'null' : typeof shifts}`,
+  );
   check(x.cols === h * w, 'SHAPE', () => `x has ${x.cols} columns, expected h·w = ${h}·${w} = ${h * w}`);
   check(
     shifts.length === 2 * x.rows,

@@ -36,9 +36,40 @@ export type ShapedInput = { data: NumericArray; shape: readonly [number, number]
 /** Everything {@link toMatrix} accepts. */
 export type MatrixInput = Matrix | ShapedInput | readonly NumericArray[] | NumericArray;
 
-/** Fresh zero-filled matrix of the given shape (no validation beyond the allocation itself). */
+/** Fresh zero-filled matrix of the given shape (rows and cols non-negative integers). */
 export function zeros(rows: number, cols: number): Matrix {
-  return { data: new Float32Array(rows * cols), rows, cols };
+  checkCount(rows, 'zeros', 'rows');
+  checkCount(cols, 'zeros', 'cols');
+  let data: Float32Array;
+  try {
+    data = new Float32Array(rows * cols);
+  } catch {
+    throw new SimdnetError('MEMORY', `zeros: cannot allocate ${rows}×${cols} floats`);
+  }
+  return { data, rows, cols };
+}
+
+/** A size argument: a non-negative safe integer (DTYPE for a non-number, RANGE otherwise). */
+function checkCount(v: unknown, where: string, what: string): asserts v is number {
+  check(typeof v === 'number', 'DTYPE', () => `${where}: ${what} must be a number, got ${describe(v)}`);
+  check(Number.isSafeInteger(v) && v >= 0, 'RANGE', () => `${where}: ${what} must be a non-negative integer, got ${v}`);
+}
+
+/**
+ * Checks that an argument is a {@link Matrix} `{ data: Float32Array, rows, cols }` whose data holds rows·cols
+ * values (the functions that take a Matrix, not any MatrixInput, read it without converting).
+ */
+export function checkMatrix(m: unknown, where: string, what: string): asserts m is Matrix {
+  check(
+    isMatrix(m),
+    'DTYPE',
+    () => `${where}: ${what} must be a matrix { data: Float32Array, rows, cols } (see toMatrix), got ${describe(m)}`,
+  );
+  check(
+    m.rows >= 0 && m.cols >= 0 && m.data.length === m.rows * m.cols,
+    'SHAPE',
+    () => `${where}: ${what} has rows ${m.rows} and cols ${m.cols} but ${m.data.length} values`,
+  );
 }
 
 /** True when `v` looks like a {@link Matrix} (a Float32Array `data` with integer `rows` and `cols`). */
@@ -185,6 +216,7 @@ function fromRows(rowsIn: readonly unknown[], name: string, expectedCols?: numbe
  *   NONFINITE (NaN, ±Infinity or float32 overflow; names the first bad row and column).
  */
 export function toMatrix(input: MatrixInput, name = 'x', cols?: number): Matrix {
+  check(typeof name === 'string', 'DTYPE', () => `toMatrix: name must be a string, got ${describe(name)}`);
   return matrixOf(input, name, cols, false);
 }
 
@@ -259,20 +291,30 @@ export function f32View(x: unknown, cols: number | undefined): Matrix | undefine
   return { data: o.data, rows: r as number, cols: c as number };
 }
 
-/** Fresh copy of row `r` of `m` (no bounds check beyond the typed array's own). */
+/** Fresh copy of row `r` (an integer in [0, rows)) of `m`. */
 export function rowOf(m: Matrix, r: number): Float32Array {
+  checkMatrix(m, 'rowOf', 'm');
+  checkCount(r, 'rowOf', 'row');
+  check(r < m.rows, 'RANGE', () => `rowOf: row ${r} is outside [0, ${m.rows})`);
   return m.data.slice(r * m.cols, (r + 1) * m.cols);
 }
 
 /**
- * Fresh matrix made of rows `indices[0], indices[1], …` of `m` (repeats allowed). Indices are not checked here;
- * callers that take user indices validate them first (see `Dataset.subset`).
+ * Fresh matrix made of rows `indices[0], indices[1], …` of `m` (repeats allowed); each index an integer in
+ * [0, rows).
  */
 export function selectRows(m: Matrix, indices: ArrayLike<number>): Matrix {
-  const { cols } = m;
+  checkMatrix(m, 'selectRows', 'm');
+  check(isNumericArray(indices), 'DTYPE', () => `selectRows: indices must be an array of row numbers, got ${describe(indices)}`);
+  const { cols, rows } = m;
   const out = new Float32Array(indices.length * cols);
   for (let i = 0; i < indices.length; i++) {
-    const s = indices[i] * cols;
+    const k = indices[i];
+    // One compare per row copied: cheap next to the copy itself.
+    if (!(Number.isInteger(k) && k >= 0 && k < rows)) {
+      throw new SimdnetError('RANGE', `selectRows: indices[${i}] is ${typeof k === 'number' ? k : describe(k)}, expected an integer row in [0, ${rows})`);
+    }
+    const s = k * cols;
     out.set(m.data.subarray(s, s + cols), i * cols);
   }
   return { data: out, rows: indices.length, cols };

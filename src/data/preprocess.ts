@@ -7,7 +7,7 @@
  * (standardizer) or as the low end of the range (min-max), never NaN.
  */
 import { SimdnetError, check } from '../errors.js';
-import { type Matrix, type MatrixInput, formatF32, isFlatNumbers, toMatrix } from './matrix.js';
+import { type Matrix, type MatrixInput, checkMatrix, formatF32, isFlatNumbers, toMatrix } from './matrix.js';
 
 /** Serialized {@link Standardizer}. */
 export type StandardizerJSON = { type: 'standardizer'; version: 1; mean: number[]; std: number[] };
@@ -210,6 +210,7 @@ export class MinMaxScaler {
 
   /** @param range target interval, default [0, 1]; low < high, both finite. */
   constructor(range: readonly [number, number] = [0, 1]) {
+    check(Array.isArray(range) && range.length === 2, 'DTYPE', () => `new MinMaxScaler(range): range must be [low, high], got ${range === null ? 'null' : Array.isArray(range) ? `an array of ${range.length}` : typeof range}`);
     checkFinitePair(range[0], range[1], 'MinMaxScaler range');
     this.range = [range[0], range[1]];
   }
@@ -345,6 +346,7 @@ export function oneHot(labels: ArrayLike<number>, classes: number): Matrix {
  * probabilities. For finite values this matches the `argmax_rows` kernel.
  */
 export function argmaxRows(m: Matrix): Int32Array {
+  checkMatrix(m, 'argmaxRows', 'm');
   const { rows, cols, data } = m;
   const out = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -369,6 +371,7 @@ export function argmaxRows(m: Matrix): Int32Array {
  * @throws SimdnetError RANGE naming the first row that is not one-hot.
  */
 export function labelsFromOneHot(y: Matrix): Int32Array {
+  checkMatrix(y, 'labelsFromOneHot', 'y');
   const { rows, cols, data } = y;
   const out = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -392,5 +395,6 @@ export function labelsFromOneHot(y: Matrix): Int32Array {
  * anything else is read as a matrix of `cols` columns (default `outputs`; wider for losses that carry more).
  */
 export function toTargets(y: MatrixInput, outputs: number, name = 'y', cols = outputs): Matrix {
+  check(typeof name === 'string', 'DTYPE', () => `toTargets: name must be a string, got ${name === null ? 'null' : Array.isArray(name) ? 'an array' : typeof name}`);
   return cols === outputs && outputs > 1 && isFlatNumbers(y) ? oneHot(y, outputs) : toMatrix(y, name, cols);
 }

@@ -14,6 +14,13 @@ import { Rng } from '../random.js';
  * @param caps optional per-group upper bounds.
  */
 export function apportion(counts: ArrayLike<number>, total: number, caps?: ArrayLike<number>): Int32Array {
+  checkSizes(counts, 'counts');
+  check(typeof total === 'number', 'DTYPE', () => `apportion: total must be a number, got ${total === null ? 'null' : typeof total}`);
+  check(Number.isSafeInteger(total) && total >= 0, 'RANGE', () => `apportion: total must be a non-negative integer, got ${total}`);
+  if (caps !== undefined) {
+    checkSizes(caps, 'caps');
+    check(caps.length === counts.length, 'SHAPE', () => `apportion: caps has ${caps.length} values but counts has ${counts.length}`);
+  }
   const g = counts.length;
   let n = 0;
   for (let i = 0; i < g; i++) n += counts[i];
@@ -44,6 +51,23 @@ export function apportion(counts: ArrayLike<number>, total: number, caps?: Array
     }
   }
   return out;
+}
+
+/** One value per group (so cheap to check): non-negative integers. */
+function checkSizes(a: ArrayLike<number>, what: string): void {
+  check(
+    Array.isArray(a) || (ArrayBuffer.isView(a) && !(a instanceof DataView)),
+    'DTYPE',
+    () => `apportion: ${what} must be an array of group sizes, got ${a === null ? 'null' : typeof a}`,
+  );
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    check(
+      typeof v === 'number' && Number.isSafeInteger(v) && v >= 0,
+      'RANGE',
+      () => `apportion: ${what}[${i}] is ${typeof v === 'number' ? v : typeof v}, expected a non-negative integer`,
+    );
+  }
 }
 
 /** Train and test row indices of a split. */
