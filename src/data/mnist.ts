@@ -5,7 +5,8 @@
  */
 import { SimdnetError, check } from '../errors.js';
 import { Rng } from '../random.js';
-import { type Dataset, type Split, adoptDataset } from './dataset.js';
+import { checkOptions } from '../args.js';
+import { Dataset, type Split, adoptDataset } from './dataset.js';
 import { type SplitIndices, stratifiedSplitIndices } from './stratify.js';
 
 /** Image side in pixels. */
@@ -86,16 +87,22 @@ export type MnistSplitOptions = {
  * @throws SimdnetError RANGE if the counts are not positive integers or exceed the dataset.
  */
 export function mnistSplitIndices(ds: Dataset, options: MnistSplitOptions = {}): SplitIndices {
+  return splitIndices(ds, options, 'mnistSplitIndices');
+}
+
+function splitIndices(ds: Dataset, options: MnistSplitOptions, where: string): SplitIndices {
+  check(ds instanceof Dataset, 'DTYPE', () => `${where}: ds must be a Dataset (e.g. from mnistFromDigitArrays), got ${ds === null ? 'null' : Array.isArray(ds) ? 'an array' : typeof ds}`);
+  checkOptions(options, where); // the fields are checked below
   const train = options.train ?? 8000;
   const test = options.test ?? 2000;
   const seed = options.seed ?? 0;
-  check(Number.isSafeInteger(train) && train > 0, 'RANGE', () => `mnistSplit train must be a positive integer, got ${train}`);
-  check(Number.isSafeInteger(test) && test > 0, 'RANGE', () => `mnistSplit test must be a positive integer, got ${test}`);
-  check(Number.isInteger(seed), 'RANGE', () => `mnistSplit seed must be an integer, got ${seed}`);
+  check(Number.isSafeInteger(train) && train > 0, 'RANGE', () => `${where} train must be a positive integer, got ${train}`);
+  check(Number.isSafeInteger(test) && test > 0, 'RANGE', () => `${where} test must be a positive integer, got ${test}`);
+  check(Number.isInteger(seed), 'RANGE', () => `${where} seed must be an integer, got ${seed}`);
   check(
     train + test <= ds.size,
     'RANGE',
-    () => `mnistSplit asks for ${train} + ${test} rows but the dataset has ${ds.size}`,
+    () => `${where} asks for ${train} + ${test} rows but the dataset has ${ds.size}`,
   );
   return stratifiedSplitIndices(ds.classes(), test, train, new Rng(seed));
 }
@@ -108,6 +115,6 @@ export function mnistSplitIndices(ds: Dataset, options: MnistSplitOptions = {}):
  * @throws SimdnetError RANGE if the counts are not positive integers or exceed the dataset.
  */
 export function mnistSplit(ds: Dataset, options: MnistSplitOptions = {}): Split {
-  const idx = mnistSplitIndices(ds, options);
+  const idx = splitIndices(ds, options, 'mnistSplit');
   return { train: ds.subset(idx.train), test: ds.subset(idx.test) };
 }
