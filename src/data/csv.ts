@@ -89,6 +89,12 @@ function listNames(names: readonly string[], max = 12): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … ${names.length - max} more`;
 }
 
+const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v.slice(0, 20)) : typeof v === 'number' ? String(v) : typeof v);
+
+function checkCsvOptions(o: unknown, where: string): void {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new SimdnetError('DTYPE', `${where}: CSV options must be an object, got ${kindOf(o)}`);
+}
+
 interface Resolved {
   source: string;
   delimiter: string;
@@ -103,8 +109,10 @@ interface Resolved {
   hint: ((column: string) => string) | undefined;
 }
 
-function resolve(o: CsvOptions, defaults: { source?: string; delimiter?: string } = {}): Resolved {
-  if (o === null || typeof o !== 'object') throw new SimdnetError('DTYPE', `CSV options must be an object, got ${o === null ? 'null' : typeof o}`);
+function resolve(o: CsvOptions, where: string, defaults: { source?: string; delimiter?: string } = {}): Resolved {
+  checkCsvOptions(o, where);
+  if (o.header !== undefined && typeof o.header !== 'boolean') throw new SimdnetError('DTYPE', `${where}: option header must be true or false, got ${kindOf(o.header)}`);
+  if (o.source !== undefined && typeof o.source !== 'string') throw new SimdnetError('DTYPE', `${where}: option source must be a string, got ${kindOf(o.source)}`);
   const decimalComma = o.decimal === ',';
   if (o.decimal !== undefined && o.decimal !== '.' && o.decimal !== ',') throw new SimdnetError('RANGE', `decimal must be '.' or ',', got '${String(o.decimal)}'`);
   const delimiter = o.delimiter ?? (decimalComma ? ';' : (defaults.delimiter ?? ','));
@@ -532,7 +540,7 @@ class TableBuilder {
  */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
   if (typeof text !== 'string') throw new SimdnetError('DTYPE', `parseCsv takes the CSV text as a string, got ${text === null ? 'null' : typeof text}`);
-  const o = resolve(options);
+  const o = resolve(options, 'parseCsv');
   const b = new TableBuilder(o);
   forEachCsvRecord(text, o.delimiter, o.source, b.record, o.comment);
   b.finish();
@@ -716,7 +724,7 @@ async function pump(source: CsvSource, o: Resolved, b: TableBuilder, onProgress:
  * @throws SimdnetError as {@link parseCsv}, and FORMAT for text that is not UTF-8.
  */
 export async function readCsv(source: CsvSource, options: CsvOptions = {}): Promise<CsvTable> {
-  const o = resolve(options);
+  const o = resolve(options, 'readCsv');
   const b = new TableBuilder(o);
   await pump(source, o, b, options.onProgress);
   return b.table();
@@ -727,7 +735,11 @@ export async function readCsv(source: CsvSource, options: CsvOptions = {}): Prom
  * (types are fixed from the first `inferRows` rows). Memory is bounded by a chunk and a batch, not the file.
  */
 export async function* csvRows(source: CsvSource, options: CsvRowsOptions = {}): AsyncGenerator<CsvTable> {
-  const o = resolve(options);
+  yield* rowsOf(source, options, 'csvRows');
+}
+
+async function* rowsOf(source: CsvSource, options: CsvRowsOptions, where: string): AsyncGenerator<CsvTable> {
+  const o = resolve(options, where);
   const size = options.batchSize ?? 1024;
   if (!Number.isInteger(size) || size < 1) throw new SimdnetError('RANGE', `batchSize must be a positive integer, got ${String(size)}`);
   const ready: CsvTable[] = [];
@@ -802,7 +814,7 @@ export function delimiterForPath(path: string): string | undefined {
  * @throws SimdnetError as {@link readCsv}, and FORMAT for a file that does not exist or cannot be read.
  */
 export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<CsvTable> {
-  const o = resolve(options, { source: path, delimiter: typeof path === 'string' ? delimiterForPath(path) : undefined });
+  const o = resolve(options, 'readCsvFile', { source: path, delimiter: typeof path === 'string' ? delimiterForPath(path) : undefined });
   const b = new TableBuilder(o);
   await pump(fileChunks(path, options.chunkSize ?? 1 << 20), o, b, options.onProgress);
   return b.table();
@@ -810,8 +822,9 @@ export async function readCsvFile(path: string, options: CsvOptions = {}): Promi
 
 /** {@link csvRows} over a file (Node, Deno, Bun). */
 export function csvFileRows(path: string, options: CsvRowsOptions = {}): AsyncGenerator<CsvTable> {
+  checkCsvOptions(options, 'csvFileRows');
   const delimiter = options.delimiter ?? (options.decimal === ',' ? undefined : typeof path === 'string' ? delimiterForPath(path) : undefined);
-  return csvRows(fileChunks(path, options.chunkSize ?? 1 << 20), { source: path, ...options, ...(delimiter ? { delimiter } : {}) });
+  return rowsOf(fileChunks(path, options.chunkSize ?? 1 << 20), { source: typeof path === 'string' ? path : 'CSV file', ...options, ...(delimiter ? { delimiter } : {}) }, 'csvFileRows');
 }
 
 /**
@@ -819,6 +832,11 @@ export function csvFileRows(path: string, options: CsvRowsOptions = {}): AsyncGe
  * @throws SimdnetError FORMAT for an unknown or text column.
  */
 export function tableToMatrix(table: CsvTable, columns: readonly string[]): Matrix {
+  if (table === null || typeof table !== 'object' || !Array.isArray(table.columns) || !Number.isSafeInteger(table.rows)) {
+    throw new SimdnetError('DTYPE', `tableToMatrix: table must be a CsvTable (from parseCsv or readCsv), got ${kindOf(table)}`);
+  }
+  if (!Array.isArray(columns)) throw new SimdnetError('DTYPE', `tableToMatrix: columns must be an array of column names, got ${kindOf(columns)}`);
+  if (columns.length === 0) throw new SimdnetError('EMPTY', 'tableToMatrix: columns is empty; name at least one numeric column');
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   const cols = columns.map((name) => {
     const c = byName.get(name);
