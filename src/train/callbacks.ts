@@ -1,4 +1,4 @@
-import { SimdnetError } from '../errors.js';
+import { SimdnetError, check } from '../errors.js';
 import { checkOptions } from '../args.js';
 import type { Sequential } from '../model/sequential.js';
 
@@ -73,6 +73,8 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
   if (!Number.isInteger(patience) || patience < 0) {
     throw new SimdnetError('RANGE', `earlyStopping patience must be an integer >= 0, got ${patience}`);
   }
+  const mode = options.mode ?? 'auto';
+  check(mode === 'auto' || mode === 'min' || mode === 'max', 'RANGE', () => `earlyStopping(): option mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
   const minDelta = Math.abs(options.minDelta ?? 0);
   const restore = options.restoreBestWeights ?? true;
   let monitor = options.monitor ?? 'val_loss';
@@ -87,8 +89,7 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { 
       return bestEpoch;
     },
     onTrainBegin(info) {
-      if (options.monitor === undefined && info.validationSamples === 0) monitor = 'loss';
-      const mode = options.mode ?? 'auto';
+      if ((options.monitor === undefined || options.monitor === null) && info.validationSamples === 0) monitor = 'loss';
       sign = mode === 'max' || (mode === 'auto' && /acc/.test(monitor)) ? -1 : 1;
       best = Infinity;
       bestEpoch = -1;

@@ -1,4 +1,5 @@
 import { selectRows, type Matrix, type MatrixInput } from '../data/matrix.js';
+import { checkOptions } from '../args.js';
 import { SimdnetError, check } from '../errors.js';
 import type { Sequential, TargetInput } from '../model/sequential.js';
 import { Rng } from '../random.js';
@@ -68,7 +69,8 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     model.busy = false;
   }
   model.assertLive();
-  check(typeof options === 'object' && options !== null, 'RANGE', 'fit() options must be an object');
+  // Option types first (null or undefined means the default), so a wrong one trains nothing.
+  checkOptions(options, 'fit()', { epochs: 'index', batchSize: 'count', seed: 'number', shuffle: 'boolean', validationSplit: 'number', yieldEveryMs: 'number' });
   const epochs = options.epochs ?? 1;
   check(Number.isInteger(epochs) && epochs >= 0, 'RANGE', `epochs must be an integer >= 0, got ${epochs}`);
   const batchSize = batchSizeOf(options.batchSize ?? 32);
@@ -188,7 +190,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
           if (c.accuracy) logs.accuracy = correct / seen;
           for (const cb of callbacks) await cb.onBatchEnd?.(b, logs, model);
         }
-        if (options.yieldEveryMs !== undefined && now() - lastYield >= options.yieldEveryMs) {
+        if (options.yieldEveryMs !== undefined && options.yieldEveryMs !== null && now() - lastYield >= options.yieldEveryMs) {
           await tick();
           lastYield = now();
         }

@@ -1,6 +1,6 @@
-import { SimdnetError } from '../errors.js';
+import { check, SimdnetError } from '../errors.js';
 import type { Matrix } from '../data/matrix.js';
-import type { Activation } from '../layers/activations.js';
+import { ACTIVATIONS, type Activation } from '../layers/activations.js';
 import type { Kernels } from '../runtime/abi.js';
 
 /** Loss names accepted by compile(). */
@@ -72,9 +72,11 @@ function builtin(
  * `canFuse` is false when something other than the activation sits between the last layer and the loss.
  */
 export function planLoss(loss: unknown, last: Activation, canFuse = true): Loss {
-  if (typeof loss !== 'string' || !(loss in NAMES)) {
+  if (typeof loss !== 'string' || !Object.hasOwn(NAMES, loss)) {
     throw new SimdnetError('RANGE', `unknown loss '${String(loss)}' (one of ${Object.keys(NAMES).join(', ')}, or a Loss object)`);
   }
+  check(typeof last === 'string' && (ACTIVATIONS as readonly string[]).includes(last), typeof last === 'string' ? 'RANGE' : 'DTYPE', () => `planLoss(): the last activation must be one of ${ACTIVATIONS.join(', ')}, got ${typeof last === 'string' ? JSON.stringify(last) : last === null ? 'null' : typeof last}`);
+  check(typeof canFuse === 'boolean', 'DTYPE', () => `planLoss(): canFuse must be true or false, got ${canFuse === null ? 'null' : typeof canFuse === 'string' ? JSON.stringify(canFuse) : typeof canFuse}`);
   const name = loss as LossName;
   switch (name) {
     case 'mse':
