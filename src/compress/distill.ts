@@ -6,6 +6,7 @@
  * [ hard label y (one-hot, or soft) | the teacher's logits ]; logits rather than probabilities, so the
  * temperature is a property of the loss and the targets need not be rebuilt to try another one.
  */
+import { checkOptions } from '../args.js';
 import { isMatrix, toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { oneHot } from '../data/preprocess.js';
 import { SimdnetError, check } from '../errors.js';
@@ -13,7 +14,7 @@ import { activationOf } from '../layers/index.js';
 import type { CompileOptions, Sequential, TargetInput } from '../model/sequential.js';
 import { idleModel } from '../model/sequential.js';
 import type { History } from '../train/callbacks.js';
-import { batchSizeOf, type FitOptions } from '../train/fit.js';
+import { batchSizeOf, checkCallbacks, type FitOptions } from '../train/fit.js';
 import type { Loss } from '../train/losses.js';
 import { logits } from './explain.js';
 
@@ -50,6 +51,7 @@ function lossSettings(o: DistillationLossOptions): { temperature: number; alpha:
  * accuracy metric compares the student's argmax with the hard labels'.
  */
 export function distillationLoss(options: DistillationLossOptions = {}): Loss {
+  checkOptions(options, 'distillationLoss()'); // temperature and alpha: lossSettings (RANGE)
   const { temperature, alpha } = lossSettings(options);
   return {
     name: `distillation(T=${temperature}, alpha=${alpha})`,
@@ -141,6 +143,9 @@ export async function distill(
   y: TargetInput | null,
   options: DistillOptions = {},
 ): Promise<History> {
+  checkOptions(options, 'distill()', {
+    epochs: 'index', batchSize: 'count', seed: 'number', shuffle: 'boolean', validationSplit: 'number', yieldEveryMs: 'number',
+  });
   const { temperature, alpha, optimizer, metrics, validationData, ...fitOptions } = options;
   const settings = lossSettings({ temperature, alpha });
   checkPair(teacher, student);
@@ -149,6 +154,7 @@ export async function distill(
   const epochs = fitOptions.epochs ?? 1;
   check(Number.isInteger(epochs) && epochs >= 0, 'RANGE', `epochs must be an integer >= 0, got ${epochs}`);
   batchSizeOf(fitOptions.batchSize ?? 32);
+  checkCallbacks(fitOptions.callbacks);
   const vs = fitOptions.validationSplit ?? 0;
   check(typeof vs === 'number' && vs >= 0 && vs < 1, 'RANGE', `validationSplit must be in [0, 1), got ${vs}`);
   const t = distillationTargets(teacher, x, y);

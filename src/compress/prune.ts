@@ -7,8 +7,8 @@ import type { MatrixInput } from '../data/matrix.js';
 import { SimdnetError, check } from '../errors.js';
 import type { Conv2dSpec, DenseSpec } from '../layers/spec.js';
 import type { Net, TensorSlot } from '../model/net.js';
-import type { EvalResult, Sequential, TargetInput, TrainHook } from '../model/sequential.js';
-import { idleModel } from '../model/sequential.js';
+import type { EvalResult, TargetInput, TrainHook } from '../model/sequential.js';
+import { Sequential, idleModel } from '../model/sequential.js';
 import type { Engine } from '../runtime/engine.js';
 import type { Callback } from '../train/callbacks.js';
 import { hasKernel, requireSupported } from './support.js';
@@ -56,6 +56,7 @@ export function sparsityOf(model: Sequential, layers?: ReadonlyArray<number | st
   idleModel(model, 'sparsityOf()');
   requireSupported(model.layers, 'sparsityOf()');
   check(model.built, 'STATE', 'sparsityOf(): the model is not built yet (no weights)');
+  check(layers === undefined || Array.isArray(layers), 'DTYPE', () => `sparsityOf(): layers must be an array of layer indices or names, got ${layers === null ? 'null' : typeof layers}`);
   const idx = layers === undefined ? kernelLayers(model) : layers.map((l) => kernelLayerIndex(model, l, 'sparsityOf()'));
   const weights = model.getWeights();
   return report(model, idx, (i) => weights[kernelIndex(model, i)].data);
@@ -222,7 +223,7 @@ export class PruningSession {
 
   /** Use {@link startPruning}. */
   constructor(readonly model: Sequential) {
-    model.assertIdle('startPruning()');
+    idleModel(model, 'new PruningSession()');
     check(model.built, 'STATE', 'startPruning(): the model is not built yet (no weights to mask); fit or build it first');
     check(!sessions.has(model), 'STATE', 'startPruning(): a pruning session is already active on this model; end() it first');
     const net = model.net!;
@@ -314,12 +315,15 @@ export class PruningSession {
  * One session per model at a time.
  */
 export function startPruning(model: Sequential): PruningSession {
+  idleModel(model, 'startPruning()');
   requireSupported(model.layers, 'startPruning()');
   return new PruningSession(model);
 }
 
 /** The active pruning session of a model, if any. */
 export function pruningSession(model: Sequential): PruningSession | undefined {
+  // Not idleModel: a callback may ask during fit().
+  check(model instanceof Sequential, 'DTYPE', () => `pruningSession() takes a Sequential model, got ${model === null ? 'null' : Array.isArray(model) ? 'an array' : typeof model}`);
   return sessions.get(model);
 }
 

@@ -5,6 +5,7 @@
 // the master kernels are copied aside and replaced by their fake-quantized form; after backward they are put
 // back, so the update lands on the master weights. Activations are not fake-quantized (the hooks see whole
 // passes, not layer boundaries); at 8 bits their per-tensor rounding costs far less than a coarse weight grid.
+import { checkOptions } from '../args.js';
 import type { MatrixInput } from '../data/matrix.js';
 import { check } from '../errors.js';
 import type { Net } from '../model/net.js';
@@ -43,6 +44,7 @@ export function fakeQuantize(model: Sequential, options: FakeQuantOptions = {}):
   requireSupported(model.layers, 'fakeQuantize()');
   check(model.built, 'STATE', `fakeQuantize(): model '${model.name}' is not built (it has no weights yet)`);
   check(!active.has(model), 'STATE', `fakeQuantize(): model '${model.name}' is already fake-quantized (remove() the first one)`);
+  checkOptions(options, 'fakeQuantize()', { weightBits: 'count' });
   const bits = options.weightBits ?? 8;
   check(Number.isInteger(bits) && bits >= 2 && bits <= 8, 'RANGE', `fakeQuantize(): weightBits must be an integer in [2, 8], got ${String(bits)}`);
   const plan = resolvePlan(model.layers, options.plan ?? 'int8', 'fakeQuantize()');
@@ -105,6 +107,10 @@ export async function fineTuneQuantized(
   y: TargetInput,
   options: FitOptions & FakeQuantOptions = {},
 ): Promise<History> {
+  // fit()'s own checks come after the weights are fake-quantized: check the option types up front.
+  checkOptions(options, 'fineTuneQuantized()', {
+    epochs: 'index', batchSize: 'count', seed: 'number', shuffle: 'boolean', validationSplit: 'number', yieldEveryMs: 'number', weightBits: 'count',
+  });
   const { plan, weightBits, ...fitOptions } = options;
   const fq: FakeQuantOptions = {};
   if (plan !== undefined) fq.plan = plan;

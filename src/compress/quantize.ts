@@ -22,6 +22,7 @@
 // the one execution plan (src/model/plan.ts). A per-layer precision plan chooses 'int8', 'f16' (kernel stored as
 // IEEE half, converted to f32 per batch, f32 compute) or 'f32'. Quantizing weights and biases is one-time
 // preparation; every per-batch step is a kernel call.
+import { checkOptions } from '../args.js';
 import { toMatrix, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { SimdnetError, check } from '../errors.js';
 import { activationForward, type Activation } from '../layers/activations.js';
@@ -138,6 +139,7 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
   requireSupported(model.layers, 'quantizeModel()');
   idleModel(model, 'quantizeModel()');
   check(typeof options === 'object' && options !== null, 'RANGE', 'quantizeModel(): options must be an object');
+  checkOptions(options, 'quantizeModel()', { mode: 'string', weightBits: 'count', name: 'string' });
   check(model.built, 'STATE', `quantizeModel(): model '${model.name}' is not built (it has no weights): train it first`);
   check(
     model.trainedSteps > 0,

@@ -98,6 +98,7 @@ export function transfer(pretrained: Sequential, options: TransferOptions = {}):
  * predict() returns the features of that layer, for use in another model or outside simdnet.
  */
 export function featureExtractor(pretrained: Sequential, options: { keep?: number | string; name?: string } = {}): Sequential {
+  idleModel(pretrained, 'featureExtractor()'); // before its name is read
   checkOptions(options, 'featureExtractor()', { name: 'string' });
   return transfer(pretrained, { keep: options.keep, name: options.name ?? `${pretrained.name}-features`, freeze: true });
 }
