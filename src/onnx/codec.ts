@@ -13,7 +13,7 @@
 // field is a float (attribute f/floats, float_data), empty typed data lists absent, an attribute's value field
 // present for its type (a default when the file omitted it).
 
-import { SimdnetError, type ErrorCode } from '../errors.js';
+import { SimdnetError, check, type ErrorCode } from '../errors.js';
 import { Reader, Wire, Writer } from './proto.js';
 import {
   AttrType,
@@ -656,6 +656,7 @@ function decodeShape(r: Reader): OnnxDim[] {
 
 /** Serializes a model to .onnx bytes (fields in field-number order, as protobuf writes them). */
 export function encodeModel(m: OnnxModel): Uint8Array {
+  check(typeof m === 'object' && m !== null && typeof m.graph === 'object' && m.graph !== null, 'DTYPE', () => `encodeModel() takes a decoded OnnxModel (from decodeModel or exportOnnx), got ${m === null ? 'null' : typeof m}`);
   const w = new Writer();
   w.int64(1, m.irVersion);
   if (m.producerName) w.string(2, m.producerName);
