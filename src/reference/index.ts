@@ -51,6 +51,7 @@ export {
   image_shift,
 } from './util.js';
 export { permute_forward } from './permute.js';
+export { zero_pad2d_forward, crop2d_backward } from './pad.js';
 export { mask_f32, sparse_csr_forward } from './sparse.js';
 export { distill_forward, distill_backward, distill_accuracy_count } from './distill.js';
 export {

@@ -130,6 +130,17 @@ export interface Kernels {
   permute_forward(y: number, x: number, m: number, d0: number, d1: number, d2: number, d3: number, s0: number,
     s1: number, s2: number, s3: number): void;
 
+  // ---- zero padding (assembly/conv/pad.ts) ----
+  /**
+   * y (m, top+h+bottom, left+w+right, c) = x (m, h, w, c) NHWC with zero borders (Keras ZeroPadding2D); every
+   * float of y is written, y must not overlap x.
+   */
+  zero_pad2d_forward(y: number, x: number, m: number, h: number, w: number, c: number, top: number, bottom: number,
+    left: number, right: number): void;
+  /** dx (m, h, w, c) = the interior of dy (m, top+h+bottom, left+w+right, c): zero_pad2d_forward's gradient. */
+  crop2d_backward(dx: number, dy: number, m: number, h: number, w: number, c: number, top: number, bottom: number,
+    left: number, right: number): void;
+
   // ---- pruning and sparse inference (assembly/sparse) ----
   /** w (n) *= mask (n): puts pruned weights back to zero after an optimizer step. */
   mask_f32(w: number, mask: number, n: number): void;

@@ -73,6 +73,10 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
       const n = m * d0 * d1 * d2 * d3;
       ref.permute_forward(F(y, n), F(x, n), m, d0, d1, d2, d3, s0, s1, s2, s3);
     },
+    zero_pad2d_forward: (y, x, m, h, w, c, t, b, l, r) =>
+      ref.zero_pad2d_forward(F(y, m * (t + h + b) * (l + w + r) * c), F(x, m * h * w * c), m, h, w, c, t, b, l, r),
+    crop2d_backward: (dx, dy, m, h, w, c, t, b, l, r) =>
+      ref.crop2d_backward(F(dx, m * h * w * c), F(dy, m * (t + h + b) * (l + w + r) * c), m, h, w, c, t, b, l, r),
     mask_f32: (w, mask, n) => ref.mask_f32(F(w, n), F(mask, n), n),
     sparse_csr_forward: (y, ws, x, rowptr, cols, vals, b, m, k, n) => {
       const rp = I(rowptr, k + 1);
