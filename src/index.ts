@@ -15,11 +15,13 @@ export {
   flatten,
   reshape,
   permute,
+  zeroPadding2d,
   batchNormalization,
   type DenseOptions,
   type Conv2dOptions,
   type Pooling2dOptions,
   type BatchNormalizationOptions,
+  type ZeroPadding,
   type Shape,
 } from './layers/index.js';
 export type {
@@ -33,6 +35,7 @@ export type {
   FlattenSpec,
   ReshapeSpec,
   PermuteSpec,
+  ZeroPadding2dSpec,
   BatchNormalizationSpec,
   Initializer,
   LayerSpec,

@@ -16,6 +16,9 @@
  *     reshape:D1xD2[x…]               another shape of the same size (one dimension may be -1)
  *     permute:A1xA2[x…]               the sample's axes in another order, 1-based as Keras: permute:2x3x1 turns
  *                                     [c, h, w] into [h, w, c] (x-joined, as commas separate the items)
+ *     zeropad:N | zeropad:RxC | zeropad:TxBxLxR
+ *                                     zeros around each map (Keras ZeroPadding2D): N on every side, R rows above and
+ *                                     below and C columns left and right, or top x bottom x left x right
  *     bn[:M] | batchnorm[:M]          batch normalization over the channels (moving-average momentum M, default 0.99)
  *
  *   The input shape is not part of the list: it comes from the data (--image-shape, 3-D IDX images, MNIST).
@@ -26,7 +29,7 @@
  *                               "inputShape": [28, 28, 1]}, {"type": "flatten"}, {"type": "dense", "units": 10,
  *                               "activation": "softmax"} ]   (or { "layers": [ … ] })
  *     Every layer type of the library, with the options of its API factory (dense, conv2d, maxPooling2d,
- *     averagePooling2d, globalAveragePooling2d, flatten, reshape, permute, batchNormalization, dropout,
+ *     averagePooling2d, globalAveragePooling2d, flatten, reshape, permute, zeroPadding2d, batchNormalization, dropout,
  *     activation),
  *     checked by the library's own layer records; "name" defaults to <type>_<n> counted per type.
  */
@@ -47,6 +50,7 @@ import {
   maxPooling2d,
   permute,
   reshape,
+  zeroPadding2d,
   showShape,
   sizeOf,
   validateSpec,
@@ -235,6 +239,23 @@ const GRAMMAR: Grammars = {
     },
     describe: (s) => `permute:${s.dims.join('x')}`,
   },
+  zeroPadding2d: {
+    words: ['zeropad'],
+    parse(args, where, name) {
+      const ok = args.length === 1 && /^\d+(x\d+)*$/i.test(args[0]);
+      const n = ok ? args[0].toLowerCase().split('x').map(Number) : [];
+      if (n.length !== 1 && n.length !== 2 && n.length !== 4) {
+        fail(where, 'zeropad needs N, RxC or TxBxLxR, such as zeropad:1 (one zero row and column on every side)');
+      }
+      const pads = n.length === 4 ? ([[n[0], n[1]], [n[2], n[3]]] as [[number, number], [number, number]]) : n.length === 2 ? ([n[0], n[1]] as [number, number]) : n[0];
+      return zeroPadding2d(pads, { name });
+    },
+    describe: (s) => {
+      const [[t, b], [l, r]] = s.padding;
+      if (t === b && l === r) return t === l ? `zeropad:${t}` : `zeropad:${t}x${l}`;
+      return `zeropad:${t}x${b}x${l}x${r}`;
+    },
+  },
   batchNormalization: {
     words: ['bn', 'batchnorm'],
     parse(args, where, name) {
@@ -251,7 +272,7 @@ const BY_WORD = new Map<string, LayerSpec['type']>(
   (Object.keys(GRAMMAR) as LayerSpec['type'][]).flatMap((t) => GRAMMAR[t].words.map((w) => [w, t] as [string, LayerSpec['type']])),
 );
 
-const EXPECTED = 'expected N[:activation], dropout:R, conv:FxK[:same][:activation], maxpool[:P], avgpool[:P], gap, flatten, reshape:HxWxC, permute:2x3x1, bn or an activation name';
+const EXPECTED = 'expected N[:activation], dropout:R, conv:FxK[:same][:activation], maxpool[:P], avgpool[:P], gap, flatten, reshape:HxWxC, permute:2x3x1, zeropad:N, bn or an activation name';
 
 /**
  * Parses a `--layers` string.

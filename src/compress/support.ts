@@ -17,6 +17,7 @@ const HANDLED: ReadonlySet<LayerSpec['type']> = new Set<LayerSpec['type']>([
   'flatten',
   'reshape',
   'permute',
+  'zeroPadding2d',
   'batchNormalization',
 ]);
 

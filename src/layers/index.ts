@@ -11,6 +11,7 @@ import { permuteKind } from './permute.js';
 import { averagePooling2dKind, globalAveragePooling2dKind, maxPooling2dKind } from './pooling.js';
 import { flattenKind, reshapeKind } from './reshape.js';
 import type { LayerSpec } from './spec.js';
+import { zeroPadding2dKind } from './zero-padding.js';
 
 export type { Activation } from './activations.js';
 export type * from './spec.js';
@@ -22,6 +23,7 @@ export { conv2d, type Conv2dOptions } from './conv2d.js';
 export { maxPooling2d, averagePooling2d, globalAveragePooling2d, type Pooling2dOptions } from './pooling.js';
 export { flatten, reshape } from './reshape.js';
 export { permute } from './permute.js';
+export { zeroPadding2d, type ZeroPadding } from './zero-padding.js';
 export { batchNormalization, type BatchNormalizationOptions } from './batchnorm.js';
 
 const KINDS: Record<LayerSpec['type'], LayerKind<never>> = {
@@ -35,6 +37,7 @@ const KINDS: Record<LayerSpec['type'], LayerKind<never>> = {
   flatten: flattenKind,
   reshape: reshapeKind,
   permute: permuteKind,
+  zeroPadding2d: zeroPadding2dKind,
   batchNormalization: batchNormalizationKind,
 } as never;
 

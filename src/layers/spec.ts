@@ -103,6 +103,17 @@ export interface PermuteSpec {
 }
 
 /**
+ * Zeros around each [h, w, c] map (Keras ZeroPadding2D): padding [[top, bottom], [left, right]] rows and columns;
+ * the output is [h + top + bottom, w + left + right, c].
+ */
+export interface ZeroPadding2dSpec {
+  type: 'zeroPadding2d';
+  name: string;
+  padding: [[number, number], [number, number]];
+  inputShape?: number[];
+}
+
+/**
  * Batch normalization over the last axis (channels): y = gamma · (x − mean) / sqrt(var + epsilon) + beta with the
  * batch's statistics while training (moving averages updated by `momentum`), the moving averages at inference.
  */
@@ -127,4 +138,5 @@ export type LayerSpec =
   | FlattenSpec
   | ReshapeSpec
   | PermuteSpec
+  | ZeroPadding2dSpec
   | BatchNormalizationSpec;

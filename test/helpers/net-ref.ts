@@ -190,6 +190,24 @@ export function refForward(specs: LayerSpec[], weights: Float64Array[], inputSha
         shape = out;
         break;
       }
+      case 'zeroPadding2d': {
+        // Zeros around each [h, w, c] map: input (i, j) lands at (i + top, j + left).
+        const [h, w, c] = shape;
+        const [[t, b], [l, r]] = s.padding;
+        const oh = h + t + b;
+        const ow = w + l + r;
+        const y = new Float64Array(m * oh * ow * c);
+        for (let q = 0; q < m; q++) {
+          for (let i = 0; i < h; i++) {
+            for (let j = 0; j < w; j++) {
+              for (let k = 0; k < c; k++) y[((q * oh + i + t) * ow + j + l) * c + k] = v[((q * h + i) * w + j) * c + k];
+            }
+          }
+        }
+        v = y;
+        shape = [oh, ow, c];
+        break;
+      }
       case 'activation':
         act(s.activation, s.alpha, v, (m * size(shape)) / shape[shape.length - 1], shape[shape.length - 1]);
         break;

@@ -229,6 +229,7 @@ const ROWS: Record<string, Row<any>> = {
   'main:flatten': { args: [{ kind: 'opts', optional: true, fields: { name: 'str' } }], valid: () => [], call: (_s, o) => main.flatten(o), ok: (s) => expect(s.type).toBe('flatten') },
   'main:reshape': { args: [{ kind: 'arr', bad: [['[]', []], ['[0]', [0]], ['[2.5]', [2.5]]] }, { kind: 'opts', optional: true, fields: { name: 'str' } }], valid: () => [[2, 4]], call: (_s, t, o) => main.reshape(t, o), ok: (s) => expect(s.type).toBe('reshape') },
   'main:permute': { args: [{ kind: 'arr', bad: [['[]', []], ['[1,1]', [1, 1]], ['[0,1]', [0, 1]]] }, { kind: 'opts', optional: true, fields: { name: 'str' } }], valid: () => [[2, 1]], call: (_s, d, o) => main.permute(d, o), ok: (s) => expect(s.type).toBe('permute') },
+  'main:zeroPadding2d': { args: [{ kind: 'any', bad: [['null', null], ['undefined', undefined], ['-1', -1], ['1.5', 1.5], ['NaN', NaN], ['"same"', 'same'], ['[1,2,3]', [1, 2, 3]], ['[[1],[2]]', [[1], [2]]], ['{}', {}]] }, { kind: 'opts', optional: true, fields: { name: 'str' } }], valid: () => [[[1, 0], [0, 1]]], call: (_s, p, o) => main.zeroPadding2d(p, o), ok: (s) => expect(s.padding).toEqual([[1, 0], [0, 1]]) },
   'main:batchNormalization': { args: [{ kind: 'opts', optional: true, fields: { momentum: 'num', epsilon: 'num', name: 'str' } }], valid: () => [], call: (_s, o) => main.batchNormalization(o), ok: (s) => expect(s.type).toBe('batchNormalization') },
 
   // --- models
