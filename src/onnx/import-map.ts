@@ -18,6 +18,7 @@ import { windowAxis } from '../layers/options.js';
 import { averagePooling2d, globalAveragePooling2d, maxPooling2d } from '../layers/pooling.js';
 import { permute } from '../layers/permute.js';
 import { flatten, reshape } from '../layers/reshape.js';
+import { zeroPadding2d } from '../layers/zero-padding.js';
 import type { Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
 import { dataTypeName } from './codec.js';
 import { CONST_OPS, GraphView, MAX_ELEMENTS, SUPPORTED_OPS, shortestFloat32, type FloatValue, type Sym } from './import-graph.js';
@@ -290,16 +291,15 @@ class Mapper {
           this.fail('UNSUPPORTED', `its extra output '${extra}' is used; only the first output of ${n.opType} is supported`);
         }
       }
-      if (st.pad && n.opType !== 'Conv') {
-        g.fail('UNSUPPORTED', st.pad.node, `a non-zero Pad is supported only right before a Conv (it feeds ${g.label(i)})`);
-      }
+      // A zero Pad folds into the Conv it feeds; before anything else it is a zeroPadding2d layer of its own.
+      if (st.pad && n.opType !== 'Conv') st = this.padLayer(st);
       this.fuseKept = false;
       st = this.apply(i, slot, st);
       if (!this.fuseKept) this.fuse = undefined;
       name = n.output[0];
       if (size(st.onnx) > MAX_ELEMENTS) this.fail('UNSUPPORTED', `its output ${show(['N', ...st.onnx])} is too large (more than ${MAX_ELEMENTS} values per sample)`);
     }
-    if (st.pad) g.fail('UNSUPPORTED', st.pad.node, 'a non-zero Pad is supported only right before a Conv (it ends the graph)');
+    if (st.pad) st = this.padLayer(st);
     st = this.asSame(st); // layers it adds are named after the last node
     this.at = -1;
     checkOutput(output, st.onnx);
@@ -620,6 +620,11 @@ class Mapper {
    * reaches changes nothing (PyTorch writes some for ceil_mode at opset 9).
    */
   private windowPadding(hw: [number, number], k: [number, number], s: [number, number], autoPad: string, pads: number[] | undefined, ceil = false): 'valid' | 'same' {
+    return this.matchPadding(hw, k, s, autoPad, pads, ceil, true)!;
+  }
+
+  /** windowPadding, or undefined (strict false) where it would refuse the pads. */
+  private matchPadding(hw: [number, number], k: [number, number], s: [number, number], autoPad: string, pads: number[] | undefined, ceil: boolean, strict: boolean): 'valid' | 'same' | undefined {
     const axes = [0, 1];
     const totals = axes.map((a) => Math.max((Math.ceil(hw[a] / s[a]) - 1) * s[a] + k[a] - hw[a], 0));
     switch (autoPad) {
@@ -636,6 +641,7 @@ class Mapper {
         if (valid) return 'valid';
         const same = axes.every((a) => p[a] === Math.floor(totals[a] / 2) && outs[a] === Math.ceil(hw[a] / s[a]));
         if (same) return 'same';
+        if (!strict) return undefined;
         const want = [Math.floor(totals[0] / 2), Math.floor(totals[1] / 2), totals[0] - Math.floor(totals[0] / 2), totals[1] - Math.floor(totals[1] / 2)];
         return this.fail(
           'UNSUPPORTED',
@@ -647,12 +653,51 @@ class Mapper {
         return 'same';
       case 'SAME_LOWER':
         if (totals.some((t) => t % 2 !== 0)) {
+          if (!strict) return undefined;
           this.fail('UNSUPPORTED', `auto_pad SAME_LOWER puts the odd padding pixel first on this ${hw[0]}x${hw[1]} input; simdnet's 'same' puts it last`);
         }
         return 'same';
       default:
         return this.fail('FORMAT', `auto_pad '${autoPad}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
     }
+  }
+
+  /**
+   * The explicit [top, left, bottom, right] pads an ONNX window op puts around its input (auto_pad resolved), or
+   * undefined when ceil_mode adds a window these pads do not hold (then only a match with 'valid'/'same' will do).
+   */
+  private explicitPads(hw: [number, number], k: [number, number], s: [number, number], autoPad: string, pads: number[] | undefined, ceil: boolean): [number, number, number, number] | undefined {
+    let p: number[];
+    if (autoPad === 'NOTSET' || autoPad === '') p = pads ?? [0, 0, 0, 0];
+    else if (autoPad === 'VALID') p = [0, 0, 0, 0];
+    else {
+      const totals = [0, 1].map((a) => Math.max((Math.ceil(hw[a] / s[a]) - 1) * s[a] + k[a] - hw[a], 0));
+      const lead = totals.map((t) => (autoPad === 'SAME_LOWER' ? Math.ceil(t / 2) : Math.floor(t / 2)));
+      p = [lead[0], lead[1], totals[0] - lead[0], totals[1] - lead[1]];
+    }
+    if (p.length !== 4) this.fail('FORMAT', `pads ${show(p)} must have 4 values for a 2-D window`);
+    if (p.some((x) => x < 0)) this.fail('UNSUPPORTED', `negative pads ${show(p)} (cropping) are not supported`);
+    if (ceil && [0, 1].some((a) => (hw[a] + p[a] + p[a + 2] - k[a]) % s[a] !== 0)) return undefined;
+    return [p[0], p[1], p[2], p[3]];
+  }
+
+  /** A zeroPadding2d layer (pads [top, left, bottom, right]) on a map; the padded map's state. */
+  private zeroPad(m: State, p: readonly number[]): State {
+    const [c, h, w] = m.chw!;
+    const [t, l, b, r] = p;
+    if (t + l + b + r === 0) return m;
+    this.push(zeroPadding2d([[t, b], [l, r]], { name: this.layerName('_pad', ['Pad']) }));
+    const chw: [number, number, number] = [c, h + t + b, w + l + r];
+    return { onnx: [...chw], sim: [chw[1], chw[2], c], order: 'chw', chw };
+  }
+
+  /** A zero Pad that feeds no Conv: a zeroPadding2d layer named after the Pad node. */
+  private padLayer(st: State): State {
+    const at = this.at;
+    this.at = st.pad!.node;
+    const out = this.zeroPad(st.pad!.before, st.pad!.pads);
+    this.at = at;
+    return out;
   }
 
   /** A 2-value list attribute (kernel_shape, strides, dilations) of positive integers. */
@@ -685,18 +730,22 @@ class Mapper {
     const autoPad = g.attrString(i, 'auto_pad', 'NOTSET');
     let pads = g.attrInts(i, 'pads');
     let m: State;
-    if (st.pad) {
-      if (autoPad !== 'NOTSET' && autoPad !== '') g.fail('UNSUPPORTED', st.pad.node, `a Pad before a Conv with auto_pad ${autoPad} is not supported`);
+    if (st.pad && (autoPad === 'NOTSET' || autoPad === '')) {
       const own = pads ?? [0, 0, 0, 0];
       if (own.length !== 4) this.fail('FORMAT', `pads ${show(own)} must have 4 values`);
       pads = own.map((p, k) => p + st.pad!.pads[k]);
       m = st.pad.before;
     } else {
-      m = this.asMap(st, 'Conv');
+      m = this.asMap(st.pad ? this.padLayer(st) : st, 'Conv');
+    }
+    if (m.chw![0] !== cg) this.fail('FORMAT', `the weight '${wt.source}' takes ${cg} input channels; the input ${show(['N', ...m.chw!])} has ${m.chw![0]}`);
+    // Pads that are neither 'valid' nor 'same' (PyTorch's padding=1 at stride 2): zeros first, then 'valid'.
+    let padding = this.matchPadding([m.chw![1], m.chw![2]], [kh, kw], strides, autoPad, pads, false, false);
+    if (padding === undefined) {
+      m = this.zeroPad(m, this.explicitPads([m.chw![1], m.chw![2]], [kh, kw], strides, autoPad, pads, false)!);
+      padding = 'valid';
     }
     const [c, h, w] = m.chw!;
-    if (cg !== c) this.fail('FORMAT', `the weight '${wt.source}' takes ${cg} input channels; the input ${show(['N', c, h, w])} has ${c}`);
-    const padding = this.windowPadding([h, w], [kh, kw], strides, autoPad, pads);
     const y = windowAxis(h, kh, strides[0], padding);
     const x = windowAxis(w, kw, strides[1], padding);
     if (y.out < 1 || x.out < 1) this.fail('FORMAT', `a ${kh}x${kw} kernel does not fit the ${h}x${w} input`);
@@ -737,17 +786,49 @@ class Mapper {
     const autoPad = g.attrString(i, 'auto_pad', 'NOTSET');
     // ceil_mode only changes the output size, which the padding check compares.
     const ceil = g.attrInt(i, 'ceil_mode', 0) !== 0;
-    const padding = this.windowPadding([h, w], k, strides, autoPad, g.attrInts(i, 'pads'), ceil);
-    const y = windowAxis(h, k[0], strides[0], padding);
-    const x = windowAxis(w, k[1], strides[1], padding);
+    const pads = g.attrInts(i, 'pads');
+    // Zeros then 'valid' is exact for an average that counts the padding (count_include_pad 1), and for a max
+    // over values known >= 0 (a window always holds one input pixel, and ONNX's padding is −∞).
+    const countPad = !max && g.attrInt(i, 'count_include_pad', 0) !== 0;
+    let explicit = countPad || (max && this.nonNegative()) ? this.explicitPads([h, w], k, strides, autoPad, pads, ceil) : undefined;
+    // A max window wholly in the padding would be −∞ in ONNX and 0 here.
+    if (max && explicit?.some((p, j) => p >= k[j % 2])) explicit = undefined;
+    let padding: 'valid' | 'same' | undefined;
+    let src = m;
+    if (countPad && explicit) {
+      src = this.zeroPad(m, explicit);
+      padding = 'valid';
+    } else {
+      padding = this.matchPadding([h, w], k, strides, autoPad, pads, ceil, explicit === undefined);
+      if (padding === undefined) {
+        src = this.zeroPad(m, explicit!);
+        padding = 'valid';
+      }
+    }
+    const [ph, pw] = [src.chw![1], src.chw![2]];
+    const y = windowAxis(ph, k[0], strides[0], padding);
+    const x = windowAxis(pw, k[1], strides[1], padding);
     if (y.out < 1 || x.out < 1) this.fail('FORMAT', `a ${k[0]}x${k[1]} window does not fit the ${h}x${w} input`);
-    const total = [h, w].map((d, a) => (padding === 'valid' ? 0 : Math.max(((a === 0 ? y : x).out - 1) * strides[a] + k[a] - d, 0)));
-    if (!max && g.attrInt(i, 'count_include_pad', 0) !== 0 && total.some((t) => t > 0)) {
-      this.fail('UNSUPPORTED', `count_include_pad 1 with padding is not supported (simdnet's averagePooling2d does not count the padding)`);
+    const total = [ph, pw].map((d, a) => (padding === 'valid' ? 0 : Math.max(((a === 0 ? y : x).out - 1) * strides[a] + k[a] - d, 0)));
+    if (countPad && total.some((t) => t > 0)) {
+      this.fail('UNSUPPORTED', `count_include_pad 1 with ceil_mode 1 and these pads is not supported (simdnet's averagePooling2d does not count the padding)`);
     }
     const opts = { strides, padding, name: this.layerName() };
     this.push(max ? maxPooling2d(k, opts) : averagePooling2d(k, opts));
     return { onnx: [c, y.out, x.out], sim: [y.out, x.out, c], order: 'chw', chw: [c, y.out, x.out] };
+  }
+
+  /**
+   * True when the running values are known >= 0: the last layer that computes values ends in a ReLU (the layers
+   * after it only move, pad with zeros, take maxima or averages of them).
+   */
+  private nonNegative(): boolean {
+    for (let j = this.layers.length - 1; j >= 0; j--) {
+      const l = this.layers[j];
+      if (['flatten', 'reshape', 'permute', 'zeroPadding2d', 'maxPooling2d', 'averagePooling2d', 'globalAveragePooling2d', 'dropout'].includes(l.type)) continue;
+      return 'activation' in l && l.activation === 'relu';
+    }
+    return false;
   }
 
   /** ReduceMean over the two spatial axes of a map (tf2onnx's GlobalAveragePooling2D): a global average pooling. */

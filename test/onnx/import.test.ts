@@ -424,16 +424,43 @@ describe('convolutional graphs', () => {
     }
   });
 
-  it('refuses what the layers cannot represent: asymmetric pads, SAME_LOWER with an odd pad, dilations, groups, 1-D and 3-D convs', () => {
+  it('pads that are neither valid nor same become a zeroPadding2d before the Conv or pool (PyTorch stride 2, asymmetric, count_include_pad 1, after a ReLU)', async () => {
+    const convThen = (attrs: Record<string, number | number[] | string>, then?: (b: ChainBuilder) => void): OnnxModel => {
+      const b = new ChainBuilder(['N', 2, 7, 6]);
+      convNode(b, 2, 3, 3, 1, attrs);
+      then?.(b);
+      return b.finish();
+    };
+    // PyTorch's Conv2d(padding=1, stride=2): windows start one pixel before TensorFlow's 'same'.
+    let m = await agrees(convThen({ pads: [1, 1, 1, 1], strides: [2, 2] }));
+    expect(types(m)).toEqual(['permute', 'zeroPadding2d', 'conv2d', 'permute']);
+    expect(m.layers[1]).toMatchObject({ padding: [[1, 1], [1, 1]] });
+    expect((m.layers[2] as { padding: string }).padding).toBe('valid');
+    m.dispose();
+    // Asymmetric pads (ONNX order [top, left, bottom, right]) and SAME_LOWER with an odd total.
+    m = await agrees(convThen({ pads: [1, 0, 0, 2] }));
+    expect(m.layers[1]).toMatchObject({ type: 'zeroPadding2d', padding: [[1, 0], [0, 2]] });
+    m.dispose();
+    (await agrees(convThen({ auto_pad: 'SAME_LOWER', strides: [2, 2] }))).dispose();
+    // AveragePool counting its padding (PyTorch's default count_include_pad=True), and a MaxPool after a ReLU.
+    m = await agrees(
+      convThen({ pads: [1, 1, 1, 1], strides: [2, 2] }, (b) => {
+        b.add('Relu');
+        b.add('MaxPool', [], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+        b.add('AveragePool', [], { kernel_shape: [2, 2], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 1 }, 'avg');
+      }),
+    );
+    expect(types(m)).toEqual(['permute', 'zeroPadding2d', 'conv2d', 'zeroPadding2d', 'maxPooling2d', 'zeroPadding2d', 'averagePooling2d', 'permute']);
+    expect(m.layers[5]).toMatchObject({ name: 'avg_pad', padding: [[1, 1], [1, 1]] });
+    m.dispose();
+  });
+
+  it('refuses what the layers cannot represent: dilations, groups, 1-D and 3-D convs', () => {
     const conv = (attrs: Record<string, number | number[] | string>, c = 2, dims: number[] = [2, c, 3, 3]): OnnxModel => {
       const b = new ChainBuilder(['N', c, 6, 6]);
       b.add('Conv', [b.init(randomTensor('w', dims, 1))], attrs, 'the_conv');
       return b.finish();
     };
-    refuses(conv({ pads: [1, 0, 0, 1] }), 'UNSUPPORTED', "'the_conv' (Conv)", /pads \[1, 0, 0, 1\].*'valid'.*'same'/);
-    // PyTorch's padding=1 with stride 2 starts the windows one pixel before TensorFlow's 'same' does.
-    refuses(conv({ pads: [1, 1, 1, 1], strides: [2, 2] }), 'UNSUPPORTED', "'the_conv' (Conv)", /\[0, 0, 1, 1\] here/);
-    refuses(conv({ auto_pad: 'SAME_LOWER', strides: [2, 2] }), 'UNSUPPORTED', "'the_conv' (Conv)", /SAME_LOWER/);
     refuses(conv({ dilations: [2, 2] }), 'UNSUPPORTED', "'the_conv' (Conv)", /dilations/);
     refuses(conv({ group: 2 }, 2, [2, 1, 3, 3]), 'UNSUPPORTED', "'the_conv' (Conv)", /group 2/);
     refuses(conv({}, 2, [2, 2, 3]), 'UNSUPPORTED', "'the_conv' (Conv)", /2-D convolutions/);
@@ -441,7 +468,7 @@ describe('convolutional graphs', () => {
     refuses(conv({ kernel_shape: [5, 5] }), 'FORMAT', "'the_conv' (Conv)", /kernel_shape/);
   });
 
-  it('pooling: ceil_mode and end padding where they match valid/same, refused where they move windows; count_include_pad with padding refused', async () => {
+  it('pooling: ceil_mode and end padding where they match valid/same, refused where they move windows (a MaxPool on values not known >= 0, count_include_pad 0)', async () => {
     const pool = (op: string, attrs: Record<string, number | number[] | string>, hw = 8): OnnxModel => {
       const b = new ChainBuilder(['N', 1, hw, hw]);
       b.add(op, [], attrs, 'pool');
@@ -458,7 +485,13 @@ describe('convolutional graphs', () => {
     (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, 8))).dispose(); // never reached: 'valid'
     refuses(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 }, 6), 'UNSUPPORTED', "'pool' (MaxPool)", /ceil_mode 1/);
     refuses(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, 6), 'UNSUPPORTED', "'pool' (MaxPool)", /windows elsewhere/);
-    refuses(pool('AveragePool', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 }), 'UNSUPPORTED', "'pool' (AveragePool)", /count_include_pad/);
+    // count_include_pad 1 with pads: zeros, then 'valid'; without it, pads that move windows stay refused.
+    const counted = await agrees(pool('AveragePool', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 }));
+    expect(types(counted)).toEqual(['zeroPadding2d', 'averagePooling2d']);
+    counted.dispose();
+    refuses(pool('AveragePool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 0 }, 6), 'UNSUPPORTED', "'pool' (AveragePool)", /windows elsewhere/);
+    // A ceil_mode window these pads do not hold: refused, counted padding or not.
+    refuses(pool('AveragePool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1, count_include_pad: 1 }, 6), 'UNSUPPORTED', "'pool' (AveragePool)", /ceil_mode 1/);
     refuses(pool('MaxPool', { kernel_shape: [2, 2], dilations: [2, 2] }), 'UNSUPPORTED', "'pool' (MaxPool)", /dilations/);
     refuses(pool('MaxPool', { kernel_shape: [2] }), 'UNSUPPORTED', "'pool' (MaxPool)", /2-D windows/);
     refuses(pool('GlobalMaxPool', {}), 'UNSUPPORTED', "'pool' (GlobalMaxPool)", /supported ops: Gemm/);
@@ -510,7 +543,7 @@ describe('convolutional graphs', () => {
     expect(compared).toBeGreaterThan(10);
   });
 
-  it('a zero Pad before a Conv becomes its padding; before a MaxPool it is refused', async () => {
+  it('a zero Pad before a Conv becomes its padding; before anything else it is a zeroPadding2d layer', async () => {
     const b = new ChainBuilder(['N', 2, 6, 6]);
     b.add('Pad', [b.init(int64Tensor('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1]))], { mode: 'constant' }, 'pad');
     convNode(b, 2, 3, 3, 1);
@@ -520,8 +553,27 @@ describe('convolutional graphs', () => {
 
     const p = new ChainBuilder(['N', 2, 6, 6]);
     p.add('Pad', [p.init(int64Tensor('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1]))], {}, 'pad');
+    // A Relu between them: ONNX Runtime fuses a Pad straight before a MaxPool into the pool's own (−∞) pads, which
+    // changes the values; ONNX says the zeros are there.
+    p.add('Tanh');
     p.add('MaxPool', [], { kernel_shape: [2, 2] }, 'mp');
-    refuses(p.finish(), 'UNSUPPORTED', "'pad' (Pad)", /only right before a Conv/);
+    const pm = await agrees(p.finish());
+    expect(types(pm)).toEqual(['permute', 'zeroPadding2d', 'activation', 'maxPooling2d', 'permute']);
+    expect(pm.layers[1]).toMatchObject({ name: 'pad', padding: [[1, 1], [1, 1]] });
+    pm.dispose();
+    // Asymmetric, at the end of the graph; and before a Conv with auto_pad (the Pad stays a layer).
+    const e = new ChainBuilder(['N', 1, 4, 5]);
+    e.add('Pad', [e.init(int64Tensor('pads', [8], [0, 0, 2, 0, 0, 0, 1, 3]))], {}, 'pad');
+    const em = await agrees(e.finish());
+    expect(em.layers.map((l) => l.type)).toEqual(['zeroPadding2d']);
+    expect(em.layers[0]).toMatchObject({ padding: [[2, 1], [0, 3]] });
+    em.dispose();
+    const a = new ChainBuilder(['N', 1, 5, 5]);
+    a.add('Pad', [a.init(int64Tensor('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1]))], {}, 'pad');
+    convNode(a, 1, 2, 3, 1, { auto_pad: 'SAME_UPPER' });
+    const am = await agrees(a.finish());
+    expect(types(am)).toEqual(['zeroPadding2d', 'conv2d', 'permute']);
+    am.dispose();
   });
 
   it('Conv without bias followed by Add of a per-channel constant: the conv bias', async () => {
