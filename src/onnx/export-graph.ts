@@ -46,6 +46,7 @@ export const EXPORTED_TYPES: readonly string[] = [
   'flatten',
   'reshape',
   'permute',
+  'zeroPadding2d',
 ];
 
 /** Refuses a layer type, or an activation, that has no ONNX form here (before anything is built). */
@@ -288,7 +289,7 @@ export function batchNormNodes(b: GraphBuilder, spec: BatchNormalizationSpec, v:
 
 /**
  * Every layer without a kernel, in float (or int8 for the views between two int8 layers): pooling, global average
- * pooling, batch norm, activations, dropout, flatten, reshape, permute. `params` are the layer's tensors in
+ * pooling, batch norm, activations, dropout, flatten, reshape, permute, zero padding. `params` are the layer's tensors in
  * simdnet's order (batch norm: gamma, beta, moving mean, moving variance).
  */
 export function plainLayer(b: GraphBuilder, spec: LayerSpec, v: Value, input: Shape, output: Shape, params: readonly Float32Array[]): Value {
@@ -324,6 +325,13 @@ export function plainLayer(b: GraphBuilder, spec: LayerSpec, v: Value, input: Sh
       if (spec.type === 'averagePooling2d') attrs.count_include_pad = 0;
       const op = spec.type === 'maxPooling2d' ? 'MaxPool' : 'AveragePool';
       return { ...x, name: b.node(op, [x.name], base, attrs), shape: [...output] };
+    }
+    case 'zeroPadding2d': {
+      // Pad (mode constant, value 0) on H and W of the NCHW tensor; pads [begins..., ends...] as an int64 input.
+      const x = b.channelsFirst(v, base);
+      const [[t, bottom], [l, r]] = spec.padding;
+      const pads = b.init(`${base}/pads`, (n) => int64Tensor(n, [8], [0, 0, t, l, 0, 0, bottom, r]));
+      return { ...x, name: b.node('Pad', [x.name, pads], base, { mode: 'constant' }), shape: [...output] };
     }
     case 'globalAveragePooling2d': {
       const x = b.channelsFirst(v, base);

@@ -23,12 +23,13 @@ import {
   reshape,
   saveModel,
   sequential,
+  zeroPadding2d,
   type LayerSpec,
   type Matrix,
   type Sequential,
 } from '../../src/index.js';
 import { loadQuantized, quantizeModel, saveQuantized, type QuantizedModel } from '../../src/compress/index.js';
-import { decodeModel, tensorToFloat32 } from '../../src/onnx/codec.js';
+import { decodeModel, tensorToFloat32, tensorToNumbers } from '../../src/onnx/codec.js';
 import { exportOnnx, SIMDNET_VERSION } from '../../src/onnx/export.js';
 import { importOnnx } from '../../src/onnx/import.js';
 import { expectSimdnetError } from '../helpers/errors.js';
@@ -701,6 +702,48 @@ describe('permute', () => {
     } finally {
       q.dispose();
       m.dispose();
+    }
+  });
+});
+
+// ---- zeroPadding2d: a Pad on the NCHW run ----
+
+describe('zeroPadding2d', () => {
+  const layers = (): LayerSpec[] => [
+    zeroPadding2d(1, { inputShape: [28, 28, 1], name: 'pad1' }),
+    conv2d(4, 3, { strides: 2, activation: 'relu', name: 'c1' }), // PyTorch's padding=1 at stride 2
+    zeroPadding2d([[0, 1], [1, 0]], { name: 'pad2' }),
+    averagePooling2d(2, { name: 'p1' }), // counts the zeros (count_include_pad=1)
+    conv2d(3, 3, { activation: 'tanh', name: 'c2' }),
+    flatten({ name: 'flat' }),
+    dense(10, { activation: 'softmax', name: 'out' }),
+  ];
+
+  it('Pad (constant, int64 pads input) per layer: ORT within 1e-5 on both backends; importOnnx gets the layers back', async () => {
+    const m = await trained(layers(), 41);
+    const js = onJs(m);
+    try {
+      const bytes = exportOnnx(m);
+      const ops = opsOf(bytes);
+      expect(ops.filter((o) => o === 'Pad')).toHaveLength(2);
+      expect(ops.indexOf('Pad')).toBeLessThan(ops.indexOf('Conv'));
+      const pads = decodeModel(bytes).graph.initializer.filter((t) => t.name.endsWith('/pads'));
+      expect(pads.map((t) => tensorToNumbers(t))).toEqual([[0, 0, 1, 1, 0, 0, 1, 1], [0, 0, 0, 1, 0, 0, 1, 0]]);
+      const got = await runOnnx(bytes, test, [28, 28, 1]);
+      const want = m.predict(test).data;
+      expect(maxAbsDiff(got, want), 'wasm backend').toBeLessThanOrEqual(1e-5);
+      expect(maxAbsDiff(got, js.predict(test).data), 'js backend').toBeLessThanOrEqual(1e-5);
+      // Back in: each Pad a zeroPadding2d (the first feeds a Conv whose windows it moves), the same predictions.
+      const back = importOnnx(bytes);
+      try {
+        expect(back.layers.filter((l) => l.type === 'zeroPadding2d').map((l) => (l as { padding: unknown }).padding)).toEqual([[[1, 1], [1, 1]], [[0, 1], [1, 0]]]);
+        expect(maxAbsDiff(back.predict(test).data, want), 'export → import').toBeLessThanOrEqual(1e-5);
+      } finally {
+        back.dispose();
+      }
+    } finally {
+      m.dispose();
+      js.dispose();
     }
   });
 });
