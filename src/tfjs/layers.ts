@@ -17,6 +17,7 @@ import {
   maxPooling2d,
   permute,
   reshape,
+  zeroPadding2d,
   type Activation,
   type LayerSpec,
   type Regularizer,
@@ -35,6 +36,7 @@ export const SUPPORTED_CLASSES = [
   'Flatten',
   'Reshape',
   'Permute',
+  'ZeroPadding2D',
   'Dropout',
   'Activation',
   'LeakyReLU',
@@ -235,6 +237,12 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
       const dims = opt(cfg, 'dims');
       if (!Array.isArray(dims)) return fail('FORMAT', where, `dims must be a list of axes, got ${describe(dims)}`);
       return mapped(build(where, () => permute(dims as number[], { name })));
+    }
+    case 'ZeroPadding2D': {
+      // Keras writes padding as [[top, bottom], [left, right]] (or n, or [rows, columns]); the default is 1.
+      channelsLast();
+      const pad = opt(cfg, 'padding') ?? 1;
+      return mapped(build(where, () => zeroPadding2d(pad as number, { name })));
     }
     case 'Dropout': {
       const ns = opt(cfg, 'noise_shape');

@@ -388,6 +388,21 @@ describe('mappings', () => {
     refuses(sequentialModel([L('Permute', { dims: [1, 1], name: 'p', batch_input_shape: [null, 2, 3] })], []), 'RANGE', "layer 'p' (Permute): permute layer 'p': dims must be a permutation of 1..2");
   });
 
+  it('ZeroPadding2D (channels_last): [[top, bottom], [left, right]], [rows, columns], n, and the default 1', () => {
+    const { json, data } = sequentialModel([L('ZeroPadding2D', { padding: [[1, 0], [0, 2]], data_format: 'channels_last', name: 'zp', batch_input_shape: [null, 2, 2, 1] }), L('Flatten', { name: 'f' })], []);
+    withModel(json, data, (m) => {
+      expect(m.layers[0]).toMatchObject({ type: 'zeroPadding2d', name: 'zp', padding: [[1, 0], [0, 2]] });
+      expect(Array.from(m.predict(Float32Array.from([1, 2, 3, 4])).data)).toEqual([0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0]);
+    });
+    for (const [padding, want] of [[[1, 2], [[1, 1], [2, 2]]], [3, [[3, 3], [3, 3]]], [undefined, [[1, 1], [1, 1]]]] as const) {
+      const cfg: Record<string, unknown> = { name: 'zp', batch_input_shape: [null, 4, 4, 2] };
+      if (padding !== undefined) cfg.padding = padding;
+      const one = sequentialModel([L('ZeroPadding2D', cfg)], []);
+      withModel(one.json, one.data, (m) => expect(m.layers[0]).toMatchObject({ padding: want }));
+    }
+    refuses(sequentialModel([L('ZeroPadding2D', { padding: [1, 2], data_format: 'channels_first', name: 'zp', batch_input_shape: [null, 2, 4, 4] })], []), 'UNSUPPORTED', "layer 'zp' (ZeroPadding2D): data_format 'channelsFirst' is not supported");
+  });
+
   it('weight names: layer/cell/weight (TF 2.2+) and Keras 3 layer/index', () => {
     const k = f32(24, 1);
     const b = f32(4, 2);
@@ -514,7 +529,7 @@ describe('refusals', () => {
   });
 
   it('classes and topologies other than a chain of supported layers', () => {
-    refuses(one(L('ELU', { alpha: 1, name: 'e' })), 'UNSUPPORTED', "layer 'e' (ELU): class ELU is not supported (supported: InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Permute, Dropout, Activation, LeakyReLU, ReLU, Softmax, BatchNormalization)");
+    refuses(one(L('ELU', { alpha: 1, name: 'e' })), 'UNSUPPORTED', "layer 'e' (ELU): class ELU is not supported (supported: InputLayer, Dense, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten, Reshape, Permute, ZeroPadding2D, Dropout, Activation, LeakyReLU, ReLU, Softmax, BatchNormalization)");
     refuses(one(L('Conv1D', { filters: 2, kernel_size: 3, name: 'c' })), 'UNSUPPORTED', "layer 'c' (Conv1D): class Conv1D is not supported");
     refuses(one(L('Sequential', { name: 'inner', layers: [] })), 'UNSUPPORTED', "layer 'inner' (Sequential): a model nested as a layer is not supported");
     refuses(sequentialModel([L('Flatten', { name: 'f', batch_input_shape: [null, 4] }), L('InputLayer', { batch_input_shape: [null, 4], name: 'i' })], []), 'UNSUPPORTED', "layer 'i' (InputLayer) is not the first layer");
