@@ -63,6 +63,31 @@ export function checkExportable(layers: readonly LayerSpec[], where: string): vo
       throw new SimdnetError('UNSUPPORTED', `${where}: layer '${l.name}' has activation '${String(act)}', which has no ONNX export (exported: ${[...ACTIVATION_OPS.keys()].join(', ')})`);
     }
   }
+  layers.forEach((l, i) => {
+    if (l.type !== 'zeroPadding2d') return;
+    const next = layers.slice(i + 1).find((n) => n.type !== 'dropout');
+    if (next?.type !== 'maxPooling2d' || nonNegativeBefore(layers, i)) return;
+    // ONNX Runtime (1.30) folds a Pad into the MaxPool that reads it and then pads with −∞, not zeros: for values
+    // that can be negative the file would compute something else than the model. (Measured: up to 13 off.)
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `${where}: layer '${l.name}' (zeroPadding2d) feeds max pooling '${next.name}' with values that can be negative; ` +
+        "ONNX Runtime folds such a Pad into the MaxPool and pads with -Infinity instead of zeros, so the exported file would compute other numbers. " +
+        'Pad after a relu/sigmoid/softmax, or use the pooling layer\'s own padding',
+    );
+  });
+}
+
+/** True when the values entering layer i cannot be negative (the nearest layer before it that computes ends in relu/sigmoid/softmax). */
+function nonNegativeBefore(layers: readonly LayerSpec[], i: number): boolean {
+  const moves = new Set(['dropout', 'flatten', 'reshape', 'permute', 'zeroPadding2d', 'maxPooling2d', 'averagePooling2d', 'globalAveragePooling2d']);
+  for (let j = i - 1; j >= 0; j--) {
+    const l = layers[j];
+    if (moves.has(l.type)) continue; // these keep a non-negative input non-negative
+    const act = (l as { activation?: Activation }).activation;
+    return act === 'relu' || act === 'sigmoid' || act === 'softmax';
+  }
+  return false;
 }
 
 /** The ONNX op of each activation (linear: none). */

@@ -746,6 +746,29 @@ describe('zeroPadding2d', () => {
       js.dispose();
     }
   });
+
+  it('before max pooling: exported when its input cannot be negative, refused naming the layer when it can', async () => {
+    // ORT folds a Pad into the MaxPool reading it and pads with -Infinity: harmless after a ReLU, wrong otherwise.
+    const ok = await trained(
+      [conv2d(4, 3, { inputShape: [28, 28, 1], activation: 'relu', name: 'c1' }), zeroPadding2d(1, { name: 'pad' }), maxPooling2d(3, { name: 'mp' }), flatten({ name: 'flat' }), dense(10, { activation: 'softmax', name: 'out' })],
+      43,
+    );
+    try {
+      const got = await runOnnx(exportOnnx(ok), test, [28, 28, 1]);
+      expect(maxAbsDiff(got, ok.predict(test).data)).toBeLessThanOrEqual(1e-5);
+    } finally {
+      ok.dispose();
+    }
+    const bad = await trained(
+      [conv2d(4, 3, { inputShape: [28, 28, 1], activation: 'tanh', name: 'c1' }), zeroPadding2d(1, { name: 'pad' }), dropout(0.1, { name: 'd' }), maxPooling2d(3, { name: 'mp' }), flatten({ name: 'flat' }), dense(10, { activation: 'softmax', name: 'out' })],
+      44,
+    );
+    try {
+      expect(() => exportOnnx(bad)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED', message: expect.stringMatching(/layer 'pad' \(zeroPadding2d\) feeds max pooling 'mp'.*-Infinity/) }));
+    } finally {
+      bad.dispose();
+    }
+  });
 });
 
 // ---- dropout: a node for importers, identity in ORT ----
