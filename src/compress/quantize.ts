@@ -341,7 +341,8 @@ function quantizeBias(b: Float32Array, sIn: number, wScale: Float32Array, layer:
 }
 
 /** How an int8 op is wired into the plan. */
-interface Int8Wiring {
+/** @internal How an int8-computing layer is wired into the plan (the ONNX exporter writes the same wiring). */
+export interface Int8Wiring {
   /** The layers it covers (the kernel layer, a folded batch norm, a fused ReLU activation layer). */
   first: number;
   last: number;
@@ -472,12 +473,14 @@ function nextComputing(layers: readonly LayerSpec[], from: number): number {
   return layers.length;
 }
 
-/** The plan's ops for a quantized model's parts (weights uploaded in their compact form). */
-function quantizedOps(e: Engine, parts: QuantParts, shapes: Shape[], ops: PlanOp[]): void {
+/**
+ * @internal How each int8-computing layer is wired: its span (folded batch norm, fused ReLU) first, then, in static
+ * mode with `chain`, which layer writes int8 for the next (the ONNX exporter's QDQ form turns `chain` off: there
+ * every layer quantizes its float input).
+ */
+export function int8Wiring(parts: QuantParts, shapes: readonly Shape[], chain = true): Map<number, Int8Wiring> {
   const layers = parts.layers;
   const byLayer = new Map(parts.kernels.map((q) => [q.layer, q]));
-  const otherBy = new Map(parts.others.map((o) => [o.layer, o.tensors]));
-  // How each int8 layer is wired: its span (folded batch norm, fused ReLU) first, then who writes int8 for whom.
   const wiring = new Map<number, Int8Wiring>();
   for (const q of parts.kernels) {
     if (q.precision !== 'int8' || !int8Compute(layers[q.layer], shapes[q.layer])) continue;
@@ -492,7 +495,7 @@ function quantizedOps(e: Engine, parts: QuantParts, shapes: Shape[], ops: PlanOp
     }
     wiring.set(q.layer, { first: q.layer, last, relu, takesInt8: false });
   }
-  if (parts.mode === 'static') {
+  if (parts.mode === 'static' && chain) {
     for (const [i, wi] of wiring) {
       const spec = layers[i] as DenseSpec | Conv2dSpec;
       const next = wiring.get(nextComputing(layers, wi.last));
@@ -503,6 +506,16 @@ function quantizedOps(e: Engine, parts: QuantParts, shapes: Shape[], ops: PlanOp
       }
     }
   }
+  return wiring;
+}
+
+/** The plan's ops for a quantized model's parts (weights uploaded in their compact form). */
+function quantizedOps(e: Engine, parts: QuantParts, shapes: Shape[], ops: PlanOp[]): void {
+  const layers = parts.layers;
+  const byLayer = new Map(parts.kernels.map((q) => [q.layer, q]));
+  const otherBy = new Map(parts.others.map((o) => [o.layer, o.tensors]));
+  // How each int8 layer is wired: its span (folded batch norm, fused ReLU) first, then who writes int8 for whom.
+  const wiring = int8Wiring(parts, shapes);
   for (let i = 0; i < layers.length; ) {
     const spec = layers[i];
     const q = byLayer.get(i);

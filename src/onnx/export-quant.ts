@@ -35,7 +35,7 @@
 // initializers Cast to float; f32 layers are plain. A batch norm folded into a kernel is exported folded (the
 // weights simdnet runs); one that was not folded is a BatchNormalization.
 import { SimdnetError } from '../errors.js';
-import { int8Compute, type QuantLayer, type QuantMode, type QuantParts } from '../compress/quantize.js';
+import { int8Compute, int8Wiring, type Int8Wiring, type QuantLayer, type QuantMode, type QuantParts } from '../compress/quantize.js';
 import { hasKernel } from '../compress/support.js';
 import { geometry } from '../layers/conv2d.js';
 import type { Shape } from '../layers/index.js';
@@ -59,62 +59,6 @@ import {
 } from './export-graph.js';
 import { DataType } from './types.js';
 
-/** How simdnet wires an int8-computing layer (mirrors quantizedOps in src/compress/quantize.ts). */
-interface Int8Wiring {
-  first: number;
-  /** The last layer the op covers: the kernel layer, a folded batch norm, a fused ReLU activation layer. */
-  last: number;
-  /** Clamp at 0 in the rescale. */
-  relu: boolean;
-  /** Its input is the previous int8 layer's int8 output. */
-  takesInt8: boolean;
-  /** The next int8 layer's input scale, when this layer writes int8 for it. */
-  emitScale?: number;
-}
-
-/** The layer after `from` that computes (skipping dropout, flatten, reshape and linear activations). */
-function nextComputing(layers: readonly LayerSpec[], from: number): number {
-  for (let j = from + 1; j < layers.length; j++) {
-    const l = layers[j];
-    const passes = l.type === 'dropout' || l.type === 'flatten' || l.type === 'reshape' || (l.type === 'activation' && l.activation === 'linear');
-    if (!passes) return j;
-  }
-  return layers.length;
-}
-
-/**
- * The int8 wiring simdnet's plan uses for these parts (same rules, same order). `chain`: wire int8 outputs into
- * the next int8 layer as static mode does (off for the QDQ form, where every layer quantizes its float input).
- */
-function wiringOf(parts: QuantParts, shapes: readonly Shape[], chain: boolean): Map<number, Int8Wiring> {
-  const layers = parts.layers;
-  const byLayer = new Map(parts.kernels.map((q) => [q.layer, q]));
-  const wiring = new Map<number, Int8Wiring>();
-  for (const q of parts.kernels) {
-    if (q.precision !== 'int8' || !int8Compute(layers[q.layer], shapes[q.layer])) continue;
-    const spec = layers[q.layer] as DenseSpec | Conv2dSpec;
-    let last = q.bn ?? q.layer;
-    let relu = spec.activation === 'relu';
-    const after = layers[last + 1];
-    if (q.bn !== undefined && spec.activation === 'linear' && after?.type === 'activation' && after.activation === 'relu') {
-      last += 1;
-      relu = true;
-    }
-    wiring.set(q.layer, { first: q.layer, last, relu, takesInt8: false });
-  }
-  if (parts.mode === 'static' && chain) {
-    for (const [i, wi] of wiring) {
-      const spec = layers[i] as DenseSpec | Conv2dSpec;
-      const next = wiring.get(nextComputing(layers, wi.last));
-      if ((wi.relu || spec.activation === 'linear') && next && layers[next.first].type === 'dense') {
-        wi.emitScale = byLayer.get(next.first)!.inScale!;
-        next.takesInt8 = true;
-      }
-    }
-  }
-  return wiring;
-}
-
 /** How int8-computing layers are written: simdnet's exact integer form, or the standard QDQ form. */
 export type Int8Form = 'integer' | 'qdq';
 
@@ -123,7 +67,7 @@ export function quantizedLayers(b: GraphBuilder, parts: QuantParts, shapes: read
   const layers = parts.layers;
   const byLayer = new Map(parts.kernels.map((q) => [q.layer, q]));
   const others = new Map(parts.others.map((o) => [o.layer, o.tensors]));
-  const wiring = wiringOf(parts, shapes, form === 'integer');
+  const wiring = int8Wiring(parts, shapes, form === 'integer');
   if (form === 'qdq' && parts.mode === 'dynamic' && wiring.size > 0) {
     const names = [...wiring.keys()].map((i) => `'${layers[i].name}'`).join(', ');
     throw new SimdnetError(
