@@ -407,7 +407,7 @@ function hull(b: Bounds, cNew: number): Bounds {
   return { lo: new Float64Array(cNew).fill(l), hi: new Float64Array(cNew).fill(h) };
 }
 
-/** The f32 value of IEEE half bits. */
+/** The value of IEEE half bits (binary16): subnormals, infinities and NaN included. One copy for the loaders and importers. */
 export function halfToFloat(h: number): number {
   const e = (h >> 10) & 0x1f;
   const m = h & 0x3ff;

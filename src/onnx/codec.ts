@@ -14,6 +14,7 @@
 // present for its type (a default when the file omitted it).
 
 import { SimdnetError, check, type ErrorCode } from '../errors.js';
+import { halfToFloat } from '../io/bounds.js';
 import { Reader, Wire, Writer } from './proto.js';
 import {
   AttrType,
@@ -852,14 +853,6 @@ function wrongType(t: OnnxTensor, want: string): never {
   throw new SimdnetError('DTYPE', `${tensorLabel(t)} is ${dataTypeName(t.dataType)}; expected ${want}${strings}`);
 }
 
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 /** A FLOAT, DOUBLE, FLOAT16 or BFLOAT16 tensor's values as float32 (a fresh array), from raw_data or typed fields. */
 export function tensorToFloat32(t: OnnxTensor): Float32Array {

@@ -4,6 +4,7 @@
 // uint8/uint16, IEEE half for float16). Nothing is decoded until a layer asks for a tensor by name, and the sizes
 // are all checked against the bytes first, so a corrupt manifest never allocates what the data cannot hold.
 import { SimdnetError } from '../errors.js';
+import { halfToFloat } from '../io/bounds.js';
 
 /** Bytes of weight data: one buffer, or the shards in manifest order (the order of every group's `paths`). */
 export type WeightData = ArrayBuffer | Uint8Array | ArrayBufferView | ReadonlyArray<ArrayBuffer | Uint8Array | ArrayBufferView>;
@@ -173,15 +174,6 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-/** An IEEE 754 half (binary16) as a number: subnormals, infinities and NaN included. */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
 
 /** A short description of a JSON value for messages. */
 export function describe(v: unknown): string {

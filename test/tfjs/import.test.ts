@@ -8,7 +8,7 @@ import { quantizeModel } from '../../src/compress/index.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
 import { createEngine, init, type Sequential } from '../../src/index.js';
 import { importTfjsLayers } from '../../src/tfjs/import.js';
-import { halfToFloat } from '../../src/tfjs/weights.js';
+import { halfToFloat } from '../../src/io/bounds.js';
 import { expectClose, randArray } from '../helpers/check.js';
 import { expectSimdnetError } from '../helpers/errors.js';
 
