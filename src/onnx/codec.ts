@@ -1049,68 +1049,6 @@ export function uint8Tensor(name: string, dims: number[], values: ArrayLike<numb
 // ---------------------------------------------------------------------------------------------------------------
 // Attributes and nodes
 
-function nodeLabel(node: OnnxNode): string {
-  return node.name ? `node ${q(node.name)} (${node.opType})` : `${node.opType} node`;
-}
-
-/** The attribute `name` of `node`, or undefined. */
-export function attr(node: OnnxNode, name: string): OnnxAttribute | undefined {
-  return node.attribute.find((a) => a.name === name);
-}
-
-function typed(node: OnnxNode, name: string, type: number, required: boolean): OnnxAttribute | undefined {
-  const a = attr(node, name);
-  if (a === undefined) {
-    if (required) refuse(`${nodeLabel(node)} has no attribute ${q(name)}, which simdnet needs`);
-    return undefined;
-  }
-  if (a.type !== type) {
-    refuse(`${nodeLabel(node)}: attribute ${q(name)} is ${attrTypeName(a.type)}; expected ${attrTypeName(type)}`);
-  }
-  return a;
-}
-
-/** An INT attribute; `fallback` when absent (required when no fallback is given). */
-export function attrInt(node: OnnxNode, name: string, fallback?: number): number {
-  const a = typed(node, name, AttrType.INT, fallback === undefined);
-  return a === undefined ? fallback! : a.i!;
-}
-
-/** An INTS attribute (a fresh array). */
-export function attrInts(node: OnnxNode, name: string, fallback?: number[]): number[] {
-  const a = typed(node, name, AttrType.INTS, fallback === undefined);
-  return (a === undefined ? fallback! : a.ints!).slice();
-}
-
-/** A FLOAT attribute. */
-export function attrFloat(node: OnnxNode, name: string, fallback?: number): number {
-  const a = typed(node, name, AttrType.FLOAT, fallback === undefined);
-  return a === undefined ? fallback! : a.f!;
-}
-
-/** A FLOATS attribute (a fresh array). */
-export function attrFloats(node: OnnxNode, name: string, fallback?: number[]): number[] {
-  const a = typed(node, name, AttrType.FLOATS, fallback === undefined);
-  return (a === undefined ? fallback! : a.floats!).slice();
-}
-
-/** A STRING attribute. */
-export function attrString(node: OnnxNode, name: string, fallback?: string): string {
-  const a = typed(node, name, AttrType.STRING, fallback === undefined);
-  return a === undefined ? fallback! : a.s!;
-}
-
-/** A STRINGS attribute (a fresh array). */
-export function attrStrings(node: OnnxNode, name: string, fallback?: string[]): string[] {
-  const a = typed(node, name, AttrType.STRINGS, fallback === undefined);
-  return (a === undefined ? fallback! : a.strings!).slice();
-}
-
-/** A TENSOR attribute (required). */
-export function attrTensor(node: OnnxNode, name: string): OnnxTensor {
-  return typed(node, name, AttrType.TENSOR, true)!.t!;
-}
-
 /**
  * A value for `attribute` / `makeNode`: an integer number → INT, any other number → FLOAT, a string → STRING,
  * a number[] of integers → INTS, a string[] → STRINGS; wrappers say the type explicitly where the value alone
