@@ -209,33 +209,11 @@ export class GraphView {
 
   /** Reads a tensor's values as float32, refusing a count that does not match its dims. */
   private tensorFloats(t: OnnxTensor, where: string): Float32Array {
-    checkDims(t, where);
-    let data: Float32Array;
-    try {
-      data = tensorToFloat32(t);
-    } catch (err) {
-      if (err instanceof SimdnetError) throw new SimdnetError(err.code, `${where}: ${err.message}`);
-      throw err;
-    }
-    if (data.length !== product(t.dims)) {
-      throw new SimdnetError('FORMAT', `${where}: ${data.length} values for dims [${t.dims.join(', ')}]`);
-    }
-    return data;
+    return checkedValues(t, where, tensorToFloat32);
   }
 
   private tensorInts(t: OnnxTensor, where: string): number[] {
-    checkDims(t, where);
-    let data: number[];
-    try {
-      data = tensorToNumbers(t);
-    } catch (err) {
-      if (err instanceof SimdnetError) throw new SimdnetError(err.code, `${where}: ${err.message}`);
-      throw err;
-    }
-    if (data.length !== product(t.dims)) {
-      throw new SimdnetError('FORMAT', `${where}: ${data.length} values for dims [${t.dims.join(', ')}]`);
-    }
-    return data;
+    return checkedValues(t, where, tensorToNumbers);
   }
 
   /**
@@ -530,4 +508,20 @@ function defaultOpset(model: OnnxModel): number {
     throw new SimdnetError('FORMAT', 'ONNX model imports no version of the default operator set (opset_import)');
   }
   return found.version;
+}
+
+/** A tensor's values read by `read`, its errors naming `where`, refusing a count that does not match its dims. */
+function checkedValues<T extends ArrayLike<number>>(t: OnnxTensor, where: string, read: (t: OnnxTensor) => T): T {
+  checkDims(t, where);
+  let data: T;
+  try {
+    data = read(t);
+  } catch (err) {
+    if (err instanceof SimdnetError) throw new SimdnetError(err.code, `${where}: ${err.message}`);
+    throw err;
+  }
+  if (data.length !== product(t.dims)) {
+    throw new SimdnetError('FORMAT', `${where}: ${data.length} values for dims [${t.dims.join(', ')}]`);
+  }
+  return data;
 }
