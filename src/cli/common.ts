@@ -146,5 +146,8 @@ export async function dataForModel(args: ParsedArgs, model: ModelShape, split: '
   return { loaded, prep };
 }
 
+/** A byte count in KiB with one decimal. */
+export const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
+
 /** Formats a fraction as a percentage with two decimals. */
 export const percent = (v: number): string => `${(100 * v).toFixed(2)}%`;

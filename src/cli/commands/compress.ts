@@ -11,7 +11,7 @@ import { sequential, type Sequential } from '../../model/sequential.js';
 import { progressLogger } from '../../train/progress.js';
 import { adam } from '../../train/optimizers.js';
 import { type CommandSpec, type OptionSpec, type ParsedArgs, UsageError, getters } from '../args.js';
-import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, percent, readFileFriendly, startBackend, writeFileFriendly } from '../common.js';
+import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, kib, percent, readFileFriendly, startBackend, writeFileFriendly } from '../common.js';
 import { inferShapes } from '../../layers/index.js';
 import { type Prepared, type Preprocessing, applyPreprocessing, hwc, targetMatrix } from '../data.js';
 import { declareInput, describeLayers, inputShapeFor, lastActivation, parseLayerJson, parseLayerList } from '../layers.js';
@@ -22,7 +22,6 @@ const TEST_OPTIONS: OptionSpec[] = [
   { name: 'test-labels', type: 'string', value: 'file', help: 'IDX label file for --test' },
 ];
 
-const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
 
 /** Loads a float model file (the input of every compression command). */
 async function floatModel(path: string, args: ParsedArgs, what: string): Promise<Sequential> {

@@ -2,7 +2,7 @@
 import { init } from '../../runtime/engine.js';
 import { simdSupported } from '../../runtime/loader.js';
 import type { CommandSpec, ParsedArgs } from '../args.js';
-import { type CliIo, type Command, percent, readFileFriendly } from '../common.js';
+import { type CliIo, type Command, kib, percent, readFileFriendly } from '../common.js';
 import { loadAnyModel } from '../models.js';
 import { preprocessingOf } from '../data.js';
 import { shapeText } from '../layers.js';
@@ -40,7 +40,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       return 0;
     }
     const what = any.source ?? { float: 'simdnet model', quantized: 'quantized simdnet model', sparse: 'sparse (pruned) simdnet model' }[any.kind];
-    io.out(`${path}: ${what}, ${(size / 1024).toFixed(1)} KiB\n`);
+    io.out(`${path}: ${what}, ${kib(size)}\n`);
     if (any.inputShape.length > 1) io.out(`input: ${shapeText(any.inputShape)} (${any.inputDim} values per row, NHWC order)\n`);
     io.out(`${any.describe()}\n`);
     if (compile) {

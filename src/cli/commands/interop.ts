@@ -2,10 +2,9 @@
 import { saveModel } from '../../io/format.js';
 import { SimdnetError } from '../../errors.js';
 import { type CommandSpec, type ParsedArgs, UsageError, getters } from '../args.js';
-import { BACKEND_OPTION, type CliIo, type Command, readFileFriendly, startBackend, writeFileFriendly } from '../common.js';
+import { BACKEND_OPTION, type CliIo, type Command, kib, readFileFriendly, startBackend, writeFileFriendly } from '../common.js';
 import { importModelFile, isTfjsPath, loadAnyModel } from '../models.js';
 
-const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
 
 /** `model.onnx` → `model.simdnet`, `dir/model.json` → `dir/model.simdnet`. */
 function besides(path: string, ext: string): string {
