@@ -4,7 +4,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseLayerJson, parseLayerList, describeLayers } from '../../src/cli/layers.js';
 import { quantizeModel } from '../../src/compress/index.js';
-import { requireSupported } from '../../src/compress/support.js';
 import {
   conv2d,
   dense,
@@ -15,32 +14,19 @@ import {
   reshape,
   saveModel,
   sequential,
-  sgd,
   type LayerSpec,
   type Sequential,
 } from '../../src/index.js';
 import { validateSpec } from '../../src/layers/index.js';
-import { jsKernels } from '../../src/runtime/backend-js.js';
 import { expectClose, randArray } from '../helpers/check.js';
 import { expectSimdnetError } from '../helpers/errors.js';
-import { refCrossEntropy, refForward } from '../helpers/net-ref.js';
+import { expectForwardAndStepMatchReference } from '../helpers/step-check.js';
 
 beforeAll(async () => {
   await init();
   await init({ backend: 'js' });
 });
 
-// Until src/runtime/backend-js.ts maps permute_forward to its twin, and src/compress/support.ts lists 'permute',
-// the js backend and quantization cannot run a permute; their cases wait for that (named so in the report).
-const jsHasPermute = 'permute_forward' in jsKernels(new WebAssembly.Memory({ initial: 1 }));
-const compressHandlesPermute = ((): boolean => {
-  try {
-    requireSupported([permute([1])], 'check');
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 /** NCHW in, permuted at ranks 3, 2 and 4, an identity view, a permute after a dense layer; smooth activations. */
 function zoo(): LayerSpec[] {
@@ -64,12 +50,6 @@ function zoo(): LayerSpec[] {
 
 const IN = [3, 5, 4];
 const COLS = 60;
-
-function oneHotRows(labels: ArrayLike<number>, n: number): Float32Array {
-  const t = new Float32Array(labels.length * n);
-  for (let i = 0; i < labels.length; i++) t[i * n + labels[i]] = 1;
-  return t;
-}
 
 describe('permute', () => {
   it('refuses dims that are not a permutation of the sample axes, naming the layer and the shapes', () => {
@@ -109,35 +89,11 @@ describe('permute', () => {
   });
 
   for (const backend of ['wasm', 'js'] as const) {
-    it.skipIf(backend === 'js' && !jsHasPermute)(`forward and one SGD step match the f64 reference (${backend})`, async () => {
+    it(`forward and one SGD step match the f64 reference (${backend})`, async () => {
       const m = sequential(zoo(), { seed: 11, backend });
       m.build(IN);
       const rows = 5;
-      const x = randArray(rows * COLS, 21);
-      const labels = Int32Array.from({ length: rows }, (_, i) => i % 3);
-      const t = oneHotRows(labels, 3);
-      const before = m.getWeights().map((w) => Float64Array.from(w.data));
-      const p = m.predict({ data: x, shape: [rows, COLS] });
-      expectClose(p.data, refForward(m.layers, before, IN, Float64Array.from(x), rows), 2e-6, 1e-4, 'predict');
-      // One full-batch SGD step with lr 1: the weight change is minus the gradient of the batch loss.
-      m.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 1 }) });
-      await m.fit({ data: x, shape: [rows, COLS] }, labels, { epochs: 1, batchSize: rows, shuffle: false });
-      const after = m.getWeights();
-      const loss = (ws: Float64Array[]): number => refCrossEntropy(refForward(m.layers, ws, IN, Float64Array.from(x), rows, true), t, rows, 3);
-      const h = 1e-6;
-      before.forEach((w, i) => {
-        const fd = new Float64Array(w.length);
-        for (let j = 0; j < w.length; j++) {
-          const plus = before.map((a) => a.slice());
-          const minus = before.map((a) => a.slice());
-          plus[i][j] += h;
-          minus[i][j] -= h;
-          fd[j] = (loss(plus) - loss(minus)) / (2 * h);
-        }
-        const step = Float64Array.from(w, (v, j) => v - after[i].data[j]);
-        expect(step.some((v) => v !== 0), `${after[i].name} moved`).toBe(true);
-        expectClose(step, fd, 3e-5, 2e-3, `gradient of ${after[i].name}`);
-      });
+      await expectForwardAndStepMatchReference(m, IN, randArray(rows * COLS, 21), Int32Array.from({ length: rows }, (_, i) => i % 3));
       m.dispose();
     });
   }
@@ -155,7 +111,7 @@ describe('permute', () => {
     m.dispose();
   });
 
-  it.skipIf(!compressHandlesPermute)('quantized: a permuted model predicts exactly as the same model fed permuted rows', () => {
+  it('quantized: a permuted model predicts exactly as the same model fed permuted rows', () => {
     // A: NCHW rows through permute([2, 3, 1]); B: the same weights on the NHWC rows. The permute is a record op
     // that moves bits, so the two quantized plans (same weights, same calibration values) give the same outputs.
     const n = 9;

@@ -13,14 +13,13 @@ import {
   loadModel,
   saveModel,
   sequential,
-  sgd,
   zeroPadding2d,
   type LayerSpec,
 } from '../../src/index.js';
 import { validateSpec } from '../../src/layers/index.js';
 import { expectClose, randArray } from '../helpers/check.js';
 import { expectSimdnetError } from '../helpers/errors.js';
-import { refCrossEntropy, refForward } from '../helpers/net-ref.js';
+import { expectForwardAndStepMatchReference } from '../helpers/step-check.js';
 
 beforeAll(async () => {
   await init();
@@ -44,12 +43,6 @@ function zoo(): LayerSpec[] {
 
 const IN = [5, 4, 2];
 const COLS = 40;
-
-function oneHotRows(labels: ArrayLike<number>, n: number): Float32Array {
-  const t = new Float32Array(labels.length * n);
-  for (let i = 0; i < labels.length; i++) t[i * n + labels[i]] = 1;
-  return t;
-}
 
 describe('zeroPadding2d', () => {
   it('takes Keras padding forms and refuses others, naming the layer and the shapes', () => {
@@ -89,31 +82,7 @@ describe('zeroPadding2d', () => {
       const m = sequential(zoo(), { seed: 11, backend });
       m.build(IN);
       const rows = 5;
-      const x = randArray(rows * COLS, 21);
-      const labels = Int32Array.from({ length: rows }, (_, i) => i % 3);
-      const t = oneHotRows(labels, 3);
-      const before = m.getWeights().map((w) => Float64Array.from(w.data));
-      const p = m.predict({ data: x, shape: [rows, COLS] });
-      expectClose(p.data, refForward(m.layers, before, IN, Float64Array.from(x), rows), 2e-6, 1e-4, 'predict');
-      // One full-batch SGD step with lr 1: the weight change is minus the gradient of the batch loss.
-      m.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 1 }) });
-      await m.fit({ data: x, shape: [rows, COLS] }, labels, { epochs: 1, batchSize: rows, shuffle: false });
-      const after = m.getWeights();
-      const loss = (ws: Float64Array[]): number => refCrossEntropy(refForward(m.layers, ws, IN, Float64Array.from(x), rows, true), t, rows, 3);
-      const h = 1e-6;
-      before.forEach((w, i) => {
-        const fd = new Float64Array(w.length);
-        for (let j = 0; j < w.length; j++) {
-          const plus = before.map((a) => a.slice());
-          const minus = before.map((a) => a.slice());
-          plus[i][j] += h;
-          minus[i][j] -= h;
-          fd[j] = (loss(plus) - loss(minus)) / (2 * h);
-        }
-        const step = Float64Array.from(w, (v, j) => v - after[i].data[j]);
-        expect(step.some((v) => v !== 0), `${after[i].name} moved`).toBe(true);
-        expectClose(step, fd, 3e-5, 2e-3, `gradient of ${after[i].name}`);
-      });
+      await expectForwardAndStepMatchReference(m, IN, randArray(rows * COLS, 21), Int32Array.from({ length: rows }, (_, i) => i % 3));
       m.dispose();
     });
   }
