@@ -19,7 +19,7 @@ export function inkOf(rgba: Uint8ClampedArray | Uint8Array, width: number, heigh
 }
 
 /** Bilinear sample with zero outside the image. */
-function sample(g: Gray, x: number, y: number): number {
+function sample(g: { data: ArrayLike<number>; width: number; height: number }, x: number, y: number): number {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const fx = x - x0;
@@ -29,10 +29,15 @@ function sample(g: Gray, x: number, y: number): number {
 }
 
 /**
- * The 784 inputs of a drawing, or undefined when there is (almost) no ink. Down-scaling averages over the source
- * pixels each target pixel covers (a box filter), so thin strokes do not vanish.
+ * The 784 inputs of a drawing (`pixels[y * width + x]` = ink in [0, 1]), or undefined when there is (almost) no
+ * ink: the ink's bounding box (pixels above `threshold`) scaled, keeping its aspect, so its longer side is 20 px,
+ * then placed in the 28×28 field with its centre of mass at pixel (14, 14) (a whole-pixel shift, as MNIST's).
+ * The resampling is anti-aliased: each target pixel averages 4×4 bilinear samples of the area it covers (a box
+ * filter when shrinking, so thin strokes do not vanish; smooth when enlarging a small drawing).
  */
-export function toMnistInput(g: Gray, threshold = 0.05): Float32Array | undefined {
+export function centerDigit(pixels: ArrayLike<number>, width: number, height: number, threshold = 0.05): Float32Array | undefined {
+  if (pixels.length !== width * height) throw new Error(`centerDigit: ${pixels.length} pixels for ${width}×${height}`);
+  const g = { data: pixels, width, height };
   let x0 = g.width;
   let y0 = g.height;
   let x1 = -1;
@@ -76,8 +81,10 @@ export function toMnistInput(g: Gray, threshold = 0.05): Float32Array | undefine
     }
   }
   if (m <= 0) return undefined;
-  const ox = Math.round(14 - cx / m - 0.5);
-  const oy = Math.round(14 - cy / m - 0.5);
+  // MNIST's own digits have their centre of mass within half a pixel of pixel (14, 14) (counting pixels from 0,
+  // so 0.5 px right of and below the field's geometric centre): the same whole-pixel shift here.
+  const ox = Math.round(14 - cx / m);
+  const oy = Math.round(14 - cy / m);
   const out = new Float32Array(784);
   for (let y = 0; y < th; y++) {
     for (let x = 0; x < tw; x++) {

@@ -4,12 +4,13 @@
  * and saliency follow the drawing instantly while training goes on, with whichever model was trained last.
  */
 import { lineChart, type Series } from '../../src/cli/svg.js';
-import { saliency } from '../../src/compress/explain.js';
+import { integratedGradients } from '../../src/compress/explain.js';
 import { loadModel } from '../../src/io/format.js';
 import type { Sequential } from '../../src/model/sequential.js';
 import { init } from '../../src/runtime/engine.js';
-import { inkOf, toMnistInput } from './digit.js';
-import type { Arch, CompressRow, FromWorker, ToWorker } from './protocol.js';
+import { centerDigit, inkOf } from './digit.js';
+import type { Action, Arch, CompressRow, FromWorker, ToWorker } from './protocol.js';
+import { LIMITS, rangeText, readSettings, type FieldId } from './settings.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
 const wasmUrl = new URL('simdnet.wasm', document.baseURI).href;
@@ -30,6 +31,49 @@ function setState(s: State, status?: string): void {
   $<HTMLButtonElement>('prune').disabled = s !== 'trained';
   for (const id of ['arch', 'hidden', 'epochs', 'batch', 'lr', 'rows']) $<HTMLInputElement>(id).disabled = s === 'training' || s === 'busy';
   if (idle) $<HTMLSelectElement>('hidden').disabled = arch() !== 'mlp';
+}
+
+// ---- limits and errors ------------------------------------------------------------------------------------------
+// The form states its limits (settings.ts) beside each field and in the inputs' min/max.
+for (const l of Object.values(LIMITS)) {
+  const el = $<HTMLInputElement>(l.id);
+  el.min = String(l.min);
+  el.max = String(l.max);
+  $(`${l.id}-range`).textContent = rangeText(l);
+}
+
+/** Where each action's errors go: the message box of its card, next to its controls. */
+const ERROR_BOX: Record<Action | 'draw', string> = { init: 'train-error', train: 'train-error', compress: 'compress-error', bench: 'bench-error', draw: 'draw-error' };
+
+function clearError(action: Action | 'draw'): void {
+  const box = $(ERROR_BOX[action]);
+  box.hidden = true;
+  box.textContent = '';
+  delete box.dataset.field;
+  if (action === 'train') for (const l of Object.values(LIMITS)) $(l.id).removeAttribute('aria-invalid');
+}
+
+/**
+ * Shows an error where the user is looking: in the card of the action that failed, right after the form field it
+ * is about when there is one (marked invalid and focused), scrolled into view.
+ */
+function showError(action: Action | 'draw', message: string, field?: FieldId): void {
+  const box = $(ERROR_BOX[action]);
+  box.textContent = message;
+  box.hidden = false;
+  box.dataset.field = field ?? '';
+  if (field) {
+    const input = $<HTMLInputElement>(field);
+    input.setAttribute('aria-invalid', 'true');
+    // Right below the field's own line of the form (the error box spans the row after it).
+    input.closest('label')?.after(box);
+    input.focus({ preventScroll: true });
+    input.select();
+  } else if (action === 'train' || action === 'init') {
+    $('train-form').after(box);
+  }
+  box.scrollIntoView({ block: 'nearest' });
+  if (!field) box.focus({ preventScroll: true });
 }
 
 // ---- the model choice -------------------------------------------------------------------------------------------
@@ -83,7 +127,7 @@ function series(name: string, c: Curve, color: string, dashed = false): Series {
 }
 
 function drawCharts(): void {
-  const w = Math.max(320, Math.min(560, $('loss-chart').clientWidth || 520));
+  const w = Math.max(260, Math.min(560, $('loss-chart').clientWidth || 520));
   $('loss-chart').innerHTML = lineChart({
     title: 'Loss',
     xLabel: 'epoch',
@@ -120,14 +164,23 @@ function clearPad(): void {
   showPrediction();
 }
 
+/** '81%', '4.2%', '0%': a probability as the bar's label (one decimal below 10%, so small ones still read). */
+function percentText(v: number): string {
+  const p = 100 * v;
+  return p >= 9.95 ? `${Math.round(p)}%` : p >= 0.05 ? `${p.toFixed(1)}%` : '0%';
+}
+
 function probBars(p?: Float32Array, top = -1): void {
   const box = $('probs');
-  if (box.childElementCount !== 10) box.innerHTML = Array.from({ length: 10 }, (_, d) => `<div><i></i><span>${d}</span></div>`).join('');
+  if (box.childElementCount !== 10) box.innerHTML = Array.from({ length: 10 }, (_, d) => `<div><b></b><i></i><span>${d}</span></div>`).join('');
   Array.from(box.children).forEach((el, d) => {
     const v = p ? p[d] : 0;
-    (el.firstElementChild as HTMLElement).style.height = `${Math.max(0.5, 90 * v)}%`;
+    const [label, bar] = Array.from(el.children) as HTMLElement[];
+    label.textContent = p ? percentText(v) : '';
+    bar.style.height = `${Math.max(0.5, 75 * v)}%`;
     el.className = d === top ? 'top' : '';
     el.setAttribute('title', `${d}: ${(100 * v).toFixed(1)}%`);
+    (el as HTMLElement).dataset.p = p ? String(v) : '';
   });
 }
 
@@ -165,8 +218,19 @@ function showPrediction(): void {
     $('confidence').textContent = model ? 'draw a digit' : 'train first';
     probBars();
     paint28('saliency', undefined, () => [0, 0, 0]);
+    for (const k of ['method', 'sum', 'change', 'delta']) delete $('saliency').dataset[k];
     return;
   }
+  try {
+    predictAndExplain(model, input);
+    clearError('draw');
+  } catch (err) {
+    showError('draw', `could not predict: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function predictAndExplain(model: Sequential, input: Float32Array): void {
+  const pred = $('prediction');
   const p = model.predict({ data: input, rows: 1, cols: 784 }).data;
   let top = 0;
   for (let d = 1; d < 10; d++) if (p[d] > p[top]) top = d;
@@ -175,15 +239,33 @@ function showPrediction(): void {
   pred.dataset.confidence = String(p[top]);
   $('confidence').textContent = `${(100 * p[top]).toFixed(1)}% sure`;
   probBars(p, top);
-  // Where a change of ink would move the predicted class's score most: |∂ logit / ∂ pixel|, red over the digit.
-  const s = saliency(model, { data: input, rows: 1, cols: 784 }).data;
+  showAttribution(model, input);
+}
+
+/**
+ * Integrated gradients of the predicted class's score (logit) from a black image, 32 steps: how much each pixel's
+ * ink added to (red) or took from (blue) the score, summing to the score's change from the black image. With a
+ * black baseline a pixel without ink gets exactly 0, so the heat sits on the strokes.
+ */
+function showAttribution(model: Sequential, x: Float32Array): void {
+  const ig = integratedGradients(model, { data: x, rows: 1, cols: 784 }, { steps: 32, space: 'logit', baseline: 0 });
+  const a = ig.attributions.data;
   let max = 0;
-  for (const v of s) max = Math.max(max, v);
-  const x = input;
-  paint28('saliency', s, (v, i) => {
-    const k = max > 0 ? v / max : 0;
-    const ink = 60 * x[i]; // the drawing, faintly, under the heat
-    return [Math.min(255, 255 * Math.min(1, 1.6 * k) + ink), Math.min(255, 90 * k + ink), ink];
+  let sum = 0;
+  for (const v of a) {
+    max = Math.max(max, Math.abs(v));
+    sum += v;
+  }
+  const el = $('saliency');
+  el.dataset.method = 'integrated-gradients';
+  el.dataset.sum = String(sum);
+  el.dataset.change = String(ig.fx[0] - ig.fBaseline[0]);
+  el.dataset.delta = String(ig.delta[0]);
+  paint28('saliency', a, (v, i) => {
+    // Signed and scaled by the largest |attribution|; a square root lifts the weaker strokes into view.
+    const k = max > 0 ? Math.sqrt(Math.abs(v) / max) : 0;
+    const ink = 45 * x[i]; // the drawing, faintly, under the heat
+    return v >= 0 ? [Math.min(255, ink + 255 * k), ink + 40 * k, ink] : [ink + 30 * k, Math.min(255, ink + 120 * k), Math.min(255, ink + 255 * k)];
   });
 }
 
@@ -193,7 +275,8 @@ function scheduleUpdate(): void {
   pending = true;
   requestAnimationFrame(() => {
     pending = false;
-    input = toMnistInput(inkOf(ctx.getImageData(0, 0, pad.width, pad.height).data, pad.width, pad.height));
+    const ink = inkOf(ctx.getImageData(0, 0, pad.width, pad.height).data, pad.width, pad.height);
+    input = centerDigit(ink.data, ink.width, ink.height);
     showPrediction();
   });
 }
@@ -232,14 +315,31 @@ function stroke(p: { x: number; y: number }): void {
 $('clear').addEventListener('click', clearPad);
 
 // ---- buttons --------------------------------------------------------------------------------------------------
-const num = (id: string): number => Number($<HTMLInputElement>(id).value);
+/** The form's values as typed, for readSettings (which refuses what is empty or out of range). */
+function formValues(): Record<FieldId, string> {
+  const v = (id: string): string => $<HTMLInputElement>(id).value;
+  return { arch: v('arch'), hidden: v('hidden'), epochs: v('epochs'), batch: v('batch'), lr: v('lr'), rows: v('rows') };
+}
 
-$('train').addEventListener('click', () => {
-  const a = arch();
+$('train-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  if (document.body.dataset.state !== 'ready' && document.body.dataset.state !== 'trained') return;
+  clearError('train');
+  const read = readSettings(formValues());
+  if ('error' in read) {
+    // Nothing starts and nothing of the current model is cleared: the form says what to fix, at the field.
+    showError('train', read.error.message, read.error.field);
+    return;
+  }
+  const settings = read.settings;
+  const a = settings.arch;
   // A new model: the previous one's results go (charts, test accuracy, compression rows, timings, its predictions).
   curves = { trainLoss: curve(), valLoss: curve(), trainAcc: curve(), valAcc: curve(), testAcc: curve() };
   drawCharts();
   $('compress-out').querySelector('tbody')!.innerHTML = '';
+  clearError('compress');
+  clearError('bench');
+  clearError('draw');
   const bench = $('bench-out');
   bench.innerHTML = '';
   bench.dataset.ratio = '';
@@ -256,16 +356,18 @@ $('train').addEventListener('click', () => {
   $<HTMLProgressElement>('bar').value = 0;
   $('progress-text').textContent = ARCHS[a].describe();
   setState('training', `training the ${ARCHS[a].name} in a Web Worker: the page stays responsive (try drawing)`);
-  send({ type: 'train', arch: a, epochs: num('epochs'), hidden: num('hidden'), batchSize: num('batch'), learningRate: num('lr'), seed: 1, trainRows: num('rows') });
+  send({ type: 'train', ...settings, seed: 1 });
 });
 $('stop').addEventListener('click', () => send({ type: 'stop' }));
 for (const what of ['quantize', 'prune'] as const) {
   $(what).addEventListener('click', () => {
+    clearError('compress');
     setState('busy', `${what === 'quantize' ? 'quantizing' : 'pruning'} and timing both models…`);
     send({ type: 'compress', what });
   });
 }
 $('bench').addEventListener('click', () => {
+  clearError('bench');
   setState('busy', 'timing the same training step on the wasm-simd and js backends…');
   send({ type: 'bench', arch: arch(), steps: 6 });
 });
@@ -370,10 +472,14 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       // Also on the console, so that a test (or a developer) sees it.
       console.error(`simdnet worker: ${m.message}`);
       setState(model ? 'trained' : document.body.dataset.state === 'loading' ? 'error' : 'ready', `error: ${m.message}`);
+      showError(m.action, `${m.action === 'init' ? 'could not start' : `${m.action} failed`}: ${m.message}`);
       break;
   }
 };
-worker.onerror = (ev) => setState('error', `worker failed: ${ev.message}`);
+worker.onerror = (ev) => {
+  setState('error', `worker failed: ${ev.message}`);
+  showError('init', `the worker failed: ${ev.message}`);
+};
 
 chooseArch();
 showModelInfo();

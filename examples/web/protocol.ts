@@ -1,4 +1,5 @@
 // Messages between the page (main.ts) and the training worker (worker.ts).
+import type { Settings } from './settings.js';
 
 /** The two networks the page trains: the MLP 784 → hidden → 10, or the CNN of `bench/cnn.js` (16/32 filters). */
 export type Arch = 'mlp' | 'cnn';
@@ -6,18 +7,8 @@ export type Arch = 'mlp' | 'cnn';
 /** Page → worker. */
 export type ToWorker =
   | { type: 'init'; wasmUrl: string; dataUrl: string }
-  | {
-      type: 'train';
-      arch: Arch;
-      epochs: number;
-      /** Hidden units of the MLP (unused for the CNN). */
-      hidden: number;
-      batchSize: number;
-      learningRate: number;
-      seed: number;
-      /** Train on the first this-many training digits (at most the 8,000 of the split); the test set stays whole. */
-      trainRows: number;
-    }
+  /** The form's settings (checked against settings.ts's limits on both sides). */
+  | ({ type: 'train'; seed: number } & Settings)
   | { type: 'stop' }
   | { type: 'compress'; what: 'quantize' | 'prune' }
   | { type: 'bench'; arch: Arch; steps: number };
@@ -51,4 +42,8 @@ export type FromWorker =
   /** `after` is missing when the library refused the technique for this model (`refused` says why, e.g. UNSUPPORTED). */
   | { type: 'compressed'; what: 'quantize' | 'prune'; before: CompressRow; after?: CompressRow; refused?: string }
   | { type: 'bench'; arch: Arch; batchSize: number; layers: string; wasmMs: number; jsMs: number }
-  | { type: 'error'; message: string };
+  /** `action`: what failed, so that the page shows the message where that action's button is. */
+  | { type: 'error'; action: Action; message: string };
+
+/** What the page asked the worker to do. */
+export type Action = 'init' | 'train' | 'compress' | 'bench';

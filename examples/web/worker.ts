@@ -17,7 +17,8 @@ import { init } from '../../src/runtime/engine.js';
 import { simdSupported } from '../../src/runtime/loader.js';
 import { adam } from '../../src/train/optimizers.js';
 import { decodeMnistAsset } from './asset.js';
-import type { Arch, CompressRow, FromWorker, ToWorker } from './protocol.js';
+import type { Action, Arch, CompressRow, FromWorker, ToWorker } from './protocol.js';
+import { checkSettings } from './settings.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
 
@@ -70,8 +71,9 @@ function layersOf(arch: Arch, hidden: number): LayerSpec[] {
 
 async function runTraining(o: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   if (!train || !test) throw new Error('the data is not loaded yet');
-  if (o.arch !== 'mlp' && o.arch !== 'cnn') throw new Error(`unknown model ${String(o.arch)}`);
-  if (!Number.isInteger(o.trainRows) || o.trainRows < 100) throw new Error(`training digits must be an integer >= 100, got ${o.trainRows}`);
+  // The page checked the form already; a message from elsewhere is held to the same limits.
+  const bad = checkSettings(o);
+  if (bad) throw new Error(bad.message);
   model?.dispose();
   model = undefined;
   trainedWith = undefined;
@@ -308,7 +310,8 @@ async function bench(arch: Arch, steps: number): Promise<void> {
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
-  const fail = (err: unknown): void => post({ type: 'error', message: err instanceof SimdnetError || err instanceof Error ? err.message : String(err) });
+  const action: Action = msg.type === 'stop' ? 'train' : msg.type;
+  const fail = (err: unknown): void => post({ type: 'error', action, message: err instanceof SimdnetError || err instanceof Error ? err.message : String(err) });
   try {
     switch (msg.type) {
       case 'init':
@@ -332,4 +335,3 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     fail(err);
   }
 };
-

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readMnistDigits } from '../../src/data/mnist-node.js';
 import { decodeMnistAsset } from '../../examples/web/asset.js';
-import { inkOf, toMnistInput } from '../../examples/web/digit.js';
+import { centerDigit, inkOf } from '../../examples/web/digit.js';
 
 /** A 280×280 RGBA canvas with a white filled rectangle [x0, x1) × [y0, y1). */
 function canvas(x0: number, y0: number, x1: number, y1: number): Uint8ClampedArray {
@@ -17,6 +17,12 @@ function canvas(x0: number, y0: number, x1: number, y1: number): Uint8ClampedArr
     }
   }
   return px;
+}
+
+/** The pad's ink, centred the way the page does it. */
+function toMnistInput(rgba: Uint8ClampedArray): Float32Array | undefined {
+  const g = inkOf(rgba, 280, 280);
+  return centerDigit(g.data, g.width, g.height);
 }
 
 function extent(img: Float32Array): { w: number; h: number; cx: number; cy: number } {
@@ -41,24 +47,25 @@ describe('drawing → MNIST input', () => {
 
   it('scales the ink box to fit 20 px and centres its mass, wherever it was drawn', () => {
     // A tall bar in a corner: 40 × 200 px → about 4 × 20 in the middle of the field.
-    const img = toMnistInput(inkOf(canvas(10, 60, 50, 260), 280, 280))!;
+    const img = toMnistInput(canvas(10, 60, 50, 260))!;
     const e = extent(img);
     expect(e.h).toBeGreaterThanOrEqual(20);
     expect(e.h).toBeLessThanOrEqual(21);
     expect(e.w).toBeGreaterThanOrEqual(4);
     expect(e.w).toBeLessThanOrEqual(6);
-    expect(Math.abs(e.cx - 13.5)).toBeLessThan(1);
-    expect(Math.abs(e.cy - 13.5)).toBeLessThan(1);
+    // Centre of mass at pixel (14, 14), within the half pixel a whole-pixel shift leaves (as in MNIST).
+    expect(Math.abs(e.cx - 14)).toBeLessThanOrEqual(0.5);
+    expect(Math.abs(e.cy - 14)).toBeLessThanOrEqual(0.5);
     for (const v of img) expect(v >= 0 && v <= 1).toBe(true);
   });
 
   it('keeps the aspect ratio of a wide stroke and returns undefined for an empty pad', () => {
-    const e = extent(toMnistInput(inkOf(canvas(100, 120, 260, 160), 280, 280))!);
+    const e = extent(toMnistInput(canvas(100, 120, 260, 160))!);
     expect(e.w).toBeGreaterThanOrEqual(20);
     expect(e.w).toBeLessThanOrEqual(21);
     expect(e.h).toBeGreaterThanOrEqual(5);
     expect(e.h).toBeLessThanOrEqual(7);
-    expect(toMnistInput(inkOf(canvas(0, 0, 0, 0), 280, 280))).toBeUndefined();
+    expect(toMnistInput(canvas(0, 0, 0, 0))).toBeUndefined();
   });
 });
 
