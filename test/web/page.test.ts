@@ -70,12 +70,14 @@ const state = (p = page): Promise<string | undefined> => p.evaluate(() => docume
 const waitState = (s: string, timeout = 90_000, p = page): Promise<unknown> =>
   p.waitForFunction((want) => document.body.dataset.state === want, s, { timeout, polling: 100 });
 
-/** Draws a polyline on the pad with the mouse, in pad coordinates (0–280). */
+/** Draws a polyline on the pad with the mouse, in pad coordinates (0–280, whatever size the pad is shown at). */
 async function draw(points: Array<[number, number]>, p = page): Promise<void> {
+  await p.locator('#pad').scrollIntoViewIfNeeded();
   const box = (await p.locator('#pad').boundingBox())!;
-  await p.mouse.move(box.x + points[0][0], box.y + points[0][1]);
+  const k = box.width / 280;
+  await p.mouse.move(box.x + k * points[0][0], box.y + k * points[0][1]);
   await p.mouse.down();
-  for (const [x, y] of points.slice(1)) await p.mouse.move(box.x + x, box.y + y, { steps: 4 });
+  for (const [x, y] of points.slice(1)) await p.mouse.move(box.x + k * x, box.y + k * y, { steps: 4 });
   await p.mouse.up();
 }
 
@@ -88,6 +90,48 @@ async function prediction(p = page): Promise<{ digit: string; confidence: number
     return { digit: el.dataset.digit!, confidence: Number(el.dataset.confidence), model: el.dataset.model!, layers: info.dataset.layers!, info: info.textContent! };
   });
 }
+
+/**
+ * The integrated-gradients map as the page shows it: its completeness numbers, and the heat (colour beyond the
+ * faint grey of the drawing) on and off the ink of the model input.
+ */
+async function attribution(p = page): Promise<{ method: string; sum: number; change: number; delta: number; heatOnInk: number; heatOffInk: number; red: number; blue: number }> {
+  return p.evaluate(() => {
+    const el = document.getElementById('saliency') as HTMLCanvasElement;
+    const heat = el.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+    const ink = (document.getElementById('input28') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data;
+    let heatOnInk = 0;
+    let heatOffInk = 0;
+    let red = 0;
+    let blue = 0;
+    for (let i = 0; i < heat.length; i += 4) {
+      const [r, g, b] = [heat[i], heat[i + 1], heat[i + 2]];
+      const h = Math.max(r, g, b) - Math.min(r, g, b); // grey (the drawing under the heat) has none
+      if (ink[i] > 0) heatOnInk += h;
+      else heatOffInk += h + r + g + b; // off the ink the map must be black
+      if (r > b + 20) red++;
+      if (b > r + 20) blue++;
+    }
+    const d = el.dataset;
+    return { method: d.method ?? '', sum: Number(d.sum), change: Number(d.change), delta: Number(d.delta), heatOnInk, heatOffInk, red, blue };
+  });
+}
+
+/** Checks the map: integrated gradients adding up to the score's change, heat on the strokes only, both signs. */
+async function expectAttribution(p = page): Promise<void> {
+  const a = await attribution(p);
+  expect(a.method).toBe('integrated-gradients');
+  expect(Math.abs(a.sum - a.change)).toBeLessThan(0.05 * Math.abs(a.change) + 0.05);
+  expect(Math.abs(a.delta)).toBeLessThan(0.05 * Math.abs(a.change) + 0.05);
+  expect(a.heatOnInk).toBeGreaterThan(0);
+  // Off the ink x − x′ is 0, so so is the attribution (the faintest anti-aliased ink reads as 0 on the canvas).
+  expect(a.heatOffInk).toBeLessThan(0.01 * a.heatOnInk);
+  expect(a.red).toBeGreaterThan(0);
+}
+
+/** The percentage printed beside each probability bar, and the probability behind it. */
+const barLabels = (p = page): Promise<Array<{ text: string; p: number }>> =>
+  p.locator('#probs > div').evaluateAll((els) => els.map((e) => ({ text: e.querySelector('b')?.textContent ?? '', p: Number((e as HTMLElement).dataset.p) })));
 
 /** The red of the saliency canvas (> 0 when the map has heat). */
 const heatOf = (p = page): Promise<number> =>
@@ -152,9 +196,17 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
     const bars = await page.locator('#probs div').evaluateAll((els) => els.map((e) => Number(/([\d.]+)%/.exec(e.getAttribute('title') ?? '')?.[1])));
     expect(bars).toHaveLength(10);
     expect(bars.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
+    // Each bar shows its number: the percentage of its probability, as printed.
+    const labels = await barLabels();
+    for (const l of labels) {
+      expect(l.text).toMatch(/^\d+(\.\d)?%$/);
+      expect(Math.abs(Number(l.text.replace('%', '')) - 100 * l.p)).toBeLessThanOrEqual(0.51);
+    }
+    expect(labels[1].text).toBe(`${Math.round(100 * one.confidence)}%`);
     expect(one.model).toBe('mlp');
     expect(one.layers).toBe('dense dropout dense');
     expect(await heatOf()).toBeGreaterThan(0);
+    await expectAttribution();
     await page.locator('#draw-card').screenshot({ path: join(ARTIFACTS, 'draw-one.png') });
     await page.click('#clear');
     expect(await page.evaluate(() => document.getElementById('prediction')!.dataset.digit)).toBe('');
@@ -233,6 +285,7 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
     expect(one.layers).toBe(CNN_LAYERS);
     expect(one.info).toMatch(/^predicting with the CNN \(1 epoch; [\d.]+% on the test digits\)$/);
     expect(await heatOf()).toBeGreaterThan(0);
+    await expectAttribution();
     await page.locator('#draw-card').screenshot({ path: join(ARTIFACTS, 'draw-one-cnn.png') });
   }, 60_000);
 
@@ -313,4 +366,170 @@ describe.skipIf(skip)('web example, cross-origin isolated (COOP/COEP), ?train=30
       await p.close();
     }
   }, 120_000);
+});
+
+/** Whatever sticks out to the right of a 390-px screen: the document's scroll width and the elements past it. */
+async function overflow(p: Page): Promise<{ scrollWidth: number; wide: string[] }> {
+  return p.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    wide: Array.from(document.querySelectorAll('body *'))
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}`),
+  }));
+}
+
+/** The train card's error box: its text, the field it is about, whether it is in view, and what has the focus. */
+async function formError(p: Page): Promise<{ text: string; field: string; visible: boolean; inView: boolean; focused: string; invalid: string[] }> {
+  return p.evaluate(() => {
+    const box = document.getElementById('train-error')!;
+    const r = box.getBoundingClientRect();
+    return {
+      text: box.hidden ? '' : (box.textContent ?? ''),
+      field: box.dataset.field ?? '',
+      visible: !box.hidden && r.height > 0,
+      inView: r.top >= 0 && r.bottom <= window.innerHeight,
+      focused: document.activeElement?.id ?? '',
+      invalid: Array.from(document.querySelectorAll('[aria-invalid="true"]'), (e) => e.id),
+    };
+  });
+}
+
+describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () => {
+  let p: Page;
+  const seen: string[] = [];
+  beforeAll(async () => {
+    if (skip) return;
+    p = await context.newPage();
+    await p.setViewportSize({ width: 390, height: 844 });
+    watch(p, seen);
+    await p.goto(`${url}?train=1000`);
+    await waitState('ready', 60_000, p);
+  }, 90_000);
+  afterAll(async () => {
+    await p?.close();
+  });
+
+  it('fits the screen: no horizontal scroll, the limits stated beside the fields', async () => {
+    expect(await overflow(p)).toEqual({ scrollWidth: 390, wide: [] });
+    expect(await p.locator('.range').allTextContents()).toEqual(['1–50', '8–1,024', '0.00001–1', '100–8,000']);
+    expect(await p.getAttribute('#epochs', 'max')).toBe('50');
+    expect(await p.getAttribute('#batch', 'max')).toBe('1024');
+    await p.screenshot({ path: join(ARTIFACTS, 'phone-loaded.png'), fullPage: true });
+  });
+
+  it('refuses a form past its limits before starting, with the message under the field, focused and in view', async () => {
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [{ lr: '' }, 'lr', /^learning rate is empty: enter a number from 0\.00001 to 1$/],
+      [{ epochs: '200', batch: '5000' }, 'epochs', /^epochs must be a whole number from 1 to 50, got 200$/],
+      [{ batch: '5000' }, 'batch', /^batch must be a whole number from 8 to 1,024, got 5,000$/],
+      [{ epochs: '2.5' }, 'epochs', /^epochs must be a whole number from 1 to 50, got 2\.5$/],
+      [{ rows: '20' }, 'rows', /^training digits must be a whole number from 100 to 8,000, got 20$/],
+    ];
+    for (const [values, field, message] of cases) {
+      await p.fill('#epochs', '2');
+      await p.fill('#batch', '64');
+      await p.fill('#lr', '0.001');
+      await p.fill('#rows', '1000');
+      for (const [id, v] of Object.entries(values)) await p.fill(`#${id}`, v);
+      // Scrolled away first: the error must bring itself into view.
+      await p.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await p.click('#train');
+      const e = await formError(p);
+      expect(e.text).toMatch(message);
+      expect(e).toMatchObject({ field, visible: true, inView: true, focused: field, invalid: [field] });
+      // Right under the field's own line, not somewhere else on the page.
+      const fieldBox = (await p.locator(`#${field}`).boundingBox())!;
+      const errBox = (await p.locator('#train-error').boundingBox())!;
+      expect(errBox.y).toBeGreaterThanOrEqual(fieldBox.y + fieldBox.height - 1);
+      expect(errBox.y - (fieldBox.y + fieldBox.height)).toBeLessThan(40);
+      // Nothing started.
+      expect(await state(p)).toBe('ready');
+      expect(await p.locator('#test-acc').textContent()).toBe('–');
+      if (field === 'lr') await p.screenshot({ path: join(ARTIFACTS, 'phone-form-error.png') });
+    }
+    expect(await overflow(p)).toEqual({ scrollWidth: 390, wide: [] });
+  });
+
+  it('trains with the form fixed, draws, shows each bar\'s percentage and the integrated-gradients map, still fitting', async () => {
+    await p.fill('#epochs', '2');
+    await p.fill('#batch', '64');
+    await p.fill('#lr', '0.001');
+    await p.fill('#rows', '1000');
+    await p.click('#train');
+    expect((await formError(p)).visible).toBe(false);
+    expect((await formError(p)).invalid).toEqual([]);
+    await waitState('trained', 90_000, p);
+    expect(Number(await p.locator('#test-acc').getAttribute('data-value'))).toBeGreaterThan(0.6);
+    await draw([[140, 40], [140, 240]], p); // a one
+    const one = await prediction(p);
+    expect(one.digit).toBe('1');
+    const labels = await barLabels(p);
+    expect(labels.map((l) => l.text).every((t) => /^\d+(\.\d)?%$/.test(t))).toBe(true);
+    expect(labels.reduce((a, l) => a + l.p, 0)).toBeCloseTo(1, 3);
+    // Each label is readable: inside the screen and no wider than its bar's column.
+    const fits = await p.locator('#probs > div').evaluateAll((els) =>
+      els.every((e) => {
+        const b = e.querySelector('b')!.getBoundingClientRect();
+        const col = e.getBoundingClientRect();
+        return b.width > 0 && b.left >= col.left - 1 && b.right <= col.right + 1 && b.right <= window.innerWidth;
+      }),
+    );
+    expect(fits).toBe(true);
+    await expectAttribution(p);
+    expect(await overflow(p)).toEqual({ scrollWidth: 390, wide: [] });
+    await p.locator('#draw-card').screenshot({ path: join(ARTIFACTS, 'phone-draw.png') });
+  }, 120_000);
+
+  it('retraining clears the compression table and the previous results; a refused form clears nothing', async () => {
+    await p.click('#quantize');
+    await waitState('trained', 60_000, p);
+    expect(await p.locator('#compress-out tbody tr').count()).toBe(2);
+    await p.screenshot({ path: join(ARTIFACTS, 'phone-compressed.png'), fullPage: true });
+    expect(await overflow(p)).toEqual({ scrollWidth: 390, wide: [] });
+    // A refused form: the model and its results stay as they were.
+    await p.fill('#lr', '');
+    await p.click('#train');
+    expect((await formError(p)).field).toBe('lr');
+    expect(await p.locator('#compress-out tbody tr').count()).toBe(2);
+    expect(await state(p)).toBe('trained');
+    // A new model: at the moment training starts nothing of the old one is left beside it.
+    await p.fill('#lr', '0.002');
+    const atStart = await p.evaluate(() => {
+      (document.getElementById('train-form') as HTMLFormElement).requestSubmit();
+      return {
+        state: document.body.dataset.state,
+        rows: document.querySelectorAll('#compress-out tbody tr').length,
+        acc: document.getElementById('test-acc')!.textContent,
+        time: document.getElementById('train-time')!.textContent,
+        digit: document.getElementById('prediction')!.dataset.digit,
+        bars: Array.from(document.querySelectorAll('#probs b'), (b) => b.textContent).join(''),
+        error: document.getElementById('train-error')!.hidden,
+      };
+    });
+    expect(atStart).toEqual({ state: 'training', rows: 0, acc: '–', time: '', digit: '', bars: '', error: true });
+    await waitState('trained', 90_000, p);
+    expect(await p.locator('#compress-out tbody tr').count()).toBe(0);
+    // The one still on the pad is predicted by the new model.
+    expect((await prediction(p)).info).toMatch(/^predicting with the MLP \(2 epochs; /);
+    expect(seen).toEqual([]);
+  }, 120_000);
+});
+
+describe.skipIf(skip)('web example, an action that fails', () => {
+  it('says so in the card of that action, in view and focused (the digits cannot be loaded)', async () => {
+    const p = await context.newPage();
+    await p.setViewportSize({ width: 390, height: 844 });
+    try {
+      await p.route(/mnist\.bin$/, (route) => route.abort());
+      await p.goto(url);
+      await p.waitForFunction(() => !document.getElementById('train-error')!.hidden, undefined, { timeout: 60_000 });
+      const e = await formError(p);
+      expect(e.text).toMatch(/^could not start: /);
+      expect(e).toMatchObject({ visible: true, inView: true, focused: 'train-error' });
+      expect(await state(p)).toBe('error');
+      expect(await p.locator('#train').isDisabled()).toBe(true);
+    } finally {
+      await p.close();
+    }
+  }, 90_000);
 });
