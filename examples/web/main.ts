@@ -50,7 +50,7 @@ function clearError(action: Action | 'draw'): void {
   box.hidden = true;
   box.textContent = '';
   delete box.dataset.field;
-  if (action === 'train') for (const l of Object.values(LIMITS)) $(l.id).removeAttribute('aria-invalid');
+  if (action === 'train') for (const id of ['arch', 'hidden', 'epochs', 'batch', 'lr', 'rows']) $(id).removeAttribute('aria-invalid');
 }
 
 /**
@@ -63,12 +63,12 @@ function showError(action: Action | 'draw', message: string, field?: FieldId): v
   box.hidden = false;
   box.dataset.field = field ?? '';
   if (field) {
-    const input = $<HTMLInputElement>(field);
-    input.setAttribute('aria-invalid', 'true');
+    const control = $(field);
+    control.setAttribute('aria-invalid', 'true');
     // Right below the field's own line of the form (the error box spans the row after it).
-    input.closest('label')?.after(box);
-    input.focus({ preventScroll: true });
-    input.select();
+    control.closest('label')?.after(box);
+    control.focus({ preventScroll: true });
+    if (control instanceof HTMLInputElement) control.select();
   } else if (action === 'train' || action === 'init') {
     $('train-form').after(box);
   }

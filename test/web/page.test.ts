@@ -447,6 +447,21 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
       expect(await p.locator('#test-acc').textContent()).toBe('–');
       if (field === 'lr') await p.screenshot({ path: join(ARTIFACTS, 'phone-form-error.png') });
     }
+    // A hidden size the page does not offer (an option added from outside) is refused the same way.
+    await p.fill('#epochs', '2');
+    await p.evaluate(() => {
+      const sel = document.getElementById('hidden') as HTMLSelectElement;
+      sel.add(new Option('512'));
+      sel.value = '512';
+    });
+    await p.click('#train');
+    expect(await formError(p)).toMatchObject({ text: 'hidden units must be one of 64, 128, 256, got 512', field: 'hidden', inView: true, focused: 'hidden' });
+    expect(await state(p)).toBe('ready');
+    await p.evaluate(() => {
+      const sel = document.getElementById('hidden') as HTMLSelectElement;
+      sel.remove(sel.options.length - 1);
+      sel.value = '256';
+    });
     expect(await overflow(p)).toEqual({ scrollWidth: 390, wide: [] });
   });
 
@@ -477,6 +492,21 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
     expect(fits).toBe(true);
     await expectAttribution(p);
     expect(await overflow(p)).toEqual({ scrollWidth: 390, wide: [] });
+    // With a finger (touch events, as a phone sends them), a one again.
+    await p.click('#clear');
+    await p.locator('#pad').scrollIntoViewIfNeeded();
+    const pad = (await p.locator('#pad').boundingBox())!;
+    const k = pad.width / 280;
+    const cdp = await context.newCDPSession(p);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+    const touch = (type: string, y?: number): Promise<unknown> =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: y === undefined ? [] : [{ x: pad.x + 140 * k, y: pad.y + y * k }] });
+    await touch('touchStart', 40);
+    for (let y = 60; y <= 240; y += 20) await touch('touchMove', y);
+    await touch('touchEnd');
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: false });
+    await cdp.detach();
+    expect((await prediction(p)).digit).toBe('1');
     await p.locator('#draw-card').screenshot({ path: join(ARTIFACTS, 'phone-draw.png') });
   }, 120_000);
 
