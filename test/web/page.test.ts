@@ -499,7 +499,7 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
     const k = pad.width / 280;
     const cdp = await context.newCDPSession(p);
     await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
-    const touch = (type: string, y?: number): Promise<unknown> =>
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', y?: number): Promise<unknown> =>
       cdp.send('Input.dispatchTouchEvent', { type, touchPoints: y === undefined ? [] : [{ x: pad.x + 140 * k, y: pad.y + y * k }] });
     await touch('touchStart', 40);
     for (let y = 60; y <= 240; y += 20) await touch('touchMove', y);
