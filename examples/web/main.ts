@@ -1,7 +1,7 @@
 /**
  * The page: controls, live charts, the drawing pad. Training (the MLP or the CNN) runs in a worker; after each epoch
  * the worker sends the model file's bytes and the page loads them into its own (main-thread) copy, so predictions
- * and saliency follow the drawing instantly while training goes on, with whichever model was trained last.
+ * and their integrated-gradients map follow the drawing instantly while training goes on, with whichever model was trained last.
  */
 import { lineChart, type Series } from '../../src/cli/svg.js';
 import { integratedGradients } from '../../src/compress/explain.js';

@@ -514,6 +514,9 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
     await p.click('#quantize');
     await waitState('trained', 60_000, p);
     expect(await p.locator('#compress-out tbody tr').count()).toBe(2);
+    await p.click('#bench');
+    await waitState('trained', 90_000, p);
+    expect(Number(await p.locator('#bench-out').getAttribute('data-ratio'))).toBeGreaterThan(1);
     await p.screenshot({ path: join(ARTIFACTS, 'phone-compressed.png'), fullPage: true });
     expect(await overflow(p)).toEqual({ scrollWidth: 390, wide: [] });
     // A refused form: the model and its results stay as they were.
@@ -529,6 +532,7 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
       return {
         state: document.body.dataset.state,
         rows: document.querySelectorAll('#compress-out tbody tr').length,
+        bench: document.getElementById('bench-out')!.textContent,
         acc: document.getElementById('test-acc')!.textContent,
         time: document.getElementById('train-time')!.textContent,
         digit: document.getElementById('prediction')!.dataset.digit,
@@ -536,7 +540,7 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
         error: document.getElementById('train-error')!.hidden,
       };
     });
-    expect(atStart).toEqual({ state: 'training', rows: 0, acc: '–', time: '', digit: '', bars: '', error: true });
+    expect(atStart).toEqual({ state: 'training', rows: 0, bench: '', acc: '–', time: '', digit: '', bars: '', error: true });
     await waitState('trained', 90_000, p);
     expect(await p.locator('#compress-out tbody tr').count()).toBe(0);
     // The one still on the pad is predicted by the new model.
