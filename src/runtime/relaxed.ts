@@ -36,7 +36,7 @@ export interface RelaxedOptions {
 }
 
 /** The relaxed module's bytes carried by `main`, or undefined when it carries none (an older or foreign build). */
-export function relaxedBytes(main: WebAssembly.Module): Uint8Array | undefined {
+export function relaxedBytes(main: WebAssembly.Module): Uint8Array<ArrayBuffer> | undefined {
   const s = WebAssembly.Module.customSections(main, RELAXED_SECTION);
   return s.length === 1 ? new Uint8Array(s[0]) : undefined;
 }
@@ -47,10 +47,9 @@ export function relaxedBytes(main: WebAssembly.Module): Uint8Array | undefined {
  * The compiled module can be posted to workers and instantiated there on their memory.
  */
 export async function relaxedModule(main: WebAssembly.Module, options: RelaxedOptions = {}): Promise<WebAssembly.Module | undefined> {
-  let bytes = relaxedBytes(main);
+  const bytes = relaxedBytes(main);
   if (bytes === undefined) return undefined;
-  if (options.transform) bytes = options.transform(bytes);
-  const b = bytes as Uint8Array<ArrayBuffer>;
+  const b = (options.transform ? options.transform(bytes) : bytes) as Uint8Array<ArrayBuffer>;
   try {
     if (!WebAssembly.validate(b)) return undefined;
     return options.sync ? new WebAssembly.Module(b) : await WebAssembly.compile(b);

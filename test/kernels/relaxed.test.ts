@@ -264,7 +264,7 @@ function data(rows: number, cols: number, classes: number, seed: number): { x: F
   return { x, y };
 }
 
-async function trainBoth(build: (engine: Engine) => ReturnType<typeof sequential>, x: { data: Float32Array; shape: number[] }, y: Float32Array) {
+async function trainBoth(build: (engine: Engine) => ReturnType<typeof sequential>, x: { data: Float32Array; shape: [number, number] }, y: Float32Array) {
   const out = [];
   for (const fma of [true, false]) {
     const engine = await createEngine('wasm', { fma });
