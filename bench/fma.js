@@ -74,14 +74,18 @@ function measureAll(quick) {
   return out;
 }
 
-/** The best single-thread peer's GEMM GFLOP/s at n = 1024 from the last bench:peers run, if there is one. */
+/**
+ * The best single-thread peer's GEMM GFLOP/s at n = 1024 from the last bench:peers run (bench/peers/results.json:
+ * every implementation with threads = 1 that is not simdnet), if there is one.
+ */
 function bestPeer() {
   try {
-    const md = readFileSync(new URL('./RESULTS.md', import.meta.url), 'utf8');
+    const d = JSON.parse(readFileSync(new URL('./peers/results.json', import.meta.url), 'utf8'));
     let best;
-    for (const line of md.split('\n')) {
-      const m = /^\| (TensorFlow\.js wasm|ONNX Runtime Web \(1 thread\)) \| [^|]+\| [^|]+\| [^|]+\| ([\d.]+)/.exec(line);
-      if (m && (!best || Number(m[2]) > best.gflops)) best = { name: m[1], gflops: Number(m[2]) };
+    for (const [id, r] of Object.entries(d.results ?? {})) {
+      const g = r?.gemm?.['1024']?.gflops;
+      if (id.startsWith('simdnet') || r.threads !== 1 || typeof g !== 'number') continue;
+      if (!best || g > best.gflops) best = { name: d.implementations?.[id] ?? id, gflops: g };
     }
     return best;
   } catch {
