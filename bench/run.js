@@ -64,7 +64,7 @@ const md = [
   '# simdnet benchmarks',
   '',
   `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}`,
-  `- Node ${machine.node} (V8 ${machine.v8}), single thread, WebAssembly SIMD128 (no relaxed SIMD)`,
+  `- Node ${machine.node} (V8 ${machine.v8}), single thread, WebAssembly SIMD128 (relaxed SIMD only in the fma section, in a child process)`,
   '- Each section says when it was measured and the load average around it (other processes share the cores: numbers are noisy when it is high).',
   '- Produced by `npm run bench` (`node --expose-gc bench/run.js [section ...]`); raw numbers per section in `results.json`.',
   '',

@@ -4,6 +4,7 @@
 // is the 4x8 kernels' sum, term for term in the same order, so a column computed here has the same bits as one
 // computed there. Plus the same tiles in scalar loops for f < 4 filters in all, reading only the f floats of
 // each row (the callers' fallback where a 4-wide read starting left of column 0 would wrap below address 0).
+import { madd } from '../gemm/madd';
 import { lane, storeFrom } from './f32-conv-4x8';
 
 // y (4,4) = Σ_{ky < nky} Σ_{q < nq} x_r(ky, q) · wk(ky, q) (+ bias), rows r < mr, columns j0 <= j < 4 stored;
@@ -24,24 +25,24 @@ export function f32_conv_4x4(
     // Two taps per step (4 + 4 splats, 2 kernel rows, 4 accumulators: no spills), each in its own sums' order.
     for (; q + 1 < nq; q += 2) {
       let bv = v128.load(b);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(q0), bv));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(q1), bv));
-      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(q2), bv));
-      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(q3), bv));
+      c0 = madd(v128.load32_splat(q0), bv, c0);
+      c1 = madd(v128.load32_splat(q1), bv, c1);
+      c2 = madd(v128.load32_splat(q2), bv, c2);
+      c3 = madd(v128.load32_splat(q3), bv, c3);
       bv = v128.load(b + ldw);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(q0, 4), bv));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(q1, 4), bv));
-      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(q2, 4), bv));
-      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(q3, 4), bv));
+      c0 = madd(v128.load32_splat(q0, 4), bv, c0);
+      c1 = madd(v128.load32_splat(q1, 4), bv, c1);
+      c2 = madd(v128.load32_splat(q2, 4), bv, c2);
+      c3 = madd(v128.load32_splat(q3, 4), bv, c3);
       q0 += 8; q1 += 8; q2 += 8; q3 += 8;
       b += ldw << 1;
     }
     if (q < nq) {
       const bv = v128.load(b);
-      c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(q0), bv));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(q1), bv));
-      c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(q2), bv));
-      c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(q3), bv));
+      c0 = madd(v128.load32_splat(q0), bv, c0);
+      c1 = madd(v128.load32_splat(q1), bv, c1);
+      c2 = madd(v128.load32_splat(q2), bv, c2);
+      c3 = madd(v128.load32_splat(q3), bv, c3);
     }
     p0 += rowB; p1 += rowB; p2 += rowB; p3 += rowB;
     wk += kyB;
@@ -76,10 +77,10 @@ export function f32_conv_dw_4x4(
       let g = dr;
       for (let ox = 0; ox < nox; ox++) {
         const gv = v128.load(g);
-        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(q0), gv));
-        c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(q1), gv));
-        c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(q2), gv));
-        c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(q3), gv));
+        c0 = madd(v128.load32_splat(q0), gv, c0);
+        c1 = madd(v128.load32_splat(q1), gv, c1);
+        c2 = madd(v128.load32_splat(q2), gv, c2);
+        c3 = madd(v128.load32_splat(q3), gv, c3);
         q0 += ars; q1 += ars; q2 += ars; q3 += ars;
         g += ldy;
       }

@@ -2,6 +2,7 @@
 // f32x4 accumulators, reading the input map in place instead of im2col columns. For one kernel row ky the 4
 // pixels' patches are kw·c contiguous floats each, sw·c floats apart, so the tile is the GEMM 4x8 tile summed
 // over kernel rows: a splat of x times one 8-float row of the HWIO kernel per step, as f32-gemm-4x8.ts.
+import { madd } from '../gemm/madd';
 
 // Lane i (0..3) of v.
 // @ts-ignore: decorator
@@ -97,17 +98,17 @@ export function f32_conv_4x8(
       const b0 = v128.load(b);
       const b1 = v128.load(b, 16);
       let s = v128.load32_splat(q0);
-      c00 = f32x4.add(c00, f32x4.mul(s, b0));
-      c01 = f32x4.add(c01, f32x4.mul(s, b1));
+      c00 = madd(s, b0, c00);
+      c01 = madd(s, b1, c01);
       s = v128.load32_splat(q1);
-      c10 = f32x4.add(c10, f32x4.mul(s, b0));
-      c11 = f32x4.add(c11, f32x4.mul(s, b1));
+      c10 = madd(s, b0, c10);
+      c11 = madd(s, b1, c11);
       s = v128.load32_splat(q2);
-      c20 = f32x4.add(c20, f32x4.mul(s, b0));
-      c21 = f32x4.add(c21, f32x4.mul(s, b1));
+      c20 = madd(s, b0, c20);
+      c21 = madd(s, b1, c21);
       s = v128.load32_splat(q3);
-      c30 = f32x4.add(c30, f32x4.mul(s, b0));
-      c31 = f32x4.add(c31, f32x4.mul(s, b1));
+      c30 = madd(s, b0, c30);
+      c31 = madd(s, b1, c31);
       q0 += 4; q1 += 4; q2 += 4; q3 += 4;
       b += ldw;
     }

@@ -3,6 +3,7 @@
 // (ky, kx, ci) sits at a fixed offset from its pixel's window origin, so the 4 taps are 4 offsets from one
 // pointer that walks the pixels; each step is a splat of x per tap times one 8-float row of dy, as in
 // f32-gemm-4x8.ts.
+import { madd } from '../gemm/madd';
 import { addPartial } from './f32-conv-4x8';
 
 // dw (4,8) += Σ over pixels (b < nb, oy < noy, ox < nox) of x(pixel + off_r) · dy(pixel, 0..8)
@@ -28,17 +29,17 @@ export function f32_conv_dw_4x8(
         const g0 = v128.load(g);
         const g1 = v128.load(g, 16);
         let s = v128.load32_splat(q0);
-        c00 = f32x4.add(c00, f32x4.mul(s, g0));
-        c01 = f32x4.add(c01, f32x4.mul(s, g1));
+        c00 = madd(s, g0, c00);
+        c01 = madd(s, g1, c01);
         s = v128.load32_splat(q1);
-        c10 = f32x4.add(c10, f32x4.mul(s, g0));
-        c11 = f32x4.add(c11, f32x4.mul(s, g1));
+        c10 = madd(s, g0, c10);
+        c11 = madd(s, g1, c11);
         s = v128.load32_splat(q2);
-        c20 = f32x4.add(c20, f32x4.mul(s, g0));
-        c21 = f32x4.add(c21, f32x4.mul(s, g1));
+        c20 = madd(s, g0, c20);
+        c21 = madd(s, g1, c21);
         s = v128.load32_splat(q3);
-        c30 = f32x4.add(c30, f32x4.mul(s, g0));
-        c31 = f32x4.add(c31, f32x4.mul(s, g1));
+        c30 = madd(s, g0, c30);
+        c31 = madd(s, g1, c31);
         q0 += ars; q1 += ars; q2 += ars; q3 += ars;
         g += ldy;
       }

@@ -1,6 +1,7 @@
 // Direct NHWC convolution data-gradient micro-kernel: a 4 x 8 tile of the im2col columns' gradient
 // dcols = dy · Wᵀ (4 output pixels x 8 consecutive taps of one kernel row) in 8 f32x4 accumulators, added
 // straight onto the input pixels it belongs to (the col2im scatter) instead of being stored as columns.
+import { madd } from '../gemm/madd';
 import { addPartial } from './f32-conv-4x8';
 
 // t (4,8) = Σ_{j < nf} dy(r, j) · wt(j, 0..8); then dx_r[l] += t(r, l) for rows r < mr, lanes lo_r <= l < hi_r
@@ -23,17 +24,17 @@ export function f32_conv_dx_4x8(
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let s = v128.load32_splat(q0);
-    c00 = f32x4.add(c00, f32x4.mul(s, b0));
-    c01 = f32x4.add(c01, f32x4.mul(s, b1));
+    c00 = madd(s, b0, c00);
+    c01 = madd(s, b1, c01);
     s = v128.load32_splat(q1);
-    c10 = f32x4.add(c10, f32x4.mul(s, b0));
-    c11 = f32x4.add(c11, f32x4.mul(s, b1));
+    c10 = madd(s, b0, c10);
+    c11 = madd(s, b1, c11);
     s = v128.load32_splat(q2);
-    c20 = f32x4.add(c20, f32x4.mul(s, b0));
-    c21 = f32x4.add(c21, f32x4.mul(s, b1));
+    c20 = madd(s, b0, c20);
+    c21 = madd(s, b1, c21);
     s = v128.load32_splat(q3);
-    c30 = f32x4.add(c30, f32x4.mul(s, b0));
-    c31 = f32x4.add(c31, f32x4.mul(s, b1));
+    c30 = madd(s, b0, c30);
+    c31 = madd(s, b1, c31);
     q0 += 4; q1 += 4; q2 += 4; q3 += 4;
     b += ldt;
   }

@@ -4,6 +4,7 @@
 // a row per tile share the kernel rows, each in two f32x4 accumulators (even / odd 4-float chunks of the
 // filters), reduced across lanes at the end. The rest of the filters after the 8-float pairs is one or two 4-float
 // chunks ending at f, their lanes already summed (or, for f < 4, before the row) masked to 0 in both operands.
+import { madd } from '../gemm/madd';
 
 // Lanes l >= s of all ones, the others 0 (0 <= s <= 3).
 // @ts-ignore: decorator
@@ -37,14 +38,14 @@ export function f32_conv_dx_c1_4(
       for (let kx = 0; kx < nkx; kx++) {
         const w0 = v128.load(w), w1 = v128.load(w, 16);
         const d1 = d + ld, d2 = d1 + ld, d3 = d2 + ld;
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(d), w0));
-        b0 = f32x4.add(b0, f32x4.mul(v128.load(d, 16), w1));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(d1), w0));
-        b1 = f32x4.add(b1, f32x4.mul(v128.load(d1, 16), w1));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(d2), w0));
-        b2 = f32x4.add(b2, f32x4.mul(v128.load(d2, 16), w1));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(d3), w0));
-        b3 = f32x4.add(b3, f32x4.mul(v128.load(d3, 16), w1));
+        a0 = madd(v128.load(d), w0, a0);
+        b0 = madd(v128.load(d, 16), w1, b0);
+        a1 = madd(v128.load(d1), w0, a1);
+        b1 = madd(v128.load(d1, 16), w1, b1);
+        a2 = madd(v128.load(d2), w0, a2);
+        b2 = madd(v128.load(d2, 16), w1, b2);
+        a3 = madd(v128.load(d3), w0, a3);
+        b3 = madd(v128.load(d3, 16), w1, b3);
         d -= ld;
         w += ld;
       }
@@ -66,14 +67,14 @@ export function f32_conv_dx_c1_4(
         for (let kx = 0; kx < nkx; kx++) {
           const w0 = v128.load(w), w1 = v128.and(v128.load(w + ob), mb);
           const d1 = d + ld, d2 = d1 + ld, d3 = d2 + ld;
-          a0 = f32x4.add(a0, f32x4.mul(v128.load(d), w0));
-          b0 = f32x4.add(b0, f32x4.mul(v128.and(v128.load(d + ob), mb), w1));
-          a1 = f32x4.add(a1, f32x4.mul(v128.load(d1), w0));
-          b1 = f32x4.add(b1, f32x4.mul(v128.and(v128.load(d1 + ob), mb), w1));
-          a2 = f32x4.add(a2, f32x4.mul(v128.load(d2), w0));
-          b2 = f32x4.add(b2, f32x4.mul(v128.and(v128.load(d2 + ob), mb), w1));
-          a3 = f32x4.add(a3, f32x4.mul(v128.load(d3), w0));
-          b3 = f32x4.add(b3, f32x4.mul(v128.and(v128.load(d3 + ob), mb), w1));
+          a0 = madd(v128.load(d), w0, a0);
+          b0 = madd(v128.and(v128.load(d + ob), mb), w1, b0);
+          a1 = madd(v128.load(d1), w0, a1);
+          b1 = madd(v128.and(v128.load(d1 + ob), mb), w1, b1);
+          a2 = madd(v128.load(d2), w0, a2);
+          b2 = madd(v128.and(v128.load(d2 + ob), mb), w1, b2);
+          a3 = madd(v128.load(d3), w0, a3);
+          b3 = madd(v128.and(v128.load(d3 + ob), mb), w1, b3);
           d -= ld;
           w += ld;
         }
@@ -90,10 +91,10 @@ export function f32_conv_dx_c1_4(
         for (let kx = 0; kx < nkx; kx++) {
           const w0 = v128.and(v128.load(w), m);
           const d1 = d + ld, d2 = d1 + ld, d3 = d2 + ld;
-          a0 = f32x4.add(a0, f32x4.mul(v128.and(v128.load(d), m), w0));
-          a1 = f32x4.add(a1, f32x4.mul(v128.and(v128.load(d1), m), w0));
-          a2 = f32x4.add(a2, f32x4.mul(v128.and(v128.load(d2), m), w0));
-          a3 = f32x4.add(a3, f32x4.mul(v128.and(v128.load(d3), m), w0));
+          a0 = madd(v128.and(v128.load(d), m), w0, a0);
+          a1 = madd(v128.and(v128.load(d1), m), w0, a1);
+          a2 = madd(v128.and(v128.load(d2), m), w0, a2);
+          a3 = madd(v128.and(v128.load(d3), m), w0, a3);
           d -= ld;
           w += ld;
         }
@@ -119,8 +120,8 @@ export function f32_conv_dx_c1_1(
     for (let ky = 0; ky < nky; ky++) {
       let d = dr, w = wr;
       for (let kx = 0; kx < nkx; kx++) {
-        a = f32x4.add(a, f32x4.mul(v128.load(d), v128.load(w)));
-        b = f32x4.add(b, f32x4.mul(v128.load(d, 16), v128.load(w, 16)));
+        a = madd(v128.load(d), v128.load(w), a);
+        b = madd(v128.load(d, 16), v128.load(w, 16), b);
         d -= ld;
         w += ld;
       }
@@ -136,7 +137,7 @@ export function f32_conv_dx_c1_1(
     for (let ky = 0; ky < nky; ky++) {
       let d = dr, w = wr;
       for (let kx = 0; kx < nkx; kx++) {
-        a = f32x4.add(a, f32x4.mul(v128.and(v128.load(d), m), v128.and(v128.load(w), m)));
+        a = madd(v128.and(v128.load(d), m), v128.and(v128.load(w), m), a);
         d -= ld;
         w += ld;
       }

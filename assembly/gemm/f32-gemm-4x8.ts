@@ -3,6 +3,7 @@
 // L1-resident data: 4x8 ≈ 41 GFLOP/s (peak ≈ 44); 6x8, 4x12, 4x16 and unrolled variants spill and reach 22–30.
 // One step per iteration on purpose: Binaryen merges unrolled steps into long expressions and V8 then hoists
 // all their loads ahead of the math, which spills.
+import { madd } from './madd';
 
 // c (4,8) = or += a (4,kc) · b (kc,8)
 // a: element (r,p) at a + r·ars + p·ast bytes (x: ars = k·4, ast = 4; xᵀ for dW: ars = 4, ast = k·4).
@@ -27,17 +28,17 @@ export function f32_gemm_4x8(
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let s = v128.load32_splat(q0);
-    c00 = f32x4.add(c00, f32x4.mul(s, b0));
-    c01 = f32x4.add(c01, f32x4.mul(s, b1));
+    c00 = madd(s, b0, c00);
+    c01 = madd(s, b1, c01);
     s = v128.load32_splat(q1);
-    c10 = f32x4.add(c10, f32x4.mul(s, b0));
-    c11 = f32x4.add(c11, f32x4.mul(s, b1));
+    c10 = madd(s, b0, c10);
+    c11 = madd(s, b1, c11);
     s = v128.load32_splat(q2);
-    c20 = f32x4.add(c20, f32x4.mul(s, b0));
-    c21 = f32x4.add(c21, f32x4.mul(s, b1));
+    c20 = madd(s, b0, c20);
+    c21 = madd(s, b1, c21);
     s = v128.load32_splat(q3);
-    c30 = f32x4.add(c30, f32x4.mul(s, b0));
-    c31 = f32x4.add(c31, f32x4.mul(s, b1));
+    c30 = madd(s, b0, c30);
+    c31 = madd(s, b1, c31);
     q0 += ast; q1 += ast; q2 += ast; q3 += ast;
     b += bst;
   }

@@ -1,5 +1,6 @@
 // f32 "A·Bᵀ" micro-kernels in dot-product form: both operands are contiguous along the reduction, so no
 // packing is needed. Used for dX = dY·Wᵀ when there is no workspace, and for batches of 1..3 rows.
+import { madd } from './madd';
 
 // c (2,4) = or += a (2,n) · b (4,n)ᵀ; a rows lda bytes apart, b rows ldb bytes apart.
 // Rows of a beyond mr and rows of b beyond nr re-read row 0 (computed, never stored).
@@ -19,13 +20,13 @@ export function f32_gemm_dot_2x4(
   for (let q = 0; q < n4; q += 4) {
     const x0 = v128.load(a0 + o), x1 = v128.load(a1 + o);
     let v = v128.load(b0 + o);
-    c00 = f32x4.add(c00, f32x4.mul(x0, v)); c10 = f32x4.add(c10, f32x4.mul(x1, v));
+    c00 = madd(x0, v, c00); c10 = madd(x1, v, c10);
     v = v128.load(b1 + o);
-    c01 = f32x4.add(c01, f32x4.mul(x0, v)); c11 = f32x4.add(c11, f32x4.mul(x1, v));
+    c01 = madd(x0, v, c01); c11 = madd(x1, v, c11);
     v = v128.load(b2 + o);
-    c02 = f32x4.add(c02, f32x4.mul(x0, v)); c12 = f32x4.add(c12, f32x4.mul(x1, v));
+    c02 = madd(x0, v, c02); c12 = madd(x1, v, c12);
     v = v128.load(b3 + o);
-    c03 = f32x4.add(c03, f32x4.mul(x0, v)); c13 = f32x4.add(c13, f32x4.mul(x1, v));
+    c03 = madd(x0, v, c03); c13 = madd(x1, v, c13);
     o += 16;
   }
   const t = n - n4;
@@ -33,13 +34,13 @@ export function f32_gemm_dot_2x4(
     // The 1..3 leftover elements as zero-padded vectors: one more step, nothing read past a row.
     const x0 = loadTail(a0 + o, t), x1 = loadTail(a1 + o, t);
     let v = loadTail(b0 + o, t);
-    c00 = f32x4.add(c00, f32x4.mul(x0, v)); c10 = f32x4.add(c10, f32x4.mul(x1, v));
+    c00 = madd(x0, v, c00); c10 = madd(x1, v, c10);
     v = loadTail(b1 + o, t);
-    c01 = f32x4.add(c01, f32x4.mul(x0, v)); c11 = f32x4.add(c11, f32x4.mul(x1, v));
+    c01 = madd(x0, v, c01); c11 = madd(x1, v, c11);
     v = loadTail(b2 + o, t);
-    c02 = f32x4.add(c02, f32x4.mul(x0, v)); c12 = f32x4.add(c12, f32x4.mul(x1, v));
+    c02 = madd(x0, v, c02); c12 = madd(x1, v, c12);
     v = loadTail(b3 + o, t);
-    c03 = f32x4.add(c03, f32x4.mul(x0, v)); c13 = f32x4.add(c13, f32x4.mul(x1, v));
+    c03 = madd(x0, v, c03); c13 = madd(x1, v, c13);
   }
   storeSums(c, hsum4(c00, c01, c02, c03), nr, accumulate);
   if (mr > 1) storeSums(c + ldc, hsum4(c10, c11, c12, c13), nr, accumulate);
@@ -58,19 +59,19 @@ export function f32_gemm_dot_1x4(c: usize, a: usize, b: usize, ldb: usize, n: i3
   let o: usize = 0;
   for (let q = 0; q < n4; q += 4) {
     const x = v128.load(a + o);
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(b0 + o)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(b1 + o)));
-    c2 = f32x4.add(c2, f32x4.mul(x, v128.load(b2 + o)));
-    c3 = f32x4.add(c3, f32x4.mul(x, v128.load(b3 + o)));
+    c0 = madd(x, v128.load(b0 + o), c0);
+    c1 = madd(x, v128.load(b1 + o), c1);
+    c2 = madd(x, v128.load(b2 + o), c2);
+    c3 = madd(x, v128.load(b3 + o), c3);
     o += 16;
   }
   const t = n - n4;
   if (t > 0) {
     const x = loadTail(a + o, t);
-    c0 = f32x4.add(c0, f32x4.mul(x, loadTail(b0 + o, t)));
-    c1 = f32x4.add(c1, f32x4.mul(x, loadTail(b1 + o, t)));
-    c2 = f32x4.add(c2, f32x4.mul(x, loadTail(b2 + o, t)));
-    c3 = f32x4.add(c3, f32x4.mul(x, loadTail(b3 + o, t)));
+    c0 = madd(x, loadTail(b0 + o, t), c0);
+    c1 = madd(x, loadTail(b1 + o, t), c1);
+    c2 = madd(x, loadTail(b2 + o, t), c2);
+    c3 = madd(x, loadTail(b3 + o, t), c3);
   }
   storeSums(c, hsum4(c0, c1, c2, c3), nr, accumulate);
 }

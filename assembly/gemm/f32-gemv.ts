@@ -3,6 +3,7 @@
 // the 15 usable xmm registers: 6 accumulators (24 columns) + 6 loads + the broadcast x[p]. With 8 an
 // accumulator spills and its chain then runs through a store-to-load round trip (≈ 20 vs ≈ 40 GFLOP/s).
 // The bias initializes the accumulators, so sums are b + Σ x·w (the twin rounds Σ x·w + b).
+import { madd } from './madd';
 
 // y[0..24) = x · w[:, 0..24) (+ b[0..24) if b != 0); w rows ldw bytes apart
 export function f32_gemv_24(y: usize, x: usize, w: usize, ldw: usize, k: i32, b: usize): void {
@@ -14,12 +15,12 @@ export function f32_gemv_24(y: usize, x: usize, w: usize, ldw: usize, k: i32, b:
   }
   for (let p = 0; p < k; p++) {
     const s = v128.load32_splat(x);
-    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(w)));
-    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(w, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(s, v128.load(w, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(s, v128.load(w, 48)));
-    a4 = f32x4.add(a4, f32x4.mul(s, v128.load(w, 64)));
-    a5 = f32x4.add(a5, f32x4.mul(s, v128.load(w, 80)));
+    a0 = madd(s, v128.load(w), a0);
+    a1 = madd(s, v128.load(w, 16), a1);
+    a2 = madd(s, v128.load(w, 32), a2);
+    a3 = madd(s, v128.load(w, 48), a3);
+    a4 = madd(s, v128.load(w, 64), a4);
+    a5 = madd(s, v128.load(w, 80), a5);
     x += 4;
     w += ldw;
   }
@@ -37,17 +38,17 @@ export function f32_gemv_8(y: usize, x: usize, w: usize, ldw: usize, k: i32, b: 
   for (; p + 2 <= k; p += 2) {
     const s = v128.load32_splat(x), t = v128.load32_splat(x, 4);
     const w1 = w + ldw;
-    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(w)));
-    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(w, 16)));
-    e0 = f32x4.add(e0, f32x4.mul(t, v128.load(w1)));
-    e1 = f32x4.add(e1, f32x4.mul(t, v128.load(w1, 16)));
+    a0 = madd(s, v128.load(w), a0);
+    a1 = madd(s, v128.load(w, 16), a1);
+    e0 = madd(t, v128.load(w1), e0);
+    e1 = madd(t, v128.load(w1, 16), e1);
     x += 8;
     w += ldw << 1;
   }
   if (p < k) {
     const s = v128.load32_splat(x);
-    a0 = f32x4.add(a0, f32x4.mul(s, v128.load(w)));
-    a1 = f32x4.add(a1, f32x4.mul(s, v128.load(w, 16)));
+    a0 = madd(s, v128.load(w), a0);
+    a1 = madd(s, v128.load(w, 16), a1);
   }
   v128.store(y, f32x4.add(a0, e0));
   v128.store(y, f32x4.add(a1, e1), 16);
@@ -58,12 +59,12 @@ export function f32_gemv_4(y: usize, x: usize, w: usize, ldw: usize, k: i32, b: 
   let a0 = b != 0 ? v128.load(b) : f32x4.splat(0), a1 = f32x4.splat(0);
   let p = 0;
   for (; p + 2 <= k; p += 2) {
-    a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(x), v128.load(w)));
-    a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(x, 4), v128.load(w + ldw)));
+    a0 = madd(v128.load32_splat(x), v128.load(w), a0);
+    a1 = madd(v128.load32_splat(x, 4), v128.load(w + ldw), a1);
     x += 8;
     w += ldw << 1;
   }
-  if (p < k) a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(x), v128.load(w)));
+  if (p < k) a0 = madd(v128.load32_splat(x), v128.load(w), a0);
   v128.store(y, f32x4.add(a0, a1));
 }
 

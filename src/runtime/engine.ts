@@ -6,6 +6,7 @@ import { Arena } from './arena.js';
 import type { jsKernels } from './backend-js.js';
 import { compileWasm, type WasmSource } from './loader.js';
 import { syncFs } from './node.js';
+import { relaxedKernels } from './relaxed.js';
 
 /** Which implementation of the kernels runs: the SIMD .wasm, or the plain-TS twins. */
 export type Backend = 'wasm' | 'js';
@@ -16,6 +17,12 @@ export interface EngineOptions {
   wasm?: WasmSource;
   /** Upper bound of the linear memory in MiB (default 2048); allocations past it fail with code MEMORY. */
   maxMemoryMB?: number;
+  /**
+   * Fused multiply-add (default true): where the runtime validates relaxed SIMD, the GEMM and conv kernels run
+   * their `f32x4.relaxed_madd` build (see `engine.fma`); false keeps the SIMD128 kernels everywhere, which
+   * round every product and sum separately, bit-identical across runtimes. No effect on the js backend.
+   */
+  fma?: boolean;
 }
 
 const PAGE = 65536;
@@ -43,6 +50,8 @@ export class Engine {
     memory: WebAssembly.Memory,
     k: Kernels,
     maxBytes: number,
+    /** True when the GEMM and conv kernels are the fused multiply-add (relaxed SIMD) build. */
+    readonly fma = false,
   ) {
     this.mem = memory;
     this.k = { ...k };
@@ -155,7 +164,7 @@ function newMemory(maxMB: number): { memory: WebAssembly.Memory; maxBytes: numbe
 
 /** Creates an engine of its own (its own memory): for isolation, or for a memory limit of its own. */
 export async function createEngine(backend: Backend, options: EngineOptions = {}): Promise<Engine> {
-  checkOptions(options, 'createEngine()', { maxMemoryMB: 'count' });
+  checkOptions(options, 'createEngine()', { maxMemoryMB: 'count', fma: 'boolean' });
   const { memory, maxBytes } = newMemory(options.maxMemoryMB ?? 2048);
   if (backend === 'js') return new Engine('js', memory, (await loadJsKernels())(memory), maxBytes);
   if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
@@ -168,7 +177,11 @@ export async function createEngine(backend: Backend, options: EngineOptions = {}
   } catch (err) {
     throw new SimdnetError('FORMAT', `simdnet.wasm failed to instantiate: ${String(err)}`);
   }
-  return new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes);
+  const k = instance.exports as unknown as Kernels;
+  // Fused multiply-add: the relaxed-SIMD GEMM and conv kernels carried in simdnet.wasm, on the same memory, where
+  // the runtime runs them (src/runtime/relaxed.ts); otherwise the SIMD128 kernels stay.
+  const fma = options.fma === false ? undefined : await relaxedKernels(module, memory, k, { sync: syncFs() !== undefined });
+  return new Engine('wasm', memory, fma ? { ...k, ...fma } : k, maxBytes, fma !== undefined);
 }
 
 const engines: Partial<Record<Backend, Engine>> = {};
@@ -180,7 +193,7 @@ let pending: Promise<Engine> | undefined;
  * same engine.
  */
 export async function init(options: EngineOptions & { backend?: Backend } = {}): Promise<Engine> {
-  checkOptions(options, 'init()', { backend: 'string', maxMemoryMB: 'count' });
+  checkOptions(options, 'init()', { backend: 'string', maxMemoryMB: 'count', fma: 'boolean' });
   const backend = options.backend ?? 'wasm';
   if (backend === 'js') {
     const make = await loadJsKernels();

@@ -3,7 +3,7 @@
 // accumulate-vs-overwrite semantics, out-of-bounds writes and special values.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, randArray, rng } from '../helpers/check.js';
-import { loadRaw, type RawWasm } from '../helpers/wasm.js';
+import { loadRaw, relaxedRun, type RawWasm } from '../helpers/wasm.js';
 import { gemm_backward_w, gemm_backward_x, gemm_forward } from '../../src/reference/gemm.js';
 
 const SIZES = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 19, 31, 33, 37];
@@ -218,12 +218,17 @@ describe('gemm semantics and special values', () => {
           if (Number.isNaN(e)) nans++;
           else if (!Number.isFinite(e)) infs++;
           if (!Number.isFinite(e) || !Number.isFinite(a)) {
-            if (!Object.is(a, e)) expect.fail(`${form} ${m}x${k}x${n} ws=${ws} [${i}]: got ${a}, expected ${e}`);
+            // Fused multiply-add does not round a product before adding it: an accumulator at +Inf plus a product
+            // of -1e40 stays +Inf, where mul then add gives -Inf first and then NaN. So on the relaxed path a NaN of
+            // the twin may be ±Inf; anything else (Inf, finite) must match in kind exactly.
+            const fmaInf = relaxedRun && Number.isNaN(e) && !Number.isFinite(a);
+            if (!Object.is(a, e) && !fmaInf) expect.fail(`${form} ${m}x${k}x${n} ws=${ws} [${i}]: got ${a}, expected ${e}`);
           }
         }
         expect(infs + nans, `${form}: the data must produce some Inf/NaN`).toBeGreaterThan(0);
         // Finite entries are sums of terms up to 1e20 that may cancel: tolerance relative to the terms.
-        expectClose(actual, expected, 1e20 * 1e-6 * (m + k + n), 1e-5, `${form} ${m}x${k}x${n} ws=${ws} finite part`);
+        const finite = relaxedRun ? actual.map((a, i) => (Number.isNaN(expected[i]) ? NaN : a)) : actual;
+        expectClose(finite, expected, 1e20 * 1e-6 * (m + k + n), 1e-5, `${form} ${m}x${k}x${n} ws=${ws} finite part`);
       }
     });
   }

@@ -32,6 +32,8 @@ const denoEnv = {
 
 interface WorkloadResult {
   simd: boolean;
+  /** engine.fma of a default engine: the fused multiply-add kernels would run (the workload itself runs without). */
+  fma: boolean;
   accuracy: number;
   trained: number[];
   reloaded: number[];
@@ -93,7 +95,13 @@ describe('the packed package', () => {
     // Every unbundled module has its types beside it (the bundle's entries are typed by dist/index.d.ts etc.).
     for (const js of paths.filter((p) => p.endsWith('.js') && !p.startsWith('dist/bundle/'))) expect(paths, `no types for ${js}`).toContain(js.replace(/\.js$/, '.d.ts'));
     const wasm = inst.pack.files.find((f) => f.path === 'dist/simdnet.wasm')!;
-    expect(wasm.size, '.wasm size (it must stay ≤ 64 KB)').toBeLessThanOrEqual(64 * 1024);
+    // The SIMD128 kernels stay ≤ 64 KB; the file also carries the relaxed-SIMD (fused multiply-add) build of the GEMM
+    // and conv kernels as a custom section (scripts/embed-relaxed.js), ≤ 20 KB: a second copy of their code is the
+    // price of one file that runs FMA where it exists and loads unchanged where it does not.
+    const relaxed = WebAssembly.Module.customSections(new WebAssembly.Module(readFileSync(join(inst.pkg, 'dist', 'simdnet.wasm'))), 'simdnet.relaxed');
+    expect(relaxed, 'the relaxed-SIMD section').toHaveLength(1);
+    expect(relaxed[0].byteLength, 'relaxed-SIMD section size (≤ 20 KB)').toBeLessThanOrEqual(20 * 1024);
+    expect(wasm.size - relaxed[0].byteLength, '.wasm size without the relaxed section (it must stay ≤ 64 KB)').toBeLessThanOrEqual(64 * 1024);
   });
 
   it('declares exports with types, files, sideEffects: false, engines, and no runtime dependencies', () => {
@@ -153,6 +161,8 @@ describe('the packed package', () => {
   it('works from Node as a user would: import, train, save, load, predict, from every kind of wasm source', () => {
     expect(nodeRun.code, describeRun(nodeRun)).toBe(0);
     expect(node.simd).toBe(true);
+    // Node 20 validates relaxed SIMD only behind --experimental-wasm-relaxed-simd; Node >= 22 by default.
+    expect(node.fma).toBe(!process.versions.node.startsWith('20.'));
     expect(node.accuracy).toBeGreaterThanOrEqual(0.9);
     expectSame(node.reloaded, node.trained, 'save → load');
     expectSame(node.fromFile, node.saved, 'saveModelFile → loadModelFile');
@@ -306,6 +316,7 @@ describe.skipIf(skipBrowser)('browser (headless Chromium)', () => {
 
   function expectLikeNode(w: WorkloadResult, where: string): void {
     expect(w.simd, `${where}: simdSupported()`).toBe(true);
+    expect(w.fma, `${where}: Chromium validates relaxed SIMD, so a default engine uses fused multiply-add`).toBe(true);
     expect(w.accuracy, `${where}: accuracy`).toBeGreaterThanOrEqual(0.9);
     expectSame(w.trained, node.trained, `${where}: trained with Node's seeds`);
     expectSame(w.reloaded, node.trained, `${where}: save → load`);
