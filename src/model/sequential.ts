@@ -7,7 +7,7 @@ import { showShape } from '../layers/layer.js';
 import type { Activation, LayerSpec } from '../layers/index.js';
 import { Rng } from '../random.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
-import { isLoss, planLoss, type Loss, type LossName } from '../train/losses.js';
+import { checkLabels, isLoss, planLoss, type Loss, type LossName, type LossOptions } from '../train/losses.js';
 import type { History } from '../train/callbacks.js';
 import { batchSizeOf, fit, type FitOptions } from '../train/fit.js';
 import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/optimizers.js';
@@ -30,6 +30,8 @@ export interface ModelOptions {
 export interface CompileOptions {
   /** A built-in loss by name, or a {@link Loss} object (such as distillation's). */
   loss: LossName | Loss;
+  /** Options of a built-in loss: `{ delta }` for 'huber' (default 1). */
+  lossOptions?: LossOptions;
   /** 'sgd', 'adam' or a config from sgd({...}) / adam({...}). Default 'adam'. */
   optimizer?: 'sgd' | 'adam' | OptimizerConfig;
   /** ['accuracy'] adds accuracy (categorical for several outputs, binary for one) to the logs. */
@@ -252,7 +254,7 @@ export class Sequential {
     // outputs that are one vector per sample (a softmax over a map's channels is not one distribution a row).
     const outRank = this.outputShape?.length ?? 1;
     const canFuse = this.layers[this.layers.length - 1] === last && outRank === 1;
-    const loss = isLoss(options.loss) ? options.loss : planLoss(options.loss, lastAct as Activation, canFuse);
+    const loss = isLoss(options.loss) ? options.loss : planLoss(options.loss, lastAct as Activation, canFuse, options.lossOptions ?? {});
     check(!loss.fused || canFuse, 'RANGE', `loss '${loss.name}' reads logits, so the model must end in its activation`);
     const optConfig = resolveOptimizer(options.optimizer ?? 'adam');
     const metrics = options.metrics ?? [];
@@ -277,7 +279,7 @@ export class Sequential {
     if (!o) return undefined;
     if (isLoss(o.loss)) return undefined; // a custom loss is code, not data: not saved
     const optimizer = this.compiled?.optimizer.config ?? resolveOptimizer(o.optimizer ?? 'adam');
-    return { loss: o.loss, optimizer: { ...optimizer }, metrics: [...(o.metrics ?? [])] };
+    return { loss: o.loss, ...(o.lossOptions ? { lossOptions: { ...o.lossOptions } } : {}), optimizer: { ...optimizer }, metrics: [...(o.metrics ?? [])] };
   }
 
   /**
@@ -319,6 +321,7 @@ export class Sequential {
     const my = toTargets(y, out, name, cols);
     check(my.rows === rows, 'SHAPE', `${name} has ${my.rows} rows but x has ${rows}`);
     loss?.checkTargets(my, name);
+    if (loss?.name === 'sparseCategoricalCrossentropy') checkLabels(my, out, name);
     return my;
   }
 

@@ -5,6 +5,7 @@ import type { Sequential, TargetInput } from '../model/sequential.js';
 import { Rng } from '../random.js';
 import { init } from '../runtime/engine.js';
 import type { BatchLogs, Callback, EpochLogs, History } from './callbacks.js';
+import type { Loss } from './losses.js';
 
 /** Options of fit(). */
 export interface FitOptions {
@@ -25,6 +26,17 @@ export interface FitOptions {
   augment?: { imageShape: [number, number]; maxShift: number };
   /** Yield to the event loop at least this often (ms) so a page or server stays responsive (default: never). */
   yieldEveryMs?: number;
+  /**
+   * One weight (finite, >= 0) per training row: each row's loss is multiplied by it, and a batch's loss is
+   * Σ w·loss / (rows in the batch), Keras's default 'sum over batch size' reduction. Validation stays unweighted.
+   */
+  sampleWeight?: Float32Array | number[];
+  /**
+   * A weight per class, `{ 0: 1, 1: 5 }`: each training row's loss is multiplied by its class's weight (the
+   * class is the target's argmax, its 0/1 value for one output, or the label for sparse cross-entropy); classes
+   * not listed weigh 1. Multiplies sampleWeight when both are given.
+   */
+  classWeight?: Record<number, number>;
 }
 
 /** Checks a batch size option. */
@@ -47,6 +59,44 @@ export function checkCallbacks(given: unknown): Callback[] {
     }
   });
   return list as Callback[];
+}
+
+/**
+ * The per-row loss weights of fit(): sampleWeight times classWeight's weight of each row's class, or undefined
+ * when neither is given. Checked here, before training touches the model.
+ */
+export function rowWeights(options: FitOptions, y: Matrix, loss: Loss, rows: number, classes: number): Float32Array | undefined {
+  const sw = options.sampleWeight;
+  const cw = options.classWeight;
+  const hasSw = sw !== undefined && sw !== null;
+  const hasCw = cw !== undefined && cw !== null;
+  if (!hasSw && !hasCw) return undefined;
+  check(loss.weighted === true, 'RANGE', () => `fit(): sampleWeight/classWeight need a built-in loss (the loss '${loss.name}' does not take row weights)`);
+  const w = new Float32Array(rows).fill(1);
+  if (hasSw) {
+    check(sw instanceof Float32Array || Array.isArray(sw), 'DTYPE', () => `fit(): sampleWeight must be a Float32Array or an array of numbers, got ${typeof sw}`);
+    check(sw.length === rows, 'SHAPE', () => `fit(): sampleWeight has ${sw.length} weights but x has ${rows} rows`);
+    for (let i = 0; i < rows; i++) {
+      const v = sw[i];
+      check(typeof v === 'number' && Number.isFinite(v) && v >= 0 && Math.abs(Math.fround(v)) < 3e38, 'RANGE', () => `fit(): sampleWeight[${i}] is ${String(v)}: weights must be finite and >= 0`);
+      w[i] = v;
+    }
+  }
+  if (hasCw) {
+    check(typeof cw === 'object' && !Array.isArray(cw), 'DTYPE', 'fit(): classWeight must be an object { class: weight }, e.g. { 0: 1, 1: 5 }');
+    const nClasses = loss.targetCols(classes) === 1 && classes === 1 ? 2 : classes; // one output: classes 0 and 1
+    const table = new Float64Array(nClasses).fill(1);
+    for (const [key, v] of Object.entries(cw)) {
+      const c = Number(key);
+      check(Number.isInteger(c) && c >= 0 && c < nClasses, 'RANGE', () => `fit(): classWeight key '${key}' is not a class index in [0, ${nClasses - 1}]`);
+      check(typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 3e38, 'RANGE', () => `fit(): classWeight[${key}] is ${String(v)}: weights must be finite and >= 0`);
+      table[c] = v;
+    }
+    check(loss.classOf !== undefined, 'RANGE', () => `fit(): classWeight needs a classification loss (binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy), not '${loss.name}'`);
+    const classOf = loss.classOf;
+    for (let i = 0; i < rows; i++) w[i] *= table[classOf(y, i)];
+  }
+  return w;
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -86,6 +136,8 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   if (!model.built) model.build(mx.cols, seed);
   const c = model.requireCompiled();
   const my = model.toTargets(y, mx.rows);
+  const weights = rowWeights(options, my, c.loss, mx.rows, model.outputDim!);
+  let trainW = weights;
   let train = { x: mx, y: my };
   let val: { x: Matrix; y: Matrix } | undefined;
   const rng = new Rng(seed);
@@ -102,6 +154,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     const ti = perm.subarray(nVal).slice().sort();
     val = { x: selectRows(mx, vi), y: selectRows(my, vi) };
     train = { x: selectRows(mx, ti), y: selectRows(my, ti) };
+    if (weights) trainW = selectRows({ data: weights, rows: mx.rows, cols: 1 } as Matrix, ti).data;
   }
   const aug = options.augment;
   if (aug !== undefined && aug !== null) {
@@ -128,6 +181,8 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     net.reserve(bs, true);
     const X = own(e.upload(train.x.data));
     const Y = own(e.upload(train.y.data));
+    const WALL = trainW ? own(e.upload(trainW)) : 0;
+    const WB = trainW ? own(e.allocF32(bs)) : 0; // this batch's weights, gathered like its rows
     const VX = val ? own(e.upload(val.x.data)) : 0;
     const VY = val ? own(e.upload(val.y.data)) : 0;
     const order = own(e.allocF32(n)); // i32 row indices, reshuffled per epoch
@@ -162,11 +217,13 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
           k.gather_rows(net.xBuf, X, idx, m, nIn);
         }
         k.gather_rows(net.tBuf, Y, idx, m, net.targetCols);
+        if (WB) k.gather_rows(WB, WALL, idx, m, 1);
         for (const h of hooks) h.beforeForward?.(net);
         const out = net.forward(m, true, rng.u32() | 0);
-        const loss = c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut);
+        const loss = WB ? c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut, WB) : c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut);
         if (c.accuracy) correct += c.loss.correct(k, out, net.tBuf, m, nOut);
-        c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut);
+        if (WB) c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut, WB);
+        else c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut);
         net.backward(m);
         for (const h of hooks) h.afterBackward?.(net);
         const reg = net.regularize();

@@ -247,7 +247,7 @@ const ROWS: Record<string, Row<any>> = {
   },
   'main:Sequential#build': seqRow({ args: [{ kind: 'arr', bad: [['[4]', [4]], ['0', 0], ['"8"', '8'], ['NaN', NaN]] }, { kind: 'num', optional: true }], valid: () => [8], call: (m, i, s) => m.build(i, s), ok: (r) => expect(r.built).toBe(true) }),
   'main:Sequential#compile': seqRow({
-    args: [{ kind: 'opts', fields: { loss: 'str', optimizer: 'any', metrics: 'arr' }, bad: [['undefined', undefined], ['loss "nope"', { loss: 'nope' }], ['optimizer "nope"', { loss: 'mse', optimizer: 'nope' }], ['metrics ["x"]', { loss: 'mse', metrics: ['x'] }]] }],
+    args: [{ kind: 'opts', fields: { loss: 'str', optimizer: 'any', metrics: 'arr', lossOptions: 'any' }, bad: [['undefined', undefined], ['loss "nope"', { loss: 'nope' }], ['optimizer "nope"', { loss: 'mse', optimizer: 'nope' }], ['metrics ["x"]', { loss: 'mse', metrics: ['x'] }], ['huber delta -1', { loss: 'huber', lossOptions: { delta: -1 } }], ['lossOptions 5', { loss: 'huber', lossOptions: 5 }]] }],
     valid: () => [{ loss: 'categoricalCrossentropy', optimizer: 'sgd' }],
     call: (m, o) => m.compile(o),
   }),
@@ -256,7 +256,7 @@ const ROWS: Record<string, Row<any>> = {
     args: [
       { kind: 'matrix' },
       { kind: 'matrix', bad: [['labels 7', Int32Array.from({ length: 12 }, () => 7)]] },
-      { kind: 'opts', optional: true, fields: { epochs: 'count', batchSize: 'count', seed: 'num', shuffle: 'bool', validationSplit: 'num', callbacks: 'any', verbose: 'any' }, bad: [['validationSplit 1', { validationSplit: 1 }], ['callbacks 5', { callbacks: 5 }]] },
+      { kind: 'opts', optional: true, fields: { epochs: 'count', batchSize: 'count', seed: 'num', shuffle: 'bool', validationSplit: 'num', callbacks: 'any', verbose: 'any', sampleWeight: 'arr', classWeight: 'any' }, bad: [['validationSplit 1', { validationSplit: 1 }], ['callbacks 5', { callbacks: 5 }], ['sampleWeight of -1', { sampleWeight: new Array(12).fill(-1) }], ['classWeight {9: 1}', { classWeight: { 9: 1 } }], ['classWeight 5', { classWeight: 5 }]] },
     ],
     valid: () => [X8(), Y4(), { epochs: 1, batchSize: 6, seed: 1 }],
     validMutates: true,
