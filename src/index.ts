@@ -51,8 +51,8 @@ export {
   type EvalResult,
   type TrainHook,
 } from './model/sequential.js';
-export { sgd, adam, Optimizer, type OptimizerConfig, type SgdConfig, type AdamConfig } from './train/optimizers.js';
-export { planLoss, type Loss, type LossName } from './train/losses.js';
+export { sgd, adam, rmsprop, adagrad, Optimizer, type OptimizerConfig, type SgdConfig, type AdamConfig, type RmspropConfig, type AdagradConfig } from './train/optimizers.js';
+export { planLoss, type Loss, type LossName, type LossOptions } from './train/losses.js';
 export type { FitOptions } from './train/fit.js';
 export {
   earlyStopping,

@@ -32,8 +32,8 @@ export interface CompileOptions {
   loss: LossName | Loss;
   /** Options of a built-in loss: `{ delta }` for 'huber' (default 1). */
   lossOptions?: LossOptions;
-  /** 'sgd', 'adam' or a config from sgd({...}) / adam({...}). Default 'adam'. */
-  optimizer?: 'sgd' | 'adam' | OptimizerConfig;
+  /** 'sgd', 'adam', 'rmsprop', 'adagrad' or a config from sgd({...}) / adam({...}) / rmsprop({...}) / adagrad({...}). Default 'adam'. */
+  optimizer?: 'sgd' | 'adam' | 'rmsprop' | 'adagrad' | OptimizerConfig;
   /** ['accuracy'] adds accuracy (categorical for several outputs, binary for one) to the logs. */
   metrics?: 'accuracy'[];
 }

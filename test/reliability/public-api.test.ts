@@ -290,6 +290,8 @@ const ROWS: Record<string, Row<any>> = {
     call: (_s, l, a, f) => main.planLoss(l, a, f),
     ok: (l) => expect(l.name).toBe('mse'),
   },
+  'main:rmsprop': { args: [{ kind: 'opts', optional: true, fields: { learningRate: 'num', rho: 'num', epsilon: 'num', weightDecay: 'num' }, bad: [['rho 1', { rho: 1 }]] }], valid: () => [{ learningRate: 0.01 }], call: (_s, o) => main.rmsprop(o), ok: (c) => expect(c.type).toBe('rmsprop') },
+  'main:adagrad': { args: [{ kind: 'opts', optional: true, fields: { learningRate: 'num', initialAccumulatorValue: 'num', epsilon: 'num', weightDecay: 'num' }, bad: [['initialAccumulatorValue -1', { initialAccumulatorValue: -1 }]] }], valid: () => [{ learningRate: 0.01 }], call: (_s, o) => main.adagrad(o), ok: (c) => expect(c.type).toBe('adagrad') },
   'main:earlyStopping': { args: [{ kind: 'opts', optional: true, fields: { monitor: 'str', patience: 'count', minDelta: 'num', mode: 'str', restoreBestWeights: 'bool' }, bad: [['mode "up"', { mode: 'up' }]] }], valid: () => [{ patience: 2 }], call: (_s, o) => main.earlyStopping(o), ok: (c) => expect(typeof c.onEpochEnd).toBe('function') },
   'main:progressLogger': { args: [{ kind: 'opts', optional: true, fields: { write: 'fn', live: 'bool' } }], valid: () => [{ write: () => {} }], call: (_s, o) => main.progressLogger(o), ok: (c) => expect(typeof c).toBe('object') },
 
