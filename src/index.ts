@@ -55,7 +55,20 @@ export { sgd, adam, rmsprop, adagrad, Optimizer, type OptimizerConfig, type SgdC
 export { planLoss, type Loss, type LossName, type LossOptions } from './train/losses.js';
 export type { FitOptions } from './train/fit.js';
 export {
+  stepDecay,
+  exponentialDecay,
+  cosineDecay,
+  type LearningRateSchedule,
+  type StepDecayOptions,
+  type ExponentialDecayOptions,
+  type CosineDecayOptions,
+} from './train/schedules.js';
+export {
   earlyStopping,
+  modelCheckpoint,
+  reduceLROnPlateau,
+  type ModelCheckpointOptions,
+  type ReduceLROnPlateauOptions,
   type Callback,
   type EpochLogs,
   type BatchLogs,

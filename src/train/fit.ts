@@ -6,6 +6,7 @@ import { Rng } from '../random.js';
 import { init } from '../runtime/engine.js';
 import type { BatchLogs, Callback, EpochLogs, History } from './callbacks.js';
 import type { Loss } from './losses.js';
+import { checkSchedule, scheduledRate, type LearningRateSchedule } from './schedules.js';
 
 /** Options of fit(). */
 export interface FitOptions {
@@ -37,6 +38,12 @@ export interface FitOptions {
    * not listed weigh 1. Multiplies sampleWeight when both are given.
    */
   classWeight?: Record<number, number>;
+  /**
+   * The learning rate for each batch, `(epoch, step) => lr` (steps counted from 0 in this fit() call), e.g.
+   * exponentialDecay({...}); replaces the optimizer's learningRate before every batch. RANGE naming the epoch and
+   * step when it returns something other than a finite number in [0, 1e6].
+   */
+  schedule?: LearningRateSchedule;
 }
 
 /** Checks a batch size option. */
@@ -45,7 +52,7 @@ export function batchSizeOf(b: unknown): number {
   return b;
 }
 
-const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
 
 /** fit()'s callbacks as a list, each an object whose hooks are functions (RANGE naming the first that is not). */
 export function checkCallbacks(given: unknown): Callback[] {
@@ -127,6 +134,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   const seed = options.seed ?? (Math.random() * 2 ** 31) | 0;
   check(Number.isInteger(seed), 'RANGE', `seed must be an integer, got ${seed}`);
   const callbacks = checkCallbacks(options.callbacks);
+  const schedule = checkSchedule(options.schedule);
   const vs = options.validationSplit ?? 0;
   check(typeof vs === 'number' && vs >= 0 && vs < 1, 'RANGE', `validationSplit must be in [0, 1), got ${vs}`);
 
@@ -196,6 +204,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     const info = { model, epochs, batchSize: bs, samples: n, batchesPerEpoch: batches, validationSamples: val?.x.rows ?? 0 };
     for (const cb of callbacks) await cb.onTrainBegin?.(info);
     let lastYield = now();
+    let step = 0; // batches run in this call: the schedule's clock
     for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, model);
       if (options.shuffle ?? true) rng.shuffle(perm);
@@ -208,6 +217,8 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
         const r0 = b * bs;
         const m = Math.min(bs, n - r0);
         const idx = order + r0 * 4;
+        for (const cb of callbacks) await cb.onBatchBegin?.(b, { epoch, size: m }, model);
+        if (schedule) opt.config.learningRate = scheduledRate(schedule, epoch, step);
         if (aug) {
           k.gather_rows(staged, X, idx, m, nIn);
           const sv = e.i32(shifts, 2 * m);
@@ -240,6 +251,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
         opt.apply(net.params, net.grads);
         for (const h of hooks) h.afterUpdate?.(net);
         model.trainedSteps++;
+        step++;
         lossSum += (loss + reg) * m;
         seen += m;
         if (callbacks.length > 0) {
