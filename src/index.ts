@@ -52,7 +52,7 @@ export {
   type TrainHook,
 } from './model/sequential.js';
 export { sgd, adam, rmsprop, adagrad, Optimizer, type OptimizerConfig, type SgdConfig, type AdamConfig, type RmspropConfig, type AdagradConfig } from './train/optimizers.js';
-export { planLoss, type Loss, type LossName, type LossOptions } from './train/losses.js';
+export { planLoss, type Loss, type LossName, type LossOptions, type CustomLoss } from './train/losses.js';
 export type { FitOptions } from './train/fit.js';
 export {
   stepDecay,

@@ -7,7 +7,7 @@ import { showShape } from '../layers/layer.js';
 import type { Activation, LayerSpec } from '../layers/index.js';
 import { Rng } from '../random.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
-import { checkLabels, isLoss, planLoss, type Loss, type LossName, type LossOptions } from '../train/losses.js';
+import { checkLabels, isCustomLoss, isLoss, planLoss, viewLoss, type CustomLoss, type Loss, type LossName, type LossOptions } from '../train/losses.js';
 import type { History } from '../train/callbacks.js';
 import { batchSizeOf, fit, type FitOptions } from '../train/fit.js';
 import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/optimizers.js';
@@ -28,8 +28,8 @@ export interface ModelOptions {
 
 /** What compile() takes. */
 export interface CompileOptions {
-  /** A built-in loss by name, or a {@link Loss} object (such as distillation's). */
-  loss: LossName | Loss;
+  /** A built-in loss by name, a {@link CustomLoss} on Float32Array views, or a pointer-level {@link Loss} (such as distillation's). */
+  loss: LossName | CustomLoss | Loss;
   /** Options of a built-in loss: `{ delta }` for 'huber' (default 1). */
   lossOptions?: LossOptions;
   /** 'sgd', 'adam', 'rmsprop', 'adagrad' or a config from sgd({...}) / adam({...}) / rmsprop({...}) / adagrad({...}). Default 'adam'. */
@@ -254,7 +254,11 @@ export class Sequential {
     // outputs that are one vector per sample (a softmax over a map's channels is not one distribution a row).
     const outRank = this.outputShape?.length ?? 1;
     const canFuse = this.layers[this.layers.length - 1] === last && outRank === 1;
-    const loss = isLoss(options.loss) ? options.loss : planLoss(options.loss, lastAct as Activation, canFuse, options.lossOptions ?? {});
+    const loss = isLoss(options.loss)
+      ? options.loss
+      : isCustomLoss(options.loss)
+        ? viewLoss(options.loss, () => this.requireNet().engine.memory)
+        : planLoss(options.loss, lastAct as Activation, canFuse, options.lossOptions ?? {});
     check(!loss.fused || canFuse, 'RANGE', `loss '${loss.name}' reads logits, so the model must end in its activation`);
     const optConfig = resolveOptimizer(options.optimizer ?? 'adam');
     const metrics = options.metrics ?? [];
@@ -277,7 +281,7 @@ export class Sequential {
     this.assertLive();
     const o = this.compileOptions;
     if (!o) return undefined;
-    if (isLoss(o.loss)) return undefined; // a custom loss is code, not data: not saved
+    if (typeof o.loss !== 'string') return undefined; // a custom loss is code, not data: not saved
     const optimizer = this.compiled?.optimizer.config ?? resolveOptimizer(o.optimizer ?? 'adam');
     return { loss: o.loss, ...(o.lossOptions ? { lossOptions: { ...o.lossOptions } } : {}), optimizer: { ...optimizer }, metrics: [...(o.metrics ?? [])] };
   }

@@ -182,7 +182,60 @@ export function planLoss(loss: unknown, last: Activation, canFuse = true, option
   }
 }
 
-/** True for a Loss object (rather than a name). */
+/** True for a Loss object (rather than a name or a {@link CustomLoss} on views). */
 export function isLoss(v: unknown): v is Loss {
-  return typeof v === 'object' && v !== null && typeof (v as Loss).forward === 'function' && typeof (v as Loss).backward === 'function';
+  return typeof v === 'object' && v !== null && typeof (v as Loss).forward === 'function' && typeof (v as Loss).backward === 'function' &&
+    typeof (v as Loss).targetCols === 'function';
+}
+
+/**
+ * A loss written on plain Float32Array views, for compile({ loss }). `out` holds the model's outputs for the batch
+ * (after the last activation: probabilities for softmax/sigmoid), `target` the targets, both rows × cols,
+ * row-major; treat them as read-only. `forward` returns the batch's mean loss; `backward` writes d(loss)/d(out)
+ * into `grad` (zeroed before the call). The views are made afresh over the engine's memory for each call: do not
+ * keep them between calls.
+ */
+export interface CustomLoss {
+  /** Shown in logs and errors (default 'custom'). */
+  name?: string;
+  forward(out: Float32Array, target: Float32Array, rows: number, cols: number): number;
+  backward(out: Float32Array, target: Float32Array, grad: Float32Array, rows: number, cols: number): void;
+}
+
+/** True for a {@link CustomLoss}: forward and backward functions, without the pointer-level Loss's targetCols. */
+export function isCustomLoss(v: unknown): v is CustomLoss {
+  return typeof v === 'object' && v !== null && typeof (v as CustomLoss).forward === 'function' && typeof (v as CustomLoss).backward === 'function' &&
+    (v as Loss).targetCols === undefined;
+}
+
+/**
+ * Wraps a {@link CustomLoss} as a Loss the training loop runs: views over `memory()` (the model's engine memory,
+ * read per call since it may have grown), the value and the gradient checked finite (NONFINITE naming the loss).
+ */
+export function viewLoss(spec: CustomLoss, memory: () => WebAssembly.Memory): Loss {
+  const name = spec.name ?? 'custom';
+  check(typeof name === 'string', 'DTYPE', () => `compile(): a custom loss's name must be a string, got ${typeof name}`);
+  const view = (p: number, len: number): Float32Array => new Float32Array(memory().buffer, p, len);
+  return {
+    name,
+    fused: false,
+    targetCols: (n) => n,
+    checkTargets: () => {},
+    forward: (_k, out, _h, t, m, n) => {
+      const v: unknown = spec.forward(view(out, m * n), view(t, m * n), m, n);
+      check(typeof v === 'number', 'DTYPE', () => `custom loss '${name}': forward must return a number, got ${v === null ? 'null' : typeof v}`);
+      check(Number.isFinite(v), 'NONFINITE', () => `custom loss '${name}': forward returned ${v} for a batch of ${m} rows`);
+      return v as number;
+    },
+    backward: (k, d, out, _h, t, m, n) => {
+      k.fill_f32(d, m * n, 0);
+      spec.backward(view(out, m * n), view(t, m * n), view(d, m * n), m, n);
+      if (k.count_nonfinite(d, m * n) > 0) {
+        const g = view(d, m * n);
+        const i = g.findIndex((x) => !Number.isFinite(x));
+        throw new SimdnetError('NONFINITE', `custom loss '${name}': backward wrote ${g[i]} into grad at row ${Math.floor(i / n)}, column ${i % n}`);
+      }
+    },
+    correct: (k, out, t, m, n) => correctCount(k, out, t, m, n, 0.5),
+  };
 }
