@@ -54,6 +54,7 @@ export {
 export { sgd, adam, rmsprop, adagrad, Optimizer, type OptimizerConfig, type SgdConfig, type AdamConfig, type RmspropConfig, type AdagradConfig } from './train/optimizers.js';
 export { planLoss, type Loss, type LossName, type LossOptions, type CustomLoss } from './train/losses.js';
 export type { FitOptions } from './train/fit.js';
+export type { Batch, BatchSource } from './train/stream.js';
 export {
   stepDecay,
   exponentialDecay,

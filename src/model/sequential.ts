@@ -10,6 +10,7 @@ import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import { checkLabels, isCustomLoss, isLoss, planLoss, viewLoss, type CustomLoss, type Loss, type LossName, type LossOptions } from '../train/losses.js';
 import type { History } from '../train/callbacks.js';
 import { batchSizeOf, fit, type FitOptions } from '../train/fit.js';
+import { fitStream, isBatchSource, type BatchSource } from '../train/stream.js';
 import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/optimizers.js';
 import { initKernel } from './init.js';
 import { Net, type TensorSlot } from './net.js';
@@ -333,8 +334,20 @@ export class Sequential {
    * Trains the model on (x, y) with the compiled loss and optimizer; see {@link FitOptions}. Resolves to the
    * per-epoch history. The model must not be used for anything else until it resolves.
    */
-  fit(x: MatrixInput, y: TargetInput, options: FitOptions = {}): Promise<History> {
-    return fit(this, x, y, options);
+  fit(x: MatrixInput, y: TargetInput, options?: FitOptions): Promise<History>;
+  /**
+   * Trains on batches `{ x, y }` streamed from `source`: an (async) iterable or generator, or a function returning a
+   * new one per epoch (see {@link BatchSource}). Memory stays that of one batch, whatever the size of the data.
+   */
+  fit(source: BatchSource, options?: FitOptions): Promise<History>;
+  fit(x: MatrixInput | BatchSource, y?: TargetInput | FitOptions, options: FitOptions = {}): Promise<History> {
+    if (isBatchSource(x)) {
+      if (arguments.length > 2) {
+        return Promise.reject(new SimdnetError('RANGE', 'fit(source, options): a stream of batches carries its targets in each batch { x, y }; pass the options second'));
+      }
+      return fitStream(this, x, (y ?? {}) as FitOptions);
+    }
+    return fit(this, x, y as TargetInput, options);
   }
 
   /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. */

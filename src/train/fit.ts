@@ -1,7 +1,7 @@
 import { selectRows, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { checkOptions } from '../args.js';
 import { SimdnetError, check } from '../errors.js';
-import type { Sequential, TargetInput } from '../model/sequential.js';
+import type { Compiled, Sequential, TargetInput } from '../model/sequential.js';
 import { Rng } from '../random.js';
 import { init } from '../runtime/engine.js';
 import type { BatchLogs, Callback, EpochLogs, History } from './callbacks.js';
@@ -106,6 +106,41 @@ export function rowWeights(options: FitOptions, y: Matrix, loss: Loss, rows: num
   return w;
 }
 
+/**
+ * @internal One optimizer step on the m rows staged in net.xBuf / net.tBuf (and their weights at WB, or 0):
+ * forward, loss, backward, regularization, the finite check and the update. A non-finite loss or gradient puts
+ * back `start` (the weights at the start of the epoch) and throws DIVERGED naming the epoch and batch.
+ */
+export function trainStep(model: Sequential, c: Compiled, m: number, rng: Rng, WB: number, start: Float32Array, epoch: number, b: number): { loss: number; reg: number; correct: number } {
+  const net = model.net!;
+  const k = net.engine.k;
+  const nOut = net.outputs;
+  const hooks = model.trainHooks;
+  for (const h of hooks) h.beforeForward?.(net);
+  const out = net.forward(m, true, rng.u32() | 0);
+  const loss = WB ? c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut, WB) : c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut);
+  const correct = c.accuracy ? c.loss.correct(k, out, net.tBuf, m, nOut) : 0;
+  if (WB) c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut, WB);
+  else c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut);
+  net.backward(m);
+  for (const h of hooks) h.afterBackward?.(net);
+  const reg = net.regularize();
+  const g2 = k.sum_squares(net.grads, net.trainableFloats);
+  if (!Number.isFinite(loss) || !Number.isFinite(g2) || !Number.isFinite(reg)) {
+    net.restore(start);
+    c.optimizer.reset();
+    throw new SimdnetError(
+      'DIVERGED',
+      `training diverged at epoch ${epoch + 1}, batch ${b + 1}: ${!Number.isFinite(loss) ? `loss is ${loss}` : 'a gradient is not finite'}. ` +
+        `The weights were restored to the start of epoch ${epoch + 1}; try a lower learning rate or scaled inputs.`,
+    );
+  }
+  c.optimizer.apply(net.params, net.grads);
+  for (const h of hooks) h.afterUpdate?.(net);
+  model.trainedSteps++;
+  return { loss, reg, correct };
+}
+
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
@@ -177,7 +212,6 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   const k = e.k;
   const n = train.x.rows;
   const nIn = net.inputs;
-  const nOut = net.outputs;
   const bs = Math.min(batchSize, n);
   const batches = Math.ceil(n / bs);
   const history: History = { epochs: [], history: {} };
@@ -200,7 +234,6 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     for (let i = 0; i < n; i++) perm[i] = i;
     const opt = c.optimizer;
     opt.prepare();
-    const hooks = model.trainHooks;
     const info = { model, epochs, batchSize: bs, samples: n, batchesPerEpoch: batches, validationSamples: val?.x.rows ?? 0 };
     for (const cb of callbacks) await cb.onTrainBegin?.(info);
     let lastYield = now();
@@ -229,28 +262,9 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
         }
         k.gather_rows(net.tBuf, Y, idx, m, net.targetCols);
         if (WB) k.gather_rows(WB, WALL, idx, m, 1);
-        for (const h of hooks) h.beforeForward?.(net);
-        const out = net.forward(m, true, rng.u32() | 0);
-        const loss = WB ? c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut, WB) : c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut);
-        if (c.accuracy) correct += c.loss.correct(k, out, net.tBuf, m, nOut);
-        if (WB) c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut, WB);
-        else c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut);
-        net.backward(m);
-        for (const h of hooks) h.afterBackward?.(net);
-        const reg = net.regularize();
-        const g2 = k.sum_squares(net.grads, net.trainableFloats);
-        if (!Number.isFinite(loss) || !Number.isFinite(g2) || !Number.isFinite(reg)) {
-          net.restore(start);
-          opt.reset();
-          throw new SimdnetError(
-            'DIVERGED',
-            `training diverged at epoch ${epoch + 1}, batch ${b + 1}: ${!Number.isFinite(loss) ? `loss is ${loss}` : 'a gradient is not finite'}. ` +
-              `The weights were restored to the start of epoch ${epoch + 1}; try a lower learning rate or scaled inputs.`,
-          );
-        }
-        opt.apply(net.params, net.grads);
-        for (const h of hooks) h.afterUpdate?.(net);
-        model.trainedSteps++;
+        const r = trainStep(model, c, m, rng, WB, start, epoch, b);
+        correct += r.correct;
+        const { loss, reg } = r;
         step++;
         lossSum += (loss + reg) * m;
         seen += m;
