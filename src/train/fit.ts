@@ -40,8 +40,9 @@ export interface FitOptions {
   classWeight?: Record<number, number>;
   /**
    * The learning rate for each batch, `(epoch, step) => lr` (steps counted from 0 in this fit() call), e.g.
-   * exponentialDecay({...}); replaces the optimizer's learningRate before every batch. RANGE naming the epoch and
-   * step when it returns something other than a finite number in [0, 1e6].
+   * exponentialDecay({...}); overrides the optimizer's learningRate during this fit() (model.optimizer.learningRate
+   * reads it), which applies again afterwards. RANGE naming the epoch and step when it returns something other than
+   * a finite number in [0, 1e6].
    */
   schedule?: LearningRateSchedule;
 }
@@ -251,7 +252,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
         const m = Math.min(bs, n - r0);
         const idx = order + r0 * 4;
         for (const cb of callbacks) await cb.onBatchBegin?.(b, { epoch, size: m }, model);
-        if (schedule) opt.config.learningRate = scheduledRate(schedule, epoch, step);
+        if (schedule) opt.scheduled = scheduledRate(schedule, epoch, step);
         if (aug) {
           k.gather_rows(staged, X, idx, m, nIn);
           const sv = e.i32(shifts, 2 * m);
@@ -294,6 +295,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     return history;
   } finally {
     for (const p of owned) e.free(p);
+    c.optimizer.scheduled = undefined; // back to the configured rate
     model.busy = false;
   }
 }

@@ -127,6 +127,11 @@ export class Optimizer {
   private v = 0;
   /** Steps taken (Adam's t). */
   step = 0;
+  /**
+   * @internal The rate a schedule set for the coming step (fit() clears it when it returns): used in place of
+   * config.learningRate, which stays the configured (and saved) rate.
+   */
+  scheduled: number | undefined;
 
   constructor(
     readonly config: OptimizerConfig,
@@ -148,13 +153,14 @@ export class Optimizer {
     if (this.v === 0 && c.type === 'adam') this.v = this.engine.allocF32(Math.max(4, this.floats));
   }
 
-  /** The learning rate now (settable between steps, e.g. by a schedule callback). */
+  /** The learning rate now: a schedule's while fit() runs one, else the configured rate (settable between steps). */
   get learningRate(): number {
-    return this.config.learningRate;
+    return this.scheduled ?? this.config.learningRate;
   }
 
   set learningRate(lr: number) {
     this.config.learningRate = num(lr, 'learningRate', 0, 1e6, true);
+    this.scheduled = undefined;
   }
 
   /** w −= update(g) over the first `floats` floats of the slabs. */
@@ -163,20 +169,21 @@ export class Optimizer {
     const c = this.config;
     const n = this.floats;
     if (n === 0) return;
+    const lr = this.scheduled ?? c.learningRate;
     this.prepare();
     this.step++;
     if (c.type === 'sgd') {
-      if (c.momentum === 0) k.sgd_update(w, g, n, c.learningRate, c.weightDecay);
-      else if (c.nesterov) k.nesterov_update(w, this.m, g, n, c.learningRate, c.momentum, c.weightDecay);
-      else k.momentum_update(w, this.m, g, n, c.learningRate, c.momentum, c.weightDecay);
+      if (c.momentum === 0) k.sgd_update(w, g, n, lr, c.weightDecay);
+      else if (c.nesterov) k.nesterov_update(w, this.m, g, n, lr, c.momentum, c.weightDecay);
+      else k.momentum_update(w, this.m, g, n, lr, c.momentum, c.weightDecay);
       return;
     }
-    if (c.type === 'rmsprop') return k.rmsprop_update(w, this.m, g, n, c.learningRate, c.rho, c.epsilon, c.weightDecay);
-    if (c.type === 'adagrad') return k.adagrad_update(w, this.m, g, n, c.learningRate, c.epsilon, c.weightDecay);
+    if (c.type === 'rmsprop') return k.rmsprop_update(w, this.m, g, n, lr, c.rho, c.epsilon, c.weightDecay);
+    if (c.type === 'adagrad') return k.adagrad_update(w, this.m, g, n, lr, c.epsilon, c.weightDecay);
     const bc1 = 1 - Math.pow(c.beta1, this.step);
     const bc2 = 1 - Math.pow(c.beta2, this.step);
     const f = c.decoupled ? k.adamw_update : k.adam_update;
-    f(w, this.m, this.v, g, n, c.learningRate, c.beta1, c.beta2, c.epsilon, c.weightDecay, bc1, bc2);
+    f(w, this.m, this.v, g, n, lr, c.beta1, c.beta2, c.epsilon, c.weightDecay, bc1, bc2);
   }
 
   /** Zeroes the state (after a diverged step, or when weights are replaced wholesale). */

@@ -4,7 +4,8 @@ import { SimdnetError, check } from '../errors.js';
 /**
  * A learning-rate schedule: the rate for the batch about to run, from the epoch (from 0) and the step (batches
  * run so far in this fit() call, from 0). Given to `fit({ schedule })`, it is called before every batch and its
- * value replaces the optimizer's learningRate (which keeps the last value when fit() returns).
+ * value is the rate of that step; the optimizer's configured learningRate (the one saved with the model) is left as
+ * it is and applies again once fit() returns.
  */
 export type LearningRateSchedule = (epoch: number, step: number) => number;
 

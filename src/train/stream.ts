@@ -143,7 +143,7 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
           for (let r0 = 0; r0 < current.rows && !model.stopTraining; r0 += batchSize) {
             const m = Math.min(batchSize, current.rows - r0);
             for (const cb of callbacks) await cb.onBatchBegin?.(b, { epoch, size: m }, model);
-            if (schedule) opt.config.learningRate = scheduledRate(schedule, epoch, step);
+            if (schedule) opt.scheduled = scheduledRate(schedule, epoch, step);
             // Views made now: the memory may have grown in a callback.
             e.f32(net.xBuf, m * nIn).set(current.x.subarray(r0 * nIn, (r0 + m) * nIn));
             e.f32(net.tBuf, m * tc).set(current.y.subarray(r0 * tc, (r0 + m) * tc));
@@ -189,6 +189,7 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
     return history;
   } finally {
     for (const p of owned) e.free(p);
+    c.optimizer.scheduled = undefined; // back to the configured rate
     model.busy = false;
   }
 }

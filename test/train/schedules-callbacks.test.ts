@@ -52,11 +52,28 @@ describe('learning-rate schedules', () => {
     await m.fit(x, y, { epochs: 3, batchSize: 16, seed: 1, schedule: sched, callbacks: { onBatchEnd: (_b, _l, model) => void seen.push(model.optimizer!.learningRate) } });
     expect(seen).toHaveLength(12);
     expectClose(seen, seen.map((_, s) => 0.05 * 0.5 ** (s / 3)), 0, 1e-12, 'rates');
-    expect(m.optimizer!.learningRate).toBe(seen[11]); // the last value stays
+    expect(m.optimizer!.learningRate).toBe(0.5); // the configured rate applies again after fit
     // A user function of (epoch, step): rate 0 leaves the weights as they are.
     const before = weightsOf(m);
     await m.fit(x, y, { epochs: 2, batchSize: 16, schedule: (epoch, step) => (epoch >= 0 && step >= 0 ? 0 : 1) });
     expect(weightsOf(m)).toEqual(before);
+    m.dispose();
+  });
+
+  it('the saved config keeps the configured rate, also from a checkpoint taken while a schedule reached 0', async () => {
+    const { x, y } = wave(32, 9);
+    const m = net().compile({ loss: 'mse', optimizer: sgd({ learningRate: 0.3 }) });
+    let bytes: Uint8Array | undefined;
+    let during = -1;
+    await m.fit(x, y, {
+      epochs: 2, batchSize: 16, schedule: cosineDecay({ initialLearningRate: 0.1, decaySteps: 3 }),
+      callbacks: [{ onEpochEnd: (_e, _l, model) => { during = model.optimizer!.learningRate; } }, modelCheckpoint({ onSave: (b) => { bytes = b; } })],
+    });
+    expect(during).toBe(0); // the schedule's rate, read through the optimizer
+    const back = loadModel(bytes!);
+    expect(back.compileSettings()!.optimizer).toEqual(sgd({ learningRate: 0.3 }));
+    await back.fit(x, y, { epochs: 1 }); // compiles and trains
+    back.dispose();
     m.dispose();
   });
 
