@@ -31,6 +31,8 @@ export interface TrainBegin {
   samples: number;
   batchesPerEpoch: number;
   validationSamples: number;
+  /** True for fit(source) on a stream of batches: samples and batchesPerEpoch are then 0 (not known ahead). */
+  stream?: boolean;
 }
 
 /**

@@ -119,7 +119,7 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
     const VY = val ? (owned.push(e.upload(val.y)), owned[owned.length - 1]) : 0;
     const opt = c.optimizer;
     opt.prepare();
-    const info = { model, epochs, batchSize, samples: 0, batchesPerEpoch: 0, validationSamples: val?.rows ?? 0 };
+    const info = { model, epochs, batchSize, samples: 0, batchesPerEpoch: 0, validationSamples: val?.rows ?? 0, stream: true };
     for (const cb of callbacks) await cb.onTrainBegin?.(info);
     let step = 0;
     let lastYield = Date.now();

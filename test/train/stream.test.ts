@@ -54,12 +54,14 @@ describe('fit on a stream of batches', () => {
       .compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
     const noisy = { ...d, y: d.y.map((y, i) => y + (i % 2 ? 0.8 : -0.8)) };
     let batchesSeen = 0;
+    let streamed: boolean | undefined;
     const stop = earlyStopping({ patience: 3 });
     const h = await m.fit(() => batches(noisy, 12), {
       epochs: 300, batchSize: 12, validationData: [{ data: v.x, shape: [200, 2] }, { data: v.y, shape: [200, 1] }],
-      callbacks: [stop, { onBatchEnd: () => void batchesSeen++ }],
+      callbacks: [stop, { onBatchEnd: () => void batchesSeen++, onTrainBegin: (info) => { streamed = info.stream; } }],
     });
     expect(h.stoppedEarly).toBe(true);
+    expect(streamed).toBe(true);
     expect(h.history.val_loss.length).toBe(h.epochs.length);
     expect(batchesSeen).toBe(4 * h.epochs.length);
     expectClose([m.evaluate({ data: v.x, shape: [200, 2] }, { data: v.y, shape: [200, 1] }).loss], [Math.min(...h.history.val_loss)], 0, 1e-5, 'best weights');
