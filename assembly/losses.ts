@@ -14,8 +14,7 @@ import { vexp, vlog, vlog1p, vsigmoid, addf64, hsum, hsum64, exp_s, log_s, log1p
 @inline const ONE_M_EPS: f32 = <f32>1 - EPS;
 
 // Σ (y − t)² over len floats, in f64.
-// @ts-ignore: decorator
-@inline function mse_sum(y: usize, t: usize, len: i32): f64 {
+function mse_sum(y: usize, t: usize, len: i32): f64 {
   let acc = f64x2.splat(0);
   let i = 0;
   for (; i + 4 <= len; i += 4) {
@@ -69,8 +68,7 @@ function scale_rows(d: usize, w: usize, m: i32, n: i32): void {
 }
 
 // Σ |y − t| over len floats, in f64.
-// @ts-ignore: decorator
-@inline function mae_sum(y: usize, t: usize, len: i32): f64 {
+function mae_sum(y: usize, t: usize, len: i32): f64 {
   let acc = f64x2.splat(0);
   let i = 0;
   for (; i + 4 <= len; i += 4) {
@@ -119,8 +117,7 @@ export function mae_backward(dy: usize, y: usize, t: usize, w: usize, m: i32, n:
 }
 
 // Σ huber(y − t) over len floats, in f64: ½d² where |d| <= delta, else delta·(|d| − ½delta).
-// @ts-ignore: decorator
-@inline function huber_sum(y: usize, t: usize, len: i32, delta: f32): f64 {
+function huber_sum(y: usize, t: usize, len: i32, delta: f32): f64 {
   const dv = f32x4.splat(delta);
   const hv = f32x4.splat(<f32>0.5);
   const lin = f32x4.splat(<f32>0.5 * delta);
@@ -204,8 +201,7 @@ function scaled_diff(out: usize, a: usize, b: usize, len: i32, c: f32): void {
 }
 
 // Σ −(t·log p̂ + (1 − t)·log(1 − p̂)) over len floats, in f64.
-// @ts-ignore: decorator
-@inline function bce_sum(p: usize, t: usize, len: i32): f64 {
+function bce_sum(p: usize, t: usize, len: i32): f64 {
   const one = f32x4.splat(1);
   let acc = f64x2.splat(0);
   let i = 0;
@@ -266,8 +262,7 @@ export function bce_backward(dp: usize, p: usize, t: usize, w: usize, m: i32, n:
 }
 
 // Σ max(z,0) − z·t + log1p(e^−|z|) over len floats, in f64.
-// @ts-ignore: decorator
-@inline function bce_logits_sum(z: usize, t: usize, len: i32): f64 {
+function bce_logits_sum(z: usize, t: usize, len: i32): f64 {
   const zero = f32x4.splat(0);
   let acc = f64x2.splat(0);
   let i = 0;
@@ -364,8 +359,7 @@ export function softmax_ce_backward(dz: usize, p: usize, t: usize, w: usize, m: 
 }
 
 // Σ −t·log p̂ over len floats, in f64.
-// @ts-ignore: decorator
-@inline function ce_sum(p: usize, t: usize, len: i32): f64 {
+function ce_sum(p: usize, t: usize, len: i32): f64 {
   let acc = f64x2.splat(0);
   let i = 0;
   for (; i + 4 <= len; i += 4) {

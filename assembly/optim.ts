@@ -170,12 +170,13 @@ export function adamw_update(w: usize, m: usize, v: usize, g: usize, n: i32, lr:
   adam_body(w, m, v, g, n, lr, beta1, beta2, eps, 0, wd, bc1, bc2);
 }
 
-// RMSprop (Keras, no momentum, not centered) over w, v, g (n): g' = g + wd·w; v = rho·v + (1 − rho)·g'²;
-// w −= lr · g' / √(v + eps) (eps inside the root, as Keras and TF.js).
-export function rmsprop_update(w: usize, v: usize, g: usize, n: i32, lr: f32, rho: f32, eps: f32, wd: f32): void {
+// RMSprop and Adagrad, one kernel (they differ only in how the squares accumulate) over w, s, g (n):
+// g' = g + wd·w; s = decay·s + gain·g'²; w −= lr · g' / √(s + eps) (eps inside the root, as Keras and TF.js).
+// RMSprop: decay = rho, gain = 1 − rho. Adagrad: decay = gain = 1, s filled with the initial accumulator first.
+export function rms_update(w: usize, s: usize, g: usize, n: i32, lr: f32, decay: f32, gain: f32, eps: f32, wd: f32): void {
   const lrv = f32x4.splat(lr);
-  const rv = f32x4.splat(rho);
-  const cv = f32x4.splat(<f32>1 - rho);
+  const dv = f32x4.splat(decay);
+  const cv = f32x4.splat(gain);
   const ev = f32x4.splat(eps);
   const wdv = f32x4.splat(wd);
   let i = 0;
@@ -183,41 +184,16 @@ export function rmsprop_update(w: usize, v: usize, g: usize, n: i32, lr: f32, rh
     const o = <usize>i << 2;
     const wv = v128.load(w + o);
     const gv = f32x4.add(v128.load(g + o), f32x4.mul(wdv, wv));
-    const vv = f32x4.add(f32x4.mul(rv, v128.load(v + o)), f32x4.mul(cv, f32x4.mul(gv, gv)));
-    v128.store(v + o, vv);
-    v128.store(w + o, f32x4.sub(wv, f32x4.div(f32x4.mul(lrv, gv), f32x4.sqrt(f32x4.add(vv, ev)))));
+    const sv = f32x4.add(f32x4.mul(dv, v128.load(s + o)), f32x4.mul(cv, f32x4.mul(gv, gv)));
+    v128.store(s + o, sv);
+    v128.store(w + o, f32x4.sub(wv, f32x4.div(f32x4.mul(lrv, gv), f32x4.sqrt(f32x4.add(sv, ev)))));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const wv = load<f32>(w + o);
     const gv = load<f32>(g + o) + wd * wv;
-    const vv = rho * load<f32>(v + o) + (<f32>1 - rho) * (gv * gv);
-    store<f32>(v + o, vv);
-    store<f32>(w + o, wv - lr * gv / sqrt<f32>(vv + eps));
-  }
-}
-
-// Adagrad (Keras) over w, acc, g (n): g' = g + wd·w; acc += g'²; w −= lr · g' / √(acc + eps). The host fills acc
-// with the initial accumulator value before the first step.
-export function adagrad_update(w: usize, acc: usize, g: usize, n: i32, lr: f32, eps: f32, wd: f32): void {
-  const lrv = f32x4.splat(lr);
-  const ev = f32x4.splat(eps);
-  const wdv = f32x4.splat(wd);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    const wv = v128.load(w + o);
-    const gv = f32x4.add(v128.load(g + o), f32x4.mul(wdv, wv));
-    const av = f32x4.add(v128.load(acc + o), f32x4.mul(gv, gv));
-    v128.store(acc + o, av);
-    v128.store(w + o, f32x4.sub(wv, f32x4.div(f32x4.mul(lrv, gv), f32x4.sqrt(f32x4.add(av, ev)))));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    const wv = load<f32>(w + o);
-    const gv = load<f32>(g + o) + wd * wv;
-    const av = load<f32>(acc + o) + gv * gv;
-    store<f32>(acc + o, av);
-    store<f32>(w + o, wv - lr * gv / sqrt<f32>(av + eps));
+    const sv = decay * load<f32>(s + o) + gain * (gv * gv);
+    store<f32>(s + o, sv);
+    store<f32>(w + o, wv - lr * gv / sqrt<f32>(sv + eps));
   }
 }

@@ -44,8 +44,7 @@ export {
   nesterov_update,
   adam_update,
   adamw_update,
-  rmsprop_update,
-  adagrad_update,
+  rms_update,
 } from './optim.js';
 export { dropout_forward, dropout_backward } from './dropout.js';
 export {

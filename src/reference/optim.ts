@@ -87,24 +87,16 @@ export function adamw_update(w: Float32Array, m: Float32Array, v: Float32Array, 
   }
 }
 
-/** RMSprop (Keras, plain): g' = g + wd·w; v = rho·v + (1 − rho)·g'²; w −= lr · g' / √(v + eps). */
-export function rmsprop_update(w: Float32Array, v: Float32Array, g: Float32Array, n: number, lr: number, rho: number,
-  eps: number, wd: number): void {
-  const a = f(lr), r = f(rho), e = f(eps), d = f(wd);
+/**
+ * RMSprop and Adagrad: g' = g + wd·w; s = decay·s + gain·g'²; w −= lr · g' / √(s + eps). RMSprop: decay = rho,
+ * gain = 1 − rho; Adagrad: decay = gain = 1.
+ */
+export function rms_update(w: Float32Array, s: Float32Array, g: Float32Array, n: number, lr: number, decay: number,
+  gain: number, eps: number, wd: number): void {
+  const a = f(lr), d = f(decay), c = f(gain), e = f(eps), k = f(wd);
   for (let i = 0; i < n; i++) {
-    const gp = g[i] + d * w[i];
-    v[i] = r * v[i] + (1 - r) * gp * gp;
-    w[i] -= (a * gp) / Math.sqrt(v[i] + e);
-  }
-}
-
-/** Adagrad (Keras): g' = g + wd·w; acc += g'²; w −= lr · g' / √(acc + eps). */
-export function adagrad_update(w: Float32Array, acc: Float32Array, g: Float32Array, n: number, lr: number, eps: number,
-  wd: number): void {
-  const a = f(lr), e = f(eps), d = f(wd);
-  for (let i = 0; i < n; i++) {
-    const gp = g[i] + d * w[i];
-    acc[i] += gp * gp;
-    w[i] -= (a * gp) / Math.sqrt(acc[i] + e);
+    const gp = g[i] + k * w[i];
+    s[i] = d * s[i] + c * gp * gp;
+    w[i] -= (a * gp) / Math.sqrt(s[i] + e);
   }
 }

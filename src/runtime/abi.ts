@@ -104,10 +104,11 @@ export interface Kernels {
   /** AdamW (decoupled decay): w −= lr · (wd · w + m̂ / (√v̂ + eps)). */
   adamw_update(w: number, m: number, v: number, g: number, n: number, lr: number, beta1: number, beta2: number,
     eps: number, wd: number, bc1: number, bc2: number): void;
-  /** RMSprop (Keras): v = rho·v + (1 − rho)·g'²; w −= lr · g' / √(v + eps), g' = g + wd·w. */
-  rmsprop_update(w: number, v: number, g: number, n: number, lr: number, rho: number, eps: number, wd: number): void;
-  /** Adagrad (Keras): acc += g'²; w −= lr · g' / √(acc + eps), g' = g + wd·w. */
-  adagrad_update(w: number, acc: number, g: number, n: number, lr: number, eps: number, wd: number): void;
+  /**
+   * RMSprop and Adagrad (Keras): s = decay·s + gain·g'²; w −= lr · g' / √(s + eps), g' = g + wd·w. RMSprop: decay
+   * rho, gain 1 − rho; Adagrad: decay = gain = 1.
+   */
+  rms_update(w: number, s: number, g: number, n: number, lr: number, decay: number, gain: number, eps: number, wd: number): void;
 
   // ---- dropout (assembly/dropout.ts) ----
   /** Inverted dropout: mask[i] = u(seed, i) >= rate ? 1/(1−rate) : 0; y = x · mask. u from the shared hash. */

@@ -64,8 +64,7 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
       ref.adam_update(F(w, n), F(m, n), F(v, n), F(g, n), n, lr, b1, b2, eps, wd, bc1, bc2),
     adamw_update: (w, m, v, g, n, lr, b1, b2, eps, wd, bc1, bc2) =>
       ref.adamw_update(F(w, n), F(m, n), F(v, n), F(g, n), n, lr, b1, b2, eps, wd, bc1, bc2),
-    rmsprop_update: (w, v, g, n, lr, rho, eps, wd) => ref.rmsprop_update(F(w, n), F(v, n), F(g, n), n, lr, rho, eps, wd),
-    adagrad_update: (w, a, g, n, lr, eps, wd) => ref.adagrad_update(F(w, n), F(a, n), F(g, n), n, lr, eps, wd),
+    rms_update: (w, s, g, n, lr, d, c, eps, wd) => ref.rms_update(F(w, n), F(s, n), F(g, n), n, lr, d, c, eps, wd),
     dropout_forward: (y, mask, x, n, rate, seed) => ref.dropout_forward(F(y, n), F(mask, n), F(x, n), n, rate, seed),
     dropout_backward: (dx, dy, mask, n) => ref.dropout_backward(F(dx, n), F(dy, n), F(mask, n), n),
     fill_f32: (x, n, v) => ref.fill_f32(F(x, n), n, v),

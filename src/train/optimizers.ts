@@ -178,8 +178,8 @@ export class Optimizer {
       else k.momentum_update(w, this.m, g, n, lr, c.momentum, c.weightDecay);
       return;
     }
-    if (c.type === 'rmsprop') return k.rmsprop_update(w, this.m, g, n, lr, c.rho, c.epsilon, c.weightDecay);
-    if (c.type === 'adagrad') return k.adagrad_update(w, this.m, g, n, lr, c.epsilon, c.weightDecay);
+    if (c.type === 'rmsprop') return k.rms_update(w, this.m, g, n, lr, c.rho, 1 - c.rho, c.epsilon, c.weightDecay);
+    if (c.type === 'adagrad') return k.rms_update(w, this.m, g, n, lr, 1, 1, c.epsilon, c.weightDecay);
     const bc1 = 1 - Math.pow(c.beta1, this.step);
     const bc2 = 1 - Math.pow(c.beta2, this.step);
     const f = c.decoupled ? k.adamw_update : k.adam_update;

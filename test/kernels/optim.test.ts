@@ -165,18 +165,18 @@ describe('optimizer twins and kernels vs hand-written scalar steps', () => {
   }
 });
 
-describe('rmsprop / adagrad: wasm vs twin (3 steps, state carried) and hand-written steps', () => {
+describe('rms_update (rmsprop / adagrad): wasm vs twin (3 steps, state carried) and hand-written steps', () => {
   const RHO = 0.875;
   const TOL: [number, number] = [1e-7, 2e-6];
   it.each(N)('rmsprop / adagrad n=%i', (n) => {
     const gs = [1, 2, 3].map((s) => randArray(n, n * 10 + s, -1, 1));
     gs[0].set(withSpecials(Math.min(n, 9), 5, [0, -0, 1e-30, 1e10]).subarray(0, Math.min(n, 9)));
-    for (const name of ['rmsprop_update', 'adagrad_update'] as const) {
+    for (const name of ['rmsprop', 'adagrad'] as const) {
       let w: Float32Array = withSpecials(n, n + 11, [0, -0, 1e-30, 1e3], -1, 1);
-      let s: Float32Array = new Float32Array(n).fill(name === 'adagrad_update' ? 0.1 : 0);
+      let s: Float32Array = new Float32Array(n).fill(name === 'adagrad' ? 0.1 : 0);
       for (const g of gs) {
-        const args = name === 'rmsprop_update' ? [w, s, g, n, LR, RHO, EPS, WD] : [w, s, g, n, LR, EPS, WD];
-        const r = compareBoth(name, args, ...TOL, `n=${n}`);
+        const args = name === 'rmsprop' ? [w, s, g, n, LR, RHO, 1 - RHO, EPS, WD] : [w, s, g, n, LR, 1, 1, EPS, WD];
+        const r = compareBoth('rms_update', args, ...TOL, `n=${n} ${name}`);
         [w, s] = r.ref.slice(0, 2) as Float32Array[];
       }
     }
@@ -202,10 +202,9 @@ describe('rmsprop / adagrad: wasm vs twin (3 steps, state carried) and hand-writ
       const s32 = Float32Array.from(s);
       for (const gk of gs) {
         const g = Float64Array.from(gk);
-        if (name === 'rmsprop') ref.rmsprop_update(asF32(w), asF32(s), asF32(g), 3, LR, RHO, EPS, WD);
-        else ref.adagrad_update(asF32(w), asF32(s), asF32(g), 3, LR, EPS, WD);
-        const args = name === 'rmsprop' ? [w32, s32, Float32Array.from(gk), 3, LR, RHO, EPS, WD] : [w32, s32, Float32Array.from(gk), 3, LR, EPS, WD];
-        const r = compareBoth(`${name}_update`, args, 1e-7, 2e-6);
+        const hp = name === 'rmsprop' ? [RHO, 1 - RHO] : [1, 1];
+        ref.rms_update(asF32(w), asF32(s), asF32(g), 3, LR, hp[0], hp[1], EPS, WD);
+        const r = compareBoth('rms_update', [w32, s32, Float32Array.from(gk), 3, LR, ...hp, EPS, WD], 1e-7, 2e-6);
         w32.set(r.wasm[0] as Float32Array);
         s32.set(r.wasm[1] as Float32Array);
       }
@@ -216,7 +215,7 @@ describe('rmsprop / adagrad: wasm vs twin (3 steps, state carried) and hand-writ
   });
 
   it("Keras's RMSprop docstring: lr 0.1, var 10, loss var²/2 → 9.683772 after one step", () => {
-    const r = runBoth('rmsprop_update', [Float32Array.from([10]), new Float32Array(1), Float32Array.from([10]), 1, 0.1, 0.9, 1e-7, 0]);
+    const r = runBoth('rms_update', [Float32Array.from([10]), new Float32Array(1), Float32Array.from([10]), 1, 0.1, 0.9, 1 - 0.9, 1e-7, 0]);
     expectClose([(r.wasm[0] as Float32Array)[0]], [9.683772], 0, 1e-7, 'wasm');
     expectClose([(r.ref[0] as Float32Array)[0]], [9.683772], 0, 1e-7, 'twin');
   });
