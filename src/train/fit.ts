@@ -73,7 +73,7 @@ export function checkCallbacks(given: unknown): Callback[] {
  * The per-row loss weights of fit(): sampleWeight times classWeight's weight of each row's class, or undefined
  * when neither is given. Checked here, before training touches the model.
  */
-export function rowWeights(options: FitOptions, y: Matrix, loss: Loss, rows: number, classes: number): Float32Array | undefined {
+export function rowWeights(options: Pick<FitOptions, 'sampleWeight' | 'classWeight'>, y: Matrix, loss: Loss, rows: number, classes: number, where = 'x'): Float32Array | undefined {
   const sw = options.sampleWeight;
   const cw = options.classWeight;
   const hasSw = sw !== undefined && sw !== null;
@@ -83,7 +83,7 @@ export function rowWeights(options: FitOptions, y: Matrix, loss: Loss, rows: num
   const w = new Float32Array(rows).fill(1);
   if (hasSw) {
     check(sw instanceof Float32Array || Array.isArray(sw), 'DTYPE', () => `fit(): sampleWeight must be a Float32Array or an array of numbers, got ${typeof sw}`);
-    check(sw.length === rows, 'SHAPE', () => `fit(): sampleWeight has ${sw.length} weights but x has ${rows} rows`);
+    check(sw.length === rows, 'SHAPE', () => `fit(): sampleWeight has ${sw.length} weights but ${where} has ${rows} rows`);
     for (let i = 0; i < rows; i++) {
       const v = sw[i];
       check(typeof v === 'number' && Number.isFinite(v) && v >= 0 && Math.abs(Math.fround(v)) < 3e38, 'RANGE', () => `fit(): sampleWeight[${i}] is ${String(v)}: weights must be finite and >= 0`);

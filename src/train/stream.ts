@@ -5,13 +5,15 @@ import type { Sequential, TargetInput } from '../model/sequential.js';
 import { Rng } from '../random.js';
 import { init } from '../runtime/engine.js';
 import type { BatchLogs, EpochLogs, History } from './callbacks.js';
-import { batchSizeOf, checkCallbacks, trainStep, type FitOptions } from './fit.js';
+import { batchSizeOf, checkCallbacks, rowWeights, trainStep, type FitOptions } from './fit.js';
 import { checkSchedule, scheduledRate } from './schedules.js';
 
 /** One batch of a streamed source: rows of inputs and their targets (any number of rows; fit splits big ones). */
 export interface Batch {
   x: MatrixInput;
   y: TargetInput;
+  /** One loss weight per row (finite, >= 0), as fit's sampleWeight. */
+  sampleWeight?: Float32Array | number[];
 }
 
 /** Batches as they come: an (async) iterable or generator, or a function returning a fresh one per epoch. */
@@ -36,7 +38,7 @@ function open(source: BatchSource): It {
 }
 
 /** Options that need all the rows at once, refused for a stream. */
-const NOT_FOR_STREAMS = ['validationSplit', 'sampleWeight', 'classWeight', 'augment'] as const;
+const NOT_FOR_STREAMS = ['validationSplit', 'sampleWeight', 'augment'] as const;
 
 /**
  * Trains on batches streamed from `source` (see {@link BatchSource}): each batch is checked, copied into the
@@ -58,7 +60,7 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
   checkOptions(options, 'fit()', { epochs: 'index', batchSize: 'count', seed: 'number', shuffle: 'boolean', yieldEveryMs: 'number' });
   for (const key of NOT_FOR_STREAMS) {
     const v = (options as Record<string, unknown>)[key];
-    check(v === undefined || v === null || (key === 'validationSplit' && v === 0), 'RANGE', () => `fit(): ${key} needs all the rows at once; with a stream of batches ${key === 'validationSplit' ? 'give validationData' : key === 'augment' ? 'augment in the source' : 'give the loss row weights some other way (not supported for streams)'}`);
+    check(v === undefined || v === null || (key === 'validationSplit' && v === 0), 'RANGE', () => `fit(): ${key} needs all the rows at once; with a stream of batches ${key === 'validationSplit' ? 'give validationData' : key === 'augment' ? 'augment in the source' : 'give each batch its weights: { x, y, sampleWeight }'}`);
   }
   check(options.shuffle !== true, 'RANGE', 'fit(): a stream is read in its own order; shuffle at the source (shuffle: true needs all the rows)');
   const epochs = options.epochs ?? 1;
@@ -78,17 +80,19 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
   let first = await it.next();
   let nb = 0;
   const close = async (i: It): Promise<void> => void (await i.return?.());
-  const batchOf = (r: IteratorResult<Batch>): { x: Float32Array; y: Float32Array; rows: number } => {
+  type Rows = { x: Float32Array; y: Float32Array; w: Float32Array | undefined; rows: number };
+  const batchOf = (r: IteratorResult<Batch>): Rows => {
     const b = r.value as unknown;
     const where = `batch ${nb + 1}`;
     check(typeof b === 'object' && b !== null && 'x' in b && 'y' in b, 'DTYPE', () => `fit(): ${where} of the source must be { x, y }, got ${b === null ? 'null' : typeof b}`);
-    const { x, y } = b as Batch;
+    const { x, y, sampleWeight } = b as Batch;
     const mx = model.toInputs(x, `${where} x`, true);
     const my = model.toTargets(y, mx.rows, `${where} y`);
-    return { x: mx.data, y: my.data, rows: mx.rows };
+    const w = rowWeights({ sampleWeight, classWeight: options.classWeight }, my, model.requireCompiled().loss, mx.rows, model.outputDim!, where);
+    return { x: mx.data, y: my.data, w, rows: mx.rows };
   };
   let val: { x: Float32Array; y: Float32Array; rows: number } | undefined;
-  let current: { x: Float32Array; y: Float32Array; rows: number } | undefined;
+  let current: Rows | undefined;
   try {
     check(!first.done, 'EMPTY', 'fit(): the source gave no batches');
     current = batchOf(first);
@@ -111,12 +115,14 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
   const tc = net.targetCols;
   const rng = new Rng(seed);
   const owned: number[] = [];
+  const own = (p: number): number => (owned.push(p), p);
   model.busy = true;
   model.stopTraining = false;
   try {
     net.reserve(batchSize, true);
-    const VX = val ? (owned.push(e.upload(val.x)), owned[owned.length - 1]) : 0;
-    const VY = val ? (owned.push(e.upload(val.y)), owned[owned.length - 1]) : 0;
+    const VX = val ? own(e.upload(val.x)) : 0;
+    const VY = val ? own(e.upload(val.y)) : 0;
+    const WB = own(e.allocF32(batchSize)); // a batch's row weights, when it has them
     const opt = c.optimizer;
     opt.prepare();
     const info = { model, epochs, batchSize, samples: 0, batchesPerEpoch: 0, validationSamples: val?.rows ?? 0, stream: true };
@@ -147,7 +153,8 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
             // Views made now: the memory may have grown in a callback.
             e.f32(net.xBuf, m * nIn).set(current.x.subarray(r0 * nIn, (r0 + m) * nIn));
             e.f32(net.tBuf, m * tc).set(current.y.subarray(r0 * tc, (r0 + m) * tc));
-            const r = trainStep(model, c, m, rng, 0, start, epoch, b);
+            if (current.w) e.f32(WB, m).set(current.w.subarray(r0, r0 + m));
+            const r = trainStep(model, c, m, rng, current.w ? WB : 0, start, epoch, b);
             step++;
             lossSum += (r.loss + r.reg) * m;
             correct += r.correct;

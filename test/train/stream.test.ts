@@ -106,6 +106,31 @@ describe('fit on a stream of batches', () => {
     m.dispose();
   });
 
+  it('row weights: { x, y, sampleWeight } batches and classWeight train as fit with the same weights', async () => {
+    const d = data(64, 6);
+    const labels = Float32Array.from(d.y, (v) => (v > 0 ? 1 : 0));
+    const sw = Float32Array.from({ length: 64 }, (_, i) => (i % 3) * 0.75);
+    const cls = (): Sequential => sequential([dense(8, { activation: 'tanh', inputDim: 2 }), dense(1, { activation: 'sigmoid' })], { seed: 2 })
+      .compile({ loss: 'binaryCrossentropy', optimizer: adam({ learningRate: 0.02 }) });
+    const arrays = cls();
+    await arrays.fit({ data: d.x, shape: [64, 2] }, labels, { epochs: 2, batchSize: 16, shuffle: false, sampleWeight: sw, classWeight: { 1: 3 } });
+    const streamed = cls();
+    async function* weighted(): AsyncGenerator<Batch> {
+      for (let r = 0; r < 64; r += 32) {
+        yield { x: { data: d.x.subarray(2 * r, 2 * r + 64), shape: [32, 2] }, y: labels.subarray(r, r + 32), sampleWeight: sw.subarray(r, r + 32) };
+      }
+    }
+    await streamed.fit(() => weighted(), { epochs: 2, batchSize: 16, classWeight: { 1: 3 } });
+    expect(weightsOf(streamed)).toEqual(weightsOf(arrays));
+    await expectSimdnetErrorAsync(() => streamed.fit(() => weighted(), { sampleWeight: sw }), 'RANGE', 'give each batch its weights');
+    async function* short(): AsyncGenerator<Batch> {
+      yield { x: [[1, 2]], y: [1], sampleWeight: [1, 2] };
+    }
+    await expectSimdnetErrorAsync(() => streamed.fit(() => short()), 'SHAPE', 'sampleWeight has 2 weights but batch 1 has 1 rows');
+    arrays.dispose();
+    streamed.dispose();
+  });
+
   it('the engine memory does not grow with the number of batches', async () => {
     const e = await createEngine('wasm', { maxMemoryMB: 8 });
     const m = sequential([dense(32, { activation: 'relu', inputDim: 2 }), dense(1)], { seed: 1, engine: e }).compile({ loss: 'mse' });
