@@ -75,9 +75,18 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
   const history: History = { epochs: [], history: {} };
   if (epochs === 0) return history;
 
-  // The first batch builds the model when needed; validation data is checked before any step.
-  let it = open(source);
-  let first = await it.next();
+  // The first batch builds the model when needed; validation data is checked before any step. The model is
+  // claimed while the source is awaited (a second fit() then is refused), released for the checks, which call the
+  // model's own busy-refusing methods with no await in between.
+  let it: It;
+  let first: IteratorResult<Batch>;
+  model.busy = true;
+  try {
+    it = open(source);
+    first = await it.next();
+  } finally {
+    model.busy = false;
+  }
   let nb = 0;
   const close = async (i: It): Promise<void> => void (await i.return?.());
   type Rows = { x: Float32Array; y: Float32Array; w: Float32Array | undefined; rows: number };

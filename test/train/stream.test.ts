@@ -131,6 +131,25 @@ describe('fit on a stream of batches', () => {
     streamed.dispose();
   });
 
+  it('a second fit() while the first awaits its source is refused (STATE); the first then trains', async () => {
+    const d = data(32, 7);
+    const m = net();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    async function* slow(): AsyncGenerator<Batch> {
+      await gate;
+      yield* batches(d, 16);
+    }
+    const first = m.fit(() => slow(), { epochs: 1, batchSize: 16 });
+    await new Promise((r) => setTimeout(r, 10)); // the first fit is now waiting for its first batch
+    await expectSimdnetErrorAsync(() => m.fit(() => batches(d, 16)), 'STATE', 'while fit() is running');
+    expect(() => m.predict({ data: d.x, shape: [32, 2] })).toThrow(/while fit\(\) is running/);
+    release();
+    const h = await first;
+    expect(h.epochs).toEqual([0]);
+    m.dispose();
+  });
+
   it('the engine memory does not grow with the number of batches', async () => {
     const e = await createEngine('wasm', { maxMemoryMB: 8 });
     const m = sequential([dense(32, { activation: 'relu', inputDim: 2 }), dense(1)], { seed: 1, engine: e }).compile({ loss: 'mse' });
