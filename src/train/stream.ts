@@ -44,7 +44,7 @@ const NOT_FOR_STREAMS = ['validationSplit', 'sampleWeight', 'augment'] as const;
  * Trains on batches streamed from `source` (see {@link BatchSource}): each batch is checked, copied into the
  * model's staging buffers in pieces of at most batchSize rows, and trained on; nothing in the engine's memory
  * grows with the data, so a file far larger than the memory trains in the memory of one batch. Validation data,
- * callbacks, schedules and early stopping work as with arrays. Rows are used in the order the source gives them
+ * callbacks, schedules, early stopping and classWeight work as with arrays; row weights come with each batch. Rows are used in the order the source gives them
  * (shuffle at the source). With epochs > 1 the source must be re-readable: a function returning a new iterable per
  * epoch, or an iterable (not a one-shot iterator such as a generator object).
  */
