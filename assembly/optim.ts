@@ -169,3 +169,31 @@ export function adamw_update(w: usize, m: usize, v: usize, g: usize, n: i32, lr:
   eps: f32, wd: f32, bc1: f32, bc2: f32): void {
   adam_body(w, m, v, g, n, lr, beta1, beta2, eps, 0, wd, bc1, bc2);
 }
+
+// RMSprop and Adagrad, one kernel (they differ only in how the squares accumulate) over w, s, g (n):
+// g' = g + wd·w; s = decay·s + gain·g'²; w −= lr · g' / √(s + eps) (eps inside the root, as Keras and TF.js).
+// RMSprop: decay = rho, gain = 1 − rho. Adagrad: decay = gain = 1, s filled with the initial accumulator first.
+export function rms_update(w: usize, s: usize, g: usize, n: i32, lr: f32, decay: f32, gain: f32, eps: f32, wd: f32): void {
+  const lrv = f32x4.splat(lr);
+  const dv = f32x4.splat(decay);
+  const cv = f32x4.splat(gain);
+  const ev = f32x4.splat(eps);
+  const wdv = f32x4.splat(wd);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const wv = v128.load(w + o);
+    const gv = f32x4.add(v128.load(g + o), f32x4.mul(wdv, wv));
+    const sv = f32x4.add(f32x4.mul(dv, v128.load(s + o)), f32x4.mul(cv, f32x4.mul(gv, gv)));
+    v128.store(s + o, sv);
+    v128.store(w + o, f32x4.sub(wv, f32x4.div(f32x4.mul(lrv, gv), f32x4.sqrt(f32x4.add(sv, ev)))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const wv = load<f32>(w + o);
+    const gv = load<f32>(g + o) + wd * wv;
+    const sv = decay * load<f32>(s + o) + gain * (gv * gv);
+    store<f32>(s + o, sv);
+    store<f32>(w + o, wv - lr * gv / sqrt<f32>(sv + eps));
+  }
+}

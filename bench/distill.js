@@ -155,8 +155,8 @@ async function lossKernels(quick, json) {
       k.distill_backward(dz, p, z, t, m, n, 4, 0.1);
     }]);
     tasks.push([`${name} softmax_ce 64x10`, () => {
-      k.softmax_ce_forward(p, z, y, m, n);
-      k.softmax_ce_backward(dz, p, y, m, n);
+      k.softmax_ce_forward(p, z, y, 0, m, n);
+      k.softmax_ce_backward(dz, p, y, 0, m, n);
     }]);
   }
   const r = await medianUs(tasks, quick);

@@ -51,11 +51,25 @@ export {
   type EvalResult,
   type TrainHook,
 } from './model/sequential.js';
-export { sgd, adam, Optimizer, type OptimizerConfig, type SgdConfig, type AdamConfig } from './train/optimizers.js';
-export { planLoss, type Loss, type LossName } from './train/losses.js';
+export { sgd, adam, rmsprop, adagrad, Optimizer, type OptimizerConfig, type SgdConfig, type AdamConfig, type RmspropConfig, type AdagradConfig } from './train/optimizers.js';
+export { planLoss, type Loss, type LossName, type LossOptions, type CustomLoss } from './train/losses.js';
 export type { FitOptions } from './train/fit.js';
+export type { Batch, BatchSource } from './train/stream.js';
+export {
+  stepDecay,
+  exponentialDecay,
+  cosineDecay,
+  type LearningRateSchedule,
+  type StepDecayOptions,
+  type ExponentialDecayOptions,
+  type CosineDecayOptions,
+} from './train/schedules.js';
 export {
   earlyStopping,
+  modelCheckpoint,
+  reduceLROnPlateau,
+  type ModelCheckpointOptions,
+  type ReduceLROnPlateauOptions,
   type Callback,
   type EpochLogs,
   type BatchLogs,

@@ -7,9 +7,10 @@ import { showShape } from '../layers/layer.js';
 import type { Activation, LayerSpec } from '../layers/index.js';
 import { Rng } from '../random.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
-import { isLoss, planLoss, type Loss, type LossName } from '../train/losses.js';
+import { checkLabels, isCustomLoss, isLoss, planLoss, viewLoss, type CustomLoss, type Loss, type LossName, type LossOptions } from '../train/losses.js';
 import type { History } from '../train/callbacks.js';
 import { batchSizeOf, fit, type FitOptions } from '../train/fit.js';
+import { fitStream, isBatchSource, type BatchSource } from '../train/stream.js';
 import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/optimizers.js';
 import { initKernel } from './init.js';
 import { Net, type TensorSlot } from './net.js';
@@ -28,10 +29,12 @@ export interface ModelOptions {
 
 /** What compile() takes. */
 export interface CompileOptions {
-  /** A built-in loss by name, or a {@link Loss} object (such as distillation's). */
-  loss: LossName | Loss;
-  /** 'sgd', 'adam' or a config from sgd({...}) / adam({...}). Default 'adam'. */
-  optimizer?: 'sgd' | 'adam' | OptimizerConfig;
+  /** A built-in loss by name, a {@link CustomLoss} on Float32Array views, or a pointer-level {@link Loss} (such as distillation's). */
+  loss: LossName | CustomLoss | Loss;
+  /** Options of a built-in loss: `{ delta }` for 'huber' (default 1). */
+  lossOptions?: LossOptions;
+  /** 'sgd', 'adam', 'rmsprop', 'adagrad' or a config from sgd({...}) / adam({...}) / rmsprop({...}) / adagrad({...}). Default 'adam'. */
+  optimizer?: 'sgd' | 'adam' | 'rmsprop' | 'adagrad' | OptimizerConfig;
   /** ['accuracy'] adds accuracy (categorical for several outputs, binary for one) to the logs. */
   metrics?: 'accuracy'[];
 }
@@ -252,7 +255,11 @@ export class Sequential {
     // outputs that are one vector per sample (a softmax over a map's channels is not one distribution a row).
     const outRank = this.outputShape?.length ?? 1;
     const canFuse = this.layers[this.layers.length - 1] === last && outRank === 1;
-    const loss = isLoss(options.loss) ? options.loss : planLoss(options.loss, lastAct as Activation, canFuse);
+    const loss = isLoss(options.loss)
+      ? options.loss
+      : isCustomLoss(options.loss)
+        ? viewLoss(options.loss, () => this.requireNet().engine.memory)
+        : planLoss(options.loss, lastAct as Activation, canFuse, options.lossOptions ?? {});
     check(!loss.fused || canFuse, 'RANGE', `loss '${loss.name}' reads logits, so the model must end in its activation`);
     const optConfig = resolveOptimizer(options.optimizer ?? 'adam');
     const metrics = options.metrics ?? [];
@@ -275,9 +282,9 @@ export class Sequential {
     this.assertLive();
     const o = this.compileOptions;
     if (!o) return undefined;
-    if (isLoss(o.loss)) return undefined; // a custom loss is code, not data: not saved
+    if (typeof o.loss !== 'string') return undefined; // a custom loss is code, not data: not saved
     const optimizer = this.compiled?.optimizer.config ?? resolveOptimizer(o.optimizer ?? 'adam');
-    return { loss: o.loss, optimizer: { ...optimizer }, metrics: [...(o.metrics ?? [])] };
+    return { loss: o.loss, ...(o.lossOptions ? { lossOptions: { ...o.lossOptions } } : {}), optimizer: { ...optimizer }, metrics: [...(o.metrics ?? [])] };
   }
 
   /**
@@ -319,6 +326,7 @@ export class Sequential {
     const my = toTargets(y, out, name, cols);
     check(my.rows === rows, 'SHAPE', `${name} has ${my.rows} rows but x has ${rows}`);
     loss?.checkTargets(my, name);
+    if (loss?.name === 'sparseCategoricalCrossentropy') checkLabels(my, out, name);
     return my;
   }
 
@@ -326,8 +334,20 @@ export class Sequential {
    * Trains the model on (x, y) with the compiled loss and optimizer; see {@link FitOptions}. Resolves to the
    * per-epoch history. The model must not be used for anything else until it resolves.
    */
-  fit(x: MatrixInput, y: TargetInput, options: FitOptions = {}): Promise<History> {
-    return fit(this, x, y, options);
+  fit(x: MatrixInput, y: TargetInput, options?: FitOptions): Promise<History>;
+  /**
+   * Trains on batches `{ x, y }` streamed from `source`: an (async) iterable or generator, or a function returning a
+   * new one per epoch (see {@link BatchSource}). Memory stays that of one batch, whatever the size of the data.
+   */
+  fit(source: BatchSource, options?: FitOptions): Promise<History>;
+  fit(x: MatrixInput | BatchSource, y?: TargetInput | FitOptions, options: FitOptions = {}): Promise<History> {
+    if (isBatchSource(x)) {
+      if (arguments.length > 2) {
+        return Promise.reject(new SimdnetError('RANGE', 'fit(source, options): a stream of batches carries its targets in each batch { x, y }; pass the options second'));
+      }
+      return fitStream(this, x, (y ?? {}) as FitOptions);
+    }
+    return fit(this, x, y as TargetInput, options);
   }
 
   /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. */

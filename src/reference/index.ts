@@ -26,6 +26,13 @@ export {
   softmax_ce_backward,
   ce_forward,
   ce_backward,
+  mae_forward,
+  mae_backward,
+  huber_forward,
+  huber_backward,
+  sparse_softmax_ce_forward,
+  sparse_softmax_ce_backward,
+  sparse_accuracy_count,
 } from './losses.js';
 export {
   l1_forward,
@@ -37,6 +44,7 @@ export {
   nesterov_update,
   adam_update,
   adamw_update,
+  rms_update,
 } from './optim.js';
 export { dropout_forward, dropout_backward } from './dropout.js';
 export {

@@ -86,3 +86,17 @@ export function adamw_update(w: Float32Array, m: Float32Array, v: Float32Array, 
     w[i] -= a * (d * w[i] + m[i] / c1 / (Math.sqrt(v[i] / c2) + e));
   }
 }
+
+/**
+ * RMSprop and Adagrad: g' = g + wd·w; s = decay·s + gain·g'²; w −= lr · g' / √(s + eps). RMSprop: decay = rho,
+ * gain = 1 − rho; Adagrad: decay = gain = 1.
+ */
+export function rms_update(w: Float32Array, s: Float32Array, g: Float32Array, n: number, lr: number, decay: number,
+  gain: number, eps: number, wd: number): void {
+  const a = f(lr), d = f(decay), c = f(gain), e = f(eps), k = f(wd);
+  for (let i = 0; i < n; i++) {
+    const gp = g[i] + k * w[i];
+    s[i] = d * s[i] + c * gp * gp;
+    w[i] -= (a * gp) / Math.sqrt(s[i] + e);
+  }
+}

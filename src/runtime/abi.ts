@@ -54,22 +54,34 @@ export interface Kernels {
   /** dx = y ⊙ (dy − rowsum(dy ⊙ y)). */
   softmax_backward(dx: number, dy: number, y: number, m: number, n: number): void;
 
-  // ---- losses (assembly/losses.ts); t is the target (m,n) ----
-  mse_forward(y: number, t: number, m: number, n: number): number;
-  mse_backward(dy: number, y: number, t: number, m: number, n: number): void;
+  // ---- losses (assembly/losses.ts); t is the target (m,n); w (m) per-row weights or 0 (Σ w·loss / m) ----
+  mse_forward(y: number, t: number, w: number, m: number, n: number): number;
+  mse_backward(dy: number, y: number, t: number, w: number, m: number, n: number): void;
+  /** Mean absolute error; backward sign(y − t) / (m·n) (sign(0) = 0). */
+  mae_forward(y: number, t: number, w: number, m: number, n: number): number;
+  mae_backward(dy: number, y: number, t: number, w: number, m: number, n: number): void;
+  /** Huber (Keras): ½d² for |d| <= delta, else delta·(|d| − ½delta); backward clamp(d, ±delta) / (m·n). */
+  huber_forward(y: number, t: number, w: number, m: number, n: number, delta: number): number;
+  huber_backward(dy: number, y: number, t: number, w: number, m: number, n: number, delta: number): void;
   /** Binary cross-entropy on probabilities p, clamped to [eps, 1 − eps], eps = 1e-7. */
-  bce_forward(p: number, t: number, m: number, n: number): number;
-  bce_backward(dp: number, p: number, t: number, m: number, n: number): void;
+  bce_forward(p: number, t: number, w: number, m: number, n: number): number;
+  bce_backward(dp: number, p: number, t: number, w: number, m: number, n: number): void;
   /** Binary cross-entropy on logits z: max(z,0) − z·t + log1p(exp(−|z|)). */
-  bce_logits_forward(z: number, t: number, m: number, n: number): number;
-  bce_logits_backward(dz: number, z: number, t: number, m: number, n: number): void;
+  bce_logits_forward(z: number, t: number, w: number, m: number, n: number): number;
+  bce_logits_backward(dz: number, z: number, t: number, w: number, m: number, n: number): void;
   /** Fused softmax + categorical cross-entropy: writes the probabilities p (m,n), returns the loss. */
-  softmax_ce_forward(p: number, z: number, t: number, m: number, n: number): number;
-  /** dz = (p − t) / m. */
-  softmax_ce_backward(dz: number, p: number, t: number, m: number, n: number): void;
+  softmax_ce_forward(p: number, z: number, t: number, w: number, m: number, n: number): number;
+  /** dz = (p − t) / m · w[r]. */
+  softmax_ce_backward(dz: number, p: number, t: number, w: number, m: number, n: number): void;
   /** Categorical cross-entropy on probabilities p (clamped at eps = 1e-7). */
-  ce_forward(p: number, t: number, m: number, n: number): number;
-  ce_backward(dp: number, p: number, t: number, m: number, n: number): void;
+  ce_forward(p: number, t: number, w: number, m: number, n: number): number;
+  ce_backward(dp: number, p: number, t: number, w: number, m: number, n: number): void;
+  /** Fused softmax + sparse categorical cross-entropy: labels (m) are class indices as f32; writes p (m,n). */
+  sparse_softmax_ce_forward(p: number, z: number, labels: number, w: number, m: number, n: number): number;
+  /** dz = (p − onehot(label)) / m · w[r]. */
+  sparse_softmax_ce_backward(dz: number, p: number, labels: number, w: number, m: number, n: number): void;
+  /** Rows of y (m,n) whose argmax is labels[r]. */
+  sparse_accuracy_count(y: number, labels: number, m: number, n: number): number;
 
   // ---- regularization and optimizers over flat slabs (assembly/optim.ts) ----
   /** Σ|w|. */
@@ -92,6 +104,11 @@ export interface Kernels {
   /** AdamW (decoupled decay): w −= lr · (wd · w + m̂ / (√v̂ + eps)). */
   adamw_update(w: number, m: number, v: number, g: number, n: number, lr: number, beta1: number, beta2: number,
     eps: number, wd: number, bc1: number, bc2: number): void;
+  /**
+   * RMSprop and Adagrad (Keras): s = decay·s + gain·g'²; w −= lr · g' / √(s + eps), g' = g + wd·w. RMSprop: decay
+   * rho, gain 1 − rho; Adagrad: decay = gain = 1.
+   */
+  rms_update(w: number, s: number, g: number, n: number, lr: number, decay: number, gain: number, eps: number, wd: number): void;
 
   // ---- dropout (assembly/dropout.ts) ----
   /** Inverted dropout: mask[i] = u(seed, i) >= rate ? 1/(1−rate) : 0; y = x · mask. u from the shared hash. */

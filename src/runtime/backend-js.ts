@@ -11,6 +11,8 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
   const I = (p: number, n: number): Int32Array => new Int32Array(memory.buffer, p, n);
   const B = (p: number, n: number): Int8Array => new Int8Array(memory.buffer, p, n);
   const U8 = (p: number, n: number): Uint8Array => new Uint8Array(memory.buffer, p, n);
+  /** An optional weight vector: pointer 0 means none. */
+  const W = (p: number, n: number): Float32Array | null => (p === 0 ? null : F(p, n));
   return {
     heap_base: () => 16,
     gemm_workspace_size: () => 0,
@@ -30,18 +32,27 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     leaky_relu_backward: (dx, dy, x, n, a) => ref.leaky_relu_backward(F(dx, n), F(dy, n), F(x, n), n, a),
     softmax_forward: (y, x, m, n) => ref.softmax_forward(F(y, m * n), F(x, m * n), m, n),
     softmax_backward: (dx, dy, y, m, n) => ref.softmax_backward(F(dx, m * n), F(dy, m * n), F(y, m * n), m, n),
-    mse_forward: (y, t, m, n) => ref.mse_forward(F(y, m * n), F(t, m * n), m, n),
-    mse_backward: (dy, y, t, m, n) => ref.mse_backward(F(dy, m * n), F(y, m * n), F(t, m * n), m, n),
-    bce_forward: (p, t, m, n) => ref.bce_forward(F(p, m * n), F(t, m * n), m, n),
-    bce_backward: (dp, p, t, m, n) => ref.bce_backward(F(dp, m * n), F(p, m * n), F(t, m * n), m, n),
-    bce_logits_forward: (z, t, m, n) => ref.bce_logits_forward(F(z, m * n), F(t, m * n), m, n),
-    bce_logits_backward: (dz, z, t, m, n) =>
-      ref.bce_logits_backward(F(dz, m * n), F(z, m * n), F(t, m * n), m, n),
-    softmax_ce_forward: (p, z, t, m, n) => ref.softmax_ce_forward(F(p, m * n), F(z, m * n), F(t, m * n), m, n),
-    softmax_ce_backward: (dz, p, t, m, n) =>
-      ref.softmax_ce_backward(F(dz, m * n), F(p, m * n), F(t, m * n), m, n),
-    ce_forward: (p, t, m, n) => ref.ce_forward(F(p, m * n), F(t, m * n), m, n),
-    ce_backward: (dp, p, t, m, n) => ref.ce_backward(F(dp, m * n), F(p, m * n), F(t, m * n), m, n),
+    mse_forward: (y, t, w, m, n) => ref.mse_forward(F(y, m * n), F(t, m * n), W(w, m), m, n),
+    mse_backward: (dy, y, t, w, m, n) => ref.mse_backward(F(dy, m * n), F(y, m * n), F(t, m * n), W(w, m), m, n),
+    mae_forward: (y, t, w, m, n) => ref.mae_forward(F(y, m * n), F(t, m * n), W(w, m), m, n),
+    mae_backward: (dy, y, t, w, m, n) => ref.mae_backward(F(dy, m * n), F(y, m * n), F(t, m * n), W(w, m), m, n),
+    huber_forward: (y, t, w, m, n, d) => ref.huber_forward(F(y, m * n), F(t, m * n), W(w, m), m, n, d),
+    huber_backward: (dy, y, t, w, m, n, d) => ref.huber_backward(F(dy, m * n), F(y, m * n), F(t, m * n), W(w, m), m, n, d),
+    bce_forward: (p, t, w, m, n) => ref.bce_forward(F(p, m * n), F(t, m * n), W(w, m), m, n),
+    bce_backward: (dp, p, t, w, m, n) => ref.bce_backward(F(dp, m * n), F(p, m * n), F(t, m * n), W(w, m), m, n),
+    bce_logits_forward: (z, t, w, m, n) => ref.bce_logits_forward(F(z, m * n), F(t, m * n), W(w, m), m, n),
+    bce_logits_backward: (dz, z, t, w, m, n) =>
+      ref.bce_logits_backward(F(dz, m * n), F(z, m * n), F(t, m * n), W(w, m), m, n),
+    softmax_ce_forward: (p, z, t, w, m, n) => ref.softmax_ce_forward(F(p, m * n), F(z, m * n), F(t, m * n), W(w, m), m, n),
+    softmax_ce_backward: (dz, p, t, w, m, n) =>
+      ref.softmax_ce_backward(F(dz, m * n), F(p, m * n), F(t, m * n), W(w, m), m, n),
+    ce_forward: (p, t, w, m, n) => ref.ce_forward(F(p, m * n), F(t, m * n), W(w, m), m, n),
+    ce_backward: (dp, p, t, w, m, n) => ref.ce_backward(F(dp, m * n), F(p, m * n), F(t, m * n), W(w, m), m, n),
+    sparse_softmax_ce_forward: (p, z, l, w, m, n) =>
+      ref.sparse_softmax_ce_forward(F(p, m * n), F(z, m * n), F(l, m), W(w, m), m, n),
+    sparse_softmax_ce_backward: (dz, p, l, w, m, n) =>
+      ref.sparse_softmax_ce_backward(F(dz, m * n), F(p, m * n), F(l, m), W(w, m), m, n),
+    sparse_accuracy_count: (y, l, m, n) => ref.sparse_accuracy_count(F(y, m * n), F(l, m), m, n),
     l1_forward: (w, n) => ref.l1_forward(F(w, n), n),
     l1_backward: (g, w, n, l) => ref.l1_backward(F(g, n), F(w, n), n, l),
     l2_forward: (w, n) => ref.l2_forward(F(w, n), n),
@@ -53,6 +64,7 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
       ref.adam_update(F(w, n), F(m, n), F(v, n), F(g, n), n, lr, b1, b2, eps, wd, bc1, bc2),
     adamw_update: (w, m, v, g, n, lr, b1, b2, eps, wd, bc1, bc2) =>
       ref.adamw_update(F(w, n), F(m, n), F(v, n), F(g, n), n, lr, b1, b2, eps, wd, bc1, bc2),
+    rms_update: (w, s, g, n, lr, d, c, eps, wd) => ref.rms_update(F(w, n), F(s, n), F(g, n), n, lr, d, c, eps, wd),
     dropout_forward: (y, mask, x, n, rate, seed) => ref.dropout_forward(F(y, n), F(mask, n), F(x, n), n, rate, seed),
     dropout_backward: (dx, dy, mask, n) => ref.dropout_backward(F(dx, n), F(dy, n), F(mask, n), n),
     fill_f32: (x, n, v) => ref.fill_f32(F(x, n), n, v),

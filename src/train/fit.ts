@@ -1,10 +1,12 @@
 import { selectRows, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { checkOptions } from '../args.js';
 import { SimdnetError, check } from '../errors.js';
-import type { Sequential, TargetInput } from '../model/sequential.js';
+import type { Compiled, Sequential, TargetInput } from '../model/sequential.js';
 import { Rng } from '../random.js';
 import { init } from '../runtime/engine.js';
 import type { BatchLogs, Callback, EpochLogs, History } from './callbacks.js';
+import type { Loss } from './losses.js';
+import { checkSchedule, scheduledRate, type LearningRateSchedule } from './schedules.js';
 
 /** Options of fit(). */
 export interface FitOptions {
@@ -25,6 +27,24 @@ export interface FitOptions {
   augment?: { imageShape: [number, number]; maxShift: number };
   /** Yield to the event loop at least this often (ms) so a page or server stays responsive (default: never). */
   yieldEveryMs?: number;
+  /**
+   * One weight (finite, >= 0) per training row: each row's loss is multiplied by it, and a batch's loss is
+   * Σ w·loss / (rows in the batch), Keras's default 'sum over batch size' reduction. Validation stays unweighted.
+   */
+  sampleWeight?: Float32Array | number[];
+  /**
+   * A weight per class, `{ 0: 1, 1: 5 }`: each training row's loss is multiplied by its class's weight (the
+   * class is the target's argmax, its 0/1 value for one output, or the label for sparse cross-entropy); classes
+   * not listed weigh 1. Multiplies sampleWeight when both are given.
+   */
+  classWeight?: Record<number, number>;
+  /**
+   * The learning rate for each batch, `(epoch, step) => lr` (steps counted from 0 in this fit() call), e.g.
+   * exponentialDecay({...}); overrides the optimizer's learningRate during this fit() (model.optimizer.learningRate
+   * reads it), which applies again afterwards. RANGE naming the epoch and step when it returns something other than
+   * a finite number in [0, 1e6].
+   */
+  schedule?: LearningRateSchedule;
 }
 
 /** Checks a batch size option. */
@@ -33,7 +53,7 @@ export function batchSizeOf(b: unknown): number {
   return b;
 }
 
-const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+const HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
 
 /** fit()'s callbacks as a list, each an object whose hooks are functions (RANGE naming the first that is not). */
 export function checkCallbacks(given: unknown): Callback[] {
@@ -47,6 +67,79 @@ export function checkCallbacks(given: unknown): Callback[] {
     }
   });
   return list as Callback[];
+}
+
+/**
+ * The per-row loss weights of fit(): sampleWeight times classWeight's weight of each row's class, or undefined
+ * when neither is given. Checked here, before training touches the model.
+ */
+export function rowWeights(options: Pick<FitOptions, 'sampleWeight' | 'classWeight'>, y: Matrix, loss: Loss, rows: number, classes: number, where = 'x'): Float32Array | undefined {
+  const sw = options.sampleWeight;
+  const cw = options.classWeight;
+  const hasSw = sw !== undefined && sw !== null;
+  const hasCw = cw !== undefined && cw !== null;
+  if (!hasSw && !hasCw) return undefined;
+  check(loss.weighted === true, 'RANGE', () => `fit(): sampleWeight/classWeight need a built-in loss (the loss '${loss.name}' does not take row weights)`);
+  const w = new Float32Array(rows).fill(1);
+  if (hasSw) {
+    check(sw instanceof Float32Array || Array.isArray(sw), 'DTYPE', () => `fit(): sampleWeight must be a Float32Array or an array of numbers, got ${typeof sw}`);
+    check(sw.length === rows, 'SHAPE', () => `fit(): sampleWeight has ${sw.length} weights but ${where} has ${rows} rows`);
+    for (let i = 0; i < rows; i++) {
+      const v = sw[i];
+      check(typeof v === 'number' && Number.isFinite(v) && v >= 0 && Math.abs(Math.fround(v)) < 3e38, 'RANGE', () => `fit(): sampleWeight[${i}] is ${String(v)}: weights must be finite and >= 0`);
+      w[i] = v;
+    }
+  }
+  if (hasCw) {
+    check(typeof cw === 'object' && !Array.isArray(cw), 'DTYPE', 'fit(): classWeight must be an object { class: weight }, e.g. { 0: 1, 1: 5 }');
+    const nClasses = loss.targetCols(classes) === 1 && classes === 1 ? 2 : classes; // one output: classes 0 and 1
+    const table = new Float64Array(nClasses).fill(1);
+    for (const [key, v] of Object.entries(cw)) {
+      const c = Number(key);
+      check(Number.isInteger(c) && c >= 0 && c < nClasses, 'RANGE', () => `fit(): classWeight key '${key}' is not a class index in [0, ${nClasses - 1}]`);
+      check(typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 3e38, 'RANGE', () => `fit(): classWeight[${key}] is ${String(v)}: weights must be finite and >= 0`);
+      table[c] = v;
+    }
+    check(loss.classOf !== undefined, 'RANGE', () => `fit(): classWeight needs a classification loss (binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy), not '${loss.name}'`);
+    const classOf = loss.classOf;
+    for (let i = 0; i < rows; i++) w[i] *= table[classOf(y, i)];
+  }
+  return w;
+}
+
+/**
+ * @internal One optimizer step on the m rows staged in net.xBuf / net.tBuf (and their weights at WB, or 0):
+ * forward, loss, backward, regularization, the finite check and the update. A non-finite loss or gradient puts
+ * back `start` (the weights at the start of the epoch) and throws DIVERGED naming the epoch and batch.
+ */
+export function trainStep(model: Sequential, c: Compiled, m: number, rng: Rng, WB: number, start: Float32Array, epoch: number, b: number): { loss: number; reg: number; correct: number } {
+  const net = model.net!;
+  const k = net.engine.k;
+  const nOut = net.outputs;
+  const hooks = model.trainHooks;
+  for (const h of hooks) h.beforeForward?.(net);
+  const out = net.forward(m, true, rng.u32() | 0);
+  const loss = WB ? c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut, WB) : c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut);
+  const correct = c.accuracy ? c.loss.correct(k, out, net.tBuf, m, nOut) : 0;
+  if (WB) c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut, WB);
+  else c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut);
+  net.backward(m);
+  for (const h of hooks) h.afterBackward?.(net);
+  const reg = net.regularize();
+  const g2 = k.sum_squares(net.grads, net.trainableFloats);
+  if (!Number.isFinite(loss) || !Number.isFinite(g2) || !Number.isFinite(reg)) {
+    net.restore(start);
+    c.optimizer.reset();
+    throw new SimdnetError(
+      'DIVERGED',
+      `training diverged at epoch ${epoch + 1}, batch ${b + 1}: ${!Number.isFinite(loss) ? `loss is ${loss}` : 'a gradient is not finite'}. ` +
+        `The weights were restored to the start of epoch ${epoch + 1}; try a lower learning rate or scaled inputs.`,
+    );
+  }
+  c.optimizer.apply(net.params, net.grads);
+  for (const h of hooks) h.afterUpdate?.(net);
+  model.trainedSteps++;
+  return { loss, reg, correct };
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -77,6 +170,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   const seed = options.seed ?? (Math.random() * 2 ** 31) | 0;
   check(Number.isInteger(seed), 'RANGE', `seed must be an integer, got ${seed}`);
   const callbacks = checkCallbacks(options.callbacks);
+  const schedule = checkSchedule(options.schedule);
   const vs = options.validationSplit ?? 0;
   check(typeof vs === 'number' && vs >= 0 && vs < 1, 'RANGE', `validationSplit must be in [0, 1), got ${vs}`);
 
@@ -86,6 +180,8 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   if (!model.built) model.build(mx.cols, seed);
   const c = model.requireCompiled();
   const my = model.toTargets(y, mx.rows);
+  const weights = rowWeights(options, my, c.loss, mx.rows, model.outputDim!);
+  let trainW = weights;
   let train = { x: mx, y: my };
   let val: { x: Matrix; y: Matrix } | undefined;
   const rng = new Rng(seed);
@@ -102,6 +198,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     const ti = perm.subarray(nVal).slice().sort();
     val = { x: selectRows(mx, vi), y: selectRows(my, vi) };
     train = { x: selectRows(mx, ti), y: selectRows(my, ti) };
+    if (weights) trainW = selectRows({ data: weights, rows: mx.rows, cols: 1 } as Matrix, ti).data;
   }
   const aug = options.augment;
   if (aug !== undefined && aug !== null) {
@@ -116,7 +213,6 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   const k = e.k;
   const n = train.x.rows;
   const nIn = net.inputs;
-  const nOut = net.outputs;
   const bs = Math.min(batchSize, n);
   const batches = Math.ceil(n / bs);
   const history: History = { epochs: [], history: {} };
@@ -128,6 +224,8 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     net.reserve(bs, true);
     const X = own(e.upload(train.x.data));
     const Y = own(e.upload(train.y.data));
+    const WALL = trainW ? own(e.upload(trainW)) : 0;
+    const WB = trainW ? own(e.allocF32(bs)) : 0; // this batch's weights, gathered like its rows
     const VX = val ? own(e.upload(val.x.data)) : 0;
     const VY = val ? own(e.upload(val.y.data)) : 0;
     const order = own(e.allocF32(n)); // i32 row indices, reshuffled per epoch
@@ -137,10 +235,10 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     for (let i = 0; i < n; i++) perm[i] = i;
     const opt = c.optimizer;
     opt.prepare();
-    const hooks = model.trainHooks;
     const info = { model, epochs, batchSize: bs, samples: n, batchesPerEpoch: batches, validationSamples: val?.x.rows ?? 0 };
     for (const cb of callbacks) await cb.onTrainBegin?.(info);
     let lastYield = now();
+    let step = 0; // batches run in this call: the schedule's clock
     for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, model);
       if (options.shuffle ?? true) rng.shuffle(perm);
@@ -153,6 +251,8 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
         const r0 = b * bs;
         const m = Math.min(bs, n - r0);
         const idx = order + r0 * 4;
+        for (const cb of callbacks) await cb.onBatchBegin?.(b, { epoch, size: m }, model);
+        if (schedule) opt.scheduled = scheduledRate(schedule, epoch, step);
         if (aug) {
           k.gather_rows(staged, X, idx, m, nIn);
           const sv = e.i32(shifts, 2 * m);
@@ -162,27 +262,11 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
           k.gather_rows(net.xBuf, X, idx, m, nIn);
         }
         k.gather_rows(net.tBuf, Y, idx, m, net.targetCols);
-        for (const h of hooks) h.beforeForward?.(net);
-        const out = net.forward(m, true, rng.u32() | 0);
-        const loss = c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut);
-        if (c.accuracy) correct += c.loss.correct(k, out, net.tBuf, m, nOut);
-        c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut);
-        net.backward(m);
-        for (const h of hooks) h.afterBackward?.(net);
-        const reg = net.regularize();
-        const g2 = k.sum_squares(net.grads, net.trainableFloats);
-        if (!Number.isFinite(loss) || !Number.isFinite(g2) || !Number.isFinite(reg)) {
-          net.restore(start);
-          opt.reset();
-          throw new SimdnetError(
-            'DIVERGED',
-            `training diverged at epoch ${epoch + 1}, batch ${b + 1}: ${!Number.isFinite(loss) ? `loss is ${loss}` : 'a gradient is not finite'}. ` +
-              `The weights were restored to the start of epoch ${epoch + 1}; try a lower learning rate or scaled inputs.`,
-          );
-        }
-        opt.apply(net.params, net.grads);
-        for (const h of hooks) h.afterUpdate?.(net);
-        model.trainedSteps++;
+        if (WB) k.gather_rows(WB, WALL, idx, m, 1);
+        const r = trainStep(model, c, m, rng, WB, start, epoch, b);
+        correct += r.correct;
+        const { loss, reg } = r;
+        step++;
         lossSum += (loss + reg) * m;
         seen += m;
         if (callbacks.length > 0) {
@@ -211,6 +295,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     return history;
   } finally {
     for (const p of owned) e.free(p);
+    c.optimizer.scheduled = undefined; // back to the configured rate
     model.busy = false;
   }
 }

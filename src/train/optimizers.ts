@@ -24,7 +24,26 @@ export interface AdamConfig {
   decoupled: boolean;
 }
 
-export type OptimizerConfig = SgdConfig | AdamConfig;
+/** RMSprop as Keras's (no momentum, not centered): v = rho·v + (1 − rho)·g²; w −= lr · g / √(v + epsilon). */
+export interface RmspropConfig {
+  type: 'rmsprop';
+  learningRate: number;
+  rho: number;
+  epsilon: number;
+  /** L2 weight decay added to every gradient: g + weightDecay · w. */
+  weightDecay: number;
+}
+
+/** Adagrad as Keras's: acc (starting at initialAccumulatorValue) += g²; w −= lr · g / √(acc + epsilon). */
+export interface AdagradConfig {
+  type: 'adagrad';
+  learningRate: number;
+  initialAccumulatorValue: number;
+  epsilon: number;
+  weightDecay: number;
+}
+
+export type OptimizerConfig = SgdConfig | AdamConfig | RmspropConfig | AdagradConfig;
 
 function num(v: number, what: string, lo: number, hi: number, loOpen = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi || (loOpen && v === lo)) {
@@ -59,16 +78,44 @@ export function adam(o: Partial<Omit<AdamConfig, 'type'>> = {}): AdamConfig {
   };
 }
 
-/** Resolves 'sgd' | 'adam' | a config object. */
+/** RMSprop with Keras's defaults: learningRate 0.001, rho 0.9, epsilon 1e-7. */
+export function rmsprop(o: Partial<Omit<RmspropConfig, 'type'>> = {}): RmspropConfig {
+  checkOptions(o, 'rmsprop()', { learningRate: 'number', rho: 'number', epsilon: 'number', weightDecay: 'number' });
+  return {
+    type: 'rmsprop',
+    learningRate: num(o.learningRate ?? 0.001, 'rmsprop learningRate', 0, 1e6, true),
+    rho: num(o.rho ?? 0.9, 'rmsprop rho', 0, 0.9999999),
+    epsilon: num(o.epsilon ?? 1e-7, 'rmsprop epsilon', 0, 1, true),
+    weightDecay: num(o.weightDecay ?? 0, 'rmsprop weightDecay', 0, 1e6),
+  };
+}
+
+/** Adagrad with Keras's defaults: learningRate 0.001, initialAccumulatorValue 0.1, epsilon 1e-7. */
+export function adagrad(o: Partial<Omit<AdagradConfig, 'type'>> = {}): AdagradConfig {
+  checkOptions(o, 'adagrad()', { learningRate: 'number', initialAccumulatorValue: 'number', epsilon: 'number', weightDecay: 'number' });
+  return {
+    type: 'adagrad',
+    learningRate: num(o.learningRate ?? 0.001, 'adagrad learningRate', 0, 1e6, true),
+    initialAccumulatorValue: num(o.initialAccumulatorValue ?? 0.1, 'adagrad initialAccumulatorValue', 0, 1e6),
+    epsilon: num(o.epsilon ?? 1e-7, 'adagrad epsilon', 0, 1, true),
+    weightDecay: num(o.weightDecay ?? 0, 'adagrad weightDecay', 0, 1e6),
+  };
+}
+
+/** Resolves 'sgd' | 'adam' | 'rmsprop' | 'adagrad' | a config object. */
 export function resolveOptimizer(o: unknown): OptimizerConfig {
   if (o === 'sgd') return sgd();
   if (o === 'adam') return adam();
+  if (o === 'rmsprop') return rmsprop();
+  if (o === 'adagrad') return adagrad();
   if (typeof o === 'object' && o !== null) {
     const t = (o as { type?: unknown }).type;
     if (t === 'sgd') return sgd(o as SgdConfig);
     if (t === 'adam') return adam(o as AdamConfig);
+    if (t === 'rmsprop') return rmsprop(o as RmspropConfig);
+    if (t === 'adagrad') return adagrad(o as AdagradConfig);
   }
-  throw new SimdnetError('RANGE', `unknown optimizer ${JSON.stringify(o)} (use 'sgd', 'adam', sgd({...}) or adam({...}))`);
+  throw new SimdnetError('RANGE', `unknown optimizer ${JSON.stringify(o)} (use 'sgd', 'adam', 'rmsprop', 'adagrad' or a config from sgd({...}), adam({...}), rmsprop({...}), adagrad({...}))`);
 }
 
 /**
@@ -80,6 +127,11 @@ export class Optimizer {
   private v = 0;
   /** Steps taken (Adam's t). */
   step = 0;
+  /**
+   * @internal The rate a schedule set for the coming step (fit() clears it when it returns): used in place of
+   * config.learningRate, which stays the configured (and saved) rate.
+   */
+  scheduled: number | undefined;
 
   constructor(
     readonly config: OptimizerConfig,
@@ -94,17 +146,21 @@ export class Optimizer {
    */
   prepare(): void {
     const c = this.config;
-    if (this.m === 0 && (c.type === 'adam' || c.momentum > 0)) this.m = this.engine.allocF32(Math.max(4, this.floats));
+    if (this.m === 0 && (c.type !== 'sgd' || c.momentum > 0)) {
+      this.m = this.engine.allocF32(Math.max(4, this.floats));
+      if (c.type === 'adagrad') this.engine.k.fill_f32(this.m, this.floats, c.initialAccumulatorValue);
+    }
     if (this.v === 0 && c.type === 'adam') this.v = this.engine.allocF32(Math.max(4, this.floats));
   }
 
-  /** The learning rate now (settable between steps, e.g. by a schedule callback). */
+  /** The learning rate now: a schedule's while fit() runs one, else the configured rate (settable between steps). */
   get learningRate(): number {
-    return this.config.learningRate;
+    return this.scheduled ?? this.config.learningRate;
   }
 
   set learningRate(lr: number) {
     this.config.learningRate = num(lr, 'learningRate', 0, 1e6, true);
+    this.scheduled = undefined;
   }
 
   /** w −= update(g) over the first `floats` floats of the slabs. */
@@ -113,24 +169,27 @@ export class Optimizer {
     const c = this.config;
     const n = this.floats;
     if (n === 0) return;
+    const lr = this.scheduled ?? c.learningRate;
     this.prepare();
     this.step++;
     if (c.type === 'sgd') {
-      if (c.momentum === 0) k.sgd_update(w, g, n, c.learningRate, c.weightDecay);
-      else if (c.nesterov) k.nesterov_update(w, this.m, g, n, c.learningRate, c.momentum, c.weightDecay);
-      else k.momentum_update(w, this.m, g, n, c.learningRate, c.momentum, c.weightDecay);
+      if (c.momentum === 0) k.sgd_update(w, g, n, lr, c.weightDecay);
+      else if (c.nesterov) k.nesterov_update(w, this.m, g, n, lr, c.momentum, c.weightDecay);
+      else k.momentum_update(w, this.m, g, n, lr, c.momentum, c.weightDecay);
       return;
     }
+    if (c.type === 'rmsprop') return k.rms_update(w, this.m, g, n, lr, c.rho, 1 - c.rho, c.epsilon, c.weightDecay);
+    if (c.type === 'adagrad') return k.rms_update(w, this.m, g, n, lr, 1, 1, c.epsilon, c.weightDecay);
     const bc1 = 1 - Math.pow(c.beta1, this.step);
     const bc2 = 1 - Math.pow(c.beta2, this.step);
     const f = c.decoupled ? k.adamw_update : k.adam_update;
-    f(w, this.m, this.v, g, n, c.learningRate, c.beta1, c.beta2, c.epsilon, c.weightDecay, bc1, bc2);
+    f(w, this.m, this.v, g, n, lr, c.beta1, c.beta2, c.epsilon, c.weightDecay, bc1, bc2);
   }
 
   /** Zeroes the state (after a diverged step, or when weights are replaced wholesale). */
   reset(): void {
     const k = this.engine.k;
-    if (this.m) k.fill_f32(this.m, this.floats, 0);
+    if (this.m) k.fill_f32(this.m, this.floats, this.config.type === 'adagrad' ? this.config.initialAccumulatorValue : 0);
     if (this.v) k.fill_f32(this.v, this.floats, 0);
     this.step = 0;
   }

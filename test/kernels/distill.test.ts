@@ -177,7 +177,7 @@ describe('distill loss: defining properties', () => {
     const t = targets(m, n, 4, true);
     const y = new Float32Array(m * n);
     for (let r = 0; r < m; r++) y.set(t.subarray(2 * r * n, 2 * r * n + n), r * n);
-    const ce = softmax_ce_forward(new Float32Array(m * n), z, y, m, n);
+    const ce = softmax_ce_forward(new Float32Array(m * n), z, y, null, m, n);
     for (const T of [1, 3, 10]) expectClose([runWasm(z, t, m, n, T, 1).loss], [ce], 0, 2e-6, `T=${T}`);
   });
 

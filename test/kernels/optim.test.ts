@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose, randArray } from '../helpers/check.js';
-import { asF32, centralDiff, compareBoth, SIZES, withSpecials } from '../helpers/elem-kernels.js';
+import { asF32, centralDiff, compareBoth, runBoth, SIZES, withSpecials } from '../helpers/elem-kernels.js';
 import * as ref from '../../src/reference/optim.js';
 
 // Flat slabs: the vector-edge sizes plus a model-sized slab (~100k parameters).
@@ -163,4 +163,60 @@ describe('optimizer twins and kernels vs hand-written scalar steps', () => {
       expect(Math.max(...e.map((v, i) => Math.abs(v - w0[i])))).toBeGreaterThan(1e-2);
     });
   }
+});
+
+describe('rms_update (rmsprop / adagrad): wasm vs twin (3 steps, state carried) and hand-written steps', () => {
+  const RHO = 0.875;
+  const TOL: [number, number] = [1e-7, 2e-6];
+  it.each(N)('rmsprop / adagrad n=%i', (n) => {
+    const gs = [1, 2, 3].map((s) => randArray(n, n * 10 + s, -1, 1));
+    gs[0].set(withSpecials(Math.min(n, 9), 5, [0, -0, 1e-30, 1e10]).subarray(0, Math.min(n, 9)));
+    for (const name of ['rmsprop', 'adagrad'] as const) {
+      let w: Float32Array = withSpecials(n, n + 11, [0, -0, 1e-30, 1e3], -1, 1);
+      let s: Float32Array = new Float32Array(n).fill(name === 'adagrad' ? 0.1 : 0);
+      for (const g of gs) {
+        const args = name === 'rmsprop' ? [w, s, g, n, LR, RHO, 1 - RHO, EPS, WD] : [w, s, g, n, LR, 1, 1, EPS, WD];
+        const r = compareBoth('rms_update', args, ...TOL, `n=${n} ${name}`);
+        [w, s] = r.ref.slice(0, 2) as Float32Array[];
+      }
+    }
+  });
+
+  it('three steps match the formulas written out in f64 (twin exact, wasm to f32)', () => {
+    const w0 = [0.5, -1.25, 2];
+    const gs = [[0.1, -0.3, 0.05], [0.2, 0.1, -0.4], [-0.15, 0.05, 0.3]];
+    for (const name of ['rmsprop', 'adagrad'] as const) {
+      const want = w0.map((wi, i) => {
+        let w = wi;
+        let s = name === 'adagrad' ? 0.1 : 0;
+        for (const gk of gs) {
+          const g = gk[i] + WD * w;
+          s = name === 'rmsprop' ? RHO * s + (1 - RHO) * g * g : s + g * g;
+          w -= (LR * g) / Math.sqrt(s + EPS);
+        }
+        return w;
+      });
+      const w = Float64Array.from(w0);
+      const s = new Float64Array(3).fill(name === 'adagrad' ? 0.1 : 0);
+      const w32 = Float32Array.from(w0);
+      const s32 = Float32Array.from(s);
+      for (const gk of gs) {
+        const g = Float64Array.from(gk);
+        const hp = name === 'rmsprop' ? [RHO, 1 - RHO] : [1, 1];
+        ref.rms_update(asF32(w), asF32(s), asF32(g), 3, LR, hp[0], hp[1], EPS, WD);
+        const r = compareBoth('rms_update', [w32, s32, Float32Array.from(gk), 3, LR, ...hp, EPS, WD], 1e-7, 2e-6);
+        w32.set(r.wasm[0] as Float32Array);
+        s32.set(r.wasm[1] as Float32Array);
+      }
+      expectClose(w, want, 0, 1e-12, `${name} twin`);
+      expectClose(w32, want, 1e-7, 1e-6, `${name} wasm`);
+      expect(Math.max(...want.map((v, i) => Math.abs(v - w0[i])))).toBeGreaterThan(1e-2);
+    }
+  });
+
+  it("Keras's RMSprop docstring: lr 0.1, var 10, loss var²/2 → 9.683772 after one step", () => {
+    const r = runBoth('rms_update', [Float32Array.from([10]), new Float32Array(1), Float32Array.from([10]), 1, 0.1, 0.9, 1 - 0.9, 1e-7, 0]);
+    expectClose([(r.wasm[0] as Float32Array)[0]], [9.683772], 0, 1e-7, 'wasm');
+    expectClose([(r.ref[0] as Float32Array)[0]], [9.683772], 0, 1e-7, 'twin');
+  });
 });

@@ -247,7 +247,7 @@ const ROWS: Record<string, Row<any>> = {
   },
   'main:Sequential#build': seqRow({ args: [{ kind: 'arr', bad: [['[4]', [4]], ['0', 0], ['"8"', '8'], ['NaN', NaN]] }, { kind: 'num', optional: true }], valid: () => [8], call: (m, i, s) => m.build(i, s), ok: (r) => expect(r.built).toBe(true) }),
   'main:Sequential#compile': seqRow({
-    args: [{ kind: 'opts', fields: { loss: 'str', optimizer: 'any', metrics: 'arr' }, bad: [['undefined', undefined], ['loss "nope"', { loss: 'nope' }], ['optimizer "nope"', { loss: 'mse', optimizer: 'nope' }], ['metrics ["x"]', { loss: 'mse', metrics: ['x'] }]] }],
+    args: [{ kind: 'opts', fields: { loss: 'str', optimizer: 'any', metrics: 'arr', lossOptions: 'any' }, bad: [['undefined', undefined], ['loss "nope"', { loss: 'nope' }], ['optimizer "nope"', { loss: 'mse', optimizer: 'nope' }], ['metrics ["x"]', { loss: 'mse', metrics: ['x'] }], ['huber delta -1', { loss: 'huber', lossOptions: { delta: -1 } }], ['lossOptions 5', { loss: 'huber', lossOptions: 5 }]] }],
     valid: () => [{ loss: 'categoricalCrossentropy', optimizer: 'sgd' }],
     call: (m, o) => m.compile(o),
   }),
@@ -256,7 +256,7 @@ const ROWS: Record<string, Row<any>> = {
     args: [
       { kind: 'matrix' },
       { kind: 'matrix', bad: [['labels 7', Int32Array.from({ length: 12 }, () => 7)]] },
-      { kind: 'opts', optional: true, fields: { epochs: 'count', batchSize: 'count', seed: 'num', shuffle: 'bool', validationSplit: 'num', callbacks: 'any', verbose: 'any' }, bad: [['validationSplit 1', { validationSplit: 1 }], ['callbacks 5', { callbacks: 5 }]] },
+      { kind: 'opts', optional: true, fields: { epochs: 'count', batchSize: 'count', seed: 'num', shuffle: 'bool', validationSplit: 'num', callbacks: 'any', verbose: 'any', sampleWeight: 'arr', classWeight: 'any', schedule: 'fn' }, bad: [['validationSplit 1', { validationSplit: 1 }], ['callbacks 5', { callbacks: 5 }], ['sampleWeight of -1', { sampleWeight: new Array(12).fill(-1) }], ['classWeight {9: 1}', { classWeight: { 9: 1 } }], ['classWeight 5', { classWeight: 5 }]] },
     ],
     valid: () => [X8(), Y4(), { epochs: 1, batchSize: 6, seed: 1 }],
     validMutates: true,
@@ -290,6 +290,13 @@ const ROWS: Record<string, Row<any>> = {
     call: (_s, l, a, f) => main.planLoss(l, a, f),
     ok: (l) => expect(l.name).toBe('mse'),
   },
+  'main:rmsprop': { args: [{ kind: 'opts', optional: true, fields: { learningRate: 'num', rho: 'num', epsilon: 'num', weightDecay: 'num' }, bad: [['rho 1', { rho: 1 }]] }], valid: () => [{ learningRate: 0.01 }], call: (_s, o) => main.rmsprop(o), ok: (c) => expect(c.type).toBe('rmsprop') },
+  'main:adagrad': { args: [{ kind: 'opts', optional: true, fields: { learningRate: 'num', initialAccumulatorValue: 'num', epsilon: 'num', weightDecay: 'num' }, bad: [['initialAccumulatorValue -1', { initialAccumulatorValue: -1 }]] }], valid: () => [{ learningRate: 0.01 }], call: (_s, o) => main.adagrad(o), ok: (c) => expect(c.type).toBe('adagrad') },
+  'main:stepDecay': { args: [{ kind: 'opts', fields: { initialLearningRate: 'num', factor: 'num', everyEpochs: 'count' }, bad: [['undefined', undefined], ['factor 2', { initialLearningRate: 0.1, factor: 2 }]] }], valid: () => [{ initialLearningRate: 0.1 }], call: (_s, o) => main.stepDecay(o), ok: (f) => expect(f(10, 0)).toBe(0.05) },
+  'main:exponentialDecay': { args: [{ kind: 'opts', fields: { initialLearningRate: 'num', decaySteps: 'count', decayRate: 'num', staircase: 'bool' }, bad: [['undefined', undefined], ['decayRate 0', { initialLearningRate: 0.1, decaySteps: 5, decayRate: 0 }]] }], valid: () => [{ initialLearningRate: 0.1, decaySteps: 5, decayRate: 0.5 }], call: (_s, o) => main.exponentialDecay(o), ok: (f) => expect(f(0, 5)).toBe(0.05) },
+  'main:cosineDecay': { args: [{ kind: 'opts', fields: { initialLearningRate: 'num', decaySteps: 'count', alpha: 'num', warmupSteps: 'count', warmupTarget: 'num' }, bad: [['undefined', undefined], ['warm-up without target', { initialLearningRate: 0.1, decaySteps: 5, warmupSteps: 2 }]] }], valid: () => [{ initialLearningRate: 0.1, decaySteps: 10 }], call: (_s, o) => main.cosineDecay(o), ok: (f) => expect(f(0, 10)).toBe(0) },
+  'main:modelCheckpoint': { args: [{ kind: 'opts', fields: { path: 'str', onSave: 'fn', monitor: 'str', mode: 'str', saveBestOnly: 'bool' }, bad: [['undefined', undefined], ['{}', {}], ['mode "up"', { onSave: () => {}, mode: 'up' }]] }], valid: () => [{ onSave: () => {} }], call: (_s, o) => main.modelCheckpoint(o), ok: (c) => expect(typeof c.onEpochEnd).toBe('function') },
+  'main:reduceLROnPlateau': { args: [{ kind: 'opts', optional: true, fields: { monitor: 'str', factor: 'num', patience: 'count', mode: 'str', minDelta: 'num', cooldown: 'count', minLr: 'num' }, bad: [['factor 1', { factor: 1 }], ['mode "up"', { mode: 'up' }]] }], valid: () => [{ patience: 2 }], call: (_s, o) => main.reduceLROnPlateau(o), ok: (c) => expect(typeof c.onEpochEnd).toBe('function') },
   'main:earlyStopping': { args: [{ kind: 'opts', optional: true, fields: { monitor: 'str', patience: 'count', minDelta: 'num', mode: 'str', restoreBestWeights: 'bool' }, bad: [['mode "up"', { mode: 'up' }]] }], valid: () => [{ patience: 2 }], call: (_s, o) => main.earlyStopping(o), ok: (c) => expect(typeof c.onEpochEnd).toBe('function') },
   'main:progressLogger': { args: [{ kind: 'opts', optional: true, fields: { write: 'fn', live: 'bool' } }], valid: () => [{ write: () => {} }], call: (_s, o) => main.progressLogger(o), ok: (c) => expect(typeof c).toBe('object') },
 
