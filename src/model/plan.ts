@@ -15,6 +15,7 @@ import type { Kernels } from '../runtime/abi.js';
 import type { Backend, Engine } from '../runtime/engine.js';
 import { batchSizeOf } from '../train/fit.js';
 import { planLoss, type Loss, type LossName } from '../train/losses.js';
+import { MetricAccumulator, planMetrics, type Metric, type MetricPlan } from '../metrics/evaluate.js';
 
 // ---- the loops every model kind shares ----
 
@@ -147,6 +148,8 @@ export interface Scores {
   loss?: number;
   /** Fraction of correct rows, when asked. */
   accuracy?: number;
+  /** The metrics of a {@link MetricPlan}, by name, when one was given. */
+  metrics?: Record<string, number>;
 }
 
 /**
@@ -163,35 +166,42 @@ export function scoreResident(
   rows: number,
   targetCols: number,
   batchSize: number | undefined,
+  metrics?: MetricPlan,
 ): Scores {
   const s = step(r, rows, batchSize);
   const k = r.engine.k;
   const n = r.outputs;
   let lossSum = 0;
   let correct = 0;
-  for (let row = 0; row < rows; row += s) {
-    const m = Math.min(s, rows - row);
-    const t = ys + row * targetCols * 4;
-    r.run(m, xs + row * r.inputs * 4); // rows are contiguous: no staging copy
-    if (loss) {
-      const out = r.lossInput(loss.fused);
-      guardOutputs(r.engine, out, m, n, row); // logits are finite iff their softmax/sigmoid is
-      lossSum += loss.forward(k, out, r.head, t, m, n) * m;
-      if (accuracy) correct += loss.correct(k, out, t, m, n);
-    } else if (accuracy) {
-      const p = r.activated();
-      guardOutputs(r.engine, p, m, n, row);
-      correct += n > 1 ? k.accuracy_count(p, t, m, n) : k.binary_accuracy_count(p, t, m, 0.5);
+  const acc = metrics && metrics.items.length > 0 ? new MetricAccumulator(metrics, r.engine, n, targetCols, rows) : undefined;
+  try {
+    for (let row = 0; row < rows; row += s) {
+      const m = Math.min(s, rows - row);
+      const t = ys + row * targetCols * 4;
+      r.run(m, xs + row * r.inputs * 4); // rows are contiguous: no staging copy
+      if (loss) {
+        const out = r.lossInput(loss.fused);
+        guardOutputs(r.engine, out, m, n, row); // logits are finite iff their softmax/sigmoid is
+        lossSum += loss.forward(k, out, r.head, t, m, n) * m;
+        if (accuracy) correct += loss.correct(k, out, t, m, n);
+      } else if (accuracy || acc) {
+        guardOutputs(r.engine, r.activated(), m, n, row);
+        if (accuracy) correct += n > 1 ? k.accuracy_count(r.activated(), t, m, n) : k.binary_accuracy_count(r.activated(), t, m, 0.5);
+      }
+      acc?.batch(r.activated(), t, m); // the outputs predict() hands back (probabilities)
     }
+    const res: Scores = {};
+    if (loss) res.loss = lossSum / rows;
+    if (accuracy) res.accuracy = correct / rows;
+    if (acc) res.metrics = acc.result();
+    return res;
+  } finally {
+    acc?.dispose();
   }
-  const res: Scores = {};
-  if (loss) res.loss = lossSum / rows;
-  if (accuracy) res.accuracy = correct / rows;
-  return res;
 }
 
 /** Uploads x and its targets, then {@link scoreResident}. */
-export function scoreRows(r: Runner, loss: Loss | undefined, accuracy: boolean, mx: Matrix, my: Matrix, batchSize: number | undefined): Scores {
+export function scoreRows(r: Runner, loss: Loss | undefined, accuracy: boolean, mx: Matrix, my: Matrix, batchSize: number | undefined, metrics?: MetricPlan): Scores {
   check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);
   batchSizeOf(batchSize ?? 256);
   const e = r.engine;
@@ -199,7 +209,7 @@ export function scoreRows(r: Runner, loss: Loss | undefined, accuracy: boolean, 
   let ys = 0;
   try {
     ys = e.upload(my.data);
-    return scoreResident(r, loss, accuracy, xs, ys, mx.rows, my.cols, batchSize);
+    return scoreResident(r, loss, accuracy, xs, ys, mx.rows, my.cols, batchSize, metrics);
   } finally {
     e.free(xs);
     e.free(ys);
@@ -514,14 +524,23 @@ export interface InferenceModel {
   metadata: Record<string, unknown>;
   predict(x: MatrixInput, options?: { batchSize?: number }): Matrix;
   predictClasses(x: MatrixInput, options?: { batchSize?: number }): Int32Array;
-  evaluate(x: MatrixInput, y: MatrixInput, options?: { batchSize?: number }): { loss?: number; accuracy?: number };
+  evaluate(x: MatrixInput, y: MatrixInput, options?: { batchSize?: number; metrics?: Metric[] }): { loss?: number; accuracy?: number; [metric: string]: number | undefined };
   dispose(): void;
+}
+
+/** Options of a compressed model's evaluate(): batch size, the loss to report, metrics (as compile's, src/metrics). */
+export interface PlanEvalOptions {
+  batchSize?: number;
+  loss?: LossName;
+  metrics?: Metric[];
 }
 
 /** Result of evaluate() on a compressed model: accuracy, and the loss when the model knows its loss. */
 export interface PlanEvalResult {
   accuracy: number;
   loss?: number;
+  /** Metrics asked with `options.metrics`, by name. */
+  [metric: string]: number | undefined;
 }
 
 /**
@@ -588,9 +607,10 @@ export abstract class PlannedModel {
    * its loss (the original model's compiled built-in loss, or `options.loss`), computed as Sequential.evaluate
    * computes it (softmax + cross-entropy from the logits).
    */
-  evaluate(x: MatrixInput, y: MatrixInput, options: { batchSize?: number; loss?: LossName } = {}): PlanEvalResult {
+  evaluate(x: MatrixInput, y: MatrixInput, options: PlanEvalOptions = {}): PlanEvalResult {
     const { mx } = this.rows(x);
     checkOptions(options, 'evaluate()', { batchSize: 'count', loss: 'string' });
+    const metrics = planMetrics(options.metrics, 'evaluate()');
     const n = this.outputDim;
     const my = toTargets(y, n);
     check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);
@@ -599,9 +619,10 @@ export abstract class PlannedModel {
     const last = [...specs].reverse().find((l) => l.type !== 'dropout');
     const lossFn = name !== undefined ? planLoss(name, (last && (activationOf(last) as Activation)) ?? 'linear', this.executor.fusable) : undefined;
     lossFn?.checkTargets(my, 'y');
-    const r = scoreRows(this.executor, lossFn, true, mx, my, options.batchSize);
+    const r = scoreRows(this.executor, lossFn, true, mx, my, options.batchSize, metrics);
     const res: PlanEvalResult = { accuracy: r.accuracy! };
     if (r.loss !== undefined) res.loss = r.loss;
+    Object.assign(res, r.metrics);
     return res;
   }
 

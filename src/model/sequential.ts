@@ -14,6 +14,7 @@ import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/opti
 import { initKernel } from './init.js';
 import { Net, type TensorSlot } from './net.js';
 import { classifyRows, inferenceRows, predictRows, scoreResident, type Runner } from './plan.js';
+import { planMetrics, savedMetricNames, type Metric, type MetricPlan } from '../metrics/evaluate.js';
 
 /** Options of {@link sequential}. */
 export interface ModelOptions {
@@ -32,8 +33,12 @@ export interface CompileOptions {
   loss: LossName | Loss;
   /** 'sgd', 'adam' or a config from sgd({...}) / adam({...}). Default 'adam'. */
   optimizer?: 'sgd' | 'adam' | OptimizerConfig;
-  /** ['accuracy'] adds accuracy (categorical for several outputs, binary for one) to the logs. */
-  metrics?: 'accuracy'[];
+  /**
+   * Metrics for evaluate() and fit's validation logs (`val_<name>`), e.g. ['accuracy', 'f1', 'auc']: names from
+   * {@link MetricName} or custom `{ name, fn(outputs, targets) }` (see docs/metrics.md). 'accuracy' is also
+   * logged per training batch.
+   */
+  metrics?: Metric[];
 }
 
 /** Labels: a matrix of targets (one-hot, probabilities, regression values), or class indices for several outputs. */
@@ -46,10 +51,21 @@ export interface WeightTensor {
   data: Float32Array;
 }
 
-/** Loss and accuracy (argmax agreement; for one output, rounding at 0.5) of evaluate(). */
+/**
+ * Loss, accuracy (argmax agreement; for one output, rounding at 0.5) and every other compiled (or asked) metric
+ * of evaluate(), by name.
+ */
 export interface EvalResult {
   loss: number;
   accuracy?: number;
+  [metric: string]: number | undefined;
+}
+
+/** Options of evaluate(). */
+export interface EvaluateOptions {
+  batchSize?: number;
+  /** Metrics for this call instead of the compiled ones (same forms as compile's). */
+  metrics?: Metric[];
 }
 
 /** @internal The compiled training setup. */
@@ -57,6 +73,8 @@ export interface Compiled {
   loss: Loss;
   optimizer: Optimizer;
   accuracy: boolean;
+  /** The compiled metrics besides accuracy. */
+  metrics: MetricPlan;
 }
 
 /**
@@ -255,8 +273,7 @@ export class Sequential {
     const loss = isLoss(options.loss) ? options.loss : planLoss(options.loss, lastAct as Activation, canFuse);
     check(!loss.fused || canFuse, 'RANGE', `loss '${loss.name}' reads logits, so the model must end in its activation`);
     const optConfig = resolveOptimizer(options.optimizer ?? 'adam');
-    const metrics = options.metrics ?? [];
-    check(Array.isArray(metrics) && metrics.every((m) => m === 'accuracy'), 'RANGE', `unknown metrics ${JSON.stringify(metrics)} (only 'accuracy')`);
+    const metrics = planMetrics(options.metrics, 'compile()');
     this.compileOptions = { ...options };
     if (!this.net) return this; // finished by build()
     this.compiled?.optimizer.dispose();
@@ -266,7 +283,7 @@ export class Sequential {
       this.net.fused = loss.fused;
       this.net.targetCols = targetCols;
     }
-    this.compiled = { loss, optimizer: new Optimizer(optConfig, this.net.engine, this.net.trainableFloats), accuracy: metrics.includes('accuracy') };
+    this.compiled = { loss, optimizer: new Optimizer(optConfig, this.net.engine, this.net.trainableFloats), accuracy: metrics.accuracy, metrics };
     return this;
   }
 
@@ -277,7 +294,7 @@ export class Sequential {
     if (!o) return undefined;
     if (isLoss(o.loss)) return undefined; // a custom loss is code, not data: not saved
     const optimizer = this.compiled?.optimizer.config ?? resolveOptimizer(o.optimizer ?? 'adam');
-    return { loss: o.loss, optimizer: { ...optimizer }, metrics: [...(o.metrics ?? [])] };
+    return { loss: o.loss, optimizer: { ...optimizer }, metrics: savedMetricNames(o.metrics) };
   }
 
   /**
@@ -372,9 +389,10 @@ export class Sequential {
    * Mean loss (the compiled loss, plus regularization) and accuracy over (x, y), in inference mode: the same
    * meaning as QuantizedModel's and SparseModel's evaluate.
    */
-  evaluate(x: MatrixInput, y: TargetInput, options: { batchSize?: number } = {}): EvalResult {
+  evaluate(x: MatrixInput, y: TargetInput, options: EvaluateOptions = {}): EvalResult {
     this.assertIdle('evaluate()');
     checkOptions(options, 'evaluate()', { batchSize: 'count' });
+    const asked = options.metrics !== undefined && options.metrics !== null ? planMetrics(options.metrics, 'evaluate()') : undefined;
     const mx = this.toInputs(x, 'x', true); // uploaded below, before any other code runs
     const c = this.requireCompiled();
     const my = this.toTargets(y, mx.rows);
@@ -384,7 +402,7 @@ export class Sequential {
     const xs = e.upload(mx.data);
     const ys = e.upload(my.data);
     try {
-      return this.evaluateResident(net, c, xs, ys, mx.rows, bs, true);
+      return this.evaluateResident(net, c, xs, ys, mx.rows, bs, asked ? asked.accuracy : true, asked ?? c.metrics);
     } finally {
       e.free(xs);
       e.free(ys);
@@ -395,10 +413,11 @@ export class Sequential {
    * @internal Evaluates data already in the engine's memory (x rows × inputs at xs, targets at ys); accuracy when
    * asked (default: when compiled with metrics ['accuracy'], as fit's validation logs).
    */
-  evaluateResident(net: Net, c: Compiled, xs: number, ys: number, rows: number, batchSize: number, accuracy = c.accuracy): EvalResult {
-    const r = scoreResident(this.runnerOf(net), c.loss, accuracy, xs, ys, rows, net.targetCols, batchSize);
+  evaluateResident(net: Net, c: Compiled, xs: number, ys: number, rows: number, batchSize: number, accuracy = c.accuracy, metrics = c.metrics): EvalResult {
+    const r = scoreResident(this.runnerOf(net), c.loss, accuracy, xs, ys, rows, net.targetCols, batchSize, metrics);
     const res: EvalResult = { loss: r.loss! + net.regularizationLoss() };
     if (r.accuracy !== undefined) res.accuracy = r.accuracy;
+    Object.assign(res, r.metrics);
     return res;
   }
 

@@ -202,6 +202,8 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
         const r = model.evaluateResident(net, c, VX, VY, val.x.rows, bs);
         logs.val_loss = r.loss;
         if (r.accuracy !== undefined) logs.val_accuracy = r.accuracy;
+        // Compiled metrics (src/metrics) beyond loss and accuracy, as Keras names them: val_f1, val_auc, …
+        for (const [key, v] of Object.entries(r)) if (key !== 'loss' && key !== 'accuracy') logs[`val_${key}`] = v;
       }
       history.epochs.push(epoch);
       for (const [key, v] of Object.entries(logs)) (history.history[key] ??= []).push(v as number);

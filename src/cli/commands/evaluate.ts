@@ -4,7 +4,8 @@ import { type CommandSpec, type ParsedArgs, getters } from '../args.js';
 import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, percent, startBackend } from '../common.js';
 import { applyPreprocessing } from '../data.js';
 import { loadAnyModel } from '../models.js';
-import { classReport, confusionMatrix, formatClassReport, formatConfusion, regressionStats } from '../metrics.js';
+import { classificationReport, confusionMatrix, confusionRows } from '../../metrics/classification.js';
+import { formatClassReport, formatConfusion, regressionStats } from '../metrics.js';
 
 const spec: CommandSpec = {
   name: 'evaluate',
@@ -42,8 +43,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       const classes = prep.classes!;
       const pred = model.predictClasses(data.x);
       const cm = confusionMatrix(data.labels!, pred, classes.length);
-      const rep = classReport(cm, classes);
-      Object.assign(result, { accuracy: rep.accuracy, perClass: rep.perClass, macro: rep.macro, classes, confusion: Array.from({ length: classes.length }, (_, t) => Array.from(cm.counts.subarray(t * classes.length, (t + 1) * classes.length))) });
+      const rep = classificationReport(cm, { names: classes });
+      Object.assign(result, { accuracy: rep.accuracy, perClass: rep.perClass, macro: rep.macro, weighted: rep.weighted, classes, confusion: confusionRows(cm) });
       if (g.flag('json')) {
         io.out(`${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 1)}\n`);
         return 0;
