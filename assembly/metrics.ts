@@ -66,3 +66,23 @@ export function regression_sums(acc: usize, y: usize, t: usize, m: i32, n: i32):
     store<f32>(acc + (<usize>(n + j) << 2), <f32>ae);
   }
 }
+
+// y (m,n) = (x − center[j]) · scale[j] per column j: a fitted scaler applied to rows staged in engine memory
+// (standardize: center = mean, scale = 1/std; min-max: center = min − low/scale', scale = span/(max − min)).
+// center, scale f32 (n); y may alias x.
+export function center_scale_cols(y: usize, x: usize, center: usize, scale: usize, m: i32, n: i32): void {
+  const rowBytes = <usize>n << 2;
+  for (let r = 0; r < m; r++) {
+    const xo = x + <usize>r * rowBytes;
+    const yo = y + <usize>r * rowBytes;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(yo + o, f32x4.mul(f32x4.sub(v128.load(xo + o), v128.load(center + o)), v128.load(scale + o)));
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(yo + o, (load<f32>(xo + o) - load<f32>(center + o)) * load<f32>(scale + o));
+    }
+  }
+}

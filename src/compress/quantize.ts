@@ -156,7 +156,7 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
   let calib: Matrix | undefined;
   if (mode === 'static') {
     check(options.calibration !== undefined, 'EMPTY', "quantizeModel(): static mode needs a calibration set ({ calibration: x }) for the activation scales; or use mode 'dynamic'");
-    calib = toMatrix(options.calibration, 'quantizeModel() calibration', net.inputs);
+    calib = model.toInputs(options.calibration, 'quantizeModel() calibration'); // scaled as the model scales its rows
   } else if (options.calibration !== undefined) {
     // Checked anyway, so a wrong set is reported rather than silently ignored.
     toMatrix(options.calibration, 'quantizeModel() calibration', net.inputs);

@@ -15,6 +15,8 @@ import { initKernel } from './init.js';
 import { Net, type TensorSlot } from './net.js';
 import { classifyRows, inferenceRows, predictRows, scoreResident, type Runner } from './plan.js';
 import { planMetrics, savedMetricNames, type Metric, type MetricPlan } from '../metrics/evaluate.js';
+import { encodeInputs, ModelPreprocessing, type PreprocessingOptions } from '../data/model-preprocessing.js';
+import { withScaler } from './plan.js';
 
 /** Options of {@link sequential}. */
 export interface ModelOptions {
@@ -319,13 +321,52 @@ export class Sequential {
     return c;
   }
 
-  /** @internal Validates and converts inputs, building the model on first use; `borrow`: see borrowMatrix. */
-  toInputs(x: MatrixInput, name = 'x', borrow = false): Matrix {
+  /**
+   * @internal Validates and converts inputs, building the model on first use; `borrow`: see borrowMatrix. Rows
+   * given as objects are encoded and rows are scaled by the model's preprocessing (a fresh matrix then).
+   */
+  toInputs(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, name = 'x', borrow = false): Matrix {
     this.assertLive();
     const cols = this.net?.inputs ?? this.inputDim;
-    const mx = borrow ? borrowMatrix(x, name, cols) : toMatrix(x, name, cols);
+    const p = this.preprocessing;
+    const given = encodeInputs(p, x) as MatrixInput;
+    const mx = borrow ? borrowMatrix(given, name, cols) : toMatrix(given, name, cols);
     if (!this.net) this.build(mx.cols);
-    return mx;
+    return p?.affine ? p.transform(mx) : mx;
+  }
+
+  private prepCache: { src: unknown; p: ModelPreprocessing | undefined } | undefined;
+
+  /**
+   * What the model does to its input rows before its first layer — a fitted scaler, one-hot encoding of named
+   * columns — and the names of its classes, or undefined. Read from `metadata.preprocessing`, so it is saved with
+   * the model (float, quantized and sparse files) and loadModel brings it back; `simdnet train` writes it too.
+   */
+  get preprocessing(): ModelPreprocessing | undefined {
+    const src = this.metadata?.preprocessing;
+    const c = this.prepCache !== undefined && this.prepCache.src === src ? this.prepCache : (this.prepCache = { src, p: ModelPreprocessing.fromJSON(src, this.inputDim) });
+    return c.p;
+  }
+
+  /**
+   * Makes the model apply preprocessing itself (as a Keras Normalization layer would): `scaler` (a fitted
+   * Standardizer / MinMaxScaler) scales every row fit, evaluate, predict and predictClasses get — give them raw
+   * rows from then on —, `features` (+ `oneHot` categories) let rows be objects `{ column: value }`, `classes` names
+   * the outputs (`predictClasses(x, { names: true })`). null removes it. Saved with the model.
+   * @throws SimdnetError STATE (unfitted scaler, unknown input width), SHAPE (a width that does not fit the model).
+   */
+  setPreprocessing(options: PreprocessingOptions | null): this {
+    this.assertIdle('setPreprocessing()');
+    if (options === null) {
+      const { preprocessing: _drop, ...rest } = this.metadata;
+      this.metadata = rest;
+      return this;
+    }
+    const inputs = this.inputDim;
+    check(inputs !== undefined, 'STATE', 'setPreprocessing(): the input width is not known yet: give the first layer an inputDim (or inputShape), or build() the model');
+    const p = ModelPreprocessing.fromOptions(options, inputs, this.outputDim);
+    this.metadata = { ...this.metadata, preprocessing: p.toJSON() };
+    return this;
   }
 
   /** @internal Validates targets against the outputs and the loss. */
@@ -347,8 +388,11 @@ export class Sequential {
     return fit(this, x, y, options);
   }
 
-  /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. */
-  predict(x: MatrixInput, options: { batchSize?: number } = {}): Matrix {
+  /**
+   * Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. With
+   * preprocessing (see setPreprocessing) x is raw rows: the model scales them (and encodes object rows) itself.
+   */
+  predict(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number } = {}): Matrix {
     this.assertIdle('predict()');
     checkOptions(options, 'predict()', { batchSize: 'count' });
     return this.runInference(x, this.layers.length - 1, options.batchSize);
@@ -359,22 +403,34 @@ export class Sequential {
    * compressed models). Float32Array inputs are staged straight into the engine's memory and checked for NaN/Inf
    * by a kernel there; other inputs go through toMatrix (copy + check).
    */
-  private runInference(x: MatrixInput, upTo: number, batchSize: number | undefined): Matrix {
-    const { mx, checked } = inferenceRows(x, this.net?.inputs ?? this.inputDim);
+  private runInference(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, upTo: number, batchSize: number | undefined): Matrix {
+    const p = this.preprocessing;
+    const { mx, checked } = inferenceRows(encodeInputs(p, x) as MatrixInput, this.net?.inputs ?? this.inputDim);
     if (!this.net) this.build(mx.cols);
     const net = this.requireNet();
     const r = this.runnerOf(net);
-    if (upTo === this.layers.length - 1) return predictRows(r, mx, checked, batchSize);
-    return predictRows(r, mx, checked, batchSize, (m, input) => net.forward(m, false, 0, input, upTo), net.dims[upTo + 1]);
+    return withScaler(net.engine, p, (sc) => {
+      if (upTo === this.layers.length - 1) return predictRows(r, mx, checked, batchSize, undefined, r.outputs, sc);
+      return predictRows(r, mx, checked, batchSize, (m, input) => net.forward(m, false, 0, input, upTo), net.dims[upTo + 1], sc);
+    });
   }
 
-  /** The class index (argmax of the outputs; output >= 0.5 for a single output) of each row of x. */
-  predictClasses(x: MatrixInput, options: { batchSize?: number } = {}): Int32Array {
+  /**
+   * The class index (argmax of the outputs; output >= 0.5 for a single output) of each row of x; with
+   * `names: true` the class names of the model's preprocessing (setPreprocessing({ classes }), or simdnet train's).
+   */
+  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options?: { batchSize?: number; names?: false }): Int32Array;
+  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number; names: true }): string[];
+  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number; names?: boolean } = {}): Int32Array | string[] {
     this.assertIdle('predict()');
-    checkOptions(options, 'predictClasses()', { batchSize: 'count' });
-    const { mx, checked } = inferenceRows(x, this.net?.inputs ?? this.inputDim);
+    checkOptions(options, 'predictClasses()', { batchSize: 'count', names: 'boolean' });
+    const p = this.preprocessing;
+    check(!options?.names || p?.classes !== undefined, 'STATE', 'predictClasses({ names: true }): the model has no class names: setPreprocessing({ classes: [...] })');
+    const { mx, checked } = inferenceRows(encodeInputs(p, x) as MatrixInput, this.net?.inputs ?? this.inputDim);
     if (!this.net) this.build(mx.cols);
-    return classifyRows(this.runnerOf(this.requireNet()), mx, checked, options.batchSize);
+    const net = this.requireNet();
+    const idx = withScaler(net.engine, p, (sc) => classifyRows(this.runnerOf(net), mx, checked, options?.batchSize, sc));
+    return options?.names ? p!.names(idx) : idx;
   }
 
   private runner: NetRunner | undefined;
@@ -389,7 +445,7 @@ export class Sequential {
    * Mean loss (the compiled loss, plus regularization) and accuracy over (x, y), in inference mode: the same
    * meaning as QuantizedModel's and SparseModel's evaluate.
    */
-  evaluate(x: MatrixInput, y: TargetInput, options: EvaluateOptions = {}): EvalResult {
+  evaluate(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, y: TargetInput, options: EvaluateOptions = {}): EvalResult {
     this.assertIdle('evaluate()');
     checkOptions(options, 'evaluate()', { batchSize: 'count' });
     const asked = options.metrics !== undefined && options.metrics !== null ? planMetrics(options.metrics, 'evaluate()') : undefined;

@@ -33,3 +33,10 @@ export function regression_sums(acc: Float32Array, y: Float32Array, t: Float32Ar
     acc[n + j] = ae;
   }
 }
+
+/** y (m,n) = (x − center[j]) · scale[j] per column (f32 arithmetic); y may alias x. */
+export function center_scale_cols(y: Float32Array, x: Float32Array, center: Float32Array, scale: Float32Array, m: number, n: number): void {
+  for (let r = 0; r < m; r++) {
+    for (let j = 0; j < n; j++) y[r * n + j] = Math.fround(Math.fround(x[r * n + j] - center[j]) * scale[j]);
+  }
+}

@@ -287,6 +287,8 @@ export interface Kernels {
   confusion_counts_binary(cm: number, y: number, t: number, m: number, threshold: number): void;
   /** acc (2n) f32 = per column of y, t (m,n): Σ(y − t)², then Σ|y − t| (overwrites). */
   regression_sums(acc: number, y: number, t: number, m: number, n: number): void;
+  /** y (m,n) = (x − center[j]) · scale[j] per column (a fitted scaler on staged rows); y may alias x. */
+  center_scale_cols(y: number, x: number, center: number, scale: number, m: number, n: number): void;
 }
 
 /** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */

@@ -141,5 +141,6 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     confusion_counts: (cm, y, t, m, n) => ref.confusion_counts(I(cm, n * n), F(y, m * n), F(t, m * n), m, n),
     confusion_counts_binary: (cm, y, t, m, th) => ref.confusion_counts_binary(I(cm, 4), F(y, m), F(t, m), m, th),
     regression_sums: (acc, y, t, m, n) => ref.regression_sums(F(acc, 2 * n), F(y, m * n), F(t, m * n), m, n),
+    center_scale_cols: (y, x, c, s, m, n) => ref.center_scale_cols(F(y, m * n), F(x, m * n), F(c, n), F(s, n), m, n),
   };
 }

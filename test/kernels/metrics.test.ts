@@ -74,3 +74,21 @@ describe('regression_sums', () => {
     }
   });
 });
+
+describe('center_scale_cols', () => {
+  const grid: [number, number][] = [];
+  for (const m of GRID_M) for (const n of GRID_N) grid.push([m, n]);
+  grid.push([10, 64], [3, 785]);
+
+  it.each(grid)('m=%i n=%i against the twin, bit for bit, out of place and in place', (m, n) => {
+    const x = withSpecials(m * n, m * 3 + n, [0, -0, 1e30, -1e30, 1e-40], -1000, 1000);
+    const center = randArray(n, n + 1, -500, 500);
+    const scale = randArray(n, n + 2, 0.001, 10);
+    compareBoth('center_scale_cols', [new Float32Array(m * n).fill(7), x, center, scale, m, n], 0, 0, `${m}x${n}`);
+    const inPlace = runBoth('center_scale_cols', [x, { same: 0 }, center, scale, m, n]);
+    expect(Array.from(inPlace.wasm[0] as Float32Array)).toEqual(Array.from(inPlace.ref[0] as Float32Array));
+    // What a Standardizer computes: (x − mean) / std, rounded once per step in f32.
+    const j = n - 1;
+    expect((inPlace.wasm[0] as Float32Array)[j]).toBe(Math.fround(Math.fround(x[j] - center[j]) * scale[j]));
+  });
+});

@@ -29,7 +29,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   try {
     const { loaded, prep } = await dataForModel(args, model);
     const source = loaded.kind === 'table' ? loaded.table.source : loaded.source;
-    const data = applyPreprocessing(loaded, prep, true, true);
+    const data = applyPreprocessing(loaded, prep, true, false); // the model scales its rows itself
     if (!data.y) {
       const hint = loaded.kind === 'table' ? `a '${(prep.target ?? ['label']).join(',')}' column (or name it with --label)` : 'labels (--labels <idx file>, or "y" in JSON)';
       throw new SimdnetError('FORMAT', `${source} has no labels to evaluate against: it needs ${hint}`);
