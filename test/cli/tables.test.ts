@@ -59,3 +59,48 @@ describe('a model trained by the CLI carries its preprocessing into the library'
     }
   });
 });
+
+interface SklearnTable {
+  train: number;
+  test: number;
+  standardized: number[];
+  raw: number[];
+  standardized_mean: number;
+  raw_mean: number;
+}
+const sklearn = JSON.parse(readFileSync(join(TABLES, 'sklearn-mlp.json'), 'utf8')) as { sklearn: string; tables: Record<string, SklearnTable> };
+
+describe('defaults that work on tables: only --data, --label and --test', () => {
+  // scikit-learn's MLPClassifier() after StandardScaler (its defaults otherwise), mean over 5 seeds, same split.
+  it.each(['iris', 'wine', 'breast_cancer', 'digits'])('%s: within a point of scikit-learn (or better)', async (name) => {
+    const dir = scratch();
+    const r = await simdnet(['train', '--data', `${name}-train.csv`, '--label', 'label', '--test', `${name}-test.csv`, '-o', join(dir, 'm.simdnet')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(''); // no warnings on these defaults
+    expect(r.stdout).toMatch(/Total params/);
+    const ours = testAccuracy(r.stdout);
+    const ref = sklearn.tables[name];
+    expect(ours, `simdnet ${(100 * ours).toFixed(2)} % vs scikit-learn ${(100 * ref.standardized_mean).toFixed(2)} %`).toBeGreaterThanOrEqual(ref.standardized_mean - 0.01);
+    // The model standardizes its inputs itself: the saved file has the scaler.
+    const m = loadModel(readFileSync(join(dir, 'm.simdnet')));
+    expect(m.preprocessing?.scaler?.cols).toBe(readTable(`${name}-test.csv`).header.length - 1);
+    m.dispose();
+  });
+
+  it('warns when unscaled columns differ by orders of magnitude, and when the loss is still falling at the end', async () => {
+    const dir = scratch();
+    const r = await simdnet(['train', '--data', 'wine-train.csv', '--label', 'label', '--no-standardize', '--epochs', '5', '-o', join(dir, 'w.simdnet')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^warning: the input columns differ in scale by 3 orders of magnitude \('[a-z_/0-9]+' std [\d.e-]+, 'proline' std [\d.e+]+\) and are not scaled/m);
+    const m = loadModel(readFileSync(join(dir, 'w.simdnet')));
+    expect(m.preprocessing?.scaler).toBeUndefined();
+    m.dispose();
+    const short = await simdnet(['train', '--data', 'iris-train.csv', '--label', 'label', '--epochs', '6', '-o', join(dir, 'i.simdnet')]);
+    expect(short.code, short.stderr).toBe(0);
+    expect(short.stderr).toMatch(/^warning: the training loss was still falling at the last epoch \([\d.]+ → [\d.]+ over the last 5\): more --epochs may help$/m);
+    expect(short.stderr).not.toMatch(/differ in scale/);
+    const both = await simdnet(['train', '--data', 'iris-train.csv', '--label', 'label', '--standardize', '--no-standardize']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--no-standardize leaves the columns unscaled: leave out --standardize/);
+  });
+});
