@@ -1,6 +1,6 @@
 // Metrics in compile() / evaluate() / fit(): validation logs, custom metrics, saved settings, refusals.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adam, confusionMatrix, dense, f1Score, init, loadModel, rocAuc, saveModel, sequential } from '../../src/index.js';
+import { adam, confusionMatrix, dense, earlyStopping, f1Score, init, loadModel, rocAuc, saveModel, sequential } from '../../src/index.js';
 import { quantizeModel as quantize } from '../../src/compress/index.js';
 import { randArray } from '../helpers/check.js';
 import { expectSimdnetError } from '../helpers/errors.js';
@@ -36,6 +36,19 @@ describe('metrics in a model', () => {
     const ev = m.evaluate(va.x, va.labels);
     expect(ev.f1).toBeCloseTo(h.history.val_f1[3], 12);
     expect(ev.f1).toBeGreaterThan(0.5); // it learned something real
+    m.dispose();
+  });
+
+  it('earlyStopping can watch a validation metric (val_f1, mode max) and keeps its best epoch', async () => {
+    const tr = blobs(150, 8);
+    const va = blobs(60, 9);
+    const m = model();
+    m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.02 }), metrics: ['f1'] });
+    const h = await m.fit(tr.x, tr.labels, { epochs: 12, seed: 3, validationData: [va.x, va.labels], callbacks: [earlyStopping({ monitor: 'val_f1', mode: 'max', patience: 2 })] });
+    const f1s = h.history.val_f1;
+    expect(h.bestEpoch).toBe(f1s.indexOf(Math.max(...f1s)));
+    // The restored weights are the best epoch's: evaluate gives its F1 again.
+    expect(m.evaluate(va.x, va.labels).f1).toBeCloseTo(Math.max(...f1s), 12);
     m.dispose();
   });
 
