@@ -3,7 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/io/format.js';
+import { writeFileSync } from 'node:fs';
+import { loadModel, saveModel } from '../../src/io/format.js';
+import { dense } from '../../src/layers/index.js';
+import { sequential } from '../../src/model/sequential.js';
 import { init } from '../../src/runtime/engine.js';
 import { buildCli, runNode, scratch, type RunResult } from './helpers.js';
 
@@ -102,5 +105,36 @@ describe('defaults that work on tables: only --data, --label and --test', () => 
     const both = await simdnet(['train', '--data', 'iris-train.csv', '--label', 'label', '--standardize', '--no-standardize']);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--no-standardize leaves the columns unscaled: leave out --standardize/);
+  });
+});
+
+describe('simdnet evaluate counts a class the model never predicts as scikit-learn does', () => {
+  it("the issue's case: macro F1 34.6 %, not an average over the classes that happen to be predicted", async () => {
+    // A fixed 3-class model that answers A for x = (1, 0) and C for x = (0, 1): class B is never predicted.
+    const m = sequential([dense(3, { inputDim: 2, activation: 'softmax' })], { seed: 1 });
+    m.build(2);
+    m.setWeights([Float32Array.of(10, -100, 0, 0, -100, 10), Float32Array.of(0, -100, 0)]);
+    m.setPreprocessing({ features: ['x1', 'x2'], classes: ['A', 'B', 'C'] });
+    const dir = scratch();
+    writeFileSync(join(dir, 'never-b.simdnet'), saveModel(m));
+    m.dispose();
+    // True A: 7 predicted A, 3 C; true B: 5 A, 5 C; true C: 4 A, 6 C (the fixture case of test/metrics).
+    const rows: string[] = ['x1,x2,label'];
+    const add = (label: string, a: number, c: number): void => {
+      for (let i = 0; i < a; i++) rows.push(`1,0,${label}`);
+      for (let i = 0; i < c; i++) rows.push(`0,1,${label}`);
+    };
+    add('A', 7, 3);
+    add('B', 5, 5);
+    add('C', 4, 6);
+    writeFileSync(join(dir, 'rows.csv'), rows.join('\n') + '\n');
+    const e = await runNode(bin, ['evaluate', 'never-b.simdnet', '--data', 'rows.csv', '--label', 'label'], dir);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/^B +0\.0% +0\.0% +0\.0% +10$/m);
+    expect(e.stdout).toMatch(/^macro avg +28\.9% +43\.3% +34\.6% +30$/m);
+    const j = await runNode(bin, ['evaluate', 'never-b.simdnet', '--data', 'rows.csv', '--label', 'label', '--json'], dir);
+    const r = JSON.parse(j.stdout) as { macro: { f1: number }; perClass: Array<{ precision: number }> };
+    expect(r.macro.f1).toBeCloseTo(0.34615384615, 9);
+    expect(r.perClass[1].precision).toBe(0);
   });
 });
