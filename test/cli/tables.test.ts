@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { loadModel, saveModel } from '../../src/io/format.js';
 import { dense } from '../../src/layers/index.js';
 import { sequential } from '../../src/model/sequential.js';
+import { loadQuantized } from '../../src/compress/quant-format.js';
 import { init } from '../../src/runtime/engine.js';
 import { buildCli, runNode, scratch, type RunResult } from './helpers.js';
 
@@ -54,6 +55,14 @@ describe('a model trained by the CLI carries its preprocessing into the library'
       const e = await simdnet(['evaluate', out, '--data', 'digits-test.csv', '--label', 'label', '--json']);
       expect(e.code, e.stderr).toBe(0);
       expect((JSON.parse(e.stdout) as { accuracy: number }).accuracy).toBeCloseTo(cliAccuracy, 4);
+      // quantize (calibrated on the training rows, which the model scales itself) keeps the preprocessing in its file.
+      const q = await simdnet(['quantize', out, '--data', 'digits-train.csv', '--label', 'label', '--test', 'digits-test.csv', '-o', `${out}.int8`]);
+      expect(q.code, q.stderr).toBe(0);
+      const qm = loadQuantized(readFileSync(`${out}.int8`));
+      expect(qm.preprocessing?.scaler?.cols).toBe(64);
+      const qNames = qm.predictClasses(x, { names: true });
+      expect(qNames.filter((c, i) => c === labels[i]).length / labels.length).toBeGreaterThan(cliAccuracy - 0.01);
+      qm.dispose();
       // What the issue saw: the same weights on unscaled rows are far worse.
       model.setPreprocessing(null);
       const unscaled = model.predictClasses(x);

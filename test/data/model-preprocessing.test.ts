@@ -2,7 +2,7 @@
 // the raw rows fit / evaluate / predict get, saved in every file kind and handed back by loadModel.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MinMaxScaler, Standardizer, adam, dense, init, loadModel, saveModel, sequential } from '../../src/index.js';
-import { loadQuantized, quantizeModel, saveQuantized } from '../../src/compress/index.js';
+import { SparseModel, loadQuantized, pruneMagnitude, quantizeModel, saveQuantized } from '../../src/compress/index.js';
 import { rng } from '../helpers/check.js';
 import { expectSimdnetError } from '../helpers/errors.js';
 
@@ -69,7 +69,12 @@ describe('a model with preprocessing', () => {
     expect(q2.preprocessing?.classes).toEqual(['low', 'high']);
     expect(q2.evaluate(te.x, te.y).accuracy).toBeGreaterThan(0.9);
     expect(q2.predictClasses(te.x, { names: true })).toHaveLength(100);
-    for (const d of [m, back, q, q2]) d.dispose();
+    // So does a pruned, sparse copy.
+    pruneMagnitude(m, { sparsity: 0.3 });
+    const sp = SparseModel.load(SparseModel.fromModel(m).save());
+    expect(sp.preprocessing?.scaler?.cols).toBe(3);
+    expect(sp.evaluate(te.x, te.y).accuracy).toBeGreaterThan(0.85);
+    for (const d of [m, back, q, q2, sp]) d.dispose();
   });
 
   it('encodes rows given as objects: numbers by name, one-hot categories; a min-max scaler after', () => {
