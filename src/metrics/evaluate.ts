@@ -8,8 +8,8 @@ import { scoresFromConfusion, type Average, type ConfusionMatrix, type PRF } fro
 import { binaryAuc, r2Of, topKCount, totalSquares } from './scores.js';
 
 /**
- * Built-in metric names. 'precision' / 'recall' / 'f1' are binary (class 1) for a one-output model and macro
- * averages otherwise; `_macro`, `_weighted`, `_micro` choose the average. 'auc': ROC AUC (binary, or one-vs-rest
+ * Built-in metric names. 'precision' / 'recall' / 'f1' are binary (class 1) for two classes (one sigmoid output or
+ * two softmax outputs, as scikit-learn's default) and macro averages for more; `_macro`, `_weighted`, `_micro` choose the average. 'auc': ROC AUC (binary, or one-vs-rest
  * macro; 'auc_weighted' by support). 'topK' for an integer K ('top5'): top-K accuracy. 'mse', 'mae', 'r2':
  * regression. 'accuracy' is the training log's accuracy.
  */
@@ -216,7 +216,8 @@ export class MetricAccumulator {
     for (const it of this.plan.items) {
       switch (it.kind) {
         case 'prf': {
-          const average = it.average ?? (this.n === 1 ? 'binary' : 'macro');
+          // As scikit-learn's default: two classes (one sigmoid output or two softmax ones) score class 1.
+          const average = it.average ?? (this.n <= 2 ? 'binary' : 'macro');
           out[it.key] = (scoresFromConfusion(cm!, average) as PRF)[it.which];
           break;
         }

@@ -107,6 +107,22 @@ describe('metrics in a model', () => {
     m.dispose();
   });
 
+  it("two softmax outputs score class 1 by default ('binary', as f1Score on two classes); _macro averages both", async () => {
+    const n = 80;
+    const x = randArray(n * 2, 11, -1, 1);
+    // Unbalanced and noisy (every 5th label flipped): binary and macro F1 then differ.
+    const labels = Int32Array.from({ length: n }, (_, i) => (x[i * 2] + 0.3 * x[i * 2 + 1] > 0.2 ? 1 : 0) ^ (i % 5 === 0 ? 1 : 0));
+    const m = sequential([dense(6, { activation: 'relu', inputDim: 2 }), dense(2, { activation: 'softmax' })], { seed: 4 });
+    m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.05 }), metrics: ['f1', 'f1_macro', 'precision', 'recall'] });
+    await m.fit({ data: x, shape: [n, 2] }, labels, { epochs: 15, seed: 1 });
+    const r = m.evaluate({ data: x, shape: [n, 2] }, labels);
+    const pred = m.predictClasses({ data: x, shape: [n, 2] });
+    expect(r.f1).toBeCloseTo(f1Score(labels, pred) as number, 12);
+    expect(r.f1_macro).toBeCloseTo(f1Score(labels, pred, { average: 'macro' }) as number, 12);
+    expect(r.f1).not.toBeCloseTo(r.f1_macro!, 6);
+    m.dispose();
+  });
+
   it('refuses unknown metrics, duplicates and a custom metric that returns no number; the model stays usable', () => {
     const d = blobs(30, 7);
     const m = model();
