@@ -95,6 +95,19 @@ export function planMetrics(list: unknown, where: string): MetricPlan {
   return plan;
 }
 
+/**
+ * Checks that a plan's metrics can read targets of `tc` columns for `n` outputs (RANGE naming the metric and the
+ * loss otherwise): done by compile(), so a run is refused before it trains, not at its first validation.
+ */
+export function checkMetricTargets(plan: MetricPlan, n: number, tc: number, loss: string): void {
+  for (const it of plan.items) {
+    if (it.kind === 'custom') continue;
+    const regression = it.kind === 'mse' || it.kind === 'mae' || it.kind === 'r2';
+    const ok = regression ? tc === n : tc === n || (tc === 1 && n > 1);
+    check(ok, 'RANGE', () => `metric '${it.key}' reads targets of ${regression ? `${n} columns` : `${n} columns (one-hot) or class indices`}, but loss '${loss}' takes ${tc} a row: leave it out while training with this loss`);
+  }
+}
+
 /** The names a plan reports, for saving compile settings (custom metrics are code: not saved). */
 export function savedMetricNames(list: readonly Metric[] | undefined): MetricName[] {
   return (list ?? []).filter((m): m is MetricName => typeof m === 'string');

@@ -14,7 +14,7 @@ import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/opti
 import { initKernel } from './init.js';
 import { Net, type TensorSlot } from './net.js';
 import { classifyRows, inferenceRows, predictRows, scoreResident, type Runner } from './plan.js';
-import { planMetrics, savedMetricNames, type Metric, type MetricPlan } from '../metrics/evaluate.js';
+import { checkMetricTargets, planMetrics, savedMetricNames, type Metric, type MetricPlan } from '../metrics/evaluate.js';
 import { encodeInputs, ModelPreprocessing, type PreprocessingOptions } from '../data/model-preprocessing.js';
 import { withScaler } from './plan.js';
 
@@ -276,10 +276,11 @@ export class Sequential {
     check(!loss.fused || canFuse, 'RANGE', `loss '${loss.name}' reads logits, so the model must end in its activation`);
     const optConfig = resolveOptimizer(options.optimizer ?? 'adam');
     const metrics = planMetrics(options.metrics, 'compile()');
+    if (this.net) checkMetricTargets(metrics, this.net.outputs, loss.targetCols(this.net.outputs), loss.name);
     this.compileOptions = { ...options };
     if (!this.net) return this; // finished by build()
-    this.compiled?.optimizer.dispose();
     const targetCols = loss.targetCols(this.net.outputs);
+    this.compiled?.optimizer.dispose();
     if (this.net.fused !== loss.fused || this.net.targetCols !== targetCols) {
       this.net.releaseBuffers();
       this.net.fused = loss.fused;

@@ -1,7 +1,7 @@
 // Metrics in compile() / evaluate() / fit(): validation logs, custom metrics, saved settings, refusals.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adam, confusionMatrix, dense, earlyStopping, f1Score, init, loadModel, rocAuc, saveModel, sequential } from '../../src/index.js';
-import { quantizeModel as quantize } from '../../src/compress/index.js';
+import { distill, quantizeModel as quantize } from '../../src/compress/index.js';
 import { randArray } from '../helpers/check.js';
 import { expectSimdnetError } from '../helpers/errors.js';
 
@@ -123,15 +123,25 @@ describe('metrics in a model', () => {
     m.dispose();
   });
 
-  it('refuses unknown metrics, duplicates and a custom metric that returns no number; the model stays usable', () => {
+  it('refuses unknown metrics, duplicates, metrics a loss cannot feed, and a custom metric that returns no number; the model stays usable', async () => {
     const d = blobs(30, 7);
     const m = model();
     expectSimdnetError(() => m.compile({ loss: 'mse', metrics: ['f2' as never] }), 'RANGE', /unknown metric "f2"/);
     expectSimdnetError(() => m.compile({ loss: 'mse', metrics: ['f1', 'f1'] }), 'RANGE', /given twice/);
     expectSimdnetError(() => m.compile({ loss: 'mse', metrics: [{ name: 'x' } as never] }), 'RANGE', /needs fn/);
+    // A loss whose targets are not one-hot rows (distillation's: teacher probabilities and labels side by side)
+    // cannot feed label metrics: refused when compiled, before anything trains.
+    const teacher = model(5);
+    teacher.compile({ loss: 'categoricalCrossentropy' });
+    await teacher.fit(d.x, d.labels, { epochs: 1, seed: 1 });
+    const student = model(4);
+    student.compile({ loss: 'categoricalCrossentropy', metrics: ['accuracy', 'f1'] });
+    student.build(4);
+    const err = await distill(teacher, student, d.x, d.labels, { epochs: 1 }).then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(/metric 'f1' reads targets of 3 columns \(one-hot\) or class indices, but loss 'distillation.*' takes 6 a row/);
     m.compile({ loss: 'categoricalCrossentropy', metrics: [{ name: 'bad', fn: () => 'high' as never }] });
     expectSimdnetError(() => m.evaluate(d.x, d.labels), 'RANGE', /custom metric 'bad' returned string/);
     expect(m.evaluate(d.x, d.labels, { metrics: ['f1'] }).f1).toBeTypeOf('number');
-    m.dispose();
+    for (const x of [m, student, teacher]) x.dispose();
   });
 });
