@@ -18,3 +18,4 @@ export * from './distill';
 export * from './quant/index';
 export * from './xxh32';
 export * from './conv/index';
+export * from './metrics';

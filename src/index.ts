@@ -49,8 +49,10 @@ export {
   type TargetInput,
   type WeightTensor,
   type EvalResult,
+  type EvaluateOptions,
   type TrainHook,
 } from './model/sequential.js';
+export * from './metrics/index.js';
 export { sgd, adam, rmsprop, adagrad, Optimizer, type OptimizerConfig, type SgdConfig, type AdamConfig, type RmspropConfig, type AdagradConfig } from './train/optimizers.js';
 export { planLoss, type Loss, type LossName, type LossOptions, type CustomLoss } from './train/losses.js';
 export type { FitOptions } from './train/fit.js';

@@ -143,6 +143,9 @@ export async function dataForModel(args: ParsedArgs, model: ModelShape, split: '
   // MNIST is a classification task whatever the model's head: an imported PyTorch classifier ends in logits.
   const classifier = model.classifier || (g.flag('mnist') && model.outputDim === 10);
   prep ??= defaultPreprocessing(loaded, inputs, model.outputDim, classifier, dataArgs(args));
+  // A model given preprocessing by the library (setPreprocessing) names no label column: --label does.
+  const label = dataArgs(args).label;
+  if (prep.input === 'table' && prep.target === undefined && label !== undefined) prep = { ...prep, target: label.split(',').map((v) => v.trim()).filter(Boolean) };
   return { loaded, prep };
 }
 

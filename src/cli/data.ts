@@ -433,7 +433,7 @@ function fromTable(t: Table, prep: Preprocessing, withTargets: boolean): Prepare
   const out: Prepared = { x: { data: x, rows, cols: width } };
   const target = prep.target ?? [];
   const names = new Set(t.columns.map((c) => c.name));
-  if (!withTargets || !target.every((n) => names.has(n))) return out;
+  if (!withTargets || target.length === 0 || !target.every((n) => names.has(n))) return out;
   if (prep.task === 'classification') return Object.assign(out, labelsToTargets(columnTexts(col(target[0])), prep, t.source));
   const y = new Float32Array(rows * target.length);
   target.forEach((n, j) => {

@@ -15,7 +15,7 @@ import { activationForward, checkActivation, type Activation } from '../layers/a
 import { activation as activationLayer, activationOf, dense as denseLayer, inferShapes, paramDefs, sizeOf, validateSpec, type Shape } from '../layers/index.js';
 import { checkShape } from '../layers/layer.js';
 import type { DenseSpec, LayerSpec } from '../layers/spec.js';
-import { Plan, PlannedModel, recordOp, uploadAll, type PlanEvalResult, type PlanOp } from '../model/plan.js';
+import { Plan, PlannedModel, recordOp, uploadAll, type PlanEvalOptions, type PlanEvalResult, type PlanOp } from '../model/plan.js';
 import type { Sequential } from '../model/sequential.js';
 import { idleModel } from '../model/sequential.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
@@ -251,7 +251,7 @@ export class SparseModel extends PlannedModel {
    * several outputs. The loss is the original model's compiled built-in loss (or `options.loss`; none when it
    * was not compiled); accuracy: argmax match (one output: >= 0.5 match).
    */
-  override evaluate(x: MatrixInput, y: MatrixInput, options: { batchSize?: number; loss?: LossName } = {}): PlanEvalResult {
+  override evaluate(x: MatrixInput, y: MatrixInput, options: PlanEvalOptions = {}): PlanEvalResult {
     return super.evaluate(x, y, options);
   }
 

@@ -29,7 +29,7 @@ import { activationForward, type Activation } from '../layers/activations.js';
 import { geometry } from '../layers/conv2d.js';
 import { inferShapes, paramDefs, sizeOf, type Shape } from '../layers/index.js';
 import type { BatchNormalizationSpec, Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
-import { f16Op, Plan, PlannedModel, recordOp, uploadAll, uploadBytes, type PlanEvalResult, type PlanOp } from '../model/plan.js';
+import { f16Op, Plan, PlannedModel, recordOp, uploadAll, uploadBytes, type PlanEvalOptions, type PlanEvalResult, type PlanOp } from '../model/plan.js';
 import { Sequential, idleModel } from '../model/sequential.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import type { LossName } from '../train/losses.js';
@@ -156,7 +156,7 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
   let calib: Matrix | undefined;
   if (mode === 'static') {
     check(options.calibration !== undefined, 'EMPTY', "quantizeModel(): static mode needs a calibration set ({ calibration: x }) for the activation scales; or use mode 'dynamic'");
-    calib = toMatrix(options.calibration, 'quantizeModel() calibration', net.inputs);
+    calib = model.toInputs(options.calibration, 'quantizeModel() calibration'); // scaled as the model scales its rows
   } else if (options.calibration !== undefined) {
     // Checked anyway, so a wrong set is reported rather than silently ignored.
     toMatrix(options.calibration, 'quantizeModel() calibration', net.inputs);
@@ -638,7 +638,7 @@ export class QuantizedModel extends PlannedModel {
    * Accuracy over (x, y) — y one-hot / probability rows, or class indices — and the loss when the model knows
    * its loss (the original model's compiled built-in loss, or `options.loss`).
    */
-  override evaluate(x: MatrixInput, y: MatrixInput, options: { batchSize?: number; loss?: LossName } = {}): QuantEvalResult {
+  override evaluate(x: MatrixInput, y: MatrixInput, options: PlanEvalOptions = {}): QuantEvalResult {
     return super.evaluate(x, y, options);
   }
 }

@@ -17,6 +17,7 @@ export {
   scalerFromJSON,
   toTargets,
 } from './preprocess.js';
+export { ModelPreprocessing, type PreprocessingJSON, type PreprocessingOptions } from './model-preprocessing.js';
 export { randomShifts, shiftImages } from './augment.js';
 export { type SplitIndices, apportion } from './stratify.js';
 export { MNIST_CLASSES, MNIST_PIXELS, MNIST_SIDE, type MnistSplitOptions, mnistFromDigitArrays, mnistSplit, mnistSplitIndices } from './mnist.js';

@@ -2,6 +2,7 @@ import { declaredInputShape, inferShapes, paramDefs, showShape, sizeOf, validate
 import { checkEngineOptions } from '../args.js';
 import { checkMagnitudes } from './bounds.js';
 import { SimdnetError } from '../errors.js';
+import { ModelPreprocessing } from '../data/model-preprocessing.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential, type CompileOptions, type ModelOptions } from '../model/sequential.js';
 import { checksumFor, KernelHash } from './checksum.js';
@@ -15,6 +16,8 @@ import { badFile, bytesSource, chunkOffsets, LITTLE_ENDIAN, MODEL_FILE, openSour
  *   data:   each tensor at `offset` from the data start, `length` bytes, f32 row-major in Keras's layouts (a dense
  *           kernel fan_in × fan_out, a conv2d kernel kh × kw × in_channels × filters)
  * inputShape (the sample shape, e.g. [28, 28, 1]) is written when it is not just [inputDim]; inputDim is its size.
+ * metadata.preprocessing (optional; data/model-preprocessing.ts, what setPreprocessing() and `simdnet train` write:
+ * scaler, one-hot categories, class names) is applied by the loaded model to the rows it gets; checked on load.
  * Readers reject, besides what the envelope catches, a layer or tensor that does not fit the architecture or the
  * file's bytes (checked before anything is allocated), NaN/Inf weights, and weights so large that a forward pass on
  * inputs with |x| <= 1e3 could overflow f32 (io/bounds.ts).
@@ -178,7 +181,14 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
       const p = net.params + s.offset * 4;
       return { absMax: e.k.q8_absmax(p, s.size), sumSquares: e.k.sum_squares(p, s.size) };
     });
-    if (header.metadata && typeof header.metadata === 'object') model.metadata = header.metadata;
+    if (header.metadata && typeof header.metadata === 'object') {
+      try {
+        ModelPreprocessing.fromJSON(header.metadata.preprocessing, header.inputDim);
+      } catch (err) {
+        bad((err as Error).message);
+      }
+      model.metadata = header.metadata;
+    }
     // Applied when first needed (fit, evaluate, the optimizer): compile() is a noticeable part of a cold start.
     if (header.compile) {
       if (typeof header.compile !== 'object' || typeof header.compile.loss !== 'string') bad('unreadable compile settings');

@@ -15,6 +15,8 @@ import type { Kernels } from '../runtime/abi.js';
 import type { Backend, Engine } from '../runtime/engine.js';
 import { batchSizeOf } from '../train/fit.js';
 import { planLoss, type Loss, type LossName } from '../train/losses.js';
+import { MetricAccumulator, planMetrics, type Metric, type MetricPlan } from '../metrics/evaluate.js';
+import { encodeInputs, ModelPreprocessing } from '../data/model-preprocessing.js';
 
 // ---- the loops every model kind shares ----
 
@@ -68,6 +70,32 @@ export function guardOutputs(e: Engine, p: number, m: number, n: number, row0: n
   );
 }
 
+/** A scaler's per-column center and scale in engine memory, applied by center_scale_cols to each staged batch. */
+export interface StagedScaler {
+  center: number;
+  scale: number;
+}
+
+/**
+ * Runs `f` with the model's scaler uploaded (undefined without one) and frees it after: rows are scaled in place
+ * where they are staged, by a kernel, so predict on raw rows costs one pass over the batch.
+ */
+export function withScaler<T>(e: Engine, p: ModelPreprocessing | undefined, f: (s: StagedScaler | undefined) => T): T {
+  if (!p?.affine) return f(undefined);
+  const n = p.affine.center.length;
+  const center = e.allocF32(n);
+  let scale = 0;
+  try {
+    scale = e.allocF32(n);
+    e.f32(center, n).set(p.affine.center);
+    e.f32(scale, n).set(p.affine.scale);
+    return f({ center, scale });
+  } finally {
+    e.free(center);
+    e.free(scale);
+  }
+}
+
 /** Rows per batch for a batchSize option (default 256) and a capacity. */
 function step(r: Runner, rows: number, batchSize: number | undefined): number {
   const bs = batchSizeOf(batchSize ?? 256);
@@ -87,11 +115,13 @@ export function eachBatch(
   sink: (p: number, row: number, m: number) => void,
   run?: (m: number, input: number) => number,
   n = r.outputs,
+  scaler?: StagedScaler,
 ): void {
   const s = step(r, mx.rows, batchSize);
   for (let row = 0; row < mx.rows; row += s) {
     const m = Math.min(s, mx.rows - row);
     r.engine.stageRows(r.stage, mx, row, m, checked);
+    if (scaler) r.engine.k.center_scale_cols(r.stage, r.stage, scaler.center, scaler.scale, m, mx.cols); // in place
     let p: number;
     if (run) {
       p = run(m, r.stage);
@@ -112,14 +142,15 @@ export function predictRows(
   batchSize: number | undefined,
   run?: (m: number, input: number) => number,
   n = r.outputs,
+  scaler?: StagedScaler,
 ): Matrix {
   const out = new Float32Array(mx.rows * n);
-  eachBatch(r, mx, checked, batchSize, (p, row, m) => out.set(r.engine.f32(p, m * n), row * n), run, n);
+  eachBatch(r, mx, checked, batchSize, (p, row, m) => out.set(r.engine.f32(p, m * n), row * n), run, n, scaler);
   return { data: out, rows: mx.rows, cols: n };
 }
 
 /** The class of every row: argmax of the outputs (first on ties), or output >= 0.5 for a single output. */
-export function classifyRows(r: Runner, mx: Matrix, checked: boolean, batchSize: number | undefined): Int32Array {
+export function classifyRows(r: Runner, mx: Matrix, checked: boolean, batchSize: number | undefined, scaler?: StagedScaler): Int32Array {
   const n = r.outputs;
   const e = r.engine;
   const out = new Int32Array(mx.rows);
@@ -134,7 +165,7 @@ export function classifyRows(r: Runner, mx: Matrix, checked: boolean, batchSize:
       idx ||= e.allocF32(Math.max(4, m));
       e.k.argmax_rows(idx, p, m, n);
       out.set(e.i32(idx, m), row);
-    });
+    }, undefined, n, scaler);
   } finally {
     e.free(idx);
   }
@@ -147,6 +178,8 @@ export interface Scores {
   loss?: number;
   /** Fraction of correct rows, when asked. */
   accuracy?: number;
+  /** The metrics of a {@link MetricPlan}, by name, when one was given. */
+  metrics?: Record<string, number>;
 }
 
 /**
@@ -163,35 +196,42 @@ export function scoreResident(
   rows: number,
   targetCols: number,
   batchSize: number | undefined,
+  metrics?: MetricPlan,
 ): Scores {
   const s = step(r, rows, batchSize);
   const k = r.engine.k;
   const n = r.outputs;
   let lossSum = 0;
   let correct = 0;
-  for (let row = 0; row < rows; row += s) {
-    const m = Math.min(s, rows - row);
-    const t = ys + row * targetCols * 4;
-    r.run(m, xs + row * r.inputs * 4); // rows are contiguous: no staging copy
-    if (loss) {
-      const out = r.lossInput(loss.fused);
-      guardOutputs(r.engine, out, m, n, row); // logits are finite iff their softmax/sigmoid is
-      lossSum += loss.forward(k, out, r.head, t, m, n) * m;
-      if (accuracy) correct += loss.correct(k, out, t, m, n);
-    } else if (accuracy) {
-      const p = r.activated();
-      guardOutputs(r.engine, p, m, n, row);
-      correct += n > 1 ? k.accuracy_count(p, t, m, n) : k.binary_accuracy_count(p, t, m, 0.5);
+  const acc = metrics && metrics.items.length > 0 ? new MetricAccumulator(metrics, r.engine, n, targetCols, rows) : undefined;
+  try {
+    for (let row = 0; row < rows; row += s) {
+      const m = Math.min(s, rows - row);
+      const t = ys + row * targetCols * 4;
+      r.run(m, xs + row * r.inputs * 4); // rows are contiguous: no staging copy
+      if (loss) {
+        const out = r.lossInput(loss.fused);
+        guardOutputs(r.engine, out, m, n, row); // logits are finite iff their softmax/sigmoid is
+        lossSum += loss.forward(k, out, r.head, t, m, n) * m;
+        if (accuracy) correct += loss.correct(k, out, t, m, n);
+      } else if (accuracy || acc) {
+        guardOutputs(r.engine, r.activated(), m, n, row);
+        if (accuracy) correct += n > 1 ? k.accuracy_count(r.activated(), t, m, n) : k.binary_accuracy_count(r.activated(), t, m, 0.5);
+      }
+      acc?.batch(r.activated(), t, m); // the outputs predict() hands back (probabilities)
     }
+    const res: Scores = {};
+    if (loss) res.loss = lossSum / rows;
+    if (accuracy) res.accuracy = correct / rows;
+    if (acc) res.metrics = acc.result();
+    return res;
+  } finally {
+    acc?.dispose();
   }
-  const res: Scores = {};
-  if (loss) res.loss = lossSum / rows;
-  if (accuracy) res.accuracy = correct / rows;
-  return res;
 }
 
 /** Uploads x and its targets, then {@link scoreResident}. */
-export function scoreRows(r: Runner, loss: Loss | undefined, accuracy: boolean, mx: Matrix, my: Matrix, batchSize: number | undefined): Scores {
+export function scoreRows(r: Runner, loss: Loss | undefined, accuracy: boolean, mx: Matrix, my: Matrix, batchSize: number | undefined, metrics?: MetricPlan): Scores {
   check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);
   batchSizeOf(batchSize ?? 256);
   const e = r.engine;
@@ -199,7 +239,7 @@ export function scoreRows(r: Runner, loss: Loss | undefined, accuracy: boolean, 
   let ys = 0;
   try {
     ys = e.upload(my.data);
-    return scoreResident(r, loss, accuracy, xs, ys, mx.rows, my.cols, batchSize);
+    return scoreResident(r, loss, accuracy, xs, ys, mx.rows, my.cols, batchSize, metrics);
   } finally {
     e.free(xs);
     e.free(ys);
@@ -514,14 +554,23 @@ export interface InferenceModel {
   metadata: Record<string, unknown>;
   predict(x: MatrixInput, options?: { batchSize?: number }): Matrix;
   predictClasses(x: MatrixInput, options?: { batchSize?: number }): Int32Array;
-  evaluate(x: MatrixInput, y: MatrixInput, options?: { batchSize?: number }): { loss?: number; accuracy?: number };
+  evaluate(x: MatrixInput, y: MatrixInput, options?: { batchSize?: number; metrics?: Metric[] }): { loss?: number; accuracy?: number; [metric: string]: number | undefined };
   dispose(): void;
+}
+
+/** Options of a compressed model's evaluate(): batch size, the loss to report, metrics (as compile's, src/metrics). */
+export interface PlanEvalOptions {
+  batchSize?: number;
+  loss?: LossName;
+  metrics?: Metric[];
 }
 
 /** Result of evaluate() on a compressed model: accuracy, and the loss when the model knows its loss. */
 export interface PlanEvalResult {
   accuracy: number;
   loss?: number;
+  /** Metrics asked with `options.metrics`, by name. */
+  [metric: string]: number | undefined;
 }
 
 /**
@@ -564,23 +613,43 @@ export abstract class PlannedModel {
     if (this.disposed) throw new SimdnetError('DISPOSED', `${this.kindName} '${this.name}' was disposed`);
   }
 
-  private rows(x: MatrixInput): { mx: Matrix; checked: boolean } {
+  private rows(x: MatrixInput | ReadonlyArray<Record<string, unknown>>): { mx: Matrix; checked: boolean } {
     this.assertLive();
-    return inferenceRows(x, this.inputDim);
+    return inferenceRows(encodeInputs(this.preprocessing, x) as MatrixInput, this.inputDim);
   }
 
-  /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. */
-  predict(x: MatrixInput, options: { batchSize?: number } = {}): Matrix {
+  private prepCache: { src: unknown; p: ModelPreprocessing | undefined } | undefined;
+
+  /**
+   * The preprocessing the model applies to its input rows (a scaler, one-hot columns) and its class names, read
+   * from `metadata.preprocessing` (carried over from the float model); undefined when it has none.
+   */
+  get preprocessing(): ModelPreprocessing | undefined {
+    const src = this.metadata?.preprocessing;
+    const c = this.prepCache !== undefined && this.prepCache.src === src ? this.prepCache : (this.prepCache = { src, p: ModelPreprocessing.fromJSON(src, this.inputDim) });
+    return c.p;
+  }
+
+  /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix; raw rows are scaled by the model's preprocessing. */
+  predict(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number } = {}): Matrix {
     const { mx, checked } = this.rows(x);
     checkOptions(options, 'predict()', { batchSize: 'count' });
-    return predictRows(this.executor, mx, checked, options.batchSize);
+    return withScaler(this.executor.engine, this.preprocessing, (sc) => predictRows(this.executor, mx, checked, options.batchSize, undefined, this.outputDim, sc));
   }
 
-  /** The class index of each row: argmax of the outputs, or output >= 0.5 for a single output. */
-  predictClasses(x: MatrixInput, options: { batchSize?: number } = {}): Int32Array {
+  /**
+   * The class index of each row: argmax of the outputs, or output >= 0.5 for a single output; with `names: true`
+   * the class names of the model's preprocessing.
+   */
+  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options?: { batchSize?: number; names?: false }): Int32Array;
+  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number; names: true }): string[];
+  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number; names?: boolean } = {}): Int32Array | string[] {
     const { mx, checked } = this.rows(x);
-    checkOptions(options, 'predictClasses()', { batchSize: 'count' });
-    return classifyRows(this.executor, mx, checked, options.batchSize);
+    checkOptions(options, 'predictClasses()', { batchSize: 'count', names: 'boolean' });
+    const p = this.preprocessing;
+    check(!options.names || p?.classes !== undefined, 'STATE', 'predictClasses({ names: true }): the model has no class names (setPreprocessing({ classes }) on the float model)');
+    const idx = withScaler(this.executor.engine, p, (sc) => classifyRows(this.executor, mx, checked, options.batchSize, sc));
+    return options.names ? p!.names(idx) : idx;
   }
 
   /**
@@ -588,9 +657,11 @@ export abstract class PlannedModel {
    * its loss (the original model's compiled built-in loss, or `options.loss`), computed as Sequential.evaluate
    * computes it (softmax + cross-entropy from the logits).
    */
-  evaluate(x: MatrixInput, y: MatrixInput, options: { batchSize?: number; loss?: LossName } = {}): PlanEvalResult {
-    const { mx } = this.rows(x);
+  evaluate(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, y: MatrixInput, options: PlanEvalOptions = {}): PlanEvalResult {
+    const raw = this.rows(x).mx;
+    const mx = this.preprocessing?.affine ? this.preprocessing.transform(raw) : raw;
     checkOptions(options, 'evaluate()', { batchSize: 'count', loss: 'string' });
+    const metrics = planMetrics(options.metrics, 'evaluate()');
     const n = this.outputDim;
     const my = toTargets(y, n);
     check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);
@@ -599,9 +670,10 @@ export abstract class PlannedModel {
     const last = [...specs].reverse().find((l) => l.type !== 'dropout');
     const lossFn = name !== undefined ? planLoss(name, (last && (activationOf(last) as Activation)) ?? 'linear', this.executor.fusable) : undefined;
     lossFn?.checkTargets(my, 'y');
-    const r = scoreRows(this.executor, lossFn, true, mx, my, options.batchSize);
+    const r = scoreRows(this.executor, lossFn, true, mx, my, options.batchSize, metrics);
     const res: PlanEvalResult = { accuracy: r.accuracy! };
     if (r.loss !== undefined) res.loss = r.loss;
+    Object.assign(res, r.metrics);
     return res;
   }
 

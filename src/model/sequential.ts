@@ -15,6 +15,9 @@ import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/opti
 import { initKernel } from './init.js';
 import { Net, type TensorSlot } from './net.js';
 import { classifyRows, inferenceRows, predictRows, scoreResident, type Runner } from './plan.js';
+import { checkMetricTargets, planMetrics, savedMetricNames, type Metric, type MetricPlan } from '../metrics/evaluate.js';
+import { encodeInputs, ModelPreprocessing, type PreprocessingOptions } from '../data/model-preprocessing.js';
+import { withScaler } from './plan.js';
 
 /** Options of {@link sequential}. */
 export interface ModelOptions {
@@ -35,8 +38,12 @@ export interface CompileOptions {
   lossOptions?: LossOptions;
   /** 'sgd', 'adam', 'rmsprop', 'adagrad' or a config from sgd({...}) / adam({...}) / rmsprop({...}) / adagrad({...}). Default 'adam'. */
   optimizer?: 'sgd' | 'adam' | 'rmsprop' | 'adagrad' | OptimizerConfig;
-  /** ['accuracy'] adds accuracy (categorical for several outputs, binary for one) to the logs. */
-  metrics?: 'accuracy'[];
+  /**
+   * Metrics for evaluate() and fit's validation logs (`val_<name>`), e.g. ['accuracy', 'f1', 'auc']: names from
+   * {@link MetricName} or custom `{ name, fn(outputs, targets) }` (see docs/metrics.md). 'accuracy' is also
+   * logged per training batch.
+   */
+  metrics?: Metric[];
 }
 
 /** Labels: a matrix of targets (one-hot, probabilities, regression values), or class indices for several outputs. */
@@ -49,10 +56,21 @@ export interface WeightTensor {
   data: Float32Array;
 }
 
-/** Loss and accuracy (argmax agreement; for one output, rounding at 0.5) of evaluate(). */
+/**
+ * Loss, accuracy (argmax agreement; for one output, rounding at 0.5) and every other compiled (or asked) metric
+ * of evaluate(), by name.
+ */
 export interface EvalResult {
   loss: number;
   accuracy?: number;
+  [metric: string]: number | undefined;
+}
+
+/** Options of evaluate(). */
+export interface EvaluateOptions {
+  batchSize?: number;
+  /** Metrics for this call instead of the compiled ones (same forms as compile's). */
+  metrics?: Metric[];
 }
 
 /** @internal The compiled training setup. */
@@ -60,6 +78,8 @@ export interface Compiled {
   loss: Loss;
   optimizer: Optimizer;
   accuracy: boolean;
+  /** The compiled metrics besides accuracy. */
+  metrics: MetricPlan;
 }
 
 /**
@@ -262,18 +282,18 @@ export class Sequential {
         : planLoss(options.loss, lastAct as Activation, canFuse, options.lossOptions ?? {});
     check(!loss.fused || canFuse, 'RANGE', `loss '${loss.name}' reads logits, so the model must end in its activation`);
     const optConfig = resolveOptimizer(options.optimizer ?? 'adam');
-    const metrics = options.metrics ?? [];
-    check(Array.isArray(metrics) && metrics.every((m) => m === 'accuracy'), 'RANGE', `unknown metrics ${JSON.stringify(metrics)} (only 'accuracy')`);
+    const metrics = planMetrics(options.metrics, 'compile()');
+    if (this.net) checkMetricTargets(metrics, this.net.outputs, loss.targetCols(this.net.outputs), loss.name);
     this.compileOptions = { ...options };
     if (!this.net) return this; // finished by build()
-    this.compiled?.optimizer.dispose();
     const targetCols = loss.targetCols(this.net.outputs);
+    this.compiled?.optimizer.dispose();
     if (this.net.fused !== loss.fused || this.net.targetCols !== targetCols) {
       this.net.releaseBuffers();
       this.net.fused = loss.fused;
       this.net.targetCols = targetCols;
     }
-    this.compiled = { loss, optimizer: new Optimizer(optConfig, this.net.engine, this.net.trainableFloats), accuracy: metrics.includes('accuracy') };
+    this.compiled = { loss, optimizer: new Optimizer(optConfig, this.net.engine, this.net.trainableFloats), accuracy: metrics.accuracy, metrics };
     return this;
   }
 
@@ -284,7 +304,7 @@ export class Sequential {
     if (!o) return undefined;
     if (typeof o.loss !== 'string') return undefined; // a custom loss is code, not data: not saved
     const optimizer = this.compiled?.optimizer.config ?? resolveOptimizer(o.optimizer ?? 'adam');
-    return { loss: o.loss, ...(o.lossOptions ? { lossOptions: { ...o.lossOptions } } : {}), optimizer: { ...optimizer }, metrics: [...(o.metrics ?? [])] };
+    return { loss: o.loss, ...(o.lossOptions ? { lossOptions: { ...o.lossOptions } } : {}), optimizer: { ...optimizer }, metrics: savedMetricNames(o.metrics) };
   }
 
   /**
@@ -309,13 +329,52 @@ export class Sequential {
     return c;
   }
 
-  /** @internal Validates and converts inputs, building the model on first use; `borrow`: see borrowMatrix. */
-  toInputs(x: MatrixInput, name = 'x', borrow = false): Matrix {
+  /**
+   * @internal Validates and converts inputs, building the model on first use; `borrow`: see borrowMatrix. Rows
+   * given as objects are encoded and rows are scaled by the model's preprocessing (a fresh matrix then).
+   */
+  toInputs(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, name = 'x', borrow = false): Matrix {
     this.assertLive();
     const cols = this.net?.inputs ?? this.inputDim;
-    const mx = borrow ? borrowMatrix(x, name, cols) : toMatrix(x, name, cols);
+    const p = this.preprocessing;
+    const given = encodeInputs(p, x) as MatrixInput;
+    const mx = borrow ? borrowMatrix(given, name, cols) : toMatrix(given, name, cols);
     if (!this.net) this.build(mx.cols);
-    return mx;
+    return p?.affine ? p.transform(mx) : mx;
+  }
+
+  private prepCache: { src: unknown; p: ModelPreprocessing | undefined } | undefined;
+
+  /**
+   * What the model does to its input rows before its first layer — a fitted scaler, one-hot encoding of named
+   * columns — and the names of its classes, or undefined. Read from `metadata.preprocessing`, so it is saved with
+   * the model (float, quantized and sparse files) and loadModel brings it back; `simdnet train` writes it too.
+   */
+  get preprocessing(): ModelPreprocessing | undefined {
+    const src = this.metadata?.preprocessing;
+    const c = this.prepCache !== undefined && this.prepCache.src === src ? this.prepCache : (this.prepCache = { src, p: ModelPreprocessing.fromJSON(src, this.inputDim) });
+    return c.p;
+  }
+
+  /**
+   * Makes the model apply preprocessing itself (as a Keras Normalization layer would): `scaler` (a fitted
+   * Standardizer / MinMaxScaler) scales every row fit, evaluate, predict and predictClasses get — give them raw
+   * rows from then on —, `features` (+ `oneHot` categories) let rows be objects `{ column: value }`, `classes` names
+   * the outputs (`predictClasses(x, { names: true })`). null removes it. Saved with the model.
+   * @throws SimdnetError STATE (unfitted scaler, unknown input width), SHAPE (a width that does not fit the model).
+   */
+  setPreprocessing(options: PreprocessingOptions | null): this {
+    this.assertIdle('setPreprocessing()');
+    if (options === null) {
+      const { preprocessing: _drop, ...rest } = this.metadata;
+      this.metadata = rest;
+      return this;
+    }
+    const inputs = this.inputDim;
+    check(inputs !== undefined, 'STATE', 'setPreprocessing(): the input width is not known yet: give the first layer an inputDim (or inputShape), or build() the model');
+    const p = ModelPreprocessing.fromOptions(options, inputs, this.outputDim);
+    this.metadata = { ...this.metadata, preprocessing: p.toJSON() };
+    return this;
   }
 
   /** @internal Validates targets against the outputs and the loss. */
@@ -350,8 +409,11 @@ export class Sequential {
     return fit(this, x, y as TargetInput, options);
   }
 
-  /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. */
-  predict(x: MatrixInput, options: { batchSize?: number } = {}): Matrix {
+  /**
+   * Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix. With
+   * preprocessing (see setPreprocessing) x is raw rows: the model scales them (and encodes object rows) itself.
+   */
+  predict(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number } = {}): Matrix {
     this.assertIdle('predict()');
     checkOptions(options, 'predict()', { batchSize: 'count' });
     return this.runInference(x, this.layers.length - 1, options.batchSize);
@@ -362,22 +424,34 @@ export class Sequential {
    * compressed models). Float32Array inputs are staged straight into the engine's memory and checked for NaN/Inf
    * by a kernel there; other inputs go through toMatrix (copy + check).
    */
-  private runInference(x: MatrixInput, upTo: number, batchSize: number | undefined): Matrix {
-    const { mx, checked } = inferenceRows(x, this.net?.inputs ?? this.inputDim);
+  private runInference(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, upTo: number, batchSize: number | undefined): Matrix {
+    const p = this.preprocessing;
+    const { mx, checked } = inferenceRows(encodeInputs(p, x) as MatrixInput, this.net?.inputs ?? this.inputDim);
     if (!this.net) this.build(mx.cols);
     const net = this.requireNet();
     const r = this.runnerOf(net);
-    if (upTo === this.layers.length - 1) return predictRows(r, mx, checked, batchSize);
-    return predictRows(r, mx, checked, batchSize, (m, input) => net.forward(m, false, 0, input, upTo), net.dims[upTo + 1]);
+    return withScaler(net.engine, p, (sc) => {
+      if (upTo === this.layers.length - 1) return predictRows(r, mx, checked, batchSize, undefined, r.outputs, sc);
+      return predictRows(r, mx, checked, batchSize, (m, input) => net.forward(m, false, 0, input, upTo), net.dims[upTo + 1], sc);
+    });
   }
 
-  /** The class index (argmax of the outputs; output >= 0.5 for a single output) of each row of x. */
-  predictClasses(x: MatrixInput, options: { batchSize?: number } = {}): Int32Array {
+  /**
+   * The class index (argmax of the outputs; output >= 0.5 for a single output) of each row of x; with
+   * `names: true` the class names of the model's preprocessing (setPreprocessing({ classes }), or simdnet train's).
+   */
+  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options?: { batchSize?: number; names?: false }): Int32Array;
+  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number; names: true }): string[];
+  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number; names?: boolean } = {}): Int32Array | string[] {
     this.assertIdle('predict()');
-    checkOptions(options, 'predictClasses()', { batchSize: 'count' });
-    const { mx, checked } = inferenceRows(x, this.net?.inputs ?? this.inputDim);
+    checkOptions(options, 'predictClasses()', { batchSize: 'count', names: 'boolean' });
+    const p = this.preprocessing;
+    check(!options?.names || p?.classes !== undefined, 'STATE', 'predictClasses({ names: true }): the model has no class names: setPreprocessing({ classes: [...] })');
+    const { mx, checked } = inferenceRows(encodeInputs(p, x) as MatrixInput, this.net?.inputs ?? this.inputDim);
     if (!this.net) this.build(mx.cols);
-    return classifyRows(this.runnerOf(this.requireNet()), mx, checked, options.batchSize);
+    const net = this.requireNet();
+    const idx = withScaler(net.engine, p, (sc) => classifyRows(this.runnerOf(net), mx, checked, options?.batchSize, sc));
+    return options?.names ? p!.names(idx) : idx;
   }
 
   private runner: NetRunner | undefined;
@@ -392,9 +466,10 @@ export class Sequential {
    * Mean loss (the compiled loss, plus regularization) and accuracy over (x, y), in inference mode: the same
    * meaning as QuantizedModel's and SparseModel's evaluate.
    */
-  evaluate(x: MatrixInput, y: TargetInput, options: { batchSize?: number } = {}): EvalResult {
+  evaluate(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, y: TargetInput, options: EvaluateOptions = {}): EvalResult {
     this.assertIdle('evaluate()');
     checkOptions(options, 'evaluate()', { batchSize: 'count' });
+    const asked = options.metrics !== undefined && options.metrics !== null ? planMetrics(options.metrics, 'evaluate()') : undefined;
     const mx = this.toInputs(x, 'x', true); // uploaded below, before any other code runs
     const c = this.requireCompiled();
     const my = this.toTargets(y, mx.rows);
@@ -404,7 +479,7 @@ export class Sequential {
     const xs = e.upload(mx.data);
     const ys = e.upload(my.data);
     try {
-      return this.evaluateResident(net, c, xs, ys, mx.rows, bs, true);
+      return this.evaluateResident(net, c, xs, ys, mx.rows, bs, asked ? asked.accuracy : true, asked ?? c.metrics);
     } finally {
       e.free(xs);
       e.free(ys);
@@ -415,10 +490,11 @@ export class Sequential {
    * @internal Evaluates data already in the engine's memory (x rows × inputs at xs, targets at ys); accuracy when
    * asked (default: when compiled with metrics ['accuracy'], as fit's validation logs).
    */
-  evaluateResident(net: Net, c: Compiled, xs: number, ys: number, rows: number, batchSize: number, accuracy = c.accuracy): EvalResult {
-    const r = scoreResident(this.runnerOf(net), c.loss, accuracy, xs, ys, rows, net.targetCols, batchSize);
+  evaluateResident(net: Net, c: Compiled, xs: number, ys: number, rows: number, batchSize: number, accuracy = c.accuracy, metrics = c.metrics): EvalResult {
+    const r = scoreResident(this.runnerOf(net), c.loss, accuracy, xs, ys, rows, net.targetCols, batchSize, metrics);
     const res: EvalResult = { loss: r.loss! + net.regularizationLoss() };
     if (r.accuracy !== undefined) res.accuracy = r.accuracy;
+    Object.assign(res, r.metrics);
     return res;
   }
 

@@ -76,6 +76,7 @@ export {
   f16_to_f32,
 } from './quant.js';
 export { xxh32_reset, xxh32_update, xxh32_digest } from './xxh32.js';
+export { confusion_counts, confusion_counts_binary, regression_sums, center_scale_cols } from './metrics.js';
 export {
   im2col_nhwc,
   im2col_nhwc_i8,

@@ -296,6 +296,16 @@ export interface Kernels {
   xxh32_update(state: number, src: number, n: number): void;
   /** The XXH32 of everything fed since the reset, as a signed i32 (`>>> 0` for the usual value); state unchanged. */
   xxh32_digest(state: number): number;
+
+  // ---- evaluation metrics (assembly/metrics.ts) ----
+  /** cm (n,n) i32 += 1 at [argmax t_r, argmax y_r] per row of y, t (m,n): row = true class (accumulates). */
+  confusion_counts(cm: number, y: number, t: number, m: number, n: number): void;
+  /** cm (2,2) i32 += 1 at [t >= 0.5, y >= threshold] per entry of y, t (m) (accumulates). */
+  confusion_counts_binary(cm: number, y: number, t: number, m: number, threshold: number): void;
+  /** acc (2n) f32 = per column of y, t (m,n): Σ(y − t)², then Σ|y − t| (overwrites). */
+  regression_sums(acc: number, y: number, t: number, m: number, n: number): void;
+  /** y (m,n) = (x − center[j]) · scale[j] per column (a fitted scaler on staged rows); y may alias x. */
+  center_scale_cols(y: number, x: number, center: number, scale: number, m: number, n: number): void;
 }
 
 /** Names of all kernels, in ABI order (drives tests and the JS backend adapter). */

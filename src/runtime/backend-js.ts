@@ -150,5 +150,9 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     xxh32_reset: (state, seed) => ref.xxh32_reset(U8(state, 48), seed),
     xxh32_update: (state, src, n) => ref.xxh32_update(U8(state, 48), U8(src, n), n),
     xxh32_digest: (state) => ref.xxh32_digest(U8(state, 48)),
+    confusion_counts: (cm, y, t, m, n) => ref.confusion_counts(I(cm, n * n), F(y, m * n), F(t, m * n), m, n),
+    confusion_counts_binary: (cm, y, t, m, th) => ref.confusion_counts_binary(I(cm, 4), F(y, m), F(t, m), m, th),
+    regression_sums: (acc, y, t, m, n) => ref.regression_sums(F(acc, 2 * n), F(y, m * n), F(t, m * n), m, n),
+    center_scale_cols: (y, x, c, s, m, n) => ref.center_scale_cols(F(y, m * n), F(x, m * n), F(c, n), F(s, n), m, n),
   };
 }

@@ -1,7 +1,7 @@
 import { selectRows, type Matrix, type MatrixInput } from '../data/matrix.js';
 import { checkOptions } from '../args.js';
 import { SimdnetError, check } from '../errors.js';
-import type { Compiled, Sequential, TargetInput } from '../model/sequential.js';
+import type { Compiled, EvalResult, Sequential, TargetInput } from '../model/sequential.js';
 import { Rng } from '../random.js';
 import { init } from '../runtime/engine.js';
 import type { BatchLogs, Callback, EpochLogs, History } from './callbacks.js';
@@ -283,9 +283,7 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
       const logs: EpochLogs = { loss: lossSum / seen };
       if (c.accuracy) logs.accuracy = correct / seen;
       if (val) {
-        const r = model.evaluateResident(net, c, VX, VY, val.x.rows, bs);
-        logs.val_loss = r.loss;
-        if (r.accuracy !== undefined) logs.val_accuracy = r.accuracy;
+        addValidationLogs(logs, model.evaluateResident(net, c, VX, VY, val.x.rows, bs));
       }
       history.epochs.push(epoch);
       for (const [key, v] of Object.entries(logs)) (history.history[key] ??= []).push(v as number);
@@ -298,4 +296,9 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     c.optimizer.scheduled = undefined; // back to the configured rate
     model.busy = false;
   }
+}
+
+/** The validation results as Keras names them in the epoch logs: val_loss, val_accuracy and every compiled metric (val_f1, …). */
+export function addValidationLogs(logs: EpochLogs, r: EvalResult): void {
+  for (const [key, v] of Object.entries(r)) if (v !== undefined) logs[`val_${key}`] = v;
 }

@@ -5,7 +5,7 @@ import type { Sequential, TargetInput } from '../model/sequential.js';
 import { Rng } from '../random.js';
 import { init } from '../runtime/engine.js';
 import type { BatchLogs, EpochLogs, History } from './callbacks.js';
-import { batchSizeOf, checkCallbacks, rowWeights, trainStep, type FitOptions } from './fit.js';
+import { addValidationLogs, batchSizeOf, checkCallbacks, rowWeights, trainStep, type FitOptions } from './fit.js';
 import { checkSchedule, scheduledRate } from './schedules.js';
 
 /** One batch of a streamed source: rows of inputs and their targets (any number of rows; fit splits big ones). */
@@ -193,9 +193,7 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
       const logs: EpochLogs = { loss: lossSum / seen };
       if (c.accuracy) logs.accuracy = correct / seen;
       if (val) {
-        const r = model.evaluateResident(net, c, VX, VY, val.rows, batchSize);
-        logs.val_loss = r.loss;
-        if (r.accuracy !== undefined) logs.val_accuracy = r.accuracy;
+        addValidationLogs(logs, model.evaluateResident(net, c, VX, VY, val.rows, batchSize));
       }
       history.epochs.push(epoch);
       for (const [key, v] of Object.entries(logs)) (history.history[key] ??= []).push(v as number);

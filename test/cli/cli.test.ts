@@ -62,7 +62,7 @@ describe('a CSV classification session', () => {
   it('trains with one-hot + standardize, writes the model and an SVG report, then evaluates, predicts and describes it', async () => {
     const t = await simdnet([
       'train', '--data', 'flowers.csv', '--label', 'species', '--one-hot', 'soil', '--standardize',
-      '--layers', '16:relu,3:softmax', '--epochs', '60', '--lr', '0.01', '--test', 'flowers-test.csv', '--out', 'out/flowers.simdnet',
+      '--layers', '16:relu,3:softmax', '--epochs', '60', '--lr', '0.01', '--validation-split', '0.1', '--test', 'flowers-test.csv', '--out', 'out/flowers.simdnet',
     ]);
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/data: flowers\.csv, 240 rows × 7 inputs, 3 classes/);
@@ -413,7 +413,7 @@ describe('MNIST, progress and Ctrl-C', () => {
   it('shows a live progress bar in a terminal (a real pty via script(1))', async () => {
     const { spawnSync } = await import('node:child_process');
     if (spawnSync('script', ['--version']).status !== 0) return; // util-linux script is not installed
-    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} train --data flowers.csv --label species --one-hot soil --epochs 3 --batch-size 8 -o tty.simdnet`;
+    const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} train --data flowers.csv --label species --one-hot soil --epochs 3 --batch-size 8 --validation-split 0.1 -o tty.simdnet`;
     const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: work, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     // The bar redraws one line in place: carriage return + erase line, a bar, loss, accuracy, rate and ETA.

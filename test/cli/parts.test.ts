@@ -4,7 +4,8 @@ import { type CommandSpec, UsageError, helpText, parseArgs } from '../../src/cli
 import { type Loaded, applyPreprocessing, fitPreprocessing } from '../../src/cli/data.js';
 import { declareInput, describeLayers, inputShapeFor, parseImageShape, parseLayerJson, parseLayerList } from '../../src/cli/layers.js';
 import { inferShapes } from '../../src/layers/index.js';
-import { classReport, confusionMatrix, formatConfusion, regressionStats } from '../../src/cli/metrics.js';
+import { formatClassReport, formatConfusion, regressionStats } from '../../src/cli/metrics.js';
+import { classificationReport, confusionMatrix } from '../../src/metrics/index.js';
 import { lineChart, niceTicks, trainingReport } from '../../src/cli/svg.js';
 import { parseCsv } from '../../src/cli/csv.js';
 import { SimdnetError } from '../../src/errors.js';
@@ -242,7 +243,7 @@ describe('metrics', () => {
     // truth: 0 0 0 1 1 2 ; predicted: 0 0 1 1 2 2
     const cm = confusionMatrix([0, 0, 0, 1, 1, 2], [0, 0, 1, 1, 2, 2], 3);
     expect(Array.from(cm.counts)).toEqual([2, 1, 0, 0, 1, 1, 0, 0, 1]);
-    const r = classReport(cm, ['a', 'b', 'c']);
+    const r = classificationReport(cm, { names: ['a', 'b', 'c'] });
     expect(r.accuracy).toBeCloseTo(4 / 6);
     expect(r.perClass[0]).toMatchObject({ name: 'a', precision: 1, recall: 2 / 3, support: 3 });
     expect(r.perClass[1].precision).toBeCloseTo(0.5);
@@ -252,19 +253,20 @@ describe('metrics', () => {
     expect(formatConfusion(cm, ['a', 'b', 'c']).split('\n')[1]).toMatch(/^a\s+2\s+1\s+0$/);
   });
 
-  it('leaves precision undefined (NaN) for a class never predicted, and skips it in the macro average', () => {
-    const r = classReport(confusionMatrix([0, 1], [0, 0], 2), ['x', 'y']);
-    expect(r.perClass[1].precision).toBeNaN();
+  it('a class never predicted has precision 0 and counts in the macro average (scikit-learn zero_division=0)', () => {
+    const r = classificationReport(confusionMatrix([0, 1], [0, 0], 2), { names: ['x', 'y'] });
+    expect(r.perClass[1].precision).toBe(0);
     expect(r.perClass[1].recall).toBe(0);
-    expect(r.macro.precision).toBeCloseTo(0.5);
+    expect(r.macro.precision).toBeCloseTo(0.25); // (0.5 + 0) / 2, not 0.5 over the "defined" class only
+    expect(formatClassReport(r)).toMatch(/^macro avg\s+25\.0%\s+50\.0%\s+33\.3%\s+2$/m);
   });
 
   it('rejects labels outside the classes', () => {
-    expect(() => confusionMatrix([0, 3], [0, 0], 3)).toThrow(/row 1 has label 3/);
+    expect(() => confusionMatrix([0, 3], [0, 0], 3)).toThrow(/yTrue\[1\] is 3, outside \[0, 3\)/);
   });
 
   it('regression statistics', () => {
-    const s = regressionStats([1, 2, 3], [1, 2, 5], 1);
+    const s = regressionStats(Float32Array.of(1, 2, 3), Float32Array.of(1, 2, 5), 1);
     expect(s.mse).toBeCloseTo(4 / 3);
     expect(s.mae).toBeCloseTo(2 / 3);
     // targets mean 8/3, total sum of squares 25/9 + 4/9 + 49/9 = 78/9

@@ -5,6 +5,7 @@ import * as bias from '../../src/reference/bias.js';
 import * as conv from '../../src/reference/conv.js';
 import * as dropout from '../../src/reference/dropout.js';
 import * as losses from '../../src/reference/losses.js';
+import * as metrics from '../../src/reference/metrics.js';
 import * as optim from '../../src/reference/optim.js';
 import * as util from '../../src/reference/util.js';
 import type { KernelName } from '../../src/runtime/abi.js';
@@ -12,7 +13,7 @@ import { expectClose } from './check.js';
 import { loadRaw, type RawWasm } from './wasm.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
-const twins: Record<string, AnyFn> = { ...activations, ...bias, ...conv, ...dropout, ...losses, ...optim, ...util } as never;
+const twins: Record<string, AnyFn> = { ...activations, ...bias, ...conv, ...dropout, ...losses, ...metrics, ...optim, ...util } as never;
 
 /** The twin of a kernel, by name. */
 export function twin(name: KernelName): AnyFn {

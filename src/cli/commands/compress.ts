@@ -41,7 +41,8 @@ async function trainingData(args: ParsedArgs, model: AnyModel, need: string | un
     return undefined;
   }
   const { loaded, prep } = await dataForModel(args, model, 'train');
-  return { data: applyPreprocessing(loaded, prep, true, true), prep };
+  // Unscaled: the model applies its own scaler (metadata.preprocessing) to the rows it gets.
+  return { data: applyPreprocessing(loaded, prep, true, false), prep };
 }
 
 /** Prepared, labelled test data from --test (or the MNIST test digits with --mnist), or undefined. */
@@ -55,7 +56,7 @@ async function testData(args: ParsedArgs, model: AnyModel): Promise<Prepared | u
   }
   const options = { ...args.options, data: test, labels: g.str('test-labels'), limit: undefined };
   const { loaded, prep } = await dataForModel({ ...args, options }, model, 'test');
-  const p = applyPreprocessing(loaded, prep, true, true);
+  const p = applyPreprocessing(loaded, prep, true, false);
   if (!p.y) throw new SimdnetError('FORMAT', 'the test data has no labels');
   return p;
 }
@@ -282,6 +283,8 @@ async function distillRun(args: ParsedArgs, io: CliIo): Promise<number> {
     student = s;
     s.compile({ loss: 'categoricalCrossentropy', optimizer: adam(g.num('lr') !== undefined ? { learningRate: g.num('lr') } : {}), metrics: ['accuracy'] });
     s.build(inputShape);
+    // The student takes the teacher's rows as they come: it carries the teacher's preprocessing from the start.
+    s.metadata = structuredClone(teacher.metadata);
     io.out(`teacher ${describeLayers(teacher.layers)} (${teacher.countParams().total} parameters) → student ${describeLayers(s.layers)} (${s.countParams().total} parameters)\n`);
     const h = await distill(teacher, s, train.data.x, targetMatrix(train.data, teacher.outputDim, prep), {
       epochs: g.num('epochs') ?? 10,

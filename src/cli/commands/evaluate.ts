@@ -4,7 +4,8 @@ import { type CommandSpec, type ParsedArgs, getters } from '../args.js';
 import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, percent, startBackend } from '../common.js';
 import { applyPreprocessing } from '../data.js';
 import { loadAnyModel } from '../models.js';
-import { classReport, confusionMatrix, formatClassReport, formatConfusion, regressionStats } from '../metrics.js';
+import { classificationReport, confusionMatrix, confusionRows } from '../../metrics/classification.js';
+import { formatClassReport, formatConfusion, regressionStats } from '../metrics.js';
 
 const spec: CommandSpec = {
   name: 'evaluate',
@@ -28,7 +29,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   try {
     const { loaded, prep } = await dataForModel(args, model);
     const source = loaded.kind === 'table' ? loaded.table.source : loaded.source;
-    const data = applyPreprocessing(loaded, prep, true, true);
+    const data = applyPreprocessing(loaded, prep, true, false); // the model scales its rows itself
     if (!data.y) {
       const hint = loaded.kind === 'table' ? `a '${(prep.target ?? ['label']).join(',')}' column (or name it with --label)` : 'labels (--labels <idx file>, or "y" in JSON)';
       throw new SimdnetError('FORMAT', `${source} has no labels to evaluate against: it needs ${hint}`);
@@ -42,8 +43,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       const classes = prep.classes!;
       const pred = model.predictClasses(data.x);
       const cm = confusionMatrix(data.labels!, pred, classes.length);
-      const rep = classReport(cm, classes);
-      Object.assign(result, { accuracy: rep.accuracy, perClass: rep.perClass, macro: rep.macro, classes, confusion: Array.from({ length: classes.length }, (_, t) => Array.from(cm.counts.subarray(t * classes.length, (t + 1) * classes.length))) });
+      const rep = classificationReport(cm, { names: classes });
+      Object.assign(result, { accuracy: rep.accuracy, perClass: rep.perClass, macro: rep.macro, weighted: rep.weighted, classes, confusion: confusionRows(cm) });
       if (g.flag('json')) {
         io.out(`${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 1)}\n`);
         return 0;

@@ -31,7 +31,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const model = await loadAnyModel(args.positionals[0], backend);
   try {
     const { loaded, prep } = await dataForModel(args, model);
-    const data = applyPreprocessing(loaded, prep, false, true);
+    const data = applyPreprocessing(loaded, prep, false, false); // the model scales its rows itself
     const p = model.predict(data.x);
     const lines: string[] = [];
     if (prep.task === 'classification') {

@@ -2,7 +2,7 @@
 import type { Matrix } from '../../data/matrix.js';
 import { SimdnetError } from '../../errors.js';
 import { saveModel } from '../../io/format.js';
-import { inferShapes, type Activation, type LayerSpec, type Shape } from '../../layers/index.js';
+import { dense, inferShapes, type Activation, type LayerSpec, type Shape } from '../../layers/index.js';
 import { sequential } from '../../model/sequential.js';
 import { earlyStopping, type Callback } from '../../train/callbacks.js';
 import type { LossName } from '../../train/losses.js';
@@ -40,7 +40,8 @@ const spec: CommandSpec = {
     { name: 'test', type: 'string', value: 'file', help: 'held-out data (same format) evaluated after training' },
     { name: 'test-labels', type: 'string', value: 'file', help: 'IDX label file for --test' },
     { name: 'one-hot', type: 'string', value: 'a,b,…', help: 'one-hot encode these categorical input columns' },
-    { name: 'standardize', type: 'boolean', help: 'scale each input column to mean 0, std 1 (fitted on the training data, saved in the model)' },
+    { name: 'standardize', type: 'boolean', help: 'scale each input column to mean 0, std 1 (fitted on the training data, saved in the model)', defaultText: 'on for tables and JSON arrays; off for images' },
+    { name: 'no-standardize', type: 'boolean', help: 'leave the input columns as they are (no scaler)' },
     { name: 'minmax', type: 'boolean', help: 'scale each input column to [0, 1] (fitted on the training data, saved in the model)' },
     { name: 'task', type: 'string', choices: ['classification', 'regression'], help: 'what to learn', defaultText: 'from the labels' },
     {
@@ -48,18 +49,18 @@ const spec: CommandSpec = {
       type: 'string',
       value: 'spec',
       help: 'layers, e.g. 128:relu,dropout:0.2,10:softmax or conv:8x5:relu,maxpool:2,flatten,10:softmax (grammar: docs/cli.md)',
-      defaultText: '64:relu,<outputs>; MNIST 256:relu,dropout:0.2,10:softmax',
+      defaultText: 'tables 100:relu,<outputs> (scikit-learn MLPClassifier\'s); images 64:relu,<outputs>; MNIST 256:relu,dropout:0.2,10:softmax',
     },
     { name: 'layers-file', type: 'string', value: 'file.json', help: 'layers as JSON: [{"type":"conv2d","filters":8,"kernelSize":3}, {"type":"flatten"}, …] (every layer type)' },
     { name: 'image-shape', type: 'string', value: 'HxWxC', help: 'rows are images of this shape (NHWC order, e.g. 28x28x1): convolutional layers take it', defaultText: 'IDX/MNIST images: theirs' },
     { name: 'cnn', type: 'boolean', help: `with --mnist: train the CNN ${MNIST_CNN} (Adam lr 0.002 decaying to 0.0002, batch 32, 20 epochs on all 8,000 digits) into models/mnist-cnn.simdnet` },
-    { name: 'epochs', type: 'int', short: 'e', min: 0, max: 100000, help: 'passes over the training data', defaultText: '20; MNIST 15; --cnn 20' },
+    { name: 'epochs', type: 'int', short: 'e', min: 0, max: 100000, help: 'passes over the training data (at most: see --patience)', defaultText: 'tables: ~4000 steps, 20–300 epochs; images 20; MNIST 15; --cnn 20' },
     { name: 'batch-size', type: 'int', short: 'b', min: 1, max: 1 << 20, help: 'rows per training step', defaultText: '32; MNIST 64; --cnn 32' },
     { name: 'optimizer', type: 'string', choices: ['adam', 'sgd'], help: 'optimizer', defaultText: 'adam' },
     { name: 'lr', type: 'number', min: 0, help: 'learning rate', defaultText: '0.001 adam (--cnn 0.002), 0.01 sgd' },
     { name: 'lr-decay', type: 'number', min: 1e-6, max: 1, value: 'f', help: 'end the run at f times the learning rate (exponential decay per epoch: lr·f^(epoch/epochs))', defaultText: '1; --cnn 0.1' },
-    { name: 'validation-split', type: 'number', min: 0, max: 0.9, help: 'share of the training rows held out to pick the best epoch', defaultText: '0.1; --cnn 0' },
-    { name: 'patience', type: 'int', min: 0, help: 'stop after this many epochs without a better validation score', defaultText: '5; MNIST 4; --cnn 6' },
+    { name: 'validation-split', type: 'number', min: 0, max: 0.9, help: 'share of the training rows held out to pick the best epoch', defaultText: 'tables 0 (stop on the training loss); images 0.1; --cnn 0' },
+    { name: 'patience', type: 'int', min: 0, help: 'stop after this many epochs without a better validation score (training loss: better by 1e-4)', defaultText: 'tables 10; images 5; MNIST 4; --cnn 6' },
     { name: 'shift', type: 'int', min: 0, max: 8, help: 'augment one-channel images with random shifts of up to this many pixels', defaultText: '0; MNIST 2' },
     { name: 'seed', type: 'int', help: 'seed for weights, shuffling, split, dropout', defaultText: '1' },
     BACKEND_OPTION,
@@ -74,7 +75,8 @@ const spec: CommandSpec = {
     '  simdnet train --mnist',
     '  simdnet train --mnist --cnn',
     '  simdnet train --data digits.csv --label digit --image-shape 8x8x1 --layers conv:8x3:relu,maxpool:2,flatten,10:softmax',
-    '  simdnet train --data iris.csv --label species --standardize --layers 16:relu,3:softmax --epochs 100',
+    '  simdnet train --data iris.csv --label species --test iris-test.csv   (tables: standardized, 100:relu, epochs by size)',
+    '  simdnet train --data iris.csv --label species --no-standardize --layers 16:relu,3:softmax --epochs 100',
     '  simdnet train --data train-images-idx3-ubyte.gz --labels train-labels-idx1-ubyte.gz --layers 128:relu,10:softmax',
     'Ctrl-C stops after the current batch and saves the best weights so far (exit code 130).',
   ],
@@ -93,6 +95,8 @@ interface Settings {
   lrDecay: number;
   out: string;
   report: string;
+  /** Smallest improvement early stopping counts. */
+  minDelta: number;
 }
 
 function settings(args: ParsedArgs, mnist: boolean, cnn: boolean): Settings {
@@ -115,10 +119,29 @@ function settings(args: ParsedArgs, mnist: boolean, cnn: boolean): Settings {
     lrDecay: g.num('lr-decay') ?? (cnn ? 0.1 : 1),
     out,
     report: g.str('report') ?? `${base}.report.svg`,
+    minDelta: 0,
   };
 }
 
-async function readLayers(args: ParsedArgs, prep: Preprocessing, mnist: boolean, cnn: boolean): Promise<LayerSpec[]> {
+/**
+ * Defaults for tables (not images, not MNIST), scaled to the data as scikit-learn's MLPClassifier is: no held-out
+ * rows, stop when the training loss has not improved by 1e-4 for `patience` epochs, and at most about 4,000
+ * optimizer steps (20–300 epochs): a 100-row table gets the steps it needs, a big one is not run for hundreds of
+ * epochs. Options given on the command line win.
+ */
+function tableSettings(args: ParsedArgs, s: Settings, trainRows: number): void {
+  const g = getters(args);
+  const steps = Math.ceil(trainRows / Math.min(s.batchSize, trainRows));
+  s.epochs = g.num('epochs') ?? Math.min(300, Math.max(20, Math.ceil(TABLE_STEPS / steps)));
+  s.validationSplit = g.num('validation-split') ?? 0;
+  s.patience = g.num('patience') ?? 10;
+  s.minDelta = s.validationSplit > 0 ? 0 : 1e-4;
+}
+
+/** Optimizer steps a table's default run allows (see tableSettings). */
+const TABLE_STEPS = 4000;
+
+async function readLayers(args: ParsedArgs, prep: Preprocessing, mnist: boolean, cnn: boolean, table: boolean): Promise<LayerSpec[]> {
   const g = getters(args);
   const text = g.str('layers');
   const file = g.str('layers-file');
@@ -128,6 +151,12 @@ async function readLayers(args: ParsedArgs, prep: Preprocessing, mnist: boolean,
   const outputs = prep.task === 'classification' ? prep.classes!.length : (prep.target?.length ?? 1);
   if (cnn) return parseLayerList(MNIST_CNN);
   if (mnist) return parseLayerList(MNIST_MLP);
+  if (table) {
+    // scikit-learn's MLPClassifier / MLPRegressor: one hidden layer of 100 relu units, Glorot-uniform weights (its
+    // initialization; measured on iris / wine with seeds 1–5: 98.4 / 100 % against 96.3 / 99.6 % with He-normal).
+    const init = { kernelInitializer: 'glorotUniform' } as const;
+    return [dense(100, { activation: 'relu', ...init }), dense(outputs, { activation: prep.task === 'classification' ? 'softmax' : 'linear', ...init })];
+  }
   return parseLayerList(prep.task === 'classification' ? `64:relu,${outputs}:softmax` : `64:relu,${outputs}`);
 }
 
@@ -199,12 +228,15 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const cnn = g.flag('cnn');
   if (cnn && !mnist) throw new UsageError('--cnn trains the MNIST CNN (use it with --mnist); for other images give --image-shape and --layers conv:…');
   if (g.flag('standardize') && g.flag('minmax')) throw new UsageError('choose one of --standardize and --minmax');
+  if (g.flag('no-standardize') && (g.flag('standardize') || g.flag('minmax'))) throw new UsageError(`--no-standardize leaves the columns unscaled: leave out --${g.flag('minmax') ? 'minmax' : 'standardize'}`);
   const s = settings(args, mnist, cnn);
   const backend = await startBackend(args);
   const t0 = performance.now();
   const { train, test } = await loadTrainData(args, s);
   const task = g.str('task') as Preprocessing['task'] | undefined;
-  const scale = g.flag('standardize') ? 'standardize' : g.flag('minmax') ? 'minmax' : undefined;
+  // Tables (and JSON arrays that are not images) are standardized unless told otherwise; images keep their pixels.
+  const table = !mnist && !(train.kind === 'matrix' && train.image) && g.str('image-shape') === undefined;
+  const scale = g.flag('standardize') || (table && !g.flag('minmax') && !g.flag('no-standardize')) ? 'standardize' : g.flag('minmax') ? 'minmax' : undefined;
   const { prep, data } = fitPreprocessing(train, dataArgs(args), { ...(task ? { task } : {}), ...(scale ? { scale } : {}) });
   const source = train.kind === 'table' ? train.table.source : train.source;
   const what = prep.task === 'classification' ? `${prep.classes!.length} classes` : `${data.y!.cols} target${data.y!.cols > 1 ? 's' : ''} (regression)`;
@@ -213,7 +245,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
 
   // The model's input: the first layer's declared shape, else the image shape when the layers take maps, else flat
   // rows. The first layer then declares it, so the saved layers say what they take.
-  const parsed = await readLayers(args, prep, mnist, cnn);
+  const parsed = await readLayers(args, prep, mnist, cnn, table && !prep.image);
   const inputShape = inputShapeFor(parsed, prep.inputs, image && hwc(image), explicit);
   const layers = declareInput(parsed, inputShape);
   const shapes = inferShapes(layers, inputShape);
@@ -225,6 +257,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     if (c !== 1) throw new UsageError(`--shift moves one-channel images; these rows are ${h}×${w}×${c} images (leave --shift out, or give --shift 0)`);
   }
   const loss = chooseLoss(shapes[shapes.length - 1], lastActivation(layers), prep, data.y!.cols);
+  if (table && !prep.image && !shapes.some((sh) => sh.length > 1)) tableSettings(args, s, data.x.rows);
+  if (!scale) warnScales(data.x, prep, io);
   const y = targetsFor(data, loss);
   let testData: { x: Matrix; y: Matrix; rows: number } | undefined;
   if (test) {
@@ -244,7 +278,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     const hasVal = s.validationSplit > 0;
     // Validation loss is the smoother signal on small data; MNIST keeps the main job's val_accuracy.
     const monitor = mnist ? (hasVal ? 'val_accuracy' : 'accuracy') : hasVal ? 'val_loss' : 'loss';
-    const stop = earlyStopping({ monitor, patience: s.patience });
+    const stop = earlyStopping({ monitor, patience: s.patience, minDelta: s.minDelta });
 
     // Ctrl-C: finish the current batch, keep the best weights, save, exit 130. A second Ctrl-C quits at once.
     let interrupted = false;
@@ -273,6 +307,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     }
     const secs = (performance.now() - t1) / 1000;
     const epochsRun = history.epochs.length;
+    if (!interrupted && !history.stoppedEarly) warnStillFalling(history.history.loss ?? [], io);
     const best = history.bestEpoch ?? epochsRun - 1;
     io.out(
       `trained ${epochsRun} epoch${epochsRun === 1 ? '' : 's'} in ${secs.toFixed(1)}s; kept the weights of epoch ${best + 1}` +
@@ -326,4 +361,60 @@ function decayLearningRate(f: number, epochs: number): Callback {
       opt.learningRate = lr0 * f ** (epoch / Math.max(1, epochs));
     },
   };
+}
+
+/**
+ * Warns (stderr) when unscaled input columns differ in spread by three orders of magnitude or more: gradient steps
+ * then fit the widest column and barely move the narrowest (the 41 % / 80 % runs of issue 13).
+ */
+function warnScales(x: Matrix, prep: Preprocessing, io: CliIo): void {
+  const { rows, cols, data } = x;
+  if (rows < 2) return;
+  const mean = new Float64Array(cols);
+  const sq = new Float64Array(cols);
+  for (let i = 0; i < rows * cols; i++) mean[i % cols] += data[i] / rows;
+  for (let i = 0; i < rows * cols; i++) sq[i % cols] += (data[i] - mean[i % cols]) ** 2;
+  const names = expandedNames(prep, cols);
+  let lo = -1;
+  let hi = -1;
+  for (let c = 0; c < cols; c++) {
+    const sd = Math.sqrt(sq[c] / rows);
+    if (!(sd > 0)) continue;
+    if (lo < 0 || sd < Math.sqrt(sq[lo] / rows)) lo = c;
+    if (hi < 0 || sd > Math.sqrt(sq[hi] / rows)) hi = c;
+  }
+  if (lo < 0) return;
+  const a = Math.sqrt(sq[lo] / rows);
+  const b = Math.sqrt(sq[hi] / rows);
+  if (b / a < 1000) return;
+  io.err(
+    `warning: the input columns differ in scale by ${Math.floor(Math.log10(b / a))} orders of magnitude ` +
+      `('${names[lo]}' std ${a.toPrecision(2)}, '${names[hi]}' std ${b.toPrecision(2)}) and are not scaled: ` +
+      'training will mostly fit the widest; drop --no-standardize (or add --minmax)\n',
+  );
+}
+
+/** A name for each model input column: the feature, or feature=category for one-hot columns. */
+function expandedNames(prep: Preprocessing, cols: number): string[] {
+  if (!prep.features) return Array.from({ length: cols }, (_, c) => `column ${c + 1}`);
+  const out: string[] = [];
+  for (const f of prep.features) {
+    const cats = prep.oneHot?.[f];
+    if (cats) for (const v of cats) out.push(`${f}=${v}`);
+    else out.push(f);
+  }
+  return out;
+}
+
+/**
+ * Warns when the training loss fell by more than 5 % (and 0.001) over the last 5 epochs of a run that used all its
+ * epochs (about 1 % an epoch: more epochs would still pay; a slow decline near the end, or near 0, does not warn).
+ */
+function warnStillFalling(loss: readonly number[], io: CliIo): void {
+  const n = loss.length;
+  if (n < 6) return;
+  const before = loss[n - 6];
+  const last = loss[n - 1];
+  if (!(before > 0) || (before - last) / before <= 0.05 || before - last <= 1e-3) return;
+  io.err(`warning: the training loss was still falling at the last epoch (${before.toPrecision(4)} → ${last.toPrecision(4)} over the last 5): more --epochs may help\n`);
 }
