@@ -67,7 +67,7 @@ export interface QuantizeOptions {
 
 const PRECISIONS: readonly Precision[] = ['int8', 'f16', 'f32'];
 
-/** @internal One dense or conv2d layer's stored tensors (what the file holds). */
+/** One dense or conv2d layer's stored tensors (what the file holds; not a stable API). */
 export interface QuantLayer {
   /** Index in the layer list. */
   layer: number;
@@ -89,7 +89,7 @@ export interface QuantLayer {
   bn?: number;
 }
 
-/** @internal Everything that defines a quantized model. */
+/** Everything that defines a quantized model (used by the ONNX exporter; not a stable API). */
 export interface QuantParts {
   name: string;
   inputDim: number;

@@ -60,8 +60,8 @@ export interface Compiled {
 }
 
 /**
- * @internal Hooks into each training step, for tools that change how a step works without forking the loop:
- * fake quantization (swap weights around forward/backward), pruning masks (re-apply after the update).
+ * Hooks into each training step, for tools that change how a step works without forking the loop (simdnet's own:
+ * fake quantization swaps weights around forward/backward, pruning masks re-apply after the update; not a stable API).
  */
 export interface TrainHook {
   /** Before the forward pass of a training step. */

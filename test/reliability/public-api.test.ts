@@ -46,7 +46,6 @@ type Kind =
   | 'dataset'
   | 'any'; // no generic bad values (only the row's own)
 
-const junk = { toString: () => 'junk' };
 const BAD: Record<Kind, Array<[string, unknown]>> = {
   num: [['null', null], ['undefined', undefined], ['"3"', '3'], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity], ['{}', {}], ['[1]', [1]], ['true', true]],
   count: [['null', null], ['undefined', undefined], ['"3"', '3'], ['NaN', NaN], ['Infinity', Infinity], ['{}', {}], ['[1]', [1]], ['2.5', 2.5], ['-1', -1]],
@@ -120,15 +119,6 @@ function mlp(seed = 3): Sequential {
   const m = main.sequential([main.dense(16, { activation: 'relu', inputDim: 8, name: 'h1' }), main.dense(4, { activation: 'softmax', name: 'out' })], { seed, name: 'mlp' });
   m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: ['accuracy'] });
   m.build(8);
-  return m;
-}
-function cnn(): Sequential {
-  const m = main.sequential(
-    [main.conv2d(2, 3, { inputShape: [6, 6, 1], activation: 'relu', name: 'c' }), main.flatten({ name: 'f' }), main.dense(3, { activation: 'softmax', name: 'out' })],
-    { seed: 1 },
-  );
-  m.compile({ loss: 'categoricalCrossentropy' });
-  m.build([6, 6, 1]);
   return m;
 }
 const bits = (m: Sequential): string => m.getWeights().map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString('hex')).join('/');
