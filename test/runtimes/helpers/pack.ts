@@ -72,6 +72,9 @@ export async function packAndInstall(): Promise<Installed> {
     recursive: true,
     filter: (from) => basename(from) !== 'node_modules' && !(dirname(resolve(from)) === top && skipTop.has(basename(from))),
   });
+  // The one file of bench/ the package ships (package.json `files`: the README's numbers link to it).
+  mkdirSync(join(src, 'bench'));
+  cpSync(join(repoRoot, 'bench', 'RESULTS.md'), join(src, 'bench', 'RESULTS.md'));
   symlinkSync(join(repoRoot, 'node_modules'), join(src, 'node_modules'), 'dir'); // the build tools (asc, tsc, rolldown)
   const packed = await run(npm, ['pack', '--json', '--pack-destination', work], { cwd: src, timeoutMs: 300_000 });
   if (packed.code !== 0) throw new Error(`npm pack failed:\n${describeRun(packed)}`);
