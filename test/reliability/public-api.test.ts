@@ -281,7 +281,7 @@ const ROWS: Record<string, Row<any>> = {
     ok: (l) => expect(l.name).toBe('mse'),
   },
   'main:earlyStopping': { args: [{ kind: 'opts', optional: true, fields: { monitor: 'str', patience: 'count', minDelta: 'num', mode: 'str', restoreBestWeights: 'bool' }, bad: [['mode "up"', { mode: 'up' }]] }], valid: () => [{ patience: 2 }], call: (_s, o) => main.earlyStopping(o), ok: (c) => expect(typeof c.onEpochEnd).toBe('function') },
-  'main:progressLogger': { args: [{ kind: 'opts', optional: true, fields: { write: 'fn', live: 'bool' } }], valid: () => [{ write: () => {} }], call: (_s, o) => main.progressLogger(o), ok: (c) => expect(typeof c).toBe('object') },
+  'main:progressLogger': { args: [{ kind: 'opts', optional: true, fields: { write: 'fn', live: 'bool', columns: 'count' } }], valid: () => [{ write: () => {} }], call: (_s, o) => main.progressLogger(o), ok: (c) => expect(typeof c).toBe('object') },
 
   // --- files
   'main:saveModel': { args: [{ kind: 'model', bad: () => [['disposed', disposed()]] }], valid: () => [mlp()], call: (_s, m) => main.saveModel(m), ok: (b) => expect(b).toBeInstanceOf(Uint8Array) },
