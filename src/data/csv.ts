@@ -19,12 +19,33 @@ import { nodeFs } from '../runtime/node.js';
 import type { Matrix } from './matrix.js';
 
 /** One column of a {@link CsvTable}: numbers (float32, NaN where missing) or text. */
-export type CsvColumn = { name: string; kind: 'number'; values: Float32Array; missing: number } | { name: string; kind: 'text'; values: string[] };
+export type CsvColumn =
+  | {
+      /** The column's name (from the header, or column_<n>). */
+      name: string;
+      /** A numeric column. */
+      kind: 'number';
+      /** One value per row; NaN (or the `fill` option) where a cell was missing. */
+      values: Float32Array;
+      /** How many cells were missing. */
+      missing: number;
+    }
+  | {
+      /** The column's name (from the header, or column_<n>). */
+      name: string;
+      /** A text column (labels, categories). */
+      kind: 'text';
+      /** One cell per row, as text. */
+      values: string[];
+    };
 
 /** Named columns of equal length; `source` names the file in messages. */
 export interface CsvTable {
+  /** What the data is called in messages (the `source` option or the path). */
   source: string;
+  /** Data rows (the header excluded). */
   rows: number;
+  /** The columns, in the file's order. */
   columns: CsvColumn[];
 }
 
