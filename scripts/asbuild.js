@@ -1,4 +1,4 @@
-// Builds build/simdnet.wasm with asc (arguments after the script's go to asc, default `--target release`).
+// Builds build/simdnet.wasm with asc (arguments after the script's go to asc; `--target release` unless one is given).
 // asc's converge pass prints "Last converge was suboptimal." on stderr when its last optimization round shrank
 // nothing more: a note about the optimizer, not a problem with the build, so that one line is dropped; every
 // other line of stderr and asc's exit code pass through unchanged.
@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 
 const asc = createRequire(import.meta.url).resolve('assemblyscript/bin/asc.js');
 const args = process.argv.slice(2);
-const child = spawn(process.execPath, [asc, 'assembly/index.ts', ...(args.length > 0 ? args : ['--target', 'release'])], {
+const target = args.includes('--target') ? [] : ['--target', 'release'];
+const child = spawn(process.execPath, [asc, 'assembly/index.ts', ...target, ...args], {
   cwd: new URL('..', import.meta.url),
   stdio: ['inherit', 'inherit', 'pipe'],
 });
