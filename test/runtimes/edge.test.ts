@@ -60,7 +60,7 @@ beforeAll(async () => {
   const { model } = await work.trainModel(lib);
   modelBytes = lib.saveModel(model);
   expected = work.probe(model);
-  writeFileSync(join(inst.app, 'edge', 'model.sdnt'), modelBytes);
+  writeFileSync(join(inst.app, 'edge', 'model.simdnet'), modelBytes);
   const flat = Array.from(work.probeRows());
   rows = Array.from({ length: flat.length / work.INPUTS }, (_, i) => flat.slice(i * work.INPUTS, (i + 1) * work.INPUTS));
   // The handler as the user has it, resolving 'simdnet' from the scratch project's node_modules.
@@ -277,7 +277,7 @@ const serveArgs = (entry: string): string[] => [
   '127.0.0.1',
   '--port',
   '0',
-  '--allow-read=edge/model.sdnt,node_modules/simdnet/dist/simdnet.wasm',
+  '--allow-read=edge/model.simdnet,node_modules/simdnet/dist/simdnet.wasm',
   entry,
 ];
 
@@ -378,7 +378,7 @@ describe('edge: the fetch handler under deno serve', () => {
       [
         "import { createPredictHandler } from './handler.ts';",
         "const wasm = await WebAssembly.compile(await Deno.readFile(new URL(import.meta.resolve('simdnet/simdnet.wasm'))));",
-        "export default createPredictHandler({ wasm, model: () => Deno.readFile(new URL('./model.sdnt', import.meta.url)), maxInFlight: 8, readTimeoutMs: 1500 });",
+        "export default createPredictHandler({ wasm, model: () => Deno.readFile(new URL('./model.simdnet', import.meta.url)), maxInFlight: 8, readTimeoutMs: 1500 });",
         '',
       ].join('\n'),
     );
@@ -470,7 +470,7 @@ describe.skipIf(workerdSkip !== '')("edge: the Cloudflare Worker in workerd (Clo
       cwd: inst.app,
       input: join(inst.app, 'edge', 'cloudflare.ts'),
       // node:fs is reached only when no .wasm is given (a dynamic import never evaluated here)
-      external: ['simdnet/simdnet.wasm', './model.sdnt', /^node:/],
+      external: ['simdnet/simdnet.wasm', './model.simdnet', /^node:/],
       platform: 'browser',
       logLevel: 'warn',
       output: {
@@ -481,7 +481,7 @@ describe.skipIf(workerdSkip !== '')("edge: the Cloudflare Worker in workerd (Clo
       },
     });
     copyFileSync(join(inst.pkg, 'dist', 'simdnet.wasm'), join(dir, 'simdnet.wasm'));
-    copyFileSync(join(inst.app, 'edge', 'model.sdnt'), join(dir, 'model.sdnt'));
+    copyFileSync(join(inst.app, 'edge', 'model.simdnet'), join(dir, 'model.simdnet'));
     // A second worker that tries to compile the same bytes at run time: workerd must refuse, as production does.
     writeFileSync(
       join(dir, 'compile.js'),
@@ -514,7 +514,7 @@ const edge :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "simdnet.wasm", wasm = embed "simdnet.wasm"),
-    (name = "model.sdnt", data = embed "model.sdnt"),
+    (name = "model.simdnet", data = embed "model.simdnet"),
   ],
   compatibilityDate = "${compatibilityDate}",
 );
