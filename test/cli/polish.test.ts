@@ -66,6 +66,22 @@ describe('output piped into a reader that stops (simdnet … | head -1)', () => 
   }
 });
 
+describe('the live bar in a real terminal (a pty via script(1))', () => {
+  for (const cols of [80, 60]) {
+    it(`fits ${cols} columns: no redraw is wider than ${cols - 1} characters`, async () => {
+      const { spawnSync } = await import('node:child_process');
+      if (spawnSync('script', ['--version']).status !== 0) return; // util-linux script is not installed
+      const cmd = `stty cols ${cols}; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} train --data flowers.csv --label species --one-hot soil --epochs 3 --batch-size 4 -o tty-${cols}.simdnet`;
+      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: work, encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const draws = r.stdout.split('\r\x1b[2K').slice(1).map((l) => l.split(/\r?\n/)[0]!).filter((l) => / \[=* *\] /.test(l));
+      expect(draws.length, r.stdout).toBeGreaterThan(0);
+      for (const l of draws) expect(l.length, l).toBeLessThanOrEqual(cols - 1);
+      expect(draws.at(-1)).toMatch(/^epoch 3\/3 \[=+\] \d+\/\d+ loss \d/);
+    });
+  }
+});
+
 describe('one prefix for every failure: `simdnet: error: `', () => {
   it('usage mistakes (exit 2) and bad data or files (exit 1) alike', async () => {
     expectFailure(await simdnet(['trian']), 2, /unknown command 'trian'/);
