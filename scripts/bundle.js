@@ -5,8 +5,8 @@
 // process.getBuiltinModule, src/runtime/node.ts, so browser bundlers see nothing to resolve); the .wasm stays a
 // file beside it, found via new URL('../simdnet.wasm', import.meta.url) from dist/bundle/ = dist/simdnet.wasm, the
 // same place as from dist/runtime/.
-import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'rolldown';
 import { parseSync } from 'rolldown/experimental';
 
@@ -151,3 +151,23 @@ await build({
   plugins: [plainExports, linePerStatement, asciiOnly],
   output: { dir: `${dist}bundle`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', codeSplitting, minify, comments: false, charset },
 });
+
+/**
+ * Declarations for the CommonJS build. The package is "type": "module", so TypeScript reads every .d.ts in it as
+ * an ES module, and a CommonJS consumer (`import x = require('simdnet')` in a .cts file, module node16) is refused
+ * with TS1471. Each .d.ts the public entries reach gets a .d.cts twin whose relative imports name the .cjs twins,
+ * so the whole tree a CommonJS consumer sees is CommonJS; the `require` conditions of package.json point at them.
+ */
+function writeCtsDeclarations(entries) {
+  const seen = new Set();
+  const visit = (path) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    const specs = /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*?)\.js\2/g;
+    const text = readFileSync(path, 'utf8');
+    for (const m of text.matchAll(specs)) visit(fileURLToPath(new URL(`${m[3]}.d.ts`, pathToFileURL(path))));
+    writeFileSync(`${path.slice(0, -'.d.ts'.length)}.d.cts`, text.replace(specs, (_, lead, q, spec) => `${lead}${q}${spec}.cjs${q}`));
+  };
+  for (const e of entries) visit(e);
+}
+writeCtsDeclarations(Object.values(input).map((js) => js.replace(/\.js$/, '.d.ts')));

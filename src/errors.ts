@@ -17,6 +17,7 @@ const CODES: ReadonlySet<string> = new Set<ErrorCode>(['SHAPE', 'DTYPE', 'NONFIN
 
 /** The one error class simdnet throws for a user-facing problem; `code` says which kind. */
 export class SimdnetError extends Error {
+  /** The kind of problem (SHAPE, RANGE, FORMAT, …): what a program tests for; the message is for people. */
   readonly code: ErrorCode;
   /** Throws a SimdnetError (RANGE for a code that is not an ErrorCode, DTYPE for a message that is not a string). */
   constructor(code: ErrorCode, message: string) {

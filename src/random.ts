@@ -70,7 +70,13 @@ export class Rng {
   }
 
   /** Fisher–Yates shuffle in place of an array or typed array. */
-  shuffle<T extends { length: number; [i: number]: number }>(a: T): T {
+  shuffle<
+    T extends {
+      /** Number of elements. */
+      length: number;
+      [i: number]: number;
+    },
+  >(a: T): T {
     check(Array.isArray(a) || (ArrayBuffer.isView(a) && !(a instanceof DataView)), 'DTYPE', () => `Rng.shuffle(a): a must be an array or typed array, got ${show(a)}`);
     for (let i = a.length - 1; i > 0; i--) {
       const j = below(this, i + 1);

@@ -1,6 +1,6 @@
 /**
  * The prediction endpoint under `deno serve`, with the .wasm compiled once here and injected as a
- * `WebAssembly.Module` (the way edge platforms hand it over). Put your saved model beside this file as model.sdnt:
+ * `WebAssembly.Module` (the way edge platforms hand it over). Put your saved model beside this file as model.simdnet:
  *
  *   deno serve --host 127.0.0.1 --port 8000 --allow-read=. edge/deno.ts
  *   curl -s localhost:8000/predict -H 'content-type: application/json' -d '{"inputs": [[0, 0, 0, 0, 0, 0, 0, 0]]}'
@@ -14,5 +14,5 @@ const wasm = await WebAssembly.compile(await Deno.readFile(new URL(import.meta.r
 
 export default createPredictHandler({
   wasm,
-  model: () => Deno.readFile(new URL('./model.sdnt', import.meta.url)),
+  model: () => Deno.readFile(new URL('./model.simdnet', import.meta.url)),
 });

@@ -30,6 +30,7 @@ export const DATA_OPTIONS: OptionSpec[] = [
   { name: 'label', type: 'string', short: 'l', value: 'column', help: 'label column of a CSV/JSON table (comma list = regression targets)' },
   { name: 'features', type: 'string', value: 'a,b,…', help: 'input columns of a table (default: all but the label)' },
   { name: 'delimiter', type: 'string', value: 'char', help: "CSV field separator (default ',' or tab for .tsv)" },
+  { name: 'no-header', type: 'boolean', help: 'the CSV has no header row: its columns are column_1, column_2, …' },
   { name: 'mnist', type: 'boolean', help: 'use the built-in MNIST digits (8,000 train / 2,000 test from the mnist package)' },
   { name: 'limit', type: 'int', min: 1, value: 'n', help: 'use only the first n rows' },
 ];
@@ -59,6 +60,7 @@ export function dataArgs(args: ParsedArgs): DataArgs {
     const v = g.str(n);
     if (v !== undefined) d[k] = v;
   }
+  if (g.flag('no-header')) d.header = false;
   return d;
 }
 

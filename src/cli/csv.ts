@@ -12,6 +12,8 @@ export interface CsvOptions {
   source?: string;
   /** Field separator: one character (default ','). */
   delimiter?: string;
+  /** The first record names the columns (default true); false: columns column_1, column_2, … */
+  header?: boolean;
   /** Columns kept as text (labels, categories), or a function choosing them from the header; all others must be numeric. */
   textColumns?: readonly string[] | ((header: readonly string[]) => readonly string[]);
   /** Extra words for the "not a number" message (e.g. how to declare a categorical column). */
@@ -32,6 +34,7 @@ function libOptions(options: CsvOptions) {
   return {
     source: options.source ?? 'CSV',
     delimiter: options.delimiter ?? ',',
+    header: options.header ?? true,
     text: options.textColumns ?? [],
     numbers: 'all' as const,
     missing: [],

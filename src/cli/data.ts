@@ -10,7 +10,7 @@ import type { Matrix } from '../data/matrix.js';
 import { MinMaxScaler, type MinMaxScalerJSON, Standardizer, type StandardizerJSON, oneHot, scalerFromJSON } from '../data/preprocess.js';
 import { SimdnetError } from '../errors.js';
 import { UsageError } from './args.js';
-import { type CsvSource, delimiterForPath, fileChunks } from '../data/csv.js';
+import { type CsvSource, delimiterForPath, fileChunks, headerMissingHint } from '../data/csv.js';
 import { readCsvStream } from './csv.js';
 import { parseIdx } from './idx.js';
 import { parseJsonData } from './json-data.js';
@@ -78,6 +78,8 @@ export interface DataArgs {
   /** Comma-separated categorical columns to one-hot encode. */
   oneHot?: string;
   delimiter?: string;
+  /** false: the CSV has no header row (columns column_1, column_2, …). */
+  header?: boolean;
 }
 
 const list = (s: string | undefined): string[] | undefined =>
@@ -197,13 +199,14 @@ async function loadCsv(chunks: CsvSource, path: string, args: DataArgs, expect: 
   const table = await readCsvStream(chunks, {
     source: path,
     delimiter,
+    ...(args.header === false ? { header: false } : {}),
     textColumns: (h) => {
       const header = [...h];
       if (expect.needLabel && args.label === undefined && header.length > 0) noLabel(path, header);
       // Name a misspelt column before any cell is parsed (else the first error would be about its cells).
       const names = new Set(header);
       for (const c of [...(list(args.label) ?? []), ...(list(args.features) ?? []), ...(list(args.oneHot) ?? [])]) {
-        if (!names.has(c)) throw new SimdnetError('FORMAT', `${path}: no column '${c}' (columns: ${listNames(header)})`);
+        if (!names.has(c)) throw new SimdnetError('FORMAT', `${path}: no column '${c}' (columns: ${listNames(header)})${args.header === false ? '' : headerMissingHint(header)}`);
       }
       const numeric = new Set(expect.numeric ? expect.numeric(header) : header);
       return header.filter((h) => !numeric.has(h));

@@ -1,6 +1,7 @@
 /**
  * The `simdnet` command line: dispatches to a command, prints `--help`, and turns every user mistake into one
  * line on stderr and a non-zero exit code (2: how the command was called; 1: bad data, model file or values).
+ * Every failure line starts `simdnet: error: `, so a script or a reader finds it the same way whatever failed.
  */
 import { SimdnetError } from '../errors.js';
 import { UsageError, helpText, parseArgs, suggest } from './args.js';
@@ -75,7 +76,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return await cmd.run(args, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`simdnet: ${err.message}\n`);
+      io.err(`simdnet: error: ${err.message}\n`);
       return EXIT.usage;
     }
     if (err instanceof SimdnetError) {
@@ -84,7 +85,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     // Not a user mistake: still one line, with the stack only on request.
     const e = err as Error;
-    io.err(`simdnet: internal error: ${e?.message ?? String(err)}${process.env.SIMDNET_DEBUG ? `\n${e?.stack ?? ''}` : ' (set SIMDNET_DEBUG=1 for details)'}\n`);
+    io.err(`simdnet: error: ${e?.message ?? String(err)} (an internal error${process.env.SIMDNET_DEBUG ? `)\n${e?.stack ?? ''}` : '; set SIMDNET_DEBUG=1 for details)'}\n`);
     return EXIT.error;
   }
 }

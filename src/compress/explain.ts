@@ -56,8 +56,9 @@ export interface IntegratedGradientsResult {
   attributions: Matrix;
   /** The output explained for each row. */
   classes: Int32Array;
-  /** f_c(x) and f_c(x′). */
+  /** f_c(x): the explained output at each row. */
   fx: Float32Array;
+  /** f_c(x′): the explained output at the baseline. */
   fBaseline: Float32Array;
   /** Σ attributions − (f_c(x) − f_c(x′)): the completeness error of the trapezoid rule (0 when exact). */
   delta: Float32Array;

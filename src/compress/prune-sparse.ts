@@ -62,7 +62,9 @@ export interface SparseOptions {
 
 /** Where a loaded sparse model computes. */
 export interface SparseLoadOptions {
+  /** 'wasm' (default) or 'js': which kernels run the model (ignored when `engine` is given). */
   backend?: Backend;
+  /** The engine whose memory holds the model (default: the one init() made). */
   engine?: Engine;
 }
 
@@ -70,17 +72,21 @@ export interface SparseLoadOptions {
 export interface SparseLayerInfo {
   /** The layer type ('dense', 'activation', 'conv2d', 'maxPooling2d', ...). */
   type: LayerSpec['type'];
+  /** The layer's name. */
   name: string;
   /** The activation it applies ('linear' for layers without one). */
   activation: Activation;
   /** Dense and conv2d layers: how the kernel is stored ('csr' for dense only), its nonzeros and size. */
   storage?: 'csr' | 'dense';
-  /** Dense layers: the kernel's shape. */
+  /** Dense layers: the kernel's shape, inputs × units. */
   inputs?: number;
+  /** Dense layers: output width. */
   units?: number;
+  /** Nonzero weights in the kernel. */
   nnz?: number;
   /** Weights in the kernel. */
   size?: number;
+  /** 1 − nnz / size. */
   sparsity?: number;
 }
 
@@ -235,7 +241,14 @@ export class SparseModel extends PlannedModel {
   }
 
   /** Nonzero kernel weights over all dense and conv2d layers, and the kernel size they come from. */
-  get nonzeros(): { nnz: number; size: number; sparsity: number } {
+  get nonzeros(): {
+    /** Nonzero weights. */
+    nnz: number;
+    /** Weights in all the kernels. */
+    size: number;
+    /** 1 − nnz / size. */
+    sparsity: number;
+  } {
     let nnz = 0;
     let size = 0;
     for (const l of this.layers) {

@@ -35,19 +35,27 @@ export interface PruneOptions {
 
 /** Zeros in one dense or conv2d kernel. */
 export interface LayerSparsity {
+  /** The layer's index in the model. */
   layer: number;
+  /** The layer's name. */
   name: string;
   /** Weights in the kernel (fan_in × fan_out; kh × kw × c × filters). */
   size: number;
+  /** Weights that are zero. */
   zeros: number;
+  /** zeros / size, in [0, 1]. */
   sparsity: number;
 }
 
 /** Zeros per kernel and over all of them (biases excluded). */
 export interface SparsityReport {
+  /** Per layer. */
   layers: LayerSparsity[];
+  /** Weights in all the kernels. */
   size: number;
+  /** Zero weights in all the kernels. */
   zeros: number;
+  /** zeros / size over all the kernels, in [0, 1]. */
   sparsity: number;
 }
 
@@ -221,7 +229,10 @@ export class PruningSession {
   private resolved: { net: Net; list: Array<[number, number, number]> } | undefined;
   private ended = false;
 
-  /** Use {@link startPruning}. */
+  /**
+   * Use {@link startPruning}.
+   * @param model The model whose kernels the session masks.
+   */
   constructor(readonly model: Sequential) {
     idleModel(model, 'new PruningSession()');
     check(model.built, 'STATE', 'startPruning(): the model is not built yet (no weights to mask); fit or build it first');
@@ -338,15 +349,21 @@ export interface IterativePruneOptions {
   steps?: number;
   /** Explicit increasing sparsities per round (instead of sparsity/steps); the last one is the final sparsity. */
   schedule?: number[];
+  /** 'layer' (default): each kernel reaches the sparsity; 'global': one threshold over all of them. */
   scope?: PruneScope;
+  /** Dense and conv2d layers to prune, by index or name (default: every trainable one). */
   layers?: ReadonlyArray<number | string>;
   /** Fine-tuning epochs after each round (default 1). */
   epochs?: number;
   /** Learning rate while fine-tuning (default: the compiled optimizer's divided by 10, as Han et al.); restored after. */
   learningRate?: number;
+  /** Batch size while fine-tuning (default: fit()'s). */
   batchSize?: number;
+  /** Seed of the fine-tuning's shuffling and dropout. */
   seed?: number;
+  /** Inputs and targets evaluated after each pruning and each fine-tuning. */
   validationData?: [MatrixInput, TargetInput];
+  /** Callbacks of the fine-tuning fit() calls. */
   callbacks?: Callback | Callback[];
   /** Keep the pruning session (masks) active after the last round, for more fine-tuning (default false). */
   keepSession?: boolean;
@@ -360,14 +377,17 @@ export interface PruneRound {
   sparsity: number;
   /** Training loss of the last fine-tuning epoch. */
   loss: number;
-  /** On validationData after pruning (before fine-tuning) and after fine-tuning. */
+  /** On validationData after pruning (before fine-tuning). */
   pruned?: EvalResult;
+  /** On validationData after fine-tuning. */
   tuned?: EvalResult;
 }
 
 /** What {@link pruneIteratively} returns. */
 export interface IterativePruneResult {
+  /** One entry per round. */
   rounds: PruneRound[];
+  /** The kernels' sparsity at the end. */
   sparsity: SparsityReport;
   /** The active session when keepSession was set. */
   session?: PruningSession;

@@ -138,7 +138,9 @@ export function saveQuantized(model: QuantizedModel): Uint8Array {
 
 /** Where a loaded quantized model computes (default: the shared wasm engine; `await init()` first). */
 export interface QuantLoadOptions {
+  /** 'wasm' (default) or 'js': which kernels run the model (ignored when `engine` is given). */
   backend?: Backend;
+  /** The engine whose memory holds the model (default: the one init() made). */
   engine?: Engine;
 }
 

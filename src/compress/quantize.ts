@@ -67,7 +67,7 @@ export interface QuantizeOptions {
 
 const PRECISIONS: readonly Precision[] = ['int8', 'f16', 'f32'];
 
-/** @internal One dense or conv2d layer's stored tensors (what the file holds). */
+/** One dense or conv2d layer's stored tensors (what the file holds; not a stable API). */
 export interface QuantLayer {
   /** Index in the layer list. */
   layer: number;
@@ -89,7 +89,7 @@ export interface QuantLayer {
   bn?: number;
 }
 
-/** @internal Everything that defines a quantized model. */
+/** Everything that defines a quantized model (used by the ONNX exporter; not a stable API). */
 export interface QuantParts {
   name: string;
   inputDim: number;
@@ -109,9 +109,11 @@ export interface QuantParts {
 
 /** One dense or conv2d layer in {@link QuantizedModel.info}. */
 export interface QuantLayerInfo {
+  /** The layer's name. */
   name: string;
   /** 'dense' or 'conv2d'. */
   type: string;
+  /** How its kernel is stored and computed: 'int8', 'f16' or 'f32'. */
   precision: Precision;
   /** The kernel as a (k, n) matrix: dense (inputs, units), conv2d (kh·kw·c, filters). */
   shape: [number, number];
@@ -561,7 +563,9 @@ function quantizedOps(e: Engine, parts: QuantParts, shapes: Shape[], ops: PlanOp
 export class QuantizedModel extends PlannedModel {
   /** The layer specs (as the original model's). */
   readonly layers: readonly LayerSpec[];
+  /** How activation scales are found: 'static' (from a calibration set) or 'dynamic' (from each batch). */
   readonly mode: QuantMode;
+  /** Bits of the int8 layers' weight grid, 2–8 (the quantizeModel option weightBits). */
   readonly weightBits: number;
   /** Training steps of the model this came from. */
   readonly trainedSteps: number;

@@ -32,7 +32,7 @@ export function randomShifts(count: number, maxShift: number, rng: Rng | number)
 
 /**
  * Shifts each row of `x` (an h×w image, row-major) by whole pixels with zero fill, into a fresh matrix:
- * y[i](r, c) = x[i](r − dy, c − dx), where (dx, dy) = (shifts[2i], shifts[2i+1]). Positive dx moves content
+ * `y[i](r, c) = x[i](r − dy, c − dx)`, where `(dx, dy) = (shifts[2i], shifts[2i+1])`. Positive dx moves content
  * right, positive dy moves it down. Reference semantics of the `image_shift` kernel.
  * @throws SimdnetError SHAPE if x.cols ≠ h·w or shifts does not hold 2 values per row; RANGE for a bad h, w or a
  *   non-integer shift.

@@ -19,12 +19,33 @@ import { nodeFs } from '../runtime/node.js';
 import type { Matrix } from './matrix.js';
 
 /** One column of a {@link CsvTable}: numbers (float32, NaN where missing) or text. */
-export type CsvColumn = { name: string; kind: 'number'; values: Float32Array; missing: number } | { name: string; kind: 'text'; values: string[] };
+export type CsvColumn =
+  | {
+      /** The column's name (from the header, or column_<n>). */
+      name: string;
+      /** A numeric column. */
+      kind: 'number';
+      /** One value per row; NaN (or the `fill` option) where a cell was missing. */
+      values: Float32Array;
+      /** How many cells were missing. */
+      missing: number;
+    }
+  | {
+      /** The column's name (from the header, or column_<n>). */
+      name: string;
+      /** A text column (labels, categories). */
+      kind: 'text';
+      /** One cell per row, as text. */
+      values: string[];
+    };
 
 /** Named columns of equal length; `source` names the file in messages. */
 export interface CsvTable {
+  /** What the data is called in messages (the `source` option or the path). */
   source: string;
+  /** Data rows (the header excluded). */
   rows: number;
+  /** The columns, in the file's order. */
   columns: CsvColumn[];
 }
 
@@ -83,6 +104,39 @@ export type CsvSource = ReadableStream<Uint8Array | string> | AsyncIterable<Uint
 export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'N/A', 'NaN', 'null'];
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const NONFINITE = /^[+-]?(?:nan|inf|infinity)$/i;
+
+/**
+ * Why a header row has a repeated name when the row is really data (a file with no header): its cells read as
+ * numbers. Said plainly, with both ways out.
+ */
+export function headerMissingHint(names: readonly string[]): string {
+  const numeric = names.filter((n) => NUMBER.test(n.trim())).length;
+  if (numeric < Math.max(1, names.length / 2)) return '';
+  return (
+    ': the first line looks like data (its cells are numbers), so the file seems to have no header row; ' +
+    'add a first line naming the columns (e.g. x1,x2,label), or read it with header: false (--no-header on the ' +
+    'command line), which names the columns column_1, column_2, …'
+  );
+}
+
+/** A field that starts with spaces and then a quote: the quote is text there (RFC 4180), not the start of a quoted field. */
+const SPACE_QUOTE = /^[ \t]+"/;
+
+function spaceQuoteHint(cell: string): string {
+  return SPACE_QUOTE.test(cell) ? ' (a space before the opening quote makes the quote part of the text: remove the space after the delimiter)' : '';
+}
+
+/** The likely cause of a ragged row, when the row shows one: a delimiter at the end of the line, or a space before a quote. */
+function raggedHint(fields: readonly string[], columns: number, delimiter: string): string {
+  const shown = delimiter === '\t' ? 'tab' : `'${delimiter}'`;
+  if (fields.length === columns + 1 && fields[fields.length - 1]!.trim() === '') {
+    return `: the line ends with a delimiter (${shown}), which starts one more, empty cell; remove the trailing delimiter`;
+  }
+  if (fields.some((f) => SPACE_QUOTE.test(f))) {
+    return `: a field starts with a space and then a quote, so the quote is read as text and a ${shown} inside it splits the field; remove the space after the delimiter`;
+  }
+  return '';
+}
 
 /** "a, b, c", shortened for wide tables. */
 function listNames(names: readonly string[], max = 12): string {
@@ -372,12 +426,12 @@ class TableBuilder {
       const names = named ? fields.map((f, i) => f.trim() || `column_${i + 1}`) : fields.map((_, i) => `column_${i + 1}`);
       const seen = new Set<string>();
       for (const h of names) {
-        if (seen.has(h)) throw new SimdnetError('FORMAT', `${o.source} line ${line}: the header names column '${h}' twice`);
+        if (seen.has(h)) throw new SimdnetError('FORMAT', `${o.source} line ${line}: the header names column '${h}' twice${named ? headerMissingHint(names) : ''}`);
         seen.add(h);
       }
       const text = typeof o.text === 'function' ? o.text(names) : (o.text ?? []);
       for (const t of text) {
-        if (!seen.has(t)) throw new SimdnetError('FORMAT', `${o.source}: no column '${t}' (columns: ${listNames(names)})`);
+        if (!seen.has(t)) throw new SimdnetError('FORMAT', `${o.source}: no column '${t}' (columns: ${listNames(names)})${named ? headerMissingHint(names) : ''}`);
         this.textSet.add(t);
       }
       this.names = names;
@@ -386,7 +440,7 @@ class TableBuilder {
     }
     if (fields.length !== this.names.length) {
       const k = fields.length;
-      throw new SimdnetError('FORMAT', `${o.source} line ${line}: ${k} cell${k === 1 ? '' : 's'}, but the ${o.header ? 'header has' : 'first row has'} ${this.names.length} columns (ragged row)`);
+      throw new SimdnetError('FORMAT', `${o.source} line ${line}: ${k} cell${k === 1 ? '' : 's'}, but the ${o.header ? 'header has' : 'first row has'} ${this.names.length} columns (ragged row)${raggedHint(fields, this.names.length, o.delimiter)}`);
     }
     if (!this.cols) {
       this.pending.push({ fields, line });
@@ -479,7 +533,7 @@ class TableBuilder {
     if (s === '') throw new SimdnetError('FORMAT', `${where()}: empty cell (missing value)`);
     if (NONFINITE.test(s)) throw new SimdnetError('NONFINITE', `${where()}: '${s}' is not allowed (values must be finite numbers)`);
     const inferred = col.inferred ? ` (the column was read as numbers from its first ${o.inferRows} rows; name it in the \`text\` option to read it as text)` : '';
-    throw new SimdnetError('FORMAT', `${where()}: '${s}' is not a number${o.hint?.(col.name) ?? ''}${inferred}`);
+    throw new SimdnetError('FORMAT', `${where()}: '${s}' is not a number${spaceQuoteHint(cell)}${o.hint?.(col.name) ?? ''}${inferred}`);
   }
 
   /** The rows gathered so far as a table; the builder starts a new one. */

@@ -24,7 +24,12 @@ export type SplitOptions = {
 };
 
 /** A train/test pair. */
-export type Split = { train: Dataset; test: Dataset };
+export type Split = {
+  /** The training part. */
+  train: Dataset;
+  /** The held-out part. */
+  test: Dataset;
+};
 
 /** An array or typed array (not a string, not an object with a length). */
 function isArrayLike(v: unknown): v is ArrayLike<unknown> {
@@ -193,7 +198,16 @@ export class Dataset {
 }
 
 /** Result of {@link trainTestSplit}. */
-export type TrainTestSplit = { xTrain: Matrix; yTrain: Matrix; xTest: Matrix; yTest: Matrix };
+export type TrainTestSplit = {
+  /** Training inputs. */
+  xTrain: Matrix;
+  /** Training targets. */
+  yTrain: Matrix;
+  /** Held-out inputs. */
+  xTest: Matrix;
+  /** Held-out targets. */
+  yTest: Matrix;
+};
 
 /**
  * One-call split of loose x and y (validated and copied like {@link toMatrix}) into train and test matrices.

@@ -15,7 +15,14 @@
 import { SimdnetError, check } from '../errors.js';
 
 /** A dense row-major float32 matrix: element (r, c) is `data[r * cols + c]`. */
-export type Matrix = { data: Float32Array; rows: number; cols: number };
+export type Matrix = {
+  /** rows·cols values, row after row. */
+  data: Float32Array;
+  /** Number of rows (samples). */
+  rows: number;
+  /** Values per row. */
+  cols: number;
+};
 
 /** Any array of numbers the converter reads: number[] or a non-BigInt typed array. */
 export type NumericArray =
@@ -31,7 +38,12 @@ export type NumericArray =
   | Uint32Array;
 
 /** A flat row-major array with an explicit shape. */
-export type ShapedInput = { data: NumericArray; shape: readonly [number, number] };
+export type ShapedInput = {
+  /** rows·cols values, row after row. */
+  data: NumericArray;
+  /** [rows, cols]. */
+  shape: readonly [number, number];
+};
 
 /** Everything {@link toMatrix} accepts. */
 export type MatrixInput = Matrix | ShapedInput | readonly NumericArray[] | NumericArray;

@@ -10,13 +10,27 @@ import { SimdnetError, check } from '../errors.js';
 import { type Matrix, type MatrixInput, checkMatrix, formatF32, isFlatNumbers, toMatrix } from './matrix.js';
 
 /** Serialized {@link Standardizer}. */
-export type StandardizerJSON = { type: 'standardizer'; version: 1; mean: number[]; std: number[] };
+export type StandardizerJSON = {
+  /** What this describes. */
+  type: 'standardizer';
+  /** Format version. */
+  version: 1;
+  /** Per column: the mean subtracted. */
+  mean: number[];
+  /** Per column: the standard deviation divided by. */
+  std: number[];
+};
 /** Serialized {@link MinMaxScaler}. */
 export type MinMaxScalerJSON = {
+  /** What this describes. */
   type: 'minmax';
+  /** Format version. */
   version: 1;
+  /** Per column: the smallest value seen when fitting. */
   min: number[];
+  /** Per column: the largest value seen when fitting. */
   max: number[];
+  /** The interval values are scaled into, e.g. [0, 1]. */
   range: [number, number];
 };
 

@@ -71,7 +71,12 @@ function checkSizes(a: ArrayLike<number>, what: string): void {
 }
 
 /** Train and test row indices of a split. */
-export type SplitIndices = { train: Int32Array; test: Int32Array };
+export type SplitIndices = {
+  /** Row indices of the training part. */
+  train: Int32Array;
+  /** Row indices of the held-out part. */
+  test: Int32Array;
+};
 
 /**
  * Random split of rows 0..n−1 into `testCount` test and `trainCount` train indices (disjoint; both lists in

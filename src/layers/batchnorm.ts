@@ -14,7 +14,9 @@ export interface BatchNormalizationOptions {
   epsilon?: number;
   /** Default true; false freezes gamma and beta and makes training use the moving statistics. */
   trainable?: boolean;
+  /** Shape of one input sample, when this is the first layer. */
   inputShape?: number[];
+  /** Unique name in the model (default `batchNormalization_<n>`). */
   name?: string;
 }
 

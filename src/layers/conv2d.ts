@@ -24,11 +24,13 @@ export interface Conv2dOptions {
   useBias?: boolean;
   /** Default 'heNormal' for relu-family activations, 'glorotUniform' otherwise. */
   kernelInitializer?: Initializer;
+  /** L1/L2 penalty on the kernel, added to the training loss. */
   kernelRegularizer?: Regularizer;
   /** Default true; false freezes the layer. */
   trainable?: boolean;
   /** [height, width, channels] of one sample, for the first layer. */
   inputShape?: [number, number, number];
+  /** Unique name in the model (default `conv2d_<n>`). */
   name?: string;
 }
 

@@ -16,6 +16,7 @@ export interface DenseOptions {
   useBias?: boolean;
   /** Default 'heNormal' for relu-family activations, 'glorotUniform' otherwise. */
   kernelInitializer?: Initializer;
+  /** L1/L2 penalty on the kernel, added to the training loss. */
   kernelRegularizer?: Regularizer;
   /** Default true; false freezes the layer (no gradients, updates or optimizer state). */
   trainable?: boolean;
@@ -23,6 +24,7 @@ export interface DenseOptions {
   inputDim?: number;
   /** Keras-style alternative to inputDim. */
   inputShape?: [number];
+  /** Unique name in the model (default `dense_<n>`). */
   name?: string;
 }
 

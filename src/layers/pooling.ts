@@ -12,7 +12,9 @@ export interface Pooling2dOptions {
   strides?: number | [number, number];
   /** 'valid' (default) or 'same' (padding never wins a max and is not counted in a mean). */
   padding?: 'valid' | 'same';
+  /** [height, width, channels] of the input, when this is the first layer. */
   inputShape?: [number, number, number];
+  /** Unique name in the model. */
   name?: string;
 }
 

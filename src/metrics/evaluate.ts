@@ -135,7 +135,7 @@ export class MetricAccumulator {
     private readonly e: Engine,
     private readonly n: number,
     private readonly tc: number,
-    private readonly rows: number,
+    rows: number,
   ) {
     const kinds = new Set(plan.items.map((i) => i.kind));
     const classify = kinds.has('prf') || kinds.has('auc') || kinds.has('top');

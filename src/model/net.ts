@@ -1,5 +1,5 @@
 import { inferShapes, kindOf, paramDefs, sizeOf, type LayerKind, type Shape } from '../layers/index.js';
-import type { BackwardCall, ForwardCall } from '../layers/layer.js';
+import type { BackwardCall } from '../layers/layer.js';
 import type { LayerSpec, Regularizer } from '../layers/spec.js';
 import type { Engine } from '../runtime/engine.js';
 

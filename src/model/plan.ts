@@ -546,15 +546,34 @@ export class Plan implements Runner {
  * predictClasses and evaluate (the model's loss when it knows one, plus accuracy).
  */
 export interface InferenceModel {
+  /** The model's name. */
   readonly name: string;
   /** Values per input sample and the sample's shape (undefined only for a Sequential not built yet). */
   readonly inputDim: number | undefined;
+  /** The shape of one input sample, e.g. [28, 28, 1]. */
   readonly inputShape: Shape | undefined;
+  /** Values per output row (e.g. classes). */
   readonly outputDim: number;
+  /** Free-form data carried with the model (and saved with it). */
   metadata: Record<string, unknown>;
+  /** Outputs for the rows of x, computed `batchSize` rows at a time. */
   predict(x: MatrixInput, options?: { batchSize?: number }): Matrix;
+  /** The index of the largest output of each row. */
   predictClasses(x: MatrixInput, options?: { batchSize?: number }): Int32Array;
-  evaluate(x: MatrixInput, y: MatrixInput, options?: { batchSize?: number; metrics?: Metric[] }): { loss?: number; accuracy?: number; [metric: string]: number | undefined };
+  /** Loss (when the model knows one), accuracy and the asked metrics (as compile's, src/metrics) on x against targets y. */
+  evaluate(
+    x: MatrixInput,
+    y: MatrixInput,
+    options?: { batchSize?: number; metrics?: Metric[] },
+  ): {
+    /** Mean loss, when the model knows its loss. */
+    loss?: number;
+    /** Fraction of rows classified right, in [0, 1]. */
+    accuracy?: number;
+    /** Metrics by name. */
+    [metric: string]: number | undefined;
+  };
+  /** Gives the model's memory back; the model cannot be used afterwards. */
   dispose(): void;
 }
 
@@ -567,7 +586,9 @@ export interface PlanEvalOptions {
 
 /** Result of evaluate() on a compressed model: accuracy, and the loss when the model knows its loss. */
 export interface PlanEvalResult {
+  /** Fraction of rows whose largest output is the target class, in [0, 1]. */
   accuracy: number;
+  /** Mean loss, when the model knows its loss. */
   loss?: number;
   /** Metrics asked with `options.metrics`, by name. */
   [metric: string]: number | undefined;
@@ -579,10 +600,13 @@ export interface PlanEvalResult {
  * compiled built-in loss, or `options.loss` —, plus accuracy).
  */
 export abstract class PlannedModel {
+  /** The model's name. */
   readonly name: string;
   /** The shape of one input sample, e.g. [28, 28, 1], and its size. */
   readonly inputShape: Shape;
+  /** Values per input sample (the product of inputShape). */
   readonly inputDim: number;
+  /** Values per output row (e.g. classes). */
   readonly outputDim: number;
   /** Free-form data carried over from the model (and saved). */
   metadata: Record<string, unknown>;

@@ -27,6 +27,7 @@ export interface ModelOptions {
   engine?: Engine;
   /** Seeds the weight initialization (default: fit's seed when fit builds the model, else random). */
   seed?: number;
+  /** The model's name (default 'sequential'). */
   name?: string;
 }
 
@@ -51,8 +52,11 @@ export type TargetInput = MatrixInput;
 
 /** One weight tensor as getWeights() returns it (row-major; a kernel is fan_in × fan_out, as Keras). */
 export interface WeightTensor {
+  /** `<layer>/<weight>`, e.g. 'dense_1/kernel'. */
   name: string;
+  /** Keras's layout: dense kernels [fan_in, fan_out], conv2d kernels [kh, kw, in, filters], biases [n]. */
   shape: number[];
+  /** The values, row-major in that shape. */
   data: Float32Array;
 }
 
@@ -61,7 +65,9 @@ export interface WeightTensor {
  * of evaluate(), by name.
  */
 export interface EvalResult {
+  /** Mean loss over the rows. */
   loss: number;
+  /** Fraction of rows classified right, in [0, 1] (with metrics: ['accuracy']). */
   accuracy?: number;
   [metric: string]: number | undefined;
 }
@@ -83,8 +89,8 @@ export interface Compiled {
 }
 
 /**
- * @internal Hooks into each training step, for tools that change how a step works without forking the loop:
- * fake quantization (swap weights around forward/backward), pruning masks (re-apply after the update).
+ * Hooks into each training step, for tools that change how a step works without forking the loop (simdnet's own:
+ * fake quantization swaps weights around forward/backward, pruning masks re-apply after the update; not a stable API).
  */
 export interface TrainHook {
   /** Before the forward pass of a training step. */
@@ -100,7 +106,9 @@ export interface TrainHook {
  * dispose() to give it back.
  */
 export class Sequential {
+  /** The layers' specs, in order. */
   readonly layers: LayerSpec[];
+  /** The model's name. */
   readonly name: string;
   /** Set to true from a callback to end fit() after the current batch. */
   stopTraining = false;
@@ -617,7 +625,12 @@ export class Sequential {
   }
 
   /** Number of parameters (trainable and frozen; batch norm's moving statistics count as frozen, as Keras). */
-  countParams(): { total: number; trainable: number } {
+  countParams(): {
+    /** Every parameter (weights, biases, batch-norm statistics). */
+    total: number;
+    /** Those the optimizer updates (frozen layers' and moving statistics are not). */
+    trainable: number;
+  } {
     this.assertLive();
     let total = 0;
     let trainable = 0;

@@ -35,11 +35,11 @@
 // initializers Cast to float; f32 layers are plain. A batch norm folded into a kernel is exported folded (the
 // weights simdnet runs); one that was not folded is a BatchNormalization.
 import { SimdnetError } from '../errors.js';
-import { int8Compute, int8Wiring, type Int8Wiring, type QuantLayer, type QuantMode, type QuantParts } from '../compress/quantize.js';
+import { int8Wiring, type Int8Wiring, type QuantLayer, type QuantMode, type QuantParts } from '../compress/quantize.js';
 import { hasKernel } from '../compress/support.js';
 import { geometry } from '../layers/conv2d.js';
 import type { Shape } from '../layers/index.js';
-import type { Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
+import type { Conv2dSpec, DenseSpec } from '../layers/spec.js';
 import { floatTensor, int8Tensor } from './codec.js';
 import {
   channelsFirst,

@@ -618,12 +618,8 @@ class Mapper {
    * where it does: the same leading pad on each axis (0 for 'valid'; TensorFlow's floor(total / 2) for 'same', with
    * total = max((ceil(in/s) − 1)·s + k − in, 0)) and the same number of outputs. Trailing padding no window
    * reaches changes nothing (PyTorch writes some for ceil_mode at opset 9).
+   * With strict false: undefined where it would refuse the pads.
    */
-  private windowPadding(hw: [number, number], k: [number, number], s: [number, number], autoPad: string, pads: number[] | undefined, ceil = false): 'valid' | 'same' {
-    return this.matchPadding(hw, k, s, autoPad, pads, ceil, true)!;
-  }
-
-  /** windowPadding, or undefined (strict false) where it would refuse the pads. */
   private matchPadding(hw: [number, number], k: [number, number], s: [number, number], autoPad: string, pads: number[] | undefined, ceil: boolean, strict: boolean): 'valid' | 'same' | undefined {
     const axes = [0, 1];
     const totals = axes.map((a) => Math.max((Math.ceil(hw[a] / s[a]) - 1) * s[a] + k[a] - hw[a], 0));

@@ -28,6 +28,7 @@ export interface OnnxImportOptions {
 
 /** What importOnnx remembers in `model.metadata.onnx` (the exporter writes the same names back). */
 export interface OnnxImportInfo {
+  /** The graph input the model reads. */
   inputName: string;
   /** The graph output imported. */
   outputName: string;
@@ -35,12 +36,17 @@ export interface OnnxImportInfo {
   droppedOutputs: string[];
   /** The ONNX input's and output's dims: sizes, the batch's symbolic name, or null when unknown. */
   inputDims: Array<number | string | null>;
+  /** The ONNX output's dims, as inputDims. */
   outputDims: Array<number | string | null>;
   /** Version of the default operator set the file imports. */
   opset: number;
+  /** The file's ONNX IR version. */
   irVersion: number;
+  /** The tool that wrote the file (e.g. 'pytorch'). */
   producerName: string;
+  /** That tool's version. */
   producerVersion: string;
+  /** The graph's name in the file. */
   graphName: string;
 }
 

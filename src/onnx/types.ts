@@ -18,6 +18,7 @@ export const DataType = {
 
 /** A tensor (an initializer, a Constant node's value, an attribute's tensor). */
 export interface OnnxTensor {
+  /** The tensor's name: how nodes refer to it. */
   name: string;
   /** Dimensions (int64 in the file; refused past 2^53). */
   dims: number[];
@@ -29,7 +30,9 @@ export interface OnnxTensor {
   floatData?: number[];
   /** int32_data also carries int8, uint8, bool and float16 (as bits), per onnx.proto. */
   int32Data?: number[];
+  /** int64_data (refused past ±2^53). */
   int64Data?: number[];
+  /** double_data. */
   doubleData?: number[];
   /**
    * How many string_data entries a STRING tensor holds (e.g. skl2onnx's class labels). Counted, their bytes skipped
@@ -51,37 +54,55 @@ export const AttrType = {
   STRINGS: 8,
 } as const;
 
+/** A node attribute (AttributeProto): its name, type and the one field that type fills. */
 export interface OnnxAttribute {
+  /** The attribute's name (e.g. 'kernel_shape'). */
   name: string;
   /** An AttrType value (inferred from the field present when an old exporter left it 0). */
   type: number;
+  /** A FLOAT attribute's value. */
   f?: number;
+  /** An INT attribute's value (int64 in the file; refused past ±2^53). */
   i?: number;
   /** UTF-8 decoded string. */
   s?: string;
+  /** A TENSOR attribute's value. */
   t?: OnnxTensor;
+  /** A FLOATS attribute's values. */
   floats?: number[];
+  /** An INTS attribute's values. */
   ints?: number[];
+  /** A STRINGS attribute's values, UTF-8 decoded. */
   strings?: string[];
 }
 
+/** One operator of a graph (NodeProto). */
 export interface OnnxNode {
+  /** The node's name (may be empty). */
   name: string;
+  /** The operator, e.g. 'Gemm', 'Conv', 'Relu'. */
   opType: string;
   /** '' or 'ai.onnx' for the default domain. */
   domain: string;
+  /** Names of the values it reads ('' for an omitted optional input). */
   input: string[];
+  /** Names of the values it writes. */
   output: string[];
+  /** Its attributes. */
   attribute: OnnxAttribute[];
 }
 
 /** One dimension of a tensor type: a fixed size, a symbolic name (a dynamic batch), or unknown. */
 export interface OnnxDim {
+  /** A fixed size. */
   value?: number;
+  /** A symbolic size, e.g. 'batch'. */
   param?: string;
 }
 
+/** A graph input, output or intermediate value: its name and type (ValueInfoProto). */
 export interface OnnxValueInfo {
+  /** The value's name. */
   name: string;
   /** TensorProto.DataType of the element; 0 when not given. */
   elemType: number;
@@ -94,31 +115,55 @@ export interface OnnxValueInfo {
   kind?: 'sequence' | 'map' | 'sparse' | 'optional';
 }
 
+/** The computation (GraphProto): nodes in topological order, weights, inputs and outputs. */
 export interface OnnxGraph {
+  /** The graph's name. */
   name: string;
+  /** The nodes, in topological order. */
   node: OnnxNode[];
+  /** Weights and constants. */
   initializer: OnnxTensor[];
   /** Graph inputs; IR < 4 files also list initializers here. */
   input: OnnxValueInfo[];
+  /** Graph outputs. */
   output: OnnxValueInfo[];
+  /** Types of intermediate values, where the file gives them. */
   valueInfo: OnnxValueInfo[];
+  /** Free text from the exporter. */
   docString?: string;
 }
 
+/** An operator set the model uses, with its version (OperatorSetIdProto). */
 export interface OnnxOpset {
   /** '' (or 'ai.onnx') is the default operator set. */
   domain: string;
+  /** The operator set's version, e.g. 13. */
   version: number;
 }
 
+/** A whole ONNX file (ModelProto). */
 export interface OnnxModel {
+  /** The ONNX IR version of the file (3–10 are read). */
   irVersion: number;
+  /** Operator sets the graph uses. */
   opsetImport: OnnxOpset[];
+  /** The tool that wrote the file, e.g. 'pytorch'. */
   producerName: string;
+  /** That tool's version. */
   producerVersion: string;
+  /** The model's namespace (often empty). */
   domain: string;
+  /** The model's own version number. */
   modelVersion: number;
+  /** Free text from the exporter. */
   docString: string;
+  /** The computation. */
   graph: OnnxGraph;
-  metadataProps: Array<{ key: string; value: string }>;
+  /** Key/value pairs the exporter stored (metadata_props). */
+  metadataProps: Array<{
+    /** The entry's key. */
+    key: string;
+    /** The entry's value. */
+    value: string;
+  }>;
 }

@@ -45,6 +45,10 @@ export class Engine {
   private mem: WebAssembly.Memory | undefined;
   private heap: Arena | undefined;
 
+  /**
+   * Use {@link createEngine} or {@link init}.
+   * @param backend Which kernels this engine runs: 'wasm' (SIMD) or 'js' (the plain TypeScript twins).
+   */
   constructor(
     readonly backend: Backend,
     memory: WebAssembly.Memory,

@@ -6,30 +6,42 @@ import { nodeFs } from '../runtime/node.js';
 
 /** Logs at the end of an epoch: training loss/accuracy (means over the epoch) and validation ones. */
 export interface EpochLogs {
+  /** Mean training loss over the epoch. */
   loss: number;
+  /** Mean training accuracy over the epoch (with metrics: ['accuracy']), in [0, 1]. */
   accuracy?: number;
+  /** Loss on the validation data, when there is some. */
   val_loss?: number;
+  /** Accuracy on the validation data, when there is some and accuracy is a metric. */
   val_accuracy?: number;
   [metric: string]: number | undefined;
 }
 
 /** Logs after each batch: running means over the epoch so far. */
 export interface BatchLogs {
+  /** The epoch this batch belongs to (0-based). */
   epoch: number;
   /** Rows in this batch. */
   size: number;
+  /** Mean loss over the epoch so far. */
   loss: number;
+  /** Mean accuracy over the epoch so far (with metrics: ['accuracy']). */
   accuracy?: number;
 }
 
 /** What a callback learns when training starts. */
 export interface TrainBegin {
+  /** The model being trained. */
   model: Sequential;
+  /** Epochs fit() will run (unless stopped early). */
   epochs: number;
+  /** Rows per batch (the last batch of an epoch may be smaller). */
   batchSize: number;
   /** Training rows (after the validation split). */
   samples: number;
+  /** Batches in each epoch. */
   batchesPerEpoch: number;
+  /** Validation rows (0 without validation data). */
   validationSamples: number;
   /** True for fit(source) on a stream of batches: samples and batchesPerEpoch are then 0 (not known ahead). */
   stream?: boolean;
@@ -40,21 +52,29 @@ export interface TrainBegin {
  * after the current batch.
  */
 export interface Callback {
+  /** Called once before the first epoch. */
   onTrainBegin?(info: TrainBegin): void | Promise<void>;
+  /** Called before each epoch (0-based). */
   onEpochBegin?(epoch: number, model: Sequential): void | Promise<void>;
   /** Before a batch runs (its rows not yet gathered): `info.size` rows of epoch `info.epoch`. */
   onBatchBegin?(batch: number, info: { epoch: number; size: number }, model: Sequential): void | Promise<void>;
+  /** Called after each batch (0-based within the epoch) with running means. */
   onBatchEnd?(batch: number, logs: BatchLogs, model: Sequential): void | Promise<void>;
+  /** Called after each epoch, with its training and validation logs. */
   onEpochEnd?(epoch: number, logs: EpochLogs, model: Sequential): void | Promise<void>;
+  /** Called once when training ends (finished or stopped), with the whole history. */
   onTrainEnd?(history: History, model: Sequential): void | Promise<void>;
 }
 
 /** What fit() returns: per-epoch logs, Keras style. */
 export interface History {
+  /** The epochs run, 0-based. */
   epochs: number[];
+  /** Each log's value per epoch, e.g. history.loss[3] is the training loss of epoch 3. */
   history: Record<string, number[]>;
-  /** Set by earlyStopping: the epoch whose weights the model holds at the end, and whether it stopped early. */
+  /** Set by earlyStopping: the epoch whose weights the model holds at the end. */
   bestEpoch?: number;
+  /** Set by earlyStopping: whether it stopped training before the last epoch. */
   stoppedEarly?: boolean;
 }
 
@@ -73,7 +93,10 @@ export interface EarlyStoppingOptions {
 }
 
 /** Stops training when `monitor` stops improving, and (by default) restores the best weights. */
-export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & { readonly bestEpoch: number } {
+export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & {
+  /** The best epoch so far by the monitored log (-1 before the first epoch ends). */
+  readonly bestEpoch: number;
+} {
   checkOptions(options, 'earlyStopping()', { monitor: 'string', patience: 'index', minDelta: 'number', mode: 'string', restoreBestWeights: 'boolean' });
   const patience = options.patience ?? 3;
   if (!Number.isInteger(patience) || patience < 0) {

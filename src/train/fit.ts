@@ -22,9 +22,15 @@ export interface FitOptions {
   validationData?: [MatrixInput, TargetInput];
   /** Seeds shuffling, the validation split, dropout and augmentation (and the weights, if fit builds the model). */
   seed?: number;
+  /** Hooks called as training goes (progressLogger, earlyStopping or your own), in order. */
   callbacks?: Callback | Callback[];
   /** Random whole-pixel shifts of image rows (h × w) each epoch: more training data for free. */
-  augment?: { imageShape: [number, number]; maxShift: number };
+  augment?: {
+    /** [height, width] of the image each row holds (h · w must equal the row's length: one channel). */
+    imageShape: [number, number];
+    /** Largest shift in pixels, each way, along each axis. */
+    maxShift: number;
+  };
   /** Yield to the event loop at least this often (ms) so a page or server stays responsive (default: never). */
   yieldEveryMs?: number;
   /**

@@ -4,10 +4,13 @@ import type { Engine } from '../runtime/engine.js';
 
 /** Plain or momentum SGD. */
 export interface SgdConfig {
+  /** Which optimizer. */
   type: 'sgd';
+  /** Step size (default 0.01). */
   learningRate: number;
-  /** 0 for plain SGD. */
+  /** Momentum in [0, 1] (default 0: plain SGD). */
   momentum: number;
+  /** Nesterov momentum: the gradient is taken a step ahead (default false). */
   nesterov: boolean;
   /** L2 weight decay added to every gradient: g + weightDecay · w. */
   weightDecay: number;
@@ -15,12 +18,19 @@ export interface SgdConfig {
 
 /** Adam (Kingma & Ba 2015); `decoupled` makes it AdamW (Loshchilov & Hutter 2019). */
 export interface AdamConfig {
+  /** Which optimizer. */
   type: 'adam';
+  /** Step size (default 0.001). */
   learningRate: number;
+  /** Decay of the running mean of the gradients (default 0.9). */
   beta1: number;
+  /** Decay of the running mean of their squares (default 0.999). */
   beta2: number;
+  /** Added to the root of the second moment, for stability (default 1e-7). */
   epsilon: number;
+  /** Weight decay: added to the gradient as weightDecay · w (L2), or applied to the weights directly with `decoupled` (AdamW); default 0. */
   weightDecay: number;
+  /** AdamW: decay the weights directly instead of through the gradient (default false). */
   decoupled: boolean;
 }
 
@@ -43,6 +53,7 @@ export interface AdagradConfig {
   weightDecay: number;
 }
 
+/** An optimizer's settings, as sgd(), adam(), rmsprop() or adagrad() make them. */
 export type OptimizerConfig = SgdConfig | AdamConfig | RmspropConfig | AdagradConfig;
 
 function num(v: number, what: string, lo: number, hi: number, loOpen = false): number {
@@ -133,6 +144,10 @@ export class Optimizer {
    */
   scheduled: number | undefined;
 
+  /**
+   * fit() makes one from the compiled settings.
+   * @param config The settings (learningRate changes as a schedule sets it).
+   */
   constructor(
     readonly config: OptimizerConfig,
     private readonly engine: Engine,
@@ -158,6 +173,7 @@ export class Optimizer {
     return this.scheduled ?? this.config.learningRate;
   }
 
+  /** Sets the learning rate for the next steps (a positive finite number). */
   set learningRate(lr: number) {
     this.config.learningRate = num(lr, 'learningRate', 0, 1e6, true);
     this.scheduled = undefined;

@@ -6,8 +6,14 @@ export interface ProgressOptions {
   write?: (s: string) => void;
   /** Redraw one line in place (a terminal) or print plain lines (logs, CI). Default: stdout is a TTY. */
   live?: boolean;
-  /** Bar width in characters (default 24). */
+  /** Bar width in characters (default 24; narrower when the line would not fit `columns`). */
   width?: number;
+  /**
+   * Terminal width the live line must fit (default: the width of process.stdout when it is a terminal, read at each
+   * redraw so a resized window is followed; else 80). A line as wide as the terminal would wrap, and each redraw
+   * would then leave a line behind.
+   */
+  columns?: number;
   /** Minimum ms between live redraws (default 100). */
   intervalMs?: number;
 }
@@ -26,12 +32,13 @@ function fmtTime(s: number): string {
  * redraws one bar in place; elsewhere it prints a line per epoch.
  */
 export function progressLogger(options: ProgressOptions = {}): Callback {
-  checkOptions(options, 'progressLogger()', { write: 'function', live: 'boolean' });
-  const proc = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): void } } }).process;
+  checkOptions(options, 'progressLogger()', { write: 'function', live: 'boolean', width: 'index', columns: 'count' });
+  const proc = (globalThis as { process?: { stdout?: { isTTY?: boolean; columns?: number; write(s: string): void } } }).process;
   const write = options.write ?? (proc?.stdout ? (s: string) => proc.stdout!.write(s) : (s: string) => console.log(s.replace(/\n$/, '')));
   const live = options.live ?? Boolean(proc?.stdout?.isTTY);
   const width = options.width ?? 24;
   const interval = options.intervalMs ?? 100;
+  const columns = (): number => options.columns ?? (proc?.stdout?.isTTY && proc.stdout.columns ? proc.stdout.columns : 80);
   let epochs = 0;
   let batches = 0;
   let samples = 0;
@@ -58,15 +65,13 @@ export function progressLogger(options: ProgressOptions = {}): Callback {
       if (t - lastDraw < interval && batch + 1 < batches) return;
       lastDraw = t;
       const frac = (batch + 1) / batches;
-      const filled = Math.round(frac * width);
       const rate = seenEpoch / ((t - tEpoch) / 1000);
       const done = logs.epoch * samples + seenEpoch;
       const eta = (epochs * samples - done) / (done / ((t - t0) / 1000));
-      const acc = logs.accuracy !== undefined ? ` acc ${(100 * logs.accuracy).toFixed(2)}%` : '';
-      write(
-        `\r\x1b[2Kepoch ${logs.epoch + 1}/${epochs} [${'='.repeat(filled)}${' '.repeat(width - filled)}] ` +
-          `${batch + 1}/${batches} loss ${logs.loss.toFixed(4)}${acc} ${Math.round(rate)} samples/s ETA ${fmtTime(eta)}`,
-      );
+      const parts = [`loss ${logs.loss.toFixed(4)}`];
+      if (logs.accuracy !== undefined) parts.push(`acc ${(100 * logs.accuracy).toFixed(2)}%`);
+      parts.push(`${Math.round(rate)} samples/s`, `ETA ${fmtTime(eta)}`);
+      write(`\r\x1b[2K${liveLine(`epoch ${logs.epoch + 1}/${epochs}`, frac, `${batch + 1}/${batches}`, parts, width, columns())}`);
     },
     onEpochEnd(epoch, logs) {
       const t = now();
@@ -83,3 +88,29 @@ export function progressLogger(options: ProgressOptions = {}): Callback {
   };
 }
 import { checkOptions } from '../args.js';
+
+/**
+ * The live line, at most `columns - 1` characters (a character in the last column makes some terminals wrap):
+ * the bar narrows first (to 8), then the least useful parts go (samples/s, then accuracy; the loss and ETA stay
+ * longest), then the bar, and at last the line is cut.
+ */
+export function liveLine(head: string, frac: number, count: string, parts: string[], width: number, columns: number): string {
+  const max = Math.max(columns - 1, 1);
+  const kept = [...parts];
+  const drop = (pattern: RegExp): boolean => {
+    const i = kept.findIndex((p) => pattern.test(p));
+    if (i >= 0) kept.splice(i, 1);
+    return i >= 0;
+  };
+  for (;;) {
+    const tail = ` ${[count, ...kept].join(' ')}`;
+    const room = max - head.length - tail.length - 3; // ' [' and ']'
+    const bar = Math.min(width, room);
+    if (bar >= 8 || (bar >= 1 && kept.length <= 1) || bar === width) {
+      const filled = Math.round(frac * bar);
+      return `${head} [${'='.repeat(filled)}${' '.repeat(bar - filled)}]${tail}`;
+    }
+    if (drop(/samples\/s$/) || drop(/^acc /) || (kept.length > 1 && drop(/^ETA /))) continue;
+    return `${head}${tail}`.slice(0, max);
+  }
+}

@@ -128,7 +128,7 @@ describe('a disposed model', () => {
       ['setTrainable', () => m.setTrainable('h', false)],
       ['tensors', () => m.tensors()],
     ];
-    for (const [name, call] of calls) expectSimdnetError(call, 'DISPOSED', /disposed/);
+    for (const [, call] of calls) expectSimdnetError(call, 'DISPOSED', /disposed/);
     await expectSimdnetErrorAsync(() => m.fit(x, y), 'DISPOSED', /disposed/);
     m.dispose(); // twice is fine
   });

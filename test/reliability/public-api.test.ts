@@ -46,7 +46,6 @@ type Kind =
   | 'dataset'
   | 'any'; // no generic bad values (only the row's own)
 
-const junk = { toString: () => 'junk' };
 const BAD: Record<Kind, Array<[string, unknown]>> = {
   num: [['null', null], ['undefined', undefined], ['"3"', '3'], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity], ['{}', {}], ['[1]', [1]], ['true', true]],
   count: [['null', null], ['undefined', undefined], ['"3"', '3'], ['NaN', NaN], ['Infinity', Infinity], ['{}', {}], ['[1]', [1]], ['2.5', 2.5], ['-1', -1]],
@@ -120,15 +119,6 @@ function mlp(seed = 3): Sequential {
   const m = main.sequential([main.dense(16, { activation: 'relu', inputDim: 8, name: 'h1' }), main.dense(4, { activation: 'softmax', name: 'out' })], { seed, name: 'mlp' });
   m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: ['accuracy'] });
   m.build(8);
-  return m;
-}
-function cnn(): Sequential {
-  const m = main.sequential(
-    [main.conv2d(2, 3, { inputShape: [6, 6, 1], activation: 'relu', name: 'c' }), main.flatten({ name: 'f' }), main.dense(3, { activation: 'softmax', name: 'out' })],
-    { seed: 1 },
-  );
-  m.compile({ loss: 'categoricalCrossentropy' });
-  m.build([6, 6, 1]);
   return m;
 }
 const bits = (m: Sequential): string => m.getWeights().map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString('hex')).join('/');
@@ -298,7 +288,7 @@ const ROWS: Record<string, Row<any>> = {
   'main:modelCheckpoint': { args: [{ kind: 'opts', fields: { path: 'str', onSave: 'fn', monitor: 'str', mode: 'str', saveBestOnly: 'bool' }, bad: [['undefined', undefined], ['{}', {}], ['mode "up"', { onSave: () => {}, mode: 'up' }]] }], valid: () => [{ onSave: () => {} }], call: (_s, o) => main.modelCheckpoint(o), ok: (c) => expect(typeof c.onEpochEnd).toBe('function') },
   'main:reduceLROnPlateau': { args: [{ kind: 'opts', optional: true, fields: { monitor: 'str', factor: 'num', patience: 'count', mode: 'str', minDelta: 'num', cooldown: 'count', minLr: 'num' }, bad: [['factor 1', { factor: 1 }], ['mode "up"', { mode: 'up' }]] }], valid: () => [{ patience: 2 }], call: (_s, o) => main.reduceLROnPlateau(o), ok: (c) => expect(typeof c.onEpochEnd).toBe('function') },
   'main:earlyStopping': { args: [{ kind: 'opts', optional: true, fields: { monitor: 'str', patience: 'count', minDelta: 'num', mode: 'str', restoreBestWeights: 'bool' }, bad: [['mode "up"', { mode: 'up' }]] }], valid: () => [{ patience: 2 }], call: (_s, o) => main.earlyStopping(o), ok: (c) => expect(typeof c.onEpochEnd).toBe('function') },
-  'main:progressLogger': { args: [{ kind: 'opts', optional: true, fields: { write: 'fn', live: 'bool' } }], valid: () => [{ write: () => {} }], call: (_s, o) => main.progressLogger(o), ok: (c) => expect(typeof c).toBe('object') },
+  'main:progressLogger': { args: [{ kind: 'opts', optional: true, fields: { write: 'fn', live: 'bool', columns: 'count' } }], valid: () => [{ write: () => {} }], call: (_s, o) => main.progressLogger(o), ok: (c) => expect(typeof c).toBe('object') },
 
   // --- files
   'main:saveModel': { args: [{ kind: 'model', bad: () => [['disposed', disposed()]] }], valid: () => [mlp()], call: (_s, m) => main.saveModel(m), ok: (b) => expect(b).toBeInstanceOf(Uint8Array) },

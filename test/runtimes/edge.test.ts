@@ -65,7 +65,7 @@ beforeAll(async () => {
   const { model } = await work.trainModel(lib);
   modelBytes = lib.saveModel(model);
   expected = work.probe(model);
-  writeFileSync(join(inst.app, 'edge', 'model.sdnt'), modelBytes);
+  writeFileSync(join(inst.app, 'edge', 'model.simdnet'), modelBytes);
   const fmaRun = await run(
     process.execPath,
     [
@@ -77,7 +77,7 @@ beforeAll(async () => {
        import { readFileSync } from 'node:fs';
        const e = await lib.init();
        if (!e.fma) throw new Error('relaxed SIMD did not validate');
-       console.log(JSON.stringify(work.probe(lib.loadModel(readFileSync(${JSON.stringify(join(inst.app, 'edge', 'model.sdnt'))})))));`,
+       console.log(JSON.stringify(work.probe(lib.loadModel(readFileSync(${JSON.stringify(join(inst.app, 'edge', 'model.simdnet'))})))));`,
     ],
     { timeoutMs: 60_000 },
   );
@@ -301,7 +301,7 @@ const serveArgs = (entry: string): string[] => [
   '127.0.0.1',
   '--port',
   '0',
-  '--allow-read=edge/model.sdnt,node_modules/simdnet/dist/simdnet.wasm',
+  '--allow-read=edge/model.simdnet,node_modules/simdnet/dist/simdnet.wasm',
   entry,
 ];
 
@@ -402,7 +402,7 @@ describe('edge: the fetch handler under deno serve', () => {
       [
         "import { createPredictHandler } from './handler.ts';",
         "const wasm = await WebAssembly.compile(await Deno.readFile(new URL(import.meta.resolve('simdnet/simdnet.wasm'))));",
-        "export default createPredictHandler({ wasm, model: () => Deno.readFile(new URL('./model.sdnt', import.meta.url)), maxInFlight: 8, readTimeoutMs: 1500 });",
+        "export default createPredictHandler({ wasm, model: () => Deno.readFile(new URL('./model.simdnet', import.meta.url)), maxInFlight: 8, readTimeoutMs: 1500 });",
         '',
       ].join('\n'),
     );
@@ -494,7 +494,7 @@ describe.skipIf(workerdSkip !== '')("edge: the Cloudflare Worker in workerd (Clo
       cwd: inst.app,
       input: join(inst.app, 'edge', 'cloudflare.ts'),
       // node:fs is reached only when no .wasm is given (a dynamic import never evaluated here)
-      external: ['simdnet/simdnet.wasm', './model.sdnt', /^node:/],
+      external: ['simdnet/simdnet.wasm', './model.simdnet', /^node:/],
       platform: 'browser',
       logLevel: 'warn',
       output: {
@@ -505,7 +505,7 @@ describe.skipIf(workerdSkip !== '')("edge: the Cloudflare Worker in workerd (Clo
       },
     });
     copyFileSync(join(inst.pkg, 'dist', 'simdnet.wasm'), join(dir, 'simdnet.wasm'));
-    copyFileSync(join(inst.app, 'edge', 'model.sdnt'), join(dir, 'model.sdnt'));
+    copyFileSync(join(inst.app, 'edge', 'model.simdnet'), join(dir, 'model.simdnet'));
     // A second worker that tries to compile the same bytes at run time: workerd must refuse, as production does.
     writeFileSync(
       join(dir, 'compile.js'),
@@ -538,7 +538,7 @@ const edge :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
     (name = "simdnet.wasm", wasm = embed "simdnet.wasm"),
-    (name = "model.sdnt", data = embed "model.sdnt"),
+    (name = "model.simdnet", data = embed "model.simdnet"),
   ],
   compatibilityDate = "${compatibilityDate}",
 );

@@ -89,7 +89,7 @@ describe('the packed package', () => {
     ]) {
       expect(paths, `tarball lacks ${p}`).toContain(p);
     }
-    const stray = paths.filter((p) => !(p.startsWith('dist/') || /^(package\.json|README(\.md)?|LICENSE(\.md)?)$/i.test(p)));
+    const stray = paths.filter((p) => !(p.startsWith('dist/') || /^(package\.json|README(\.md)?|LICENSE(\.md)?|CHANGELOG\.md|CONTRIBUTING\.md|bench\/RESULTS\.md)$/i.test(p) || p.startsWith('docs/')));
     expect(stray, 'files outside dist/ in the tarball').toEqual([]);
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts')), 'TypeScript sources in the tarball').toEqual([]);
     // Every unbundled module has its types beside it (the bundle's entries are typed by dist/index.d.ts etc.).
@@ -114,7 +114,11 @@ describe('the packed package', () => {
     expect(pkg.peerDependencies ?? {}).toEqual({});
     const exp = pkg.exports as Record<string, unknown>;
     // ES modules for import, the CommonJS build for require (Node < 20.19 cannot require an ES module).
-    const dual = (types: string, name: string) => ({ types, import: `./dist/bundle/${name}.js`, require: `./dist/bundle/${name}.cjs` });
+    // Each with its own declarations: .d.ts for import, .d.cts for require (a .cts consumer's import = require).
+    const dual = (types: string, name: string) => ({
+      import: { types, default: `./dist/bundle/${name}.js` },
+      require: { types: types.replace(/\.d\.ts$/, '.d.cts'), default: `./dist/bundle/${name}.cjs` },
+    });
     expect(exp['.']).toEqual(dual('./dist/index.d.ts', 'index'));
     expect(exp['./compress']).toEqual(dual('./dist/compress/index.d.ts', 'compress'));
     expect(exp['./mnist']).toEqual(dual('./dist/data/mnist-node.d.ts', 'mnist'));
@@ -123,7 +127,8 @@ describe('the packed package', () => {
     expect(pkg.main).toBe('./dist/bundle/index.cjs');
     expect(exp['./simdnet.wasm']).toBe('./dist/simdnet.wasm');
     // Every path exports names exists in the installed copy.
-    const targets = Object.values(exp).flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v as Record<string, string>)));
+    const leaves = (v: unknown): string[] => (typeof v === 'string' ? [v] : Object.values(v as Record<string, unknown>).flatMap(leaves));
+    const targets = Object.values(exp).flatMap(leaves);
     for (const t of targets) expect(existsSync(join(inst.pkg, t)), `exports points at missing ${t}`).toBe(true);
   });
 

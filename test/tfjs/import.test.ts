@@ -33,12 +33,6 @@ function fixture(name: string): { json: string; shards: Uint8Array[]; expected: 
   };
 }
 
-const argmax = (d: Float32Array, k: number, r: number): number => {
-  let best = 0;
-  for (let c = 1; c < k; c++) if (d[r * k + c] > d[r * k + best]) best = c;
-  return best;
-};
-
 let mnist: ReturnType<typeof loadMnist>;
 
 beforeAll(async () => {

@@ -16,7 +16,8 @@ export const DIST = process.env.SIMDNET_DIST
 export function entry(name) {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
   const e = pkg.exports?.[name];
-  const target = typeof e === 'string' ? e : (e?.import ?? e?.default);
+  const imp = typeof e === 'string' ? e : (e?.import ?? e?.default);
+  const target = typeof imp === 'string' ? imp : imp?.default; // { import: { types, default } }
   if (typeof target !== 'string' || !target.startsWith('./dist/')) throw new Error(`package.json has no dist/ export for '${name}'`);
   return new URL(target.slice('./dist/'.length), DIST).href;
 }

@@ -1,4 +1,4 @@
-// Packs the package as it would be published (`npm pack`, which runs `prepare` = the full build) and installs the
+// Packs the package as it would be published (`npm pack`, which runs `prepack` = the full build) and installs the
 // tarball into a scratch project, next to copies of the runtime fixtures and the edge example. Every runtime test
 // then uses that installed copy, so a file missing from `files` or a wrong `exports` entry fails them. The build
 // runs in a copy of the checkout (sources, not build output), so the test neither writes into the working tree's
@@ -50,7 +50,7 @@ function isolatedTmp(): string {
   return found;
 }
 
-/** `npm pack --json` may be preceded by the prepare script's output: take the JSON array at the end. */
+/** `npm pack --json` may be preceded by the prepack script's output: take the JSON array at the end. */
 function parsePackJson(stdout: string): PackInfo {
   const start = stdout.lastIndexOf('\n[\n') >= 0 ? stdout.lastIndexOf('\n[\n') + 1 : stdout.indexOf('[');
   const parsed = JSON.parse(stdout.slice(start)) as PackInfo[];
@@ -72,6 +72,9 @@ export async function packAndInstall(): Promise<Installed> {
     recursive: true,
     filter: (from) => basename(from) !== 'node_modules' && !(dirname(resolve(from)) === top && skipTop.has(basename(from))),
   });
+  // The one file of bench/ the package ships (package.json `files`: the README's numbers link to it).
+  mkdirSync(join(src, 'bench'));
+  cpSync(join(repoRoot, 'bench', 'RESULTS.md'), join(src, 'bench', 'RESULTS.md'));
   symlinkSync(join(repoRoot, 'node_modules'), join(src, 'node_modules'), 'dir'); // the build tools (asc, tsc, rolldown)
   const packed = await run(npm, ['pack', '--json', '--pack-destination', work], { cwd: src, timeoutMs: 300_000 });
   if (packed.code !== 0) throw new Error(`npm pack failed:\n${describeRun(packed)}`);
