@@ -47,7 +47,7 @@ export interface CustomMetric {
 /** A metric for compile() or evaluate(): a built-in name or a {@link CustomMetric}. */
 export type Metric = MetricName | CustomMetric;
 
-/** @internal A checked metric list. */
+/** A checked metric list (what planMetrics() makes of a compile() or evaluate() metrics option). */
 export interface MetricPlan {
   /** Whether 'accuracy' was asked for. */
   accuracy: boolean;
