@@ -27,6 +27,11 @@ export interface Kernels {
   gemm_forward(y: number, ws: number, x: number, w: number, b: number, m: number, k: number, n: number): void;
   /** dw (k,n) += x (m,k)ᵀ · dy (m,n); ws: the GEMM workspace. */
   gemm_backward_w(dw: number, ws: number, x: number, dy: number, m: number, k: number, n: number): void;
+  /**
+   * Rows [k0, k0 + kc) of gemm_backward_w's dw (k,n) += x (m,k)ᵀ · dy (m,n), the other rows untouched: how threads
+   * split the weight gradient (by rows of dw, never by the batch). Rows outside [0, k) are ignored.
+   */
+  gemm_backward_w_rows(dw: number, ws: number, x: number, dy: number, m: number, k: number, n: number, k0: number, kc: number): void;
   /** dx (m,k) = dy (m,n) · w (k,n)ᵀ; ws: the GEMM workspace. */
   gemm_backward_x(dx: number, ws: number, dy: number, w: number, m: number, k: number, n: number): void;
 

@@ -17,6 +17,8 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     gemm_forward: (y, _ws, x, w, b, m, k, n) =>
       ref.gemm_forward(F(y, m * n), null, F(x, m * k), F(w, k * n), b === 0 ? null : F(b, n), m, k, n),
     gemm_backward_w: (dw, _ws, x, dy, m, k, n) => ref.gemm_backward_w(F(dw, k * n), null, F(x, m * k), F(dy, m * n), m, k, n),
+    gemm_backward_w_rows: (dw, _ws, x, dy, m, k, n, k0, kc) =>
+      ref.gemm_backward_w_rows(F(dw, k * n), null, F(x, m * k), F(dy, m * n), m, k, n, k0, kc),
     gemm_backward_x: (dx, _ws, dy, w, m, k, n) => ref.gemm_backward_x(F(dx, m * k), null, F(dy, m * n), F(w, k * n), m, k, n),
     bias_forward: (y, b, m, n) => ref.bias_forward(F(y, m * n), F(b, n), m, n),
     bias_backward: (db, dy, m, n) => ref.bias_backward(F(db, n), F(dy, m * n), m, n),
