@@ -4,8 +4,10 @@ import { SimdnetError } from '../errors.js';
 import type { Kernels } from './abi.js';
 import { Arena } from './arena.js';
 import type { jsKernels } from './backend-js.js';
-import { compileWasm, type WasmSource } from './loader.js';
+import { compileBytes, compileWasm, readWasm, type WasmSource } from './loader.js';
 import { syncFs } from './node.js';
+import { sharedMemoryVariant } from './shared-variant.js';
+import { attachPool, autoThreads, kernelNames, MAX_THREADS, ThreadPool, threadsUnavailable } from './threads.js';
 
 /** Which implementation of the kernels runs: the SIMD .wasm, or the plain-TS twins. */
 export type Backend = 'wasm' | 'js';
@@ -16,6 +18,14 @@ export interface EngineOptions {
   wasm?: WasmSource;
   /** Upper bound of the linear memory in MiB (default 2048); allocations past it fail with code MEMORY. */
   maxMemoryMB?: number;
+  /**
+   * Threads the kernels run on (default 1): a number, or 'auto' for every core the runtime reports. Large GEMMs,
+   * convolutions, pooling, element-wise kernels and optimizer updates split across a pool of workers on one shared
+   * memory, with results bit-identical to one thread. Where threads cannot run (no SharedArrayBuffer, a page
+   * without cross-origin isolation, a precompiled module, the js backend) the engine runs on one thread and
+   * `engine.threadsNote` says why.
+   */
+  threads?: number | 'auto';
 }
 
 const PAGE = 65536;
@@ -37,6 +47,8 @@ export class Engine {
   readonly k: Kernels;
   private mem: WebAssembly.Memory | undefined;
   private heap: Arena | undefined;
+  private pool: ThreadPool | undefined;
+  private note = '';
 
   constructor(
     readonly backend: Backend,
@@ -49,6 +61,27 @@ export class Engine {
     this.heap = new Arena(memory, k.heap_base(), maxBytes);
     const ws = k.gemm_workspace_size();
     this.gemmWs = ws > 0 ? this.heap.alloc(ws) : 0;
+  }
+
+  /**
+   * Threads the kernels run on: 1, or the pool's workers plus the calling thread. Drops to 1 if a worker dies
+   * (that call throws; later calls run on the calling thread, with the same results).
+   */
+  get threads(): number {
+    return this.pool && this.pool.failure === undefined ? this.pool.size + 1 : 1;
+  }
+
+  /** Why `threads` is 1 when more were asked for ('' otherwise). */
+  get threadsNote(): string {
+    return this.pool?.failure ?? this.note;
+  }
+
+  /** @internal Threads: attaches the pool (createEngine) or records why there is none. */
+  setThreads(pool: ThreadPool | undefined, note: string, names: string[] = []): void {
+    this.note = note;
+    if (!pool) return;
+    this.pool = pool;
+    attachPool(this, pool, names);
   }
 
   /** True once dispose() has run. */
@@ -74,6 +107,8 @@ export class Engine {
    */
   dispose(): void {
     if (this.disposed) return;
+    this.pool?.terminate();
+    this.pool = undefined;
     this.mem = undefined;
     this.heap = undefined;
     const k = this.k as unknown as Record<string, unknown>;
@@ -153,12 +188,59 @@ function newMemory(maxMB: number): { memory: WebAssembly.Memory; maxBytes: numbe
   return { memory: new WebAssembly.Memory({ initial: 16 }), maxBytes };
 }
 
+/** The thread count asked for: 1 (the default), an integer in [1, MAX_THREADS], or 'auto'; RANGE otherwise. */
+function threadsWanted(t: unknown, where: string): number {
+  if (t === undefined || t === null) return 1;
+  if (t === 'auto') return autoThreads();
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
+    throw new SimdnetError('RANGE', `${where}: option threads must be an integer from 1 to ${MAX_THREADS} or 'auto', got ${typeof t === 'string' ? JSON.stringify(t) : String(t)}`);
+  }
+  return t;
+}
+
+/**
+ * A wasm engine on `threads` > 1: the module's shared-memory variant, instantiated here on a shared memory, and a
+ * pool of threads − 1 workers on the same memory. Where that cannot be (see threadsUnavailable; a precompiled
+ * module, whose bytes cannot be had), undefined and why.
+ */
+async function threadedEngine(source: WasmSource | undefined, maxBytes: number, threads: number): Promise<Engine | string> {
+  const why = threadsUnavailable();
+  if (why) return why;
+  const got = await readWasm(source);
+  if (got instanceof WebAssembly.Module) return 'the .wasm was given as a compiled WebAssembly.Module, whose bytes a shared-memory variant needs';
+  const bytes = sharedMemoryVariant(got);
+  const module = await compileBytes(bytes, syncFs() !== undefined);
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: Math.floor(maxBytes / PAGE), shared: true });
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
+  } catch (err) {
+    throw new SimdnetError('FORMAT', `simdnet.wasm (shared-memory variant) failed to instantiate: ${String(err)}`);
+  }
+  const names = kernelNames(instance.exports);
+  const pool = await ThreadPool.start(threads - 1, module, bytes, memory, names);
+  const engine = new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes);
+  engine.setThreads(pool, '', names);
+  return engine;
+}
+
 /** Creates an engine of its own (its own memory): for isolation, or for a memory limit of its own. */
 export async function createEngine(backend: Backend, options: EngineOptions = {}): Promise<Engine> {
   checkOptions(options, 'createEngine()', { maxMemoryMB: 'count' });
+  const threads = threadsWanted(options.threads, 'createEngine()');
   const { memory, maxBytes } = newMemory(options.maxMemoryMB ?? 2048);
-  if (backend === 'js') return new Engine('js', memory, (await loadJsKernels())(memory), maxBytes);
+  if (backend === 'js') {
+    const e = new Engine('js', memory, (await loadJsKernels())(memory), maxBytes);
+    if (threads > 1) e.setThreads(undefined, 'the js backend runs on one thread');
+    return e;
+  }
   if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
+  let note = '';
+  if (threads > 1) {
+    const threaded = await threadedEngine(options.wasm, maxBytes, threads);
+    if (typeof threaded !== 'string') return threaded;
+    note = threaded;
+  }
   const module = await compileWasm(options.wasm);
   let instance: WebAssembly.Instance;
   try {
@@ -168,7 +250,9 @@ export async function createEngine(backend: Backend, options: EngineOptions = {}
   } catch (err) {
     throw new SimdnetError('FORMAT', `simdnet.wasm failed to instantiate: ${String(err)}`);
   }
-  return new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes);
+  const engine = new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes);
+  if (note) engine.setThreads(undefined, note);
+  return engine;
 }
 
 const engines: Partial<Record<Backend, Engine>> = {};
@@ -181,6 +265,7 @@ let pending: Promise<Engine> | undefined;
  */
 export async function init(options: EngineOptions & { backend?: Backend } = {}): Promise<Engine> {
   checkOptions(options, 'init()', { backend: 'string', maxMemoryMB: 'count' });
+  threadsWanted(options.threads, 'init()');
   const backend = options.backend ?? 'wasm';
   if (backend === 'js') {
     const make = await loadJsKernels();

@@ -1,0 +1,192 @@
+// How each kernel's work splits across threads: the one table that decides it. A splitter takes a call's
+// arguments and returns one argument list per part (part 0 runs on the calling thread), or undefined to run the
+// call whole. Only OUTPUT tiles are split, never a reduction, and every cut keeps each output element on the
+// same code path with the same summation order as the whole call, so results are bit-identical for every thread
+// count:
+// - GEMM forward / data gradient: rows m in multiples of the micro-kernel's 4 rows, every part >= 4 rows (below 4
+//   rows the dispatcher switches to GEMV / dot-product paths, and the k-blocking does not depend on m);
+// - GEMM weight gradient: rows k of dw (gemm_backward_w_rows), never the batch m (that would be a reduction);
+// - conv forward / data gradient, pooling, padding, permute: the batch n (every kernel loops over samples);
+// - element-wise kernels and optimizer updates: the flat length in multiples of 16 floats (their loops are f32x4
+//   bodies, at most 8 floats unrolled, with tails that round exactly like the body);
+// - row-wise kernels (softmax, bias, batch norm's affine, gather): rows.
+// Kernels that reduce to a scalar (losses, counts), scatter (max pooling's backward), hash by element index
+// (dropout's forward) or accumulate over the batch (bias and conv filter gradients) run whole.
+
+/** Per-part resources the splitter may substitute: each part brings its own scratch. */
+export interface SplitContext {
+  /** Threads available (parts returned must be <= this). */
+  readonly threads: number;
+  /** The GEMM workspace of part i (part 0: the caller's own, `own`). */
+  gemmWs(i: number, own: number): number;
+  /** A scratch block of at least `bytes` for part i >= 1 (16-byte aligned, kept and reused). */
+  scratch(i: number, bytes: number): number;
+  /** conv2d_backward_x_workspace_size from the module. */
+  convDxWsSize(kh: number, kw: number, c: number, f: number): number;
+}
+
+export type Splitter = (a: number[], ctx: SplitContext) => number[][] | undefined;
+
+// Work below these runs on the calling thread: waking a sleeping worker costs tens of microseconds, and a spinning
+// one a few; a batch-1 inference or a small layer must be no slower than one thread.
+/** Multiply-adds of a GEMM or convolution. */
+export const MIN_MACS = 1 << 18;
+/** Floats touched by an element-wise kernel. */
+export const MIN_ELEMENTS = 1 << 15;
+
+/**
+ * Cuts `count` units into at most `parts` contiguous [start, length) ranges whose starts are multiples of `gran`
+ * and whose lengths are >= `minLen`; undefined when fewer than 2 parts would result.
+ */
+export function cut(count: number, gran: number, minLen: number, parts: number): Array<[number, number]> | undefined {
+  const step = Math.max(gran, Math.ceil(minLen / gran) * gran);
+  const p = Math.min(parts, Math.floor(count / step));
+  if (p < 2) return undefined;
+  const units = Math.floor(count / gran);
+  const per = Math.floor(units / p);
+  const extra = units % p;
+  const out: Array<[number, number]> = [];
+  let s = 0;
+  for (let i = 0; i < p; i++) {
+    const len = (per + (i < extra ? 1 : 0)) * gran;
+    out.push([s, i === p - 1 ? count - s : len]);
+    s += len;
+  }
+  return out;
+}
+
+/**
+ * A splitter over one size argument: `sizeArg` (the count that shrinks), `ptrs` each advancing by `bytesPer(a)`
+ * bytes per unit, `gran`/`minLen` as in cut(), `work(a)` the call's work compared with `min`.
+ */
+function along(
+  sizeArg: number,
+  ptrs: Array<[arg: number, bytesPer: (a: number[]) => number]>,
+  gran: number,
+  minLen: number,
+  work: (a: number[]) => number,
+  min: number,
+  perPart?: (a: number[], part: number[], i: number, ctx: SplitContext) => void,
+): Splitter {
+  return (a, ctx) => {
+    if (!(work(a) >= min)) return undefined;
+    const ranges = cut(a[sizeArg], gran, minLen, ctx.threads);
+    if (!ranges) return undefined;
+    const strides = ptrs.map(([, per]) => per(a));
+    return ranges.map(([s, len], i) => {
+      const part = a.slice();
+      part[sizeArg] = len;
+      for (let j = 0; j < ptrs.length; j++) part[ptrs[j][0]] = a[ptrs[j][0]] + s * strides[j];
+      perPart?.(a, part, i, ctx);
+      return part;
+    });
+  };
+}
+
+const F = 4; // bytes per float
+
+/** Element-wise over a flat length at `n`; `ptrs` the pointer arguments (all advance 4 bytes per element). */
+function flat(n: number, ptrs: number[]): Splitter {
+  return along(n, ptrs.map((p) => [p, () => F] as [number, () => number]), 16, 16, (a) => a[n] * ptrs.length, MIN_ELEMENTS);
+}
+
+/** Row-wise: rows at `m`, row length at `len`; `ptrs` advance by a row. */
+function rowwise(m: number, len: number, ptrs: number[]): Splitter {
+  return along(m, ptrs.map((p) => [p, (a: number[]) => a[len] * F] as [number, (a: number[]) => number]), 1, 1, (a) => a[m] * a[len] * ptrs.length, MIN_ELEMENTS);
+}
+
+/** An NHWC map's floats per sample: h·w·c at the given argument indices. */
+const hwc = (h: number, w: number, c: number) => (a: number[]) => a[h] * a[w] * a[c] * F;
+
+// conv2d / pooling argument positions after the outputs: n, h, w, c, kh|ph, kw|pw, sh, sw, padT, padL, oh, ow (, f)
+const convIn = (n: number) => hwc(n + 1, n + 2, n + 3);
+
+export const SPLITTERS: Record<string, Splitter> = {
+  // (y, ws, x, w, b, m, k, n)
+  gemm_forward: along(5, [[0, (a) => a[7] * F], [2, (a) => a[6] * F]], 4, 4, (a) => a[5] * a[6] * a[7], MIN_MACS, (a, p, i, ctx) => {
+    p[1] = ctx.gemmWs(i, a[1]);
+  }),
+  // (dx, ws, dy, w, m, k, n)
+  gemm_backward_x: along(4, [[0, (a) => a[5] * F], [2, (a) => a[6] * F]], 4, 4, (a) => a[4] * a[5] * a[6], MIN_MACS, (a, p, i, ctx) => {
+    p[1] = ctx.gemmWs(i, a[1]);
+  }),
+  // (dw, ws, x, dy, m, k, n, k0, kc): rows [k0, k0 + kc) of dw; the whole call is k0 = 0, kc = k.
+  gemm_backward_w_rows: (a, ctx) => {
+    const [, , , , m, k, n, k0, kc] = a;
+    if (!(m * kc * n >= MIN_MACS) || m <= 4 || n === 1) return undefined; // rank-1 and GEMV paths: run whole
+    const ranges = cut(kc, 4, 4, ctx.threads);
+    return ranges?.map(([s, len], i) => {
+      const p = a.slice();
+      p[1] = ctx.gemmWs(i, a[1]);
+      p[7] = k0 + s;
+      p[8] = len;
+      return p;
+    });
+  },
+  // (y, x, wk, bias, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f)
+  conv2d_forward_nhwc: along(4, [[0, (a) => a[14] * a[15] * a[16] * F], [1, convIn(4)]], 1, 1,
+    (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7], MIN_MACS),
+  // (dx, ws, dy, wk, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f)
+  conv2d_backward_x_nhwc: along(4, [[0, convIn(4)], [2, (a) => a[14] * a[15] * a[16] * F]], 1, 1,
+    (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7], MIN_MACS, (a, p, i, ctx) => {
+      if (i > 0) p[1] = ctx.scratch(i, ctx.convDxWsSize(a[8], a[9], a[7], a[16]));
+    }),
+  // (cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow)
+  im2col_nhwc: along(2, [[0, (a) => a[12] * a[13] * a[6] * a[7] * a[5] * F], [1, convIn(2)]], 1, 1,
+    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5], MIN_ELEMENTS),
+  // (dx, dcols, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow)
+  col2im_nhwc: along(2, [[0, convIn(2)], [1, (a) => a[12] * a[13] * a[6] * a[7] * a[5] * F]], 1, 1,
+    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5], MIN_ELEMENTS),
+  // (y, idx, x, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow): idx holds flat indices counted from sample 0, so
+  // only the inference form (idx == 0) splits.
+  maxpool2d_forward: (a, ctx) =>
+    a[1] === 0
+      ? along(3, [[0, (b) => b[13] * b[14] * b[6] * F], [2, hwc(4, 5, 6)]], 1, 1, (b) => b[3] * b[13] * b[14] * b[6] * b[7] * b[8], MIN_ELEMENTS)(a, ctx)
+      : undefined,
+  // (y, x, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow)
+  avgpool2d_forward: along(2, [[0, (a) => a[12] * a[13] * a[5] * F], [1, convIn(2)]], 1, 1, (a) => a[2] * a[12] * a[13] * a[5] * a[6] * a[7], MIN_ELEMENTS),
+  // (dx, dy, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow)
+  avgpool2d_backward: along(2, [[0, convIn(2)], [1, (a) => a[12] * a[13] * a[5] * F]], 1, 1, (a) => a[2] * a[12] * a[13] * a[5] * a[6] * a[7], MIN_ELEMENTS),
+  // (y, x, n, hw, c) / (dx, dy, n, hw, c)
+  global_avgpool_forward: along(2, [[0, (a) => a[4] * F], [1, (a) => a[3] * a[4] * F]], 1, 1, (a) => a[2] * a[3] * a[4], MIN_ELEMENTS),
+  global_avgpool_backward: along(2, [[0, (a) => a[3] * a[4] * F], [1, (a) => a[4] * F]], 1, 1, (a) => a[2] * a[3] * a[4], MIN_ELEMENTS),
+  // (y, x, m, h, w, c, top, bottom, left, right) / (dx, dy, …)
+  zero_pad2d_forward: along(2, [[0, (a) => (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5] * F], [1, hwc(3, 4, 5)]], 1, 1,
+    (a) => a[2] * (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5], MIN_ELEMENTS),
+  crop2d_backward: along(2, [[0, hwc(3, 4, 5)], [1, (a) => (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5] * F]], 1, 1,
+    (a) => a[2] * (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5], MIN_ELEMENTS),
+  // (y, x, m, d0, d1, d2, d3, s0..s3): whole samples of d0·d1·d2·d3 floats
+  permute_forward: along(2, [[0, (a) => a[3] * a[4] * a[5] * a[6] * F], [1, (a) => a[3] * a[4] * a[5] * a[6] * F]], 1, 1,
+    (a) => a[2] * a[3] * a[4] * a[5] * a[6], MIN_ELEMENTS),
+  // (y, x, shifts, count, h, w)
+  image_shift: along(3, [[0, (a) => a[4] * a[5] * F], [1, (a) => a[4] * a[5] * F], [2, () => 8]], 1, 1, (a) => a[3] * a[4] * a[5], MIN_ELEMENTS),
+  // (y, x, idx, m, n): rows of y and idx; x is indexed
+  gather_rows: along(3, [[0, (a) => a[4] * F], [2, () => 4]], 1, 1, (a) => a[3] * a[4], MIN_ELEMENTS),
+
+  // Element-wise.
+  sigmoid_forward: flat(2, [0, 1]),
+  tanh_forward: flat(2, [0, 1]),
+  relu_forward: flat(2, [0, 1]),
+  leaky_relu_forward: flat(2, [0, 1]),
+  sigmoid_backward: flat(3, [0, 1, 2]),
+  tanh_backward: flat(3, [0, 1, 2]),
+  relu_backward: flat(3, [0, 1, 2]),
+  leaky_relu_backward: flat(3, [0, 1, 2]),
+  dropout_backward: flat(3, [0, 1, 2]),
+  fill_f32: flat(1, [0]),
+  scale_f32: flat(1, [0]),
+  mask_f32: flat(2, [0, 1]),
+  l1_backward: flat(2, [0, 1]),
+  l2_backward: flat(2, [0, 1]),
+  sgd_update: flat(2, [0, 1]),
+  momentum_update: flat(3, [0, 1, 2]),
+  nesterov_update: flat(3, [0, 1, 2]),
+  adam_update: flat(4, [0, 1, 2, 3]),
+  adamw_update: flat(4, [0, 1, 2, 3]),
+  // Row-wise: (y, x, m, n) / (dx, dy, y, m, n) / (y, b, m, n) / (y, x, …, m, c)
+  softmax_forward: rowwise(2, 3, [0, 1]),
+  softmax_backward: rowwise(3, 4, [0, 1, 2]),
+  bias_forward: rowwise(2, 3, [0]),
+  batchnorm_forward: rowwise(6, 7, [0, 1]),
+  channel_affine: rowwise(4, 5, [0, 1]),
+};
