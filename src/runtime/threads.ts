@@ -139,6 +139,8 @@ export class ThreadPool {
   private readonly msgs: Uint16Array[] = [];
   /** Set when a worker errored outside a call or exited: the reason. */
   private dead: string | undefined;
+  /** Split calls run (for tests and benches). */
+  calls = 0;
   /** True once a call has thrown for `dead`. */
   private reported = false;
   private readonly canWait: boolean;
@@ -243,6 +245,7 @@ export class ThreadPool {
       for (const p of parts) direct(...p); // the same parts one after another: the same results
       return;
     }
+    this.calls++;
     const n = parts.length - 1;
     const i32 = this.i32;
     for (let w = 0; w < n; w++) {
