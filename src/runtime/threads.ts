@@ -356,7 +356,7 @@ export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): v
     if (typeof direct !== 'function' || typeof directTarget !== 'function' || id === undefined) return;
     k[name] = (...a: number[]) => {
       const args = toTarget ? toTarget(a) : a;
-      const parts = pool.failure === undefined ? split(args, ctx) : undefined;
+      const parts = split(args, ctx);
       if (!parts) return direct(...a);
       pool.run(id, directTarget, parts);
     };
