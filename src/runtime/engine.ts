@@ -30,6 +30,13 @@ export interface EngineOptions {
 
 const PAGE = 65536;
 
+/** How an engine runs threaded: its pool and the kernel names the workers index by, or why it has none. */
+interface ThreadSetup {
+  pool?: ThreadPool;
+  names: string[];
+  note: string;
+}
+
 /**
  * One linear memory, its allocator and the kernels that compute on it. Models allocate their slabs here.
  * Typed-array views are made fresh on every call (`f32`, `i32`): growth detaches old ones.
@@ -55,12 +62,19 @@ export class Engine {
     memory: WebAssembly.Memory,
     k: Kernels,
     maxBytes: number,
+    threads?: ThreadSetup,
   ) {
     this.mem = memory;
     this.k = { ...k };
     this.heap = new Arena(memory, k.heap_base(), maxBytes);
     const ws = k.gemm_workspace_size();
     this.gemmWs = ws > 0 ? this.heap.alloc(ws) : 0;
+    // Threads: the splittable kernels wrapped over the pool (threads.ts), or why there is none.
+    this.note = threads?.note ?? '';
+    if (threads?.pool) {
+      this.pool = threads.pool;
+      attachPool(this, threads.pool, threads.names);
+    }
   }
 
   /**
@@ -74,14 +88,6 @@ export class Engine {
   /** Why `threads` is 1 when more were asked for ('' otherwise). */
   get threadsNote(): string {
     return this.pool?.failure ?? this.note;
-  }
-
-  /** @internal Threads: attaches the pool (createEngine) or records why there is none. */
-  setThreads(pool: ThreadPool | undefined, note: string, names: string[] = []): void {
-    this.note = note;
-    if (!pool) return;
-    this.pool = pool;
-    attachPool(this, pool, names);
   }
 
   /** True once dispose() has run. */
@@ -219,9 +225,7 @@ async function threadedEngine(source: WasmSource | undefined, maxBytes: number, 
   }
   const names = kernelNames(instance.exports);
   const pool = await ThreadPool.start(threads - 1, module, bytes, memory, names);
-  const engine = new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes);
-  engine.setThreads(pool, '', names);
-  return engine;
+  return new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes, { pool, names, note: '' });
 }
 
 /** Creates an engine of its own (its own memory): for isolation, or for a memory limit of its own. */
@@ -230,9 +234,8 @@ export async function createEngine(backend: Backend, options: EngineOptions = {}
   const threads = threadsWanted(options.threads, 'createEngine()');
   const { memory, maxBytes } = newMemory(options.maxMemoryMB ?? 2048);
   if (backend === 'js') {
-    const e = new Engine('js', memory, (await loadJsKernels())(memory), maxBytes);
-    if (threads > 1) e.setThreads(undefined, 'the js backend runs on one thread');
-    return e;
+    const note = threads > 1 ? 'the js backend runs on one thread' : '';
+    return new Engine('js', memory, (await loadJsKernels())(memory), maxBytes, { names: [], note });
   }
   if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
   let note = '';
@@ -250,9 +253,7 @@ export async function createEngine(backend: Backend, options: EngineOptions = {}
   } catch (err) {
     throw new SimdnetError('FORMAT', `simdnet.wasm failed to instantiate: ${String(err)}`);
   }
-  const engine = new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes);
-  if (note) engine.setThreads(undefined, note);
-  return engine;
+  return new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes, { names: [], note });
 }
 
 const engines: Partial<Record<Backend, Engine>> = {};
