@@ -4,10 +4,9 @@ import { SimdnetError } from '../errors.js';
 import type { Kernels } from './abi.js';
 import { Arena } from './arena.js';
 import type { jsKernels } from './backend-js.js';
-import { compileBytes, compileWasm, readWasm, type WasmSource } from './loader.js';
+import { compileWasm, type WasmSource } from './loader.js';
 import { syncFs } from './node.js';
-import { sharedMemoryVariant } from './shared-variant.js';
-import { attachPool, autoThreads, kernelNames, MAX_THREADS, ThreadPool, threadsUnavailable } from './threads.js';
+import type { ThreadPool } from './threads.js';
 
 /** Which implementation of the kernels runs: the SIMD .wasm, or the plain-TS twins. */
 export type Backend = 'wasm' | 'js';
@@ -31,11 +30,15 @@ export interface EngineOptions {
 const PAGE = 65536;
 
 /** How an engine runs threaded: its pool and the kernel names the workers index by, or why it has none. */
-interface ThreadSetup {
+export interface ThreadSetup {
   pool?: ThreadPool;
-  names: string[];
+  /** Wraps the engine's splittable kernels over the pool (threads.ts attachPool). */
+  attach?: (engine: Engine) => void;
   note: string;
 }
+
+/** The most threads an engine takes. */
+export const MAX_THREADS = 64;
 
 /**
  * One linear memory, its allocator and the kernels that compute on it. Models allocate their slabs here.
@@ -73,7 +76,7 @@ export class Engine {
     this.note = threads?.note ?? '';
     if (threads?.pool) {
       this.pool = threads.pool;
-      attachPool(this, threads.pool, threads.names);
+      threads.attach?.(this);
     }
   }
 
@@ -195,37 +198,13 @@ function newMemory(maxMB: number): { memory: WebAssembly.Memory; maxBytes: numbe
 }
 
 /** The thread count asked for: 1 (the default), an integer in [1, MAX_THREADS], or 'auto'; RANGE otherwise. */
-function threadsWanted(t: unknown, where: string): number {
+function threadsWanted(t: unknown, where: string): number | 'auto' {
   if (t === undefined || t === null) return 1;
-  if (t === 'auto') return autoThreads();
+  if (t === 'auto') return t;
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
     throw new SimdnetError('RANGE', `${where}: option threads must be an integer from 1 to ${MAX_THREADS} or 'auto', got ${typeof t === 'string' ? JSON.stringify(t) : String(t)}`);
   }
   return t;
-}
-
-/**
- * A wasm engine on `threads` > 1: the module's shared-memory variant, instantiated here on a shared memory, and a
- * pool of threads − 1 workers on the same memory. Where that cannot be (see threadsUnavailable; a precompiled
- * module, whose bytes cannot be had), undefined and why.
- */
-async function threadedEngine(source: WasmSource | undefined, maxBytes: number, threads: number): Promise<Engine | string> {
-  const why = threadsUnavailable();
-  if (why) return why;
-  const got = await readWasm(source);
-  if (got instanceof WebAssembly.Module) return 'the .wasm was given as a compiled WebAssembly.Module, whose bytes a shared-memory variant needs';
-  const bytes = sharedMemoryVariant(got);
-  const module = await compileBytes(bytes, syncFs() !== undefined);
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: Math.floor(maxBytes / PAGE), shared: true });
-  let instance: WebAssembly.Instance;
-  try {
-    instance = await WebAssembly.instantiate(module, { env: { memory } });
-  } catch (err) {
-    throw new SimdnetError('FORMAT', `simdnet.wasm (shared-memory variant) failed to instantiate: ${String(err)}`);
-  }
-  const names = kernelNames(instance.exports);
-  const pool = await ThreadPool.start(threads - 1, module, bytes, memory, names);
-  return new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes, { pool, names, note: '' });
 }
 
 /** Creates an engine of its own (its own memory): for isolation, or for a memory limit of its own. */
@@ -234,12 +213,14 @@ export async function createEngine(backend: Backend, options: EngineOptions = {}
   const threads = threadsWanted(options.threads, 'createEngine()');
   const { memory, maxBytes } = newMemory(options.maxMemoryMB ?? 2048);
   if (backend === 'js') {
-    const note = threads > 1 ? 'the js backend runs on one thread' : '';
-    return new Engine('js', memory, (await loadJsKernels())(memory), maxBytes, { names: [], note });
+    const note = threads !== 1 ? 'the js backend runs on one thread' : '';
+    return new Engine('js', memory, (await loadJsKernels())(memory), maxBytes, { note });
   }
   if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
   let note = '';
-  if (threads > 1) {
+  if (threads !== 1) {
+    // The pool's code is a chunk of its own, loaded only here: one thread costs no start-up time for it.
+    const { threadedEngine } = await import('./threads.js');
     const threaded = await threadedEngine(options.wasm, maxBytes, threads);
     if (typeof threaded !== 'string') return threaded;
     note = threaded;
@@ -253,7 +234,7 @@ export async function createEngine(backend: Backend, options: EngineOptions = {}
   } catch (err) {
     throw new SimdnetError('FORMAT', `simdnet.wasm failed to instantiate: ${String(err)}`);
   }
-  return new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes, { names: [], note });
+  return new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes, { note });
 }
 
 const engines: Partial<Record<Backend, Engine>> = {};

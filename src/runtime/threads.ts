@@ -6,7 +6,10 @@
 // Atomics.wait: an idle pool costs no CPU.
 import { SimdnetError } from '../errors.js';
 import type { Kernels } from './abi.js';
-import type { Engine } from './engine.js';
+import { Engine, MAX_THREADS } from './engine.js';
+import { compileBytes, readWasm, type WasmSource } from './loader.js';
+import { syncFs } from './node.js';
+import { sharedMemoryVariant } from './shared-variant.js';
 import { SPLITTERS, type SplitContext, type Splitter } from './threads-split.js';
 
 // Control block layout (bytes per worker); i32 words, then f64 arguments, then the message as UTF-16 units.
@@ -125,8 +128,6 @@ export function autoThreads(): number {
   return Math.max(1, Math.min(MAX_THREADS, Math.floor(n)));
 }
 
-/** The most threads a pool takes. */
-export const MAX_THREADS = 64;
 
 /**
  * The workers of one engine. Starts them (awaited by createEngine), runs split calls, reports a worker that died
@@ -367,8 +368,33 @@ export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): v
 }
 
 /** The kernel names a pool's workers index by (every exported function of the module). */
-export function kernelNames(exports: WebAssembly.Exports): string[] {
+function kernelNames(exports: WebAssembly.Exports): string[] {
   return Object.keys(exports).filter((n) => typeof exports[n] === 'function').sort();
 }
 
-export type { Kernels };
+/**
+ * A wasm engine on `threads` (a count or 'auto') > 1: the module's shared-memory variant, instantiated here on a
+ * shared memory, and a pool of threads − 1 workers on the same memory. Where that cannot be (threadsUnavailable();
+ * a precompiled module, whose bytes cannot be had back) the reason instead, for engine.threadsNote; '' when
+ * 'auto' finds one core.
+ */
+export async function threadedEngine(source: WasmSource | undefined, maxBytes: number, threads: number | 'auto'): Promise<Engine | string> {
+  const n = threads === 'auto' ? autoThreads() : threads;
+  if (n <= 1) return '';
+  const why = threadsUnavailable();
+  if (why) return why;
+  const got = await readWasm(source);
+  if (got instanceof WebAssembly.Module) return 'the .wasm was given as a compiled WebAssembly.Module, whose bytes a shared-memory variant needs';
+  const bytes = sharedMemoryVariant(got);
+  const module = await compileBytes(bytes, syncFs() !== undefined);
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: Math.floor(maxBytes / 65536), shared: true });
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
+  } catch (err) {
+    throw new SimdnetError('FORMAT', `simdnet.wasm (shared-memory variant) failed to instantiate: ${String(err)}`);
+  }
+  const names = kernelNames(instance.exports);
+  const pool = await ThreadPool.start(n - 1, module, bytes, memory, names);
+  return new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes, { pool, note: '', attach: (e) => attachPool(e, pool, names) });
+}
