@@ -74,6 +74,7 @@ export {
   col2im_nhwc,
   conv2d_forward_nhwc,
   conv2d_backward_w_nhwc,
+  conv2d_backward_w_nhwc_rows,
   conv2d_backward_x_nhwc,
   conv2d_backward_x_workspace_size,
   maxpool2d_forward,

@@ -229,6 +229,12 @@ export interface Kernels {
    */
   conv2d_backward_w_nhwc(dw: number, x: number, dy: number, n: number, h: number, w: number, c: number, kh: number,
     kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
+  /**
+   * Rows (taps) [p0, p0 + pc) of conv2d_backward_w_nhwc's dw (kh·kw·c, f), the other rows untouched: how threads
+   * split the filter gradient (by taps, never by the batch). Rows outside [0, kh·kw·c) are ignored.
+   */
+  conv2d_backward_w_nhwc_rows(dw: number, x: number, dy: number, n: number, h: number, w: number, c: number, kh: number,
+    kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number, p0: number, pc: number): void;
   /** Bytes of scratch conv2d_backward_x_nhwc takes (the transposed kernel): kh·f·ceil(kw·c / 8)·8 floats. */
   conv2d_backward_x_workspace_size(kh: number, kw: number, c: number, f: number): number;
   /**

@@ -115,6 +115,9 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     conv2d_backward_w_nhwc: (dw, x, dy, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
       ref.conv2d_backward_w_nhwc(F(dw, kh * kw * c * f), F(x, n * h * w * c), F(dy, n * oh * ow * f),
         n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f),
+    conv2d_backward_w_nhwc_rows: (dw, x, dy, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f, p0, pc) =>
+      ref.conv2d_backward_w_nhwc_rows(F(dw, kh * kw * c * f), F(x, n * h * w * c), F(dy, n * oh * ow * f),
+        n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f, p0, pc),
     conv2d_backward_x_workspace_size: (kh, kw, c, f) => ref.conv2d_backward_x_workspace_size(kh, kw, c, f),
     conv2d_backward_x_nhwc: (dx, _ws, dy, wk, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
       ref.conv2d_backward_x_nhwc(F(dx, n * h * w * c), null, F(dy, n * oh * ow * f), F(wk, kh * kw * c * f),

@@ -10,8 +10,9 @@
 // - element-wise kernels and optimizer updates: the flat length in multiples of 16 floats (their loops are f32x4
 //   bodies, at most 8 floats unrolled, with tails that round exactly like the body);
 // - row-wise kernels (softmax, bias, batch norm's affine, gather): rows.
+// - conv filter gradient: taps (rows of dw, conv2d_backward_w_nhwc_rows), never the batch.
 // Kernels that reduce to a scalar (losses, counts), scatter (max pooling's backward), hash by element index
-// (dropout's forward) or accumulate over the batch (bias and conv filter gradients) run whole.
+// (dropout's forward) or accumulate over the batch (the bias gradient) run whole.
 
 /** Per-part resources the splitter may substitute: each part brings its own scratch. */
 export interface SplitContext {
@@ -120,6 +121,18 @@ export const SPLITTERS: Record<string, Splitter> = {
       p[1] = ctx.gemmWs(i, a[1]);
       p[7] = k0 + s;
       p[8] = len;
+      return p;
+    });
+  },
+  // (dw, x, dy, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f, p0, pc): taps [p0, p0 + pc) of dw; each tap's sum
+  // runs over the same pixels in the same order whatever the cut.
+  conv2d_backward_w_nhwc_rows: (a, ctx) => {
+    const [, , , n, , , , , , , , , , oh, ow, f, p0, pc] = a;
+    if (!(n * oh * ow * pc * f >= MIN_MACS)) return undefined;
+    return cut(pc, 4, 4, ctx.threads)?.map(([s, len]) => {
+      const p = a.slice();
+      p[16] = p0 + s;
+      p[17] = len;
       return p;
     });
   },

@@ -365,6 +365,8 @@ export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): v
   for (const [name, split] of Object.entries(SPLITTERS)) wrap(name, split, name);
   // The whole weight gradient is rows [0, k) of gemm_backward_w_rows.
   wrap('gemm_backward_w', SPLITTERS.gemm_backward_w_rows, 'gemm_backward_w_rows', (a) => [...a, 0, a[5]]);
+  // …and the whole filter gradient taps [0, kh·kw·c) of conv2d_backward_w_nhwc_rows.
+  wrap('conv2d_backward_w_nhwc', SPLITTERS.conv2d_backward_w_nhwc_rows, 'conv2d_backward_w_nhwc_rows', (a) => [...a, 0, a[7] * a[8] * a[6]]);
 }
 
 /** The kernel names a pool's workers index by (every exported function of the module). */
