@@ -109,10 +109,13 @@ export function threadsUnavailable(): string | undefined {
 
 type NodeWorkerThreads = typeof import('node:worker_threads');
 
-/** node:worker_threads where the runtime is Node or Bun (Deno runs web workers, which it supports fully). */
+/**
+ * node:worker_threads where the runtime has it (Node, Bun, Deno 2): unlike a web Worker there, its workers can be
+ * unref()'d, so an engine never disposed does not keep the process from exiting.
+ */
 function nodeWorkers(): NodeWorkerThreads | undefined {
-  const g = globalThis as { Deno?: unknown; process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } };
-  if (g.Deno !== undefined || typeof g.process?.versions?.node !== 'string' || typeof g.process.getBuiltinModule !== 'function') return undefined;
+  const g = globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } };
+  if (typeof g.process?.versions?.node !== 'string' || typeof g.process.getBuiltinModule !== 'function') return undefined;
   return g.process.getBuiltinModule('node:worker_threads') as NodeWorkerThreads | undefined;
 }
 
@@ -187,7 +190,9 @@ export class ThreadPool {
               pool.dead ??= `a simdnet worker thread stopped: ${why}`;
               reject(new SimdnetError('UNSUPPORTED', `a simdnet worker thread failed to start: ${why}`));
             };
+            let stopListening = (): void => {};
             const onMessage = (m: { ready?: boolean; error?: string }): void => {
+              stopListening(); // the one message a worker sends (a listener left on would keep Node from exiting)
               if (m?.ready) resolve();
               else if (m?.error) fail(m.error);
             };
@@ -195,6 +200,7 @@ export class ThreadPool {
               const nw = new nodeWt.Worker(workerSource(true), { eval: true });
               nw.unref(); // idle workers must not keep the process alive
               nw.on('message', onMessage);
+              stopListening = () => nw.off('message', onMessage);
               nw.on('error', (err) => fail(String(err)));
               nw.on('exit', (code) => fail(`exited with code ${code}`));
               w = nw;
@@ -202,7 +208,10 @@ export class ThreadPool {
               const url = URL.createObjectURL(new Blob([workerSource(false)], { type: 'text/javascript' }));
               pool.urls.push(url);
               const ww = new Worker(url, { type: 'module' });
-              ww.addEventListener('message', (e) => onMessage((e as MessageEvent).data));
+              (ww as { unref?: () => void }).unref?.(); // Deno: idle workers must not keep the process alive
+              const listener = (e: Event): void => onMessage((e as MessageEvent).data);
+              ww.addEventListener('message', listener);
+              stopListening = () => ww.removeEventListener('message', listener);
               ww.addEventListener('error', (e) => {
                 (e as Event).preventDefault?.();
                 fail(String((e as ErrorEvent).message ?? e));

@@ -94,7 +94,18 @@ describe('threads in Node and Deno', () => {
     expectThreaded(r, `node ${major}`);
   }, 300_000);
 
-  it('Deno: 2 threads (web workers), the same bits as 1 and as Node 20', async () => {
+  it.each([['node', process.execPath, [] as string[]], ['deno', deno, ['run', '--no-lock', '--no-prompt', '--allow-read=DIR']]])(
+    '%s: a process with a threaded engine it never disposed exits by itself (idle workers hold nothing)',
+    async (_name, cmd, pre) => {
+      const args = [...pre.map((a) => a.replace('DIR', dir)), 'exit.mjs', join(dir, 'simdnet.js'), join(dir, 'simdnet.wasm')];
+      const r = await run(cmd, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' }, timeoutMs: 60_000 });
+      expect(r.code, describeRun(r)).toBe(0);
+      expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ threads: 2, sum: 65536 });
+    },
+    90_000,
+  );
+
+  it('Deno: 2 threads (node:worker_threads, as in Node), the same bits as 1 and as Node 20', async () => {
     const env = { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' };
     const r = await runNodeLike(deno, ['run', '--no-lock', '--no-prompt', `--allow-read=${dir}`], env);
     expect(r.runtime).toMatch(/^deno /);
