@@ -9,7 +9,8 @@
 // - conv forward / data gradient, pooling, padding, permute: the batch n (every kernel loops over samples);
 // - element-wise kernels and optimizer updates: the flat length in multiples of 16 floats (their loops are f32x4
 //   bodies, at most 8 floats unrolled, with tails that round exactly like the body);
-// - row-wise kernels (softmax, bias, batch norm's affine, gather): rows.
+// - row-wise kernels (softmax, bias, batch norm's affine, gather): rows;
+// - int8 GEMM (exact integer sums) by rows, its conversions element-wise or by rows.
 // - conv filter gradient: taps (rows of dw, conv2d_backward_w_nhwc_rows), never the batch.
 // Kernels that reduce to a scalar (losses, counts), scatter (max pooling's backward), hash by element index
 // (dropout's forward) or accumulate over the batch (the bias gradient) run whole.
@@ -175,6 +176,21 @@ export const SPLITTERS: Record<string, Splitter> = {
   image_shift: along(3, [[0, (a) => a[4] * a[5] * F], [1, (a) => a[4] * a[5] * F], [2, () => 8]], 1, 1, (a) => a[3] * a[4] * a[5], MIN_ELEMENTS),
   // (y, x, idx, m, n): rows of y and idx; x is indexed
   gather_rows: along(3, [[0, (a) => a[4] * F], [2, () => 4]], 1, 1, (a) => a[3] * a[4], MIN_ELEMENTS),
+
+  // int8 inference (compressed models): integer sums are exact, and the f32 conversions are element-wise.
+  // (c, ws, a, bp, m, k, n): c i32, a int8; rows in multiples of 4 (below 4 rows the kernel takes its GEMV path)
+  q8_gemm: along(4, [[0, (a) => a[6] * F], [2, (a) => a[5]]], 4, 4, (a) => a[4] * a[5] * a[6], MIN_MACS, (a, p, i, ctx) => {
+    p[1] = ctx.gemmWs(i, a[1]);
+  }),
+  // (q, x, n, inv_scale): q int8, x f32; 16 at a time like the kernel's body
+  q8_quantize: along(2, [[0, () => 1], [1, () => F]], 16, 16, (a) => a[2] * 2, MIN_ELEMENTS),
+  // (y, acc, bias_q, scale, bias_f, m, n, s, relu): y f32, acc i32
+  q8_dequantize: rowwise(5, 6, [0, 1]),
+  // (q, acc, bias_q, mult, m, n, relu): q int8, acc i32
+  q8_requantize: along(4, [[0, (a) => a[5]], [1, (a) => a[5] * F]], 1, 1, (a) => a[4] * a[5] * 2, MIN_ELEMENTS),
+  // (cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow): int8 bytes
+  im2col_nhwc_i8: along(2, [[0, (a) => a[12] * a[13] * a[6] * a[7] * a[5]], [1, (a) => a[3] * a[4] * a[5]]], 1, 1,
+    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5], MIN_ELEMENTS),
 
   // Element-wise.
   sigmoid_forward: flat(2, [0, 1]),

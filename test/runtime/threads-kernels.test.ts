@@ -131,7 +131,27 @@ function elementCases(): Case[] {
   return out;
 }
 
-const CASES = [...gemmCases(), ...convCases(), ...elementCases()];
+/** int8 kernels: int8 and i32 data in i32 buffers of random bits (bytes for int8). */
+function quantCases(): Case[] {
+  const bits = (len: number) => b(len, (i) => Math.imul(i + 1, 2654435761) ^ (i >>> 3), true);
+  const small = (len: number) => b(len, (i) => ((i * 37) % 2001) - 1000, true);
+  const bytes = (n: number) => Math.ceil(n / 4);
+  const out: Case[] = [];
+  for (const [m, k, n, splits] of [[9, 300, 100, true], [130, 64, 40, true], [3, 800, 200, false], [67, 128, 33, true], [5, 64, 64, false]] as Array<[number, number, number, boolean]>) {
+    const packed = Math.ceil(k / 2) * Math.ceil(n / 8) * 16;
+    out.push({ kernel: 'q8_gemm', args: [b(m * n, (i) => i, true), b(1 << 17, 'scratch'), bits(bytes(m * k)), bits(bytes(packed)), m, k, n], splits });
+    const el = m * n * 2 >= 1 << 15 && m >= 2;
+    out.push({ kernel: 'q8_dequantize', args: [b(m * n, 'nan'), small(m * n), small(n), b(n, 'pos'), b(n), m, n, 0.01, 1], splits: el });
+    out.push({ kernel: 'q8_dequantize', args: [b(m * n, 'nan'), small(m * n), 0, b(n, 'pos'), 0, m, n, 0.5, 0], splits: el });
+    out.push({ kernel: 'q8_requantize', args: [bits(bytes(m * n)), small(m * n), small(n), b(n, 'pos'), m, n, 0], splits: el });
+  }
+  for (const n of [40003, 65536, 1000]) out.push({ kernel: 'q8_quantize', args: [bits(bytes(n)), b(n), n, 90], splits: n * 2 >= 1 << 15 });
+  const { g, oh, ow } = geo(3, 28, 28, 1, 5, 5, 1, 0);
+  out.push({ kernel: 'im2col_nhwc_i8', args: [bits(bytes(3 * oh * ow * 25)), bits(bytes(3 * 784)), ...g], splits: true });
+  return out;
+}
+
+const CASES = [...gemmCases(), ...convCases(), ...elementCases(), ...quantCases()];
 
 /** Deterministic fill: values in [-1, 1) (or (0, 2] for 'pos'), NaN for outputs that must be overwritten. */
 function fillOf(buf: Buf, seed: number): Float32Array | Int32Array {

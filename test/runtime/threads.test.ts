@@ -2,6 +2,7 @@
 // CNN on real MNIST rows), and the pool's life: options checked, memory growth and its limit, dispose, a kernel that
 // traps in a worker, a worker that dies — each an error on the call that needed it, never a hang.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quantizeModel } from '../../src/compress/index.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
 import {
   adam, conv2d, createEngine, dense, flatten, init, maxPooling2d, sequential, sgd, type Engine, type Matrix,
@@ -69,7 +70,7 @@ const models: Array<[string, Build, number]> = [
 ];
 
 describe.each(models)('threads: %s', (_name, build, batchSize) => {
-  it('fit (weights and history), predict and evaluate are bit-identical on 1, 2, 3, 4 threads, and the pool did the work', async () => {
+  it("fit (weights and history), predict, evaluate and the int8 model's predict are bit-identical on 1, 2, 3, 4 threads, and the pool did the work", async () => {
     const runs = [];
     for (const t of COUNTS) {
       const e = engines.get(t)!;
@@ -80,7 +81,10 @@ describe.each(models)('threads: %s', (_name, build, batchSize) => {
       const p = bits(m.predict(xt).data);
       const p1 = bits(m.predict({ data: xt.data.slice(0, 784), rows: 1, cols: 784 }).data);
       const ev = m.evaluate(xt, yt, { batchSize: 256 });
-      runs.push({ t, weights, p, p1, ev, loss: h.history.loss, split: splits(e) - before });
+      const q = quantizeModel(m); // int8 inference: q8 GEMM and its conversions split too
+      const pq = bits(q.predict(xt).data);
+      q.dispose();
+      runs.push({ t, weights, p, p1, ev, pq, loss: h.history.loss, split: splits(e) - before });
       m.dispose();
     }
     const [one, ...rest] = runs;
@@ -92,6 +96,7 @@ describe.each(models)('threads: %s', (_name, build, batchSize) => {
       expect(r.p, `${r.t} threads: predict`).toEqual(one.p);
       expect(r.p1, `${r.t} threads: predict one row`).toEqual(one.p1);
       expect(r.ev, `${r.t} threads: evaluate`).toEqual(one.ev);
+      expect(r.pq, `${r.t} threads: int8 predict`).toEqual(one.pq);
     }
   });
 });
