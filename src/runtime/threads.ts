@@ -398,7 +398,13 @@ export async function threadedEngine(source: WasmSource | undefined, maxBytes: n
   if (got instanceof WebAssembly.Module) return 'the .wasm was given as a compiled WebAssembly.Module, whose bytes a shared-memory variant needs';
   const bytes = sharedMemoryVariant(got);
   const module = await compileBytes(bytes, syncFs() !== undefined);
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: Math.floor(maxBytes / 65536), shared: true });
+  let memory: WebAssembly.Memory;
+  try {
+    // A shared memory reserves its maximum up front (it cannot move when it grows): a 32-bit device may refuse.
+    memory = new WebAssembly.Memory({ initial: 16, maximum: Math.floor(maxBytes / 65536), shared: true });
+  } catch (err) {
+    return `a shared memory of ${Math.round(maxBytes / 2 ** 20)} MiB could not be reserved (${String(err)}); a smaller maxMemoryMB may fit`;
+  }
   let instance: WebAssembly.Instance;
   try {
     instance = await WebAssembly.instantiate(module, { env: { memory } });
@@ -406,6 +412,12 @@ export async function threadedEngine(source: WasmSource | undefined, maxBytes: n
     throw new SimdnetError('FORMAT', `simdnet.wasm (shared-memory variant) failed to instantiate: ${String(err)}`);
   }
   const names = kernelNames(instance.exports);
-  const pool = await ThreadPool.start(n - 1, module, bytes, memory, names);
+  let pool: ThreadPool;
+  try {
+    pool = await ThreadPool.start(n - 1, module, bytes, memory, names);
+  } catch (err) {
+    // E.g. a Content-Security-Policy without worker-src blob:, or a worker that could not instantiate the module.
+    return `the worker threads could not start: ${err instanceof Error ? err.message : String(err)}`;
+  }
   return new Engine('wasm', memory, instance.exports as unknown as Kernels, maxBytes, { pool, note: '', attach: (e) => attachPool(e, pool, names) });
 }
