@@ -3,7 +3,7 @@
 // a batch of 1 or 2), and the calls above the thresholds really do run on the pool.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/index.js';
-import { cut, SPLITTERS } from '../../src/runtime/threads-split.js';
+import { cut, LIMITS, SPLITTERS } from '../../src/runtime/threads-split.js';
 
 /** A buffer argument: length, element type, how it is filled. */
 interface Buf {
@@ -194,10 +194,14 @@ function runCase(e: Engine, c: Case): Uint32Array[] {
 const COUNTS = [1, 2, 3, 4];
 const engines = new Map<number, Engine>();
 
+const DEFAULTS = { ...LIMITS };
 beforeAll(async () => {
   for (const t of COUNTS) engines.set(t, await createEngine('wasm', { threads: t }));
+  // Lower thresholds than the defaults, so small shapes sweep the split edges (the cases' `splits` assume these).
+  Object.assign(LIMITS, { macs: 1 << 18, elements: 1 << 15 });
 });
 afterAll(() => {
+  Object.assign(LIMITS, DEFAULTS);
   for (const e of engines.values()) e.dispose();
 });
 
@@ -225,6 +229,29 @@ describe('threads: kernels bit-identical on 1, 2, 3, 4 threads', () => {
         const bad = got[j].findIndex((v, i) => v !== one[j][i]);
         expect(bad, `${c.kernel} on ${t} threads: buffer ${j} differs first at ${bad}`).toBe(-1);
       }
+    }
+  });
+});
+
+describe('the default thresholds', () => {
+  it('keep batch-1 and small calls on the calling thread and split large ones', () => {
+    const saved = { ...LIMITS };
+    Object.assign(LIMITS, DEFAULTS);
+    try {
+      const e = engines.get(2)!;
+      const before = (e as unknown as { pool: { calls: number } }).pool.calls;
+      const small: Case[] = [
+        { kernel: 'gemm_forward', args: [b(512, 'nan'), b(1 << 17, 'scratch'), b(784), b(784 * 512), b(512), 1, 784, 512], splits: false },
+        { kernel: 'gemm_forward', args: [b(32 * 128, 'nan'), b(1 << 17, 'scratch'), b(32 * 784), b(784 * 128), 0, 32, 784, 128], splits: false },
+        { kernel: 'relu_forward', args: [b(128 * 512, 'nan'), b(128 * 512), 128 * 512], splits: false },
+      ];
+      for (const c of small) runCase(e, c);
+      expect((e as unknown as { pool: { calls: number } }).pool.calls).toBe(before);
+      runCase(e, { kernel: 'gemm_forward', args: [b(128 * 512, 'nan'), b(1 << 17, 'scratch'), b(128 * 784), b(784 * 512), 0, 128, 784, 512], splits: true });
+      runCase(e, { kernel: 'adam_update', args: [b(300_000), b(300_000), b(300_000, 'pos'), b(300_000), 300_000, 1e-3, 0.9, 0.999, 1e-7, 0, 0.1, 0.001], splits: true });
+      expect((e as unknown as { pool: { calls: number } }).pool.calls).toBe(before + 2);
+    } finally {
+      Object.assign(LIMITS, saved);
     }
   });
 });

@@ -168,7 +168,7 @@ describe('threads: the pool over its life', () => {
 
   it('a kernel that traps in a worker is a SimdnetError on that call, and the pool keeps working', async () => {
     const e = await createEngine('wasm', { threads: 2, maxMemoryMB: 64 });
-    const n = 1 << 16;
+    const n = 1 << 20; // above the element-wise split threshold
     const p = e.allocF32(n);
     const end = e.memory.buffer.byteLength;
     // The second half of this fill lies past the end of the memory: the worker's part traps, the caller's not.
@@ -184,7 +184,7 @@ describe('threads: the pool over its life', () => {
     const pool = (e as unknown as { pool: { handles: Array<{ terminate(): Promise<number> }> } }).pool;
     await pool.handles[1].terminate();
     await new Promise((r) => setTimeout(r, 20)); // the exit event
-    const n = 1 << 16;
+    const n = 1 << 20; // above the element-wise split threshold
     const p = e.allocF32(n);
     expectSimdnetError(() => e.k.fill_f32(p, n, 2), 'STATE', /worker thread stopped.*exited/);
     expect(e.threads).toBe(1);
