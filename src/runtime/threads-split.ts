@@ -34,14 +34,15 @@ export type Splitter = (a: number[], ctx: SplitContext) => number[][] | undefine
  * sleeping one, and more on a machine busy with other processes (measured on 2 busy cores: a split relu of 32K
  * floats took 30 µs against 3 µs whole, a 32x784x128 GEMM 221 µs against 193). So only calls of a few hundred
  * microseconds split: GEMMs and convolutions from 4M multiply-adds (a 784x512 layer from batch 11, a 784x128 one
- * from batch 40), element-wise kernels from 1M floats touched (an Adam step over 260K parameters). Activations
+ * from batch 40), element-wise kernels from 2M floats touched (an Adam step over 520K parameters; they are bound by memory
+ * bandwidth, which the cores share). Activations
  * and small layers stay whole, and a batch-1 prediction costs what it costs on one thread. Mutable for tests.
  */
 export const LIMITS = {
   /** Multiply-adds of a GEMM or convolution. */
   macs: 1 << 22,
   /** Floats (or bytes of int8) touched by an element-wise, row-wise or layout kernel. */
-  elements: 1 << 20,
+  elements: 1 << 21,
 };
 
 /**

@@ -145,6 +145,10 @@ export class ThreadPool {
   private dead: string | undefined;
   /** Split calls run (for tests and benches). */
   calls = 0;
+  /** Parts the calling thread took back from a worker that had not claimed them yet. */
+  taken = 0;
+  /** Whether the calling thread takes back unclaimed parts (tests switch it off to make workers run every part). */
+  steal = true;
   /** True once a call has thrown for `dead`. */
   private reported = false;
   private readonly canWait: boolean;
@@ -274,6 +278,20 @@ export class ThreadPool {
     } catch (err) {
       threw = true;
       mine = err;
+    }
+    // A part no worker has claimed yet (its worker asleep, descheduled on a busy machine, or gone) is taken back
+    // and run here: a split call is then never much slower than the whole call on this thread.
+    for (let w = 0; w < n && !threw && this.steal; w++) {
+      const at = ((w * BLOCK) >> 2) + W_STATE;
+      if (Atomics.load(i32, at) === POSTED && Atomics.compareExchange(i32, at, POSTED, IDLE) === POSTED) {
+        this.taken++;
+        try {
+          direct(...parts[w + 1]);
+        } catch (err) {
+          threw = true;
+          mine = err;
+        }
+      }
     }
     let problem: string | undefined;
     for (let w = 0; w < n; w++) {

@@ -248,7 +248,7 @@ describe('the default thresholds', () => {
       for (const c of small) runCase(e, c);
       expect((e as unknown as { pool: { calls: number } }).pool.calls).toBe(before);
       runCase(e, { kernel: 'gemm_forward', args: [b(128 * 512, 'nan'), b(1 << 17, 'scratch'), b(128 * 784), b(784 * 512), 0, 128, 784, 512], splits: true });
-      runCase(e, { kernel: 'adam_update', args: [b(300_000), b(300_000), b(300_000, 'pos'), b(300_000), 300_000, 1e-3, 0.9, 0.999, 1e-7, 0, 0.1, 0.001], splits: true });
+      runCase(e, { kernel: 'adam_update', args: [b(600_000), b(600_000), b(600_000, 'pos'), b(600_000), 600_000, 1e-3, 0.9, 0.999, 1e-7, 0, 0.1, 0.001], splits: true });
       expect((e as unknown as { pool: { calls: number } }).pool.calls).toBe(before + 2);
     } finally {
       Object.assign(LIMITS, saved);

@@ -100,7 +100,7 @@ describe('threads in Node and Deno', () => {
       const args = [...pre.map((a) => a.replace('DIR', dir)), 'exit.mjs', join(dir, 'simdnet.js'), join(dir, 'simdnet.wasm')];
       const r = await run(cmd, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' }, timeoutMs: 60_000 });
       expect(r.code, describeRun(r)).toBe(0);
-      expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ threads: 2, sum: 1 << 20 });
+      expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ threads: 2, sum: 1 << 21 });
     },
     90_000,
   );
