@@ -127,7 +127,10 @@ const isSubpathOnly = (id) =>
 // The js backend (runtime/backend-js.js and the reference twins it adapts) is imported dynamically on first use
 // (runtime/engine.ts): rolldown gives it a chunk of its own, as long as the core group does not claim it.
 const isJsBackend = (id) => /[\\/]dist[\\/](reference[\\/]|runtime[\\/]backend-js\.js$)/.test(id);
-const isCore = (id) => /[\\/]dist[\\/]/.test(id) && !isSubpathOnly(id) && !isJsBackend(id) && !/[\\/]data[\\/]mnist-node\.js$/.test(id);
+// The thread pool (runtime/threads.js, the split table, the shared-memory variant) likewise: loaded by createEngine
+// only when threads are asked for.
+const isThreads = (id) => /[\\/]dist[\\/]runtime[\\/](threads|threads-split|shared-variant)\.js$/.test(id);
+const isCore = (id) => /[\\/]dist[\\/]/.test(id) && !isSubpathOnly(id) && !isJsBackend(id) && !isThreads(id) && !/[\\/]data[\\/]mnist-node\.js$/.test(id);
 const codeSplitting = { groups: [{ name: 'core', test: isCore }] };
 
 // ES modules: every runtime (Node, Deno, browsers, bundlers, edge workers).

@@ -184,7 +184,19 @@ export function conv2d_backward_w_nhwc(
   dw: usize, x: usize, dy: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32,
   padL: i32, oh: i32, ow: i32, f: i32,
 ): void {
-  if (f <= 0 || n <= 0 || oh <= 0 || ow <= 0) return;
+  conv2d_backward_w_nhwc_rows(dw, x, dy, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f, 0, kh * kw * c);
+}
+
+// Rows (taps) [p0, p0 + pc) of conv2d_backward_w_nhwc's dw, the other rows untouched: how threads split the filter
+// gradient (by taps, never by the batch, which is the reduction). Each dw entry is its tap's sum over the same
+// pixels in the same order whichever taps share its 4-tap tile, so the parts are bit-identical to the whole call.
+export function conv2d_backward_w_nhwc_rows(
+  dw: usize, x: usize, dy: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, padT: i32,
+  padL: i32, oh: i32, ow: i32, f: i32, p0: i32, pc: i32,
+): void {
+  const p1 = min(p0 + pc, kh * kw * c);
+  p0 = max(p0, 0);
+  if (f <= 0 || n <= 0 || oh <= 0 || ow <= 0 || p1 <= p0) return;
   const run = kw * c;
   const ldw = <usize>f << 2;
   const pixB = <usize>c << 2;
@@ -195,14 +207,19 @@ export function conv2d_backward_w_nhwc(
       const oyA = inFrom(padT - ky, sh), oyB = min(oh, inTo(h - 1 + padT - ky, sh));
       if (oyB <= oyA) continue;
       for (let kx = 0; kx < kw; kx++) {
+        const pk = (ky * kw + kx) * c; // the tap (ky, kx, 0)
+        if (pk + c <= p0 || pk >= p1) continue;
         const oxA = inFrom(padL - kx, sw), oxB = min(ow, inTo(w - 1 + padL - kx, sw));
         if (oxB <= oxA) continue;
         const xk = x + <usize>((oyA * sh - padT + ky) * w + oxA * sw - padL + kx) * pixB;
-        const dk = dw + <usize>((ky * kw + kx) * c) * ldw;
+        const dk = dw + <usize>pk * ldw;
         const dy0 = dy + <usize>(oyA * ow + oxA) * ldw;
         for (let ci = 0; ci < c; ci += 4) {
-          dwBlocks(dk + <usize>ci * ldw, ldw, xk + (<usize>ci << 2), 4, 8, 12, <usize>sw * pixB, <usize>sh * rowB,
-            <usize>h * rowB, dy0, <usize>ow * ldw, <usize>(oh * ow) * ldw, oxB - oxA, oyB - oyA, n, min(4, c - ci), f);
+          // Channels [ci, ci + 4) clipped to the taps asked for.
+          const a = max(ci, p0 - pk), e = min(min(ci + 4, c), p1 - pk);
+          if (e <= a) continue;
+          dwBlocks(dk + <usize>a * ldw, ldw, xk + (<usize>a << 2), 4, 8, 12, <usize>sw * pixB, <usize>sh * rowB,
+            <usize>h * rowB, dy0, <usize>ow * ldw, <usize>(oh * ow) * ldw, oxB - oxA, oyB - oyA, n, e - a, f);
         }
       }
     }
@@ -227,11 +244,11 @@ export function conv2d_backward_w_nhwc(
           const xo = x + <usize>(((oy * sh - padT) * w + ox * sw - padL) * c << 2);
           const dyo = dy + <usize>(oy * ow + ox) * ldw;
           if (kx0 == 0 && kx1 == kw) {
-            dwRun(dw, xo, dyo, ky0 * run, ky1 * run, w, c, run, sw, sh, h, ow, oh, ox1 - ox, oy1 - oy, n, f);
+            dwRun(dw, xo, dyo, max(ky0 * run, p0), min(ky1 * run, p1), w, c, run, sw, sh, h, ow, oh, ox1 - ox, oy1 - oy, n, f);
           } else {
             for (let ky = ky0; ky < ky1; ky++) {
-              dwRun(dw, xo, dyo, ky * run + kx0 * c, ky * run + kx1 * c, w, c, run, sw, sh, h, ow, oh, ox1 - ox, oy1 - oy,
-                n, f);
+              dwRun(dw, xo, dyo, max(ky * run + kx0 * c, p0), min(ky * run + kx1 * c, p1), w, c, run, sw, sh, h, ow, oh,
+                ox1 - ox, oy1 - oy, n, f);
             }
           }
         }

@@ -63,20 +63,30 @@ export function gemm_forward(y: usize, ws: usize, x: usize, w: usize, b: usize, 
 
 // dw (k,n) += x (m,k)ᵀ · dy (m,n); ws: the workspace
 export function gemm_backward_w(dw: usize, ws: usize, x: usize, dy: usize, m: i32, k: i32, n: i32): void {
-  if (m <= 0 || k <= 0 || n <= 0) return;
+  gemm_backward_w_rows(dw, ws, x, dy, m, k, n, 0, k);
+}
+
+// Rows [k0, k0 + kc) of gemm_backward_w's dw (the rest untouched): threads split the weight gradient by rows of
+// dw, never by the batch m (a reduction). With k0 a multiple of 4 each row runs the same 4-row tiles and k-order
+// as in the whole call, so the parts together are bit-identical to it. Rows outside [0, k) are ignored.
+export function gemm_backward_w_rows(dw: usize, ws: usize, x: usize, dy: usize, m: i32, k: i32, n: i32, k0: i32, kc: i32): void {
+  if (k0 < 0) { kc += k0; k0 = 0; }
+  kc = min(kc, k - k0);
+  if (m <= 0 || kc <= 0 || n <= 0) return;
   // a = xᵀ: row kk of a is column kk of x, so rows are 4 bytes apart and steps k·4 bytes apart.
   const ldn = <usize>n << 2, ldk = <usize>k << 2;
+  const dw0 = dw + <usize>k0 * ldn, x0 = x + (<usize>k0 << 2);
   if (n == 1) {
-    // One column: dw (k) += dy (m) · x (m,k) is a GEMV; passing dw as its bias makes it accumulate.
-    gemv(dw, dy, x, m, k, dw);
+    // One column: dw (kc) += dy (m) · x (m, k0..k0+kc) is a GEMV; passing dw as its bias makes it accumulate.
+    gemv(dw0, dy, x0, m, kc, dw0, ldk);
     return;
   }
   if (m <= 4) {
     // Batch 1..4: one rank-1 update per row (a 4 x 8 tile would reduce over only m steps per load/store).
-    for (let i = 0; i < m; i++) f32_ger(dw, ldn, x + <usize>i * ldk, 4, dy + <usize>i * ldn, k, n, true);
+    for (let i = 0; i < m; i++) f32_ger(dw0, ldn, x0 + <usize>i * ldk, 4, dy + <usize>i * ldn, kc, n, true);
     return;
   }
-  gemmPacked(dw, ldn, ws, x, 4, ldk, dy, ldn, false, k, m, n, true, 0);
+  gemmPacked(dw0, ldn, ws, x0, 4, ldk, dy, ldn, false, kc, m, n, true, 0);
 }
 
 // dx (m,k) = dy (m,n) · w (k,n)ᵀ; ws: the workspace
@@ -180,9 +190,8 @@ function gemmDirect(
   }
 }
 
-// y (n) = x (k) · w (k,n) + b (n)
-function gemv(y: usize, x: usize, w: usize, k: i32, n: i32, b: usize): void {
-  const ldw = <usize>n << 2;
+// y (n) = x (k) · w (k,n) + b (n); ldw: bytes between rows of w (default n·4)
+function gemv(y: usize, x: usize, w: usize, k: i32, n: i32, b: usize, ldw: usize = <usize>n << 2): void {
   let j = 0;
   for (; j + 24 <= n; j += 24) {
     const o = <usize>j << 2;

@@ -72,10 +72,18 @@ export function conv2d_forward_nhwc(y: F, x: F, wk: F, bias: F | null, n: number
  */
 export function conv2d_backward_w_nhwc(dw: F, x: F, dy: F, n: number, h: number, w: number, c: number, kh: number,
   kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void {
+  conv2d_backward_w_nhwc_rows(dw, x, dy, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f, 0, kh * kw * c);
+}
+
+/** Rows (taps) [p0, p0 + pc) of conv2d_backward_w_nhwc's dw (rows outside [0, kh·kw·c) ignored); dw is all of it. */
+export function conv2d_backward_w_nhwc_rows(dw: F, x: F, dy: F, n: number, h: number, w: number, c: number, kh: number,
+  kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number, p0: number, pc: number): void {
   for (let ky = 0; ky < kh; ky++) {
     for (let kx = 0; kx < kw; kx++) {
       for (let ci = 0; ci < c; ci++) {
-        const p = ((ky * kw + kx) * c + ci) * f;
+        const tap = (ky * kw + kx) * c + ci;
+        if (tap < p0 || tap >= p0 + pc) continue;
+        const p = tap * f;
         for (let j = 0; j < f; j++) {
           let s = 0;
           for (let b = 0; b < n; b++) {

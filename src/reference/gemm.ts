@@ -37,6 +37,21 @@ export function gemm_backward_w(dw: Float32Array, _ws: unknown, x: Float32Array,
   }
 }
 
+/** Rows [k0, k0 + kc) of gemm_backward_w's dw (k,n) (rows outside [0, k) ignored); dw is the whole (k,n) array. */
+export function gemm_backward_w_rows(dw: Float32Array, _ws: unknown, x: Float32Array, dy: Float32Array, m: number, k: number, n: number, k0: number, kc: number): void {
+  const s = new Float32Array(n);
+  for (let p = Math.max(0, k0); p < Math.min(k, k0 + kc); p++) {
+    s.fill(0);
+    for (let i = 0; i < m; i++) {
+      const xv = x[i * k + p];
+      const di = i * n;
+      for (let j = 0; j < n; j++) s[j] += f(xv * dy[di + j]);
+    }
+    const wp = p * n;
+    for (let j = 0; j < n; j++) dw[wp + j] += s[j];
+  }
+}
+
 /** dx (m,k) = dy (m,n) · w (k,n)ᵀ. Overwrites dx. */
 export function gemm_backward_x(dx: Float32Array, _ws: unknown, dy: Float32Array, w: Float32Array, m: number, k: number, n: number): void {
   for (let i = 0; i < m; i++) {

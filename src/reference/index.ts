@@ -1,7 +1,7 @@
 // The plain-TypeScript twins of every kernel: same names and argument order as the wasm ABI
 // (src/runtime/abi.ts), typed arrays in place of pointers. Test oracle, the "JS" side of SIMD-vs-JS, and the
 // js backend.
-export { gemm_forward, gemm_backward_w, gemm_backward_x } from './gemm.js';
+export { gemm_forward, gemm_backward_w, gemm_backward_w_rows, gemm_backward_x } from './gemm.js';
 export { bias_forward, bias_backward } from './bias.js';
 export {
   sigmoid_forward,
@@ -83,6 +83,7 @@ export {
   col2im_nhwc,
   conv2d_forward_nhwc,
   conv2d_backward_w_nhwc,
+  conv2d_backward_w_nhwc_rows,
   conv2d_backward_x_nhwc,
   conv2d_backward_x_workspace_size,
   maxpool2d_forward,

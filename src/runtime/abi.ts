@@ -27,6 +27,11 @@ export interface Kernels {
   gemm_forward(y: number, ws: number, x: number, w: number, b: number, m: number, k: number, n: number): void;
   /** dw (k,n) += x (m,k)ᵀ · dy (m,n); ws: the GEMM workspace. */
   gemm_backward_w(dw: number, ws: number, x: number, dy: number, m: number, k: number, n: number): void;
+  /**
+   * Rows [k0, k0 + kc) of gemm_backward_w's dw (k,n) += x (m,k)ᵀ · dy (m,n), the other rows untouched: how threads
+   * split the weight gradient (by rows of dw, never by the batch). Rows outside [0, k) are ignored.
+   */
+  gemm_backward_w_rows(dw: number, ws: number, x: number, dy: number, m: number, k: number, n: number, k0: number, kc: number): void;
   /** dx (m,k) = dy (m,n) · w (k,n)ᵀ; ws: the GEMM workspace. */
   gemm_backward_x(dx: number, ws: number, dy: number, w: number, m: number, k: number, n: number): void;
 
@@ -241,6 +246,12 @@ export interface Kernels {
    */
   conv2d_backward_w_nhwc(dw: number, x: number, dy: number, n: number, h: number, w: number, c: number, kh: number,
     kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
+  /**
+   * Rows (taps) [p0, p0 + pc) of conv2d_backward_w_nhwc's dw (kh·kw·c, f), the other rows untouched: how threads
+   * split the filter gradient (by taps, never by the batch). Rows outside [0, kh·kw·c) are ignored.
+   */
+  conv2d_backward_w_nhwc_rows(dw: number, x: number, dy: number, n: number, h: number, w: number, c: number, kh: number,
+    kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number, p0: number, pc: number): void;
   /** Bytes of scratch conv2d_backward_x_nhwc takes (the transposed kernel): kh·f·ceil(kw·c / 8)·8 floats. */
   conv2d_backward_x_workspace_size(kh: number, kw: number, c: number, f: number): number;
   /**

@@ -19,6 +19,8 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     gemm_forward: (y, _ws, x, w, b, m, k, n) =>
       ref.gemm_forward(F(y, m * n), null, F(x, m * k), F(w, k * n), b === 0 ? null : F(b, n), m, k, n),
     gemm_backward_w: (dw, _ws, x, dy, m, k, n) => ref.gemm_backward_w(F(dw, k * n), null, F(x, m * k), F(dy, m * n), m, k, n),
+    gemm_backward_w_rows: (dw, _ws, x, dy, m, k, n, k0, kc) =>
+      ref.gemm_backward_w_rows(F(dw, k * n), null, F(x, m * k), F(dy, m * n), m, k, n, k0, kc),
     gemm_backward_x: (dx, _ws, dy, w, m, k, n) => ref.gemm_backward_x(F(dx, m * k), null, F(dy, m * n), F(w, k * n), m, k, n),
     bias_forward: (y, b, m, n) => ref.bias_forward(F(y, m * n), F(b, n), m, n),
     bias_backward: (db, dy, m, n) => ref.bias_backward(F(db, n), F(dy, m * n), m, n),
@@ -125,6 +127,9 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     conv2d_backward_w_nhwc: (dw, x, dy, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
       ref.conv2d_backward_w_nhwc(F(dw, kh * kw * c * f), F(x, n * h * w * c), F(dy, n * oh * ow * f),
         n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f),
+    conv2d_backward_w_nhwc_rows: (dw, x, dy, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f, p0, pc) =>
+      ref.conv2d_backward_w_nhwc_rows(F(dw, kh * kw * c * f), F(x, n * h * w * c), F(dy, n * oh * ow * f),
+        n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f, p0, pc),
     conv2d_backward_x_workspace_size: (kh, kw, c, f) => ref.conv2d_backward_x_workspace_size(kh, kw, c, f),
     conv2d_backward_x_nhwc: (dx, _ws, dy, wk, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
       ref.conv2d_backward_x_nhwc(F(dx, n * h * w * c), null, F(dy, n * oh * ow * f), F(wk, kh * kw * c * f),

@@ -7,6 +7,7 @@ import type { jsKernels } from './backend-js.js';
 import { compileWasm, type WasmSource } from './loader.js';
 import { syncFs } from './node.js';
 import { relaxedKernels } from './relaxed.js';
+import type { ThreadPool } from './threads.js';
 
 /** Which implementation of the kernels runs: the SIMD .wasm, or the plain-TS twins. */
 export type Backend = 'wasm' | 'js';
@@ -23,9 +24,30 @@ export interface EngineOptions {
    * round every product and sum separately, bit-identical across runtimes. No effect on the js backend.
    */
   fma?: boolean;
+  /**
+   * Threads the kernels run on (default 1): a number, or 'auto' for every core the runtime reports. Large GEMMs,
+   * convolutions, pooling, element-wise kernels and optimizer updates split across a pool of workers on one shared
+   * memory, with results bit-identical to one thread. Where threads cannot run (no SharedArrayBuffer, a page
+   * without cross-origin isolation, a precompiled module, the js backend) the engine runs on one thread and
+   * `engine.threadsNote` says why.
+   */
+  threads?: number | 'auto';
 }
 
 const PAGE = 65536;
+
+/** How an engine runs threaded: its pool and the kernel names the workers index by, or why it has none. */
+export interface ThreadSetup {
+  pool?: ThreadPool;
+  /** Wraps the engine's splittable kernels over the pool (threads.ts attachPool). */
+  attach?: (engine: Engine) => void;
+  note: string;
+  /** True when the GEMM and conv kernels are the fused multiply-add (relaxed SIMD) build. */
+  fma?: boolean;
+}
+
+/** The most threads an engine takes. */
+export const MAX_THREADS = 64;
 
 /**
  * One linear memory, its allocator and the kernels that compute on it. Models allocate their slabs here.
@@ -42,8 +64,12 @@ export class Engine {
    * in place — models and plans that keep `engine.k` then no longer reach the module or its memory either.
    */
   readonly k: Kernels;
+  /** True when the GEMM and conv kernels are the fused multiply-add (relaxed SIMD) build (see EngineOptions.fma). */
+  readonly fma: boolean;
   private mem: WebAssembly.Memory | undefined;
   private heap: Arena | undefined;
+  private pool: ThreadPool | undefined;
+  private note = '';
 
   /**
    * Use {@link createEngine} or {@link init}.
@@ -54,14 +80,33 @@ export class Engine {
     memory: WebAssembly.Memory,
     k: Kernels,
     maxBytes: number,
-    /** True when the GEMM and conv kernels are the fused multiply-add (relaxed SIMD) build. */
-    readonly fma = false,
+    threads?: ThreadSetup,
   ) {
     this.mem = memory;
     this.k = { ...k };
     this.heap = new Arena(memory, k.heap_base(), maxBytes);
     const ws = k.gemm_workspace_size();
     this.gemmWs = ws > 0 ? this.heap.alloc(ws) : 0;
+    // Threads: the splittable kernels wrapped over the pool (threads.ts), or why there is none.
+    this.note = threads?.note ?? '';
+    this.fma = threads?.fma ?? false;
+    if (threads?.pool) {
+      this.pool = threads.pool;
+      threads.attach?.(this);
+    }
+  }
+
+  /**
+   * Threads the kernels run on: 1, or the pool's workers plus the calling thread. Drops to 1 if a worker dies
+   * (that call throws; later calls run on the calling thread, with the same results).
+   */
+  get threads(): number {
+    return this.pool && this.pool.failure === undefined ? this.pool.size + 1 : 1;
+  }
+
+  /** Why `threads` is 1 when more were asked for ('' otherwise). */
+  get threadsNote(): string {
+    return this.pool?.failure ?? this.note;
   }
 
   /** True once dispose() has run. */
@@ -87,6 +132,8 @@ export class Engine {
    */
   dispose(): void {
     if (this.disposed) return;
+    this.pool?.terminate();
+    this.pool = undefined;
     this.mem = undefined;
     this.heap = undefined;
     const k = this.k as unknown as Record<string, unknown>;
@@ -166,12 +213,34 @@ function newMemory(maxMB: number): { memory: WebAssembly.Memory; maxBytes: numbe
   return { memory: new WebAssembly.Memory({ initial: 16 }), maxBytes };
 }
 
+/** The thread count asked for: 1 (the default), an integer in [1, MAX_THREADS], or 'auto'; RANGE otherwise. */
+function threadsWanted(t: unknown, where: string): number | 'auto' {
+  if (t === undefined || t === null) return 1;
+  if (t === 'auto') return t;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
+    throw new SimdnetError('RANGE', `${where}: option threads must be an integer from 1 to ${MAX_THREADS} or 'auto', got ${typeof t === 'string' ? JSON.stringify(t) : String(t)}`);
+  }
+  return t;
+}
+
 /** Creates an engine of its own (its own memory): for isolation, or for a memory limit of its own. */
 export async function createEngine(backend: Backend, options: EngineOptions = {}): Promise<Engine> {
   checkOptions(options, 'createEngine()', { maxMemoryMB: 'count', fma: 'boolean' });
+  const threads = threadsWanted(options.threads, 'createEngine()');
   const { memory, maxBytes } = newMemory(options.maxMemoryMB ?? 2048);
-  if (backend === 'js') return new Engine('js', memory, (await loadJsKernels())(memory), maxBytes);
+  if (backend === 'js') {
+    const note = threads !== 1 ? 'the js backend runs on one thread' : '';
+    return new Engine('js', memory, (await loadJsKernels())(memory), maxBytes, { note });
+  }
   if (backend !== 'wasm') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
+  let note = '';
+  if (threads !== 1) {
+    // The pool's code is a chunk of its own, loaded only here: one thread costs no start-up time for it.
+    const { threadedEngine } = await import('./threads.js');
+    const threaded = await threadedEngine(options.wasm, maxBytes, threads, options.fma !== false);
+    if (typeof threaded !== 'string') return threaded;
+    note = threaded;
+  }
   const module = await compileWasm(options.wasm);
   let instance: WebAssembly.Instance;
   try {
@@ -185,7 +254,7 @@ export async function createEngine(backend: Backend, options: EngineOptions = {}
   // Fused multiply-add: the relaxed-SIMD GEMM and conv kernels carried in simdnet.wasm, on the same memory, where
   // the runtime runs them (src/runtime/relaxed.ts); otherwise the SIMD128 kernels stay.
   const fma = options.fma === false ? undefined : await relaxedKernels(module, memory, k, { sync: syncFs() !== undefined });
-  return new Engine('wasm', memory, fma ? { ...k, ...fma } : k, maxBytes, fma !== undefined);
+  return new Engine('wasm', memory, fma ? { ...k, ...fma } : k, maxBytes, { note, fma: fma !== undefined });
 }
 
 const engines: Partial<Record<Backend, Engine>> = {};
@@ -198,6 +267,7 @@ let pending: Promise<Engine> | undefined;
  */
 export async function init(options: EngineOptions & { backend?: Backend } = {}): Promise<Engine> {
   checkOptions(options, 'init()', { backend: 'string', maxMemoryMB: 'count', fma: 'boolean' });
+  threadsWanted(options.threads, 'init()');
   const backend = options.backend ?? 'wasm';
   if (backend === 'js') {
     const make = await loadJsKernels();

@@ -61,6 +61,16 @@ const isNode = typeof process === 'object' && typeof process.versions?.node === 
  * pool round trips at start-up, and these runtimes, unlike a browser's main thread, allow a synchronous compile.
  */
 export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Module> {
+  const got = await readWasm(source);
+  return got instanceof WebAssembly.Module ? got : compileBytes(got, syncFs() !== undefined);
+}
+
+/**
+ * The module's bytes from any WasmSource (checks WebAssembly and SIMD first), or the module itself when it was
+ * given precompiled (a compiled module's bytes cannot be had back). The thread pool derives its shared-memory
+ * variant from these bytes.
+ */
+export async function readWasm(source?: WasmSource): Promise<Uint8Array | WebAssembly.Module> {
   if (typeof WebAssembly !== 'object') {
     throw new SimdnetError('UNSUPPORTED', "this runtime has no WebAssembly; use the js backend: await init({ backend: 'js' })");
   }
@@ -73,12 +83,11 @@ export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Modu
   }
   if (source instanceof WebAssembly.Module) return source;
   const fs = syncFs();
-  const sync = fs !== undefined;
-  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return compileBytes(toBytes(source), sync);
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return toBytes(source);
   if (source === undefined && fs) {
     const path = defaultWasmPath();
     const bytes = path === undefined ? undefined : readFileIfExists(fs, path);
-    if (bytes) return compileBytes(bytes, true);
+    if (bytes) return bytes;
     // Not there (running from src/, or inside a bundle of the user's own): the URL, which bundlers rewrite.
   }
   const url = source === undefined ? defaultWasmUrl() : toUrl(source);
@@ -87,7 +96,7 @@ export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Modu
     // Running from src/ (tests, dev) rather than dist/: the build output sits in build/. Relative to the default
     // URL, not import.meta.url, so bundlers do not try to emit it as an asset.
     const fallbacks = source === undefined ? [new URL('../build/simdnet.wasm', url)] : [];
-    return compileBytes(readFileUrl(await nodeFs(), url, fallbacks), sync);
+    return readFileUrl(await nodeFs(), url, fallbacks);
   }
   let res: Response;
   try {
@@ -97,7 +106,7 @@ export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Modu
     throw new SimdnetError('FORMAT', `could not fetch ${url.href}: ${String(err)}`);
   }
   if (!res.ok) throw new SimdnetError('FORMAT', `could not fetch ${url.href}: HTTP ${res.status}`);
-  return compileBytes(new Uint8Array(await res.arrayBuffer()), sync);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 function toUrl(s: string | URL): URL {
@@ -116,7 +125,7 @@ function toBytes(b: ArrayBuffer | ArrayBufferView): Uint8Array {
   return b instanceof ArrayBuffer ? new Uint8Array(b) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-async function compileBytes(bytes: Uint8Array, sync: boolean): Promise<WebAssembly.Module> {
+export async function compileBytes(bytes: Uint8Array, sync: boolean): Promise<WebAssembly.Module> {
   if (bytes.byteLength < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     throw new SimdnetError('FORMAT', 'the given bytes are not a WebAssembly module (no \\0asm header)');
   }

@@ -15,9 +15,11 @@ export const RELAXED_SECTION = 'simdnet.relaxed';
 export const RELAXED_KERNELS = [
   'gemm_forward',
   'gemm_backward_w',
+  'gemm_backward_w_rows',
   'gemm_backward_x',
   'conv2d_forward_nhwc',
   'conv2d_backward_w_nhwc',
+  'conv2d_backward_w_nhwc_rows',
   'conv2d_backward_x_nhwc',
 ] as const satisfies readonly (keyof Kernels)[];
 

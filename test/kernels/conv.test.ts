@@ -715,3 +715,34 @@ describe('js backend adapters of the conv kernels (src/runtime/backend-js.ts)', 
     }
   });
 });
+
+describe('conv2d_backward_w_nhwc_rows (how threads split the filter gradient)', () => {
+  const FS = [1, 3, 5, 8, 12, 16, 17];
+  it.each(SHAPES.filter((g) => g.oh > 0 && g.ow > 0).map((g, j) => [label(g), g, FS[j % FS.length]] as const))(
+    '%s f=%i: tap ranges match the twin; ranges cut anywhere sum bit-identically to the whole call',
+    (_l, g, f) => {
+      const K = g.kh * g.kw * g.c, M = g.n * g.oh * g.ow;
+      const x = randArray(inSize(g), g.c * 7 + g.w), dy = randArray(M * f, f + 9);
+      const dw0 = randArray(K * f, f + 10, -3, 3);
+      const tol: [number, number] = [1e-6 * (M + 1), 1e-5];
+      for (const [p0, pc] of [[0, K], [1, 3], [K - 2, 5], [-3, 4], [Math.floor(K / 2), K], [K, 2]]) {
+        compareBoth('conv2d_backward_w_nhwc_rows', [dw0, x, dy, ...geoArgs(g), f, p0, pc], ...tol, `${label(g)} taps [${p0}, ${p0 + pc})`);
+      }
+      const w = loadRaw();
+      const whole = (() => {
+        w.reset();
+        const pdw = w.put(dw0);
+        w.k.conv2d_backward_w_nhwc(pdw, w.put(x), w.put(dy), ...(geoArgs(g) as [number, number, number, number, number, number, number, number, number, number, number, number]), f);
+        return w.f32(pdw, K * f).slice();
+      })();
+      for (const step of [1, 3, 4, 7]) {
+        w.reset();
+        const pdw = w.put(dw0), px = w.put(x), pdy = w.put(dy);
+        for (let p0 = 0; p0 < K; p0 += step) {
+          w.k.conv2d_backward_w_nhwc_rows(pdw, px, pdy, ...(geoArgs(g) as [number, number, number, number, number, number, number, number, number, number, number, number]), f, p0, step);
+        }
+        expect(w.f32(pdw, K * f), `${label(g)} f=${f} in parts of ${step} taps`).toEqual(whole);
+      }
+    },
+  );
+});

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, randArray, rng } from '../helpers/check.js';
 import { loadRaw, relaxedRun, type RawWasm } from '../helpers/wasm.js';
-import { gemm_backward_w, gemm_backward_x, gemm_forward } from '../../src/reference/gemm.js';
+import { gemm_backward_w, gemm_backward_w_rows, gemm_backward_x, gemm_forward } from '../../src/reference/gemm.js';
 
 const SIZES = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 19, 31, 33, 37];
 // Shapes past the blocking (k-block 256, n-block 256; forward packs w only above 128Ki floats) and realistic
@@ -280,6 +280,41 @@ describe('gemm semantics and special values', () => {
         const after = w.f32(wsPtr + wsFull, GUARD);
         expect([...before, ...after].every((v) => v === 777.25), `${form} ${m}x${k}x${n}: writes outside the workspace`).toBe(true);
       }
+    }
+  });
+});
+
+describe('gemm_backward_w_rows (how threads split the weight gradient)', () => {
+  // Shapes through every path: rank-1 (m <= 4), GEMV (n = 1), packed tiles with k not a multiple of 4, k past the
+  // 256 block, n past the 256 block.
+  const shapes: [number, number, number][] = [[3, 13, 9], [9, 21, 1], [9, 21, 17], [37, 300, 24], [64, 130, 270], [5, 7, 8]];
+  it.each(shapes)('m=%i k=%i n=%i: each row range matches its twin; ranges cut at multiples of 4 sum bit-identically to the whole call', (m, k, n) => {
+    const x = randArray(m * k, 31), dy = randArray(m * n, 32), dw0 = randArray(k * n, 33, -3, 3);
+    const whole = (() => {
+      w.reset();
+      const pdw = w.put(dw0), ws = w.alloc(wsFull);
+      w.k.gemm_backward_w(pdw, ws, w.put(x), w.put(dy), m, k, n);
+      return w.f32(pdw, k * n).slice();
+    })();
+    // Any range (also unaligned, empty, and partly outside [0, k)) against the twin.
+    for (const [k0, kc] of [[0, k], [1, 3], [2, k - 2], [k - 1, 5], [-2, 4], [k, 3], [0, 0]] as [number, number][]) {
+      w.reset();
+      const pdw = w.put(dw0), ws = w.alloc(wsFull);
+      new Float32Array(w.memory.buffer, ws, wsFull / 4).fill(NaN);
+      w.k.gemm_backward_w_rows(pdw, ws, w.put(x), w.put(dy), m, k, n, k0, kc);
+      const expected = dw0.slice();
+      gemm_backward_w_rows(expected, null, x, dy, m, k, n, k0, kc);
+      const [atol, rtol] = tol(m);
+      expectClose(w.f32(pdw, k * n), expected, atol, rtol, `rows [${k0}, ${k0 + kc}) of ${m}x${k}x${n}`);
+    }
+    // Parts at multiples of 4 (what the thread pool does), in any order: the same bits as the whole call.
+    for (const step of [4, 8, 12]) {
+      w.reset();
+      const pdw = w.put(dw0), ws = w.alloc(wsFull), px = w.put(x), pdy = w.put(dy);
+      const starts: number[] = [];
+      for (let k0 = 0; k0 < k; k0 += step) starts.push(k0);
+      for (const k0 of starts.reverse()) w.k.gemm_backward_w_rows(pdw, ws, px, pdy, m, k, n, k0, step);
+      if (n !== 1) expect(w.f32(pdw, k * n)).toEqual(whole);
     }
   });
 });

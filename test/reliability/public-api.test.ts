@@ -166,9 +166,9 @@ const loadOpts: Arg = { kind: 'opts', optional: true, fields: { backend: 'str', 
 
 const ROWS: Record<string, Row<any>> = {
   // --- runtime
-  'main:init': { args: [{ kind: 'opts', optional: true, fields: { backend: 'str', maxMemoryMB: 'count', wasm: 'any', fma: 'bool' } }], valid: () => [], call: (_s, o) => main.init(o), ok: (e) => expect(e).toBeInstanceOf(main.Engine) },
+  'main:init': { args: [{ kind: 'opts', optional: true, fields: { backend: 'str', maxMemoryMB: 'count', wasm: 'any', fma: 'bool', threads: 'count' } }], valid: () => [], call: (_s, o) => main.init(o), ok: (e) => expect(e).toBeInstanceOf(main.Engine) },
   'main:createEngine': {
-    args: [{ kind: 'str', bad: [['"gpu"', 'gpu']] }, { kind: 'opts', optional: true, fields: { maxMemoryMB: 'count', wasm: 'any', fma: 'bool' } }],
+    args: [{ kind: 'str', bad: [['"gpu"', 'gpu']] }, { kind: 'opts', optional: true, fields: { maxMemoryMB: 'count', wasm: 'any', fma: 'bool', threads: 'count' } }],
     valid: () => ['js', { maxMemoryMB: 64 }],
     call: (_s, b, o) => main.createEngine(b, o),
     ok: (e) => {

@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { entry } from '../lib/dist.js';
 
-/** @param {'wasm' | 'js'} backend */
-export async function create(backend) {
+/** @param {'wasm' | 'js'} backend @param {number} [threads] kernel threads (wasm: init({ threads })) */
+export async function create(backend, threads = 1) {
   const sn = await import(entry('.'));
-  const engine = await sn.init({ backend });
+  const engine = await sn.init({ backend, ...(threads > 1 ? { threads } : {}) });
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
 
   const layersOf = (sizes) =>
@@ -42,11 +42,11 @@ export async function create(backend) {
   };
 
   return {
-    id: `simdnet-${backend}`,
+    id: threads > 1 ? `simdnet-${threads}t` : `simdnet-${backend}`,
     library: 'simdnet',
     version: pkg.version,
-    backend: backend === 'wasm' ? 'wasm SIMD128' : 'plain JS (reference twins)',
-    threads: 1,
+    backend: backend === 'wasm' ? `wasm SIMD128${threads > 1 ? `, ${engine.threads} threads` : ''}` : 'plain JS (reference twins)',
+    threads: engine.threads ?? 1,
 
     /** C (n×n) = A · B on data resident in the engine's memory (what fit/predict do per layer). */
     gemm(n, A, B) {

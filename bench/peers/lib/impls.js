@@ -4,6 +4,7 @@
 // stay per library).
 export const IMPLS = {
   'simdnet-wasm': { label: 'simdnet (wasm)', load: () => import('../adapters/simdnet.js').then((m) => m.create('wasm')), simdnet: true, singleThread: true },
+  'simdnet-2t': { label: 'simdnet (wasm, 2 threads)', load: () => import('../adapters/simdnet.js').then((m) => m.create('wasm', 2)), simdnet: true, singleThread: false },
   'simdnet-js': { label: 'simdnet (js backend)', load: () => import('../adapters/simdnet.js').then((m) => m.create('js')), simdnet: true, singleThread: true, slow: true },
   'tfjs-wasm': { label: 'TensorFlow.js wasm', load: () => import('../adapters/tfjs.js').then((m) => m.create('wasm')), singleThread: true },
   'tfjs-cpu': { label: 'TensorFlow.js cpu', load: () => import('../adapters/tfjs.js').then((m) => m.create('cpu')), singleThread: true, slow: true },

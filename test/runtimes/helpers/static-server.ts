@@ -20,7 +20,8 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export function serveStatic(root: string): Promise<StaticServer> {
+/** `headers`: sent with every file (e.g. COOP/COEP for a cross-origin isolated page). */
+export function serveStatic(root: string, headers: Record<string, string> = {}): Promise<StaticServer> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -36,7 +37,7 @@ export function serveStatic(root: string): Promise<StaticServer> {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...headers });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
   });

@@ -1,0 +1,230 @@
+// How each kernel's work splits across threads: the one table that decides it. A splitter takes a call's
+// arguments and returns one argument list per part (part 0 runs on the calling thread), or undefined to run the
+// call whole. Only OUTPUT tiles are split, never a reduction, and every cut keeps each output element on the
+// same code path with the same summation order as the whole call, so results are bit-identical for every thread
+// count:
+// - GEMM forward / data gradient: rows m in multiples of the micro-kernel's 4 rows, every part >= 4 rows (below 4
+//   rows the dispatcher switches to GEMV / dot-product paths, and the k-blocking does not depend on m);
+// - GEMM weight gradient: rows k of dw (gemm_backward_w_rows), never the batch m (that would be a reduction);
+// - conv forward / data gradient, pooling, padding, permute: the batch n (every kernel loops over samples);
+// - element-wise kernels and optimizer updates: the flat length in multiples of 16 floats (their loops are f32x4
+//   bodies, at most 8 floats unrolled, with tails that round exactly like the body);
+// - row-wise kernels (softmax, bias, batch norm's affine, gather): rows;
+// - int8 GEMM (exact integer sums) by rows, its conversions element-wise or by rows.
+// - conv filter gradient: taps (rows of dw, conv2d_backward_w_nhwc_rows), never the batch.
+// Kernels that reduce to a scalar (losses, counts), scatter (max pooling's backward), hash by element index
+// (dropout's forward) or accumulate over the batch (the bias gradient) run whole.
+
+/** Per-part resources the splitter may substitute: each part brings its own scratch. */
+export interface SplitContext {
+  /** Threads available (parts returned must be <= this). */
+  readonly threads: number;
+  /** The GEMM workspace of part i (part 0: the caller's own, `own`). */
+  gemmWs(i: number, own: number): number;
+  /** A scratch block of at least `bytes` for part i >= 1 (16-byte aligned, kept and reused). */
+  scratch(i: number, bytes: number): number;
+  /** conv2d_backward_x_workspace_size from the module. */
+  convDxWsSize(kh: number, kw: number, c: number, f: number): number;
+}
+
+export type Splitter = (a: number[], ctx: SplitContext) => number[][] | undefined;
+
+/**
+ * Work below these runs on the calling thread. A hand-off costs a few microseconds to a spinning worker, tens to a
+ * sleeping one, and more on a machine busy with other processes (measured on 2 busy cores: a split relu of 32K
+ * floats took 30 µs against 3 µs whole, a 32x784x128 GEMM 221 µs against 193). So only calls of a few hundred
+ * microseconds split: GEMMs and convolutions from 4M multiply-adds (a 784x512 layer from batch 11, a 784x128 one
+ * from batch 40), element-wise kernels from 2M floats touched (an Adam step over 520K parameters; they are bound by memory
+ * bandwidth, which the cores share). Activations
+ * and small layers stay whole, and a batch-1 prediction costs what it costs on one thread. Mutable for tests.
+ */
+export const LIMITS = {
+  /** Multiply-adds of a GEMM or convolution. */
+  macs: 1 << 22,
+  /** Floats (or bytes of int8) touched by an element-wise, row-wise or layout kernel. */
+  elements: 1 << 21,
+};
+
+/**
+ * Cuts `count` units into at most `parts` contiguous [start, length) ranges whose starts are multiples of `gran`
+ * and whose lengths are >= `minLen`; undefined when fewer than 2 parts would result.
+ */
+export function cut(count: number, gran: number, minLen: number, parts: number): Array<[number, number]> | undefined {
+  const step = Math.max(gran, Math.ceil(minLen / gran) * gran);
+  const p = Math.min(parts, Math.floor(count / step));
+  if (p < 2) return undefined;
+  const units = Math.floor(count / gran);
+  const per = Math.floor(units / p);
+  const extra = units % p;
+  const out: Array<[number, number]> = [];
+  let s = 0;
+  for (let i = 0; i < p; i++) {
+    const len = (per + (i < extra ? 1 : 0)) * gran;
+    out.push([s, i === p - 1 ? count - s : len]);
+    s += len;
+  }
+  return out;
+}
+
+/**
+ * A splitter over one size argument: `sizeArg` (the count that shrinks), `ptrs` each advancing by `bytesPer(a)`
+ * bytes per unit, `gran`/`minLen` as in cut(), `work(a)` the call's work compared with `min`.
+ */
+function along(
+  sizeArg: number,
+  ptrs: Array<[arg: number, bytesPer: (a: number[]) => number]>,
+  gran: number,
+  minLen: number,
+  work: (a: number[]) => number,
+  min: 'macs' | 'elements',
+  perPart?: (a: number[], part: number[], i: number, ctx: SplitContext) => void,
+): Splitter {
+  return (a, ctx) => {
+    if (!(work(a) >= LIMITS[min])) return undefined;
+    const ranges = cut(a[sizeArg], gran, minLen, ctx.threads);
+    if (!ranges) return undefined;
+    const strides = ptrs.map(([, per]) => per(a));
+    return ranges.map(([s, len], i) => {
+      const part = a.slice();
+      part[sizeArg] = len;
+      for (let j = 0; j < ptrs.length; j++) part[ptrs[j][0]] = a[ptrs[j][0]] + s * strides[j];
+      perPart?.(a, part, i, ctx);
+      return part;
+    });
+  };
+}
+
+const F = 4; // bytes per float
+
+/** Element-wise over a flat length at `n`; `ptrs` the pointer arguments (all advance 4 bytes per element). */
+function flat(n: number, ptrs: number[]): Splitter {
+  return along(n, ptrs.map((p) => [p, () => F] as [number, () => number]), 16, 16, (a) => a[n] * ptrs.length, 'elements');
+}
+
+/** Row-wise: rows at `m`, row length at `len`; `ptrs` advance by a row. */
+function rowwise(m: number, len: number, ptrs: number[]): Splitter {
+  return along(m, ptrs.map((p) => [p, (a: number[]) => a[len] * F] as [number, (a: number[]) => number]), 1, 1, (a) => a[m] * a[len] * ptrs.length, 'elements');
+}
+
+/** An NHWC map's floats per sample: h·w·c at the given argument indices. */
+const hwc = (h: number, w: number, c: number) => (a: number[]) => a[h] * a[w] * a[c] * F;
+
+// conv2d / pooling argument positions after the outputs: n, h, w, c, kh|ph, kw|pw, sh, sw, padT, padL, oh, ow (, f)
+const convIn = (n: number) => hwc(n + 1, n + 2, n + 3);
+
+export const SPLITTERS: Record<string, Splitter> = {
+  // (y, ws, x, w, b, m, k, n)
+  gemm_forward: along(5, [[0, (a) => a[7] * F], [2, (a) => a[6] * F]], 4, 4, (a) => a[5] * a[6] * a[7], 'macs', (a, p, i, ctx) => {
+    p[1] = ctx.gemmWs(i, a[1]);
+  }),
+  // (dx, ws, dy, w, m, k, n)
+  gemm_backward_x: along(4, [[0, (a) => a[5] * F], [2, (a) => a[6] * F]], 4, 4, (a) => a[4] * a[5] * a[6], 'macs', (a, p, i, ctx) => {
+    p[1] = ctx.gemmWs(i, a[1]);
+  }),
+  // (dw, ws, x, dy, m, k, n, k0, kc): rows [k0, k0 + kc) of dw; the whole call is k0 = 0, kc = k.
+  gemm_backward_w_rows: (a, ctx) => {
+    const [, , , , m, , n, k0, kc] = a;
+    if (!(m * kc * n >= LIMITS.macs) || m <= 4 || n === 1) return undefined; // rank-1 and GEMV paths: run whole
+    const ranges = cut(kc, 4, 4, ctx.threads);
+    return ranges?.map(([s, len], i) => {
+      const p = a.slice();
+      p[1] = ctx.gemmWs(i, a[1]);
+      p[7] = k0 + s;
+      p[8] = len;
+      return p;
+    });
+  },
+  // (dw, x, dy, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f, p0, pc): taps [p0, p0 + pc) of dw; each tap's sum
+  // runs over the same pixels in the same order whatever the cut.
+  conv2d_backward_w_nhwc_rows: (a, ctx) => {
+    const [, , , n, , , , , , , , , , oh, ow, f, p0, pc] = a;
+    if (!(n * oh * ow * pc * f >= LIMITS.macs)) return undefined;
+    return cut(pc, 4, 4, ctx.threads)?.map(([s, len]) => {
+      const p = a.slice();
+      p[16] = p0 + s;
+      p[17] = len;
+      return p;
+    });
+  },
+  // (y, x, wk, bias, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f)
+  conv2d_forward_nhwc: along(4, [[0, (a) => a[14] * a[15] * a[16] * F], [1, convIn(4)]], 1, 1,
+    (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7], 'macs'),
+  // (dx, ws, dy, wk, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f)
+  conv2d_backward_x_nhwc: along(4, [[0, convIn(4)], [2, (a) => a[14] * a[15] * a[16] * F]], 1, 1,
+    (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7], 'macs', (a, p, i, ctx) => {
+      if (i > 0) p[1] = ctx.scratch(i, ctx.convDxWsSize(a[8], a[9], a[7], a[16]));
+    }),
+  // (cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow)
+  im2col_nhwc: along(2, [[0, (a) => a[12] * a[13] * a[6] * a[7] * a[5] * F], [1, convIn(2)]], 1, 1,
+    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5], 'elements'),
+  // (dx, dcols, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow)
+  col2im_nhwc: along(2, [[0, convIn(2)], [1, (a) => a[12] * a[13] * a[6] * a[7] * a[5] * F]], 1, 1,
+    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5], 'elements'),
+  // (y, idx, x, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow): idx holds flat indices counted from sample 0, so
+  // only the inference form (idx == 0) splits.
+  maxpool2d_forward: (a, ctx) =>
+    a[1] === 0
+      ? along(3, [[0, (b) => b[13] * b[14] * b[6] * F], [2, hwc(4, 5, 6)]], 1, 1, (b) => b[3] * b[13] * b[14] * b[6] * b[7] * b[8], 'elements')(a, ctx)
+      : undefined,
+  // (y, x, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow)
+  avgpool2d_forward: along(2, [[0, (a) => a[12] * a[13] * a[5] * F], [1, convIn(2)]], 1, 1, (a) => a[2] * a[12] * a[13] * a[5] * a[6] * a[7], 'elements'),
+  // (dx, dy, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow)
+  avgpool2d_backward: along(2, [[0, convIn(2)], [1, (a) => a[12] * a[13] * a[5] * F]], 1, 1, (a) => a[2] * a[12] * a[13] * a[5] * a[6] * a[7], 'elements'),
+  // (y, x, n, hw, c) / (dx, dy, n, hw, c)
+  global_avgpool_forward: along(2, [[0, (a) => a[4] * F], [1, (a) => a[3] * a[4] * F]], 1, 1, (a) => a[2] * a[3] * a[4], 'elements'),
+  global_avgpool_backward: along(2, [[0, (a) => a[3] * a[4] * F], [1, (a) => a[4] * F]], 1, 1, (a) => a[2] * a[3] * a[4], 'elements'),
+  // (y, x, m, h, w, c, top, bottom, left, right) / (dx, dy, …)
+  zero_pad2d_forward: along(2, [[0, (a) => (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5] * F], [1, hwc(3, 4, 5)]], 1, 1,
+    (a) => a[2] * (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5], 'elements'),
+  crop2d_backward: along(2, [[0, hwc(3, 4, 5)], [1, (a) => (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5] * F]], 1, 1,
+    (a) => a[2] * (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5], 'elements'),
+  // (y, x, m, d0, d1, d2, d3, s0..s3): whole samples of d0·d1·d2·d3 floats
+  permute_forward: along(2, [[0, (a) => a[3] * a[4] * a[5] * a[6] * F], [1, (a) => a[3] * a[4] * a[5] * a[6] * F]], 1, 1,
+    (a) => a[2] * a[3] * a[4] * a[5] * a[6], 'elements'),
+  // (y, x, shifts, count, h, w)
+  image_shift: along(3, [[0, (a) => a[4] * a[5] * F], [1, (a) => a[4] * a[5] * F], [2, () => 8]], 1, 1, (a) => a[3] * a[4] * a[5], 'elements'),
+  // (y, x, idx, m, n): rows of y and idx; x is indexed
+  gather_rows: along(3, [[0, (a) => a[4] * F], [2, () => 4]], 1, 1, (a) => a[3] * a[4], 'elements'),
+
+  // int8 inference (compressed models): integer sums are exact, and the f32 conversions are element-wise.
+  // (c, ws, a, bp, m, k, n): c i32, a int8; rows in multiples of 4 (below 4 rows the kernel takes its GEMV path)
+  q8_gemm: along(4, [[0, (a) => a[6] * F], [2, (a) => a[5]]], 4, 4, (a) => a[4] * a[5] * a[6], 'macs', (a, p, i, ctx) => {
+    p[1] = ctx.gemmWs(i, a[1]);
+  }),
+  // (q, x, n, inv_scale): q int8, x f32; 16 at a time like the kernel's body
+  q8_quantize: along(2, [[0, () => 1], [1, () => F]], 16, 16, (a) => a[2] * 2, 'elements'),
+  // (y, acc, bias_q, scale, bias_f, m, n, s, relu): y f32, acc i32
+  q8_dequantize: rowwise(5, 6, [0, 1]),
+  // (q, acc, bias_q, mult, m, n, relu): q int8, acc i32
+  q8_requantize: along(4, [[0, (a) => a[5]], [1, (a) => a[5] * F]], 1, 1, (a) => a[4] * a[5] * 2, 'elements'),
+  // (cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow): int8 bytes
+  im2col_nhwc_i8: along(2, [[0, (a) => a[12] * a[13] * a[6] * a[7] * a[5]], [1, (a) => a[3] * a[4] * a[5]]], 1, 1,
+    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5], 'elements'),
+
+  // Element-wise.
+  sigmoid_forward: flat(2, [0, 1]),
+  tanh_forward: flat(2, [0, 1]),
+  relu_forward: flat(2, [0, 1]),
+  leaky_relu_forward: flat(2, [0, 1]),
+  sigmoid_backward: flat(3, [0, 1, 2]),
+  tanh_backward: flat(3, [0, 1, 2]),
+  relu_backward: flat(3, [0, 1, 2]),
+  leaky_relu_backward: flat(3, [0, 1, 2]),
+  dropout_backward: flat(3, [0, 1, 2]),
+  fill_f32: flat(1, [0]),
+  scale_f32: flat(1, [0]),
+  mask_f32: flat(2, [0, 1]),
+  l1_backward: flat(2, [0, 1]),
+  l2_backward: flat(2, [0, 1]),
+  sgd_update: flat(2, [0, 1]),
+  momentum_update: flat(3, [0, 1, 2]),
+  nesterov_update: flat(3, [0, 1, 2]),
+  adam_update: flat(4, [0, 1, 2, 3]),
+  adamw_update: flat(4, [0, 1, 2, 3]),
+  // Row-wise: (y, x, m, n) / (dx, dy, y, m, n) / (y, b, m, n) / (y, x, …, m, c)
+  softmax_forward: rowwise(2, 3, [0, 1]),
+  softmax_backward: rowwise(3, 4, [0, 1, 2]),
+  bias_forward: rowwise(2, 3, [0]),
+  batchnorm_forward: rowwise(6, 7, [0, 1]),
+  channel_affine: rowwise(4, 5, [0, 1]),
+};

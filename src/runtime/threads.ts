@@ -1,0 +1,465 @@
+// The thread pool: workers that each run the same module on the engine's shared WebAssembly.Memory, as dumb
+// executors of kernel calls the calling thread hands them. Per worker, a control block in a SharedArrayBuffer of
+// its own (not the wasm memory, so the arena never sees it): a state word, the kernel's index, its arguments as
+// f64 and room for an error message. The caller cuts a call into parts (threads-split.ts), posts parts 1.. to
+// workers, runs part 0 itself and waits for the rest. Workers spin briefly for the next call, then sleep in
+// Atomics.wait: an idle pool costs no CPU.
+import { SimdnetError } from '../errors.js';
+import type { Kernels } from './abi.js';
+import { Engine, MAX_THREADS } from './engine.js';
+import { compileBytes, readWasm, type WasmSource } from './loader.js';
+import { syncFs } from './node.js';
+import { instantiateRelaxed, RELAXED_KERNELS, relaxedBytes, relaxedModule } from './relaxed.js';
+import { sharedMemoryVariant } from './shared-variant.js';
+import { SPLITTERS, type SplitContext, type Splitter } from './threads-split.js';
+
+// Control block layout (bytes per worker); i32 words, then f64 arguments, then the message as UTF-16 units.
+const BLOCK = 1024;
+const W_STATE = 0;
+const W_KERNEL = 1;
+const W_NARGS = 2;
+const W_MSGLEN = 3;
+const ARGS_AT = 32; // bytes
+const MAX_ARGS = 24;
+const MSG_AT = ARGS_AT + MAX_ARGS * 8;
+const MSG_MAX = (BLOCK - MSG_AT) / 2;
+
+// States of a worker's block.
+const IDLE = 0; // nothing to do (also: the last call is done)
+const POSTED = 1; // a call is waiting for the worker
+const RUNNING = 2; // the worker has claimed it
+const FAILED = 3; // the call threw (message in the block)
+const STOP = 4; // terminate
+
+/** Waiting longer than this for a worker to claim a posted call means it is gone (it claims within microseconds). */
+const CLAIM_TIMEOUT_MS = 10_000;
+
+/**
+ * The worker's program, as source text so no separate file has to ship or be found by bundlers. `node` selects
+ * node:worker_threads' parentPort over a web worker's `self`.
+ */
+function workerSource(node: boolean): string {
+  return `'use strict';
+const port = ${node ? "process.getBuiltinModule('node:worker_threads').parentPort" : 'self'};
+const on = (f) => ${node ? "port.on('message', f)" : "self.addEventListener('message', (e) => f(e.data))"};
+let started = false;
+on(async (msg) => {
+  if (started) return;
+  started = true;
+  try {
+    const { memory, ctrl, index, names, spin } = msg;
+    const module = msg.module || await WebAssembly.compile(msg.bytes);
+    const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
+    const ex = { ...exports };
+    const relaxed = msg.relaxed || (msg.relaxedBytes && await WebAssembly.compile(msg.relaxedBytes));
+    if (relaxed) {
+      // The fused multiply-add kernels, as the calling thread runs them (src/runtime/relaxed.ts): same results.
+      const r = (await WebAssembly.instantiate(relaxed, { env: { memory } })).exports;
+      for (const n of msg.relaxedNames) ex[n] = r[n];
+    }
+    const fns = names.map((n) => ex[n]);
+    const base = index * ${BLOCK};
+    const i32 = new Int32Array(ctrl, base, ${BLOCK / 4});
+    const f64 = new Float64Array(ctrl, base + ${ARGS_AT}, ${MAX_ARGS});
+    const msgArr = new Uint16Array(ctrl, base + ${MSG_AT}, ${MSG_MAX});
+    const argv = [];
+    port.postMessage({ ready: true });
+    for (;;) {
+      let s = Atomics.load(i32, ${W_STATE});
+      for (let n = 0; s !== ${POSTED} && s !== ${STOP}; s = Atomics.load(i32, ${W_STATE})) {
+        if (++n > spin) Atomics.wait(i32, ${W_STATE}, s);
+      }
+      if (s === ${STOP}) break;
+      if (Atomics.compareExchange(i32, ${W_STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
+      const fn = fns[i32[${W_KERNEL}]];
+      const nargs = i32[${W_NARGS}];
+      argv.length = nargs;
+      for (let a = 0; a < nargs; a++) argv[a] = f64[a];
+      let next = ${IDLE};
+      try {
+        memory.buffer; // (a grown shared memory: refresh this thread's view of its length before the call)
+        fn.apply(null, argv);
+      } catch (err) {
+        const text = String(err && err.stack || err).slice(0, ${MSG_MAX});
+        for (let c = 0; c < text.length; c++) msgArr[c] = text.charCodeAt(c);
+        i32[${W_MSGLEN}] = text.length;
+        next = ${FAILED};
+      }
+      Atomics.store(i32, ${W_STATE}, next);
+      Atomics.notify(i32, ${W_STATE});
+    }
+  } catch (err) {
+    port.postMessage({ error: String(err && err.stack || err) });
+  }
+});
+`;
+}
+
+interface WorkerLike {
+  postMessage(msg: unknown): void;
+  terminate(): unknown;
+}
+
+/** Where threads cannot run, why (undefined: they can). */
+export function threadsUnavailable(): string | undefined {
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean; Worker?: unknown; Atomics?: unknown };
+  if (typeof g.SharedArrayBuffer !== 'function' || typeof g.Atomics !== 'object') {
+    return g.crossOriginIsolated === false
+      ? 'SharedArrayBuffer needs cross-origin isolation: serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp'
+      : 'this runtime has no SharedArrayBuffer / Atomics';
+  }
+  if (g.crossOriginIsolated === false) {
+    return 'the page is not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
+  }
+  if (nodeWorkers() === undefined && typeof g.Worker !== 'function') return 'this runtime has no workers (no Worker, no node:worker_threads)';
+  return undefined;
+}
+
+type NodeWorkerThreads = typeof import('node:worker_threads');
+
+/**
+ * node:worker_threads where the runtime has it (Node, Bun, Deno 2): unlike a web Worker there, its workers can be
+ * unref()'d, so an engine never disposed does not keep the process from exiting.
+ */
+function nodeWorkers(): NodeWorkerThreads | undefined {
+  const g = globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } };
+  if (typeof g.process?.versions?.node !== 'string' || typeof g.process.getBuiltinModule !== 'function') return undefined;
+  return g.process.getBuiltinModule('node:worker_threads') as NodeWorkerThreads | undefined;
+}
+
+/** The `threads: 'auto'` count: the cores the runtime reports (at least 1). */
+export function autoThreads(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  let n = nav?.hardwareConcurrency;
+  if (!(typeof n === 'number' && n >= 1)) {
+    const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const os = p?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+    n = os?.availableParallelism?.() ?? 1;
+  }
+  return Math.max(1, Math.min(MAX_THREADS, Math.floor(n)));
+}
+
+
+/**
+ * The workers of one engine. Starts them (awaited by createEngine), runs split calls, reports a worker that died
+ * as a SimdnetError on the call that needed it, and terminates them on dispose.
+ */
+export class ThreadPool {
+  private readonly workers: WorkerLike[] = [];
+  private readonly i32: Int32Array;
+  private readonly f64s: Float64Array[] = [];
+  private readonly msgs: Uint16Array[] = [];
+  /** Set when a worker errored outside a call or exited: the reason. */
+  private dead: string | undefined;
+  /** Split calls run (for tests and benches). */
+  calls = 0;
+  /** Parts the calling thread took back from a worker that had not claimed them yet. */
+  taken = 0;
+  /** Whether the calling thread takes back unclaimed parts (tests switch it off to make workers run every part). */
+  steal = true;
+  /** True once a call has thrown for `dead`. */
+  private reported = false;
+  private readonly canWait: boolean;
+  private urls: string[] = [];
+
+  private constructor(readonly size: number) {
+    const ctrl = new SharedArrayBuffer(BLOCK * size);
+    this.i32 = new Int32Array(ctrl);
+    for (let w = 0; w < size; w++) {
+      this.f64s.push(new Float64Array(ctrl, w * BLOCK + ARGS_AT, MAX_ARGS));
+      this.msgs.push(new Uint16Array(ctrl, w * BLOCK + MSG_AT, MSG_MAX));
+    }
+    // A browser's main thread may not block: Atomics.wait throws there, and the caller spins instead.
+    let ok = true;
+    try {
+      Atomics.wait(this.i32, 0, 1, 0);
+    } catch {
+      ok = false;
+    }
+    this.canWait = ok;
+  }
+
+  /** The control buffer (shared with the workers). */
+  private get ctrl(): SharedArrayBuffer {
+    return this.i32.buffer as SharedArrayBuffer;
+  }
+
+  /**
+   * Starts `size` workers on `module` (the shared-memory variant compiled from `bytes`) and `memory`; resolves once
+   * every one has instantiated the module.
+   */
+  static async start(
+    size: number,
+    module: WebAssembly.Module,
+    bytes: Uint8Array,
+    memory: WebAssembly.Memory,
+    names: string[],
+    relaxed?: { module: WebAssembly.Module; bytes: Uint8Array },
+  ): Promise<ThreadPool> {
+    const pool = new ThreadPool(size);
+    const nodeWt = nodeWorkers();
+    const spin = 20_000;
+    const ready: Array<Promise<void>> = [];
+    try {
+      for (let index = 0; index < size; index++) {
+        let w: WorkerLike;
+        ready.push(
+          new Promise<void>((resolve, reject) => {
+            const fail = (why: string): void => {
+              pool.dead ??= `a simdnet worker thread stopped: ${why}`;
+              reject(new SimdnetError('UNSUPPORTED', `a simdnet worker thread failed to start: ${why}`));
+            };
+            let stopListening = (): void => {};
+            const onMessage = (m: { ready?: boolean; error?: string }): void => {
+              stopListening(); // the one message a worker sends (a listener left on would keep Node from exiting)
+              if (m?.ready) resolve();
+              else if (m?.error) fail(m.error);
+            };
+            if (nodeWt) {
+              const nw = new nodeWt.Worker(workerSource(true), { eval: true });
+              nw.unref(); // idle workers must not keep the process alive
+              nw.on('message', onMessage);
+              stopListening = () => nw.off('message', onMessage);
+              nw.on('error', (err) => fail(String(err)));
+              nw.on('exit', (code) => fail(`exited with code ${code}`));
+              w = nw;
+            } else {
+              const url = URL.createObjectURL(new Blob([workerSource(false)], { type: 'text/javascript' }));
+              pool.urls.push(url);
+              const ww = new Worker(url, { type: 'module' });
+              (ww as { unref?: () => void }).unref?.(); // Deno: idle workers must not keep the process alive
+              const listener = (e: Event): void => onMessage((e as MessageEvent).data);
+              ww.addEventListener('message', listener);
+              stopListening = () => ww.removeEventListener('message', listener);
+              ww.addEventListener('error', (e) => {
+                (e as Event).preventDefault?.();
+                fail(String((e as ErrorEvent).message ?? e));
+              });
+              w = ww;
+            }
+            pool.workers.push(w);
+            const msg = { memory, ctrl: pool.ctrl, index, names, spin, relaxedNames: RELAXED_KERNELS };
+            try {
+              w.postMessage({ ...msg, module, relaxed: relaxed?.module });
+            } catch {
+              // A runtime that cannot post a compiled module: the worker compiles.
+              w.postMessage({ ...msg, bytes, relaxedBytes: relaxed?.bytes });
+            }
+          }),
+        );
+      }
+      await Promise.all(ready);
+    } catch (err) {
+      pool.terminate();
+      throw err;
+    }
+    return pool;
+  }
+
+  /** Why the pool cannot run calls (a worker died), or undefined. */
+  get failure(): string | undefined {
+    return this.dead;
+  }
+
+  /**
+   * Runs `parts[0]` with `direct` on this thread and parts 1.. on workers 0.. (kernel `id`); returns when all are
+   * done. A part that threw in a worker, or a worker that is gone, throws a SimdnetError after every live part
+   * has finished (the memory is never written behind the caller's back).
+   */
+  run(id: number, direct: (...a: number[]) => unknown, parts: number[][]): void {
+    if (this.dead) {
+      if (!this.reported) {
+        this.reported = true;
+        throw new SimdnetError('STATE', `${this.dead}; this call did not run, the next ones run on one thread`);
+      }
+      for (const p of parts) direct(...p); // the same parts one after another: the same results
+      return;
+    }
+    this.calls++;
+    const n = parts.length - 1;
+    const i32 = this.i32;
+    for (let w = 0; w < n; w++) {
+      const p = parts[w + 1];
+      const at = (w * BLOCK) >> 2;
+      this.f64s[w].set(p);
+      i32[at + W_KERNEL] = id;
+      i32[at + W_NARGS] = p.length;
+      Atomics.store(i32, at + W_STATE, POSTED);
+      Atomics.notify(i32, at + W_STATE);
+    }
+    let mine: unknown;
+    let threw = false;
+    try {
+      direct(...parts[0]);
+    } catch (err) {
+      threw = true;
+      mine = err;
+    }
+    // A part no worker has claimed yet (its worker asleep, descheduled on a busy machine, or gone) is taken back
+    // and run here: a split call is then never much slower than the whole call on this thread.
+    for (let w = 0; w < n && !threw && this.steal; w++) {
+      const at = ((w * BLOCK) >> 2) + W_STATE;
+      if (Atomics.load(i32, at) === POSTED && Atomics.compareExchange(i32, at, POSTED, IDLE) === POSTED) {
+        this.taken++;
+        try {
+          direct(...parts[w + 1]);
+        } catch (err) {
+          threw = true;
+          mine = err;
+        }
+      }
+    }
+    let problem: string | undefined;
+    for (let w = 0; w < n; w++) {
+      const why = this.await(w);
+      problem ??= why;
+    }
+    if (threw) throw mine;
+    if (problem) {
+      if (this.dead) this.reported = true;
+      throw new SimdnetError('STATE', problem);
+    }
+  }
+
+  /** Waits for worker w's call; returns a message if it failed or the worker is gone. */
+  private await(w: number): string | undefined {
+    const i32 = this.i32;
+    const at = ((w * BLOCK) >> 2) + W_STATE;
+    const t0 = Date.now();
+    for (let n = 0; ; n++) {
+      const s = Atomics.load(i32, at);
+      if (s === IDLE) return undefined;
+      if (s === FAILED) {
+        const len = i32[((w * BLOCK) >> 2) + W_MSGLEN];
+        const text = String.fromCharCode(...this.msgs[w].subarray(0, len));
+        Atomics.store(i32, at, IDLE);
+        return `a kernel failed in a simdnet worker thread: ${text}`;
+      }
+      if (n < 2000) continue; // the part is usually done within microseconds of ours
+      if (this.canWait) Atomics.wait(i32, at, s, 50);
+      else if ((n & 1023) !== 0) continue;
+      if (s === POSTED && Date.now() - t0 > CLAIM_TIMEOUT_MS && Atomics.compareExchange(i32, at, POSTED, IDLE) === POSTED) {
+        // Never claimed: the worker is gone (terminated, crashed). Withdrawn, so it can never run late.
+        this.dead ??= `simdnet worker thread ${w + 1} stopped responding`;
+        return this.dead;
+      }
+    }
+  }
+
+  /** Stops every worker (idempotent). */
+  terminate(): void {
+    this.dead ??= 'the thread pool was terminated';
+    for (let w = 0; w < this.workers.length; w++) {
+      Atomics.store(this.i32, (w * BLOCK) >> 2, STOP);
+      Atomics.notify(this.i32, (w * BLOCK) >> 2);
+      void this.workers[w].terminate();
+    }
+    this.workers.length = 0;
+    for (const u of this.urls) URL.revokeObjectURL(u);
+    this.urls = [];
+  }
+
+  /** For tests: the workers (e.g. to terminate one and see the next call refuse). */
+  get handles(): readonly WorkerLike[] {
+    return this.workers;
+  }
+}
+
+/**
+ * Makes `engine` threaded: its `k` entries for the kernels in SPLITTERS cut calls above their thresholds across
+ * `pool` (the calling thread takes part 0); the rest call the module directly. `names` is the kernel table the
+ * workers index into.
+ */
+export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): void {
+  const k = engine.k as unknown as Record<string, (...a: number[]) => unknown>;
+  const arena = engine.arena;
+  const wsBytes = engine.k.gemm_workspace_size();
+  const gemmWs: number[] = [];
+  for (let i = 0; i < pool.size; i++) gemmWs.push(arena.alloc(wsBytes));
+  const scratch: Array<{ ptr: number; bytes: number }> = [];
+  const convDxWsSize = k.conv2d_backward_x_workspace_size as (kh: number, kw: number, c: number, f: number) => number;
+  const ctx: SplitContext = {
+    threads: pool.size + 1,
+    gemmWs: (i, own) => (i === 0 ? own : gemmWs[i - 1]),
+    scratch: (i, bytes) => {
+      const s = scratch[i];
+      if (s && s.bytes >= bytes) return s.ptr;
+      if (s) engine.free(s.ptr);
+      const ptr = engine.arena.alloc(bytes);
+      scratch[i] = { ptr, bytes };
+      return ptr;
+    },
+    convDxWsSize: (kh, kw, c, f) => convDxWsSize(kh, kw, c, f),
+  };
+  const ids = new Map(names.map((n, i) => [n, i]));
+  const raw = { ...k }; // the module's own functions, before any is wrapped
+  const wrap = (name: string, split: Splitter, target: string, toTarget?: (a: number[]) => number[]): void => {
+    const direct = raw[name];
+    const directTarget = raw[target];
+    const id = ids.get(target);
+    if (typeof direct !== 'function' || typeof directTarget !== 'function' || id === undefined) return;
+    k[name] = (...a: number[]) => {
+      const args = toTarget ? toTarget(a) : a;
+      const parts = split(args, ctx);
+      if (!parts) return direct(...a);
+      pool.run(id, directTarget, parts);
+    };
+  };
+  for (const [name, split] of Object.entries(SPLITTERS)) wrap(name, split, name);
+  // The whole weight gradient is rows [0, k) of gemm_backward_w_rows.
+  wrap('gemm_backward_w', SPLITTERS.gemm_backward_w_rows, 'gemm_backward_w_rows', (a) => [...a, 0, a[5]]);
+  // …and the whole filter gradient taps [0, kh·kw·c) of conv2d_backward_w_nhwc_rows.
+  wrap('conv2d_backward_w_nhwc', SPLITTERS.conv2d_backward_w_nhwc_rows, 'conv2d_backward_w_nhwc_rows', (a) => [...a, 0, a[7] * a[8] * a[6]]);
+}
+
+/** The kernel names a pool's workers index by (every exported function of the module). */
+function kernelNames(exports: WebAssembly.Exports): string[] {
+  return Object.keys(exports).filter((n) => typeof exports[n] === 'function').sort();
+}
+
+/**
+ * A wasm engine on `threads` (a count or 'auto') > 1: the module's shared-memory variant, instantiated here on a
+ * shared memory, and a pool of threads − 1 workers on the same memory. Where that cannot be (threadsUnavailable();
+ * a precompiled module, whose bytes cannot be had back) the reason instead, for engine.threadsNote; '' when
+ * 'auto' finds one core.
+ */
+export async function threadedEngine(source: WasmSource | undefined, maxBytes: number, threads: number | 'auto', fma: boolean): Promise<Engine | string> {
+  const n = threads === 'auto' ? autoThreads() : threads;
+  if (n <= 1) return '';
+  const why = threadsUnavailable();
+  if (why) return why;
+  const got = await readWasm(source);
+  if (got instanceof WebAssembly.Module) return 'the .wasm was given as a compiled WebAssembly.Module, whose bytes a shared-memory variant needs';
+  const bytes = sharedMemoryVariant(got);
+  const module = await compileBytes(bytes, syncFs() !== undefined);
+  let memory: WebAssembly.Memory;
+  try {
+    // A shared memory reserves its maximum up front (it cannot move when it grows): a 32-bit device may refuse.
+    memory = new WebAssembly.Memory({ initial: 16, maximum: Math.floor(maxBytes / 65536), shared: true });
+  } catch (err) {
+    return `a shared memory of ${Math.round(maxBytes / 2 ** 20)} MiB could not be reserved (${String(err)}); a smaller maxMemoryMB may fit`;
+  }
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, { env: { memory } });
+  } catch (err) {
+    throw new SimdnetError('FORMAT', `simdnet.wasm (shared-memory variant) failed to instantiate: ${String(err)}`);
+  }
+  const names = kernelNames(instance.exports);
+  const k = instance.exports as unknown as Kernels;
+  // Fused multiply-add where it runs: the relaxed module, its memory import made shared too, here and in every
+  // worker (a relaxed module that cannot be posted is not used at all: every thread must round alike).
+  const sync = syncFs() !== undefined;
+  const relaxed = fma ? await relaxedModule(module, { sync, transform: sharedMemoryVariant }) : undefined;
+  const fmaK = relaxed && (await instantiateRelaxed(relaxed, memory, k, sync));
+  let pool: ThreadPool;
+  try {
+    const carried = fmaK && relaxed ? { module: relaxed, bytes: sharedMemoryVariant(relaxedBytes(module) ?? new Uint8Array()) } : undefined;
+    pool = await ThreadPool.start(n - 1, module, bytes, memory, names, carried);
+  } catch (err) {
+    // E.g. a Content-Security-Policy without worker-src blob:, or a worker that could not instantiate the module.
+    return `the worker threads could not start: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const kernels = fmaK ? { ...k, ...fmaK } : k;
+  return new Engine('wasm', memory, kernels, maxBytes, { pool, note: '', fma: fmaK !== undefined, attach: (e) => attachPool(e, pool, names) });
+}
