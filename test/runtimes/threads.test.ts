@@ -24,6 +24,7 @@ const fixtures = join(repoRoot, 'test', 'runtimes', 'fixtures', 'threads');
 
 interface Run {
   threads: number;
+  fma: boolean;
   note: string;
   loss: number[];
   predicted: number[];
@@ -32,6 +33,8 @@ interface Result {
   runtime?: string;
   t1: Run;
   t2: Run;
+  f1: Run;
+  f2: Run;
 }
 
 let dir: string;
@@ -72,6 +75,12 @@ function expectThreaded(r: Result, where: string): void {
   expect(r.t2.loss, `${where}: loss history`).toEqual(r.t1.loss);
   expectSame(r.t2.predicted, r.t1.predicted, `${where}: 2 threads vs 1`);
   if (reference) expectSame(r.t2.predicted, reference.t1.predicted, `${where}: vs Node 20`);
+  // The runtime's default kernels (FMA where relaxed SIMD validates): 2 threads give the bits of 1 there too.
+  expect(r.f2.threads, where).toBe(2);
+  expect(r.f1.fma, `${where}: relaxed SIMD validates everywhere but in Node 20 without its flag`).toBe(where !== 'node 20');
+  expect(r.f2.fma, `${where}: fma on 1 and 2 threads`).toBe(r.f1.fma);
+  expect(r.f2.loss, `${where}: loss history (default kernels)`).toEqual(r.f1.loss);
+  expectSame(r.f2.predicted, r.f1.predicted, `${where}: 2 threads vs 1 (default kernels, fma ${r.f1.fma})`);
 }
 
 async function runNodeLike(cmd: string, pre: string[], env?: NodeJS.ProcessEnv): Promise<Result> {
