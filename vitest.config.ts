@@ -13,7 +13,14 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'relaxed',
-          include: ['test/kernels/gemm.test.ts', 'test/kernels/conv.test.ts', 'test/kernels/conv-grad.test.ts', 'test/kernels/relaxed.test.ts', 'test/kernels/abi.test.ts', 'test/runtime/threads.test.ts'],
+          include: [
+            'test/kernels/gemm.test.ts',
+            'test/kernels/conv.test.ts',
+            'test/kernels/conv-grad.test.ts',
+            'test/kernels/relaxed.test.ts',
+            'test/kernels/abi.test.ts',
+            'test/runtime/threads.test.ts',
+          ],
           execArgv: ['--experimental-wasm-relaxed-simd'],
           env: { SIMDNET_RELAXED: '1' },
         },

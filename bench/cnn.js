@@ -58,7 +58,10 @@ export async function run({ quick = false } = {}) {
 
       const one = { data: test.x.data.subarray(0, 784), shape: [1, 784] };
       const batch = { data: test.x.data.subarray(0, 256 * 784), shape: [256, 784] };
-      const bench = new Bench({ warmupTime: backend === 'js' ? 100 : 500, time: quick || backend === 'js' ? 300 : 1500 });
+      const bench = new Bench({
+        warmupTime: backend === 'js' ? 100 : 500,
+        time: quick || backend === 'js' ? 300 : 1500,
+      });
       bench.add(`${backend} predict 1x28x28x1`, () => m.predict(one));
       bench.add(`${backend} predict 256x28x28x1`, () => m.predict(batch));
       await bench.run();
@@ -66,8 +69,15 @@ export async function run({ quick = false } = {}) {
       const lat = b1.latency.p50 * 1000; // µs
       const thr = 256 / (b256.latency.p50 / 1000);
       const impl = backend === 'wasm' ? 'wasm-simd' : 'js';
-      rows.push(`| ${net.title} | ${impl} | ${Math.round(trainRate).toLocaleString('en-US')} | ${lat.toFixed(1)} | ${Math.round(thr).toLocaleString('en-US')} |`);
-      json[`${key} ${impl}`] = { trainSamplesPerSec: trainRate, batch1LatencyUs: lat, batch256SamplesPerSec: thr, params: m.countParams().total };
+      rows.push(
+        `| ${net.title} | ${impl} | ${Math.round(trainRate).toLocaleString('en-US')} | ${lat.toFixed(1)} | ${Math.round(thr).toLocaleString('en-US')} |`,
+      );
+      json[`${key} ${impl}`] = {
+        trainSamplesPerSec: trainRate,
+        batch1LatencyUs: lat,
+        batch256SamplesPerSec: thr,
+        params: m.countParams().total,
+      };
       m.dispose();
     }
   }

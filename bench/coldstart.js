@@ -21,7 +21,10 @@ const BAR_MS = 15;
 // stderr). Written twice, as a user would: an ES module (`import`, Node's ES module loader) and CommonJS
 // (`require`, the package's CommonJS build). With MARKS set, the child also writes where its time went (extra
 // runs, not timed).
-const child = (entry, digit) => `import { init, loadModelFileSync } from ${JSON.stringify(new URL(entry, import.meta.url).href)};
+const child = (
+  entry,
+  digit,
+) => `import { init, loadModelFileSync } from ${JSON.stringify(new URL(entry, import.meta.url).href)};
 const t0 = process.env.MARKS ? performance.now() : 0;
 await init();
 const t1 = process.env.MARKS ? performance.now() : 0;
@@ -45,19 +48,28 @@ init().then(() => {
 /** Spawns node with args; returns the wall time, when it returned (monotonic ns) and the exit code (the child's class). */
 function timed(args, cwd, env) {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: env ? { ...process.env, ...env } : process.env });
+  const r = spawnSync(process.execPath, args, {
+    cwd,
+    encoding: 'utf8',
+    env: env ? { ...process.env, ...env } : process.env,
+  });
   const ms = performance.now() - t0;
   const ended = process.hrtime.bigint();
-  if (r.status === null || r.status > 9 || r.stderr.includes('Error')) throw new Error(`node ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  if (r.status === null || r.status > 9 || r.stderr.includes('Error'))
+    throw new Error(`node ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
   return { ms, ended, status: r.status, stderr: r.stderr };
 }
 
 /** npm pack --dry-run: what a user downloads (size) and gets on disk (unpackedSize). */
 function packSizes() {
-  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.platform === 'win32' ? 'npm.cmd' : 'npm',
+    ['pack', '--dry-run', '--json', '--ignore-scripts'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`npm pack --dry-run failed:\n${r.stderr}`);
   const [p] = JSON.parse(r.stdout.slice(r.stdout.indexOf('[')));
   return { tarballBytes: p.size, unpackedBytes: p.unpackedSize, files: p.entryCount };
@@ -70,9 +82,15 @@ export async function run({ quick = false } = {}) {
     await init();
     const { train, test } = loadMnist({ seed: 1 });
     const rows = quick ? 2000 : train.x.rows;
-    const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 1 });
+    const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+      seed: 1,
+    });
     m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }) });
-    await m.fit({ data: train.x.data.subarray(0, rows * 784), shape: [rows, 784] }, { data: train.y.data.subarray(0, rows * 10), shape: [rows, 10] }, { epochs: 1, batchSize: 64, seed: 1 });
+    await m.fit(
+      { data: train.x.data.subarray(0, rows * 784), shape: [rows, 784] },
+      { data: train.y.data.subarray(0, rows * 10), shape: [rows, 10] },
+      { epochs: 1, batchSize: 64, seed: 1 },
+    );
     const modelBytes = saveModel(m);
     const digit = test.x.data.slice(0, 784);
     const expected = m.predictClasses({ data: digit, shape: [1, 784] })[0];
@@ -98,7 +116,8 @@ export async function run({ quick = false } = {}) {
     for (let i = 0; i <= n; i++) {
       for (const [k, args] of Object.entries(variants)) {
         const r = timed(args, dir);
-        if (args[1] === 'mnist.sdnt' && r.status !== expected) throw new Error(`${args[0]} predicted class ${r.status}, this process ${expected}`);
+        if (args[1] === 'mnist.sdnt' && r.status !== expected)
+          throw new Error(`${args[0]} predicted class ${r.status}, this process ${expected}`);
         if (i > 0) ms[k].push(r.ms);
       }
     }
@@ -118,7 +137,10 @@ export async function run({ quick = false } = {}) {
     const marks = {
       cjs: marksOf(['first-prediction.cjs', 'mnist.sdnt']),
       esm: marksOf(['first-prediction.mjs', 'mnist.sdnt']),
-      bare: marksOf(['-e', "require('node:fs').writeSync(2, JSON.stringify({ end: String(process.hrtime.bigint()) }))"]),
+      bare: marksOf([
+        '-e',
+        "require('node:fs').writeSync(2, JSON.stringify({ end: String(process.hrtime.bigint()) }))",
+      ]),
     };
     const med = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)]));
     const q = (k) => [quantile(ms[k], 0.25), quantile(ms[k], 0.75)];
@@ -157,7 +179,11 @@ export async function run({ quick = false } = {}) {
       '|---|---:|---:|---|',
       row("bare `node -e ''`", 'bare'),
       row('an empty CommonJS file', 'emptyCjs'),
-      row("an empty ES module (Node's ES module loader)", 'emptyEsm', `${f1(med.emptyEsm - med.bare)} above bare, before any code`),
+      row(
+        "an empty ES module (Node's ES module loader)",
+        'emptyEsm',
+        `${f1(med.emptyEsm - med.bare)} above bare, before any code`,
+      ),
       row('**CommonJS**: `require("simdnet")` … first prediction', 'cjs', verdict('cjs')),
       row('**ES module**: `import … from "simdnet"` … first prediction', 'esm', verdict('esm')),
       '',

@@ -23,15 +23,23 @@ const pct = (v) => `${(100 * v).toFixed(2)}%`;
 const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
 const SEEDS = [1, 2, 3];
 
-const compileCE = (m, lr) => m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: lr }), metrics: ['accuracy'] });
+const compileCE = (m, lr) =>
+  m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: lr }), metrics: ['accuracy'] });
 
 function teacherModel(width, seed = 7) {
   return sequential(
-    [dense(width, { activation: 'relu', inputDim: 784 }), dropout(0.3), dense(width, { activation: 'relu' }), dropout(0.3), dense(10, { activation: 'softmax' })],
+    [
+      dense(width, { activation: 'relu', inputDim: 784 }),
+      dropout(0.3),
+      dense(width, { activation: 'relu' }),
+      dropout(0.3),
+      dense(10, { activation: 'softmax' }),
+    ],
     { seed, name: `teacher-${width}` },
   );
 }
-const studentModel = (seed) => sequential([dense(32, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed });
+const studentModel = (seed) =>
+  sequential([dense(32, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed });
 
 /** Students alone and distilled (per seed) on (x, y); returns test accuracies. */
 async function compareStudents(teacher, x, y, test, epochs, configs) {
@@ -53,7 +61,10 @@ async function compareStudents(teacher, x, y, test, epochs, configs) {
 }
 
 function accRows(res) {
-  return Object.entries(res).map(([k, v]) => `| ${k} | ${v.map(pct).join(' / ')} | **${pct(mean(v))}** | ${k === 'alone' ? '—' : `${(100 * (mean(v) - mean(res.alone))).toFixed(2)} pt`} |`);
+  return Object.entries(res).map(
+    ([k, v]) =>
+      `| ${k} | ${v.map(pct).join(' / ')} | **${pct(mean(v))}** | ${k === 'alone' ? '—' : `${(100 * (mean(v) - mean(res.alone))).toFixed(2)} pt`} |`,
+  );
 }
 
 async function distillation(train, test, quick, json) {
@@ -62,10 +73,23 @@ async function distillation(train, test, quick, json) {
   const sub = train.take(2000);
   const t2k = teacherModel(256);
   compileCE(t2k, 1e-3);
-  await t2k.fit(sub.x, sub.y, { epochs: quick ? 10 : 30, batchSize: 64, seed: 7, augment: { imageShape: [28, 28], maxShift: 2 } });
+  await t2k.fit(sub.x, sub.y, {
+    epochs: quick ? 10 : 30,
+    batchSize: 64,
+    seed: 7,
+    augment: { imageShape: [28, 28], maxShift: 2 },
+  });
   const t2kAcc = t2k.evaluate(test.x, test.y).accuracy;
   const sEpochs = quick ? 20 : 60;
-  const configs = quick ? [[4, 0.1]] : [[4, 0.1], [2, 0.1], [8, 0.1], [4, 0.5], [4, 0]];
+  const configs = quick
+    ? [[4, 0.1]]
+    : [
+        [4, 0.1],
+        [2, 0.1],
+        [8, 0.1],
+        [4, 0.5],
+        [4, 0],
+      ];
   const small = await compareStudents(t2k, sub.x, sub.y, test, sEpochs, configs);
   json.subset = { teacherAccuracy: t2kAcc, studentEpochs: sEpochs, results: small };
   md.push(
@@ -97,7 +121,12 @@ async function distillation(train, test, quick, json) {
   const width = quick ? 256 : 512;
   const big = teacherModel(width);
   compileCE(big, 1e-3);
-  await big.fit(train.x, train.y, { epochs: quick ? 4 : 15, batchSize: 64, seed: 7, augment: { imageShape: [28, 28], maxShift: 2 } });
+  await big.fit(train.x, train.y, {
+    epochs: quick ? 4 : 15,
+    batchSize: 64,
+    seed: 7,
+    augment: { imageShape: [28, 28], maxShift: 2 },
+  });
   const bigAcc = big.evaluate(test.x, test.y).accuracy;
   const full = await compareStudents(big, train.x, train.y, test, quick ? 10 : 60, [[4, 0.1]]);
   json.full = { teacherAccuracy: bigAcc, results: full };
@@ -142,22 +171,35 @@ async function lossKernels(quick, json) {
   const m = 64;
   const n = 10;
   const tasks = [];
-  const engines = [['wasm-simd', await init()], ['js', await createEngine('js')]];
+  const engines = [
+    ['wasm-simd', await init()],
+    ['js', await createEngine('js')],
+  ];
   for (const [name, e] of engines) {
     const z = e.upload(Float32Array.from({ length: m * n }, (_, i) => Math.sin(i) * 4));
-    const t = e.upload(Float32Array.from({ length: 2 * m * n }, (_, i) => (i % (2 * n) < n ? Number(i % (2 * n) === (i >> 5) % n) : Math.cos(i) * 5)));
+    const t = e.upload(
+      Float32Array.from({ length: 2 * m * n }, (_, i) =>
+        i % (2 * n) < n ? Number(i % (2 * n) === (i >> 5) % n) : Math.cos(i) * 5,
+      ),
+    );
     const y = e.upload(Float32Array.from({ length: m * n }, (_, i) => Number(i % n === 3)));
     const p = e.allocF32(m * n);
     const dz = e.allocF32(m * n);
     const k = e.k;
-    tasks.push([`${name} distill 64x10`, () => {
-      k.distill_forward(p, z, t, m, n, 4, 0.1);
-      k.distill_backward(dz, p, z, t, m, n, 4, 0.1);
-    }]);
-    tasks.push([`${name} softmax_ce 64x10`, () => {
-      k.softmax_ce_forward(p, z, y, 0, m, n);
-      k.softmax_ce_backward(dz, p, y, 0, m, n);
-    }]);
+    tasks.push([
+      `${name} distill 64x10`,
+      () => {
+        k.distill_forward(p, z, t, m, n, 4, 0.1);
+        k.distill_backward(dz, p, z, t, m, n, 4, 0.1);
+      },
+    ]);
+    tasks.push([
+      `${name} softmax_ce 64x10`,
+      () => {
+        k.softmax_ce_forward(p, z, y, 0, m, n);
+        k.softmax_ce_backward(dz, p, y, 0, m, n);
+      },
+    ]);
   }
   const r = await medianUs(tasks, quick);
   json.lossKernelsUs = r;
@@ -181,18 +223,38 @@ async function transferLearning(train, test, quick, json) {
   const few = pick(train, 5, 9, 500);
   const held = pick(test, 5, 9);
   const pre = sequential(
-    [dense(256, { activation: 'relu', inputDim: 784, name: 'body' }), dense(64, { activation: 'relu', name: 'mid' }), dense(5, { activation: 'softmax', name: 'old_head' })],
+    [
+      dense(256, { activation: 'relu', inputDim: 784, name: 'body' }),
+      dense(64, { activation: 'relu', name: 'mid' }),
+      dense(5, { activation: 'softmax', name: 'old_head' }),
+    ],
     { seed: 1 },
   );
   compileCE(pre, 1e-3);
-  await pre.fit(a.x, a.labels, { epochs: quick ? 5 : 20, batchSize: 64, seed: 1, augment: { imageShape: [28, 28], maxShift: 2 } });
+  await pre.fit(a.x, a.labels, {
+    epochs: quick ? 5 : 20,
+    batchSize: 64,
+    seed: 1,
+    augment: { imageShape: [28, 28], maxShift: 2 },
+  });
   const head = () => [dense(64, { activation: 'relu' }), dense(5, { activation: 'softmax' })];
-  const res = { 'from scratch': [], 'fine-tuned (body trainable)': [], 'frozen body + new head': [], 'extracted features → separate head': [] };
+  const res = {
+    'from scratch': [],
+    'fine-tuned (body trainable)': [],
+    'frozen body + new head': [],
+    'extracted features → separate head': [],
+  };
   const fe = quick ? 10 : 30;
   for (const seed of SEEDS) {
     const arms = [
-      ['from scratch', compileCE(sequential([dense(256, { activation: 'relu', inputDim: 784 }), ...head()], { seed }), 1e-3)],
-      ['fine-tuned (body trainable)', compileCE(transfer(pre, { keep: 'body', head: head(), freeze: false, seed }), 1e-3)],
+      [
+        'from scratch',
+        compileCE(sequential([dense(256, { activation: 'relu', inputDim: 784 }), ...head()], { seed }), 1e-3),
+      ],
+      [
+        'fine-tuned (body trainable)',
+        compileCE(transfer(pre, { keep: 'body', head: head(), freeze: false, seed }), 1e-3),
+      ],
       ['frozen body + new head', compileCE(transfer(pre, { keep: 'body', head: head(), seed }), 1e-3)],
     ];
     for (const [k, m] of arms) {
@@ -201,7 +263,10 @@ async function transferLearning(train, test, quick, json) {
       m.dispose();
     }
     const fx = featureExtractor(pre, { keep: 'body' });
-    const h = compileCE(sequential([dense(64, { activation: 'relu', inputDim: 256 }), dense(5, { activation: 'softmax' })], { seed }), 1e-3);
+    const h = compileCE(
+      sequential([dense(64, { activation: 'relu', inputDim: 256 }), dense(5, { activation: 'softmax' })], { seed }),
+      1e-3,
+    );
     await h.fit(fx.predict(few.x), few.labels, { epochs: fe, batchSize: 32, seed });
     res['extracted features → separate head'].push(h.evaluate(fx.predict(held.x), held.labels).accuracy);
     h.dispose();
@@ -216,7 +281,10 @@ async function transferLearning(train, test, quick, json) {
     '',
     '| model | per seed | mean | vs scratch |',
     '|---|---:|---:|---:|',
-    ...Object.entries(res).map(([k, v]) => `| ${k} | ${v.map(pct).join(' / ')} | **${pct(mean(v))}** | ${k === 'from scratch' ? '—' : `${(100 * (mean(v) - base)).toFixed(2)} pt`} |`),
+    ...Object.entries(res).map(
+      ([k, v]) =>
+        `| ${k} | ${v.map(pct).join(' / ')} | **${pct(mean(v))}** | ${k === 'from scratch' ? '—' : `${(100 * (mean(v) - base)).toFixed(2)} pt`} |`,
+    ),
     '',
   ];
 }
@@ -255,7 +323,9 @@ function strokeMass(attr, x, dilate, positive = true) {
       const y = Math.floor(j / 28);
       const c = j % 28;
       const d = dilate ? 1 : 0;
-      for (let dy = -d; dy <= d; dy++) for (let dc = -d; dc <= d; dc++) if (y + dy >= 0 && y + dy < 28 && c + dc >= 0 && c + dc < 28) mask[(y + dy) * 28 + c + dc] = 1;
+      for (let dy = -d; dy <= d; dy++)
+        for (let dc = -d; dc <= d; dc++)
+          if (y + dy >= 0 && y + dy < 28 && c + dc >= 0 && c + dc < 28) mask[(y + dy) * 28 + c + dc] = 1;
     }
     let tot = 0;
     let on = 0;
@@ -275,7 +345,10 @@ function strokeMass(attr, x, dilate, positive = true) {
 }
 
 async function explanations(train, test, quick, json) {
-  const m = compileCE(sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 1 }), 1e-3);
+  const m = compileCE(
+    sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 1 }),
+    1e-3,
+  );
   await m.fit(train.x, train.y, { epochs: quick ? 3 : 10, batchSize: 64, seed: 1 });
   const acc = m.evaluate(test.x, test.y).accuracy;
   const x = test.take(quick ? 50 : 200).x;
@@ -286,14 +359,23 @@ async function explanations(train, test, quick, json) {
   // the path has no meaningful relative error, the floor bounds its absolute one. Also the worst absolute error.
   for (const space of ['output', 'logit']) {
     const floor = space === 'output' ? 0.05 : 0.5;
-    for (const [bname, baseline] of [['black', 0], ['blurred', blur]]) {
+    for (const [bname, baseline] of [
+      ['black', 0],
+      ['blurred', blur],
+    ]) {
       const cells = [];
       for (const steps of [16, 32, 64, 128]) {
         const r = integratedGradients(m, x, { steps, space, baseline });
         const rel = Array.from(r.delta, (d, i) => Math.abs(d) / Math.max(Math.abs(r.fx[i] - r.fBaseline[i]), floor));
         const abs = Math.max(...Array.from(r.delta, Math.abs));
-        cells.push(`${(100 * Math.max(...rel)).toFixed(2)}% / ${(100 * mean(rel)).toFixed(3)}% / ${abs.toExponential(1)}`);
-        comp[`${space} ${bname} ${steps}`] = { worstRelative: Math.max(...rel), meanRelative: mean(rel), worstAbsolute: abs };
+        cells.push(
+          `${(100 * Math.max(...rel)).toFixed(2)}% / ${(100 * mean(rel)).toFixed(3)}% / ${abs.toExponential(1)}`,
+        );
+        comp[`${space} ${bname} ${steps}`] = {
+          worstRelative: Math.max(...rel),
+          meanRelative: mean(rel),
+          worstAbsolute: abs,
+        };
       }
       rows.push(`| ${space} (floor ${floor}) | ${bname} | ${cells.join(' | ')} |`);
     }

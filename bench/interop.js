@@ -54,7 +54,9 @@ function msPerCall(f, ms) {
  */
 async function versusOrt(model, session, x, rows, sample, rounds) {
   const m = { data: x.subarray(0, rows * model.inputDim), rows, cols: model.inputDim };
-  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x.slice(0, rows * model.inputDim), [rows, ...sample]) };
+  const feeds = {
+    [session.inputNames[0]]: new ort.Tensor('float32', x.slice(0, rows * model.inputDim), [rows, ...sample]),
+  };
   const reps = rows === 1 ? 200 : 4;
   const ours = async () => {
     const t0 = performance.now();
@@ -67,7 +69,7 @@ async function versusOrt(model, session, x, rows, sample, rounds) {
     return (performance.now() - t0) / reps;
   };
   const warm = performance.now() + 800;
-  while (performance.now() < warm) (await ours(), await theirs());
+  while (performance.now() < warm) await ours(), await theirs();
   const a = [];
   const b = [];
   const ratio = [];
@@ -112,7 +114,11 @@ export async function run({ quick = false } = {}) {
     'PyTorch LeNet (torch-cnn.onnx)': () => importOnnx(fixture('onnx/fixtures/torch-cnn.onnx')),
     'PyTorch MLP 784-64-32-10 (torch-mlp.onnx)': () => importOnnx(fixture('onnx/fixtures/torch-mlp.onnx')),
     'scikit-learn MLP (sklearn-mlp.onnx)': () => importOnnx(fixture('onnx/fixtures/sklearn-mlp.onnx')),
-    'TensorFlow.js CNN (tfjs-cnn)': () => importTfjsLayers(fixture('tfjs/fixtures/tfjs-cnn/model.json').toString('utf8'), fixture('tfjs/fixtures/tfjs-cnn/weights.bin')),
+    'TensorFlow.js CNN (tfjs-cnn)': () =>
+      importTfjsLayers(
+        fixture('tfjs/fixtures/tfjs-cnn/model.json').toString('utf8'),
+        fixture('tfjs/fixtures/tfjs-cnn/weights.bin'),
+      ),
   };
   const budget = quick ? 300 : 1500;
   json.files = {};
@@ -130,7 +136,10 @@ export async function run({ quick = false } = {}) {
   // The imported model next to ONNX Runtime Web running the original file.
   const rounds = quick ? 6 : 30;
   json.inference = {};
-  lines.push('| model, batch | simdnet (imported) µs | ORT Web (original file) µs | simdnet speed-up |', '|---|---|---|---|');
+  lines.push(
+    '| model, batch | simdnet (imported) µs | ORT Web (original file) µs | simdnet speed-up |',
+    '|---|---|---|---|',
+  );
   for (const [name, file, sample] of [
     ['PyTorch LeNet', 'onnx/fixtures/torch-cnn.onnx', [1, 28, 28]],
     ['PyTorch MLP', 'onnx/fixtures/torch-mlp.onnx', [1, 28, 28]],

@@ -149,9 +149,11 @@ export async function run({ quick = false } = {}) {
     const { a, b, c, bias } = bufs;
     // Pointers into the preallocated buffers; the roles follow each kernel's argument order.
     const wasmFn =
-      op === 'gemm_forward' ? () => k.gemm_forward(c, ws, a, b, bias, m, kk, n)
-      : op === 'gemm_backward_w' ? () => k.gemm_backward_w(c, ws, a, b, m, kk, n)
-      : () => k.gemm_backward_x(c, ws, a, b, m, kk, n);
+      op === 'gemm_forward'
+        ? () => k.gemm_forward(c, ws, a, b, bias, m, kk, n)
+        : op === 'gemm_backward_w'
+          ? () => k.gemm_backward_w(c, ws, a, b, m, kk, n)
+          : () => k.gemm_backward_x(c, ws, a, b, m, kk, n);
     // js twin on its own typed arrays (allocated here, outside the timed body).
     const X = fillRandom(new Float32Array(m * kk), 1);
     const W = fillRandom(new Float32Array(kk * n), 2);
@@ -159,15 +161,21 @@ export async function run({ quick = false } = {}) {
     const B = fillRandom(new Float32Array(n), 4);
     const OUT = new Float32Array(Math.max(m * n, kk * n, m * kk));
     const jsFn =
-      op === 'gemm_forward' ? () => twin.gemm_forward(OUT, null, X, W, B, m, kk, n)
-      : op === 'gemm_backward_w' ? () => twin.gemm_backward_w(OUT, null, X, DY, m, kk, n)
-      : () => twin.gemm_backward_x(OUT, null, DY, W, m, kk, n);
+      op === 'gemm_forward'
+        ? () => twin.gemm_forward(OUT, null, X, W, B, m, kk, n)
+        : op === 'gemm_backward_w'
+          ? () => twin.gemm_backward_w(OUT, null, X, DY, m, kk, n)
+          : () => twin.gemm_backward_x(OUT, null, DY, W, m, kk, n);
     const label = `${op.replace('gemm_', 'gemm ')} ${shape}`;
     // The js twin takes seconds per call at n = 1024: two timed calls (one in a quick run), no warm-up call —
     // the same function already ran hot at the smaller sizes listed before it.
     const jsOpts = flops > 3e8 ? { time: 0, warmupTime: 0, samples: quick ? 1 : 2, probe: false, warmup: false } : TJ;
     gemmJobs.push({
-      op, m, k: kk, n, shape,
+      op,
+      m,
+      k: kk,
+      n,
+      shape,
       wasm: job(`wasm-simd ${label}`, wasmFn, flops, T),
       js: job(`js ${label}`, jsFn, flops, jsOpts, true),
     });
@@ -205,13 +213,27 @@ export async function run({ quick = false } = {}) {
       ['conv2 f=12', 32, 12, 12, 8, 5, 12, false],
     ];
     for (const [layer, n, h, w, c, kk, f, full] of layers) {
-      const oh = h - kk + 1, ow = w - kk + 1;
-      const M = n * oh * ow, K = kk * kk * c, N = f;
+      const oh = h - kk + 1,
+        ow = w - kk + 1;
+      const M = n * oh * ow,
+        K = kk * kk * c,
+        N = f;
       const flops = 2 * M * K * N;
       const geo = [n, h, w, c, kk, kk, 1, 1, 0, 0, oh, ow];
-      const x = alloc(n * h * w * c), cols = alloc(M * K), W = alloc(K * N), b = alloc(N);
-      const y = alloc(M * N), dy = alloc(M * N), dW = alloc(K * N), dx = alloc(n * h * w * c);
-      for (const [p, len, seed] of [[x, n * h * w * c, 21], [W, K * N, 22], [b, N, 23], [dy, M * N, 24]]) {
+      const x = alloc(n * h * w * c),
+        cols = alloc(M * K),
+        W = alloc(K * N),
+        b = alloc(N);
+      const y = alloc(M * N),
+        dy = alloc(M * N),
+        dW = alloc(K * N),
+        dx = alloc(n * h * w * c);
+      for (const [p, len, seed] of [
+        [x, n * h * w * c, 21],
+        [W, K * N, 22],
+        [b, N, 23],
+        [dy, M * N, 24],
+      ]) {
         fillRandom(view(p, len), seed);
       }
       k.im2col_nhwc(cols, x, ...geo);
@@ -219,27 +241,49 @@ export async function run({ quick = false } = {}) {
       const mkn = `${M}x${K}x${N}`;
       const paths = [
         ['gemm_forward', `wasm-simd gemm_forward ${mkn}`, () => k.gemm_forward(y, ws, cols, W, b, M, K, N)],
-        ['forward im2col+gemm', `wasm-simd conv-forward-im2col ${shape}`, () => {
-          k.im2col_nhwc(cols, x, ...geo);
-          k.gemm_forward(y, ws, cols, W, b, M, K, N);
-        }],
-        ['forward direct', `wasm-simd conv-forward-direct ${shape}`,
-          () => k.conv2d_forward_nhwc(y, x, W, b, ...geo, f)],
-        ['backward-filter (gemm_backward_w, saved cols)', `wasm-simd conv-backward-filter ${shape}`,
-          () => k.gemm_backward_w(dW, ws, cols, dy, M, K, N)],
-        ['backward-filter direct', `wasm-simd conv-backward-filter-direct ${shape}`,
-          () => k.conv2d_backward_w_nhwc(dW, x, dy, ...geo, f)],
-        ['backward-data (gemm_backward_x + col2im)', `wasm-simd conv-backward-data ${shape}`, () => {
-          k.gemm_backward_x(cols, ws, dy, W, M, K, N);
-          k.col2im_nhwc(dx, cols, ...geo);
-        }],
-        ['backward-data direct', `wasm-simd conv-backward-data-direct ${shape}`,
-          () => k.conv2d_backward_x_nhwc(dx, wsx, dy, W, ...geo, f)],
+        [
+          'forward im2col+gemm',
+          `wasm-simd conv-forward-im2col ${shape}`,
+          () => {
+            k.im2col_nhwc(cols, x, ...geo);
+            k.gemm_forward(y, ws, cols, W, b, M, K, N);
+          },
+        ],
+        [
+          'forward direct',
+          `wasm-simd conv-forward-direct ${shape}`,
+          () => k.conv2d_forward_nhwc(y, x, W, b, ...geo, f),
+        ],
+        [
+          'backward-filter (gemm_backward_w, saved cols)',
+          `wasm-simd conv-backward-filter ${shape}`,
+          () => k.gemm_backward_w(dW, ws, cols, dy, M, K, N),
+        ],
+        [
+          'backward-filter direct',
+          `wasm-simd conv-backward-filter-direct ${shape}`,
+          () => k.conv2d_backward_w_nhwc(dW, x, dy, ...geo, f),
+        ],
+        [
+          'backward-data (gemm_backward_x + col2im)',
+          `wasm-simd conv-backward-data ${shape}`,
+          () => {
+            k.gemm_backward_x(cols, ws, dy, W, M, K, N);
+            k.col2im_nhwc(dx, cols, ...geo);
+          },
+        ],
+        [
+          'backward-data direct',
+          `wasm-simd conv-backward-data-direct ${shape}`,
+          () => k.conv2d_backward_x_nhwc(dx, wsx, dy, W, ...geo, f),
+        ],
         ['im2col alone', `wasm-simd im2col_nhwc ${shape}`, () => k.im2col_nhwc(cols, x, ...geo), true],
         ['col2im alone', `wasm-simd col2im_nhwc ${shape}`, () => k.col2im_nhwc(dx, cols, ...geo), true],
       ];
-      const wsx = typeof k.conv2d_backward_x_workspace_size === 'function'
-        ? alloc(k.conv2d_backward_x_workspace_size(kk, kk, c, f) / 4) : 0;
+      const wsx =
+        typeof k.conv2d_backward_x_workspace_size === 'function'
+          ? alloc(k.conv2d_backward_x_workspace_size(kk, kk, c, f) / 4)
+          : 0;
       for (const [path, name, fn, aux] of paths) {
         if (path.endsWith('direct') && typeof k.conv2d_backward_x_nhwc !== 'function') continue;
         if (!full && path !== 'gemm_forward' && !path.endsWith('direct')) continue;
@@ -250,47 +294,102 @@ export async function run({ quick = false } = {}) {
     // first layer, 32x32x3 -> 3x3x32 'same'): q8_quantize + im2col_nhwc_i8 + q8_gemm + q8_dequantize (ReLU) against
     // the f32 direct conv + relu_forward.
     if (typeof k.im2col_nhwc_i8 === 'function') {
-      for (const [n, h, w, c, kk, f, pad] of [[32, 14, 14, 6, 5, 16, 0], [32, 32, 32, 3, 3, 32, 1]]) {
-        const oh = h - kk + 1 + 2 * pad, ow = w - kk + 1 + 2 * pad;
-        const M = n * oh * ow, K = kk * kk * c;
+      for (const [n, h, w, c, kk, f, pad] of [
+        [32, 14, 14, 6, 5, 16, 0],
+        [32, 32, 32, 3, 3, 32, 1],
+      ]) {
+        const oh = h - kk + 1 + 2 * pad,
+          ow = w - kk + 1 + 2 * pad;
+        const M = n * oh * ow,
+          K = kk * kk * c;
         const geo = [n, h, w, c, kk, kk, 1, 1, pad, pad, oh, ow];
-        const x = alloc(n * h * w * c), W = alloc(K * f), b = alloc(f), y = alloc(M * f), acc = alloc(M * f);
+        const x = alloc(n * h * w * c),
+          W = alloc(K * f),
+          b = alloc(f),
+          y = alloc(M * f),
+          acc = alloc(M * f);
         fillRandom(view(x, n * h * w * c), 41);
         fillRandom(view(W, K * f), 42);
-        const qx = alloc(Math.ceil(n * h * w * c / 4)), qcols = alloc(Math.ceil(M * K / 4));
-        const qw = alloc(Math.ceil(K * f / 4)), sc = alloc(f), bp = alloc(Math.ceil(k.q8_packed_size(K, f) / 4));
+        const qx = alloc(Math.ceil((n * h * w * c) / 4)),
+          qcols = alloc(Math.ceil((M * K) / 4));
+        const qw = alloc(Math.ceil((K * f) / 4)),
+          sc = alloc(f),
+          bp = alloc(Math.ceil(k.q8_packed_size(K, f) / 4));
         k.q8_quantize_weights(qw, sc, W, K, f, 127);
         k.q8_pack_b(bp, qw, K, f);
         const shape = `${n}x${h}x${w}x${c} ${kk}x${kk}x${f}${pad ? ' same' : ''}`;
         const layer = `int8 conv c=${c}`;
-        convJobs.push({ layer, shape, mkn: `${M}x${K}x${f}`, path: 'f32 direct + relu', aux: true,
-          job: job(`wasm-simd conv-forward-direct+relu ${shape}`, () => {
-            k.conv2d_forward_nhwc(y, x, W, b, ...geo, f);
-            k.relu_forward(y, y, M * f);
-          }, 0, T) });
-        convJobs.push({ layer, shape, mkn: `${M}x${K}x${f}`, path: 'int8 (im2col_nhwc_i8 + q8_gemm)', aux: true,
-          job: job(`wasm-simd conv-forward-int8 ${shape}`, () => {
-            k.q8_quantize(qx, x, n * h * w * c, 127);
-            k.im2col_nhwc_i8(qcols, qx, ...geo);
-            k.q8_gemm(acc, ws, qcols, bp, M, K, f);
-            k.q8_dequantize(y, acc, 0, sc, b, M, f, 1 / 127, 1);
-          }, 0, T) });
+        convJobs.push({
+          layer,
+          shape,
+          mkn: `${M}x${K}x${f}`,
+          path: 'f32 direct + relu',
+          aux: true,
+          job: job(
+            `wasm-simd conv-forward-direct+relu ${shape}`,
+            () => {
+              k.conv2d_forward_nhwc(y, x, W, b, ...geo, f);
+              k.relu_forward(y, y, M * f);
+            },
+            0,
+            T,
+          ),
+        });
+        convJobs.push({
+          layer,
+          shape,
+          mkn: `${M}x${K}x${f}`,
+          path: 'int8 (im2col_nhwc_i8 + q8_gemm)',
+          aux: true,
+          job: job(
+            `wasm-simd conv-forward-int8 ${shape}`,
+            () => {
+              k.q8_quantize(qx, x, n * h * w * c, 127);
+              k.im2col_nhwc_i8(qcols, qx, ...geo);
+              k.q8_gemm(acc, ws, qcols, bp, M, K, f);
+              k.q8_dequantize(y, acc, 0, sc, b, M, f, 1 / 127, 1);
+            },
+            0,
+            T,
+          ),
+        });
       }
     }
     // Max pooling 2x2 / 2 of the two conv outputs (forward with argmax indices, backward scatter).
-    for (const [n, h, w, c] of [[32, 24, 24, 8], [32, 8, 8, 16]]) {
-      const oh = h >> 1, ow = w >> 1;
-      const x = alloc(n * h * w * c), y = alloc(n * oh * ow * c), idx = alloc(n * oh * ow * c), dx = alloc(n * h * w * c);
+    for (const [n, h, w, c] of [
+      [32, 24, 24, 8],
+      [32, 8, 8, 16],
+    ]) {
+      const oh = h >> 1,
+        ow = w >> 1;
+      const x = alloc(n * h * w * c),
+        y = alloc(n * oh * ow * c),
+        idx = alloc(n * oh * ow * c),
+        dx = alloc(n * h * w * c);
       fillRandom(view(x, n * h * w * c), 31);
       const geo = [n, h, w, c, 2, 2, 2, 2, 0, 0, oh, ow];
       k.maxpool2d_forward(y, idx, x, ...geo);
       const shape = `${n}x${h}x${w}x${c} 2x2/2`;
       const bytes = 4 * n * h * w * c;
-      convJobs.push({ layer: 'maxpool', shape, path: 'maxpool forward', bytes,
-        job: job(`wasm-simd maxpool2d_forward ${shape}`, () => k.maxpool2d_forward(y, idx, x, ...geo), 0, T) });
-      convJobs.push({ layer: 'maxpool', shape, path: 'maxpool backward', bytes,
-        job: job(`wasm-simd maxpool2d_backward ${shape}`, () => k.maxpool2d_backward(dx, y, idx, n * h * w * c,
-          n * oh * ow * c), 0, T) });
+      convJobs.push({
+        layer: 'maxpool',
+        shape,
+        path: 'maxpool forward',
+        bytes,
+        job: job(`wasm-simd maxpool2d_forward ${shape}`, () => k.maxpool2d_forward(y, idx, x, ...geo), 0, T),
+      });
+      convJobs.push({
+        layer: 'maxpool',
+        shape,
+        path: 'maxpool backward',
+        bytes,
+        job: job(
+          `wasm-simd maxpool2d_backward ${shape}`,
+          () => k.maxpool2d_backward(dx, y, idx, n * h * w * c, n * oh * ow * c),
+          0,
+          T,
+        ),
+      });
     }
   }
 
@@ -301,7 +400,9 @@ export async function run({ quick = false } = {}) {
       const opts = r === 0 ? j.opts : { ...j.opts, warmupTime: REWARM };
       const st = await measure(j.name, j.fn, opts);
       j.runs.push(st);
-      log(`${j.name.padEnd(44)} ${fmtUs(st.p50).padStart(8)} µs  ${fmt(j.flops / (st.p50 * 1e6)).padStart(5)} GFLOP/s  (CPU time ${fmt(j.flops / (st.cpuP50 * 1e6))})`);
+      log(
+        `${j.name.padEnd(44)} ${fmtUs(st.p50).padStart(8)} µs  ${fmt(j.flops / (st.p50 * 1e6)).padStart(5)} GFLOP/s  (CPU time ${fmt(j.flops / (st.cpuP50 * 1e6))})`,
+      );
     }
   }
 
@@ -310,21 +411,44 @@ export async function run({ quick = false } = {}) {
   const summary = (j) => {
     const p50 = med(j.runs.map((s) => s.p50));
     const cpuP50 = med(j.runs.map((s) => s.cpuP50));
-    return { p50, cpuP50, min: Math.min(...j.runs.map((s) => s.min)), gflops: j.flops / (p50 * 1e6), gflopsCpu: j.flops / (cpuP50 * 1e6) };
+    return {
+      p50,
+      cpuP50,
+      min: Math.min(...j.runs.map((s) => s.min)),
+      gflops: j.flops / (p50 * 1e6),
+      gflopsCpu: j.flops / (cpuP50 * 1e6),
+    };
   };
   const ps = summary(peakJob);
   const peakWall = ps.gflops;
   const peak = ps.gflopsCpu;
-  json.peak = { gflopsWall: peakWall, gflopsCpu: peak, perRound: peakJob.runs.map((s) => peakJob.flops / (s.cpuP50 * 1e6)) };
+  json.peak = {
+    gflopsWall: peakWall,
+    gflopsCpu: peak,
+    perRound: peakJob.runs.map((s) => peakJob.flops / (s.cpuP50 * 1e6)),
+  };
 
   const rows = [];
   for (const g of gemmJobs) {
     const w = summary(g.wasm);
     const j = summary(g.js);
-    for (const [impl, st, jb] of [['wasm-simd', w, g.wasm], ['js', j, g.js]]) {
+    for (const [impl, st, jb] of [
+      ['wasm-simd', w, g.wasm],
+      ['js', j, g.js],
+    ]) {
       json.tasks.push({
-        name: jb.name, op: g.op, m: g.m, k: g.k, n: g.n, impl, medianMs: st.p50, minMs: st.min, cpuMedianMs: st.cpuP50,
-        gflops: st.gflops, gflopsCpu: st.gflopsCpu, fractionOfPeak: st.gflopsCpu / peak,
+        name: jb.name,
+        op: g.op,
+        m: g.m,
+        k: g.k,
+        n: g.n,
+        impl,
+        medianMs: st.p50,
+        minMs: st.min,
+        cpuMedianMs: st.cpuP50,
+        gflops: st.gflops,
+        gflopsCpu: st.gflopsCpu,
+        fractionOfPeak: st.gflopsCpu / peak,
         perRoundGflopsCpu: jb.runs.map((s) => jb.flops / (s.cpuP50 * 1e6)),
       });
     }
@@ -347,8 +471,15 @@ export async function run({ quick = false } = {}) {
   const convJson = [];
   for (const cj of convJobs) {
     const st = summary(cj.job);
-    const row = { name: cj.job.name, layer: cj.layer, shape: cj.shape, path: cj.path, medianUs: st.p50 * 1000,
-      cpuMedianUs: st.cpuP50 * 1000, minUs: st.min * 1000 };
+    const row = {
+      name: cj.job.name,
+      layer: cj.layer,
+      shape: cj.shape,
+      path: cj.path,
+      medianUs: st.p50 * 1000,
+      cpuMedianUs: st.cpuP50 * 1000,
+      minUs: st.min * 1000,
+    };
     if (cj.bytes) {
       row.gbps = cj.bytes / (st.p50 * 1e6);
       convRows.push(`| ${cj.shape} | ${cj.path} | | ${fmtUs(st.p50)} | ${fmt(row.gbps, 2)} GB/s of input | |`);
@@ -360,27 +491,32 @@ export async function run({ quick = false } = {}) {
       row.gflops = st.gflops;
       row.gflopsCpu = st.gflopsCpu;
       row.ofGemmForward = st.gflopsCpu / gg.gflopsCpu;
-      convRows.push(`| ${cj.layer} ${cj.shape} | ${cj.path} | ${cj.mkn} | ${fmtUs(st.p50)} | ${fmt(st.gflops)} (${fmt(st.gflopsCpu)}) | ${Math.round(100 * row.ofGemmForward)}% |`);
+      convRows.push(
+        `| ${cj.layer} ${cj.shape} | ${cj.path} | ${cj.mkn} | ${fmtUs(st.p50)} | ${fmt(st.gflops)} (${fmt(st.gflopsCpu)}) | ${Math.round(100 * row.ofGemmForward)}% |`,
+      );
     }
     convJson.push(row);
   }
   json.conv = convJson;
-  const convSection = convRows.length === 0 ? [] : [
-    '',
-    '### Conv (NHWC) at LeNet shapes, batch 32',
-    '',
-    'Layer input n x h x w x c and kernel kh x kw x filters, stride 1, \'valid\'; the "f=" rows are the same layers with',
-    'other filter counts (direct paths only). Each path is timed against the plain',
-    '`gemm_forward` of the same M x K x N (M = n·oh·ow, K = kh·kw·c, N = filters; 2·M·K·N flops for every path).',
-    'forward im2col+gemm = `im2col_nhwc` + `gemm_forward`; backward-filter = `gemm_backward_w` from the cols saved',
-    'in the forward; backward-data = `gemm_backward_x` + `col2im_nhwc`; the direct rows are the NHWC kernels',
-    '`conv2d_forward_nhwc`, `conv2d_backward_w_nhwc`, `conv2d_backward_x_nhwc` (no cols). GFLOP/s by wall time',
-    '(CPU time in brackets); "of GEMM" compares CPU-time GFLOP/s with the `gemm_forward` row.',
-    '',
-    '| layer | path | M x K x N | median (µs) | GFLOP/s | of GEMM |',
-    '|---|---|---|---:|---:|---:|',
-    ...convRows,
-  ];
+  const convSection =
+    convRows.length === 0
+      ? []
+      : [
+          '',
+          '### Conv (NHWC) at LeNet shapes, batch 32',
+          '',
+          'Layer input n x h x w x c and kernel kh x kw x filters, stride 1, \'valid\'; the "f=" rows are the same layers with',
+          'other filter counts (direct paths only). Each path is timed against the plain',
+          '`gemm_forward` of the same M x K x N (M = n·oh·ow, K = kh·kw·c, N = filters; 2·M·K·N flops for every path).',
+          'forward im2col+gemm = `im2col_nhwc` + `gemm_forward`; backward-filter = `gemm_backward_w` from the cols saved',
+          'in the forward; backward-data = `gemm_backward_x` + `col2im_nhwc`; the direct rows are the NHWC kernels',
+          '`conv2d_forward_nhwc`, `conv2d_backward_w_nhwc`, `conv2d_backward_x_nhwc` (no cols). GFLOP/s by wall time',
+          '(CPU time in brackets); "of GEMM" compares CPU-time GFLOP/s with the `gemm_forward` row.',
+          '',
+          '| layer | path | M x K x N | median (µs) | GFLOP/s | of GEMM |',
+          '|---|---|---|---:|---:|---:|',
+          ...convRows,
+        ];
 
   const markdown = [
     `Peak f32x4 mul+add (\`peak_f32x4\`, 12 independent chains): **${fmt(peak)} GFLOP/s** (CPU time; ` +

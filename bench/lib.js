@@ -6,7 +6,11 @@ import { Bench } from 'tinybench';
  * because V8 moves hot wasm to its optimizing tier only after a while (numbers swing 2x without it).
  */
 export async function medianMs(tasks, { quick = false, time = 1500, warmupIterations } = {}) {
-  const bench = new Bench({ warmupTime: 500, ...(warmupIterations ? { warmupIterations } : {}), time: quick ? 400 : time });
+  const bench = new Bench({
+    warmupTime: 500,
+    ...(warmupIterations ? { warmupIterations } : {}),
+    time: quick ? 400 : time,
+  });
   for (const [name, fn] of tasks) bench.add(name, fn);
   await bench.run();
   return Object.fromEntries(bench.tasks.map((t) => [t.name, t.result.latency.p50]));
@@ -37,7 +41,7 @@ export function pairedRatio(fa, fb, rounds, reps = 1) {
     for (let i = 0; i < reps; i++) f();
     return performance.now() - t0;
   };
-  for (let i = 0; i < 20; i++) (fa(), fb());
+  for (let i = 0; i < 20; i++) fa(), fb();
   const ratios = [];
   const ta = [];
   const tb = [];

@@ -11,18 +11,25 @@ export async function run({ quick = false } = {}) {
   await init();
   const rows = 10_000;
   let s = 7;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const x = new Float32Array(rows * 784).map(() => rnd());
   const labels = Int32Array.from({ length: rows }, () => Math.floor(rnd() * 10));
-  const model = sequential([dense(256, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 1 });
+  const model = sequential([dense(256, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+    seed: 1,
+  });
   model.compile({ loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const data = { data: x, shape: [rows, 784] };
-  const scaled = sequential([dense(256, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 1 });
+  const scaled = sequential([dense(256, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+    seed: 1,
+  });
   scaled.setPreprocessing({ scaler: new Standardizer().fit(data) });
   const t = await medianMs(
     [
       ['evaluate: loss + accuracy', () => model.evaluate(data, labels)],
-      ['evaluate: + f1, precision, recall (kernel confusion)', () => model.evaluate(data, labels, { metrics: ['accuracy', 'f1', 'precision', 'recall'] })],
+      [
+        'evaluate: + f1, precision, recall (kernel confusion)',
+        () => model.evaluate(data, labels, { metrics: ['accuracy', 'f1', 'precision', 'recall'] }),
+      ],
       ['evaluate: + auc (scores copied, sorted)', () => model.evaluate(data, labels, { metrics: ['accuracy', 'auc'] })],
       ['predictClasses + f1Score on labels (JS)', () => f1Score(labels, model.predictClasses(data), { classes: 10 })],
       ['predict, no preprocessing', () => model.predict(data)],
@@ -43,4 +50,5 @@ export async function run({ quick = false } = {}) {
   return { title: 'Metrics and preprocessing on the validation path', markdown, json: t };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log((await run({ quick: process.argv.includes('--quick') })).markdown);
+if (import.meta.url === `file://${process.argv[1]}`)
+  console.log((await run({ quick: process.argv.includes('--quick') })).markdown);

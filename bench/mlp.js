@@ -5,7 +5,10 @@ import { loadMnist } from '../dist/data/mnist-node.js';
 import { adam, dense, init, sequential } from '../dist/index.js';
 
 function model(backend) {
-  const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { backend, seed: 1 });
+  const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+    backend,
+    seed: 1,
+  });
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
   return m;
 }
@@ -37,7 +40,9 @@ export async function run({ quick = false } = {}) {
     const [b1, b256] = bench.tasks.map((t) => t.result);
     const lat = b1.latency.p50 * 1000; // µs
     const thr = 256 / (b256.latency.p50 / 1000);
-    rows.push(`| ${backend === 'wasm' ? 'wasm-simd' : 'js'} | ${Math.round(trainRate).toLocaleString('en-US')} | ${lat.toFixed(1)} | ${Math.round(thr).toLocaleString('en-US')} |`);
+    rows.push(
+      `| ${backend === 'wasm' ? 'wasm-simd' : 'js'} | ${Math.round(trainRate).toLocaleString('en-US')} | ${lat.toFixed(1)} | ${Math.round(thr).toLocaleString('en-US')} |`,
+    );
     json[backend] = { trainSamplesPerSec: trainRate, batch1LatencyUs: lat, batch256SamplesPerSec: thr };
     m.dispose();
   }

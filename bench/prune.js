@@ -7,7 +7,7 @@
 // Uses the built package (dist/): `npm run build` first. Section module for bench/run.js.
 import { loadMnist } from '../dist/data/mnist-node.js';
 import { adam, conv2d, dense, flatten, init, loadModel, maxPooling2d, saveModel, sequential } from '../dist/index.js';
-import { SparseModel, pruneIteratively, pruneNeurons, sparsityOf } from '../dist/compress/index.js';
+import { SparseModel, pruneIteratively, pruneNeurons } from '../dist/compress/index.js';
 import { medianUs, pairedRatio } from './lib.js';
 
 const pct = (v) => `${(100 * v).toFixed(2)}%`;
@@ -18,7 +18,11 @@ export async function run({ quick = false } = {}) {
   const { train, test } = loadMnist({ seed: 1 });
   const epochs = quick ? 3 : 8;
   const m = sequential(
-    [dense(300, { activation: 'relu', inputDim: 784 }), dense(100, { activation: 'relu' }), dense(10, { activation: 'softmax' })],
+    [
+      dense(300, { activation: 'relu', inputDim: 784 }),
+      dense(100, { activation: 'relu' }),
+      dense(10, { activation: 'softmax' }),
+    ],
     { seed: 1 },
   );
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
@@ -32,21 +36,36 @@ export async function run({ quick = false } = {}) {
   const halfNoFt = half.evaluate(test.x, test.y).accuracy;
   await half.fit(train.x, train.y, { epochs: 1, batchSize: 64, seed: 2 });
   const halfAcc = half.evaluate(test.x, test.y).accuracy;
-  json.neurons = { widths: [150, 50], accuracyBeforeFineTune: halfNoFt, accuracy: halfAcc, fileBytes: saveModel(half).length };
+  json.neurons = {
+    widths: [150, 50],
+    accuracyBeforeFineTune: halfNoFt,
+    accuracy: halfAcc,
+    fileBytes: saveModel(half).length,
+  };
 
   // Magnitude pruning, 90%: 3 rounds (53.6%, 78.5%, 90%) of 2 epochs at lr/10; global and per-layer thresholds.
   const variants = quick ? ['global'] : ['global', 'layer'];
   const pruned = {};
   for (const scope of variants) {
     const p = loadModel(baseBytes);
-    const r = await pruneIteratively(p, train.x, train.y, { sparsity: 0.9, steps: 3, scope, epochs: quick ? 1 : 2, batchSize: 64, seed: 5 });
+    const r = await pruneIteratively(p, train.x, train.y, {
+      sparsity: 0.9,
+      steps: 3,
+      scope,
+      epochs: quick ? 1 : 2,
+      batchSize: 64,
+      seed: 5,
+    });
     pruned[scope] = { model: p, accuracy: p.evaluate(test.x, test.y).accuracy, sparsity: r.sparsity };
   }
   const p = pruned.global.model;
   const sp = SparseModel.fromModel(p);
   const spBytes = sp.save();
   json.magnitude = Object.fromEntries(
-    Object.entries(pruned).map(([k, v]) => [k, { accuracy: v.accuracy, sparsity: v.sparsity.sparsity, perLayer: v.sparsity.layers.map((l) => l.sparsity) }]),
+    Object.entries(pruned).map(([k, v]) => [
+      k,
+      { accuracy: v.accuracy, sparsity: v.sparsity.sparsity, perLayer: v.sparsity.layers.map((l) => l.sparsity) },
+    ]),
   );
   json.sparse = { fileBytes: spBytes.length, layers: sp.layers, accuracy: sp.evaluate(test.x, test.y).accuracy };
 
@@ -69,7 +88,15 @@ export async function run({ quick = false } = {}) {
   );
   json.latencyUs = t;
   const rows = [
-    ['dense 784-300-100-10', pct(baseAcc), '0%', kb(baseBytes.length), t['dense 1x784 digit'], t['dense 1x784 no-zeros'], t['dense 256x784']],
+    [
+      'dense 784-300-100-10',
+      pct(baseAcc),
+      '0%',
+      kb(baseBytes.length),
+      t['dense 1x784 digit'],
+      t['dense 1x784 no-zeros'],
+      t['dense 256x784'],
+    ],
     [
       '90% pruned (global) → SparseModel',
       pct(pruned.global.accuracy),
@@ -79,7 +106,15 @@ export async function run({ quick = false } = {}) {
       t['sparse 1x784 no-zeros'],
       t['sparse 256x784'],
     ],
-    ['half the hidden units removed (784-150-50-10)', pct(halfAcc), '—', kb(json.neurons.fileBytes), t['neurons 1x784 digit'], null, null],
+    [
+      'half the hidden units removed (784-150-50-10)',
+      pct(halfAcc),
+      '—',
+      kb(json.neurons.fileBytes),
+      t['neurons 1x784 digit'],
+      null,
+      null,
+    ],
   ];
   const fmt = (v) => (v === null ? '—' : typeof v === 'number' ? v.toFixed(1) : v);
   const layerPct = (s) => s.layers.map((l) => pct(l.sparsity)).join(' / ');
@@ -106,7 +141,11 @@ export async function run({ quick = false } = {}) {
   m.dispose();
   const cnn = await cnnSection({ quick, train, test });
   json.cnn = cnn.json;
-  return { title: 'Pruning: magnitude (90%), neurons (half), sparse inference', markdown: [markdown, '', ...cnn.markdown].join('\n'), json };
+  return {
+    title: 'Pruning: magnitude (90%), neurons (half), sparse inference',
+    markdown: [markdown, '', ...cnn.markdown].join('\n'),
+    json,
+  };
 }
 
 export async function cnnSection({ quick, train, test }) {
@@ -126,7 +165,12 @@ export async function cnnSection({ quick, train, test }) {
   await m.fit(train.x, train.y, { epochs, batchSize: 32, seed: 1 });
   const base = m.evaluate(test.x, test.y).accuracy;
   const params = m.countParams().total;
-  const json = { epochs, baseline: { accuracy: base, params, fileBytes: saveModel(m).length }, filters: {}, magnitude: {} };
+  const json = {
+    epochs,
+    baseline: { accuracy: base, params, fileBytes: saveModel(m).length },
+    filters: {},
+    magnitude: {},
+  };
   const rows = [[`f32 CNN (8 and 16 filters)`, pct(base), '—', params, kb(saveModel(m).length), '1.00x', '1.00x']];
   const data = { data: train.x.data.slice(0, 500 * 784), rows: 500, cols: 784 };
   const x256 = { data: test.x.data.slice(0, 256 * 784), rows: 256, cols: 784 };
@@ -134,30 +178,92 @@ export async function cnnSection({ quick, train, test }) {
   const rounds = quick ? 60 : 300;
   for (const [label, opts] of [
     ['half the filters of both convs (L1 norm): 4 and 8', { fraction: 0.5, layers: ['conv1', 'conv2'] }],
-    ['half the filters of both convs (contribution on 500 digits)', { fraction: 0.5, layers: ['conv1', 'conv2'], score: 'contribution', data }],
+    [
+      'half the filters of both convs (contribution on 500 digits)',
+      { fraction: 0.5, layers: ['conv1', 'conv2'], score: 'contribution', data },
+    ],
     ["half of conv2's filters (L1 norm): 8 and 8", { fraction: 0.5, layers: ['conv2'] }],
   ]) {
     const s = pruneNeurons(m, opts);
     const before = s.evaluate(test.x, test.y).accuracy;
     await s.fit(train.x, train.y, { epochs: 1, batchSize: 32, seed: 2 });
     const after = s.evaluate(test.x, test.y).accuracy;
-    const p1 = pairedRatio(() => m.predict(x1), () => s.predict(x1), rounds, 20);
-    const p256 = pairedRatio(() => m.predict(x256), () => s.predict(x256), rounds);
+    const p1 = pairedRatio(
+      () => m.predict(x1),
+      () => s.predict(x1),
+      rounds,
+      20,
+    );
+    const p256 = pairedRatio(
+      () => m.predict(x256),
+      () => s.predict(x256),
+      rounds,
+    );
     const sp = s.countParams().total;
-    rows.push([label, `${pct(before)} → ${pct(after)}`, '—', sp, kb(saveModel(s).length), `${p1.ratio.toFixed(2)}x`, `${p256.ratio.toFixed(2)}x`]);
-    json.filters[label] = { accuracyBeforeFineTune: before, accuracy: after, params: sp, speedupBatch1: p1.ratio, speedupBatch256: p256.ratio, us: { f32Batch1: p1.aMs * 1000, prunedBatch1: p1.bMs * 1000, f32Batch256: p256.aMs * 1000, prunedBatch256: p256.bMs * 1000 } };
+    rows.push([
+      label,
+      `${pct(before)} → ${pct(after)}`,
+      '—',
+      sp,
+      kb(saveModel(s).length),
+      `${p1.ratio.toFixed(2)}x`,
+      `${p256.ratio.toFixed(2)}x`,
+    ]);
+    json.filters[label] = {
+      accuracyBeforeFineTune: before,
+      accuracy: after,
+      params: sp,
+      speedupBatch1: p1.ratio,
+      speedupBatch256: p256.ratio,
+      us: {
+        f32Batch1: p1.aMs * 1000,
+        prunedBatch1: p1.bMs * 1000,
+        f32Batch256: p256.aMs * 1000,
+        prunedBatch256: p256.bMs * 1000,
+      },
+    };
     s.dispose();
   }
   // Magnitude pruning of the conv kernels (and the dense one), 75% in 3 rounds with 1 epoch each at lr/10.
   const mp = loadModel(saveModel(m));
-  const r = await pruneIteratively(mp, train.x, train.y, { sparsity: 0.75, steps: 3, epochs: 1, batchSize: 32, seed: 5 });
+  const r = await pruneIteratively(mp, train.x, train.y, {
+    sparsity: 0.75,
+    steps: 3,
+    epochs: 1,
+    batchSize: 32,
+    seed: 5,
+  });
   const acc = mp.evaluate(test.x, test.y).accuracy;
   const sparse = SparseModel.fromModel(mp);
   const spBytes = sparse.save().length;
-  const p1 = pairedRatio(() => m.predict(x1), () => sparse.predict(x1), rounds, 20);
-  const p256 = pairedRatio(() => m.predict(x256), () => sparse.predict(x256), rounds);
-  rows.push(['75% of the weights zeroed (magnitude) → SparseModel', pct(acc), pct(r.sparsity.sparsity), params, kb(spBytes), `${p1.ratio.toFixed(2)}x`, `${p256.ratio.toFixed(2)}x`]);
-  json.magnitude = { accuracy: acc, sparsity: r.sparsity.sparsity, perLayer: r.sparsity.layers.map((l) => [l.name, l.sparsity]), sparseFileBytes: spBytes, speedupBatch1: p1.ratio, speedupBatch256: p256.ratio };
+  const p1 = pairedRatio(
+    () => m.predict(x1),
+    () => sparse.predict(x1),
+    rounds,
+    20,
+  );
+  const p256 = pairedRatio(
+    () => m.predict(x256),
+    () => sparse.predict(x256),
+    rounds,
+  );
+  rows.push([
+    '75% of the weights zeroed (magnitude) → SparseModel',
+    pct(acc),
+    pct(r.sparsity.sparsity),
+    params,
+    kb(spBytes),
+    `${p1.ratio.toFixed(2)}x`,
+    `${p256.ratio.toFixed(2)}x`,
+  ]);
+  json.magnitude = {
+    accuracy: acc,
+    sparsity: r.sparsity.sparsity,
+    perLayer: r.sparsity.layers.map((l) => [l.name, l.sparsity]),
+    sparseFileBytes: spBytes,
+    speedupBatch1: p1.ratio,
+    speedupBatch256: p256.ratio,
+  };
   sparse.dispose();
   mp.dispose();
   m.dispose();

@@ -26,7 +26,9 @@ const pct = (v) => `${(100 * v).toFixed(2)}%`;
 const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
 
 function model(seed) {
-  const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed });
+  const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+    seed,
+  });
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
   return m;
 }
@@ -57,8 +59,15 @@ export async function run({ quick = false } = {}) {
     const q = quantizeModel(m, opts);
     const acc = q.evaluate(test.x, test.y).accuracy;
     const bytes = saveQuantized(q).length;
-    accRows.push(`| ${label} | ${pct(acc)} | ${((acc - f32) * 100).toFixed(2)} | ${kb(bytes)} | ${(f32Bytes / bytes).toFixed(2)}x |`);
-    json.variants[label] = { accuracy: acc, deltaPoints: (acc - f32) * 100, fileBytes: bytes, smaller: f32Bytes / bytes };
+    accRows.push(
+      `| ${label} | ${pct(acc)} | ${((acc - f32) * 100).toFixed(2)} | ${kb(bytes)} | ${(f32Bytes / bytes).toFixed(2)}x |`,
+    );
+    json.variants[label] = {
+      accuracy: acc,
+      deltaPoints: (acc - f32) * 100,
+      fileBytes: bytes,
+      smaller: f32Bytes / bytes,
+    };
     keep[label] = q;
   }
   // Quantization-aware fine-tuning for the 2-bit grid: one epoch at lr 2e-4 on a copy, then quantize again.
@@ -68,7 +77,9 @@ export async function run({ quick = false } = {}) {
   const qat = quantizeModel(qatModel, { calibration, weightBits: 2 });
   const qatAcc = qat.evaluate(test.x, test.y).accuracy;
   const qatBytes = saveQuantized(qat).length;
-  accRows.push(`| 2-bit grid after 1 epoch of QAT (static) | ${pct(qatAcc)} | ${((qatAcc - f32) * 100).toFixed(2)} | ${kb(qatBytes)} | ${(f32Bytes / qatBytes).toFixed(2)}x |`);
+  accRows.push(
+    `| 2-bit grid after 1 epoch of QAT (static) | ${pct(qatAcc)} | ${((qatAcc - f32) * 100).toFixed(2)} | ${kb(qatBytes)} | ${(f32Bytes / qatBytes).toFixed(2)}x |`,
+  );
   json.variants['2-bit QAT'] = { accuracy: qatAcc, deltaPoints: (qatAcc - f32) * 100, fileBytes: qatBytes };
   qat.dispose();
   qatModel.dispose();
@@ -89,12 +100,15 @@ export async function run({ quick = false } = {}) {
   k.q8_quantize(qa, x, M * K, 127);
   k.q8_quantize_weights(qw, sc, w, K, N, 127);
   k.q8_pack_b(bp, qw, K, N);
-  const kt = await medianMs([
-    ['wasm-simd gemm_forward 256x784x128', () => k.gemm_forward(y, WS, x, w, 0, M, K, N)],
-    ['wasm-simd q8_gemm 256x784x128', () => k.q8_gemm(acc, WS, qa, bp, M, K, N)],
-    ['wasm-simd q8_quantize 256x784', () => k.q8_quantize(qa, x, M * K, 127)],
-    ['wasm-simd q8_absmax 256x784', () => k.q8_absmax(x, M * K)],
-  ], { quick, time: 2000, warmupIterations: 20 });
+  const kt = await medianMs(
+    [
+      ['wasm-simd gemm_forward 256x784x128', () => k.gemm_forward(y, WS, x, w, 0, M, K, N)],
+      ['wasm-simd q8_gemm 256x784x128', () => k.q8_gemm(acc, WS, qa, bp, M, K, N)],
+      ['wasm-simd q8_quantize 256x784', () => k.q8_quantize(qa, x, M * K, 127)],
+      ['wasm-simd q8_absmax 256x784', () => k.q8_absmax(x, M * K)],
+    ],
+    { quick, time: 2000, warmupIterations: 20 },
+  );
   for (const p of [x, w, y, qa, qw, sc, bp, acc]) e.free(p);
   const ops = 2 * M * K * N;
   const gf = kt['wasm-simd gemm_forward 256x784x128'];
@@ -114,15 +128,18 @@ export async function run({ quick = false } = {}) {
   const q8d = keep['int8, dynamic (per-batch ranges)'];
   const q16 = keep['f16 weights (f32 compute)'];
   const qf32 = quantizeModel(m, { plan: 'f32' }); // the same pipeline with f32 weights: isolates the kernels' gain
-  const e2e = await medianMs([
-    ['f32 Sequential.predict 256x784', () => m.predict(batch)],
-    ['int8 static predict 256x784', () => q8s.predict(batch)],
-    ['int8 dynamic predict 256x784', () => q8d.predict(batch)],
-    ['f16 predict 256x784', () => q16.predict(batch)],
-    ['f32-plan QuantizedModel predict 256x784', () => qf32.predict(batch)],
-    ['f32 Sequential.predict 1x784', () => m.predict(one)],
-    ['int8 static predict 1x784', () => q8s.predict(one)],
-  ], { quick, time: 2000, warmupIterations: 20 });
+  const e2e = await medianMs(
+    [
+      ['f32 Sequential.predict 256x784', () => m.predict(batch)],
+      ['int8 static predict 256x784', () => q8s.predict(batch)],
+      ['int8 dynamic predict 256x784', () => q8d.predict(batch)],
+      ['f16 predict 256x784', () => q16.predict(batch)],
+      ['f32-plan QuantizedModel predict 256x784', () => qf32.predict(batch)],
+      ['f32 Sequential.predict 1x784', () => m.predict(one)],
+      ['int8 static predict 1x784', () => q8s.predict(one)],
+    ],
+    { quick, time: 2000, warmupIterations: 20 },
+  );
   // Paired rounds: f32 and int8 alternate call by call, so load from other processes hits both alike; the
   // median of the per-round ratios is the robust speed-up on a busy machine.
   const paired = (fa, fb, rounds) => {
@@ -141,14 +158,31 @@ export async function run({ quick = false } = {}) {
     return ratios[ratios.length >> 1];
   };
   const rounds = quick ? 200 : 1000;
-  const pairedStatic = paired(() => m.predict(batch), () => q8s.predict(batch), rounds);
-  const pairedDynamic = paired(() => m.predict(batch), () => q8d.predict(batch), rounds);
-  const pairedKernel = paired(() => qf32.predict(batch), () => q8s.predict(batch), rounds);
-  json.pairedSpeedupBatch256 = { int8Static: pairedStatic, int8Dynamic: pairedDynamic, int8StaticVsF32Plan: pairedKernel };
+  const pairedStatic = paired(
+    () => m.predict(batch),
+    () => q8s.predict(batch),
+    rounds,
+  );
+  const pairedDynamic = paired(
+    () => m.predict(batch),
+    () => q8d.predict(batch),
+    rounds,
+  );
+  const pairedKernel = paired(
+    () => qf32.predict(batch),
+    () => q8s.predict(batch),
+    rounds,
+  );
+  json.pairedSpeedupBatch256 = {
+    int8Static: pairedStatic,
+    int8Dynamic: pairedDynamic,
+    int8StaticVsF32Plan: pairedKernel,
+  };
   const base = e2e['f32 Sequential.predict 256x784'];
   const e2eRows = Object.entries(e2e).map(([name, ms]) => {
     const rows = name.includes('256x') ? 256 : 1;
-    const speed = rows === 256 ? `${(base / ms).toFixed(2)}x` : `${(e2e['f32 Sequential.predict 1x784'] / ms).toFixed(2)}x`;
+    const speed =
+      rows === 256 ? `${(base / ms).toFixed(2)}x` : `${(e2e['f32 Sequential.predict 1x784'] / ms).toFixed(2)}x`;
     return `| ${name} | ${(ms * 1000).toFixed(0)} | ${Math.round(rows / (ms / 1000)).toLocaleString('en-US')} | ${speed} |`;
   });
   json.endToEnd = Object.fromEntries(Object.entries(e2e).map(([n, ms]) => [n, { medianUs: ms * 1000 }]));
@@ -211,14 +245,22 @@ export async function cnnSection({ quick, train, test }) {
     ["'mixed' (conv1 and dense f32, conv2 int8), static", { calibration, plan: 'mixed' }],
     ['f16 kernels', { plan: 'f16' }],
   ];
-  const json = { epochs, f32: { accuracy: f32.accuracy, loss: f32.loss, fileBytes: f32Bytes }, variants: {}, layers: {}, model: {} };
+  const json = {
+    epochs,
+    f32: { accuracy: f32.accuracy, loss: f32.loss, fileBytes: f32Bytes },
+    variants: {},
+    layers: {},
+    model: {},
+  };
   const accRows = [`| f32 (Sequential) | ${pct(f32.accuracy)} | — | ${kb(f32Bytes)} | 1.00x |`];
   const q = {};
   for (const [label, opts] of variants) {
     const v = quantizeModel(m, opts);
     const r = v.evaluate(test.x, test.y);
     const bytes = saveQuantized(v).length;
-    accRows.push(`| ${label} | ${pct(r.accuracy)} | ${((r.accuracy - f32.accuracy) * 100).toFixed(2)} | ${kb(bytes)} | ${(f32Bytes / bytes).toFixed(2)}x |`);
+    accRows.push(
+      `| ${label} | ${pct(r.accuracy)} | ${((r.accuracy - f32.accuracy) * 100).toFixed(2)} | ${kb(bytes)} | ${(f32Bytes / bytes).toFixed(2)}x |`,
+    );
     json.variants[label] = { accuracy: r.accuracy, loss: r.loss, fileBytes: bytes };
     q[label] = v;
   }
@@ -231,7 +273,10 @@ export async function cnnSection({ quick, train, test }) {
   const k = e.k;
   const WS = e.gemmWs;
   const layerRows = [];
-  for (const [label, H, C, F] of [['conv1 28x28x1 → 24x24x8', 28, 1, 8], ['conv2 12x12x8 → 8x8x16', 12, 8, 16]]) {
+  for (const [label, H, C, F] of [
+    ['conv1 28x28x1 → 24x24x8', 28, 1, 8],
+    ['conv2 12x12x8 → 8x8x16', 12, 8, 16],
+  ]) {
     for (const n of [1, 256]) {
       const oh = H - 4;
       const M = n * oh * oh;
@@ -268,8 +313,16 @@ export async function cnnSection({ quick, train, test }) {
       const p = pairedRatio(direct, int8, rounds, reps);
       const g = pairedRatio(direct, () => k.q8_gemm(acc, WS, qcols, bp, M, K, F), rounds, reps);
       const used = int8Compute(conv2d(F, 5, { name: label }), [H, H, C]) ? 'int8' : 'f32 (int8 kernel dequantized)';
-      layerRows.push(`| ${label} | ${n} | ${(p.aMs * 1000).toFixed(1)} | ${(p.bMs * 1000).toFixed(1)} | ${p.ratio.toFixed(2)}x | ${(g.bMs * 1000).toFixed(1)} | ${used} |`);
-      json.layers[`${label} batch ${n}`] = { f32DirectUs: p.aMs * 1000, int8PathUs: p.bMs * 1000, speedup: p.ratio, q8GemmUs: g.bMs * 1000, runsAs: used };
+      layerRows.push(
+        `| ${label} | ${n} | ${(p.aMs * 1000).toFixed(1)} | ${(p.bMs * 1000).toFixed(1)} | ${p.ratio.toFixed(2)}x | ${(g.bMs * 1000).toFixed(1)} | ${used} |`,
+      );
+      json.layers[`${label} batch ${n}`] = {
+        f32DirectUs: p.aMs * 1000,
+        int8PathUs: p.bMs * 1000,
+        speedup: p.ratio,
+        q8GemmUs: g.bMs * 1000,
+        runsAs: used,
+      };
       for (const ptr of ptrs) e.free(ptr);
     }
   }
@@ -278,10 +331,25 @@ export async function cnnSection({ quick, train, test }) {
   const modelRows = [];
   const x256 = { data: test.x.data.slice(0, 256 * 784), rows: 256, cols: 784 };
   const x1 = { data: test.x.data.slice(0, 784), rows: 1, cols: 784 };
-  for (const label of ['int8, static', 'int8, dynamic', "'mixed' (conv1 and dense f32, conv2 int8), static", 'f16 kernels']) {
-    for (const [n, x, reps] of [[1, x1, 20], [256, x256, 1]]) {
-      const p = pairedRatio(() => m.predict(x), () => q[label].predict(x), rounds, reps);
-      modelRows.push(`| ${label} | ${n} | ${(p.aMs * 1000).toFixed(0)} | ${(p.bMs * 1000).toFixed(0)} | ${p.ratio.toFixed(2)}x |`);
+  for (const label of [
+    'int8, static',
+    'int8, dynamic',
+    "'mixed' (conv1 and dense f32, conv2 int8), static",
+    'f16 kernels',
+  ]) {
+    for (const [n, x, reps] of [
+      [1, x1, 20],
+      [256, x256, 1],
+    ]) {
+      const p = pairedRatio(
+        () => m.predict(x),
+        () => q[label].predict(x),
+        rounds,
+        reps,
+      );
+      modelRows.push(
+        `| ${label} | ${n} | ${(p.aMs * 1000).toFixed(0)} | ${(p.bMs * 1000).toFixed(0)} | ${p.ratio.toFixed(2)}x |`,
+      );
       json.model[`${label} batch ${n}`] = { f32Us: p.aMs * 1000, quantizedUs: p.bMs * 1000, speedup: p.ratio };
     }
   }

@@ -41,7 +41,13 @@ for (const name of sections) {
     console.error(`section ${name} failed:`, err);
     process.exitCode = 1;
     const message = err instanceof Error ? err.message : String(err);
-    results.push({ name, seconds: 0, title: `${name} (failed)`, markdown: `Failed: \`${message}\``, json: { error: message } });
+    results.push({
+      name,
+      seconds: 0,
+      title: `${name} (failed)`,
+      markdown: `Failed: \`${message}\``,
+      json: { error: message },
+    });
   }
 }
 machine.loadAverageAfter = loadAverage();
@@ -55,7 +61,18 @@ const previous = existsSync(resultsUrl) ? readFileSync(resultsUrl, 'utf8') : '';
 const blockRe = /<!-- section:([\w-]+) -->[\s\S]*?<!-- \/section:\1 -->/g;
 const blocks = new Map([...previous.matchAll(blockRe)].map((m) => [m[1], m[0]]));
 for (const r of results) {
-  blocks.set(r.name, [`<!-- section:${r.name} -->`, `## ${r.title}`, '', `_Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC, load average ${machine.loadAverage.join(' ')} → ${machine.loadAverageAfter.join(' ')}._`, '', r.markdown, `<!-- /section:${r.name} -->`].join('\n'));
+  blocks.set(
+    r.name,
+    [
+      `<!-- section:${r.name} -->`,
+      `## ${r.title}`,
+      '',
+      `_Measured ${machine.date.slice(0, 16).replace('T', ' ')} UTC, load average ${machine.loadAverage.join(' ')} → ${machine.loadAverageAfter.join(' ')}._`,
+      '',
+      r.markdown,
+      `<!-- /section:${r.name} -->`,
+    ].join('\n'),
+  );
 }
 const order = [...all, ...[...blocks.keys()].filter((k) => !all.includes(k))].filter((k) => blocks.has(k));
 const peers = /<!-- peers:begin -->[\s\S]*?<!-- peers:end -->/.exec(previous)?.[0];
@@ -83,5 +100,5 @@ try {
 const fresh = results.map(({ name, title, seconds, json }) => ({ name, title, seconds, machine, json }));
 const merged = [...prevSections.filter((p) => !fresh.some((f) => f.name === p.name)), ...fresh];
 merged.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-writeFileSync(jsonUrl, JSON.stringify({ sections: merged }, null, 2) + '\n');
+writeFileSync(jsonUrl, `${JSON.stringify({ sections: merged }, null, 2)}\n`);
 console.log('\nwrote bench/RESULTS.md and bench/results.json');

@@ -14,8 +14,11 @@ const N = 1024;
 
 /** GFLOP/s of gemm_forward n x n x n on an engine: the median of `reps` timed calls after warm-up. */
 function gemmGflops(engine, reps) {
-  const a = engine.allocF32(N * N), b = engine.allocF32(N * N), c = engine.allocF32(N * N);
-  const av = engine.f32(a, N * N), bv = engine.f32(b, N * N);
+  const a = engine.allocF32(N * N),
+    b = engine.allocF32(N * N),
+    c = engine.allocF32(N * N);
+  const av = engine.f32(a, N * N),
+    bv = engine.f32(b, N * N);
   for (let i = 0; i < av.length; i++) (av[i] = Math.sin(i)), (bv[i] = Math.cos(i));
   const run = () => engine.k.gemm_forward(c, engine.gemmWs, a, b, 0, N, N, N);
   for (let i = 0; i < 3; i++) run();
@@ -37,7 +40,11 @@ if (process.argv.includes('--pinned-gemm')) {
 
 /** Single-thread GEMM in a child process pinned to `cpu` (taskset), or undefined where taskset is missing. */
 function pinnedGemm(cpu) {
-  const r = spawnSync('taskset', ['-c', String(cpu), process.execPath, fileURLToPath(import.meta.url), '--pinned-gemm'], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    'taskset',
+    ['-c', String(cpu), process.execPath, fileURLToPath(import.meta.url), '--pinned-gemm'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   if (r.status !== 0) return undefined;
   return JSON.parse(r.stdout.trim().split('\n').at(-1)).gflops;
 }
@@ -54,20 +61,37 @@ async function trainRate(build, engine, x, y, rows, batchSize, epochs) {
 }
 
 const mlp = (engine) => {
-  const m = sequential([dense(512, { activation: 'relu', inputDim: 784 }), dense(512, { activation: 'relu' }), dense(10, { activation: 'softmax' })], { engine, seed: 1 });
+  const m = sequential(
+    [
+      dense(512, { activation: 'relu', inputDim: 784 }),
+      dense(512, { activation: 'relu' }),
+      dense(10, { activation: 'softmax' }),
+    ],
+    { engine, seed: 1 },
+  );
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }) });
   return m;
 };
 const lenet = (engine) => {
   const m = sequential(
-    [conv2d(8, 5, { activation: 'relu', inputShape: [28, 28, 1] }), maxPooling2d(2), conv2d(16, 5, { activation: 'relu' }), maxPooling2d(2), flatten(), dense(10, { activation: 'softmax' })],
+    [
+      conv2d(8, 5, { activation: 'relu', inputShape: [28, 28, 1] }),
+      maxPooling2d(2),
+      conv2d(16, 5, { activation: 'relu' }),
+      maxPooling2d(2),
+      flatten(),
+      dense(10, { activation: 'softmax' }),
+    ],
     { engine, seed: 1 },
   );
   m.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.01 }) });
   return m;
 };
 const small = (engine) => {
-  const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { engine, seed: 1 });
+  const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+    engine,
+    seed: 1,
+  });
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }) });
   return m;
 };
@@ -102,7 +126,11 @@ export async function run({ quick = false } = {}) {
     const r = { gemmGflops: gemmGflops(e, reps) };
     r.mlpTrain = await trainRate(mlp, e, x, y, rows, 128, quick ? 1 : 2);
     r.cnnTrain = await trainRate(lenet, e, x, y, rows, 64, 1);
-    for (const [name, build] of [['mlp512', mlp], ['mlp128', small], ['lenet', lenet]]) {
+    for (const [name, build] of [
+      ['mlp512', mlp],
+      ['mlp128', small],
+      ['lenet', lenet],
+    ]) {
       const m = build(e);
       r[`${name}Batch256PerSec`] = 256 / (predictMs(m, b256, reps * 4) / 1000);
       r[`${name}Batch1Us`] = predictMs(m, b1, reps * 20) * 1000;
@@ -121,14 +149,20 @@ export async function run({ quick = false } = {}) {
     'Inference: `predict()` median at batch 256 (samples/s) and batch 1 (µs).',
     '',
     `- Single-thread GEMM per core: ${pinned.map((v, i) => `CPU ${i} ${v === undefined ? 'n/a' : f(v, 1)} GFLOP/s`).join(', ')}` +
-      (sumPinned ? `; sum ${f(sumPinned, 1)}; 2 threads reach ${f((100 * two.gemmGflops) / sumPinned, 0)} % of it (bar: 85 %).` : '.'),
+      (sumPinned
+        ? `; sum ${f(sumPinned, 1)}; 2 threads reach ${f((100 * two.gemmGflops) / sumPinned, 0)} % of it (bar: 85 %).`
+        : '.'),
     '',
     '| workload | 1 thread | 2 threads | speed-up |',
     '|---|---:|---:|---:|',
     `| GEMM ${N}³ (GFLOP/s) | ${f(one.gemmGflops, 1)} | ${f(two.gemmGflops, 1)} | ${ratio(one.gemmGflops, two.gemmGflops)} |`,
     `| training 784-512-512-10, batch 128 (samples/s) | ${f(one.mlpTrain)} | ${f(two.mlpTrain)} | ${ratio(one.mlpTrain, two.mlpTrain)} |`,
     `| training LeNet-like CNN, batch 64 (samples/s) | ${f(one.cnnTrain)} | ${f(two.cnnTrain)} | ${ratio(one.cnnTrain, two.cnnTrain)} |`,
-    ...[['mlp512', '784-512-512-10'], ['mlp128', '784-128-10'], ['lenet', 'LeNet-like CNN']].flatMap(([k, label]) => [
+    ...[
+      ['mlp512', '784-512-512-10'],
+      ['mlp128', '784-128-10'],
+      ['lenet', 'LeNet-like CNN'],
+    ].flatMap(([k, label]) => [
       `| inference ${label}, batch 256 (samples/s) | ${f(one[`${k}Batch256PerSec`])} | ${f(two[`${k}Batch256PerSec`])} | ${ratio(one[`${k}Batch256PerSec`], two[`${k}Batch256PerSec`])} |`,
       `| inference ${label}, batch 1 (µs, lower is better) | ${f(one[`${k}Batch1Us`], 1)} | ${f(two[`${k}Batch1Us`], 1)} | ${ratio(two[`${k}Batch1Us`], one[`${k}Batch1Us`])} |`,
     ]),

@@ -7,8 +7,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outputs = ['dist/simdnet.wasm', 'dist/bin/train-mnist.js', 'dist/bin/simdnet.js', 'dist/bundle/index.js', 'dist/bundle/index.cjs'];
-const sources = ['assembly', 'src', 'scripts/bundle.js', 'scripts/copy-wasm.js', 'scripts/asbuild.js', 'asconfig.json', 'tsconfig.json'];
+const outputs = [
+  'dist/simdnet.wasm',
+  'dist/bin/train-mnist.js',
+  'dist/bin/simdnet.js',
+  'dist/bundle/index.js',
+  'dist/bundle/index.cjs',
+];
+const sources = [
+  'assembly',
+  'src',
+  'scripts/bundle.js',
+  'scripts/copy-wasm.js',
+  'scripts/asbuild.js',
+  'asconfig.json',
+  'tsconfig.json',
+];
 
 /** The newest modification time under a file or directory (0 when it does not exist). */
 function newest(path) {
@@ -23,9 +37,13 @@ function newest(path) {
 const missing = outputs.filter((f) => !existsSync(join(root, f)));
 const oldestOut = Math.min(...outputs.map((f) => (existsSync(join(root, f)) ? statSync(join(root, f)).mtimeMs : 0)));
 const newestSrc = Math.max(...sources.map((s) => newest(join(root, s))));
-const why = missing.length > 0 ? `${missing[0]} is missing` : newestSrc > oldestOut ? 'sources changed since the last build' : '';
+const why =
+  missing.length > 0 ? `${missing[0]} is missing` : newestSrc > oldestOut ? 'sources changed since the last build' : '';
 if (why) {
   console.log(`simdnet: building (${why})`);
-  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 }

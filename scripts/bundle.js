@@ -38,12 +38,16 @@ const linePerStatement = {
     for (const chunk of Object.values(bundle)) {
       if (chunk.type !== 'chunk') continue;
       const cjs = chunk.fileName.endsWith('.cjs');
-      const { program, errors } = parseSync(chunk.fileName, chunk.code, { lang: 'js', sourceType: cjs ? 'script' : 'module' });
+      const { program, errors } = parseSync(chunk.fileName, chunk.code, {
+        lang: 'js',
+        sourceType: cjs ? 'script' : 'module',
+      });
       if (errors.length > 0) throw new Error(`${chunk.fileName}: ${errors[0].message}`);
       // Cut after every top-level statement, and before every member of a top-level class (classes are long).
       const cuts = [];
       for (const st of program.body) {
-        const cls = st.type === 'ClassDeclaration' ? st : st.declarations?.find((d) => d.init?.type === 'ClassExpression')?.init;
+        const cls =
+          st.type === 'ClassDeclaration' ? st : st.declarations?.find((d) => d.init?.type === 'ClassExpression')?.init;
         for (const member of cls?.body.body ?? []) cuts.push(member.start);
         cuts.push(st.end);
       }
@@ -76,7 +80,11 @@ const plainExports = {
         if (st.type === 'FunctionDeclaration' || st.type === 'ClassDeclaration') fixed.add(st.id.name);
         if (st.type !== 'VariableDeclaration') continue;
         for (const d of st.declarations) {
-          if (d.id.type === 'Identifier' && (st.kind === 'const' || (st.kind === 'var' && d.init?.type === 'ClassExpression'))) fixed.add(d.id.name);
+          if (
+            d.id.type === 'Identifier' &&
+            (st.kind === 'const' || (st.kind === 'var' && d.init?.type === 'ClassExpression'))
+          )
+            fixed.add(d.id.name);
         }
       }
       const edits = [];
@@ -85,17 +93,24 @@ const plainExports = {
         const calls = st.expression.type === 'SequenceExpression' ? st.expression.expressions : [st.expression];
         for (const c of calls) {
           const [target, key, desc] = c.type === 'CallExpression' ? c.arguments : [];
-          const isDefine = c.callee?.type === 'MemberExpression' && !c.callee.computed && c.callee.object.name === 'Object' && c.callee.property.name === 'defineProperty';
-          if (!isDefine || target?.name !== 'exports' || key?.type !== 'Literal' || typeof key.value !== 'string') continue;
+          const isDefine =
+            c.callee?.type === 'MemberExpression' &&
+            !c.callee.computed &&
+            c.callee.object.name === 'Object' &&
+            c.callee.property.name === 'defineProperty';
+          if (!isDefine || target?.name !== 'exports' || key?.type !== 'Literal' || typeof key.value !== 'string')
+            continue;
           const getter = desc?.properties?.find((p) => p.key.name === 'get')?.value;
           const ret = getter?.body?.body?.length === 1 ? getter.body.body[0].argument : undefined;
           const prop = /^[A-Za-z_$][\w$]*$/.test(key.value) ? `.${key.value}` : `[${JSON.stringify(key.value)}]`;
           // An inlined constant (a literal) is as fixed as a const.
-          if ((ret?.type === 'Identifier' && fixed.has(ret.name)) || ret?.type === 'Literal') edits.push([c.start, c.end, `exports${prop}=${chunk.code.slice(ret.start, ret.end)}`]);
+          if ((ret?.type === 'Identifier' && fixed.has(ret.name)) || ret?.type === 'Literal')
+            edits.push([c.start, c.end, `exports${prop}=${chunk.code.slice(ret.start, ret.end)}`]);
         }
       }
       let code = chunk.code;
-      for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) code = code.slice(0, start) + text + code.slice(end);
+      for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0]))
+        code = code.slice(0, start) + text + code.slice(end);
       chunk.code = code;
     }
   },
@@ -115,7 +130,9 @@ const asciiOnly = {
       if (at < 0) continue;
       const line = chunk.code.slice(0, at).split('\n').length;
       const near = chunk.code.slice(Math.max(0, at - 40), at + 40);
-      throw new Error(`${chunk.fileName}:${line}: non-ASCII character U+${chunk.code.codePointAt(at).toString(16).toUpperCase().padStart(4, '0')} left unescaped, near ${JSON.stringify(near)}`);
+      throw new Error(
+        `${chunk.fileName}:${line}: non-ASCII character U+${chunk.code.codePointAt(at).toString(16).toUpperCase().padStart(4, '0')} left unescaped, near ${JSON.stringify(near)}`,
+      );
     }
   },
 };
@@ -123,14 +140,20 @@ const asciiOnly = {
 // reads two files (the entry and that chunk) rather than the four rolldown would split it into, and none of the
 // compression or interchange code (ONNX, TensorFlow.js), which stays in its own entries.
 const isSubpathOnly = (id) =>
-  (/[\\/]dist[\\/]compress[\\/]/.test(id) && !/[\\/](transfer|explain)\.js$/.test(id)) || /[\\/]dist[\\/](onnx|tfjs)[\\/]/.test(id);
+  (/[\\/]dist[\\/]compress[\\/]/.test(id) && !/[\\/](transfer|explain)\.js$/.test(id)) ||
+  /[\\/]dist[\\/](onnx|tfjs)[\\/]/.test(id);
 // The js backend (runtime/backend-js.js and the reference twins it adapts) is imported dynamically on first use
 // (runtime/engine.ts): rolldown gives it a chunk of its own, as long as the core group does not claim it.
 const isJsBackend = (id) => /[\\/]dist[\\/](reference[\\/]|runtime[\\/]backend-js\.js$)/.test(id);
 // The thread pool (runtime/threads.js, the split table, the shared-memory variant) likewise: loaded by createEngine
 // only when threads are asked for.
 const isThreads = (id) => /[\\/]dist[\\/]runtime[\\/](threads|threads-split|shared-variant)\.js$/.test(id);
-const isCore = (id) => /[\\/]dist[\\/]/.test(id) && !isSubpathOnly(id) && !isJsBackend(id) && !isThreads(id) && !/[\\/]data[\\/]mnist-node\.js$/.test(id);
+const isCore = (id) =>
+  /[\\/]dist[\\/]/.test(id) &&
+  !isSubpathOnly(id) &&
+  !isJsBackend(id) &&
+  !isThreads(id) &&
+  !/[\\/]data[\\/]mnist-node\.js$/.test(id);
 const codeSplitting = { groups: [{ name: 'core', test: isCore }] };
 
 // ES modules: every runtime (Node, Deno, browsers, bundlers, edge workers).
@@ -140,7 +163,16 @@ await build({
   external: [/^node:/],
   logLevel: 'warn',
   plugins: [linePerStatement, asciiOnly],
-  output: { dir: `${dist}bundle`, format: 'esm', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', codeSplitting, minify, comments: false, charset },
+  output: {
+    dir: `${dist}bundle`,
+    format: 'esm',
+    entryFileNames: '[name].js',
+    chunkFileNames: '[name]-[hash].js',
+    codeSplitting,
+    minify,
+    comments: false,
+    charset,
+  },
 });
 
 // CommonJS, for require() in Node: Node 20 before 20.19 cannot require an ES module at all, and a CommonJS
@@ -152,7 +184,16 @@ await build({
   external: [/^node:/],
   logLevel: 'warn',
   plugins: [plainExports, linePerStatement, asciiOnly],
-  output: { dir: `${dist}bundle`, format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: '[name]-[hash].cjs', codeSplitting, minify, comments: false, charset },
+  output: {
+    dir: `${dist}bundle`,
+    format: 'cjs',
+    entryFileNames: '[name].cjs',
+    chunkFileNames: '[name]-[hash].cjs',
+    codeSplitting,
+    minify,
+    comments: false,
+    charset,
+  },
 });
 
 /**
@@ -169,7 +210,10 @@ function writeCtsDeclarations(entries) {
     const specs = /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]*?)\.js\2/g;
     const text = readFileSync(path, 'utf8');
     for (const m of text.matchAll(specs)) visit(fileURLToPath(new URL(`${m[3]}.d.ts`, pathToFileURL(path))));
-    writeFileSync(`${path.slice(0, -'.d.ts'.length)}.d.cts`, text.replace(specs, (_, lead, q, spec) => `${lead}${q}${spec}.cjs${q}`));
+    writeFileSync(
+      `${path.slice(0, -'.d.ts'.length)}.d.cts`,
+      text.replace(specs, (_, lead, q, spec) => `${lead}${q}${spec}.cjs${q}`),
+    );
   };
   for (const e of entries) visit(e);
 }

@@ -27,7 +27,9 @@ function sections(b) {
   const out = [];
   let p = 8;
   const u = () => {
-    let r = 0, s = 0, x;
+    let r = 0,
+      s = 0,
+      x;
     do {
       x = b[p++];
       r |= (x & 0x7f) << s;
@@ -55,7 +57,8 @@ function sections(b) {
 // The relaxed module shares the main module's memory, whose static data and arena start at address 0 and the main
 // module's heap_base: a data segment of its own would be written over them at instantiation. It must have none.
 const data = sections(relaxed).find((s) => s.id === 11);
-if (data && relaxed[data.body] !== 0) throw new Error('build/simdnet-relaxed.wasm has data segments; it must keep no static data');
+if (data && relaxed[data.body] !== 0)
+  throw new Error('build/simdnet-relaxed.wasm has data segments; it must keep no static data');
 
 const kept = sections(main).filter((s) => !(s.id === 0 && s.name === SECTION));
 const name = Buffer.from(SECTION, 'utf8');
@@ -68,4 +71,6 @@ const out = Buffer.concat([
   payload,
 ]);
 writeFileSync(mainUrl, out);
-console.log(`build/simdnet.wasm: ${main.length} -> ${out.length} bytes (relaxed kernels ${relaxed.length} bytes in section ${SECTION})`);
+console.log(
+  `build/simdnet.wasm: ${main.length} -> ${out.length} bytes (relaxed kernels ${relaxed.length} bytes in section ${SECTION})`,
+);

@@ -20,7 +20,11 @@ export type FieldKind = 'number' | 'count' | 'index' | 'string' | 'boolean' | 'f
  */
 export function checkOptions<T>(options: T, where: string, fields: Record<string, FieldKind> = {}): T & object {
   if (options === undefined) return {} as T & object;
-  check(typeof options === 'object' && options !== null && !Array.isArray(options), 'DTYPE', () => `${where}: options must be an object, got ${show(options)}`);
+  check(
+    typeof options === 'object' && options !== null && !Array.isArray(options),
+    'DTYPE',
+    () => `${where}: options must be an object, got ${show(options)}`,
+  );
   const o = options as Record<string, unknown>;
   for (const [name, kind] of Object.entries(fields)) {
     const v = o[name];
@@ -40,7 +44,11 @@ export function checkValue(v: unknown, kind: FieldKind, what: string): void {
     case 'count':
     case 'index':
       check(typeof v === 'number', 'DTYPE', () => `${what} must be a number, got ${show(v)}`);
-      check(Number.isInteger(v) && (v as number) >= (kind === 'count' ? 1 : 0), 'RANGE', () => `${what} must be a ${kind === 'count' ? 'positive' : 'non-negative'} integer, got ${show(v)}`);
+      check(
+        Number.isInteger(v) && (v as number) >= (kind === 'count' ? 1 : 0),
+        'RANGE',
+        () => `${what} must be a ${kind === 'count' ? 'positive' : 'non-negative'} integer, got ${show(v)}`,
+      );
       return;
     case 'string':
       check(typeof v === 'string', 'DTYPE', () => `${what} must be a string, got ${show(v)}`);
@@ -56,12 +64,20 @@ export function checkValue(v: unknown, kind: FieldKind, what: string): void {
 
 /** Checks a file path argument: a non-empty string. */
 export function checkPath(path: unknown, where: string): asserts path is string {
-  check(typeof path === 'string' && path.length > 0, 'DTYPE', () => `${where}: the path must be a non-empty string, got ${show(path)}`);
+  check(
+    typeof path === 'string' && path.length > 0,
+    'DTYPE',
+    () => `${where}: the path must be a non-empty string, got ${show(path)}`,
+  );
 }
 
 /** Checks the options of a loader or model constructor that picks an engine: { backend?, engine? }. */
 export function checkEngineOptions<T>(options: T, where: string): T & object {
   const o = checkOptions(options, where, { backend: 'string' }) as { engine?: unknown };
-  check(o.engine === undefined || o.engine === null || o.engine instanceof Engine, 'DTYPE', () => `${where}: option engine must be an Engine (from init() or createEngine()), got ${show(o.engine)}`);
+  check(
+    o.engine === undefined || o.engine === null || o.engine instanceof Engine,
+    'DTYPE',
+    () => `${where}: option engine must be an Engine (from init() or createEngine()), got ${show(o.engine)}`,
+  );
   return o as T & object;
 }

@@ -13,7 +13,19 @@ export type ErrorCode =
   | 'DIVERGED'; // training produced a non-finite loss
 
 // The codes at run time, so that a code made up by a caller (or a string that is not one) is refused.
-const CODES: ReadonlySet<string> = new Set<ErrorCode>(['SHAPE', 'DTYPE', 'NONFINITE', 'RANGE', 'EMPTY', 'DISPOSED', 'STATE', 'FORMAT', 'MEMORY', 'UNSUPPORTED', 'DIVERGED']);
+const CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'SHAPE',
+  'DTYPE',
+  'NONFINITE',
+  'RANGE',
+  'EMPTY',
+  'DISPOSED',
+  'STATE',
+  'FORMAT',
+  'MEMORY',
+  'UNSUPPORTED',
+  'DIVERGED',
+]);
 
 /** The one error class simdnet throws for a user-facing problem; `code` says which kind. */
 export class SimdnetError extends Error {
@@ -23,10 +35,16 @@ export class SimdnetError extends Error {
   constructor(code: ErrorCode, message: string) {
     // The nested construction has a valid code and message, so this never recurses further than one level.
     if (!CODES.has(code)) {
-      throw new SimdnetError(typeof code === 'string' ? 'RANGE' : 'DTYPE', `new SimdnetError(): code must be one of ${[...CODES].join(', ')}, got ${typeof code === 'string' ? JSON.stringify(code) : code === null ? 'null' : Array.isArray(code) ? 'an array' : typeof code}`);
+      throw new SimdnetError(
+        typeof code === 'string' ? 'RANGE' : 'DTYPE',
+        `new SimdnetError(): code must be one of ${[...CODES].join(', ')}, got ${typeof code === 'string' ? JSON.stringify(code) : code === null ? 'null' : Array.isArray(code) ? 'an array' : typeof code}`,
+      );
     }
     if (typeof message !== 'string') {
-      throw new SimdnetError('DTYPE', `new SimdnetError(): message must be a string, got ${message === null ? 'null' : Array.isArray(message) ? 'an array' : typeof message}`);
+      throw new SimdnetError(
+        'DTYPE',
+        `new SimdnetError(): message must be a string, got ${message === null ? 'null' : Array.isArray(message) ? 'an array' : typeof message}`,
+      );
     }
     super(message);
     this.name = 'SimdnetError';

@@ -53,7 +53,18 @@ export {
   type TrainHook,
 } from './model/sequential.js';
 export * from './metrics/index.js';
-export { sgd, adam, rmsprop, adagrad, Optimizer, type OptimizerConfig, type SgdConfig, type AdamConfig, type RmspropConfig, type AdagradConfig } from './train/optimizers.js';
+export {
+  sgd,
+  adam,
+  rmsprop,
+  adagrad,
+  Optimizer,
+  type OptimizerConfig,
+  type SgdConfig,
+  type AdamConfig,
+  type RmspropConfig,
+  type AdagradConfig,
+} from './train/optimizers.js';
 export { planLoss, type Loss, type LossName, type LossOptions, type CustomLoss } from './train/losses.js';
 export type { FitOptions } from './train/fit.js';
 export type { Batch, BatchSource } from './train/stream.js';

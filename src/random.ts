@@ -77,7 +77,11 @@ export class Rng {
       [i: number]: number;
     },
   >(a: T): T {
-    check(Array.isArray(a) || (ArrayBuffer.isView(a) && !(a instanceof DataView)), 'DTYPE', () => `Rng.shuffle(a): a must be an array or typed array, got ${show(a)}`);
+    check(
+      Array.isArray(a) || (ArrayBuffer.isView(a) && !(a instanceof DataView)),
+      'DTYPE',
+      () => `Rng.shuffle(a): a must be an array or typed array, got ${show(a)}`,
+    );
     for (let i = a.length - 1; i > 0; i--) {
       const j = below(this, i + 1);
       const t = a[i];
@@ -90,14 +94,19 @@ export class Rng {
   /** A permutation of 0..n−1; n a non-negative integer. */
   permutation(n: number): Int32Array {
     check(typeof n === 'number', 'DTYPE', () => `Rng.permutation(n): n must be a number, got ${show(n)}`);
-    check(Number.isInteger(n) && n >= 0 && n <= 0x7fffffff, 'RANGE', () => `Rng.permutation(n): n must be a non-negative integer, got ${n}`);
+    check(
+      Number.isInteger(n) && n >= 0 && n <= 0x7fffffff,
+      'RANGE',
+      () => `Rng.permutation(n): n must be a non-negative integer, got ${n}`,
+    );
     const p = new Int32Array(n);
     for (let i = 0; i < n; i++) p[i] = i;
     return this.shuffle(p);
   }
 }
 
-const show = (v: unknown): string => (typeof v === 'number' ? String(v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
+const show = (v: unknown): string =>
+  typeof v === 'number' ? String(v) : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 
 /** Rng#int without the argument check, for the shuffle loop (n is known valid there); not a method, so not API. */
 const below = (r: Rng, n: number): number => Math.floor(r.next() * n);

@@ -42,7 +42,8 @@ const deadline = started + minutes * 60_000;
 const resultsJson = new URL('./results.json', import.meta.url);
 const resultsMd = join(paths.ROOT, 'bench', 'RESULTS.md');
 /** Writes the block between the peers markers of bench/RESULTS.md (creating the file or markers if needed). */
-const writeBlock = (md) => writeFileSync(resultsMd, injectBlock(existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8') : '', md));
+const writeBlock = (md) =>
+  writeFileSync(resultsMd, injectBlock(existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8') : '', md));
 
 if (flag('render')) {
   const md = renderMarkdown(JSON.parse(readFileSync(resultsJson, 'utf8')));
@@ -51,7 +52,8 @@ if (flag('render')) {
   process.exit(0);
 }
 
-for (const id of only) if (!IMPLS[id]) throw new Error(`unknown implementation '${id}' (one of ${Object.keys(IMPLS).join(', ')})`);
+for (const id of only)
+  if (!IMPLS[id]) throw new Error(`unknown implementation '${id}' (one of ${Object.keys(IMPLS).join(', ')})`);
 if (!existsSync(new URL(entry('.'))) || !existsSync(new URL('simdnet.wasm', DIST))) {
   console.error(`bench:peers needs the built package in ${DIST.pathname}: run \`npm run build\` first.`);
   process.exit(1);
@@ -64,7 +66,9 @@ if (!existsSync(new URL('./node_modules/@tensorflow/tfjs-core', import.meta.url)
 const peersPkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const machine = describeMachine(quick);
 machine.simdnetBuild = simdnetBuild();
-console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load ${machine.loadAverage.join(' ')}; time bound ${minutes} min${quick ? ' (quick)' : ''}`);
+console.log(
+  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; load ${machine.loadAverage.join(' ')}; time bound ${minutes} min${quick ? ' (quick)' : ''}`,
+);
 
 // The cores of a VM are not alike: here one vCPU ran the same loop up to ~1.7x slower than the other in the same
 // minute (another guest's work on its physical core), so an unpinned process draws its speed by lottery. On Linux
@@ -76,7 +80,9 @@ const pinning = choosePinning();
 if (pinning) {
   machine.pinnedCpu = pinning.cpu;
   machine.cpuProbeMs = pinning.probeMs;
-  console.log(`one-thread workers' main threads pinned to CPU ${pinning.cpu} (probe ms per CPU: ${pinning.probeMs.map((v) => v.toFixed(1)).join(', ')})`);
+  console.log(
+    `one-thread workers' main threads pinned to CPU ${pinning.cpu} (probe ms per CPU: ${pinning.probeMs.map((v) => v.toFixed(1)).join(', ')})`,
+  );
 }
 
 /**
@@ -93,11 +99,17 @@ function simdnetBuild() {
 
 /** The faster CPU by a fixed loop timed on each (medians of 5, interleaved), or undefined (no pinning). */
 function choosePinning() {
-  if (flag('no-pin') || os.platform() !== 'linux' || spawnSync('taskset', ['-p', String(process.pid)]).status !== 0) return undefined;
-  const probe = 'const a=new Float64Array(1<<16);let t=performance.now();for(let r=0;r<400;r++)for(let i=0;i<a.length;i++)a[i]=a[i]*0.5+i;console.log(performance.now()-t)';
+  if (flag('no-pin') || os.platform() !== 'linux' || spawnSync('taskset', ['-p', String(process.pid)]).status !== 0)
+    return undefined;
+  const probe =
+    'const a=new Float64Array(1<<16);let t=performance.now();for(let r=0;r<400;r++)for(let i=0;i<a.length;i++)a[i]=a[i]*0.5+i;console.log(performance.now()-t)';
   const cpus = Array.from({ length: machine.cores }, (_, i) => i);
   const ms = cpus.map(() => []);
-  for (let r = 0; r < 5; r++) for (const c of cpus) ms[c].push(Number(spawnSync('taskset', ['-c', String(c), process.execPath, '-e', probe], { encoding: 'utf8' }).stdout));
+  for (let r = 0; r < 5; r++)
+    for (const c of cpus)
+      ms[c].push(
+        Number(spawnSync('taskset', ['-c', String(c), process.execPath, '-e', probe], { encoding: 'utf8' }).stdout),
+      );
   const probeMs = ms.map((v) => v.sort((a, b) => a - b)[2]);
   if (!probeMs.every(Number.isFinite)) return undefined;
   return { cpu: probeMs.indexOf(Math.min(...probeMs)), probeMs };
@@ -110,13 +122,18 @@ await prepare(work);
 function runChild(script, argv, timeoutMs, { onLine } = {}) {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...argv], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, Math.max(1_000, timeoutMs));
+    const timer = setTimeout(
+      () => {
+        killed = true;
+        child.kill('SIGKILL');
+      },
+      Math.max(1_000, timeoutMs),
+    );
     child.stdout.on('data', (d) => {
       out += d;
       if (onLine) {
@@ -210,11 +227,21 @@ if (workloads.includes('size')) {
   for (const id of mlpIds) {
     try {
       if (IMPLS[id].simdnet) {
-        sizes[id] = { ...simdnetSize(DIST.pathname), wasmBytes: fileBytes(new URL('simdnet.wasm', DIST).pathname), wasmFile: 'dist/simdnet.wasm' };
+        sizes[id] = {
+          ...simdnetSize(DIST.pathname),
+          wasmBytes: fileBytes(new URL('simdnet.wasm', DIST).pathname),
+          wasmFile: 'dist/simdnet.wasm',
+        };
       } else {
         const f = FOOTPRINT[id];
         const c = closureSize(f.packages);
-        sizes[id] = { packages: c.packages, bytes: c.bytes, roots: f.packages, wasmBytes: f.wasm ? fileBytes(nm(f.wasm)) : null, wasmFile: f.wasm };
+        sizes[id] = {
+          packages: c.packages,
+          bytes: c.bytes,
+          roots: f.packages,
+          wasmBytes: f.wasm ? fileBytes(nm(f.wasm)) : null,
+          wasmFile: f.wasm,
+        };
       }
     } catch (err) {
       sizes[id] = { error: String(err?.message ?? err) };
@@ -224,7 +251,10 @@ if (workloads.includes('size')) {
 
 machine.loadAverageAfter = loadAverage();
 machine.seconds = (Date.now() - started) / 1000;
-const versions = { simdnet: JSON.parse(readFileSync(join(paths.ROOT, 'package.json'), 'utf8')).version, ...peersPkg.dependencies };
+const versions = {
+  simdnet: JSON.parse(readFileSync(join(paths.ROOT, 'package.json'), 'utf8')).version,
+  ...peersPkg.dependencies,
+};
 const report = {
   machine,
   versions,
@@ -236,7 +266,7 @@ const report = {
 };
 const md = renderMarkdown(report);
 if (!flag('no-write')) {
-  writeFileSync(resultsJson, JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(resultsJson, `${JSON.stringify(report, null, 2)}\n`);
   if (!flag('no-md')) writeBlock(md);
   console.log(`\nwrote bench/peers/results.json${flag('no-md') ? '' : ' and the peers block of bench/RESULTS.md'}`);
 }

@@ -4,7 +4,16 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { CNN, CNN_TRAIN_FLOPS, referenceCnn } from './lib/cnn.js';
-import { accuracy, maxAbsDiff, measure, randArray, readWeights, referenceMlp, sizesOf, summarize } from './lib/common.js';
+import {
+  accuracy,
+  maxAbsDiff,
+  measure,
+  randArray,
+  readWeights,
+  referenceMlp,
+  sizesOf,
+  summarize,
+} from './lib/common.js';
 import { entry } from './lib/dist.js';
 import { IMPLS } from './lib/impls.js';
 
@@ -12,7 +21,8 @@ const [id, dir, optJson] = process.argv.slice(2);
 const opts = JSON.parse(optJson ?? '{}');
 // Pin this thread (the main one: `taskset -p` without -a sets one thread, and its id is the process id) to the core
 // run.js chose; the helper threads Node started with the process keep every core (run.js says why).
-if (opts.pinMainThread !== undefined) spawnSync('taskset', ['-p', '-c', String(opts.pinMainThread), String(process.pid)], { stdio: 'ignore' });
+if (opts.pinMainThread !== undefined)
+  spawnSync('taskset', ['-p', '-c', String(opts.pinMainThread), String(process.pid)], { stdio: 'ignore' });
 const deadline = opts.deadline ?? Infinity;
 const { loadMnist } = await import(entry('./mnist'));
 
@@ -33,7 +43,12 @@ async function step(name, fn, gate = name) {
   try {
     result[name] = await fn();
   } catch (err) {
-    result[name] = { error: String(err?.stack ?? err).split('\n').slice(0, 4).join(' | ') };
+    result[name] = {
+      error: String(err?.stack ?? err)
+        .split('\n')
+        .slice(0, 4)
+        .join(' | '),
+    };
     result.errors.push(`${name}: ${String(err?.message ?? err)}`);
   }
   log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -51,7 +66,12 @@ try {
   save();
   process.exit(0);
 }
-Object.assign(result, { library: adapter.library, version: adapter.version, backend: adapter.backend, threads: adapter.threads });
+Object.assign(result, {
+  library: adapter.library,
+  version: adapter.version,
+  backend: adapter.backend,
+  threads: adapter.threads,
+});
 save();
 const { train, test } = loadMnist({ seed: 1 });
 const q = opts.quick;
@@ -80,11 +100,26 @@ await step('gemm', async () => {
       for (let k = 0; k < n; k++) e += A[i * n + k] * B[k * n + j];
       worst = Math.max(worst, Math.abs(C[i * n + j] - e) / (1 + Math.abs(e)));
     }
-    const m = await measure(g.run, { repeats: 7, repeatMs: q ? 30 : 100, warmupMs: q ? 200 : 400, budgetMs: q ? 2_000 : 8_000 });
+    const m = await measure(g.run, {
+      repeats: 7,
+      repeatMs: q ? 30 : 100,
+      warmupMs: q ? 200 : 400,
+      budgetMs: q ? 2_000 : 8_000,
+    });
     await g.dispose();
     const gf = (ms) => (2 * n ** 3) / (ms * 1e6);
     last = { n, ms: m.median };
-    out[n] = { gflops: gf(m.median), gflopsMin: gf(m.max), gflopsMax: gf(m.min), ms: m.median, repeats: m.n, callsPerRepeat: m.callsPerRepeat, cpuPerWall: m.cpuPerWall, maxRelErr: worst, ok: worst < 1e-3 };
+    out[n] = {
+      gflops: gf(m.median),
+      gflopsMin: gf(m.max),
+      gflopsMax: gf(m.min),
+      ms: m.median,
+      repeats: m.n,
+      callsPerRepeat: m.callsPerRepeat,
+      cpuPerWall: m.cpuPerWall,
+      maxRelErr: worst,
+      ok: worst < 1e-3,
+    };
     log(`gemm n=${n}: ${out[n].gflops.toFixed(2)} GFLOP/s`);
   }
   return out;
@@ -122,7 +157,14 @@ async function warmUp(sizes, weightsBase, batchSize, warmupMs) {
   const rows = Math.min(1024, train.x.rows);
   const x = { data: train.x.data.subarray(0, rows * 784), rows, cols: 784 };
   const y = { data: train.y.data.subarray(0, rows * 10), rows, cols: 10 };
-  const t = await adapter.trainer({ sizes, weights, optimizer: { type: 'adam', lr: 1e-3, perSampleLr: 0.01 }, batchSize, x, y });
+  const t = await adapter.trainer({
+    sizes,
+    weights,
+    optimizer: { type: 'adam', lr: 1e-3, perSampleLr: 0.01 },
+    batchSize,
+    x,
+    y,
+  });
   const t0 = performance.now();
   let e = 0;
   do await t.epoch(e++);
@@ -145,10 +187,15 @@ await step('infer', async () => {
     const p = inf.prepare(xm);
     const y = await p.output();
     const check = maxAbsDiff(Float64Array.from(y), referenceMlp(weights, xm.data, b, head));
-    const m = await measure(p.run, { repeats: 9, repeatMs: q ? 20 : 60, warmupMs: q ? 200 : 400, budgetMs: q ? 1_500 : 6_000 });
+    const m = await measure(p.run, {
+      repeats: 9,
+      repeatMs: q ? 20 : 60,
+      warmupMs: q ? 200 : 400,
+      budgetMs: q ? 1_500 : 6_000,
+    });
     out[`b${b}`] = {
       msPerCall: m,
-      latencyUs: (m.median * 1000),
+      latencyUs: m.median * 1000,
       latencyUsMin: m.min * 1000,
       latencyUsMax: m.max * 1000,
       samplesPerSec: b / (m.median / 1000),
@@ -217,7 +264,12 @@ async function timeCalls(fn, firstMs, slowMs, measureOpts) {
     times.push(performance.now() - s);
   }
   const cpu = process.cpuUsage(cpu0);
-  return { ...summarize(times), callsPerRepeat: 1, cpuPerWall: (cpu.user + cpu.system) / 1000 / (performance.now() - w0), single: true };
+  return {
+    ...summarize(times),
+    callsPerRepeat: 1,
+    cpuPerWall: (cpu.user + cpu.system) / 1000 / (performance.now() - w0),
+    single: true,
+  };
 }
 
 const rowsOf = (m, rows) => ({ data: m.data.subarray(0, rows * m.cols), rows, cols: m.cols });
@@ -238,7 +290,12 @@ await step(
       const y = await p.output();
       const firstMs = performance.now() - t0;
       const check = maxAbsDiff(Float64Array.from(y), referenceCnn(weights, xm.data, b));
-      const m = await timeCalls(p.run, firstMs, 300, { repeats: 9, repeatMs: q ? 20 : 60, warmupMs: q ? 200 : 400, budgetMs: q ? 1_500 : 6_000 });
+      const m = await timeCalls(p.run, firstMs, 300, {
+        repeats: 9,
+        repeatMs: q ? 20 : 60,
+        warmupMs: q ? 200 : 400,
+        budgetMs: q ? 1_500 : 6_000,
+      });
       out[`b${b}`] = {
         msPerCall: m,
         latencyUs: m.median * 1000,
@@ -269,7 +326,14 @@ await step(
     if (!adapter.cnnTrainer) return { na: adapter.cnnInference ? 'inference only' : 'not in the CNN workload' };
     const budgetEnd = Date.now() + Math.min(opts.cnnTrainBudgetMs ?? 40_000, left() - 3_000);
     const weights = readWeights(`${dir}/wcnn`);
-    const make = (rows) => adapter.cnnTrainer({ weights, lr: CNN.lr, batchSize: CNN.batchSize, x: rowsOf(train.x, rows), y: rowsOf(train.y, rows) });
+    const make = (rows) =>
+      adapter.cnnTrainer({
+        weights,
+        lr: CNN.lr,
+        batchSize: CNN.batchSize,
+        x: rowsOf(train.x, rows),
+        y: rowsOf(train.y, rows),
+      });
     const bs = CNN.batchSize;
     const pilot = await make(bs);
     await pilot.epoch(0);
@@ -299,8 +363,19 @@ await step(
     const cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - w0);
     await t.dispose();
     const sps = summarize(rates);
-    log(`cnn train: ${sps.median.toFixed(0)} samples/s over ${rows}-row repeats, loss ${losses[0].toFixed(3)} → ${losses[losses.length - 1].toFixed(3)}`);
-    return { samplesPerSec: sps, gflopsEquiv: (sps.median * CNN_TRAIN_FLOPS) / 1e9, rowsPerRepeat: rows, rates, epochs: e, losses, cpuPerWall, note: t.note };
+    log(
+      `cnn train: ${sps.median.toFixed(0)} samples/s over ${rows}-row repeats, loss ${losses[0].toFixed(3)} → ${losses[losses.length - 1].toFixed(3)}`,
+    );
+    return {
+      samplesPerSec: sps,
+      gflopsEquiv: (sps.median * CNN_TRAIN_FLOPS) / 1e9,
+      rowsPerRepeat: rows,
+      rates,
+      epochs: e,
+      losses,
+      cpuPerWall,
+      note: t.note,
+    };
   },
   'cnn',
 );

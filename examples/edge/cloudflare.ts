@@ -5,9 +5,9 @@
  * Tested in Cloudflare's own runtime (test/runtimes/edge.test.ts: bundled into one ES module, run by `workerd serve`
  * with the .wasm as a compiled-module binding; workerd refuses `WebAssembly.compile` at run time, as production does).
  */
-// @ts-ignore -- resolved by wrangler to a WebAssembly.Module
+// @ts-expect-error -- resolved by wrangler to a WebAssembly.Module
 import wasm from 'simdnet/simdnet.wasm';
-// @ts-ignore -- resolved by wrangler's Data rule to an ArrayBuffer
+// @ts-expect-error -- resolved by wrangler's Data rule to an ArrayBuffer
 import model from './model.simdnet';
 import { createPredictHandler } from './handler.ts';
 

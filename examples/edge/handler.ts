@@ -67,7 +67,8 @@ const CLOSE = { connection: 'close' };
 /** A positive integer option, or its default; anything else is a programming error, refused at construction. */
 function limit(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${String(value)}`);
   return value;
 }
 
@@ -97,9 +98,13 @@ const FIRST_READ_BYTES = 4096;
  * that difference is most of the server's memory growth until the next full GC).
  */
 async function readBody(request: Request, limits: ReadLimits): Promise<Uint8Array> {
-  const tooLarge = (): HttpError => new HttpError(413, `request body is larger than the limit of ${limits.maxBytes} bytes`, CLOSE);
+  const tooLarge = (): HttpError =>
+    new HttpError(413, `request body is larger than the limit of ${limits.maxBytes} bytes`, CLOSE);
   const spent = (): HttpError =>
-    new HttpError(503, 'the server holds too many request bodies right now; retry shortly', { 'retry-after': '1', ...CLOSE });
+    new HttpError(503, 'the server holds too many request bodies right now; retry shortly', {
+      'retry-after': '1',
+      ...CLOSE,
+    });
   if (!request.body) return new Uint8Array(0);
   const body = request.body;
   let byob: ReadableStreamBYOBReader | undefined;
@@ -119,7 +124,9 @@ async function readBody(request: Request, limits: ReadLimits): Promise<Uint8Arra
   expired.catch(() => {}); // observed through the races below; this keeps a late rejection from being "unhandled"
   let finished = false;
   try {
-    const bytes = byob ? await readInto(byob, limits, expired, tooLarge, spent) : await readChunks(reader as ReadableStreamDefaultReader<Uint8Array>, limits, expired, tooLarge, spent);
+    const bytes = byob
+      ? await readInto(byob, limits, expired, tooLarge, spent)
+      : await readChunks(reader as ReadableStreamDefaultReader<Uint8Array>, limits, expired, tooLarge, spent);
     finished = true;
     return bytes;
   } finally {
@@ -197,11 +204,14 @@ function rowsOf(body: unknown, width: number, maxRows: number): number[][] {
     throw new HttpError(422, 'the body must be a JSON object {"inputs": [[...numbers], ...]}');
   }
   const inputs = (body as { inputs: unknown }).inputs;
-  if (!Array.isArray(inputs) || inputs.length === 0) throw new HttpError(422, '"inputs" must be a non-empty array of rows');
-  if (inputs.length > maxRows) throw new HttpError(422, `"inputs" has ${inputs.length} rows; at most ${maxRows} per request`);
+  if (!Array.isArray(inputs) || inputs.length === 0)
+    throw new HttpError(422, '"inputs" must be a non-empty array of rows');
+  if (inputs.length > maxRows)
+    throw new HttpError(422, `"inputs" has ${inputs.length} rows; at most ${maxRows} per request`);
   inputs.forEach((row: unknown, i) => {
     if (!Array.isArray(row)) throw new HttpError(422, `inputs[${i}] must be an array of ${width} numbers`);
-    if (row.length !== width) throw new HttpError(422, `inputs[${i}] has ${row.length} values; the model takes ${width}`);
+    if (row.length !== width)
+      throw new HttpError(422, `inputs[${i}] has ${row.length} values; the model takes ${width}`);
     const bad = row.findIndex((v: unknown) => typeof v !== 'number' || !Number.isFinite(v));
     if (bad >= 0) throw new HttpError(422, `inputs[${i}][${bad}] is not a finite number`);
   });
@@ -216,7 +226,8 @@ export function createPredictHandler(options: PredictHandlerOptions): FetchHandl
   const maxInFlight = limit('maxInFlight', options.maxInFlight, 256);
   const maxBufferedBytes = limit('maxBufferedBytes', options.maxBufferedBytes, Math.max(16 * 2 ** 20, maxBodyBytes));
   // Otherwise a body within maxBodyBytes could never be served, only told to retry.
-  if (maxBufferedBytes < maxBodyBytes) throw new RangeError(`maxBufferedBytes (${maxBufferedBytes}) must be at least maxBodyBytes (${maxBodyBytes})`);
+  if (maxBufferedBytes < maxBodyBytes)
+    throw new RangeError(`maxBufferedBytes (${maxBufferedBytes}) must be at least maxBodyBytes (${maxBodyBytes})`);
   // Requests past the cheap header checks and not yet answered, and the body bytes they hold.
   let inFlight = 0;
   let buffered = 0;
@@ -253,7 +264,10 @@ export function createPredictHandler(options: PredictHandlerOptions): FetchHandl
       throw new HttpError(413, `request body is larger than the limit of ${maxBodyBytes} bytes`, CLOSE);
     }
     if (inFlight >= maxInFlight) {
-      throw new HttpError(503, `the server is at its limit of ${maxInFlight} requests in flight; retry shortly`, { 'retry-after': retryAfter, ...CLOSE });
+      throw new HttpError(503, `the server is at its limit of ${maxInFlight} requests in flight; retry shortly`, {
+        'retry-after': retryAfter,
+        ...CLOSE,
+      });
     }
     inFlight++;
     let held = 0;
@@ -279,7 +293,8 @@ export function createPredictHandler(options: PredictHandlerOptions): FetchHandl
       const rows = rowsOf(body, m.inputDim ?? 0, maxRows);
       const out = m.predict(rows);
       const predictions: number[][] = [];
-      for (let r = 0; r < out.rows; r++) predictions.push(Array.from(out.data.subarray(r * out.cols, (r + 1) * out.cols)));
+      for (let r = 0; r < out.rows; r++)
+        predictions.push(Array.from(out.data.subarray(r * out.cols, (r + 1) * out.cols)));
       return json(200, { predictions, classes: Array.from(argmaxRows(out)) });
     } finally {
       inFlight--;
@@ -293,13 +308,20 @@ export function createPredictHandler(options: PredictHandlerOptions): FetchHandl
       try {
         return await handle(request, arrived);
       } catch (err) {
-        if (err instanceof HttpError) return json(err.status, { error: err.message }, err.status === 405 ? { allow: 'POST', ...err.headers } : err.headers);
+        if (err instanceof HttpError)
+          return json(
+            err.status,
+            { error: err.message },
+            err.status === 405 ? { allow: 'POST', ...err.headers } : err.headers,
+          );
         // Input the checks above let through but the library refuses (e.g. a value beyond float32 range).
         if (err instanceof SimdnetError && ['SHAPE', 'NONFINITE', 'RANGE', 'EMPTY', 'DTYPE'].includes(err.code)) {
           return json(422, { error: err.message });
         }
         console.error(err);
-        return json(500, { error: `the model could not be served: ${err instanceof Error ? err.message : String(err)}` });
+        return json(500, {
+          error: `the model could not be served: ${err instanceof Error ? err.message : String(err)}`,
+        });
       }
     },
   };

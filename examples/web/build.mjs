@@ -20,7 +20,10 @@ export function writeMnistAsset(file) {
   const n = counts.reduce((a, b) => a + b, 0);
   const out = new Uint8Array(48 + n * 784);
   const dv = new DataView(out.buffer);
-  out.set([...'MNS1'].map((c) => c.charCodeAt(0)), 0);
+  out.set(
+    [...'MNS1'].map((c) => c.charCodeAt(0)),
+    0,
+  );
   dv.setUint32(4, n, true);
   counts.forEach((c, d) => dv.setUint32(8 + 4 * d, c, true));
   let at = 48;
@@ -33,7 +36,10 @@ export function writeMnistAsset(file) {
 }
 
 /** Builds the page into `out`; resolves to `out`. */
-export async function buildWeb(out = join(repo, 'build/web'), wasm = process.env.SIMDNET_WASM ?? join(repo, 'build/simdnet.wasm')) {
+export async function buildWeb(
+  out = join(repo, 'build/web'),
+  wasm = process.env.SIMDNET_WASM ?? join(repo, 'build/simdnet.wasm'),
+) {
   if (!existsSync(wasm)) throw new Error(`${wasm} is missing: run npm run asbuild first`);
   // Two known, harmless warnings: node:fs in the library's file helpers (never called in the page) and the
   // library's default .wasm URL (the page passes its own). Everything else is shown.

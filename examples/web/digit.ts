@@ -24,8 +24,12 @@ function sample(g: { data: ArrayLike<number>; width: number; height: number }, x
   const y0 = Math.floor(y);
   const fx = x - x0;
   const fy = y - y0;
-  const at = (xx: number, yy: number): number => (xx >= 0 && yy >= 0 && xx < g.width && yy < g.height ? g.data[yy * g.width + xx] : 0);
-  return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy;
+  const at = (xx: number, yy: number): number =>
+    xx >= 0 && yy >= 0 && xx < g.width && yy < g.height ? g.data[yy * g.width + xx] : 0;
+  return (
+    (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) +
+    (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy
+  );
 }
 
 /**
@@ -35,7 +39,12 @@ function sample(g: { data: ArrayLike<number>; width: number; height: number }, x
  * The resampling is anti-aliased: each target pixel averages 4×4 bilinear samples of the area it covers (a box
  * filter when shrinking, so thin strokes do not vanish; smooth when enlarging a small drawing).
  */
-export function centerDigit(pixels: ArrayLike<number>, width: number, height: number, threshold = 0.05): Float32Array | undefined {
+export function centerDigit(
+  pixels: ArrayLike<number>,
+  width: number,
+  height: number,
+  threshold = 0.05,
+): Float32Array | undefined {
   if (pixels.length !== width * height) throw new Error(`centerDigit: ${pixels.length} pixels for ${width}×${height}`);
   const g = { data: pixels, width, height };
   let x0 = g.width;
@@ -64,7 +73,9 @@ export function centerDigit(pixels: ArrayLike<number>, width: number, height: nu
   for (let ty = 0; ty < th; ty++) {
     for (let tx = 0; tx < tw; tx++) {
       let s = 0;
-      for (let sy = 0; sy < 4; sy++) for (let sx = 0; sx < 4; sx++) s += sample(g, x0 + (tx + (sx + 0.5) / 4) * step - 0.5, y0 + (ty + (sy + 0.5) / 4) * step - 0.5);
+      for (let sy = 0; sy < 4; sy++)
+        for (let sx = 0; sx < 4; sx++)
+          s += sample(g, x0 + (tx + (sx + 0.5) / 4) * step - 0.5, y0 + (ty + (sy + 0.5) / 4) * step - 0.5);
       small[ty * tw + tx] = Math.min(1, s / 16);
     }
   }

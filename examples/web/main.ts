@@ -29,7 +29,8 @@ function setState(s: State, status?: string): void {
   $<HTMLButtonElement>('bench').disabled = !idle;
   $<HTMLButtonElement>('quantize').disabled = s !== 'trained';
   $<HTMLButtonElement>('prune').disabled = s !== 'trained';
-  for (const id of ['arch', 'hidden', 'epochs', 'batch', 'lr', 'rows']) $<HTMLInputElement>(id).disabled = s === 'training' || s === 'busy';
+  for (const id of ['arch', 'hidden', 'epochs', 'batch', 'lr', 'rows'])
+    $<HTMLInputElement>(id).disabled = s === 'training' || s === 'busy';
   if (idle) $<HTMLSelectElement>('hidden').disabled = arch() !== 'mlp';
 }
 
@@ -43,14 +44,21 @@ for (const l of Object.values(LIMITS)) {
 }
 
 /** Where each action's errors go: the message box of its card, next to its controls. */
-const ERROR_BOX: Record<Action | 'draw', string> = { init: 'train-error', train: 'train-error', compress: 'compress-error', bench: 'bench-error', draw: 'draw-error' };
+const ERROR_BOX: Record<Action | 'draw', string> = {
+  init: 'train-error',
+  train: 'train-error',
+  compress: 'compress-error',
+  bench: 'bench-error',
+  draw: 'draw-error',
+};
 
 function clearError(action: Action | 'draw'): void {
   const box = $(ERROR_BOX[action]);
   box.hidden = true;
   box.textContent = '';
   delete box.dataset.field;
-  if (action === 'train') for (const id of ['arch', 'hidden', 'epochs', 'batch', 'lr', 'rows']) $(id).removeAttribute('aria-invalid');
+  if (action === 'train')
+    for (const id of ['arch', 'hidden', 'epochs', 'batch', 'lr', 'rows']) $(id).removeAttribute('aria-invalid');
 }
 
 /**
@@ -81,14 +89,16 @@ const arch = (): Arch => ($<HTMLSelectElement>('arch').value === 'cnn' ? 'cnn' :
 const ARCHS: Record<Arch, { name: string; describe: () => string; epochs: number; batch: number; lr: number }> = {
   mlp: {
     name: 'MLP',
-    describe: () => `MLP 784 → ${$<HTMLSelectElement>('hidden').value} (ReLU, dropout 0.2) → 10 (softmax), ±2 px shifts, Adam`,
+    describe: () =>
+      `MLP 784 → ${$<HTMLSelectElement>('hidden').value} (ReLU, dropout 0.2) → 10 (softmax), ±2 px shifts, Adam`,
     epochs: 8,
     batch: 64,
     lr: 0.001,
   },
   cnn: {
     name: 'CNN',
-    describe: () => 'CNN 28×28×1 → conv 5×5×16 ReLU → max pool 2 → conv 5×5×32 ReLU → max pool 2 → dropout 0.3 → 128 ReLU → dropout 0.3 → 10 (softmax), ±2 px shifts, Adam',
+    describe: () =>
+      'CNN 28×28×1 → conv 5×5×16 ReLU → max pool 2 → conv 5×5×32 ReLU → max pool 2 → dropout 0.3 → 128 ReLU → dropout 0.3 → 10 (softmax), ±2 px shifts, Adam',
     epochs: 5,
     batch: 32,
     lr: 0.002,
@@ -134,7 +144,10 @@ function drawCharts(): void {
     xStart: 0,
     width: w,
     height: 260,
-    series: [series('train (running)', curves.trainLoss, '#1f77b4'), series('validation', curves.valLoss, '#d62728', true)],
+    series: [
+      series('train (running)', curves.trainLoss, '#1f77b4'),
+      series('validation', curves.valLoss, '#d62728', true),
+    ],
   });
   $('acc-chart').innerHTML = lineChart({
     title: 'Accuracy',
@@ -145,7 +158,11 @@ function drawCharts(): void {
     percent: true,
     yMin: 0,
     yMax: 1,
-    series: [series('train (running)', curves.trainAcc, '#1f77b4'), series('validation', curves.valAcc, '#d62728', true), series('test', curves.testAcc, '#2ca02c')],
+    series: [
+      series('train (running)', curves.trainAcc, '#1f77b4'),
+      series('validation', curves.valAcc, '#d62728', true),
+      series('test', curves.testAcc, '#2ca02c'),
+    ],
   });
 }
 
@@ -172,7 +189,8 @@ function percentText(v: number): string {
 
 function probBars(p?: Float32Array, top = -1): void {
   const box = $('probs');
-  if (box.childElementCount !== 10) box.innerHTML = Array.from({ length: 10 }, (_, d) => `<div><b></b><i></i><span>${d}</span></div>`).join('');
+  if (box.childElementCount !== 10)
+    box.innerHTML = Array.from({ length: 10 }, (_, d) => `<div><b></b><i></i><span>${d}</span></div>`).join('');
   Array.from(box.children).forEach((el, d) => {
     const v = p ? p[d] : 0;
     const [label, bar] = Array.from(el.children) as HTMLElement[];
@@ -184,7 +202,11 @@ function probBars(p?: Float32Array, top = -1): void {
   });
 }
 
-function paint28(id: string, values: Float32Array | undefined, color: (v: number, i: number) => [number, number, number]): void {
+function paint28(
+  id: string,
+  values: Float32Array | undefined,
+  color: (v: number, i: number) => [number, number, number],
+): void {
   const c = $<HTMLCanvasElement>(id).getContext('2d')!;
   const img = c.createImageData(28, 28);
   for (let i = 0; i < 784; i++) {
@@ -204,7 +226,10 @@ function showModelInfo(): void {
     return;
   }
   const { arch: a, epoch, testAccuracy, final } = modelInfo;
-  const when = epoch === 0 ? 'untrained' : `${final ? '' : 'after '}${epoch} epoch${epoch === 1 ? '' : 's'}${final ? '' : ', training'}`;
+  const when =
+    epoch === 0
+      ? 'untrained'
+      : `${final ? '' : 'after '}${epoch} epoch${epoch === 1 ? '' : 's'}${final ? '' : ', training'}`;
   el.textContent = `predicting with the ${ARCHS[a].name} (${when}; ${pct(testAccuracy)} on the test digits)`;
 }
 
@@ -265,7 +290,9 @@ function showAttribution(model: Sequential, x: Float32Array): void {
     // Signed and scaled by the largest |attribution|; a square root lifts the weaker strokes into view.
     const k = max > 0 ? Math.sqrt(Math.abs(v) / max) : 0;
     const ink = 45 * x[i]; // the drawing, faintly, under the heat
-    return v >= 0 ? [Math.min(255, ink + 255 * k), ink + 40 * k, ink] : [ink + 30 * k, Math.min(255, ink + 120 * k), Math.min(255, ink + 255 * k)];
+    return v >= 0
+      ? [Math.min(255, ink + 255 * k), ink + 40 * k, ink]
+      : [ink + 30 * k, Math.min(255, ink + 120 * k), Math.min(255, ink + 255 * k)];
   });
 }
 
@@ -376,11 +403,12 @@ const kib = (b: number): string => `${(b / 1024).toFixed(1)} KiB`;
 function compressRow(what: string, r: CompressRow): string {
   return `<tr data-what="${what}"><td>${r.name}</td><td>${kib(r.bytes)}</td><td>${pct(r.accuracy)}</td><td>${Math.round(r.rowsPerSecond).toLocaleString('en-US')} digits/s</td><td>${r.note}</td></tr>`;
 }
-const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 /** The library declined the technique for this model: its message, as it is, where the row would be. */
 function refusedRow(what: string, message: string): string {
   const name = what === 'quantize' ? 'int8 quantized' : 'pruned 80% (sparse)';
-  return `<tr data-what="${what}" class="refused"><td>${name}</td><td colspan="4">not available for this model yet: <code>${escape(message)}</code></td></tr>`;
+  return `<tr data-what="${what}" class="refused"><td>${name}</td><td colspan="4">not available for this model yet: <code>${escapeHtml(message)}</code></td></tr>`;
 }
 
 // ---- worker messages ------------------------------------------------------------------------------------------
@@ -388,7 +416,10 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
   switch (m.type) {
     case 'ready':
-      setState('ready', `${m.train.toLocaleString('en-US')} training and ${m.test.toLocaleString('en-US')} test digits loaded in ${(m.loadMs / 1000).toFixed(1)}s; WebAssembly SIMD ${m.simd ? 'on' : 'missing'}. Press Train.`);
+      setState(
+        'ready',
+        `${m.train.toLocaleString('en-US')} training and ${m.test.toLocaleString('en-US')} test digits loaded in ${(m.loadMs / 1000).toFixed(1)}s; WebAssembly SIMD ${m.simd ? 'on' : 'missing'}. Press Train.`,
+      );
       break;
     case 'progress': {
       const x = m.epoch + (m.batch + 1) / m.batches;
@@ -448,11 +479,17 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       body.insertAdjacentHTML('afterbegin', compressRow('float', m.before));
       if (!m.after) {
         body.insertAdjacentHTML('beforeend', refusedRow(m.what, m.refused ?? 'refused'));
-        setState('trained', `${m.what === 'quantize' ? 'quantization' : 'pruning'} is not available for this model yet (see the table)`);
+        setState(
+          'trained',
+          `${m.what === 'quantize' ? 'quantization' : 'pruning'} is not available for this model yet (see the table)`,
+        );
         break;
       }
       body.insertAdjacentHTML('beforeend', compressRow(m.what, m.after));
-      setState('trained', `${m.after.name}: ${kib(m.after.bytes)} instead of ${kib(m.before.bytes)} (${(m.before.bytes / m.after.bytes).toFixed(1)}× smaller), ${pct(m.after.accuracy)} vs ${pct(m.before.accuracy)} accuracy`);
+      setState(
+        'trained',
+        `${m.after.name}: ${kib(m.after.bytes)} instead of ${kib(m.before.bytes)} (${(m.before.bytes / m.after.bytes).toFixed(1)}× smaller), ${pct(m.after.accuracy)} vs ${pct(m.before.accuracy)} accuracy`,
+      );
       break;
     }
     case 'bench': {
@@ -471,7 +508,10 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
     case 'error':
       // Also on the console, so that a test (or a developer) sees it.
       console.error(`simdnet worker: ${m.message}`);
-      setState(model ? 'trained' : document.body.dataset.state === 'loading' ? 'error' : 'ready', `error: ${m.message}`);
+      setState(
+        model ? 'trained' : document.body.dataset.state === 'loading' ? 'error' : 'ready',
+        `error: ${m.message}`,
+      );
       showError(m.action, `${m.action === 'init' ? 'could not start' : `${m.action} failed`}: ${m.message}`);
       break;
   }

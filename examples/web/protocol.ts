@@ -26,8 +26,28 @@ export interface CompressRow {
 /** Worker → page. */
 export type FromWorker =
   | { type: 'ready'; train: number; test: number; simd: boolean; loadMs: number }
-  | { type: 'progress'; epoch: number; epochs: number; batch: number; batches: number; loss: number; accuracy: number; samplesPerSecond: number; etaSeconds: number }
-  | { type: 'epoch'; arch: Arch; epoch: number; loss: number; accuracy: number; valLoss: number; valAccuracy: number; testAccuracy: number; model: Uint8Array }
+  | {
+      type: 'progress';
+      epoch: number;
+      epochs: number;
+      batch: number;
+      batches: number;
+      loss: number;
+      accuracy: number;
+      samplesPerSecond: number;
+      etaSeconds: number;
+    }
+  | {
+      type: 'epoch';
+      arch: Arch;
+      epoch: number;
+      loss: number;
+      accuracy: number;
+      valLoss: number;
+      valAccuracy: number;
+      testAccuracy: number;
+      model: Uint8Array;
+    }
   | {
       type: 'done';
       arch: Arch;

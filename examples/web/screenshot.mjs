@@ -28,13 +28,21 @@ const context = await chromium.launchPersistentContext(join(work, 'profile'), {
   executablePath,
   headless: true,
   viewport: { width: 1180, height: 1100 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
 });
 try {
   await context.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (m) => m.type() === 'error' && console.error(`console: ${m.text()}`));
-  const idle = (s, timeout = 300_000) => page.waitForFunction((want) => document.body.dataset.state === want, s, { timeout, polling: 100 });
+  const idle = (s, timeout = 300_000) =>
+    page.waitForFunction((want) => document.body.dataset.state === want, s, { timeout, polling: 100 });
   const status = async () => console.log(await page.locator('#status').textContent());
   await page.goto(url);
   await idle('ready', 60_000);
@@ -45,21 +53,28 @@ try {
   await status();
   // A 7: a bar across the top and a stroke down to the lower left.
   const box = await page.locator('#pad').boundingBox();
-  const pts = [[75, 60], [205, 60], [185, 110], [125, 240]];
+  const pts = [
+    [75, 60],
+    [205, 60],
+    [185, 110],
+    [125, 240],
+  ];
   await page.mouse.move(box.x + pts[0][0], box.y + pts[0][1]);
   await page.mouse.down();
   for (const [x, y] of pts.slice(1)) await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
   await page.mouse.up();
   await page.waitForFunction(() => document.getElementById('prediction').dataset.digit !== '');
-  console.log(`drawn 7 predicted as ${await page.locator('#prediction').textContent()}: ${await page.locator('#model-info').textContent()}`);
+  console.log(
+    `drawn 7 predicted as ${await page.locator('#prediction').textContent()}: ${await page.locator('#model-info').textContent()}`,
+  );
   for (const what of ['quantize', 'prune']) {
     await page.click(`#${what}`);
     await idle('trained', 120_000);
   }
-  console.log((await page.locator('#compress-out').innerText()).trim());
+  console.log((await page.locator('#compress-out').textContent()).trim());
   await page.click('#bench');
   await idle('trained', 120_000);
-  console.log((await page.locator('#bench-out').innerText()).trim());
+  console.log((await page.locator('#bench-out').textContent()).trim());
   await page.screenshot({ path: out, fullPage: true });
   console.log(`wrote ${out}`);
 } finally {

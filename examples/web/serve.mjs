@@ -61,6 +61,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   };
   const here = fileURLToPath(new URL('.', import.meta.url));
   const isolated = process.argv.includes('--isolated');
-  const { url } = await serveStatic(arg('--dir', join(here, '../../build/web')), { port: Number(arg('--port', process.env.PORT ?? 5173)), isolated });
+  const { url } = await serveStatic(arg('--dir', join(here, '../../build/web')), {
+    port: Number(arg('--port', process.env.PORT ?? 5173)),
+    isolated,
+  });
   console.log(`simdnet web example: ${url}${isolated ? ' (cross-origin isolated)' : ''}  (Ctrl-C to stop)`);
 }

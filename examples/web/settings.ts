@@ -60,15 +60,20 @@ function checkNumber(l: Limit, v: number): FieldError | undefined {
   const want = `${l.label} must be ${wants(l)}`;
   if (!Number.isFinite(v)) return { field: l.id, message: `${want}, got ${String(v)}` };
   if (l.integer && !Number.isInteger(v)) return { field: l.id, message: `${want}, got ${v}` };
-  if (v < l.min || v > l.max) return { field: l.id, message: `${want}, got ${v.toLocaleString('en-US', { maximumFractionDigits: 8 })}` };
+  if (v < l.min || v > l.max)
+    return { field: l.id, message: `${want}, got ${v.toLocaleString('en-US', { maximumFractionDigits: 8 })}` };
   return undefined;
 }
 
 /** The first problem of a complete set of settings (the worker's check), or undefined when they are all in range. */
 export function checkSettings(s: Settings): FieldError | undefined {
-  if (s.arch !== 'mlp' && s.arch !== 'cnn') return { field: 'arch', message: `model must be MLP or CNN, got ${String(s.arch)}` };
+  if (s.arch !== 'mlp' && s.arch !== 'cnn')
+    return { field: 'arch', message: `model must be MLP or CNN, got ${String(s.arch)}` };
   if (s.arch === 'mlp' && !(HIDDEN_SIZES as readonly number[]).includes(s.hidden)) {
-    return { field: 'hidden', message: `hidden units must be one of ${HIDDEN_SIZES.join(', ')}, got ${String(s.hidden)}` };
+    return {
+      field: 'hidden',
+      message: `hidden units must be one of ${HIDDEN_SIZES.join(', ')}, got ${String(s.hidden)}`,
+    };
   }
   for (const key of ['epochs', 'batchSize', 'learningRate', 'trainRows'] as const) {
     const e = checkNumber(LIMITS[key], s[key]);

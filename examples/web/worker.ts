@@ -20,7 +20,8 @@ import { decodeMnistAsset } from './asset.js';
 import type { Action, Arch, CompressRow, FromWorker, ToWorker } from './protocol.js';
 import { checkSettings } from './settings.js';
 
-const post = (m: FromWorker, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
+const post = (m: FromWorker, transfer: Transferable[] = []): void =>
+  (self as unknown as Worker).postMessage(m, transfer);
 
 let train: Dataset | undefined;
 let test: Dataset | undefined;
@@ -79,13 +80,30 @@ async function runTraining(o: Extract<ToWorker, { type: 'train' }>): Promise<voi
   trainedWith = undefined;
   const m = sequential(layersOf(o.arch, o.hidden), { seed: o.seed, name: `mnist-web-${o.arch}` });
   model = m;
-  m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: o.learningRate }), metrics: ['accuracy'] });
+  m.compile({
+    loss: 'categoricalCrossentropy',
+    optimizer: adam({ learningRate: o.learningRate }),
+    metrics: ['accuracy'],
+  });
   m.build(784);
   const data = o.trainRows < train.size ? train.take(o.trainRows) : train;
   trainedWith = { arch: o.arch, batchSize: o.batchSize, trainRows: data.size };
   // Epoch 0: the untrained model, so the charts start at chance level.
   const bytes0 = saveModel(m);
-  post({ type: 'epoch', arch: o.arch, epoch: 0, loss: NaN, accuracy: NaN, valLoss: NaN, valAccuracy: NaN, testAccuracy: testAccuracy(m), model: bytes0 }, [bytes0.buffer]);
+  post(
+    {
+      type: 'epoch',
+      arch: o.arch,
+      epoch: 0,
+      loss: NaN,
+      accuracy: NaN,
+      valLoss: NaN,
+      valAccuracy: NaN,
+      testAccuracy: testAccuracy(m),
+      model: bytes0,
+    },
+    [bytes0.buffer],
+  );
   training = true;
   const t0 = now();
   let tEpoch = t0;
@@ -147,7 +165,17 @@ async function runTraining(o: Extract<ToWorker, { type: 'train' }>): Promise<voi
               const acc = testAccuracy(mm, o.batchSize);
               const bytes = saveModel(mm);
               post(
-                { type: 'epoch', arch: o.arch, epoch: epoch + 1, loss: logs.loss, accuracy: logs.accuracy ?? NaN, valLoss: logs.val_loss ?? NaN, valAccuracy: logs.val_accuracy ?? NaN, testAccuracy: acc, model: bytes },
+                {
+                  type: 'epoch',
+                  arch: o.arch,
+                  epoch: epoch + 1,
+                  loss: logs.loss,
+                  accuracy: logs.accuracy ?? NaN,
+                  valLoss: logs.val_loss ?? NaN,
+                  valAccuracy: logs.val_accuracy ?? NaN,
+                  testAccuracy: acc,
+                  model: bytes,
+                },
                 [bytes.buffer],
               );
             } finally {
@@ -193,12 +221,20 @@ function trained(): Sequential {
 }
 
 function floatRow(m: Sequential): CompressRow {
-  return { name: `float32 ${trainedWith!.arch.toUpperCase()}`, bytes: saveModel(m).length, accuracy: testAccuracy(m), rowsPerSecond: rowsPerSecond((x) => m.predict(x)), note: '' };
+  return {
+    name: `float32 ${trainedWith!.arch.toUpperCase()}`,
+    bytes: saveModel(m).length,
+    accuracy: testAccuracy(m),
+    rowsPerSecond: rowsPerSecond((x) => m.predict(x)),
+    note: '',
+  };
 }
 
 /** The precision plan of a quantized model, short: 'int8 ×4 layers' when they agree, else one entry per layer. */
 function planNote(plan: readonly string[]): string {
-  return plan.every((p) => p === plan[0]) ? `${plan[0]} ×${plan.length} layer${plan.length === 1 ? '' : 's'}` : plan.join(', ');
+  return plan.every((p) => p === plan[0])
+    ? `${plan[0]} ×${plan.length} layer${plan.length === 1 ? '' : 's'}`
+    : plan.join(', ');
 }
 
 /** The library's refusal of a technique for this model (UNSUPPORTED, e.g. a conv layer), or rethrows anything else. */
@@ -248,7 +284,13 @@ async function compress(what: 'quantize' | 'prune'): Promise<void> {
     }
     const rep = session.prune({ sparsity: 0.8 });
     const data = train!.take(how.trainRows);
-    await copy.fit(data.x, data.y, { epochs: 1, batchSize: how.batchSize, seed: 2, augment: { imageShape: [28, 28], maxShift: 2 }, yieldEveryMs: 30 });
+    await copy.fit(data.x, data.y, {
+      epochs: 1,
+      batchSize: how.batchSize,
+      seed: 2,
+      augment: { imageShape: [28, 28], maxShift: 2 },
+      yieldEveryMs: 30,
+    });
     session.end();
     try {
       sparse = SparseModel.fromModel(copy);
@@ -272,7 +314,13 @@ async function compress(what: 'quantize' | 'prune'): Promise<void> {
 }
 
 /** Milliseconds per training step of the same network on one backend (same seed, same batches). */
-async function stepMs(backend: 'wasm' | 'js', arch: Arch, hidden: number, batchSize: number, steps: number): Promise<number> {
+async function stepMs(
+  backend: 'wasm' | 'js',
+  arch: Arch,
+  hidden: number,
+  batchSize: number,
+  steps: number,
+): Promise<number> {
   await init({ backend }); // the js kernels load on first use
   const m = sequential(layersOf(arch, hidden), { backend, seed: 3 });
   try {
@@ -311,7 +359,12 @@ async function bench(arch: Arch, steps: number): Promise<void> {
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const msg = ev.data;
   const action: Action = msg.type === 'stop' ? 'train' : msg.type;
-  const fail = (err: unknown): void => post({ type: 'error', action, message: err instanceof SimdnetError || err instanceof Error ? err.message : String(err) });
+  const fail = (err: unknown): void =>
+    post({
+      type: 'error',
+      action,
+      message: err instanceof SimdnetError || err instanceof Error ? err.message : String(err),
+    });
   try {
     switch (msg.type) {
       case 'init':

@@ -132,7 +132,9 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
       opt = byName.get(name);
       if (!opt) {
         const hint = suggest(name, [...byName.keys()]);
-        throw new UsageError(`unknown option --${name} for '${spec.name}'${hint ? ` (did you mean --${hint}?)` : ''}; see simdnet ${spec.name} --help`);
+        throw new UsageError(
+          `unknown option --${name} for '${spec.name}'${hint ? ` (did you mean --${hint}?)` : ''}; see simdnet ${spec.name} --help`,
+        );
       }
     } else {
       opt = byShort.get(word.slice(1, 2));
@@ -147,7 +149,8 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
     }
     if (opt.type === 'boolean') {
       if (inline !== undefined) {
-        if (inline !== 'true' && inline !== 'false') throw new UsageError(`--${opt.name} is a switch: use --${opt.name} or --${opt.name}=false`);
+        if (inline !== 'true' && inline !== 'false')
+          throw new UsageError(`--${opt.name} is a switch: use --${opt.name} or --${opt.name}=false`);
         out.options[opt.name] = inline === 'true';
       } else {
         out.options[opt.name] = true;
@@ -175,7 +178,9 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
   }
   if (out.positionals.length > spec.positionals.length) {
     const extra = out.positionals[spec.positionals.length];
-    throw new UsageError(`unexpected argument '${extra}' for '${spec.name}' (usage: simdnet ${spec.name} ${spec.usage})`);
+    throw new UsageError(
+      `unexpected argument '${extra}' for '${spec.name}' (usage: simdnet ${spec.name} ${spec.usage})`,
+    );
   }
   return out;
 }
@@ -189,9 +194,16 @@ export function helpText(spec: CommandSpec): string {
   });
   rows.push(['-h, --help', 'show this help']);
   const w = Math.max(...rows.map((r) => r[0].length));
-  const lines = [`usage: simdnet ${spec.name} ${spec.usage}`, '', spec.summary, '', 'options:', ...rows.map(([l, r]) => `  ${l.padEnd(w)}  ${r}`)];
+  const lines = [
+    `usage: simdnet ${spec.name} ${spec.usage}`,
+    '',
+    spec.summary,
+    '',
+    'options:',
+    ...rows.map(([l, r]) => `  ${l.padEnd(w)}  ${r}`),
+  ];
   if (spec.notes?.length) lines.push('', ...spec.notes);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Typed getters over parsed options (the parser already checked types). */

@@ -8,7 +8,15 @@ import { loadMnist } from '../data/mnist-node.js';
 import { SimdnetError } from '../errors.js';
 import { init, type Backend } from '../runtime/engine.js';
 import { type OptionSpec, type ParsedArgs, UsageError, getters } from './args.js';
-import { type DataArgs, type Loaded, type Preprocessing, defaultPreprocessing, loadData, numericColumnsFor, preprocessingOf } from './data.js';
+import {
+  type DataArgs,
+  type Loaded,
+  type Preprocessing,
+  defaultPreprocessing,
+  loadData,
+  numericColumnsFor,
+  preprocessingOf,
+} from './data.js';
 
 /** Where a command writes: its normal output, its diagnostics, and whether the output is a terminal. */
 export interface CliIo {
@@ -25,18 +33,40 @@ export interface Command {
 
 /** Options every data-reading command has. */
 export const DATA_OPTIONS: OptionSpec[] = [
-  { name: 'data', type: 'string', short: 'd', value: 'file', help: 'data file: .csv/.tsv (header row), .json, or IDX (e.g. t10k-images-idx3-ubyte[.gz])' },
+  {
+    name: 'data',
+    type: 'string',
+    short: 'd',
+    value: 'file',
+    help: 'data file: .csv/.tsv (header row), .json, or IDX (e.g. t10k-images-idx3-ubyte[.gz])',
+  },
   { name: 'labels', type: 'string', value: 'file', help: 'IDX label file paired with IDX --data' },
-  { name: 'label', type: 'string', short: 'l', value: 'column', help: 'label column of a CSV/JSON table (comma list = regression targets)' },
+  {
+    name: 'label',
+    type: 'string',
+    short: 'l',
+    value: 'column',
+    help: 'label column of a CSV/JSON table (comma list = regression targets)',
+  },
   { name: 'features', type: 'string', value: 'a,b,…', help: 'input columns of a table (default: all but the label)' },
   { name: 'delimiter', type: 'string', value: 'char', help: "CSV field separator (default ',' or tab for .tsv)" },
   { name: 'no-header', type: 'boolean', help: 'the CSV has no header row: its columns are column_1, column_2, …' },
-  { name: 'mnist', type: 'boolean', help: 'use the built-in MNIST digits (8,000 train / 2,000 test from the mnist package)' },
+  {
+    name: 'mnist',
+    type: 'boolean',
+    help: 'use the built-in MNIST digits (8,000 train / 2,000 test from the mnist package)',
+  },
   { name: 'limit', type: 'int', min: 1, value: 'n', help: 'use only the first n rows' },
 ];
 
 /** The backend option. */
-export const BACKEND_OPTION: OptionSpec = { name: 'backend', type: 'string', choices: ['wasm', 'js'], help: 'compute on WebAssembly SIMD or plain JS', defaultText: 'wasm' };
+export const BACKEND_OPTION: OptionSpec = {
+  name: 'backend',
+  type: 'string',
+  choices: ['wasm', 'js'],
+  help: 'compute on WebAssembly SIMD or plain JS',
+  defaultText: 'wasm',
+};
 
 /** Starts the chosen backend (the .wasm, or the js kernels). */
 export async function startBackend(args: ParsedArgs): Promise<Backend> {
@@ -82,7 +112,10 @@ export async function writeFileFriendly(path: string, data: string | Uint8Array,
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, data);
   } catch (err) {
-    throw new SimdnetError('FORMAT', `cannot write ${what} '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new SimdnetError(
+      'FORMAT',
+      `cannot write ${what} '${path}': ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
 }
 
@@ -108,14 +141,22 @@ export function limitRows(d: Loaded, n: number | undefined): Loaded {
       table: {
         ...d.table,
         rows: n,
-        columns: d.table.columns.map((c) => (c.kind === 'text' ? { ...c, values: c.values.slice(0, n) } : { ...c, values: c.values.slice(0, n) })),
+        columns: d.table.columns.map((c) =>
+          c.kind === 'text' ? { ...c, values: c.values.slice(0, n) } : { ...c, values: c.values.slice(0, n) },
+        ),
       },
     };
   }
   if (n >= d.x.rows) return d;
   const out: Loaded = { ...d, x: { data: d.x.data.slice(0, n * d.x.cols), rows: n, cols: d.x.cols } };
   if (d.y) {
-    out.y = d.y.kind === 'labels' ? { kind: 'labels', values: d.y.values.slice(0, n) } : { kind: 'targets', values: { data: d.y.values.data.slice(0, n * d.y.values.cols), rows: n, cols: d.y.values.cols } };
+    out.y =
+      d.y.kind === 'labels'
+        ? { kind: 'labels', values: d.y.values.slice(0, n) }
+        : {
+            kind: 'targets',
+            values: { data: d.y.values.data.slice(0, n * d.y.values.cols), rows: n, cols: d.y.values.cols },
+          };
   }
   return out;
 }
@@ -129,7 +170,11 @@ export interface ModelShape {
 }
 
 /** Reads the data of an evaluate/predict call for a model: --mnist or --data, with the model's preprocessing. */
-export async function dataForModel(args: ParsedArgs, model: ModelShape, split: 'train' | 'test' = 'test'): Promise<{ loaded: Loaded; prep: Preprocessing }> {
+export async function dataForModel(
+  args: ParsedArgs,
+  model: ModelShape,
+  split: 'train' | 'test' = 'test',
+): Promise<{ loaded: Loaded; prep: Preprocessing }> {
   const g = getters(args);
   const inputs = model.inputDim;
   let prep = preprocessingOf(model.metadata, inputs);
@@ -147,7 +192,14 @@ export async function dataForModel(args: ParsedArgs, model: ModelShape, split: '
   prep ??= defaultPreprocessing(loaded, inputs, model.outputDim, classifier, dataArgs(args));
   // A model given preprocessing by the library (setPreprocessing) names no label column: --label does.
   const label = dataArgs(args).label;
-  if (prep.input === 'table' && prep.target === undefined && label !== undefined) prep = { ...prep, target: label.split(',').map((v) => v.trim()).filter(Boolean) };
+  if (prep.input === 'table' && prep.target === undefined && label !== undefined)
+    prep = {
+      ...prep,
+      target: label
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    };
   return { loaded, prep };
 }
 

@@ -26,7 +26,12 @@ export interface CsvOptions {
  * Calls `onRecord(fields, line)` for each non-blank record of `text`; `line` is the 1-based line where the record
  * starts. Stops if `onRecord` returns false.
  */
-export function forEachRecord(text: string, delimiter: string, source: string, onRecord: (fields: string[], line: number) => boolean | void): void {
+export function forEachRecord(
+  text: string,
+  delimiter: string,
+  source: string,
+  onRecord: (fields: string[], line: number) => boolean | void,
+): void {
   forEachCsvRecord(text, delimiter, source, onRecord);
 }
 
@@ -45,7 +50,11 @@ function libOptions(options: CsvOptions) {
 
 /** The library's table as the CLI's (the same shape; numeric columns never hold missing values here). */
 function asTable(t: CsvTable): Table {
-  return { source: t.source, rows: t.rows, columns: t.columns.map((c) => (c.kind === 'text' ? c : { name: c.name, kind: 'number', values: c.values })) };
+  return {
+    source: t.source,
+    rows: t.rows,
+    columns: t.columns.map((c) => (c.kind === 'text' ? c : { name: c.name, kind: 'number', values: c.values })),
+  };
 }
 
 /**

@@ -7,7 +7,14 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { Matrix } from '../data/matrix.js';
-import { MinMaxScaler, type MinMaxScalerJSON, Standardizer, type StandardizerJSON, oneHot, scalerFromJSON } from '../data/preprocess.js';
+import {
+  MinMaxScaler,
+  type MinMaxScalerJSON,
+  Standardizer,
+  type StandardizerJSON,
+  oneHot,
+  scalerFromJSON,
+} from '../data/preprocess.js';
 import { SimdnetError } from '../errors.js';
 import { UsageError } from './args.js';
 import { type CsvSource, delimiterForPath, fileChunks, headerMissingHint } from '../data/csv.js';
@@ -120,7 +127,10 @@ function decodeText(b: Uint8Array, path: string): string {
       throw new SimdnetError('FORMAT', `${path} is not valid UTF-8 text (is it a binary file?)`);
     }
     // V8's string length limit (2^29 − 24 characters), not an encoding problem: say so.
-    throw new SimdnetError('FORMAT', `${path} is ${b.length} bytes, too long to read as one JavaScript string (${(err as Error).message}); JSON data must fit in one string, CSV files are streamed`);
+    throw new SimdnetError(
+      'FORMAT',
+      `${path} is ${b.length} bytes, too long to read as one JavaScript string (${(err as Error).message}); JSON data must fit in one string, CSV files are streamed`,
+    );
   }
 }
 
@@ -153,18 +163,28 @@ function formatOf(path: string, bytes: Uint8Array): Format {
  * Reads `--data` (and `--labels` for IDX). For CSV, `expect.numeric(header)` lists the columns that must hold
  * numbers (default: all); every other column is kept as text (labels, categories, ignored columns).
  */
-export async function loadData(args: DataArgs, expect: { numeric?: (header: string[]) => string[]; needLabel?: boolean } = {}): Promise<Loaded> {
+export async function loadData(
+  args: DataArgs,
+  expect: { numeric?: (header: string[]) => string[]; needLabel?: boolean } = {},
+): Promise<Loaded> {
   const path = args.data;
   if (!path) throw new UsageError('no data: give --data <file> (CSV, JSON or IDX) or --mnist');
   // CSV streams from the file (memory: a chunk plus the parsed columns); other formats are read whole.
   const named = formatOfPath(path);
-  if (named === 'csv' && args.labels !== undefined) throw new UsageError('--labels pairs an IDX label file with IDX data; for CSV name the label column with --label');
+  if (named === 'csv' && args.labels !== undefined)
+    throw new UsageError('--labels pairs an IDX label file with IDX data; for CSV name the label column with --label');
   if (named === 'csv') return loadCsv(fileChunks(path, 1 << 20, 'data file'), path, args, expect);
   const bytes = await readBytes(path, 'data file');
   const format = formatOf(path, bytes);
-  if (args.labels !== undefined && format !== 'idx') throw new UsageError(`--labels pairs an IDX label file with IDX data; for ${format.toUpperCase()} name the label column with --label`);
+  if (args.labels !== undefined && format !== 'idx')
+    throw new UsageError(
+      `--labels pairs an IDX label file with IDX data; for ${format.toUpperCase()} name the label column with --label`,
+    );
   if (format === 'idx') {
-    if (args.label !== undefined) throw new UsageError('--label names a column of a CSV/JSON table; IDX data takes its labels from --labels <file>');
+    if (args.label !== undefined)
+      throw new UsageError(
+        '--label names a column of a CSV/JSON table; IDX data takes its labels from --labels <file>',
+      );
     const a = parseIdx(bytes, path);
     const n = a.dims[0];
     const cols = a.data.length / n;
@@ -175,8 +195,13 @@ export async function loadData(args: DataArgs, expect: { numeric?: (header: stri
     if (a.dims.length === 4) loaded.image = [a.dims[1], a.dims[2], a.dims[3]];
     if (args.labels !== undefined) {
       const lb = parseIdx(await readBytes(args.labels, 'label file'), args.labels);
-      if (lb.dims.length !== 1) throw new SimdnetError('FORMAT', `${args.labels} has dimensions ${lb.dims.join('×')}; a label file is one-dimensional`);
-      if (lb.dims[0] !== n) throw new SimdnetError('FORMAT', `${args.labels} has ${lb.dims[0]} labels but ${path} has ${n} rows`);
+      if (lb.dims.length !== 1)
+        throw new SimdnetError(
+          'FORMAT',
+          `${args.labels} has dimensions ${lb.dims.join('×')}; a label file is one-dimensional`,
+        );
+      if (lb.dims[0] !== n)
+        throw new SimdnetError('FORMAT', `${args.labels} has ${lb.dims[0]} labels but ${path} has ${n} rows`);
       loaded.y = { kind: 'labels', values: Array.from(lb.data, (v) => String(v)) };
     }
     return loaded;
@@ -185,16 +210,26 @@ export async function loadData(args: DataArgs, expect: { numeric?: (header: stri
   const text = decodeText(bytes, path);
   const doc = parseJsonData(text, path);
   if ('table' in doc) {
-    if (expect.needLabel && args.label === undefined) noLabel(path, doc.table.columns.map((c) => c.name));
+    if (expect.needLabel && args.label === undefined)
+      noLabel(
+        path,
+        doc.table.columns.map((c) => c.name),
+      );
     return { kind: 'table', table: doc.table };
   }
-  if (args.label !== undefined) throw new UsageError(`--label names a column, but ${path} is in the {"x", "y"} form (its labels are "y")`);
+  if (args.label !== undefined)
+    throw new UsageError(`--label names a column, but ${path} is in the {"x", "y"} form (its labels are "y")`);
   const { x, y } = doc.arrays;
   return y ? { kind: 'matrix', source: path, x, y } : { kind: 'matrix', source: path, x };
 }
 
 /** Streams a CSV into a table: the header is checked (label, features, one-hot names) before any cell is parsed. */
-async function loadCsv(chunks: CsvSource, path: string, args: DataArgs, expect: { numeric?: (header: string[]) => string[]; needLabel?: boolean }): Promise<Loaded> {
+async function loadCsv(
+  chunks: CsvSource,
+  path: string,
+  args: DataArgs,
+  expect: { numeric?: (header: string[]) => string[]; needLabel?: boolean },
+): Promise<Loaded> {
   const delimiter = args.delimiter ?? delimiterForPath(path) ?? ',';
   const table = await readCsvStream(chunks, {
     source: path,
@@ -206,12 +241,17 @@ async function loadCsv(chunks: CsvSource, path: string, args: DataArgs, expect: 
       // Name a misspelt column before any cell is parsed (else the first error would be about its cells).
       const names = new Set(header);
       for (const c of [...(list(args.label) ?? []), ...(list(args.features) ?? []), ...(list(args.oneHot) ?? [])]) {
-        if (!names.has(c)) throw new SimdnetError('FORMAT', `${path}: no column '${c}' (columns: ${listNames(header)})${args.header === false ? '' : headerMissingHint(header)}`);
+        if (!names.has(c))
+          throw new SimdnetError(
+            'FORMAT',
+            `${path}: no column '${c}' (columns: ${listNames(header)})${args.header === false ? '' : headerMissingHint(header)}`,
+          );
       }
       const numeric = new Set(expect.numeric ? expect.numeric(header) : header);
       return header.filter((h) => !numeric.has(h));
     },
-    nonNumericHint: (c) => ` (for a categorical column use --one-hot ${c}; to leave it out list the inputs with --features)`,
+    nonNumericHint: (c) =>
+      ` (for a categorical column use --one-hot ${c}; to leave it out list the inputs with --features)`,
   });
   return { kind: 'table', table };
 }
@@ -258,7 +298,10 @@ function looksLikeClasses(values: readonly string[]): boolean {
   const distinct = new Set(values);
   if ([...distinct].some((v) => !Number.isFinite(Number(v)) || v === '')) return true;
   // Whole numbers with few distinct values are class ids; anything else is a quantity to regress.
-  return [...distinct].every((v) => Number.isInteger(Number(v))) && distinct.size <= Math.max(2, Math.min(100, values.length / 2));
+  return (
+    [...distinct].every((v) => Number.isInteger(Number(v))) &&
+    distinct.size <= Math.max(2, Math.min(100, values.length / 2))
+  );
 }
 
 /**
@@ -284,14 +327,20 @@ export interface FitPrepOptions {
  * Fits preprocessing on training data: chooses features and target, the task, class names, one-hot categories
  * and the scaler; returns it with the prepared training data.
  */
-export function fitPreprocessing(d: Loaded, args: DataArgs, o: FitPrepOptions): { prep: Preprocessing; data: Prepared } {
+export function fitPreprocessing(
+  d: Loaded,
+  args: DataArgs,
+  o: FitPrepOptions,
+): { prep: Preprocessing; data: Prepared } {
   let prep: Preprocessing;
   if (d.kind === 'table') {
     const t = d.table;
     const col = columnLookup(t);
     const target = list(args.label);
     if (!target || target.length === 0) {
-      throw new UsageError(`${t.source}: name the label column with --label (columns: ${listNames(t.columns.map((c) => c.name))})`);
+      throw new UsageError(
+        `${t.source}: name the label column with --label (columns: ${listNames(t.columns.map((c) => c.name))})`,
+      );
     }
     target.forEach((c) => col(c));
     const features = list(args.features) ?? t.columns.map((c) => c.name).filter((n) => !target.includes(n));
@@ -304,19 +353,26 @@ export function fitPreprocessing(d: Loaded, args: DataArgs, o: FitPrepOptions): 
     const ohCols = list(args.oneHot) ?? [];
     const oneHotCats: Record<string, string[]> = {};
     for (const c of ohCols) {
-      if (!featureSet.has(c)) throw new UsageError(`--one-hot ${c}: '${c}' is not one of the feature columns (${listNames(features)})`);
+      if (!featureSet.has(c))
+        throw new UsageError(`--one-hot ${c}: '${c}' is not one of the feature columns (${listNames(features)})`);
       oneHotCats[c] = sortClasses([...new Set(columnTexts(col(c)))]);
     }
     const labelTexts = target.length === 1 ? columnTexts(col(target[0])) : undefined;
     const task = o.task ?? (labelTexts && looksLikeClasses(labelTexts) ? 'classification' : 'regression');
-    if (task === 'classification' && target.length > 1) throw new UsageError('classification takes one --label column (several columns are regression targets)');
+    if (task === 'classification' && target.length > 1)
+      throw new UsageError('classification takes one --label column (several columns are regression targets)');
     prep = { version: 1, input: 'table', task, features, target, inputs: 0 };
     if (ohCols.length) prep.oneHot = oneHotCats;
     if (task === 'classification') prep.classes = sortClasses([...new Set(labelTexts)]);
   } else {
     let task = o.task;
-    if (!d.y) throw new SimdnetError('FORMAT', `${d.source} has no labels: ${d.source.match(/json$/i) ? 'add "y" to the file' : 'give --labels <idx label file>'}`);
-    if (args.oneHot !== undefined || args.features !== undefined) throw new UsageError('--one-hot and --features select columns of a CSV/JSON table, not of array data');
+    if (!d.y)
+      throw new SimdnetError(
+        'FORMAT',
+        `${d.source} has no labels: ${d.source.match(/json$/i) ? 'add "y" to the file' : 'give --labels <idx label file>'}`,
+      );
+    if (args.oneHot !== undefined || args.features !== undefined)
+      throw new UsageError('--one-hot and --features select columns of a CSV/JSON table, not of array data');
     task ??= d.y.kind === 'labels' && looksLikeClasses(d.y.values) ? 'classification' : 'regression';
     prep = { version: 1, input: 'matrix', task, inputs: d.x.cols };
     if (task === 'classification') {
@@ -345,15 +401,25 @@ export function fitPreprocessing(d: Loaded, args: DataArgs, o: FitPrepOptions): 
 export function applyPreprocessing(d: Loaded, prep: Preprocessing, withTargets: boolean, scale = false): Prepared {
   let out: Prepared;
   if (d.kind === 'table') {
-    if (prep.input !== 'table') throw new SimdnetError('FORMAT', `the model was trained on array data (${prep.inputs} inputs); ${d.table.source} is a table`);
+    if (prep.input !== 'table')
+      throw new SimdnetError(
+        'FORMAT',
+        `the model was trained on array data (${prep.inputs} inputs); ${d.table.source} is a table`,
+      );
     out = fromTable(d.table, prep, withTargets);
   } else {
     if (prep.input === 'table') {
-      throw new SimdnetError('FORMAT', `the model reads table columns (${listNames(prep.features ?? [])}); ${d.source} has unnamed array data`);
+      throw new SimdnetError(
+        'FORMAT',
+        `the model reads table columns (${listNames(prep.features ?? [])}); ${d.source} has unnamed array data`,
+      );
     }
     if (d.x.cols !== prep.inputs) {
       const img = prep.image ? ` (${hwc(prep.image).join('×')} images)` : '';
-      throw new SimdnetError('SHAPE', `the model takes ${prep.inputs} inputs per row${img}, ${d.source} has ${d.x.cols}`);
+      throw new SimdnetError(
+        'SHAPE',
+        `the model takes ${prep.inputs} inputs per row${img}, ${d.source} has ${d.x.cols}`,
+      );
     }
     out = { x: d.x };
     if (withTargets && d.y) Object.assign(out, targetsFromMatrix(d.y, prep, d.source));
@@ -366,7 +432,11 @@ function classIndex(prep: Preprocessing): Map<string, number> {
   return new Map(prep.classes!.map((c, i) => [c, i]));
 }
 
-function labelsToTargets(values: readonly string[], prep: Preprocessing, source: string): Pick<Prepared, 'y' | 'labels'> {
+function labelsToTargets(
+  values: readonly string[],
+  prep: Preprocessing,
+  source: string,
+): Pick<Prepared, 'y' | 'labels'> {
   const idx = classIndex(prep);
   const labels = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
@@ -375,18 +445,26 @@ function labelsToTargets(values: readonly string[], prep: Preprocessing, source:
     let k = idx.get(v);
     if (k === undefined && v !== '' && Number.isFinite(Number(v))) k = idx.get(String(Number(v)));
     if (k === undefined) {
-      throw new SimdnetError('RANGE', `${source} row ${i + 1}: label '${v}' is not one of the classes the model knows (${listNames(prep.classes!)})`);
+      throw new SimdnetError(
+        'RANGE',
+        `${source} row ${i + 1}: label '${v}' is not one of the classes the model knows (${listNames(prep.classes!)})`,
+      );
     }
     labels[i] = k;
   }
   return { labels, y: oneHot(labels, prep.classes!.length) };
 }
 
-function targetsFromMatrix(y: NonNullable<Extract<Loaded, { kind: 'matrix' }>['y']>, prep: Preprocessing, source: string): Pick<Prepared, 'y' | 'labels'> {
+function targetsFromMatrix(
+  y: NonNullable<Extract<Loaded, { kind: 'matrix' }>['y']>,
+  prep: Preprocessing,
+  source: string,
+): Pick<Prepared, 'y' | 'labels'> {
   if (prep.task === 'classification') {
     if (y.kind === 'labels') return labelsToTargets(y.values, prep, source);
     const k = prep.classes!.length;
-    if (y.values.cols !== k) throw new SimdnetError('SHAPE', `${source}: y rows have ${y.values.cols} values, the model has ${k} classes`);
+    if (y.values.cols !== k)
+      throw new SimdnetError('SHAPE', `${source}: y rows have ${y.values.cols} values, the model has ${k} classes`);
     const labels = new Int32Array(y.values.rows);
     for (let r = 0; r < y.values.rows; r++) {
       let best = 0;
@@ -398,7 +476,8 @@ function targetsFromMatrix(y: NonNullable<Extract<Loaded, { kind: 'matrix' }>['y
   if (y.kind === 'targets') return { y: y.values };
   const data = Float32Array.from(y.values, (v, i) => {
     const n = Number(v);
-    if (v === '' || !Number.isFinite(n)) throw new SimdnetError('FORMAT', `${source}: y[${i}] is '${v}', not a number (regression targets)`);
+    if (v === '' || !Number.isFinite(n))
+      throw new SimdnetError('FORMAT', `${source}: y[${i}] is '${v}', not a number (regression targets)`);
     return n;
   });
   return { y: { data, rows: data.length, cols: 1 } };
@@ -422,13 +501,20 @@ function fromTable(t: Table, prep: Preprocessing, withTargets: boolean): Prepare
       for (let r = 0; r < rows; r++) {
         const k = cats.get(texts[r]);
         if (k === undefined) {
-          throw new SimdnetError('RANGE', `${t.source} row ${r + 1}, column '${name}': category '${texts[r]}' was not in the training data (${listNames(oh[name])})`);
+          throw new SimdnetError(
+            'RANGE',
+            `${t.source} row ${r + 1}, column '${name}': category '${texts[r]}' was not in the training data (${listNames(oh[name])})`,
+          );
         }
         x[r * width + off + k] = 1;
       }
       off += oh[name].length;
     } else {
-      if (c.kind !== 'number') throw new SimdnetError('FORMAT', `${t.source}: column '${name}' holds text; it must be numbers (or one-hot encoded with --one-hot ${name} when training)`);
+      if (c.kind !== 'number')
+        throw new SimdnetError(
+          'FORMAT',
+          `${t.source}: column '${name}' holds text; it must be numbers (or one-hot encoded with --one-hot ${name} when training)`,
+        );
       for (let r = 0; r < rows; r++) x[r * width + off] = c.values[r];
       off++;
     }
@@ -437,12 +523,19 @@ function fromTable(t: Table, prep: Preprocessing, withTargets: boolean): Prepare
   const target = prep.target ?? [];
   const names = new Set(t.columns.map((c) => c.name));
   if (!withTargets || target.length === 0 || !target.every((n) => names.has(n))) return out;
-  if (prep.task === 'classification') return Object.assign(out, labelsToTargets(columnTexts(col(target[0])), prep, t.source));
+  if (prep.task === 'classification')
+    return Object.assign(out, labelsToTargets(columnTexts(col(target[0])), prep, t.source));
   const y = new Float32Array(rows * target.length);
   target.forEach((n, j) => {
     const c = col(n);
     // A single label column is read as text until the task is known: parse it now, strictly.
-    if (c.kind === 'text') for (let r = 0; r < rows; r++) y[r * target.length + j] = parseNumberCell(c.values[r], `${t.source} row ${r + 1}, column '${n}'`, ' (regression targets must be numbers)');
+    if (c.kind === 'text')
+      for (let r = 0; r < rows; r++)
+        y[r * target.length + j] = parseNumberCell(
+          c.values[r],
+          `${t.source} row ${r + 1}, column '${n}'`,
+          ' (regression targets must be numbers)',
+        );
     else for (let r = 0; r < rows; r++) y[r * target.length + j] = c.values[r];
   });
   out.y = { data: y, rows, cols: target.length };
@@ -470,8 +563,19 @@ export function preprocessingOf(metadata: Record<string, unknown>, inputs: numbe
  * Preprocessing for a model that has none (not trained by the CLI): its inputs as they are (a table's columns
  * other than --label, or --features), classes 0…k−1 when it ends in softmax/sigmoid.
  */
-export function defaultPreprocessing(d: Loaded, inputs: number, outputs: number, classification: boolean, args: DataArgs): Preprocessing {
-  const p: Preprocessing = { version: 1, input: d.kind, task: classification ? 'classification' : 'regression', inputs };
+export function defaultPreprocessing(
+  d: Loaded,
+  inputs: number,
+  outputs: number,
+  classification: boolean,
+  args: DataArgs,
+): Preprocessing {
+  const p: Preprocessing = {
+    version: 1,
+    input: d.kind,
+    task: classification ? 'classification' : 'regression',
+    inputs,
+  };
   if (classification) p.classes = Array.from({ length: Math.max(2, outputs) }, (_, i) => String(i));
   if (d.kind === 'table') {
     const target = list(args.label) ?? [];
@@ -486,6 +590,7 @@ export function defaultPreprocessing(d: Loaded, inputs: number, outputs: number,
  * classifier, else the prepared targets (one-hot classes or regression values).
  */
 export function targetMatrix(data: Prepared, outputs: number, prep: Preprocessing): Matrix {
-  if (prep.task === 'classification' && outputs === 1) return { data: Float32Array.from(data.labels!), rows: data.labels!.length, cols: 1 };
+  if (prep.task === 'classification' && outputs === 1)
+    return { data: Float32Array.from(data.labels!), rows: data.labels!.length, cols: 1 };
   return data.y!;
 }

@@ -22,12 +22,12 @@ export interface IdxArray {
 }
 
 const TYPES: Record<number, { type: IdxType; size: number }> = {
-  0x08: { type: 'u8', size: 1 },
-  0x09: { type: 'i8', size: 1 },
-  0x0b: { type: 'i16', size: 2 },
-  0x0c: { type: 'i32', size: 4 },
-  0x0d: { type: 'f32', size: 4 },
-  0x0e: { type: 'f64', size: 8 },
+  8: { type: 'u8', size: 1 },
+  9: { type: 'i8', size: 1 },
+  11: { type: 'i16', size: 2 },
+  12: { type: 'i32', size: 4 },
+  13: { type: 'f32', size: 4 },
+  14: { type: 'f64', size: 8 },
 };
 
 /**
@@ -58,7 +58,9 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX file'): IdxArray {
   if (count === 0) bad(`no values (dimensions ${dims.join('×')})`);
   const expected = start + count * t.size;
   if (bytes.length !== expected) {
-    bad(`dimensions ${dims.join('×')} need ${expected} bytes, the file has ${bytes.length}${bytes.length < expected ? ' (truncated?)' : ''}`);
+    bad(
+      `dimensions ${dims.join('×')} need ${expected} bytes, the file has ${bytes.length}${bytes.length < expected ? ' (truncated?)' : ''}`,
+    );
   }
   const data = new Float32Array(count);
   switch (t.type) {
@@ -72,8 +74,15 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX file'): IdxArray {
       for (let i = 0; i < count; i++) {
         const at = start + i * t.size;
         const v =
-          t.type === 'i16' ? dv.getInt16(at, false) : t.type === 'i32' ? dv.getInt32(at, false) : t.type === 'f32' ? dv.getFloat32(at, false) : dv.getFloat64(at, false);
-        if (!Number.isFinite(v)) throw new SimdnetError('NONFINITE', `${source}: value ${i} is ${v} (values must be finite)`);
+          t.type === 'i16'
+            ? dv.getInt16(at, false)
+            : t.type === 'i32'
+              ? dv.getInt32(at, false)
+              : t.type === 'f32'
+                ? dv.getFloat32(at, false)
+                : dv.getFloat64(at, false);
+        if (!Number.isFinite(v))
+          throw new SimdnetError('NONFINITE', `${source}: value ${i} is ${v} (values must be finite)`);
         data[i] = v;
       }
   }

@@ -101,7 +101,12 @@ function dims(text: string, where: string, what: string, max: number): number[] 
 }
 
 /** A window `P[xP2][/S[xS2]]` → size and strides (strides default `defaultStride`, or the size when undefined). */
-function window(text: string, where: string, what: string, defaultStride?: [number, number]): { size: [number, number]; strides: [number, number] } {
+function window(
+  text: string,
+  where: string,
+  what: string,
+  defaultStride?: [number, number],
+): { size: [number, number]; strides: [number, number] } {
   const [sz, st, extra] = text.split('/');
   if (extra !== undefined) fail(where, `one '/' before the stride, got '${text}'`);
   const s = dims(sz, where, what, 2);
@@ -112,7 +117,11 @@ function window(text: string, where: string, what: string, defaultStride?: [numb
 }
 
 /** The `:same` / `:valid` / `:act` modifiers after an item's numbers, each at most once. */
-function modifiers(mods: string[], where: string, allowActivation: boolean): { padding: 'valid' | 'same'; activation: Activation } {
+function modifiers(
+  mods: string[],
+  where: string,
+  allowActivation: boolean,
+): { padding: 'valid' | 'same'; activation: Activation } {
   let padding: 'valid' | 'same' | undefined;
   let activationName: Activation | undefined;
   for (const m of mods) {
@@ -124,7 +133,12 @@ function modifiers(mods: string[], where: string, allowActivation: boolean): { p
       if (activationName !== undefined) fail(where, 'the activation is given twice');
       activationName = ACTS[lower];
     } else {
-      fail(where, allowActivation ? `expected same, valid or an activation (${ACT_LIST}), got '${m}'` : `expected same or valid, got '${m}'`);
+      fail(
+        where,
+        allowActivation
+          ? `expected same, valid or an activation (${ACT_LIST}), got '${m}'`
+          : `expected same or valid, got '${m}'`,
+      );
     }
   }
   return { padding: padding ?? 'valid', activation: activationName ?? 'linear' };
@@ -144,19 +158,27 @@ interface Grammar<S extends LayerSpec> {
 }
 
 /** The spec of a layer type (pooling specs carry both pooling types). */
-type SpecOf<T extends LayerSpec['type'], S = LayerSpec> = S extends LayerSpec ? (T extends S['type'] ? S : never) : never;
+type SpecOf<T extends LayerSpec['type'], S = LayerSpec> = S extends LayerSpec
+  ? T extends S['type']
+    ? S
+    : never
+  : never;
 type Grammars = { [T in LayerSpec['type']]: Grammar<SpecOf<T>> };
 
 const pooling = (type: 'maxPooling2d' | 'averagePooling2d', word: string): Grammar<SpecOf<'maxPooling2d'>> => ({
   words: [word],
   parse(args, where, name) {
     const [size, ...mods] = args;
-    const w = size === undefined ? { size: [2, 2] as [number, number], strides: [2, 2] as [number, number] } : window(size, where, 'the pool size');
+    const w =
+      size === undefined
+        ? { size: [2, 2] as [number, number], strides: [2, 2] as [number, number] }
+        : window(size, where, 'the pool size');
     const { padding } = modifiers(mods, where, false);
     const f = type === 'maxPooling2d' ? maxPooling2d : averagePooling2d;
     return f(w.size, { strides: w.strides, padding, name });
   },
-  describe: (s) => `${word}:${sizeText(s.poolSize)}${strideText(s.strides, s.poolSize)}${s.padding === 'same' ? ':same' : ''}`,
+  describe: (s) =>
+    `${word}:${sizeText(s.poolSize)}${strideText(s.strides, s.poolSize)}${s.padding === 'same' ? ':same' : ''}`,
 });
 
 function noArgs(args: string[], where: string): void {
@@ -193,7 +215,8 @@ const GRAMMAR: Grammars = {
     words: ['conv', 'conv2d'],
     parse(args, where, name) {
       const [geometry, ...mods] = args;
-      if (geometry === undefined) fail(where, 'conv needs filters and a kernel size, e.g. conv:16x5:relu (16 filters, 5x5 window)');
+      if (geometry === undefined)
+        fail(where, 'conv needs filters and a kernel size, e.g. conv:16x5:relu (16 filters, 5x5 window)');
       const [fk, st, extra] = geometry.split('/');
       if (extra !== undefined) fail(where, `one '/' before the stride, got '${geometry}'`);
       const d = dims(fk, where, 'filters x kernel', 3);
@@ -226,7 +249,8 @@ const GRAMMAR: Grammars = {
   reshape: {
     words: ['reshape'],
     parse(args, where, name) {
-      if (args.length !== 1 || !/^(-1|\d+)(x(-1|\d+))*$/i.test(args[0])) fail(where, 'reshape needs a shape such as reshape:28x28x1 (one dimension may be -1)');
+      if (args.length !== 1 || !/^(-1|\d+)(x(-1|\d+))*$/i.test(args[0]))
+        fail(where, 'reshape needs a shape such as reshape:28x28x1 (one dimension may be -1)');
       return reshape(args[0].toLowerCase().split('x').map(Number), { name });
     },
     describe: (s) => `reshape:${s.targetShape.join('x')}`,
@@ -234,7 +258,8 @@ const GRAMMAR: Grammars = {
   permute: {
     words: ['permute'],
     parse(args, where, name) {
-      if (args.length !== 1 || !/^\d+(x\d+)*$/i.test(args[0])) fail(where, 'permute needs 1-based sample axes joined by x, such as permute:2x3x1 ([c, h, w] → [h, w, c])');
+      if (args.length !== 1 || !/^\d+(x\d+)*$/i.test(args[0]))
+        fail(where, 'permute needs 1-based sample axes joined by x, such as permute:2x3x1 ([c, h, w] → [h, w, c])');
       return permute(args[0].toLowerCase().split('x').map(Number), { name });
     },
     describe: (s) => `permute:${s.dims.join('x')}`,
@@ -247,7 +272,15 @@ const GRAMMAR: Grammars = {
       if (n.length !== 1 && n.length !== 2 && n.length !== 4) {
         fail(where, 'zeropad needs N, RxC or TxBxLxR, such as zeropad:1 (one zero row and column on every side)');
       }
-      const pads = n.length === 4 ? ([[n[0], n[1]], [n[2], n[3]]] as [[number, number], [number, number]]) : n.length === 2 ? ([n[0], n[1]] as [number, number]) : n[0];
+      const pads =
+        n.length === 4
+          ? ([
+              [n[0], n[1]],
+              [n[2], n[3]],
+            ] as [[number, number], [number, number]])
+          : n.length === 2
+            ? ([n[0], n[1]] as [number, number])
+            : n[0];
       return zeroPadding2d(pads, { name });
     },
     describe: (s) => {
@@ -269,10 +302,13 @@ const GRAMMAR: Grammars = {
 };
 
 const BY_WORD = new Map<string, LayerSpec['type']>(
-  (Object.keys(GRAMMAR) as LayerSpec['type'][]).flatMap((t) => GRAMMAR[t].words.map((w) => [w, t] as [string, LayerSpec['type']])),
+  (Object.keys(GRAMMAR) as LayerSpec['type'][]).flatMap((t) =>
+    GRAMMAR[t].words.map((w) => [w, t] as [string, LayerSpec['type']]),
+  ),
 );
 
-const EXPECTED = 'expected N[:activation], dropout:R, conv:FxK[:same][:activation], maxpool[:P], avgpool[:P], gap, flatten, reshape:HxWxC, permute:2x3x1, zeropad:N, bn or an activation name';
+const EXPECTED =
+  'expected N[:activation], dropout:R, conv:FxK[:same][:activation], maxpool[:P], avgpool[:P], gap, flatten, reshape:HxWxC, permute:2x3x1, zeropad:N, bn or an activation name';
 
 /**
  * Parses a `--layers` string.
@@ -281,7 +317,10 @@ const EXPECTED = 'expected N[:activation], dropout:R, conv:FxK[:same][:activatio
 export function parseLayerList(text: string): LayerSpec[] {
   const items = text.split(',').map((s) => s.trim());
   if (items.length === 0 || items.some((s) => s === '')) {
-    throw new SimdnetError('FORMAT', `--layers '${text}' has an empty item (write e.g. 128:relu,dropout:0.2,10:softmax)`);
+    throw new SimdnetError(
+      'FORMAT',
+      `--layers '${text}' has an empty item (write e.g. 128:relu,dropout:0.2,10:softmax)`,
+    );
   }
   const named = namer();
   return items.map((item, i) => {
@@ -308,7 +347,8 @@ export function parseLayerList(text: string): LayerSpec[] {
       return g.parse(parts, where, named(type));
     } catch (err) {
       // The library's own checks (e.g. "conv2d filters must be a positive integer"), named by the item.
-      if (err instanceof SimdnetError && !err.message.startsWith(where)) throw new SimdnetError('FORMAT', `${where}: ${err.message}`);
+      if (err instanceof SimdnetError && !err.message.startsWith(where))
+        throw new SimdnetError('FORMAT', `${where}: ${err.message}`);
       throw err;
     }
   });
@@ -316,7 +356,9 @@ export function parseLayerList(text: string): LayerSpec[] {
 
 /** Compact form of a layer list, in the `--layers` grammar (see the top of this file for what it leaves out). */
 export function describeLayers(layers: readonly LayerSpec[]): string {
-  return layers.map((l) => (GRAMMAR[l.type] as unknown as Grammar<LayerSpec> | undefined)?.describe(l) ?? l.type).join(',');
+  return layers
+    .map((l) => (GRAMMAR[l.type] as unknown as Grammar<LayerSpec> | undefined)?.describe(l) ?? l.type)
+    .join(',');
 }
 
 /** Spec fields that the records may normalize away (a zero regularizer), so their absence is not a typo. */
@@ -333,17 +375,26 @@ export function parseLayerJson(text: string, source = 'layers file'): LayerSpec[
   } catch (err) {
     throw new SimdnetError('FORMAT', `${source} is not valid JSON (${(err as Error).message})`);
   }
-  const list = Array.isArray(doc) ? doc : typeof doc === 'object' && doc !== null ? (doc as { layers?: unknown }).layers : undefined;
+  const list = Array.isArray(doc)
+    ? doc
+    : typeof doc === 'object' && doc !== null
+      ? (doc as { layers?: unknown }).layers
+      : undefined;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new SimdnetError('FORMAT', `${source}: expected a non-empty array of layers, e.g. [{"type": "dense", "units": 10, "activation": "softmax"}]`);
+    throw new SimdnetError(
+      'FORMAT',
+      `${source}: expected a non-empty array of layers, e.g. [{"type": "dense", "units": 10, "activation": "softmax"}]`,
+    );
   }
   const named = namer();
   return list.map((l: unknown, i) => {
     const where = `${source} layer ${i + 1}`;
-    if (typeof l !== 'object' || l === null || Array.isArray(l)) throw new SimdnetError('FORMAT', `${where} is not an object`);
+    if (typeof l !== 'object' || l === null || Array.isArray(l))
+      throw new SimdnetError('FORMAT', `${where} is not an object`);
     const o: Record<string, unknown> = { ...(l as Record<string, unknown>) };
     o.name ??= named(typeof o.type === 'string' ? o.type : 'layer');
-    if (typeof o.activation === 'string' && ACTS[o.activation.toLowerCase()]) o.activation = ACTS[o.activation.toLowerCase()];
+    if (typeof o.activation === 'string' && ACTS[o.activation.toLowerCase()])
+      o.activation = ACTS[o.activation.toLowerCase()];
     // The records take the booleans as given; absent means the factories' default (true).
     o.useBias ??= true;
     o.trainable ??= true;
@@ -352,7 +403,9 @@ export function parseLayerJson(text: string, source = 'layers file'): LayerSpec[
       spec = validateSpec(o, i + 1);
     } catch (err) {
       if (err instanceof SimdnetError) {
-        const msg = err.message.startsWith(`layer ${i + 1}: `) ? err.message.slice(`layer ${i + 1}: `.length) : err.message;
+        const msg = err.message.startsWith(`layer ${i + 1}: `)
+          ? err.message.slice(`layer ${i + 1}: `.length)
+          : err.message;
         throw new SimdnetError('FORMAT', `${where}: ${msg}`);
       }
       throw err;
@@ -362,7 +415,10 @@ export function parseLayerJson(text: string, source = 'layers file'): LayerSpec[
     for (const f of given) {
       if (!fields.includes(f) && !OPTIONAL_FIELDS.has(f)) {
         const hint = suggest(f, fields);
-        throw new SimdnetError('FORMAT', `${where}: a ${spec.type} layer has no field "${f}"${hint ? ` (did you mean "${hint}"?)` : ''}; its fields: ${fields.join(', ')}`);
+        throw new SimdnetError(
+          'FORMAT',
+          `${where}: a ${spec.type} layer has no field "${f}"${hint ? ` (did you mean "${hint}"?)` : ''}; its fields: ${fields.join(', ')}`,
+        );
       }
     }
     return spec;
@@ -383,7 +439,10 @@ export function parseImageShape(text: string, flag = '--image-shape'): [number, 
   const m = /^\s*(\d+)\s*x\s*(\d+)\s*(?:x\s*(\d+))?\s*$/i.exec(text);
   const d = m ? [Number(m[1]), Number(m[2]), m[3] === undefined ? 1 : Number(m[3])] : [];
   if (!m || d.some((v) => v < 1 || v > 1 << 16)) {
-    throw new SimdnetError('FORMAT', `${flag} takes HEIGHTxWIDTHxCHANNELS, e.g. 28x28x1 (channels default 1), got '${text}'`);
+    throw new SimdnetError(
+      'FORMAT',
+      `${flag} takes HEIGHTxWIDTHxCHANNELS, e.g. 28x28x1 (channels default 1), got '${text}'`,
+    );
   }
   return d as [number, number, number];
 }
@@ -400,14 +459,26 @@ const same = (a: readonly number[] | undefined, b: readonly number[] | undefined
  * images as vectors). `image` is the data's image shape (--image-shape, 3-D IDX, MNIST), `explicit` when the user
  * gave it. A layer that fits neither is refused naming the layer and the shapes (the library's SHAPE error).
  */
-export function inputShapeFor(layers: readonly LayerSpec[], cols: number, image?: Shape, explicit = false, flag = '--image-shape'): Shape {
+export function inputShapeFor(
+  layers: readonly LayerSpec[],
+  cols: number,
+  image?: Shape,
+  explicit = false,
+  flag = '--image-shape',
+): Shape {
   const declared = declaredInputShape(layers);
   if (declared) {
     if (sizeOf(declared) !== cols) {
-      throw new SimdnetError('SHAPE', `the first layer declares input ${showShape(declared)} (${sizeOf(declared)} values) but the data has ${cols} values per row`);
+      throw new SimdnetError(
+        'SHAPE',
+        `the first layer declares input ${showShape(declared)} (${sizeOf(declared)} values) but the data has ${cols} values per row`,
+      );
     }
     if (explicit && image && !same(image, declared)) {
-      throw new SimdnetError('SHAPE', `${flag} ${image.join('x')} differs from the input ${showShape(declared)} the first layer declares`);
+      throw new SimdnetError(
+        'SHAPE',
+        `${flag} ${image.join('x')} differs from the input ${showShape(declared)} the first layer declares`,
+      );
     }
     return declared;
   }
@@ -429,7 +500,10 @@ export function inputShapeFor(layers: readonly LayerSpec[], cols: number, image?
     inferShapes(layers, [cols]);
   } catch (err) {
     if (!(err instanceof SimdnetError) || err.code !== 'SHAPE') throw err;
-    throw new SimdnetError('SHAPE', `${err.message}; the rows are flat vectors of ${cols} values: give their image shape with ${flag} HxWxC`);
+    throw new SimdnetError(
+      'SHAPE',
+      `${err.message}; the rows are flat vectors of ${cols} values: give their image shape with ${flag} HxWxC`,
+    );
   }
   return [cols];
 }
@@ -442,7 +516,11 @@ export function declareInput(layers: readonly LayerSpec[], shape: Shape): LayerS
   const [first, ...rest] = layers;
   const kind = kindOf(first);
   try {
-    const s = kind.parse({ ...first, inputShape: [...shape], ...(shape.length === 1 ? { inputDim: shape[0] } : {}) } as Record<string, unknown>);
+    const s = kind.parse({
+      ...first,
+      inputShape: [...shape],
+      ...(shape.length === 1 ? { inputDim: shape[0] } : {}),
+    } as Record<string, unknown>);
     if (same(declaredInputShape([s]), shape)) return [s, ...rest];
   } catch {
     // This layer type cannot declare that shape (a dense layer and a map): the model is built on it anyway.

@@ -47,7 +47,11 @@ function topHelp(): string {
 
 /** Standard streams as a CliIo. */
 export function processIo(): CliIo {
-  return { out: (s) => void process.stdout.write(s), err: (s) => void process.stderr.write(s), isTTY: Boolean(process.stdout.isTTY) };
+  return {
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+    isTTY: Boolean(process.stdout.isTTY),
+  };
 }
 
 /** Runs the CLI on `argv` (the words after `simdnet`); resolves to the exit code. Never throws. */
@@ -65,8 +69,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     const cmd = commands.find((c) => c.spec.name === name);
     if (!cmd) {
-      const hint = suggest(name, commands.map((c) => c.spec.name));
-      throw new UsageError(`unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}; commands: ${commands.map((c) => c.spec.name).join(', ')}`);
+      const hint = suggest(
+        name,
+        commands.map((c) => c.spec.name),
+      );
+      throw new UsageError(
+        `unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}; commands: ${commands.map((c) => c.spec.name).join(', ')}`,
+      );
     }
     const args = parseArgs(cmd.spec, rest);
     if (args.help) {
@@ -85,7 +94,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     // Not a user mistake: still one line, with the stack only on request.
     const e = err as Error;
-    io.err(`simdnet: error: ${e?.message ?? String(err)} (an internal error${process.env.SIMDNET_DEBUG ? `)\n${e?.stack ?? ''}` : '; set SIMDNET_DEBUG=1 for details)'}\n`);
+    io.err(
+      `simdnet: error: ${e?.message ?? String(err)} (an internal error${process.env.SIMDNET_DEBUG ? `)\n${e?.stack ?? ''}` : '; set SIMDNET_DEBUG=1 for details)'}\n`,
+    );
     return EXIT.error;
   }
 }
@@ -93,7 +104,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 async function version(): Promise<string> {
   try {
     const { readFile } = await import('node:fs/promises');
-    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
     return pkg.version ?? 'unknown';
   } catch {
     return 'unknown';

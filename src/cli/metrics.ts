@@ -9,7 +9,14 @@ const pct = (v: number): string => (Number.isNaN(v) ? '-' : `${(100 * v).toFixed
 
 function table(rows: string[][], alignLeft: (c: number) => boolean): string {
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((s, c) => (alignLeft(c) ? s.padEnd(w[c]) : s.padStart(w[c]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((s, c) => (alignLeft(c) ? s.padEnd(w[c]) : s.padStart(w[c])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /**
@@ -29,7 +36,8 @@ export function formatConfusion(cm: ConfusionMatrix, names: readonly string[]): 
   const k = cm.classes;
   const label = (c: number): string => names[c] ?? String(c);
   const rows = [['true \\ predicted', ...Array.from({ length: k }, (_, c) => label(c))]];
-  for (let t = 0; t < k; t++) rows.push([label(t), ...Array.from({ length: k }, (_, p) => String(cm.counts[t * k + p]))]);
+  for (let t = 0; t < k; t++)
+    rows.push([label(t), ...Array.from({ length: k }, (_, p) => String(cm.counts[t * k + p]))]);
   return table(rows, (c) => c === 0);
 }
 

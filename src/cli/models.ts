@@ -52,7 +52,14 @@ export function modelKind(bytes: Uint8Array): AnyModel['kind'] | undefined {
  * The three kinds share one inference interface (InferenceModel: predict, predictClasses, evaluate, shapes,
  * metadata, all on the one execution plan); what differs is only what `info` shows and whether a loss is known.
  */
-function wrap(kind: AnyModel['kind'], m: InferenceModel, lastAct: string | undefined, describe: () => string, float?: Sequential, quantized?: QuantizedModel): AnyModel {
+function wrap(
+  kind: AnyModel['kind'],
+  m: InferenceModel,
+  lastAct: string | undefined,
+  describe: () => string,
+  float?: Sequential,
+  quantized?: QuantizedModel,
+): AnyModel {
   return {
     kind,
     inputDim: m.inputDim!,
@@ -87,7 +94,10 @@ function describeSparse(s: SparseModel): string {
     const io = l.inputs !== undefined && l.units !== undefined ? `${l.inputs}→${l.units}` : '';
     return `${head} ${io.padEnd(10)} ${l.activation.padEnd(8)} ${l.storage.padEnd(5)} ${l.nnz} nonzeros`;
   });
-  return [`SparseModel ${s.name}: ${nz.nnz} of ${nz.size} weights nonzero (${(100 * nz.sparsity).toFixed(1)}% zeros)`, ...rows].join('\n');
+  return [
+    `SparseModel ${s.name}: ${nz.nnz} of ${nz.size} weights nonzero (${(100 * nz.sparsity).toFixed(1)}% zeros)`,
+    ...rows,
+  ].join('\n');
 }
 
 /** True for a path the CLI reads as a TensorFlow.js layers model (its model.json). */
@@ -99,10 +109,19 @@ export function isTfjsPath(path: string): boolean {
  * Imports an ONNX file or a TensorFlow.js layers model (model.json, its weight shards beside it, as the manifest
  * names them) as a float model. The importers load on first use (they are not on the main entry's cold start).
  */
-export async function importModelFile(path: string, bytes: Uint8Array, backend: Backend, name?: string, output?: string): Promise<{ model: Sequential; source: string }> {
+export async function importModelFile(
+  path: string,
+  bytes: Uint8Array,
+  backend: Backend,
+  name?: string,
+  output?: string,
+): Promise<{ model: Sequential; source: string }> {
   const { basename, dirname } = await import('node:path');
   // A model.json is named after its directory (TF.js saves one model per directory), an .onnx after its file.
-  name ??= isTfjsPath(path) && /^model\.json$/i.test(basename(path)) ? basename(dirname(path)) : basename(path).replace(/\.[^.]*$/, '');
+  name ??=
+    isTfjsPath(path) && /^model\.json$/i.test(basename(path))
+      ? basename(dirname(path))
+      : basename(path).replace(/\.[^.]*$/, '');
   if (isTfjsPath(path)) {
     const { importTfjsLayers } = await import('../tfjs/import.js');
     const json = parseJsonFile(bytes, path);
@@ -113,7 +132,10 @@ export async function importModelFile(path: string, bytes: Uint8Array, backend: 
   const model = importOnnx(bytes, { backend, name, ...(output !== undefined ? { output } : {}) });
   const o = model.metadata.onnx as { producerName?: string; producerVersion?: string; opset?: number } | undefined;
   const producer = [o?.producerName, o?.producerVersion].filter(Boolean).join(' ');
-  return { model, source: `ONNX (${[producer, o?.opset !== undefined ? `opset ${o.opset}` : ''].filter(Boolean).join(', ')})` };
+  return {
+    model,
+    source: `ONNX (${[producer, o?.opset !== undefined ? `opset ${o.opset}` : ''].filter(Boolean).join(', ')})`,
+  };
 }
 
 function parseJsonFile(bytes: Uint8Array, path: string): object {
@@ -127,7 +149,8 @@ function parseJsonFile(bytes: Uint8Array, path: string): object {
 /** The weight shards a model.json's manifest names, read from its directory, in manifest order. */
 async function readShards(json: unknown, path: string): Promise<Uint8Array[]> {
   const manifest = (json as { weightsManifest?: unknown }).weightsManifest;
-  if (!Array.isArray(manifest)) throw new SimdnetError('FORMAT', `${path} has no weightsManifest (is it a TensorFlow.js layers model.json?)`);
+  if (!Array.isArray(manifest))
+    throw new SimdnetError('FORMAT', `${path} has no weightsManifest (is it a TensorFlow.js layers model.json?)`);
   const { dirname, join, resolve, sep } = await import('node:path');
   const dir = resolve(dirname(path));
   const shards: Uint8Array[] = [];
@@ -135,10 +158,12 @@ async function readShards(json: unknown, path: string): Promise<Uint8Array[]> {
     const paths = (group as { paths?: unknown })?.paths;
     if (!Array.isArray(paths)) throw new SimdnetError('FORMAT', `${path}: a weightsManifest group has no paths`);
     for (const p of paths) {
-      if (typeof p !== 'string' || p.length === 0) throw new SimdnetError('FORMAT', `${path}: a weight shard path is not a file name`);
+      if (typeof p !== 'string' || p.length === 0)
+        throw new SimdnetError('FORMAT', `${path}: a weight shard path is not a file name`);
       // Shards live beside model.json: a manifest cannot make the CLI read files elsewhere.
       const file = resolve(join(dir, p));
-      if (!file.startsWith(dir + sep)) throw new SimdnetError('FORMAT', `${path}: weight shard '${p}' is outside the model's directory`);
+      if (!file.startsWith(dir + sep))
+        throw new SimdnetError('FORMAT', `${path}: weight shard '${p}' is outside the model's directory`);
       shards.push(await readFileFriendly(file, 'weight shard'));
     }
   }
@@ -165,7 +190,8 @@ export async function loadAnyModel(path: string, backend: Backend): Promise<AnyM
     }
     return wrapFloat(loadModel(bytes, { backend }));
   } catch (err) {
-    if (err instanceof SimdnetError && err.code === 'FORMAT' && !err.message.startsWith(path)) throw new SimdnetError('FORMAT', `${path}: ${err.message}`);
+    if (err instanceof SimdnetError && err.code === 'FORMAT' && !err.message.startsWith(path))
+      throw new SimdnetError('FORMAT', `${path}: ${err.message}`);
     throw err;
   }
 }

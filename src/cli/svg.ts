@@ -45,7 +45,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const p = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
 
@@ -84,7 +85,8 @@ export function lineChart(o: ChartOptions, at: { x?: number; y?: number } = {}):
   const allX = o.series.flatMap((s) => s.values.map((_, i) => xOf(s, i)));
   const xLo = Math.min(x0, ...allX);
   const xHi = Math.max(x0 + 1, ...allX);
-  const xs = (x: number): number => m.l + (n === 1 && !o.series.some((s) => s.x) ? pw / 2 : ((x - xLo) / (xHi - xLo)) * pw);
+  const xs = (x: number): number =>
+    m.l + (n === 1 && !o.series.some((s) => s.x) ? pw / 2 : ((x - xLo) / (xHi - xLo)) * pw);
   const ys = (v: number): number => m.t + ph - ((v - lo) / (hi - lo)) * ph;
   const parts: string[] = [];
   parts.push(
@@ -97,7 +99,9 @@ export function lineChart(o: ChartOptions, at: { x?: number; y?: number } = {}):
   for (const v of yt) {
     const y = ys(v).toFixed(1);
     parts.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${y}" y2="${y}" stroke="#e6e6e6"/>`);
-    parts.push(`<text x="${m.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#555">${fmt(v, o.percent ?? false, yStep)}</text>`);
+    parts.push(
+      `<text x="${m.l - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#555">${fmt(v, o.percent ?? false, yStep)}</text>`,
+    );
   }
   const xt = niceTicks(xLo, xHi, Math.min(8, Math.ceil(xHi - xLo) || 1)).filter((v) => Number.isInteger(v));
   for (const v of xt) {
@@ -110,9 +114,12 @@ export function lineChart(o: ChartOptions, at: { x?: number; y?: number } = {}):
     const x = xs(x0 + o.marker.index).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${m.t}" y2="${m.t + ph}" stroke="#2ca02c" stroke-dasharray="2 3"/>`);
     const anchor = o.marker.index > (n - 1) / 2 ? 'end' : 'start';
-    parts.push(`<text x="${x}" dx="${anchor === 'end' ? -3 : 3}" y="${m.t + 12}" text-anchor="${anchor}" fill="#2ca02c">${escapeXml(o.marker.label)}</text>`);
+    parts.push(
+      `<text x="${x}" dx="${anchor === 'end' ? -3 : 3}" y="${m.t + 12}" text-anchor="${anchor}" fill="#2ca02c">${escapeXml(o.marker.label)}</text>`,
+    );
   }
-  if (o.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle" fill="#333">${escapeXml(o.xLabel)}</text>`);
+  if (o.xLabel)
+    parts.push(`<text x="${m.l + pw / 2}" y="${H - 8}" text-anchor="middle" fill="#333">${escapeXml(o.xLabel)}</text>`);
   // Legend positions: item widths estimated from the text (about 6 px per character at 11 px).
   const legendX: number[] = [];
   let lxAcc = 0;
@@ -126,8 +133,13 @@ export function lineChart(o: ChartOptions, at: { x?: number; y?: number } = {}):
       if (Number.isFinite(v)) pts.push(`${xs(xOf(s, i)).toFixed(1)},${ys(Math.min(hi, Math.max(lo, v))).toFixed(1)}`);
     });
     const dash = s.dashed ? ' stroke-dasharray="5 3"' : '';
-    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${pts.join(' ')}"><title>${escapeXml(s.name)}</title></polyline>`);
-    if (pts.length <= 30) for (const p of pts) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${s.color}"/>`);
+    if (pts.length > 1)
+      parts.push(
+        `<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${pts.join(' ')}"><title>${escapeXml(s.name)}</title></polyline>`,
+      );
+    if (pts.length <= 30)
+      for (const p of pts)
+        parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${s.color}"/>`);
     // Legend in the top margin, one item after another, so it never hides the curves.
     const lx = m.l + legendX[si];
     const ly = m.t - 10;
@@ -165,8 +177,16 @@ export function trainingReport(r: ReportInput): string {
   const marker = r.bestEpoch !== undefined && r.bestEpoch >= 0 ? { index: r.bestEpoch, label: 'kept' } : undefined;
   const cw = 420;
   const ch = 260;
-  charts.push(lineChart({ title: 'Loss', series: lossSeries, xLabel: 'epoch', width: cw, height: ch, marker }, { x: 0, y: 40 }));
-  if (accSeries.length) charts.push(lineChart({ title: 'Accuracy', series: accSeries, xLabel: 'epoch', width: cw, height: ch, percent: true, marker }, { x: cw, y: 40 }));
+  charts.push(
+    lineChart({ title: 'Loss', series: lossSeries, xLabel: 'epoch', width: cw, height: ch, marker }, { x: 0, y: 40 }),
+  );
+  if (accSeries.length)
+    charts.push(
+      lineChart(
+        { title: 'Accuracy', series: accSeries, xLabel: 'epoch', width: cw, height: ch, percent: true, marker },
+        { x: cw, y: 40 },
+      ),
+    );
   const W = cw * charts.length;
   const textY = 40 + ch + 22;
   const H = textY + r.lines.length * 17 + 10;

@@ -6,7 +6,9 @@
 import { SimdnetError } from '../errors.js';
 
 /** One column of a {@link Table}. */
-export type TableColumn = { name: string; kind: 'number'; values: Float32Array } | { name: string; kind: 'text'; values: string[] };
+export type TableColumn =
+  | { name: string; kind: 'number'; values: Float32Array }
+  | { name: string; kind: 'text'; values: string[] };
 
 /** Columns of equal length, named; `source` names the file in messages. */
 export interface Table {
@@ -27,7 +29,11 @@ export function column(t: Table, name: string): TableColumn {
     byName.set(t, index);
   }
   const c = index.get(name);
-  if (!c) throw new SimdnetError('FORMAT', `${t.source}: no column '${name}' (columns: ${listNames(t.columns.map((col) => col.name))})`);
+  if (!c)
+    throw new SimdnetError(
+      'FORMAT',
+      `${t.source}: no column '${name}' (columns: ${listNames(t.columns.map((col) => col.name))})`,
+    );
   return c;
 }
 
@@ -51,6 +57,7 @@ export function parseNumberCell(cell: string, where: string, hint = ''): number 
     throw new SimdnetError('NONFINITE', `${where}: '${s}' overflows to ${v}`);
   }
   if (s === '') throw new SimdnetError('FORMAT', `${where}: empty cell (missing value)`);
-  if (NONFINITE.test(s)) throw new SimdnetError('NONFINITE', `${where}: '${s}' is not allowed (values must be finite numbers)`);
+  if (NONFINITE.test(s))
+    throw new SimdnetError('NONFINITE', `${where}: '${s}' is not allowed (values must be finite numbers)`);
   throw new SimdnetError('FORMAT', `${where}: '${s}' is not a number${hint}`);
 }

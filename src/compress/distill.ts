@@ -39,9 +39,16 @@ export interface DistillOptions extends DistillationLossOptions, Omit<FitOptions
 function lossSettings(o: DistillationLossOptions): { temperature: number; alpha: number } {
   const temperature = o.temperature ?? 4;
   const alpha = o.alpha ?? 0.1;
-  check(typeof temperature === 'number' && Number.isFinite(temperature) && temperature > 0 && temperature <= 1e4, 'RANGE',
-    `temperature must be a number in (0, 10000], got ${String(temperature)}`);
-  check(typeof alpha === 'number' && alpha >= 0 && alpha <= 1, 'RANGE', `alpha must be a number in [0, 1], got ${String(alpha)}`);
+  check(
+    typeof temperature === 'number' && Number.isFinite(temperature) && temperature > 0 && temperature <= 1e4,
+    'RANGE',
+    `temperature must be a number in (0, 10000], got ${String(temperature)}`,
+  );
+  check(
+    typeof alpha === 'number' && alpha >= 0 && alpha <= 1,
+    'RANGE',
+    `alpha must be a number in [0, 1], got ${String(alpha)}`,
+  );
   return { temperature, alpha };
 }
 
@@ -64,7 +71,10 @@ export function distillationLoss(options: DistillationLossOptions = {}): Loss {
         for (let j = 0; j < n; j++) {
           const v = d[r * t.cols + j];
           if (!(v >= 0 && v <= 1)) {
-            throw new SimdnetError('RANGE', `${name} row ${r} column ${j} (hard label) is ${v}: distillation needs hard labels in [0, 1]`);
+            throw new SimdnetError(
+              'RANGE',
+              `${name} row ${r} column ${j} (hard label) is ${v}: distillation needs hard labels in [0, 1]`,
+            );
           }
         }
       }
@@ -78,14 +88,19 @@ export function distillationLoss(options: DistillationLossOptions = {}): Loss {
 /** The final activation of a model (its last layer must carry it, not a dropout after it). */
 function finalActivation(model: Sequential, role: string): string {
   const last = model.layers[model.layers.length - 1];
-  check(last.type !== 'dropout', 'RANGE', `the ${role} ends in dropout layer '${last.name}': its softmax must be the last layer`);
+  check(
+    last.type !== 'dropout',
+    'RANGE',
+    `the ${role} ends in dropout layer '${last.name}': its softmax must be the last layer`,
+  );
   return activationOf(last) ?? 'linear';
 }
 
 /** Hard labels as an n-column matrix: class indices or one-hot/soft rows; null → zeros (unlabelled rows). */
 function hardLabels(y: TargetInput | null, rows: number, n: number, name: string): Matrix {
   if (y === null) return { data: new Float32Array(rows * n), rows, cols: n };
-  const flat = !isMatrix(y) && (ArrayBuffer.isView(y) || (Array.isArray(y) && (y.length === 0 || typeof y[0] === 'number')));
+  const flat =
+    !isMatrix(y) && (ArrayBuffer.isView(y) || (Array.isArray(y) && (y.length === 0 || typeof y[0] === 'number')));
   const my = flat && n > 1 ? oneHot(y as ArrayLike<number>, n) : toMatrix(y, name, n);
   check(my.cols === n, 'SHAPE', `${name} has ${my.cols} columns, the models have ${n} outputs`);
   check(my.rows === rows, 'SHAPE', `${name} has ${my.rows} rows but x has ${rows}`);
@@ -97,12 +112,24 @@ function checkPair(teacher: Sequential, student: Sequential): void {
   check(teacher !== student, 'RANGE', 'the teacher and the student must be different models');
   idleModel(teacher, 'distill() (teacher)');
   idleModel(student, 'distill() (student)');
-  check(teacher.built && teacher.trainedSteps > 0, 'STATE', `the teacher '${teacher.name}' is untrained (0 training steps): fit it first`);
+  check(
+    teacher.built && teacher.trainedSteps > 0,
+    'STATE',
+    `the teacher '${teacher.name}' is untrained (0 training steps): fit it first`,
+  );
   const ta = finalActivation(teacher, 'teacher');
   check(ta === 'softmax' || ta === 'linear', 'RANGE', `the teacher must end in softmax (or output logits), not ${ta}`);
   const sa = finalActivation(student, 'student');
-  check(sa === 'softmax', 'RANGE', `the student must end in softmax (the distillation loss reads its logits), not ${sa}`);
-  check(teacher.outputDim === student.outputDim, 'SHAPE', `the teacher has ${teacher.outputDim} outputs but the student has ${student.outputDim}`);
+  check(
+    sa === 'softmax',
+    'RANGE',
+    `the student must end in softmax (the distillation loss reads its logits), not ${sa}`,
+  );
+  check(
+    teacher.outputDim === student.outputDim,
+    'SHAPE',
+    `the teacher has ${teacher.outputDim} outputs but the student has ${student.outputDim}`,
+  );
   const ti = teacher.inputDim!;
   const si = student.inputDim;
   check(si === undefined || si === ti, 'SHAPE', `the teacher takes ${ti} inputs but the student takes ${si}`);
@@ -116,7 +143,11 @@ export function distillationTargets(teacher: Sequential, x: MatrixInput, y: Targ
   idleModel(teacher, 'distillationTargets()');
   check(teacher.built, 'STATE', `the teacher '${teacher.name}' is not built`);
   const mx = toMatrix(x, 'x');
-  check(mx.cols === teacher.inputDim, 'SHAPE', `x has ${mx.cols} columns but the teacher takes ${teacher.inputDim} inputs`);
+  check(
+    mx.cols === teacher.inputDim,
+    'SHAPE',
+    `x has ${mx.cols} columns but the teacher takes ${teacher.inputDim} inputs`,
+  );
   const n = teacher.outputDim;
   const hard = hardLabels(y, mx.rows, n, 'y');
   const z = logits(teacher, mx);
@@ -144,12 +175,21 @@ export async function distill(
   options: DistillOptions = {},
 ): Promise<History> {
   checkOptions(options, 'distill()', {
-    epochs: 'index', batchSize: 'count', seed: 'number', shuffle: 'boolean', validationSplit: 'number', yieldEveryMs: 'number',
+    epochs: 'index',
+    batchSize: 'count',
+    seed: 'number',
+    shuffle: 'boolean',
+    validationSplit: 'number',
+    yieldEveryMs: 'number',
   });
   const { temperature, alpha, optimizer, metrics, validationData, ...fitOptions } = options;
   const settings = lossSettings({ temperature, alpha });
   checkPair(teacher, student);
-  check(y !== null || settings.alpha === 0, 'RANGE', `without labels (y = null) alpha must be 0, got ${settings.alpha}`);
+  check(
+    y !== null || settings.alpha === 0,
+    'RANGE',
+    `without labels (y = null) alpha must be 0, got ${settings.alpha}`,
+  );
   // fit() re-checks these, but only after the student was compiled for distillation: check them first.
   const epochs = fitOptions.epochs ?? 1;
   check(Number.isInteger(epochs) && epochs >= 0, 'RANGE', `epochs must be an integer >= 0, got ${epochs}`);

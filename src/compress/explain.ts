@@ -76,7 +76,10 @@ export function withLogits<T>(model: Sequential, what: string, fn: (net: Net, ac
   const net = model.requireNet();
   const last = model.layers[model.layers.length - 1];
   if (last.type === 'dropout') {
-    throw new SimdnetError('UNSUPPORTED', `${what}: the model ends in dropout layer '${last.name}', so its last activation is not at the end`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `${what}: the model ends in dropout layer '${last.name}', so its last activation is not at the end`,
+    );
   }
   const toggled = !net.fused;
   if (toggled) {
@@ -85,7 +88,10 @@ export function withLogits<T>(model: Sequential, what: string, fn: (net: Net, ac
   }
   const act = (activationOf(last) ?? 'linear') as Activation;
   if (act === 'softmax' && net.shapes[net.shapes.length - 1].length > 1) {
-    throw new SimdnetError('UNSUPPORTED', `${what}: the model's output is a map with a softmax over its channels; flatten it first`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `${what}: the model's output is a map with a softmax over its channels; flatten it first`,
+    );
   }
   try {
     return fn(net, act, 'alpha' in last ? last.alpha : 0.01);
@@ -117,7 +123,11 @@ export function logits(model: Sequential, x: MatrixInput, options: { batchSize?:
 }
 
 function rowsOption(v: unknown, what: string): number {
-  check(typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1 << 20, 'RANGE', `${what} must be an integer in [1, 1048576], got ${String(v)}`);
+  check(
+    typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 1 << 20,
+    'RANGE',
+    `${what} must be an integer in [1, 1048576], got ${String(v)}`,
+  );
   return v;
 }
 
@@ -136,7 +146,11 @@ function outputsOption(v: unknown, rows: number, n: number): Int32Array {
     check(ok(v), 'RANGE', `output must be an integer in [0, ${n}) or 'predicted', got ${v}`);
     return out.fill(v);
   }
-  check(typeof v === 'object' && v !== null && typeof (v as ArrayLike<number>).length === 'number', 'RANGE', `output must be an index, 'predicted' or one index per row, got ${String(v)}`);
+  check(
+    typeof v === 'object' && v !== null && typeof (v as ArrayLike<number>).length === 'number',
+    'RANGE',
+    `output must be an index, 'predicted' or one index per row, got ${String(v)}`,
+  );
   const a = v as ArrayLike<number>;
   check(a.length === rows, 'SHAPE', `output has ${a.length} entries but x has ${rows} rows`);
   for (let i = 0; i < rows; i++) {
@@ -147,7 +161,14 @@ function outputsOption(v: unknown, rows: number, n: number): Int32Array {
 }
 
 /** Forward over m rows at `input` to the explained values: logits, or the activated outputs (in headBuf). */
-function explainedForward(net: Net, act: Activation, alpha: number, space: ExplainSpace, input: number, m: number): number {
+function explainedForward(
+  net: Net,
+  act: Activation,
+  alpha: number,
+  space: ExplainSpace,
+  input: number,
+  m: number,
+): number {
   const z = net.forward(m, false, 0, input);
   if (space === 'logit' || act === 'linear') return z;
   activationForward(net.engine.k, act, net.headBuf, z, m, net.outputs, alpha);
@@ -184,7 +205,15 @@ function explainedBackward(
 }
 
 /** Row classes: the requested ones, or (−1) the argmax of the explained values of row `at(r)`. */
-function resolveClasses(net: Net, y: number, classes: Int32Array, m: number, of: (r: number) => number, at: (r: number) => number, scratch: number): Int32Array {
+function resolveClasses(
+  net: Net,
+  y: number,
+  classes: Int32Array,
+  m: number,
+  of: (r: number) => number,
+  at: (r: number) => number,
+  scratch: number,
+): Int32Array {
   const e = net.engine;
   const n = net.outputs;
   const out = new Int32Array(m);
@@ -225,7 +254,15 @@ export function saliency(model: Sequential, x: MatrixInput, options: SaliencyOpt
         const m = Math.min(cap, mx.rows - r0);
         e.f32(net.xBuf, m * d).set(mx.data.subarray(r0 * d, (r0 + m) * d));
         const y = explainedForward(net, act, alpha, space, net.xBuf, m);
-        const rowClass = resolveClasses(net, y, classes, m, (r) => r0 + r, (r) => r, scratch);
+        const rowClass = resolveClasses(
+          net,
+          y,
+          classes,
+          m,
+          (r) => r0 + r,
+          (r) => r,
+          scratch,
+        );
         explainedBackward(net, act, alpha, space, y, m, rowClass, grad);
         // |g| as leaky ReLU with slope −1 (g > 0 ? g : −g): the absolute value in one existing kernel.
         if (absolute) e.k.leaky_relu_forward(grad, grad, m * d, -1);
@@ -248,7 +285,11 @@ function baselineOption(v: unknown, rows: number, d: number): (r: number) => Flo
     return () => row;
   }
   const b = toMatrix(v as MatrixInput, 'baseline', d);
-  check(b.rows === 1 || b.rows === rows, 'SHAPE', `baseline has ${b.rows} rows: give one row, or one per row of x (${rows})`);
+  check(
+    b.rows === 1 || b.rows === rows,
+    'SHAPE',
+    `baseline has ${b.rows} rows: give one row, or one per row of x (${rows})`,
+  );
   return (r) => b.data.subarray((b.rows === 1 ? 0 : r) * d, (b.rows === 1 ? 1 : r + 1) * d);
 }
 
@@ -257,14 +298,22 @@ function baselineOption(v: unknown, rows: number, d: number): (r: number) => Flo
  * trapezoid intervals: attributions = (x − x′) ⊙ Σ_k w_k ∇f_c(x′ + (k/steps)(x − x′)), w = [½, 1, …, 1, ½]/steps.
  * The steps + 1 path points of several rows go through the model as one batch.
  */
-export function integratedGradients(model: Sequential, x: MatrixInput, options: IntegratedGradientsOptions = {}): IntegratedGradientsResult {
+export function integratedGradients(
+  model: Sequential,
+  x: MatrixInput,
+  options: IntegratedGradientsOptions = {},
+): IntegratedGradientsResult {
   idleModel(model, 'integratedGradients()');
   checkOptions(options, 'integratedGradients()'); // its fields are checked below, with their ranges
   const mx = model.toInputs(x);
   const d = mx.cols;
   const space = spaceOption(options.space, 'output');
   const steps = options.steps ?? 64;
-  check(Number.isInteger(steps) && steps >= 1 && steps <= MAX_STEPS, 'RANGE', `steps must be an integer in [1, ${MAX_STEPS}], got ${String(steps)}`);
+  check(
+    Number.isInteger(steps) && steps >= 1 && steps <= MAX_STEPS,
+    'RANGE',
+    `steps must be an integer in [1, ${MAX_STEPS}], got ${String(steps)}`,
+  );
   const batchRows = rowsOption(options.batchRows ?? 1024, 'batchRows');
   const classes = outputsOption(options.output, mx.rows, model.outputDim);
   const baseOf = baselineOption(options.baseline, mx.rows, d);

@@ -54,7 +54,15 @@ export interface NeuronPruneOptions {
 type KernelSpec = DenseSpec | Conv2dSpec;
 
 /** Layer types that pass channels through unchanged between a pruned layer and the layer that reads them. */
-const PASSES = new Set<LayerSpec['type']>(['dropout', 'activation', 'maxPooling2d', 'averagePooling2d', 'globalAveragePooling2d', 'flatten', 'batchNormalization']);
+const PASSES = new Set<LayerSpec['type']>([
+  'dropout',
+  'activation',
+  'maxPooling2d',
+  'averagePooling2d',
+  'globalAveragePooling2d',
+  'flatten',
+  'batchNormalization',
+]);
 
 /**
  * Removes the least important hidden units (dense) and filters (conv2d) and returns a NEW, smaller model (same
@@ -68,12 +76,17 @@ export function pruneNeurons(model: Sequential, options: NeuronPruneOptions): Se
   const what = 'pruneNeurons()';
   idleModel(model, what);
   requireSupported(model.layers, what);
-  check(typeof options === 'object' && options !== null, 'RANGE', `${what} needs { fraction | count, layers?, score?, data? }`);
+  check(
+    typeof options === 'object' && options !== null,
+    'RANGE',
+    `${what} needs { fraction | count, layers?, score?, data? }`,
+  );
   check(model.built, 'STATE', `${what}: the model is not built yet (no weights to score); fit or build it first`);
   const kernels = kernelLayers(model);
   const outputLayer = kernels[kernels.length - 1];
   const spec = (i: number): KernelSpec => model.layers[i] as KernelSpec;
-  const width = (i: number): number => (spec(i).type === 'dense' ? (spec(i) as DenseSpec).units : (spec(i) as Conv2dSpec).filters);
+  const width = (i: number): number =>
+    spec(i).type === 'dense' ? (spec(i) as DenseSpec).units : (spec(i) as Conv2dSpec).filters;
   const unitWord = (i: number): string => (spec(i).type === 'dense' ? 'units' : 'filters');
   /** The layer reading layer i's channels, and the batch norms on the way (refusing what channels cannot pass). */
   const consumer = (i: number, strict = true): { next: number; norms: number[] } => {
@@ -100,10 +113,18 @@ export function pruneNeurons(model: Sequential, options: NeuronPruneOptions): Se
     check(list.length > 0, 'RANGE', `${what}: layers is empty`);
     layers = [...new Set(list.map((l) => kernelLayerIndex(model, l, what)))];
     for (const i of layers) {
-      check(i !== outputLayer, 'RANGE', `${what}: '${spec(i).name}' is the output layer; removing its ${unitWord(i)} would change what the model predicts`);
+      check(
+        i !== outputLayer,
+        'RANGE',
+        `${what}: '${spec(i).name}' is the output layer; removing its ${unitWord(i)} would change what the model predicts`,
+      );
       const { next } = consumer(i);
       for (const j of [i, next]) {
-        check(spec(j).trainable, 'STATE', `${what}: layer '${spec(j).name}' is frozen; unfreeze it with setTrainable('${spec(j).name}', true) to prune ${j === i ? `its ${unitWord(i)}` : `the ${unitWord(i)} feeding it`}`);
+        check(
+          spec(j).trainable,
+          'STATE',
+          `${what}: layer '${spec(j).name}' is frozen; unfreeze it with setTrainable('${spec(j).name}', true) to prune ${j === i ? `its ${unitWord(i)}` : `the ${unitWord(i)} feeding it`}`,
+        );
       }
     }
   } else {
@@ -112,7 +133,11 @@ export function pruneNeurons(model: Sequential, options: NeuronPruneOptions): Se
       const { next } = consumer(i, false); // a layer whose channels cannot be followed is skipped
       return next >= 0 && spec(next).trainable;
     });
-    check(layers.length > 0, 'STATE', `${what}: no hidden dense/conv2d layer to prune (the output layer is never pruned; frozen layers are skipped)`);
+    check(
+      layers.length > 0,
+      'STATE',
+      `${what}: no hidden dense/conv2d layer to prune (the output layer is never pruned; frozen layers are skipped)`,
+    );
   }
   layers.sort((a, b) => a - b);
 
@@ -125,28 +150,52 @@ export function pruneNeurons(model: Sequential, options: NeuronPruneOptions): Se
     let r: number;
     if (hasF) {
       const f = options.fraction;
-      check(typeof f === 'number' && Number.isFinite(f) && f >= 0 && f < 1, 'RANGE', `${what}: fraction must be in [0, 1), got ${String(f)}`);
+      check(
+        typeof f === 'number' && Number.isFinite(f) && f >= 0 && f < 1,
+        'RANGE',
+        `${what}: fraction must be in [0, 1), got ${String(f)}`,
+      );
       r = Math.round(f * units);
     } else {
       const c = options.count;
       const v = typeof c === 'object' && c !== null ? (c as Record<string, number>)[spec(i).name] : c;
       if (typeof c === 'object' && c !== null) {
         for (const name of Object.keys(c)) {
-          check(layers.some((l) => spec(l).name === name), 'RANGE', `${what}: count names '${name}', which is not among the layers being pruned (${layers.map((l) => spec(l).name).join(', ')})`);
+          check(
+            layers.some((l) => spec(l).name === name),
+            'RANGE',
+            `${what}: count names '${name}', which is not among the layers being pruned (${layers.map((l) => spec(l).name).join(', ')})`,
+          );
         }
       }
-      check(v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 0), 'RANGE', `${what}: count for '${spec(i).name}' must be an integer >= 0, got ${String(v)}`);
+      check(
+        v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 0),
+        'RANGE',
+        `${what}: count for '${spec(i).name}' must be an integer >= 0, got ${String(v)}`,
+      );
       r = v ?? 0;
     }
-    check(r < units, 'RANGE', `${what}: removing ${r} of the ${units} ${unitWord(i)} of '${spec(i).name}' would leave none; keep at least one`);
+    check(
+      r < units,
+      'RANGE',
+      `${what}: removing ${r} of the ${units} ${unitWord(i)} of '${spec(i).name}' would leave none; keep at least one`,
+    );
     return r;
   });
 
   const score = options.score ?? 'weight';
-  check(score === 'weight' || score === 'activation' || score === 'contribution', 'RANGE', `${what}: score must be 'weight', 'activation' or 'contribution', got ${JSON.stringify(score)}`);
+  check(
+    score === 'weight' || score === 'activation' || score === 'contribution',
+    'RANGE',
+    `${what}: score must be 'weight', 'activation' or 'contribution', got ${JSON.stringify(score)}`,
+  );
   const compensate = options.compensateBias ?? score === 'contribution';
   check(typeof compensate === 'boolean', 'RANGE', `${what}: compensateBias must be a boolean`);
-  check(options.data !== undefined || (score === 'weight' && !compensate), 'RANGE', `${what}: ${score !== 'weight' ? `score '${score}'` : 'compensateBias'} needs input rows: pass { data: x }`);
+  check(
+    options.data !== undefined || (score === 'weight' && !compensate),
+    'RANGE',
+    `${what}: ${score !== 'weight' ? `score '${score}'` : 'compensateBias'} needs input rows: pass { data: x }`,
+  );
   const data = options.data !== undefined ? toMatrix(options.data, 'data', model.inputDim) : undefined;
 
   // Layer by layer, bottom up: score the channels of a layer on the model as already shrunk below it
@@ -222,14 +271,20 @@ export function pruneNeurons(model: Sequential, options: NeuronPruneOptions): Se
     else target.filters = keep.length;
     // This layer: keep columns (and bias entries); the batch norms after it: keep channels.
     const cols = new Float32Array(rows * keep.length);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < keep.length; c++) cols[r * keep.length + c] = wk.data[r * C + keep[c]];
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < keep.length; c++) cols[r * keep.length + c] = wk.data[r * C + keep[c]];
     newWeights[kIdx] = { name: wk.name, shape: [...wk.shape.slice(0, -1), keep.length], data: cols };
     const pick = (idx: number): void => {
       if (idx < 0) return;
-      newWeights[idx] = { name: newWeights[idx].name, shape: [keep.length], data: Float32Array.from(keep, (u) => newWeights[idx].data[u]) };
+      newWeights[idx] = {
+        name: newWeights[idx].name,
+        shape: [keep.length],
+        data: Float32Array.from(keep, (u) => newWeights[idx].data[u]),
+      };
     };
     pick(at(`${spec(i).name}/bias`));
-    for (const b of norms) for (const p of ['gamma', 'beta', 'movingMean', 'movingVariance']) pick(at(`${model.layers[b].name}/${p}`));
+    for (const b of norms)
+      for (const p of ['gamma', 'beta', 'movingMean', 'movingVariance']) pick(at(`${model.layers[b].name}/${p}`));
     // Next layer: keep the rows of kept channels, and take in the removed channels' mean output.
     const keptRows: number[] = [];
     for (let r = 0; r < K; r++) if (isKept[r % C]) keptRows.push(r);
@@ -261,7 +316,10 @@ export function pruneNeurons(model: Sequential, options: NeuronPruneOptions): Se
   });
 
   /** Inference features of a layer: of the given model, or of a temporary model with the shrunk weights. */
-  function featuresOf(shrunkModel: { layers: LayerSpec[]; weights: Array<{ data: Float32Array }> } | undefined, layer: number): Matrix {
+  function featuresOf(
+    shrunkModel: { layers: LayerSpec[]; weights: Array<{ data: Float32Array }> } | undefined,
+    layer: number,
+  ): Matrix {
     if (!shrunkModel) return model.features(data!, layer);
     const tmp = new Sequential(structuredClone(shrunkModel.layers), { engine: net.engine });
     try {
@@ -289,6 +347,8 @@ export function pruneNeurons(model: Sequential, options: NeuronPruneOptions): Se
     return small;
   } catch (err) {
     small.dispose();
-    throw err instanceof SimdnetError ? err : new SimdnetError('STATE', `${what}: could not build the smaller model (${String(err)})`);
+    throw err instanceof SimdnetError
+      ? err
+      : new SimdnetError('STATE', `${what}: could not build the smaller model (${String(err)})`);
   }
 }

@@ -12,10 +12,27 @@ import { checkMagnitudes } from '../io/bounds.js';
 import { checksumFor } from '../io/checksum.js';
 import { openFile, SPARSE_FILE, writeFile, type Checksum, type Chunk, type FileKind } from '../io/container.js';
 import { activationForward, checkActivation, type Activation } from '../layers/activations.js';
-import { activation as activationLayer, activationOf, dense as denseLayer, inferShapes, paramDefs, sizeOf, validateSpec, type Shape } from '../layers/index.js';
+import {
+  activation as activationLayer,
+  activationOf,
+  dense as denseLayer,
+  inferShapes,
+  paramDefs,
+  sizeOf,
+  validateSpec,
+  type Shape,
+} from '../layers/index.js';
 import { checkShape } from '../layers/layer.js';
 import type { DenseSpec, LayerSpec } from '../layers/spec.js';
-import { Plan, PlannedModel, recordOp, uploadAll, type PlanEvalOptions, type PlanEvalResult, type PlanOp } from '../model/plan.js';
+import {
+  Plan,
+  PlannedModel,
+  recordOp,
+  uploadAll,
+  type PlanEvalOptions,
+  type PlanEvalResult,
+  type PlanOp,
+} from '../model/plan.js';
 import type { Sequential } from '../model/sequential.js';
 import { idleModel } from '../model/sequential.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
@@ -176,7 +193,11 @@ export class SparseModel extends PlannedModel {
     check(typeof options === 'object' && options !== null, 'RANGE', `${what}: options must be an object`);
     check(model.built, 'STATE', `${what}: the model is not built yet (no weights)`);
     const minSparsity = options.minSparsity ?? 0.5;
-    check(typeof minSparsity === 'number' && minSparsity >= 0 && minSparsity <= 1, 'RANGE', `${what}: minSparsity must be in [0, 1], got ${String(minSparsity)}`);
+    check(
+      typeof minSparsity === 'number' && minSparsity >= 0 && minSparsity <= 1,
+      'RANGE',
+      `${what}: minSparsity must be in [0, 1], got ${String(minSparsity)}`,
+    );
     const net = model.requireNet();
     const byName = new Map(model.getWeights().map((w) => [w.name, w.data]));
     const layers: LayerSpec[] = [];
@@ -198,7 +219,8 @@ export class SparseModel extends PlannedModel {
       for (let j = 0; j < w.length; j++) if (w[j] !== 0) nnz++;
       const sparsity = w.length > 0 ? 1 - nnz / w.length : 0;
       const base = { inputs: k, units: n, ...(l.useBias ? { bias: b } : {}) };
-      if (sparsity >= minSparsity && n <= MAX_CSR_UNITS) dense.set(at, { ...base, storage: 'csr', ...toCsr(w, k, n, nnz) });
+      if (sparsity >= minSparsity && n <= MAX_CSR_UNITS)
+        dense.set(at, { ...base, storage: 'csr', ...toCsr(w, k, n, nnz) });
       else dense.set(at, { ...base, storage: 'dense', kernel: w });
     });
     const loss = model.compileSettings()?.loss;
@@ -229,14 +251,32 @@ export class SparseModel extends PlannedModel {
       const r = this.resident.get(i);
       if (r) {
         const size = r.inputs * r.units;
-        return { type: l.type, name: l.name, activation: act, storage: r.storage, inputs: r.inputs, units: r.units, nnz: r.nnz, size, sparsity: size > 0 ? 1 - r.nnz / size : 0 };
+        return {
+          type: l.type,
+          name: l.name,
+          activation: act,
+          storage: r.storage,
+          inputs: r.inputs,
+          units: r.units,
+          nnz: r.nnz,
+          size,
+          sparsity: size > 0 ? 1 - r.nnz / size : 0,
+        };
       }
       const kernel = hasKernel(l) ? this.otherPtrs.get(i)?.[0] : undefined;
       if (!kernel) return { type: l.type, name: l.name, activation: act };
       const w = this.executor.engine.f32(kernel[0], kernel[1]);
       let nnz = 0;
       for (let j = 0; j < w.length; j++) if (w[j] !== 0) nnz++;
-      return { type: l.type, name: l.name, activation: act, storage: 'dense', nnz, size: w.length, sparsity: w.length > 0 ? 1 - nnz / w.length : 0 };
+      return {
+        type: l.type,
+        name: l.name,
+        activation: act,
+        storage: 'dense',
+        nnz,
+        size: w.length,
+        sparsity: w.length > 0 ? 1 - nnz / w.length : 0,
+      };
     });
   }
 
@@ -277,7 +317,12 @@ export class SparseModel extends PlannedModel {
     this.specs.forEach((_, i) => {
       const r = this.resident.get(i);
       if (r) {
-        if (r.storage === 'csr') chunks.push(e.i32(r.rowptr, r.inputs + 1), e.f32(r.vals, r.nnz), new Uint16Array(e.memory.buffer, r.cols, r.nnz));
+        if (r.storage === 'csr')
+          chunks.push(
+            e.i32(r.rowptr, r.inputs + 1),
+            e.f32(r.vals, r.nnz),
+            new Uint16Array(e.memory.buffer, r.cols, r.nnz),
+          );
         else chunks.push(e.f32(r.w, r.inputs * r.units));
         if (r.b !== 0) chunks.push(e.f32(r.b, r.units));
       }
@@ -291,10 +336,21 @@ export class SparseModel extends PlannedModel {
         metadata: this.metadata,
         ...(loss === undefined ? {} : { loss }),
         layers: this.specs.map((l, i) => {
-          if (l.type === 'activation') return { type: 'activation', name: l.name, activation: l.activation, alpha: l.alpha };
+          if (l.type === 'activation')
+            return { type: 'activation', name: l.name, activation: l.activation, alpha: l.alpha };
           const d = l as DenseSpec;
           const r = this.resident.get(i)!;
-          return { type: 'dense', name: d.name, inputs: r.inputs, units: r.units, activation: d.activation, alpha: d.alpha, useBias: r.b !== 0, storage: r.storage, nnz: r.nnz };
+          return {
+            type: 'dense',
+            name: d.name,
+            inputs: r.inputs,
+            units: r.units,
+            activation: d.activation,
+            alpha: d.alpha,
+            useBias: r.b !== 0,
+            storage: r.storage,
+            nnz: r.nnz,
+          };
         }),
       };
       return writeFile(FILE_V2, header, chunks);
@@ -319,12 +375,25 @@ export class SparseModel extends PlannedModel {
     if (!d) {
       const tensors = parts.others.get(i) ?? [];
       const ptrs = uploadAll(e, tensors, owned);
-      this.otherPtrs.set(i, ptrs.map((p, j) => [p, tensors[j].length]));
+      this.otherPtrs.set(
+        i,
+        ptrs.map((p, j) => [p, tensors[j].length]),
+      );
       parts.others.delete(i); // keep only the engine copy: the model must not pin the host arrays
       return recordOp(e, spec, i, shapes[i], shapes[i + 1], ptrs, owned);
     }
     const l = spec as DenseSpec;
-    const r: Resident = { storage: d.storage, inputs: d.inputs, units: d.units, nnz: 0, rowptr: 0, cols: 0, vals: 0, w: 0, b: 0 };
+    const r: Resident = {
+      storage: d.storage,
+      inputs: d.inputs,
+      units: d.units,
+      nnz: 0,
+      rowptr: 0,
+      cols: 0,
+      vals: 0,
+      w: 0,
+      b: 0,
+    };
     try {
       if (d.bias) [r.b] = uploadAll(e, [d.bias], owned);
       if (d.storage === 'dense') {
@@ -333,7 +402,15 @@ export class SparseModel extends PlannedModel {
         [r.w] = uploadAll(e, [w], owned);
         this.resident.set(i, r);
         // The record's own forward, on a spec whose bias follows the file.
-        return recordOp(e, { ...l, useBias: r.b !== 0 }, i, shapes[i], shapes[i + 1], r.b !== 0 ? [r.w, r.b] : [r.w], owned);
+        return recordOp(
+          e,
+          { ...l, useBias: r.b !== 0 },
+          i,
+          shapes[i],
+          shapes[i + 1],
+          r.b !== 0 ? [r.w, r.b] : [r.w],
+          owned,
+        );
       }
       r.nnz = d.rowptr![d.inputs];
       [r.rowptr, r.vals] = uploadAll(e, [d.rowptr!, d.vals!], owned);
@@ -361,7 +438,8 @@ function csrOp(e: Engine, l: DenseSpec, i: number, r: Resident, owned: number[])
     scratchBytes: () => 16 * Math.max(4, r.units),
     run(c) {
       k.sparse_csr_forward(c.y, c.scratch, c.x, r.rowptr, r.cols, r.vals, r.b, c.m, r.inputs, r.units);
-      if (l.activation !== 'linear' && !c.skipActivation) activationForward(k, l.activation, c.y, c.y, c.m, r.units, l.alpha);
+      if (l.activation !== 'linear' && !c.skipActivation)
+        activationForward(k, l.activation, c.y, c.y, c.m, r.units, l.alpha);
       return c.y;
     },
     dispose() {
@@ -372,7 +450,12 @@ function csrOp(e: Engine, l: DenseSpec, i: number, r: Resident, owned: number[])
 }
 
 /** CSR by row of a k×n row-major kernel with nnz nonzeros. */
-function toCsr(w: Float32Array, k: number, n: number, nnz: number): { rowptr: Int32Array; cols: Uint16Array; vals: Float32Array } {
+function toCsr(
+  w: Float32Array,
+  k: number,
+  n: number,
+  nnz: number,
+): { rowptr: Int32Array; cols: Uint16Array; vals: Float32Array } {
   const rowptr = new Int32Array(k + 1);
   const cols = new Uint16Array(nnz);
   const vals = new Float32Array(nnz);
@@ -403,12 +486,17 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
   const file = openFile(input, FILE, checksum);
   const { bad } = file;
   const h = file.header;
-  const isDim = (v: unknown, max = 1 << 24): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
+  const isDim = (v: unknown, max = 1 << 24): v is number =>
+    Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max;
   if (!isDim(h.inputDim)) bad(`bad inputDim ${String(h.inputDim)}`);
   if (!Array.isArray(h.layers) || h.layers.length === 0) bad('no layers');
   let at = 0;
   const end = file.dataLength;
-  const take = <T extends Int32Array | Float32Array | Uint16Array>(n: number, Ctor: { new (n: number): T; BYTES_PER_ELEMENT: number }, what: string): T => {
+  const take = <T extends Int32Array | Float32Array | Uint16Array>(
+    n: number,
+    Ctor: { new (n: number): T; BYTES_PER_ELEMENT: number },
+    what: string,
+  ): T => {
     const out = file.read(at, n, Ctor, what);
     at += Math.ceil(out.byteLength / 4) * 4;
     return out;
@@ -427,23 +515,39 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
     return a;
   };
   /** A dense layer's data: CSR or dense kernel, then the bias. */
-  const denseData = (name: string, i: number, k: number, n: number, storage: unknown, nnzRaw: unknown, useBias: boolean): DenseData => {
+  const denseData = (
+    name: string,
+    i: number,
+    k: number,
+    n: number,
+    storage: unknown,
+    nnzRaw: unknown,
+    useBias: boolean,
+  ): DenseData => {
     let d: DenseData;
     if (storage === 'csr') {
       if (n > MAX_CSR_UNITS) bad(`layer ${i} ('${name}') is CSR with ${n} units (at most ${MAX_CSR_UNITS})`);
       const nnz = nnzRaw;
-      if (!Number.isInteger(nnz) || (nnz as number) < 0 || (nnz as number) > k * n) bad(`layer ${i} ('${name}') has a bad nonzero count ${String(nnz)}`);
+      if (!Number.isInteger(nnz) || (nnz as number) < 0 || (nnz as number) > k * n)
+        bad(`layer ${i} ('${name}') has a bad nonzero count ${String(nnz)}`);
       const rowptr = take(k + 1, Int32Array, `layer '${name}' row pointers`);
       const vals = finite(take(nnz as number, Float32Array, `layer '${name}' values`), `layer '${name}' values`);
       const cols = take(nnz as number, Uint16Array, `layer '${name}' column indices`);
       if (rowptr[0] !== 0 || rowptr[k] !== nnz) bad(`layer '${name}' row pointers do not run from 0 to ${String(nnz)}`);
       for (let p = 0; p < k; p++) {
-        if (rowptr[p + 1] < rowptr[p] || rowptr[p + 1] - rowptr[p] > n) bad(`layer '${name}' row pointers are not increasing at row ${p}`);
+        if (rowptr[p + 1] < rowptr[p] || rowptr[p + 1] - rowptr[p] > n)
+          bad(`layer '${name}' row pointers are not increasing at row ${p}`);
       }
-      for (let e = 0; e < cols.length; e++) if (cols[e] >= n) bad(`layer '${name}' column index ${cols[e]} is out of range (${n} units)`);
+      for (let e = 0; e < cols.length; e++)
+        if (cols[e] >= n) bad(`layer '${name}' column index ${cols[e]} is out of range (${n} units)`);
       d = { storage: 'csr', inputs: k, units: n, rowptr, cols, vals };
     } else if (storage === 'dense') {
-      d = { storage: 'dense', inputs: k, units: n, kernel: finite(take(k * n, Float32Array, `layer '${name}' kernel`), `layer '${name}' kernel`) };
+      d = {
+        storage: 'dense',
+        inputs: k,
+        units: n,
+        kernel: finite(take(k * n, Float32Array, `layer '${name}' kernel`), `layer '${name}' kernel`),
+      };
     } else {
       return bad(`layer ${i} ('${name}') has unknown storage '${String(storage)}'`);
     }
@@ -456,7 +560,10 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
     if (!LOSSES.includes(h.loss as LossName)) bad(`unknown loss ${JSON.stringify(h.loss)}`);
     loss = h.loss as LossName;
   }
-  const metadata = typeof h.metadata === 'object' && h.metadata !== null && !Array.isArray(h.metadata) ? (h.metadata as Record<string, unknown>) : {};
+  const metadata =
+    typeof h.metadata === 'object' && h.metadata !== null && !Array.isArray(h.metadata)
+      ? (h.metadata as Record<string, unknown>)
+      : {};
   const name = typeof h.name === 'string' ? h.name : 'sparse';
   const dense = new Map<number, DenseData>();
   const others = new Map<number, Float32Array[]>();
@@ -469,7 +576,8 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
     } catch (err) {
       bad((err as Error).message);
     }
-    if (sizeOf(inputShape) !== h.inputDim) bad(`inputShape [${inputShape.join(', ')}] does not fit inputDim ${String(h.inputDim)}`);
+    if (sizeOf(inputShape) !== h.inputDim)
+      bad(`inputShape [${inputShape.join(', ')}] does not fit inputDim ${String(h.inputDim)}`);
     layers = (h.layers as unknown[]).map((l, i) => validateSpec(l, i));
     if (layers.some((l) => l.type === 'dropout')) bad('a dropout layer (sparse files leave them out)');
     let defs: ReturnType<typeof paramDefs> = [];
@@ -482,7 +590,8 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
     }
     const entries = h.dense;
     const denseIdx = layers.flatMap((l, i) => (l.type === 'dense' ? [i] : []));
-    if (!Array.isArray(entries) || entries.length !== denseIdx.length) bad(`the dense table does not list the ${denseIdx.length} dense layers`);
+    if (!Array.isArray(entries) || entries.length !== denseIdx.length)
+      bad(`the dense table does not list the ${denseIdx.length} dense layers`);
     const byLayer = new Map<number, Record<string, unknown>>();
     denseIdx.forEach((i, j) => {
       const o = (entries as Array<Record<string, unknown>>)[j];
@@ -494,7 +603,12 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
         const o = byLayer.get(i)!;
         dense.set(i, denseData(l.name, i, sizeOf(shapes[i]), l.units, o.storage, o.nnz, l.useBias));
       } else if (defs[i].length > 0) {
-        others.set(i, defs[i].map((p) => finite(take(sizeOf(p.shape), Float32Array, `layer '${l.name}' ${p.name}`), `layer '${l.name}' ${p.name}`)));
+        others.set(
+          i,
+          defs[i].map((p) =>
+            finite(take(sizeOf(p.shape), Float32Array, `layer '${l.name}' ${p.name}`), `layer '${l.name}' ${p.name}`),
+          ),
+        );
       }
     });
   } else {
@@ -509,7 +623,10 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
       } catch (err) {
         return bad((err as Error).message);
       }
-      const alpha = typeof o.alpha === 'number' && Number.isFinite(o.alpha) && o.alpha >= 0 ? o.alpha : bad(`layer ${i} has a bad alpha`);
+      const alpha =
+        typeof o.alpha === 'number' && Number.isFinite(o.alpha) && o.alpha >= 0
+          ? o.alpha
+          : bad(`layer ${i} has a bad alpha`);
       if (o.type === 'activation') return asFormat(() => activationLayer(act, { alpha, name: lname }));
       if (o.type !== 'dense') return bad(`layer ${i} has unknown type '${String(o.type)}'`);
       if (o.inputs !== width) bad(`layer ${i} ('${lname}') takes ${String(o.inputs)} inputs but gets ${width}`);
@@ -526,15 +643,27 @@ function decode(input: Uint8Array | ArrayBuffer, checksum: Checksum): { parts: S
   if (at !== end) bad(`${end - at} unexpected bytes after the last layer`);
   // Finite but extreme weights: refused when a forward pass on inputs in the documented range could overflow.
   const allDefs = paramDefs(layers, inferShapes(layers, inputShape));
-  checkMagnitudes(layers, inputShape, (i) => {
-    const l = layers[i];
-    const d = dense.get(i);
-    if (d) {
-      const names = { kernelName: `layer '${l.name}' ${d.storage === 'csr' ? 'values' : 'kernel'}`, biasName: `layer '${l.name}' bias` };
-      return d.storage === 'csr' ? { kind: 'linear', csr: { rowptr: d.rowptr!, cols: d.cols!, vals: d.vals! }, bias: d.bias, ...names } : { kind: 'linear', kernel: d.kernel!, bias: d.bias, ...names };
-    }
-    const ts = others.get(i);
-    return ts ? { kind: 'float', tensors: ts, names: allDefs[i].map((p) => `layer '${l.name}' ${p.name}`) } : { kind: 'none' };
-  }, bad);
+  checkMagnitudes(
+    layers,
+    inputShape,
+    (i) => {
+      const l = layers[i];
+      const d = dense.get(i);
+      if (d) {
+        const names = {
+          kernelName: `layer '${l.name}' ${d.storage === 'csr' ? 'values' : 'kernel'}`,
+          biasName: `layer '${l.name}' bias`,
+        };
+        return d.storage === 'csr'
+          ? { kind: 'linear', csr: { rowptr: d.rowptr!, cols: d.cols!, vals: d.vals! }, bias: d.bias, ...names }
+          : { kind: 'linear', kernel: d.kernel!, bias: d.bias, ...names };
+      }
+      const ts = others.get(i);
+      return ts
+        ? { kind: 'float', tensors: ts, names: allDefs[i].map((p) => `layer '${l.name}' ${p.name}`) }
+        : { kind: 'none' };
+    },
+    bad,
+  );
   return { parts: { name, inputShape, layers, metadata, loss, dense, others }, lossRecorded };
 }

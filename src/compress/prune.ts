@@ -64,8 +64,14 @@ export function sparsityOf(model: Sequential, layers?: ReadonlyArray<number | st
   idleModel(model, 'sparsityOf()');
   requireSupported(model.layers, 'sparsityOf()');
   check(model.built, 'STATE', 'sparsityOf(): the model is not built yet (no weights)');
-  check(layers === undefined || Array.isArray(layers), 'DTYPE', () => `sparsityOf(): layers must be an array of layer indices or names, got ${layers === null ? 'null' : typeof layers}`);
-  const idx = layers === undefined ? kernelLayers(model) : layers.map((l) => kernelLayerIndex(model, l, 'sparsityOf()'));
+  check(
+    layers === undefined || Array.isArray(layers),
+    'DTYPE',
+    () =>
+      `sparsityOf(): layers must be an array of layer indices or names, got ${layers === null ? 'null' : typeof layers}`,
+  );
+  const idx =
+    layers === undefined ? kernelLayers(model) : layers.map((l) => kernelLayerIndex(model, l, 'sparsityOf()'));
   const weights = model.getWeights();
   return report(model, idx, (i) => weights[kernelIndex(model, i)].data);
 }
@@ -105,37 +111,75 @@ function planPrune(model: Sequential, options: PruneOptions, what: string): Plan
   check(typeof options === 'object' && options !== null, 'RANGE', `${what} needs { sparsity, scope?, layers? }`);
   check(model.built, 'STATE', `${what}: the model is not built yet (no weights to prune); fit or build it first`);
   const scope = options.scope ?? 'layer';
-  check(scope === 'layer' || scope === 'global', 'RANGE', `${what}: scope must be 'layer' or 'global', got ${JSON.stringify(scope)}`);
+  check(
+    scope === 'layer' || scope === 'global',
+    'RANGE',
+    `${what}: scope must be 'layer' or 'global', got ${JSON.stringify(scope)}`,
+  );
   const s = options.sparsity;
   const perName = typeof s === 'object' && s !== null;
-  check(typeof s === 'number' || perName, 'RANGE', `${what}: sparsity must be a number in [0, 1) or a map of layer names to numbers`);
-  check(!(perName && scope === 'global'), 'RANGE', `${what}: a per-layer sparsity map needs scope 'layer' (a global threshold takes one number)`);
-  check(!(perName && options.layers !== undefined), 'RANGE', `${what}: give either a per-layer sparsity map or layers, not both`);
+  check(
+    typeof s === 'number' || perName,
+    'RANGE',
+    `${what}: sparsity must be a number in [0, 1) or a map of layer names to numbers`,
+  );
+  check(
+    !(perName && scope === 'global'),
+    'RANGE',
+    `${what}: a per-layer sparsity map needs scope 'layer' (a global threshold takes one number)`,
+  );
+  check(
+    !(perName && options.layers !== undefined),
+    'RANGE',
+    `${what}: give either a per-layer sparsity map or layers, not both`,
+  );
   let layers: number[];
   if (perName) {
     const names = Object.keys(s);
     check(names.length > 0, 'RANGE', `${what}: the sparsity map names no layer`);
     layers = names.map((n) => kernelLayerIndex(model, n, what));
   } else if (options.layers !== undefined) {
-    check(Array.isArray(options.layers) && options.layers.length > 0, 'RANGE', `${what}: layers must be a non-empty array of layer indices or names`);
+    check(
+      Array.isArray(options.layers) && options.layers.length > 0,
+      'RANGE',
+      `${what}: layers must be a non-empty array of layer indices or names`,
+    );
     layers = [...new Set(options.layers.map((l) => kernelLayerIndex(model, l, what)))];
   } else {
     layers = kernelLayers(model).filter((i) => (model.layers[i] as DenseSpec | Conv2dSpec).trainable);
-    check(layers.length > 0, 'STATE', `${what}: every dense/conv2d layer is frozen, nothing to prune (frozen layers are skipped)`);
+    check(
+      layers.length > 0,
+      'STATE',
+      `${what}: every dense/conv2d layer is frozen, nothing to prune (frozen layers are skipped)`,
+    );
   }
   for (const i of layers) {
     const l = model.layers[i] as DenseSpec | Conv2dSpec;
-    check(l.trainable, 'STATE', `${what}: layer '${l.name}' is frozen; unfreeze it with setTrainable('${l.name}', true) to prune it, or leave it out of layers`);
+    check(
+      l.trainable,
+      'STATE',
+      `${what}: layer '${l.name}' is frozen; unfreeze it with setTrainable('${l.name}', true) to prune it, or leave it out of layers`,
+    );
   }
   layers.sort((a, b) => a - b);
-  const perLayer = layers.map((i) => checkSparsity(perName ? (s as Record<string, number>)[model.layers[i].name] : s, what, model.layers[i].name));
+  const perLayer = layers.map((i) =>
+    checkSparsity(perName ? (s as Record<string, number>)[model.layers[i].name] : s, what, model.layers[i].name),
+  );
   return { layers, scope, global: perName ? 0 : checkSparsity(s, what), perLayer };
 }
 
 function checkSparsity(v: unknown, what: string, layer?: string): number {
   const where = layer === undefined ? 'sparsity' : `sparsity of '${layer}'`;
-  check(typeof v === 'number' && Number.isFinite(v), 'RANGE', `${what}: ${where} must be a number in [0, 1), got ${String(v)}`);
-  check(v < 1, 'RANGE', `${what}: ${where} is ${v}: pruning ${Math.round(v * 100)}% of the weights would remove all of them (or more); use a fraction below 1`);
+  check(
+    typeof v === 'number' && Number.isFinite(v),
+    'RANGE',
+    `${what}: ${where} must be a number in [0, 1), got ${String(v)}`,
+  );
+  check(
+    v < 1,
+    'RANGE',
+    `${what}: ${where} is ${v}: pruning ${Math.round(v * 100)}% of the weights would remove all of them (or more); use a fraction below 1`,
+  );
   check(v >= 0, 'RANGE', `${what}: ${where} is ${v}: it must be in [0, 1)`);
   return v;
 }
@@ -181,7 +225,13 @@ function report(model: Sequential, layers: number[], kernel: (layer: number) => 
     for (let j = 0; j < w.length; j++) if (w[j] === 0) z++;
     size += w.length;
     zeros += z;
-    return { layer: i, name: model.layers[i].name, size: w.length, zeros: z, sparsity: w.length > 0 ? z / w.length : 0 };
+    return {
+      layer: i,
+      name: model.layers[i].name,
+      size: w.length,
+      zeros: z,
+      sparsity: w.length > 0 ? z / w.length : 0,
+    };
   });
   return { layers: out, size, zeros, sparsity: size > 0 ? zeros / size : 0 };
 }
@@ -197,10 +247,18 @@ export function kernelLayers(model: Sequential): number[] {
 
 /** @internal A layer by index or name that must have a kernel (dense, conv2d; RANGE otherwise, naming the layers). */
 export function kernelLayerIndex(model: Sequential, layer: number | string, what: string): number {
-  check(typeof layer === 'number' || typeof layer === 'string', 'RANGE', `${what}: a layer is given by index or name, got ${String(layer)}`);
+  check(
+    typeof layer === 'number' || typeof layer === 'string',
+    'RANGE',
+    `${what}: a layer is given by index or name, got ${String(layer)}`,
+  );
   const i = model.layerIndex(layer);
   const l = model.layers[i];
-  check(hasKernel(l), 'RANGE', `${what}: layer '${l.name}' is a ${l.type} layer and has no weights${l.type === 'batchNormalization' ? ' to prune (only dense and conv2d kernels are)' : ''}`);
+  check(
+    hasKernel(l),
+    'RANGE',
+    `${what}: layer '${l.name}' is a ${l.type} layer and has no weights${l.type === 'batchNormalization' ? ' to prune (only dense and conv2d kernels are)' : ''}`,
+  );
   return i;
 }
 
@@ -235,13 +293,22 @@ export class PruningSession {
    */
   constructor(readonly model: Sequential) {
     idleModel(model, 'new PruningSession()');
-    check(model.built, 'STATE', 'startPruning(): the model is not built yet (no weights to mask); fit or build it first');
-    check(!sessions.has(model), 'STATE', 'startPruning(): a pruning session is already active on this model; end() it first');
+    check(
+      model.built,
+      'STATE',
+      'startPruning(): the model is not built yet (no weights to mask); fit or build it first',
+    );
+    check(
+      !sessions.has(model),
+      'STATE',
+      'startPruning(): a pruning session is already active on this model; end() it first',
+    );
     const net = model.net!;
     this.engine = net.engine;
     try {
       for (const slot of net.slots) {
-        if (slot.name.endsWith('/kernel')) this.masks.set(slot.name, { ptr: this.engine.allocF32(slot.size), size: slot.size });
+        if (slot.name.endsWith('/kernel'))
+          this.masks.set(slot.name, { ptr: this.engine.allocF32(slot.size), size: slot.size });
       }
     } catch (err) {
       for (const m of this.masks.values()) this.engine.free(m.ptr);
@@ -334,7 +401,12 @@ export function startPruning(model: Sequential): PruningSession {
 /** The active pruning session of a model, if any. */
 export function pruningSession(model: Sequential): PruningSession | undefined {
   // Not idleModel: a callback may ask during fit().
-  check(model instanceof Sequential, 'DTYPE', () => `pruningSession() takes a Sequential model, got ${model === null ? 'null' : Array.isArray(model) ? 'an array' : typeof model}`);
+  check(
+    model instanceof Sequential,
+    'DTYPE',
+    () =>
+      `pruningSession() takes a Sequential model, got ${model === null ? 'null' : Array.isArray(model) ? 'an array' : typeof model}`,
+  );
   return sessions.get(model);
 }
 
@@ -408,22 +480,48 @@ export async function pruneIteratively(
   idleModel(model, what);
   check(typeof options === 'object' && options !== null, 'RANGE', `${what} needs options { sparsity, steps?, ... }`);
   const opt = model.optimizer;
-  check(opt !== undefined, 'STATE', `${what}: compile the model (and build or fit it) first: fine-tuning needs its loss and optimizer`);
+  check(
+    opt !== undefined,
+    'STATE',
+    `${what}: compile the model (and build or fit it) first: fine-tuning needs its loss and optimizer`,
+  );
   let schedule: number[];
   if (options.schedule !== undefined) {
-    check(Array.isArray(options.schedule) && options.schedule.length > 0, 'RANGE', `${what}: schedule must be a non-empty array of sparsities`);
+    check(
+      Array.isArray(options.schedule) && options.schedule.length > 0,
+      'RANGE',
+      `${what}: schedule must be a non-empty array of sparsities`,
+    );
     schedule = options.schedule.map((s) => checkSparsity(s, what));
-    check(schedule.every((s, i) => i === 0 || s >= schedule[i - 1]), 'RANGE', `${what}: schedule must not decrease, got [${schedule.join(', ')}]`);
+    check(
+      schedule.every((s, i) => i === 0 || s >= schedule[i - 1]),
+      'RANGE',
+      `${what}: schedule must not decrease, got [${schedule.join(', ')}]`,
+    );
   } else {
     const target = checkSparsity(options.sparsity, what);
     const steps = options.steps ?? 3;
-    check(Number.isInteger(steps) && steps >= 1 && steps <= 1000, 'RANGE', `${what}: steps must be an integer in [1, 1000], got ${String(steps)}`);
-    schedule = Array.from({ length: steps }, (_, i) => (i === steps - 1 ? target : 1 - (1 - target) ** ((i + 1) / steps)));
+    check(
+      Number.isInteger(steps) && steps >= 1 && steps <= 1000,
+      'RANGE',
+      `${what}: steps must be an integer in [1, 1000], got ${String(steps)}`,
+    );
+    schedule = Array.from({ length: steps }, (_, i) =>
+      i === steps - 1 ? target : 1 - (1 - target) ** ((i + 1) / steps),
+    );
   }
   const epochs = options.epochs ?? 1;
-  check(Number.isInteger(epochs) && epochs >= 0, 'RANGE', `${what}: epochs must be an integer >= 0, got ${String(epochs)}`);
+  check(
+    Number.isInteger(epochs) && epochs >= 0,
+    'RANGE',
+    `${what}: epochs must be an integer >= 0, got ${String(epochs)}`,
+  );
   const lr = options.learningRate ?? opt.learningRate / 10;
-  check(typeof lr === 'number' && Number.isFinite(lr) && lr > 0, 'RANGE', `${what}: learningRate must be a positive number, got ${String(lr)}`);
+  check(
+    typeof lr === 'number' && Number.isFinite(lr) && lr > 0,
+    'RANGE',
+    `${what}: learningRate must be a positive number, got ${String(lr)}`,
+  );
   const base = { scope: options.scope, layers: options.layers };
   // Validate the layers and the data now, so a bad call changes nothing.
   planPrune(model, { ...base, sparsity: schedule[0] }, what);
@@ -438,7 +536,8 @@ export async function pruneIteratively(
   const session = existing ?? startPruning(model);
   const savedLr = opt.learningRate;
   const rounds: PruneRound[] = [];
-  const evalVal = (): EvalResult | undefined => (options.validationData ? model.evaluate(...options.validationData) : undefined);
+  const evalVal = (): EvalResult | undefined =>
+    options.validationData ? model.evaluate(...options.validationData) : undefined;
   try {
     opt.learningRate = lr;
     for (let r = 0; r < schedule.length; r++) {
@@ -461,7 +560,10 @@ export async function pruneIteratively(
     if (model.optimizer === opt) opt.learningRate = savedLr;
     if (!existing && !options.keepSession) session.end();
   }
-  const out: IterativePruneResult = { rounds, sparsity: sparsityOf(model, planPrune(model, { ...base, sparsity: 0 }, what).layers) };
+  const out: IterativePruneResult = {
+    rounds,
+    sparsity: sparsityOf(model, planPrune(model, { ...base, sparsity: 0 }, what).layers),
+  };
   if (session.active) out.session = session;
   return out;
 }

@@ -43,10 +43,18 @@ export function fakeQuantize(model: Sequential, options: FakeQuantOptions = {}):
   idleModel(model, 'fakeQuantize()');
   requireSupported(model.layers, 'fakeQuantize()');
   check(model.built, 'STATE', `fakeQuantize(): model '${model.name}' is not built (it has no weights yet)`);
-  check(!active.has(model), 'STATE', `fakeQuantize(): model '${model.name}' is already fake-quantized (remove() the first one)`);
+  check(
+    !active.has(model),
+    'STATE',
+    `fakeQuantize(): model '${model.name}' is already fake-quantized (remove() the first one)`,
+  );
   checkOptions(options, 'fakeQuantize()', { weightBits: 'count' });
   const bits = options.weightBits ?? 8;
-  check(Number.isInteger(bits) && bits >= 2 && bits <= 8, 'RANGE', `fakeQuantize(): weightBits must be an integer in [2, 8], got ${String(bits)}`);
+  check(
+    Number.isInteger(bits) && bits >= 2 && bits <= 8,
+    'RANGE',
+    `fakeQuantize(): weightBits must be an integer in [2, 8], got ${String(bits)}`,
+  );
   const plan = resolvePlan(model.layers, options.plan ?? 'int8', 'fakeQuantize()');
   const names = [...plan].filter(([, p]) => p === 'int8').map(([i]) => model.layers[i].name);
   const qmax = 2 ** (bits - 1) - 1;
@@ -59,7 +67,8 @@ export function fakeQuantize(model: Sequential, options: FakeQuantOptions = {}):
     const n = slot.shape[slot.shape.length - 1];
     return { name, size: slot.size, n, k: slot.size / n, backup: e.allocF32(slot.size), scale: e.allocF32(n) };
   });
-  const kernelPtr = (net: Net, name: string): number => net.ptr(net.params, net.slots.find((s) => s.name === `${name}/kernel`)!);
+  const kernelPtr = (net: Net, name: string): number =>
+    net.ptr(net.params, net.slots.find((s) => s.name === `${name}/kernel`)!);
   let swapped = false;
   const hook: TrainHook = {
     beforeForward(net) {
@@ -109,7 +118,13 @@ export async function fineTuneQuantized(
 ): Promise<History> {
   // fit()'s own checks come after the weights are fake-quantized: check the option types up front.
   checkOptions(options, 'fineTuneQuantized()', {
-    epochs: 'index', batchSize: 'count', seed: 'number', shuffle: 'boolean', validationSplit: 'number', yieldEveryMs: 'number', weightBits: 'count',
+    epochs: 'index',
+    batchSize: 'count',
+    seed: 'number',
+    shuffle: 'boolean',
+    validationSplit: 'number',
+    yieldEveryMs: 'number',
+    weightBits: 'count',
   });
   const { plan, weightBits, ...fitOptions } = options;
   const fq: FakeQuantOptions = {};

@@ -82,7 +82,8 @@ interface Header {
 
 type Typed = Int8Array | Uint16Array | Int32Array | Float32Array;
 
-const dtypeOf = (a: Typed): DType => (a instanceof Int8Array ? 'i8' : a instanceof Uint16Array ? 'f16' : a instanceof Int32Array ? 'i32' : 'f32');
+const dtypeOf = (a: Typed): DType =>
+  a instanceof Int8Array ? 'i8' : a instanceof Uint16Array ? 'f16' : a instanceof Int32Array ? 'i32' : 'f32';
 
 /** Layer types a version 2 file can hold. */
 const V2_TYPES = new Set<LayerSpec['type']>(['dense', 'dropout', 'activation']);
@@ -129,7 +130,9 @@ export function saveQuantized(model: QuantizedModel): Uint8Array {
     weightBits: p.weightBits,
     trainedSteps: p.trainedSteps,
     metadata: model.metadata,
-    ...(v2 ? { dense: p.kernels.map(entry) } : { kernels: p.kernels.map(entry), others: p.others.map((o) => ({ layer: o.layer })) }),
+    ...(v2
+      ? { dense: p.kernels.map(entry) }
+      : { kernels: p.kernels.map(entry), others: p.others.map((o) => ({ layer: o.layer })) }),
     tensors,
   };
   if (p.loss) header.loss = p.loss;
@@ -154,10 +157,12 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
   if (!Array.isArray(h.layers) || h.layers.length === 0) bad('no layers');
   if (!Number.isInteger(h.inputDim) || h.inputDim < 1) bad(`bad inputDim ${String(h.inputDim)}`);
   if (h.mode !== 'static' && h.mode !== 'dynamic') bad(`bad mode ${JSON.stringify(h.mode)}`);
-  if (!Number.isInteger(h.weightBits) || h.weightBits < 2 || h.weightBits > 8) bad(`bad weightBits ${String(h.weightBits)}`);
+  if (!Number.isInteger(h.weightBits) || h.weightBits < 2 || h.weightBits > 8)
+    bad(`bad weightBits ${String(h.weightBits)}`);
   const entries = v3 ? h.kernels : h.dense;
   const otherEntries = v3 ? h.others : [];
-  if (!Array.isArray(entries) || !Array.isArray(h.tensors) || !Array.isArray(otherEntries)) bad(`no ${v3 ? 'kernel' : 'dense'} or tensor table`);
+  if (!Array.isArray(entries) || !Array.isArray(h.tensors) || !Array.isArray(otherEntries))
+    bad(`no ${v3 ? 'kernel' : 'dense'} or tensor table`);
   const layers = h.layers.map((l, i) => validateSpec(l, i));
   if (!v3) {
     const other = layers.find((l) => !V2_TYPES.has(l.type));
@@ -170,7 +175,8 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
     } catch (err) {
       bad((err as Error).message);
     }
-    if (sizeOf(inputShape) !== h.inputDim) bad(`inputShape [${inputShape.join(', ')}] does not fit inputDim ${h.inputDim}`);
+    if (sizeOf(inputShape) !== h.inputDim)
+      bad(`inputShape [${inputShape.join(', ')}] does not fit inputDim ${h.inputDim}`);
   }
   let defs: ReturnType<typeof paramDefs> = [];
   let shapes: Shape[] = [];
@@ -182,7 +188,8 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
   }
   const kernelIdx = layers.flatMap((l, i) => (hasKernel(l) ? [i] : []));
   if (!v3 && kernelIdx.length === 0) bad('no dense layer');
-  if (entries!.length !== kernelIdx.length) bad(`${entries!.length} ${v3 ? 'kernel' : 'dense'} entries for an architecture that has ${kernelIdx.length}`);
+  if (entries!.length !== kernelIdx.length)
+    bad(`${entries!.length} ${v3 ? 'kernel' : 'dense'} entries for an architecture that has ${kernelIdx.length}`);
   let t = 0;
   const take = (name: string, dtype: DType, shape: number[]): Typed => {
     const e = h.tensors[t++];
@@ -193,17 +200,22 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
       bad(`tensor ${name} has shape [${String(e.shape)}], the architecture needs [${shape.join(',')}]`);
     }
     const count = shape.reduce((a, b) => a * b, 1);
-    const Ctor = dtype === 'i8' ? Int8Array : dtype === 'f16' ? Uint16Array : dtype === 'i32' ? Int32Array : Float32Array;
-    if (e.length !== count * Ctor.BYTES_PER_ELEMENT) bad(`tensor ${name} has ${String(e.length)} bytes, its shape needs ${count * Ctor.BYTES_PER_ELEMENT}`);
+    const Ctor =
+      dtype === 'i8' ? Int8Array : dtype === 'f16' ? Uint16Array : dtype === 'i32' ? Int32Array : Float32Array;
+    if (e.length !== count * Ctor.BYTES_PER_ELEMENT)
+      bad(`tensor ${name} has ${String(e.length)} bytes, its shape needs ${count * Ctor.BYTES_PER_ELEMENT}`);
     const a = file.read<Typed>(e.offset, count, Ctor, `tensor ${name}`);
     // f16 → f32 is what the computation uses: an all-ones exponent is Inf or NaN there.
-    if (a instanceof Uint16Array) for (let j = 0; j < a.length; j++) if ((a[j] & 0x7c00) === 0x7c00) bad(`tensor ${name} holds NaN/Inf values (f16 ${a[j].toString(16)} at ${j})`);
+    if (a instanceof Uint16Array)
+      for (let j = 0; j < a.length; j++)
+        if ((a[j] & 0x7c00) === 0x7c00) bad(`tensor ${name} holds NaN/Inf values (f16 ${a[j].toString(16)} at ${j})`);
     return a;
   };
   const byLayer = new Map<number, KernelEntry>();
   kernelIdx.forEach((i, j) => {
     const d = entries![j];
-    if (!d || d.layer !== i) bad(`${v3 ? 'kernel' : 'dense'} entry ${j} is for layer ${String(d?.layer)}, expected ${i}`);
+    if (!d || d.layer !== i)
+      bad(`${v3 ? 'kernel' : 'dense'} entry ${j} is for layer ${String(d?.layer)}, expected ${i}`);
     byLayer.set(i, d);
   });
   const folded = new Set<number>();
@@ -211,13 +223,16 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
     if (d.bn === undefined) continue;
     const l = layers[i] as LayerSpec & { activation: string };
     if (d.bn !== i + 1 || layers[i + 1]?.type !== 'batchNormalization' || l.activation !== 'linear') {
-      bad(`layer ${l.name} folds layer ${String(d.bn)}, which is not a batch norm right after it (with the layer linear)`);
+      bad(
+        `layer ${l.name} folds layer ${String(d.bn)}, which is not a batch norm right after it (with the layer linear)`,
+      );
     }
     folded.add(d.bn);
   }
   const otherSet = new Set<number>();
   for (const o of otherEntries!) {
-    if (!o || !Number.isInteger(o.layer) || o.layer < 0 || o.layer >= layers.length) bad(`bad entry in others: ${JSON.stringify(o)}`);
+    if (!o || !Number.isInteger(o.layer) || o.layer < 0 || o.layer >= layers.length)
+      bad(`bad entry in others: ${JSON.stringify(o)}`);
     otherSet.add(o.layer);
   }
   const kernels: QuantLayer[] = [];
@@ -225,7 +240,8 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
   layers.forEach((spec, i) => {
     const d = byLayer.get(i);
     const needs = defs[i].length > 0 && !d && !folded.has(i);
-    if (needs !== otherSet.has(i)) bad(`layer ${spec.name} ${needs ? 'has weights but no entry' : 'is listed in others but stores nothing'}`);
+    if (needs !== otherSet.has(i))
+      bad(`layer ${spec.name} ${needs ? 'has weights but no entry' : 'is listed in others but stores nothing'}`);
     if (needs) {
       const ts = defs[i].map((p) => take(`${spec.name}/${p.name}`, 'f32', p.shape) as Float32Array);
       if (!ts.every((a) => a.every(Number.isFinite))) bad(`layer ${spec.name} has NaN/Inf weights`);
@@ -233,22 +249,33 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
       return;
     }
     if (!d || !hasKernel(spec)) return;
-    if (d.precision !== 'int8' && d.precision !== 'f16' && d.precision !== 'f32') bad(`layer ${spec.name} has precision ${JSON.stringify(d.precision)}`);
+    if (d.precision !== 'int8' && d.precision !== 'f16' && d.precision !== 'f32')
+      bad(`layer ${spec.name} has precision ${JSON.stringify(d.precision)}`);
     const shape = defs[i][0].shape;
     const n = shape[shape.length - 1];
     const k = sizeOf(shape) / n;
     const kernel = take(`${spec.name}/kernel`, d.precision === 'int8' ? 'i8' : d.precision, v3 ? shape : [k, n]);
-    const L: QuantLayer = { layer: i, precision: d.precision, k, n, shape: [...shape], kernel: kernel as QuantLayer['kernel'] };
+    const L: QuantLayer = {
+      layer: i,
+      precision: d.precision,
+      k,
+      n,
+      shape: [...shape],
+      kernel: kernel as QuantLayer['kernel'],
+    };
     if (d.bn !== undefined) L.bn = d.bn;
     if (d.precision === 'int8') {
       const ws = take(`${spec.name}/kernel_scale`, 'f32', [n]) as Float32Array;
-      if (!ws.every((s) => Number.isFinite(s) && s > 0)) bad(`layer ${spec.name} has a scale that is not a finite positive number`);
+      if (!ws.every((s) => Number.isFinite(s) && s > 0))
+        bad(`layer ${spec.name} has a scale that is not a finite positive number`);
       L.wScale = ws;
       if (h.mode === 'static') {
         // The kernels get the scale and its inverse as f32: both must be finite and positive there.
         const s = typeof d.inScale === 'number' ? Math.fround(d.inScale) : NaN;
         if (!(s > 0 && Number.isFinite(s) && Number.isFinite(Math.fround(1 / s)))) {
-          bad(`layer ${spec.name} has no valid input scale (${String(d.inScale)}: it must be a positive number in f32, from 1.2e-38 to 3.4e38)`);
+          bad(
+            `layer ${spec.name} has no valid input scale (${String(d.inScale)}: it must be a positive number in f32, from 1.2e-38 to 3.4e38)`,
+          );
         }
         L.inScale = s;
       }
@@ -264,14 +291,21 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
   if (t !== h.tensors.length) bad(`${h.tensors.length - t} unexpected extra tensor(s)`);
   const byKernel = new Map(kernels.map((q) => [q.layer, q]));
   const byOther = new Map(others.map((o) => [o.layer, o.tensors]));
-  checkMagnitudes(layers, inputShape, (i) => {
-    const name = layers[i].name;
-    const q = byKernel.get(i);
-    if (q) return linearOf(q, layers[i], shapes[i], h.mode, bad);
-    if (folded.has(i)) return { kind: 'folded' };
-    const ts = byOther.get(i);
-    return ts ? { kind: 'float', tensors: ts, names: defs[i].map((p) => `tensor ${name}/${p.name}`) } : { kind: 'none' };
-  }, bad);
+  checkMagnitudes(
+    layers,
+    inputShape,
+    (i) => {
+      const name = layers[i].name;
+      const q = byKernel.get(i);
+      if (q) return linearOf(q, layers[i], shapes[i], h.mode, bad);
+      if (folded.has(i)) return { kind: 'folded' };
+      const ts = byOther.get(i);
+      return ts
+        ? { kind: 'float', tensors: ts, names: defs[i].map((p) => `tensor ${name}/${p.name}`) }
+        : { kind: 'none' };
+    },
+    bad,
+  );
   const parts: QuantParts = {
     name: typeof h.name === 'string' ? h.name : 'sequential',
     inputDim: h.inputDim,
@@ -293,16 +327,26 @@ export function loadQuantized(input: Uint8Array | ArrayBuffer, options: QuantLoa
  * f32; int8 as q · scale, with the input quantized first when the layer computes in int8, else dequantized once
  * to f32 weights (which must be finite there).
  */
-function linearOf(q: QuantLayer, spec: LayerSpec, input: Shape, mode: 'static' | 'dynamic', bad: (why: string) => never): LinearWeights {
+function linearOf(
+  q: QuantLayer,
+  spec: LayerSpec,
+  input: Shape,
+  mode: 'static' | 'dynamic',
+  bad: (why: string) => never,
+): LinearWeights {
   const names = { kernelName: `tensor ${spec.name}/kernel`, biasName: `tensor ${spec.name}/bias` };
   if (q.precision === 'f32') return { kind: 'linear', kernel: q.kernel, bias: q.bias, ...names };
-  if (q.precision === 'f16') return { kind: 'linear', kernel: Float32Array.from(q.kernel, halfToFloat), bias: q.bias, ...names };
+  if (q.precision === 'f16')
+    return { kind: 'linear', kernel: Float32Array.from(q.kernel, halfToFloat), bias: q.bias, ...names };
   const ws = q.wScale!;
   const sIn = q.inScale ?? 1;
   // A static bias is int32 in units of s_in · s_w[j], which the kernels get as an f32 per column.
   const unit = Float32Array.from(ws, (s) => sIn * s);
   const statics = mode === 'static';
-  if (statics) for (let j = 0; j < q.n; j++) if (!Number.isFinite(unit[j])) bad(`tensor ${spec.name}/kernel_scale is too large: ${ws[j]} times the input scale ${sIn} overflows f32`);
+  if (statics)
+    for (let j = 0; j < q.n; j++)
+      if (!Number.isFinite(unit[j]))
+        bad(`tensor ${spec.name}/kernel_scale is too large: ${ws[j]} times the input scale ${sIn} overflows f32`);
   const lin: LinearWeights = {
     kind: 'linear',
     kernel: q.kernel,
@@ -317,7 +361,9 @@ function linearOf(q: QuantLayer, spec: LayerSpec, input: Shape, mode: 'static' |
   const top = new Float32Array(q.n);
   const k = q.kernel as Int8Array;
   for (let r = 0; r < k.length; r += q.n) for (let j = 0; j < q.n; j++) top[j] = Math.max(top[j], Math.abs(k[r + j]));
-  for (let j = 0; j < q.n; j++) if (!Number.isFinite(Math.fround(top[j] * ws[j]))) bad(`tensor ${spec.name}/kernel_scale is too large: ${top[j]} steps of ${ws[j]} overflow f32`);
+  for (let j = 0; j < q.n; j++)
+    if (!Number.isFinite(Math.fround(top[j] * ws[j])))
+      bad(`tensor ${spec.name}/kernel_scale is too large: ${top[j]} steps of ${ws[j]} overflow f32`);
   return lin;
 }
 

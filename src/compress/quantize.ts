@@ -29,7 +29,17 @@ import { activationForward, type Activation } from '../layers/activations.js';
 import { geometry } from '../layers/conv2d.js';
 import { inferShapes, paramDefs, sizeOf, type Shape } from '../layers/index.js';
 import type { BatchNormalizationSpec, Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
-import { f16Op, Plan, PlannedModel, recordOp, uploadAll, uploadBytes, type PlanEvalOptions, type PlanEvalResult, type PlanOp } from '../model/plan.js';
+import {
+  f16Op,
+  Plan,
+  PlannedModel,
+  recordOp,
+  uploadAll,
+  uploadBytes,
+  type PlanEvalOptions,
+  type PlanEvalResult,
+  type PlanOp,
+} from '../model/plan.js';
 import { Sequential, idleModel } from '../model/sequential.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
 import type { LossName } from '../train/losses.js';
@@ -135,29 +145,48 @@ export type QuantEvalResult = PlanEvalResult;
 /** Quantizes a trained model: see {@link QuantizeOptions}. The model itself is not changed. */
 export function quantizeModel(model: Sequential, options: QuantizeOptions = {}): QuantizedModel {
   if ((model as unknown) instanceof QuantizedModel) {
-    throw new SimdnetError('STATE', 'quantizeModel(): this model is already quantized (quantize the original f32 model instead)');
+    throw new SimdnetError(
+      'STATE',
+      'quantizeModel(): this model is already quantized (quantize the original f32 model instead)',
+    );
   }
   check(model instanceof Sequential, 'DTYPE', 'quantizeModel() takes a Sequential model');
   requireSupported(model.layers, 'quantizeModel()');
   idleModel(model, 'quantizeModel()');
   check(typeof options === 'object' && options !== null, 'RANGE', 'quantizeModel(): options must be an object');
   checkOptions(options, 'quantizeModel()', { mode: 'string', weightBits: 'count', name: 'string' });
-  check(model.built, 'STATE', `quantizeModel(): model '${model.name}' is not built (it has no weights): train it first`);
+  check(
+    model.built,
+    'STATE',
+    `quantizeModel(): model '${model.name}' is not built (it has no weights): train it first`,
+  );
   check(
     model.trainedSteps > 0,
     'STATE',
     `quantizeModel(): model '${model.name}' is untrained (0 training steps): quantize a trained model (or one loaded from a file saved after training)`,
   );
   const mode = options.mode ?? (options.calibration !== undefined ? 'static' : 'dynamic');
-  check(mode === 'static' || mode === 'dynamic', 'RANGE', `quantizeModel(): mode must be 'static' or 'dynamic', got ${String(mode)}`);
+  check(
+    mode === 'static' || mode === 'dynamic',
+    'RANGE',
+    `quantizeModel(): mode must be 'static' or 'dynamic', got ${String(mode)}`,
+  );
   const bits = options.weightBits ?? 8;
-  check(Number.isInteger(bits) && bits >= 2 && bits <= 8, 'RANGE', `quantizeModel(): weightBits must be an integer in [2, 8], got ${String(bits)}`);
+  check(
+    Number.isInteger(bits) && bits >= 2 && bits <= 8,
+    'RANGE',
+    `quantizeModel(): weightBits must be an integer in [2, 8], got ${String(bits)}`,
+  );
   const net = model.net!;
   const plan = resolvePlan(model.layers, options.plan ?? 'int8', 'quantizeModel()');
   const int8Layers = [...plan.keys()].filter((i) => plan.get(i) === 'int8');
   let calib: Matrix | undefined;
   if (mode === 'static') {
-    check(options.calibration !== undefined, 'EMPTY', "quantizeModel(): static mode needs a calibration set ({ calibration: x }) for the activation scales; or use mode 'dynamic'");
+    check(
+      options.calibration !== undefined,
+      'EMPTY',
+      "quantizeModel(): static mode needs a calibration set ({ calibration: x }) for the activation scales; or use mode 'dynamic'",
+    );
     calib = model.toInputs(options.calibration, 'quantizeModel() calibration'); // scaled as the model scales its rows
   } else if (options.calibration !== undefined) {
     // Checked anyway, so a wrong set is reported rather than silently ignored.
@@ -185,7 +214,16 @@ export function quantizeModel(model: Sequential, options: QuantizeOptions = {}):
     const n = shape[shape.length - 1];
     const kk = w0.length / n;
     const bn = folds.get(i);
-    const { w, b } = bn === undefined ? { w: w0, b: spec.useBias ? b0 : undefined } : foldBatchNorm(w0, spec.useBias ? b0 : undefined, tensorsOf(bn), n, (model.layers[bn] as BatchNormalizationSpec).epsilon);
+    const { w, b } =
+      bn === undefined
+        ? { w: w0, b: spec.useBias ? b0 : undefined }
+        : foldBatchNorm(
+            w0,
+            spec.useBias ? b0 : undefined,
+            tensorsOf(bn),
+            n,
+            (model.layers[bn] as BatchNormalizationSpec).epsilon,
+          );
     const precision = plan.get(i)!;
     const base = { layer: i, precision, k: kk, n, shape, ...(bn === undefined ? {} : { bn }) };
     if (precision === 'f32') {
@@ -260,7 +298,13 @@ function foldable(layers: readonly LayerSpec[]): Map<number, number> {
  * eps), is the layer with W' = W·diag(s) (each kernel column j scaled by s_j) and b' = (b − mean)·s + beta
  * (computed in f64, rounded once to f32).
  */
-export function foldBatchNorm(w: Float32Array, b: Float32Array | undefined, bn: Float32Array[], n: number, epsilon: number): { w: Float32Array; b: Float32Array } {
+export function foldBatchNorm(
+  w: Float32Array,
+  b: Float32Array | undefined,
+  bn: Float32Array[],
+  n: number,
+  epsilon: number,
+): { w: Float32Array; b: Float32Array } {
   const [gamma, beta, mean, variance] = bn;
   const s = Float64Array.from(gamma, (g, j) => g / Math.sqrt(variance[j] + epsilon));
   const wf = new Float32Array(w.length);
@@ -274,7 +318,11 @@ export function resolvePlan(layers: readonly LayerSpec[], plan: PrecisionPlan, w
   const withKernel = layers.flatMap((l, i) => (hasKernel(l) ? [i] : []));
   const out = new Map<number, Precision>();
   const ok = (p: unknown, what: string): Precision => {
-    check(PRECISIONS.includes(p as Precision), 'RANGE', `${where}: ${what} precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(p)}`);
+    check(
+      PRECISIONS.includes(p as Precision),
+      'RANGE',
+      `${where}: ${what} precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(p)}`,
+    );
     return p as Precision;
   };
   if (typeof plan === 'string') {
@@ -294,13 +342,20 @@ export function resolvePlan(layers: readonly LayerSpec[], plan: PrecisionPlan, w
   } else if (typeof plan === 'object' && plan !== null) {
     const byName = new Map(withKernel.map((i) => [layers[i].name, i]));
     for (const [name, p] of Object.entries(plan)) {
-      check(byName.has(name), 'RANGE', `${where}: the plan names '${name}', which is not a dense or conv2d layer (${[...byName.keys()].join(', ')})`);
+      check(
+        byName.has(name),
+        'RANGE',
+        `${where}: the plan names '${name}', which is not a dense or conv2d layer (${[...byName.keys()].join(', ')})`,
+      );
       ok(p, `layer '${name}'`);
     }
     const rec = plan as Readonly<Record<string, Precision>>;
     for (const i of withKernel) out.set(i, rec[layers[i].name] ?? 'int8');
   } else {
-    throw new SimdnetError('RANGE', `${where}: plan must be 'int8', 'f16', 'f32', 'mixed', an array or a map of layer names`);
+    throw new SimdnetError(
+      'RANGE',
+      `${where}: plan must be 'int8', 'f16', 'f32', 'mixed', an array or a map of layer names`,
+    );
   }
   return out;
 }
@@ -336,7 +391,11 @@ function quantizeBias(b: Float32Array, sIn: number, wScale: Float32Array, layer:
   const out = new Int32Array(b.length);
   for (let j = 0; j < b.length; j++) {
     const v = Math.round(b[j] / (sIn * wScale[j]));
-    check(Math.abs(v) < 2 ** 31, 'RANGE', `quantizeModel(): the bias of ${layer} unit ${j} (${b[j]}) does not fit in int32 at scale ${sIn * wScale[j]}`);
+    check(
+      Math.abs(v) < 2 ** 31,
+      'RANGE',
+      `quantizeModel(): the bias of ${layer} unit ${j} (${b[j]}) does not fit in int32 at scale ${sIn * wScale[j]}`,
+    );
     out[j] = v;
   }
   return out;
@@ -363,7 +422,14 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
  * q8_gemm, then rescale with the per-channel scales: to f32 (q8_dequantize, ReLU fused) or to int8 for the next
  * int8 layer (q8_requantize).
  */
-function int8Op(e: Engine, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Conv2dSpec, input: Shape, wiring: Int8Wiring): PlanOp {
+function int8Op(
+  e: Engine,
+  mode: QuantMode,
+  q: QuantLayer,
+  spec: DenseSpec | Conv2dSpec,
+  input: Shape,
+  wiring: Int8Wiring,
+): PlanOp {
   const k = e.k;
   const owned: number[] = [];
   const K = q.k;
@@ -383,7 +449,10 @@ function int8Op(e: Engine, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Con
   // Static: dequantize by s_in · s_w and add the int32 bias first; dynamic: by s_w · (the batch's s_in), f32 bias.
   const [scale] = uploadAll(e, [mode === 'static' ? Float32Array.from(ws, (s) => sIn0 * s) : ws], owned);
   const [b] = q.bias ? uploadAll(e, [q.bias], owned) : [0];
-  const [mult] = wiring.emitScale !== undefined ? uploadAll(e, [Float32Array.from(ws, (s) => (sIn0 * s) / wiring.emitScale!)], owned) : [0];
+  const [mult] =
+    wiring.emitScale !== undefined
+      ? uploadAll(e, [Float32Array.from(ws, (s) => (sIn0 * s) / wiring.emitScale!)], owned)
+      : [0];
   const invIn = Math.fround(1 / sIn0);
   const inSize = sizeOf(input);
   const relu = wiring.relu ? 1 : 0;
@@ -391,7 +460,10 @@ function int8Op(e: Engine, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Con
   const alpha = spec.alpha;
   // conv2d: its geometry, and whether it reads its input as the columns (1x1, stride 1); otherwise the quantized
   // input's int8 patches are copied by im2col_nhwc_i8 (any channel count).
-  const g = spec.type === 'conv2d' ? geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding) : undefined;
+  const g =
+    spec.type === 'conv2d'
+      ? geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding)
+      : undefined;
   const pointwise = !g || (g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1);
   const pixels = g ? g.oh * g.ow : 1;
   // Scratch: the accumulators, then the quantized input, then the int8 columns.
@@ -469,7 +541,11 @@ export function int8Compute(spec: LayerSpec, input: Shape): boolean {
 function nextComputing(layers: readonly LayerSpec[], from: number): number {
   for (let j = from + 1; j < layers.length; j++) {
     const l = layers[j];
-    const passes = l.type === 'dropout' || l.type === 'flatten' || l.type === 'reshape' || (l.type === 'activation' && l.activation === 'linear');
+    const passes =
+      l.type === 'dropout' ||
+      l.type === 'flatten' ||
+      l.type === 'reshape' ||
+      (l.type === 'activation' && l.activation === 'linear');
     if (!passes) return j;
   }
   return layers.length;
@@ -491,7 +567,12 @@ export function int8Wiring(parts: QuantParts, shapes: readonly Shape[], chain = 
     let relu = spec.activation === 'relu';
     // A ReLU activation layer after a folded batch norm joins the rescale (conv → batch norm → relu).
     const after = layers[last + 1];
-    if (q.bn !== undefined && spec.activation === 'linear' && after?.type === 'activation' && after.activation === 'relu') {
+    if (
+      q.bn !== undefined &&
+      spec.activation === 'linear' &&
+      after?.type === 'activation' &&
+      after.activation === 'relu'
+    ) {
       last += 1;
       relu = true;
     }
@@ -535,13 +616,31 @@ function quantizedOps(e: Engine, parts: QuantParts, shapes: Shape[], ops: PlanOp
           // int8 storage, f32 compute (see int8Compute): the kernel dequantized once, the record's forward.
           const ws = q.wScale!;
           const kf = Float32Array.from(q.kernel as Int8Array, (v, j) => v * ws[j % q.n]);
-          const bf = q.bias instanceof Int32Array ? Float32Array.from(q.bias, (v, j) => v * Math.fround(q.inScale! * ws[j])) : q.bias;
+          const bf =
+            q.bias instanceof Int32Array
+              ? Float32Array.from(q.bias, (v, j) => v * Math.fround(q.inScale! * ws[j]))
+              : q.bias;
           op = recordOp(e, s, i, shapes[i], shapes[i + 1], uploadAll(e, bf ? [kf, bf] : [kf], owned), owned, last);
         } else if (q.precision === 'f16') {
           const rest = q.bias ? uploadAll(e, [q.bias as Float32Array], owned) : [];
-          op = f16Op(e, s, i, shapes[i], shapes[i + 1], uploadBytes(e, q.kernel as Uint16Array, owned), q.k * q.n, rest, owned, last);
+          op = f16Op(
+            e,
+            s,
+            i,
+            shapes[i],
+            shapes[i + 1],
+            uploadBytes(e, q.kernel as Uint16Array, owned),
+            q.k * q.n,
+            rest,
+            owned,
+            last,
+          );
         } else {
-          const kw = uploadAll(e, q.bias ? [q.kernel as Float32Array, q.bias as Float32Array] : [q.kernel as Float32Array], owned);
+          const kw = uploadAll(
+            e,
+            q.bias ? [q.kernel as Float32Array, q.bias as Float32Array] : [q.kernel as Float32Array],
+            owned,
+          );
           op = recordOp(e, s, i, shapes[i], shapes[i + 1], kw, owned, last);
         }
       }
@@ -648,6 +747,11 @@ export class QuantizedModel extends PlannedModel {
 }
 
 /** @internal The shapes of every parameter tensor of a layer list (for the file readers). */
-export function paramShapes(layers: readonly LayerSpec[], inputShape: Shape): Array<Array<{ name: string; shape: number[] }>> {
-  return paramDefs(layers, inferShapes(layers, inputShape)).map((ps) => ps.map((p) => ({ name: p.name, shape: p.shape })));
+export function paramShapes(
+  layers: readonly LayerSpec[],
+  inputShape: Shape,
+): Array<Array<{ name: string; shape: number[] }>> {
+  return paramDefs(layers, inferShapes(layers, inputShape)).map((ps) =>
+    ps.map((p) => ({ name: p.name, shape: p.shape })),
+  );
 }

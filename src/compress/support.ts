@@ -31,6 +31,9 @@ export const hasKernel = (l: LayerSpec): l is LayerSpec & { type: 'dense' | 'con
 export function requireSupported(layers: readonly LayerSpec[], what: string): void {
   const l = layers.find((s) => !HANDLED.has(s.type));
   if (l) {
-    throw new SimdnetError('UNSUPPORTED', `${what}: layer '${l.name}' (${l.type}) is not supported yet (it handles ${[...HANDLED].join(', ')} layers)`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `${what}: layer '${l.name}' (${l.type}) is not supported yet (it handles ${[...HANDLED].join(', ')} layers)`,
+    );
   }
 }

@@ -36,11 +36,19 @@ function keepCount(pretrained: Sequential, keep: number | string | undefined): n
   if (keep === undefined) {
     let head = L - 1;
     while (head > 0 && isTrainable(pretrained.layers[head]) === undefined) head--;
-    check(body(pretrained.layers.slice(0, head)), 'RANGE', `the pretrained model '${pretrained.name}' has a single layer with weights: there is no body to keep before its head`);
+    check(
+      body(pretrained.layers.slice(0, head)),
+      'RANGE',
+      `the pretrained model '${pretrained.name}' has a single layer with weights: there is no body to keep before its head`,
+    );
     return head;
   }
   if (typeof keep === 'string') return pretrained.layerIndex(keep) + 1;
-  check(Number.isInteger(keep) && keep >= 1 && keep <= L, 'RANGE', `keep must be a layer count in [1, ${L}] or a layer name, got ${String(keep)}`);
+  check(
+    Number.isInteger(keep) && keep >= 1 && keep <= L,
+    'RANGE',
+    `keep must be a layer count in [1, ${L}] or a layer name, got ${String(keep)}`,
+  );
   return keep;
 }
 
@@ -53,7 +61,11 @@ function keepCount(pretrained: Sequential, keep: number | string | undefined): n
  */
 export function transfer(pretrained: Sequential, options: TransferOptions = {}): Sequential {
   idleModel(pretrained, 'transfer()');
-  check(pretrained.built && pretrained.trainedSteps > 0, 'STATE', `the pretrained model '${pretrained.name}' is untrained (0 training steps): there is nothing to transfer`);
+  check(
+    pretrained.built && pretrained.trainedSteps > 0,
+    'STATE',
+    `the pretrained model '${pretrained.name}' is untrained (0 training steps): there is nothing to transfer`,
+  );
   check(typeof options === 'object' && options !== null, 'RANGE', 'transfer() options must be an object');
   const keep = keepCount(pretrained, options.keep);
   const head = options.head ?? [];
@@ -80,7 +92,11 @@ export function transfer(pretrained: Sequential, options: TransferOptions = {}):
   });
   const layers = [...kept, ...renamed];
   const engine = pretrained.net!.engine;
-  const model = new Sequential(layers, { engine, seed: options.seed, name: options.name ?? `${pretrained.name}-transfer` });
+  const model = new Sequential(layers, {
+    engine,
+    seed: options.seed,
+    name: options.name ?? `${pretrained.name}-transfer`,
+  });
   try {
     model.build(inputShape, options.seed);
     const source = new Map(pretrained.getWeights().map((w) => [w.name, w.data]));
@@ -97,10 +113,17 @@ export function transfer(pretrained: Sequential, options: TransferOptions = {}):
  * The first `keep` layers of `pretrained` as a frozen model of their own (default: all but the head): its
  * predict() returns the features of that layer, for use in another model or outside simdnet.
  */
-export function featureExtractor(pretrained: Sequential, options: { keep?: number | string; name?: string } = {}): Sequential {
+export function featureExtractor(
+  pretrained: Sequential,
+  options: { keep?: number | string; name?: string } = {},
+): Sequential {
   idleModel(pretrained, 'featureExtractor()'); // before its name is read
   checkOptions(options, 'featureExtractor()', { name: 'string' });
-  return transfer(pretrained, { keep: options.keep, name: options.name ?? `${pretrained.name}-features`, freeze: true });
+  return transfer(pretrained, {
+    keep: options.keep,
+    name: options.name ?? `${pretrained.name}-features`,
+    freeze: true,
+  });
 }
 
 /**

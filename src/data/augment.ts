@@ -16,13 +16,21 @@ import { type Matrix, checkMatrix } from './matrix.js';
  * @throws SimdnetError RANGE for a negative or non-integer count or maxShift.
  */
 export function randomShifts(count: number, maxShift: number, rng: Rng | number): Int32Array {
-  check(Number.isSafeInteger(count) && count >= 0, 'RANGE', () => `randomShifts count must be an integer >= 0, got ${count}`);
+  check(
+    Number.isSafeInteger(count) && count >= 0,
+    'RANGE',
+    () => `randomShifts count must be an integer >= 0, got ${count}`,
+  );
   check(
     Number.isSafeInteger(maxShift) && maxShift >= 0,
     'RANGE',
     () => `randomShifts maxShift must be an integer >= 0, got ${maxShift}`,
   );
-  check(typeof rng === 'number' || rng instanceof Rng, 'DTYPE', () => `randomShifts rng must be an Rng or a seed number, got ${rng === null ? 'null' : typeof rng}`);
+  check(
+    typeof rng === 'number' || rng instanceof Rng,
+    'DTYPE',
+    () => `randomShifts rng must be an Rng or a seed number, got ${rng === null ? 'null' : typeof rng}`,
+  );
   const r = typeof rng === 'number' ? new Rng(rng) : rng;
   const out = new Int32Array(2 * count);
   const span = 2 * maxShift + 1;
@@ -38,7 +46,11 @@ export function randomShifts(count: number, maxShift: number, rng: Rng | number)
  *   non-integer shift.
  */
 export function shiftImages(x: Matrix, h: number, w: number, shifts: ArrayLike<number>): Matrix {
-  check(Number.isSafeInteger(h) && h > 0 && Number.isSafeInteger(w) && w > 0, 'RANGE', () => `image size must be positive integers, got ${h}×${w}`);
+  check(
+    Number.isSafeInteger(h) && h > 0 && Number.isSafeInteger(w) && w > 0,
+    'RANGE',
+    () => `image size must be positive integers, got ${h}×${w}`,
+  );
   checkMatrix(x, 'shiftImages', 'x');
   check(
     typeof shifts === 'object' && shifts !== null && typeof shifts.length === 'number',
@@ -55,7 +67,11 @@ export function shiftImages(x: Matrix, h: number, w: number, shifts: ArrayLike<n
   for (let i = 0; i < x.rows; i++) {
     const dx = shifts[2 * i];
     const dy = shifts[2 * i + 1];
-    check(Number.isInteger(dx) && Number.isInteger(dy), 'RANGE', () => `shift ${i} is (${dx}, ${dy}), expected whole pixels`);
+    check(
+      Number.isInteger(dx) && Number.isInteger(dy),
+      'RANGE',
+      () => `shift ${i} is (${dx}, ${dy}), expected whole pixels`,
+    );
     const base = i * x.cols;
     for (let r = 0; r < h; r++) {
       const sr = r - dy;

@@ -99,7 +99,10 @@ export interface CsvRowsOptions extends CsvOptions {
 }
 
 /** Bytes or text as they arrive: a web ReadableStream, a Node stream, or any (async) iterable of chunks. */
-export type CsvSource = ReadableStream<Uint8Array | string> | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+export type CsvSource =
+  | ReadableStream<Uint8Array | string>
+  | AsyncIterable<Uint8Array | string>
+  | Iterable<Uint8Array | string>;
 
 export const DEFAULT_MISSING: readonly string[] = ['', 'NA', 'N/A', 'NaN', 'null'];
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -123,7 +126,9 @@ export function headerMissingHint(names: readonly string[]): string {
 const SPACE_QUOTE = /^[ \t]+"/;
 
 function spaceQuoteHint(cell: string): string {
-  return SPACE_QUOTE.test(cell) ? ' (a space before the opening quote makes the quote part of the text: remove the space after the delimiter)' : '';
+  return SPACE_QUOTE.test(cell)
+    ? ' (a space before the opening quote makes the quote part of the text: remove the space after the delimiter)'
+    : '';
 }
 
 /** The likely cause of a ragged row, when the row shows one: a delimiter at the end of the line, or a space before a quote. */
@@ -143,10 +148,20 @@ function listNames(names: readonly string[], max = 12): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … ${names.length - max} more`;
 }
 
-const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? JSON.stringify(v.slice(0, 20)) : typeof v === 'number' ? String(v) : typeof v);
+const kindOf = (v: unknown): string =>
+  v === null
+    ? 'null'
+    : Array.isArray(v)
+      ? 'an array'
+      : typeof v === 'string'
+        ? JSON.stringify(v.slice(0, 20))
+        : typeof v === 'number'
+          ? String(v)
+          : typeof v;
 
 function checkCsvOptions(o: unknown, where: string): void {
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new SimdnetError('DTYPE', `${where}: CSV options must be an object, got ${kindOf(o)}`);
+  if (o === null || typeof o !== 'object' || Array.isArray(o))
+    throw new SimdnetError('DTYPE', `${where}: CSV options must be an object, got ${kindOf(o)}`);
 }
 
 interface Resolved {
@@ -165,27 +180,44 @@ interface Resolved {
 
 function resolve(o: CsvOptions, where: string, defaults: { source?: string; delimiter?: string } = {}): Resolved {
   checkCsvOptions(o, where);
-  if (o.header !== undefined && typeof o.header !== 'boolean') throw new SimdnetError('DTYPE', `${where}: option header must be true or false, got ${kindOf(o.header)}`);
-  if (o.source !== undefined && typeof o.source !== 'string') throw new SimdnetError('DTYPE', `${where}: option source must be a string, got ${kindOf(o.source)}`);
+  if (o.header !== undefined && typeof o.header !== 'boolean')
+    throw new SimdnetError('DTYPE', `${where}: option header must be true or false, got ${kindOf(o.header)}`);
+  if (o.source !== undefined && typeof o.source !== 'string')
+    throw new SimdnetError('DTYPE', `${where}: option source must be a string, got ${kindOf(o.source)}`);
   const decimalComma = o.decimal === ',';
-  if (o.decimal !== undefined && o.decimal !== '.' && o.decimal !== ',') throw new SimdnetError('RANGE', `decimal must be '.' or ',', got '${String(o.decimal)}'`);
+  if (o.decimal !== undefined && o.decimal !== '.' && o.decimal !== ',')
+    throw new SimdnetError('RANGE', `decimal must be '.' or ',', got '${String(o.decimal)}'`);
   const delimiter = o.delimiter ?? (decimalComma ? ';' : (defaults.delimiter ?? ','));
-  if (typeof delimiter !== 'string' || delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    throw new SimdnetError('RANGE', `the CSV delimiter must be one character other than a quote or newline, got '${String(delimiter)}'`);
+  if (
+    typeof delimiter !== 'string' ||
+    delimiter.length !== 1 ||
+    delimiter === '"' ||
+    delimiter === '\n' ||
+    delimiter === '\r'
+  ) {
+    throw new SimdnetError(
+      'RANGE',
+      `the CSV delimiter must be one character other than a quote or newline, got '${String(delimiter)}'`,
+    );
   }
-  if (decimalComma && delimiter === ',') throw new SimdnetError('RANGE', "with decimal ',' the delimiter cannot also be ',' (use ';' or a tab)");
+  if (decimalComma && delimiter === ',')
+    throw new SimdnetError('RANGE', "with decimal ',' the delimiter cannot also be ',' (use ';' or a tab)");
   if (o.comment !== undefined && (typeof o.comment !== 'string' || o.comment === '' || o.comment.includes('"'))) {
     throw new SimdnetError('RANGE', `comment must be a non-empty text without quotes, got '${String(o.comment)}'`);
   }
   const missing = o.missing ?? DEFAULT_MISSING;
-  if (!Array.isArray(missing) || missing.some((m) => typeof m !== 'string')) throw new SimdnetError('DTYPE', 'missing must be an array of strings');
+  if (!Array.isArray(missing) || missing.some((m) => typeof m !== 'string'))
+    throw new SimdnetError('DTYPE', 'missing must be an array of strings');
   if (o.fill !== undefined && (typeof o.fill !== 'number' || !Number.isFinite(Math.fround(o.fill)))) {
     throw new SimdnetError('RANGE', `fill must be a finite float32 number, got ${String(o.fill)}`);
   }
-  if (o.numbers !== undefined && o.numbers !== 'infer' && o.numbers !== 'all') throw new SimdnetError('RANGE', `numbers must be 'infer' or 'all', got '${String(o.numbers)}'`);
+  if (o.numbers !== undefined && o.numbers !== 'infer' && o.numbers !== 'all')
+    throw new SimdnetError('RANGE', `numbers must be 'infer' or 'all', got '${String(o.numbers)}'`);
   const inferRows = o.inferRows ?? 1000;
-  if (!Number.isInteger(inferRows) || inferRows < 1) throw new SimdnetError('RANGE', `inferRows must be a positive integer, got ${String(inferRows)}`);
-  if (o.text !== undefined && typeof o.text !== 'function' && !Array.isArray(o.text)) throw new SimdnetError('DTYPE', 'text must be an array of column names or a function of the header');
+  if (!Number.isInteger(inferRows) || inferRows < 1)
+    throw new SimdnetError('RANGE', `inferRows must be a positive integer, got ${String(inferRows)}`);
+  if (o.text !== undefined && typeof o.text !== 'function' && !Array.isArray(o.text))
+    throw new SimdnetError('DTYPE', 'text must be an array of column names or a function of the header');
   return {
     source: o.source ?? defaults.source ?? 'CSV',
     delimiter,
@@ -267,7 +299,10 @@ export class CsvRecordReader {
       buf = this.pieces.length === 1 ? this.pieces[0] : this.pieces.join('');
     } catch (err) {
       if (err instanceof RangeError) {
-        throw new SimdnetError('FORMAT', `${this.source} line ${this.line}: a record longer than a JavaScript string can hold (${this.pending} characters; is a quote never closed?)`);
+        throw new SimdnetError(
+          'FORMAT',
+          `${this.source} line ${this.line}: a record longer than a JavaScript string can hold (${this.pending} characters; is a quote never closed?)`,
+        );
       }
       throw err;
     }
@@ -314,7 +349,8 @@ export class CsvRecordReader {
           for (;;) {
             const q = s.indexOf('"', j);
             if (q < 0 || (q + 1 >= n && !final)) {
-              if (final) throw new SimdnetError('FORMAT', `${this.source} line ${this.line}: a quoted field is never closed`);
+              if (final)
+                throw new SimdnetError('FORMAT', `${this.source} line ${this.line}: a quoted field is never closed`);
               incomplete = true;
               break;
             }
@@ -332,7 +368,10 @@ export class CsvRecordReader {
           field = buf;
           const c = s.charCodeAt(i);
           if (i < n && c !== d && c !== 10 && c !== 13) {
-            throw new SimdnetError('FORMAT', `${this.source} line ${line}, field ${fields.length + 1}: unexpected text after a closing quote`);
+            throw new SimdnetError(
+              'FORMAT',
+              `${this.source} line ${line}, field ${fields.length + 1}: unexpected text after a closing quote`,
+            );
           }
         } else {
           let j = i;
@@ -384,14 +423,27 @@ export class CsvRecordReader {
  * Calls `onRecord(fields, line)` for each non-blank record of `text` (`line`: 1-based line where it starts); stops
  * when `onRecord` returns false.
  */
-export function forEachCsvRecord(text: string, delimiter: string, source: string, onRecord: OnRecord, comment?: string): void {
+export function forEachCsvRecord(
+  text: string,
+  delimiter: string,
+  source: string,
+  onRecord: OnRecord,
+  comment?: string,
+): void {
   const r = new CsvRecordReader(delimiter, comment, source, onRecord);
   r.push(text);
   r.end();
 }
 
 /** Numbers of a column: full blocks of BLOCK rows, then the block being filled. */
-type Col = { name: string; num?: Float32Array; blocks: Float32Array[]; text?: string[]; missing: number; inferred: boolean };
+type Col = {
+  name: string;
+  num?: Float32Array;
+  blocks: Float32Array[];
+  text?: string[];
+  missing: number;
+  inferred: boolean;
+};
 
 /**
  * Rows per storage block of a whole table. The first block grows from 16 rows by doubling (a 100k-column table
@@ -423,15 +475,25 @@ class TableBuilder {
     const o = this.o;
     if (!this.names) {
       const named = o.header;
-      const names = named ? fields.map((f, i) => f.trim() || `column_${i + 1}`) : fields.map((_, i) => `column_${i + 1}`);
+      const names = named
+        ? fields.map((f, i) => f.trim() || `column_${i + 1}`)
+        : fields.map((_, i) => `column_${i + 1}`);
       const seen = new Set<string>();
       for (const h of names) {
-        if (seen.has(h)) throw new SimdnetError('FORMAT', `${o.source} line ${line}: the header names column '${h}' twice${named ? headerMissingHint(names) : ''}`);
+        if (seen.has(h))
+          throw new SimdnetError(
+            'FORMAT',
+            `${o.source} line ${line}: the header names column '${h}' twice${named ? headerMissingHint(names) : ''}`,
+          );
         seen.add(h);
       }
       const text = typeof o.text === 'function' ? o.text(names) : (o.text ?? []);
       for (const t of text) {
-        if (!seen.has(t)) throw new SimdnetError('FORMAT', `${o.source}: no column '${t}' (columns: ${listNames(names)})${named ? headerMissingHint(names) : ''}`);
+        if (!seen.has(t))
+          throw new SimdnetError(
+            'FORMAT',
+            `${o.source}: no column '${t}' (columns: ${listNames(names)})${named ? headerMissingHint(names) : ''}`,
+          );
         this.textSet.add(t);
       }
       this.names = names;
@@ -440,7 +502,10 @@ class TableBuilder {
     }
     if (fields.length !== this.names.length) {
       const k = fields.length;
-      throw new SimdnetError('FORMAT', `${o.source} line ${line}: ${k} cell${k === 1 ? '' : 's'}, but the ${o.header ? 'header has' : 'first row has'} ${this.names.length} columns (ragged row)${raggedHint(fields, this.names.length, o.delimiter)}`);
+      throw new SimdnetError(
+        'FORMAT',
+        `${o.source} line ${line}: ${k} cell${k === 1 ? '' : 's'}, but the ${o.header ? 'header has' : 'first row has'} ${this.names.length} columns (ragged row)${raggedHint(fields, this.names.length, o.delimiter)}`,
+      );
     }
     if (!this.cols) {
       this.pending.push({ fields, line });
@@ -453,7 +518,9 @@ class TableBuilder {
   /** Fixes the column types from the rows seen so far and replays them. */
   private decide(): void {
     const names = this.names!;
-    const numeric = names.map((name, c) => !this.textSet.has(name) && this.pending.every((r) => this.numberLike(r.fields[c])));
+    const numeric = names.map(
+      (name, c) => !this.textSet.has(name) && this.pending.every((r) => this.numberLike(r.fields[c])),
+    );
     this.setTypes(numeric);
     const rows = this.pending;
     this.pending = [];
@@ -473,7 +540,9 @@ class TableBuilder {
     this.cols = this.names!.map((name, c) => {
       const num = numeric ? numeric[c] : !this.textSet.has(name);
       const inferred = numeric !== undefined;
-      return num ? { name, num: new Float32Array(this.capacity), blocks: [], missing: 0, inferred } : { name, text: [], blocks: [], missing: 0, inferred: false };
+      return num
+        ? { name, num: new Float32Array(this.capacity), blocks: [], missing: 0, inferred }
+        : { name, text: [], blocks: [], missing: 0, inferred: false };
     });
   }
 
@@ -522,18 +591,28 @@ class TableBuilder {
     const where = () => `${o.source} line ${line}, column '${col.name}'`;
     let t = s;
     if (o.decimalComma) {
-      if (s.includes('.') && NUMBER.test(s.replace(',', '.'))) throw new SimdnetError('FORMAT', `${where()}: '${s}' has a '.', but the decimal mark is ','`);
+      if (s.includes('.') && NUMBER.test(s.replace(',', '.')))
+        throw new SimdnetError('FORMAT', `${where()}: '${s}' has a '.', but the decimal mark is ','`);
       t = s.replace(',', '.');
     }
     if (NUMBER.test(t)) {
       const v = Number(t);
       if (Number.isFinite(Math.fround(v))) return v;
-      throw new SimdnetError('NONFINITE', `${where()}: '${s}' overflows to ${Number.isFinite(v) ? `${v < 0 ? '-' : ''}Infinity in float32` : v}`);
+      throw new SimdnetError(
+        'NONFINITE',
+        `${where()}: '${s}' overflows to ${Number.isFinite(v) ? `${v < 0 ? '-' : ''}Infinity in float32` : v}`,
+      );
     }
     if (s === '') throw new SimdnetError('FORMAT', `${where()}: empty cell (missing value)`);
-    if (NONFINITE.test(s)) throw new SimdnetError('NONFINITE', `${where()}: '${s}' is not allowed (values must be finite numbers)`);
-    const inferred = col.inferred ? ` (the column was read as numbers from its first ${o.inferRows} rows; name it in the \`text\` option to read it as text)` : '';
-    throw new SimdnetError('FORMAT', `${where()}: '${s}' is not a number${spaceQuoteHint(cell)}${o.hint?.(col.name) ?? ''}${inferred}`);
+    if (NONFINITE.test(s))
+      throw new SimdnetError('NONFINITE', `${where()}: '${s}' is not allowed (values must be finite numbers)`);
+    const inferred = col.inferred
+      ? ` (the column was read as numbers from its first ${o.inferRows} rows; name it in the \`text\` option to read it as text)`
+      : '';
+    throw new SimdnetError(
+      'FORMAT',
+      `${where()}: '${s}' is not a number${spaceQuoteHint(cell)}${o.hint?.(col.name) ?? ''}${inferred}`,
+    );
   }
 
   /** The rows gathered so far as a table; the builder starts a new one. */
@@ -581,7 +660,11 @@ class TableBuilder {
   /** The whole table (not in batch mode). */
   table(): CsvTable {
     const o = this.o;
-    if (!this.names) throw new SimdnetError('FORMAT', `${o.source} is empty (expected ${o.header ? 'a header row and ' : ''}data rows)`);
+    if (!this.names)
+      throw new SimdnetError(
+        'FORMAT',
+        `${o.source} is empty (expected ${o.header ? 'a header row and ' : ''}data rows)`,
+      );
     if (this.rows === 0) throw new SimdnetError('FORMAT', `${o.source} has a header but no data rows`);
     return this.take();
   }
@@ -593,7 +676,11 @@ class TableBuilder {
  *   data rows), NONFINITE (Inf/NaN cells not listed as missing, float32 overflow), RANGE/DTYPE (bad options).
  */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
-  if (typeof text !== 'string') throw new SimdnetError('DTYPE', `parseCsv takes the CSV text as a string, got ${text === null ? 'null' : typeof text}`);
+  if (typeof text !== 'string')
+    throw new SimdnetError(
+      'DTYPE',
+      `parseCsv takes the CSV text as a string, got ${text === null ? 'null' : typeof text}`,
+    );
   const o = resolve(options, 'parseCsv');
   const b = new TableBuilder(o);
   forEachCsvRecord(text, o.delimiter, o.source, b.record, o.comment);
@@ -602,7 +689,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
 }
 
 function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+  return (
+    x !== null && typeof x === 'object' && typeof (x as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  );
 }
 
 /** The chunks of any source, as an async iterable (web streams through their reader: not all runtimes iterate them). */
@@ -623,23 +712,39 @@ async function* chunksOf(source: CsvSource, name: string): AsyncGenerator<Uint8A
     yield* source as AsyncIterable<Uint8Array | string>;
     return;
   }
-  if (source !== null && typeof source === 'object' && typeof (source as Iterable<unknown>)[Symbol.iterator] === 'function' && typeof source !== 'string') {
+  if (
+    source !== null &&
+    typeof source === 'object' &&
+    typeof (source as Iterable<unknown>)[Symbol.iterator] === 'function' &&
+    typeof source !== 'string'
+  ) {
     yield* source as Iterable<Uint8Array | string>;
     return;
   }
-  throw new SimdnetError('DTYPE', `${name}: a CSV source must be a ReadableStream, a Node stream or an (async) iterable of Uint8Array/string chunks, got ${source === null ? 'null' : typeof source}`);
+  throw new SimdnetError(
+    'DTYPE',
+    `${name}: a CSV source must be a ReadableStream, a Node stream or an (async) iterable of Uint8Array/string chunks, got ${source === null ? 'null' : typeof source}`,
+  );
 }
 
 function asBytes(chunk: unknown, name: string): Uint8Array | string {
   if (typeof chunk === 'string' || chunk instanceof Uint8Array) return chunk;
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  throw new SimdnetError('DTYPE', `${name}: a chunk must be a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`);
+  throw new SimdnetError(
+    'DTYPE',
+    `${name}: a chunk must be a Uint8Array or a string, got ${chunk === null ? 'null' : typeof chunk}`,
+  );
 }
 
 /** Inflates gzip bytes (recognized by their magic number in the first chunk) with the standard DecompressionStream. */
-async function* gunzipped(first: Uint8Array, rest: AsyncIterator<Uint8Array | string>, name: string): AsyncGenerator<Uint8Array> {
-  const DS = (globalThis as { DecompressionStream?: new (f: string) => TransformStream<Uint8Array, Uint8Array> }).DecompressionStream;
+async function* gunzipped(
+  first: Uint8Array,
+  rest: AsyncIterator<Uint8Array | string>,
+  name: string,
+): AsyncGenerator<Uint8Array> {
+  const DS = (globalThis as { DecompressionStream?: new (f: string) => TransformStream<Uint8Array, Uint8Array> })
+    .DecompressionStream;
   if (!DS) throw new SimdnetError('UNSUPPORTED', `${name} is gzipped and this runtime has no DecompressionStream`);
   const input = new ReadableStream<Uint8Array>({
     start(c) {
@@ -670,7 +775,12 @@ async function* gunzipped(first: Uint8Array, rest: AsyncIterator<Uint8Array | st
 }
 
 /** Decodes a source's chunks as UTF-8, incrementally; reports bytes consumed through `onBytes`. */
-async function* textOf(source: CsvSource, name: string, where: () => number, onBytes: (n: number) => void): AsyncGenerator<string> {
+async function* textOf(
+  source: CsvSource,
+  name: string,
+  where: () => number,
+  onBytes: (n: number) => void,
+): AsyncGenerator<string> {
   const it = chunksOf(source, name)[Symbol.asyncIterator]();
   let first = await it.next();
   if (first.done) return;
@@ -691,7 +801,13 @@ async function* textOf(source: CsvSource, name: string, where: () => number, onB
   }
 }
 
-async function* decodeAll(head: Uint8Array | string, bytes: AsyncIterator<Uint8Array | string>, name: string, where: () => number, onBytes: (n: number) => void): AsyncGenerator<string> {
+async function* decodeAll(
+  head: Uint8Array | string,
+  bytes: AsyncIterator<Uint8Array | string>,
+  name: string,
+  where: () => number,
+  onBytes: (n: number) => void,
+): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let offset = 0;
   const decode = (b: Uint8Array, stream: boolean): string => {
@@ -701,9 +817,15 @@ async function* decodeAll(head: Uint8Array | string, bytes: AsyncIterator<Uint8A
       let at = 'at its end (a truncated character)';
       if (stream) {
         const i = invalidUtf8At(b);
-        at = i < 0 ? `in bytes ${offset}–${offset + b.length}` : `at byte ${offset + i}, line ${where() + countBreaks(latin1(b.subarray(0, i)))}`;
+        at =
+          i < 0
+            ? `in bytes ${offset}–${offset + b.length}`
+            : `at byte ${offset + i}, line ${where() + countBreaks(latin1(b.subarray(0, i)))}`;
       }
-      throw new SimdnetError('FORMAT', `${name} is not valid UTF-8 text: an invalid byte sequence ${at} (is it a binary file, or text in another encoding such as Latin-1? re-save it as UTF-8)`);
+      throw new SimdnetError(
+        'FORMAT',
+        `${name} is not valid UTF-8 text: an invalid byte sequence ${at} (is it a binary file, or text in another encoding such as Latin-1? re-save it as UTF-8)`,
+      );
     }
   };
   for (let chunk: Uint8Array | string = head; ; ) {
@@ -752,7 +874,11 @@ function invalidUtf8At(b: Uint8Array): number {
       const x = b[i + k];
       if ((x & 0xc0) !== 0x80) return i;
       // Overlong forms, surrogates and code points past U+10FFFF are invalid in their second byte.
-      if (k === 1 && ((c === 0xe0 && x < 0xa0) || (c === 0xed && x > 0x9f) || (c === 0xf0 && x < 0x90) || (c === 0xf4 && x > 0x8f))) return i;
+      if (
+        k === 1 &&
+        ((c === 0xe0 && x < 0xa0) || (c === 0xed && x > 0x9f) || (c === 0xf0 && x < 0x90) || (c === 0xf4 && x > 0x8f))
+      )
+        return i;
     }
     i += n + 1;
   }
@@ -760,10 +886,20 @@ function invalidUtf8At(b: Uint8Array): number {
 }
 
 /** Feeds a source through a record reader into a table builder. */
-async function pump(source: CsvSource, o: Resolved, b: TableBuilder, onProgress: CsvOptions['onProgress']): Promise<void> {
+async function pump(
+  source: CsvSource,
+  o: Resolved,
+  b: TableBuilder,
+  onProgress: CsvOptions['onProgress'],
+): Promise<void> {
   const reader = new CsvRecordReader(o.delimiter, o.comment, o.source, b.record);
   let bytes = 0;
-  for await (const text of textOf(source, o.source, () => reader.line, (n) => (bytes += n))) {
+  for await (const text of textOf(
+    source,
+    o.source,
+    () => reader.line,
+    (n) => (bytes += n),
+  )) {
     reader.push(text);
     onProgress?.({ bytes, rows: b.total, buffered: reader.peakBuffered });
     if (reader.stopped) break;
@@ -795,13 +931,19 @@ export async function* csvRows(source: CsvSource, options: CsvRowsOptions = {}):
 async function* rowsOf(source: CsvSource, options: CsvRowsOptions, where: string): AsyncGenerator<CsvTable> {
   const o = resolve(options, where);
   const size = options.batchSize ?? 1024;
-  if (!Number.isInteger(size) || size < 1) throw new SimdnetError('RANGE', `batchSize must be a positive integer, got ${String(size)}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new SimdnetError('RANGE', `batchSize must be a positive integer, got ${String(size)}`);
   const ready: CsvTable[] = [];
   const b = new TableBuilder(o, { size, emit: (t) => ready.push(t) });
   const reader = new CsvRecordReader(o.delimiter, o.comment, o.source, b.record);
   let bytes = 0;
   let any = false;
-  for await (const text of textOf(source, o.source, () => reader.line, (n) => (bytes += n))) {
+  for await (const text of textOf(
+    source,
+    o.source,
+    () => reader.line,
+    (n) => (bytes += n),
+  )) {
     reader.push(text);
     options.onProgress?.({ bytes, rows: b.total, buffered: reader.peakBuffered });
     while (ready.length) {
@@ -824,14 +966,17 @@ async function* rowsOf(source: CsvSource, options: CsvRowsOptions, where: string
  * `what` (e.g. 'CSV file', 'data file').
  */
 export async function* fileChunks(path: string, chunkSize = 1 << 20, what = 'CSV file'): AsyncGenerator<Uint8Array> {
-  if (typeof path !== 'string' || path === '') throw new SimdnetError('DTYPE', `${what}: the path must be a non-empty string`);
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new SimdnetError('RANGE', `chunkSize must be a positive integer, got ${String(chunkSize)}`);
+  if (typeof path !== 'string' || path === '')
+    throw new SimdnetError('DTYPE', `${what}: the path must be a non-empty string`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new SimdnetError('RANGE', `chunkSize must be a positive integer, got ${String(chunkSize)}`);
   const fs = await nodeFs();
   const fail = (err: unknown): never => {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new SimdnetError('FORMAT', `${what} '${path}' does not exist`);
     if (code === 'EISDIR') throw new SimdnetError('FORMAT', `${what} '${path}' is a directory, not a file`);
-    if (code === 'EACCES' || code === 'EPERM') throw new SimdnetError('FORMAT', `${what} '${path}' cannot be read (permission denied)`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new SimdnetError('FORMAT', `${what} '${path}' cannot be read (permission denied)`);
     throw new SimdnetError('FORMAT', `cannot read ${what} '${path}': ${(err as Error).message}`);
   };
   let fh: Awaited<ReturnType<typeof fs.promises.open>>;
@@ -868,7 +1013,10 @@ export function delimiterForPath(path: string): string | undefined {
  * @throws SimdnetError as {@link readCsv}, and FORMAT for a file that does not exist or cannot be read.
  */
 export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<CsvTable> {
-  const o = resolve(options, 'readCsvFile', { source: path, delimiter: typeof path === 'string' ? delimiterForPath(path) : undefined });
+  const o = resolve(options, 'readCsvFile', {
+    source: path,
+    delimiter: typeof path === 'string' ? delimiterForPath(path) : undefined,
+  });
   const b = new TableBuilder(o);
   await pump(fileChunks(path, options.chunkSize ?? 1 << 20), o, b, options.onProgress);
   return b.table();
@@ -877,8 +1025,14 @@ export async function readCsvFile(path: string, options: CsvOptions = {}): Promi
 /** {@link csvRows} over a file (Node, Deno, Bun). */
 export function csvFileRows(path: string, options: CsvRowsOptions = {}): AsyncGenerator<CsvTable> {
   checkCsvOptions(options, 'csvFileRows');
-  const delimiter = options.delimiter ?? (options.decimal === ',' ? undefined : typeof path === 'string' ? delimiterForPath(path) : undefined);
-  return rowsOf(fileChunks(path, options.chunkSize ?? 1 << 20), { source: typeof path === 'string' ? path : 'CSV file', ...options, ...(delimiter ? { delimiter } : {}) }, 'csvFileRows');
+  const delimiter =
+    options.delimiter ??
+    (options.decimal === ',' ? undefined : typeof path === 'string' ? delimiterForPath(path) : undefined);
+  return rowsOf(
+    fileChunks(path, options.chunkSize ?? 1 << 20),
+    { source: typeof path === 'string' ? path : 'CSV file', ...options, ...(delimiter ? { delimiter } : {}) },
+    'csvFileRows',
+  );
 }
 
 /**
@@ -886,16 +1040,31 @@ export function csvFileRows(path: string, options: CsvRowsOptions = {}): AsyncGe
  * @throws SimdnetError FORMAT for an unknown or text column.
  */
 export function tableToMatrix(table: CsvTable, columns: readonly string[]): Matrix {
-  if (table === null || typeof table !== 'object' || !Array.isArray(table.columns) || !Number.isSafeInteger(table.rows)) {
-    throw new SimdnetError('DTYPE', `tableToMatrix: table must be a CsvTable (from parseCsv or readCsv), got ${kindOf(table)}`);
+  if (
+    table === null ||
+    typeof table !== 'object' ||
+    !Array.isArray(table.columns) ||
+    !Number.isSafeInteger(table.rows)
+  ) {
+    throw new SimdnetError(
+      'DTYPE',
+      `tableToMatrix: table must be a CsvTable (from parseCsv or readCsv), got ${kindOf(table)}`,
+    );
   }
-  if (!Array.isArray(columns)) throw new SimdnetError('DTYPE', `tableToMatrix: columns must be an array of column names, got ${kindOf(columns)}`);
-  if (columns.length === 0) throw new SimdnetError('EMPTY', 'tableToMatrix: columns is empty; name at least one numeric column');
+  if (!Array.isArray(columns))
+    throw new SimdnetError('DTYPE', `tableToMatrix: columns must be an array of column names, got ${kindOf(columns)}`);
+  if (columns.length === 0)
+    throw new SimdnetError('EMPTY', 'tableToMatrix: columns is empty; name at least one numeric column');
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   const cols = columns.map((name) => {
     const c = byName.get(name);
-    if (!c) throw new SimdnetError('FORMAT', `${table.source}: no column '${name}' (columns: ${listNames(table.columns.map((k) => k.name))})`);
-    if (c.kind !== 'number') throw new SimdnetError('FORMAT', `${table.source}: column '${name}' holds text, not numbers`);
+    if (!c)
+      throw new SimdnetError(
+        'FORMAT',
+        `${table.source}: no column '${name}' (columns: ${listNames(table.columns.map((k) => k.name))})`,
+      );
+    if (c.kind !== 'number')
+      throw new SimdnetError('FORMAT', `${table.source}: column '${name}' holds text, not numbers`);
     return c.values;
   });
   const w = cols.length;

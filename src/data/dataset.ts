@@ -68,7 +68,11 @@ function testCount(test: unknown, n: number): number {
 }
 
 function checkSeed(seed: unknown): number {
-  check(typeof seed === 'number' && Number.isInteger(seed), 'RANGE', () => `seed must be an integer, got ${String(seed)}`);
+  check(
+    typeof seed === 'number' && Number.isInteger(seed),
+    'RANGE',
+    () => `seed must be an integer, got ${String(seed)}`,
+  );
   return seed;
 }
 
@@ -94,7 +98,6 @@ export class Dataset {
     this.y = ym;
     this.labels = labels === undefined ? undefined : checkLabels(labels, xm.rows);
   }
-
 
   /**
    * Builds a classification dataset: y is the one-hot encoding of `labels` and `labels` is kept too.
@@ -139,7 +142,11 @@ export class Dataset {
    * @throws SimdnetError EMPTY (no indices), RANGE (an index that is not an integer in [0, size), naming it).
    */
   subset(indices: ArrayLike<number>): Dataset {
-    check(isArrayLike(indices), 'DTYPE', () => `subset: indices must be an array of row numbers, got ${kindOf(indices)}`);
+    check(
+      isArrayLike(indices),
+      'DTYPE',
+      () => `subset: indices must be an array of row numbers, got ${kindOf(indices)}`,
+    );
     const n = indices.length;
     check(n > 0, 'EMPTY', 'subset indices is empty');
     for (let i = 0; i < n; i++) {
@@ -229,7 +236,11 @@ export function trainTestSplit(
   if (!(typeof f === 'number' && f > 0 && f < 1)) {
     throw new SimdnetError('RANGE', `trainTestSplit: testFraction must be in (0, 1), got ${String(f)}`);
   }
-  const { train, test } = new Dataset(x, y).split({ test: f, seed: options.seed ?? 0, stratify: options.stratify ?? false });
+  const { train, test } = new Dataset(x, y).split({
+    test: f,
+    seed: options.seed ?? 0,
+    stratify: options.stratify ?? false,
+  });
   return { xTrain: train.x, yTrain: train.y, xTest: test.x, yTest: test.y };
 }
 

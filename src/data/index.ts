@@ -3,7 +3,19 @@
  * runtime-neutral MNIST builder. The Node file loader (`loadMnist`) lives in ./mnist-node.js and is deliberately
  * not re-exported here, so importing the data module never pulls in node:fs.
  */
-export { type Matrix, type MatrixInput, type NumericArray, type ShapedInput, isMatrix, isFlatNumbers, f32View, rowOf, selectRows, toMatrix, zeros } from './matrix.js';
+export {
+  type Matrix,
+  type MatrixInput,
+  type NumericArray,
+  type ShapedInput,
+  isMatrix,
+  isFlatNumbers,
+  f32View,
+  rowOf,
+  selectRows,
+  toMatrix,
+  zeros,
+} from './matrix.js';
 export { Dataset, type Split, type SplitOptions, type TrainTestSplit, trainTestSplit } from './dataset.js';
 export {
   MinMaxScaler,
@@ -20,7 +32,15 @@ export {
 export { ModelPreprocessing, type PreprocessingJSON, type PreprocessingOptions } from './model-preprocessing.js';
 export { randomShifts, shiftImages } from './augment.js';
 export { type SplitIndices, apportion } from './stratify.js';
-export { MNIST_CLASSES, MNIST_PIXELS, MNIST_SIDE, type MnistSplitOptions, mnistFromDigitArrays, mnistSplit, mnistSplitIndices } from './mnist.js';
+export {
+  MNIST_CLASSES,
+  MNIST_PIXELS,
+  MNIST_SIDE,
+  type MnistSplitOptions,
+  mnistFromDigitArrays,
+  mnistSplit,
+  mnistSplitIndices,
+} from './mnist.js';
 export {
   type CsvColumn,
   type CsvOptions,

@@ -94,7 +94,7 @@ export function isMatrix(v: unknown): v is Matrix {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v)})`;
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)})`;
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
@@ -102,7 +102,9 @@ function describe(v: unknown): string {
 
 function isNumericArray(v: unknown): v is NumericArray {
   if (Array.isArray(v)) return true;
-  return ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array);
+  return (
+    ArrayBuffer.isView(v) && !(v instanceof DataView) && !(v instanceof BigInt64Array) && !(v instanceof BigUint64Array)
+  );
 }
 
 function checkDim(v: unknown, name: string, what: string): number {
@@ -166,8 +168,19 @@ function copyChecked(src: NumericArray, rows: number, cols: number, name: string
   return out;
 }
 
-function fromFlat(data: unknown, rows: unknown, cols: unknown, name: string, expectedCols?: number, borrow = false): Matrix {
-  check(isNumericArray(data), 'DTYPE', () => `${name} data is ${describe(data)}, expected a Float32Array, Float64Array or number[]`);
+function fromFlat(
+  data: unknown,
+  rows: unknown,
+  cols: unknown,
+  name: string,
+  expectedCols?: number,
+  borrow = false,
+): Matrix {
+  check(
+    isNumericArray(data),
+    'DTYPE',
+    () => `${name} data is ${describe(data)}, expected a Float32Array, Float64Array or number[]`,
+  );
   const r = checkDim(rows, name, 'rows');
   const c = checkDim(cols, name, 'cols');
   checkNotEmpty(r, c, name);
@@ -191,7 +204,11 @@ function fromRows(rowsIn: readonly unknown[], name: string, expectedCols?: numbe
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const row = rowsIn[r];
-    check(isNumericArray(row), 'DTYPE', () => `${name} row ${r} is ${describe(row)}, expected an array of ${cols} numbers`);
+    check(
+      isNumericArray(row),
+      'DTYPE',
+      () => `${name} row ${r} is ${describe(row)}, expected an array of ${cols} numbers`,
+    );
     check(
       row.length === cols,
       'SHAPE',
@@ -244,10 +261,18 @@ export function borrowMatrix(input: MatrixInput, name: string, cols?: number): M
 
 function matrixOf(input: MatrixInput, name: string, cols: number | undefined, borrow: boolean): Matrix {
   if (cols !== undefined) {
-    check(Number.isSafeInteger(cols) && cols > 0, 'SHAPE', () => `expected column count for ${name} must be a positive integer, got ${cols}`);
+    check(
+      Number.isSafeInteger(cols) && cols > 0,
+      'SHAPE',
+      () => `expected column count for ${name} must be a positive integer, got ${cols}`,
+    );
   }
   const v: unknown = input;
-  check(typeof v === 'object' && v !== null, 'DTYPE', () => `${name} is ${describe(v)}, expected a matrix, an array of rows or {data, shape}`);
+  check(
+    typeof v === 'object' && v !== null,
+    'DTYPE',
+    () => `${name} is ${describe(v)}, expected a matrix, an array of rows or {data, shape}`,
+  );
   if (Array.isArray(v)) {
     // An array of rows, unless its elements are numbers (a flat array).
     if (v.length === 0) throw new SimdnetError('EMPTY', `${name} is empty (0 rows)`);
@@ -257,14 +282,11 @@ function matrixOf(input: MatrixInput, name: string, cols: number | undefined, bo
     check(
       cols !== undefined,
       'SHAPE',
-      () => `${name} is a flat array of ${v.length} values with no shape; pass {data, shape: [rows, cols]} or an array of rows`,
+      () =>
+        `${name} is a flat array of ${v.length} values with no shape; pass {data, shape: [rows, cols]} or an array of rows`,
     );
     check(v.length > 0, 'EMPTY', `${name} is empty (0 rows)`);
-    check(
-      v.length % cols === 0,
-      'SHAPE',
-      () => `${name} has ${v.length} values, not a multiple of ${cols} columns`,
-    );
+    check(v.length % cols === 0, 'SHAPE', () => `${name} has ${v.length} values, not a multiple of ${cols} columns`);
     return fromFlat(v, v.length / cols, cols, name, cols, borrow);
   }
   const o = v as Record<string, unknown>;
@@ -273,12 +295,16 @@ function matrixOf(input: MatrixInput, name: string, cols: number | undefined, bo
     check(
       Array.isArray(shape) && shape.length === 2,
       'SHAPE',
-      () => `${name} shape must be [rows, cols], got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : describe(shape)}`,
+      () =>
+        `${name} shape must be [rows, cols], got ${Array.isArray(shape) ? `[${shape.join(', ')}]` : describe(shape)}`,
     );
     return fromFlat(o.data, shape[0], shape[1], name, cols, borrow);
   }
   if ('rows' in o || 'cols' in o) return fromFlat(o.data, o.rows, o.cols, name, cols, borrow);
-  throw new SimdnetError('DTYPE', `${name} is an object without shape; expected a matrix {data, rows, cols}, {data, shape} or an array of rows`);
+  throw new SimdnetError(
+    'DTYPE',
+    `${name} is an object without shape; expected a matrix {data, rows, cols}, {data, shape} or an array of rows`,
+  );
 }
 
 /** True for a flat array of numbers (a typed array or number[]) rather than a matrix or an array of rows. */
@@ -317,14 +343,21 @@ export function rowOf(m: Matrix, r: number): Float32Array {
  */
 export function selectRows(m: Matrix, indices: ArrayLike<number>): Matrix {
   checkMatrix(m, 'selectRows', 'm');
-  check(isNumericArray(indices), 'DTYPE', () => `selectRows: indices must be an array of row numbers, got ${describe(indices)}`);
+  check(
+    isNumericArray(indices),
+    'DTYPE',
+    () => `selectRows: indices must be an array of row numbers, got ${describe(indices)}`,
+  );
   const { cols, rows } = m;
   const out = new Float32Array(indices.length * cols);
   for (let i = 0; i < indices.length; i++) {
     const k = indices[i];
     // One compare per row copied: cheap next to the copy itself.
     if (!(Number.isInteger(k) && k >= 0 && k < rows)) {
-      throw new SimdnetError('RANGE', `selectRows: indices[${i}] is ${typeof k === 'number' ? k : describe(k)}, expected an integer row in [0, ${rows})`);
+      throw new SimdnetError(
+        'RANGE',
+        `selectRows: indices[${i}] is ${typeof k === 'number' ? k : describe(k)}, expected an integer row in [0, ${rows})`,
+      );
     }
     const s = k * cols;
     out.set(m.data.subarray(s, s + cols), i * cols);

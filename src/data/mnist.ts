@@ -27,12 +27,17 @@ export function mnistFromDigitArrays(perDigit: readonly ArrayLike<number>[]): Da
   check(
     Array.isArray(perDigit) && perDigit.length === MNIST_CLASSES,
     'SHAPE',
-    () => `MNIST needs ${MNIST_CLASSES} pixel arrays (one per digit), got ${Array.isArray(perDigit) ? perDigit.length : typeof perDigit}`,
+    () =>
+      `MNIST needs ${MNIST_CLASSES} pixel arrays (one per digit), got ${Array.isArray(perDigit) ? perDigit.length : typeof perDigit}`,
   );
   let total = 0;
   for (let d = 0; d < MNIST_CLASSES; d++) {
     const a = perDigit[d];
-    check(a !== null && typeof a === 'object' && typeof a.length === 'number', 'DTYPE', () => `MNIST digit ${d} data is not an array`);
+    check(
+      a !== null && typeof a === 'object' && typeof a.length === 'number',
+      'DTYPE',
+      () => `MNIST digit ${d} data is not an array`,
+    );
     check(a.length > 0, 'EMPTY', () => `MNIST digit ${d} has no images`);
     check(
       a.length % MNIST_PIXELS === 0,
@@ -62,12 +67,17 @@ export function mnistFromDigitArrays(perDigit: readonly ArrayLike<number>[]): Da
     }
   }
   // Everything was range-checked above and the arrays are fresh: hand them over without another 31 MB copy.
-  return adoptDataset({ data: x, rows: total, cols: MNIST_PIXELS }, { data: y, rows: total, cols: MNIST_CLASSES }, labels);
+  return adoptDataset(
+    { data: x, rows: total, cols: MNIST_PIXELS },
+    { data: y, rows: total, cols: MNIST_CLASSES },
+    labels,
+  );
 }
 
 function badPixel(d: number, i: number, v: unknown): SimdnetError {
   const at = `MNIST digit ${d} image ${Math.floor(i / MNIST_PIXELS)} pixel ${i % MNIST_PIXELS}`;
-  if (typeof v !== 'number') return new SimdnetError('DTYPE', `${at} is ${v === null ? 'null' : typeof v}, expected a number`);
+  if (typeof v !== 'number')
+    return new SimdnetError('DTYPE', `${at} is ${v === null ? 'null' : typeof v}, expected a number`);
   if (!Number.isFinite(v)) return new SimdnetError('NONFINITE', `${at} is ${v}`);
   return new SimdnetError('RANGE', `${at} is ${v}, outside [0, 1]`);
 }
@@ -91,12 +101,21 @@ export function mnistSplitIndices(ds: Dataset, options: MnistSplitOptions = {}):
 }
 
 function splitIndices(ds: Dataset, options: MnistSplitOptions, where: string): SplitIndices {
-  check(ds instanceof Dataset, 'DTYPE', () => `${where}: ds must be a Dataset (e.g. from mnistFromDigitArrays), got ${ds === null ? 'null' : Array.isArray(ds) ? 'an array' : typeof ds}`);
+  check(
+    ds instanceof Dataset,
+    'DTYPE',
+    () =>
+      `${where}: ds must be a Dataset (e.g. from mnistFromDigitArrays), got ${ds === null ? 'null' : Array.isArray(ds) ? 'an array' : typeof ds}`,
+  );
   checkOptions(options, where); // the fields are checked below
   const train = options.train ?? 8000;
   const test = options.test ?? 2000;
   const seed = options.seed ?? 0;
-  check(Number.isSafeInteger(train) && train > 0, 'RANGE', () => `${where} train must be a positive integer, got ${train}`);
+  check(
+    Number.isSafeInteger(train) && train > 0,
+    'RANGE',
+    () => `${where} train must be a positive integer, got ${train}`,
+  );
   check(Number.isSafeInteger(test) && test > 0, 'RANGE', () => `${where} test must be a positive integer, got ${test}`);
   check(Number.isInteger(seed), 'RANGE', () => `${where} seed must be an integer, got ${seed}`);
   check(

@@ -4,7 +4,14 @@
 // itself to the raw rows given to fit / evaluate / predict (Keras's Normalization-layer semantics).
 import { SimdnetError, check } from '../errors.js';
 import { type Matrix, type MatrixInput, toMatrix } from './matrix.js';
-import { MinMaxScaler, type MinMaxScalerJSON, type Scaler, Standardizer, type StandardizerJSON, scalerFromJSON } from './preprocess.js';
+import {
+  MinMaxScaler,
+  type MinMaxScalerJSON,
+  type Scaler,
+  Standardizer,
+  type StandardizerJSON,
+  scalerFromJSON,
+} from './preprocess.js';
 
 /** What `metadata.preprocessing` holds (the `simdnet train` command writes the same object). */
 export interface PreprocessingJSON {
@@ -78,7 +85,8 @@ export class ModelPreprocessing {
     const bad = (what: string): never => {
       throw new SimdnetError('FORMAT', `the model's preprocessing (metadata.preprocessing) ${what}`);
     };
-    if (p.input !== 'table' && p.input !== 'matrix') bad(`has input ${JSON.stringify(p.input)}, expected "table" or "matrix"`);
+    if (p.input !== 'table' && p.input !== 'matrix')
+      bad(`has input ${JSON.stringify(p.input)}, expected "table" or "matrix"`);
     if (p.task !== 'classification' && p.task !== 'regression') bad(`has task ${JSON.stringify(p.task)}`);
     if (!Number.isInteger(p.inputs) || p.inputs < 1) bad(`has inputs ${JSON.stringify(p.inputs)}`);
     if (inputs !== undefined && p.inputs !== inputs) bad(`is for ${p.inputs} inputs a row, the model takes ${inputs}`);
@@ -86,15 +94,20 @@ export class ModelPreprocessing {
     if (p.features !== undefined && !strings(p.features)) bad('has feature names that are not strings');
     if (p.input === 'table' && p.features === undefined) bad('reads a table but names no feature columns');
     if (p.oneHot !== undefined) {
-      if (typeof p.oneHot !== 'object' || p.oneHot === null || Array.isArray(p.oneHot)) bad('has a oneHot that is not an object');
+      if (typeof p.oneHot !== 'object' || p.oneHot === null || Array.isArray(p.oneHot))
+        bad('has a oneHot that is not an object');
       for (const [c, cats] of Object.entries(p.oneHot)) {
         if (!strings(cats) || cats.length === 0) bad(`has no categories for one-hot column '${c}'`);
         if (!p.features?.includes(c)) bad(`one-hot encodes '${c}', which is not a feature column`);
       }
     }
     if (p.features !== undefined) {
-      const width = p.features.reduce((n, f) => n + (p.oneHot && Object.hasOwn(p.oneHot, f) ? p.oneHot[f].length : 1), 0);
-      if (width !== p.inputs) bad(`encodes its ${p.features.length} feature columns into ${width} values, not ${p.inputs}`);
+      const width = p.features.reduce(
+        (n, f) => n + (p.oneHot && Object.hasOwn(p.oneHot, f) ? p.oneHot[f].length : 1),
+        0,
+      );
+      if (width !== p.inputs)
+        bad(`encodes its ${p.features.length} feature columns into ${width} values, not ${p.inputs}`);
     }
     let scaler: Scaler | undefined;
     if (p.scaler !== undefined) {
@@ -113,40 +126,95 @@ export class ModelPreprocessing {
    * @throws SimdnetError STATE (an unfitted scaler), SHAPE (widths that do not fit the model), DTYPE / RANGE.
    */
   static fromOptions(o: PreprocessingOptions, inputs: number, outputs: number): ModelPreprocessing {
-    check(typeof o === 'object' && o !== null && !Array.isArray(o), 'DTYPE', 'setPreprocessing() takes { scaler?, classes?, features?, oneHot? } (or null to remove it)');
-    const json: PreprocessingJSON = { version: 1, input: o.features !== undefined && o.features !== null ? 'table' : 'matrix', task: 'regression', inputs };
+    check(
+      typeof o === 'object' && o !== null && !Array.isArray(o),
+      'DTYPE',
+      'setPreprocessing() takes { scaler?, classes?, features?, oneHot? } (or null to remove it)',
+    );
+    const json: PreprocessingJSON = {
+      version: 1,
+      input: o.features !== undefined && o.features !== null ? 'table' : 'matrix',
+      task: 'regression',
+      inputs,
+    };
     if (o.scaler !== undefined && o.scaler !== null) {
-      const s = o.scaler instanceof Standardizer || o.scaler instanceof MinMaxScaler ? o.scaler : scalerFromJSON(o.scaler);
-      check(s.cols > 0, 'STATE', 'setPreprocessing(): the scaler is not fitted: call scaler.fit(trainX) first (the model then applies it to every row it gets)');
-      check(s.cols === inputs, 'SHAPE', () => `setPreprocessing(): the scaler was fitted on ${s.cols} columns, the model takes ${inputs} inputs`);
+      const s =
+        o.scaler instanceof Standardizer || o.scaler instanceof MinMaxScaler ? o.scaler : scalerFromJSON(o.scaler);
+      check(
+        s.cols > 0,
+        'STATE',
+        'setPreprocessing(): the scaler is not fitted: call scaler.fit(trainX) first (the model then applies it to every row it gets)',
+      );
+      check(
+        s.cols === inputs,
+        'SHAPE',
+        () => `setPreprocessing(): the scaler was fitted on ${s.cols} columns, the model takes ${inputs} inputs`,
+      );
       json.scaler = s.toJSON();
     }
     if (o.classes !== undefined && o.classes !== null) {
       check(strings(o.classes), 'DTYPE', 'setPreprocessing(): classes must be an array of strings');
       const want = outputs === 1 ? 2 : outputs;
-      check(o.classes.length === want, 'SHAPE', () => `setPreprocessing(): ${o.classes!.length} class names for a model with ${outputs} output${outputs === 1 ? ' (a sigmoid: 2 classes)' : 's'}`);
-      check(new Set(o.classes).size === o.classes.length, 'RANGE', 'setPreprocessing(): two classes have the same name');
+      check(
+        o.classes.length === want,
+        'SHAPE',
+        () =>
+          `setPreprocessing(): ${o.classes!.length} class names for a model with ${outputs} output${outputs === 1 ? ' (a sigmoid: 2 classes)' : 's'}`,
+      );
+      check(
+        new Set(o.classes).size === o.classes.length,
+        'RANGE',
+        'setPreprocessing(): two classes have the same name',
+      );
       json.classes = [...o.classes];
       json.task = 'classification';
     }
     if (o.features !== undefined && o.features !== null) {
-      check(strings(o.features) && o.features.length > 0, 'DTYPE', 'setPreprocessing(): features must be a non-empty array of column names');
-      check(new Set(o.features).size === o.features.length, 'RANGE', 'setPreprocessing(): a feature column is named twice');
+      check(
+        strings(o.features) && o.features.length > 0,
+        'DTYPE',
+        'setPreprocessing(): features must be a non-empty array of column names',
+      );
+      check(
+        new Set(o.features).size === o.features.length,
+        'RANGE',
+        'setPreprocessing(): a feature column is named twice',
+      );
       json.features = [...o.features];
     }
     if (o.oneHot !== undefined && o.oneHot !== null) {
-      check(json.features !== undefined, 'RANGE', 'setPreprocessing(): oneHot needs features (the column names of a row)');
-      check(typeof o.oneHot === 'object' && !Array.isArray(o.oneHot), 'DTYPE', 'setPreprocessing(): oneHot must be { column: [categories] }');
+      check(
+        json.features !== undefined,
+        'RANGE',
+        'setPreprocessing(): oneHot needs features (the column names of a row)',
+      );
+      check(
+        typeof o.oneHot === 'object' && !Array.isArray(o.oneHot),
+        'DTYPE',
+        'setPreprocessing(): oneHot must be { column: [categories] }',
+      );
       json.oneHot = {};
       for (const [c, cats] of Object.entries(o.oneHot)) {
-        check(json.features.includes(c), 'RANGE', () => `setPreprocessing(): one-hot column '${c}' is not among the features (${json.features!.join(', ')})`);
-        check(strings(cats) && cats.length > 0 && new Set(cats).size === cats.length, 'DTYPE', () => `setPreprocessing(): oneHot['${c}'] must be a non-empty array of distinct category names`);
+        check(
+          json.features.includes(c),
+          'RANGE',
+          () => `setPreprocessing(): one-hot column '${c}' is not among the features (${json.features!.join(', ')})`,
+        );
+        check(
+          strings(cats) && cats.length > 0 && new Set(cats).size === cats.length,
+          'DTYPE',
+          () => `setPreprocessing(): oneHot['${c}'] must be a non-empty array of distinct category names`,
+        );
         json.oneHot[c] = [...cats];
       }
     }
     if (json.features) {
       const width = json.features.reduce((n, f) => n + (json.oneHot?.[f]?.length ?? 1), 0);
-      check(width === inputs, 'SHAPE', () => `setPreprocessing(): the features encode into ${width} values a row, the model takes ${inputs}`);
+      check(
+        width === inputs,
+        'SHAPE',
+        () => `setPreprocessing(): the features encode into ${width} values a row, the model takes ${inputs}`,
+      );
     }
     return new ModelPreprocessing(json);
   }
@@ -163,26 +231,46 @@ export class ModelPreprocessing {
    */
   encode(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Matrix {
     const feats = this.features;
-    check(feats !== undefined, 'STATE', 'rows given as objects need the column names: setPreprocessing({ features: [...] })');
-    check(Array.isArray(rows), 'DTYPE', () => `encode() takes an array of row objects, got ${rows === null ? 'null' : typeof rows}`);
+    check(
+      feats !== undefined,
+      'STATE',
+      'rows given as objects need the column names: setPreprocessing({ features: [...] })',
+    );
+    check(
+      Array.isArray(rows),
+      'DTYPE',
+      () => `encode() takes an array of row objects, got ${rows === null ? 'null' : typeof rows}`,
+    );
     check(rows.length > 0, 'EMPTY', 'no rows to encode');
     const oh = this.oneHot ?? {};
     const cats = new Map(Object.entries(oh).map(([c, v]) => [c, new Map(v.map((name, i) => [name, i]))]));
     const out = new Float32Array(rows.length * this.inputs);
     rows.forEach((row, r) => {
-      check(typeof row === 'object' && row !== null && !Array.isArray(row), 'DTYPE', () => `row ${r} is not an object of column values`);
+      check(
+        typeof row === 'object' && row !== null && !Array.isArray(row),
+        'DTYPE',
+        () => `row ${r} is not an object of column values`,
+      );
       let o = r * this.inputs;
       for (const f of feats) {
         const v = row[f];
         const table = cats.get(f);
         if (table) {
           const k = table.get(String(v));
-          check(k !== undefined, 'FORMAT', () => `row ${r}: '${f}' is ${JSON.stringify(v)}, not one of its categories (${oh[f].join(', ')})`);
+          check(
+            k !== undefined,
+            'FORMAT',
+            () => `row ${r}: '${f}' is ${JSON.stringify(v)}, not one of its categories (${oh[f].join(', ')})`,
+          );
           out[o + k] = 1;
           o += table.size;
         } else {
           const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-          check(typeof n === 'number' && Number.isFinite(n), 'FORMAT', () => `row ${r}: '${f}' is ${v === undefined ? 'missing' : JSON.stringify(v)}, not a finite number`);
+          check(
+            typeof n === 'number' && Number.isFinite(n),
+            'FORMAT',
+            () => `row ${r}: '${f}' is ${v === undefined ? 'missing' : JSON.stringify(v)}, not a finite number`,
+          );
           out[o++] = n;
         }
       }
@@ -208,9 +296,17 @@ export class ModelPreprocessing {
   names(idx: ArrayLike<number>): string[] {
     const c = this.classes;
     check(c !== undefined, 'STATE', 'the model has no class names: setPreprocessing({ classes: [...] })');
-    check(idx !== null && typeof idx === 'object' && typeof idx.length === 'number', 'DTYPE', 'names() takes an array of class indices');
+    check(
+      idx !== null && typeof idx === 'object' && typeof idx.length === 'number',
+      'DTYPE',
+      'names() takes an array of class indices',
+    );
     return Array.from(idx, (i, j) => {
-      check(Number.isInteger(i) && i >= 0 && i < c.length, 'RANGE', () => `class index ${j} is ${String(i)}, outside [0, ${c.length})`);
+      check(
+        Number.isInteger(i) && i >= 0 && i < c.length,
+        'RANGE',
+        () => `class index ${j} is ${String(i)}, outside [0, ${c.length})`,
+      );
       return c[i];
     });
   }
@@ -245,7 +341,14 @@ function affineOf(s: Scaler): { center: Float32Array; scale: Float32Array } {
 
 /** @internal Rows given as objects (`[{ col: v, … }, …]`), which only a model with feature names can take. */
 export function isRecordRows(x: unknown): x is ReadonlyArray<Record<string, unknown>> {
-  return Array.isArray(x) && x.length > 0 && typeof x[0] === 'object' && x[0] !== null && !Array.isArray(x[0]) && !ArrayBuffer.isView(x[0]);
+  return (
+    Array.isArray(x) &&
+    x.length > 0 &&
+    typeof x[0] === 'object' &&
+    x[0] !== null &&
+    !Array.isArray(x[0]) &&
+    !ArrayBuffer.isView(x[0])
+  );
 }
 
 /** @internal toMatrix for a model's inputs, encoding object rows first. */

@@ -98,7 +98,11 @@ function readHeader(json: unknown, type: string, what: string): Record<string, u
   check(typeof json === 'object' && json !== null, 'FORMAT', `${what} JSON must be an object`);
   const o = json as Record<string, unknown>;
   check(o.type === type, 'FORMAT', () => `${what} JSON has type ${JSON.stringify(o.type)}, expected "${type}"`);
-  check(o.version === 1, 'FORMAT', () => `${what} JSON has version ${JSON.stringify(o.version)}, this build reads version 1`);
+  check(
+    o.version === 1,
+    'FORMAT',
+    () => `${what} JSON has version ${JSON.stringify(o.version)}, this build reads version 1`,
+  );
   return o;
 }
 
@@ -224,7 +228,12 @@ export class MinMaxScaler {
 
   /** @param range target interval, default [0, 1]; low < high, both finite. */
   constructor(range: readonly [number, number] = [0, 1]) {
-    check(Array.isArray(range) && range.length === 2, 'DTYPE', () => `new MinMaxScaler(range): range must be [low, high], got ${range === null ? 'null' : Array.isArray(range) ? `an array of ${range.length}` : typeof range}`);
+    check(
+      Array.isArray(range) && range.length === 2,
+      'DTYPE',
+      () =>
+        `new MinMaxScaler(range): range must be [low, high], got ${range === null ? 'null' : Array.isArray(range) ? `an array of ${range.length}` : typeof range}`,
+    );
     checkFinitePair(range[0], range[1], 'MinMaxScaler range');
     this.range = [range[0], range[1]];
   }
@@ -293,7 +302,13 @@ export class MinMaxScaler {
   /** Plain JSON (float64 statistics, so the round trip is exact). */
   toJSON(): MinMaxScalerJSON {
     const { min, max } = this.fitted();
-    return { type: 'minmax', version: 1, min: Array.from(min), max: Array.from(max), range: [this.range[0], this.range[1]] };
+    return {
+      type: 'minmax',
+      version: 1,
+      min: Array.from(min),
+      max: Array.from(max),
+      range: [this.range[0], this.range[1]],
+    };
   }
 
   /**
@@ -322,7 +337,10 @@ export function scalerFromJSON(json: unknown): Scaler {
   const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
   if (type === 'standardizer') return Standardizer.fromJSON(json);
   if (type === 'minmax') return MinMaxScaler.fromJSON(json);
-  throw new SimdnetError('FORMAT', `unknown scaler JSON type ${JSON.stringify(type)}; expected "standardizer" or "minmax"`);
+  throw new SimdnetError(
+    'FORMAT',
+    `unknown scaler JSON type ${JSON.stringify(type)}; expected "standardizer" or "minmax"`,
+  );
 }
 
 /**
@@ -338,7 +356,11 @@ export function oneHot(labels: ArrayLike<number>, classes: number): Matrix {
     'RANGE',
     () => `oneHot classes must be a positive integer, got ${classes}`,
   );
-  check(labels !== null && typeof labels === 'object' && typeof labels.length === 'number', 'DTYPE', 'oneHot labels must be an array of numbers');
+  check(
+    labels !== null && typeof labels === 'object' && typeof labels.length === 'number',
+    'DTYPE',
+    'oneHot labels must be an array of numbers',
+  );
   const n = labels.length;
   check(n > 0, 'EMPTY', 'oneHot labels is empty');
   const out = new Float32Array(n * classes);
@@ -347,7 +369,8 @@ export function oneHot(labels: ArrayLike<number>, classes: number): Matrix {
     check(
       typeof v === 'number' && Number.isInteger(v),
       'RANGE',
-      () => `labels[${i}] is ${typeof v === 'number' ? v : `${JSON.stringify(v)} (a ${typeof v})`}, expected an integer class in [0, ${classes})`,
+      () =>
+        `labels[${i}] is ${typeof v === 'number' ? v : `${JSON.stringify(v)} (a ${typeof v})`}, expected an integer class in [0, ${classes})`,
     );
     check(v >= 0 && v < classes, 'RANGE', () => `labels[${i}] is ${v}, outside [0, ${classes})`);
     out[i * classes + v] = 1;
@@ -409,6 +432,11 @@ export function labelsFromOneHot(y: Matrix): Int32Array {
  * anything else is read as a matrix of `cols` columns (default `outputs`; wider for losses that carry more).
  */
 export function toTargets(y: MatrixInput, outputs: number, name = 'y', cols = outputs): Matrix {
-  check(typeof name === 'string', 'DTYPE', () => `toTargets: name must be a string, got ${name === null ? 'null' : Array.isArray(name) ? 'an array' : typeof name}`);
+  check(
+    typeof name === 'string',
+    'DTYPE',
+    () =>
+      `toTargets: name must be a string, got ${name === null ? 'null' : Array.isArray(name) ? 'an array' : typeof name}`,
+  );
   return cols === outputs && outputs > 1 && isFlatNumbers(y) ? oneHot(y, outputs) : toMatrix(y, name, cols);
 }

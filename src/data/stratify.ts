@@ -3,7 +3,7 @@
  * seeded and deterministic. Works on row indices only; the callers gather the rows.
  */
 import { check } from '../errors.js';
-import { Rng } from '../random.js';
+import type { Rng } from '../random.js';
 
 /**
  * Splits `total` units over groups in proportion to `counts` (largest-remainder method, so the parts sum to
@@ -15,11 +15,23 @@ import { Rng } from '../random.js';
  */
 export function apportion(counts: ArrayLike<number>, total: number, caps?: ArrayLike<number>): Int32Array {
   checkSizes(counts, 'counts');
-  check(typeof total === 'number', 'DTYPE', () => `apportion: total must be a number, got ${total === null ? 'null' : typeof total}`);
-  check(Number.isSafeInteger(total) && total >= 0, 'RANGE', () => `apportion: total must be a non-negative integer, got ${total}`);
+  check(
+    typeof total === 'number',
+    'DTYPE',
+    () => `apportion: total must be a number, got ${total === null ? 'null' : typeof total}`,
+  );
+  check(
+    Number.isSafeInteger(total) && total >= 0,
+    'RANGE',
+    () => `apportion: total must be a non-negative integer, got ${total}`,
+  );
   if (caps !== undefined) {
     checkSizes(caps, 'caps');
-    check(caps.length === counts.length, 'SHAPE', () => `apportion: caps has ${caps.length} values but counts has ${counts.length}`);
+    check(
+      caps.length === counts.length,
+      'SHAPE',
+      () => `apportion: caps has ${caps.length} values but counts has ${counts.length}`,
+    );
   }
   const g = counts.length;
   let n = 0;

@@ -86,7 +86,9 @@ export function checkMagnitudes(
   const c0 = inputShape[inputShape.length - 1];
   let b: Bounds = { lo: new Float64Array(c0).fill(-INPUT_RANGE), hi: new Float64Array(c0).fill(INPUT_RANGE) };
   const tooBig = (what: string, layer: LayerSpec, v: number): never =>
-    bad(`${what} is too large: layer '${layer.name}' can reach ${fmt(v)} for inputs with |x| <= ${INPUT_RANGE} (values must stay within ${fmt(VALUE_LIMIT)})`);
+    bad(
+      `${what} is too large: layer '${layer.name}' can reach ${fmt(v)} for inputs with |x| <= ${INPUT_RANGE} (values must stay within ${fmt(VALUE_LIMIT)})`,
+    );
   layers.forEach((spec, i) => {
     const w = weightsOf(i);
     const input = shapes[i];
@@ -99,7 +101,13 @@ export function checkMagnitudes(
           w.kind === 'linear'
             ? w
             : w.kind === 'float'
-              ? { kind: 'linear', kernel: w.tensors[0], bias: spec.useBias ? w.tensors[1] : undefined, kernelName: w.names[0], biasName: w.names[1] }
+              ? {
+                  kind: 'linear',
+                  kernel: w.tensors[0],
+                  bias: spec.useBias ? w.tensors[1] : undefined,
+                  kernelName: w.names[0],
+                  biasName: w.names[1],
+                }
               : bad(`layer '${spec.name}' has no weights`);
         // A padded or strided window also reads zeros (padding) or not every channel value: the hull with 0 keeps
         // the bound sound for any window.
@@ -146,7 +154,12 @@ export function checkMagnitudes(
  * Σ_r |w_rj| at most k · max|w| and at most sqrt(k) · ||W|| (Cauchy–Schwarz). True when every layer stays below
  * VALUE_LIMIT (then so does every partial sum); false when the per-channel pass must decide.
  */
-function coarseBound(layers: readonly LayerSpec[], shapes: Shape[], weightsOf: (i: number) => LayerWeights, stats: (i: number, j: number) => TensorStats): boolean {
+function coarseBound(
+  layers: readonly LayerSpec[],
+  shapes: Shape[],
+  weightsOf: (i: number) => LayerWeights,
+  stats: (i: number, j: number) => TensorStats,
+): boolean {
   let B = INPUT_RANGE;
   for (let i = 0; i < layers.length; i++) {
     const spec = layers[i];
@@ -182,7 +195,10 @@ function coarseBound(layers: readonly LayerSpec[], shapes: Shape[], weightsOf: (
           if (!(variance[c] >= 0)) return false;
           const centred = B + Math.abs(mean[c]);
           if (!(centred <= VALUE_LIMIT)) return false;
-          out = Math.max(out, (centred * Math.abs(gamma[c])) / Math.sqrt(Math.fround(variance[c] + eps)) + Math.abs(beta[c]));
+          out = Math.max(
+            out,
+            (centred * Math.abs(gamma[c])) / Math.sqrt(Math.fround(variance[c] + eps)) + Math.abs(beta[c]),
+          );
         }
         B = out;
         break;
@@ -212,7 +228,12 @@ function widenToZero(b: Bounds): void {
 const magnitude = (b: Bounds, c: number): number => Math.max(-b.lo[c], b.hi[c]);
 
 /** A sum of `count` values of one channel (average pooling before its division) stays within the limit. */
-function checkSum(b: Bounds, count: number, spec: LayerSpec, tooBig: (what: string, l: LayerSpec, v: number) => never): void {
+function checkSum(
+  b: Bounds,
+  count: number,
+  spec: LayerSpec,
+  tooBig: (what: string, l: LayerSpec, v: number) => never,
+): void {
   for (let c = 0; c < b.lo.length; c++) {
     const s = magnitude(b, c) * count;
     if (!(s <= VALUE_LIMIT)) tooBig(`the input of layer '${spec.name}'`, spec, s);
@@ -223,7 +244,14 @@ function checkSum(b: Bounds, count: number, spec: LayerSpec, tooBig: (what: stri
  * y_j = Σ_r x_{r mod C} · w_rj + b_j: per output column the interval of the sum, and the sum of the terms'
  * magnitudes, which bounds every partial sum in whatever order the kernel adds them.
  */
-function linear(lin: LinearWeights, b: Bounds, C: number, n: number, spec: LayerSpec, tooBig: (what: string, l: LayerSpec, v: number) => never): Bounds {
+function linear(
+  lin: LinearWeights,
+  b: Bounds,
+  C: number,
+  n: number,
+  spec: LayerSpec,
+  tooBig: (what: string, l: LayerSpec, v: number) => never,
+): Bounds {
   let { lo, hi } = b;
   const q = lin.quantizedInput;
   if (q !== undefined) {
@@ -265,11 +293,21 @@ function linear(lin: LinearWeights, b: Bounds, C: number, n: number, spec: Layer
   if (lin.csr) {
     const { rowptr, cols, vals } = lin.csr;
     const k = rowptr.length - 1;
-    for (let r = 0; r < k; r++) for (let e = rowptr[r]; e < rowptr[r + 1]; e++) add(r, cols[e], vals[e] * (cs ? cs[cols[e]] : 1));
+    for (let r = 0; r < k; r++)
+      for (let e = rowptr[r]; e < rowptr[r + 1]; e++) add(r, cols[e], vals[e] * (cs ? cs[cols[e]] : 1));
   } else if (lin.kernel instanceof Float32Array && !cs) {
     accumulate(lin.kernel, lo, hi, mag, C, oLo, oHi, abs);
   } else {
-    accumulate(Float64Array.from(lin.kernel!, (v, i) => (cs ? v * cs[i % n] : v)), lo, hi, mag, C, oLo, oHi, abs);
+    accumulate(
+      Float64Array.from(lin.kernel!, (v, i) => (cs ? v * cs[i % n] : v)),
+      lo,
+      hi,
+      mag,
+      C,
+      oLo,
+      oHi,
+      abs,
+    );
   }
   for (let j = 0; j < n; j++) {
     const bj = lin.bias ? lin.bias[j] * (lin.biasScale ? lin.biasScale[j] : 1) : 0;
@@ -285,7 +323,16 @@ function linear(lin: LinearWeights, b: Bounds, C: number, n: number, spec: Layer
  * The hot loop of a load, over every weight of a (k, n) kernel: kept apart and monomorphic (f32 from the files, f64
  * for converted kernels) so V8 optimizes it for one array type at each call site.
  */
-function accumulate(w: Float32Array | Float64Array, lo: Float64Array, hi: Float64Array, mag: Float64Array, C: number, oLo: Float64Array, oHi: Float64Array, abs: Float64Array): void {
+function accumulate(
+  w: Float32Array | Float64Array,
+  lo: Float64Array,
+  hi: Float64Array,
+  mag: Float64Array,
+  C: number,
+  oLo: Float64Array,
+  oHi: Float64Array,
+  abs: Float64Array,
+): void {
   const n = oLo.length;
   const k = w.length / n;
   for (let r = 0; r < k; r++) {
@@ -311,7 +358,13 @@ function accumulate(w: Float32Array | Float64Array, lo: Float64Array, hi: Float6
 }
 
 /** The interval after an activation (leakyRelu's slope in f32, as the kernel gets it). */
-function activate(b: Bounds, act: string, alpha: number, spec: LayerSpec, tooBig: (what: string, l: LayerSpec, v: number) => never): Bounds {
+function activate(
+  b: Bounds,
+  act: string,
+  alpha: number,
+  spec: LayerSpec,
+  tooBig: (what: string, l: LayerSpec, v: number) => never,
+): Bounds {
   const { lo, hi } = b;
   switch (act) {
     case 'linear':

@@ -30,9 +30,27 @@ export interface FileKind {
   reader: string;
 }
 
-export const MODEL_FILE: FileKind = { magic: 'SDNT', version: 2, format: 'simdnet', what: 'simdnet model', reader: 'loadModel' };
-export const QUANTIZED_FILE: FileKind = { magic: 'SDNQ', version: 2, format: 'simdnet-quantized', what: 'simdnet quantized model', reader: 'loadQuantized' };
-export const SPARSE_FILE: FileKind = { magic: 'SDSP', version: 2, format: 'simdnet-sparse', what: 'simdnet sparse model', reader: 'SparseModel.load' };
+export const MODEL_FILE: FileKind = {
+  magic: 'SDNT',
+  version: 2,
+  format: 'simdnet',
+  what: 'simdnet model',
+  reader: 'loadModel',
+};
+export const QUANTIZED_FILE: FileKind = {
+  magic: 'SDNQ',
+  version: 2,
+  format: 'simdnet-quantized',
+  what: 'simdnet quantized model',
+  reader: 'loadQuantized',
+};
+export const SPARSE_FILE: FileKind = {
+  magic: 'SDSP',
+  version: 2,
+  format: 'simdnet-sparse',
+  what: 'simdnet sparse model',
+  reader: 'SparseModel.load',
+};
 const KINDS = [MODEL_FILE, QUANTIZED_FILE, SPARSE_FILE];
 
 /** A typed array as stored in a file. */
@@ -139,8 +157,13 @@ export function badFile(kind: FileKind): (why: string) => never {
 
 /** Checks the envelope of `input` (the file's bytes) as a file of `kind` and parses its header. */
 export function openFile(input: unknown, kind: FileKind, checksum: Checksum = jsChecksum): OpenedFile {
-  if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer)) badFile(kind)('expected a Uint8Array or ArrayBuffer');
-  return openSource(bytesSource(input instanceof ArrayBuffer ? new Uint8Array(input) : (input as Uint8Array)), kind, checksum);
+  if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer))
+    badFile(kind)('expected a Uint8Array or ArrayBuffer');
+  return openSource(
+    bytesSource(input instanceof ArrayBuffer ? new Uint8Array(input) : (input as Uint8Array)),
+    kind,
+    checksum,
+  );
 }
 
 /**
@@ -162,32 +185,51 @@ export function openSource(src: ByteSource, kind: FileKind, checksum: Checksum |
   if (magic !== kind.magic) {
     const other = KINDS.find((k) => k.magic === magic);
     // Name a file of another kind, so the caller learns which function reads it.
-    if (other) bad(`this is a ${other === MODEL_FILE ? 'plain (f32) simdnet model' : other.what} file: read it with ${other.reader}() (wrong magic bytes for a ${kind.what})`);
+    if (other)
+      bad(
+        `this is a ${other === MODEL_FILE ? 'plain (f32) simdnet model' : other.what} file: read it with ${other.reader}() (wrong magic bytes for a ${kind.what})`,
+      );
     bad(`wrong magic bytes (this is not a ${kind.what})`);
   }
   const dv = new DataView(first.buffer, first.byteOffset, 12);
   const version = dv.getUint16(4, true);
   if (version === 0 || version > kind.version) {
-    throw new SimdnetError('FORMAT', `${kind.what} file format version ${version} is not supported (this simdnet reads version ${kind.version})`);
+    throw new SimdnetError(
+      'FORMAT',
+      `${kind.what} file format version ${version} is not supported (this simdnet reads version ${kind.version})`,
+    );
   }
   const hlen = dv.getUint32(8, true);
   if (12 + hlen + 4 > src.length) bad(`the header claims ${hlen} bytes but the file has ${src.length} (truncated?)`);
   const last4 = bytesAt(src.length - 4, 4);
   const stored = new DataView(last4.buffer, last4.byteOffset, 4).getUint32(0, true);
-  if (checksum && checksum(src, src.length - 4, checksumKind(version)) !== stored) bad('checksum mismatch (the file is corrupt or truncated)');
+  if (checksum && checksum(src, src.length - 4, checksumKind(version)) !== stored)
+    bad('checksum mismatch (the file is corrupt or truncated)');
   let header: unknown;
   try {
     header = JSON.parse(utf8(bytesAt(12, hlen)));
   } catch (err) {
     bad(`unreadable header (${String(err)})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header) || (header as { format?: unknown }).format !== kind.format) {
+  if (
+    typeof header !== 'object' ||
+    header === null ||
+    Array.isArray(header) ||
+    (header as { format?: unknown }).format !== kind.format
+  ) {
     bad(`the header is not a ${kind.format} header`);
   }
   const dataStart = align4(12 + hlen);
   const dataLength = src.length - 4 - dataStart;
   const checkRange = (offset: number, length: number, what: string): void => {
-    if (!Number.isInteger(offset) || offset < 0 || offset % 4 !== 0 || !Number.isInteger(length) || length < 0 || offset + length > dataLength) {
+    if (
+      !Number.isInteger(offset) ||
+      offset < 0 ||
+      offset % 4 !== 0 ||
+      !Number.isInteger(length) ||
+      length < 0 ||
+      offset + length > dataLength
+    ) {
       bad(`${what} lies outside the file's data (truncated?)`);
     }
   };
@@ -221,7 +263,8 @@ function utf8(b: Uint8Array): string {
   for (let i = 0; i < b.length && ascii; i++) ascii = b[i] < 0x80;
   if (!ascii) return new TextDecoder('utf-8', { fatal: true }).decode(b);
   let s = '';
-  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
+  for (let i = 0; i < b.length; i += 8192)
+    s += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[]);
   return s;
 }
 

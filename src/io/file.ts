@@ -33,7 +33,10 @@ export function loadModelFileSync(path: string, options: LoadOptions = {}): Sequ
   checkEngineOptions(options, 'loadModelFileSync()');
   const fs = syncFs();
   if (!fs) {
-    throw new SimdnetError('UNSUPPORTED', 'loadModelFileSync needs process.getBuiltinModule (Node >= 20.16, Deno, Bun); use loadModelFile or loadModel(bytes)');
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      'loadModelFileSync needs process.getBuiltinModule (Node >= 20.16, Deno, Bun); use loadModelFile or loadModel(bytes)',
+    );
   }
   const fd = fs.openSync(path, 'r');
   try {
@@ -44,7 +47,8 @@ export function loadModelFileSync(path: string, options: LoadOptions = {}): Sequ
         // readSync may return fewer bytes than asked: loop; 0 means the file shrank since fstat.
         for (let done = 0; done < into.length; ) {
           const n = fs.readSync(fd, into, done, into.length - done, position + done);
-          if (n === 0) throw new SimdnetError('FORMAT', `${path} changed while it was read (now shorter than ${length} bytes)`);
+          if (n === 0)
+            throw new SimdnetError('FORMAT', `${path} changed while it was read (now shorter than ${length} bytes)`);
           done += n;
         }
       },

@@ -1,4 +1,13 @@
-import { declaredInputShape, inferShapes, paramDefs, showShape, sizeOf, validateSpec, type ParamDef, type Shape } from '../layers/index.js';
+import {
+  declaredInputShape,
+  inferShapes,
+  paramDefs,
+  showShape,
+  sizeOf,
+  validateSpec,
+  type ParamDef,
+  type Shape,
+} from '../layers/index.js';
 import { checkEngineOptions } from '../args.js';
 import { checkMagnitudes } from './bounds.js';
 import { SimdnetError } from '../errors.js';
@@ -6,7 +15,16 @@ import { ModelPreprocessing } from '../data/model-preprocessing.js';
 import type { LayerSpec } from '../layers/spec.js';
 import { Sequential, type CompileOptions, type ModelOptions } from '../model/sequential.js';
 import { checksumFor, KernelHash } from './checksum.js';
-import { badFile, bytesSource, chunkOffsets, LITTLE_ENDIAN, MODEL_FILE, openSource, writeFile, type ByteSource } from './container.js';
+import {
+  badFile,
+  bytesSource,
+  chunkOffsets,
+  LITTLE_ENDIAN,
+  MODEL_FILE,
+  openSource,
+  writeFile,
+  type ByteSource,
+} from './container.js';
 
 /**
  * The simdnet model file, version 2 (version 1: the same with a CRC-32): the shared envelope of src/io/container.ts
@@ -46,7 +64,10 @@ interface Header {
 /** Serializes a built model (architecture, weights, compile settings, metadata) to bytes. */
 export function saveModel(model: Sequential): Uint8Array {
   if (!((model as unknown) instanceof Sequential)) {
-    throw new SimdnetError('DTYPE', 'saveModel() takes a Sequential model (a QuantizedModel saves with saveQuantized, a SparseModel with its save())');
+    throw new SimdnetError(
+      'DTYPE',
+      'saveModel() takes a Sequential model (a QuantizedModel saves with saveQuantized, a SparseModel with its save())',
+    );
   }
   const weights = model.getWeights();
   const shape = model.inputShape!;
@@ -58,11 +79,21 @@ export function saveModel(model: Sequential): Uint8Array {
     layers: model.layers,
     metadata: model.metadata,
     trainedSteps: model.trainedSteps,
-    tensors: weights.map((w, i) => ({ name: w.name, shape: w.shape, dtype: 'f32', offset: offsets[i], length: w.data.byteLength })),
+    tensors: weights.map((w, i) => ({
+      name: w.name,
+      shape: w.shape,
+      dtype: 'f32',
+      offset: offsets[i],
+      length: w.data.byteLength,
+    })),
   };
   const compile = model.compileSettings();
   if (compile) header.compile = compile;
-  return writeFile(MODEL_FILE, header, weights.map((w) => w.data));
+  return writeFile(
+    MODEL_FILE,
+    header,
+    weights.map((w) => w.data),
+  );
 }
 
 /** Options of {@link loadModel}: where the model will compute. */
@@ -71,7 +102,8 @@ export type LoadOptions = Pick<ModelOptions, 'backend' | 'engine'>;
 /** Reads bytes written by saveModel into a new model (compiled again if it was compiled when saved). */
 export function loadModel(input: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Sequential {
   checkEngineOptions(options, 'loadModel()');
-  if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer)) badFile(MODEL_FILE)('expected a Uint8Array or ArrayBuffer');
+  if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer))
+    badFile(MODEL_FILE)('expected a Uint8Array or ArrayBuffer');
   return loadModelFrom(bytesSource(input instanceof ArrayBuffer ? new Uint8Array(input) : input), options);
 }
 
@@ -106,7 +138,12 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
     names.add(l.name);
   }
   const shape: Shape = header.inputShape ?? [header.inputDim];
-  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0) || sizeOf(shape) !== header.inputDim) {
+  if (
+    !Array.isArray(shape) ||
+    shape.length === 0 ||
+    !shape.every((d) => Number.isInteger(d) && d > 0) ||
+    sizeOf(shape) !== header.inputDim
+  ) {
     bad(`inputShape ${JSON.stringify(header.inputShape)} does not fit inputDim ${header.inputDim}`);
   }
   // The model takes the input shape its first declaring layer gives (as Sequential does): it must be the header's.
@@ -120,15 +157,22 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
   } catch (err) {
     bad((err as Error).message); // a layer that does not fit its input
   }
-  const expected = defs.flatMap((ps, i) => ps.map((p) => ({ name: `${layers[i].name}/${p.name}`, shape: p.shape, size: sizeOf(p.shape) })));
+  const expected = defs.flatMap((ps, i) =>
+    ps.map((p) => ({ name: `${layers[i].name}/${p.name}`, shape: p.shape, size: sizeOf(p.shape) })),
+  );
   const params = expected.reduce((n, t) => n + t.size, 0);
   // A header cannot make the model allocate more weights than the file holds.
-  if (4 * params > file.dataLength) bad(`the weight shapes of the architecture need ${4 * params} bytes, the file holds ${file.dataLength} bytes of data`);
+  if (4 * params > file.dataLength)
+    bad(
+      `the weight shapes of the architecture need ${4 * params} bytes, the file holds ${file.dataLength} bytes of data`,
+    );
   // The tensor table against the architecture and the file's bytes, before anything is allocated.
-  if (header.tensors.length !== expected.length) bad(`${header.tensors.length} tensors for an architecture that has ${expected.length}`);
+  if (header.tensors.length !== expected.length)
+    bad(`${header.tensors.length} tensors for an architecture that has ${expected.length}`);
   expected.forEach((s, i) => {
     const t = header.tensors[i] as TensorEntry | null;
-    if (t === null || typeof t !== 'object' || Array.isArray(t)) return bad(`tensor ${i} is not an entry of the tensor table (${JSON.stringify(t)})`);
+    if (t === null || typeof t !== 'object' || Array.isArray(t))
+      return bad(`tensor ${i} is not an entry of the tensor table (${JSON.stringify(t)})`);
     if (t.name !== s.name) bad(`tensor ${i} is '${String(t.name)}', expected '${s.name}'`);
     if (t.dtype !== 'f32') bad(`tensor ${s.name} has dtype '${String(t.dtype)}' (this format stores f32)`);
     if (!Array.isArray(t.shape) || t.shape.length !== s.shape.length || t.shape.some((d, j) => d !== s.shape[j])) {
@@ -141,8 +185,12 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
   });
   // In place only when the tensors fill the data back to back and the architecture has exactly that many
   // parameters.
-  if (inPlace && !(file.version >= 2 && tensorsFill(header.tensors, file.dataLength) && 4 * params === file.dataLength)) throw NOT_IN_PLACE;
-  const model = new Sequential(layers, { ...options, name: typeof header.name === 'string' ? header.name : 'sequential' });
+  if (inPlace && !(file.version >= 2 && tensorsFill(header.tensors, file.dataLength) && 4 * params === file.dataLength))
+    throw NOT_IN_PLACE;
+  const model = new Sequential(layers, {
+    ...options,
+    name: typeof header.name === 'string' ? header.name : 'sequential',
+  });
   try {
     // Every weight comes from the file: skip the random initialization (a large part of cold start).
     model.build(shape, undefined, false);
@@ -150,7 +198,9 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
     const slots = net.slots;
     const e = net.engine;
     const slab = new Uint8Array(e.memory.buffer, net.params, net.slabFloats * 4);
-    slots.forEach((s, i) => file.readInto(header.tensors[i].offset, slab.subarray(s.offset * 4, (s.offset + s.size) * 4), `tensor ${s.name}`));
+    slots.forEach((s, i) =>
+      file.readInto(header.tensors[i].offset, slab.subarray(s.offset * 4, (s.offset + s.size) * 4), `tensor ${s.name}`),
+    );
     if (inPlace) {
       const h = new KernelHash(e);
       try {
@@ -173,14 +223,26 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
     }
     // Finite but extreme weights: refused when a forward pass on inputs in the documented range could overflow.
     const w = e.f32(net.params, net.slabFloats);
-    checkMagnitudes(layers, shape, (i) => {
-      const own = net.slotsOf(i);
-      return own.length === 0 ? { kind: 'none' } : { kind: 'float', tensors: own.map((s) => w.subarray(s.offset, s.offset + s.size)), names: own.map((s) => `tensor ${s.name}`) };
-    }, bad, (i, j) => {
-      const s = net.slotsOf(i)[j];
-      const p = net.params + s.offset * 4;
-      return { absMax: e.k.q8_absmax(p, s.size), sumSquares: e.k.sum_squares(p, s.size) };
-    });
+    checkMagnitudes(
+      layers,
+      shape,
+      (i) => {
+        const own = net.slotsOf(i);
+        return own.length === 0
+          ? { kind: 'none' }
+          : {
+              kind: 'float',
+              tensors: own.map((s) => w.subarray(s.offset, s.offset + s.size)),
+              names: own.map((s) => `tensor ${s.name}`),
+            };
+      },
+      bad,
+      (i, j) => {
+        const s = net.slotsOf(i)[j];
+        const p = net.params + s.offset * 4;
+        return { absMax: e.k.q8_absmax(p, s.size), sumSquares: e.k.sum_squares(p, s.size) };
+      },
+    );
     if (header.metadata && typeof header.metadata === 'object') {
       try {
         ModelPreprocessing.fromJSON(header.metadata.preprocessing, header.inputDim);
@@ -191,10 +253,12 @@ function load(src: ByteSource, options: LoadOptions, inPlace: boolean): Sequenti
     }
     // Applied when first needed (fit, evaluate, the optimizer): compile() is a noticeable part of a cold start.
     if (header.compile) {
-      if (typeof header.compile !== 'object' || typeof header.compile.loss !== 'string') bad('unreadable compile settings');
+      if (typeof header.compile !== 'object' || typeof header.compile.loss !== 'string')
+        bad('unreadable compile settings');
       model.compileLater(header.compile);
     }
-    if (Number.isSafeInteger(header.trainedSteps) && header.trainedSteps! > 0) model.trainedSteps = header.trainedSteps!;
+    if (Number.isSafeInteger(header.trainedSteps) && header.trainedSteps! > 0)
+      model.trainedSteps = header.trainedSteps!;
     return model;
   } catch (err) {
     model.dispose();

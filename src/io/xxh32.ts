@@ -71,7 +71,11 @@ export function xxh32Update(state: Uint8Array, bytes: Uint8Array, start = 0, end
 export function xxh32Digest(state: Uint8Array): number {
   const s = view(state);
   let h = s.getUint32(40, true)
-    ? (rotl(s.getUint32(0, true), 1) + rotl(s.getUint32(4, true), 7) + rotl(s.getUint32(8, true), 12) + rotl(s.getUint32(12, true), 18)) | 0
+    ? (rotl(s.getUint32(0, true), 1) +
+        rotl(s.getUint32(4, true), 7) +
+        rotl(s.getUint32(8, true), 12) +
+        rotl(s.getUint32(12, true), 18)) |
+      0
     : (s.getUint32(44, true) + P5) | 0;
   h = (h + s.getUint32(36, true)) | 0;
   const end = 16 + s.getUint32(32, true);

@@ -14,7 +14,15 @@ export function checkActivation(a: unknown, where: string): Activation {
 }
 
 /** y = act(x) over m rows of n (in place allowed). */
-export function activationForward(k: Kernels, act: Activation, y: number, x: number, m: number, n: number, alpha: number): void {
+export function activationForward(
+  k: Kernels,
+  act: Activation,
+  y: number,
+  x: number,
+  m: number,
+  n: number,
+  alpha: number,
+): void {
   const len = m * n;
   switch (act) {
     case 'linear':

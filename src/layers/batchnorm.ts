@@ -22,7 +22,13 @@ export interface BatchNormalizationOptions {
 
 /** Normalizes each channel to zero mean and unit variance, then scales by gamma and shifts by beta. */
 export function batchNormalization(options: BatchNormalizationOptions = {}): BatchNormalizationSpec {
-  checkOptions(options, 'batchNormalization()', { name: 'string', momentum: 'number', epsilon: 'number', center: 'boolean', scale: 'boolean' });
+  checkOptions(options, 'batchNormalization()', {
+    name: 'string',
+    momentum: 'number',
+    epsilon: 'number',
+    center: 'boolean',
+    scale: 'boolean',
+  });
   const momentum = options.momentum ?? 0.99;
   const epsilon = options.epsilon ?? 1e-3;
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) {
@@ -40,7 +46,8 @@ export function batchNormalization(options: BatchNormalizationOptions = {}): Bat
     epsilon,
     trainable,
   };
-  if (options.inputShape !== undefined) spec.inputShape = checkShape(options.inputShape, 'batchNormalization inputShape');
+  if (options.inputShape !== undefined)
+    spec.inputShape = checkShape(options.inputShape, 'batchNormalization inputShape');
   return spec;
 }
 
@@ -63,8 +70,20 @@ export const batchNormalizationKind: LayerKind<BatchNormalizationSpec> = {
   outputShape: (_s, input) => input,
   params(s, input) {
     const c = input[input.length - 1];
-    const t = (name: string, init: 'ones' | 'zeros', trainable: boolean) => ({ name, shape: [c], init, fanIn: 0, fanOut: 0, trainable });
-    return [t('gamma', 'ones', s.trainable), t('beta', 'zeros', s.trainable), t('movingMean', 'zeros', false), t('movingVariance', 'ones', false)];
+    const t = (name: string, init: 'ones' | 'zeros', trainable: boolean) => ({
+      name,
+      shape: [c],
+      init,
+      fanIn: 0,
+      fanOut: 0,
+      trainable,
+    });
+    return [
+      t('gamma', 'ones', s.trainable),
+      t('beta', 'zeros', s.trainable),
+      t('movingMean', 'zeros', false),
+      t('movingVariance', 'ones', false),
+    ];
   },
   // Batch mean and variance of the last training pass (backward reads them); a per-channel scale and a zero
   // shift (inference backward); where gamma's and beta's gradients go when nobody wants them.

@@ -7,7 +7,14 @@ import { checkOptions } from '../args.js';
 import { SimdnetError } from '../errors.js';
 import { activationBackward, activationForward, checkActivation, type Activation } from './activations.js';
 import { autoName, checkShape, pair, positiveInt, shapeError, showShape, type LayerKind, type Shape } from './layer.js';
-import { checkAlpha, checkInitializer, checkPadding, checkRegularizer, defaultInitializer, windowAxis } from './options.js';
+import {
+  checkAlpha,
+  checkInitializer,
+  checkPadding,
+  checkRegularizer,
+  defaultInitializer,
+  windowAxis,
+} from './options.js';
 import type { Conv2dSpec, Initializer, Regularizer } from './spec.js';
 
 /** Options of {@link conv2d}. */
@@ -35,7 +42,11 @@ export interface Conv2dOptions {
 }
 
 /** A 2-D convolution with `filters` output channels and a kernelSize (n or [kh, kw]) window, over NHWC maps. */
-export function conv2d(filters: number, kernelSize: number | [number, number], options: Conv2dOptions = {}): Conv2dSpec {
+export function conv2d(
+  filters: number,
+  kernelSize: number | [number, number],
+  options: Conv2dOptions = {},
+): Conv2dSpec {
   checkOptions(options, 'conv2d()', { name: 'string', activation: 'string', useBias: 'boolean', padding: 'string' });
   positiveInt(filters, 'conv2d filters');
   const activation = checkActivation(options.activation ?? 'linear', 'conv2d');
@@ -100,12 +111,30 @@ export function geometry(
   const y = windowAxis(h, window[0], strides[0], padding);
   const x = windowAxis(w, window[1], strides[1], padding);
   if (y.out < 1 || x.out < 1) {
-    shapeError(name, type, input, `a ${window[0]}x${window[1]} window with '${padding}' padding gives an output of ${y.out}x${x.out}`);
+    shapeError(
+      name,
+      type,
+      input,
+      `a ${window[0]}x${window[1]} window with '${padding}' padding gives an output of ${y.out}x${x.out}`,
+    );
   }
-  return { h, w, c, kh: window[0], kw: window[1], sh: strides[0], sw: strides[1], padT: y.pad, padL: x.pad, oh: y.out, ow: x.out };
+  return {
+    h,
+    w,
+    c,
+    kh: window[0],
+    kw: window[1],
+    sh: strides[0],
+    sw: strides[1],
+    padT: y.pad,
+    padL: x.pad,
+    oh: y.out,
+    ow: x.out,
+  };
 }
 
-const geo = (s: Conv2dSpec, input: Shape): Geometry => geometry(s.name, 'conv2d', input, s.kernelSize, s.strides, s.padding);
+const geo = (s: Conv2dSpec, input: Shape): Geometry =>
+  geometry(s.name, 'conv2d', input, s.kernelSize, s.strides, s.padding);
 
 /** A 1x1, stride-1 convolution reads its input as the columns: plain GEMMs. */
 const pointwise = (g: Geometry): boolean => g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1;
@@ -122,8 +151,20 @@ const directDx = (g: Geometry, f: number): boolean => g.c >= 4 || (g.c === 1 && 
 export const directDxWorkspaceFloats = (g: Geometry, f: number): number => g.kh * f * Math.ceil((g.kw * g.c) / 8) * 8;
 
 /** The kernels' geometry arguments after the batch size. */
-const dims = (g: Geometry): [number, number, number, number, number, number, number, number, number, number, number] => [
-  g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow,
+const dims = (
+  g: Geometry,
+): [number, number, number, number, number, number, number, number, number, number, number] => [
+  g.h,
+  g.w,
+  g.c,
+  g.kh,
+  g.kw,
+  g.sh,
+  g.sw,
+  g.padT,
+  g.padL,
+  g.oh,
+  g.ow,
 ];
 
 export const conv2dKind: LayerKind<Conv2dSpec> = {
@@ -180,7 +221,8 @@ export const conv2dKind: LayerKind<Conv2dSpec> = {
     const M = c.m * g.oh * g.ow;
     if (pointwise(g)) k.gemm_forward(c.y, c.engine.gemmWs, c.x, c.params[0], b, M, g.c, s.filters);
     else k.conv2d_forward_nhwc(c.y, c.x, c.params[0], b, c.m, ...dims(g), s.filters);
-    if (s.activation !== 'linear' && !c.skipActivation) activationForward(k, s.activation, c.y, c.y, M, output[2], s.alpha);
+    if (s.activation !== 'linear' && !c.skipActivation)
+      activationForward(k, s.activation, c.y, c.y, M, output[2], s.alpha);
     return c.y;
   },
   backward(s, c, input) {
@@ -189,7 +231,8 @@ export const conv2dKind: LayerKind<Conv2dSpec> = {
     const M = c.m * g.oh * g.ow;
     const K = g.kh * g.kw * g.c;
     const F = s.filters;
-    if (s.activation !== 'linear' && !c.skipActivation) activationBackward(k, s.activation, c.dy, c.dy, c.out, M, F, s.alpha);
+    if (s.activation !== 'linear' && !c.skipActivation)
+      activationBackward(k, s.activation, c.dy, c.dy, c.out, M, F, s.alpha);
     if (c.grads[0] !== 0) {
       if (pointwise(g)) k.gemm_backward_w(c.grads[0], c.engine.gemmWs, c.x, c.dy, M, K, F);
       else k.conv2d_backward_w_nhwc(c.grads[0], c.x, c.dy, c.m, ...dims(g), F);

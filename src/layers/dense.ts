@@ -30,12 +30,21 @@ export interface DenseOptions {
 
 /** A fully connected layer with `units` outputs: y = activation(x · W + b). */
 export function dense(units: number, options: DenseOptions = {}): DenseSpec {
-  checkOptions(options, 'dense()', { name: 'string', activation: 'string', useBias: 'boolean', inputDim: 'count', alpha: 'number' });
+  checkOptions(options, 'dense()', {
+    name: 'string',
+    activation: 'string',
+    useBias: 'boolean',
+    inputDim: 'count',
+    alpha: 'number',
+  });
   positiveInt(units, 'dense units');
   const activation = checkActivation(options.activation ?? 'linear', 'dense');
   const init = checkInitializer(options.kernelInitializer ?? defaultInitializer(activation), 'dense');
   if (options.inputShape !== undefined && checkShape(options.inputShape, 'dense inputShape').length !== 1) {
-    throw new SimdnetError('RANGE', `dense inputShape must have one dimension (flatten() first), got ${showShape(options.inputShape)}`);
+    throw new SimdnetError(
+      'RANGE',
+      `dense inputShape must have one dimension (flatten() first), got ${showShape(options.inputShape)}`,
+    );
   }
   const inputDim = options.inputDim ?? options.inputShape?.[0];
   if (inputDim !== undefined) positiveInt(inputDim, 'dense inputDim');
@@ -78,7 +87,13 @@ export const denseKind: LayerKind<DenseSpec> = {
     delete s.inputDim;
   },
   outputShape(s, input) {
-    if (input.length !== 1) shapeError(s.name, 'dense', input, 'dense takes a flat vector (put flatten() or globalAveragePooling2d() before it)');
+    if (input.length !== 1)
+      shapeError(
+        s.name,
+        'dense',
+        input,
+        'dense takes a flat vector (put flatten() or globalAveragePooling2d() before it)',
+      );
     return [s.units];
   },
   params(s, input) {
@@ -97,13 +112,15 @@ export const denseKind: LayerKind<DenseSpec> = {
   activation: (s) => s.activation,
   forward(s, c, input) {
     c.k.gemm_forward(c.y, c.engine.gemmWs, c.x, c.params[0], s.useBias ? c.params[1] : 0, c.m, input[0], s.units);
-    if (s.activation !== 'linear' && !c.skipActivation) activationForward(c.k, s.activation, c.y, c.y, c.m, s.units, s.alpha);
+    if (s.activation !== 'linear' && !c.skipActivation)
+      activationForward(c.k, s.activation, c.y, c.y, c.m, s.units, s.alpha);
     return c.y;
   },
   backward(s, c, input) {
     const k = c.k;
     const n = s.units;
-    if (s.activation !== 'linear' && !c.skipActivation) activationBackward(k, s.activation, c.dy, c.dy, c.out, c.m, n, s.alpha);
+    if (s.activation !== 'linear' && !c.skipActivation)
+      activationBackward(k, s.activation, c.dy, c.dy, c.out, c.m, n, s.alpha);
     if (c.grads[0] !== 0) {
       k.gemm_backward_w(c.grads[0], c.engine.gemmWs, c.x, c.dy, c.m, input[0], n);
       if (s.useBias) k.bias_backward(c.grads[1], c.dy, c.m, n);

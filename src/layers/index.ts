@@ -93,7 +93,9 @@ export function paramDefs(specs: readonly LayerSpec[], shapes: readonly Shape[])
 
 /** Total parameters (floats) of an architecture on an input shape. */
 export function countParams(specs: readonly LayerSpec[], input: Shape): number {
-  return paramDefs(specs, inferShapes(specs, input)).flat().reduce((n, p) => n + sizeOf(p.shape), 0);
+  return paramDefs(specs, inferShapes(specs, input))
+    .flat()
+    .reduce((n, p) => n + sizeOf(p.shape), 0);
 }
 
 /** The activation a spec applies last (undefined for types without one). */

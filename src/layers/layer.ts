@@ -138,7 +138,8 @@ export function checkShape(v: unknown, what: string): Shape {
     throw new SimdnetError('RANGE', `${what} must be a list of 1 to 8 positive integers, got ${JSON.stringify(v)}`);
   }
   v.forEach((d, i) => positiveInt(d, `${what}[${i}]`));
-  if (sizeOf(v) > 2 ** 28) throw new SimdnetError('RANGE', `${what} ${showShape(v)} has more than 2^28 values per sample`);
+  if (sizeOf(v) > 2 ** 28)
+    throw new SimdnetError('RANGE', `${what} ${showShape(v)} has more than 2^28 values per sample`);
   return [...(v as number[])];
 }
 

@@ -26,7 +26,9 @@ export function permute(dims: number[], options: { name?: string; inputShape?: n
   const seen = new Set<number>();
   for (const d of dims) {
     if (!Number.isInteger(d) || d < 1 || d > dims.length || seen.has(d)) {
-      bad(`dims must be a permutation of 1..${dims.length} (sample axes, 1-based as Keras), got ${JSON.stringify(dims)}`);
+      bad(
+        `dims must be a permutation of 1..${dims.length} (sample axes, 1-based as Keras), got ${JSON.stringify(dims)}`,
+      );
     }
     seen.add(d);
   }
@@ -34,7 +36,9 @@ export function permute(dims: number[], options: { name?: string; inputShape?: n
   if (options.inputShape !== undefined) {
     const shape = checkShape(options.inputShape, `permute layer '${name}' inputShape`);
     if (shape.length !== dims.length) {
-      bad(`inputShape ${showShape(shape)} has ${shape.length} axes but dims ${JSON.stringify(dims)} permutes ${dims.length}`);
+      bad(
+        `inputShape ${showShape(shape)} has ${shape.length} axes but dims ${JSON.stringify(dims)} permutes ${dims.length}`,
+      );
     }
     spec.inputShape = shape;
   }
@@ -75,17 +79,31 @@ function inverse(dims: readonly number[]): number[] {
 
 export const permuteKind: LayerKind<PermuteSpec> = {
   type: 'permute',
-  parse: (o) => permute(o.dims as number[], { inputShape: o.inputShape as number[] | undefined, name: o.name as string }),
+  parse: (o) =>
+    permute(o.dims as number[], { inputShape: o.inputShape as number[] | undefined, name: o.name as string }),
   outputShape(s, input) {
     if (input.length !== s.dims.length) {
-      shapeError(s.name, 'permute', input, `dims ${JSON.stringify(s.dims)} permute ${s.dims.length} axes, the input has ${input.length}`);
+      shapeError(
+        s.name,
+        'permute',
+        input,
+        `dims ${JSON.stringify(s.dims)} permute ${s.dims.length} axes, the input has ${input.length}`,
+      );
     }
     return s.dims.map((d) => input[d - 1]);
   },
   isView: (s) => isIdentity(s.dims),
   forward(s, c, input: Shape) {
     if (isIdentity(s.dims)) return c.x;
-    c.k.permute_forward(c.y, c.x, c.m, ...(permuteArgs(input, s.dims.map((d) => d - 1)) as Args));
+    c.k.permute_forward(
+      c.y,
+      c.x,
+      c.m,
+      ...(permuteArgs(
+        input,
+        s.dims.map((d) => d - 1),
+      ) as Args),
+    );
     return c.y;
   },
   backward(s, c, _input, output) {

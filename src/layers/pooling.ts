@@ -18,7 +18,11 @@ export interface Pooling2dOptions {
   name?: string;
 }
 
-function pooling(type: Pooling2dSpec['type'], poolSize: number | [number, number], options: Pooling2dOptions): Pooling2dSpec {
+function pooling(
+  type: Pooling2dSpec['type'],
+  poolSize: number | [number, number],
+  options: Pooling2dOptions,
+): Pooling2dSpec {
   const size = pair(poolSize, `${type} poolSize`);
   const spec: Pooling2dSpec = {
     type,
@@ -33,18 +37,39 @@ function pooling(type: Pooling2dSpec['type'], poolSize: number | [number, number
 
 /** The maximum of each channel over poolSize (n or [ph, pw]) windows. */
 export function maxPooling2d(poolSize: number | [number, number] = 2, options: Pooling2dOptions = {}): Pooling2dSpec {
-  return pooling('maxPooling2d', poolSize, checkOptions(options, 'maxPooling2d()', { name: 'string', padding: 'string' }));
+  return pooling(
+    'maxPooling2d',
+    poolSize,
+    checkOptions(options, 'maxPooling2d()', { name: 'string', padding: 'string' }),
+  );
 }
 
 /** The mean of each channel over poolSize (n or [ph, pw]) windows. */
-export function averagePooling2d(poolSize: number | [number, number] = 2, options: Pooling2dOptions = {}): Pooling2dSpec {
-  return pooling('averagePooling2d', poolSize, checkOptions(options, 'averagePooling2d()', { name: 'string', padding: 'string' }));
+export function averagePooling2d(
+  poolSize: number | [number, number] = 2,
+  options: Pooling2dOptions = {},
+): Pooling2dSpec {
+  return pooling(
+    'averagePooling2d',
+    poolSize,
+    checkOptions(options, 'averagePooling2d()', { name: 'string', padding: 'string' }),
+  );
 }
 
-const geo = (s: Pooling2dSpec, input: Shape): Geometry => geometry(s.name, s.type, input, s.poolSize, s.strides, s.padding);
+const geo = (s: Pooling2dSpec, input: Shape): Geometry =>
+  geometry(s.name, s.type, input, s.poolSize, s.strides, s.padding);
 
 /** The kernels' window arguments after the sizes n, h, w, c. */
-const win = (g: Geometry): [number, number, number, number, number, number, number, number] => [g.kh, g.kw, g.sh, g.sw, g.padT, g.padL, g.oh, g.ow];
+const win = (g: Geometry): [number, number, number, number, number, number, number, number] => [
+  g.kh,
+  g.kw,
+  g.sh,
+  g.sw,
+  g.padT,
+  g.padL,
+  g.oh,
+  g.ow,
+];
 
 function poolKind(type: Pooling2dSpec['type']): LayerKind<Pooling2dSpec> {
   const max = type === 'maxPooling2d';
@@ -86,18 +111,29 @@ export const maxPooling2dKind = poolKind('maxPooling2d');
 export const averagePooling2dKind = poolKind('averagePooling2d');
 
 /** The mean of each channel over the whole map: (h, w, c) → (c). */
-export function globalAveragePooling2d(options: { inputShape?: [number, number, number]; name?: string } = {}): GlobalAveragePooling2dSpec {
+export function globalAveragePooling2d(
+  options: { inputShape?: [number, number, number]; name?: string } = {},
+): GlobalAveragePooling2dSpec {
   checkOptions(options, 'globalAveragePooling2d()', { name: 'string' });
-  const spec: GlobalAveragePooling2dSpec = { type: 'globalAveragePooling2d', name: options.name ?? autoName('globalAveragePooling2d') };
-  if (options.inputShape !== undefined) spec.inputShape = mapShape(options.inputShape, 'globalAveragePooling2d inputShape');
+  const spec: GlobalAveragePooling2dSpec = {
+    type: 'globalAveragePooling2d',
+    name: options.name ?? autoName('globalAveragePooling2d'),
+  };
+  if (options.inputShape !== undefined)
+    spec.inputShape = mapShape(options.inputShape, 'globalAveragePooling2d inputShape');
   return spec;
 }
 
 export const globalAveragePooling2dKind: LayerKind<GlobalAveragePooling2dSpec> = {
   type: 'globalAveragePooling2d',
-  parse: (o) => globalAveragePooling2d({ inputShape: o.inputShape as [number, number, number] | undefined, name: o.name as string }),
+  parse: (o) =>
+    globalAveragePooling2d({
+      inputShape: o.inputShape as [number, number, number] | undefined,
+      name: o.name as string,
+    }),
   outputShape(s, input) {
-    if (input.length !== 3) shapeError(s.name, s.type, input, 'globalAveragePooling2d takes [height, width, channels] maps');
+    if (input.length !== 3)
+      shapeError(s.name, s.type, input, 'globalAveragePooling2d takes [height, width, channels] maps');
     return [input[2]];
   },
   forward(_s, c, input) {

@@ -17,13 +17,23 @@ export function flatten(options: { inputShape?: number[]; name?: string } = {}):
 export function reshape(targetShape: number[], options: { inputShape?: number[]; name?: string } = {}): ReshapeSpec {
   checkOptions(options, 'reshape()', { name: 'string' });
   if (!Array.isArray(targetShape) || targetShape.length === 0 || targetShape.length > 8) {
-    throw new SimdnetError('RANGE', `reshape targetShape must be a list of 1 to 8 dimensions, got ${JSON.stringify(targetShape)}`);
+    throw new SimdnetError(
+      'RANGE',
+      `reshape targetShape must be a list of 1 to 8 dimensions, got ${JSON.stringify(targetShape)}`,
+    );
   }
   const free = targetShape.filter((d) => d === -1).length;
   if (free > 1 || !targetShape.every((d) => d === -1 || (Number.isInteger(d) && d > 0))) {
-    throw new SimdnetError('RANGE', `reshape targetShape takes positive integers and at most one -1, got ${JSON.stringify(targetShape)}`);
+    throw new SimdnetError(
+      'RANGE',
+      `reshape targetShape takes positive integers and at most one -1, got ${JSON.stringify(targetShape)}`,
+    );
   }
-  const spec: ReshapeSpec = { type: 'reshape', name: options.name ?? autoName('reshape'), targetShape: [...targetShape] };
+  const spec: ReshapeSpec = {
+    type: 'reshape',
+    name: options.name ?? autoName('reshape'),
+    targetShape: [...targetShape],
+  };
   if (options.inputShape !== undefined) spec.inputShape = checkShape(options.inputShape, 'reshape inputShape');
   return spec;
 }
@@ -45,7 +55,8 @@ export const flattenKind: LayerKind<FlattenSpec> = {
 
 export const reshapeKind: LayerKind<ReshapeSpec> = {
   type: 'reshape',
-  parse: (o) => reshape(o.targetShape as number[], { inputShape: o.inputShape as number[] | undefined, name: o.name as string }),
+  parse: (o) =>
+    reshape(o.targetShape as number[], { inputShape: o.inputShape as number[] | undefined, name: o.name as string }),
   outputShape(s, input) {
     const n = sizeOf(input);
     const known = sizeOf(s.targetShape.filter((d) => d !== -1));

@@ -17,7 +17,10 @@ export type ZeroPadding = number | [number, number] | [[number, number], [number
  * Pads each [h, w, c] sample with zeros: `padding` is n (every side), [rows, columns] (top and bottom, left and
  * right) or [[top, bottom], [left, right]], as Keras ZeroPadding2D. Output [h + top + bottom, w + left + right, c].
  */
-export function zeroPadding2d(padding: ZeroPadding, options: { name?: string; inputShape?: number[] } = {}): ZeroPadding2dSpec {
+export function zeroPadding2d(
+  padding: ZeroPadding,
+  options: { name?: string; inputShape?: number[] } = {},
+): ZeroPadding2dSpec {
   checkOptions(options, 'zeroPadding2d()', { name: 'string' });
   const name = options.name ?? autoName('zero_padding2d');
   const bad = (why: string): never => {
@@ -25,15 +28,29 @@ export function zeroPadding2d(padding: ZeroPadding, options: { name?: string; in
   };
   const shown = JSON.stringify(padding);
   const isPad = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_PAD;
-  const isPair = (v: unknown): v is [number, number] => Array.isArray(v) && v.length === 2 && isPad(v[0]) && isPad(v[1]);
+  const isPair = (v: unknown): v is [number, number] =>
+    Array.isArray(v) && v.length === 2 && isPad(v[0]) && isPad(v[1]);
   let pads: [[number, number], [number, number]] | undefined;
-  if (isPad(padding)) pads = [[padding, padding], [padding, padding]];
-  else if (isPair(padding)) pads = [[padding[0], padding[0]], [padding[1], padding[1]]];
+  if (isPad(padding))
+    pads = [
+      [padding, padding],
+      [padding, padding],
+    ];
+  else if (isPair(padding))
+    pads = [
+      [padding[0], padding[0]],
+      [padding[1], padding[1]],
+    ];
   else if (Array.isArray(padding) && padding.length === 2 && isPair(padding[0]) && isPair(padding[1])) {
-    pads = [[padding[0][0], padding[0][1]], [padding[1][0], padding[1][1]]];
+    pads = [
+      [padding[0][0], padding[0][1]],
+      [padding[1][0], padding[1][1]],
+    ];
   }
   if (!pads) {
-    return bad(`padding must be an integer 0..${MAX_PAD}, [rows, columns] or [[top, bottom], [left, right]] of them, got ${shown}`);
+    return bad(
+      `padding must be an integer 0..${MAX_PAD}, [rows, columns] or [[top, bottom], [left, right]] of them, got ${shown}`,
+    );
   }
   const spec: ZeroPadding2dSpec = { type: 'zeroPadding2d', name, padding: pads };
   if (options.inputShape !== undefined) {
@@ -47,12 +64,23 @@ export function zeroPadding2d(padding: ZeroPadding, options: { name?: string; in
 const isNone = (s: ZeroPadding2dSpec): boolean => s.padding.every((p) => p[0] === 0 && p[1] === 0);
 
 /** The kernels' (h, w, c, top, bottom, left, right) for an input sample shape. */
-const args = (s: ZeroPadding2dSpec, input: Shape): Args => [input[0], input[1], input[2], s.padding[0][0], s.padding[0][1], s.padding[1][0], s.padding[1][1]];
+const args = (s: ZeroPadding2dSpec, input: Shape): Args => [
+  input[0],
+  input[1],
+  input[2],
+  s.padding[0][0],
+  s.padding[0][1],
+  s.padding[1][0],
+  s.padding[1][1],
+];
 
 export const zeroPadding2dKind: LayerKind<ZeroPadding2dSpec> = {
   type: 'zeroPadding2d',
   parse: (o) =>
-    zeroPadding2d(o.padding as ZeroPadding, { inputShape: o.inputShape as number[] | undefined, name: o.name as string }),
+    zeroPadding2d(o.padding as ZeroPadding, {
+      inputShape: o.inputShape as number[] | undefined,
+      name: o.name as string,
+    }),
   outputShape(s, input) {
     if (input.length !== 3) shapeError(s.name, 'zeroPadding2d', input, 'it pads [height, width, channels] maps');
     const [[t, b], [l, r]] = s.padding;

@@ -33,13 +33,25 @@ const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ?
 
 /** Checks an array of integer class labels; returns its largest label. */
 function checkLabels(a: unknown, what: string, classes: number | undefined): number {
-  check(a !== null && typeof a === 'object' && typeof (a as ArrayLike<number>).length === 'number', 'DTYPE', () => `${what} must be an array of class labels, got ${kindOf(a)}`);
+  check(
+    a !== null && typeof a === 'object' && typeof (a as ArrayLike<number>).length === 'number',
+    'DTYPE',
+    () => `${what} must be an array of class labels, got ${kindOf(a)}`,
+  );
   const arr = a as ArrayLike<unknown>;
   let max = -1;
   for (let i = 0; i < arr.length; i++) {
     const v = arr[i];
-    check(typeof v === 'number' && Number.isInteger(v) && v >= 0, 'RANGE', () => `${what}[${i}] is ${typeof v === 'number' ? v : JSON.stringify(v)}, expected an integer class label >= 0`);
-    check(classes === undefined || v < classes, 'RANGE', () => `${what}[${i}] is ${v as number}, outside [0, ${classes})`);
+    check(
+      typeof v === 'number' && Number.isInteger(v) && v >= 0,
+      'RANGE',
+      () => `${what}[${i}] is ${typeof v === 'number' ? v : JSON.stringify(v)}, expected an integer class label >= 0`,
+    );
+    check(
+      classes === undefined || v < classes,
+      'RANGE',
+      () => `${what}[${i}] is ${v as number}, outside [0, ${classes})`,
+    );
     if (v > max) max = v;
   }
   return max;
@@ -47,7 +59,11 @@ function checkLabels(a: unknown, what: string, classes: number | undefined): num
 
 function checkClasses(classes: unknown, where: string): number | undefined {
   if (classes === undefined) return undefined;
-  check(typeof classes === 'number' && Number.isInteger(classes) && classes >= 1 && classes <= 65536, 'RANGE', () => `${where}: classes must be an integer in [1, 65536], got ${String(classes)}`);
+  check(
+    typeof classes === 'number' && Number.isInteger(classes) && classes >= 1 && classes <= 65536,
+    'RANGE',
+    () => `${where}: classes must be an integer in [1, 65536], got ${String(classes)}`,
+  );
   return classes;
 }
 
@@ -60,7 +76,11 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
   const k0 = checkClasses(classes, 'confusionMatrix()');
   const mt = checkLabels(yTrue, 'yTrue', k0);
   const mp = checkLabels(yPred, 'yPred', k0);
-  check(yTrue.length === yPred.length, 'SHAPE', () => `confusionMatrix(): ${yTrue.length} true labels but ${yPred.length} predictions`);
+  check(
+    yTrue.length === yPred.length,
+    'SHAPE',
+    () => `confusionMatrix(): ${yTrue.length} true labels but ${yPred.length} predictions`,
+  );
   check(yTrue.length > 0, 'EMPTY', 'confusionMatrix(): no labels');
   const k = k0 ?? Math.max(mt, mp) + 1;
   const counts = new Int32Array(k * k);
@@ -158,16 +178,29 @@ function averaged(t: Tallies, per: PRF[], average: 'macro' | 'weighted' | 'micro
  * undefined — then 0), 'weighted' (by support), 'micro' (global counts; equals accuracy for single-label data),
  * 'binary' (class `positive`, default 1), or 'none' (one entry per class).
  */
-export function scoresFromConfusion(cm: ConfusionMatrix, average: Average = 'macro', positive = 1, use?: boolean[]): PRF | PRF[] {
+export function scoresFromConfusion(
+  cm: ConfusionMatrix,
+  average: Average = 'macro',
+  positive = 1,
+  use?: boolean[],
+): PRF | PRF[] {
   checkConfusion(cm, 'scoresFromConfusion()');
   const t = tallies(cm);
   const per = perClass(t);
   if (average === 'none') return per;
   if (average === 'binary') {
-    check(Number.isInteger(positive) && positive >= 0 && positive < cm.classes, 'RANGE', () => `positive class ${positive} is outside [0, ${cm.classes})`);
+    check(
+      Number.isInteger(positive) && positive >= 0 && positive < cm.classes,
+      'RANGE',
+      () => `positive class ${positive} is outside [0, ${cm.classes})`,
+    );
     return per[positive];
   }
-  check(average === 'macro' || average === 'weighted' || average === 'micro', 'RANGE', () => `average must be 'macro', 'weighted', 'micro', 'binary' or 'none', got ${JSON.stringify(average)}`);
+  check(
+    average === 'macro' || average === 'weighted' || average === 'micro',
+    'RANGE',
+    () => `average must be 'macro', 'weighted', 'micro', 'binary' or 'none', got ${JSON.stringify(average)}`,
+  );
   return averaged(t, per, average, use);
 }
 
@@ -183,7 +216,12 @@ export function accuracyFromConfusion(cm: ConfusionMatrix): number {
 function checkConfusion(cm: unknown, where: string): asserts cm is ConfusionMatrix {
   const o = cm as ConfusionMatrix;
   check(
-    typeof o === 'object' && o !== null && Number.isInteger(o.classes) && o.classes >= 1 && o.counts instanceof Int32Array && o.counts.length === o.classes * o.classes,
+    typeof o === 'object' &&
+      o !== null &&
+      Number.isInteger(o.classes) &&
+      o.classes >= 1 &&
+      o.counts instanceof Int32Array &&
+      o.counts.length === o.classes * o.classes,
     'DTYPE',
     () => `${where} takes a confusion matrix { classes, counts: Int32Array(classes²) }, got ${kindOf(cm)}`,
   );
@@ -195,20 +233,53 @@ function present(cm: ConfusionMatrix): boolean[] {
   return Array.from({ length: cm.classes }, (_, c) => t.support[c] > 0 || t.predicted[c] > 0);
 }
 
-function labelMetric(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, options: LabelMetricOptions, which: keyof PRF, where: string): number | number[] {
+function labelMetric(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  options: LabelMetricOptions,
+  which: keyof PRF,
+  where: string,
+): number | number[] {
   checkOptions(options, where, { classes: 'count', positive: 'index', average: 'string' });
   const o = options ?? {};
   const average = o.average ?? undefined;
-  check(average === undefined || ['macro', 'weighted', 'micro', 'binary', 'none'].includes(average), 'RANGE', () => `${where}: average must be 'macro', 'weighted', 'micro', 'binary' or 'none', got ${JSON.stringify(average)}`);
+  check(
+    average === undefined || ['macro', 'weighted', 'micro', 'binary', 'none'].includes(average),
+    'RANGE',
+    () => `${where}: average must be 'macro', 'weighted', 'micro', 'binary' or 'none', got ${JSON.stringify(average)}`,
+  );
   const cm = confusionMatrix(yTrue, yPred, o.classes ?? undefined);
   const positive = o.positive ?? 1;
-  check(positive < Math.max(2, cm.classes), 'RANGE', () => `${where}: positive class ${positive} is outside [0, ${Math.max(2, cm.classes)})`);
-  return metricOf(cm, average ?? (cm.classes <= 2 ? 'binary' : 'macro'), positive, o.classes ?? undefined, which, where);
+  check(
+    positive < Math.max(2, cm.classes),
+    'RANGE',
+    () => `${where}: positive class ${positive} is outside [0, ${Math.max(2, cm.classes)})`,
+  );
+  return metricOf(
+    cm,
+    average ?? (cm.classes <= 2 ? 'binary' : 'macro'),
+    positive,
+    o.classes ?? undefined,
+    which,
+    where,
+  );
 }
 
-function metricOf(cm: ConfusionMatrix, average: Average, positive: number, classes: number | undefined, which: keyof PRF, where: string): number | number[] {
+function metricOf(
+  cm: ConfusionMatrix,
+  average: Average,
+  positive: number,
+  classes: number | undefined,
+  which: keyof PRF,
+  where: string,
+): number | number[] {
   if (average === 'binary') {
-    check(cm.classes <= 2, 'RANGE', () => `${where}: average 'binary' needs two classes, the labels have ${cm.classes}; choose 'macro', 'weighted' or 'micro'`);
+    check(
+      cm.classes <= 2,
+      'RANGE',
+      () =>
+        `${where}: average 'binary' needs two classes, the labels have ${cm.classes}; choose 'macro', 'weighted' or 'micro'`,
+    );
     if (cm.classes < 2) {
       // Only class 0 anywhere: class 1 has no rows and no predictions.
       check(positive === 0 || positive === 1, 'RANGE', () => `positive class ${positive} is outside [0, 2)`);
@@ -225,17 +296,29 @@ export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): nu
 }
 
 /** Precision tp / (tp + fp): binary (class 1) for two classes, else macro by default; 0 where undefined (see {@link LabelMetricOptions}). */
-export function precision(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, options: LabelMetricOptions = {}): number | number[] {
+export function precision(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  options: LabelMetricOptions = {},
+): number | number[] {
   return labelMetric(yTrue, yPred, options, 'precision', 'precision()');
 }
 
 /** Recall tp / (tp + fn): binary (class 1) for two classes, else macro by default; 0 where undefined. */
-export function recall(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, options: LabelMetricOptions = {}): number | number[] {
+export function recall(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  options: LabelMetricOptions = {},
+): number | number[] {
   return labelMetric(yTrue, yPred, options, 'recall', 'recall()');
 }
 
 /** F1, the harmonic mean of precision and recall: binary for two classes, else macro by default; 0 where undefined. */
-export function f1Score(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, options: LabelMetricOptions = {}): number | number[] {
+export function f1Score(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  options: LabelMetricOptions = {},
+): number | number[] {
   return labelMetric(yTrue, yPred, options, 'f1', 'f1Score()');
 }
 
@@ -268,7 +351,11 @@ export interface ReportOptions {
  * of scikit-learn's `classification_report(y, pred, labels=range(classes), zero_division=0)`: a class with no
  * predictions has precision 0 and stays in the macro average. Takes labels, or a confusion matrix.
  */
-export function classificationReport(yTrue: ArrayLike<number> | ConfusionMatrix, yPred?: ArrayLike<number> | ReportOptions, options: ReportOptions = {}): ClassificationReport {
+export function classificationReport(
+  yTrue: ArrayLike<number> | ConfusionMatrix,
+  yPred?: ArrayLike<number> | ReportOptions,
+  options: ReportOptions = {},
+): ClassificationReport {
   let cm: ConfusionMatrix;
   let opts: ReportOptions;
   if (yTrue !== null && typeof yTrue === 'object' && (yTrue as ConfusionMatrix).counts instanceof Int32Array) {
@@ -280,11 +367,23 @@ export function classificationReport(yTrue: ArrayLike<number> | ConfusionMatrix,
     opts = options;
     checkOptions(opts, 'classificationReport()', { classes: 'count' });
     opts ??= {};
-    cm = confusionMatrix(yTrue as ArrayLike<number>, yPred as ArrayLike<number>, opts.classes ?? opts.names?.length ?? undefined);
+    cm = confusionMatrix(
+      yTrue as ArrayLike<number>,
+      yPred as ArrayLike<number>,
+      opts.classes ?? opts.names?.length ?? undefined,
+    );
   }
   const names = opts.names ?? undefined;
-  check(names === undefined || (Array.isArray(names) && names.every((n) => typeof n === 'string')), 'DTYPE', 'classificationReport(): names must be an array of strings');
-  check(names === undefined || names.length === cm.classes, 'SHAPE', () => `classificationReport(): ${names!.length} names for ${cm.classes} classes`);
+  check(
+    names === undefined || (Array.isArray(names) && names.every((n) => typeof n === 'string')),
+    'DTYPE',
+    'classificationReport(): names must be an array of strings',
+  );
+  check(
+    names === undefined || names.length === cm.classes,
+    'SHAPE',
+    () => `classificationReport(): ${names!.length} names for ${cm.classes} classes`,
+  );
   const t = tallies(cm);
   const per = perClass(t);
   const perStats: ClassStats[] = per.map((s, c) => ({ name: names?.[c] ?? String(c), ...s, support: t.support[c] }));
@@ -303,17 +402,23 @@ export function classificationReport(yTrue: ArrayLike<number> | ConfusionMatrix,
 
 /** scikit-learn's report layout: right-aligned names, 9-wide columns, accuracy then the two averages. */
 function formatReport(r: ClassificationReport, digits: number): string {
-  check(Number.isInteger(digits) && digits >= 0 && digits <= 10, 'RANGE', () => `digits must be an integer in [0, 10], got ${digits}`);
+  check(
+    Number.isInteger(digits) && digits >= 0 && digits <= 10,
+    'RANGE',
+    () => `digits must be an integer in [0, 10], got ${digits}`,
+  );
   const width = Math.max('weighted avg'.length, digits, ...r.perClass.map((s) => s.name.length));
   const f = (v: number): string => v.toFixed(digits).padStart(9);
   const col = (s: string): string => s.padStart(9);
-  const line = (name: string, cells: string[]): string => `${name.padStart(width)} ${cells.map((c) => ` ${c}`).join('')}\n`;
-  let out = line('', ['precision', 'recall', 'f1-score', 'support'].map(col)) + '\n';
+  const line = (name: string, cells: string[]): string =>
+    `${name.padStart(width)} ${cells.map((c) => ` ${c}`).join('')}\n`;
+  let out = `${line('', ['precision', 'recall', 'f1-score', 'support'].map(col))}\n`;
   for (const s of r.perClass) out += line(s.name, [f(s.precision), f(s.recall), f(s.f1), col(String(s.support))]);
   out += '\n';
   // As scikit-learn: an 'accuracy' line when every class occurs somewhere, else the micro averages (which then differ).
   const t = tallies(r.confusion);
-  if (r.perClass.every((_, c) => t.support[c] > 0 || t.predicted[c] > 0)) out += line('accuracy', [col(''), col(''), f(r.accuracy), col(String(r.total))]);
+  if (r.perClass.every((_, c) => t.support[c] > 0 || t.predicted[c] > 0))
+    out += line('accuracy', [col(''), col(''), f(r.accuracy), col(String(r.total))]);
   else out += line('micro avg', [f(r.micro.precision), f(r.micro.recall), f(r.micro.f1), col(String(r.total))]);
   out += line('macro avg', [f(r.macro.precision), f(r.macro.recall), f(r.macro.f1), col(String(r.total))]);
   out += line('weighted avg', [f(r.weighted.precision), f(r.weighted.recall), f(r.weighted.f1), col(String(r.total))]);
@@ -323,11 +428,14 @@ function formatReport(r: ClassificationReport, digits: number): string {
 /** The confusion matrix as rows of counts (`[true][predicted]`), e.g. for JSON. */
 export function confusionRows(cm: ConfusionMatrix): number[][] {
   checkConfusion(cm, 'confusionRows()');
-  return Array.from({ length: cm.classes }, (_, t) => Array.from(cm.counts.subarray(t * cm.classes, (t + 1) * cm.classes)));
+  return Array.from({ length: cm.classes }, (_, t) =>
+    Array.from(cm.counts.subarray(t * cm.classes, (t + 1) * cm.classes)),
+  );
 }
 
 /** @internal for callers that build a matrix from kernel counts. */
 export function emptyConfusion(classes: number): ConfusionMatrix {
-  if (!(Number.isInteger(classes) && classes >= 1)) throw new SimdnetError('RANGE', `classes must be a positive integer, got ${classes}`);
+  if (!(Number.isInteger(classes) && classes >= 1))
+    throw new SimdnetError('RANGE', `classes must be a positive integer, got ${classes}`);
   return { classes, counts: new Int32Array(classes * classes) };
 }

@@ -52,7 +52,13 @@ export interface MetricPlan {
   /** Whether 'accuracy' was asked for. */
   accuracy: boolean;
   /** Everything else, in the order given. */
-  items: Array<{ key: string; kind: 'prf'; which: keyof PRF; average?: Average } | { key: string; kind: 'auc'; weighted: boolean } | { key: string; kind: 'top'; k: number } | { key: string; kind: 'mse' | 'mae' | 'r2' } | { key: string; kind: 'custom'; fn: CustomMetric['fn'] }>;
+  items: Array<
+    | { key: string; kind: 'prf'; which: keyof PRF; average?: Average }
+    | { key: string; kind: 'auc'; weighted: boolean }
+    | { key: string; kind: 'top'; k: number }
+    | { key: string; kind: 'mse' | 'mae' | 'r2' }
+    | { key: string; kind: 'custom'; fn: CustomMetric['fn'] }
+  >;
 }
 
 const PRF_RE = /^(precision|recall|f1)(?:_(macro|weighted|micro))?$/;
@@ -67,18 +73,38 @@ export function planMetrics(list: unknown, where: string): MetricPlan {
     let key: string;
     if (typeof m === 'object' && m !== null && !Array.isArray(m)) {
       const c = m as Partial<CustomMetric>;
-      check(typeof c.name === 'string' && /^[A-Za-z_][\w.-]*$/.test(c.name), 'RANGE', () => `${where}: a custom metric needs a name (letters, digits, _ . -), got ${JSON.stringify(c.name)}`);
-      check(typeof c.fn === 'function', 'RANGE', () => `${where}: custom metric '${c.name}' needs fn(outputs, targets, info) → number`);
+      check(
+        typeof c.name === 'string' && /^[A-Za-z_][\w.-]*$/.test(c.name),
+        'RANGE',
+        () => `${where}: a custom metric needs a name (letters, digits, _ . -), got ${JSON.stringify(c.name)}`,
+      );
+      check(
+        typeof c.fn === 'function',
+        'RANGE',
+        () => `${where}: custom metric '${c.name}' needs fn(outputs, targets, info) → number`,
+      );
       key = c.name;
       plan.items.push({ key, kind: 'custom', fn: c.fn.bind(c) });
     } else {
-      check(typeof m === 'string', 'RANGE', () => `${where}: a metric is a name or { name, fn }, got ${m === null ? 'null' : Array.isArray(m) ? 'an array' : typeof m}`);
+      check(
+        typeof m === 'string',
+        'RANGE',
+        () =>
+          `${where}: a metric is a name or { name, fn }, got ${m === null ? 'null' : Array.isArray(m) ? 'an array' : typeof m}`,
+      );
       key = m;
       const prf = PRF_RE.exec(m);
       const top = /^top([1-9]\d{0,3})$/.exec(m);
       if (m === 'accuracy') plan.accuracy = true;
-      else if (prf) plan.items.push({ key, kind: 'prf', which: prf[1] as keyof PRF, ...(prf[2] ? { average: prf[2] as Average } : {}) });
-      else if (m === 'auc' || m === 'auc_weighted') plan.items.push({ key, kind: 'auc', weighted: m === 'auc_weighted' });
+      else if (prf)
+        plan.items.push({
+          key,
+          kind: 'prf',
+          which: prf[1] as keyof PRF,
+          ...(prf[2] ? { average: prf[2] as Average } : {}),
+        });
+      else if (m === 'auc' || m === 'auc_weighted')
+        plan.items.push({ key, kind: 'auc', weighted: m === 'auc_weighted' });
       else if (top) plan.items.push({ key, kind: 'top', k: Number(top[1]) });
       else if (m === 'mse' || m === 'mae' || m === 'r2') plan.items.push({ key, kind: m });
       else {
@@ -89,7 +115,11 @@ export function planMetrics(list: unknown, where: string): MetricPlan {
         );
       }
     }
-    check(key !== 'loss' && !keys.has(key), 'RANGE', () => `${where}: metric '${key}' is given twice (or is named 'loss')`);
+    check(
+      key !== 'loss' && !keys.has(key),
+      'RANGE',
+      () => `${where}: metric '${key}' is given twice (or is named 'loss')`,
+    );
     keys.add(key);
   }
   return plan;
@@ -104,7 +134,12 @@ export function checkMetricTargets(plan: MetricPlan, n: number, tc: number, loss
     if (it.kind === 'custom') continue;
     const regression = it.kind === 'mse' || it.kind === 'mae' || it.kind === 'r2';
     const ok = regression ? tc === n : tc === n || (tc === 1 && n > 1);
-    check(ok, 'RANGE', () => `metric '${it.key}' reads targets of ${regression ? `${n} columns` : `${n} columns (one-hot) or class indices`}, but loss '${loss}' takes ${tc} a row: leave it out while training with this loss`);
+    check(
+      ok,
+      'RANGE',
+      () =>
+        `metric '${it.key}' reads targets of ${regression ? `${n} columns` : `${n} columns (one-hot) or class indices`}, but loss '${loss}' takes ${tc} a row: leave it out while training with this loss`,
+    );
   }
 }
 
@@ -140,10 +175,19 @@ export class MetricAccumulator {
     const kinds = new Set(plan.items.map((i) => i.kind));
     const classify = kinds.has('prf') || kinds.has('auc') || kinds.has('top');
     if (classify) {
-      check(tc === n || (tc === 1 && n > 1), 'RANGE', () => `classification metrics need targets of ${n} columns (one-hot) or class indices; these targets have ${tc} columns`);
+      check(
+        tc === n || (tc === 1 && n > 1),
+        'RANGE',
+        () =>
+          `classification metrics need targets of ${n} columns (one-hot) or class indices; these targets have ${tc} columns`,
+      );
     }
     if (kinds.has('mse') || kinds.has('mae') || kinds.has('r2')) {
-      check(tc === n, 'RANGE', () => `regression metrics need targets of ${n} columns (as the outputs); these have ${tc}`);
+      check(
+        tc === n,
+        'RANGE',
+        () => `regression metrics need targets of ${n} columns (as the outputs); these have ${tc}`,
+      );
     }
     const k = Math.max(2, n);
     const cmFloats = k * k;
@@ -183,7 +227,11 @@ export class MetricAccumulator {
           const tv = e.f32(t, m);
           for (let r = 0; r < m; r++) {
             const c = tv[r];
-            check(Number.isInteger(c) && c >= 0 && c < n, 'RANGE', () => `target of row ${row + r} is ${c}, not a class index in [0, ${n})`);
+            check(
+              Number.isInteger(c) && c >= 0 && c < n,
+              'RANGE',
+              () => `target of row ${row + r} is ${c}, not a class index in [0, ${n})`,
+            );
             this.host![c * n + pred[r]]++;
           }
         } finally {
@@ -255,7 +303,11 @@ export class MetricAccumulator {
         }
         case 'custom': {
           const v = it.fn(this.scores!, this.targets!, { rows, outputs: this.n, targetCols: this.tc });
-          check(typeof v === 'number' && !Number.isNaN(v), 'RANGE', () => `custom metric '${it.key}' returned ${typeof v === 'number' ? v : typeof v}, not a number`);
+          check(
+            typeof v === 'number' && !Number.isNaN(v),
+            'RANGE',
+            () => `custom metric '${it.key}' returned ${typeof v === 'number' ? v : typeof v}, not a number`,
+          );
           out[it.key] = v;
           break;
         }
@@ -268,7 +320,11 @@ export class MetricAccumulator {
   private auc(weighted: boolean): number {
     const { n } = this;
     const y = this.labels!;
-    if (n === 1) return binaryAuc(Array.from(y, (v) => v === 1), this.scores!);
+    if (n === 1)
+      return binaryAuc(
+        Array.from(y, (v) => v === 1),
+        this.scores!,
+      );
     let s = 0;
     let w = 0;
     for (let c = 0; c < n; c++) {

@@ -6,11 +6,20 @@ import { check } from '../errors.js';
 const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v);
 
 function labelsOf(y: unknown, what: string, classes: number): ArrayLike<number> {
-  check(y !== null && typeof y === 'object' && typeof (y as ArrayLike<number>).length === 'number', 'DTYPE', () => `${what} must be an array of class labels, got ${kindOf(y)}`);
+  check(
+    y !== null && typeof y === 'object' && typeof (y as ArrayLike<number>).length === 'number',
+    'DTYPE',
+    () => `${what} must be an array of class labels, got ${kindOf(y)}`,
+  );
   const a = y as ArrayLike<unknown>;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
-    check(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < classes, 'RANGE', () => `${what}[${i}] is ${typeof v === 'number' ? v : JSON.stringify(v)}, expected a class label in [0, ${classes})`);
+    check(
+      typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < classes,
+      'RANGE',
+      () =>
+        `${what}[${i}] is ${typeof v === 'number' ? v : JSON.stringify(v)}, expected a class label in [0, ${classes})`,
+    );
   }
   return a as ArrayLike<number>;
 }
@@ -20,7 +29,12 @@ function labelsOf(y: unknown, what: string, classes: number): ArrayLike<number> 
  * random negative, a tie counting half (what scikit-learn's trapezoids over distinct thresholds give). NaN when
  * the rows hold only one of the two sides.
  */
-export function binaryAuc(positive: ArrayLike<boolean | number>, scores: ArrayLike<number>, stride = 1, offset = 0): number {
+export function binaryAuc(
+  positive: ArrayLike<boolean | number>,
+  scores: ArrayLike<number>,
+  stride = 1,
+  offset = 0,
+): number {
   const n = positive.length;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -53,7 +67,8 @@ export interface AucOptions {
 }
 
 function finiteScores(m: Matrix, where: string): void {
-  for (let i = 0; i < m.data.length; i++) check(Number.isFinite(m.data[i]), 'NONFINITE', () => `${where}: score ${i} is ${m.data[i]}`);
+  for (let i = 0; i < m.data.length; i++)
+    check(Number.isFinite(m.data[i]), 'NONFINITE', () => `${where}: score ${i} is ${m.data[i]}`);
 }
 
 /**
@@ -65,14 +80,19 @@ function finiteScores(m: Matrix, where: string): void {
  */
 export function rocAuc(yTrue: ArrayLike<number>, scores: MatrixInput, options: AucOptions = {}): number | number[] {
   checkOptions(options, 'rocAuc()', { average: 'string' });
-  const flat = ArrayBuffer.isView(scores) || (Array.isArray(scores) && (scores.length === 0 || typeof scores[0] === 'number'));
+  const flat =
+    ArrayBuffer.isView(scores) || (Array.isArray(scores) && (scores.length === 0 || typeof scores[0] === 'number'));
   const m = toMatrix(scores, 'scores', flat ? 1 : undefined);
   finiteScores(m, 'rocAuc()');
   const k = m.cols === 1 ? 2 : m.cols;
   const y = labelsOf(yTrue, 'yTrue', k);
   check(y.length === m.rows, 'SHAPE', () => `rocAuc(): ${y.length} labels but ${m.rows} rows of scores`);
   const average = options?.average ?? 'macro';
-  check(average === 'macro' || average === 'weighted' || average === 'none', 'RANGE', () => `rocAuc(): average must be 'macro', 'weighted' or 'none', got ${JSON.stringify(average)}`);
+  check(
+    average === 'macro' || average === 'weighted' || average === 'none',
+    'RANGE',
+    () => `rocAuc(): average must be 'macro', 'weighted' or 'none', got ${JSON.stringify(average)}`,
+  );
   if (k === 2) {
     const pos = Array.from(y, (v) => v === 1);
     const auc = binaryAuc(pos, m.data, m.cols, m.cols - 1);
@@ -84,7 +104,12 @@ export function rocAuc(yTrue: ArrayLike<number>, scores: MatrixInput, options: A
   for (let c = 0; c < k; c++) {
     const pos = Array.from(y, (v) => v === c);
     const auc = binaryAuc(pos, m.data, k, c);
-    check(!Number.isNaN(auc), 'RANGE', () => `rocAuc(): class ${c} ${pos.some(Boolean) ? 'has every row' : 'has no rows'} in yTrue; one-vs-rest AUC is not defined then`);
+    check(
+      !Number.isNaN(auc),
+      'RANGE',
+      () =>
+        `rocAuc(): class ${c} ${pos.some(Boolean) ? 'has every row' : 'has no rows'} in yTrue; one-vs-rest AUC is not defined then`,
+    );
     per.push(auc);
     support.push(pos.filter(Boolean).length);
   }
@@ -99,7 +124,11 @@ export function rocAuc(yTrue: ArrayLike<number>, scores: MatrixInput, options: A
  */
 export function topKAccuracy(yTrue: ArrayLike<number>, scores: MatrixInput, k = 5): number {
   const m = toMatrix(scores, 'scores');
-  check(typeof k === 'number' && Number.isInteger(k) && k >= 1, 'RANGE', () => `topKAccuracy(): k must be a positive integer, got ${k}`);
+  check(
+    typeof k === 'number' && Number.isInteger(k) && k >= 1,
+    'RANGE',
+    () => `topKAccuracy(): k must be a positive integer, got ${k}`,
+  );
   const y = labelsOf(yTrue, 'yTrue', m.cols);
   check(y.length === m.rows, 'SHAPE', () => `topKAccuracy(): ${y.length} labels but ${m.rows} rows of scores`);
   check(m.rows > 0, 'EMPTY', 'topKAccuracy(): no rows');
@@ -124,10 +153,15 @@ export function topKCount(y: ArrayLike<number>, s: ArrayLike<number>, rows: numb
 }
 
 function pairOf(yTrue: MatrixInput, yPred: MatrixInput, where: string): { t: Matrix; p: Matrix } {
-  const flat = (v: MatrixInput): boolean => ArrayBuffer.isView(v) || (Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number'));
+  const flat = (v: MatrixInput): boolean =>
+    ArrayBuffer.isView(v) || (Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number'));
   const t = toMatrix(yTrue, 'yTrue', flat(yTrue) ? 1 : undefined);
   const p = toMatrix(yPred, 'yPred', flat(yPred) ? 1 : undefined);
-  check(t.rows === p.rows && t.cols === p.cols, 'SHAPE', () => `${where}: yTrue is ${t.rows} × ${t.cols} but yPred is ${p.rows} × ${p.cols}`);
+  check(
+    t.rows === p.rows && t.cols === p.cols,
+    'SHAPE',
+    () => `${where}: yTrue is ${t.rows} × ${t.cols} but yPred is ${p.rows} × ${p.cols}`,
+  );
   return { t, p };
 }
 

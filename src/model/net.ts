@@ -84,7 +84,14 @@ export class Net {
     this.regs = [];
     for (const { p, layer, j } of order) {
       const size = sizeOf(p.shape);
-      const slot: TensorSlot = { layer, name: `${specs[layer].name}/${p.name}`, shape: [...p.shape], size, offset: off, trainable: p.trainable };
+      const slot: TensorSlot = {
+        layer,
+        name: `${specs[layer].name}/${p.name}`,
+        shape: [...p.shape],
+        size,
+        offset: off,
+        trainable: p.trainable,
+      };
       this.layerSlots[layer][j] = slot;
       off += Math.ceil(size / 4) * 4;
       if (p.trainable) trainableFloats = off;
@@ -96,7 +103,11 @@ export class Net {
     this.slabFloats = off;
     this.trainableFloats = trainableFloats;
     let ft = L;
-    for (let i = 0; i < L; i++) if (defs[i].some((p) => p.trainable)) { ft = i; break; }
+    for (let i = 0; i < L; i++)
+      if (defs[i].some((p) => p.trainable)) {
+        ft = i;
+        break;
+      }
     this.firstTrainable = ft;
     this.outs = new Array<number>(L).fill(0);
     this.targetCols = this.outputs;
@@ -148,14 +159,20 @@ export class Net {
     }
     // A view's input gradient is its output gradient: one buffer for both.
     for (let i = L - 1; i >= 0; i--) {
-      this.gradBuf[i] = !training ? 0 : i + 1 < L && this.isView(i + 1) ? this.gradBuf[i + 1] : e.allocF32(cap * this.dims[i + 1]);
+      this.gradBuf[i] = !training
+        ? 0
+        : i + 1 < L && this.isView(i + 1)
+          ? this.gradBuf[i + 1]
+          : e.allocF32(cap * this.dims[i + 1]);
     }
     this.scratch = scratch > 0 ? e.allocF32(scratch) : 0;
     this.xBuf = e.allocF32(cap * this.inputs);
     this.tBuf = e.allocF32(cap * this.targetCols);
     this.headBuf = e.allocF32(cap * this.outputs);
     if (training) this.grads = e.allocF32(Math.max(4, this.slabFloats));
-    this.gradPtrs = this.layerSlots.map((slots) => slots.map((slot) => (training && slot.trainable ? this.ptr(this.grads, slot) : 0)));
+    this.gradPtrs = this.layerSlots.map((slots) =>
+      slots.map((slot) => (training && slot.trainable ? this.ptr(this.grads, slot) : 0)),
+    );
     this.noGrads = this.layerSlots.map((slots) => slots.map(() => 0));
     this.calls = this.specs.map((_, i) => ({
       k: e.k,
@@ -180,7 +197,16 @@ export class Net {
   releaseBuffers(): void {
     const e = this.engine;
     const grads = new Set(this.gradBuf);
-    for (const p of [...this.outBuf, ...this.ownBufs.flat(), ...grads, this.scratch, this.xBuf, this.tBuf, this.headBuf, this.grads]) {
+    for (const p of [
+      ...this.outBuf,
+      ...this.ownBufs.flat(),
+      ...grads,
+      this.scratch,
+      this.xBuf,
+      this.tBuf,
+      this.headBuf,
+      this.grads,
+    ]) {
       e.free(p);
     }
     this.outBuf = [];

@@ -150,22 +150,37 @@ export function predictRows(
 }
 
 /** The class of every row: argmax of the outputs (first on ties), or output >= 0.5 for a single output. */
-export function classifyRows(r: Runner, mx: Matrix, checked: boolean, batchSize: number | undefined, scaler?: StagedScaler): Int32Array {
+export function classifyRows(
+  r: Runner,
+  mx: Matrix,
+  checked: boolean,
+  batchSize: number | undefined,
+  scaler?: StagedScaler,
+): Int32Array {
   const n = r.outputs;
   const e = r.engine;
   const out = new Int32Array(mx.rows);
   let idx = 0;
   try {
-    eachBatch(r, mx, checked, batchSize, (p, row, m) => {
-      if (n === 1) {
-        const v = e.f32(p, m);
-        for (let i = 0; i < m; i++) out[row + i] = v[i] >= 0.5 ? 1 : 0;
-        return;
-      }
-      idx ||= e.allocF32(Math.max(4, m));
-      e.k.argmax_rows(idx, p, m, n);
-      out.set(e.i32(idx, m), row);
-    }, undefined, n, scaler);
+    eachBatch(
+      r,
+      mx,
+      checked,
+      batchSize,
+      (p, row, m) => {
+        if (n === 1) {
+          const v = e.f32(p, m);
+          for (let i = 0; i < m; i++) out[row + i] = v[i] >= 0.5 ? 1 : 0;
+          return;
+        }
+        idx ||= e.allocF32(Math.max(4, m));
+        e.k.argmax_rows(idx, p, m, n);
+        out.set(e.i32(idx, m), row);
+      },
+      undefined,
+      n,
+      scaler,
+    );
   } finally {
     e.free(idx);
   }
@@ -203,7 +218,8 @@ export function scoreResident(
   const n = r.outputs;
   let lossSum = 0;
   let correct = 0;
-  const acc = metrics && metrics.items.length > 0 ? new MetricAccumulator(metrics, r.engine, n, targetCols, rows) : undefined;
+  const acc =
+    metrics && metrics.items.length > 0 ? new MetricAccumulator(metrics, r.engine, n, targetCols, rows) : undefined;
   try {
     for (let row = 0; row < rows; row += s) {
       const m = Math.min(s, rows - row);
@@ -216,7 +232,9 @@ export function scoreResident(
         if (accuracy) correct += loss.correct(k, out, t, m, n);
       } else if (accuracy || acc) {
         guardOutputs(r.engine, r.activated(), m, n, row);
-        if (accuracy) correct += n > 1 ? k.accuracy_count(r.activated(), t, m, n) : k.binary_accuracy_count(r.activated(), t, m, 0.5);
+        if (accuracy)
+          correct +=
+            n > 1 ? k.accuracy_count(r.activated(), t, m, n) : k.binary_accuracy_count(r.activated(), t, m, 0.5);
       }
       acc?.batch(r.activated(), t, m); // the outputs predict() hands back (probabilities)
     }
@@ -231,7 +249,15 @@ export function scoreResident(
 }
 
 /** Uploads x and its targets, then {@link scoreResident}. */
-export function scoreRows(r: Runner, loss: Loss | undefined, accuracy: boolean, mx: Matrix, my: Matrix, batchSize: number | undefined, metrics?: MetricPlan): Scores {
+export function scoreRows(
+  r: Runner,
+  loss: Loss | undefined,
+  accuracy: boolean,
+  mx: Matrix,
+  my: Matrix,
+  batchSize: number | undefined,
+  metrics?: MetricPlan,
+): Scores {
   check(my.rows === mx.rows, 'SHAPE', `y has ${my.rows} rows but x has ${mx.rows}`);
   batchSizeOf(batchSize ?? 256);
   const e = r.engine;
@@ -285,7 +311,10 @@ export interface PlanOp {
 const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 
 /** The final softmax/sigmoid a plan applies itself (the loss may read the logits), if the model ends in one. */
-export function headActivation(specs: readonly LayerSpec[], output: Shape): { act: Activation; alpha: number } | undefined {
+export function headActivation(
+  specs: readonly LayerSpec[],
+  output: Shape,
+): { act: Activation; alpha: number } | undefined {
   const last = specs[specs.length - 1];
   const act = activationOf(last);
   if ((act !== 'softmax' && act !== 'sigmoid') || output.length !== 1) return undefined;
@@ -297,7 +326,16 @@ export function headActivation(specs: readonly LayerSpec[], output: Shape): { ac
  * op of every layer without a compressed form. `spec` may differ from the model's (a folded batch norm gives a
  * layer a bias).
  */
-export function recordOp(engine: Engine, spec: LayerSpec, index: number, input: Shape, output: Shape, params: number[], owned: number[] = [], last = index): PlanOp {
+export function recordOp(
+  engine: Engine,
+  spec: LayerSpec,
+  index: number,
+  input: Shape,
+  output: Shape,
+  params: number[],
+  owned: number[] = [],
+  last = index,
+): PlanOp {
   const kind = kindOf(spec);
   const perRow = kind.scratch?.(spec, input, output, false) ?? 0;
   let bufs: number[] = [];
@@ -349,7 +387,18 @@ export function recordOp(engine: Engine, spec: LayerSpec, index: number, input: 
  * A dense or conv2d layer whose kernel is stored as IEEE half (`half`: u16 bits, the kernel's size in values):
  * converted to f32 into the op's scratch per batch (the f32 copy exists only there), then the record's forward.
  */
-export function f16Op(engine: Engine, spec: LayerSpec, index: number, input: Shape, output: Shape, half: number, size: number, rest: number[], owned: number[], last = index): PlanOp {
+export function f16Op(
+  engine: Engine,
+  spec: LayerSpec,
+  index: number,
+  input: Shape,
+  output: Shape,
+  half: number,
+  size: number,
+  rest: number[],
+  owned: number[],
+  last = index,
+): PlanOp {
   const kernelBytes = align16(size * 4);
   const params = [0, ...rest];
   const inner = recordOp(engine, spec, index, input, output, params, owned, last);
@@ -375,7 +424,11 @@ export function f16Op(engine: Engine, spec: LayerSpec, index: number, input: Sha
 }
 
 /** Uploads tensors into the engine (16-byte aligned), recording the pointers in `owned`. */
-export function uploadAll(engine: Engine, tensors: ReadonlyArray<Float32Array | Int32Array>, owned: number[]): number[] {
+export function uploadAll(
+  engine: Engine,
+  tensors: ReadonlyArray<Float32Array | Int32Array>,
+  owned: number[],
+): number[] {
   return tensors.map((t) => {
     const p = engine.upload(t);
     owned.push(p);
@@ -429,10 +482,15 @@ export class Plan implements Runner {
     this.outputs = sizeOf(this.shapes[this.shapes.length - 1]);
     let next = 0;
     for (const op of ops) {
-      if (op.first !== next || op.last < op.first) throw new SimdnetError('STATE', `plan: an op covers layers ${op.first}..${op.last}, expected one from layer ${next}`);
+      if (op.first !== next || op.last < op.first)
+        throw new SimdnetError(
+          'STATE',
+          `plan: an op covers layers ${op.first}..${op.last}, expected one from layer ${next}`,
+        );
       next = op.last + 1;
     }
-    if (next !== specs.length) throw new SimdnetError('STATE', `plan: the ops end at layer ${next}, the model has ${specs.length}`);
+    if (next !== specs.length)
+      throw new SimdnetError('STATE', `plan: the ops end at layer ${next}, the model has ${specs.length}`);
     for (let j = 0; j < ops.length; j++) {
       if (ops[j].emitsInt8 && j === ops.length - 1) throw new SimdnetError('STATE', 'plan: the last op writes int8');
     }
@@ -518,7 +576,8 @@ export class Plan implements Runner {
   }
 
   lossInput(fused: boolean): number {
-    if (fused && !this.final) throw new SimdnetError('STATE', 'plan: a fused loss needs a model that ends in softmax or sigmoid');
+    if (fused && !this.final)
+      throw new SimdnetError('STATE', 'plan: a fused loss needs a model that ends in softmax or sigmoid');
     return fused ? this.logits : this.activated();
   }
 
@@ -615,7 +674,13 @@ export abstract class PlannedModel {
   lossName: LossName | undefined;
   private disposed = false;
 
-  protected constructor(name: string, inputShape: Shape, outputShape: Shape, metadata: Record<string, unknown>, loss: LossName | undefined) {
+  protected constructor(
+    name: string,
+    inputShape: Shape,
+    outputShape: Shape,
+    metadata: Record<string, unknown>,
+    loss: LossName | undefined,
+  ) {
     this.name = name;
     this.inputShape = [...inputShape];
     this.inputDim = sizeOf(inputShape);
@@ -650,7 +715,10 @@ export abstract class PlannedModel {
    */
   get preprocessing(): ModelPreprocessing | undefined {
     const src = this.metadata?.preprocessing;
-    const c = this.prepCache !== undefined && this.prepCache.src === src ? this.prepCache : (this.prepCache = { src, p: ModelPreprocessing.fromJSON(src, this.inputDim) });
+    const c =
+      this.prepCache !== undefined && this.prepCache.src === src
+        ? this.prepCache
+        : (this.prepCache = { src, p: ModelPreprocessing.fromJSON(src, this.inputDim) });
     return c.p;
   }
 
@@ -658,21 +726,38 @@ export abstract class PlannedModel {
   predict(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number } = {}): Matrix {
     const { mx, checked } = this.rows(x);
     checkOptions(options, 'predict()', { batchSize: 'count' });
-    return withScaler(this.executor.engine, this.preprocessing, (sc) => predictRows(this.executor, mx, checked, options.batchSize, undefined, this.outputDim, sc));
+    return withScaler(this.executor.engine, this.preprocessing, (sc) =>
+      predictRows(this.executor, mx, checked, options.batchSize, undefined, this.outputDim, sc),
+    );
   }
 
   /**
    * The class index of each row: argmax of the outputs, or output >= 0.5 for a single output; with `names: true`
    * the class names of the model's preprocessing.
    */
-  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options?: { batchSize?: number; names?: false }): Int32Array;
-  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number; names: true }): string[];
-  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number; names?: boolean } = {}): Int32Array | string[] {
+  predictClasses(
+    x: MatrixInput | ReadonlyArray<Record<string, unknown>>,
+    options?: { batchSize?: number; names?: false },
+  ): Int32Array;
+  predictClasses(
+    x: MatrixInput | ReadonlyArray<Record<string, unknown>>,
+    options: { batchSize?: number; names: true },
+  ): string[];
+  predictClasses(
+    x: MatrixInput | ReadonlyArray<Record<string, unknown>>,
+    options: { batchSize?: number; names?: boolean } = {},
+  ): Int32Array | string[] {
     const { mx, checked } = this.rows(x);
     checkOptions(options, 'predictClasses()', { batchSize: 'count', names: 'boolean' });
     const p = this.preprocessing;
-    check(!options.names || p?.classes !== undefined, 'STATE', 'predictClasses({ names: true }): the model has no class names (setPreprocessing({ classes }) on the float model)');
-    const idx = withScaler(this.executor.engine, p, (sc) => classifyRows(this.executor, mx, checked, options.batchSize, sc));
+    check(
+      !options.names || p?.classes !== undefined,
+      'STATE',
+      'predictClasses({ names: true }): the model has no class names (setPreprocessing({ classes }) on the float model)',
+    );
+    const idx = withScaler(this.executor.engine, p, (sc) =>
+      classifyRows(this.executor, mx, checked, options.batchSize, sc),
+    );
     return options.names ? p!.names(idx) : idx;
   }
 
@@ -681,7 +766,11 @@ export abstract class PlannedModel {
    * its loss (the original model's compiled built-in loss, or `options.loss`), computed as Sequential.evaluate
    * computes it (softmax + cross-entropy from the logits).
    */
-  evaluate(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, y: MatrixInput, options: PlanEvalOptions = {}): PlanEvalResult {
+  evaluate(
+    x: MatrixInput | ReadonlyArray<Record<string, unknown>>,
+    y: MatrixInput,
+    options: PlanEvalOptions = {},
+  ): PlanEvalResult {
     const raw = this.rows(x).mx;
     const mx = this.preprocessing?.affine ? this.preprocessing.transform(raw) : raw;
     checkOptions(options, 'evaluate()', { batchSize: 'count', loss: 'string' });
@@ -692,7 +781,10 @@ export abstract class PlannedModel {
     const name = options.loss ?? this.lossName;
     const specs = this.executor.specs;
     const last = [...specs].reverse().find((l) => l.type !== 'dropout');
-    const lossFn = name !== undefined ? planLoss(name, (last && (activationOf(last) as Activation)) ?? 'linear', this.executor.fusable) : undefined;
+    const lossFn =
+      name !== undefined
+        ? planLoss(name, (last && (activationOf(last) as Activation)) ?? 'linear', this.executor.fusable)
+        : undefined;
     lossFn?.checkTargets(my, 'y');
     const r = scoreRows(this.executor, lossFn, true, mx, my, options.batchSize, metrics);
     const res: PlanEvalResult = { accuracy: r.accuracy! };

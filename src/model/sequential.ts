@@ -2,12 +2,33 @@ import { borrowMatrix, toMatrix, type Matrix, type MatrixInput } from '../data/m
 import { toTargets } from '../data/preprocess.js';
 import { checkOptions, checkValue } from '../args.js';
 import { SimdnetError, check } from '../errors.js';
-import { activationOf, declaredInputShape, dropDeclaredInput, inferShapes, isTrainable, kindOf, paramDefs, sizeOf, validateSpec, type Shape } from '../layers/index.js';
+import {
+  activationOf,
+  declaredInputShape,
+  dropDeclaredInput,
+  inferShapes,
+  isTrainable,
+  kindOf,
+  paramDefs,
+  sizeOf,
+  validateSpec,
+  type Shape,
+} from '../layers/index.js';
 import { showShape } from '../layers/layer.js';
 import type { Activation, LayerSpec } from '../layers/index.js';
 import { Rng } from '../random.js';
 import { getEngine, type Backend, type Engine } from '../runtime/engine.js';
-import { checkLabels, isCustomLoss, isLoss, planLoss, viewLoss, type CustomLoss, type Loss, type LossName, type LossOptions } from '../train/losses.js';
+import {
+  checkLabels,
+  isCustomLoss,
+  isLoss,
+  planLoss,
+  viewLoss,
+  type CustomLoss,
+  type Loss,
+  type LossName,
+  type LossOptions,
+} from '../train/losses.js';
 import type { History } from '../train/callbacks.js';
 import { batchSizeOf, fit, type FitOptions } from '../train/fit.js';
 import { fitStream, isBatchSource, type BatchSource } from '../train/stream.js';
@@ -15,7 +36,13 @@ import { Optimizer, resolveOptimizer, type OptimizerConfig } from '../train/opti
 import { initKernel } from './init.js';
 import { Net, type TensorSlot } from './net.js';
 import { classifyRows, inferenceRows, predictRows, scoreResident, type Runner } from './plan.js';
-import { checkMetricTargets, planMetrics, savedMetricNames, type Metric, type MetricPlan } from '../metrics/evaluate.js';
+import {
+  checkMetricTargets,
+  planMetrics,
+  savedMetricNames,
+  type Metric,
+  type MetricPlan,
+} from '../metrics/evaluate.js';
 import { encodeInputs, ModelPreprocessing, type PreprocessingOptions } from '../data/model-preprocessing.js';
 import { withScaler } from './plan.js';
 
@@ -148,7 +175,11 @@ export class Sequential {
     });
     this.declared = first >= 0 ? declaredInputShape([this.layers[first]]) : undefined;
     this.backendName = options.engine?.backend ?? options.backend ?? 'wasm';
-    check(this.backendName === 'wasm' || this.backendName === 'js', 'RANGE', `unknown backend '${String(this.backendName)}'`);
+    check(
+      this.backendName === 'wasm' || this.backendName === 'js',
+      'RANGE',
+      `unknown backend '${String(this.backendName)}'`,
+    );
     this.ownEngine = options.engine;
     if (options.seed !== undefined) {
       check(Number.isInteger(options.seed), 'RANGE', `seed must be an integer, got ${options.seed}`);
@@ -176,7 +207,9 @@ export class Sequential {
 
   /** The shape of one output sample (undefined until the input shape is known). */
   get outputShape(): Shape | undefined {
-    const s = this.net ? this.net.shapes[this.layers.length] : this.declared && inferShapes(this.layers, this.declared).at(-1);
+    const s = this.net
+      ? this.net.shapes[this.layers.length]
+      : this.declared && inferShapes(this.layers, this.declared).at(-1);
     return s ? [...s] : undefined;
   }
 
@@ -187,9 +220,18 @@ export class Sequential {
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const l = this.layers[i];
       if (l.type === 'dense') return l.units;
-      if (!kindOf(l).isView?.(l, false) && l.type !== 'dropout' && l.type !== 'activation' && l.type !== 'batchNormalization') break;
+      if (
+        !kindOf(l).isView?.(l, false) &&
+        l.type !== 'dropout' &&
+        l.type !== 'activation' &&
+        l.type !== 'batchNormalization'
+      )
+        break;
     }
-    throw new SimdnetError('STATE', 'the output width is not known until the model is built: give the first layer an input shape');
+    throw new SimdnetError(
+      'STATE',
+      'the output width is not known until the model is built: give the first layer an input shape',
+    );
   }
 
   /** True once parameters exist (the input width is known). */
@@ -250,12 +292,20 @@ export class Sequential {
     if (typeof input === 'number') {
       check(Number.isInteger(input) && input > 0, 'SHAPE', `input width must be a positive integer, got ${input}`);
       if (known) {
-        check(sizeOf(known) === input, 'SHAPE', `the model takes ${sizeOf(known)} inputs${known.length > 1 ? ` (${showShape(known)})` : ''}, got ${input}`);
+        check(
+          sizeOf(known) === input,
+          'SHAPE',
+          `the model takes ${sizeOf(known)} inputs${known.length > 1 ? ` (${showShape(known)})` : ''}, got ${input}`,
+        );
         return [...known];
       }
       return [input];
     }
-    check(Array.isArray(input) && input.length > 0 && input.every((d) => Number.isInteger(d) && d > 0), 'SHAPE', `input shape must be a list of positive integers, got ${JSON.stringify(input)}`);
+    check(
+      Array.isArray(input) && input.length > 0 && input.every((d) => Number.isInteger(d) && d > 0),
+      'SHAPE',
+      `input shape must be a list of positive integers, got ${JSON.stringify(input)}`,
+    );
     if (known) {
       const same = known.length === input.length && known.every((d, j) => d === input[j]);
       check(same, 'SHAPE', `the model takes input ${showShape(known)}, got ${showShape(input)}`);
@@ -267,7 +317,11 @@ export class Sequential {
   requireNet(): Net {
     this.assertLive();
     if (!this.net) {
-      if (this.declared === undefined) throw new SimdnetError('STATE', 'the model is not built: give the first layer an inputDim (or inputShape), or fit/predict first');
+      if (this.declared === undefined)
+        throw new SimdnetError(
+          'STATE',
+          'the model is not built: give the first layer an inputDim (or inputShape), or fit/predict first',
+        );
       this.build(this.declared);
     }
     return this.net!;
@@ -301,7 +355,12 @@ export class Sequential {
       this.net.fused = loss.fused;
       this.net.targetCols = targetCols;
     }
-    this.compiled = { loss, optimizer: new Optimizer(optConfig, this.net.engine, this.net.trainableFloats), accuracy: metrics.accuracy, metrics };
+    this.compiled = {
+      loss,
+      optimizer: new Optimizer(optConfig, this.net.engine, this.net.trainableFloats),
+      accuracy: metrics.accuracy,
+      metrics,
+    };
     return this;
   }
 
@@ -312,7 +371,12 @@ export class Sequential {
     if (!o) return undefined;
     if (typeof o.loss !== 'string') return undefined; // a custom loss is code, not data: not saved
     const optimizer = this.compiled?.optimizer.config ?? resolveOptimizer(o.optimizer ?? 'adam');
-    return { loss: o.loss, ...(o.lossOptions ? { lossOptions: { ...o.lossOptions } } : {}), optimizer: { ...optimizer }, metrics: savedMetricNames(o.metrics) };
+    return {
+      loss: o.loss,
+      ...(o.lossOptions ? { lossOptions: { ...o.lossOptions } } : {}),
+      optimizer: { ...optimizer },
+      metrics: savedMetricNames(o.metrics),
+    };
   }
 
   /**
@@ -360,7 +424,10 @@ export class Sequential {
    */
   get preprocessing(): ModelPreprocessing | undefined {
     const src = this.metadata?.preprocessing;
-    const c = this.prepCache !== undefined && this.prepCache.src === src ? this.prepCache : (this.prepCache = { src, p: ModelPreprocessing.fromJSON(src, this.inputDim) });
+    const c =
+      this.prepCache !== undefined && this.prepCache.src === src
+        ? this.prepCache
+        : (this.prepCache = { src, p: ModelPreprocessing.fromJSON(src, this.inputDim) });
     return c.p;
   }
 
@@ -379,7 +446,11 @@ export class Sequential {
       return this;
     }
     const inputs = this.inputDim;
-    check(inputs !== undefined, 'STATE', 'setPreprocessing(): the input width is not known yet: give the first layer an inputDim (or inputShape), or build() the model');
+    check(
+      inputs !== undefined,
+      'STATE',
+      'setPreprocessing(): the input width is not known yet: give the first layer an inputDim (or inputShape), or build() the model',
+    );
     const p = ModelPreprocessing.fromOptions(options, inputs, this.outputDim);
     this.metadata = { ...this.metadata, preprocessing: p.toJSON() };
     return this;
@@ -409,8 +480,14 @@ export class Sequential {
   fit(source: BatchSource, options?: FitOptions): Promise<History>;
   fit(x: MatrixInput | BatchSource, y?: TargetInput | FitOptions, options: FitOptions = {}): Promise<History> {
     if (isBatchSource(x)) {
+      // biome-ignore lint/complexity/noArguments: a third argument after a stream is a misuse the overloads' types cannot stop in JS
       if (arguments.length > 2) {
-        return Promise.reject(new SimdnetError('RANGE', 'fit(source, options): a stream of batches carries its targets in each batch { x, y }; pass the options second'));
+        return Promise.reject(
+          new SimdnetError(
+            'RANGE',
+            'fit(source, options): a stream of batches carries its targets in each batch { x, y }; pass the options second',
+          ),
+        );
       }
       return fitStream(this, x, (y ?? {}) as FitOptions);
     }
@@ -432,7 +509,11 @@ export class Sequential {
    * compressed models). Float32Array inputs are staged straight into the engine's memory and checked for NaN/Inf
    * by a kernel there; other inputs go through toMatrix (copy + check).
    */
-  private runInference(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, upTo: number, batchSize: number | undefined): Matrix {
+  private runInference(
+    x: MatrixInput | ReadonlyArray<Record<string, unknown>>,
+    upTo: number,
+    batchSize: number | undefined,
+  ): Matrix {
     const p = this.preprocessing;
     const { mx, checked } = inferenceRows(encodeInputs(p, x) as MatrixInput, this.net?.inputs ?? this.inputDim);
     if (!this.net) this.build(mx.cols);
@@ -440,7 +521,15 @@ export class Sequential {
     const r = this.runnerOf(net);
     return withScaler(net.engine, p, (sc) => {
       if (upTo === this.layers.length - 1) return predictRows(r, mx, checked, batchSize, undefined, r.outputs, sc);
-      return predictRows(r, mx, checked, batchSize, (m, input) => net.forward(m, false, 0, input, upTo), net.dims[upTo + 1], sc);
+      return predictRows(
+        r,
+        mx,
+        checked,
+        batchSize,
+        (m, input) => net.forward(m, false, 0, input, upTo),
+        net.dims[upTo + 1],
+        sc,
+      );
     });
   }
 
@@ -448,17 +537,32 @@ export class Sequential {
    * The class index (argmax of the outputs; output >= 0.5 for a single output) of each row of x; with
    * `names: true` the class names of the model's preprocessing (setPreprocessing({ classes }), or simdnet train's).
    */
-  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options?: { batchSize?: number; names?: false }): Int32Array;
-  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number; names: true }): string[];
-  predictClasses(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, options: { batchSize?: number; names?: boolean } = {}): Int32Array | string[] {
+  predictClasses(
+    x: MatrixInput | ReadonlyArray<Record<string, unknown>>,
+    options?: { batchSize?: number; names?: false },
+  ): Int32Array;
+  predictClasses(
+    x: MatrixInput | ReadonlyArray<Record<string, unknown>>,
+    options: { batchSize?: number; names: true },
+  ): string[];
+  predictClasses(
+    x: MatrixInput | ReadonlyArray<Record<string, unknown>>,
+    options: { batchSize?: number; names?: boolean } = {},
+  ): Int32Array | string[] {
     this.assertIdle('predict()');
     checkOptions(options, 'predictClasses()', { batchSize: 'count', names: 'boolean' });
     const p = this.preprocessing;
-    check(!options?.names || p?.classes !== undefined, 'STATE', 'predictClasses({ names: true }): the model has no class names: setPreprocessing({ classes: [...] })');
+    check(
+      !options?.names || p?.classes !== undefined,
+      'STATE',
+      'predictClasses({ names: true }): the model has no class names: setPreprocessing({ classes: [...] })',
+    );
     const { mx, checked } = inferenceRows(encodeInputs(p, x) as MatrixInput, this.net?.inputs ?? this.inputDim);
     if (!this.net) this.build(mx.cols);
     const net = this.requireNet();
-    const idx = withScaler(net.engine, p, (sc) => classifyRows(this.runnerOf(net), mx, checked, options?.batchSize, sc));
+    const idx = withScaler(net.engine, p, (sc) =>
+      classifyRows(this.runnerOf(net), mx, checked, options?.batchSize, sc),
+    );
     return options?.names ? p!.names(idx) : idx;
   }
 
@@ -474,10 +578,17 @@ export class Sequential {
    * Mean loss (the compiled loss, plus regularization) and accuracy over (x, y), in inference mode: the same
    * meaning as QuantizedModel's and SparseModel's evaluate.
    */
-  evaluate(x: MatrixInput | ReadonlyArray<Record<string, unknown>>, y: TargetInput, options: EvaluateOptions = {}): EvalResult {
+  evaluate(
+    x: MatrixInput | ReadonlyArray<Record<string, unknown>>,
+    y: TargetInput,
+    options: EvaluateOptions = {},
+  ): EvalResult {
     this.assertIdle('evaluate()');
     checkOptions(options, 'evaluate()', { batchSize: 'count' });
-    const asked = options.metrics !== undefined && options.metrics !== null ? planMetrics(options.metrics, 'evaluate()') : undefined;
+    const asked =
+      options.metrics !== undefined && options.metrics !== null
+        ? planMetrics(options.metrics, 'evaluate()')
+        : undefined;
     const mx = this.toInputs(x, 'x', true); // uploaded below, before any other code runs
     const c = this.requireCompiled();
     const my = this.toTargets(y, mx.rows);
@@ -498,7 +609,16 @@ export class Sequential {
    * @internal Evaluates data already in the engine's memory (x rows × inputs at xs, targets at ys); accuracy when
    * asked (default: when compiled with metrics ['accuracy'], as fit's validation logs).
    */
-  evaluateResident(net: Net, c: Compiled, xs: number, ys: number, rows: number, batchSize: number, accuracy = c.accuracy, metrics = c.metrics): EvalResult {
+  evaluateResident(
+    net: Net,
+    c: Compiled,
+    xs: number,
+    ys: number,
+    rows: number,
+    batchSize: number,
+    accuracy = c.accuracy,
+    metrics = c.metrics,
+  ): EvalResult {
     const r = scoreResident(this.runnerOf(net), c.loss, accuracy, xs, ys, rows, net.targetCols, batchSize, metrics);
     const res: EvalResult = { loss: r.loss! + net.regularizationLoss() };
     if (r.accuracy !== undefined) res.accuracy = r.accuracy;
@@ -539,7 +659,12 @@ export class Sequential {
     this.assertIdle('setTrainable()');
     checkValue(trainable, 'boolean', 'setTrainable(): trainable');
     const idx = (Array.isArray(layers) ? layers : [layers]).map((l) => this.layerIndex(l));
-    for (const i of idx) check(isTrainable(this.layers[i]) !== undefined, 'RANGE', `layer ${this.layers[i].name} has no weights to freeze`);
+    for (const i of idx)
+      check(
+        isTrainable(this.layers[i]) !== undefined,
+        'RANGE',
+        `layer ${this.layers[i].name} has no weights to freeze`,
+      );
     const old = this.net;
     const weights = old ? this.getWeights() : undefined;
     const before = idx.map((i) => isTrainable(this.layers[i])!);
@@ -588,8 +713,13 @@ export class Sequential {
     );
     const arrays: ArrayLike<number>[] = weights.map((w, i) => {
       const slot = net.slots[i];
-      check(w !== null && typeof w === 'object', 'DTYPE', () => `setWeights(): ${slot.name} is ${w === null ? 'null' : typeof w}, not a tensor or array of numbers`);
-      const data = 'data' in w && !ArrayBuffer.isView(w) ? (w as { data: ArrayLike<number> }).data : (w as ArrayLike<number>);
+      check(
+        w !== null && typeof w === 'object',
+        'DTYPE',
+        () => `setWeights(): ${slot.name} is ${w === null ? 'null' : typeof w}, not a tensor or array of numbers`,
+      );
+      const data =
+        'data' in w && !ArrayBuffer.isView(w) ? (w as { data: ArrayLike<number> }).data : (w as ArrayLike<number>);
       const shape = (w as { shape?: readonly number[] }).shape;
       if (shape !== undefined) {
         check(
@@ -598,11 +728,24 @@ export class Sequential {
           `setWeights(): ${slot.name} has shape [${slot.shape}], got [${shape}]`,
         );
       }
-      check(data !== null && typeof data === 'object' && typeof data.length === 'number', 'DTYPE', `setWeights(): ${slot.name} has no numeric data`);
-      check(data.length === slot.size, 'SHAPE', `setWeights(): ${slot.name} needs ${slot.size} values, got ${data.length}`);
+      check(
+        data !== null && typeof data === 'object' && typeof data.length === 'number',
+        'DTYPE',
+        `setWeights(): ${slot.name} has no numeric data`,
+      );
+      check(
+        data.length === slot.size,
+        'SHAPE',
+        `setWeights(): ${slot.name} needs ${slot.size} values, got ${data.length}`,
+      );
       // Typed arrays hold numbers; a plain array may hold anything (a string would become NaN, then NONFINITE).
       if (!ArrayBuffer.isView(data)) {
-        for (let j = 0; j < data.length; j++) check(typeof data[j] === 'number', 'DTYPE', () => `setWeights(): ${slot.name} holds ${typeof data[j]} at ${j}, not a number`);
+        for (let j = 0; j < data.length; j++)
+          check(
+            typeof data[j] === 'number',
+            'DTYPE',
+            () => `setWeights(): ${slot.name} holds ${typeof data[j]} at ${j}, not a number`,
+          );
       }
       return data;
     });
@@ -661,7 +804,13 @@ export class Sequential {
       const out = shapes ? shapes[i + 1].join(', ') : '?';
       const params = defs ? String(defs[i].reduce((n, p) => n + sizeOf(p.shape), 0)) : '?';
       const t = isTrainable(l);
-      rows.push([`${l.name} (${l.type})`, `[batch, ${out}]`, kindOf(l).describe(l), params, t === undefined ? '' : t ? 'yes' : 'no']);
+      rows.push([
+        `${l.name} (${l.type})`,
+        `[batch, ${out}]`,
+        kindOf(l).describe(l),
+        params,
+        t === undefined ? '' : t ? 'yes' : 'no',
+      ]);
     });
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     const line = (r: string[]): string => r.map((s, c) => s.padEnd(widths[c])).join('  ');
@@ -769,9 +918,13 @@ export function sequential(layers: LayerSpec[], options: ModelOptions = {}): Seq
   return new Sequential(layers, options);
 }
 
-
 /** @internal For functions that take a model: a live, idle Sequential (DTYPE naming `where` otherwise). */
 export function idleModel(model: unknown, where: string): asserts model is Sequential {
-  check(model instanceof Sequential, 'DTYPE', () => `${where} takes a Sequential model, got ${model === null ? 'null' : Array.isArray(model) ? 'an array' : typeof model}`);
+  check(
+    model instanceof Sequential,
+    'DTYPE',
+    () =>
+      `${where} takes a Sequential model, got ${model === null ? 'null' : Array.isArray(model) ? 'an array' : typeof model}`,
+  );
   model.assertIdle(where);
 }

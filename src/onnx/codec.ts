@@ -161,12 +161,22 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer): OnnxModel {
       }
       case 8: {
         const m = msg(r, f);
-        opsetImport.push(within(() => `opset_import #${opsetImport.length}`, () => decodeOpset(m)));
+        opsetImport.push(
+          within(
+            () => `opset_import #${opsetImport.length}`,
+            () => decodeOpset(m),
+          ),
+        );
         break;
       }
       case 14: {
         const m = msg(r, f);
-        metadataProps.push(within(() => `metadata_props #${metadataProps.length}`, () => decodeEntry(m)));
+        metadataProps.push(
+          within(
+            () => `metadata_props #${metadataProps.length}`,
+            () => decodeEntry(m),
+          ),
+        );
         break;
       }
       case 20:
@@ -191,7 +201,7 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer): OnnxModel {
   if (functions.length > 0) {
     refuse(
       `the model defines local functions ${functions.map(q).join(', ')}; simdnet does not import model-local ` +
-        'functions (export with them inlined, e.g. onnx.inliner or the exporter\'s function-inlining option)',
+        "functions (export with them inlined, e.g. onnx.inliner or the exporter's function-inlining option)",
     );
   }
   if (trainingInfo > 0) {
@@ -495,7 +505,9 @@ function decodeAttribute(r: Reader): OnnxAttribute {
       break;
     case 5:
     case 10:
-      refuse(`is of type ${attrTypeName(a.type)} (a subgraph, as If, Loop and Scan bodies); simdnet imports straight-line graphs only`);
+      refuse(
+        `is of type ${attrTypeName(a.type)} (a subgraph, as If, Loop and Scan bodies); simdnet imports straight-line graphs only`,
+      );
       break;
     default:
       refuse(`is of type ${attrTypeName(a.type)}, which simdnet does not read`);
@@ -599,7 +611,12 @@ function decodeValueInfo(r: Reader): OnnxValueInfo {
 }
 
 /** TypeProto's non-tensor members (field number → kind). */
-const NON_TENSOR_TYPES: Record<number, NonNullable<OnnxValueInfo['kind']>> = { 4: 'sequence', 5: 'map', 8: 'sparse', 9: 'optional' };
+const NON_TENSOR_TYPES: Record<number, NonNullable<OnnxValueInfo['kind']>> = {
+  4: 'sequence',
+  5: 'map',
+  8: 'sparse',
+  9: 'optional',
+};
 
 function decodeType(r: Reader, v: OnnxValueInfo): void {
   // TypeProto.value is a oneof: the last member present wins, as protobuf does.
@@ -657,7 +674,12 @@ function decodeShape(r: Reader): OnnxDim[] {
 
 /** Serializes a model to .onnx bytes (fields in field-number order, as protobuf writes them). */
 export function encodeModel(m: OnnxModel): Uint8Array {
-  check(typeof m === 'object' && m !== null && typeof m.graph === 'object' && m.graph !== null, 'DTYPE', () => `encodeModel() takes a decoded OnnxModel (from decodeModel or exportOnnx), got ${m === null ? 'null' : typeof m}`);
+  check(
+    typeof m === 'object' && m !== null && typeof m.graph === 'object' && m.graph !== null,
+    'DTYPE',
+    () =>
+      `encodeModel() takes a decoded OnnxModel (from decodeModel or exportOnnx), got ${m === null ? 'null' : typeof m}`,
+  );
   const w = new Writer();
   w.int64(1, m.irVersion);
   if (m.producerName) w.string(2, m.producerName);
@@ -692,10 +714,19 @@ function encodeGraph(w: Writer, g: OnnxGraph): void {
         ),
       );
       if (g.name) w.string(2, g.name);
-      for (const t of g.initializer) within(() => `initializer ${q(t.name)}`, () => w.message(5, (s) => encodeTensor(s, t)));
+      for (const t of g.initializer)
+        within(
+          () => `initializer ${q(t.name)}`,
+          () => w.message(5, (s) => encodeTensor(s, t)),
+        );
       if (g.docString !== undefined) w.string(10, g.docString);
       const infos = (field: number, kind: string, list: OnnxValueInfo[]): void => {
-        list.forEach((v, i) => within(() => (v.name ? `${kind} ${q(v.name)}` : `${kind} #${i}`), () => w.message(field, (s) => encodeValueInfo(s, v))));
+        list.forEach((v, i) =>
+          within(
+            () => (v.name ? `${kind} ${q(v.name)}` : `${kind} #${i}`),
+            () => w.message(field, (s) => encodeValueInfo(s, v)),
+          ),
+        );
       };
       infos(11, 'input', g.input);
       infos(12, 'output', g.output);
@@ -709,7 +740,11 @@ function encodeNode(w: Writer, n: OnnxNode): void {
   for (const s of n.output) w.string(2, s);
   if (n.name) w.string(3, n.name);
   w.string(4, n.opType);
-  for (const a of n.attribute ?? []) within(() => `attribute ${q(a.name)}`, () => w.message(5, (s) => encodeAttribute(s, a)));
+  for (const a of n.attribute ?? [])
+    within(
+      () => `attribute ${q(a.name)}`,
+      () => w.message(5, (s) => encodeAttribute(s, a)),
+    );
   if (n.domain) w.string(7, n.domain);
 }
 
@@ -731,11 +766,15 @@ function encodeAttribute(w: Writer, a: OnnxAttribute): void {
 
 /** What encodeModel cannot write back: the decoder kept a count or a kind, not the content. */
 function cannotEncode(what: string): never {
-  throw new SimdnetError('UNSUPPORTED', `${what}; encodeModel cannot write it back (simdnet writes numeric tensors and tensor types only)`);
+  throw new SimdnetError(
+    'UNSUPPORTED',
+    `${what}; encodeModel cannot write it back (simdnet writes numeric tensors and tensor types only)`,
+  );
 }
 
 function encodeTensor(w: Writer, t: OnnxTensor): void {
-  if (t.stringCount !== undefined) cannotEncode(`holds ${t.stringCount} strings (string_data), which the decoder counted but did not keep`);
+  if (t.stringCount !== undefined)
+    cannotEncode(`holds ${t.stringCount} strings (string_data), which the decoder counted but did not keep`);
   w.repeatedInt64(1, t.dims);
   w.int64(2, t.dataType);
   if (t.floatData) w.packedFloat(4, t.floatData);
@@ -806,7 +845,8 @@ function tensorLabel(t: OnnxTensor): string {
 export function tensorSize(t: OnnxTensor): number {
   let n = 1;
   for (const d of t.dims) {
-    if (!Number.isSafeInteger(d) || d < 0) refuse(`${tensorLabel(t)} has an invalid dimension ${d} in dims [${t.dims.join(', ')}]`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      refuse(`${tensorLabel(t)} has an invalid dimension ${d} in dims [${t.dims.join(', ')}]`);
     n *= d;
   }
   if (!Number.isSafeInteger(n)) refuse(`${tensorLabel(t)} has too many elements (dims [${t.dims.join(', ')}])`);
@@ -853,7 +893,6 @@ function wrongType(t: OnnxTensor, want: string): never {
   throw new SimdnetError('DTYPE', `${tensorLabel(t)} is ${dataTypeName(t.dataType)}; expected ${want}${strings}`);
 }
 
-
 /** A FLOAT, DOUBLE, FLOAT16 or BFLOAT16 tensor's values as float32 (a fresh array), from raw_data or typed fields. */
 export function tensorToFloat32(t: OnnxTensor): Float32Array {
   switch (t.dataType) {
@@ -861,7 +900,8 @@ export function tensorToFloat32(t: OnnxTensor): Float32Array {
       const s = storage(t, 4, t.floatData, 'float_data');
       if (s.typed) return Float32Array.from(s.typed);
       const raw = s.raw!;
-      if (LITTLE_ENDIAN && raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, s.count).slice();
+      if (LITTLE_ENDIAN && raw.byteOffset % 4 === 0)
+        return new Float32Array(raw.buffer, raw.byteOffset, s.count).slice();
       const out = new Float32Array(s.count);
       for (let i = 0; i < s.count; i++) out[i] = raw.getFloat32(i * 4, true);
       return out;
@@ -979,7 +1019,10 @@ function checkDims(name: string, dims: number[], length: number): void {
     n *= d;
   }
   if (n !== length) {
-    throw new SimdnetError('SHAPE', `tensor ${q(name)}: dims [${dims.join(', ')}] make ${n} elements but ${length} values were given`);
+    throw new SimdnetError(
+      'SHAPE',
+      `tensor ${q(name)}: dims [${dims.join(', ')}] make ${n} elements but ${length} values were given`,
+    );
   }
 }
 

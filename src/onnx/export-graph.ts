@@ -29,9 +29,11 @@ export interface Value {
 const identity = (rank: number): number[] => Array.from({ length: rank }, (_, i) => i);
 
 /** Channels at axis 1, the other sample axes after it in order: [0, r−1, 1, …, r−2]. */
-export const channelsFirst = (rank: number): number[] => (rank <= 2 ? identity(rank) : [0, rank - 1, ...identity(rank).slice(1, rank - 1)]);
+export const channelsFirst = (rank: number): number[] =>
+  rank <= 2 ? identity(rank) : [0, rank - 1, ...identity(rank).slice(1, rank - 1)];
 
-const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+const same = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** The layer types exportOnnx writes. */
 export const EXPORTED_TYPES: readonly string[] = [
@@ -60,7 +62,10 @@ export function checkExportable(layers: readonly LayerSpec[], where: string): vo
     }
     const act = (l as { activation?: unknown }).activation;
     if (act !== undefined && !ACTIVATION_OPS.has(act as Activation)) {
-      throw new SimdnetError('UNSUPPORTED', `${where}: layer '${l.name}' has activation '${String(act)}', which has no ONNX export (exported: ${[...ACTIVATION_OPS.keys()].join(', ')})`);
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `${where}: layer '${l.name}' has activation '${String(act)}', which has no ONNX export (exported: ${[...ACTIVATION_OPS.keys()].join(', ')})`,
+      );
     }
   }
   layers.forEach((l, i) => {
@@ -72,15 +77,24 @@ export function checkExportable(layers: readonly LayerSpec[], where: string): vo
     throw new SimdnetError(
       'UNSUPPORTED',
       `${where}: layer '${l.name}' (zeroPadding2d) feeds max pooling '${next.name}' with values that can be negative; ` +
-        "ONNX Runtime folds such a Pad into the MaxPool and pads with -Infinity instead of zeros, so the exported file would compute other numbers. " +
-        'Pad after a relu/sigmoid/softmax, or use the pooling layer\'s own padding',
+        'ONNX Runtime folds such a Pad into the MaxPool and pads with -Infinity instead of zeros, so the exported file would compute other numbers. ' +
+        "Pad after a relu/sigmoid/softmax, or use the pooling layer's own padding",
     );
   });
 }
 
 /** True when the values entering layer i cannot be negative (the nearest layer before it that computes ends in relu/sigmoid/softmax). */
 function nonNegativeBefore(layers: readonly LayerSpec[], i: number): boolean {
-  const moves = new Set(['dropout', 'flatten', 'reshape', 'permute', 'zeroPadding2d', 'maxPooling2d', 'averagePooling2d', 'globalAveragePooling2d']);
+  const moves = new Set([
+    'dropout',
+    'flatten',
+    'reshape',
+    'permute',
+    'zeroPadding2d',
+    'maxPooling2d',
+    'averagePooling2d',
+    'globalAveragePooling2d',
+  ]);
   for (let j = i - 1; j >= 0; j--) {
     const l = layers[j];
     if (moves.has(l.type)) continue; // these keep a non-negative input non-negative
@@ -129,7 +143,9 @@ export class GraphBuilder {
 
   /** A scalar float constant, shared by every node that uses the same value. */
   scalarF32(v: number): string {
-    return this.shared(`f32:${Object.is(v, -0) ? '-0' : String(Math.fround(v))}`, `const/f32/${Math.fround(v)}`, (n) => floatTensor(n, [], [v]));
+    return this.shared(`f32:${Object.is(v, -0) ? '-0' : String(Math.fround(v))}`, `const/f32/${Math.fround(v)}`, (n) =>
+      floatTensor(n, [], [v]),
+    );
   }
 
   /** The int8 scalar 0 (the kernels' zero point). */
@@ -222,14 +238,24 @@ export const kernelDims = (spec: DenseSpec | Conv2dSpec, shape: readonly number[
   spec.type === 'dense' ? [...shape] : [shape[3], shape[2], shape[0], shape[1]];
 
 /** Initializer of a float kernel in its ONNX layout. */
-export function floatKernel(b: GraphBuilder, spec: DenseSpec | Conv2dSpec, shape: readonly number[], data: Float32Array): string {
+export function floatKernel(
+  b: GraphBuilder,
+  spec: DenseSpec | Conv2dSpec,
+  shape: readonly number[],
+  data: Float32Array,
+): string {
   const dims = kernelDims(spec, shape);
   const values = spec.type === 'conv2d' ? hwioToOihw(data, shape) : data;
   return b.init(`${spec.name}/kernel`, (n) => floatTensor(n, dims, values));
 }
 
 /** Initializer of an int8 kernel in its ONNX layout. */
-export function int8Kernel(b: GraphBuilder, spec: DenseSpec | Conv2dSpec, shape: readonly number[], data: Int8Array): string {
+export function int8Kernel(
+  b: GraphBuilder,
+  spec: DenseSpec | Conv2dSpec,
+  shape: readonly number[],
+  data: Int8Array,
+): string {
   const dims = kernelDims(spec, shape);
   const values = spec.type === 'conv2d' ? hwioToOihw(data, shape) : data;
   return b.init(`${spec.name}/kernel_int8`, (n) => int8Tensor(n, dims, values));
@@ -266,7 +292,14 @@ export function windowAttrs(spec: Conv2dSpec | Pooling2dSpec, input: Shape): Rec
  * An activation over the last logical axis of `v`, in whatever order `v` is; its node is named `base` for an
  * activation layer (`main`), `<base>/<Op>` when it follows a layer's own op.
  */
-export function activationNodes(b: GraphBuilder, v: Value, act: Activation, alpha: number, base: string, main = false): Value {
+export function activationNodes(
+  b: GraphBuilder,
+  v: Value,
+  act: Activation,
+  alpha: number,
+  base: string,
+  main = false,
+): Value {
   const op = ACTIVATION_OPS.get(act);
   if (op === undefined) return v;
   const attrs: Record<string, AttrValue> = {};
@@ -284,12 +317,23 @@ export interface KernelInputs {
 }
 
 /** Gemm (W as (in, out), transB = 0) or Conv (OIHW, explicit pads), then the layer's activation. */
-export function kernelLayer(b: GraphBuilder, spec: DenseSpec | Conv2dSpec, v: Value, input: Shape, w: KernelInputs): Value {
+export function kernelLayer(
+  b: GraphBuilder,
+  spec: DenseSpec | Conv2dSpec,
+  v: Value,
+  input: Shape,
+  w: KernelInputs,
+): Value {
   const inputs = w.bias === undefined ? [v.name, w.kernel] : [v.name, w.kernel, w.bias];
   let out: Value;
   if (spec.type === 'dense') {
     const x = b.natural(v, spec.name);
-    out = { name: b.node('Gemm', [x.name, ...inputs.slice(1)], spec.name), shape: [spec.units], perm: [0, 1], int8: false };
+    out = {
+      name: b.node('Gemm', [x.name, ...inputs.slice(1)], spec.name),
+      shape: [spec.units],
+      perm: [0, 1],
+      int8: false,
+    };
   } else {
     const x = b.channelsFirst(v, spec.name);
     const g = geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding);
@@ -300,7 +344,12 @@ export function kernelLayer(b: GraphBuilder, spec: DenseSpec | Conv2dSpec, v: Va
 }
 
 /** BatchNormalization in inference form over the last logical axis (axis 1 of the ONNX tensor). */
-export function batchNormNodes(b: GraphBuilder, spec: BatchNormalizationSpec, v: Value, params: readonly Float32Array[]): Value {
+export function batchNormNodes(
+  b: GraphBuilder,
+  spec: BatchNormalizationSpec,
+  v: Value,
+  params: readonly Float32Array[],
+): Value {
   const x = b.channelsFirst(v, spec.name);
   const names = (['gamma', 'beta', 'movingMean', 'movingVariance'] as const).map((p, i) =>
     b.init(`${spec.name}/${p}`, (n) => floatTensor(n, [params[i].length], params[i])),
@@ -317,7 +366,14 @@ export function batchNormNodes(b: GraphBuilder, spec: BatchNormalizationSpec, v:
  * pooling, batch norm, activations, dropout, flatten, reshape, permute, zero padding. `params` are the layer's tensors in
  * simdnet's order (batch norm: gamma, beta, moving mean, moving variance).
  */
-export function plainLayer(b: GraphBuilder, spec: LayerSpec, v: Value, input: Shape, output: Shape, params: readonly Float32Array[]): Value {
+export function plainLayer(
+  b: GraphBuilder,
+  spec: LayerSpec,
+  v: Value,
+  input: Shape,
+  output: Shape,
+  params: readonly Float32Array[],
+): Value {
   const base = spec.name;
   switch (spec.type) {
     case 'dropout':
@@ -335,7 +391,12 @@ export function plainLayer(b: GraphBuilder, spec: LayerSpec, v: Value, input: Sh
     case 'reshape': {
       const x = b.natural(v, base);
       const shape = b.init(`${base}/shape`, (n) => int64Tensor(n, [output.length + 1], [-1, ...output]));
-      return { ...x, name: b.node('Reshape', [x.name, shape], base), shape: [...output], perm: identity(output.length + 1) };
+      return {
+        ...x,
+        name: b.node('Reshape', [x.name, shape], base),
+        shape: [...output],
+        perm: identity(output.length + 1),
+      };
     }
     case 'permute': {
       // No node: logical axis j of the output is logical axis dims[j − 1] of the input; the tensor stays put.
@@ -361,7 +422,12 @@ export function plainLayer(b: GraphBuilder, spec: LayerSpec, v: Value, input: Sh
     case 'globalAveragePooling2d': {
       const x = b.channelsFirst(v, base);
       const pooled = b.node('GlobalAveragePool', [x.name], base);
-      return { ...x, name: b.node('Flatten', [pooled], `${base}/Flatten`, { axis: 1 }), shape: [...output], perm: [0, 1] };
+      return {
+        ...x,
+        name: b.node('Flatten', [pooled], `${base}/Flatten`, { axis: 1 }),
+        shape: [...output],
+        perm: [0, 1],
+      };
     }
     case 'batchNormalization':
       return batchNormNodes(b, spec, v, params);

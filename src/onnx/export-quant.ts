@@ -63,7 +63,13 @@ import { DataType } from './types.js';
 export type Int8Form = 'integer' | 'qdq';
 
 /** The graph of a quantized model's layers from the input value `x`; returns the last value. */
-export function quantizedLayers(b: GraphBuilder, parts: QuantParts, shapes: readonly Shape[], x: Value, form: Int8Form = 'integer'): Value {
+export function quantizedLayers(
+  b: GraphBuilder,
+  parts: QuantParts,
+  shapes: readonly Shape[],
+  x: Value,
+  form: Int8Form = 'integer',
+): Value {
   const layers = parts.layers;
   const byLayer = new Map(parts.kernels.map((q) => [q.layer, q]));
   const others = new Map(parts.others.map((o) => [o.layer, o.tensors]));
@@ -85,7 +91,8 @@ export function quantizedLayers(b: GraphBuilder, parts: QuantParts, shapes: read
     if (q && hasKernel(spec)) {
       const wi = wiring.get(i);
       if (wi) {
-        v = form === 'qdq' ? qdqLayer(b, q, spec, v, shapes[i], wi) : int8Layer(b, parts.mode, q, spec, v, shapes[i], wi);
+        v =
+          form === 'qdq' ? qdqLayer(b, q, spec, v, shapes[i], wi) : int8Layer(b, parts.mode, q, spec, v, shapes[i], wi);
         i = wi.last + 1;
       } else {
         v = f32ComputeLayer(b, q, spec, v, shapes[i]);
@@ -116,7 +123,9 @@ function f32ComputeLayer(b: GraphBuilder, q: QuantLayer, spec: DenseSpec | Conv2
     const w8 = int8Kernel(b, spec, q.shape, q.kernel as Int8Array);
     const scale = b.init(`${spec.name}/kernel_scale`, (n) => floatTensor(n, [ws.length], ws));
     const zero = b.init(`${spec.name}/kernel_zero_point`, (n) => int8Tensor(n, [ws.length], new Int8Array(ws.length)));
-    kernel = b.node('DequantizeLinear', [w8, scale, zero], `${spec.name}/kernel/DequantizeLinear`, { axis: spec.type === 'conv2d' ? 0 : 1 });
+    kernel = b.node('DequantizeLinear', [w8, scale, zero], `${spec.name}/kernel/DequantizeLinear`, {
+      axis: spec.type === 'conv2d' ? 0 : 1,
+    });
     if (q.bias instanceof Int32Array) bias = Float32Array.from(q.bias, (bq, j) => bq * Math.fround(q.inScale! * ws[j]));
   }
   // A folded batch norm gives a layer without a bias one.
@@ -132,7 +141,11 @@ function f32ComputeLayer(b: GraphBuilder, q: QuantLayer, spec: DenseSpec | Conv2
 function quantizeNodes(b: GraphBuilder, v: Value, inv: string, base: string): Value {
   const scaled = b.node('Mul', [v.name, inv], `${base}/quantize/Mul`);
   const clipped = b.node('Clip', [scaled, b.scalarF32(-127), b.scalarF32(127)], `${base}/quantize/Clip`);
-  return { ...v, name: b.node('QuantizeLinear', [clipped, b.scalarF32(1), b.zeroPointU8()], `${base}/QuantizeLinear`), int8: true };
+  return {
+    ...v,
+    name: b.node('QuantizeLinear', [clipped, b.scalarF32(1), b.zeroPointU8()], `${base}/QuantizeLinear`),
+    int8: true,
+  };
 }
 
 /**
@@ -166,7 +179,15 @@ function floatConvExact(q: QuantLayer, bias: Int32Array | undefined): boolean {
 }
 
 /** An int8-computing dense/conv2d layer (with its folded batch norm and fused ReLU) in integer arithmetic. */
-function int8Layer(b: GraphBuilder, mode: QuantMode, q: QuantLayer, spec: DenseSpec | Conv2dSpec, v: Value, input: Shape, wi: Int8Wiring): Value {
+function int8Layer(
+  b: GraphBuilder,
+  mode: QuantMode,
+  q: QuantLayer,
+  spec: DenseSpec | Conv2dSpec,
+  v: Value,
+  input: Shape,
+  wi: Int8Wiring,
+): Value {
   const base = spec.name;
   const conv = spec.type === 'conv2d';
   const ws = q.wScale!;
@@ -186,39 +207,89 @@ function int8Layer(b: GraphBuilder, mode: QuantMode, q: QuantLayer, spec: DenseS
   let out: Value;
   let floatSums = false;
   if (!conv) {
-    out = { name: b.node('MatMulInteger', [x.name, w, b.zeroPointU8()], base), shape: [spec.units], perm: [0, 1], int8: false };
+    out = {
+      name: b.node('MatMulInteger', [x.name, w, b.zeroPointU8()], base),
+      shape: [spec.units],
+      perm: [0, 1],
+      int8: false,
+    };
   } else {
     const g = geometry(spec.name, 'conv2d', input, spec.kernelSize, spec.strides, spec.padding);
     const shape = [g.oh, g.ow, spec.filters];
     if (floatConvExact(q, biasQ)) {
-      const xf = b.node('DequantizeLinear', [x.name, b.scalarF32(1), b.zeroPointU8()], `${base}/input/DequantizeLinear`);
+      const xf = b.node(
+        'DequantizeLinear',
+        [x.name, b.scalarF32(1), b.zeroPointU8()],
+        `${base}/input/DequantizeLinear`,
+      );
       const wf = b.node('DequantizeLinear', [w, b.scalarF32(1), b.zeroI8()], `${base}/kernel/DequantizeLinear`);
       const bias = biasQ ? [b.init(`${base}/bias_int32_as_float`, (n) => floatTensor(n, [biasQ.length], biasQ))] : [];
-      out = { name: b.node('Conv', [xf, wf, ...bias], base, windowAttrs(spec, input)), shape, perm: channelsFirst(4), int8: false };
+      out = {
+        name: b.node('Conv', [xf, wf, ...bias], base, windowAttrs(spec, input)),
+        shape,
+        perm: channelsFirst(4),
+        int8: false,
+      };
       floatSums = true;
     } else {
-      out = { name: b.node('ConvInteger', [x.name, w, b.zeroPointU8()], base, windowAttrs(spec, input)), shape, perm: channelsFirst(4), int8: false };
+      out = {
+        name: b.node('ConvInteger', [x.name, w, b.zeroPointU8()], base, windowAttrs(spec, input)),
+        shape,
+        perm: channelsFirst(4),
+        int8: false,
+      };
     }
   }
-  if (biasQ && !floatSums) out = { ...out, name: b.node('Add', [out.name, int32Channel(b, `${base}/bias_int32`, out, biasQ)], `${base}/bias/Add`) };
+  if (biasQ && !floatSums)
+    out = {
+      ...out,
+      name: b.node('Add', [out.name, int32Channel(b, `${base}/bias_int32`, out, biasQ)], `${base}/bias/Add`),
+    };
   // sums · scale[j] in f32: DequantizeLinear of int32 (float(a) · s), or Mul of the float sums.
   const rescale = (scale: Float32Array, what: string): string =>
     floatSums
       ? b.node('Mul', [out.name, floatChannel(b, `${base}/${what}`, out, scale)], `${base}/${what}/Mul`)
-      : b.node('DequantizeLinear', [out.name, b.init(`${base}/${what}`, (n) => floatTensor(n, [scale.length], scale))], `${base}/DequantizeLinear`, { axis: 1 });
+      : b.node(
+          'DequantizeLinear',
+          [out.name, b.init(`${base}/${what}`, (n) => floatTensor(n, [scale.length], scale))],
+          `${base}/DequantizeLinear`,
+          { axis: 1 },
+        );
   if (mode === 'static') {
     if (wi.emitScale !== undefined) {
       // int8 for the next layer: round((acc + b) · mult[j]) clamped, as q8_requantize (mult computed as simdnet does).
       const mult = Float32Array.from(ws, (s) => (q.inScale! * s) / wi.emitScale!);
-      const clipped = b.node('Clip', [rescale(mult, 'requantize_scale'), b.scalarF32(wi.relu ? 0 : -127), b.scalarF32(127)], `${base}/requantize/Clip`);
-      return { ...out, name: b.node('QuantizeLinear', [clipped, b.scalarF32(1), b.zeroPointU8()], `${base}/requantize/QuantizeLinear`), int8: true };
+      const clipped = b.node(
+        'Clip',
+        [rescale(mult, 'requantize_scale'), b.scalarF32(wi.relu ? 0 : -127), b.scalarF32(127)],
+        `${base}/requantize/Clip`,
+      );
+      return {
+        ...out,
+        name: b.node('QuantizeLinear', [clipped, b.scalarF32(1), b.zeroPointU8()], `${base}/requantize/QuantizeLinear`),
+        int8: true,
+      };
     }
-    out = { ...out, name: rescale(Float32Array.from(ws, (s) => q.inScale! * s), 'output_scale') };
+    out = {
+      ...out,
+      name: rescale(
+        Float32Array.from(ws, (s) => q.inScale! * s),
+        'output_scale',
+      ),
+    };
   } else {
     out = { ...out, name: rescale(ws, 'kernel_scale') };
     // dyn is undefined only when the input came as int8, which static mode alone wires.
     out = { ...out, name: b.node('Mul', [out.name, dyn!.scale], `${base}/rescale/Mul`) };
-    if (q.bias) out = { ...out, name: b.node('Add', [out.name, floatChannel(b, `${base}/bias`, out, q.bias as Float32Array)], `${base}/bias/Add`) };
+    if (q.bias)
+      out = {
+        ...out,
+        name: b.node(
+          'Add',
+          [out.name, floatChannel(b, `${base}/bias`, out, q.bias as Float32Array)],
+          `${base}/bias/Add`,
+        ),
+      };
   }
   if (wi.relu) return activationNodes(b, out, 'relu', 0, base);
   return activationNodes(b, out, spec.activation, spec.alpha, base);
@@ -232,7 +303,14 @@ function int8Layer(b: GraphBuilder, mode: QuantMode, q: QuantLayer, spec: DenseS
  * ReLU of a folded batch norm included). The output stays float; the next int8 layer quantizes it at its own input
  * scale, which is the scale simdnet requantizes to, so the layers chain as simdnet's do.
  */
-function qdqLayer(b: GraphBuilder, q: QuantLayer, spec: DenseSpec | Conv2dSpec, v: Value, input: Shape, wi: Int8Wiring): Value {
+function qdqLayer(
+  b: GraphBuilder,
+  q: QuantLayer,
+  spec: DenseSpec | Conv2dSpec,
+  v: Value,
+  input: Shape,
+  wi: Int8Wiring,
+): Value {
   const base = spec.name;
   const conv = spec.type === 'conv2d';
   const ws = q.wScale!;
@@ -243,11 +321,18 @@ function qdqLayer(b: GraphBuilder, q: QuantLayer, spec: DenseSpec | Conv2dSpec, 
   const w8 = int8Kernel(b, spec, q.shape, q.kernel as Int8Array);
   const scale = b.init(`${base}/kernel_scale`, (n) => floatTensor(n, [ws.length], ws));
   const zero = b.init(`${base}/kernel_zero_point`, (n) => int8Tensor(n, [ws.length], new Int8Array(ws.length)));
-  const kernel = b.node('DequantizeLinear', [w8, scale, zero], `${base}/kernel/DequantizeLinear`, { axis: conv ? 0 : 1 });
+  const kernel = b.node('DequantizeLinear', [w8, scale, zero], `${base}/kernel/DequantizeLinear`, {
+    axis: conv ? 0 : 1,
+  });
   const bq = q.bias as Int32Array | undefined;
   const bias = bq ? Float32Array.from(bq, (v8, j) => v8 * Math.fround(q.inScale! * ws[j])) : undefined;
   const biasName = bias ? b.init(`${base}/bias`, (n) => floatTensor(n, [bias.length], bias)) : undefined;
   // A folded batch norm can give a layer without a bias one; a fused ReLU layer is the layer's activation here.
-  const s2 = { ...spec, useBias: bias !== undefined, activation: wi.relu ? 'relu' : spec.activation } as DenseSpec | Conv2dSpec;
-  return kernelLayer(b, s2, { ...x, name: xdq }, input, { kernel, ...(biasName === undefined ? {} : { bias: biasName }) });
+  const s2 = { ...spec, useBias: bias !== undefined, activation: wi.relu ? 'relu' : spec.activation } as
+    | DenseSpec
+    | Conv2dSpec;
+  return kernelLayer(b, s2, { ...x, name: xdq }, input, {
+    kernel,
+    ...(biasName === undefined ? {} : { bias: biasName }),
+  });
 }

@@ -76,14 +76,26 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
     `${where}: opset must be an integer from ${MIN_OPSET} to ${MAX_OPSET}, got ${String(opset)}`,
   );
   const int8Form = options.int8 ?? 'integer';
-  check(int8Form === 'integer' || int8Form === 'qdq', 'RANGE', `${where}: int8 must be 'integer' or 'qdq', got ${JSON.stringify(int8Form)}`);
+  check(
+    int8Form === 'integer' || int8Form === 'qdq',
+    'RANGE',
+    `${where}: int8 must be 'integer' or 'qdq', got ${JSON.stringify(int8Form)}`,
+  );
   const producerName = options.producerName ?? 'simdnet';
-  check(typeof producerName === 'string', 'RANGE', `${where}: producerName must be a string, got ${typeof producerName}`);
+  check(
+    typeof producerName === 'string',
+    'RANGE',
+    `${where}: producerName must be a string, got ${typeof producerName}`,
+  );
 
   let isQuantized: boolean;
   if (model instanceof Sequential) {
     model.assertIdle(where);
-    check(model.built, 'STATE', `${where}: model '${model.name}' is not built (it has no weights yet): build or train it first`);
+    check(
+      model.built,
+      'STATE',
+      `${where}: model '${model.name}' is not built (it has no weights yet): build or train it first`,
+    );
     isQuantized = false;
   } else if ((model as unknown) instanceof QuantizedModel) {
     model.assertLive();
@@ -96,7 +108,11 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
   const meta = (model.metadata?.onnx ?? {}) as { inputName?: unknown; outputName?: unknown };
   const inputName = nameOption(options.inputName, meta.inputName, 'input', 'inputName');
   const outputName = nameOption(options.outputName, meta.outputName, 'output', 'outputName');
-  check(inputName !== outputName, 'RANGE', `${where}: the input and the output are both named '${inputName}'; give them different names`);
+  check(
+    inputName !== outputName,
+    'RANGE',
+    `${where}: the input and the output are both named '${inputName}'; give them different names`,
+  );
 
   const layers = isQuantized ? (model as QuantizedModel).parts.layers : (model as Sequential).layers;
   checkExportable(layers, where);
@@ -104,7 +120,9 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
   const shapes = inferShapes(layers, inputShape);
   const b = new GraphBuilder([inputName, outputName]);
   let v: Value = { name: inputName, shape: inputShape, perm: [0, ...inputShape.map((_, i) => i + 1)], int8: false };
-  v = isQuantized ? quantizedLayers(b, (model as QuantizedModel).parts, shapes, v, int8Form) : floatLayers(b, model as Sequential, shapes, v);
+  v = isQuantized
+    ? quantizedLayers(b, (model as QuantizedModel).parts, shapes, v, int8Form)
+    : floatLayers(b, model as Sequential, shapes, v);
   v = b.natural(v, 'output');
   if (v.name === inputName) {
     // Nothing computed (linear activation layers alone): the output is the input.
@@ -135,7 +153,8 @@ export function exportOnnxModel(model: Sequential | QuantizedModel, options: Onn
 
 /** What the model's doc_string says about a quantized model's activations. */
 function quantizedDoc(mode: 'static' | 'dynamic', form: Int8Form): string {
-  if (form === 'qdq') return 'simdnet quantized model in QDQ form: int8 layers as QuantizeLinear/DequantizeLinear with static scales around float ops';
+  if (form === 'qdq')
+    return 'simdnet quantized model in QDQ form: int8 layers as QuantizeLinear/DequantizeLinear with static scales around float ops';
   return mode === 'static'
     ? 'simdnet quantized model: int8 layers with static activation scales'
     : 'simdnet quantized model: int8 layers with dynamic activation scales, one per run over the whole input batch (as simdnet takes one per predict() batch)';
@@ -144,7 +163,11 @@ function quantizedDoc(mode: 'static' | 'dynamic', form: Int8Form): string {
 /** A graph input/output name: the option (checked), else the imported model's name for it, else the default. */
 function nameOption(given: unknown, imported: unknown, fallback: string, what: string): string {
   if (given !== undefined) {
-    check(typeof given === 'string' && given.length > 0, 'RANGE', `exportOnnx(): ${what} must be a non-empty string, got ${JSON.stringify(given)}`);
+    check(
+      typeof given === 'string' && given.length > 0,
+      'RANGE',
+      `exportOnnx(): ${what} must be a non-empty string, got ${JSON.stringify(given)}`,
+    );
     return given;
   }
   return typeof imported === 'string' && imported.length > 0 ? imported : fallback;
@@ -160,8 +183,15 @@ function floatLayers(b: GraphBuilder, model: Sequential, shapes: readonly Shape[
   model.layers.forEach((spec, i) => {
     const params = byLayer[i];
     if (spec.type === 'dense' || spec.type === 'conv2d') {
-      const kernel = floatKernel(b, spec as DenseSpec | Conv2dSpec, weights[slots.findIndex((s) => s.layer === i)].shape, params[0]);
-      const bias = spec.useBias ? b.init(`${spec.name}/bias`, (n) => floatTensor(n, [params[1].length], params[1])) : undefined;
+      const kernel = floatKernel(
+        b,
+        spec as DenseSpec | Conv2dSpec,
+        weights[slots.findIndex((s) => s.layer === i)].shape,
+        params[0],
+      );
+      const bias = spec.useBias
+        ? b.init(`${spec.name}/bias`, (n) => floatTensor(n, [params[1].length], params[1]))
+        : undefined;
       v = kernelLayer(b, spec, v, shapes[i], { kernel, ...(bias === undefined ? {} : { bias }) });
     } else {
       v = plainLayer(b, spec, v, shapes[i], shapes[i + 1], params);

@@ -14,7 +14,19 @@ export const SUPPORTED_OPS =
 
 /** Ops that only compute constants or shapes: harmless when nothing reads them. */
 export const CONST_OPS: ReadonlySet<string> = new Set([
-  'Constant', 'Shape', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Cast', 'Slice', 'Identity', 'Mul', 'Add', 'Sub', 'Div',
+  'Constant',
+  'Shape',
+  'Gather',
+  'Unsqueeze',
+  'Squeeze',
+  'Concat',
+  'Cast',
+  'Slice',
+  'Identity',
+  'Mul',
+  'Add',
+  'Sub',
+  'Div',
 ]);
 
 /** The largest tensor (elements) the importer reads or lays out: far beyond any model simdnet runs. */
@@ -63,19 +75,36 @@ export class GraphView {
   constructor(readonly model: OnnxModel) {
     const g = model.graph;
     if (typeof g !== 'object' || g === null) throw new SimdnetError('FORMAT', 'ONNX model has no graph');
-    for (const [field, v] of Object.entries({ node: g.node, initializer: g.initializer, input: g.input, output: g.output })) {
+    for (const [field, v] of Object.entries({
+      node: g.node,
+      initializer: g.initializer,
+      input: g.input,
+      output: g.output,
+    })) {
       if (!Array.isArray(v)) throw new SimdnetError('FORMAT', `ONNX graph: '${field}' is not a list`);
     }
     this.nodes = g.node;
     this.opset = defaultOpset(model);
     for (const t of g.initializer) {
-      if (typeof t?.name !== 'string' || t.name === '') throw new SimdnetError('FORMAT', 'ONNX graph: an initializer has no name');
-      if (this.inits.has(t.name)) throw new SimdnetError('FORMAT', `ONNX graph: two initializers are named '${t.name}'`);
+      if (typeof t?.name !== 'string' || t.name === '')
+        throw new SimdnetError('FORMAT', 'ONNX graph: an initializer has no name');
+      if (this.inits.has(t.name))
+        throw new SimdnetError('FORMAT', `ONNX graph: two initializers are named '${t.name}'`);
       this.inits.set(t.name, t);
     }
     this.nodes.forEach((n, i) => {
-      if (typeof n !== 'object' || n === null || typeof n.opType !== 'string' || !Array.isArray(n.input) || !Array.isArray(n.output) || !Array.isArray(n.attribute)) {
-        throw new SimdnetError('FORMAT', `ONNX node #${i} is malformed (it needs an op type, inputs, outputs and attributes)`);
+      if (
+        typeof n !== 'object' ||
+        n === null ||
+        typeof n.opType !== 'string' ||
+        !Array.isArray(n.input) ||
+        !Array.isArray(n.output) ||
+        !Array.isArray(n.attribute)
+      ) {
+        throw new SimdnetError(
+          'FORMAT',
+          `ONNX node #${i} is malformed (it needs an op type, inputs, outputs and attributes)`,
+        );
       }
       n.input.forEach((name, slot) => {
         if (typeof name !== 'string') this.fail('FORMAT', i, `input ${slot} is not a tensor name`);
@@ -88,7 +117,8 @@ export class GraphView {
         if (typeof name !== 'string') this.fail('FORMAT', i, 'an output is not a tensor name');
         if (name === '') continue;
         const other = this.producer.get(name);
-        if (other !== undefined) this.fail('FORMAT', i, `writes '${name}', which node ${nodeLabel(this.nodes[other], other)} also writes`);
+        if (other !== undefined)
+          this.fail('FORMAT', i, `writes '${name}', which node ${nodeLabel(this.nodes[other], other)} also writes`);
         if (this.inits.has(name)) this.fail('FORMAT', i, `writes '${name}', which is also an initializer`);
         this.producer.set(name, i);
       }
@@ -137,7 +167,14 @@ export class GraphView {
     return found[0];
   }
 
-  private typed<T>(i: number, name: string, type: number, typeName: string, pick: (a: OnnxAttribute) => unknown, ok: (v: unknown) => boolean): T | undefined {
+  private typed<T>(
+    i: number,
+    name: string,
+    type: number,
+    typeName: string,
+    pick: (a: OnnxAttribute) => unknown,
+    ok: (v: unknown) => boolean,
+  ): T | undefined {
     const a = this.attr(i, name);
     if (!a) return undefined;
     const v = pick(a);
@@ -153,31 +190,72 @@ export class GraphView {
 
   /** A FLOAT attribute, as the shortest decimal that is the same float32 (0.1, not 0.10000000149011612). */
   attrFloat(i: number, name: string, dflt: number): number {
-    const v = this.typed<number>(i, name, AttrType.FLOAT, 'a FLOAT', (a) => a.f, (x) => typeof x === 'number');
+    const v = this.typed<number>(
+      i,
+      name,
+      AttrType.FLOAT,
+      'a FLOAT',
+      (a) => a.f,
+      (x) => typeof x === 'number',
+    );
     return v === undefined ? dflt : shortestFloat32(v);
   }
 
   attrInts(i: number, name: string): number[] | undefined {
-    return this.typed<number[]>(i, name, AttrType.INTS, 'INTS', (a) => a.ints, (v) => Array.isArray(v) && v.every(Number.isSafeInteger));
+    return this.typed<number[]>(
+      i,
+      name,
+      AttrType.INTS,
+      'INTS',
+      (a) => a.ints,
+      (v) => Array.isArray(v) && v.every(Number.isSafeInteger),
+    );
   }
 
   attrFloats(i: number, name: string): number[] | undefined {
-    return this.typed<number[]>(i, name, AttrType.FLOATS, 'FLOATS', (a) => a.floats, (v) => Array.isArray(v) && v.every((x) => typeof x === 'number'));
+    return this.typed<number[]>(
+      i,
+      name,
+      AttrType.FLOATS,
+      'FLOATS',
+      (a) => a.floats,
+      (v) => Array.isArray(v) && v.every((x) => typeof x === 'number'),
+    );
   }
 
   attrString(i: number, name: string, dflt: string): string {
-    return this.typed<string>(i, name, AttrType.STRING, 'a STRING', (a) => a.s, (v) => typeof v === 'string') ?? dflt;
+    return (
+      this.typed<string>(
+        i,
+        name,
+        AttrType.STRING,
+        'a STRING',
+        (a) => a.s,
+        (v) => typeof v === 'string',
+      ) ?? dflt
+    );
   }
 
   attrTensor(i: number, name: string): OnnxTensor | undefined {
-    return this.typed<OnnxTensor>(i, name, AttrType.TENSOR, 'a TENSOR', (a) => a.t, (v) => typeof v === 'object' && v !== null);
+    return this.typed<OnnxTensor>(
+      i,
+      name,
+      AttrType.TENSOR,
+      'a TENSOR',
+      (a) => a.t,
+      (v) => typeof v === 'object' && v !== null,
+    );
   }
 
   /** Refuses attributes the mapping does not know (they might change the meaning). */
   onlyAttrs(i: number, known: readonly string[]): void {
     for (const a of this.nodes[i].attribute) {
       if (!known.includes(a?.name)) {
-        this.fail('UNSUPPORTED', i, `attribute '${String(a?.name)}' is not supported (known: ${known.join(', ') || 'none'})`);
+        this.fail(
+          'UNSUPPORTED',
+          i,
+          `attribute '${String(a?.name)}' is not supported (known: ${known.join(', ') || 'none'})`,
+        );
       }
     }
   }
@@ -226,7 +304,10 @@ export class GraphView {
     const v = this.floatConst(name, user, what);
     const bad = v.data.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0) {
-      throw new SimdnetError('NONFINITE', `ONNX node ${this.label(user)}: ${what} '${v.source}' holds ${v.data[bad]} at index ${bad} (weights must be finite)`);
+      throw new SimdnetError(
+        'NONFINITE',
+        `ONNX node ${this.label(user)}: ${what} '${v.source}' holds ${v.data[bad]} at index ${bad} (weights must be finite)`,
+      );
     }
     return v;
   }
@@ -241,7 +322,8 @@ export class GraphView {
       v = { source: name, dims: [...init.dims], data: this.tensorFloats(init, `initializer '${name}'`) };
     } else {
       const p = this.producer.get(name);
-      if (p === undefined) this.fail('FORMAT', user, `${what} '${name}' is neither an initializer nor the output of a node`);
+      if (p === undefined)
+        this.fail('FORMAT', user, `${what} '${name}' is neither an initializer nor the output of a node`);
       const n = this.nodes[p];
       if (n.domain !== '' && n.domain !== 'ai.onnx' && n.domain !== undefined) {
         this.fail('UNSUPPORTED', p, `op domain '${n.domain}' is not supported (only the default ONNX domain)`);
@@ -255,7 +337,11 @@ export class GraphView {
         this.evaluated.add(p);
         v = { ...this.floatConst(this.input(p, 0)!, user, what), source: name };
       } else {
-        this.fail('UNSUPPORTED', user, `${what} '${name}' must be a constant (an initializer or a Constant node); it is computed by node ${this.label(p)}`);
+        this.fail(
+          'UNSUPPORTED',
+          user,
+          `${what} '${name}' must be a constant (an initializer or a Constant node); it is computed by node ${this.label(p)}`,
+        );
       }
     }
     this.floatCache.set(name, v);
@@ -265,15 +351,21 @@ export class GraphView {
   /** A Constant node's value: float data or integers (value, value_float(s), value_int(s)). */
   private constantTensor(i: number): { dims: number[]; floats?: Float32Array; ints?: number[] } {
     const n = this.nodes[i];
-    if (n.attribute.length !== 1) this.fail('FORMAT', i, `a Constant needs exactly one value attribute, it has ${n.attribute.length}`);
+    if (n.attribute.length !== 1)
+      this.fail('FORMAT', i, `a Constant needs exactly one value attribute, it has ${n.attribute.length}`);
     const a = n.attribute[0];
     const where = `Constant node ${this.label(i)}`;
     switch (a?.name) {
       case 'value': {
         const t = this.attrTensor(i, 'value')!;
         if (t.dataType === DataType.FLOAT) return { dims: [...t.dims], floats: this.tensorFloats(t, where) };
-        if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32 || t.dataType === DataType.BOOL) return { dims: [...t.dims], ints: this.tensorInts(t, where) };
-        return this.fail('UNSUPPORTED', i, `a constant of data type ${dataTypeName(t.dataType)} is not supported (FLOAT, INT64, INT32, BOOL)`);
+        if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32 || t.dataType === DataType.BOOL)
+          return { dims: [...t.dims], ints: this.tensorInts(t, where) };
+        return this.fail(
+          'UNSUPPORTED',
+          i,
+          `a constant of data type ${dataTypeName(t.dataType)} is not supported (FLOAT, INT64, INT32, BOOL)`,
+        );
       }
       case 'value_float':
         return { dims: [], floats: Float32Array.of(this.attrFloat(i, 'value_float', 0)) };
@@ -288,7 +380,11 @@ export class GraphView {
         return { dims: [v.length], ints: v };
       }
       default:
-        return this.fail('UNSUPPORTED', i, `a Constant given by '${String(a?.name)}' is not supported (value, value_float(s), value_int(s))`);
+        return this.fail(
+          'UNSUPPORTED',
+          i,
+          `a Constant given by '${String(a?.name)}' is not supported (value, value_float(s), value_int(s))`,
+        );
     }
   }
 
@@ -302,11 +398,13 @@ export class GraphView {
   private intConst(name: string, user: number, what: string): IntValue {
     const cached = this.intCache.get(name);
     if (cached) return cached;
-    if (this.evaluating.has(name)) this.fail('FORMAT', user, `${what} '${name}' depends on itself (the graph has a cycle)`);
+    if (this.evaluating.has(name))
+      this.fail('FORMAT', user, `${what} '${name}' depends on itself (the graph has a cycle)`);
     this.evaluating.add(name);
     try {
       const v = this.computeInt(name, user, what);
-      if (v.v.length > 64) this.fail('UNSUPPORTED', user, `${what} '${name}' has ${v.v.length} values; a shape has at most 64`);
+      if (v.v.length > 64)
+        this.fail('UNSUPPORTED', user, `${what} '${name}' has ${v.v.length} values; a shape has at most 64`);
       this.intCache.set(name, v);
       return v;
     } finally {
@@ -320,11 +418,13 @@ export class GraphView {
       if (init.dataType !== DataType.INT64 && init.dataType !== DataType.INT32 && init.dataType !== DataType.BOOL) {
         this.fail('FORMAT', user, `${what} '${name}' must be INT64, its data type is ${init.dataType}`);
       }
-      if (product(init.dims) > 64) this.fail('UNSUPPORTED', user, `${what} '${name}' has ${product(init.dims)} values; a shape has at most 64`);
+      if (product(init.dims) > 64)
+        this.fail('UNSUPPORTED', user, `${what} '${name}' has ${product(init.dims)} values; a shape has at most 64`);
       return { dims: [...init.dims], v: this.tensorInts(init, `initializer '${name}'`) };
     }
     const p = this.producer.get(name);
-    if (p === undefined) this.fail('FORMAT', user, `${what} '${name}' is neither an initializer nor the output of a node`);
+    if (p === undefined)
+      this.fail('FORMAT', user, `${what} '${name}' is neither an initializer nor the output of a node`);
     const n = this.nodes[p];
     if (n.domain !== '' && n.domain !== 'ai.onnx' && n.domain !== undefined) {
       this.fail('UNSUPPORTED', p, `op domain '${n.domain}' is not supported (only the default ONNX domain)`);
@@ -338,7 +438,8 @@ export class GraphView {
       case 'Constant': {
         const t = this.constantTensor(p);
         if (!t.ints) this.fail('FORMAT', user, `${what} '${name}' (from Constant node ${this.label(p)}) is not INT64`);
-        if (t.ints.length > 64) this.fail('UNSUPPORTED', user, `${what} '${name}' has ${t.ints.length} values; a shape has at most 64`);
+        if (t.ints.length > 64)
+          this.fail('UNSUPPORTED', user, `${what} '${name}' has ${t.ints.length} values; a shape has at most 64`);
         return { dims: t.dims, v: t.ints };
       }
       case 'Identity':
@@ -347,7 +448,12 @@ export class GraphView {
       case 'Shape': {
         const x = this.input(p, 0);
         const shape = x === undefined ? undefined : this.shapes.get(x);
-        if (!shape) this.fail('UNSUPPORTED', p, `the shape of '${String(x)}' is only supported for a tensor of the input-to-output chain, read before it is reshaped`);
+        if (!shape)
+          this.fail(
+            'UNSUPPORTED',
+            p,
+            `the shape of '${String(x)}' is only supported for a tensor of the input-to-output chain, read before it is reshaped`,
+          );
         const full: Sym[] = ['N', ...shape];
         const norm = (a: number): number => Math.min(Math.max(a < 0 ? a + full.length : a, 0), full.length);
         const start = norm(this.attrInt(p, 'start', 0));
@@ -363,7 +469,8 @@ export class GraphView {
           this.fail('UNSUPPORTED', p, 'Gather is supported on a 1-D shape with scalar or 1-D indices only');
         }
         const v = idx.v.map((k) => {
-          if (typeof k !== 'number' || k < -data.v.length || k >= data.v.length) this.fail('FORMAT', p, `index ${k} is out of range for ${data.v.length} values`);
+          if (typeof k !== 'number' || k < -data.v.length || k >= data.v.length)
+            this.fail('FORMAT', p, `index ${k} is out of range for ${data.v.length} values`);
           return data.v[k < 0 ? k + data.v.length : k];
         });
         return { dims: [...idx.dims], v };
@@ -371,15 +478,22 @@ export class GraphView {
       case 'Unsqueeze':
       case 'Squeeze': {
         const data = sub(0, 'data');
-        const axes = this.opset >= 13 ? (this.input(p, 1) === undefined ? undefined : sub(1, 'axes').v) : this.attrInts(p, 'axes');
+        const axes =
+          this.opset >= 13 ? (this.input(p, 1) === undefined ? undefined : sub(1, 'axes').v) : this.attrInts(p, 'axes');
         const out = n.opType === 'Unsqueeze' ? unsqueezeDims(data.dims, axes) : squeezeDims(data.dims, axes);
-        if (!out) this.fail('UNSUPPORTED', p, `${n.opType} of a ${data.dims.length}-D shape value with axes ${JSON.stringify(axes)} is not supported`);
+        if (!out)
+          this.fail(
+            'UNSUPPORTED',
+            p,
+            `${n.opType} of a ${data.dims.length}-D shape value with axes ${JSON.stringify(axes)} is not supported`,
+          );
         return { dims: out, v: data.v };
       }
       case 'Concat': {
         const parts = n.input.map((_, k) => sub(k, `input ${k}`));
         const axis = this.attrInt(p, 'axis', 0);
-        if ((axis !== 0 && axis !== -1) || !parts.every((x) => x.dims.length === 1)) this.fail('UNSUPPORTED', p, 'Concat is supported on 1-D shape values only');
+        if ((axis !== 0 && axis !== -1) || !parts.every((x) => x.dims.length === 1))
+          this.fail('UNSUPPORTED', p, 'Concat is supported on 1-D shape values only');
         const v = parts.flatMap((x) => x.v);
         return { dims: [v.length], v };
       }
@@ -387,16 +501,23 @@ export class GraphView {
         const data = sub(0, 'data');
         if (data.dims.length !== 1) this.fail('UNSUPPORTED', p, 'Slice is supported on 1-D shape values only');
         const one = (slot: number, attr: string): number | undefined => {
-          const list = this.opset >= 10 ? (this.input(p, slot) === undefined ? undefined : sub(slot, attr).v) : this.attrInts(p, attr);
+          const list =
+            this.opset >= 10
+              ? this.input(p, slot) === undefined
+                ? undefined
+                : sub(slot, attr).v
+              : this.attrInts(p, attr);
           if (list === undefined) return undefined;
-          if (list.length !== 1 || typeof list[0] !== 'number') this.fail('UNSUPPORTED', p, `Slice ${attr} must be one known number`);
+          if (list.length !== 1 || typeof list[0] !== 'number')
+            this.fail('UNSUPPORTED', p, `Slice ${attr} must be one known number`);
           return list[0];
         };
         const starts = one(1, 'starts') ?? 0;
         const ends = one(2, 'ends') ?? data.v.length;
         const axis = one(3, 'axes') ?? 0;
         const step = one(4, 'steps') ?? 1;
-        if ((axis !== 0 && axis !== -1) || step !== 1) this.fail('UNSUPPORTED', p, 'Slice is supported along axis 0 with step 1');
+        if ((axis !== 0 && axis !== -1) || step !== 1)
+          this.fail('UNSUPPORTED', p, 'Slice is supported along axis 0 with step 1');
         const len = data.v.length;
         const clamp = (a: number): number => Math.min(Math.max(a < 0 ? a + len : a, 0), len);
         const v = data.v.slice(clamp(starts), Math.max(clamp(starts), clamp(ends)));
@@ -409,24 +530,38 @@ export class GraphView {
         const a = sub(0, 'A');
         const b = sub(1, 'B');
         const len = Math.max(a.v.length, b.v.length);
-        if (!scalarOrList(a) || !scalarOrList(b) || (a.v.length !== len && a.v.length !== 1) || (b.v.length !== len && b.v.length !== 1)) {
+        if (
+          !scalarOrList(a) ||
+          !scalarOrList(b) ||
+          (a.v.length !== len && a.v.length !== 1) ||
+          (b.v.length !== len && b.v.length !== 1)
+        ) {
           this.fail('UNSUPPORTED', p, `${n.opType} is supported on scalar or 1-D shape values only`);
         }
         const v = Array.from({ length: len }, (_, k) => {
           const x = a.v[a.v.length === 1 ? 0 : k];
           const y = b.v[b.v.length === 1 ? 0 : k];
           if (typeof x !== 'number' || typeof y !== 'number') {
-            return this.fail('UNSUPPORTED', p, `${n.opType} on the batch size is not supported (the batch must stay a dimension of its own)`);
+            return this.fail(
+              'UNSUPPORTED',
+              p,
+              `${n.opType} on the batch size is not supported (the batch must stay a dimension of its own)`,
+            );
           }
           if (n.opType === 'Div' && y === 0) this.fail('FORMAT', p, 'divides by zero');
-          const r = n.opType === 'Mul' ? x * y : n.opType === 'Add' ? x + y : n.opType === 'Sub' ? x - y : Math.trunc(x / y);
+          const r =
+            n.opType === 'Mul' ? x * y : n.opType === 'Add' ? x + y : n.opType === 'Sub' ? x - y : Math.trunc(x / y);
           if (!Number.isSafeInteger(r)) this.fail('UNSUPPORTED', p, `${n.opType} gives ${r}, beyond safe integers`);
           return r;
         });
         return { dims: a.dims.length >= b.dims.length ? [...a.dims] : [...b.dims], v };
       }
       default:
-        return this.fail('UNSUPPORTED', p, `computing ${what} '${name}' for node ${this.label(user)} with ${n.opType} is not supported (shapes may come from ${SUPPORTED_SHAPE_OPS})`);
+        return this.fail(
+          'UNSUPPORTED',
+          p,
+          `computing ${what} '${name}' for node ${this.label(user)} with ${n.opType} is not supported (shapes may come from ${SUPPORTED_SHAPE_OPS})`,
+        );
     }
   }
 }
@@ -448,7 +583,8 @@ const SHAPE_OP_ATTRS: Record<string, readonly string[]> = {
   Div: ['broadcast', 'axis'],
 };
 
-const SUPPORTED_SHAPE_OPS = 'initializers, Constant, Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, Slice, Identity and Mul/Add/Sub/Div of known numbers';
+const SUPPORTED_SHAPE_OPS =
+  'initializers, Constant, Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, Slice, Identity and Mul/Add/Sub/Div of known numbers';
 
 /**
  * The shortest decimal with the same float32 value: ONNX keeps float attributes as float32, simdnet's specs as
@@ -466,7 +602,7 @@ export function shortestFloat32(v: number): number {
 
 /** Dims after inserting size-1 axes (axes in the output's rank), or undefined for a bad list. */
 function unsqueezeDims(dims: number[], axes: Sym[] | undefined): number[] | undefined {
-  if (!axes || !axes.every((a) => typeof a === 'number')) return undefined;
+  if (!axes?.every((a) => typeof a === 'number')) return undefined;
   const rank = dims.length + axes.length;
   const norm = (axes as number[]).map((a) => (a < 0 ? a + rank : a));
   if (new Set(norm).size !== norm.length || norm.some((a) => a < 0 || a >= rank)) return undefined;
@@ -490,13 +626,19 @@ function checkDims(t: OnnxTensor, where: string): void {
     throw new SimdnetError('FORMAT', `${where}: dims ${JSON.stringify(t.dims)} are not a list of sizes`);
   }
   if (product(t.dims) > MAX_ELEMENTS) {
-    throw new SimdnetError('UNSUPPORTED', `${where}: dims [${t.dims.join(', ')}] hold more than ${MAX_ELEMENTS} values`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `${where}: dims [${t.dims.join(', ')}] hold more than ${MAX_ELEMENTS} values`,
+    );
   }
 }
 
 function checkFloat(t: OnnxTensor, where: string): void {
   if (t.dataType !== DataType.FLOAT) {
-    throw new SimdnetError('FORMAT', `${where}: data type ${dataTypeName(t.dataType)} does not match the graph's FLOAT input (weights must be FLOAT)`);
+    throw new SimdnetError(
+      'FORMAT',
+      `${where}: data type ${dataTypeName(t.dataType)} does not match the graph's FLOAT input (weights must be FLOAT)`,
+    );
   }
 }
 

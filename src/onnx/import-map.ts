@@ -21,7 +21,15 @@ import { flatten, reshape } from '../layers/reshape.js';
 import { zeroPadding2d } from '../layers/zero-padding.js';
 import type { Conv2dSpec, DenseSpec, LayerSpec } from '../layers/spec.js';
 import { dataTypeName } from './codec.js';
-import { CONST_OPS, GraphView, MAX_ELEMENTS, SUPPORTED_OPS, shortestFloat32, type FloatValue, type Sym } from './import-graph.js';
+import {
+  CONST_OPS,
+  GraphView,
+  MAX_ELEMENTS,
+  SUPPORTED_OPS,
+  shortestFloat32,
+  type FloatValue,
+  type Sym,
+} from './import-graph.js';
 import { DataType, type OnnxModel, type OnnxValueInfo } from './types.js';
 
 /** The newest default-domain opset whose operators the mapping has been checked against. */
@@ -63,14 +71,16 @@ export interface ImportPlan {
 }
 
 const size = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
-const sameDims = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+const sameDims = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 const show = (dims: readonly (number | string)[]): string => `[${dims.join(', ')}]`;
 
 /** Index map of a flattened NCHW map inside simdnet's flattened NHWC one: onnxIndex[s] for simdnet position s. */
 function chwToHwc(c: number, h: number, w: number): Int32Array {
   const out = new Int32Array(c * h * w);
   let s = 0;
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) out[s++] = (ch * h + y) * w + x;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) for (let ch = 0; ch < c; ch++) out[s++] = (ch * h + y) * w + x;
   return out;
 }
 
@@ -138,7 +148,10 @@ class Mapper {
     }
     if (this.layers.length === 0) this.inputShape = [...shape];
     else if (!sameDims(from, shape)) {
-      const spec = shape.length === 1 ? flatten({ name: this.layerName('_flatten', VIEW_OPS) }) : reshape(shape, { name: this.layerName('_reshape', VIEW_OPS) });
+      const spec =
+        shape.length === 1
+          ? flatten({ name: this.layerName('_flatten', VIEW_OPS) })
+          : reshape(shape, { name: this.layerName('_reshape', VIEW_OPS) });
       this.push(spec);
       this.lastView = { spec, from };
     }
@@ -230,7 +243,10 @@ class Mapper {
     const g = this.g;
     const graph = g.model.graph;
     if (g.opset > MAX_OPSET) {
-      throw new SimdnetError('UNSUPPORTED', `ONNX opset ${g.opset} is newer than the importer knows (opsets 1–${MAX_OPSET})`);
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `ONNX opset ${g.opset} is newer than the importer knows (opsets 1–${MAX_OPSET})`,
+      );
     }
     const inputs = graph.input.filter((v) => !g.inits.has(v?.name));
     if (inputs.length !== 1) {
@@ -243,7 +259,10 @@ class Mapper {
     g.keepOnly(output.name);
     const input = inputs[0];
     if (!g.producer.has(output.name) && output.name !== input.name) {
-      throw new SimdnetError('FORMAT', `ONNX graph output '${output.name}' is written by no node${g.inits.has(output.name) ? ' (it is an initializer, a constant)' : ''}`);
+      throw new SimdnetError(
+        'FORMAT',
+        `ONNX graph output '${output.name}' is written by no node${g.inits.has(output.name) ? ' (it is an initializer, a constant)' : ''}`,
+      );
     }
     const sample = inputShape(input);
     this.inputShape = [...sample];
@@ -255,13 +274,19 @@ class Mapper {
       const readers = (g.consumers.get(name) ?? []).filter((c) => g.nodes[c.node].opType !== 'Shape');
       if (name === output.name) {
         if (readers.length > 0) {
-          throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${name}' is also read by node ${g.label(readers[0].node)}: simdnet imports chains (no branches)`);
+          throw new SimdnetError(
+            'UNSUPPORTED',
+            `ONNX graph output '${name}' is also read by node ${g.label(readers[0].node)}: simdnet imports chains (no branches)`,
+          );
         }
         break;
       }
       if (readers.length === 0 && name === input.name) {
         // Only the nodes the output depends on are left: none reads the input.
-        throw new SimdnetError('FORMAT', `ONNX graph output '${output.name}' does not depend on the input '${input.name}'`);
+        throw new SimdnetError(
+          'FORMAT',
+          `ONNX graph output '${output.name}' does not depend on the input '${input.name}'`,
+        );
       }
       if (readers.length === 0) {
         const p = g.producer.get(output.name);
@@ -282,13 +307,20 @@ class Mapper {
       this.at = i;
       const n = g.nodes[i];
       if (n.domain !== '' && n.domain !== 'ai.onnx' && n.domain !== undefined) {
-        this.fail('UNSUPPORTED', `op domain '${n.domain}' is not supported (only the default ONNX domain; supported ops: ${SUPPORTED_OPS})`);
+        this.fail(
+          'UNSUPPORTED',
+          `op domain '${n.domain}' is not supported (only the default ONNX domain; supported ops: ${SUPPORTED_OPS})`,
+        );
       }
-      if (n.input.filter((x) => x === name).length !== 1) this.fail('UNSUPPORTED', `reads '${name}' more than once (simdnet imports chains)`);
+      if (n.input.filter((x) => x === name).length !== 1)
+        this.fail('UNSUPPORTED', `reads '${name}' more than once (simdnet imports chains)`);
       if (!n.output[0]) this.fail('FORMAT', 'has no output');
       for (const extra of n.output.slice(1)) {
         if (extra && ((g.consumers.get(extra)?.length ?? 0) > 0 || extra === output.name)) {
-          this.fail('UNSUPPORTED', `its extra output '${extra}' is used; only the first output of ${n.opType} is supported`);
+          this.fail(
+            'UNSUPPORTED',
+            `its extra output '${extra}' is used; only the first output of ${n.opType} is supported`,
+          );
         }
       }
       // A zero Pad folds into the Conv it feeds; before anything else it is a zeroPadding2d layer of its own.
@@ -297,7 +329,11 @@ class Mapper {
       st = this.apply(i, slot, st);
       if (!this.fuseKept) this.fuse = undefined;
       name = n.output[0];
-      if (size(st.onnx) > MAX_ELEMENTS) this.fail('UNSUPPORTED', `its output ${show(['N', ...st.onnx])} is too large (more than ${MAX_ELEMENTS} values per sample)`);
+      if (size(st.onnx) > MAX_ELEMENTS)
+        this.fail(
+          'UNSUPPORTED',
+          `its output ${show(['N', ...st.onnx])} is too large (more than ${MAX_ELEMENTS} values per sample)`,
+        );
     }
     if (st.pad) st = this.padLayer(st);
     st = this.asSame(st); // layers it adds are named after the last node
@@ -306,15 +342,25 @@ class Mapper {
     // Every node must be accounted for: on the chain, computing a constant or a shape, or dead constant arithmetic.
     g.nodes.forEach((n, i) => {
       if (visited.has(i) || g.evaluated.has(i) || !g.isLive(i)) return;
-      if (CONST_OPS.has(n.opType) && (n.domain === '' || n.domain === 'ai.onnx' || n.domain === undefined) && n.input.every((x) => x === '' || g.isConstant(x) || g.shapes.has(x))) return;
-      g.fail('UNSUPPORTED', i, `is not on the chain from the input '${input.name}' to the output '${output.name}' (simdnet imports chains of ${SUPPORTED_OPS})`);
+      if (
+        CONST_OPS.has(n.opType) &&
+        (n.domain === '' || n.domain === 'ai.onnx' || n.domain === undefined) &&
+        n.input.every((x) => x === '' || g.isConstant(x) || g.shapes.has(x))
+      )
+        return;
+      g.fail(
+        'UNSUPPORTED',
+        i,
+        `is not on the chain from the input '${input.name}' to the output '${output.name}' (simdnet imports chains of ${SUPPORTED_OPS})`,
+      );
     });
     if (this.layers.length === 0) {
       // A graph of views only (Identity, Flatten, ...): the model still needs a layer.
       this.at = -1;
       this.push(activation('linear', { name: this.layerName('_identity') }));
     }
-    const dims = (vi: OnnxValueInfo): Array<number | string | null> => (vi.shape ?? []).map((d) => d.value ?? d.param ?? null);
+    const dims = (vi: OnnxValueInfo): Array<number | string | null> =>
+      (vi.shape ?? []).map((d) => d.value ?? d.param ?? null);
     return {
       layers: this.layers,
       weights: this.weights,
@@ -348,7 +394,11 @@ class Mapper {
         inputsAtMost(1);
         g.onlyAttrs(i, ['to', 'saturate']);
         const to = g.attrInt(i, 'to');
-        if (to !== DataType.FLOAT) this.fail('UNSUPPORTED', `a Cast of the data to ${to === undefined ? '(no type)' : dataTypeName(to)} is not supported (only to FLOAT, which float data already is)`);
+        if (to !== DataType.FLOAT)
+          this.fail(
+            'UNSUPPORTED',
+            `a Cast of the data to ${to === undefined ? '(no type)' : dataTypeName(to)} is not supported (only to FLOAT, which float data already is)`,
+          );
         this.fuseKept = true;
         return st;
       }
@@ -363,7 +413,8 @@ class Mapper {
         inputsAtMost(1);
         g.onlyAttrs(i, ['alpha']);
         const alpha = g.attrFloat(i, 'alpha', 0.01);
-        if (!(alpha >= 0 && Number.isFinite(alpha))) this.fail('UNSUPPORTED', `alpha ${alpha} is not supported (simdnet's leakyRelu takes a finite alpha >= 0)`);
+        if (!(alpha >= 0 && Number.isFinite(alpha)))
+          this.fail('UNSUPPORTED', `alpha ${alpha} is not supported (simdnet's leakyRelu takes a finite alpha >= 0)`);
         this.activate('leakyRelu', alpha);
         return st;
       }
@@ -378,7 +429,10 @@ class Mapper {
         const rank = st.onnx.length + 1;
         const axis = g.attrInt(i, 'axis', 1);
         if ((axis < 0 ? axis + rank : axis) !== 1) {
-          this.fail('UNSUPPORTED', `axis ${axis} of a ${rank}-D input is not supported (only axis 1: the batch stays the first dimension)`);
+          this.fail(
+            'UNSUPPORTED',
+            `axis ${axis} of a ${rank}-D input is not supported (only axis 1: the batch stays the first dimension)`,
+          );
         }
         return this.flattenTo(st);
       }
@@ -424,7 +478,10 @@ class Mapper {
     const axis = g.attrInt(i, 'axis', g.opset >= 13 ? -1 : 1);
     const rank = st.onnx.length + 1;
     if (rank !== 2 || (axis < 0 ? axis + rank : axis) !== 1) {
-      this.fail('UNSUPPORTED', `axis ${axis} of a ${rank}-D input is not supported (only the last axis of a 2-D [batch, classes] tensor)`);
+      this.fail(
+        'UNSUPPORTED',
+        `axis ${axis} of a ${rank}-D input is not supported (only the last axis of a 2-D [batch, classes] tensor)`,
+      );
     }
     // Over a whole vector the order of its values does not matter: 'chwFlat' stays as it is.
     this.activate('softmax');
@@ -436,23 +493,32 @@ class Mapper {
     let ratio = 0.5;
     if (g.opset < 12) {
       g.onlyAttrs(i, ['ratio', 'is_test', 'consumed_inputs', 'seed']);
-      if (g.nodes[i].input.length > 1) this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; Dropout before opset 12 takes 1`);
+      if (g.nodes[i].input.length > 1)
+        this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; Dropout before opset 12 takes 1`);
       ratio = g.attrFloat(i, 'ratio', 0.5);
     } else {
       g.onlyAttrs(i, ['seed']);
-      if (g.nodes[i].input.length > 3) this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; Dropout takes at most 3`);
+      if (g.nodes[i].input.length > 3)
+        this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; Dropout takes at most 3`);
       if (g.input(i, 1) !== undefined) {
         const r = g.floatInput(i, 1, 'ratio');
-        if (r.data.length !== 1) this.fail('FORMAT', `ratio '${r.source}' must be a scalar, it has ${r.data.length} values`);
+        if (r.data.length !== 1)
+          this.fail('FORMAT', `ratio '${r.source}' must be a scalar, it has ${r.data.length} values`);
         ratio = shortestFloat32(r.data[0]);
       }
       if (g.input(i, 2) !== undefined) {
         const t = g.intInput(i, 2, 'training_mode');
-        if (t.v.length !== 1 || (t.v[0] !== 0 && t.v[0] !== 1)) this.fail('FORMAT', 'training_mode must be one boolean');
-        if (t.v[0] === 1) this.fail('UNSUPPORTED', 'training_mode true is not supported (an inference graph: export the model in eval mode)');
+        if (t.v.length !== 1 || (t.v[0] !== 0 && t.v[0] !== 1))
+          this.fail('FORMAT', 'training_mode must be one boolean');
+        if (t.v[0] === 1)
+          this.fail(
+            'UNSUPPORTED',
+            'training_mode true is not supported (an inference graph: export the model in eval mode)',
+          );
       }
     }
-    if (!(ratio >= 0 && ratio < 1)) this.fail('UNSUPPORTED', `ratio ${ratio} is not supported (simdnet's dropout takes a rate in [0, 1))`);
+    if (!(ratio >= 0 && ratio < 1))
+      this.fail('UNSUPPORTED', `ratio ${ratio} is not supported (simdnet's dropout takes a rate in [0, 1))`);
     // Identity at inference, as in ONNX; kept as a layer so that fine-tuning regularizes as the original did.
     this.push(dropout(ratio, { name: this.layerName() }));
     return st;
@@ -469,7 +535,8 @@ class Mapper {
       v = s;
     } else {
       g.onlyAttrs(i, ['allowzero']);
-      if (g.nodes[i].input.length !== 2) this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; Reshape takes 2 (data, shape)`);
+      if (g.nodes[i].input.length !== 2)
+        this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; Reshape takes 2 (data, shape)`);
       const shape = g.intInput(i, 1, 'shape');
       if (shape.dims.length !== 1) this.fail('FORMAT', `its shape input must be 1-D, it has dims ${show(shape.dims)}`);
       v = shape.v;
@@ -478,11 +545,16 @@ class Mapper {
     const full: Sym[] = ['N', ...st.onnx];
     const out: Sym[] = v.map((d, k) => {
       if (d === 0 && !allowZero) {
-        if (k >= full.length) this.fail('FORMAT', `shape ${show(v)} copies dimension ${k} (a 0), which the ${full.length}-D input does not have`);
+        if (k >= full.length)
+          this.fail(
+            'FORMAT',
+            `shape ${show(v)} copies dimension ${k} (a 0), which the ${full.length}-D input does not have`,
+          );
         return full[k];
       }
       if (d === 0) this.fail('UNSUPPORTED', `shape ${show(v)} with allowzero makes an empty tensor`);
-      if (d === 'N' && k !== 0) this.fail('UNSUPPORTED', `shape ${show(v)} moves the batch size away from the first dimension`);
+      if (d === 'N' && k !== 0)
+        this.fail('UNSUPPORTED', `shape ${show(v)} moves the batch size away from the first dimension`);
       if (d !== 'N' && d < -1) this.fail('FORMAT', `shape ${show(v)} has a negative size`);
       return d;
     });
@@ -492,18 +564,25 @@ class Mapper {
   /** The sample part of a full target shape whose first entry must be the batch. */
   private sampleTarget(out: Sym[], st: State, what: string): number[] {
     const n = size(st.onnx);
-    if (out.length < 2) this.fail('UNSUPPORTED', `${what} leaves no dimension for the batch and the sample (simdnet needs [batch, ...])`);
+    if (out.length < 2)
+      this.fail('UNSUPPORTED', `${what} leaves no dimension for the batch and the sample (simdnet needs [batch, ...])`);
     const rest = out.slice(1);
-    if (rest.some((d) => d === 'N')) this.fail('UNSUPPORTED', `${what} moves the batch size away from the first dimension`);
+    if (rest.some((d) => d === 'N'))
+      this.fail('UNSUPPORTED', `${what} moves the batch size away from the first dimension`);
     const free = rest.filter((d) => d === -1).length;
     const first = out[0];
     if (free > 1 || (first === -1 && free > 0)) this.fail('FORMAT', `${what} has more than one -1`);
     const known = size((rest as number[]).filter((d) => d !== -1));
     const sample = (rest as number[]).map((d) => (d === -1 ? n / known : d));
     const batchKept =
-      first === 'N' || (first === -1 && known === n) || (typeof first === 'number' && first > 0 && first === this.fixedBatch);
+      first === 'N' ||
+      (first === -1 && known === n) ||
+      (typeof first === 'number' && first > 0 && first === this.fixedBatch);
     if (!batchKept) {
-      this.fail('UNSUPPORTED', `${what} does not keep the batch as the first dimension (give 0 or -1 there, or compute it with Shape; input ${show(['N', ...st.onnx])})`);
+      this.fail(
+        'UNSUPPORTED',
+        `${what} does not keep the batch as the first dimension (give 0 or -1 there, or compute it with Shape; input ${show(['N', ...st.onnx])})`,
+      );
     }
     if (!sample.every((d) => Number.isSafeInteger(d) && d > 0) || size(sample) !== n) {
       this.fail('FORMAT', `${what} does not fit the ${n} values of each sample of ${show(['N', ...st.onnx])}`);
@@ -525,12 +604,16 @@ class Mapper {
       axes = g.input(i, 1) === undefined ? undefined : g.intInput(i, 1, 'axes').v;
     }
     if (!axes || axes.length === 0 || !axes.every((a) => typeof a === 'number')) {
-      this.fail('UNSUPPORTED', `${op} without explicit axes is not supported (the batch dimension could be ${un ? 'moved' : 'removed'})`);
+      this.fail(
+        'UNSUPPORTED',
+        `${op} without explicit axes is not supported (the batch dimension could be ${un ? 'moved' : 'removed'})`,
+      );
     }
     const full: Sym[] = ['N', ...st.onnx];
     const rank = un ? full.length + axes.length : full.length;
     const norm = (axes as number[]).map((a) => (a < 0 ? a + rank : a));
-    if (new Set(norm).size !== norm.length || norm.some((a) => a < 0 || a >= rank)) this.fail('FORMAT', `axes ${show(axes)} are not valid for a ${rank}-D tensor`);
+    if (new Set(norm).size !== norm.length || norm.some((a) => a < 0 || a >= rank))
+      this.fail('FORMAT', `axes ${show(axes)} are not valid for a ${rank}-D tensor`);
     if (norm.includes(0)) this.fail('UNSUPPORTED', `axes ${show(axes)} include the batch dimension 0`);
     let out: Sym[];
     if (un) {
@@ -538,7 +621,8 @@ class Mapper {
       let k = 0;
       for (let a = 0; a < rank; a++) out.push(norm.includes(a) ? 1 : full[k++]);
     } else {
-      if (norm.some((a) => full[a] !== 1)) this.fail('FORMAT', `axes ${show(axes)} of ${show(full)} are not all of size 1`);
+      if (norm.some((a) => full[a] !== 1))
+        this.fail('FORMAT', `axes ${show(axes)} of ${show(full)} are not all of size 1`);
       out = full.filter((_, a) => !norm.includes(a));
     }
     if (out.length < 2) this.fail('UNSUPPORTED', `${op} to ${show(out)} leaves no sample dimension`);
@@ -567,7 +651,11 @@ class Mapper {
       const s = this.toSim(st, [h, w, c]);
       return { onnx: [c, h, w], sim: s.sim, order: 'chw', chw: [c, h, w] };
     }
-    if (rank > 5) this.fail('UNSUPPORTED', `perm ${show(perm)} is not supported (simdnet's permute layer takes at most 4 sample axes)`);
+    if (rank > 5)
+      this.fail(
+        'UNSUPPORTED',
+        `perm ${show(perm)} is not supported (simdnet's permute layer takes at most 4 sample axes)`,
+      );
     const same = this.asSame(st);
     const s = this.toSim(same, same.onnx);
     this.permute(perm.slice(1));
@@ -588,7 +676,8 @@ class Mapper {
       g.onlyAttrs(i, ['mode']);
       if (g.nodes[i].input.length > 3) this.fail('UNSUPPORTED', 'Pad with axes is not supported');
       const p = g.input(i, 1) === undefined ? undefined : g.intInput(i, 1, 'pads');
-      if (p && !p.v.every((d) => typeof d === 'number')) this.fail('UNSUPPORTED', 'pads computed from the batch size are not supported');
+      if (p && !p.v.every((d) => typeof d === 'number'))
+        this.fail('UNSUPPORTED', 'pads computed from the batch size are not supported');
       pads = p?.v as number[] | undefined;
       if (g.input(i, 2) !== undefined) {
         const c = g.floatInput(i, 2, 'constant_value');
@@ -597,12 +686,17 @@ class Mapper {
       }
     }
     const rank = st.onnx.length + 1;
-    if (!pads || pads.length !== 2 * rank) this.fail('FORMAT', `pads ${pads ? show(pads) : '(none)'} must give ${2 * rank} values for a ${rank}-D input`);
+    if (!pads || pads.length !== 2 * rank)
+      this.fail('FORMAT', `pads ${pads ? show(pads) : '(none)'} must give ${2 * rank} values for a ${rank}-D input`);
     if (pads.every((p) => p === 0)) {
       this.fuseKept = true;
       return st; // PyTorch writes a zero Pad before AveragePool
     }
-    if (mode !== 'constant' || value !== 0) this.fail('UNSUPPORTED', `only zero padding (mode 'constant', value 0) is supported, got mode '${mode}', value ${value}`);
+    if (mode !== 'constant' || value !== 0)
+      this.fail(
+        'UNSUPPORTED',
+        `only zero padding (mode 'constant', value 0) is supported, got mode '${mode}', value ${value}`,
+      );
     if (pads.some((p) => p < 0)) this.fail('UNSUPPORTED', `negative pads ${show(pads)} (cropping) are not supported`);
     if (rank !== 4 || pads[0] !== 0 || pads[1] !== 0 || pads[4] !== 0 || pads[5] !== 0) {
       this.fail('UNSUPPORTED', `pads ${show(pads)} are supported only on the height and width of a 4-D NCHW tensor`);
@@ -610,7 +704,13 @@ class Mapper {
     const m = this.asMap(st, 'Pad');
     const [c, h, w] = m.chw!;
     const [t, l, b, r] = [pads[2], pads[3], pads[6], pads[7]];
-    return { onnx: [c, h + t + b, w + l + r], sim: m.sim, order: 'chw', chw: m.chw, pad: { node: i, pads: [t, l, b, r], before: m } };
+    return {
+      onnx: [c, h + t + b, w + l + r],
+      sim: m.sim,
+      order: 'chw',
+      chw: m.chw,
+      pad: { node: i, pads: [t, l, b, r], before: m },
+    };
   }
 
   /**
@@ -620,7 +720,15 @@ class Mapper {
    * reaches changes nothing (PyTorch writes some for ceil_mode at opset 9).
    * With strict false: undefined where it would refuse the pads.
    */
-  private matchPadding(hw: [number, number], k: [number, number], s: [number, number], autoPad: string, pads: number[] | undefined, ceil: boolean, strict: boolean): 'valid' | 'same' | undefined {
+  private matchPadding(
+    hw: [number, number],
+    k: [number, number],
+    s: [number, number],
+    autoPad: string,
+    pads: number[] | undefined,
+    ceil: boolean,
+    strict: boolean,
+  ): 'valid' | 'same' | undefined {
     const axes = [0, 1];
     const totals = axes.map((a) => Math.max((Math.ceil(hw[a] / s[a]) - 1) * s[a] + k[a] - hw[a], 0));
     switch (autoPad) {
@@ -638,7 +746,12 @@ class Mapper {
         const same = axes.every((a) => p[a] === Math.floor(totals[a] / 2) && outs[a] === Math.ceil(hw[a] / s[a]));
         if (same) return 'same';
         if (!strict) return undefined;
-        const want = [Math.floor(totals[0] / 2), Math.floor(totals[1] / 2), totals[0] - Math.floor(totals[0] / 2), totals[1] - Math.floor(totals[1] / 2)];
+        const want = [
+          Math.floor(totals[0] / 2),
+          Math.floor(totals[1] / 2),
+          totals[0] - Math.floor(totals[0] / 2),
+          totals[1] - Math.floor(totals[1] / 2),
+        ];
         return this.fail(
           'UNSUPPORTED',
           `pads ${show(p)}${ceil ? ' with ceil_mode 1' : ''} on a ${hw[0]}x${hw[1]} input are not supported: simdnet pads 'valid' (none) or ` +
@@ -650,7 +763,10 @@ class Mapper {
       case 'SAME_LOWER':
         if (totals.some((t) => t % 2 !== 0)) {
           if (!strict) return undefined;
-          this.fail('UNSUPPORTED', `auto_pad SAME_LOWER puts the odd padding pixel first on this ${hw[0]}x${hw[1]} input; simdnet's 'same' puts it last`);
+          this.fail(
+            'UNSUPPORTED',
+            `auto_pad SAME_LOWER puts the odd padding pixel first on this ${hw[0]}x${hw[1]} input; simdnet's 'same' puts it last`,
+          );
         }
         return 'same';
       default:
@@ -662,7 +778,14 @@ class Mapper {
    * The explicit [top, left, bottom, right] pads an ONNX window op puts around its input (auto_pad resolved), or
    * undefined when ceil_mode adds a window these pads do not hold (then only a match with 'valid'/'same' will do).
    */
-  private explicitPads(hw: [number, number], k: [number, number], s: [number, number], autoPad: string, pads: number[] | undefined, ceil: boolean): [number, number, number, number] | undefined {
+  private explicitPads(
+    hw: [number, number],
+    k: [number, number],
+    s: [number, number],
+    autoPad: string,
+    pads: number[] | undefined,
+    ceil: boolean,
+  ): [number, number, number, number] | undefined {
     let p: number[];
     if (autoPad === 'NOTSET' || autoPad === '') p = pads ?? [0, 0, 0, 0];
     else if (autoPad === 'VALID') p = [0, 0, 0, 0];
@@ -682,7 +805,15 @@ class Mapper {
     const [c, h, w] = m.chw!;
     const [t, l, b, r] = p;
     if (t + l + b + r === 0) return m;
-    this.push(zeroPadding2d([[t, b], [l, r]], { name: this.layerName('_pad', ['Pad']) }));
+    this.push(
+      zeroPadding2d(
+        [
+          [t, b],
+          [l, r],
+        ],
+        { name: this.layerName('_pad', ['Pad']) },
+      ),
+    );
     const chw: [number, number, number] = [c, h + t + b, w + l + r];
     return { onnx: [...chw], sim: [chw[1], chw[2], c], order: 'chw', chw };
   }
@@ -712,16 +843,26 @@ class Mapper {
     const g = this.g;
     g.onlyAttrs(i, ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides']);
     const n = g.nodes[i];
-    if (n.input.length < 2 || n.input.length > 3) this.fail('FORMAT', `has ${n.input.length} inputs; Conv takes 2 or 3 (X, W, B)`);
+    if (n.input.length < 2 || n.input.length > 3)
+      this.fail('FORMAT', `has ${n.input.length} inputs; Conv takes 2 or 3 (X, W, B)`);
     const wt = g.floatInput(i, 1, 'weight');
-    if (wt.dims.length !== 4) this.fail('UNSUPPORTED', `a weight of dims ${show(wt.dims)} is not supported (2-D convolutions: [filters, channels, kh, kw])`);
+    if (wt.dims.length !== 4)
+      this.fail(
+        'UNSUPPORTED',
+        `a weight of dims ${show(wt.dims)} is not supported (2-D convolutions: [filters, channels, kh, kw])`,
+      );
     const [f, cg, kh, kw] = wt.dims;
     const group = g.attrInt(i, 'group', 1);
-    if (group !== 1) this.fail('UNSUPPORTED', `group ${group} is not supported (grouped and depthwise convolutions; simdnet's conv2d has group 1)`);
+    if (group !== 1)
+      this.fail(
+        'UNSUPPORTED',
+        `group ${group} is not supported (grouped and depthwise convolutions; simdnet's conv2d has group 1)`,
+      );
     const dil = this.pair(i, 'dilations', [1, 1]);
     if (dil[0] !== 1 || dil[1] !== 1) this.fail('UNSUPPORTED', `dilations ${show(dil)} are not supported (only 1)`);
     const ks = g.attrInts(i, 'kernel_shape');
-    if (ks && !sameDims(ks, [kh, kw])) this.fail('FORMAT', `kernel_shape ${show(ks)} does not match the weight's ${show([kh, kw])}`);
+    if (ks && !sameDims(ks, [kh, kw]))
+      this.fail('FORMAT', `kernel_shape ${show(ks)} does not match the weight's ${show([kh, kw])}`);
     const strides = this.pair(i, 'strides', [1, 1]);
     const autoPad = g.attrString(i, 'auto_pad', 'NOTSET');
     let pads = g.attrInts(i, 'pads');
@@ -734,7 +875,11 @@ class Mapper {
     } else {
       m = this.asMap(st.pad ? this.padLayer(st) : st, 'Conv');
     }
-    if (m.chw![0] !== cg) this.fail('FORMAT', `the weight '${wt.source}' takes ${cg} input channels; the input ${show(['N', ...m.chw!])} has ${m.chw![0]}`);
+    if (m.chw![0] !== cg)
+      this.fail(
+        'FORMAT',
+        `the weight '${wt.source}' takes ${cg} input channels; the input ${show(['N', ...m.chw!])} has ${m.chw![0]}`,
+      );
     // Pads that are neither 'valid' nor 'same' (PyTorch's padding=1 at stride 2): zeros first, then 'valid'.
     let padding = this.matchPadding([m.chw![1], m.chw![2]], [kh, kw], strides, autoPad, pads, false, false);
     if (padding === undefined) {
@@ -749,7 +894,8 @@ class Mapper {
     let biasSource = '';
     if (g.input(i, 2) !== undefined) {
       const b = g.floatInput(i, 2, 'bias');
-      if (b.data.length !== f || b.dims.length !== 1) this.fail('FORMAT', `the bias '${b.source}' has dims ${show(b.dims)}; ${f} filters need [${f}]`);
+      if (b.data.length !== f || b.dims.length !== 1)
+        this.fail('FORMAT', `the bias '${b.source}' has dims ${show(b.dims)}; ${f} filters need [${f}]`);
       bias = b.data;
       biasSource = this.sourceOf(b, 'bias');
     }
@@ -757,7 +903,8 @@ class Mapper {
     const k = new Float32Array(wt.data.length);
     for (let o = 0; o < f; o++)
       for (let ch = 0; ch < c; ch++)
-        for (let r = 0; r < kh; r++) for (let q = 0; q < kw; q++) k[((r * kw + q) * c + ch) * f + o] = wt.data[((o * c + ch) * kh + r) * kw + q];
+        for (let r = 0; r < kh; r++)
+          for (let q = 0; q < kw; q++) k[((r * kw + q) * c + ch) * f + o] = wt.data[((o * c + ch) * kh + r) * kw + q];
     const spec = conv2d(f, [kh, kw], { strides, padding, useBias: bias !== undefined, name: this.layerName() });
     this.push(spec);
     this.setWeight(spec.name, 'kernel', k, this.sourceOf(wt, 'weight'));
@@ -770,7 +917,12 @@ class Mapper {
   private pool(i: number, st: State, max: boolean): State {
     const g = this.g;
     const op = max ? 'MaxPool' : 'AveragePool';
-    g.onlyAttrs(i, max ? ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'] : ['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides']);
+    g.onlyAttrs(
+      i,
+      max
+        ? ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides']
+        : ['auto_pad', 'ceil_mode', 'count_include_pad', 'dilations', 'kernel_shape', 'pads', 'strides'],
+    );
     if (g.nodes[i].input.length > 1) this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; ${op} takes 1`);
     const m = this.asMap(st, op);
     const [c, h, w] = m.chw!;
@@ -786,7 +938,8 @@ class Mapper {
     // Zeros then 'valid' is exact for an average that counts the padding (count_include_pad 1), and for a max
     // over values known >= 0 (a window always holds one input pixel, and ONNX's padding is −∞).
     const countPad = !max && g.attrInt(i, 'count_include_pad', 0) !== 0;
-    let explicit = countPad || (max && this.nonNegative()) ? this.explicitPads([h, w], k, strides, autoPad, pads, ceil) : undefined;
+    let explicit =
+      countPad || (max && this.nonNegative()) ? this.explicitPads([h, w], k, strides, autoPad, pads, ceil) : undefined;
     // A max window wholly in the padding would be −∞ in ONNX and 0 here.
     if (max && explicit?.some((p, j) => p >= k[j % 2])) explicit = undefined;
     let padding: 'valid' | 'same' | undefined;
@@ -805,9 +958,14 @@ class Mapper {
     const y = windowAxis(ph, k[0], strides[0], padding);
     const x = windowAxis(pw, k[1], strides[1], padding);
     if (y.out < 1 || x.out < 1) this.fail('FORMAT', `a ${k[0]}x${k[1]} window does not fit the ${h}x${w} input`);
-    const total = [ph, pw].map((d, a) => (padding === 'valid' ? 0 : Math.max(((a === 0 ? y : x).out - 1) * strides[a] + k[a] - d, 0)));
+    const total = [ph, pw].map((d, a) =>
+      padding === 'valid' ? 0 : Math.max(((a === 0 ? y : x).out - 1) * strides[a] + k[a] - d, 0),
+    );
     if (countPad && total.some((t) => t > 0)) {
-      this.fail('UNSUPPORTED', `count_include_pad 1 with ceil_mode 1 and these pads is not supported (simdnet's averagePooling2d does not count the padding)`);
+      this.fail(
+        'UNSUPPORTED',
+        `count_include_pad 1 with ceil_mode 1 and these pads is not supported (simdnet's averagePooling2d does not count the padding)`,
+      );
     }
     const opts = { strides, padding, name: this.layerName() };
     this.push(max ? maxPooling2d(k, opts) : averagePooling2d(k, opts));
@@ -821,7 +979,19 @@ class Mapper {
   private nonNegative(): boolean {
     for (let j = this.layers.length - 1; j >= 0; j--) {
       const l = this.layers[j];
-      if (['flatten', 'reshape', 'permute', 'zeroPadding2d', 'maxPooling2d', 'averagePooling2d', 'globalAveragePooling2d', 'dropout'].includes(l.type)) continue;
+      if (
+        [
+          'flatten',
+          'reshape',
+          'permute',
+          'zeroPadding2d',
+          'maxPooling2d',
+          'averagePooling2d',
+          'globalAveragePooling2d',
+          'dropout',
+        ].includes(l.type)
+      )
+        continue;
       return 'activation' in l && l.activation === 'relu';
     }
     return false;
@@ -836,12 +1006,14 @@ class Mapper {
       axes = g.attrInts(i, 'axes');
     } else {
       g.onlyAttrs(i, ['keepdims', 'noop_with_empty_axes']);
-      if (g.attrInt(i, 'noop_with_empty_axes', 0) !== 0) this.fail('UNSUPPORTED', 'noop_with_empty_axes is not supported');
+      if (g.attrInt(i, 'noop_with_empty_axes', 0) !== 0)
+        this.fail('UNSUPPORTED', 'noop_with_empty_axes is not supported');
       axes = g.input(i, 1) === undefined ? undefined : g.intInput(i, 1, 'axes').v;
     }
     const keep = g.attrInt(i, 'keepdims', 1) !== 0;
     const rank = st.onnx.length + 1;
-    if (axes && !axes.every((a) => typeof a === 'number')) this.fail('UNSUPPORTED', 'axes computed from the batch size are not supported');
+    if (axes && !axes.every((a) => typeof a === 'number'))
+      this.fail('UNSUPPORTED', 'axes computed from the batch size are not supported');
     const norm = ((axes ?? []) as number[]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
     const spatial = (pair: number[]): boolean => norm.length === 2 && norm[0] === pair[0] && norm[1] === pair[1];
     let c: number;
@@ -858,7 +1030,10 @@ class Mapper {
       this.toSim(st, [h, w, c]);
       onnxKept = [1, 1, c];
     } else {
-      return this.fail('UNSUPPORTED', `axes ${show(axes ?? [])} of a ${rank}-D input are not supported (only the two spatial axes of a 4-D map: a global average pooling)`);
+      return this.fail(
+        'UNSUPPORTED',
+        `axes ${show(axes ?? [])} of a ${rank}-D input are not supported (only the two spatial axes of a 4-D map: a global average pooling)`,
+      );
     }
     this.push(globalAveragePooling2d({ name: this.layerName() }));
     return { onnx: keep ? onnxKept : [c], sim: [c], order: 'same' };
@@ -867,25 +1042,34 @@ class Mapper {
   private batchNorm(i: number, st: State): State {
     const g = this.g;
     g.onlyAttrs(i, ['epsilon', 'momentum', 'spatial', 'is_test', 'consumed_inputs', 'training_mode']);
-    if (g.nodes[i].input.length !== 5) this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; BatchNormalization takes 5 (X, scale, B, mean, var)`);
-    if (g.attrInt(i, 'spatial', 1) !== 1) this.fail('UNSUPPORTED', 'spatial 0 (statistics per value rather than per channel) is not supported');
-    if (g.attrInt(i, 'training_mode', 0) !== 0) this.fail('UNSUPPORTED', 'training_mode 1 is not supported (an inference graph: export the model in eval mode)');
+    if (g.nodes[i].input.length !== 5)
+      this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; BatchNormalization takes 5 (X, scale, B, mean, var)`);
+    if (g.attrInt(i, 'spatial', 1) !== 1)
+      this.fail('UNSUPPORTED', 'spatial 0 (statistics per value rather than per channel) is not supported');
+    if (g.attrInt(i, 'training_mode', 0) !== 0)
+      this.fail('UNSUPPORTED', 'training_mode 1 is not supported (an inference graph: export the model in eval mode)');
     const epsilon = g.attrFloat(i, 'epsilon', 1e-5);
-    if (!(epsilon >= 1e-12 && epsilon <= 1)) this.fail('UNSUPPORTED', `epsilon ${epsilon} is not supported (simdnet's batch norm takes [1e-12, 1])`);
+    if (!(epsilon >= 1e-12 && epsilon <= 1))
+      this.fail('UNSUPPORTED', `epsilon ${epsilon} is not supported (simdnet's batch norm takes [1e-12, 1])`);
     // ONNX's momentum weighs the old running value, as simdnet's does (PyTorch's 0.1 is written as 0.9).
     const mom = g.attrFloat(i, 'momentum', 0.9);
     const momentum = mom >= 0 && mom < 1 ? mom : 0.9;
     let m = st;
     let perm: Int32Array | undefined;
     if (st.onnx.length === 3) m = this.asMap(st, 'BatchNormalization');
-    else if (st.onnx.length !== 1) this.fail('UNSUPPORTED', `an input of ${show(['N', ...st.onnx])} is not supported (2-D [batch, features] or 4-D NCHW)`);
+    else if (st.onnx.length !== 1)
+      this.fail(
+        'UNSUPPORTED',
+        `an input of ${show(['N', ...st.onnx])} is not supported (2-D [batch, features] or 4-D NCHW)`,
+      );
     else if (st.order === 'chwFlat') perm = chwToHwc(...st.chw!);
     if (st.onnx.length === 1 && m.sim.length !== 1) m = this.toSim(m, [st.onnx[0]]);
     const ch = st.onnx[0];
     const from: string[] = [];
     const read = (slot: number, what: string): Float32Array => {
       const v = g.floatInput(i, slot, what);
-      if (v.data.length !== ch || v.dims.length !== 1) this.fail('FORMAT', `${what} '${v.source}' has dims ${show(v.dims)}; ${ch} channels need [${ch}]`);
+      if (v.data.length !== ch || v.dims.length !== 1)
+        this.fail('FORMAT', `${what} '${v.source}' has dims ${show(v.dims)}; ${ch} channels need [${ch}]`);
       from.push(this.sourceOf(v, what));
       return perm ? Float32Array.from(perm, (o) => v.data[o]) : v.data;
     };
@@ -902,12 +1086,19 @@ class Mapper {
   }
 
   /** A dense layer from a (K, M) kernel in ONNX row order, permuting its rows after a flattened NCHW map. */
-  private dense(st: State, kernel: Float32Array, units: number, bias: Float32Array | undefined, sources: { kernel: string; bias: string }): State {
+  private dense(
+    st: State,
+    kernel: Float32Array,
+    units: number,
+    bias: Float32Array | undefined,
+    sources: { kernel: string; bias: string },
+  ): State {
     let kern = kernel;
     if (st.order === 'chwFlat') {
       const perm = chwToHwc(...st.chw!);
       kern = new Float32Array(kernel.length);
-      for (let s = 0; s < perm.length; s++) kern.set(kernel.subarray(perm[s] * units, perm[s] * units + units), s * units);
+      for (let s = 0; s < perm.length; s++)
+        kern.set(kernel.subarray(perm[s] * units, perm[s] * units + units), s * units);
     }
     const spec = dense(units, { useBias: bias !== undefined, name: this.layerName() });
     this.push(spec);
@@ -920,7 +1111,11 @@ class Mapper {
 
   /** The width of the running tensor as the 2-D input of Gemm/MatMul. */
   private rowWidth(st: State, op: string): number {
-    if (st.onnx.length !== 1) this.fail('UNSUPPORTED', `${op} of a ${st.onnx.length + 1}-D input ${show(['N', ...st.onnx])} is not supported (flatten it first: [batch, features])`);
+    if (st.onnx.length !== 1)
+      this.fail(
+        'UNSUPPORTED',
+        `${op} of a ${st.onnx.length + 1}-D input ${show(['N', ...st.onnx])} is not supported (flatten it first: [batch, features])`,
+      );
     if (st.sim.length !== 1) this.toSim(st, [st.onnx[0]]);
     return st.onnx[0];
   }
@@ -929,23 +1124,31 @@ class Mapper {
     const g = this.g;
     g.onlyAttrs(i, ['alpha', 'beta', 'transA', 'transB', 'broadcast']);
     const n = g.nodes[i];
-    if (n.input.length < 2 || n.input.length > 3) this.fail('FORMAT', `has ${n.input.length} inputs; Gemm takes 2 or 3 (A, B, C)`);
+    if (n.input.length < 2 || n.input.length > 3)
+      this.fail('FORMAT', `has ${n.input.length} inputs; Gemm takes 2 or 3 (A, B, C)`);
     if (g.opset < 11 && g.input(i, 2) === undefined) this.fail('FORMAT', `has no C; Gemm before opset 11 requires it`);
-    if (g.attrInt(i, 'transA', 0) !== 0) this.fail('UNSUPPORTED', 'transA 1 is not supported (the batch must be the rows of A)');
+    if (g.attrInt(i, 'transA', 0) !== 0)
+      this.fail('UNSUPPORTED', 'transA 1 is not supported (the batch must be the rows of A)');
     const transB = g.attrInt(i, 'transB', 0) !== 0;
     const alpha = g.attrFloat(i, 'alpha', 1);
     const beta = g.attrFloat(i, 'beta', 1);
-    if (!Number.isFinite(alpha) || !Number.isFinite(beta)) this.fail('UNSUPPORTED', `alpha ${alpha} and beta ${beta} must be finite`);
+    if (!Number.isFinite(alpha) || !Number.isFinite(beta))
+      this.fail('UNSUPPORTED', `alpha ${alpha} and beta ${beta} must be finite`);
     const k = this.rowWidth(st, 'Gemm');
     const b = g.floatInput(i, 1, 'B');
     if (b.dims.length !== 2) this.fail('FORMAT', `B '${b.source}' has dims ${show(b.dims)}; Gemm needs a matrix`);
     const [rows, cols] = b.dims;
     const units = transB ? rows : cols;
     if ((transB ? cols : rows) !== k) {
-      this.fail('FORMAT', `B '${b.source}' has dims ${show(b.dims)}${transB ? ' (transB)' : ''}; the input has ${k} features`);
+      this.fail(
+        'FORMAT',
+        `B '${b.source}' has dims ${show(b.dims)}${transB ? ' (transB)' : ''}; the input has ${k} features`,
+      );
     }
     const kernel = new Float32Array(k * units);
-    for (let r = 0; r < k; r++) for (let c = 0; c < units; c++) kernel[r * units + c] = alpha * (transB ? b.data[c * k + r] : b.data[r * units + c]);
+    for (let r = 0; r < k; r++)
+      for (let c = 0; c < units; c++)
+        kernel[r * units + c] = alpha * (transB ? b.data[c * k + r] : b.data[r * units + c]);
     let bias: Float32Array | undefined;
     let biasSource = '';
     if (g.input(i, 2) !== undefined) {
@@ -954,7 +1157,10 @@ class Mapper {
       if (beta !== 1) bias = bias.map((v) => v * beta);
       biasSource = this.sourceOf(c, 'C', beta !== 1 ? `, times beta ${beta}` : '');
     }
-    return this.dense(st, kernel, units, bias, { kernel: this.sourceOf(b, 'B', alpha !== 1 ? `, times alpha ${alpha}` : ''), bias: biasSource });
+    return this.dense(st, kernel, units, bias, {
+      kernel: this.sourceOf(b, 'B', alpha !== 1 ? `, times alpha ${alpha}` : ''),
+      bias: biasSource,
+    });
   }
 
   /** A bias of `units` values from a tensor broadcast over the rows ([], [1], [M], [1, M]). */
@@ -962,7 +1168,10 @@ class Mapper {
     const lead = dims.slice(0, -1);
     const last = dims.length ? dims[dims.length - 1] : 1;
     if (dims.length > 2 || lead.some((d) => d !== 1) || (last !== units && last !== 1)) {
-      this.fail('UNSUPPORTED', `${what} has dims ${show(dims)}; only a bias broadcast over the batch ([${units}], [1, ${units}] or a scalar) is supported`);
+      this.fail(
+        'UNSUPPORTED',
+        `${what} has dims ${show(dims)}; only a bias broadcast over the batch ([${units}], [1, ${units}] or a scalar) is supported`,
+      );
     }
     return last === units ? Float32Array.from(data) : new Float32Array(units).fill(data[0]);
   }
@@ -973,7 +1182,11 @@ class Mapper {
     if (g.nodes[i].input.length !== 2) this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; MatMul takes 2`);
     const k = this.rowWidth(st, 'MatMul');
     const b = g.floatInput(i, 1, 'B');
-    if (b.dims.length !== 2) this.fail('UNSUPPORTED', `B '${b.source}' has dims ${show(b.dims)}; only a 2-D weight matrix [features, units] is supported`);
+    if (b.dims.length !== 2)
+      this.fail(
+        'UNSUPPORTED',
+        `B '${b.source}' has dims ${show(b.dims)}; only a 2-D weight matrix [features, units] is supported`,
+      );
     if (b.dims[0] !== k) this.fail('FORMAT', `B '${b.source}' has dims ${show(b.dims)}; the input has ${k} features`);
     return this.dense(st, Float32Array.from(b.data), b.dims[1], undefined, { kernel: this.sourceOf(b, 'B'), bias: '' });
   }
@@ -984,8 +1197,11 @@ class Mapper {
     g.onlyAttrs(i, []);
     if (g.nodes[i].input.length !== 2) this.fail('FORMAT', `has ${g.nodes[i].input.length} inputs; Add takes 2`);
     const target = this.fuse;
-    if (!target || target.activation !== 'linear') {
-      this.fail('UNSUPPORTED', `Add is supported only as the bias of the MatMul, Gemm or Conv right before it (supported ops: ${SUPPORTED_OPS})`);
+    if (target?.activation !== 'linear') {
+      this.fail(
+        'UNSUPPORTED',
+        `Add is supported only as the bias of the MatMul, Gemm or Conv right before it (supported ops: ${SUPPORTED_OPS})`,
+      );
     }
     const c = g.floatInput(i, 1 - slot, 'bias');
     let add: Float32Array;
@@ -995,16 +1211,29 @@ class Mapper {
       const f = target.filters;
       // Per channel of an NCHW map: [f, 1, 1] or [1, f, 1, 1], or one value for all.
       const d = c.dims;
-      const perChannel = (d.length === 3 || d.length === 4) && d[d.length - 3] === f && d.slice(-2).every((x) => x === 1) && (d.length === 3 || d[0] === 1);
+      const perChannel =
+        (d.length === 3 || d.length === 4) &&
+        d[d.length - 3] === f &&
+        d.slice(-2).every((x) => x === 1) &&
+        (d.length === 3 || d[0] === 1);
       if (perChannel) add = Float32Array.from(c.data);
       else if (c.data.length === 1 && d.length <= 4) add = new Float32Array(f).fill(c.data[0]);
-      else return this.fail('UNSUPPORTED', `the addend '${c.source}' has dims ${show(d)}; only a per-channel bias ([${f}, 1, 1] or [1, ${f}, 1, 1]) is supported after a Conv`);
+      else
+        return this.fail(
+          'UNSUPPORTED',
+          `the addend '${c.source}' has dims ${show(d)}; only a per-channel bias ([${f}, 1, 1] or [1, ${f}, 1, 1]) is supported after a Conv`,
+        );
     }
     const key = `${target.name}/bias`;
     const old = this.weights.get(key);
     const source = this.sourceOf(c, 'the addend');
     // A bias already there (Gemm's C, Conv's B) and the addend sum up: name both.
-    this.setWeight(target.name, 'bias', old ? old.map((v, j) => v + add[j]) : add, old ? `${this.sources.get(key)} + ${source}` : source);
+    this.setWeight(
+      target.name,
+      'bias',
+      old ? old.map((v, j) => v + add[j]) : add,
+      old ? `${this.sources.get(key)} + ${source}` : source,
+    );
     target.useBias = true;
     this.fuseKept = true;
     return st;
@@ -1014,37 +1243,64 @@ class Mapper {
 /** The sample shape (without the batch) of the graph input; refuses what simdnet cannot take. */
 function inputShape(vi: OnnxValueInfo): number[] {
   const name = `ONNX graph input '${vi?.name}'`;
-  if (vi.kind !== undefined) throw new SimdnetError('UNSUPPORTED', `${name} has a ${vi.kind} type; simdnet takes FLOAT (float32) tensor inputs`);
+  if (vi.kind !== undefined)
+    throw new SimdnetError('UNSUPPORTED', `${name} has a ${vi.kind} type; simdnet takes FLOAT (float32) tensor inputs`);
   if (vi.elemType !== DataType.FLOAT) {
-    throw new SimdnetError('UNSUPPORTED', `${name} has element type ${vi.elemType ? dataTypeName(vi.elemType) : '(none)'}; simdnet takes FLOAT (float32) inputs`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `${name} has element type ${vi.elemType ? dataTypeName(vi.elemType) : '(none)'}; simdnet takes FLOAT (float32) inputs`,
+    );
   }
-  if (!vi.shape) throw new SimdnetError('UNSUPPORTED', `${name} has no shape; simdnet needs the sample shape (e.g. [batch, 784] or [batch, 1, 28, 28])`);
+  if (!vi.shape)
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `${name} has no shape; simdnet needs the sample shape (e.g. [batch, 784] or [batch, 1, 28, 28])`,
+    );
   if (vi.shape.length < 2) {
-    throw new SimdnetError('UNSUPPORTED', `${name} has ${vi.shape.length} dimension(s); simdnet needs [batch, ...sample] (at least 2)`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `${name} has ${vi.shape.length} dimension(s); simdnet needs [batch, ...sample] (at least 2)`,
+    );
   }
   const sample = vi.shape.slice(1).map((d, k) => {
     const v = d?.value;
     if (v === undefined || !Number.isSafeInteger(v) || v < 1) {
-      throw new SimdnetError('UNSUPPORTED', `${name}: dimension ${k + 1} is ${d?.param ? `'${d.param}'` : (v ?? 'unknown')}; only the batch (the first) may be dynamic`);
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `${name}: dimension ${k + 1} is ${d?.param ? `'${d.param}'` : (v ?? 'unknown')}; only the batch (the first) may be dynamic`,
+      );
     }
     return v;
   });
-  if (size(sample) > MAX_ELEMENTS) throw new SimdnetError('UNSUPPORTED', `${name}: a sample of ${show(sample)} is too large`);
+  if (size(sample) > MAX_ELEMENTS)
+    throw new SimdnetError('UNSUPPORTED', `${name}: a sample of ${show(sample)} is too large`);
   return sample;
 }
 
 /** Compares the graph output's declared dims (where given) with what the chain computes. */
 function checkOutput(vi: OnnxValueInfo, onnx: number[]): void {
-  if (vi.kind !== undefined) throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${vi.name}' has a ${vi.kind} type; simdnet computes FLOAT tensors`);
+  if (vi.kind !== undefined)
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `ONNX graph output '${vi.name}' has a ${vi.kind} type; simdnet computes FLOAT tensors`,
+    );
   if (vi.elemType && vi.elemType !== DataType.FLOAT) {
-    throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${vi.name}' has element type ${dataTypeName(vi.elemType)}; simdnet computes FLOAT`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `ONNX graph output '${vi.name}' has element type ${dataTypeName(vi.elemType)}; simdnet computes FLOAT`,
+    );
   }
   if (!vi.shape || vi.shape.length === 0) return;
   const declared = vi.shape.slice(1);
-  const fits = declared.length === onnx.length && declared.every((d, k) => d?.value === undefined || d.value === 0 || d.value === onnx[k]);
+  const fits =
+    declared.length === onnx.length &&
+    declared.every((d, k) => d?.value === undefined || d.value === 0 || d.value === onnx[k]);
   if (!fits) {
     const dims = vi.shape.map((d) => d?.value ?? d?.param ?? '?');
-    throw new SimdnetError('FORMAT', `ONNX graph output '${vi.name}' is declared ${show(dims)}, but the graph computes ${show(['N', ...onnx])}`);
+    throw new SimdnetError(
+      'FORMAT',
+      `ONNX graph output '${vi.name}' is declared ${show(dims)}, but the graph computes ${show(['N', ...onnx])}`,
+    );
   }
 }
 
@@ -1072,19 +1328,32 @@ function chooseOutput(g: GraphView, requested: string | undefined): { output: On
   });
   if (outputs.length === 0) throw new SimdnetError('FORMAT', 'ONNX graph has no outputs');
   const typeOf = (o: OnnxValueInfo): string =>
-    fromZipMap(g, o.name) ? 'ZipMap' : o.kind !== undefined ? `a ${o.kind}` : o.elemType ? dataTypeName(o.elemType) : 'type not given';
+    fromZipMap(g, o.name)
+      ? 'ZipMap'
+      : o.kind !== undefined
+        ? `a ${o.kind}`
+        : o.elemType
+          ? dataTypeName(o.elemType)
+          : 'type not given';
   const listAll = (): string => outputs.map((o) => `'${o.name}' (${typeOf(o)})`).join(', ');
   // An output whose type the file leaves out is taken as float (checkOutput compares what the chain computes); a
   // sequence, map, sparse or optional value never is.
-  const isFloat = (o: OnnxValueInfo): boolean => !fromZipMap(g, o.name) && o.kind === undefined && (!o.elemType || o.elemType === DataType.FLOAT);
+  const isFloat = (o: OnnxValueInfo): boolean =>
+    !fromZipMap(g, o.name) && o.kind === undefined && (!o.elemType || o.elemType === DataType.FLOAT);
   const floats = outputs.filter(isFloat);
   let output: OnnxValueInfo;
   if (requested !== undefined) {
     const found = outputs.filter((o) => o.name === requested);
-    if (found.length === 0) throw new SimdnetError('RANGE', `importOnnx(): output '${requested}' is not an output of the ONNX graph (outputs: ${listAll()})`);
-    if (found.length > 1) throw new SimdnetError('FORMAT', `ONNX graph lists output '${requested}' ${found.length} times`);
+    if (found.length === 0)
+      throw new SimdnetError(
+        'RANGE',
+        `importOnnx(): output '${requested}' is not an output of the ONNX graph (outputs: ${listAll()})`,
+      );
+    if (found.length > 1)
+      throw new SimdnetError('FORMAT', `ONNX graph lists output '${requested}' ${found.length} times`);
     output = found[0];
-    if (fromZipMap(g, output.name)) throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${output.name}': ${ZIPMAP_HINT}`);
+    if (fromZipMap(g, output.name))
+      throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${output.name}': ${ZIPMAP_HINT}`);
     if (!isFloat(output)) {
       throw new SimdnetError(
         'UNSUPPORTED',
@@ -1101,7 +1370,10 @@ function chooseOutput(g: GraphView, requested: string | undefined): { output: On
   } else {
     const zip = outputs.find((o) => fromZipMap(g, o.name));
     if (zip) throw new SimdnetError('UNSUPPORTED', `ONNX graph output '${zip.name}': ${ZIPMAP_HINT}`);
-    throw new SimdnetError('UNSUPPORTED', `ONNX graph has no FLOAT output (outputs: ${listAll()}); simdnet imports a float output`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `ONNX graph has no FLOAT output (outputs: ${listAll()}); simdnet imports a float output`,
+    );
   }
   return { output, dropped: outputs.filter((o) => o !== output).map((o) => o.name) };
 }

@@ -62,7 +62,11 @@ export interface OnnxImportInfo {
  */
 export function importOnnx(source: Uint8Array | ArrayBuffer | OnnxModel, options: OnnxImportOptions = {}): Sequential {
   check(typeof options === 'object' && options !== null, 'RANGE', 'importOnnx(): options must be an object');
-  check(options.output === undefined || typeof options.output === 'string', 'RANGE', 'importOnnx(): options.output must be the name of a graph output');
+  check(
+    options.output === undefined || typeof options.output === 'string',
+    'RANGE',
+    'importOnnx(): options.output must be the name of a graph output',
+  );
   // A ZipMap output decodes as a 'sequence' value and string class labels as a counted STRING tensor: planImport
   // leaves them out when the chosen output does not need them, and refuses them (with the zipmap hint) when it does.
   const model = source instanceof Uint8Array || source instanceof ArrayBuffer ? decodeModel(source) : source;

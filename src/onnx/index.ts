@@ -3,4 +3,13 @@
 export { importOnnx, type OnnxImportOptions, type OnnxImportInfo } from './import.js';
 export { exportOnnx, type OnnxExportOptions } from './export.js';
 export { decodeModel, encodeModel } from './codec.js';
-export type { OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxAttribute, OnnxValueInfo, OnnxDim, OnnxOpset } from './types.js';
+export type {
+  OnnxModel,
+  OnnxGraph,
+  OnnxNode,
+  OnnxTensor,
+  OnnxAttribute,
+  OnnxValueInfo,
+  OnnxDim,
+  OnnxOpset,
+} from './types.js';

@@ -136,7 +136,9 @@ export class Reader {
     const hi = this.hi;
     const v = (hi | 0) * TWO32 + lo;
     if (!Number.isSafeInteger(v)) {
-      throw formatError(`int64 value ${int64Text(lo, hi)} at byte ${start} is beyond ±2^53, which simdnet cannot represent exactly`);
+      throw formatError(
+        `int64 value ${int64Text(lo, hi)} at byte ${start} is beyond ±2^53, which simdnet cannot represent exactly`,
+      );
     }
     return v;
   }
@@ -218,7 +220,8 @@ export class Reader {
   /** A nested message: a Reader over its bytes, one level deeper. */
   message(): Reader {
     const n = this.length();
-    if (this.depth + 1 > MAX_DEPTH) throw formatError(`messages nested deeper than ${MAX_DEPTH} levels at byte ${this.pos}`);
+    if (this.depth + 1 > MAX_DEPTH)
+      throw formatError(`messages nested deeper than ${MAX_DEPTH} levels at byte ${this.pos}`);
     const sub = new Reader(this.buf, this.pos, this.pos + n, this.depth + 1);
     this.pos += n;
     return sub;
@@ -232,7 +235,9 @@ export class Reader {
     const wire = t & 7;
     if (field === 0) throw formatError(`field number 0 at byte ${at} (not a protobuf message, or corrupt)`);
     if (wire === Wire.SGROUP || wire === Wire.EGROUP) {
-      throw formatError(`field ${field} at byte ${at} uses the deprecated group encoding, which ONNX never writes (not an ONNX file, or corrupt)`);
+      throw formatError(
+        `field ${field} at byte ${at} uses the deprecated group encoding, which ONNX never writes (not an ONNX file, or corrupt)`,
+      );
     }
     if (wire > 5) throw formatError(`invalid wire type ${wire} for field ${field} at byte ${at}`);
     this.wire = wire;
@@ -282,13 +287,18 @@ export class Reader {
       return;
     }
     if (wire !== Wire.LEN) {
-      throw formatError(`repeated field ${field} at byte ${this.pos} has wire type ${wire}, expected ${elemWire} or packed (2)`);
+      throw formatError(
+        `repeated field ${field} at byte ${this.pos} has wire type ${wire}, expected ${elemWire} or packed (2)`,
+      );
     }
     const n = this.length();
     const end = this.pos + n;
     if (kind === 'float' || kind === 'double') {
       const size = kind === 'float' ? 4 : 8;
-      if (n % size !== 0) throw formatError(`packed ${kind}s of field ${field} at byte ${this.pos}: ${n} bytes is not a multiple of ${size}`);
+      if (n % size !== 0)
+        throw formatError(
+          `packed ${kind}s of field ${field} at byte ${this.pos}: ${n} bytes is not a multiple of ${size}`,
+        );
       const dv = this.dv();
       for (let p = this.pos; p < end; p += size) out.push(size === 4 ? dv.getFloat32(p, true) : dv.getFloat64(p, true));
       this.pos = end;
@@ -489,6 +499,8 @@ export class Writer {
 
   /** The bytes written (a copy trimmed to size when the buffer is much larger). */
   finish(): Uint8Array {
-    return this.buf.length > this.pos + (this.pos >> 3) + 64 ? this.buf.slice(0, this.pos) : this.buf.subarray(0, this.pos);
+    return this.buf.length > this.pos + (this.pos >> 3) + 64
+      ? this.buf.slice(0, this.pos)
+      : this.buf.subarray(0, this.pos);
   }
 }

@@ -38,7 +38,13 @@ export function leaky_relu_forward(y: Float32Array, x: Float32Array, n: number, 
 }
 
 /** dx = x > 0 ? dy : alpha · dy, x the forward input. */
-export function leaky_relu_backward(dx: Float32Array, dy: Float32Array, x: Float32Array, n: number, alpha: number): void {
+export function leaky_relu_backward(
+  dx: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  n: number,
+  alpha: number,
+): void {
   const a = Math.fround(alpha);
   for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : a * dy[i];
 }

@@ -6,19 +6,61 @@
 type F = Float32Array;
 
 /** cols (n·oh·ow, kh·kw·c) = patches of x (n,h,w,c), columns ordered (ky, kx, ci); padding reads as 0. */
-export function im2col_nhwc(cols: F, x: F, n: number, h: number, w: number, c: number, kh: number, kw: number,
-  sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+export function im2col_nhwc(
+  cols: F,
+  x: F,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+): void {
   patches(cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow);
 }
 
 /** im2col_nhwc of an int8 map: cols (n·oh·ow, kh·kw·c) int8 = patches of x (n,h,w,c) int8, any c. */
-export function im2col_nhwc_i8(cols: Int8Array, x: Int8Array, n: number, h: number, w: number, c: number, kh: number,
-  kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+export function im2col_nhwc_i8(
+  cols: Int8Array,
+  x: Int8Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+): void {
   patches(cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow);
 }
 
-function patches(cols: F | Int8Array, x: F | Int8Array, n: number, h: number, w: number, c: number, kh: number,
-  kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+function patches(
+  cols: F | Int8Array,
+  x: F | Int8Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+): void {
   let d = 0;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -41,8 +83,25 @@ function patches(cols: F | Int8Array, x: F | Int8Array, n: number, h: number, w:
  * y (n,oh,ow,f) = conv of x (n,h,w,c) with the HWIO kernel wk (kh,kw,c,f) + bias (f) (null: none): im2col_nhwc +
  * gemm_forward in one pass, summed in f64.
  */
-export function conv2d_forward_nhwc(y: F, x: F, wk: F, bias: F | null, n: number, h: number, w: number, c: number,
-  kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void {
+export function conv2d_forward_nhwc(
+  y: F,
+  x: F,
+  wk: F,
+  bias: F | null,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+  f: number,
+): void {
   let o = 0;
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
@@ -55,7 +114,8 @@ export function conv2d_forward_nhwc(y: F, x: F, wk: F, bias: F | null, n: number
             for (let kx = 0; kx < kw; kx++) {
               const ix = ox * sw - padL + kx;
               if (ix < 0 || ix >= w) continue;
-              const xo = ((b * h + iy) * w + ix) * c, wo = (ky * kw + kx) * c * f + j;
+              const xo = ((b * h + iy) * w + ix) * c,
+                wo = (ky * kw + kx) * c * f + j;
               for (let ci = 0; ci < c; ci++) s += x[xo + ci] * wk[wo + ci * f];
             }
           }
@@ -70,14 +130,48 @@ export function conv2d_forward_nhwc(y: F, x: F, wk: F, bias: F | null, n: number
  * dw (kh·kw·c, f) += im2col(x)ᵀ · dy (n·oh·ow, f): the filter gradient without the columns, each entry summed in
  * f64 and then added.
  */
-export function conv2d_backward_w_nhwc(dw: F, x: F, dy: F, n: number, h: number, w: number, c: number, kh: number,
-  kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void {
+export function conv2d_backward_w_nhwc(
+  dw: F,
+  x: F,
+  dy: F,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+  f: number,
+): void {
   conv2d_backward_w_nhwc_rows(dw, x, dy, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f, 0, kh * kw * c);
 }
 
 /** Rows (taps) [p0, p0 + pc) of conv2d_backward_w_nhwc's dw (rows outside [0, kh·kw·c) ignored); dw is all of it. */
-export function conv2d_backward_w_nhwc_rows(dw: F, x: F, dy: F, n: number, h: number, w: number, c: number, kh: number,
-  kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number, p0: number, pc: number): void {
+export function conv2d_backward_w_nhwc_rows(
+  dw: F,
+  x: F,
+  dy: F,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+  f: number,
+  p0: number,
+  pc: number,
+): void {
   for (let ky = 0; ky < kh; ky++) {
     for (let kx = 0; kx < kw; kx++) {
       for (let ci = 0; ci < c; ci++) {
@@ -113,8 +207,25 @@ export function conv2d_backward_x_workspace_size(kh: number, kw: number, c: numb
  * dx (n,h,w,c) = col2im_nhwc(dy (n·oh·ow, f) · wk (kh·kw·c, f)ᵀ), each dcols entry summed in f64; overwrites dx.
  * ws (the kernel's scratch) is not used here.
  */
-export function conv2d_backward_x_nhwc(dx: F, _ws: F | null, dy: F, wk: F, n: number, h: number, w: number, c: number,
-  kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void {
+export function conv2d_backward_x_nhwc(
+  dx: F,
+  _ws: F | null,
+  dy: F,
+  wk: F,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+  f: number,
+): void {
   dx.fill(0, 0, n * h * w * c);
   let r = 0;
   for (let b = 0; b < n; b++) {
@@ -140,8 +251,22 @@ export function conv2d_backward_x_nhwc(dx: F, _ws: F | null, dy: F, wk: F, n: nu
 }
 
 /** dx (n,h,w,c) = Σ of dcols (n·oh·ow, kh·kw·c) onto their pixels (adjoint of im2col_nhwc). Overwrites dx. */
-export function col2im_nhwc(dx: F, dcols: F, n: number, h: number, w: number, c: number, kh: number, kw: number,
-  sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+export function col2im_nhwc(
+  dx: F,
+  dcols: F,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+): void {
   dx.fill(0, 0, n * h * w * c);
   let s = 0;
   for (let b = 0; b < n; b++) {
@@ -162,8 +287,21 @@ export function col2im_nhwc(dx: F, dcols: F, n: number, h: number, w: number, c:
 }
 
 /** Calls fn(o, pix) per output pixel: o its offset in y (channel 0), pix the x offsets of its in-range pixels. */
-function windows(n: number, h: number, w: number, c: number, ph: number, pw: number, sh: number, sw: number,
-  padT: number, padL: number, oh: number, ow: number, fn: (o: number, pix: number[]) => void): void {
+function windows(
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  ph: number,
+  pw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+  fn: (o: number, pix: number[]) => void,
+): void {
   const pix: number[] = [];
   let o = 0;
   for (let b = 0; b < n; b++) {
@@ -189,8 +327,23 @@ function windows(n: number, h: number, w: number, c: number, ph: number, pw: num
  * (first in scan order on ties; a NaN wins over numbers, the first NaN), or null not to write it. An empty
  * window gives y = 0, idx = −1.
  */
-export function maxpool2d_forward(y: F, idx: Int32Array | null, x: F, n: number, h: number, w: number, c: number,
-  ph: number, pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+export function maxpool2d_forward(
+  y: F,
+  idx: Int32Array | null,
+  x: F,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  ph: number,
+  pw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+): void {
   windows(n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, (o, pix) => {
     for (let ch = 0; ch < c; ch++) {
       let m = 0;
@@ -215,8 +368,22 @@ export function maxpool2d_backward(dx: F, dy: F, idx: Int32Array, nx: number, ny
 }
 
 /** y (n,oh,ow,c) = mean of x over each window's in-range pixels (padding not counted); empty window → 0. */
-export function avgpool2d_forward(y: F, x: F, n: number, h: number, w: number, c: number, ph: number, pw: number,
-  sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+export function avgpool2d_forward(
+  y: F,
+  x: F,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  ph: number,
+  pw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+): void {
   windows(n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, (o, pix) => {
     for (let ch = 0; ch < c; ch++) {
       let s = 0;
@@ -227,8 +394,22 @@ export function avgpool2d_forward(y: F, x: F, n: number, h: number, w: number, c
 }
 
 /** dx (n,h,w,c) = adjoint of avgpool2d_forward applied to dy (n,oh,ow,c). Overwrites dx. */
-export function avgpool2d_backward(dx: F, dy: F, n: number, h: number, w: number, c: number, ph: number, pw: number,
-  sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void {
+export function avgpool2d_backward(
+  dx: F,
+  dy: F,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  ph: number,
+  pw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+): void {
   dx.fill(0, 0, n * h * w * c);
   windows(n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, (o, pix) => {
     for (let ch = 0; ch < c; ch++) {
@@ -274,8 +455,17 @@ export function batchnorm_stats(mean: F, variance: F, x: F, m: number, c: number
 }
 
 /** y (m,c) = gamma · (x − mean) / sqrt(variance + eps) + beta per channel; y may alias x. */
-export function batchnorm_forward(y: F, x: F, mean: F, variance: F, gamma: F, beta: F, m: number, c: number,
-  eps: number): void {
+export function batchnorm_forward(
+  y: F,
+  x: F,
+  mean: F,
+  variance: F,
+  gamma: F,
+  beta: F,
+  m: number,
+  c: number,
+  eps: number,
+): void {
   for (let ch = 0; ch < c; ch++) {
     const s = gamma[ch] / Math.sqrt(variance[ch] + eps);
     for (let r = 0; r < m; r++) y[r * c + ch] = (x[r * c + ch] - mean[ch]) * s + beta[ch];
@@ -286,8 +476,19 @@ export function batchnorm_forward(y: F, x: F, mean: F, variance: F, gamma: F, be
  * Training-mode batch norm gradient: xhat = (x − mean)/sqrt(variance + eps); dgamma += Σ dy·xhat, dbeta += Σ dy
  * (accumulate); dx = gamma/sqrt(variance + eps) · (dy − Σdy/m − xhat·Σ(dy·xhat)/m) (overwrite; may alias dy).
  */
-export function batchnorm_backward(dx: F, dgamma: F, dbeta: F, dy: F, x: F, mean: F, variance: F, gamma: F,
-  m: number, c: number, eps: number): void {
+export function batchnorm_backward(
+  dx: F,
+  dgamma: F,
+  dbeta: F,
+  dy: F,
+  x: F,
+  mean: F,
+  variance: F,
+  gamma: F,
+  m: number,
+  c: number,
+  eps: number,
+): void {
   if (m <= 0) return;
   for (let ch = 0; ch < c; ch++) {
     const is = 1 / Math.sqrt(variance[ch] + eps);

@@ -13,8 +13,14 @@ export function dropout_u(seed: number, i: number): number {
 }
 
 /** Inverted dropout: mask[i] = u(seed, i) >= rate ? f32(1/f32(1 − rate)) : 0; y = x · mask. rate in [0, 1). */
-export function dropout_forward(y: Float32Array, mask: Float32Array, x: Float32Array, n: number, rate: number,
-  seed: number): void {
+export function dropout_forward(
+  y: Float32Array,
+  mask: Float32Array,
+  x: Float32Array,
+  n: number,
+  rate: number,
+  seed: number,
+): void {
   const r = Math.fround(rate);
   const scale = Math.fround(1 / Math.fround(1 - r));
   for (let i = 0; i < n; i++) {

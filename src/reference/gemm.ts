@@ -8,7 +8,14 @@ const f = Math.fround;
 
 /** y (m,n) = x (m,k) · w (k,n) + b (n); b === null means no bias. Overwrites y. */
 export function gemm_forward(
-  y: Float32Array, _ws: unknown, x: Float32Array, w: Float32Array, b: Float32Array | null, m: number, k: number, n: number,
+  y: Float32Array,
+  _ws: unknown,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  m: number,
+  k: number,
+  n: number,
 ): void {
   for (let i = 0; i < m; i++) {
     const yi = i * n;
@@ -23,7 +30,15 @@ export function gemm_forward(
 }
 
 /** dw (k,n) += x (m,k)ᵀ · dy (m,n). Accumulates into dw (the sum over rows first, then added). */
-export function gemm_backward_w(dw: Float32Array, _ws: unknown, x: Float32Array, dy: Float32Array, m: number, k: number, n: number): void {
+export function gemm_backward_w(
+  dw: Float32Array,
+  _ws: unknown,
+  x: Float32Array,
+  dy: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+): void {
   const s = new Float32Array(n);
   for (let p = 0; p < k; p++) {
     s.fill(0);
@@ -38,7 +53,17 @@ export function gemm_backward_w(dw: Float32Array, _ws: unknown, x: Float32Array,
 }
 
 /** Rows [k0, k0 + kc) of gemm_backward_w's dw (k,n) (rows outside [0, k) ignored); dw is the whole (k,n) array. */
-export function gemm_backward_w_rows(dw: Float32Array, _ws: unknown, x: Float32Array, dy: Float32Array, m: number, k: number, n: number, k0: number, kc: number): void {
+export function gemm_backward_w_rows(
+  dw: Float32Array,
+  _ws: unknown,
+  x: Float32Array,
+  dy: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  k0: number,
+  kc: number,
+): void {
   const s = new Float32Array(n);
   for (let p = Math.max(0, k0); p < Math.min(k, k0 + kc); p++) {
     s.fill(0);
@@ -53,7 +78,15 @@ export function gemm_backward_w_rows(dw: Float32Array, _ws: unknown, x: Float32A
 }
 
 /** dx (m,k) = dy (m,n) · w (k,n)ᵀ. Overwrites dx. */
-export function gemm_backward_x(dx: Float32Array, _ws: unknown, dy: Float32Array, w: Float32Array, m: number, k: number, n: number): void {
+export function gemm_backward_x(
+  dx: Float32Array,
+  _ws: unknown,
+  dy: Float32Array,
+  w: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+): void {
   for (let i = 0; i < m; i++) {
     const di = i * n;
     for (let p = 0; p < k; p++) {

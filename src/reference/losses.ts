@@ -65,7 +65,15 @@ export function huber_forward(y: Float32Array, t: Float32Array, w: W, m: number,
 }
 
 /** dy = clamp(y − t, −delta, delta) / (m·n); NaN stays NaN. */
-export function huber_backward(dy: Float32Array, y: Float32Array, t: Float32Array, w: W, m: number, n: number, delta: number): void {
+export function huber_backward(
+  dy: Float32Array,
+  y: Float32Array,
+  t: Float32Array,
+  w: W,
+  m: number,
+  n: number,
+  delta: number,
+): void {
   const len = m * n;
   const dl = Math.fround(delta);
   for (let i = 0; i < len; i++) {
@@ -107,7 +115,14 @@ export function bce_logits_forward(z: Float32Array, t: Float32Array, w: W, m: nu
 }
 
 /** dz = (sigmoid(z) − t) / (m·n). */
-export function bce_logits_backward(dz: Float32Array, z: Float32Array, t: Float32Array, w: W, m: number, n: number): void {
+export function bce_logits_backward(
+  dz: Float32Array,
+  z: Float32Array,
+  t: Float32Array,
+  w: W,
+  m: number,
+  n: number,
+): void {
   const len = m * n;
   for (let i = 0; i < len; i++) dz[i] = (wt(w, Math.floor(i / n)) * (1 / (1 + Math.exp(-z[i])) - t[i])) / len;
 }
@@ -116,7 +131,14 @@ export function bce_logits_backward(dz: Float32Array, z: Float32Array, t: Float3
  * Fused softmax + categorical cross-entropy: p = softmax(z) (max-subtracted, max ignores NaN), loss = mean over
  * rows of −Σ t·log p from the log-softmax (no clamp): row loss = Σ t_j (max − z_j) + log(Σ e^(z − max))·Σ t_j.
  */
-export function softmax_ce_forward(p: Float32Array, z: Float32Array, t: Float32Array, w: W, m: number, n: number): number {
+export function softmax_ce_forward(
+  p: Float32Array,
+  z: Float32Array,
+  t: Float32Array,
+  w: W,
+  m: number,
+  n: number,
+): number {
   let total = 0;
   for (let r = 0; r < m; r++) {
     const o = r * n;
@@ -134,7 +156,14 @@ export function softmax_ce_forward(p: Float32Array, z: Float32Array, t: Float32A
 }
 
 /** dz = (p − t) / m: the exact gradient of softmax_ce_forward when each target row sums to 1. */
-export function softmax_ce_backward(dz: Float32Array, p: Float32Array, t: Float32Array, w: W, m: number, n: number): void {
+export function softmax_ce_backward(
+  dz: Float32Array,
+  p: Float32Array,
+  t: Float32Array,
+  w: W,
+  m: number,
+  n: number,
+): void {
   const len = m * n;
   for (let i = 0; i < len; i++) dz[i] = (wt(w, Math.floor(i / n)) * (p[i] - t[i])) / m;
 }
@@ -165,7 +194,14 @@ function labelAt(labels: Float32Array, r: number, n: number): number {
  * Fused softmax + sparse categorical cross-entropy: p = softmax(z); row loss = log Σ e^(z − max) − (z_label − max)
  * (NaN for a label that is not a class index); mean over rows.
  */
-export function sparse_softmax_ce_forward(p: Float32Array, z: Float32Array, labels: Float32Array, w: W, m: number, n: number): number {
+export function sparse_softmax_ce_forward(
+  p: Float32Array,
+  z: Float32Array,
+  labels: Float32Array,
+  w: W,
+  m: number,
+  n: number,
+): number {
   let total = 0;
   for (let r = 0; r < m; r++) {
     const o = r * n;
@@ -181,7 +217,14 @@ export function sparse_softmax_ce_forward(p: Float32Array, z: Float32Array, labe
 }
 
 /** dz = (p − onehot(label)) / m · w[r]. */
-export function sparse_softmax_ce_backward(dz: Float32Array, p: Float32Array, labels: Float32Array, w: W, m: number, n: number): void {
+export function sparse_softmax_ce_backward(
+  dz: Float32Array,
+  p: Float32Array,
+  labels: Float32Array,
+  w: W,
+  m: number,
+  n: number,
+): void {
   for (let r = 0; r < m; r++) {
     const c = wt(w, r) / m;
     const l = labelAt(labels, r, n);

@@ -14,7 +14,13 @@ export function confusion_counts(cm: Int32Array, y: Float32Array, t: Float32Arra
 }
 
 /** cm (2,2) += 1 at [t >= 0.5, y >= threshold] for each entry of y, t (m); NaN counts as below. */
-export function confusion_counts_binary(cm: Int32Array, y: Float32Array, t: Float32Array, m: number, threshold: number): void {
+export function confusion_counts_binary(
+  cm: Int32Array,
+  y: Float32Array,
+  t: Float32Array,
+  m: number,
+  threshold: number,
+): void {
   const th = Math.fround(threshold);
   for (let i = 0; i < m; i++) cm[(t[i] >= 0.5 ? 2 : 0) + (y[i] >= th ? 1 : 0)]++;
 }
@@ -35,7 +41,14 @@ export function regression_sums(acc: Float32Array, y: Float32Array, t: Float32Ar
 }
 
 /** y (m,n) = (x − center[j]) · scale[j] per column (f32 arithmetic); y may alias x. */
-export function center_scale_cols(y: Float32Array, x: Float32Array, center: Float32Array, scale: Float32Array, m: number, n: number): void {
+export function center_scale_cols(
+  y: Float32Array,
+  x: Float32Array,
+  center: Float32Array,
+  scale: Float32Array,
+  m: number,
+  n: number,
+): void {
   for (let r = 0; r < m; r++) {
     for (let j = 0; j < n; j++) y[r * n + j] = Math.fround(Math.fround(x[r * n + j] - center[j]) * scale[j]);
   }

@@ -37,8 +37,15 @@ export function sgd_update(w: Float32Array, g: Float32Array, n: number, lr: numb
 }
 
 /** v = mu · v + (g + wd · w); w −= lr · v. */
-export function momentum_update(w: Float32Array, v: Float32Array, g: Float32Array, n: number, lr: number,
-  mu: number, wd: number): void {
+export function momentum_update(
+  w: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  n: number,
+  lr: number,
+  mu: number,
+  wd: number,
+): void {
   const a = f(lr);
   const u = f(mu);
   const d = f(wd);
@@ -49,8 +56,15 @@ export function momentum_update(w: Float32Array, v: Float32Array, g: Float32Arra
 }
 
 /** g' = g + wd · w; v = mu · v + g'; w −= lr · (g' + mu · v). */
-export function nesterov_update(w: Float32Array, v: Float32Array, g: Float32Array, n: number, lr: number,
-  mu: number, wd: number): void {
+export function nesterov_update(
+  w: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  n: number,
+  lr: number,
+  mu: number,
+  wd: number,
+): void {
   const a = f(lr);
   const u = f(mu);
   const d = f(wd);
@@ -65,9 +79,27 @@ export function nesterov_update(w: Float32Array, v: Float32Array, g: Float32Arra
  * Adam with coupled (L2) decay: g' = g + wd·w; m = b1·m + (1−b1)·g'; v = b2·v + (1−b2)·g'²;
  * w −= lr · (m / bc1) / (√(v / bc2) + eps), with bc1 = 1 − beta1^t and bc2 = 1 − beta2^t from the caller.
  */
-export function adam_update(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, n: number,
-  lr: number, beta1: number, beta2: number, eps: number, wd: number, bc1: number, bc2: number): void {
-  const a = f(lr), b1 = f(beta1), b2 = f(beta2), e = f(eps), d = f(wd), c1 = f(bc1), c2 = f(bc2);
+export function adam_update(
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  n: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  wd: number,
+  bc1: number,
+  bc2: number,
+): void {
+  const a = f(lr),
+    b1 = f(beta1),
+    b2 = f(beta2),
+    e = f(eps),
+    d = f(wd),
+    c1 = f(bc1),
+    c2 = f(bc2);
   for (let i = 0; i < n; i++) {
     const gp = g[i] + d * w[i];
     m[i] = b1 * m[i] + (1 - b1) * gp;
@@ -77,9 +109,27 @@ export function adam_update(w: Float32Array, m: Float32Array, v: Float32Array, g
 }
 
 /** AdamW (decoupled decay): m, v from g; w −= lr · (wd · w + m̂ / (√v̂ + eps)), m̂ = m/bc1, v̂ = v/bc2. */
-export function adamw_update(w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, n: number,
-  lr: number, beta1: number, beta2: number, eps: number, wd: number, bc1: number, bc2: number): void {
-  const a = f(lr), b1 = f(beta1), b2 = f(beta2), e = f(eps), d = f(wd), c1 = f(bc1), c2 = f(bc2);
+export function adamw_update(
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  g: Float32Array,
+  n: number,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  wd: number,
+  bc1: number,
+  bc2: number,
+): void {
+  const a = f(lr),
+    b1 = f(beta1),
+    b2 = f(beta2),
+    e = f(eps),
+    d = f(wd),
+    c1 = f(bc1),
+    c2 = f(bc2);
   for (let i = 0; i < n; i++) {
     m[i] = b1 * m[i] + (1 - b1) * g[i];
     v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
@@ -91,9 +141,22 @@ export function adamw_update(w: Float32Array, m: Float32Array, v: Float32Array, 
  * RMSprop and Adagrad: g' = g + wd·w; s = decay·s + gain·g'²; w −= lr · g' / √(s + eps). RMSprop: decay = rho,
  * gain = 1 − rho; Adagrad: decay = gain = 1.
  */
-export function rms_update(w: Float32Array, s: Float32Array, g: Float32Array, n: number, lr: number, decay: number,
-  gain: number, eps: number, wd: number): void {
-  const a = f(lr), d = f(decay), c = f(gain), e = f(eps), k = f(wd);
+export function rms_update(
+  w: Float32Array,
+  s: Float32Array,
+  g: Float32Array,
+  n: number,
+  lr: number,
+  decay: number,
+  gain: number,
+  eps: number,
+  wd: number,
+): void {
+  const a = f(lr),
+    d = f(decay),
+    c = f(gain),
+    e = f(eps),
+    k = f(wd);
   for (let i = 0; i < n; i++) {
     const gp = g[i] + k * w[i];
     s[i] = d * s[i] + c * gp * gp;

@@ -4,8 +4,19 @@
  * y (m, d0, d1, d2, d3) row-major, y[b, i0, i1, i2, i3] = x[b·n + i0·s0 + i1·s1 + i2·s2 + i3·s3] with
  * n = d0·d1·d2·d3 and s the input strides of the output axes. y must not overlap x.
  */
-export function permute_forward(y: Float32Array, x: Float32Array, m: number, d0: number, d1: number, d2: number,
-  d3: number, s0: number, s1: number, s2: number, s3: number): void {
+export function permute_forward(
+  y: Float32Array,
+  x: Float32Array,
+  m: number,
+  d0: number,
+  d1: number,
+  d2: number,
+  d3: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+): void {
   const n = d0 * d1 * d2 * d3;
   let o = 0;
   for (let b = 0; b < m; b++) {

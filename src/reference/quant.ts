@@ -40,7 +40,15 @@ export function q8_pack_b(bp: Int8Array | Uint8Array, b: Int8Array, k: number, n
 }
 
 /** c (m,n) i32 = a (m,k) i8 · b (k,n) i8 with b packed by q8_pack_b (exact integer sums); ws unused (null). */
-export function q8_gemm(c: Int32Array, _ws: unknown, a: Int8Array, bp: Int8Array | Uint8Array, m: number, k: number, n: number): void {
+export function q8_gemm(
+  c: Int32Array,
+  _ws: unknown,
+  a: Int8Array,
+  bp: Int8Array | Uint8Array,
+  m: number,
+  k: number,
+  n: number,
+): void {
   const pairs = (k + 1) >> 1;
   const sb = bp instanceof Int8Array ? bp : new Int8Array(bp.buffer, bp.byteOffset, bp.length);
   for (let i = 0; i < m; i++) {
@@ -134,7 +142,14 @@ function inverse(am: number, qmax: number): number {
  * Symmetric per-channel quantization of w (k,n): scale[j] = max|w(:,j)| / qmax,
  * q = clamp(round(w · qmax / max|w(:,j)|), −qmax, qmax).
  */
-export function q8_quantize_weights(q: Int8Array, scale: Float32Array, w: Float32Array, k: number, n: number, qmax: number): void {
+export function q8_quantize_weights(
+  q: Int8Array,
+  scale: Float32Array,
+  w: Float32Array,
+  k: number,
+  n: number,
+  qmax: number,
+): void {
   const qm = f(qmax);
   columnAbsmax(scale, w, k, n);
   for (let r = 0; r < k; r++) {
@@ -144,7 +159,14 @@ export function q8_quantize_weights(q: Int8Array, scale: Float32Array, w: Float3
 }
 
 /** y (k,n) = q · scale[j] with q, scale as q8_quantize_weights (scale written too); y may be w. */
-export function q8_fake_quant(y: Float32Array, scale: Float32Array, w: Float32Array, k: number, n: number, qmax: number): void {
+export function q8_fake_quant(
+  y: Float32Array,
+  scale: Float32Array,
+  w: Float32Array,
+  k: number,
+  n: number,
+  qmax: number,
+): void {
   const qm = f(qmax);
   columnAbsmax(scale, w, k, n);
   for (let r = 0; r < k; r++) {

@@ -65,8 +65,14 @@ export function binary_accuracy_count(y: Float32Array, t: Float32Array, n: numbe
  * Shift each of `count` images (h,w) by whole pixels, zero fill: y[i](r,c) = x[i](r − dy, c − dx) with
  * (dx, dy) = shifts[2i], shifts[2i+1]; any sign, |shift| >= size gives zeros. y must not overlap x.
  */
-export function image_shift(y: Float32Array, x: Float32Array, shifts: Int32Array, count: number, h: number,
-  w: number): void {
+export function image_shift(
+  y: Float32Array,
+  x: Float32Array,
+  shifts: Int32Array,
+  count: number,
+  h: number,
+  w: number,
+): void {
   for (let i = 0; i < count; i++) {
     const dx = shifts[2 * i];
     const dy = shifts[2 * i + 1];

@@ -31,7 +31,17 @@ export interface Kernels {
    * Rows [k0, k0 + kc) of gemm_backward_w's dw (k,n) += x (m,k)ᵀ · dy (m,n), the other rows untouched: how threads
    * split the weight gradient (by rows of dw, never by the batch). Rows outside [0, k) are ignored.
    */
-  gemm_backward_w_rows(dw: number, ws: number, x: number, dy: number, m: number, k: number, n: number, k0: number, kc: number): void;
+  gemm_backward_w_rows(
+    dw: number,
+    ws: number,
+    x: number,
+    dy: number,
+    m: number,
+    k: number,
+    n: number,
+    k0: number,
+    kc: number,
+  ): void;
   /** dx (m,k) = dy (m,n) · w (k,n)ᵀ; ws: the GEMM workspace. */
   gemm_backward_x(dx: number, ws: number, dy: number, w: number, m: number, k: number, n: number): void;
 
@@ -104,16 +114,50 @@ export interface Kernels {
   /** v = mu · v + g'; w −= lr · (g' + mu · v), g' = g + wd · w. */
   nesterov_update(w: number, v: number, g: number, n: number, lr: number, mu: number, wd: number): void;
   /** Adam with L2 (coupled) decay: g' = g + wd·w; bc1 = 1 − beta1^t, bc2 = 1 − beta2^t from the host. */
-  adam_update(w: number, m: number, v: number, g: number, n: number, lr: number, beta1: number, beta2: number,
-    eps: number, wd: number, bc1: number, bc2: number): void;
+  adam_update(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    wd: number,
+    bc1: number,
+    bc2: number,
+  ): void;
   /** AdamW (decoupled decay): w −= lr · (wd · w + m̂ / (√v̂ + eps)). */
-  adamw_update(w: number, m: number, v: number, g: number, n: number, lr: number, beta1: number, beta2: number,
-    eps: number, wd: number, bc1: number, bc2: number): void;
+  adamw_update(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    wd: number,
+    bc1: number,
+    bc2: number,
+  ): void;
   /**
    * RMSprop and Adagrad (Keras): s = decay·s + gain·g'²; w −= lr · g' / √(s + eps), g' = g + wd·w. RMSprop: decay
    * rho, gain 1 − rho; Adagrad: decay = gain = 1.
    */
-  rms_update(w: number, s: number, g: number, n: number, lr: number, decay: number, gain: number, eps: number, wd: number): void;
+  rms_update(
+    w: number,
+    s: number,
+    g: number,
+    n: number,
+    lr: number,
+    decay: number,
+    gain: number,
+    eps: number,
+    wd: number,
+  ): void;
 
   // ---- dropout (assembly/dropout.ts) ----
   /** Inverted dropout: mask[i] = u(seed, i) >= rate ? 1/(1−rate) : 0; y = x · mask. u from the shared hash. */
@@ -149,19 +193,50 @@ export interface Kernels {
    * y[b, i0, i1, i2, i3] = x[b·n + i0·s0 + i1·s1 + i2·s2 + i3·s3], s the input strides (floats) of the output
    * axes; y must not overlap x. The permute layer passes a canonical form (permuteArgs in src/layers/permute.ts).
    */
-  permute_forward(y: number, x: number, m: number, d0: number, d1: number, d2: number, d3: number, s0: number,
-    s1: number, s2: number, s3: number): void;
+  permute_forward(
+    y: number,
+    x: number,
+    m: number,
+    d0: number,
+    d1: number,
+    d2: number,
+    d3: number,
+    s0: number,
+    s1: number,
+    s2: number,
+    s3: number,
+  ): void;
 
   // ---- zero padding (assembly/conv/pad.ts) ----
   /**
    * y (m, top+h+bottom, left+w+right, c) = x (m, h, w, c) NHWC with zero borders (Keras ZeroPadding2D); every
    * float of y is written, y must not overlap x.
    */
-  zero_pad2d_forward(y: number, x: number, m: number, h: number, w: number, c: number, top: number, bottom: number,
-    left: number, right: number): void;
+  zero_pad2d_forward(
+    y: number,
+    x: number,
+    m: number,
+    h: number,
+    w: number,
+    c: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+  ): void;
   /** dx (m, h, w, c) = the interior of dy (m, top+h+bottom, left+w+right, c): zero_pad2d_forward's gradient. */
-  crop2d_backward(dx: number, dy: number, m: number, h: number, w: number, c: number, top: number, bottom: number,
-    left: number, right: number): void;
+  crop2d_backward(
+    dx: number,
+    dy: number,
+    m: number,
+    h: number,
+    w: number,
+    c: number,
+    top: number,
+    bottom: number,
+    left: number,
+    right: number,
+  ): void;
 
   // ---- pruning and sparse inference (assembly/sparse) ----
   /** w (n) *= mask (n): puts pruned weights back to zero after an optimizer step. */
@@ -171,8 +246,18 @@ export interface Kernels {
    * f32; b == 0 means no bias. Inputs equal to zero skip their row of W. ws: scratch of n × 4 floats used from
    * m = 4 on (0: one row at a time). vals must be finite.
    */
-  sparse_csr_forward(y: number, ws: number, x: number, rowptr: number, cols: number, vals: number, b: number,
-    m: number, k: number, n: number): void;
+  sparse_csr_forward(
+    y: number,
+    ws: number,
+    x: number,
+    rowptr: number,
+    cols: number,
+    vals: number,
+    b: number,
+    m: number,
+    k: number,
+    n: number,
+  ): void;
 
   // ---- knowledge distillation (assembly/distill.ts); t (m,2n) rows are [y hard label | zt teacher logits] ----
   /**
@@ -181,7 +266,16 @@ export interface Kernels {
    */
   distill_forward(p: number, z: number, t: number, m: number, n: number, temperature: number, alpha: number): number;
   /** dz (m,n) = [alpha (p − y) + (1 − alpha)·T·(softmax(z/T) − softmax(zt/T))] / m; may alias p or z. */
-  distill_backward(dz: number, p: number, z: number, t: number, m: number, n: number, temperature: number, alpha: number): void;
+  distill_backward(
+    dz: number,
+    p: number,
+    z: number,
+    t: number,
+    m: number,
+    n: number,
+    temperature: number,
+    alpha: number,
+  ): void;
   /** Rows where argmax(z) == argmax(y), the hard part of t (m,2n). */
   distill_accuracy_count(z: number, t: number, m: number, n: number): number;
 
@@ -200,7 +294,17 @@ export interface Kernels {
    * y (m,n) f32 = ((acc + bias_q[j]) · scale[j]) · s + bias_f[j], ReLU if relu ≠ 0; acc i32, bias_q (n) i32 and
    * bias_f (n) f32 optional (0).
    */
-  q8_dequantize(y: number, acc: number, bias_q: number, scale: number, bias_f: number, m: number, n: number, s: number, relu: number): void;
+  q8_dequantize(
+    y: number,
+    acc: number,
+    bias_q: number,
+    scale: number,
+    bias_f: number,
+    m: number,
+    n: number,
+    s: number,
+    relu: number,
+  ): void;
   /** q (m,n) i8 = clamp(round((acc + bias_q[j]) · mult[j]), relu ? 0 : −127, 127); bias_q optional (0). */
   q8_requantize(q: number, acc: number, bias_q: number, mult: number, m: number, n: number, relu: number): void;
   /** Per-column symmetric: scale (n) = max|w(:,j)| / qmax, q (k,n) i8 = clamp(round(w / scale[j]), ±qmax). */
@@ -218,8 +322,22 @@ export interface Kernels {
    * cols (n·oh·ow, kh·kw·c) = im2col of x (n,h,w,c): row (b, oy, ox), columns (ky, kx, ci), so a Keras HWIO kernel
    * (kh,kw,c,f) is the (kh·kw·c, f) matrix of gemm_forward; padding reads as 0.
    */
-  im2col_nhwc(cols: number, x: number, n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number,
-    sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  im2col_nhwc(
+    cols: number,
+    x: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+  ): void;
   /**
    * cols (n·oh·ow, kh·kw·c) int8 = patches of the int8 map x (n,h,w,c), as im2col_nhwc, for any c: the columns of
    * an int8 conv (q8_gemm) whose c is not a multiple of 4 (with c % 4 == 0, im2col_nhwc on c / 4 copies the same
@@ -227,31 +345,110 @@ export interface Kernels {
    * 1.2-1.5x faster at c = 6 (14x14x6 5x5x8/16, 16x16x6 3x3x32) and c = 10, 1.1-1.4x at c = 3 with 32 filters
    * (32x32x3 3x3 and 5x5 'same'); slower at c = 1 (0.55-0.65x) and 32x32x3 3x3x16 (0.85x).
    */
-  im2col_nhwc_i8(cols: number, x: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
-    sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  im2col_nhwc_i8(
+    cols: number,
+    x: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+  ): void;
   /** dx (n,h,w,c) = Σ of dcols (n·oh·ow, kh·kw·c) onto their pixels (adjoint of im2col_nhwc); overwrites dx. */
-  col2im_nhwc(dx: number, dcols: number, n: number, h: number, w: number, c: number, kh: number, kw: number,
-    sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  col2im_nhwc(
+    dx: number,
+    dcols: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+  ): void;
   /**
    * y (n,oh,ow,f) = conv of x (n,h,w,c) with the HWIO kernel wk (kh,kw,c,f) + bias (f) (bias == 0: none): the
    * im2col_nhwc + gemm_forward product in one pass, without the columns (direct NHWC micro-kernels, 4 pixels x 8
    * filters, or x 4 for f % 8 <= 4; for inference, or a training forward that does not keep the columns).
    */
-  conv2d_forward_nhwc(y: number, x: number, wk: number, bias: number, n: number, h: number, w: number, c: number,
-    kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
+  conv2d_forward_nhwc(
+    y: number,
+    x: number,
+    wk: number,
+    bias: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+    f: number,
+  ): void;
   /**
    * dw (kh·kw·c, f) += im2col(x)ᵀ · dy (n·oh·ow, f): gemm_backward_w on the im2col_nhwc columns, without them
    * (direct micro-kernels: 4 taps x 8 filters, or x 4 for f % 8 <= 4, over the pixels where those taps are inside
    * the map). Accumulates.
    */
-  conv2d_backward_w_nhwc(dw: number, x: number, dy: number, n: number, h: number, w: number, c: number, kh: number,
-    kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
+  conv2d_backward_w_nhwc(
+    dw: number,
+    x: number,
+    dy: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+    f: number,
+  ): void;
   /**
    * Rows (taps) [p0, p0 + pc) of conv2d_backward_w_nhwc's dw (kh·kw·c, f), the other rows untouched: how threads
    * split the filter gradient (by taps, never by the batch). Rows outside [0, kh·kw·c) are ignored.
    */
-  conv2d_backward_w_nhwc_rows(dw: number, x: number, dy: number, n: number, h: number, w: number, c: number, kh: number,
-    kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number, p0: number, pc: number): void;
+  conv2d_backward_w_nhwc_rows(
+    dw: number,
+    x: number,
+    dy: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+    f: number,
+    p0: number,
+    pc: number,
+  ): void;
   /** Bytes of scratch conv2d_backward_x_nhwc takes (the transposed kernel): kh·f·ceil(kw·c / 8)·8 floats. */
   conv2d_backward_x_workspace_size(kh: number, kw: number, c: number, f: number): number;
   /**
@@ -259,23 +456,83 @@ export interface Kernels {
    * columns (tiles of dy·wkᵀ added straight onto their pixels; at c = 1 with stride 1, each pixel's dot products
    * along the filters, ws unused); ws: conv2d_backward_x_workspace_size bytes, 16-byte aligned. Overwrites dx.
    */
-  conv2d_backward_x_nhwc(dx: number, ws: number, dy: number, wk: number, n: number, h: number, w: number, c: number,
-    kh: number, kw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number, f: number): void;
+  conv2d_backward_x_nhwc(
+    dx: number,
+    ws: number,
+    dy: number,
+    wk: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+    f: number,
+  ): void;
   /**
    * y (n,oh,ow,c) = max of x (n,h,w,c) over each ph x pw window's in-range pixels (padding never wins);
    * idx (n,oh,ow,c) i32 = flat index b·h·w·c + iy·w·c + ix·c + ch of the max (first in scan order ky, kx on
    * ties), or idx == 0 not to write it. A NaN in a window wins (the first NaN). An empty window: y = 0, idx = −1.
    */
-  maxpool2d_forward(y: number, idx: number, x: number, n: number, h: number, w: number, c: number, ph: number,
-    pw: number, sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  maxpool2d_forward(
+    y: number,
+    idx: number,
+    x: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    ph: number,
+    pw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+  ): void;
   /** dx (nx) = 0, then dx[idx[i]] += dy[i] for i < ny (idx i32 (ny), negative skipped); overwrites dx. */
   maxpool2d_backward(dx: number, dy: number, idx: number, nx: number, ny: number): void;
   /** y (n,oh,ow,c) = mean of x (n,h,w,c) over each window's in-range pixels (padding not counted, as Keras 'same'). */
-  avgpool2d_forward(y: number, x: number, n: number, h: number, w: number, c: number, ph: number, pw: number,
-    sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  avgpool2d_forward(
+    y: number,
+    x: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    ph: number,
+    pw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+  ): void;
   /** dx (n,h,w,c) = adjoint of avgpool2d_forward applied to dy (n,oh,ow,c); overwrites dx. */
-  avgpool2d_backward(dx: number, dy: number, n: number, h: number, w: number, c: number, ph: number, pw: number,
-    sh: number, sw: number, padT: number, padL: number, oh: number, ow: number): void;
+  avgpool2d_backward(
+    dx: number,
+    dy: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    ph: number,
+    pw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+  ): void;
   /** y (n,c) = mean over hw of x (n,hw,c). */
   global_avgpool_forward(y: number, x: number, n: number, hw: number, c: number): void;
   /** dx (n,hw,c) = dy (n,c) / hw broadcast; overwrites dx. */
@@ -286,15 +543,35 @@ export interface Kernels {
    */
   batchnorm_stats(mean: number, variance: number, x: number, m: number, c: number): void;
   /** y (m,c) = (x − mean) · gamma / sqrt(variance + eps) + beta per channel; y may alias x. */
-  batchnorm_forward(y: number, x: number, mean: number, variance: number, gamma: number, beta: number, m: number,
-    c: number, eps: number): void;
+  batchnorm_forward(
+    y: number,
+    x: number,
+    mean: number,
+    variance: number,
+    gamma: number,
+    beta: number,
+    m: number,
+    c: number,
+    eps: number,
+  ): void;
   /**
    * Training-mode gradient with batch statistics: xhat = (x − mean)·istd, istd = 1/sqrt(variance + eps);
    * dgamma (c) += Σ dy·xhat, dbeta (c) += Σ dy (accumulate); dx (m,c) = gamma·istd·(dy − Σdy/m − xhat·Σ(dy·xhat)/m)
    * (overwrite; dx may alias dy).
    */
-  batchnorm_backward(dx: number, dgamma: number, dbeta: number, dy: number, x: number, mean: number,
-    variance: number, gamma: number, m: number, c: number, eps: number): void;
+  batchnorm_backward(
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    dy: number,
+    x: number,
+    mean: number,
+    variance: number,
+    gamma: number,
+    m: number,
+    c: number,
+    eps: number,
+  ): void;
   /** run (n) = momentum · run + (1 − momentum) · x (running mean / variance). */
   ema_update(run: number, x: number, n: number, momentum: number): void;
   /** y (m,c) = x · scale[ch] + shift[ch] (inference batch norm folded); y may alias x. */

@@ -83,7 +83,8 @@ export class Arena {
       e = this.free[i][1];
       this.free.splice(i, 1);
     }
-    if (e === this.top) this.top = s; // give the tail back to the bump pointer
+    if (e === this.top)
+      this.top = s; // give the tail back to the bump pointer
     else this.free.splice(i, 0, [s, e]);
   }
 

@@ -179,7 +179,10 @@ export class Engine {
     if (checked || this.k.count_nonfinite(dst, n) === 0) return;
     const v = this.f32(dst, n);
     const i = v.findIndex((a) => !Number.isFinite(a)); // only on the error path
-    throw new SimdnetError('NONFINITE', `x has ${v[i]} at row ${r0 + Math.floor(i / x.cols)}, col ${i % x.cols}; all values must be finite`);
+    throw new SimdnetError(
+      'NONFINITE',
+      `x has ${v[i]} at row ${r0 + Math.floor(i / x.cols)}, col ${i % x.cols}; all values must be finite`,
+    );
   }
 
   /** Copies n floats at ptr out of the memory. */
@@ -194,7 +197,10 @@ export class Engine {
 }
 
 function disposedError(): never {
-  throw new SimdnetError('DISPOSED', 'this engine was disposed (engine.dispose()): its memory is released; create a new engine and model');
+  throw new SimdnetError(
+    'DISPOSED',
+    'this engine was disposed (engine.dispose()): its memory is released; create a new engine and model',
+  );
 }
 
 let makeJsKernels: typeof jsKernels | undefined;
@@ -218,7 +224,10 @@ function threadsWanted(t: unknown, where: string): number | 'auto' {
   if (t === undefined || t === null) return 1;
   if (t === 'auto') return t;
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_THREADS) {
-    throw new SimdnetError('RANGE', `${where}: option threads must be an integer from 1 to ${MAX_THREADS} or 'auto', got ${typeof t === 'string' ? JSON.stringify(t) : String(t)}`);
+    throw new SimdnetError(
+      'RANGE',
+      `${where}: option threads must be an integer from 1 to ${MAX_THREADS} or 'auto', got ${typeof t === 'string' ? JSON.stringify(t) : String(t)}`,
+    );
   }
   return t;
 }
@@ -253,7 +262,8 @@ export async function createEngine(backend: Backend, options: EngineOptions = {}
   const k = instance.exports as unknown as Kernels;
   // Fused multiply-add: the relaxed-SIMD GEMM and conv kernels carried in simdnet.wasm, on the same memory, where
   // the runtime runs them (src/runtime/relaxed.ts); otherwise the SIMD128 kernels stay.
-  const fma = options.fma === false ? undefined : await relaxedKernels(module, memory, k, { sync: syncFs() !== undefined });
+  const fma =
+    options.fma === false ? undefined : await relaxedKernels(module, memory, k, { sync: syncFs() !== undefined });
   return new Engine('wasm', memory, fma ? { ...k, ...fma } : k, maxBytes, { note, fma: fma !== undefined });
 }
 
@@ -291,7 +301,8 @@ export async function init(options: EngineOptions & { backend?: Backend } = {}):
 
 /** The shared engine of a backend, once init() (for the js backend: init({ backend: 'js' })) has resolved. */
 export function getEngine(backend: Backend = 'wasm'): Engine {
-  if (backend !== 'wasm' && backend !== 'js') throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
+  if (backend !== 'wasm' && backend !== 'js')
+    throw new SimdnetError('RANGE', `unknown backend '${String(backend)}' (use 'wasm' or 'js')`);
   const e = engines[backend];
   if (!e) {
     throw new SimdnetError(

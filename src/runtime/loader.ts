@@ -72,7 +72,10 @@ export async function compileWasm(source?: WasmSource): Promise<WebAssembly.Modu
  */
 export async function readWasm(source?: WasmSource): Promise<Uint8Array | WebAssembly.Module> {
   if (typeof WebAssembly !== 'object') {
-    throw new SimdnetError('UNSUPPORTED', "this runtime has no WebAssembly; use the js backend: await init({ backend: 'js' })");
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      "this runtime has no WebAssembly; use the js backend: await init({ backend: 'js' })",
+    );
   }
   if (!simdSupported()) {
     throw new SimdnetError(

@@ -37,7 +37,13 @@ function pathOf(u: string | URL): string {
 /** Deno without --allow-read throws NotCapable (PermissionDenied before 2.0); Node's permission model, EACCES. */
 function isPermissionError(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException;
-  return e.name === 'NotCapable' || e.name === 'PermissionDenied' || e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'ERR_ACCESS_DENIED';
+  return (
+    e.name === 'NotCapable' ||
+    e.name === 'PermissionDenied' ||
+    e.code === 'EACCES' ||
+    e.code === 'EPERM' ||
+    e.code === 'ERR_ACCESS_DENIED'
+  );
 }
 
 /** Reads a file (a path or a file: URL); undefined if there is none, a SimdnetError naming it if it cannot be read. */
@@ -63,5 +69,8 @@ export function readFileUrl(fs: Fs, url: URL, fallbacks: URL[]): Uint8Array {
     const bytes = readFileIfExists(fs, u);
     if (bytes) return bytes;
   }
-  throw new SimdnetError('FORMAT', `simdnet.wasm not found at ${pathOf(url)}; run \`npm run build\` or pass the .wasm to init({ wasm })`);
+  throw new SimdnetError(
+    'FORMAT',
+    `simdnet.wasm not found at ${pathOf(url)}; run \`npm run build\` or pass the .wasm to init({ wasm })`,
+  );
 }

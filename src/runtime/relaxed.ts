@@ -48,7 +48,10 @@ export function relaxedBytes(main: WebAssembly.Module): Uint8Array<ArrayBuffer> 
  * relaxed SIMD, or one that refuses run-time compilation (Cloudflare Workers and other precompiled-only hosts).
  * The compiled module can be posted to workers and instantiated there on their memory.
  */
-export async function relaxedModule(main: WebAssembly.Module, options: RelaxedOptions = {}): Promise<WebAssembly.Module | undefined> {
+export async function relaxedModule(
+  main: WebAssembly.Module,
+  options: RelaxedOptions = {},
+): Promise<WebAssembly.Module | undefined> {
   const bytes = relaxedBytes(main);
   if (bytes === undefined) return undefined;
   const b = (options.transform ? options.transform(bytes) : bytes) as Uint8Array<ArrayBuffer>;
@@ -83,9 +86,11 @@ export async function instantiateRelaxed(
   }
   const r = ex as unknown as RelaxedKernels & Pick<Kernels, 'gemm_workspace_size' | 'conv2d_backward_x_workspace_size'>;
   if (!RELAXED_KERNELS.every((name) => typeof ex[name] === 'function')) return undefined;
-  if (typeof r.gemm_workspace_size !== 'function' || r.gemm_workspace_size() !== k.gemm_workspace_size()) return undefined;
+  if (typeof r.gemm_workspace_size !== 'function' || r.gemm_workspace_size() !== k.gemm_workspace_size())
+    return undefined;
   if (typeof r.conv2d_backward_x_workspace_size !== 'function') return undefined;
-  if (r.conv2d_backward_x_workspace_size(3, 3, 5, 7) !== k.conv2d_backward_x_workspace_size(3, 3, 5, 7)) return undefined;
+  if (r.conv2d_backward_x_workspace_size(3, 3, 5, 7) !== k.conv2d_backward_x_workspace_size(3, 3, 5, 7))
+    return undefined;
   const out = {} as Record<string, unknown>;
   for (const name of RELAXED_KERNELS) out[name] = ex[name];
   return out as unknown as RelaxedKernels;

@@ -62,10 +62,14 @@ export function sharedMemoryVariant(bytes: Uint8Array): Uint8Array {
       for (; count > 0; count--) {
         q = skipName(bytes, skipName(bytes, q));
         const kind = bytes[q++];
-        if (kind === 0) q = readLeb(bytes, q)[1]; // function: type index
-        else if (kind === 1) q = skipLimits(bytes, q + 1); // table: ref type, limits
-        else if (kind === 3) q += 2; // global: value type, mutability
-        else if (kind === 4) q = readLeb(bytes, q + 1)[1]; // tag: attribute, type index
+        if (kind === 0)
+          q = readLeb(bytes, q)[1]; // function: type index
+        else if (kind === 1)
+          q = skipLimits(bytes, q + 1); // table: ref type, limits
+        else if (kind === 3)
+          q += 2; // global: value type, mutability
+        else if (kind === 4)
+          q = readLeb(bytes, q + 1)[1]; // tag: attribute, type index
         else if (kind === 2) {
           const limitsEnd = skipLimits(bytes, q);
           const min = readLeb(bytes, q + 1)[0];

@@ -98,12 +98,26 @@ const F = 4; // bytes per float
 
 /** Element-wise over a flat length at `n`; `ptrs` the pointer arguments (all advance 4 bytes per element). */
 function flat(n: number, ptrs: number[]): Splitter {
-  return along(n, ptrs.map((p) => [p, () => F] as [number, () => number]), 16, 16, (a) => a[n] * ptrs.length, 'elements');
+  return along(
+    n,
+    ptrs.map((p) => [p, () => F] as [number, () => number]),
+    16,
+    16,
+    (a) => a[n] * ptrs.length,
+    'elements',
+  );
 }
 
 /** Row-wise: rows at `m`, row length at `len`; `ptrs` advance by a row. */
 function rowwise(m: number, len: number, ptrs: number[]): Splitter {
-  return along(m, ptrs.map((p) => [p, (a: number[]) => a[len] * F] as [number, (a: number[]) => number]), 1, 1, (a) => a[m] * a[len] * ptrs.length, 'elements');
+  return along(
+    m,
+    ptrs.map((p) => [p, (a: number[]) => a[len] * F] as [number, (a: number[]) => number]),
+    1,
+    1,
+    (a) => a[m] * a[len] * ptrs.length,
+    'elements',
+  );
 }
 
 /** An NHWC map's floats per sample: h·w·c at the given argument indices. */
@@ -114,13 +128,35 @@ const convIn = (n: number) => hwc(n + 1, n + 2, n + 3);
 
 export const SPLITTERS: Record<string, Splitter> = {
   // (y, ws, x, w, b, m, k, n)
-  gemm_forward: along(5, [[0, (a) => a[7] * F], [2, (a) => a[6] * F]], 4, 4, (a) => a[5] * a[6] * a[7], 'macs', (a, p, i, ctx) => {
-    p[1] = ctx.gemmWs(i, a[1]);
-  }),
+  gemm_forward: along(
+    5,
+    [
+      [0, (a) => a[7] * F],
+      [2, (a) => a[6] * F],
+    ],
+    4,
+    4,
+    (a) => a[5] * a[6] * a[7],
+    'macs',
+    (a, p, i, ctx) => {
+      p[1] = ctx.gemmWs(i, a[1]);
+    },
+  ),
   // (dx, ws, dy, w, m, k, n)
-  gemm_backward_x: along(4, [[0, (a) => a[5] * F], [2, (a) => a[6] * F]], 4, 4, (a) => a[4] * a[5] * a[6], 'macs', (a, p, i, ctx) => {
-    p[1] = ctx.gemmWs(i, a[1]);
-  }),
+  gemm_backward_x: along(
+    4,
+    [
+      [0, (a) => a[5] * F],
+      [2, (a) => a[6] * F],
+    ],
+    4,
+    4,
+    (a) => a[4] * a[5] * a[6],
+    'macs',
+    (a, p, i, ctx) => {
+      p[1] = ctx.gemmWs(i, a[1]);
+    },
+  ),
   // (dw, ws, x, dy, m, k, n, k0, kc): rows [k0, k0 + kc) of dw; the whole call is k0 = 0, kc = k.
   gemm_backward_w_rows: (a, ctx) => {
     const [, , , , m, , n, k0, kc] = a;
@@ -147,59 +183,234 @@ export const SPLITTERS: Record<string, Splitter> = {
     });
   },
   // (y, x, wk, bias, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f)
-  conv2d_forward_nhwc: along(4, [[0, (a) => a[14] * a[15] * a[16] * F], [1, convIn(4)]], 1, 1,
-    (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7], 'macs'),
+  conv2d_forward_nhwc: along(
+    4,
+    [
+      [0, (a) => a[14] * a[15] * a[16] * F],
+      [1, convIn(4)],
+    ],
+    1,
+    1,
+    (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7],
+    'macs',
+  ),
   // (dx, ws, dy, wk, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f)
-  conv2d_backward_x_nhwc: along(4, [[0, convIn(4)], [2, (a) => a[14] * a[15] * a[16] * F]], 1, 1,
-    (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7], 'macs', (a, p, i, ctx) => {
+  conv2d_backward_x_nhwc: along(
+    4,
+    [
+      [0, convIn(4)],
+      [2, (a) => a[14] * a[15] * a[16] * F],
+    ],
+    1,
+    1,
+    (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7],
+    'macs',
+    (a, p, i, ctx) => {
       if (i > 0) p[1] = ctx.scratch(i, ctx.convDxWsSize(a[8], a[9], a[7], a[16]));
-    }),
+    },
+  ),
   // (cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow)
-  im2col_nhwc: along(2, [[0, (a) => a[12] * a[13] * a[6] * a[7] * a[5] * F], [1, convIn(2)]], 1, 1,
-    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5], 'elements'),
+  im2col_nhwc: along(
+    2,
+    [
+      [0, (a) => a[12] * a[13] * a[6] * a[7] * a[5] * F],
+      [1, convIn(2)],
+    ],
+    1,
+    1,
+    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5],
+    'elements',
+  ),
   // (dx, dcols, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow)
-  col2im_nhwc: along(2, [[0, convIn(2)], [1, (a) => a[12] * a[13] * a[6] * a[7] * a[5] * F]], 1, 1,
-    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5], 'elements'),
+  col2im_nhwc: along(
+    2,
+    [
+      [0, convIn(2)],
+      [1, (a) => a[12] * a[13] * a[6] * a[7] * a[5] * F],
+    ],
+    1,
+    1,
+    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5],
+    'elements',
+  ),
   // (y, idx, x, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow): idx holds flat indices counted from sample 0, so
   // only the inference form (idx == 0) splits.
   maxpool2d_forward: (a, ctx) =>
     a[1] === 0
-      ? along(3, [[0, (b) => b[13] * b[14] * b[6] * F], [2, hwc(4, 5, 6)]], 1, 1, (b) => b[3] * b[13] * b[14] * b[6] * b[7] * b[8], 'elements')(a, ctx)
+      ? along(
+          3,
+          [
+            [0, (b) => b[13] * b[14] * b[6] * F],
+            [2, hwc(4, 5, 6)],
+          ],
+          1,
+          1,
+          (b) => b[3] * b[13] * b[14] * b[6] * b[7] * b[8],
+          'elements',
+        )(a, ctx)
       : undefined,
   // (y, x, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow)
-  avgpool2d_forward: along(2, [[0, (a) => a[12] * a[13] * a[5] * F], [1, convIn(2)]], 1, 1, (a) => a[2] * a[12] * a[13] * a[5] * a[6] * a[7], 'elements'),
+  avgpool2d_forward: along(
+    2,
+    [
+      [0, (a) => a[12] * a[13] * a[5] * F],
+      [1, convIn(2)],
+    ],
+    1,
+    1,
+    (a) => a[2] * a[12] * a[13] * a[5] * a[6] * a[7],
+    'elements',
+  ),
   // (dx, dy, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow)
-  avgpool2d_backward: along(2, [[0, convIn(2)], [1, (a) => a[12] * a[13] * a[5] * F]], 1, 1, (a) => a[2] * a[12] * a[13] * a[5] * a[6] * a[7], 'elements'),
+  avgpool2d_backward: along(
+    2,
+    [
+      [0, convIn(2)],
+      [1, (a) => a[12] * a[13] * a[5] * F],
+    ],
+    1,
+    1,
+    (a) => a[2] * a[12] * a[13] * a[5] * a[6] * a[7],
+    'elements',
+  ),
   // (y, x, n, hw, c) / (dx, dy, n, hw, c)
-  global_avgpool_forward: along(2, [[0, (a) => a[4] * F], [1, (a) => a[3] * a[4] * F]], 1, 1, (a) => a[2] * a[3] * a[4], 'elements'),
-  global_avgpool_backward: along(2, [[0, (a) => a[3] * a[4] * F], [1, (a) => a[4] * F]], 1, 1, (a) => a[2] * a[3] * a[4], 'elements'),
+  global_avgpool_forward: along(
+    2,
+    [
+      [0, (a) => a[4] * F],
+      [1, (a) => a[3] * a[4] * F],
+    ],
+    1,
+    1,
+    (a) => a[2] * a[3] * a[4],
+    'elements',
+  ),
+  global_avgpool_backward: along(
+    2,
+    [
+      [0, (a) => a[3] * a[4] * F],
+      [1, (a) => a[4] * F],
+    ],
+    1,
+    1,
+    (a) => a[2] * a[3] * a[4],
+    'elements',
+  ),
   // (y, x, m, h, w, c, top, bottom, left, right) / (dx, dy, …)
-  zero_pad2d_forward: along(2, [[0, (a) => (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5] * F], [1, hwc(3, 4, 5)]], 1, 1,
-    (a) => a[2] * (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5], 'elements'),
-  crop2d_backward: along(2, [[0, hwc(3, 4, 5)], [1, (a) => (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5] * F]], 1, 1,
-    (a) => a[2] * (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5], 'elements'),
+  zero_pad2d_forward: along(
+    2,
+    [
+      [0, (a) => (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5] * F],
+      [1, hwc(3, 4, 5)],
+    ],
+    1,
+    1,
+    (a) => a[2] * (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5],
+    'elements',
+  ),
+  crop2d_backward: along(
+    2,
+    [
+      [0, hwc(3, 4, 5)],
+      [1, (a) => (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5] * F],
+    ],
+    1,
+    1,
+    (a) => a[2] * (a[6] + a[3] + a[7]) * (a[8] + a[4] + a[9]) * a[5],
+    'elements',
+  ),
   // (y, x, m, d0, d1, d2, d3, s0..s3): whole samples of d0·d1·d2·d3 floats
-  permute_forward: along(2, [[0, (a) => a[3] * a[4] * a[5] * a[6] * F], [1, (a) => a[3] * a[4] * a[5] * a[6] * F]], 1, 1,
-    (a) => a[2] * a[3] * a[4] * a[5] * a[6], 'elements'),
+  permute_forward: along(
+    2,
+    [
+      [0, (a) => a[3] * a[4] * a[5] * a[6] * F],
+      [1, (a) => a[3] * a[4] * a[5] * a[6] * F],
+    ],
+    1,
+    1,
+    (a) => a[2] * a[3] * a[4] * a[5] * a[6],
+    'elements',
+  ),
   // (y, x, shifts, count, h, w)
-  image_shift: along(3, [[0, (a) => a[4] * a[5] * F], [1, (a) => a[4] * a[5] * F], [2, () => 8]], 1, 1, (a) => a[3] * a[4] * a[5], 'elements'),
+  image_shift: along(
+    3,
+    [
+      [0, (a) => a[4] * a[5] * F],
+      [1, (a) => a[4] * a[5] * F],
+      [2, () => 8],
+    ],
+    1,
+    1,
+    (a) => a[3] * a[4] * a[5],
+    'elements',
+  ),
   // (y, x, idx, m, n): rows of y and idx; x is indexed
-  gather_rows: along(3, [[0, (a) => a[4] * F], [2, () => 4]], 1, 1, (a) => a[3] * a[4], 'elements'),
+  gather_rows: along(
+    3,
+    [
+      [0, (a) => a[4] * F],
+      [2, () => 4],
+    ],
+    1,
+    1,
+    (a) => a[3] * a[4],
+    'elements',
+  ),
 
   // int8 inference (compressed models): integer sums are exact, and the f32 conversions are element-wise.
   // (c, ws, a, bp, m, k, n): c i32, a int8; rows in multiples of 4 (below 4 rows the kernel takes its GEMV path)
-  q8_gemm: along(4, [[0, (a) => a[6] * F], [2, (a) => a[5]]], 4, 4, (a) => a[4] * a[5] * a[6], 'macs', (a, p, i, ctx) => {
-    p[1] = ctx.gemmWs(i, a[1]);
-  }),
+  q8_gemm: along(
+    4,
+    [
+      [0, (a) => a[6] * F],
+      [2, (a) => a[5]],
+    ],
+    4,
+    4,
+    (a) => a[4] * a[5] * a[6],
+    'macs',
+    (a, p, i, ctx) => {
+      p[1] = ctx.gemmWs(i, a[1]);
+    },
+  ),
   // (q, x, n, inv_scale): q int8, x f32; 16 at a time like the kernel's body
-  q8_quantize: along(2, [[0, () => 1], [1, () => F]], 16, 16, (a) => a[2] * 2, 'elements'),
+  q8_quantize: along(
+    2,
+    [
+      [0, () => 1],
+      [1, () => F],
+    ],
+    16,
+    16,
+    (a) => a[2] * 2,
+    'elements',
+  ),
   // (y, acc, bias_q, scale, bias_f, m, n, s, relu): y f32, acc i32
   q8_dequantize: rowwise(5, 6, [0, 1]),
   // (q, acc, bias_q, mult, m, n, relu): q int8, acc i32
-  q8_requantize: along(4, [[0, (a) => a[5]], [1, (a) => a[5] * F]], 1, 1, (a) => a[4] * a[5] * 2, 'elements'),
+  q8_requantize: along(
+    4,
+    [
+      [0, (a) => a[5]],
+      [1, (a) => a[5] * F],
+    ],
+    1,
+    1,
+    (a) => a[4] * a[5] * 2,
+    'elements',
+  ),
   // (cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow): int8 bytes
-  im2col_nhwc_i8: along(2, [[0, (a) => a[12] * a[13] * a[6] * a[7] * a[5]], [1, (a) => a[3] * a[4] * a[5]]], 1, 1,
-    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5], 'elements'),
+  im2col_nhwc_i8: along(
+    2,
+    [
+      [0, (a) => a[12] * a[13] * a[6] * a[7] * a[5]],
+      [1, (a) => a[3] * a[4] * a[5]],
+    ],
+    1,
+    1,
+    (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5],
+    'elements',
+  ),
 
   // Element-wise.
   sigmoid_forward: flat(2, [0, 1]),

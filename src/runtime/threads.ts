@@ -102,7 +102,12 @@ interface WorkerLike {
 
 /** Where threads cannot run, why (undefined: they can). */
 export function threadsUnavailable(): string | undefined {
-  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean; Worker?: unknown; Atomics?: unknown };
+  const g = globalThis as {
+    SharedArrayBuffer?: unknown;
+    crossOriginIsolated?: boolean;
+    Worker?: unknown;
+    Atomics?: unknown;
+  };
   if (typeof g.SharedArrayBuffer !== 'function' || typeof g.Atomics !== 'object') {
     return g.crossOriginIsolated === false
       ? 'SharedArrayBuffer needs cross-origin isolation: serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp'
@@ -111,7 +116,8 @@ export function threadsUnavailable(): string | undefined {
   if (g.crossOriginIsolated === false) {
     return 'the page is not cross-origin isolated: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp';
   }
-  if (nodeWorkers() === undefined && typeof g.Worker !== 'function') return 'this runtime has no workers (no Worker, no node:worker_threads)';
+  if (nodeWorkers() === undefined && typeof g.Worker !== 'function')
+    return 'this runtime has no workers (no Worker, no node:worker_threads)';
   return undefined;
 }
 
@@ -123,7 +129,8 @@ type NodeWorkerThreads = typeof import('node:worker_threads');
  */
 function nodeWorkers(): NodeWorkerThreads | undefined {
   const g = globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } };
-  if (typeof g.process?.versions?.node !== 'string' || typeof g.process.getBuiltinModule !== 'function') return undefined;
+  if (typeof g.process?.versions?.node !== 'string' || typeof g.process.getBuiltinModule !== 'function')
+    return undefined;
   return g.process.getBuiltinModule('node:worker_threads') as NodeWorkerThreads | undefined;
 }
 
@@ -138,7 +145,6 @@ export function autoThreads(): number {
   }
   return Math.max(1, Math.min(MAX_THREADS, Math.floor(n)));
 }
-
 
 /**
  * The workers of one engine. Starts them (awaited by createEngine), runs split calls, reports a worker that died
@@ -338,7 +344,11 @@ export class ThreadPool {
       if (n < 2000) continue; // the part is usually done within microseconds of ours
       if (this.canWait) Atomics.wait(i32, at, s, 50);
       else if ((n & 1023) !== 0) continue;
-      if (s === POSTED && Date.now() - t0 > CLAIM_TIMEOUT_MS && Atomics.compareExchange(i32, at, POSTED, IDLE) === POSTED) {
+      if (
+        s === POSTED &&
+        Date.now() - t0 > CLAIM_TIMEOUT_MS &&
+        Atomics.compareExchange(i32, at, POSTED, IDLE) === POSTED
+      ) {
         // Never claimed: the worker is gone (terminated, crashed). Withdrawn, so it can never run late.
         this.dead ??= `simdnet worker thread ${w + 1} stopped responding`;
         return this.dead;
@@ -409,12 +419,18 @@ export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): v
   // The whole weight gradient is rows [0, k) of gemm_backward_w_rows.
   wrap('gemm_backward_w', SPLITTERS.gemm_backward_w_rows, 'gemm_backward_w_rows', (a) => [...a, 0, a[5]]);
   // …and the whole filter gradient taps [0, kh·kw·c) of conv2d_backward_w_nhwc_rows.
-  wrap('conv2d_backward_w_nhwc', SPLITTERS.conv2d_backward_w_nhwc_rows, 'conv2d_backward_w_nhwc_rows', (a) => [...a, 0, a[7] * a[8] * a[6]]);
+  wrap('conv2d_backward_w_nhwc', SPLITTERS.conv2d_backward_w_nhwc_rows, 'conv2d_backward_w_nhwc_rows', (a) => [
+    ...a,
+    0,
+    a[7] * a[8] * a[6],
+  ]);
 }
 
 /** The kernel names a pool's workers index by (every exported function of the module). */
 function kernelNames(exports: WebAssembly.Exports): string[] {
-  return Object.keys(exports).filter((n) => typeof exports[n] === 'function').sort();
+  return Object.keys(exports)
+    .filter((n) => typeof exports[n] === 'function')
+    .sort();
 }
 
 /**
@@ -423,13 +439,19 @@ function kernelNames(exports: WebAssembly.Exports): string[] {
  * a precompiled module, whose bytes cannot be had back) the reason instead, for engine.threadsNote; '' when
  * 'auto' finds one core.
  */
-export async function threadedEngine(source: WasmSource | undefined, maxBytes: number, threads: number | 'auto', fma: boolean): Promise<Engine | string> {
+export async function threadedEngine(
+  source: WasmSource | undefined,
+  maxBytes: number,
+  threads: number | 'auto',
+  fma: boolean,
+): Promise<Engine | string> {
   const n = threads === 'auto' ? autoThreads() : threads;
   if (n <= 1) return '';
   const why = threadsUnavailable();
   if (why) return why;
   const got = await readWasm(source);
-  if (got instanceof WebAssembly.Module) return 'the .wasm was given as a compiled WebAssembly.Module, whose bytes a shared-memory variant needs';
+  if (got instanceof WebAssembly.Module)
+    return 'the .wasm was given as a compiled WebAssembly.Module, whose bytes a shared-memory variant needs';
   const bytes = sharedMemoryVariant(got);
   const module = await compileBytes(bytes, syncFs() !== undefined);
   let memory: WebAssembly.Memory;
@@ -454,12 +476,20 @@ export async function threadedEngine(source: WasmSource | undefined, maxBytes: n
   const fmaK = relaxed && (await instantiateRelaxed(relaxed, memory, k, sync));
   let pool: ThreadPool;
   try {
-    const carried = fmaK && relaxed ? { module: relaxed, bytes: sharedMemoryVariant(relaxedBytes(module) ?? new Uint8Array()) } : undefined;
+    const carried =
+      fmaK && relaxed
+        ? { module: relaxed, bytes: sharedMemoryVariant(relaxedBytes(module) ?? new Uint8Array()) }
+        : undefined;
     pool = await ThreadPool.start(n - 1, module, bytes, memory, names, carried);
   } catch (err) {
     // E.g. a Content-Security-Policy without worker-src blob:, or a worker that could not instantiate the module.
     return `the worker threads could not start: ${err instanceof Error ? err.message : String(err)}`;
   }
   const kernels = fmaK ? { ...k, ...fmaK } : k;
-  return new Engine('wasm', memory, kernels, maxBytes, { pool, note: '', fma: fmaK !== undefined, attach: (e) => attachPool(e, pool, names) });
+  return new Engine('wasm', memory, kernels, maxBytes, {
+    pool,
+    note: '',
+    fma: fmaK !== undefined,
+    attach: (e) => attachPool(e, pool, names),
+  });
 }

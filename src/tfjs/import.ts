@@ -53,17 +53,33 @@ const bad = (message: string): never => {
  *   layers that do not fit, DTYPE for weights that are not float32, NONFINITE for a NaN/Inf weight (named), FORMAT
  *   for finite weights so large that a forward pass on inputs with |x| <= 1e3 could overflow f32 (named).
  */
-export function importTfjsLayers(modelJson: string | object, weightData: WeightData, options: TfjsImportOptions = {}): Sequential {
-  if (typeof options !== 'object' || options === null) throw new SimdnetError('RANGE', 'importTfjsLayers(): options must be an object');
+export function importTfjsLayers(
+  modelJson: string | object,
+  weightData: WeightData,
+  options: TfjsImportOptions = {},
+): Sequential {
+  if (typeof options !== 'object' || options === null)
+    throw new SimdnetError('RANGE', 'importTfjsLayers(): options must be an object');
   const doc = parseJson(modelJson);
   const format = doc.format;
   if (format !== undefined && format !== null && format !== 'layers-model') {
-    const hint = format === 'graph-model' ? ' (a graph model from tensorflowjs_converter --output_format tfjs_graph_model; convert to tfjs_layers_model instead)' : '';
-    throw new SimdnetError('UNSUPPORTED', `model.json format ${describe(format)} is not supported: only 'layers-model'${hint}`);
+    const hint =
+      format === 'graph-model'
+        ? ' (a graph model from tensorflowjs_converter --output_format tfjs_graph_model; convert to tfjs_layers_model instead)'
+        : '';
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `model.json format ${describe(format)} is not supported: only 'layers-model'${hint}`,
+    );
   }
   let topology = doc.modelTopology;
-  if (!isObject(topology)) return bad(`model.json has no modelTopology object (got ${describe(topology)}): is this a TensorFlow.js layers model?`);
-  const producer = [doc.generatedBy, doc.convertedBy, topology.keras_version].filter((s) => typeof s === 'string' && s !== '').join('; ');
+  if (!isObject(topology))
+    return bad(
+      `model.json has no modelTopology object (got ${describe(topology)}): is this a TensorFlow.js layers model?`,
+    );
+  const producer = [doc.generatedBy, doc.convertedBy, topology.keras_version]
+    .filter((s) => typeof s === 'string' && s !== '')
+    .join('; ');
   if (topology.model_config !== undefined && topology.model_config !== null) topology = topology.model_config;
   if (!isObject(topology)) return bad(`modelTopology.model_config must be an object, got ${describe(topology)}`);
 
@@ -74,7 +90,9 @@ export function importTfjsLayers(modelJson: string | object, weightData: WeightD
   // weightData may be a list of buffers to join (tf.io's CompositeArrayBuffer) rather than named shards.
   let manifest = doc.weightsManifest;
   if ((manifest === undefined || manifest === null) && Array.isArray(doc.weightSpecs)) {
-    manifest = [{ paths: Array.isArray(weightData) ? weightData.map((_, i) => `part ${i}`) : [], weights: doc.weightSpecs }];
+    manifest = [
+      { paths: Array.isArray(weightData) ? weightData.map((_, i) => `part ${i}`) : [], weights: doc.weightSpecs },
+    ];
   }
   const store = new WeightStore(manifest ?? [], weightData);
   const shape = input ?? inferInput(mapped, store);
@@ -85,8 +103,17 @@ export function importTfjsLayers(modelJson: string | object, weightData: WeightD
   // Finite but extreme weights (a kernel of 1e30 feeding another, a LeakyReLU alpha of 1e20) are refused as
   // simdnet's own loaders refuse them, before anything is allocated: a forward pass on inputs with |x| <= 1e3 must
   // stay finite.
-  checkMagnitudes(specs, shape, (i) => (layerWeights[i].tensors.length === 0 ? { kind: 'none' } : { kind: 'float', ...layerWeights[i] }), bad);
-  const model = new Sequential(specs, { backend: options.backend, engine: options.engine, name: options.name ?? modelName ?? 'sequential' });
+  checkMagnitudes(
+    specs,
+    shape,
+    (i) => (layerWeights[i].tensors.length === 0 ? { kind: 'none' } : { kind: 'float', ...layerWeights[i] }),
+    bad,
+  );
+  const model = new Sequential(specs, {
+    backend: options.backend,
+    engine: options.engine,
+    name: options.name ?? modelName ?? 'sequential',
+  });
   try {
     model.build(shape, 0, false);
     model.setWeights(layerWeights.flatMap((l) => l.tensors));
@@ -113,7 +140,11 @@ function parseJson(modelJson: unknown): Record<string, unknown> {
       return bad(`model.json is not valid JSON: ${(err as Error).message}`);
     }
   }
-  if (!isObject(doc)) throw new SimdnetError(typeof modelJson === 'string' ? 'FORMAT' : 'DTYPE', `model.json must be a JSON object, got ${describe(doc)}`);
+  if (!isObject(doc))
+    throw new SimdnetError(
+      typeof modelJson === 'string' ? 'FORMAT' : 'DTYPE',
+      `model.json must be a JSON object, got ${describe(doc)}`,
+    );
   return doc;
 }
 
@@ -143,7 +174,10 @@ function layerList(topology: Record<string, unknown>): { layers: RawLayer[]; mod
   if (cls === 'Sequential') {
     // Keras 2.2 and older wrote the layer list itself as the config.
     const list = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
-    if (!Array.isArray(list)) return bad(`the Sequential model has no list of layers (config.layers is ${describe(isObject(config) ? config.layers : config)})`);
+    if (!Array.isArray(list))
+      return bad(
+        `the Sequential model has no list of layers (config.layers is ${describe(isObject(config) ? config.layers : config)})`,
+      );
     if (list.length === 0) throw new SimdnetError('EMPTY', 'the Sequential model has no layers');
     return { layers: list.map((l, i) => rawLayer(l, `layer ${i}`)), modelName };
   }
@@ -152,7 +186,10 @@ function layerList(topology: Record<string, unknown>): { layers: RawLayer[]; mod
     return { layers: chain(config, cls), modelName };
   }
   if (typeof cls !== 'string') return bad('modelTopology has no class_name (expected Sequential, Model or Functional)');
-  throw new SimdnetError('UNSUPPORTED', `model class ${cls} is not supported (Sequential, or a Model/Functional that is a chain of layers)`);
+  throw new SimdnetError(
+    'UNSUPPORTED',
+    `model class ${cls} is not supported (Sequential, or a Model/Functional that is a chain of layers)`,
+  );
 }
 
 /**
@@ -170,7 +207,10 @@ function chain(config: Record<string, unknown>, cls: string): RawLayer[] {
   const ends = (key: string): string => {
     const v = opt(config, key);
     if (!Array.isArray(v) || v.length !== 1) {
-      throw new SimdnetError('UNSUPPORTED', `a ${cls} model with ${Array.isArray(v) ? v.length : 'no'} ${key.replace('_layers', 's')} is not supported (one input, one output)`);
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `a ${cls} model with ${Array.isArray(v) ? v.length : 'no'} ${key.replace('_layers', 's')} is not supported (one input, one output)`,
+      );
     }
     const first = Array.isArray(v[0]) ? v[0][0] : v[0];
     if (typeof first !== 'string' || !byName.has(first)) return bad(`${key} names an unknown layer ${describe(first)}`);
@@ -186,7 +226,11 @@ function chain(config: Record<string, unknown>, cls: string): RawLayer[] {
     const nodes = opt(entries[i] as Record<string, unknown>, 'inbound_nodes') ?? [];
     if (!Array.isArray(nodes)) return bad(`${where}: inbound_nodes must be a list, got ${describe(nodes)}`);
     if (nodes.length === 0) return;
-    if (nodes.length > 1) throw new SimdnetError('UNSUPPORTED', `${where} is called ${nodes.length} times (a shared layer): only a chain of layers is supported`);
+    if (nodes.length > 1)
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `${where} is called ${nodes.length} times (a shared layer): only a chain of layers is supported`,
+      );
     const from = inboundOf(nodes[0], where);
     const p = byName.get(from);
     if (p === undefined) return bad(`${where} takes the output of an unknown layer '${from}'`);
@@ -201,15 +245,22 @@ function chain(config: Record<string, unknown>, cls: string): RawLayer[] {
     if (layers[at].name === outputName) break;
     const next = children.get(at) ?? [];
     const l = layers[at];
-    if (next.length === 0) return bad(`layer '${l.name}' (${l.className}) leads nowhere: the output '${outputName}' is not reached`);
+    if (next.length === 0)
+      return bad(`layer '${l.name}' (${l.className}) leads nowhere: the output '${outputName}' is not reached`);
     if (next.length > 1) {
-      throw new SimdnetError('UNSUPPORTED', `layer '${l.name}' (${l.className}) feeds ${next.length} layers (${next.map((j) => layers[j].name).join(', ')}): only a chain of layers (no branches) is supported`);
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `layer '${l.name}' (${l.className}) feeds ${next.length} layers (${next.map((j) => layers[j].name).join(', ')}): only a chain of layers (no branches) is supported`,
+      );
     }
     at = next[0];
   }
   if (order.length !== layers.length) {
     const off = layers.filter((l) => !order.includes(l)).map((l) => l.name);
-    throw new SimdnetError('UNSUPPORTED', `layers ${off.join(', ')} are not on the path from '${inputName}' to '${outputName}': only a chain of layers is supported`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `layers ${off.join(', ')} are not on the path from '${inputName}' to '${outputName}': only a chain of layers is supported`,
+    );
   }
   return order;
 }
@@ -217,15 +268,22 @@ function chain(config: Record<string, unknown>, cls: string): RawLayer[] {
 /** The layer a call node takes its one input from: Keras 2 / TF.js `[[name, node, tensor, kwargs]]` or Keras 3's `{ args, kwargs }`. */
 function inboundOf(node: unknown, where: string): string {
   const merge = (n: number): never => {
-    throw new SimdnetError('UNSUPPORTED', `${where} takes ${n} inputs: only layers of one input (a chain) are supported`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `${where} takes ${n} inputs: only layers of one input (a chain) are supported`,
+    );
   };
   if (Array.isArray(node)) {
     if (node.length !== 1) return merge(node.length);
     const t = node[0];
-    if (!Array.isArray(t) || typeof t[0] !== 'string') return bad(`${where}: an inbound node must be [layer name, node index, tensor index, kwargs]`);
+    if (!Array.isArray(t) || typeof t[0] !== 'string')
+      return bad(`${where}: an inbound node must be [layer name, node index, tensor index, kwargs]`);
     const kwargs = t[3];
     if (isObject(kwargs) && Object.values(kwargs).some((v) => v !== null && v !== false)) {
-      throw new SimdnetError('UNSUPPORTED', `${where} is called with arguments ${JSON.stringify(kwargs)}: not supported`);
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `${where} is called with arguments ${JSON.stringify(kwargs)}: not supported`,
+      );
     }
     return t[0];
   }
@@ -234,11 +292,17 @@ function inboundOf(node: unknown, where: string): string {
     const a = node.args[0];
     const hist = isObject(a) && isObject(a.config) ? opt(a.config, 'keras_history') : undefined;
     if (!Array.isArray(hist) || typeof hist[0] !== 'string') {
-      throw new SimdnetError('UNSUPPORTED', `${where} is called on ${Array.isArray(a) ? `${a.length} inputs` : 'something other than one tensor'}: only a chain of layers is supported`);
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `${where} is called on ${Array.isArray(a) ? `${a.length} inputs` : 'something other than one tensor'}: only a chain of layers is supported`,
+      );
     }
     const kwargs = node.kwargs;
     if (isObject(kwargs) && Object.values(kwargs).some((v) => v !== null && v !== false)) {
-      throw new SimdnetError('UNSUPPORTED', `${where} is called with arguments ${JSON.stringify(kwargs)}: not supported`);
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `${where} is called with arguments ${JSON.stringify(kwargs)}: not supported`,
+      );
     }
     return hist[0];
   }
@@ -262,13 +326,21 @@ function declaredShape(cfg: Record<string, unknown>, where: string): Shape | und
     }
   }
   if (s === undefined || s === null) return undefined;
-  if (!Array.isArray(s) || s.length < (batch ? 2 : 1)) return bad(`${where}: the input shape must be a list of dimensions${batch ? ' (batch first)' : ''}, got ${describe(s)}`);
+  if (!Array.isArray(s) || s.length < (batch ? 2 : 1))
+    return bad(
+      `${where}: the input shape must be a list of dimensions${batch ? ' (batch first)' : ''}, got ${describe(s)}`,
+    );
   const dims = batch ? s.slice(1) : s;
   if (dims.some((d) => d === null || d === -1)) {
-    throw new SimdnetError('UNSUPPORTED', `${where}: input shape ${JSON.stringify(s)} has a dimension of variable size: simdnet needs every sample dimension fixed`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `${where}: input shape ${JSON.stringify(s)} has a dimension of variable size: simdnet needs every sample dimension fixed`,
+    );
   }
   if (!dims.every((d) => Number.isSafeInteger(d) && d > 0) || sizeOf(dims as number[]) > MAX_SAMPLE) {
-    return bad(`${where}: input shape ${JSON.stringify(s)} must hold positive integers, at most ${MAX_SAMPLE} values in all`);
+    return bad(
+      `${where}: input shape ${JSON.stringify(s)} must hold positive integers, at most ${MAX_SAMPLE} values in all`,
+    );
   }
   return dims as Shape;
 }
@@ -304,7 +376,8 @@ function mapAll(layers: RawLayer[], notes: string[]): { mapped: MappedLayer[]; i
   if (rest.length === 0) throw new SimdnetError('EMPTY', 'the model has no layers after its InputLayer');
   const names = simdnetNames(rest);
   const mapped = rest.map((l, i) => {
-    if (l.className === 'InputLayer') throw new SimdnetError('UNSUPPORTED', `layer '${l.name}' (InputLayer) is not the first layer`);
+    if (l.className === 'InputLayer')
+      throw new SimdnetError('UNSUPPORTED', `layer '${l.name}' (InputLayer) is not the first layer`);
     return mapLayer(l.className, l.name, l.config, names[i], notes);
   });
   return { mapped, input };
@@ -317,7 +390,9 @@ function inferInput(mapped: MappedLayer[], store: WeightStore): Shape {
     const k = findWeight(first, 0, store);
     if (k && k.shape.length === 2 && k.shape[0] > 0) return [k.shape[0]];
   }
-  return bad(`${first.where}: the model declares no input shape (batch_input_shape on the first layer, or an InputLayer)`);
+  return bad(
+    `${first.where}: the model declares no input shape (batch_input_shape on the first layer, or an InputLayer)`,
+  );
 }
 
 /** Every layer's input and output shapes, each layer's Keras options checked against its input. */
@@ -333,14 +408,20 @@ function inferAll(mapped: MappedLayer[], input: Shape): Shape[] {
       if (err instanceof SimdnetError) throw new SimdnetError(err.code, `${m.where}: ${err.message}`);
       throw err;
     }
-    if (sizeOf(y) > MAX_SAMPLE) fail('RANGE', m.where, `output ${showShape(y)} has more than ${MAX_SAMPLE} values per sample`);
+    if (sizeOf(y) > MAX_SAMPLE)
+      fail('RANGE', m.where, `output ${showShape(y)} has more than ${MAX_SAMPLE} values per sample`);
     shapes.push(y);
   }
   return shapes;
 }
 
 /** The manifest entry of a layer's k-th Keras weight: `layer/weight`, `layer/cell/weight` (TF 2.2+), `layer/k` (Keras 3). */
-function findWeight(m: MappedLayer, k: number, store: WeightStore, used?: Set<ManifestEntry>): ManifestEntry | undefined {
+function findWeight(
+  m: MappedLayer,
+  k: number,
+  store: WeightStore,
+  used?: Set<ManifestEntry>,
+): ManifestEntry | undefined {
   const w = m.weights[k].name;
   const direct = store.get(`${m.kerasName}/${w}`) ?? store.get(`${m.kerasName}/${k}`);
   if (direct) return direct;
@@ -348,7 +429,8 @@ function findWeight(m: MappedLayer, k: number, store: WeightStore, used?: Set<Ma
     const t = e.name.split('/');
     return t.length >= 3 && t[t.length - 1] === w && t.slice(0, -2).join('/') === m.kerasName && !used?.has(e);
   });
-  if (cells.length > 1) fail('FORMAT', m.where, `weights ${cells.map((e) => `'${e.name}'`).join(' and ')} both match its ${w}`);
+  if (cells.length > 1)
+    fail('FORMAT', m.where, `weights ${cells.map((e) => `'${e.name}'`).join(' and ')} both match its ${w}`);
   return cells[0];
 }
 
@@ -356,7 +438,11 @@ function findWeight(m: MappedLayer, k: number, store: WeightStore, used?: Set<Ma
  * Each layer's weight tensors in simdnet's order (paramDefs, as getWeights()), each found by name and checked, and
  * what to call each in messages (its manifest name, or what stands for a param Keras does not store).
  */
-function collectWeights(mapped: MappedLayer[], shapes: Shape[], store: WeightStore): Array<{ tensors: Float32Array[]; names: string[] }> {
+function collectWeights(
+  mapped: MappedLayer[],
+  shapes: Shape[],
+  store: WeightStore,
+): Array<{ tensors: Float32Array[]; names: string[] }> {
   const defs = paramDefs(
     mapped.map((m) => m.spec),
     shapes,
@@ -370,12 +456,23 @@ function collectWeights(mapped: MappedLayer[], shapes: Shape[], store: WeightSto
       const def = defs[i][w.param];
       const e = findWeight(m, k, store, used);
       if (!e) {
-        const near = store.entries.filter((x) => !used.has(x)).map((x) => x.name).slice(0, 6);
-        return fail('FORMAT', m.where, `its weight '${m.kerasName}/${w.name}' is not in the weights manifest${near.length ? ` (unused there: ${near.join(', ')})` : ''}`);
+        const near = store.entries
+          .filter((x) => !used.has(x))
+          .map((x) => x.name)
+          .slice(0, 6);
+        return fail(
+          'FORMAT',
+          m.where,
+          `its weight '${m.kerasName}/${w.name}' is not in the weights manifest${near.length ? ` (unused there: ${near.join(', ')})` : ''}`,
+        );
       }
       if (used.has(e)) fail('FORMAT', m.where, `weight '${e.name}' is claimed twice`);
       if (e.shape.length !== def.shape.length || e.shape.some((d, j) => d !== def.shape[j])) {
-        fail('SHAPE', m.where, `weight '${e.name}' has shape ${showShape(e.shape)}, the layer needs ${showShape(def.shape)} on input ${showShape(shapes[i])}`);
+        fail(
+          'SHAPE',
+          m.where,
+          `weight '${e.name}' has shape ${showShape(e.shape)}, the layer needs ${showShape(def.shape)} on input ${showShape(shapes[i])}`,
+        );
       }
       used.add(e);
       arrays[w.param] = store.read(e, m.where);
@@ -389,7 +486,12 @@ function collectWeights(mapped: MappedLayer[], shapes: Shape[], store: WeightSto
   });
   const unused = store.entries.filter((e) => !used.has(e));
   if (unused.length > 0) {
-    bad(`the weights manifest has ${unused.length} weight(s) no layer takes: ${unused.slice(0, 6).map((e) => `'${e.name}'`).join(', ')}${unused.length > 6 ? ', …' : ''}`);
+    bad(
+      `the weights manifest has ${unused.length} weight(s) no layer takes: ${unused
+        .slice(0, 6)
+        .map((e) => `'${e.name}'`)
+        .join(', ')}${unused.length > 6 ? ', …' : ''}`,
+    );
   }
   return out;
 }

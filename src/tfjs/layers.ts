@@ -112,7 +112,13 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * Maps one Keras layer. `name` is the simdnet name (already made unique and valid); `notes` collects what was
  * dropped because it only matters to Keras's training.
  */
-export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<string, unknown>, name: string, notes: string[]): MappedLayer {
+export function mapLayer(
+  classNameIn: string,
+  kerasName: string,
+  cfg: Record<string, unknown>,
+  name: string,
+  notes: string[],
+): MappedLayer {
   const className = ALIASES[classNameIn] ?? classNameIn;
   const where = `layer '${kerasName}' (${classNameIn})`;
   const str = (key: string, dflt: string): string => {
@@ -122,7 +128,8 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
   };
   const num = (key: string, dflt?: number): number => {
     const v = opt(cfg, key) ?? dflt;
-    if (typeof v !== 'number' || !Number.isFinite(v)) return fail('FORMAT', where, `${key} must be a number, got ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      return fail('FORMAT', where, `${key} must be a number, got ${describe(v)}`);
     return v;
   };
   const bool = (key: string, dflt: boolean): boolean => {
@@ -140,7 +147,8 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
   };
   const channelsLast = (): void => {
     const f = str('data_format', 'channels_last');
-    if (f !== 'channelsLast') fail('UNSUPPORTED', where, `data_format '${f}' is not supported: simdnet runs channels_last (NHWC) maps only`);
+    if (f !== 'channelsLast')
+      fail('UNSUPPORTED', where, `data_format '${f}' is not supported: simdnet runs channels_last (NHWC) maps only`);
   };
   const padding = (): 'valid' | 'same' => {
     const p = str('padding', 'valid');
@@ -153,7 +161,10 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
   const trainingOnly = (...keys: string[]): void => {
     for (const k of keys) {
       const v = opt(cfg, k);
-      if (v !== undefined && v !== null) notes.push(`${where}: ${k} ${describe(classNameOf(isObject(v) ? v : {}) ?? v)} ignored (it only affects training)`);
+      if (v !== undefined && v !== null)
+        notes.push(
+          `${where}: ${k} ${describe(classNameOf(isObject(v) ? v : {}) ?? v)} ignored (it only affects training)`,
+        );
     }
   };
   const kernelRegularizer = (): Regularizer | undefined => regularizerOf(opt(cfg, 'kernel_regularizer'), where, notes);
@@ -178,21 +189,41 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
       const useBias = bool('use_bias', true);
       trainingOnly('bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint');
       const spec = build(where, () =>
-        dense(num('units') as number, { ...a, useBias, kernelRegularizer: kernelRegularizer(), trainable: trainable(), name }),
+        dense(num('units') as number, {
+          ...a,
+          useBias,
+          kernelRegularizer: kernelRegularizer(),
+          trainable: trainable(),
+          name,
+        }),
       );
-      return mapped(spec, useBias ? [{ name: 'kernel', param: 0 }, { name: 'bias', param: 1 }] : [{ name: 'kernel', param: 0 }], {
-        checkInput(input) {
-          if (input.length !== 1) {
-            fail('UNSUPPORTED', where, `Dense on an input of shape [${input.join(', ')}] (Keras applies it to the last axis) is not supported: simdnet's dense takes vectors (put Flatten or GlobalAveragePooling2D before it)`);
-          }
+      return mapped(
+        spec,
+        useBias
+          ? [
+              { name: 'kernel', param: 0 },
+              { name: 'bias', param: 1 },
+            ]
+          : [{ name: 'kernel', param: 0 }],
+        {
+          checkInput(input) {
+            if (input.length !== 1) {
+              fail(
+                'UNSUPPORTED',
+                where,
+                `Dense on an input of shape [${input.join(', ')}] (Keras applies it to the last axis) is not supported: simdnet's dense takes vectors (put Flatten or GlobalAveragePooling2D before it)`,
+              );
+            }
+          },
         },
-      });
+      );
     }
     case 'Conv2D': {
       noLora();
       channelsLast();
       const dil = pair('dilation_rate', 1);
-      if (dil[0] !== 1 || dil[1] !== 1) fail('UNSUPPORTED', where, `dilation_rate [${dil.join(', ')}] is not supported (1 only)`);
+      if (dil[0] !== 1 || dil[1] !== 1)
+        fail('UNSUPPORTED', where, `dilation_rate [${dil.join(', ')}] is not supported (1 only)`);
       const groups = opt(cfg, 'groups') ?? 1;
       if (groups !== 1) fail('UNSUPPORTED', where, `groups ${describe(groups)} is not supported (1 only)`);
       const a = act('activation');
@@ -209,7 +240,15 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
           name,
         }),
       );
-      return mapped(spec, useBias ? [{ name: 'kernel', param: 0 }, { name: 'bias', param: 1 }] : [{ name: 'kernel', param: 0 }]);
+      return mapped(
+        spec,
+        useBias
+          ? [
+              { name: 'kernel', param: 0 },
+              { name: 'bias', param: 1 },
+            ]
+          : [{ name: 'kernel', param: 0 }],
+      );
     }
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
@@ -222,7 +261,8 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
     }
     case 'GlobalAveragePooling2D': {
       channelsLast();
-      if (bool('keepdims', false)) fail('UNSUPPORTED', where, 'keepdims true is not supported (the output is one value per channel)');
+      if (bool('keepdims', false))
+        fail('UNSUPPORTED', where, 'keepdims true is not supported (the output is one value per channel)');
       return mapped(build(where, () => globalAveragePooling2d({ name })));
     }
     case 'Flatten':
@@ -230,7 +270,8 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
       return mapped(build(where, () => flatten({ name })));
     case 'Reshape': {
       const t = opt(cfg, 'target_shape');
-      if (!Array.isArray(t)) return fail('FORMAT', where, `target_shape must be a list of dimensions, got ${describe(t)}`);
+      if (!Array.isArray(t))
+        return fail('FORMAT', where, `target_shape must be a list of dimensions, got ${describe(t)}`);
       return mapped(build(where, () => reshape(t as number[], { name })));
     }
     case 'Permute': {
@@ -246,7 +287,8 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
     }
     case 'Dropout': {
       const ns = opt(cfg, 'noise_shape');
-      if (ns !== undefined && ns !== null) fail('UNSUPPORTED', where, `noise_shape ${describe(ns)} is not supported (dropout of each value on its own)`);
+      if (ns !== undefined && ns !== null)
+        fail('UNSUPPORTED', where, `noise_shape ${describe(ns)} is not supported (dropout of each value on its own)`);
       return mapped(build(where, () => dropout(num('rate'), { name })));
     }
     case 'Activation':
@@ -258,13 +300,23 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
     }
     case 'ReLU': {
       const max = opt(cfg, 'max_value');
-      if (max !== undefined && max !== null) fail('UNSUPPORTED', where, `max_value ${describe(max)} is not supported (a ReLU without a cap only)`);
-      if (num('threshold', 0) !== 0) fail('UNSUPPORTED', where, `threshold ${describe(opt(cfg, 'threshold'))} is not supported (0 only)`);
+      if (max !== undefined && max !== null)
+        fail('UNSUPPORTED', where, `max_value ${describe(max)} is not supported (a ReLU without a cap only)`);
+      if (num('threshold', 0) !== 0)
+        fail('UNSUPPORTED', where, `threshold ${describe(opt(cfg, 'threshold'))} is not supported (0 only)`);
       const slope = num('negative_slope', 0);
-      return mapped(build(where, () => (slope === 0 ? activation('relu', { name }) : activation('leakyRelu', { alpha: slope, name }))));
+      return mapped(
+        build(where, () =>
+          slope === 0 ? activation('relu', { name }) : activation('leakyRelu', { alpha: slope, name }),
+        ),
+      );
     }
     case 'Softmax':
-      return mapped(build(where, () => activation('softmax', { name })), [], { checkInput: lastAxis(opt(cfg, 'axis') ?? -1, where, 'softmax') });
+      return mapped(
+        build(where, () => activation('softmax', { name })),
+        [],
+        { checkInput: lastAxis(opt(cfg, 'axis') ?? -1, where, 'softmax') },
+      );
     case 'BatchNormalization': {
       const center = bool('center', true);
       const scale = bool('scale', true);
@@ -274,7 +326,14 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
         if (v !== undefined && v !== null) fail('UNSUPPORTED', where, `${k} ${describe(v)} is not supported`);
       }
       trainingOnly('beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint');
-      const spec = build(where, () => batchNormalization({ momentum: num('momentum', 0.99), epsilon: num('epsilon', 1e-3), trainable: trainable(), name }));
+      const spec = build(where, () =>
+        batchNormalization({
+          momentum: num('momentum', 0.99),
+          epsilon: num('epsilon', 1e-3),
+          trainable: trainable(),
+          name,
+        }),
+      );
       // Keras stores gamma only with scale, beta only with center; the rest stand at 1 and 0 (and simdnet trains
       // them when fine-tuning, where Keras would keep them fixed).
       const weights: KerasWeight[] = [];
@@ -284,14 +343,28 @@ export function mapLayer(classNameIn: string, kerasName: string, cfg: Record<str
       if (center) weights.push({ name: 'beta', param: 1 });
       else fills.push({ param: 1, value: 0 });
       weights.push({ name: 'moving_mean', param: 2 }, { name: 'moving_variance', param: 3 });
-      if (!scale || !center) notes.push(`${where}: ${[!scale && 'scale', !center && 'center'].filter(Boolean).join(' and ')} false: ${[!scale && 'gamma = 1', !center && 'beta = 0'].filter(Boolean).join(', ')} (trainable in simdnet when fine-tuned)`);
-      return mapped(spec, weights, { fills, checkInput: lastAxis(opt(cfg, 'axis') ?? -1, where, 'batch normalization') });
+      if (!scale || !center)
+        notes.push(
+          `${where}: ${[!scale && 'scale', !center && 'center'].filter(Boolean).join(' and ')} false: ${[!scale && 'gamma = 1', !center && 'beta = 0'].filter(Boolean).join(', ')} (trainable in simdnet when fine-tuned)`,
+        );
+      return mapped(spec, weights, {
+        fills,
+        checkInput: lastAxis(opt(cfg, 'axis') ?? -1, where, 'batch normalization'),
+      });
     }
     default:
       if (className === 'Sequential' || className === 'Model' || className === 'Functional') {
-        return fail('UNSUPPORTED', where, `a model nested as a layer is not supported (supported layers: ${SUPPORTED_CLASSES.join(', ')})`);
+        return fail(
+          'UNSUPPORTED',
+          where,
+          `a model nested as a layer is not supported (supported layers: ${SUPPORTED_CLASSES.join(', ')})`,
+        );
       }
-      return fail('UNSUPPORTED', where, `class ${className} is not supported (supported: ${SUPPORTED_CLASSES.join(', ')})`);
+      return fail(
+        'UNSUPPORTED',
+        where,
+        `class ${className} is not supported (supported: ${SUPPORTED_CLASSES.join(', ')})`,
+      );
   }
 }
 
@@ -300,7 +373,11 @@ function lastAxis(axis: unknown, where: string, what: string): (input: Shape) =>
   return (input) => {
     const a = Array.isArray(axis) && axis.length === 1 ? axis[0] : axis;
     if (a !== -1 && a !== input.length) {
-      fail('UNSUPPORTED', where, `axis ${describe(axis)} is not supported: simdnet's ${what} runs over the last axis (-1, or ${input.length} for an input of shape [${input.join(', ')}])`);
+      fail(
+        'UNSUPPORTED',
+        where,
+        `axis ${describe(axis)} is not supported: simdnet's ${what} runs over the last axis (-1, or ${input.length} for an input of shape [${input.join(', ')}])`,
+      );
     }
   };
 }
@@ -327,14 +404,17 @@ function regularizerOf(v: unknown, where: string, notes: string[]): Regularizer 
   const cls = isObject(v) ? classNameOf(v) : v;
   const keys = cls === 'L1L2' ? ['l1', 'l2'] : cls === 'L1' ? ['l1'] : cls === 'L2' ? ['l2'] : undefined;
   if (!keys) {
-    notes.push(`${where}: kernel_regularizer ${describe(cls)} ignored (only L1L2, L1 and L2 map to simdnet; it only affects training)`);
+    notes.push(
+      `${where}: kernel_regularizer ${describe(cls)} ignored (only L1L2, L1 and L2 map to simdnet; it only affects training)`,
+    );
     return undefined;
   }
   const cfg = isObject(v) && isObject(v.config) ? v.config : {};
   const reg: Regularizer = {};
   for (const k of keys as Array<'l1' | 'l2'>) {
     const x = cfg[k];
-    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) return fail('FORMAT', where, `kernel_regularizer ${String(cls)} needs a non-negative ${k}, got ${describe(x)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x) || x < 0)
+      return fail('FORMAT', where, `kernel_regularizer ${String(cls)} needs a non-negative ${k}, got ${describe(x)}`);
     if (x > 0) reg[k] = x;
   }
   return reg.l1 !== undefined || reg.l2 !== undefined ? reg : undefined;

@@ -7,7 +7,11 @@ import { SimdnetError } from '../errors.js';
 import { halfToFloat } from '../io/bounds.js';
 
 /** Bytes of weight data: one buffer, or the shards in manifest order (the order of every group's `paths`). */
-export type WeightData = ArrayBuffer | Uint8Array | ArrayBufferView | ReadonlyArray<ArrayBuffer | Uint8Array | ArrayBufferView>;
+export type WeightData =
+  | ArrayBuffer
+  | Uint8Array
+  | ArrayBufferView
+  | ReadonlyArray<ArrayBuffer | Uint8Array | ArrayBufferView>;
 
 /** One tensor of the manifest, placed in the bytes. */
 export interface ManifestEntry {
@@ -39,7 +43,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function bytesOf(b: unknown, what: string): Uint8Array {
   if (b instanceof ArrayBuffer) return new Uint8Array(b);
   if (ArrayBuffer.isView(b)) return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  throw new SimdnetError('DTYPE', `${what} must be an ArrayBuffer or a Uint8Array, got ${b === null ? 'null' : typeof b}`);
+  throw new SimdnetError(
+    'DTYPE',
+    `${what} must be an ArrayBuffer or a Uint8Array, got ${b === null ? 'null' : typeof b}`,
+  );
 }
 
 /** Checks and places every tensor of `manifest` in `data`; tensors are decoded later by {@link WeightStore.read}. */
@@ -49,7 +56,8 @@ export class WeightStore {
   private readonly data: Uint8Array;
 
   constructor(manifest: unknown, weightData: WeightData | undefined) {
-    if (!Array.isArray(manifest)) bad(`weightsManifest must be a list of groups ({ paths, weights }), got ${describe(manifest)}`);
+    if (!Array.isArray(manifest))
+      bad(`weightsManifest must be a list of groups ({ paths, weights }), got ${describe(manifest)}`);
     const groups = manifest as unknown[];
     const groupBytes: number[] = [];
     const groupPaths: number[] = [];
@@ -57,8 +65,10 @@ export class WeightStore {
     groups.forEach((g, gi) => {
       if (!isObject(g)) return bad(`weightsManifest[${gi}] must be an object { paths, weights }, got ${describe(g)}`);
       const paths = g.paths ?? [];
-      if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) bad(`weightsManifest[${gi}].paths must be a list of file names`);
-      if (!Array.isArray(g.weights)) bad(`weightsManifest[${gi}].weights must be a list of { name, shape, dtype }, got ${describe(g.weights)}`);
+      if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string'))
+        bad(`weightsManifest[${gi}].paths must be a list of file names`);
+      if (!Array.isArray(g.weights))
+        bad(`weightsManifest[${gi}].weights must be a list of { name, shape, dtype }, got ${describe(g.weights)}`);
       const start = offset;
       (g.weights as unknown[]).forEach((w, wi) => {
         const e = entry(w, `weightsManifest[${gi}].weights[${wi}]`, offset, this.entries.length);
@@ -76,14 +86,17 @@ export class WeightStore {
       const shards = weightData.map((b, i) => bytesOf(b, `weight shard ${i}`));
       const paths = groupPaths.reduce((a, b) => a + b, 0);
       if (shards.length !== paths) {
-        bad(`got ${shards.length} weight shard(s), the manifest lists ${paths} (${groups.map((g) => ((g as { paths: string[] }).paths ?? []).join(', ')).join('; ')})`);
+        bad(
+          `got ${shards.length} weight shard(s), the manifest lists ${paths} (${groups.map((g) => ((g as { paths: string[] }).paths ?? []).join(', ')).join('; ')})`,
+        );
       }
       let s = 0;
       groupBytes.forEach((n, gi) => {
         const mine = shards.slice(s, s + groupPaths[gi]);
         s += groupPaths[gi];
         const have = mine.reduce((a, b) => a + b.byteLength, 0);
-        if (have !== n) bad(`weight group ${gi}: its tensors take ${n} bytes, its ${mine.length} shard(s) hold ${have}`);
+        if (have !== n)
+          bad(`weight group ${gi}: its tensors take ${n} bytes, its ${mine.length} shard(s) hold ${have}`);
       });
       this.data = concat(shards, need);
     } else if (weightData === undefined || weightData === null) {
@@ -92,7 +105,9 @@ export class WeightStore {
     } else {
       this.data = bytesOf(weightData, 'weight data');
       if (this.data.byteLength !== need) {
-        bad(`the manifest's weights take ${need} bytes, the weight data holds ${this.data.byteLength}${this.data.byteLength < need ? ' (truncated?)' : ''}`);
+        bad(
+          `the manifest's weights take ${need} bytes, the weight data holds ${this.data.byteLength}${this.data.byteLength < need ? ' (truncated?)' : ''}`,
+        );
       }
     }
   }
@@ -112,7 +127,10 @@ export class WeightStore {
     else for (let i = 0; i < n; i++) out[i] = halfToFloat(v.getUint16(2 * i, true));
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(out[i])) {
-        throw new SimdnetError('NONFINITE', `weight '${e.name}' (${owner}) holds ${out[i]} at index ${i}: weights must be finite`);
+        throw new SimdnetError(
+          'NONFINITE',
+          `weight '${e.name}' (${owner}) holds ${out[i]} at index ${i}: weights must be finite`,
+        );
       }
     }
     return out;
@@ -134,21 +152,37 @@ function entry(w: unknown, where: string, offset: number, index: number): Manife
     if (n > MAX_ELEMENTS) bad(`weight '${name}': shape ${JSON.stringify(shape)} has more than ${MAX_ELEMENTS} values`);
   }
   const dtype = w.dtype;
-  if (typeof dtype !== 'string') return bad(`weight '${name}': dtype must be a string such as "float32", got ${describe(dtype)}`);
+  if (typeof dtype !== 'string')
+    return bad(`weight '${name}': dtype must be a string such as "float32", got ${describe(dtype)}`);
   let stored: ManifestEntry['stored'];
   let scale = 1;
   let min = 0;
   if (w.quantization !== undefined && w.quantization !== null) {
     const q = w.quantization;
-    if (!isObject(q)) return bad(`weight '${name}': quantization must be an object { dtype, scale, min }, got ${describe(q)}`);
+    if (!isObject(q))
+      return bad(`weight '${name}': quantization must be an object { dtype, scale, min }, got ${describe(q)}`);
     if (q.dtype !== 'uint8' && q.dtype !== 'uint16' && q.dtype !== 'float16') {
-      throw new SimdnetError('DTYPE', `weight '${name}': quantization dtype ${describe(q.dtype)} is not supported (uint8, uint16, float16)`);
+      throw new SimdnetError(
+        'DTYPE',
+        `weight '${name}': quantization dtype ${describe(q.dtype)} is not supported (uint8, uint16, float16)`,
+      );
     }
     stored = q.dtype;
-    if (dtype !== 'float32') throw new SimdnetError('DTYPE', `weight '${name}' has dtype ${describe(dtype)}: layer weights must be float32 (quantized or not)`);
+    if (dtype !== 'float32')
+      throw new SimdnetError(
+        'DTYPE',
+        `weight '${name}' has dtype ${describe(dtype)}: layer weights must be float32 (quantized or not)`,
+      );
     if (stored !== 'float16') {
-      if (typeof q.scale !== 'number' || typeof q.min !== 'number' || !Number.isFinite(q.scale) || !Number.isFinite(q.min)) {
-        bad(`weight '${name}': ${stored} quantization needs finite numbers scale and min, got scale ${describe(q.scale)}, min ${describe(q.min)}`);
+      if (
+        typeof q.scale !== 'number' ||
+        typeof q.min !== 'number' ||
+        !Number.isFinite(q.scale) ||
+        !Number.isFinite(q.min)
+      ) {
+        bad(
+          `weight '${name}': ${stored} quantization needs finite numbers scale and min, got scale ${describe(q.scale)}, min ${describe(q.min)}`,
+        );
       }
       scale = q.scale as number;
       min = q.min as number;
@@ -157,7 +191,10 @@ function entry(w: unknown, where: string, offset: number, index: number): Manife
     stored = 'float32';
   } else {
     // int32, bool, string, complex64 are tf.io dtypes, but no layer here has such weights.
-    throw new SimdnetError('DTYPE', `weight '${name}' has dtype ${describe(dtype)}: layer weights must be float32 (or float32 quantized to uint8, uint16 or float16)`);
+    throw new SimdnetError(
+      'DTYPE',
+      `weight '${name}' has dtype ${describe(dtype)}: layer weights must be float32 (or float32 quantized to uint8, uint16 or float16)`,
+    );
   }
   return { name, shape: [...(shape as number[])], stored, scale, min, offset, bytes: n * BYTES[stored], index };
 }
@@ -173,7 +210,6 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   }
   return out;
 }
-
 
 /** A short description of a JSON value for messages. */
 export function describe(v: unknown): string {

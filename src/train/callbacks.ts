@@ -97,13 +97,23 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & {
   /** The best epoch so far by the monitored log (-1 before the first epoch ends). */
   readonly bestEpoch: number;
 } {
-  checkOptions(options, 'earlyStopping()', { monitor: 'string', patience: 'index', minDelta: 'number', mode: 'string', restoreBestWeights: 'boolean' });
+  checkOptions(options, 'earlyStopping()', {
+    monitor: 'string',
+    patience: 'index',
+    minDelta: 'number',
+    mode: 'string',
+    restoreBestWeights: 'boolean',
+  });
   const patience = options.patience ?? 3;
   if (!Number.isInteger(patience) || patience < 0) {
     throw new SimdnetError('RANGE', `earlyStopping patience must be an integer >= 0, got ${patience}`);
   }
   const mode = options.mode ?? 'auto';
-  check(mode === 'auto' || mode === 'min' || mode === 'max', 'RANGE', () => `earlyStopping(): option mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
+  check(
+    mode === 'auto' || mode === 'min' || mode === 'max',
+    'RANGE',
+    () => `earlyStopping(): option mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`,
+  );
   const minDelta = Math.abs(options.minDelta ?? 0);
   const restore = options.restoreBestWeights ?? true;
   let monitor = options.monitor ?? 'val_loss';
@@ -129,7 +139,10 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): Callback & {
     onEpochEnd(epoch, logs, model) {
       const v = logs[monitor];
       if (v === undefined) {
-        throw new SimdnetError('RANGE', `earlyStopping monitors '${monitor}', which the logs do not have (${Object.keys(logs).join(', ')})`);
+        throw new SimdnetError(
+          'RANGE',
+          `earlyStopping monitors '${monitor}', which the logs do not have (${Object.keys(logs).join(', ')})`,
+        );
       }
       if (sign * v < best - minDelta) {
         best = sign * v;
@@ -157,13 +170,21 @@ function signOf(mode: 'auto' | 'min' | 'max', monitor: string): 1 | -1 {
 /** The monitored value of an epoch's logs, or RANGE naming what the logs have. */
 function monitored(logs: EpochLogs, monitor: string, who: string): number {
   const v = logs[monitor];
-  if (v === undefined) throw new SimdnetError('RANGE', `${who} monitors '${monitor}', which the logs do not have (${Object.keys(logs).join(', ')})`);
+  if (v === undefined)
+    throw new SimdnetError(
+      'RANGE',
+      `${who} monitors '${monitor}', which the logs do not have (${Object.keys(logs).join(', ')})`,
+    );
   return v;
 }
 
 function modeOf(mode: unknown, who: string): 'auto' | 'min' | 'max' {
   const m = mode ?? 'auto';
-  check(m === 'auto' || m === 'min' || m === 'max', 'RANGE', () => `${who}: option mode must be 'auto', 'min' or 'max', got ${JSON.stringify(m)}`);
+  check(
+    m === 'auto' || m === 'min' || m === 'max',
+    'RANGE',
+    () => `${who}: option mode must be 'auto', 'min' or 'max', got ${JSON.stringify(m)}`,
+  );
   return m as 'auto' | 'min' | 'max';
 }
 
@@ -186,9 +207,19 @@ export interface ModelCheckpointOptions {
  */
 export function modelCheckpoint(options: ModelCheckpointOptions): Callback & { readonly saved: number[] } {
   check(typeof options === 'object' && options !== null, 'RANGE', 'modelCheckpoint() needs { path } or { onSave }');
-  checkOptions(options, 'modelCheckpoint()', { path: 'string', onSave: 'function', monitor: 'string', mode: 'string', saveBestOnly: 'boolean' });
+  checkOptions(options, 'modelCheckpoint()', {
+    path: 'string',
+    onSave: 'function',
+    monitor: 'string',
+    mode: 'string',
+    saveBestOnly: 'boolean',
+  });
   const { path, onSave } = options;
-  check((path !== undefined && path !== null && path.length > 0) || typeof onSave === 'function', 'RANGE', 'modelCheckpoint() needs a non-empty path or an onSave(bytes) function');
+  check(
+    (path !== undefined && path !== null && path.length > 0) || typeof onSave === 'function',
+    'RANGE',
+    'modelCheckpoint() needs a non-empty path or an onSave(bytes) function',
+  );
   const mode = modeOf(options.mode, 'modelCheckpoint()');
   const bestOnly = options.saveBestOnly ?? false;
   let monitor = options.monitor ?? 'val_loss';
@@ -246,8 +277,18 @@ export interface ReduceLROnPlateauOptions {
 }
 
 /** Multiplies the optimizer's learning rate by `factor` when `monitor` has not improved for `patience` epochs. */
-export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}): Callback & { readonly reductions: number[] } {
-  checkOptions(options, 'reduceLROnPlateau()', { monitor: 'string', factor: 'number', patience: 'index', mode: 'string', minDelta: 'number', cooldown: 'index', minLr: 'number' });
+export function reduceLROnPlateau(
+  options: ReduceLROnPlateauOptions = {},
+): Callback & { readonly reductions: number[] } {
+  checkOptions(options, 'reduceLROnPlateau()', {
+    monitor: 'string',
+    factor: 'number',
+    patience: 'index',
+    mode: 'string',
+    minDelta: 'number',
+    cooldown: 'index',
+    minLr: 'number',
+  });
   const factor = options.factor ?? 0.1;
   check(factor > 0 && factor < 1, 'RANGE', () => `reduceLROnPlateau factor must be in (0, 1), got ${factor}`);
   const patience = options.patience ?? 10;

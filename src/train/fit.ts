@@ -55,7 +55,11 @@ export interface FitOptions {
 
 /** Checks a batch size option. */
 export function batchSizeOf(b: unknown): number {
-  check(typeof b === 'number' && Number.isInteger(b) && b >= 1 && b <= 1 << 20, 'RANGE', `batchSize must be an integer in [1, 1048576], got ${String(b)}`);
+  check(
+    typeof b === 'number' && Number.isInteger(b) && b >= 1 && b <= 1 << 20,
+    'RANGE',
+    `batchSize must be an integer in [1, 1048576], got ${String(b)}`,
+  );
   return b;
 }
 
@@ -66,10 +70,18 @@ export function checkCallbacks(given: unknown): Callback[] {
   const list = given === undefined ? [] : Array.isArray(given) ? given : [given];
   list.forEach((cb, i) => {
     const which = Array.isArray(given) ? `callback ${i}` : 'the callback';
-    check(typeof cb === 'object' && cb !== null, 'RANGE', () => `fit(): ${which} must be an object with hooks such as onEpochEnd, got ${cb === null ? 'null' : typeof cb}`);
+    check(
+      typeof cb === 'object' && cb !== null,
+      'RANGE',
+      () => `fit(): ${which} must be an object with hooks such as onEpochEnd, got ${cb === null ? 'null' : typeof cb}`,
+    );
     for (const h of HOOKS) {
       const f = (cb as Record<string, unknown>)[h];
-      check(f === undefined || typeof f === 'function', 'RANGE', () => `fit(): ${which}'s ${h} must be a function, got ${typeof f}`);
+      check(
+        f === undefined || typeof f === 'function',
+        'RANGE',
+        () => `fit(): ${which}'s ${h} must be a function, got ${typeof f}`,
+      );
     }
   });
   return list as Callback[];
@@ -79,34 +91,74 @@ export function checkCallbacks(given: unknown): Callback[] {
  * The per-row loss weights of fit(): sampleWeight times classWeight's weight of each row's class, or undefined
  * when neither is given. Checked here, before training touches the model.
  */
-export function rowWeights(options: Pick<FitOptions, 'sampleWeight' | 'classWeight'>, y: Matrix, loss: Loss, rows: number, classes: number, where = 'x'): Float32Array | undefined {
+export function rowWeights(
+  options: Pick<FitOptions, 'sampleWeight' | 'classWeight'>,
+  y: Matrix,
+  loss: Loss,
+  rows: number,
+  classes: number,
+  where = 'x',
+): Float32Array | undefined {
   const sw = options.sampleWeight;
   const cw = options.classWeight;
   const hasSw = sw !== undefined && sw !== null;
   const hasCw = cw !== undefined && cw !== null;
   if (!hasSw && !hasCw) return undefined;
-  check(loss.weighted === true, 'RANGE', () => `fit(): sampleWeight/classWeight need a built-in loss (the loss '${loss.name}' does not take row weights)`);
+  check(
+    loss.weighted === true,
+    'RANGE',
+    () => `fit(): sampleWeight/classWeight need a built-in loss (the loss '${loss.name}' does not take row weights)`,
+  );
   const w = new Float32Array(rows).fill(1);
   if (hasSw) {
-    check(sw instanceof Float32Array || Array.isArray(sw), 'DTYPE', () => `fit(): sampleWeight must be a Float32Array or an array of numbers, got ${typeof sw}`);
-    check(sw.length === rows, 'SHAPE', () => `fit(): sampleWeight has ${sw.length} weights but ${where} has ${rows} rows`);
+    check(
+      sw instanceof Float32Array || Array.isArray(sw),
+      'DTYPE',
+      () => `fit(): sampleWeight must be a Float32Array or an array of numbers, got ${typeof sw}`,
+    );
+    check(
+      sw.length === rows,
+      'SHAPE',
+      () => `fit(): sampleWeight has ${sw.length} weights but ${where} has ${rows} rows`,
+    );
     for (let i = 0; i < rows; i++) {
       const v = sw[i];
-      check(typeof v === 'number' && Number.isFinite(v) && v >= 0 && Math.abs(Math.fround(v)) < 3e38, 'RANGE', () => `fit(): sampleWeight[${i}] is ${String(v)}: weights must be finite and >= 0`);
+      check(
+        typeof v === 'number' && Number.isFinite(v) && v >= 0 && Math.abs(Math.fround(v)) < 3e38,
+        'RANGE',
+        () => `fit(): sampleWeight[${i}] is ${String(v)}: weights must be finite and >= 0`,
+      );
       w[i] = v;
     }
   }
   if (hasCw) {
-    check(typeof cw === 'object' && !Array.isArray(cw), 'DTYPE', 'fit(): classWeight must be an object { class: weight }, e.g. { 0: 1, 1: 5 }');
+    check(
+      typeof cw === 'object' && !Array.isArray(cw),
+      'DTYPE',
+      'fit(): classWeight must be an object { class: weight }, e.g. { 0: 1, 1: 5 }',
+    );
     const nClasses = loss.targetCols(classes) === 1 && classes === 1 ? 2 : classes; // one output: classes 0 and 1
     const table = new Float64Array(nClasses).fill(1);
     for (const [key, v] of Object.entries(cw)) {
       const c = Number(key);
-      check(Number.isInteger(c) && c >= 0 && c < nClasses, 'RANGE', () => `fit(): classWeight key '${key}' is not a class index in [0, ${nClasses - 1}]`);
-      check(typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 3e38, 'RANGE', () => `fit(): classWeight[${key}] is ${String(v)}: weights must be finite and >= 0`);
+      check(
+        Number.isInteger(c) && c >= 0 && c < nClasses,
+        'RANGE',
+        () => `fit(): classWeight key '${key}' is not a class index in [0, ${nClasses - 1}]`,
+      );
+      check(
+        typeof v === 'number' && Number.isFinite(v) && v >= 0 && v < 3e38,
+        'RANGE',
+        () => `fit(): classWeight[${key}] is ${String(v)}: weights must be finite and >= 0`,
+      );
       table[c] = v;
     }
-    check(loss.classOf !== undefined, 'RANGE', () => `fit(): classWeight needs a classification loss (binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy), not '${loss.name}'`);
+    check(
+      loss.classOf !== undefined,
+      'RANGE',
+      () =>
+        `fit(): classWeight needs a classification loss (binaryCrossentropy, categoricalCrossentropy, sparseCategoricalCrossentropy), not '${loss.name}'`,
+    );
     const classOf = loss.classOf;
     for (let i = 0; i < rows; i++) w[i] *= table[classOf(y, i)];
   }
@@ -118,14 +170,25 @@ export function rowWeights(options: Pick<FitOptions, 'sampleWeight' | 'classWeig
  * forward, loss, backward, regularization, the finite check and the update. A non-finite loss or gradient puts
  * back `start` (the weights at the start of the epoch) and throws DIVERGED naming the epoch and batch.
  */
-export function trainStep(model: Sequential, c: Compiled, m: number, rng: Rng, WB: number, start: Float32Array, epoch: number, b: number): { loss: number; reg: number; correct: number } {
+export function trainStep(
+  model: Sequential,
+  c: Compiled,
+  m: number,
+  rng: Rng,
+  WB: number,
+  start: Float32Array,
+  epoch: number,
+  b: number,
+): { loss: number; reg: number; correct: number } {
   const net = model.net!;
   const k = net.engine.k;
   const nOut = net.outputs;
   const hooks = model.trainHooks;
   for (const h of hooks) h.beforeForward?.(net);
   const out = net.forward(m, true, rng.u32() | 0);
-  const loss = WB ? c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut, WB) : c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut);
+  const loss = WB
+    ? c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut, WB)
+    : c.loss.forward(k, out, net.headBuf, net.tBuf, m, nOut);
   const correct = c.accuracy ? c.loss.correct(k, out, net.tBuf, m, nOut) : 0;
   if (WB) c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut, WB);
   else c.loss.backward(k, net.lossGrad, out, net.headBuf, net.tBuf, m, nOut);
@@ -156,7 +219,12 @@ const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
  * the engine's memory: rows are gathered by index, nothing is allocated per step. A non-finite loss or gradient
  * stops training with a DIVERGED error and puts back the weights from the start of that epoch.
  */
-export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, options: FitOptions = {}): Promise<History> {
+export async function fit(
+  model: Sequential,
+  x: MatrixInput,
+  y: TargetInput,
+  options: FitOptions = {},
+): Promise<History> {
   model.assertIdle('fit()');
   // Claimed before the first await: a second fit() started in the same tick is refused instead of interleaving its
   // steps with this one's. Released while the checks below call the model's own (busy-refusing) methods; nothing
@@ -169,7 +237,14 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   }
   model.assertLive();
   // Option types first (null or undefined means the default), so a wrong one trains nothing.
-  checkOptions(options, 'fit()', { epochs: 'index', batchSize: 'count', seed: 'number', shuffle: 'boolean', validationSplit: 'number', yieldEveryMs: 'number' });
+  checkOptions(options, 'fit()', {
+    epochs: 'index',
+    batchSize: 'count',
+    seed: 'number',
+    shuffle: 'boolean',
+    validationSplit: 'number',
+    yieldEveryMs: 'number',
+  });
   const epochs = options.epochs ?? 1;
   check(Number.isInteger(epochs) && epochs >= 0, 'RANGE', `epochs must be an integer >= 0, got ${epochs}`);
   const batchSize = batchSizeOf(options.batchSize ?? 32);
@@ -192,13 +267,21 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   let val: { x: Matrix; y: Matrix } | undefined;
   const rng = new Rng(seed);
   if (options.validationData !== undefined && options.validationData !== null) {
-    check(Array.isArray(options.validationData) && options.validationData.length === 2, 'RANGE', 'fit(): validationData must be [x, y]');
+    check(
+      Array.isArray(options.validationData) && options.validationData.length === 2,
+      'RANGE',
+      'fit(): validationData must be [x, y]',
+    );
     const [vx, vy] = options.validationData;
     const mvx = model.toInputs(vx, 'validationData x', true);
     val = { x: mvx, y: model.toTargets(vy, mvx.rows, 'validationData y') };
   } else if (vs > 0) {
     const nVal = Math.round(mx.rows * vs);
-    check(nVal > 0 && nVal < mx.rows, 'EMPTY', `validationSplit ${vs} of ${mx.rows} rows leaves no ${nVal === 0 ? 'validation' : 'training'} rows`);
+    check(
+      nVal > 0 && nVal < mx.rows,
+      'EMPTY',
+      `validationSplit ${vs} of ${mx.rows} rows leaves no ${nVal === 0 ? 'validation' : 'training'} rows`,
+    );
     const perm = rng.permutation(mx.rows);
     const vi = perm.subarray(0, nVal).slice().sort();
     const ti = perm.subarray(nVal).slice().sort();
@@ -210,8 +293,16 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
   if (aug !== undefined && aug !== null) {
     check(typeof aug === 'object', 'RANGE', 'fit(): augment must be { imageShape: [h, w], maxShift }');
     const [h, w] = Array.isArray(aug.imageShape) && aug.imageShape.length === 2 ? aug.imageShape : [NaN, NaN];
-    check(Number.isInteger(h) && Number.isInteger(w) && h * w === mx.cols, 'SHAPE', `augment.imageShape [${aug.imageShape}] does not match ${mx.cols} inputs`);
-    check(Number.isInteger(aug.maxShift) && aug.maxShift >= 0, 'RANGE', `augment.maxShift must be an integer >= 0, got ${aug.maxShift}`);
+    check(
+      Number.isInteger(h) && Number.isInteger(w) && h * w === mx.cols,
+      'SHAPE',
+      `augment.imageShape [${aug.imageShape}] does not match ${mx.cols} inputs`,
+    );
+    check(
+      Number.isInteger(aug.maxShift) && aug.maxShift >= 0,
+      'RANGE',
+      `augment.maxShift must be an integer >= 0, got ${aug.maxShift}`,
+    );
   }
 
   const net = model.net!;
@@ -241,7 +332,14 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
     for (let i = 0; i < n; i++) perm[i] = i;
     const opt = c.optimizer;
     opt.prepare();
-    const info = { model, epochs, batchSize: bs, samples: n, batchesPerEpoch: batches, validationSamples: val?.x.rows ?? 0 };
+    const info = {
+      model,
+      epochs,
+      batchSize: bs,
+      samples: n,
+      batchesPerEpoch: batches,
+      validationSamples: val?.x.rows ?? 0,
+    };
     for (const cb of callbacks) await cb.onTrainBegin?.(info);
     let lastYield = now();
     let step = 0; // batches run in this call: the schedule's clock
@@ -280,7 +378,11 @@ export async function fit(model: Sequential, x: MatrixInput, y: TargetInput, opt
           if (c.accuracy) logs.accuracy = correct / seen;
           for (const cb of callbacks) await cb.onBatchEnd?.(b, logs, model);
         }
-        if (options.yieldEveryMs !== undefined && options.yieldEveryMs !== null && now() - lastYield >= options.yieldEveryMs) {
+        if (
+          options.yieldEveryMs !== undefined &&
+          options.yieldEveryMs !== null &&
+          now() - lastYield >= options.yieldEveryMs
+        ) {
           await tick();
           lastYield = now();
         }

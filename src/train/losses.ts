@@ -74,7 +74,10 @@ function checkUnit(t: Matrix, name: string, loss: string): void {
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
     if (!(d[i] >= 0 && d[i] <= 1)) {
-      throw new SimdnetError('RANGE', `${name} row ${Math.floor(i / t.cols)} column ${i % t.cols} is ${d[i]}: ${loss} needs targets in [0, 1]`);
+      throw new SimdnetError(
+        'RANGE',
+        `${name} row ${Math.floor(i / t.cols)} column ${i % t.cols} is ${d[i]}: ${loss} needs targets in [0, 1]`,
+      );
     }
   }
 }
@@ -118,7 +121,10 @@ function sparseSoftmaxCe(): Loss {
       const d = t.data;
       for (let i = 0; i < d.length; i++) {
         if (!(Number.isInteger(d[i]) && d[i] >= 0)) {
-          throw new SimdnetError('RANGE', `${what} row ${i} is ${d[i]}: sparseCategoricalCrossentropy needs integer class indices >= 0`);
+          throw new SimdnetError(
+            'RANGE',
+            `${what} row ${i} is ${d[i]}: sparseCategoricalCrossentropy needs integer class indices >= 0`,
+          );
         }
       }
     },
@@ -134,7 +140,11 @@ function sparseSoftmaxCe(): Loss {
 export function checkLabels(t: Matrix, classes: number, what: string): void {
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
-    if (d[i] >= classes) throw new SimdnetError('RANGE', `${what} row ${i} is class ${d[i]}, but the model has ${classes} outputs (classes 0..${classes - 1})`);
+    if (d[i] >= classes)
+      throw new SimdnetError(
+        'RANGE',
+        `${what} row ${i} is class ${d[i]}, but the model has ${classes} outputs (classes 0..${classes - 1})`,
+      );
   }
 }
 
@@ -145,47 +155,130 @@ export function checkLabels(t: Matrix, classes: number, what: string): void {
  */
 export function planLoss(loss: unknown, last: Activation, canFuse = true, options: LossOptions = {}): Loss {
   if (typeof loss !== 'string' || !Object.hasOwn(NAMES, loss)) {
-    throw new SimdnetError('RANGE', `unknown loss '${String(loss)}' (one of ${Object.keys(NAMES).join(', ')}, or a Loss object)`);
+    throw new SimdnetError(
+      'RANGE',
+      `unknown loss '${String(loss)}' (one of ${Object.keys(NAMES).join(', ')}, or a Loss object)`,
+    );
   }
-  check(typeof last === 'string' && (ACTIVATIONS as readonly string[]).includes(last), typeof last === 'string' ? 'RANGE' : 'DTYPE', () => `planLoss(): the last activation must be one of ${ACTIVATIONS.join(', ')}, got ${typeof last === 'string' ? JSON.stringify(last) : last === null ? 'null' : typeof last}`);
-  check(typeof canFuse === 'boolean', 'DTYPE', () => `planLoss(): canFuse must be true or false, got ${canFuse === null ? 'null' : typeof canFuse === 'string' ? JSON.stringify(canFuse) : typeof canFuse}`);
-  check(typeof options === 'object' && options !== null && !Array.isArray(options), 'RANGE', 'compile(): lossOptions must be an object such as { delta: 1 }');
+  check(
+    typeof last === 'string' && (ACTIVATIONS as readonly string[]).includes(last),
+    typeof last === 'string' ? 'RANGE' : 'DTYPE',
+    () =>
+      `planLoss(): the last activation must be one of ${ACTIVATIONS.join(', ')}, got ${typeof last === 'string' ? JSON.stringify(last) : last === null ? 'null' : typeof last}`,
+  );
+  check(
+    typeof canFuse === 'boolean',
+    'DTYPE',
+    () =>
+      `planLoss(): canFuse must be true or false, got ${canFuse === null ? 'null' : typeof canFuse === 'string' ? JSON.stringify(canFuse) : typeof canFuse}`,
+  );
+  check(
+    typeof options === 'object' && options !== null && !Array.isArray(options),
+    'RANGE',
+    'compile(): lossOptions must be an object such as { delta: 1 }',
+  );
   for (const key of Object.keys(options)) {
     check(key === 'delta', 'RANGE', () => `compile(): unknown lossOptions key '${key}' (only 'delta', for 'huber')`);
   }
   const delta = options.delta ?? 1;
-  check(loss === 'huber' || options.delta === undefined, 'RANGE', () => `compile(): lossOptions.delta is for the 'huber' loss, not '${loss}'`);
-  check(typeof delta === 'number' && Number.isFinite(delta) && delta > 0 && delta <= 1e30, 'RANGE', () => `compile(): huber delta must be a finite number > 0, got ${String(delta)}`);
+  check(
+    loss === 'huber' || options.delta === undefined,
+    'RANGE',
+    () => `compile(): lossOptions.delta is for the 'huber' loss, not '${loss}'`,
+  );
+  check(
+    typeof delta === 'number' && Number.isFinite(delta) && delta > 0 && delta <= 1e30,
+    'RANGE',
+    () => `compile(): huber delta must be a finite number > 0, got ${String(delta)}`,
+  );
   const name = loss as LossName;
   switch (name) {
     case 'mse':
     case 'meanSquaredError':
-      return builtin(name, false, false, (k, out, _h, t, m, n, w = 0) => k.mse_forward(out, t, w, m, n), (k, d, out, _h, t, m, n, w = 0) => k.mse_backward(d, out, t, w, m, n), 0.5);
+      return builtin(
+        name,
+        false,
+        false,
+        (k, out, _h, t, m, n, w = 0) => k.mse_forward(out, t, w, m, n),
+        (k, d, out, _h, t, m, n, w = 0) => k.mse_backward(d, out, t, w, m, n),
+        0.5,
+      );
     case 'mae':
     case 'meanAbsoluteError':
-      return builtin(name, false, false, (k, out, _h, t, m, n, w = 0) => k.mae_forward(out, t, w, m, n), (k, d, out, _h, t, m, n, w = 0) => k.mae_backward(d, out, t, w, m, n), 0.5);
+      return builtin(
+        name,
+        false,
+        false,
+        (k, out, _h, t, m, n, w = 0) => k.mae_forward(out, t, w, m, n),
+        (k, d, out, _h, t, m, n, w = 0) => k.mae_backward(d, out, t, w, m, n),
+        0.5,
+      );
     case 'huber':
-      return builtin(name, false, false, (k, out, _h, t, m, n, w = 0) => k.huber_forward(out, t, w, m, n, delta), (k, d, out, _h, t, m, n, w = 0) => k.huber_backward(d, out, t, w, m, n, delta), 0.5);
+      return builtin(
+        name,
+        false,
+        false,
+        (k, out, _h, t, m, n, w = 0) => k.huber_forward(out, t, w, m, n, delta),
+        (k, d, out, _h, t, m, n, w = 0) => k.huber_backward(d, out, t, w, m, n, delta),
+        0.5,
+      );
     case 'binaryCrossentropy':
       return canFuse && last === 'sigmoid'
-        ? builtin(name, true, true, (k, z, _h, t, m, n, w = 0) => k.bce_logits_forward(z, t, w, m, n), (k, d, z, _h, t, m, n, w = 0) => k.bce_logits_backward(d, z, t, w, m, n), 0)
-        : builtin(name, false, true, (k, p, _h, t, m, n, w = 0) => k.bce_forward(p, t, w, m, n), (k, d, p, _h, t, m, n, w = 0) => k.bce_backward(d, p, t, w, m, n), 0.5);
+        ? builtin(
+            name,
+            true,
+            true,
+            (k, z, _h, t, m, n, w = 0) => k.bce_logits_forward(z, t, w, m, n),
+            (k, d, z, _h, t, m, n, w = 0) => k.bce_logits_backward(d, z, t, w, m, n),
+            0,
+          )
+        : builtin(
+            name,
+            false,
+            true,
+            (k, p, _h, t, m, n, w = 0) => k.bce_forward(p, t, w, m, n),
+            (k, d, p, _h, t, m, n, w = 0) => k.bce_backward(d, p, t, w, m, n),
+            0.5,
+          );
     case 'categoricalCrossentropy':
       return canFuse && last === 'softmax'
-        ? builtin(name, true, true, (k, z, h, t, m, n, w = 0) => k.softmax_ce_forward(h, z, t, w, m, n), (k, d, _z, h, t, m, n, w = 0) => k.softmax_ce_backward(d, h, t, w, m, n), 0)
-        : builtin(name, false, true, (k, p, _h, t, m, n, w = 0) => k.ce_forward(p, t, w, m, n), (k, d, p, _h, t, m, n, w = 0) => k.ce_backward(d, p, t, w, m, n), 0.5);
+        ? builtin(
+            name,
+            true,
+            true,
+            (k, z, h, t, m, n, w = 0) => k.softmax_ce_forward(h, z, t, w, m, n),
+            (k, d, _z, h, t, m, n, w = 0) => k.softmax_ce_backward(d, h, t, w, m, n),
+            0,
+          )
+        : builtin(
+            name,
+            false,
+            true,
+            (k, p, _h, t, m, n, w = 0) => k.ce_forward(p, t, w, m, n),
+            (k, d, p, _h, t, m, n, w = 0) => k.ce_backward(d, p, t, w, m, n),
+            0.5,
+          );
     case 'sparseCategoricalCrossentropy':
       // Only the fused form: class indices against logits. Probabilities from another activation are refused
       // rather than guessed at.
-      check(canFuse && last === 'softmax', 'RANGE', "loss 'sparseCategoricalCrossentropy' needs a model whose last layer ends in softmax (it reads the logits)");
+      check(
+        canFuse && last === 'softmax',
+        'RANGE',
+        "loss 'sparseCategoricalCrossentropy' needs a model whose last layer ends in softmax (it reads the logits)",
+      );
       return sparseSoftmaxCe();
   }
 }
 
 /** True for a Loss object (rather than a name or a {@link CustomLoss} on views). */
 export function isLoss(v: unknown): v is Loss {
-  return typeof v === 'object' && v !== null && typeof (v as Loss).forward === 'function' && typeof (v as Loss).backward === 'function' &&
-    typeof (v as Loss).targetCols === 'function';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as Loss).forward === 'function' &&
+    typeof (v as Loss).backward === 'function' &&
+    typeof (v as Loss).targetCols === 'function'
+  );
 }
 
 /**
@@ -204,8 +297,13 @@ export interface CustomLoss {
 
 /** True for a {@link CustomLoss}: forward and backward functions, without the pointer-level Loss's targetCols. */
 export function isCustomLoss(v: unknown): v is CustomLoss {
-  return typeof v === 'object' && v !== null && typeof (v as CustomLoss).forward === 'function' && typeof (v as CustomLoss).backward === 'function' &&
-    (v as Loss).targetCols === undefined;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as CustomLoss).forward === 'function' &&
+    typeof (v as CustomLoss).backward === 'function' &&
+    (v as Loss).targetCols === undefined
+  );
 }
 
 /**
@@ -214,7 +312,11 @@ export function isCustomLoss(v: unknown): v is CustomLoss {
  */
 export function viewLoss(spec: CustomLoss, memory: () => WebAssembly.Memory): Loss {
   const name = spec.name ?? 'custom';
-  check(typeof name === 'string', 'DTYPE', () => `compile(): a custom loss's name must be a string, got ${typeof name}`);
+  check(
+    typeof name === 'string',
+    'DTYPE',
+    () => `compile(): a custom loss's name must be a string, got ${typeof name}`,
+  );
   const view = (p: number, len: number): Float32Array => new Float32Array(memory().buffer, p, len);
   return {
     name,
@@ -223,8 +325,16 @@ export function viewLoss(spec: CustomLoss, memory: () => WebAssembly.Memory): Lo
     checkTargets: () => {},
     forward: (_k, out, _h, t, m, n) => {
       const v: unknown = spec.forward(view(out, m * n), view(t, m * n), m, n);
-      check(typeof v === 'number', 'DTYPE', () => `custom loss '${name}': forward must return a number, got ${v === null ? 'null' : typeof v}`);
-      check(Number.isFinite(v), 'NONFINITE', () => `custom loss '${name}': forward returned ${v} for a batch of ${m} rows`);
+      check(
+        typeof v === 'number',
+        'DTYPE',
+        () => `custom loss '${name}': forward must return a number, got ${v === null ? 'null' : typeof v}`,
+      );
+      check(
+        Number.isFinite(v),
+        'NONFINITE',
+        () => `custom loss '${name}': forward returned ${v} for a batch of ${m} rows`,
+      );
       return v as number;
     },
     backward: (k, d, out, _h, t, m, n) => {
@@ -233,7 +343,10 @@ export function viewLoss(spec: CustomLoss, memory: () => WebAssembly.Memory): Lo
       if (k.count_nonfinite(d, m * n) > 0) {
         const g = view(d, m * n);
         const i = g.findIndex((x) => !Number.isFinite(x));
-        throw new SimdnetError('NONFINITE', `custom loss '${name}': backward wrote ${g[i]} into grad at row ${Math.floor(i / n)}, column ${i % n}`);
+        throw new SimdnetError(
+          'NONFINITE',
+          `custom loss '${name}': backward wrote ${g[i]} into grad at row ${Math.floor(i / n)}, column ${i % n}`,
+        );
       }
     },
     correct: (k, out, t, m, n) => correctCount(k, out, t, m, n, 0.5),

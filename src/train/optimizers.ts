@@ -103,7 +103,12 @@ export function rmsprop(o: Partial<Omit<RmspropConfig, 'type'>> = {}): RmspropCo
 
 /** Adagrad with Keras's defaults: learningRate 0.001, initialAccumulatorValue 0.1, epsilon 1e-7. */
 export function adagrad(o: Partial<Omit<AdagradConfig, 'type'>> = {}): AdagradConfig {
-  checkOptions(o, 'adagrad()', { learningRate: 'number', initialAccumulatorValue: 'number', epsilon: 'number', weightDecay: 'number' });
+  checkOptions(o, 'adagrad()', {
+    learningRate: 'number',
+    initialAccumulatorValue: 'number',
+    epsilon: 'number',
+    weightDecay: 'number',
+  });
   return {
     type: 'adagrad',
     learningRate: num(o.learningRate ?? 0.001, 'adagrad learningRate', 0, 1e6, true),
@@ -126,7 +131,10 @@ export function resolveOptimizer(o: unknown): OptimizerConfig {
     if (t === 'rmsprop') return rmsprop(o as RmspropConfig);
     if (t === 'adagrad') return adagrad(o as AdagradConfig);
   }
-  throw new SimdnetError('RANGE', `unknown optimizer ${JSON.stringify(o)} (use 'sgd', 'adam', 'rmsprop', 'adagrad' or a config from sgd({...}), adam({...}), rmsprop({...}), adagrad({...}))`);
+  throw new SimdnetError(
+    'RANGE',
+    `unknown optimizer ${JSON.stringify(o)} (use 'sgd', 'adam', 'rmsprop', 'adagrad' or a config from sgd({...}), adam({...}), rmsprop({...}), adagrad({...}))`,
+  );
 }
 
 /**
@@ -152,8 +160,7 @@ export class Optimizer {
     readonly config: OptimizerConfig,
     private readonly engine: Engine,
     private readonly floats: number,
-  ) {
-  }
+  ) {}
 
   /**
    * Makes the state slabs (fit() calls it before its first step, so steps allocate nothing); a model that is only
@@ -196,8 +203,8 @@ export class Optimizer {
     }
     if (c.type === 'rmsprop') return k.rms_update(w, this.m, g, n, lr, c.rho, 1 - c.rho, c.epsilon, c.weightDecay);
     if (c.type === 'adagrad') return k.rms_update(w, this.m, g, n, lr, 1, 1, c.epsilon, c.weightDecay);
-    const bc1 = 1 - Math.pow(c.beta1, this.step);
-    const bc2 = 1 - Math.pow(c.beta2, this.step);
+    const bc1 = 1 - c.beta1 ** this.step;
+    const bc2 = 1 - c.beta2 ** this.step;
     const f = c.decoupled ? k.adamw_update : k.adam_update;
     f(w, this.m, this.v, g, n, lr, c.beta1, c.beta2, c.epsilon, c.weightDecay, bc1, bc2);
   }
@@ -205,7 +212,8 @@ export class Optimizer {
   /** Zeroes the state (after a diverged step, or when weights are replaced wholesale). */
   reset(): void {
     const k = this.engine.k;
-    if (this.m) k.fill_f32(this.m, this.floats, this.config.type === 'adagrad' ? this.config.initialAccumulatorValue : 0);
+    if (this.m)
+      k.fill_f32(this.m, this.floats, this.config.type === 'adagrad' ? this.config.initialAccumulatorValue : 0);
     if (this.v) k.fill_f32(this.v, this.floats, 0);
     this.step = 0;
   }

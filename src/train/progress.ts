@@ -33,12 +33,16 @@ function fmtTime(s: number): string {
  */
 export function progressLogger(options: ProgressOptions = {}): Callback {
   checkOptions(options, 'progressLogger()', { write: 'function', live: 'boolean', width: 'index', columns: 'count' });
-  const proc = (globalThis as { process?: { stdout?: { isTTY?: boolean; columns?: number; write(s: string): void } } }).process;
-  const write = options.write ?? (proc?.stdout ? (s: string) => proc.stdout!.write(s) : (s: string) => console.log(s.replace(/\n$/, '')));
+  const proc = (globalThis as { process?: { stdout?: { isTTY?: boolean; columns?: number; write(s: string): void } } })
+    .process;
+  const write =
+    options.write ??
+    (proc?.stdout ? (s: string) => proc.stdout!.write(s) : (s: string) => console.log(s.replace(/\n$/, '')));
   const live = options.live ?? Boolean(proc?.stdout?.isTTY);
   const width = options.width ?? 24;
   const interval = options.intervalMs ?? 100;
-  const columns = (): number => options.columns ?? (proc?.stdout?.isTTY && proc.stdout.columns ? proc.stdout.columns : 80);
+  const columns = (): number =>
+    options.columns ?? (proc?.stdout?.isTTY && proc.stdout.columns ? proc.stdout.columns : 80);
   let epochs = 0;
   let batches = 0;
   let samples = 0;
@@ -52,7 +56,9 @@ export function progressLogger(options: ProgressOptions = {}): Callback {
       batches = info.batchesPerEpoch;
       samples = info.samples;
       t0 = now();
-      write(`training on ${info.samples} samples (${info.validationSamples} validation), batch ${info.batchSize}, ${info.epochs} epochs\n`);
+      write(
+        `training on ${info.samples} samples (${info.validationSamples} validation), batch ${info.batchSize}, ${info.epochs} epochs\n`,
+      );
     },
     onEpochBegin() {
       tEpoch = now();
@@ -71,7 +77,9 @@ export function progressLogger(options: ProgressOptions = {}): Callback {
       const parts = [`loss ${logs.loss.toFixed(4)}`];
       if (logs.accuracy !== undefined) parts.push(`acc ${(100 * logs.accuracy).toFixed(2)}%`);
       parts.push(`${Math.round(rate)} samples/s`, `ETA ${fmtTime(eta)}`);
-      write(`\r\x1b[2K${liveLine(`epoch ${logs.epoch + 1}/${epochs}`, frac, `${batch + 1}/${batches}`, parts, width, columns())}`);
+      write(
+        `\r\x1b[2K${liveLine(`epoch ${logs.epoch + 1}/${epochs}`, frac, `${batch + 1}/${batches}`, parts, width, columns())}`,
+      );
     },
     onEpochEnd(epoch, logs) {
       const t = now();
@@ -94,7 +102,14 @@ import { checkOptions } from '../args.js';
  * the bar narrows first (to 8), then the least useful parts go (samples/s, then accuracy; the loss and ETA stay
  * longest), then the bar, and at last the line is cut.
  */
-export function liveLine(head: string, frac: number, count: string, parts: string[], width: number, columns: number): string {
+export function liveLine(
+  head: string,
+  frac: number,
+  count: string,
+  parts: string[],
+  width: number,
+  columns: number,
+): string {
   const max = Math.max(columns - 1, 1);
   const kept = [...parts];
   const drop = (pattern: RegExp): boolean => {

@@ -11,13 +11,20 @@ export type LearningRateSchedule = (epoch: number, step: number) => number;
 
 function positive(v: unknown, what: string, allowZero = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0) || v > 1e6) {
-    throw new SimdnetError('RANGE', `${what} must be a finite number ${allowZero ? '>= 0' : '> 0'} (at most 1e6), got ${String(v)}`);
+    throw new SimdnetError(
+      'RANGE',
+      `${what} must be a finite number ${allowZero ? '>= 0' : '> 0'} (at most 1e6), got ${String(v)}`,
+    );
   }
   return v;
 }
 
 function integer(v: unknown, what: string, min: number): number {
-  check(typeof v === 'number' && Number.isInteger(v) && v >= min, 'RANGE', () => `${what} must be an integer >= ${min}, got ${String(v)}`);
+  check(
+    typeof v === 'number' && Number.isInteger(v) && v >= min,
+    'RANGE',
+    () => `${what} must be an integer >= ${min}, got ${String(v)}`,
+  );
   return v as number;
 }
 
@@ -38,7 +45,7 @@ export function stepDecay(o: StepDecayOptions): LearningRateSchedule {
   const factor = o.factor ?? 0.5;
   check(factor > 0 && factor <= 1, 'RANGE', () => `stepDecay factor must be in (0, 1], got ${factor}`);
   const every = integer(o.everyEpochs ?? 10, 'stepDecay everyEpochs', 1);
-  return (epoch) => lr0 * Math.pow(factor, Math.floor(epoch / every));
+  return (epoch) => lr0 * factor ** Math.floor(epoch / every);
 }
 
 /** Options of {@link exponentialDecay} (Keras's ExponentialDecay). */
@@ -52,16 +59,29 @@ export interface ExponentialDecayOptions {
 
 /** initialLearningRate · decayRate^(step / decaySteps), the exponent floored when `staircase` (as Keras). */
 export function exponentialDecay(o: ExponentialDecayOptions): LearningRateSchedule {
-  checkOptions(o, 'exponentialDecay()', { initialLearningRate: 'number', decaySteps: 'count', decayRate: 'number', staircase: 'boolean' });
-  check(o !== undefined && o !== null, 'RANGE', 'exponentialDecay() needs { initialLearningRate, decaySteps, decayRate }');
+  checkOptions(o, 'exponentialDecay()', {
+    initialLearningRate: 'number',
+    decaySteps: 'count',
+    decayRate: 'number',
+    staircase: 'boolean',
+  });
+  check(
+    o !== undefined && o !== null,
+    'RANGE',
+    'exponentialDecay() needs { initialLearningRate, decaySteps, decayRate }',
+  );
   const lr0 = positive(o.initialLearningRate, 'exponentialDecay initialLearningRate');
   const steps = integer(o.decaySteps, 'exponentialDecay decaySteps', 1);
   const rate = o.decayRate;
-  check(typeof rate === 'number' && rate > 0 && rate <= 1, 'RANGE', () => `exponentialDecay decayRate must be in (0, 1], got ${String(rate)}`);
+  check(
+    typeof rate === 'number' && rate > 0 && rate <= 1,
+    'RANGE',
+    () => `exponentialDecay decayRate must be in (0, 1], got ${String(rate)}`,
+  );
   const staircase = o.staircase ?? false;
   return (_epoch, step) => {
     const p = step / steps;
-    return lr0 * Math.pow(rate, staircase ? Math.floor(p) : p);
+    return lr0 * rate ** (staircase ? Math.floor(p) : p);
   };
 }
 
@@ -85,15 +105,28 @@ export interface CosineDecayOptions {
  * (peak: warmupTarget, or initialLearningRate without a warm-up).
  */
 export function cosineDecay(o: CosineDecayOptions): LearningRateSchedule {
-  checkOptions(o, 'cosineDecay()', { initialLearningRate: 'number', decaySteps: 'count', alpha: 'number', warmupSteps: 'index', warmupTarget: 'number' });
+  checkOptions(o, 'cosineDecay()', {
+    initialLearningRate: 'number',
+    decaySteps: 'count',
+    alpha: 'number',
+    warmupSteps: 'index',
+    warmupTarget: 'number',
+  });
   check(o !== undefined && o !== null, 'RANGE', 'cosineDecay() needs { initialLearningRate, decaySteps }');
   const lr0 = positive(o.initialLearningRate, 'cosineDecay initialLearningRate', true);
   const steps = integer(o.decaySteps, 'cosineDecay decaySteps', 1);
   const alpha = o.alpha ?? 0;
   check(alpha >= 0 && alpha <= 1, 'RANGE', () => `cosineDecay alpha must be in [0, 1], got ${alpha}`);
   const warm = integer(o.warmupSteps ?? 0, 'cosineDecay warmupSteps', 0);
-  check(warm === 0 || (o.warmupTarget !== undefined && o.warmupTarget !== null), 'RANGE', 'cosineDecay: warmupSteps > 0 needs warmupTarget (the rate the warm-up reaches)');
-  const peak = o.warmupTarget === undefined || o.warmupTarget === null ? lr0 : positive(o.warmupTarget, 'cosineDecay warmupTarget');
+  check(
+    warm === 0 || (o.warmupTarget !== undefined && o.warmupTarget !== null),
+    'RANGE',
+    'cosineDecay: warmupSteps > 0 needs warmupTarget (the rate the warm-up reaches)',
+  );
+  const peak =
+    o.warmupTarget === undefined || o.warmupTarget === null
+      ? lr0
+      : positive(o.warmupTarget, 'cosineDecay warmupTarget');
   check(peak > 0, 'RANGE', 'cosineDecay: the decay starts from 0 (initialLearningRate 0 needs a warmupTarget)');
   return (_epoch, step) => {
     if (step < warm) return lr0 + ((peak - lr0) * step) / warm;
@@ -105,7 +138,12 @@ export function cosineDecay(o: CosineDecayOptions): LearningRateSchedule {
 /** fit()'s schedule option: a function, or undefined. */
 export function checkSchedule(s: unknown): LearningRateSchedule | undefined {
   if (s === undefined || s === null) return undefined;
-  check(typeof s === 'function', 'DTYPE', () => `fit(): schedule must be a function (epoch, step) => learningRate, such as exponentialDecay({...}), got ${typeof s}`);
+  check(
+    typeof s === 'function',
+    'DTYPE',
+    () =>
+      `fit(): schedule must be a function (epoch, step) => learningRate, such as exponentialDecay({...}), got ${typeof s}`,
+  );
   return s as LearningRateSchedule;
 }
 
@@ -113,7 +151,10 @@ export function checkSchedule(s: unknown): LearningRateSchedule | undefined {
 export function scheduledRate(s: LearningRateSchedule, epoch: number, step: number): number {
   const lr = s(epoch, step);
   if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0 || lr > 1e6) {
-    throw new SimdnetError('RANGE', `fit(): the schedule returned ${typeof lr === 'number' ? lr : typeof lr} at epoch ${epoch + 1}, step ${step}: a learning rate must be a finite number in [0, 1e6]`);
+    throw new SimdnetError(
+      'RANGE',
+      `fit(): the schedule returned ${typeof lr === 'number' ? lr : typeof lr} at epoch ${epoch + 1}, step ${step}: a learning rate must be a finite number in [0, 1e6]`,
+    );
   }
   return lr;
 }

@@ -23,7 +23,10 @@ export type BatchSource = AsyncIterable<Batch> | Iterable<Batch> | (() => AsyncI
 export function isBatchSource(v: unknown): v is BatchSource {
   if (typeof v === 'function') return true;
   if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) return false;
-  return typeof (v as AsyncIterable<Batch>)[Symbol.asyncIterator] === 'function' || typeof (v as Iterable<Batch>)[Symbol.iterator] === 'function';
+  return (
+    typeof (v as AsyncIterable<Batch>)[Symbol.asyncIterator] === 'function' ||
+    typeof (v as Iterable<Batch>)[Symbol.iterator] === 'function'
+  );
 }
 
 type It = AsyncIterator<Batch> | Iterator<Batch>;
@@ -32,9 +35,13 @@ type It = AsyncIterator<Batch> | Iterator<Batch>;
 function open(source: BatchSource): It {
   const s: unknown = typeof source === 'function' ? source() : source;
   const a = s as AsyncIterable<Batch> & Iterable<Batch>;
-  if (typeof s === 'object' && s !== null && typeof a[Symbol.asyncIterator] === 'function') return a[Symbol.asyncIterator]();
+  if (typeof s === 'object' && s !== null && typeof a[Symbol.asyncIterator] === 'function')
+    return a[Symbol.asyncIterator]();
   if (typeof s === 'object' && s !== null && typeof a[Symbol.iterator] === 'function') return a[Symbol.iterator]();
-  throw new SimdnetError('DTYPE', `fit(): the batch source function must return an (async) iterable of { x, y } batches, got ${s === null ? 'null' : typeof s}`);
+  throw new SimdnetError(
+    'DTYPE',
+    `fit(): the batch source function must return an (async) iterable of { x, y } batches, got ${s === null ? 'null' : typeof s}`,
+  );
 }
 
 /** Options that need all the rows at once, refused for a stream. */
@@ -57,12 +64,27 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
     model.busy = false;
   }
   model.assertLive();
-  checkOptions(options, 'fit()', { epochs: 'index', batchSize: 'count', seed: 'number', shuffle: 'boolean', yieldEveryMs: 'number' });
+  checkOptions(options, 'fit()', {
+    epochs: 'index',
+    batchSize: 'count',
+    seed: 'number',
+    shuffle: 'boolean',
+    yieldEveryMs: 'number',
+  });
   for (const key of NOT_FOR_STREAMS) {
     const v = (options as Record<string, unknown>)[key];
-    check(v === undefined || v === null || (key === 'validationSplit' && v === 0), 'RANGE', () => `fit(): ${key} needs all the rows at once; with a stream of batches ${key === 'validationSplit' ? 'give validationData' : key === 'augment' ? 'augment in the source' : 'give each batch its weights: { x, y, sampleWeight }'}`);
+    check(
+      v === undefined || v === null || (key === 'validationSplit' && v === 0),
+      'RANGE',
+      () =>
+        `fit(): ${key} needs all the rows at once; with a stream of batches ${key === 'validationSplit' ? 'give validationData' : key === 'augment' ? 'augment in the source' : 'give each batch its weights: { x, y, sampleWeight }'}`,
+    );
   }
-  check(options.shuffle !== true, 'RANGE', 'fit(): a stream is read in its own order; shuffle at the source (shuffle: true needs all the rows)');
+  check(
+    options.shuffle !== true,
+    'RANGE',
+    'fit(): a stream is read in its own order; shuffle at the source (shuffle: true needs all the rows)',
+  );
   const epochs = options.epochs ?? 1;
   check(Number.isInteger(epochs) && epochs >= 0, 'RANGE', `epochs must be an integer >= 0, got ${epochs}`);
   const batchSize = batchSizeOf(options.batchSize ?? 32);
@@ -71,7 +93,11 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
   const callbacks = checkCallbacks(options.callbacks);
   const schedule = checkSchedule(options.schedule);
   const oneShot = typeof source !== 'function' && typeof (source as unknown as It).next === 'function';
-  check(!oneShot || epochs <= 1, 'RANGE', `fit(): the source is a one-shot iterator (a generator object), read once, but epochs is ${epochs}: pass a function returning a new one per epoch, e.g. fit(() => batches(), ...)`);
+  check(
+    !oneShot || epochs <= 1,
+    'RANGE',
+    `fit(): the source is a one-shot iterator (a generator object), read once, but epochs is ${epochs}: pass a function returning a new one per epoch, e.g. fit(() => batches(), ...)`,
+  );
   const history: History = { epochs: [], history: {} };
   if (epochs === 0) return history;
 
@@ -93,11 +119,22 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
   const batchOf = (r: IteratorResult<Batch>): Rows => {
     const b = r.value as unknown;
     const where = `batch ${nb + 1}`;
-    check(typeof b === 'object' && b !== null && 'x' in b && 'y' in b, 'DTYPE', () => `fit(): ${where} of the source must be { x, y }, got ${b === null ? 'null' : typeof b}`);
+    check(
+      typeof b === 'object' && b !== null && 'x' in b && 'y' in b,
+      'DTYPE',
+      () => `fit(): ${where} of the source must be { x, y }, got ${b === null ? 'null' : typeof b}`,
+    );
     const { x, y, sampleWeight } = b as Batch;
     const mx = model.toInputs(x, `${where} x`, true);
     const my = model.toTargets(y, mx.rows, `${where} y`);
-    const w = rowWeights({ sampleWeight, classWeight: options.classWeight }, my, model.requireCompiled().loss, mx.rows, model.outputDim!, where);
+    const w = rowWeights(
+      { sampleWeight, classWeight: options.classWeight },
+      my,
+      model.requireCompiled().loss,
+      mx.rows,
+      model.outputDim!,
+      where,
+    );
     return { x: mx.data, y: my.data, w, rows: mx.rows };
   };
   let val: { x: Float32Array; y: Float32Array; rows: number } | undefined;
@@ -107,7 +144,11 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
     current = batchOf(first);
     model.requireCompiled();
     if (options.validationData !== undefined && options.validationData !== null) {
-      check(Array.isArray(options.validationData) && options.validationData.length === 2, 'RANGE', 'fit(): validationData must be [x, y]');
+      check(
+        Array.isArray(options.validationData) && options.validationData.length === 2,
+        'RANGE',
+        'fit(): validationData must be [x, y]',
+      );
       const [vx, vy] = options.validationData;
       const mvx = model.toInputs(vx, 'validationData x');
       val = { x: mvx.data, y: model.toTargets(vy, mvx.rows, 'validationData y').data, rows: mvx.rows };
@@ -134,7 +175,15 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
     const WB = own(e.allocF32(batchSize)); // a batch's row weights, when it has them
     const opt = c.optimizer;
     opt.prepare();
-    const info = { model, epochs, batchSize, samples: 0, batchesPerEpoch: 0, validationSamples: val?.rows ?? 0, stream: true };
+    const info = {
+      model,
+      epochs,
+      batchSize,
+      samples: 0,
+      batchesPerEpoch: 0,
+      validationSamples: val?.rows ?? 0,
+      stream: true,
+    };
     for (const cb of callbacks) await cb.onTrainBegin?.(info);
     let step = 0;
     let lastYield = Date.now();
@@ -174,7 +223,11 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
               for (const cb of callbacks) await cb.onBatchEnd?.(b, logs, model);
             }
             b++;
-            if (options.yieldEveryMs !== undefined && options.yieldEveryMs !== null && Date.now() - lastYield >= options.yieldEveryMs) {
+            if (
+              options.yieldEveryMs !== undefined &&
+              options.yieldEveryMs !== null &&
+              Date.now() - lastYield >= options.yieldEveryMs
+            ) {
               await new Promise((res) => setTimeout(res, 0));
               lastYield = Date.now();
             }

@@ -33,7 +33,23 @@ beforeAll(() => {
 
 describe('CLI CSV reading', () => {
   it('trains on a lone-CR file exactly as on the LF file', async () => {
-    const args = ['--label', 'species', '--one-hot', 'soil', '--standardize', '--layers', '16:relu,3:softmax', '--epochs', '40', '--lr', '0.01', '--seed', '3', '--validation-split', '0'];
+    const args = [
+      '--label',
+      'species',
+      '--one-hot',
+      'soil',
+      '--standardize',
+      '--layers',
+      '16:relu,3:softmax',
+      '--epochs',
+      '40',
+      '--lr',
+      '0.01',
+      '--seed',
+      '3',
+      '--validation-split',
+      '0',
+    ];
     const cr = ok(await simdnet(['train', '--data', 'cr.csv', ...args, '-o', 'cr.simdnet']));
     expect(cr.stdout).toMatch(/data: cr\.csv, 240 rows × 7 inputs, 3 classes/);
     const lf = ok(await simdnet(['train', '--data', 'lf.csv', ...args, '-o', 'lf.simdnet']));
@@ -47,9 +63,26 @@ describe('CLI CSV reading', () => {
   it('trains on 100k feature columns (column lookups by name, not scans)', async () => {
     const n = 100_000;
     const lines = [[...Array.from({ length: n }, (_, i) => `f${i}`), 'y'].join(',')];
-    for (let r = 0; r < 5; r++) lines.push([...Array.from({ length: n }, (_, i) => ((i * 7 + r * 3) % 10) / 10), r % 2 ? 'b' : 'a'].join(','));
-    writeFileSync(join(work, 'wide.csv'), lines.join('\n') + '\n');
-    const r = ok(await simdnet(['train', '--data', 'wide.csv', '--label', 'y', '--layers', '2:softmax', '--epochs', '1', '--validation-split', '0', '-o', 'wide.simdnet']));
+    for (let r = 0; r < 5; r++)
+      lines.push([...Array.from({ length: n }, (_, i) => ((i * 7 + r * 3) % 10) / 10), r % 2 ? 'b' : 'a'].join(','));
+    writeFileSync(join(work, 'wide.csv'), `${lines.join('\n')}\n`);
+    const r = ok(
+      await simdnet([
+        'train',
+        '--data',
+        'wide.csv',
+        '--label',
+        'y',
+        '--layers',
+        '2:softmax',
+        '--epochs',
+        '1',
+        '--validation-split',
+        '0',
+        '-o',
+        'wide.simdnet',
+      ]),
+    );
     expect(r.stdout).toMatch(/data: wide\.csv, 5 rows × 100000 inputs, 2 classes/);
     // ~1 s now; 45 s before (a scan of the columns per feature). The limit is 20× slack, not a benchmark.
   }, 30_000);
@@ -62,7 +95,23 @@ describe('CLI CSV reading', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/latin1\.csv is not valid UTF-8 text: an invalid byte sequence at byte 14, line 3/);
     writeFileSync(join(work, 'lf.csv.gz'), gzipSync(flowersCsv(240, 1)));
-    const gz = ok(await simdnet(['train', '--data', 'lf.csv.gz', '--label', 'species', '--one-hot', 'soil', '--layers', '3:softmax', '--epochs', '1', '-o', 'gz.simdnet']));
+    const gz = ok(
+      await simdnet([
+        'train',
+        '--data',
+        'lf.csv.gz',
+        '--label',
+        'species',
+        '--one-hot',
+        'soil',
+        '--layers',
+        '3:softmax',
+        '--epochs',
+        '1',
+        '-o',
+        'gz.simdnet',
+      ]),
+    );
     expect(gz.stdout).toMatch(/240 rows × 7 inputs/);
     writeFileSync(join(work, 'holes.csv'), 'a,b,y\r1,2,x\r3,,z\r');
     const holes = await simdnet(['train', '--data', 'holes.csv', '--label', 'y']);
@@ -70,7 +119,23 @@ describe('CLI CSV reading', () => {
     expect(holes.stderr).toMatch(/holes\.csv line 3, column 'b': empty cell \(missing value\)/);
     // No extension: the format is told from the bytes, and the CSV still goes through the chunked reader.
     writeFileSync(join(work, 'noext'), 'a,b,y\r1,2,x\r3,4,z\r5,6,x\r7,8,z\r');
-    const noext = ok(await simdnet(['train', '--data', 'noext', '--label', 'y', '--layers', '2:softmax', '--epochs', '1', '--validation-split', '0', '-o', 'noext.simdnet']));
+    const noext = ok(
+      await simdnet([
+        'train',
+        '--data',
+        'noext',
+        '--label',
+        'y',
+        '--layers',
+        '2:softmax',
+        '--epochs',
+        '1',
+        '--validation-split',
+        '0',
+        '-o',
+        'noext.simdnet',
+      ]),
+    );
     expect(noext.stdout).toMatch(/data: noext, 4 rows × 2 inputs, 2 classes/);
   }, 120_000);
 });

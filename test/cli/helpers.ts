@@ -2,7 +2,18 @@
 // source's content, with the built .wasm beside it) and spawned as a child process with real files.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rng as rand } from '../helpers/check.js';
@@ -29,7 +40,19 @@ export function buildCli(): string {
   const tmp = `${dir}.${process.pid}.${Date.now()}`;
   mkdirSync(tmp, { recursive: true });
   // Type errors elsewhere in the tree must not stop the CLI from being emitted (tsc emits anyway).
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', join(tmp, 'dist'), '--declaration', 'false'], { stdio: 'ignore' });
+  spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      join(ROOT, 'tsconfig.json'),
+      '--outDir',
+      join(tmp, 'dist'),
+      '--declaration',
+      'false',
+    ],
+    { stdio: 'ignore' },
+  );
   if (!existsSync(join(tmp, 'dist/bin/simdnet.js'))) throw new Error('tsc did not emit dist/bin/simdnet.js');
   cpSync(wasm, join(tmp, 'dist/simdnet.wasm'));
   cpSync(join(ROOT, 'package.json'), join(tmp, 'package.json'));
@@ -51,7 +74,12 @@ export interface RunResult {
 }
 
 /** Spawns `node <script> ...args` in `cwd` and collects its output. */
-export function runNode(script: string, args: string[], cwd: string, options: { timeoutMs?: number; onStdout?: (all: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<RunResult> {
+export function runNode(
+  script: string,
+  args: string[],
+  cwd: string,
+  options: { timeoutMs?: number; onStdout?: (all: string, child: ReturnType<typeof spawn>) => void } = {},
+): Promise<RunResult> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [script, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' } });
     let stdout = '';
@@ -87,7 +115,11 @@ export { rand };
  */
 export function flowersCsv(rows: number, seed: number): string {
   const r = rand(seed);
-  const centres: Record<string, number[]> = { setosa: [5, 3.4, 1.5, 0.25], versicolor: [5.9, 2.8, 4.3, 1.3], virginica: [6.6, 3, 5.6, 2.1] };
+  const centres: Record<string, number[]> = {
+    setosa: [5, 3.4, 1.5, 0.25],
+    versicolor: [5.9, 2.8, 4.3, 1.3],
+    virginica: [6.6, 3, 5.6, 2.1],
+  };
   const names = Object.keys(centres);
   const soils = ['clay', 'sand', 'loam'];
   const lines = ['sepal_length,sepal_width,petal_length,petal_width,soil,species'];
@@ -96,7 +128,7 @@ export function flowersCsv(rows: number, seed: number): string {
     const v = centres[sp].map((c) => (c + (r() - 0.5) * 0.6).toFixed(2));
     lines.push([...v, soils[Math.floor(r() * 3)], sp].join(','));
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -122,5 +154,5 @@ export function barsCsv(rows: number, seed: number, size = 8, channels = 1): str
     }
     lines.push([...px, kinds[kind]].join(','));
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

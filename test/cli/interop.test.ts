@@ -67,7 +67,9 @@ describe('import and export', () => {
     const x = mnistRows(exp.rows);
     const model = loadModel(readFileSync(join(work, 'cnn.simdnet')));
     expect(model.name).toBe('torch-cnn');
-    expect(maxAbsDiff(model.predict({ data: x, rows: exp.rows, cols: 784 }).data, exp.output)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(model.predict({ data: x, rows: exp.rows, cols: 784 }).data, exp.output)).toBeLessThanOrEqual(
+      1e-5,
+    );
     model.dispose();
 
     const e = await simdnet(['export', 'cnn.simdnet', '-o', 'out/cnn.onnx']);
@@ -76,7 +78,9 @@ describe('import and export', () => {
     // The imported model keeps PyTorch's input and output names.
     const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(join(work, 'out/cnn.onnx'))));
     expect(session.inputNames).toEqual(['input']);
-    expect(maxAbsDiff(await runOrt(join(work, 'out/cnn.onnx'), x, [exp.rows, 28, 28, 1]), exp.output)).toBeLessThanOrEqual(1e-5);
+    expect(
+      maxAbsDiff(await runOrt(join(work, 'out/cnn.onnx'), x, [exp.rows, 28, 28, 1]), exp.output),
+    ).toBeLessThanOrEqual(1e-5);
   });
 
   it('imports a TensorFlow.js model.json with its shard, named after its directory', async () => {
@@ -86,7 +90,9 @@ describe('import and export', () => {
     expect(r.stdout).toMatch(/TensorFlow\.js layers model/);
     const model = loadModel(readFileSync(join(work, 'mlp.simdnet')));
     expect(model.name).toBe('tfjs-mlp');
-    expect(maxAbsDiff(model.predict({ data: mnistRows(exp.rows), rows: exp.rows, cols: 784 }).data, exp.output)).toBeLessThanOrEqual(1e-5);
+    expect(
+      maxAbsDiff(model.predict({ data: mnistRows(exp.rows), rows: exp.rows, cols: 784 }).data, exp.output),
+    ).toBeLessThanOrEqual(1e-5);
     model.dispose();
   });
 
@@ -143,22 +149,43 @@ describe('mistakes: one line, non-zero exit', () => {
     expectUserError(await simdnet(['import', 'garbage.onnx']), 1, /garbage\.onnx: /);
     expectUserError(await simdnet(['info', 'garbage.onnx']), 1, /garbage\.onnx: /);
     // A scikit-learn classifier's label output is not what a model computes: the probabilities are.
-    expectUserError(await simdnet(['import', join(FIX, 'sklearn-mlp-2out.onnx'), '--output', 'label', '-o', 'x.simdnet']), 1, /label.*INT64/);
+    expectUserError(
+      await simdnet(['import', join(FIX, 'sklearn-mlp-2out.onnx'), '--output', 'label', '-o', 'x.simdnet']),
+      1,
+      /label.*INT64/,
+    );
     const two = await simdnet(['import', join(FIX, 'sklearn-mlp-2out.onnx'), '-o', 'skl2.simdnet']);
     expect(two.code, two.stderr).toBe(0);
 
     mkdirSync(join(work, 'evil'), { recursive: true });
-    const json = JSON.parse(readFileSync(join(TFJS, 'tfjs-mlp/model.json'), 'utf8')) as { weightsManifest: Array<{ paths: string[] }> };
-    copyFileSync(join(TFJS, 'tfjs-mlp', json.weightsManifest[0].paths[0]), join(work, json.weightsManifest[0].paths[0]));
+    const json = JSON.parse(readFileSync(join(TFJS, 'tfjs-mlp/model.json'), 'utf8')) as {
+      weightsManifest: Array<{ paths: string[] }>;
+    };
+    copyFileSync(
+      join(TFJS, 'tfjs-mlp', json.weightsManifest[0].paths[0]),
+      join(work, json.weightsManifest[0].paths[0]),
+    );
     json.weightsManifest[0].paths = [`../${json.weightsManifest[0].paths[0]}`];
     writeFileSync(join(work, 'evil/model.json'), JSON.stringify(json));
     expectUserError(await simdnet(['import', 'evil/model.json']), 1, /outside the model's directory/);
     writeFileSync(join(work, 'evil/notjson.json'), '{ nope');
     expectUserError(await simdnet(['info', 'evil/notjson.json']), 1, /is not JSON/);
 
-    const s = await simdnet(['prune', join(FIX, 'sklearn-mlp.onnx'), '--sparsity', '0.5', '--sparse', '-o', 'skl.sparse.simdnet']);
+    const s = await simdnet([
+      'prune',
+      join(FIX, 'sklearn-mlp.onnx'),
+      '--sparsity',
+      '0.5',
+      '--sparse',
+      '-o',
+      'skl.sparse.simdnet',
+    ]);
     expect(s.code, s.stderr).toBe(0);
-    expectUserError(await simdnet(['export', 'skl.sparse.simdnet']), 1, /sparse model; export takes a float or quantized model/);
+    expectUserError(
+      await simdnet(['export', 'skl.sparse.simdnet']),
+      1,
+      /sparse model; export takes a float or quantized model/,
+    );
     expectUserError(await simdnet(['export', 'cnn.simdnet', '-o', 'cnn.simdnet']), 2, /would overwrite/);
     expectUserError(await simdnet(['export', 'cnn.simdnet', '--opset', '9']), 2, /opset/);
     expectUserError(await simdnet(['export', 'cnn.simdnet', '--int8', 'qdq']), 2, /--int8 is for quantized models/);

@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { type CommandSpec, UsageError, helpText, parseArgs } from '../../src/cli/args.js';
 import { type Loaded, applyPreprocessing, fitPreprocessing } from '../../src/cli/data.js';
-import { declareInput, describeLayers, inputShapeFor, parseImageShape, parseLayerJson, parseLayerList } from '../../src/cli/layers.js';
+import {
+  declareInput,
+  describeLayers,
+  inputShapeFor,
+  parseImageShape,
+  parseLayerJson,
+  parseLayerList,
+} from '../../src/cli/layers.js';
 import { inferShapes } from '../../src/layers/index.js';
 import { formatClassReport, formatConfusion, regressionStats } from '../../src/cli/metrics.js';
 import { classificationReport, confusionMatrix } from '../../src/metrics/index.js';
@@ -88,11 +95,18 @@ describe('layer specs', () => {
   });
 
   it('parses a JSON layer file (array or {layers}) and names the bad layer', () => {
-    const l = parseLayerJson('{"layers": [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.1}, {"type": "dense", "units": 2, "activation": "softmax", "name": "out"}]}', 'n.json');
+    const l = parseLayerJson(
+      '{"layers": [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dropout", "rate": 0.1}, {"type": "dense", "units": 2, "activation": "softmax", "name": "out"}]}',
+      'n.json',
+    );
     expect(describeLayers(l)).toBe('8:relu,dropout:0.1,2:softmax');
     expect(l[2].name).toBe('out');
-    expect(() => parseLayerJson('[{"type": "conv"}]', 'n.json')).toThrow(/n\.json layer 1: unknown layer type 'conv' \(one of dense, dropout, activation, conv2d, maxPooling2d/);
-    expect(() => parseLayerJson('[{"type": "dense", "units": -1}]', 'n.json')).toThrow(/n\.json layer 1: dense units must be a positive integer/);
+    expect(() => parseLayerJson('[{"type": "conv"}]', 'n.json')).toThrow(
+      /n\.json layer 1: unknown layer type 'conv' \(one of dense, dropout, activation, conv2d, maxPooling2d/,
+    );
+    expect(() => parseLayerJson('[{"type": "dense", "units": -1}]', 'n.json')).toThrow(
+      /n\.json layer 1: dense units must be a positive integer/,
+    );
     expect(() => parseLayerJson('[]', 'n.json')).toThrow(/non-empty array of layers/);
     expect(() => parseLayerJson('[{', 'n.json')).toThrow(/n\.json is not valid JSON/);
   });
@@ -101,12 +115,41 @@ describe('layer specs', () => {
 describe('convolutional layer specs', () => {
   const CNN = 'conv:16x5:relu,maxpool:2,conv:32x5:relu,maxpool:2,flatten,dropout:0.3,128:relu,dropout:0.3,10:softmax';
 
-  it('parses the MNIST CNN into the library\'s specs, named per type', () => {
+  it("parses the MNIST CNN into the library's specs, named per type", () => {
     const l = parseLayerList(CNN);
-    expect(l.map((s) => s.name)).toEqual(['conv2d_1', 'maxPooling2d_1', 'conv2d_2', 'maxPooling2d_2', 'flatten_1', 'dropout_1', 'dense_1', 'dropout_2', 'dense_2']);
-    expect(l[0]).toMatchObject({ type: 'conv2d', filters: 16, kernelSize: [5, 5], strides: [1, 1], padding: 'valid', activation: 'relu', kernelInitializer: 'heNormal' });
+    expect(l.map((s) => s.name)).toEqual([
+      'conv2d_1',
+      'maxPooling2d_1',
+      'conv2d_2',
+      'maxPooling2d_2',
+      'flatten_1',
+      'dropout_1',
+      'dense_1',
+      'dropout_2',
+      'dense_2',
+    ]);
+    expect(l[0]).toMatchObject({
+      type: 'conv2d',
+      filters: 16,
+      kernelSize: [5, 5],
+      strides: [1, 1],
+      padding: 'valid',
+      activation: 'relu',
+      kernelInitializer: 'heNormal',
+    });
     expect(l[1]).toMatchObject({ type: 'maxPooling2d', poolSize: [2, 2], strides: [2, 2], padding: 'valid' });
-    expect(inferShapes(l, [28, 28, 1]).map((s) => s.join('x'))).toEqual(['28x28x1', '24x24x16', '12x12x16', '8x8x32', '4x4x32', '512', '512', '128', '128', '10']);
+    expect(inferShapes(l, [28, 28, 1]).map((s) => s.join('x'))).toEqual([
+      '28x28x1',
+      '24x24x16',
+      '12x12x16',
+      '8x8x32',
+      '4x4x32',
+      '512',
+      '512',
+      '128',
+      '128',
+      '10',
+    ]);
     expect(describeLayers(l)).toBe(CNN);
   });
 
@@ -135,7 +178,14 @@ describe('convolutional layer specs', () => {
     ];
     for (const [text, canonical] of cases) expect(describeLayers(parseLayerList(text)), text).toBe(canonical);
     const l = parseLayerList('conv:8x3x5/2:same:tanh,avgpool:2/1x2,bn:0.9,reshape:-1x4');
-    expect(l[0]).toMatchObject({ filters: 8, kernelSize: [3, 5], strides: [2, 2], padding: 'same', activation: 'tanh', kernelInitializer: 'glorotUniform' });
+    expect(l[0]).toMatchObject({
+      filters: 8,
+      kernelSize: [3, 5],
+      strides: [2, 2],
+      padding: 'same',
+      activation: 'tanh',
+      kernelInitializer: 'glorotUniform',
+    });
     expect(l[1]).toMatchObject({ type: 'averagePooling2d', poolSize: [2, 2], strides: [1, 2] });
     expect(l[2]).toMatchObject({ type: 'batchNormalization', momentum: 0.9, epsilon: 1e-3 });
     expect(l[3]).toMatchObject({ type: 'reshape', targetShape: [-1, 4] });
@@ -170,7 +220,19 @@ describe('convolutional layer specs', () => {
       ]),
       'all.json',
     );
-    expect(file.map((s) => s.name)).toEqual(['reshape_1', 'c1', 'batchNormalization_1', 'maxPooling2d_1', 'averagePooling2d_1', 'conv2d_1', 'globalAveragePooling2d_1', 'activation_1', 'dropout_1', 'flatten_1', 'dense_1']);
+    expect(file.map((s) => s.name)).toEqual([
+      'reshape_1',
+      'c1',
+      'batchNormalization_1',
+      'maxPooling2d_1',
+      'averagePooling2d_1',
+      'conv2d_1',
+      'globalAveragePooling2d_1',
+      'activation_1',
+      'dropout_1',
+      'flatten_1',
+      'dense_1',
+    ]);
     const back = parseLayerList(describeLayers(file));
     expect(back.map(({ name: _n, ...s }) => s)).toEqual(file.map(({ name: _n, ...s }) => s));
     expect(inferShapes(file, [64]).at(-1)).toEqual([3]);
@@ -190,7 +252,10 @@ describe('convolutional layer specs', () => {
     bad('conv:8x3/2/2', /one '\/' before the stride/);
     bad('conv:8x3:relu:tanh', /the activation is given twice/);
     bad('conv:8x3:same:valid', /the padding is given twice/);
-    bad('conv:8x3:full', /expected same, valid or an activation \(linear, relu, leakyRelu, sigmoid, tanh, softmax\), got 'full'/);
+    bad(
+      'conv:8x3:full',
+      /expected same, valid or an activation \(linear, relu, leakyRelu, sigmoid, tanh, softmax\), got 'full'/,
+    );
     bad('maxpool:2:relu', /item 1 'maxpool:2:relu': expected same or valid, got 'relu'/);
     bad('maxpol:2', /item 1 'maxpol:2': expected N\[:activation\], dropout:R, conv:FxK.* \(did you mean 'maxpool'\?\)/);
     bad('gap:2', /item 1 'gap:2': takes no options/);
@@ -203,33 +268,70 @@ describe('convolutional layer specs', () => {
   });
 
   it('a JSON file takes every layer type, checked by the library, and names the layer and field', () => {
-    const l = parseLayerJson('[{"type": "conv2d", "filters": 8, "kernelSize": 3, "activation": "relu", "inputShape": [8, 8, 1]}, {"type": "flatten"}, {"type": "dense", "units": 2, "activation": "softmax"}]', 'c.json');
-    expect(l[0]).toMatchObject({ type: 'conv2d', name: 'conv2d_1', kernelSize: [3, 3], inputShape: [8, 8, 1], useBias: true, trainable: true });
+    const l = parseLayerJson(
+      '[{"type": "conv2d", "filters": 8, "kernelSize": 3, "activation": "relu", "inputShape": [8, 8, 1]}, {"type": "flatten"}, {"type": "dense", "units": 2, "activation": "softmax"}]',
+      'c.json',
+    );
+    expect(l[0]).toMatchObject({
+      type: 'conv2d',
+      name: 'conv2d_1',
+      kernelSize: [3, 3],
+      inputShape: [8, 8, 1],
+      useBias: true,
+      trainable: true,
+    });
     expect(describeLayers(l)).toBe('conv:8x3:relu,flatten,2:softmax');
     const bad = (json: string, m: RegExp): void => expect(() => parseLayerJson(json, 'c.json')).toThrow(m);
-    bad('[{"type": "conv2d", "filters": 8, "kernelSize": [3, 0]}]', /c\.json layer 1: conv2d kernelSize\[1\] must be a positive integer, got 0/);
-    bad('[{"type": "conv2d", "filters": 8, "kernelSize": 3, "activaton": "relu"}]', /c\.json layer 1: a conv2d layer has no field "activaton" \(did you mean "activation"\?\); its fields: type, name, filters/);
-    bad('[{"type": "maxPooling2d", "poolSize": 2, "padding": "full"}]', /c\.json layer 1: maxPooling2d: padding must be 'valid' or 'same', got "full"/);
-    bad('[{"type": "flatten"}, {"type": "dense", "units": 2, "inputShape": [4]}]', /c\.json layer 2: a dense layer has no field "inputShape"/);
-    bad('[{"type": "batchNormalization", "momentum": 2}]', /c\.json layer 1: batchNormalization momentum must be in \[0, 1\)/);
+    bad(
+      '[{"type": "conv2d", "filters": 8, "kernelSize": [3, 0]}]',
+      /c\.json layer 1: conv2d kernelSize\[1\] must be a positive integer, got 0/,
+    );
+    bad(
+      '[{"type": "conv2d", "filters": 8, "kernelSize": 3, "activaton": "relu"}]',
+      /c\.json layer 1: a conv2d layer has no field "activaton" \(did you mean "activation"\?\); its fields: type, name, filters/,
+    );
+    bad(
+      '[{"type": "maxPooling2d", "poolSize": 2, "padding": "full"}]',
+      /c\.json layer 1: maxPooling2d: padding must be 'valid' or 'same', got "full"/,
+    );
+    bad(
+      '[{"type": "flatten"}, {"type": "dense", "units": 2, "inputShape": [4]}]',
+      /c\.json layer 2: a dense layer has no field "inputShape"/,
+    );
+    bad(
+      '[{"type": "batchNormalization", "momentum": 2}]',
+      /c\.json layer 1: batchNormalization momentum must be in \[0, 1\)/,
+    );
   });
 
   it('image shapes and the input shape a list is built on', () => {
     expect(parseImageShape('28x28x1')).toEqual([28, 28, 1]);
     expect(parseImageShape('8X8')).toEqual([8, 8, 1]);
-    expect(() => parseImageShape('28x28x')).toThrow(/--image-shape takes HEIGHTxWIDTHxCHANNELS, e\.g\. 28x28x1 \(channels default 1\), got '28x28x'/);
+    expect(() => parseImageShape('28x28x')).toThrow(
+      /--image-shape takes HEIGHTxWIDTHxCHANNELS, e\.g\. 28x28x1 \(channels default 1\), got '28x28x'/,
+    );
     expect(() => parseImageShape('0x4x1')).toThrow(/--image-shape takes/);
     const cnn = parseLayerList('conv:4x3:relu,flatten,2:softmax');
     const mlp = parseLayerList('16:relu,2:softmax');
     expect(inputShapeFor(cnn, 64, [8, 8, 1])).toEqual([8, 8, 1]);
     expect(inputShapeFor(mlp, 64, [8, 8, 1])).toEqual([64]); // an MLP reads images as vectors
     expect(inputShapeFor(parseLayerList('reshape:8x8x1,conv:2x3,flatten,2'), 64)).toEqual([64]);
-    expect(() => inputShapeFor(cnn, 64)).toThrow(/layer 'conv2d_1' \(conv2d\) cannot take input \[64\].*give their image shape with --image-shape HxWxC/);
-    expect(() => inputShapeFor(parseLayerList('conv:4x9,flatten,2'), 64, [8, 8, 1])).toThrow(/layer 'conv2d_1' \(conv2d\) cannot take input \[8, 8, 1\]: a 9x9 window/);
-    const declared = parseLayerJson('[{"type": "conv2d", "filters": 2, "kernelSize": 3, "inputShape": [4, 4, 4]}, {"type": "flatten"}]');
+    expect(() => inputShapeFor(cnn, 64)).toThrow(
+      /layer 'conv2d_1' \(conv2d\) cannot take input \[64\].*give their image shape with --image-shape HxWxC/,
+    );
+    expect(() => inputShapeFor(parseLayerList('conv:4x9,flatten,2'), 64, [8, 8, 1])).toThrow(
+      /layer 'conv2d_1' \(conv2d\) cannot take input \[8, 8, 1\]: a 9x9 window/,
+    );
+    const declared = parseLayerJson(
+      '[{"type": "conv2d", "filters": 2, "kernelSize": 3, "inputShape": [4, 4, 4]}, {"type": "flatten"}]',
+    );
     expect(inputShapeFor(declared, 64, [8, 8, 1])).toEqual([4, 4, 4]);
-    expect(() => inputShapeFor(declared, 64, [8, 8, 1], true)).toThrow(/--image-shape 8x8x1 differs from the input \[4, 4, 4\] the first layer declares/);
-    expect(() => inputShapeFor(declared, 60)).toThrow(/the first layer declares input \[4, 4, 4\] \(64 values\) but the data has 60 values per row/);
+    expect(() => inputShapeFor(declared, 64, [8, 8, 1], true)).toThrow(
+      /--image-shape 8x8x1 differs from the input \[4, 4, 4\] the first layer declares/,
+    );
+    expect(() => inputShapeFor(declared, 60)).toThrow(
+      /the first layer declares input \[4, 4, 4\] \(64 values\) but the data has 60 values per row/,
+    );
     // The first layer declares the shape when its type can.
     expect(declareInput(cnn, [8, 8, 1])[0]).toMatchObject({ type: 'conv2d', inputShape: [8, 8, 1] });
     expect(declareInput(mlp, [64])[0]).toMatchObject({ type: 'dense', inputDim: 64 });
@@ -284,11 +386,22 @@ describe('SVG report', () => {
   });
 
   it('draws one polyline per series, escapes text, and is well-formed enough to parse', () => {
-    const svg = lineChart({ title: 'Loss <&>', series: [{ name: 'a', values: [1, 0.5, 0.25], color: '#f00' }, { name: 'b', values: [1.2, 0.7, NaN], color: '#00f', dashed: true }] });
+    const svg = lineChart({
+      title: 'Loss <&>',
+      series: [
+        { name: 'a', values: [1, 0.5, 0.25], color: '#f00' },
+        { name: 'b', values: [1.2, 0.7, NaN], color: '#00f', dashed: true },
+      ],
+    });
     expect(svg.match(/<polyline/g)?.length).toBe(2);
     expect(svg).toContain('Loss &lt;&amp;&gt;');
     expect(svg).not.toContain('NaN');
-    const report = trainingReport({ title: 't', history: { loss: [1, 0.5], val_loss: [1.1, 0.6], accuracy: [0.5, 0.8], val_accuracy: [0.4, 0.7] }, lines: ['test: 70%'], bestEpoch: 1 });
+    const report = trainingReport({
+      title: 't',
+      history: { loss: [1, 0.5], val_loss: [1.1, 0.6], accuracy: [0.5, 0.8], val_accuracy: [0.4, 0.7] },
+      lines: ['test: 70%'],
+      bestEpoch: 1,
+    });
     expect(report.startsWith('<?xml')).toBe(true);
     expect(report.match(/<svg/g)?.length).toBe(3); // the page plus two charts
     expect(report).toContain('Accuracy');
@@ -310,7 +423,10 @@ describe('SVG report', () => {
 describe('preprocessing fit and replay', () => {
   const train: Loaded = {
     kind: 'table',
-    table: parseCsv('h,c,size,kind\n1,red,10,big\n2,blue,20,small\n3,red,30,big\n4,green,40,small\n', { source: 'p.csv', textColumns: ['c', 'kind'] }),
+    table: parseCsv('h,c,size,kind\n1,red,10,big\n2,blue,20,small\n3,red,30,big\n4,green,40,small\n', {
+      source: 'p.csv',
+      textColumns: ['c', 'kind'],
+    }),
   };
 
   it('picks classes, one-hot categories and a scaler, and replays them on new rows', () => {
@@ -327,8 +443,13 @@ describe('preprocessing fit and replay', () => {
     const p = applyPreprocessing(test, prep, true, true);
     expect(Array.from(p.x.data)).toEqual([0.5, 0, 1, 0, 0.5]);
     expect(p.y).toBeUndefined(); // no label column: predict-only data
-    const unseen: Loaded = { kind: 'table', table: parseCsv('size,c,h\n25,purple,2.5\n', { source: 'u.csv', textColumns: ['c'] }) };
-    expect(() => applyPreprocessing(unseen, prep, false)).toThrow(/u\.csv row 1, column 'c': category 'purple' was not in the training data/);
+    const unseen: Loaded = {
+      kind: 'table',
+      table: parseCsv('size,c,h\n25,purple,2.5\n', { source: 'u.csv', textColumns: ['c'] }),
+    };
+    expect(() => applyPreprocessing(unseen, prep, false)).toThrow(
+      /u\.csv row 1, column 'c': category 'purple' was not in the training data/,
+    );
     const missing: Loaded = { kind: 'table', table: parseCsv('size,h\n25,2.5\n', { source: 'm.csv' }) };
     expect(() => applyPreprocessing(missing, prep, false)).toThrow(/m\.csv: no column 'c'/);
   });
@@ -345,17 +466,26 @@ describe('preprocessing fit and replay', () => {
   it('rejects a missing label column, a label that is a feature, and a single class', () => {
     expect(() => fitPreprocessing(train, { label: 'nope' }, {})).toThrow(/p\.csv: no column 'nope'/);
     expect(() => fitPreprocessing(train, {}, {})).toThrow(/name the label column with --label/);
-    expect(() => fitPreprocessing(train, { label: 'kind', features: 'h,kind' }, {})).toThrow(/'kind' is both a feature and the label/);
+    expect(() => fitPreprocessing(train, { label: 'kind', features: 'h,kind' }, {})).toThrow(
+      /'kind' is both a feature and the label/,
+    );
     const one: Loaded = { kind: 'table', table: parseCsv('a,y\n1,x\n2,x\n', { textColumns: ['y'] }) };
     expect(() => fitPreprocessing(one, { label: 'y' }, {})).toThrow(/only one class/);
   });
 
   it('array data: labels must be known classes and widths must match', () => {
-    const d: Loaded = { kind: 'matrix', source: 'a.json', x: { data: new Float32Array([0, 1, 1, 0]), rows: 2, cols: 2 }, y: { kind: 'labels', values: ['3', '7'] } };
+    const d: Loaded = {
+      kind: 'matrix',
+      source: 'a.json',
+      x: { data: new Float32Array([0, 1, 1, 0]), rows: 2, cols: 2 },
+      y: { kind: 'labels', values: ['3', '7'] },
+    };
     const { prep } = fitPreprocessing(d, {}, {});
     expect(prep.classes).toEqual(['3', '7']);
     const other: Loaded = { ...d, y: { kind: 'labels', values: ['3', '8'] } };
-    expect(() => applyPreprocessing(other, prep, true)).toThrow(/a\.json row 2: label '8' is not one of the classes the model knows \(3, 7\)/);
+    expect(() => applyPreprocessing(other, prep, true)).toThrow(
+      /a\.json row 2: label '8' is not one of the classes the model knows \(3, 7\)/,
+    );
     const wide: Loaded = { kind: 'matrix', source: 'w.json', x: { data: new Float32Array(3), rows: 1, cols: 3 } };
     expect(() => applyPreprocessing(wide, prep, false)).toThrow(/the model takes 2 inputs per row, w\.json has 3/);
   });

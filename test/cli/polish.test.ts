@@ -47,7 +47,21 @@ beforeAll(async () => {
     'space-quote.csv': 'a,b,label\n1, "2",x\n3,4,y\n5,6,x\n',
     'space-quote-comma.csv': 'a,b,label\n1,2,x\n3, "4,5",y\n',
   });
-  const t = await simdnet(['train', '--data', 'flowers.csv', '--label', 'species', '--one-hot', 'soil', '--layers', '8:relu,3:softmax', '--epochs', '2', '-o', 'm.simdnet']);
+  const t = await simdnet([
+    'train',
+    '--data',
+    'flowers.csv',
+    '--label',
+    'species',
+    '--one-hot',
+    'soil',
+    '--layers',
+    '8:relu,3:softmax',
+    '--epochs',
+    '2',
+    '-o',
+    'm.simdnet',
+  ]);
   expect(t.code, t.stderr).toBe(0);
 }, 180_000);
 
@@ -74,7 +88,11 @@ describe('the live bar in a real terminal (a pty via script(1))', () => {
       const cmd = `stty cols ${cols}; ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} train --data flowers.csv --label species --one-hot soil --epochs 3 --batch-size 4 -o tty-${cols}.simdnet`;
       const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: work, encoding: 'utf8', timeout: 60_000 });
       expect(r.status, r.stderr).toBe(0);
-      const draws = r.stdout.split('\r\x1b[2K').slice(1).map((l) => l.split(/\r?\n/)[0]!).filter((l) => / \[=* *\] /.test(l));
+      const draws = r.stdout
+        .split('\r\x1b[2K')
+        .slice(1)
+        .map((l) => l.split(/\r?\n/)[0]!)
+        .filter((l) => / \[=* *\] /.test(l));
       expect(draws.length, r.stdout).toBeGreaterThan(0);
       for (const l of draws) expect(l.length, l).toBeLessThanOrEqual(cols - 1);
       expect(draws.at(-1)).toMatch(/^epoch 3\/3 \[=+\] \d+\/\d+ loss \d/);
@@ -94,22 +112,63 @@ describe('one prefix for every failure: `simdnet: error: `', () => {
 describe('CSV mistakes, explained', () => {
   it('a file with no header row: says the header seems missing and how to say so (--no-header)', async () => {
     const r = await simdnet(['train', '--data', 'no-header.csv', '--label', 'species', '--epochs', '1']);
-    expectFailure(r, 1, /the first line looks like data .*no header row; add a first line naming the columns .*--no-header/);
+    expectFailure(
+      r,
+      1,
+      /the first line looks like data .*no header row; add a first line naming the columns .*--no-header/,
+    );
   });
 
   it('--no-header reads it, with columns column_1, column_2, …', async () => {
-    const r = await simdnet(['train', '--data', 'no-header.csv', '--no-header', '--label', 'column_6', '--one-hot', 'column_5', '--layers', '8:relu,3:softmax', '--epochs', '1', '-o', 'nh.simdnet']);
+    const r = await simdnet([
+      'train',
+      '--data',
+      'no-header.csv',
+      '--no-header',
+      '--label',
+      'column_6',
+      '--one-hot',
+      'column_5',
+      '--layers',
+      '8:relu,3:softmax',
+      '--epochs',
+      '1',
+      '-o',
+      'nh.simdnet',
+    ]);
     expect(r.code, r.stderr).toBe(0);
   });
 
   it('a trailing delimiter: says the line ends with one', async () => {
-    const r = await simdnet(['train', '--data', 'trailing.csv', '--label', 'species', '--one-hot', 'soil', '--epochs', '1']);
-    expectFailure(r, 1, /trailing\.csv line 6: 7 cells, but the header has 6 columns \(ragged row\): the line ends with a delimiter \(','\).*remove the trailing delimiter/);
+    const r = await simdnet([
+      'train',
+      '--data',
+      'trailing.csv',
+      '--label',
+      'species',
+      '--one-hot',
+      'soil',
+      '--epochs',
+      '1',
+    ]);
+    expectFailure(
+      r,
+      1,
+      /trailing\.csv line 6: 7 cells, but the header has 6 columns \(ragged row\): the line ends with a delimiter \(','\).*remove the trailing delimiter/,
+    );
   });
 
   it('a space before a quote: says the quote became text', async () => {
-    expectFailure(await simdnet(['train', '--data', 'space-quote.csv', '--label', 'label', '--epochs', '1']), 1, /'"2"' is not a number \(a space before the opening quote makes the quote part of the text/);
-    expectFailure(await simdnet(['train', '--data', 'space-quote-comma.csv', '--label', 'label', '--epochs', '1']), 1, /ragged row\): a field starts with a space and then a quote/);
+    expectFailure(
+      await simdnet(['train', '--data', 'space-quote.csv', '--label', 'label', '--epochs', '1']),
+      1,
+      /'"2"' is not a number \(a space before the opening quote makes the quote part of the text/,
+    );
+    expectFailure(
+      await simdnet(['train', '--data', 'space-quote-comma.csv', '--label', 'label', '--epochs', '1']),
+      1,
+      /ragged row\): a field starts with a space and then a quote/,
+    );
   });
 });
 

@@ -21,7 +21,11 @@ describe('CSV', () => {
   });
 
   it('counts lines across quoted newlines in messages', () => {
-    fails(() => parseCsv('a,b\n"multi\nline",1\n2,oops\n', { source: 'q.csv', textColumns: ['a'] }), 'FORMAT', /q\.csv line 4, column 'b': 'oops' is not a number/);
+    fails(
+      () => parseCsv('a,b\n"multi\nline",1\n2,oops\n', { source: 'q.csv', textColumns: ['a'] }),
+      'FORMAT',
+      /q\.csv line 4, column 'b': 'oops' is not a number/,
+    );
   });
 
   it('takes another delimiter', () => {
@@ -30,12 +34,20 @@ describe('CSV', () => {
   });
 
   it('rejects ragged rows, naming the line and the counts', () => {
-    fails(() => parseCsv('a,b,c\n1,2,3\n4,5\n', { source: 'r.csv' }), 'FORMAT', /r\.csv line 3: 2 cells, but the header has 3 columns \(ragged row\)/);
+    fails(
+      () => parseCsv('a,b,c\n1,2,3\n4,5\n', { source: 'r.csv' }),
+      'FORMAT',
+      /r\.csv line 3: 2 cells, but the header has 3 columns \(ragged row\)/,
+    );
     fails(() => parseCsv('a,b\n1,2,3\n', { source: 'r.csv' }), 'FORMAT', /line 2: 3 cells/);
   });
 
   it('rejects non-numeric, empty and NaN/Inf cells with line and column', () => {
-    fails(() => parseCsv('x,y\n1,2\n3,abc\n', { source: 'd.csv' }), 'FORMAT', /d\.csv line 3, column 'y': 'abc' is not a number/);
+    fails(
+      () => parseCsv('x,y\n1,2\n3,abc\n', { source: 'd.csv' }),
+      'FORMAT',
+      /d\.csv line 3, column 'y': 'abc' is not a number/,
+    );
     fails(() => parseCsv('x,y\n1,\n', { source: 'd.csv' }), 'FORMAT', /line 2, column 'y': empty cell/);
     fails(() => parseCsv('x,y\nNaN,2\n', { source: 'd.csv' }), 'NONFINITE', /line 2, column 'x': 'NaN' is not allowed/);
     fails(() => parseCsv('x,y\n1,-inf\n', { source: 'd.csv' }), 'NONFINITE', /'-inf' is not allowed/);
@@ -55,7 +67,11 @@ describe('CSV', () => {
   it('names empty header cells and hands text hints through', () => {
     const t = parseCsv(',v\n0,1\n');
     expect(t.columns[0].name).toBe('column_1');
-    fails(() => parseCsv('v\nred\n', { nonNumericHint: (c) => ` (try --one-hot ${c})` }), 'FORMAT', /'red' is not a number \(try --one-hot v\)/);
+    fails(
+      () => parseCsv('v\nred\n', { nonNumericHint: (c) => ` (try --one-hot ${c})` }),
+      'FORMAT',
+      /'red' is not a number \(try --one-hot v\)/,
+    );
   });
 
   it('forEachRecord stops when asked (the CLI reads just the header first)', () => {
@@ -101,10 +117,18 @@ describe('IDX', () => {
   });
 
   it('rejects wrong magic, unknown types, truncation, extra bytes and NaN', () => {
-    fails(() => parseIdx(new Uint8Array([1, 0, 8, 1, 0, 0, 0, 1, 5]), 'x.idx'), 'FORMAT', /x\.idx is not a valid IDX file: .*magic/);
+    fails(
+      () => parseIdx(new Uint8Array([1, 0, 8, 1, 0, 0, 0, 1, 5]), 'x.idx'),
+      'FORMAT',
+      /x\.idx is not a valid IDX file: .*magic/,
+    );
     fails(() => parseIdx(new Uint8Array([0, 0, 0x42, 1, 0, 0, 0, 1, 5])), 'FORMAT', /unknown element type 0x42/);
     const good = encodeIdx('u8', [4, 2], new Array(8).fill(1));
-    fails(() => parseIdx(good.subarray(0, good.length - 1)), 'FORMAT', /need 20 bytes, the file has 19 \(truncated\?\)/);
+    fails(
+      () => parseIdx(good.subarray(0, good.length - 1)),
+      'FORMAT',
+      /need 20 bytes, the file has 19 \(truncated\?\)/,
+    );
     const long = new Uint8Array(good.length + 1);
     long.set(good);
     fails(() => parseIdx(long), 'FORMAT', /the file has 21/);
@@ -135,10 +159,22 @@ describe('JSON data', () => {
 
   it('rejects invalid JSON, ragged rows and records, non-numbers, and a y of the wrong length', () => {
     fails(() => parseJsonData('{"x": [1,', 'bad.json'), 'FORMAT', /bad\.json is not valid JSON/);
-    fails(() => parseJsonData('{"x": [[1, 2], [3]]}', 'j.json'), 'FORMAT', /j\.json: x\[1\] has 1 values, row 0 has 2 \(ragged rows\)/);
-    fails(() => parseJsonData('[{"a": 1, "b": 2}, {"a": 3}]', 'j.json'), 'FORMAT', /j\.json\[1\] has fields that differ .*missing b/);
+    fails(
+      () => parseJsonData('{"x": [[1, 2], [3]]}', 'j.json'),
+      'FORMAT',
+      /j\.json: x\[1\] has 1 values, row 0 has 2 \(ragged rows\)/,
+    );
+    fails(
+      () => parseJsonData('[{"a": 1, "b": 2}, {"a": 3}]', 'j.json'),
+      'FORMAT',
+      /j\.json\[1\] has fields that differ .*missing b/,
+    );
     fails(() => parseJsonData('{"x": [[1, "2"]]}', 'j.json'), 'FORMAT', /x\[0\]\[1\] is '2', not a number/);
-    fails(() => parseJsonData('{"x": [[1], [2]], "y": [1]}', 'j.json'), 'FORMAT', /one entry per row of x \(2\), got 1/);
+    fails(
+      () => parseJsonData('{"x": [[1], [2]], "y": [1]}', 'j.json'),
+      'FORMAT',
+      /one entry per row of x \(2\), got 1/,
+    );
     fails(() => parseJsonData('{"rows": []}', 'j.json'), 'FORMAT', /expected an array of records/);
     fails(() => parseJsonData('[{"a": null}]', 'j.json'), 'FORMAT', /j\.json\[0\]\.a is null/);
   });

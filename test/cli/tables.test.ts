@@ -29,7 +29,8 @@ function readTable(name: string): { header: string[]; x: number[][]; labels: str
   return { header, x, labels };
 }
 
-const testAccuracy = (stdout: string): number => Number(/^test: loss [\d.]+, accuracy ([\d.]+)% on/m.exec(stdout)![1]) / 100;
+const testAccuracy = (stdout: string): number =>
+  Number(/^test: loss [\d.]+, accuracy ([\d.]+)% on/m.exec(stdout)![1]) / 100;
 
 beforeAll(async () => {
   bin = join(buildCli(), 'dist/bin/simdnet.js');
@@ -40,7 +41,22 @@ describe('a model trained by the CLI carries its preprocessing into the library'
   it("digits (64 features): `train --standardize`, then loadModel + predict on raw rows gives the CLI's test accuracy", async () => {
     const out = join(scratch(), 'digits.simdnet');
     {
-      const r = await simdnet(['train', '--data', 'digits-train.csv', '--label', 'label', '--standardize', '--test', 'digits-test.csv', '--seed', '1', '-o', out, '--report', `${out}.svg`]);
+      const r = await simdnet([
+        'train',
+        '--data',
+        'digits-train.csv',
+        '--label',
+        'label',
+        '--standardize',
+        '--test',
+        'digits-test.csv',
+        '--seed',
+        '1',
+        '-o',
+        out,
+        '--report',
+        `${out}.svg`,
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const cliAccuracy = testAccuracy(r.stdout);
       expect(cliAccuracy).toBeGreaterThan(0.95);
@@ -56,7 +72,18 @@ describe('a model trained by the CLI carries its preprocessing into the library'
       expect(e.code, e.stderr).toBe(0);
       expect((JSON.parse(e.stdout) as { accuracy: number }).accuracy).toBeCloseTo(cliAccuracy, 4);
       // quantize (calibrated on the training rows, which the model scales itself) keeps the preprocessing in its file.
-      const q = await simdnet(['quantize', out, '--data', 'digits-train.csv', '--label', 'label', '--test', 'digits-test.csv', '-o', `${out}.int8`]);
+      const q = await simdnet([
+        'quantize',
+        out,
+        '--data',
+        'digits-train.csv',
+        '--label',
+        'label',
+        '--test',
+        'digits-test.csv',
+        '-o',
+        `${out}.int8`,
+      ]);
       expect(q.code, q.stderr).toBe(0);
       const qm = loadQuantized(readFileSync(`${out}.int8`));
       expect(qm.preprocessing?.scaler?.cols).toBe(64);
@@ -66,7 +93,9 @@ describe('a model trained by the CLI carries its preprocessing into the library'
       // What the issue saw: the same weights on unscaled rows are far worse.
       model.setPreprocessing(null);
       const unscaled = model.predictClasses(x);
-      expect(unscaled.filter((c, i) => String(c) === labels[i]).length / labels.length).toBeLessThan(cliAccuracy - 0.05);
+      expect(unscaled.filter((c, i) => String(c) === labels[i]).length / labels.length).toBeLessThan(
+        cliAccuracy - 0.05,
+      );
       model.dispose();
     }
   });
@@ -80,38 +109,90 @@ interface SklearnTable {
   standardized_mean: number;
   raw_mean: number;
 }
-const sklearn = JSON.parse(readFileSync(join(TABLES, 'sklearn-mlp.json'), 'utf8')) as { sklearn: string; tables: Record<string, SklearnTable> };
+const sklearn = JSON.parse(readFileSync(join(TABLES, 'sklearn-mlp.json'), 'utf8')) as {
+  sklearn: string;
+  tables: Record<string, SklearnTable>;
+};
 
 describe('defaults that work on tables: only --data, --label and --test', () => {
   // scikit-learn's MLPClassifier() after StandardScaler (its defaults otherwise), mean over 5 seeds, same split.
-  it.each(['iris', 'wine', 'breast_cancer', 'digits'])('%s: within a point of scikit-learn (or better)', async (name) => {
-    const dir = scratch();
-    const r = await simdnet(['train', '--data', `${name}-train.csv`, '--label', 'label', '--test', `${name}-test.csv`, '-o', join(dir, 'm.simdnet')]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe(''); // no warnings on these defaults
-    expect(r.stdout).toMatch(/Total params/);
-    const ours = testAccuracy(r.stdout);
-    const ref = sklearn.tables[name];
-    expect(ours, `simdnet ${(100 * ours).toFixed(2)} % vs scikit-learn ${(100 * ref.standardized_mean).toFixed(2)} %`).toBeGreaterThanOrEqual(ref.standardized_mean - 0.01);
-    // The model standardizes its inputs itself: the saved file has the scaler.
-    const m = loadModel(readFileSync(join(dir, 'm.simdnet')));
-    expect(m.preprocessing?.scaler?.cols).toBe(readTable(`${name}-test.csv`).header.length - 1);
-    m.dispose();
-  });
+  it.each(['iris', 'wine', 'breast_cancer', 'digits'])(
+    '%s: within a point of scikit-learn (or better)',
+    async (name) => {
+      const dir = scratch();
+      const r = await simdnet([
+        'train',
+        '--data',
+        `${name}-train.csv`,
+        '--label',
+        'label',
+        '--test',
+        `${name}-test.csv`,
+        '-o',
+        join(dir, 'm.simdnet'),
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe(''); // no warnings on these defaults
+      expect(r.stdout).toMatch(/Total params/);
+      const ours = testAccuracy(r.stdout);
+      const ref = sklearn.tables[name];
+      expect(
+        ours,
+        `simdnet ${(100 * ours).toFixed(2)} % vs scikit-learn ${(100 * ref.standardized_mean).toFixed(2)} %`,
+      ).toBeGreaterThanOrEqual(ref.standardized_mean - 0.01);
+      // The model standardizes its inputs itself: the saved file has the scaler.
+      const m = loadModel(readFileSync(join(dir, 'm.simdnet')));
+      expect(m.preprocessing?.scaler?.cols).toBe(readTable(`${name}-test.csv`).header.length - 1);
+      m.dispose();
+    },
+  );
 
   it('warns when unscaled columns differ by orders of magnitude, and when the loss is still falling at the end', async () => {
     const dir = scratch();
-    const r = await simdnet(['train', '--data', 'wine-train.csv', '--label', 'label', '--no-standardize', '--epochs', '5', '-o', join(dir, 'w.simdnet')]);
+    const r = await simdnet([
+      'train',
+      '--data',
+      'wine-train.csv',
+      '--label',
+      'label',
+      '--no-standardize',
+      '--epochs',
+      '5',
+      '-o',
+      join(dir, 'w.simdnet'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^warning: the input columns differ in scale by 3 orders of magnitude \('[a-z_/0-9]+' std [\d.e-]+, 'proline' std [\d.e+]+\) and are not scaled/m);
+    expect(r.stderr).toMatch(
+      /^warning: the input columns differ in scale by 3 orders of magnitude \('[a-z_/0-9]+' std [\d.e-]+, 'proline' std [\d.e+]+\) and are not scaled/m,
+    );
     const m = loadModel(readFileSync(join(dir, 'w.simdnet')));
     expect(m.preprocessing?.scaler).toBeUndefined();
     m.dispose();
-    const short = await simdnet(['train', '--data', 'iris-train.csv', '--label', 'label', '--epochs', '6', '-o', join(dir, 'i.simdnet')]);
+    const short = await simdnet([
+      'train',
+      '--data',
+      'iris-train.csv',
+      '--label',
+      'label',
+      '--epochs',
+      '6',
+      '-o',
+      join(dir, 'i.simdnet'),
+    ]);
     expect(short.code, short.stderr).toBe(0);
-    expect(short.stderr).toMatch(/^warning: the training loss was still falling at the last epoch \([\d.]+ → [\d.]+ over the last 5\): more --epochs may help$/m);
+    expect(short.stderr).toMatch(
+      /^warning: the training loss was still falling at the last epoch \([\d.]+ → [\d.]+ over the last 5\): more --epochs may help$/m,
+    );
     expect(short.stderr).not.toMatch(/differ in scale/);
-    const both = await simdnet(['train', '--data', 'iris-train.csv', '--label', 'label', '--standardize', '--no-standardize']);
+    const both = await simdnet([
+      'train',
+      '--data',
+      'iris-train.csv',
+      '--label',
+      'label',
+      '--standardize',
+      '--no-standardize',
+    ]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/--no-standardize leaves the columns unscaled: leave out --standardize/);
   });
@@ -136,12 +217,16 @@ describe('simdnet evaluate counts a class the model never predicts as scikit-lea
     add('A', 7, 3);
     add('B', 5, 5);
     add('C', 4, 6);
-    writeFileSync(join(dir, 'rows.csv'), rows.join('\n') + '\n');
+    writeFileSync(join(dir, 'rows.csv'), `${rows.join('\n')}\n`);
     const e = await runNode(bin, ['evaluate', 'never-b.simdnet', '--data', 'rows.csv', '--label', 'label'], dir);
     expect(e.code, e.stderr).toBe(0);
     expect(e.stdout).toMatch(/^B +0\.0% +0\.0% +0\.0% +10$/m);
     expect(e.stdout).toMatch(/^macro avg +28\.9% +43\.3% +34\.6% +30$/m);
-    const j = await runNode(bin, ['evaluate', 'never-b.simdnet', '--data', 'rows.csv', '--label', 'label', '--json'], dir);
+    const j = await runNode(
+      bin,
+      ['evaluate', 'never-b.simdnet', '--data', 'rows.csv', '--label', 'label', '--json'],
+      dir,
+    );
     const r = JSON.parse(j.stdout) as { macro: { f1: number }; perClass: Array<{ precision: number }> };
     expect(r.macro.f1).toBeCloseTo(0.34615384615, 9);
     expect(r.perClass[1].precision).toBe(0);

@@ -89,8 +89,10 @@ beforeAll(async () => {
   b.dispose();
 }, 120_000);
 
-const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-const agreement = (a: Int32Array, b: Int32Array): number => a.reduce((s, c, i) => s + (c === b[i] ? 1 : 0), 0) / a.length;
+const maxAbsDiff = (a: Float32Array, b: Float32Array): number =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const agreement = (a: Int32Array, b: Int32Array): number =>
+  a.reduce((s, c, i) => s + (c === b[i] ? 1 : 0), 0) / a.length;
 
 function expectSameBits(a: ArrayBufferView, b: ArrayBufferView, what: string): void {
   const x = Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -108,9 +110,15 @@ describe('int8 quantization of a CNN', () => {
     const classes = m.predictClasses(data.test.x);
     for (const q of [quantizeModel(m, { calibration: calib }), quantizeModel(m, { mode: 'dynamic' })]) {
       expect(q.plan).toEqual(['int8', 'int8', 'int8']);
-      expect(q.info().map((l) => `${l.type}:${l.kernelShape.join('x')}`)).toEqual(['conv2d:5x5x1x8', 'conv2d:5x5x8x16', 'dense:256x10']);
+      expect(q.info().map((l) => `${l.type}:${l.kernelShape.join('x')}`)).toEqual([
+        'conv2d:5x5x1x8',
+        'conv2d:5x5x8x16',
+        'dense:256x10',
+      ]);
       const r = q.evaluate(data.test.x, data.test.y);
-      expect(Math.abs(r.accuracy - lenetAcc), `${q.mode}: int8 ${r.accuracy} vs f32 ${lenetAcc}`).toBeLessThanOrEqual(0.01);
+      expect(Math.abs(r.accuracy - lenetAcc), `${q.mode}: int8 ${r.accuracy} vs f32 ${lenetAcc}`).toBeLessThanOrEqual(
+        0.01,
+      );
       expect(maxAbsDiff(q.predict(data.test.x).data, f32)).toBeLessThan(0.1);
       expect(agreement(q.predictClasses(data.test.x), classes)).toBeGreaterThan(0.98);
       q.dispose();
@@ -120,7 +128,14 @@ describe('int8 quantization of a CNN', () => {
 
   it('the int8 conv path equals its twin pipeline: im2col, per-tensor input quantization, q8_gemm, per-filter rescale', () => {
     // One int8 conv (8 channels in: the int8 patches path on wasm) feeding an f32 dense, static mode.
-    const m = sequential([conv2d(4, 3, { activation: 'relu', padding: 'same', strides: [2, 1], inputShape: [9, 7, 8] }), flatten(), dense(3)], { seed: 5 });
+    const m = sequential(
+      [
+        conv2d(4, 3, { activation: 'relu', padding: 'same', strides: [2, 1], inputShape: [9, 7, 8] }),
+        flatten(),
+        dense(3),
+      ],
+      { seed: 5 },
+    );
     m.build([9, 7, 8]);
     m.trainedSteps = 1;
     const n = 6;
@@ -138,7 +153,17 @@ describe('int8 quantization of a CNN', () => {
     const acc = new Int32Array(n * oh * ow * 4);
     ref.q8_gemm(acc, null, Int8Array.from(cols), bp, n * oh * ow, K, 4);
     const y = new Float32Array(n * oh * ow * 4);
-    ref.q8_dequantize(y, acc, L.bias as Int32Array, Float32Array.from(L.wScale!, (s) => L.inScale! * s), null, n * oh * ow, 4, 1, 1);
+    ref.q8_dequantize(
+      y,
+      acc,
+      L.bias as Int32Array,
+      Float32Array.from(L.wScale!, (s) => L.inScale! * s),
+      null,
+      n * oh * ow,
+      4,
+      1,
+      1,
+    );
     const [, , wd, bd] = m.getWeights();
     const out = new Float32Array(n * 3);
     const F = oh * ow * 4;
@@ -191,10 +216,16 @@ describe('int8 quantization of a CNN', () => {
   it('a conv with fewer than 4 input channels (and fewer than 32 filters at 3) keeps int8 storage and runs dequantized on the f32 conv', () => {
     const m = loadModel(lenetBytes);
     const q = quantizeModel(m, { calibration: calib });
-    expect(q.info().map((l) => `${l.name}:${l.precision}/${l.compute}`)).toEqual(['c1:int8/f32', 'c2:int8/int8', 'out:int8/int8']);
+    expect(q.info().map((l) => `${l.name}:${l.precision}/${l.compute}`)).toEqual([
+      'c1:int8/f32',
+      'c2:int8/int8',
+      'out:int8/int8',
+    ]);
     expect(q.summary()).toContain('int8 (f32 compute)');
     // A one-conv model (c = 1): its output is the f32 conv of the dequantized kernel, bit for bit.
-    const one = sequential([conv2d(4, 3, { activation: 'relu', inputShape: [9, 9, 1] }), flatten(), dense(2)], { seed: 4 });
+    const one = sequential([conv2d(4, 3, { activation: 'relu', inputShape: [9, 9, 1] }), flatten(), dense(2)], {
+      seed: 4,
+    });
     one.build([9, 9, 1]);
     one.trainedSteps = 1;
     const x = { data: randArray(3 * 81, 8), rows: 3, cols: 81 };
@@ -284,7 +315,16 @@ describe('int8 quantization of a CNN', () => {
   });
 
   it('a batch norm that cannot fold (after pooling) runs as its record, stored f32', () => {
-    const m = sequential([conv2d(4, 3, { activation: 'relu', inputShape: [8, 8, 2] }), maxPooling2d(2), batchNormalization({ name: 'late' }), flatten(), dense(2, { activation: 'softmax' })], { seed: 3 });
+    const m = sequential(
+      [
+        conv2d(4, 3, { activation: 'relu', inputShape: [8, 8, 2] }),
+        maxPooling2d(2),
+        batchNormalization({ name: 'late' }),
+        flatten(),
+        dense(2, { activation: 'softmax' }),
+      ],
+      { seed: 3 },
+    );
     m.build([8, 8, 2]);
     const w = m.getWeights();
     w[2].data.set([0.5, 1, 2, 0.25]); // gamma
@@ -331,8 +371,16 @@ describe('int8 quantization of a CNN', () => {
       out.set(bytes.subarray(oldStart), start);
       return reseal(out);
     };
-    expectSimdnetError(() => loadQuantized(edit((h) => ((h.kernels as { bn?: number }[])[0].bn = 2))), 'FORMAT', /folds layer 2, which is not a batch norm/);
-    expectSimdnetError(() => loadQuantized(edit((h) => ((h.tensors as { shape: number[] }[])[0].shape = [5, 5, 2, 8]))), 'FORMAT', /shape \[5,5,2,8\]/);
+    expectSimdnetError(
+      () => loadQuantized(edit((h) => ((h.kernels as { bn?: number }[])[0].bn = 2))),
+      'FORMAT',
+      /folds layer 2, which is not a batch norm/,
+    );
+    expectSimdnetError(
+      () => loadQuantized(edit((h) => ((h.tensors as { shape: number[] }[])[0].shape = [5, 5, 2, 8]))),
+      'FORMAT',
+      /shape \[5,5,2,8\]/,
+    );
     expectSimdnetError(() => loadQuantized(edit((h) => (h.inputShape = [28, 27, 1]))), 'FORMAT', /inputShape/);
     loadQuantized(edit(() => {})).dispose();
     m.dispose();
@@ -343,7 +391,10 @@ describe('pruning conv layers', () => {
   it('magnitude pruning reaches the asked sparsity per conv kernel; a session keeps the zeros through fit', async () => {
     const m = loadModel(lenetBytes);
     const rep = pruneMagnitude(m, { sparsity: { c1: 0.5, c2: 0.75 } });
-    expect(rep.layers.map((l) => [l.name, l.size, l.zeros])).toEqual([['c1', 200, 100], ['c2', 3200, 2400]]);
+    expect(rep.layers.map((l) => [l.name, l.size, l.zeros])).toEqual([
+      ['c1', 200, 100],
+      ['c2', 3200, 2400],
+    ]);
     const session = startPruning(m);
     const sub = { data: data.train.x.data.subarray(0, 256 * 784), rows: 256, cols: 784 };
     await m.fit(sub, data.train.labels!.subarray(0, 256), { epochs: 1, batchSize: 64, seed: 1 });
@@ -351,7 +402,11 @@ describe('pruning conv layers', () => {
     const after = sparsityOf(m, ['c1', 'c2']);
     expect(after.layers.map((l) => l.zeros)).toEqual([100, 2400]);
     expect(sparsityOf(m).layers.map((l) => l.name)).toEqual(['c1', 'c2', 'out']);
-    expectSimdnetError(() => pruneMagnitude(m, { sparsity: 0.5, layers: ['p1'] }), 'RANGE', /maxPooling2d layer and has no weights/);
+    expectSimdnetError(
+      () => pruneMagnitude(m, { sparsity: 0.5, layers: ['p1'] }),
+      'RANGE',
+      /maxPooling2d layer and has no weights/,
+    );
     m.dispose();
   });
 
@@ -370,13 +425,21 @@ describe('pruning conv layers', () => {
       'out/bias:10',
     ]);
     expect(small.countParams().total).toBeLessThan(0.7 * m.countParams().total);
-    expect(small.metadata.neuronPruning).toMatchObject({ score: 'weight', layers: { c1: { before: 8, after: 5 }, c2: { before: 16, after: 10 } } });
+    expect(small.metadata.neuronPruning).toMatchObject({
+      score: 'weight',
+      layers: { c1: { before: 8, after: 5 }, c2: { before: 16, after: 10 } },
+    });
     // The masked model: the removed filters' kernel columns and bias zero, the batch norm's gamma and beta too.
     const masked = loadModel(bnBytes);
     const w = masked.getWeights();
     const byName = (n: string) => w.find((t) => t.name === n)!.data;
     /** Kept filters: the highest L1 norms of the filters, over the input channels still there (`rowKept`). */
-    const keptOf = (layer: string, filters: number, removed: number, rowKept: (row: number) => boolean): Set<number> => {
+    const keptOf = (
+      layer: string,
+      filters: number,
+      removed: number,
+      rowKept: (row: number) => boolean,
+    ): Set<number> => {
       const k = byName(`${layer}/kernel`);
       const l1 = new Array<number>(filters).fill(0);
       k.forEach((v, i) => {
@@ -409,20 +472,52 @@ describe('pruning conv layers', () => {
     const x = rows(200);
     for (const score of ['activation', 'contribution'] as const) {
       const s = pruneNeurons(m, { fraction: 0.25, layers: ['c1', 'c2'], score, data: x });
-      expect(s.tensors().filter((t) => t.name.endsWith('kernel')).map((t) => t.shape)).toEqual([[5, 5, 1, 6], [5, 5, 6, 12], [192, 10]]);
+      expect(
+        s
+          .tensors()
+          .filter((t) => t.name.endsWith('kernel'))
+          .map((t) => t.shape),
+      ).toEqual([
+        [5, 5, 1, 6],
+        [5, 5, 6, 12],
+        [192, 10],
+      ]);
       expect(agreement(s.predictClasses(x), m.predictClasses(x))).toBeGreaterThan(0.6);
       s.dispose();
     }
-    const g = sequential([conv2d(6, 3, { activation: 'relu', inputShape: [6, 6, 2], name: 'a' }), globalAveragePooling2d(), dense(3, { name: 'b' })], { seed: 1 });
+    const g = sequential(
+      [
+        conv2d(6, 3, { activation: 'relu', inputShape: [6, 6, 2], name: 'a' }),
+        globalAveragePooling2d(),
+        dense(3, { name: 'b' }),
+      ],
+      { seed: 1 },
+    );
     g.build([6, 6, 2]);
     const gs = pruneNeurons(g, { count: 2 });
     expect(gs.tensors().map((t) => t.shape)).toEqual([[3, 3, 2, 4], [4], [4, 3], [3]]);
     gs.dispose();
-    const soft = sequential([conv2d(4, 3, { inputShape: [5, 5, 1], name: 'a' }), activation('softmax', { name: 'sm' }), flatten(), dense(2, { name: 'b' })], { seed: 1 });
+    const soft = sequential(
+      [
+        conv2d(4, 3, { inputShape: [5, 5, 1], name: 'a' }),
+        activation('softmax', { name: 'sm' }),
+        flatten(),
+        dense(2, { name: 'b' }),
+      ],
+      { seed: 1 },
+    );
     soft.build([5, 5, 1]);
-    expectSimdnetError(() => pruneNeurons(soft, { count: 1, layers: 'a' }), 'UNSUPPORTED', /layer 'sm' \(activation softmax\) between 'a'/);
+    expectSimdnetError(
+      () => pruneNeurons(soft, { count: 1, layers: 'a' }),
+      'UNSUPPORTED',
+      /layer 'sm' \(activation softmax\) between 'a'/,
+    );
     expectSimdnetError(() => pruneNeurons(soft, { count: 1 }), 'STATE', /no hidden dense\/conv2d layer/);
-    expectSimdnetError(() => pruneNeurons(m, { count: 8, layers: 'c1' }), 'RANGE', /removing 8 of the 8 filters of 'c1'/);
+    expectSimdnetError(
+      () => pruneNeurons(m, { count: 8, layers: 'c1' }),
+      'RANGE',
+      /removing 8 of the 8 filters of 'c1'/,
+    );
     for (const t of [g, soft, m]) t.dispose();
   });
 });
@@ -434,9 +529,19 @@ describe('one evaluate across float, quantized and sparse models', () => {
     const f = m.evaluate(data.test.x, data.test.y);
     const plan32 = quantizeModel(m, { plan: 'f32' });
     const sparse = SparseModel.fromModel(m, { minSparsity: 0 });
-    expect(sparse.layers.map((l) => `${l.name}:${l.storage ?? l.type}`)).toEqual(['c1:dense', 'p1:maxPooling2d', 'c2:dense', 'p2:maxPooling2d', 'flat:flatten', 'out:csr']);
+    expect(sparse.layers.map((l) => `${l.name}:${l.storage ?? l.type}`)).toEqual([
+      'c1:dense',
+      'p1:maxPooling2d',
+      'c2:dense',
+      'p2:maxPooling2d',
+      'flat:flatten',
+      'out:csr',
+    ]);
     expect(sparse.nonzeros.sparsity).toBeCloseTo(0.6, 2);
-    for (const [name, r] of [['f32 plan', plan32.evaluate(data.test.x, data.test.y)], ['sparse', sparse.evaluate(data.test.x, data.test.labels!)]] as const) {
+    for (const [name, r] of [
+      ['f32 plan', plan32.evaluate(data.test.x, data.test.y)],
+      ['sparse', sparse.evaluate(data.test.x, data.test.labels!)],
+    ] as const) {
       expect(r.accuracy, name).toBe(f.accuracy);
       expect(r.loss!, name).toBeCloseTo(f.loss, 5);
     }
@@ -455,7 +560,10 @@ describe('one evaluate across float, quantized and sparse models', () => {
     plain.setWeights(raw.getWeights());
     const bare = SparseModel.fromModel(plain);
     expect(Object.keys(bare.evaluate(data.test.x, data.test.y))).toEqual(['accuracy']);
-    expect(bare.evaluate(data.test.x, data.test.y, { loss: 'categoricalCrossentropy' }).loss).toBeCloseTo(raw.evaluate(data.test.x, data.test.y).loss, 5);
+    expect(bare.evaluate(data.test.x, data.test.y, { loss: 'categoricalCrossentropy' }).loss).toBeCloseTo(
+      raw.evaluate(data.test.x, data.test.y).loss,
+      5,
+    );
     // The sparse file of a CNN is version 3 and round-trips bit-identically, on either backend.
     const bytes = sparse.save();
     expect(new DataView(bytes.buffer, bytes.byteOffset).getUint16(4, true)).toBe(3);

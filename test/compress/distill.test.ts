@@ -3,16 +3,7 @@
 // the loss plugs into compile(); every bad pairing is rejected with the student left as it was.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMnist } from '../../src/data/mnist-node.js';
-import {
-  adam,
-  dense,
-  dropout,
-  init,
-  logits,
-  sequential,
-  type Dataset,
-  type Sequential,
-} from '../../src/index.js';
+import { adam, dense, dropout, init, logits, sequential, type Dataset, type Sequential } from '../../src/index.js';
 import { distill, distillationLoss, distillationTargets } from '../../src/compress/index.js';
 import { expectError, mean, snapshot } from './reuse-helpers.js';
 
@@ -41,7 +32,12 @@ beforeAll(async () => {
     { seed: 7, name: 'teacher' },
   );
   teacher.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
-  await teacher.fit(subset.x, subset.y, { epochs: 30, batchSize: 64, seed: 7, augment: { imageShape: [28, 28], maxShift: 2 } });
+  await teacher.fit(subset.x, subset.y, {
+    epochs: 30,
+    batchSize: 64,
+    seed: 7,
+    augment: { imageShape: [28, 28], maxShift: 2 },
+  });
 });
 
 describe('distillation on MNIST', () => {
@@ -61,8 +57,10 @@ describe('distillation on MNIST', () => {
       a.dispose();
       d.dispose();
     }
-    console.log(`distillation: teacher ${teacherAcc}, alone ${alone.join(' ')} (mean ${mean(alone).toFixed(4)}), ` +
-      `distilled ${distilled.join(' ')} (mean ${mean(distilled).toFixed(4)})`);
+    console.log(
+      `distillation: teacher ${teacherAcc}, alone ${alone.join(' ')} (mean ${mean(alone).toFixed(4)}), ` +
+        `distilled ${distilled.join(' ')} (mean ${mean(distilled).toFixed(4)})`,
+    );
     expect(teacherAcc).toBeGreaterThan(mean(alone));
     expect(mean(alone)).toBeGreaterThan(0.85); // a real baseline, not a broken one
     expect(mean(distilled)).toBeGreaterThan(mean(alone) + 0.002);
@@ -93,8 +91,12 @@ describe('distillation API', () => {
     const z = logits(teacher, x);
     const p = teacher.predict(x);
     for (let r = 0; r < 5; r++) {
-      expect(Array.from(t.data.subarray(20 * r, 20 * r + 10))).toEqual(Array.from(test.take(5).y.data.subarray(10 * r, 10 * r + 10)));
-      expect(Array.from(t.data.subarray(20 * r + 10, 20 * r + 20))).toEqual(Array.from(z.data.subarray(10 * r, 10 * r + 10)));
+      expect(Array.from(t.data.subarray(20 * r, 20 * r + 10))).toEqual(
+        Array.from(test.take(5).y.data.subarray(10 * r, 10 * r + 10)),
+      );
+      expect(Array.from(t.data.subarray(20 * r + 10, 20 * r + 20))).toEqual(
+        Array.from(z.data.subarray(10 * r, 10 * r + 10)),
+      );
       const zr = Array.from(z.data.subarray(10 * r, 10 * r + 10));
       const mx = Math.max(...zr);
       const s = zr.reduce((acc, v) => acc + Math.exp(v - mx), 0);
@@ -123,7 +125,10 @@ describe('distillation API', () => {
     const x = subset.take(256);
     const losses: number[] = [];
     for (const backend of ['wasm', 'js'] as const) {
-      const s = sequential([dense(16, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 5, backend });
+      const s = sequential([dense(16, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+        seed: 5,
+        backend,
+      });
       s.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
       const h = await distill(teacher, s, x.x, x.y, { epochs: 2, batchSize: 32, seed: 5 });
       losses.push(h.history.loss[1]);
@@ -144,14 +149,25 @@ describe('distillation API', () => {
     const settings = JSON.stringify(s.compileSettings());
     const steps = s.trainedSteps;
     const x = subset.take(32);
-    const five = sequential([dense(8, { activation: 'relu', inputDim: 784 }), dense(5, { activation: 'softmax' })], { seed: 1 });
-    const narrow = sequential([dense(8, { activation: 'relu', inputDim: 100 }), dense(10, { activation: 'softmax' })], { seed: 1 });
+    const five = sequential([dense(8, { activation: 'relu', inputDim: 784 }), dense(5, { activation: 'softmax' })], {
+      seed: 1,
+    });
+    const narrow = sequential([dense(8, { activation: 'relu', inputDim: 100 }), dense(10, { activation: 'softmax' })], {
+      seed: 1,
+    });
     const untrained = student(10);
     untrained.build(784);
-    const sigmoidOut = sequential([dense(8, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'sigmoid' })], { seed: 1 });
+    const sigmoidOut = sequential(
+      [dense(8, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'sigmoid' })],
+      { seed: 1 },
+    );
 
     await expectError(() => distill(teacher, five, x.x, x.y), 'SHAPE', /teacher has 10 outputs but the student has 5/);
-    await expectError(() => distill(teacher, narrow, x.x, x.y), 'SHAPE', /teacher takes 784 inputs but the student takes 100/);
+    await expectError(
+      () => distill(teacher, narrow, x.x, x.y),
+      'SHAPE',
+      /teacher takes 784 inputs but the student takes 100/,
+    );
     await expectError(() => distill(untrained, s, x.x, x.y), 'STATE', /teacher .* is untrained/);
     await expectError(() => distill(teacher, teacher, x.x, x.y), 'RANGE', /different models/);
     await expectError(() => distill(teacher, sigmoidOut, x.x, x.y), 'RANGE', /student must end in softmax/);
@@ -160,10 +176,24 @@ describe('distillation API', () => {
     await expectError(() => distill(teacher, s, x.x, x.y, { alpha: 1.5 }), 'RANGE', /alpha/);
     await expectError(() => distill(teacher, s, x.x, null, { alpha: 0.1 }), 'RANGE', /without labels.*alpha must be 0/);
     await expectError(() => distill(teacher, s, x.x, subset.take(16).y), 'SHAPE', /y has 16 rows but x has 32/);
-    await expectError(() => distill(teacher, s, { data: new Float32Array(32 * 100), shape: [32, 100] }, x.y), 'SHAPE', /100 columns but the teacher takes 784/);
+    await expectError(
+      () => distill(teacher, s, { data: new Float32Array(32 * 100), shape: [32, 100] }, x.y),
+      'SHAPE',
+      /100 columns but the teacher takes 784/,
+    );
     await expectError(() => distill(teacher, s, x.x, x.y, { epochs: -1 }), 'RANGE', /epochs/);
     await expectError(() => distill(teacher, s, x.x, x.y, { batchSize: 0 }), 'RANGE', /batchSize/);
-    await expectError(() => distill(teacher, s, x.x, Int32Array.from({ length: 32 }, () => 12)), 'RANGE', /outside \[0, 10\)/);
+    await expectError(
+      () =>
+        distill(
+          teacher,
+          s,
+          x.x,
+          Int32Array.from({ length: 32 }, () => 12),
+        ),
+      'RANGE',
+      /outside \[0, 10\)/,
+    );
 
     snapshot(s).forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(before[i])));
     expect(JSON.stringify(s.compileSettings())).toBe(settings);

@@ -28,7 +28,9 @@ beforeAll(async () => {
   await init({ backend: 'js' }); // the js backend's kernels load on first use
   const { train, test } = loadMnist({ seed: 1 });
   trainX = train.x;
-  model = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 1 });
+  model = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+    seed: 1,
+  });
   model.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
   await model.fit(train.x, train.y, { epochs: 3, batchSize: 64, seed: 1 });
   x = test.take(40).x;
@@ -110,16 +112,22 @@ describe('integrated gradients on MNIST', () => {
     ['output', 64, 0.02],
     ['logit', 128, 0.01],
     ['logit', 64, 0.02],
-  ] as const)('completeness (%s, %i steps): Σ attributions = f(x) − f(baseline) within %f, black and blurred baselines', (space, steps, tol) => {
-    const floor = space === 'output' ? 0.05 : 0.5;
-    for (const baseline of [0, blurred(x, 4)]) {
-      const r = integratedGradients(model, x, { space, steps, baseline });
-      for (let i = 0; i < x.rows; i++) {
-        const change = r.fx[i] - r.fBaseline[i];
-        expect(Math.abs(r.delta[i]), `row ${i}: Σ ${r.delta[i] + change} vs f(x) − f(x′) = ${change}`).toBeLessThanOrEqual(tol * Math.max(Math.abs(change), floor));
+  ] as const)(
+    'completeness (%s, %i steps): Σ attributions = f(x) − f(baseline) within %f, black and blurred baselines',
+    (space, steps, tol) => {
+      const floor = space === 'output' ? 0.05 : 0.5;
+      for (const baseline of [0, blurred(x, 4)]) {
+        const r = integratedGradients(model, x, { space, steps, baseline });
+        for (let i = 0; i < x.rows; i++) {
+          const change = r.fx[i] - r.fBaseline[i];
+          expect(
+            Math.abs(r.delta[i]),
+            `row ${i}: Σ ${r.delta[i] + change} vs f(x) − f(x′) = ${change}`,
+          ).toBeLessThanOrEqual(tol * Math.max(Math.abs(change), floor));
+        }
       }
-    }
-  });
+    },
+  );
 
   it('f(x) is the model’s own output and the explained class is the predicted one by default', () => {
     const r = integratedGradients(model, x, { steps: 16 });
@@ -127,7 +135,10 @@ describe('integrated gradients on MNIST', () => {
     expect(Array.from(r.classes)).toEqual(Array.from(model.predictClasses(x)));
     for (let i = 0; i < x.rows; i++) {
       expect(r.fx[i]).toBeCloseTo(p.data[i * 10 + r.classes[i]], 5);
-      expect(r.fBaseline[i]).toBeCloseTo(model.predict({ data: new Float32Array(784), shape: [1, 784] }).data[r.classes[i]], 5);
+      expect(r.fBaseline[i]).toBeCloseTo(
+        model.predict({ data: new Float32Array(784), shape: [1, 784] }).data[r.classes[i]],
+        5,
+      );
     }
     const z = logits(model, x);
     const rl = integratedGradients(model, x, { steps: 16, space: 'logit', output: 3 });
@@ -139,9 +150,15 @@ describe('integrated gradients on MNIST', () => {
     // Black baseline: attributions are (x − 0)·ḡ, so background pixels get exactly 0 — the stroke test is then
     // whether the bright core (> 0.5) beats the faint rim. Blurred baseline: every pixel can get attribution.
     const black = strokeMass(integratedGradients(model, x, { steps: 64 }).attributions, x, false);
-    const blur = strokeMass(integratedGradients(model, x, { steps: 64, baseline: blurred(x, 4) }).attributions, x, true);
-    console.log(`IG stroke mass: black baseline ${black.mass.toFixed(3)} on ${black.area.toFixed(3)} of the pixels (> 0.5); ` +
-      `blurred baseline ${blur.mass.toFixed(3)} on ${blur.area.toFixed(3)} (dilated strokes)`);
+    const blur = strokeMass(
+      integratedGradients(model, x, { steps: 64, baseline: blurred(x, 4) }).attributions,
+      x,
+      true,
+    );
+    console.log(
+      `IG stroke mass: black baseline ${black.mass.toFixed(3)} on ${black.area.toFixed(3)} of the pixels (> 0.5); ` +
+        `blurred baseline ${blur.mass.toFixed(3)} on ${blur.area.toFixed(3)} (dilated strokes)`,
+    );
     expect(black.area).toBeLessThan(0.2);
     expect(black.mass).toBeGreaterThan(0.8);
     expect(blur.area).toBeLessThan(0.35);
@@ -161,7 +178,13 @@ describe('integrated gradients on MNIST', () => {
       const c = [0, 1, 2, 1][i];
       const expected = Array.from({ length: 5 }, (_, j) => (xs.data[i * 5 + j] - base[j]) * W[j * 3 + c]);
       expectClose(r.attributions.data.subarray(i * 5, i * 5 + 5), expected, 1e-6, 1e-5, `IG row ${i}`);
-      expectClose(s.data.subarray(i * 5, i * 5 + 5), Array.from({ length: 5 }, (_, j) => W[j * 3 + c]), 0, 0, `saliency row ${i}`);
+      expectClose(
+        s.data.subarray(i * 5, i * 5 + 5),
+        Array.from({ length: 5 }, (_, j) => W[j * 3 + c]),
+        0,
+        0,
+        `saliency row ${i}`,
+      );
       expect(Math.abs(r.delta[i])).toBeLessThan(1e-5);
     }
     lin.dispose();
@@ -170,7 +193,10 @@ describe('integrated gradients on MNIST', () => {
 
 describe('saliency', () => {
   const smooth = (seed: number, backend: 'wasm' | 'js' = 'wasm') => {
-    const m = sequential([dense(7, { activation: 'tanh', inputDim: 6 }), dense(4, { activation: 'softmax' })], { seed, backend });
+    const m = sequential([dense(7, { activation: 'tanh', inputDim: 6 }), dense(4, { activation: 'softmax' })], {
+      seed,
+      backend,
+    });
     m.build(6);
     return m;
   };
@@ -179,7 +205,10 @@ describe('saliency', () => {
     const m = smooth(2);
     const xs = { data: randArray(3 * 6, 4, -1, 1), shape: [3, 6] as [number, number] };
     const g = saliency(m, xs, { space, output: 2, absolute: false });
-    const f = (row: Float32Array): number => (space === 'logit' ? logits(m, { data: row, shape: [1, 6] }).data[2] : m.predict({ data: row, shape: [1, 6] }).data[2]);
+    const f = (row: Float32Array): number =>
+      space === 'logit'
+        ? logits(m, { data: row, shape: [1, 6] }).data[2]
+        : m.predict({ data: row, shape: [1, 6] }).data[2];
     const h = 1e-2;
     for (let i = 0; i < 3; i++) {
       for (let j = 0; j < 6; j++) {
@@ -204,28 +233,53 @@ describe('saliency', () => {
   });
 
   it('sees through dropout (identity at inference) even after training left masks behind', async () => {
-    const withDrop = sequential([dense(16, { activation: 'relu', inputDim: 784 }), dropout(0.5), dense(10, { activation: 'softmax' })], { seed: 5 });
+    const withDrop = sequential(
+      [dense(16, { activation: 'relu', inputDim: 784 }), dropout(0.5), dense(10, { activation: 'softmax' })],
+      { seed: 5 },
+    );
     withDrop.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam' });
-    await withDrop.fit(trainX, Int32Array.from({ length: trainX.rows }, (_, i) => i % 10), { epochs: 1, batchSize: 256, seed: 5 });
-    const plain = sequential([dense(16, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 5 });
+    await withDrop.fit(
+      trainX,
+      Int32Array.from({ length: trainX.rows }, (_, i) => i % 10),
+      { epochs: 1, batchSize: 256, seed: 5 },
+    );
+    const plain = sequential([dense(16, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+      seed: 5,
+    });
     plain.build(784);
     plain.setWeights(withDrop.getWeights());
-    expectClose(saliency(withDrop, x).data, saliency(plain, x).data, 0, 0, 'dropout model vs the same weights without it');
+    expectClose(
+      saliency(withDrop, x).data,
+      saliency(plain, x).data,
+      0,
+      0,
+      'dropout model vs the same weights without it',
+    );
     withDrop.dispose();
     plain.dispose();
   });
 
   it('works on models whose softmax is a layer of its own, or compiled without fusion; leaves them unchanged', async () => {
-    const sep = sequential([dense(8, { activation: 'relu', inputDim: 784 }), dense(10), activation('softmax')], { seed: 6 });
+    const sep = sequential([dense(8, { activation: 'relu', inputDim: 784 }), dense(10), activation('softmax')], {
+      seed: 6,
+    });
     sep.compile({ loss: 'mse', optimizer: 'adam' }); // not fused: forward() applies the softmax
-    await sep.fit(trainX, Int32Array.from({ length: trainX.rows }, (_, i) => i % 10), { epochs: 1, batchSize: 256, seed: 6 });
+    await sep.fit(
+      trainX,
+      Int32Array.from({ length: trainX.rows }, (_, i) => i % 10),
+      { epochs: 1, batchSize: 256, seed: 6 },
+    );
     const before = snapshot(sep);
     const pred = sep.predict(x).data.slice();
     const g = saliency(sep, x, { space: 'output', absolute: false });
     expect(g.data.some((v) => v !== 0)).toBe(true);
     expect(Array.from(sep.predict(x).data)).toEqual(Array.from(pred));
     snapshot(sep).forEach((a, i) => expect(Array.from(a)).toEqual(Array.from(before[i])));
-    const h = await sep.fit(trainX, Int32Array.from({ length: trainX.rows }, (_, i) => i % 10), { epochs: 1, batchSize: 256, seed: 7 });
+    const h = await sep.fit(
+      trainX,
+      Int32Array.from({ length: trainX.rows }, (_, i) => i % 10),
+      { epochs: 1, batchSize: 256, seed: 7 },
+    );
     expect(Number.isFinite(h.history.loss[0])).toBe(true);
     expect(sep.compileSettings()?.loss).toBe('mse');
     sep.dispose();
@@ -239,13 +293,28 @@ describe('explanation errors', () => {
     await expectError(() => saliency(model, x, { output: 10 }), 'RANGE', /output must be an integer in \[0, 10\)/);
     await expectError(() => saliency(model, x, { output: [1, 2] }), 'SHAPE', /output has 2 entries but x has 40 rows/);
     await expectError(() => saliency(model, x, { output: 1.5 }), 'RANGE', /output/);
-    await expectError(() => saliency(model, x, { space: 'probs' as never }), 'RANGE', /space must be 'logit' or 'output'/);
-    await expectError(() => integratedGradients(model, x, { steps: 0 }), 'RANGE', /steps must be an integer in \[1, 4096\]/);
+    await expectError(
+      () => saliency(model, x, { space: 'probs' as never }),
+      'RANGE',
+      /space must be 'logit' or 'output'/,
+    );
+    await expectError(
+      () => integratedGradients(model, x, { steps: 0 }),
+      'RANGE',
+      /steps must be an integer in \[1, 4096\]/,
+    );
     await expectError(() => integratedGradients(model, x, { baseline: new Float32Array(783) }), 'SHAPE', /baseline/);
     await expectError(() => integratedGradients(model, x, { baseline: NaN }), 'NONFINITE', /baseline must be finite/);
-    await expectError(() => integratedGradients(model, x, { baseline: blurred(x, 1).data.subarray(0, 784 * 3) }), 'SHAPE', /baseline has 3 rows/);
+    await expectError(
+      () => integratedGradients(model, x, { baseline: blurred(x, 1).data.subarray(0, 784 * 3) }),
+      'SHAPE',
+      /baseline has 3 rows/,
+    );
     await expectError(() => saliency(model, { data: new Float32Array(10), shape: [1, 10] }), 'SHAPE', /784/);
-    const endsInDropout = sequential([dense(4, { activation: 'softmax', inputDim: 3 }), dropout(0.1, { name: 'late' })], { seed: 1 });
+    const endsInDropout = sequential(
+      [dense(4, { activation: 'softmax', inputDim: 3 }), dropout(0.1, { name: 'late' })],
+      { seed: 1 },
+    );
     await expectError(() => saliency(endsInDropout, [[1, 2, 3]]), 'UNSUPPORTED', /ends in dropout layer 'late'/);
     snapshot(model).forEach((a, i) => expect(Array.from(a)).toEqual(Array.from(before[i])));
     expect(Array.from(model.predict(x).data)).toEqual(Array.from(pred));

@@ -5,7 +5,13 @@
 import { writeFileSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import { activation, adam, dense, dropout, init, sequential, type Sequential } from '../../src/index.js';
-import { pruneMagnitude, quantizeModel, saveQuantized, SparseModel, type QuantizeOptions } from '../../src/compress/index.js';
+import {
+  pruneMagnitude,
+  quantizeModel,
+  saveQuantized,
+  SparseModel,
+  type QuantizeOptions,
+} from '../../src/compress/index.js';
 
 const dir = new URL('./fixtures/', import.meta.url);
 
@@ -18,12 +24,21 @@ function inputs(rows: number, cols: number, seed: number): Float32Array {
   });
 }
 
-async function trained(layers: Parameters<typeof sequential>[0], cols: number, classes: number, loss: 'categoricalCrossentropy' | 'binaryCrossentropy'): Promise<Sequential> {
+async function trained(
+  layers: Parameters<typeof sequential>[0],
+  cols: number,
+  classes: number,
+  loss: 'categoricalCrossentropy' | 'binaryCrossentropy',
+): Promise<Sequential> {
   const m = sequential(layers, { seed: 3 });
   m.compile({ loss, optimizer: adam({ learningRate: 1e-2 }), metrics: ['accuracy'] });
   const x = inputs(256, cols, 11);
-  const labels = Int32Array.from({ length: 256 }, (_, r) => (x[r * cols] + x[r * cols + 1] > 0 ? 1 : 0) + (classes > 2 && x[r * cols + 2] > 0.3 ? 2 : 0));
-  const y = classes === 1 ? { data: Float32Array.from(labels, (l) => l & 1), shape: [256, 1] as [number, number] } : labels;
+  const labels = Int32Array.from(
+    { length: 256 },
+    (_, r) => (x[r * cols] + x[r * cols + 1] > 0 ? 1 : 0) + (classes > 2 && x[r * cols + 2] > 0.3 ? 2 : 0),
+  );
+  const y =
+    classes === 1 ? { data: Float32Array.from(labels, (l) => l & 1), shape: [256, 1] as [number, number] } : labels;
   await m.fit({ data: x, shape: [256, cols] }, y, { epochs: 3, batchSize: 32, seed: 5 });
   return m;
 }
@@ -46,7 +61,11 @@ describe.skipIf(!process.env.SIMDNET_MAKE_FIXTURES)('legacy fixtures', () => {
       'categoricalCrossentropy',
     );
     const binary = await trained(
-      [dense(10, { activation: 'tanh', inputDim: 12, name: 'b1' }), dense(6, { activation: 'relu', name: 'b2' }), dense(1, { activation: 'sigmoid', name: 'bout' })],
+      [
+        dense(10, { activation: 'tanh', inputDim: 12, name: 'b1' }),
+        dense(6, { activation: 'relu', name: 'b2' }),
+        dense(1, { activation: 'sigmoid', name: 'bout' }),
+      ],
       12,
       1,
       'binaryCrossentropy',
@@ -71,21 +90,37 @@ describe.skipIf(!process.env.SIMDNET_MAKE_FIXTURES)('legacy fixtures', () => {
       writeFileSync(new URL(`${name}.sdnq`, dir), bytes);
       const { loadQuantized } = await import('../../src/compress/quant-format.js');
       const js = loadQuantized(bytes, { backend: 'js' });
-      index[name] = { file: `${name}.sdnq`, cols: m.inputDim, wasm: outputs(q, m.inputDim!), js: outputs(js, m.inputDim!) };
+      index[name] = {
+        file: `${name}.sdnq`,
+        cols: m.inputDim,
+        wasm: outputs(q, m.inputDim!),
+        js: outputs(js, m.inputDim!),
+      };
       q.dispose();
       js.dispose();
     }
     pruneMagnitude(multi, { sparsity: { h1: 0.8, h2: 0.3, h3: 0.7 } });
-    for (const [name, m, minSparsity] of [['s-mixed', multi, 0.5], ['s-binary', binary, 0]] as const) {
+    for (const [name, m, minSparsity] of [
+      ['s-mixed', multi, 0.5],
+      ['s-binary', binary, 0],
+    ] as const) {
       const sp = SparseModel.fromModel(m, { minSparsity });
       const bytes = sp.save();
       writeFileSync(new URL(`${name}.sdsp`, dir), bytes);
       const js = SparseModel.load(bytes, { backend: 'js' });
-      index[name] = { file: `${name}.sdsp`, cols: m.inputDim, wasm: outputs(sp, m.inputDim!), js: outputs(js, m.inputDim!) };
+      index[name] = {
+        file: `${name}.sdsp`,
+        cols: m.inputDim,
+        wasm: outputs(sp, m.inputDim!),
+        js: outputs(js, m.inputDim!),
+      };
       sp.dispose();
       js.dispose();
     }
-    writeFileSync(new URL('legacy.json', dir), JSON.stringify({ commit: '7c579c6', inputSeed: 99, rows: 37, cases: index }));
+    writeFileSync(
+      new URL('legacy.json', dir),
+      JSON.stringify({ commit: '7c579c6', inputSeed: 99, rows: 37, cases: index }),
+    );
     multi.dispose();
     binary.dispose();
   });

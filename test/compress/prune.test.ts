@@ -41,7 +41,11 @@ beforeAll(async () => {
   await init({ backend: 'js' }); // the js backend's kernels load on first use
   data = loadMnist({ seed: 1 });
   const m = sequential(
-    [dense(300, { activation: 'relu', inputDim: 784 }), dense(100, { activation: 'relu' }), dense(10, { activation: 'softmax' })],
+    [
+      dense(300, { activation: 'relu', inputDim: 784 }),
+      dense(100, { activation: 'relu' }),
+      dense(10, { activation: 'softmax' }),
+    ],
     { seed: 1 },
   );
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
@@ -136,7 +140,10 @@ describe('pruning the 784-300-100-10 MNIST model', () => {
     expect(s.layers.map((l) => (l.type === 'dense' ? l.units : 0))).toEqual([150, 50, 10]);
     expect(s.tensors().map((t) => t.shape)).toEqual([[784, 150], [150], [150, 50], [50], [50, 10], [10]]);
     expect(s.countParams().total).toBe(784 * 150 + 150 + 150 * 50 + 50 + 50 * 10 + 10);
-    expect(s.metadata.neuronPruning).toMatchObject({ score: 'weight', layers: { [m.layers[0].name]: { before: 300, after: 150 } } });
+    expect(s.metadata.neuronPruning).toMatchObject({
+      score: 'weight',
+      layers: { [m.layers[0].name]: { before: 300, after: 150 } },
+    });
     expect(s.trainedSteps).toBe(m.trainedSteps);
     await s.fit(train.x, train.y, { epochs: 1, batchSize: 64, seed: 2 });
     expect(s.evaluate(test.x, test.y).accuracy!).toBeGreaterThanOrEqual(baseAcc - 0.01);
@@ -160,7 +167,7 @@ describe('pruning the 784-300-100-10 MNIST model', () => {
     m.dispose();
   });
 
-  it('data-driven scores and bias compensation: mean outputs are kept when removing a layer\'s units', () => {
+  it("data-driven scores and bias compensation: mean outputs are kept when removing a layer's units", () => {
     const m = base();
     const x = { data: data.train.x.data.subarray(0, 300 * 784), shape: [300, 784] as [number, number] };
     const s = pruneNeurons(m, { fraction: 0.3, layers: [m.layers[1].name], score: 'contribution', data: x });
@@ -205,7 +212,11 @@ describe('pruneMagnitude', () => {
     const w0 = m.getWeights();
     const r = pruneMagnitude(m, { sparsity: 0.5 });
     const w1 = m.getWeights();
-    expect(r.layers.map((l) => [l.name, l.zeros])).toEqual([['h1', 20], ['h2', 24], ['out', 9]]);
+    expect(r.layers.map((l) => [l.name, l.zeros])).toEqual([
+      ['h1', 20],
+      ['h2', 24],
+      ['out', 9],
+    ]);
     for (const [i, t] of [0, 2, 4].entries()) {
       const before = w0[t].data;
       const after = w1[t].data;
@@ -227,7 +238,8 @@ describe('pruneMagnitude', () => {
     const all = [...w0[0].data, ...w0[4].data].map(Math.abs).sort((a, b) => a - b);
     const thr = all[r.zeros - 1];
     const w1 = m.getWeights();
-    for (const t of [0, 4]) for (let j = 0; j < w0[t].data.length; j++) expect(w1[t].data[j] === 0).toBe(Math.abs(w0[t].data[j]) <= thr);
+    for (const t of [0, 4])
+      for (let j = 0; j < w0[t].data.length; j++) expect(w1[t].data[j] === 0).toBe(Math.abs(w0[t].data[j]) <= thr);
     expect(w1[2].data).toEqual(w0[2].data);
     const r2 = pruneMagnitude(m, { sparsity: { h2: 0.25 } });
     expect(r2.layers).toHaveLength(1);
@@ -245,8 +257,18 @@ describe('pruneMagnitude', () => {
     rejects(m, () => pruneMagnitude(m, { sparsity: -0.1 }), 'RANGE', /\[0, 1\)/);
     rejects(m, () => pruneMagnitude(m, { sparsity: NaN }), 'RANGE', /sparsity/);
     rejects(m, () => pruneMagnitude(m, { sparsity: { h1: 0.5, h2: 1 } }), 'RANGE', /'h2'/);
-    rejects(m, () => pruneMagnitude(m, { sparsity: 0.5, layers: ['nope'] }), 'RANGE', /no layer "nope".*h1, drop, h2, out/);
-    rejects(m, () => pruneMagnitude(m, { sparsity: 0.5, layers: ['drop'] }), 'RANGE', /dropout layer and has no weights/);
+    rejects(
+      m,
+      () => pruneMagnitude(m, { sparsity: 0.5, layers: ['nope'] }),
+      'RANGE',
+      /no layer "nope".*h1, drop, h2, out/,
+    );
+    rejects(
+      m,
+      () => pruneMagnitude(m, { sparsity: 0.5, layers: ['drop'] }),
+      'RANGE',
+      /dropout layer and has no weights/,
+    );
     rejects(m, () => pruneMagnitude(m, { sparsity: 0.5, layers: [9] }), 'RANGE', /no layer 9/);
     rejects(m, () => pruneMagnitude(m, { sparsity: 0.5, scope: 'all' as never }), 'RANGE', /scope/);
     rejects(m, () => pruneMagnitude(m, { sparsity: { h1: 0.5 }, scope: 'global' }), 'RANGE', /per-layer.*'layer'/);
@@ -309,7 +331,8 @@ describe('PruningSession', () => {
       m.setWeights(dirty);
       s.apply();
       const after = m.getWeights();
-      for (const t of [0, 2, 4]) for (let j = 0; j < w[t].data.length; j++) expect(after[t].data[j]).toBe(w[t].data[j] === 0 ? 0 : 0.5);
+      for (const t of [0, 2, 4])
+        for (let j = 0; j < w[t].data.length; j++) expect(after[t].data[j]).toBe(w[t].data[j] === 0 ? 0 : 0.5);
       s.end();
       m.dispose();
     }
@@ -331,10 +354,17 @@ describe('pruneIteratively', () => {
     await fails(pruneIteratively(m, x, y, { sparsity: 0.5, schedule: [0.5, 0.3] }), 'RANGE', /must not decrease/);
     await fails(pruneIteratively(m, x, y, { sparsity: 0.5, learningRate: -1 }), 'RANGE', /learningRate/);
     await fails(pruneIteratively(m, x, y, { sparsity: 0.5, layers: ['zz'] }), 'RANGE', /no layer "zz"/);
-    await fails(pruneIteratively(m, { data: x.data.subarray(0, 40), shape: [8, 5] }, y, { sparsity: 0.5 }), 'SHAPE', /rows/);
+    await fails(
+      pruneIteratively(m, { data: x.data.subarray(0, 40), shape: [8, 5] }, y, { sparsity: 0.5 }),
+      'SHAPE',
+      /rows/,
+    );
     const u = sequential([dense(3, { activation: 'relu', inputDim: 5 }), dense(2)]);
     u.build(5);
-    await expect(pruneIteratively(u, x, y, { sparsity: 0.5 })).rejects.toMatchObject({ code: 'STATE', message: expect.stringMatching(/compile/) });
+    await expect(pruneIteratively(u, x, y, { sparsity: 0.5 })).rejects.toMatchObject({
+      code: 'STATE',
+      message: expect.stringMatching(/compile/),
+    });
     u.dispose();
     // keepSession: the masks stay for more fine-tuning.
     const r = await pruneIteratively(m, x, y, { schedule: [0.3, 0.6], epochs: 1, seed: 1, keepSession: true });
@@ -361,13 +391,28 @@ describe('pruneNeurons contracts', () => {
   it('rejects the output layer, removing all units, frozen layers, bad options: model unchanged', () => {
     const m = small({ frozen: true });
     rejects(m, () => pruneNeurons(m, { fraction: 0.5, layers: 'out' }), 'RANGE', /'out' is the output layer/);
-    rejects(m, () => pruneNeurons(m, { count: 6, layers: 'h2' }), 'RANGE', /removing 6 of the 6 units of 'h2' would leave none/);
+    rejects(
+      m,
+      () => pruneNeurons(m, { count: 6, layers: 'h2' }),
+      'RANGE',
+      /removing 6 of the 6 units of 'h2' would leave none/,
+    );
     rejects(m, () => pruneNeurons(m, { fraction: 0.99, layers: 'h2' }), 'RANGE', /would leave none/);
     rejects(m, () => pruneNeurons(m, { fraction: 1, layers: 'h2' }), 'RANGE', /fraction must be in \[0, 1\)/);
     rejects(m, () => pruneNeurons(m, { fraction: 0.5, layers: 'h1' }), 'STATE', /'h1' is frozen/);
-    rejects(m, () => pruneNeurons(m, { fraction: 0.5, count: 1, layers: 'h2' }), 'RANGE', /exactly one of fraction or count/);
+    rejects(
+      m,
+      () => pruneNeurons(m, { fraction: 0.5, count: 1, layers: 'h2' }),
+      'RANGE',
+      /exactly one of fraction or count/,
+    );
     rejects(m, () => pruneNeurons(m, { count: { zz: 1 }, layers: 'h2' }), 'RANGE', /'zz'/);
-    rejects(m, () => pruneNeurons(m, { fraction: 0.5, layers: 'h2', score: 'activation' }), 'RANGE', /needs input rows/);
+    rejects(
+      m,
+      () => pruneNeurons(m, { fraction: 0.5, layers: 'h2', score: 'activation' }),
+      'RANGE',
+      /needs input rows/,
+    );
     rejects(m, () => pruneNeurons(m, { fraction: 0.5, layers: 'drop' }), 'RANGE', /no weights/);
     rejects(m, () => pruneNeurons(m, { fraction: 0.5, layers: 'h2', data: [[1, 2]] }), 'SHAPE', /data/);
     // Default selection skips the frozen h1.
@@ -399,11 +444,16 @@ describe('SparseModel', () => {
     return m;
   }
 
-  it('matches the dense model on both backends (batch 1, 3, 4 and 37); evaluate equals the model\'s accuracy', () => {
+  it("matches the dense model on both backends (batch 1, 3, 4 and 37); evaluate equals the model's accuracy", () => {
     for (const backend of ['wasm', 'js'] as const) {
       const m = pruned(backend);
       const sp = SparseModel.fromModel(m);
-      expect(sp.layers.map((l) => `${l.name}:${l.storage ?? l.type}`)).toEqual(['a:csr', 'act:activation', 'b:csr', 'c:dense']);
+      expect(sp.layers.map((l) => `${l.name}:${l.storage ?? l.type}`)).toEqual([
+        'a:csr',
+        'act:activation',
+        'b:csr',
+        'c:dense',
+      ]);
       for (const rows of [1, 3, 4, 37]) {
         const x = { data: randArray(rows * 7, rows, -2, 2), shape: [rows, 7] as [number, number] };
         for (const bs of [1, 4, 256]) {
@@ -467,14 +517,18 @@ describe('SparseModel', () => {
     flip[good.length - 20] ^= 0x10;
     expect(code(() => SparseModel.load(flip))).toMatch(/FORMAT: .*checksum mismatch/);
     expect(code(() => SparseModel.load(saveModel(m)))).toMatch(/FORMAT: .*simdnet model file: read it with loadModel/);
-    expect(code(() => SparseModel.load(new TextEncoder().encode('{"hello": "world", "padding": 1}')))).toMatch(/FORMAT: .*wrong magic/);
+    expect(code(() => SparseModel.load(new TextEncoder().encode('{"hello": "world", "padding": 1}')))).toMatch(
+      /FORMAT: .*wrong magic/,
+    );
     expect(code(() => SparseModel.load('SDSP' as never))).toMatch(/FORMAT: .*Uint8Array/);
     const newer = good.slice();
     newer[4] = 9;
     expect(code(() => SparseModel.load(newer))).toMatch(/FORMAT: .*version 9 is not supported/);
     // Version 1 files (a CRC-32 trailer) still load, and the same.
     const x = { data: randArray(3 * sp.inputDim, 8), shape: [3, sp.inputDim] as [number, number] };
-    expect(Array.from(SparseModel.load(asVersion1(good)).predict(x).data)).toEqual(Array.from(SparseModel.load(good).predict(x).data));
+    expect(Array.from(SparseModel.load(asVersion1(good)).predict(x).data)).toEqual(
+      Array.from(SparseModel.load(good).predict(x).data),
+    );
     // Structurally wrong but correctly checksummed: a column index past the layer's units, a bad row pointer.
     const dv = new DataView(good.buffer, good.byteOffset);
     const hlen = dv.getUint32(8, true);
@@ -484,7 +538,9 @@ describe('SparseModel', () => {
     const colsAt = dataStart + 4 * (a.inputs + 1) + 4 * a.nnz;
     const badCol = good.slice();
     new DataView(badCol.buffer).setUint16(colsAt, 12, true);
-    expect(code(() => SparseModel.load(reseal(badCol)))).toMatch(/FORMAT: .*column index 12 is out of range \(12 units\)/);
+    expect(code(() => SparseModel.load(reseal(badCol)))).toMatch(
+      /FORMAT: .*column index 12 is out of range \(12 units\)/,
+    );
     const badPtr = good.slice();
     new DataView(badPtr.buffer).setInt32(dataStart + 4, 1000, true);
     expect(code(() => SparseModel.load(reseal(badPtr)))).toMatch(/FORMAT: .*row pointers/);
@@ -497,8 +553,14 @@ describe('SparseModel', () => {
     // A valid file still loads.
     SparseModel.load(good).dispose();
     expect(code(() => sp.predict({ data: new Float32Array(6), shape: [1, 6] }))).toMatch(/SHAPE/);
-    expect(code(() => sp.predict({ data: new Float32Array([NaN, 0, 0, 0, 0, 0, 0]), shape: [1, 7] }))).toMatch(/NONFINITE/);
-    expect(code(() => sp.evaluate({ data: new Float32Array(14), shape: [2, 7] }, { data: new Float32Array(3), shape: [3, 1] }))).toMatch(/SHAPE: y has 3 rows but x has 2/);
+    expect(code(() => sp.predict({ data: new Float32Array([NaN, 0, 0, 0, 0, 0, 0]), shape: [1, 7] }))).toMatch(
+      /NONFINITE/,
+    );
+    expect(
+      code(() =>
+        sp.evaluate({ data: new Float32Array(14), shape: [2, 7] }, { data: new Float32Array(3), shape: [3, 1] }),
+      ),
+    ).toMatch(/SHAPE: y has 3 rows but x has 2/);
     sp.dispose();
     m.dispose();
   });

@@ -21,7 +21,7 @@ import {
   fineTuneQuantized,
   loadQuantized,
   quantizeModel,
-  QuantizedModel,
+  type QuantizedModel,
   saveQuantized,
 } from '../../src/compress/index.js';
 import { asVersion1, reseal } from '../helpers/files.js';
@@ -36,7 +36,9 @@ let f32Acc: number;
 let calib: Matrix;
 
 function mlp(seed: number): Sequential {
-  const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed });
+  const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+    seed,
+  });
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
   return m;
 }
@@ -53,7 +55,8 @@ beforeAll(async () => {
 
 const expectError = expectSimdnetError;
 
-const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const maxAbsDiff = (a: Float32Array, b: Float32Array): number =>
+  a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 /** Bitwise equality of two typed arrays (fast on large arrays, unlike toEqual). */
 function expectSameBits(a: ArrayBufferView, b: ArrayBufferView, what: string): void {
@@ -65,9 +68,14 @@ function expectSameBits(a: ArrayBufferView, b: ArrayBufferView, what: string): v
 describe('post-training int8 quantization on MNIST', () => {
   it('static and dynamic int8 stay within 0.5 points of f32 accuracy', () => {
     expect(f32Acc).toBeGreaterThan(0.9);
-    for (const q of [quantizeModel(model, { mode: 'static', calibration: calib }), quantizeModel(model, { mode: 'dynamic' })]) {
+    for (const q of [
+      quantizeModel(model, { mode: 'static', calibration: calib }),
+      quantizeModel(model, { mode: 'dynamic' }),
+    ]) {
       const r = q.evaluate(data.test.x, data.test.y);
-      expect(Math.abs(r.accuracy - f32Acc), `${q.mode}: int8 ${r.accuracy} vs f32 ${f32Acc}`).toBeLessThanOrEqual(0.005);
+      expect(Math.abs(r.accuracy - f32Acc), `${q.mode}: int8 ${r.accuracy} vs f32 ${f32Acc}`).toBeLessThanOrEqual(
+        0.005,
+      );
       expect(r.loss!).toBeGreaterThan(0);
       // Same loss, to about a percent, and the same class for nearly every digit.
       expect(Math.abs(r.loss! - model.evaluate(data.test.x, data.test.y).loss)).toBeLessThan(0.01);
@@ -87,7 +95,12 @@ describe('post-training int8 quantization on MNIST', () => {
     const hlen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen)));
     expect(header.tensors.map((t: { name: string; dtype: string }) => `${t.name.split('/')[1]}:${t.dtype}`)).toEqual([
-      'kernel:i8', 'kernel_scale:f32', 'bias:i32', 'kernel:i8', 'kernel_scale:f32', 'bias:i32',
+      'kernel:i8',
+      'kernel_scale:f32',
+      'bias:i32',
+      'kernel:i8',
+      'kernel_scale:f32',
+      'bias:i32',
     ]);
     expect(header.mode).toBe('static');
     const back = loadQuantized(bytes);
@@ -113,7 +126,8 @@ describe('post-training int8 quantization on MNIST', () => {
     // Calibrated input scale: the digits' max is 1, so 1/127.
     expect(L.inScale).toBe(Math.fround(1 / 127));
     // Dequantized weights are within half a step of the originals.
-    for (let i = 0; i < qk.length; i += 97) expect(Math.abs(qk[i] * sc[i % 128] - w0.data[i])).toBeLessThanOrEqual(sc[i % 128] / 2 + 1e-9);
+    for (let i = 0; i < qk.length; i += 97)
+      expect(Math.abs(qk[i] * sc[i % 128] - w0.data[i])).toBeLessThanOrEqual(sc[i % 128] / 2 + 1e-9);
     q.dispose();
   });
 
@@ -134,7 +148,10 @@ describe('post-training int8 quantization on MNIST', () => {
     const q = quantizeModel(model, { calibration: calib });
     const deq = loadModel(saveModel(model));
     const w = deq.getWeights();
-    for (const [t, L] of [[0, q.parts.kernels[0]], [2, q.parts.kernels[1]]] as const) {
+    for (const [t, L] of [
+      [0, q.parts.kernels[0]],
+      [2, q.parts.kernels[1]],
+    ] as const) {
       w[t].data = Float32Array.from(L.kernel as Int8Array, (v, i) => v * L.wScale![i % L.n]);
     }
     deq.setWeights(w);
@@ -161,10 +178,28 @@ function simulateStatic(q: QuantizedModel, x: Float32Array, m: number): Float32A
     if (l < dense.length - 1) {
       const sOut = dense[l + 1].inScale!;
       qin = new Int8Array(m * L.n);
-      ref.q8_requantize(qin, acc, L.bias as Int32Array, Float32Array.from(L.wScale!, (s) => (sIn * s) / sOut), m, L.n, 1);
+      ref.q8_requantize(
+        qin,
+        acc,
+        L.bias as Int32Array,
+        Float32Array.from(L.wScale!, (s) => (sIn * s) / sOut),
+        m,
+        L.n,
+        1,
+      );
     } else {
       const y = new Float32Array(m * L.n);
-      ref.q8_dequantize(y, acc, L.bias as Int32Array, Float32Array.from(L.wScale!, (s) => sIn * s), null, m, L.n, 1, 0);
+      ref.q8_dequantize(
+        y,
+        acc,
+        L.bias as Int32Array,
+        Float32Array.from(L.wScale!, (s) => sIn * s),
+        null,
+        m,
+        L.n,
+        1,
+        0,
+      );
       for (let r = 0; r < m; r++) {
         const row = y.subarray(r * L.n, (r + 1) * L.n);
         const mx = Math.max(...row);
@@ -203,7 +238,11 @@ describe('mixed precision', () => {
     expect(Math.abs(q.evaluate(data.test.x, data.test.y).accuracy - f32Acc)).toBeLessThanOrEqual(0.005);
     const back = loadQuantized(saveQuantized(q));
     expect(back.plan).toEqual(['int8', 'f32']);
-    expectSameBits(back.predict(data.test.x).data, q2.predict(data.test.x).data, 'plan by name vs loaded plan by array');
+    expectSameBits(
+      back.predict(data.test.x).data,
+      q2.predict(data.test.x).data,
+      'plan by name vs loaded plan by array',
+    );
     const f = quantizeModel(model, { plan: 'f32' });
     expectSameBits(f.predict(data.test.x).data, model.predict(data.test.x).data, 'f32 plan vs Sequential.predict');
     // 'mixed' keeps the first and last dense layers in f32: here that is both.
@@ -212,12 +251,15 @@ describe('mixed precision', () => {
   });
 
   it('three dense layers with dropout: static int8 chains int8 between layers; mixed = f32, int8, f32', async () => {
-    const m = sequential([
-      dense(64, { activation: 'relu', inputDim: 784 }),
-      dropout(0.1),
-      dense(32, { activation: 'relu' }),
-      dense(10, { activation: 'softmax' }),
-    ], { seed: 3 });
+    const m = sequential(
+      [
+        dense(64, { activation: 'relu', inputDim: 784 }),
+        dropout(0.1),
+        dense(32, { activation: 'relu' }),
+        dense(10, { activation: 'softmax' }),
+      ],
+      { seed: 3 },
+    );
     m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 2e-3 }), metrics: ['accuracy'] });
     await m.fit(data.train.x, data.train.y, { epochs: 2, batchSize: 64, seed: 3 });
     const acc = m.evaluate(data.test.x, data.test.y).accuracy!;
@@ -230,7 +272,9 @@ describe('mixed precision', () => {
     const mixed = quantizeModel(m, { calibration: calib, plan: 'mixed' });
     expect(mixed.plan).toEqual(['f32', 'int8', 'f32']);
     for (const q of [quantizeModel(m, { calibration: calib }), quantizeModel(m, { mode: 'dynamic' }), mixed]) {
-      expect(Math.abs(q.evaluate(data.test.x, data.test.y).accuracy - acc), `${q.mode} ${q.plan}`).toBeLessThanOrEqual(0.01);
+      expect(Math.abs(q.evaluate(data.test.x, data.test.y).accuracy - acc), `${q.mode} ${q.plan}`).toBeLessThanOrEqual(
+        0.01,
+      );
       const back = loadQuantized(saveQuantized(q));
       expectSameBits(back.predictClasses(data.test.x), q.predictClasses(data.test.x), 'loaded classes');
       back.dispose();
@@ -274,22 +318,61 @@ describe('rejections leave the model as it was', () => {
 
   it('a calibration set of the wrong width, with NaN, or missing in static mode; bad plans and bit widths', () => {
     const narrow = { data: new Float32Array(10 * 783), shape: [10, 783] as const };
-    unchanged(model, () => quantizeModel(model, { calibration: narrow }), 'SHAPE', /calibration has 783 columns, expected 784/);
+    unchanged(
+      model,
+      () => quantizeModel(model, { calibration: narrow }),
+      'SHAPE',
+      /calibration has 783 columns, expected 784/,
+    );
     const nan = data.train.x.data.slice(0, 20 * 784);
     nan[5 * 784 + 17] = NaN;
-    unchanged(model, () => quantizeModel(model, { calibration: { data: nan, shape: [20, 784] } }), 'NONFINITE', /calibration has NaN at row 5, col 17/);
+    unchanged(
+      model,
+      () => quantizeModel(model, { calibration: { data: nan, shape: [20, 784] } }),
+      'NONFINITE',
+      /calibration has NaN at row 5, col 17/,
+    );
     unchanged(model, () => quantizeModel(model, { mode: 'static' }), 'EMPTY', /static mode needs a calibration set/);
     unchanged(model, () => quantizeModel(model, { mode: 'dynamic', calibration: narrow }), 'SHAPE', /783 columns/);
-    unchanged(model, () => quantizeModel(model, { mode: 'fast' as never }), 'RANGE', /mode must be 'static' or 'dynamic'/);
-    unchanged(model, () => quantizeModel(model, { plan: ['int8'] }), 'RANGE', /plan has 1 entries, the model has 2 dense\/conv2d layers/);
-    unchanged(model, () => quantizeModel(model, { plan: { nope: 'int8' } }), 'RANGE', /names 'nope', which is not a dense or conv2d layer/);
-    unchanged(model, () => quantizeModel(model, { plan: 'int4' as never }), 'RANGE', /precision must be one of int8, f16, f32/);
-    unchanged(model, () => quantizeModel(model, { weightBits: 9 }), 'RANGE', /weightBits must be an integer in \[2, 8\]/);
+    unchanged(
+      model,
+      () => quantizeModel(model, { mode: 'fast' as never }),
+      'RANGE',
+      /mode must be 'static' or 'dynamic'/,
+    );
+    unchanged(
+      model,
+      () => quantizeModel(model, { plan: ['int8'] }),
+      'RANGE',
+      /plan has 1 entries, the model has 2 dense\/conv2d layers/,
+    );
+    unchanged(
+      model,
+      () => quantizeModel(model, { plan: { nope: 'int8' } }),
+      'RANGE',
+      /names 'nope', which is not a dense or conv2d layer/,
+    );
+    unchanged(
+      model,
+      () => quantizeModel(model, { plan: 'int4' as never }),
+      'RANGE',
+      /precision must be one of int8, f16, f32/,
+    );
+    unchanged(
+      model,
+      () => quantizeModel(model, { weightBits: 9 }),
+      'RANGE',
+      /weightBits must be an integer in \[2, 8\]/,
+    );
   });
 
   it('predict input checks and dispose', () => {
     const q = quantizeModel(model, { calibration: calib });
-    expectError(() => q.predict({ data: new Float32Array(10), rows: 1, cols: 10 }), 'SHAPE', /x has 10 columns, expected 784/);
+    expectError(
+      () => q.predict({ data: new Float32Array(10), rows: 1, cols: 10 }),
+      'SHAPE',
+      /x has 10 columns, expected 784/,
+    );
     const bad = data.test.x.data.slice(0, 3 * 784);
     bad[2 * 784 + 5] = Infinity;
     expectError(() => q.predict({ data: bad, rows: 3, cols: 784 }), 'NONFINITE', /x has Infinity at row 2, col 5/);
@@ -338,7 +421,11 @@ describe('quantized file format', () => {
     expectError(() => loadQuantized(flipped), 'FORMAT', /checksum mismatch/);
     expectError(() => loadQuantized(bytes.subarray(0, bytes.length - 100)), 'FORMAT', /checksum mismatch|truncated/);
     expectError(() => loadQuantized(bytes.subarray(0, 10)), 'FORMAT', /only 10 bytes/);
-    expectError(() => loadQuantized(saveModel(model)), 'FORMAT', /plain \(f32\) simdnet model file: read it with loadModel/);
+    expectError(
+      () => loadQuantized(saveModel(model)),
+      'FORMAT',
+      /plain \(f32\) simdnet model file: read it with loadModel/,
+    );
     expectError(() => loadQuantized(new Uint8Array(64).fill(7)), 'FORMAT', /wrong magic/);
     const v4 = bytes.slice();
     new DataView(v4.buffer).setUint16(4, 4, true);
@@ -354,11 +441,31 @@ describe('quantized file format', () => {
   });
 
   it('rejects well-formed files whose header does not fit the data', () => {
-    expectError(() => loadQuantized(withHeader((h) => ((h.tensors as { shape: number[] }[])[0].shape = [784, 127]))), 'FORMAT', /shape \[784,127\]/);
-    expectError(() => loadQuantized(withHeader((h) => ((h.tensors as { dtype: string }[])[0].dtype = 'f32'))), 'FORMAT', /dtype 'f32', expected 'i8'/);
-    expectError(() => loadQuantized(withHeader((h) => ((h.dense as { precision: string }[])[1].precision = 'int4'))), 'FORMAT', /precision "int4"/);
-    expectError(() => loadQuantized(withHeader((h) => ((h.dense as { inScale?: number }[])[0].inScale = -1))), 'FORMAT', /input scale/);
-    expectError(() => loadQuantized(withHeader((h) => ((h.tensors as { offset: number }[])[5].offset = 10 ** 7))), 'FORMAT', /outside the file/);
+    expectError(
+      () => loadQuantized(withHeader((h) => ((h.tensors as { shape: number[] }[])[0].shape = [784, 127]))),
+      'FORMAT',
+      /shape \[784,127\]/,
+    );
+    expectError(
+      () => loadQuantized(withHeader((h) => ((h.tensors as { dtype: string }[])[0].dtype = 'f32'))),
+      'FORMAT',
+      /dtype 'f32', expected 'i8'/,
+    );
+    expectError(
+      () => loadQuantized(withHeader((h) => ((h.dense as { precision: string }[])[1].precision = 'int4'))),
+      'FORMAT',
+      /precision "int4"/,
+    );
+    expectError(
+      () => loadQuantized(withHeader((h) => ((h.dense as { inScale?: number }[])[0].inScale = -1))),
+      'FORMAT',
+      /input scale/,
+    );
+    expectError(
+      () => loadQuantized(withHeader((h) => ((h.tensors as { offset: number }[])[5].offset = 10 ** 7))),
+      'FORMAT',
+      /outside the file/,
+    );
     expectError(() => loadQuantized(withHeader((h) => (h.inputDim = 785))), 'FORMAT', /shape/);
     expectError(() => loadQuantized(withHeader((h) => (h.mode = 'sometimes'))), 'FORMAT', /bad mode/);
     // Untouched, it loads.
@@ -413,7 +520,9 @@ describe('quantization-aware fine-tuning', () => {
     const qat = quantizeModel(m, { calibration: calib, weightBits: 2 });
     const qatAcc = qat.evaluate(data.test.x, data.test.y).accuracy;
     // At least half of the points lost to 2-bit PTQ come back, and at least 2 of them.
-    expect(qatAcc - ptqAcc, `f32 ${f32Acc}, PTQ ${ptqAcc} → QAT ${qatAcc}`).toBeGreaterThan(Math.max(0.02, 0.5 * (f32Acc - ptqAcc)));
+    expect(qatAcc - ptqAcc, `f32 ${f32Acc}, PTQ ${ptqAcc} → QAT ${qatAcc}`).toBeGreaterThan(
+      Math.max(0.02, 0.5 * (f32Acc - ptqAcc)),
+    );
     for (const q of [m, ptq, qat]) q.dispose();
   });
 });

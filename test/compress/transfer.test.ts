@@ -43,13 +43,23 @@ beforeAll(async () => {
     { seed: 1, name: 'digits04' },
   );
   compile(pre);
-  await pre.fit(zeroToFour.x, zeroToFour.labels, { epochs: 20, batchSize: 64, seed: 1, augment: { imageShape: [28, 28], maxShift: 2 } });
+  await pre.fit(zeroToFour.x, zeroToFour.labels, {
+    epochs: 20,
+    batchSize: 64,
+    seed: 1,
+    augment: { imageShape: [28, 28], maxShift: 2 },
+  });
 });
 
 describe('transfer on MNIST: pretrain on 0–4, learn 5–9 from 500 examples', () => {
   it('fine-tuning the pretrained body and a new head on its frozen features both beat training from scratch', async () => {
     expect(few.x.rows).toBe(500);
-    const res = { scratch: [] as number[], fineTuned: [] as number[], frozen: [] as number[], features: [] as number[] };
+    const res = {
+      scratch: [] as number[],
+      fineTuned: [] as number[],
+      frozen: [] as number[],
+      features: [] as number[],
+    };
     const fit = (m: Sequential, x: Matrix, seed: number) => m.fit(x, few.labels, { epochs: 30, batchSize: 32, seed });
     for (const seed of [1, 2, 3]) {
       // The same architecture (784-256-64-5) in every arm.
@@ -69,12 +79,18 @@ describe('transfer on MNIST: pretrain on 0–4, learn 5–9 from 500 examples', 
       const extractor = featureExtractor(pre, { keep: 'body' });
       const fTrain = extractor.predict(few.x);
       const fTest = extractor.predict(heldOut.x);
-      const newHead = compile(sequential([dense(64, { activation: 'relu', inputDim: 256 }), dense(5, { activation: 'softmax' })], { seed }));
+      const newHead = compile(
+        sequential([dense(64, { activation: 'relu', inputDim: 256 }), dense(5, { activation: 'softmax' })], { seed }),
+      );
       await fit(newHead, fTrain, seed);
       res.features.push(newHead.evaluate(fTest, heldOut.labels).accuracy!);
       for (const m of [scratch, fineTuned, frozen, extractor, newHead]) m.dispose();
     }
-    console.log(`transfer (5–9 test digits, 3 seeds): ${Object.entries(res).map(([k, v]) => `${k} ${v.map((a) => a.toFixed(4)).join(' ')} (mean ${mean(v).toFixed(4)})`).join('; ')}`);
+    console.log(
+      `transfer (5–9 test digits, 3 seeds): ${Object.entries(res)
+        .map(([k, v]) => `${k} ${v.map((a) => a.toFixed(4)).join(' ')} (mean ${mean(v).toFixed(4)})`)
+        .join('; ')}`,
+    );
     expect(mean(res.scratch)).toBeGreaterThan(0.85);
     expect(mean(res.fineTuned)).toBeGreaterThan(mean(res.scratch) + 0.003);
     expect(mean(res.frozen)).toBeGreaterThan(mean(res.scratch) + 0.003);
@@ -101,7 +117,11 @@ describe('transfer mechanics', () => {
     expect(Array.from(m.features(heldOut.x, 'mid').data)).toEqual(Array.from(pre.features(heldOut.x, 'mid').data));
     // Frozen layers get no updates and no optimizer state: only the head's floats are in the trainable prefix.
     compile(m);
-    await m.fit(few.x, Int32Array.from(few.labels, (l) => l % 3), { epochs: 2, batchSize: 32, seed: 4 });
+    await m.fit(
+      few.x,
+      Int32Array.from(few.labels, (l) => l % 3),
+      { epochs: 2, batchSize: 32, seed: 4 },
+    );
     expect(m.net!.trainableFloats).toBe(Math.ceil((64 * 3) / 4) * 4 + 4);
     const after = m.getWeights();
     for (let i = 0; i < 4; i++) expect(Array.from(after[i].data)).toEqual(Array.from(pw[i].data));
@@ -109,7 +129,11 @@ describe('transfer mechanics', () => {
     // Unfreeze the body for a second stage: now it moves too.
     freezeLayers(m, 'mid', false);
     expect(m.countParams().trainable).toBe(m.countParams().total);
-    await m.fit(few.x, Int32Array.from(few.labels, (l) => l % 3), { epochs: 1, batchSize: 32, seed: 5 });
+    await m.fit(
+      few.x,
+      Int32Array.from(few.labels, (l) => l % 3),
+      { epochs: 1, batchSize: 32, seed: 5 },
+    );
     expect(Array.from(m.getWeights()[0].data)).not.toEqual(Array.from(pw[0].data));
     freezeLayers(m, 0);
     expect(m.countParams().trainable).toBe(m.countParams().total - (784 * 256 + 256));
@@ -134,7 +158,14 @@ describe('transfer mechanics', () => {
   });
 
   it('keeps dropout layers, renames a head layer that repeats a body name, and accepts a count for keep', () => {
-    const p = sequential([dense(6, { activation: 'relu', inputDim: 4, name: 'a' }), dropout(0.2, { name: 'd' }), dense(2, { activation: 'softmax', name: 'b' })], { seed: 1 });
+    const p = sequential(
+      [
+        dense(6, { activation: 'relu', inputDim: 4, name: 'a' }),
+        dropout(0.2, { name: 'd' }),
+        dense(2, { activation: 'softmax', name: 'b' }),
+      ],
+      { seed: 1 },
+    );
     p.build(4);
     p.trainedSteps = 1; // stands in for a trained model
     const m = transfer(p, { keep: 2, head: [dense(3, { activation: 'softmax', name: 'a' })] });
@@ -145,7 +176,9 @@ describe('transfer mechanics', () => {
   });
 
   it('rejects an untrained model, a bad keep, a body without weights, a bad head; the pretrained model is unchanged', async () => {
-    const raw = sequential([dense(4, { activation: 'relu', inputDim: 3 }), dense(2, { activation: 'softmax' })], { seed: 1 });
+    const raw = sequential([dense(4, { activation: 'relu', inputDim: 3 }), dense(2, { activation: 'softmax' })], {
+      seed: 1,
+    });
     await expectError(() => transfer(raw), 'STATE', /untrained/);
     raw.build(3);
     await expectError(() => transfer(raw, { head: [] }), 'STATE', /untrained \(0 training steps\)/);
@@ -160,7 +193,9 @@ describe('transfer mechanics', () => {
     single.build(3);
     single.trainedSteps = 1;
     await expectError(() => transfer(single), 'RANGE', /single layer with weights/);
-    const dropFirst = sequential([dropout(0.1, { name: 'd0' }), dense(2, { activation: 'softmax', inputDim: 3 })], { seed: 1 });
+    const dropFirst = sequential([dropout(0.1, { name: 'd0' }), dense(2, { activation: 'softmax', inputDim: 3 })], {
+      seed: 1,
+    });
     dropFirst.build(3);
     dropFirst.trainedSteps = 1;
     await expectError(() => transfer(dropFirst, { keep: 1 }), 'RANGE', /no layer with weights/);

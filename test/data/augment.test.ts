@@ -12,20 +12,12 @@ const IMG = toMatrix({ data: Array.from({ length: 12 }, (_, i) => i + 1), shape:
 describe('shiftImages (reference of image_shift)', () => {
   it('shifts right/down with zero fill: y(r,c) = x(r − dy, c − dx)', () => {
     // dx = 1 (right), dy = 1 (down)
-    expect(Array.from(shiftImages(IMG, 3, 4, [1, 1]).data)).toEqual([
-      0, 0, 0, 0,
-      0, 1, 2, 3,
-      0, 5, 6, 7,
-    ]);
+    expect(Array.from(shiftImages(IMG, 3, 4, [1, 1]).data)).toEqual([0, 0, 0, 0, 0, 1, 2, 3, 0, 5, 6, 7]);
   });
 
   it('shifts left/up', () => {
     // dx = −2 (left), dy = −1 (up)
-    expect(Array.from(shiftImages(IMG, 3, 4, [-2, -1]).data)).toEqual([
-      7, 8, 0, 0,
-      11, 12, 0, 0,
-      0, 0, 0, 0,
-    ]);
+    expect(Array.from(shiftImages(IMG, 3, 4, [-2, -1]).data)).toEqual([7, 8, 0, 0, 11, 12, 0, 0, 0, 0, 0, 0]);
   });
 
   it('zero shift is a copy; shifts at or beyond the size give all zeros', () => {
@@ -42,7 +34,11 @@ describe('shiftImages (reference of image_shift)', () => {
   });
 
   it('agrees with the image_shift kernel twin on random images and drawn shifts (incl. beyond the size)', () => {
-    for (const [count, h, w, max] of [[7, 5, 3, 6], [16, 28, 28, 3], [3, 1, 1, 1]]) {
+    for (const [count, h, w, max] of [
+      [7, 5, 3, 6],
+      [16, 28, 28, 3],
+      [3, 1, 1, 1],
+    ]) {
       const x = { data: randArray(count * h * w, count + h, -1, 1), rows: count, cols: h * w };
       const shifts = randomShifts(count, max, 4);
       const want = new Float32Array(count * h * w).fill(NaN);
@@ -84,7 +80,11 @@ describe('randomShifts', () => {
 
   it('errors', () => {
     expectSimdnetError(() => randomShifts(-1, 2, 1), 'RANGE', 'randomShifts count must be an integer >= 0, got -1');
-    expectSimdnetError(() => randomShifts(3, 1.5, 1), 'RANGE', 'randomShifts maxShift must be an integer >= 0, got 1.5');
+    expectSimdnetError(
+      () => randomShifts(3, 1.5, 1),
+      'RANGE',
+      'randomShifts maxShift must be an integer >= 0, got 1.5',
+    );
     expectSimdnetError(() => randomShifts(3, -1, 1), 'RANGE', 'got -1');
   });
 });

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CsvTable, csvFileRows, csvRows, parseCsv, readCsv, readCsvFile, tableToMatrix } from '../../src/data/index.js';
+import {
+  type CsvTable,
+  csvFileRows,
+  csvRows,
+  parseCsv,
+  readCsv,
+  readCsvFile,
+  tableToMatrix,
+} from '../../src/data/index.js';
 import { CsvRecordReader } from '../../src/data/csv.js';
 import { expectSimdnetError } from '../helpers/errors.js';
 
@@ -34,7 +42,11 @@ describe('parseCsv: line endings', () => {
     const mixed = parseCsv('a,b\r1,2\r\n3,4\n5,6\r7,8');
     expect(col(mixed, 'a')).toEqual([1, 3, 5, 7]);
     // Line numbers in messages count lone CRs too (line 5 is '7,x').
-    fails(() => parseCsv('a,b\r1,2\r\n3,4\n5,6\r7,x\r', { source: 'm.csv', numbers: 'all' }), 'FORMAT', /m\.csv line 5, column 'b': 'x' is not a number/);
+    fails(
+      () => parseCsv('a,b\r1,2\r\n3,4\n5,6\r7,x\r', { source: 'm.csv', numbers: 'all' }),
+      'FORMAT',
+      /m\.csv line 5, column 'b': 'x' is not a number/,
+    );
   });
 
   it('splits the same rows whatever the chunk boundaries (CR at one chunk end, LF at the next)', async () => {
@@ -52,7 +64,11 @@ describe('parseCsv: quotes, comments, header', () => {
   it('reads quoted delimiters, newlines and "" escapes, and counts the lines inside quotes', () => {
     const t = parseCsv('name,v\n"a, b",1\n"say ""hi""",2\n"two\nlines",3\n"cr\rline",4\n', { text: ['name'] });
     expect(col(t, 'name')).toEqual(['a, b', 'say "hi"', 'two\nlines', 'cr\rline']);
-    fails(() => parseCsv('name,v\n"two\nlines",1\n"cr\rx",2\nq,w\n', { text: ['name'], numbers: 'all' }), 'FORMAT', /line 6, column 'v': 'w' is not a number/);
+    fails(
+      () => parseCsv('name,v\n"two\nlines",1\n"cr\rx",2\nq,w\n', { text: ['name'], numbers: 'all' }),
+      'FORMAT',
+      /line 6, column 'v': 'w' is not a number/,
+    );
     fails(() => parseCsv('a,b\n1,2\n"open,3\n'), 'FORMAT', /line 3: a quoted field is never closed/);
     fails(() => parseCsv('a,b\n"x"y,2\n'), 'FORMAT', /line 2, field 1: unexpected text after a closing quote/);
   });
@@ -95,7 +111,11 @@ describe('parseCsv: types and missing values', () => {
   it('fills missing numbers, takes its own missing words, or refuses missing cells', () => {
     expect(col(parseCsv('x\n1\n?\n\n3\n', { missing: ['?'], fill: 0 }), 'x')).toEqual([1, 0, 3]);
     fails(() => parseCsv('x,y\n1,\n', { missing: [] }), 'FORMAT', /line 2, column 'y': empty cell \(missing value\)/);
-    fails(() => parseCsv('x\n1\nNaN\n', { missing: [], source: 'n.csv' }), 'NONFINITE', /n\.csv line 3, column 'x': 'NaN' is not allowed/);
+    fails(
+      () => parseCsv('x\n1\nNaN\n', { missing: [], source: 'n.csv' }),
+      'NONFINITE',
+      /n\.csv line 3, column 'x': 'NaN' is not allowed/,
+    );
     fails(() => parseCsv('x\n1\ninf\n'), 'NONFINITE', /line 3, column 'x': 'inf' is not allowed/);
     fails(() => parseCsv('x\n1e39\n'), 'NONFINITE', /'1e39' overflows to Infinity in float32/);
     fails(() => parseCsv('x\n1\n', { fill: Infinity }), 'RANGE', /fill must be a finite/);
@@ -105,7 +125,11 @@ describe('parseCsv: types and missing values', () => {
     const t = parseCsv('id,v\n007,1\n010,2\n', { text: ['id'] });
     expect(col(t, 'id')).toEqual(['007', '010']);
     fails(() => parseCsv('a,b\n1,2\n', { text: ['c'] }), 'FORMAT', /no column 'c' \(columns: a, b\)/);
-    fails(() => parseCsv('a,b\n1,2\n3,four\n', { numbers: 'all', source: 'd.csv' }), 'FORMAT', /d\.csv line 3, column 'b': 'four' is not a number/);
+    fails(
+      () => parseCsv('a,b\n1,2\n3,four\n', { numbers: 'all', source: 'd.csv' }),
+      'FORMAT',
+      /d\.csv line 3, column 'b': 'four' is not a number/,
+    );
     fails(() => parseCsv('a,a\n1,2\n'), 'FORMAT', /names column 'a' twice/);
     fails(() => parseCsv('', { source: 'e.csv' }), 'FORMAT', /e\.csv is empty/);
     fails(() => parseCsv('a,b\n\n', { source: 'e.csv' }), 'FORMAT', /header but no data rows/);
@@ -114,14 +138,22 @@ describe('parseCsv: types and missing values', () => {
   it('fixes types from the first inferRows rows and names a later text cell with what to do', () => {
     const text = 'a,b\n1,2\n3,4\n5,x\n';
     expect(parseCsv(text).columns[1].kind).toBe('text');
-    fails(() => parseCsv(text, { inferRows: 2 }), 'FORMAT', /line 4, column 'b': 'x' is not a number \(the column was read as numbers from its first 2 rows; name it in the `text` option/);
+    fails(
+      () => parseCsv(text, { inferRows: 2 }),
+      'FORMAT',
+      /line 4, column 'b': 'x' is not a number \(the column was read as numbers from its first 2 rows; name it in the `text` option/,
+    );
   });
 
   it('reads a decimal comma with ; as the default delimiter, and refuses a decimal point then', () => {
     const t = parseCsv('x;y\n1,5;-0,25\n2;3e-1\n', { decimal: ',' });
     expect(col(t, 'x')).toEqual([1.5, 2]);
     expect(col(t, 'y')).toEqual([-0.25, Math.fround(0.3)]);
-    fails(() => parseCsv('x;y\n1,5;2.5\n', { decimal: ',' }), 'FORMAT', /column 'y': '2\.5' has a '\.', but the decimal mark is ','/);
+    fails(
+      () => parseCsv('x;y\n1,5;2.5\n', { decimal: ',' }),
+      'FORMAT',
+      /column 'y': '2\.5' has a '\.', but the decimal mark is ','/,
+    );
     fails(() => parseCsv('x\n1\n', { decimal: ',', delimiter: ',' }), 'RANGE', /delimiter cannot also be ','/);
   });
 
@@ -137,8 +169,9 @@ describe('streaming', () => {
   // 20,000 rows of 3 numbers and a label: ~500 KB, read in 4 KB chunks.
   const rows = 20000;
   const lines = ['x,y,z,label'];
-  for (let i = 0; i < rows; i++) lines.push(`${i},${(i * 0.5).toFixed(1)},${i % 7},${i % 3 ? 'odd' : '"even, quoted"'}`);
-  const text = lines.join('\r\n') + '\r\n';
+  for (let i = 0; i < rows; i++)
+    lines.push(`${i},${(i * 0.5).toFixed(1)},${i % 7},${i % 3 ? 'odd' : '"even, quoted"'}`);
+  const text = `${lines.join('\r\n')}\r\n`;
   const path = join(dir, 'big.csv');
   writeFileSync(path, text);
 
@@ -199,12 +232,16 @@ describe('streaming', () => {
 
   it('says "not valid UTF-8" for bad bytes only, with where they are, even split across chunks', async () => {
     const bad = new Uint8Array([...new TextEncoder().encode('a,b\n1,2\n3,'), 0xc3, 0x28, 0x0a]);
-    await expect(readCsv([bad], { source: 'l1.csv' })).rejects.toThrow(/l1\.csv is not valid UTF-8 text: an invalid byte sequence at byte 10, line 3 \(is it a binary file/);
+    await expect(readCsv([bad], { source: 'l1.csv' })).rejects.toThrow(
+      /l1\.csv is not valid UTF-8 text: an invalid byte sequence at byte 10, line 3 \(is it a binary file/,
+    );
     // 'é' split over two chunks is fine; a file cut in the middle of a character is not.
     const e = new TextEncoder().encode('a\né\n');
     const t = await readCsv([e.subarray(0, 3), e.subarray(3)]);
     expect(col(t, 'a')).toEqual(['é']);
-    await expect(readCsv([e.subarray(0, 3)])).rejects.toThrow(/not valid UTF-8 text: an invalid byte sequence at its end/);
+    await expect(readCsv([e.subarray(0, 3)])).rejects.toThrow(
+      /not valid UTF-8 text: an invalid byte sequence at its end/,
+    );
   });
 
   it('a record spanning many chunks costs linear work (retried only when the buffer doubled)', () => {
@@ -240,7 +277,8 @@ describe('long tables', () => {
     const [i, half] = t.columns;
     expect(i.values.length).toBe(n);
     let bad = 0;
-    for (let r = 0; r < n; r++) if (i.values[r] !== r || (r % 2 ? !Number.isNaN(half.values[r]) : half.values[r] !== r / 2)) bad++;
+    for (let r = 0; r < n; r++)
+      if (i.values[r] !== r || (r % 2 ? !Number.isNaN(half.values[r]) : half.values[r] !== r / 2)) bad++;
     expect(bad).toBe(0);
     expect(half.kind === 'number' && half.missing).toBe(n / 2);
   });
@@ -251,7 +289,7 @@ describe('wide tables', () => {
     const n = 100_000;
     const head = Array.from({ length: n }, (_, i) => `f${i}`).join(',');
     const row = (k: number) => Array.from({ length: n }, (_, i) => (i + k) % 10).join(',');
-    const text = [head, row(0), row(1), row(2), row(3), row(4)].join('\n') + '\n';
+    const text = `${[head, row(0), row(1), row(2), row(3), row(4)].join('\n')}\n`;
     const t = await readCsv(bytesIn(text, 1 << 16));
     expect(t.rows).toBe(5);
     expect(t.columns.length).toBe(n);

@@ -64,7 +64,11 @@ describe('subset / take / shuffle', () => {
 
   it('subset errors', () => {
     expectSimdnetError(() => ds.subset([]), 'EMPTY', 'subset indices is empty');
-    expectSimdnetError(() => ds.subset([0, 10]), 'RANGE', 'subset indices[1] is 10, expected an integer row in [0, 10)');
+    expectSimdnetError(
+      () => ds.subset([0, 10]),
+      'RANGE',
+      'subset indices[1] is 10, expected an integer row in [0, 10)',
+    );
     expectSimdnetError(() => ds.subset([1.5]), 'RANGE', 'subset indices[0] is 1.5');
     expectSimdnetError(() => ds.subset([-1]), 'RANGE', 'indices[0] is -1');
   });
@@ -157,7 +161,11 @@ describe('split', () => {
   });
 
   it('errors', () => {
-    expectSimdnetError(() => ds.split(0), 'RANGE', 'split test must be a fraction in (0, 1) or a whole row count >= 1, got 0');
+    expectSimdnetError(
+      () => ds.split(0),
+      'RANGE',
+      'split test must be a fraction in (0, 1) or a whole row count >= 1, got 0',
+    );
     expectSimdnetError(() => ds.split(1.5), 'RANGE', 'got 1.5');
     expectSimdnetError(() => ds.split(-0.2), 'RANGE', 'got -0.2');
     expectSimdnetError(() => ds.split(NaN), 'RANGE', 'got NaN');
@@ -183,8 +191,16 @@ describe('trainTestSplit', () => {
     }
     const again = trainTestSplit(x, y, { testFraction: 0.25, seed: 7 });
     expect(Array.from(again.xTest.data)).toEqual(Array.from(s.xTest.data));
-    expectSimdnetError(() => trainTestSplit(x, y, { testFraction: 3 }), 'RANGE', 'testFraction must be in (0, 1), got 3');
-    expectSimdnetError(() => trainTestSplit(x, y.slice(1), { testFraction: 0.5 }), 'SHAPE', 'x has 20 rows but y has 19');
+    expectSimdnetError(
+      () => trainTestSplit(x, y, { testFraction: 3 }),
+      'RANGE',
+      'testFraction must be in (0, 1), got 3',
+    );
+    expectSimdnetError(
+      () => trainTestSplit(x, y.slice(1), { testFraction: 0.5 }),
+      'SHAPE',
+      'x has 20 rows but y has 19',
+    );
   });
 });
 

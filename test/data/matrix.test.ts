@@ -68,7 +68,10 @@ describe('toMatrix: copy semantics', () => {
   });
 
   it('copies from arrays of rows', () => {
-    const rows = [[1, 2], [3, 4]];
+    const rows = [
+      [1, 2],
+      [3, 4],
+    ];
     const m = toMatrix(rows);
     m.data[0] = 7;
     expect(rows[0][0]).toBe(1);
@@ -90,14 +93,28 @@ describe('borrowMatrix (fit and evaluate: the data goes straight into wasm memor
     expect(borrowMatrix(data, 'x', 3).data).toBe(data);
     const f64 = new Float64Array([1, 2]);
     expect(borrowMatrix({ data: f64, shape: [1, 2] }, 'x').data).toBeInstanceOf(Float32Array);
-    expect(Array.from(borrowMatrix([[1, 2], [3, 4]], 'x').data)).toEqual([1, 2, 3, 4]);
+    expect(
+      Array.from(
+        borrowMatrix(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          'x',
+        ).data,
+      ),
+    ).toEqual([1, 2, 3, 4]);
   });
 
   it('rejects what toMatrix rejects, with the same errors', () => {
     const bad = new Float32Array([1, 2, NaN, 4]);
     for (const f of [toMatrix, borrowMatrix]) {
       expectSimdnetError(() => f({ data: bad, shape: [2, 2] }, 'x'), 'NONFINITE', 'x has NaN at row 1, col 0');
-      expectSimdnetError(() => f({ data: new Float32Array([1, Infinity]), shape: [1, 2] }, 'vx'), 'NONFINITE', 'vx has Infinity at row 0, col 1');
+      expectSimdnetError(
+        () => f({ data: new Float32Array([1, Infinity]), shape: [1, 2] }, 'vx'),
+        'NONFINITE',
+        'vx has Infinity at row 0, col 1',
+      );
       expectSimdnetError(() => f({ data: new Float32Array(3), shape: [2, 2] }, 'x'), 'SHAPE', 'x data has 3 values');
     }
   });
@@ -117,27 +134,66 @@ describe('toMatrix: validation errors name the argument and the problem', () => 
       'SHAPE',
       'x data has 10 values, but shape [3, 4] needs 12',
     );
-    expectSimdnetError(() => toMatrix({ data: new Float32Array(5), rows: 2, cols: 2 }, 'w'), 'SHAPE', 'w data has 5 values');
+    expectSimdnetError(
+      () => toMatrix({ data: new Float32Array(5), rows: 2, cols: 2 }, 'w'),
+      'SHAPE',
+      'w data has 5 values',
+    );
   });
 
   it('bad shapes', () => {
-    expectSimdnetError(() => toMatrix({ data: [1, 2], shape: [1.5, 2] } as never, 'x'), 'SHAPE', 'x rows must be a non-negative integer, got 1.5');
-    expectSimdnetError(() => toMatrix({ data: [1, 2], shape: [-1, 2] } as never, 'x'), 'SHAPE', 'x rows must be a non-negative integer');
-    expectSimdnetError(() => toMatrix({ data: [1, 2], shape: [2] } as never, 'x'), 'SHAPE', 'x shape must be [rows, cols], got [2]');
-    expectSimdnetError(() => toMatrix({ data: [1, 2], rows: 1, cols: '2' } as never, 'x'), 'SHAPE', 'x cols must be a non-negative integer, got a string');
+    expectSimdnetError(
+      () => toMatrix({ data: [1, 2], shape: [1.5, 2] } as never, 'x'),
+      'SHAPE',
+      'x rows must be a non-negative integer, got 1.5',
+    );
+    expectSimdnetError(
+      () => toMatrix({ data: [1, 2], shape: [-1, 2] } as never, 'x'),
+      'SHAPE',
+      'x rows must be a non-negative integer',
+    );
+    expectSimdnetError(
+      () => toMatrix({ data: [1, 2], shape: [2] } as never, 'x'),
+      'SHAPE',
+      'x shape must be [rows, cols], got [2]',
+    );
+    expectSimdnetError(
+      () => toMatrix({ data: [1, 2], rows: 1, cols: '2' } as never, 'x'),
+      'SHAPE',
+      'x cols must be a non-negative integer, got a string',
+    );
   });
 
   it('non-numeric values and containers', () => {
-    expectSimdnetError(() => toMatrix([[1, 2], [3, 'a']] as never, 'x'), 'DTYPE', 'x row 1, col 1 is a string ("a"), expected a number');
+    expectSimdnetError(
+      () =>
+        toMatrix(
+          [
+            [1, 2],
+            [3, 'a'],
+          ] as never,
+          'x',
+        ),
+      'DTYPE',
+      'x row 1, col 1 is a string ("a"), expected a number',
+    );
     expectSimdnetError(() => toMatrix([[1, null]] as never, 'x'), 'DTYPE', 'x row 0, col 1 is null');
     // A hole in a sparse array reads as undefined.
     const holey: number[] = [1, 2, 3];
     delete holey[1];
     expectSimdnetError(() => toMatrix({ data: holey, shape: [1, 3] }, 'x'), 'DTYPE', 'x row 0, col 1 is undefined');
     expectSimdnetError(() => toMatrix([1, 'b'] as never, 'y', 2), 'DTYPE', 'y row 0, col 1 is a string');
-    expectSimdnetError(() => toMatrix([[1], 2] as never, 'x'), 'DTYPE', 'x row 1 is a number, expected an array of 1 numbers');
+    expectSimdnetError(
+      () => toMatrix([[1], 2] as never, 'x'),
+      'DTYPE',
+      'x row 1 is a number, expected an array of 1 numbers',
+    );
     expectSimdnetError(() => toMatrix({ data: 'abc', shape: [1, 3] } as never, 'x'), 'DTYPE', 'x data is a string');
-    expectSimdnetError(() => toMatrix({ data: new BigInt64Array(2), shape: [1, 2] } as never, 'x'), 'DTYPE', 'x data is a BigInt64Array');
+    expectSimdnetError(
+      () => toMatrix({ data: new BigInt64Array(2), shape: [1, 2] } as never, 'x'),
+      'DTYPE',
+      'x data is a BigInt64Array',
+    );
     expectSimdnetError(() => toMatrix(null as never, 'x'), 'DTYPE', 'x is null');
     expectSimdnetError(() => toMatrix(3 as never, 'x'), 'DTYPE', 'x is a number');
     expectSimdnetError(() => toMatrix({ foo: 1 } as never, 'x'), 'DTYPE', 'x is an object without shape');
@@ -148,9 +204,28 @@ describe('toMatrix: validation errors name the argument and the problem', () => 
     data[7] = NaN;
     data[9] = Infinity;
     expectSimdnetError(() => toMatrix({ data, shape: [3, 4] }, 'x'), 'NONFINITE', 'x has NaN at row 1, col 3');
-    expectSimdnetError(() => toMatrix([[0, 0], [0, -Infinity]], 'y'), 'NONFINITE', 'y has -Infinity at row 1, col 1');
-    expectSimdnetError(() => toMatrix({ data: [0, 0, Infinity], shape: [1, 3] }, 'x'), 'NONFINITE', 'x has Infinity at row 0, col 2');
-    expectSimdnetError(() => toMatrix({ data: new Float32Array([1, NaN]), rows: 2, cols: 1 }, 'x'), 'NONFINITE', 'row 1, col 0');
+    expectSimdnetError(
+      () =>
+        toMatrix(
+          [
+            [0, 0],
+            [0, -Infinity],
+          ],
+          'y',
+        ),
+      'NONFINITE',
+      'y has -Infinity at row 1, col 1',
+    );
+    expectSimdnetError(
+      () => toMatrix({ data: [0, 0, Infinity], shape: [1, 3] }, 'x'),
+      'NONFINITE',
+      'x has Infinity at row 0, col 2',
+    );
+    expectSimdnetError(
+      () => toMatrix({ data: new Float32Array([1, NaN]), rows: 2, cols: 1 }, 'x'),
+      'NONFINITE',
+      'row 1, col 0',
+    );
   });
 
   it('float64 values that overflow float32 are rejected', () => {
@@ -165,7 +240,11 @@ describe('toMatrix: validation errors name the argument and the problem', () => 
   it('empty inputs (code EMPTY)', () => {
     expectSimdnetError(() => toMatrix([], 'x'), 'EMPTY', 'x is empty (0 rows)');
     expectSimdnetError(() => toMatrix([[], []], 'x'), 'EMPTY', 'x is empty (0 columns)');
-    expectSimdnetError(() => toMatrix({ data: new Float32Array(0), shape: [0, 4] }, 'x'), 'EMPTY', 'x is empty (0 rows)');
+    expectSimdnetError(
+      () => toMatrix({ data: new Float32Array(0), shape: [0, 4] }, 'x'),
+      'EMPTY',
+      'x is empty (0 rows)',
+    );
     expectSimdnetError(() => toMatrix(new Float32Array(0), 'y', 1), 'EMPTY', 'y is empty');
   });
 
@@ -173,7 +252,11 @@ describe('toMatrix: validation errors name the argument and the problem', () => 
     expectSimdnetError(() => toMatrix([[1, 2, 3]], 'x', 4), 'SHAPE', 'x has 3 columns, expected 4');
     expectSimdnetError(() => toMatrix({ data: [1, 2], shape: [2, 1] }, 'y', 2), 'SHAPE', 'y has 1 column, expected 2');
     expectSimdnetError(() => toMatrix([1, 2, 3], 'y', 2), 'SHAPE', 'y has 3 values, not a multiple of 2 columns');
-    expectSimdnetError(() => toMatrix([[1]], 'x', 0), 'SHAPE', 'expected column count for x must be a positive integer');
+    expectSimdnetError(
+      () => toMatrix([[1]], 'x', 0),
+      'SHAPE',
+      'expected column count for x must be a positive integer',
+    );
   });
 
   it('flat array without a shape is ambiguous', () => {
@@ -182,7 +265,11 @@ describe('toMatrix: validation errors name the argument and the problem', () => 
   });
 
   it('reports the first bad value, not a later one', () => {
-    const rows = [[1, 2], [3, NaN], ['z', 4]] as never;
+    const rows = [
+      [1, 2],
+      [3, NaN],
+      ['z', 4],
+    ] as never;
     expectSimdnetError(() => toMatrix(rows, 'x'), 'NONFINITE', 'row 1, col 1');
   });
 });
@@ -194,7 +281,11 @@ describe('matrix helpers', () => {
     expect(isMatrix(z)).toBe(true);
     expect(isMatrix({ data: [1], rows: 1, cols: 1 })).toBe(false);
     expect(isMatrix(null)).toBe(false);
-    const m = toMatrix([[1, 2], [3, 4], [5, 6]]);
+    const m = toMatrix([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const r = rowOf(m, 1);
     expect(Array.from(r)).toEqual([3, 4]);
     r[0] = 0;

@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../../src/data/dataset.js';
-import {
-  MNIST_PIXELS,
-  mnistFromDigitArrays,
-  mnistSplit,
-  mnistSplitIndices,
-} from '../../src/data/mnist.js';
+import { MNIST_PIXELS, mnistFromDigitArrays, mnistSplit, mnistSplitIndices } from '../../src/data/mnist.js';
 import { findMnistDigits, loadMnist, readMnistDigits } from '../../src/data/mnist-node.js';
 import { labelsFromOneHot } from '../../src/data/preprocess.js';
 import { expectSimdnetError } from '../helpers/errors.js';
@@ -21,7 +16,10 @@ let ds: Dataset;
 
 beforeAll(() => {
   dir = findMnistDigits();
-  oracle = Array.from({ length: 10 }, (_, d) => JSON.parse(readFileSync(join(dir, `${d}.json`), 'utf8')).data as number[]);
+  oracle = Array.from(
+    { length: 10 },
+    (_, d) => JSON.parse(readFileSync(join(dir, `${d}.json`), 'utf8')).data as number[],
+  );
   counts = oracle.map((a) => a.length / MNIST_PIXELS);
   ds = mnistFromDigitArrays(readMnistDigits(dir));
 });
@@ -88,7 +86,9 @@ describe('mnistSplit', () => {
     for (const k of [0, 1, 1999]) {
       const src = idx.test[k];
       expect(test.labels![k]).toBe(ds.labels![src]);
-      expect(Array.from(test.x.data.subarray(k * 784, (k + 1) * 784))).toEqual(Array.from(ds.x.data.subarray(src * 784, (src + 1) * 784)));
+      expect(Array.from(test.x.data.subarray(k * 784, (k + 1) * 784))).toEqual(
+        Array.from(ds.x.data.subarray(src * 784, (src + 1) * 784)),
+      );
     }
   });
 
@@ -120,7 +120,11 @@ describe('mnistSplit', () => {
   });
 
   it('errors', () => {
-    expectSimdnetError(() => mnistSplit(ds, { train: 9000, test: 2000 }), 'RANGE', 'mnistSplit asks for 9000 + 2000 rows but the dataset has 10000');
+    expectSimdnetError(
+      () => mnistSplit(ds, { train: 9000, test: 2000 }),
+      'RANGE',
+      'mnistSplit asks for 9000 + 2000 rows but the dataset has 10000',
+    );
     expectSimdnetError(() => mnistSplit(ds, { test: 0 }), 'RANGE', 'mnistSplit test must be a positive integer, got 0');
     expectSimdnetError(() => mnistSplit(ds, { train: 10.5 }), 'RANGE', 'train must be a positive integer');
     expectSimdnetError(() => mnistSplit(ds, { seed: 0.1 }), 'RANGE', 'seed must be an integer');
@@ -140,7 +144,8 @@ describe('loadMnist', () => {
     // (A manual loop: toEqual on 6M-element typed arrays takes a minute.)
     expect(b.train.x.data.length).toBe(a.train.x.data.length);
     let firstDiff = -1;
-    for (let i = 0; i < a.train.x.data.length && firstDiff < 0; i++) if (a.train.x.data[i] !== b.train.x.data[i]) firstDiff = i;
+    for (let i = 0; i < a.train.x.data.length && firstDiff < 0; i++)
+      if (a.train.x.data[i] !== b.train.x.data[i]) firstDiff = i;
     expect(firstDiff, 'first differing pixel').toBe(-1);
     // Same as splitting the dataset built here.
     expect(Array.from(a.test.labels!)).toEqual(Array.from(mnistSplit(ds, { seed: 11 }).test.labels!));
@@ -179,7 +184,8 @@ describe('MNIST errors and file formats', () => {
     for (let d = 0; d < 10; d++) {
       expect(read[d].length).toBe(784);
       for (let i = 0; i < 784; i++) {
-        if (read[d][i] !== Math.fround(img[i])) expect.fail(`file ${d} value ${i}: got ${read[d][i]}, expected ${img[i]}`);
+        if (read[d][i] !== Math.fround(img[i]))
+          expect.fail(`file ${d} value ${i}: got ${read[d][i]}, expected ${img[i]}`);
       }
     }
     const small = loadMnist({ dir: p, train: 6, test: 2, seed: 1 });
@@ -199,7 +205,11 @@ describe('MNIST errors and file formats', () => {
   it('mnistFromDigitArrays validates its input', () => {
     const ok = (): number[] => new Array<number>(784).fill(0.5);
     const ten = (): number[][] => Array.from({ length: 10 }, ok);
-    expectSimdnetError(() => mnistFromDigitArrays(ten().slice(1)), 'SHAPE', 'MNIST needs 10 pixel arrays (one per digit), got 9');
+    expectSimdnetError(
+      () => mnistFromDigitArrays(ten().slice(1)),
+      'SHAPE',
+      'MNIST needs 10 pixel arrays (one per digit), got 9',
+    );
     let a = ten();
     a[3] = a[3].concat([0.1]);
     expectSimdnetError(() => mnistFromDigitArrays(a), 'SHAPE', 'MNIST digit 3 has 785 values, not a multiple of 784');

@@ -24,7 +24,11 @@ function table(n: number, seed: number) {
   return { x, y };
 }
 
-const net = (backend: 'wasm' | 'js' = 'wasm') => sequential([dense(8, { activation: 'relu', inputDim: 3 }), dense(2, { activation: 'softmax' })], { seed: 2, backend });
+const net = (backend: 'wasm' | 'js' = 'wasm') =>
+  sequential([dense(8, { activation: 'relu', inputDim: 3 }), dense(2, { activation: 'softmax' })], {
+    seed: 2,
+    backend,
+  });
 
 describe.each(['wasm', 'js'] as const)('setPreprocessing (%s)', (backend) => {
   it('predict on raw rows equals predict on rows the scaler transformed, for a model without it', () => {
@@ -79,15 +83,27 @@ describe('a model with preprocessing', () => {
 
   it('encodes rows given as objects: numbers by name, one-hot categories; a min-max scaler after', () => {
     const m = sequential([dense(2, { inputDim: 4 })], { seed: 1 });
-    const encoded = [[2, 0, 1, 0], [4, 1, 0, 0], [6, 0, 0, 1]];
+    const encoded = [
+      [2, 0, 1, 0],
+      [4, 1, 0, 0],
+      [6, 0, 0, 1],
+    ];
     const scaler = new MinMaxScaler().fit(encoded);
     m.setPreprocessing({ features: ['size', 'colour'], oneHot: { colour: ['blue', 'green', 'red'] }, scaler });
-    const rows = [{ colour: 'green', size: 2 }, { size: '4', colour: 'blue' }, { size: 6, colour: 'red', extra: 'ignored' }];
+    const rows = [
+      { colour: 'green', size: 2 },
+      { size: '4', colour: 'blue' },
+      { size: 6, colour: 'red', extra: 'ignored' },
+    ];
     const plain = sequential([dense(2, { inputDim: 4 })], { seed: 1 });
     const want = plain.predict(scaler.transform(encoded));
     const got = m.predict(rows);
     for (let i = 0; i < 6; i++) expect(got.data[i]).toBeCloseTo(want.data[i], 6);
-    expectSimdnetError(() => m.predict([{ size: 1, colour: 'pink' }]), 'FORMAT', /row 0: 'colour' is "pink", not one of its categories \(blue, green, red\)/);
+    expectSimdnetError(
+      () => m.predict([{ size: 1, colour: 'pink' }]),
+      'FORMAT',
+      /row 0: 'colour' is "pink", not one of its categories \(blue, green, red\)/,
+    );
     expectSimdnetError(() => m.predict([{ colour: 'red' }]), 'FORMAT', /row 0: 'size' is missing/);
     expect(m.predict(rows).rows).toBe(3); // still usable
     m.dispose();
@@ -96,10 +112,32 @@ describe('a model with preprocessing', () => {
 
   it('refuses what does not fit, leaving the model as it was', () => {
     const m = net();
-    expectSimdnetError(() => m.setPreprocessing({ scaler: new Standardizer() }), 'STATE', /not fitted: call scaler.fit\(trainX\)/);
-    expectSimdnetError(() => m.setPreprocessing({ scaler: new Standardizer().fit([[1, 2], [3, 4]]) }), 'SHAPE', /fitted on 2 columns, the model takes 3/);
-    expectSimdnetError(() => m.setPreprocessing({ classes: ['a', 'b', 'c'] }), 'SHAPE', /3 class names for a model with 2 outputs/);
-    expectSimdnetError(() => m.setPreprocessing({ features: ['a', 'b'] }), 'SHAPE', /encode into 2 values a row, the model takes 3/);
+    expectSimdnetError(
+      () => m.setPreprocessing({ scaler: new Standardizer() }),
+      'STATE',
+      /not fitted: call scaler.fit\(trainX\)/,
+    );
+    expectSimdnetError(
+      () =>
+        m.setPreprocessing({
+          scaler: new Standardizer().fit([
+            [1, 2],
+            [3, 4],
+          ]),
+        }),
+      'SHAPE',
+      /fitted on 2 columns, the model takes 3/,
+    );
+    expectSimdnetError(
+      () => m.setPreprocessing({ classes: ['a', 'b', 'c'] }),
+      'SHAPE',
+      /3 class names for a model with 2 outputs/,
+    );
+    expectSimdnetError(
+      () => m.setPreprocessing({ features: ['a', 'b'] }),
+      'SHAPE',
+      /encode into 2 values a row, the model takes 3/,
+    );
     expectSimdnetError(() => m.predictClasses([[1, 2, 3]], { names: true }), 'STATE', /no class names/);
     expect(m.preprocessing).toBeUndefined();
     expect(m.metadata).toEqual({});
@@ -110,7 +148,11 @@ describe('a model with preprocessing', () => {
     const m = net();
     m.build(3);
     m.metadata = { preprocessing: { version: 1, input: 'matrix', task: 'regression', inputs: 7 }, note: 'x' };
-    expectSimdnetError(() => loadModel(saveModel(m)), 'FORMAT', /preprocessing \(metadata\.preprocessing\) is for 7 inputs a row, the model takes 3/);
+    expectSimdnetError(
+      () => loadModel(saveModel(m)),
+      'FORMAT',
+      /preprocessing \(metadata\.preprocessing\) is for 7 inputs a row, the model takes 3/,
+    );
     m.metadata = { preprocessing: 'standardize' }; // not a preprocessing object: free-form metadata, left alone
     const back = loadModel(saveModel(m));
     expect(back.preprocessing).toBeUndefined();

@@ -33,12 +33,7 @@ describe('Standardizer', () => {
     const y = s.transform(X);
     const a = Math.sqrt(1.25);
     const b = Math.sqrt(14);
-    const expected = [
-      -1.5 / a, 0, -4 / b,
-      -0.5 / a, 0, -2 / b,
-      0.5 / a, 0, 0 / b,
-      1.5 / a, 0, 6 / b,
-    ];
+    const expected = [-1.5 / a, 0, -4 / b, -0.5 / a, 0, -2 / b, 0.5 / a, 0, 0 / b, 1.5 / a, 0, 6 / b];
     expectClose(y.data, expected, 1e-6, 1e-6, 'standardized');
     // New data: uses the TRAINING statistics; the constant column is centered only.
     const z = s.transform([[2.5, 13, 2]]);
@@ -111,11 +106,31 @@ describe('Standardizer', () => {
 
   it('fromJSON rejects malformed objects (code FORMAT)', () => {
     expectSimdnetError(() => Standardizer.fromJSON(null), 'FORMAT', 'must be an object');
-    expectSimdnetError(() => Standardizer.fromJSON({ type: 'minmax', version: 1 }), 'FORMAT', 'expected "standardizer"');
-    expectSimdnetError(() => Standardizer.fromJSON({ type: 'standardizer', version: 2, mean: [0], std: [1] }), 'FORMAT', 'version 2');
-    expectSimdnetError(() => Standardizer.fromJSON({ type: 'standardizer', version: 1, mean: [0, 1], std: [1] }), 'FORMAT', 'std has 1 values, expected 2');
-    expectSimdnetError(() => Standardizer.fromJSON({ type: 'standardizer', version: 1, mean: [0, 'a'], std: [1, 1] }), 'FORMAT', 'mean[1] is not a finite number');
-    expectSimdnetError(() => Standardizer.fromJSON({ type: 'standardizer', version: 1, mean: [0], std: [-1] }), 'FORMAT', 'std[0] is negative');
+    expectSimdnetError(
+      () => Standardizer.fromJSON({ type: 'minmax', version: 1 }),
+      'FORMAT',
+      'expected "standardizer"',
+    );
+    expectSimdnetError(
+      () => Standardizer.fromJSON({ type: 'standardizer', version: 2, mean: [0], std: [1] }),
+      'FORMAT',
+      'version 2',
+    );
+    expectSimdnetError(
+      () => Standardizer.fromJSON({ type: 'standardizer', version: 1, mean: [0, 1], std: [1] }),
+      'FORMAT',
+      'std has 1 values, expected 2',
+    );
+    expectSimdnetError(
+      () => Standardizer.fromJSON({ type: 'standardizer', version: 1, mean: [0, 'a'], std: [1, 1] }),
+      'FORMAT',
+      'mean[1] is not a finite number',
+    );
+    expectSimdnetError(
+      () => Standardizer.fromJSON({ type: 'standardizer', version: 1, mean: [0], std: [-1] }),
+      'FORMAT',
+      'std[0] is negative',
+    );
     expectSimdnetError(() => scalerFromJSON({ type: 'pca' }), 'FORMAT', 'unknown scaler JSON type "pca"');
   });
 });
@@ -126,12 +141,7 @@ describe('MinMaxScaler', () => {
     expect(s.min).toEqual([1, 10, -2]);
     expect(s.max).toEqual([4, 10, 8]);
     const y = s.transform(X);
-    const expected = [
-      0, 0, 0,
-      1 / 3, 0, 0.2,
-      2 / 3, 0, 0.4,
-      1, 0, 1,
-    ];
+    const expected = [0, 0, 0, 1 / 3, 0, 0.2, 2 / 3, 0, 0.4, 1, 0, 1];
     expectClose(y.data, expected, 1e-7, 1e-6, 'minmax');
     expect(y.data.some(Number.isNaN)).toBe(false);
     // New data outside the fitted range is not clipped; the constant column is shifted only.
@@ -142,7 +152,11 @@ describe('MinMaxScaler', () => {
     const s = new MinMaxScaler([-1, 1]);
     const y = s.fitTransform(X);
     expectClose(y.data, [-1, -1, -1, -1 / 3, -1, -0.6, 1 / 3, -1, -0.2, 1, -1, 1], 1e-6, 1e-6, 'range [-1,1]');
-    expectSimdnetError(() => new MinMaxScaler([1, 1]), 'RANGE', 'MinMaxScaler range must be two finite numbers [low, high] with low < high');
+    expectSimdnetError(
+      () => new MinMaxScaler([1, 1]),
+      'RANGE',
+      'MinMaxScaler range must be two finite numbers [low, high] with low < high',
+    );
     expectSimdnetError(() => new MinMaxScaler([0, Infinity]), 'RANGE', 'got [0, Infinity]');
   });
 
@@ -196,9 +210,16 @@ describe('oneHot / argmaxRows / labelsFromOneHot', () => {
   it('labelsFromOneHot round-trips oneHot and rejects non-one-hot rows', () => {
     const labels = [3, 0, 9, 9, 1];
     expect(Array.from(labelsFromOneHot(oneHot(labels, 10)))).toEqual(labels);
-    const y = toMatrix([[0, 1], [0, 0]]);
+    const y = toMatrix([
+      [0, 1],
+      [0, 0],
+    ]);
     expectSimdnetError(() => labelsFromOneHot(y), 'RANGE', 'y row 1 is not one-hot: it has no 1');
-    expectSimdnetError(() => labelsFromOneHot(toMatrix([[1, 1]])), 'RANGE', 'y row 0 is not one-hot: 1 at cols 0 and 1');
+    expectSimdnetError(
+      () => labelsFromOneHot(toMatrix([[1, 1]])),
+      'RANGE',
+      'y row 0 is not one-hot: 1 at cols 0 and 1',
+    );
     expectSimdnetError(() => labelsFromOneHot(toMatrix([[0.9, 0.1]])), 'RANGE', 'y row 0 is not one-hot: col 0 is 0.9');
   });
 });

@@ -5,13 +5,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 
-export async function runDocExample(page: string, exports: string[]): Promise<{ mod: Record<string, unknown>; logged: unknown[][]; text: string }> {
+export async function runDocExample(
+  page: string,
+  exports: string[],
+): Promise<{ mod: Record<string, unknown>; logged: unknown[][]; text: string }> {
   const text = readFileSync(fileURLToPath(new URL(`../../docs/${page}`, import.meta.url)), 'utf8');
   const code = /```ts\n([\s\S]*?)```/.exec(text)![1];
   const src = fileURLToPath(new URL('../../src/index.js', import.meta.url));
   const dir = mkdtempSync(join(fileURLToPath(new URL('.', import.meta.url)), '.doc-'));
   const file = join(dir, 'example.ts');
-  writeFileSync(file, `${code.replace("from 'simdnet'", `from ${JSON.stringify(src)}`)}\nexport { ${exports.join(', ')} };\n`);
+  writeFileSync(
+    file,
+    `${code.replace("from 'simdnet'", `from ${JSON.stringify(src)}`)}\nexport { ${exports.join(', ')} };\n`,
+  );
   const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   try {
     const mod = (await import(/* @vite-ignore */ file)) as Record<string, unknown>;

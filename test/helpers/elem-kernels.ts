@@ -13,7 +13,16 @@ import { expectClose } from './check.js';
 import { loadRaw, type RawWasm } from './wasm.js';
 
 type AnyFn = (...args: unknown[]) => unknown;
-const twins: Record<string, AnyFn> = { ...activations, ...bias, ...conv, ...dropout, ...losses, ...metrics, ...optim, ...util } as never;
+const twins: Record<string, AnyFn> = {
+  ...activations,
+  ...bias,
+  ...conv,
+  ...dropout,
+  ...losses,
+  ...metrics,
+  ...optim,
+  ...util,
+} as never;
 
 /** The twin of a kernel, by name. */
 export function twin(name: KernelName): AnyFn {
@@ -61,7 +70,7 @@ export function runBoth(name: KernelName, args: Arg[]): Both {
     return undefined;
   });
   const copies = args.map((a) => (a instanceof Float32Array || a instanceof Int32Array ? a.slice() : undefined));
-  const rargs = args.map((a, i) => (typeof a === 'number' ? a : copies[i] ?? copies[(a as { same: number }).same]));
+  const rargs = args.map((a, i) => (typeof a === 'number' ? a : (copies[i] ?? copies[(a as { same: number }).same])));
   const refRet = twin(name)(...rargs);
   return { wasm: wasmOut, ref: copies, wasmRet, refRet };
 }
@@ -73,7 +82,8 @@ export function compareBoth(name: KernelName, args: Arg[], atol: number, rtol: n
     const e = r.ref[i];
     if (a && e) expectClose(a, e, atol, rtol, `${name} ${what} arg ${i}`);
   });
-  if (typeof r.refRet === 'number') expectClose([r.wasmRet as number], [r.refRet], atol, rtol, `${name} ${what} return`);
+  if (typeof r.refRet === 'number')
+    expectClose([r.wasmRet as number], [r.refRet], atol, rtol, `${name} ${what} return`);
   return r;
 }
 

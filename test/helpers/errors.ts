@@ -24,7 +24,11 @@ export function expectSimdnetError(fn: () => unknown, code: ErrorCode, message: 
 }
 
 /** The same for a call that may be async: awaits it, expecting it to throw or reject. */
-export async function expectSimdnetErrorAsync(fn: () => unknown, code: ErrorCode, message: RegExp | string): Promise<SimdnetError> {
+export async function expectSimdnetErrorAsync(
+  fn: () => unknown,
+  code: ErrorCode,
+  message: RegExp | string,
+): Promise<SimdnetError> {
   let thrown: unknown;
   try {
     await fn();

@@ -50,7 +50,11 @@ export function legacyFixtures(dir: URL): {
   bytes(file: string): Uint8Array;
   inputs(c: LegacyCase): { data: Float32Array; shape: [number, number] };
 } {
-  const legacy = JSON.parse(readFileSync(new URL('legacy.json', dir), 'utf8')) as { rows: number; inputSeed: number; cases: Record<string, LegacyCase> };
+  const legacy = JSON.parse(readFileSync(new URL('legacy.json', dir), 'utf8')) as {
+    rows: number;
+    inputSeed: number;
+    cases: Record<string, LegacyCase>;
+  };
   return {
     rows: legacy.rows,
     cases: Object.entries(legacy.cases),

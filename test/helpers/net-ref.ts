@@ -13,18 +13,24 @@ function act(name: string, alpha: number, v: Float64Array, rows: number, n: numb
       let mx = -Infinity;
       for (let j = 0; j < n; j++) mx = Math.max(mx, v[o + j]);
       let s = 0;
-      for (let j = 0; j < n; j++) s += (v[o + j] = Math.exp(v[o + j] - mx));
+      for (let j = 0; j < n; j++) s += v[o + j] = Math.exp(v[o + j] - mx);
       for (let j = 0; j < n; j++) v[o + j] /= s;
       continue;
     }
     for (let j = 0; j < n; j++) {
       const x = v[o + j];
       v[o + j] =
-        name === 'relu' ? Math.max(0, x)
-        : name === 'leakyRelu' ? (x > 0 ? x : alpha * x)
-        : name === 'sigmoid' ? 1 / (1 + Math.exp(-x))
-        : name === 'tanh' ? Math.tanh(x)
-        : x;
+        name === 'relu'
+          ? Math.max(0, x)
+          : name === 'leakyRelu'
+            ? x > 0
+              ? x
+              : alpha * x
+            : name === 'sigmoid'
+              ? 1 / (1 + Math.exp(-x))
+              : name === 'tanh'
+                ? Math.tanh(x)
+                : x;
     }
   }
 }
@@ -39,7 +45,14 @@ function axis(size: number, win: number, stride: number, padding: string): { out
  * Runs `specs` on m samples of `inputShape` (x row-major, NHWC) with `weights` in getWeights() order.
  * `training`: batch norm uses the batch's statistics (as in a training step); dropout is never applied.
  */
-export function refForward(specs: LayerSpec[], weights: Float64Array[], inputShape: Shape, x: Float64Array, m: number, training = false): Float64Array {
+export function refForward(
+  specs: LayerSpec[],
+  weights: Float64Array[],
+  inputShape: Shape,
+  x: Float64Array,
+  m: number,
+  training = false,
+): Float64Array {
   let shape = inputShape;
   let v = Float64Array.from(x);
   let wi = 0;
@@ -83,7 +96,8 @@ export function refForward(specs: LayerSpec[], weights: Float64Array[], inputSha
                   for (let kx = 0; kx < kw; kx++) {
                     const ix = ox * sw - ax.pad + kx;
                     if (ix < 0 || ix >= w) continue;
-                    for (let ci = 0; ci < c; ci++) acc += v[((n * h + iy) * w + ix) * c + ci] * K[((ky * kw + kx) * c + ci) * f + o];
+                    for (let ci = 0; ci < c; ci++)
+                      acc += v[((n * h + iy) * w + ix) * c + ci] * K[((ky * kw + kx) * c + ci) * f + o];
                   }
                 }
                 y[((n * ay.out + oy) * ax.out + ox) * f + o] = acc;
@@ -136,7 +150,8 @@ export function refForward(specs: LayerSpec[], weights: Float64Array[], inputSha
         const [h, w, c] = shape;
         const y = new Float64Array(m * c);
         for (let n = 0; n < m; n++) {
-          for (let p = 0; p < h * w; p++) for (let ci = 0; ci < c; ci++) y[n * c + ci] += v[(n * h * w + p) * c + ci] / (h * w);
+          for (let p = 0; p < h * w; p++)
+            for (let ci = 0; ci < c; ci++) y[n * c + ci] += v[(n * h * w + p) * c + ci] / (h * w);
         }
         v = y;
         shape = [c];
@@ -153,11 +168,13 @@ export function refForward(specs: LayerSpec[], weights: Float64Array[], inputSha
           mean = new Float64Array(c);
           variance = new Float64Array(c);
           for (let r = 0; r < rows; r++) for (let j = 0; j < c; j++) mean[j] += v[r * c + j] / rows;
-          for (let r = 0; r < rows; r++) for (let j = 0; j < c; j++) variance[j] += (v[r * c + j] - mean[j]) ** 2 / rows;
+          for (let r = 0; r < rows; r++)
+            for (let j = 0; j < c; j++) variance[j] += (v[r * c + j] - mean[j]) ** 2 / rows;
         }
         const y = new Float64Array(v.length);
         for (let r = 0; r < rows; r++) {
-          for (let j = 0; j < c; j++) y[r * c + j] = (gamma[j] * (v[r * c + j] - mean[j])) / Math.sqrt(variance[j] + s.epsilon) + beta[j];
+          for (let j = 0; j < c; j++)
+            y[r * c + j] = (gamma[j] * (v[r * c + j] - mean[j])) / Math.sqrt(variance[j] + s.epsilon) + beta[j];
         }
         v = y;
         break;
@@ -221,6 +238,7 @@ export function refForward(specs: LayerSpec[], weights: Float64Array[], inputSha
 /** Mean over rows of the categorical cross-entropy of probabilities p (m,n) against one-hot t. */
 export function refCrossEntropy(p: Float64Array, t: ArrayLike<number>, m: number, n: number): number {
   let loss = 0;
-  for (let r = 0; r < m; r++) for (let j = 0; j < n; j++) if (t[r * n + j] > 0) loss -= t[r * n + j] * Math.log(p[r * n + j]);
+  for (let r = 0; r < m; r++)
+    for (let j = 0; j < n; j++) if (t[r * n + j] > 0) loss -= t[r * n + j] * Math.log(p[r * n + j]);
   return loss / m;
 }

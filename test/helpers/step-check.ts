@@ -14,7 +14,12 @@ export function oneHotRows(labels: ArrayLike<number>, n: number): Float32Array {
 }
 
 /** Checks a built, softmax-headed model on `rows` of `x` with `labels` (classes = the model's outputs). */
-export async function expectForwardAndStepMatchReference(m: Sequential, input: Shape, x: Float32Array, labels: Int32Array): Promise<void> {
+export async function expectForwardAndStepMatchReference(
+  m: Sequential,
+  input: Shape,
+  x: Float32Array,
+  labels: Int32Array,
+): Promise<void> {
   const rows = labels.length;
   const cols = x.length / rows;
   const classes = m.outputDim;
@@ -26,7 +31,8 @@ export async function expectForwardAndStepMatchReference(m: Sequential, input: S
   m.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 1 }) });
   await m.fit({ data: x, shape: [rows, cols] }, labels, { epochs: 1, batchSize: rows, shuffle: false });
   const after = m.getWeights();
-  const loss = (ws: Float64Array[]): number => refCrossEntropy(refForward(m.layers, ws, input, Float64Array.from(x), rows, true), t, rows, classes);
+  const loss = (ws: Float64Array[]): number =>
+    refCrossEntropy(refForward(m.layers, ws, input, Float64Array.from(x), rows, true), t, rows, classes);
   const h = 1e-6;
   before.forEach((w, i) => {
     const fd = new Float64Array(w.length);
@@ -38,7 +44,10 @@ export async function expectForwardAndStepMatchReference(m: Sequential, input: S
       fd[j] = (loss(plus) - loss(minus)) / (2 * h);
     }
     const step = Float64Array.from(w, (v, j) => v - after[i].data[j]);
-    expect(step.some((v) => v !== 0), `${after[i].name} moved`).toBe(true);
+    expect(
+      step.some((v) => v !== 0),
+      `${after[i].name} moved`,
+    ).toBe(true);
     expectClose(step, fd, 3e-5, 2e-3, `gradient of ${after[i].name}`);
   });
 }

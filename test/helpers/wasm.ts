@@ -18,7 +18,8 @@ export function relaxedModuleSync(): WebAssembly.Module {
   cachedModule ??= new WebAssembly.Module(readFileSync(wasmPath));
   const bytes = relaxedBytes(cachedModule);
   if (!bytes) throw new Error(`${wasmPath} carries no simdnet.relaxed section (npm run asbuild)`);
-  if (!WebAssembly.validate(bytes)) throw new Error('this runtime does not validate relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd)');
+  if (!WebAssembly.validate(bytes))
+    throw new Error('this runtime does not validate relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd)');
   return (cachedRelaxed ??= new WebAssembly.Module(bytes));
 }
 

@@ -4,7 +4,18 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dense, getEngine, init, loadModel, loadModelFile, loadModelFileSync, saveModel, saveModelFile, sequential, type Sequential } from '../../src/index.js';
+import {
+  dense,
+  getEngine,
+  init,
+  loadModel,
+  loadModelFile,
+  loadModelFileSync,
+  saveModel,
+  saveModelFile,
+  sequential,
+  type Sequential,
+} from '../../src/index.js';
 import { bytesSource, type ByteSource } from '../../src/io/container.js';
 import { asVersion1, reseal } from '../helpers/files.js';
 import { loadModelFrom } from '../../src/io/format.js';
@@ -19,7 +30,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A model whose file (~200 KB) spans several of the checksum's 32 KiB windows, and a 10-unit bias (odd sizes). */
 function model(): Sequential {
-  const m = sequential([dense(61, { activation: 'relu', inputDim: 800 }), dense(10, { activation: 'softmax' })], { seed: 3, name: 'on-disk' });
+  const m = sequential([dense(61, { activation: 'relu', inputDim: 800 }), dense(10, { activation: 'softmax' })], {
+    seed: 3,
+    name: 'on-disk',
+  });
   m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam' });
   m.metadata = { note: 'ünïcödé header' };
   return m;
@@ -98,7 +112,10 @@ describe('loadModelFileSync', () => {
       const path = fileWith(`${what.replace(/\W+/g, '-')}.sdnt`, b);
       const expected = errorOf(() => loadModel(b));
       expect(expected, what).toMatch(re);
-      expect(errorOf(() => loadModelFileSync(path)), what).toBe(expected);
+      expect(
+        errorOf(() => loadModelFileSync(path)),
+        what,
+      ).toBe(expected);
       expect(e.arena.used, `${what}: arena bytes`).toBe(used);
     }
     expect(openFds()).toBe(fds);
@@ -113,7 +130,11 @@ describe('loadModelFileSync', () => {
     /** A source that counts the bytes it hands out. */
     const counted = (b: Uint8Array): ByteSource & { read_: number } => {
       const inner = bytesSource(b);
-      const src = { length: b.length, read_: 0, read: (into: Uint8Array, pos: number) => ((src.read_ += into.length), inner.read(into, pos)) };
+      const src = {
+        length: b.length,
+        read_: 0,
+        read: (into: Uint8Array, pos: number) => ((src.read_ += into.length), inner.read(into, pos)),
+      };
       return src;
     };
     const ok = counted(bytes);
@@ -127,7 +148,9 @@ describe('loadModelFileSync', () => {
 
     // A valid file whose tensors are not back to back (a gap after the first): loaded by the checksum-first pass.
     const hlen = new DataView(bytes.buffer).getUint32(8, true);
-    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen))) as { tensors: { offset: number; length: number }[] };
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen))) as {
+      tensors: { offset: number; length: number }[];
+    };
     const dataStart = Math.ceil((12 + hlen) / 4) * 4;
     const gap = 16;
     header.tensors.forEach((t, i) => (t.offset += i > 0 ? gap : 0));

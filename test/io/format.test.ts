@@ -11,10 +11,21 @@ beforeAll(async () => {
 });
 
 async function trained() {
-  const m = sequential([dense(12, { activation: 'relu', inputDim: 5 }), dropout(0.1), dense(3, { activation: 'softmax' })], { seed: 4, name: 'tiny' });
-  m.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.1, momentum: 0.9 }), metrics: ['accuracy'] });
+  const m = sequential(
+    [dense(12, { activation: 'relu', inputDim: 5 }), dropout(0.1), dense(3, { activation: 'softmax' })],
+    { seed: 4, name: 'tiny' },
+  );
+  m.compile({
+    loss: 'categoricalCrossentropy',
+    optimizer: sgd({ learningRate: 0.1, momentum: 0.9 }),
+    metrics: ['accuracy'],
+  });
   const x = { data: randArray(60 * 5, 2), shape: [60, 5] as [number, number] };
-  await m.fit(x, Int32Array.from({ length: 60 }, (_, i) => i % 3), { epochs: 2, batchSize: 8, seed: 1 });
+  await m.fit(
+    x,
+    Int32Array.from({ length: 60 }, (_, i) => i % 3),
+    { epochs: 2, batchSize: 8, seed: 1 },
+  );
   m.metadata = { scaler: { mean: [1, 2] } };
   return { m, x };
 }
@@ -56,7 +67,9 @@ describe('model file', () => {
     const v1 = asVersion1(bytes);
     for (const backend of ['wasm', 'js'] as const) {
       const back = loadModel(v1, { backend });
-      expect(Array.from(back.predict(x).data), backend).toEqual(Array.from(loadModel(bytes, { backend }).predict(x).data));
+      expect(Array.from(back.predict(x).data), backend).toEqual(
+        Array.from(loadModel(bytes, { backend }).predict(x).data),
+      );
       back.dispose();
     }
     const damaged = v1.slice();
@@ -79,7 +92,9 @@ describe('model file', () => {
     const flipped = bytes.slice();
     flipped[bytes.length - 50] ^= 0x40; // a bit in the weights
     expect(() => loadModel(flipped)).toThrow(/checksum mismatch/);
-    expect(() => loadModel(new TextEncoder().encode('{"hello": "world"} and more bytes here'))).toThrow(/not a simdnet model/);
+    expect(() => loadModel(new TextEncoder().encode('{"hello": "world"} and more bytes here'))).toThrow(
+      /not a simdnet model/,
+    );
     const future = bytes.slice();
     new DataView(future.buffer).setUint16(4, FORMAT_VERSION + 1, true);
     expect(() => loadModel(future)).toThrow(`version ${FORMAT_VERSION + 1} is not supported`);

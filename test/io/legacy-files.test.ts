@@ -17,7 +17,10 @@ describe('float model files of the dense-only version', () => {
     it(`${file} loads and predicts the same bits on both backends`, async () => {
       const bytes = legacy.bytes(file);
       const x = legacy.inputs(c);
-      for (const [name, b] of [['v2', bytes], ['v1', asVersion1(bytes)]] as const) {
+      for (const [name, b] of [
+        ['v2', bytes],
+        ['v1', asVersion1(bytes)],
+      ] as const) {
         for (const backend of ['wasm', 'js'] as const) {
           const m = loadModel(b, { backend });
           expect(m.inputShape, `${name} ${backend}`).toEqual([c.cols]);
@@ -29,7 +32,8 @@ describe('float model files of the dense-only version', () => {
       // Compile settings came along: it evaluates and trains on.
       const m = loadModel(bytes);
       const labels = Int32Array.from({ length: legacy.rows }, (_, i) => (m.outputDim === 1 ? i % 2 : i % m.outputDim));
-      const y = m.outputDim === 1 ? { data: Float32Array.from(labels), shape: [legacy.rows, 1] as [number, number] } : labels;
+      const y =
+        m.outputDim === 1 ? { data: Float32Array.from(labels), shape: [legacy.rows, 1] as [number, number] } : labels;
       expect(Number.isFinite(m.evaluate(x, y).loss)).toBe(true);
       await m.fit(x, y, { epochs: 1, batchSize: 4, seed: 1 });
       expect(m.trainedSteps).toBeGreaterThan(0);

@@ -27,7 +27,8 @@ function kernelsInterface(): Member[] {
   src.forEachChild((node) => {
     if (!ts.isInterfaceDeclaration(node) || node.name.text !== 'Kernels') return;
     for (const m of node.members) {
-      if (!ts.isMethodSignature(m) || !ts.isIdentifier(m.name)) throw new Error(`Kernels: ${m.getText(src).slice(0, 60)} is not a method signature`);
+      if (!ts.isMethodSignature(m) || !ts.isIdentifier(m.name))
+        throw new Error(`Kernels: ${m.getText(src).slice(0, 60)} is not a method signature`);
       out.push({ name: m.name.text, params: m.parameters.length, optional: m.questionToken !== undefined });
     }
   });
@@ -51,7 +52,10 @@ const kernels = members.filter((m) => !(m.name in NOT_KERNELS));
 const memory = new WebAssembly.Memory({ initial: 16 });
 const wasmModule = new WebAssembly.Module(readFileSync(wasmPath));
 const wasmExports = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports as Record<string, unknown>;
-const wasmFns = Object.entries(wasmExports).filter(([, v]) => typeof v === 'function') as [string, (...a: unknown[]) => unknown][];
+const wasmFns = Object.entries(wasmExports).filter(([, v]) => typeof v === 'function') as [
+  string,
+  (...a: unknown[]) => unknown,
+][];
 const js = jsKernels(memory) as unknown as Record<string, (...a: unknown[]) => unknown>;
 const twinFns = twins as unknown as Record<string, unknown>;
 
@@ -73,7 +77,10 @@ describe('the kernel list: abi.ts, simdnet.wasm, the relaxed module, the js back
     const bytes = relaxedBytes(wasmModule);
     expect(bytes, 'simdnet.wasm carries the relaxed module').toBeDefined();
     if (!WebAssembly.validate(bytes!)) return; // compiled and instantiated in the `relaxed` project (and relaxed.test.ts)
-    const r = new WebAssembly.Instance(new WebAssembly.Module(bytes!), { env: { memory } }).exports as Record<string, unknown>;
+    const r = new WebAssembly.Instance(new WebAssembly.Module(bytes!), { env: { memory } }).exports as Record<
+      string,
+      unknown
+    >;
     for (const [name, f] of Object.entries(r)) {
       if (typeof f !== 'function') continue;
       expect(byName.has(name), `relaxed export ${name} is a Kernels member`).toBe(true);
@@ -82,8 +89,14 @@ describe('the kernel list: abi.ts, simdnet.wasm, the relaxed module, the js back
   });
 
   it('the js backend has every non-optional member, nothing else, with the same number of arguments', () => {
-    expect(Object.keys(js).sort()).toEqual(members.filter((m) => !m.optional).map((m) => m.name).sort());
-    for (const [name, f] of Object.entries(js)) expect(f.length, `${name}: js backend arity vs abi.ts`).toBe(byName.get(name)!.params);
+    expect(Object.keys(js).sort()).toEqual(
+      members
+        .filter((m) => !m.optional)
+        .map((m) => m.name)
+        .sort(),
+    );
+    for (const [name, f] of Object.entries(js))
+      expect(f.length, `${name}: js backend arity vs abi.ts`).toBe(byName.get(name)!.params);
   });
 
   it('every kernel has a twin of the same name and arity in src/reference/, and every twin is a kernel', () => {
@@ -92,7 +105,9 @@ describe('the kernel list: abi.ts, simdnet.wasm, the relaxed module, the js back
       expect(typeof t, `twin of ${k.name}`).toBe('function');
       expect((t as () => void).length, `${k.name}: twin arity vs abi.ts`).toBe(k.params);
     }
-    const extra = Object.entries(twinFns).filter(([n, v]) => typeof v === 'function' && !byName.has(n)).map(([n]) => n);
+    const extra = Object.entries(twinFns)
+      .filter(([n, v]) => typeof v === 'function' && !byName.has(n))
+      .map(([n]) => n);
     expect(extra, 'twins exported by src/reference/index.ts that are no kernel').toEqual([]);
   });
 

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose, randArray } from '../helpers/check.js';
 import {
-  asF32, centralDiff, compareBoth, GRID_M, GRID_N, NONFINITE, runBoth, SIZES, SPECIALS, withSpecials,
+  asF32,
+  centralDiff,
+  compareBoth,
+  GRID_M,
+  GRID_N,
+  NONFINITE,
+  runBoth,
+  SIZES,
+  SPECIALS,
+  withSpecials,
 } from '../helpers/elem-kernels.js';
 import * as ref from '../../src/reference/activations.js';
 import type { KernelName } from '../../src/runtime/abi.js';
@@ -138,8 +147,12 @@ describe('softmax wasm vs twin', () => {
 describe('activation twin gradients (f64 central differences, h = 1e-6, |err| <= 1e-8 + 1e-6·|g|)', () => {
   // The twins run on Float64Array here, so the forward is f64 and the difference quotient is clean.
   const n = 24;
-  const check = (fwd: (y: Float64Array, x: Float64Array) => void, back: (dx: Float64Array, dy: Float64Array,
-    x: Float64Array, y: Float64Array) => void, x: Float64Array, what: string): void => {
+  const check = (
+    fwd: (y: Float64Array, x: Float64Array) => void,
+    back: (dx: Float64Array, dy: Float64Array, x: Float64Array, y: Float64Array) => void,
+    x: Float64Array,
+    what: string,
+  ): void => {
     const dy = Float64Array.from(randArray(n, 77));
     const loss = (xx: Float64Array): number => {
       const y = new Float64Array(n);
@@ -159,21 +172,45 @@ describe('activation twin gradients (f64 central differences, h = 1e-6, |err| <=
   const x = Float64Array.from(randArray(n, 5, -4, 4), (v) => (Math.abs(v) < 1e-2 ? v + 0.05 : v));
 
   it('sigmoid', () =>
-    check((y, xx) => ref.sigmoid_forward(asF32(y), asF32(xx), n),
-      (dx, dy, _x, y) => ref.sigmoid_backward(asF32(dx), asF32(dy), asF32(y), n), x, 'sigmoid'));
+    check(
+      (y, xx) => ref.sigmoid_forward(asF32(y), asF32(xx), n),
+      (dx, dy, _x, y) => ref.sigmoid_backward(asF32(dx), asF32(dy), asF32(y), n),
+      x,
+      'sigmoid',
+    ));
   it('tanh', () =>
-    check((y, xx) => ref.tanh_forward(asF32(y), asF32(xx), n),
-      (dx, dy, _x, y) => ref.tanh_backward(asF32(dx), asF32(dy), asF32(y), n), x, 'tanh'));
+    check(
+      (y, xx) => ref.tanh_forward(asF32(y), asF32(xx), n),
+      (dx, dy, _x, y) => ref.tanh_backward(asF32(dx), asF32(dy), asF32(y), n),
+      x,
+      'tanh',
+    ));
   it('relu', () =>
-    check((y, xx) => ref.relu_forward(asF32(y), asF32(xx), n),
-      (dx, dy, _x, y) => ref.relu_backward(asF32(dx), asF32(dy), asF32(y), n), x, 'relu'));
+    check(
+      (y, xx) => ref.relu_forward(asF32(y), asF32(xx), n),
+      (dx, dy, _x, y) => ref.relu_backward(asF32(dx), asF32(dy), asF32(y), n),
+      x,
+      'relu',
+    ));
   it('leaky relu', () =>
-    check((y, xx) => ref.leaky_relu_forward(asF32(y), asF32(xx), n, 0.125),
-      (dx, dy, xx) => ref.leaky_relu_backward(asF32(dx), asF32(dy), asF32(xx), n, 0.125), x, 'leaky relu'));
+    check(
+      (y, xx) => ref.leaky_relu_forward(asF32(y), asF32(xx), n, 0.125),
+      (dx, dy, xx) => ref.leaky_relu_backward(asF32(dx), asF32(dy), asF32(xx), n, 0.125),
+      x,
+      'leaky relu',
+    ));
   it('softmax (rows of 1, 3 and 24 columns)', () => {
-    for (const [m, c] of [[24, 1], [8, 3], [1, 24]] as const) {
-      check((y, xx) => ref.softmax_forward(asF32(y), asF32(xx), m, c),
-        (dx, dy, _x, y) => ref.softmax_backward(asF32(dx), asF32(dy), asF32(y), m, c), x, `softmax ${m}x${c}`);
+    for (const [m, c] of [
+      [24, 1],
+      [8, 3],
+      [1, 24],
+    ] as const) {
+      check(
+        (y, xx) => ref.softmax_forward(asF32(y), asF32(xx), m, c),
+        (dx, dy, _x, y) => ref.softmax_backward(asF32(dx), asF32(dy), asF32(y), m, c),
+        x,
+        `softmax ${m}x${c}`,
+      );
     }
   });
 });

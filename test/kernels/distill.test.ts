@@ -111,7 +111,9 @@ describe('distill kernels: wasm vs twin', () => {
   it('NaN in a row gives a NaN loss (training then stops as diverged)', () => {
     const z = Float32Array.from([0, NaN, 1, 2]);
     const t = targets(1, 4, 5, false);
-    expect(Number.isNaN(runWasm(z, t, 1, 4, 2, 0.5).loss) || Number.isNaN(runWasm(z, t, 1, 4, 2, 0.5).dz[1])).toBe(true);
+    expect(Number.isNaN(runWasm(z, t, 1, 4, 2, 0.5).loss) || Number.isNaN(runWasm(z, t, 1, 4, 2, 0.5).dz[1])).toBe(
+      true,
+    );
   });
 });
 
@@ -136,7 +138,8 @@ describe('distill twin: gradient vs f64 central differences', () => {
       const dz = new Float64Array(m * n);
       ref.distill_backward(f32(dz), f32(p), f32(z), f32(t), m, n, T, a);
       const h = 1e-5;
-      for (let i = 0; i < m * n; i++) expectClose([dz[i]], [centralDiff(loss, z, i, h)], 1e-8, 1e-6, `dz[${i}] soft=${soft}`);
+      for (let i = 0; i < m * n; i++)
+        expectClose([dz[i]], [centralDiff(loss, z, i, h)], 1e-8, 1e-6, `dz[${i}] soft=${soft}`);
       // And the twin's (f32-rounded) loss is that f64 loss.
       expectClose([ref.distill_forward(f32(p), f32(z), f32(t), m, n, T, a)], [loss(z)], 0, 1e-7, 'loss');
     }

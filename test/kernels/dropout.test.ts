@@ -12,7 +12,14 @@ describe('dropout wasm vs twin', () => {
     const x = withSpecials(n, n + 1, [0, -0, 1e30, -1e30, NaN, Infinity], -2, 2);
     for (const rate of RATES) {
       for (const seed of SEEDS) {
-        const r = runBoth('dropout_forward', [new Float32Array(n).fill(3), new Float32Array(n).fill(3), x, n, rate, seed]);
+        const r = runBoth('dropout_forward', [
+          new Float32Array(n).fill(3),
+          new Float32Array(n).fill(3),
+          x,
+          n,
+          rate,
+          seed,
+        ]);
         const what = `n=${n} rate=${rate} seed=${seed}`;
         expect(bits(r.wasm[1] as Float32Array), `${what} mask`).toEqual(bits(r.ref[1] as Float32Array));
         expect(bits(r.wasm[0] as Float32Array), `${what} y`).toEqual(bits(r.ref[0] as Float32Array));

@@ -10,9 +10,23 @@ const SIZES = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 19, 31, 33, 37];
 // Shapes past the blocking (k-block 256, n-block 256; forward packs w only above 128Ki floats) and realistic
 // MLP shapes.
 const BIG: [number, number, number][] = [
-  [9, 300, 17], [5, 513, 9], [13, 257, 265], [37, 260, 520], [8, 256, 256], [4, 1, 600], [600, 3, 5],
-  [7, 300, 450], [5, 520, 257], [9, 1030, 130],
-  [64, 784, 128], [1, 784, 128], [64, 128, 10], [1, 128, 10], [256, 784, 128], [2, 784, 128], [3, 100, 70],
+  [9, 300, 17],
+  [5, 513, 9],
+  [13, 257, 265],
+  [37, 260, 520],
+  [8, 256, 256],
+  [4, 1, 600],
+  [600, 3, 5],
+  [7, 300, 450],
+  [5, 520, 257],
+  [9, 1030, 130],
+  [64, 784, 128],
+  [1, 784, 128],
+  [64, 128, 10],
+  [1, 128, 10],
+  [256, 784, 128],
+  [2, 784, 128],
+  [3, 100, 70],
 ];
 type Form = 'forward' | 'forward+bias' | 'backward_w' | 'backward_x';
 const FORMS: Form[] = ['forward', 'forward+bias', 'backward_w', 'backward_x'];
@@ -31,7 +45,15 @@ beforeAll(() => {
 });
 
 /** Runs one form in wasm with the given workspace; returns the output (guards checked). */
-function runWasm(form: Form, ws: Ws, m: number, k: number, n: number, ins: Float32Array[], out0: Float32Array): Float32Array {
+function runWasm(
+  form: Form,
+  ws: Ws,
+  m: number,
+  k: number,
+  n: number,
+  ins: Float32Array[],
+  out0: Float32Array,
+): Float32Array {
   w.reset();
   const wsPtr = w.alloc(wsFull);
   if (ws === 'dirty') new Float32Array(w.memory.buffer, wsPtr, wsFull / 4).fill(NaN);
@@ -54,7 +76,13 @@ function runWasm(form: Form, ws: Ws, m: number, k: number, n: number, ins: Float
 }
 
 /** Inputs and initial output for a form: overwrite outputs start as NaN garbage, dw starts non-zero. */
-function makeCase(form: Form, m: number, k: number, n: number, seed: number): { ins: Float32Array[]; out0: Float32Array } {
+function makeCase(
+  form: Form,
+  m: number,
+  k: number,
+  n: number,
+  seed: number,
+): { ins: Float32Array[]; out0: Float32Array } {
   if (form === 'backward_w') {
     return { ins: [randArray(m * k, seed), randArray(m * n, seed + 1)], out0: randArray(k * n, seed + 2, -3, 3) };
   }
@@ -84,12 +112,24 @@ function check(form: Form, ws: Ws, m: number, k: number, n: number, seed: number
 }
 
 describe('gemm twins vs naive f64 loops', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [17, 33, 9], [8, 300, 16], [2, 37, 1]];
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [17, 33, 9],
+    [8, 300, 16],
+    [2, 37, 1],
+  ];
   it.each(shapes)('m=%i k=%i n=%i', (m, k, n) => {
-    const x = randArray(m * k, 11), wt = randArray(k * n, 12), b = randArray(n, 13), dy = randArray(m * n, 14);
-    const y = new Float32Array(m * n), yRef = new Float64Array(m * n);
-    const dw = randArray(k * n, 15), dwRef = Float64Array.from(dw);
-    const dx = new Float32Array(m * k).fill(NaN), dxRef = new Float64Array(m * k);
+    const x = randArray(m * k, 11),
+      wt = randArray(k * n, 12),
+      b = randArray(n, 13),
+      dy = randArray(m * n, 14);
+    const y = new Float32Array(m * n),
+      yRef = new Float64Array(m * n);
+    const dw = randArray(k * n, 15),
+      dwRef = Float64Array.from(dw);
+    const dx = new Float32Array(m * k).fill(NaN),
+      dxRef = new Float64Array(m * k);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = b[j];
@@ -151,7 +191,8 @@ describe('gemm wasm vs twin', () => {
   it('full cross-product of a smaller set (all 3 positions, all forms)', () => {
     const s = [1, 3, 4, 5, 8, 9, 17];
     let seed = 5000;
-    for (const m of s) for (const k of s) for (const n of s) for (const form of FORMS) check(form, 'zeroed', m, k, n, seed++);
+    for (const m of s)
+      for (const k of s) for (const n of s) for (const form of FORMS) check(form, 'zeroed', m, k, n, seed++);
   });
 });
 
@@ -162,7 +203,13 @@ describe('gemm semantics and special values', () => {
     const zero = runWasm('backward_w', 'zeroed', m, k, n, ins, new Float32Array(k * n));
     const pre = randArray(k * n, 78, -3, 3);
     const acc = runWasm('backward_w', 'zeroed', m, k, n, ins, pre);
-    expectClose(acc, zero.map((v, i) => v + pre[i]), 1e-6, 1e-6, 'dw = pre + xᵀ·dy');
+    expectClose(
+      acc,
+      zero.map((v, i) => v + pre[i]),
+      1e-6,
+      1e-6,
+      'dw = pre + xᵀ·dy',
+    );
     for (const form of ['forward', 'backward_x'] as Form[]) {
       const c = makeCase(form, m, k, n, 79);
       const a = runWasm(form, 'zeroed', m, k, n, c.ins, new Float32Array(c.out0.length).fill(-7));
@@ -175,9 +222,31 @@ describe('gemm semantics and special values', () => {
     const [m, k, n] = [9, 17, 11];
     for (const ws of ['zeroed', 'dirty'] as Ws[]) {
       const b = randArray(n, 3);
-      const y = runWasm('forward+bias', ws, m, k, n, [new Float32Array(m * k), randArray(k * n, 4), b], new Float32Array(m * n).fill(NaN));
-      expectClose(y, new Float32Array(m * n).map((_, i) => b[i % n]), 0, 0, `forward zeros ws=${ws}`);
-      const dx = runWasm('backward_x', ws, m, k, n, [new Float32Array(m * n), randArray(k * n, 5)], new Float32Array(m * k).fill(NaN));
+      const y = runWasm(
+        'forward+bias',
+        ws,
+        m,
+        k,
+        n,
+        [new Float32Array(m * k), randArray(k * n, 4), b],
+        new Float32Array(m * n).fill(NaN),
+      );
+      expectClose(
+        y,
+        new Float32Array(m * n).map((_, i) => b[i % n]),
+        0,
+        0,
+        `forward zeros ws=${ws}`,
+      );
+      const dx = runWasm(
+        'backward_x',
+        ws,
+        m,
+        k,
+        n,
+        [new Float32Array(m * n), randArray(k * n, 5)],
+        new Float32Array(m * k).fill(NaN),
+      );
       expectClose(dx, new Float32Array(m * k), 0, 0, `backward_x zeros ws=${ws}`);
     }
   });
@@ -198,16 +267,25 @@ describe('gemm semantics and special values', () => {
     return a;
   };
   const shapes: [number, number, number][] = [
-    [1, 37, 33], [4, 19, 8], [9, 31, 17], [33, 16, 5], [3, 9, 40], [12, 300, 20], [5, 260, 520], [7, 40, 1],
+    [1, 37, 33],
+    [4, 19, 8],
+    [9, 31, 17],
+    [33, 16, 5],
+    [3, 9, 40],
+    [12, 300, 20],
+    [5, 260, 520],
+    [7, 40, 1],
   ];
   for (const ws of ['zeroed', 'dirty'] as Ws[]) {
     it.each(shapes)(`Inf and NaN propagate like the twin, ws=${ws}: m=%i k=%i n=%i`, (m, k, n) => {
       for (const form of FORMS) {
         const { out0 } = makeCase(form, m, k, n, 1);
         const ins =
-          form === 'backward_w' ? [special(m * k, 1), special(m * n, 2)]
-          : form === 'backward_x' ? [special(m * n, 3), special(k * n, 4)]
-          : [special(m * k, 5), special(k * n, 6), special(n, 7)].slice(0, form === 'forward' ? 2 : 3);
+          form === 'backward_w'
+            ? [special(m * k, 1), special(m * n, 2)]
+            : form === 'backward_x'
+              ? [special(m * n, 3), special(k * n, 4)]
+              : [special(m * k, 5), special(k * n, 6), special(n, 7)].slice(0, form === 'forward' ? 2 : 3);
         const expected = runTwin(form, m, k, n, ins, out0);
         const actual = runWasm(form, ws, m, k, n, ins, out0);
         let infs = 0;
@@ -222,7 +300,8 @@ describe('gemm semantics and special values', () => {
             // of -1e40 stays +Inf, where mul then add gives -Inf first and then NaN. So on the relaxed path a NaN of
             // the twin may be ±Inf; anything else (Inf, finite) must match in kind exactly.
             const fmaInf = relaxedRun && Number.isNaN(e) && !Number.isFinite(a);
-            if (!Object.is(a, e) && !fmaInf) expect.fail(`${form} ${m}x${k}x${n} ws=${ws} [${i}]: got ${a}, expected ${e}`);
+            if (!Object.is(a, e) && !fmaInf)
+              expect.fail(`${form} ${m}x${k}x${n} ws=${ws} [${i}]: got ${a}, expected ${e}`);
           }
         }
         expect(infs + nans, `${form}: the data must produce some Inf/NaN`).toBeGreaterThan(0);
@@ -234,7 +313,12 @@ describe('gemm semantics and special values', () => {
   }
 
   it('pointers that are only 4-byte aligned (operands, output and workspace) give the same results', () => {
-    for (const [m, k, n] of [[9, 37, 19], [1, 33, 31], [6, 300, 450], [13, 17, 10]] as [number, number, number][]) {
+    for (const [m, k, n] of [
+      [9, 37, 19],
+      [1, 33, 31],
+      [6, 300, 450],
+      [13, 17, 10],
+    ] as [number, number, number][]) {
       for (const form of FORMS) {
         const { ins, out0 } = makeCase(form, m, k, n, 31);
         const expected = runTwin(form, m, k, n, ins, out0);
@@ -262,7 +346,11 @@ describe('gemm semantics and special values', () => {
   it('workspace size is reported; the kernels write nothing outside their output and workspace', () => {
     expect(wsFull).toBeGreaterThanOrEqual(256 * 32 * 8);
     expect(wsFull % 16).toBe(0);
-    for (const [m, k, n] of [[20, 40, 24], [3, 300, 7], [67, 257, 300]] as [number, number, number][]) {
+    for (const [m, k, n] of [
+      [20, 40, 24],
+      [3, 300, 7],
+      [67, 257, 300],
+    ] as [number, number, number][]) {
       for (const form of FORMS) {
         const { ins, out0 } = makeCase(form, m, k, n, 9);
         w.reset();
@@ -278,7 +366,10 @@ describe('gemm semantics and special values', () => {
         else w.k.gemm_backward_x(pOut, wsPtr, p[0], p[1], m, k, n);
         const before = w.f32(region, GUARD);
         const after = w.f32(wsPtr + wsFull, GUARD);
-        expect([...before, ...after].every((v) => v === 777.25), `${form} ${m}x${k}x${n}: writes outside the workspace`).toBe(true);
+        expect(
+          [...before, ...after].every((v) => v === 777.25),
+          `${form} ${m}x${k}x${n}: writes outside the workspace`,
+        ).toBe(true);
       }
     }
   });
@@ -287,34 +378,59 @@ describe('gemm semantics and special values', () => {
 describe('gemm_backward_w_rows (how threads split the weight gradient)', () => {
   // Shapes through every path: rank-1 (m <= 4), GEMV (n = 1), packed tiles with k not a multiple of 4, k past the
   // 256 block, n past the 256 block.
-  const shapes: [number, number, number][] = [[3, 13, 9], [9, 21, 1], [9, 21, 17], [37, 300, 24], [64, 130, 270], [5, 7, 8]];
-  it.each(shapes)('m=%i k=%i n=%i: each row range matches its twin; ranges cut at multiples of 4 sum bit-identically to the whole call', (m, k, n) => {
-    const x = randArray(m * k, 31), dy = randArray(m * n, 32), dw0 = randArray(k * n, 33, -3, 3);
-    const whole = (() => {
-      w.reset();
-      const pdw = w.put(dw0), ws = w.alloc(wsFull);
-      w.k.gemm_backward_w(pdw, ws, w.put(x), w.put(dy), m, k, n);
-      return w.f32(pdw, k * n).slice();
-    })();
-    // Any range (also unaligned, empty, and partly outside [0, k)) against the twin.
-    for (const [k0, kc] of [[0, k], [1, 3], [2, k - 2], [k - 1, 5], [-2, 4], [k, 3], [0, 0]] as [number, number][]) {
-      w.reset();
-      const pdw = w.put(dw0), ws = w.alloc(wsFull);
-      new Float32Array(w.memory.buffer, ws, wsFull / 4).fill(NaN);
-      w.k.gemm_backward_w_rows(pdw, ws, w.put(x), w.put(dy), m, k, n, k0, kc);
-      const expected = dw0.slice();
-      gemm_backward_w_rows(expected, null, x, dy, m, k, n, k0, kc);
-      const [atol, rtol] = tol(m);
-      expectClose(w.f32(pdw, k * n), expected, atol, rtol, `rows [${k0}, ${k0 + kc}) of ${m}x${k}x${n}`);
-    }
-    // Parts at multiples of 4 (what the thread pool does), in any order: the same bits as the whole call.
-    for (const step of [4, 8, 12]) {
-      w.reset();
-      const pdw = w.put(dw0), ws = w.alloc(wsFull), px = w.put(x), pdy = w.put(dy);
-      const starts: number[] = [];
-      for (let k0 = 0; k0 < k; k0 += step) starts.push(k0);
-      for (const k0 of starts.reverse()) w.k.gemm_backward_w_rows(pdw, ws, px, pdy, m, k, n, k0, step);
-      if (n !== 1) expect(w.f32(pdw, k * n)).toEqual(whole);
-    }
-  });
+  const shapes: [number, number, number][] = [
+    [3, 13, 9],
+    [9, 21, 1],
+    [9, 21, 17],
+    [37, 300, 24],
+    [64, 130, 270],
+    [5, 7, 8],
+  ];
+  it.each(shapes)(
+    'm=%i k=%i n=%i: each row range matches its twin; ranges cut at multiples of 4 sum bit-identically to the whole call',
+    (m, k, n) => {
+      const x = randArray(m * k, 31),
+        dy = randArray(m * n, 32),
+        dw0 = randArray(k * n, 33, -3, 3);
+      const whole = (() => {
+        w.reset();
+        const pdw = w.put(dw0),
+          ws = w.alloc(wsFull);
+        w.k.gemm_backward_w(pdw, ws, w.put(x), w.put(dy), m, k, n);
+        return w.f32(pdw, k * n).slice();
+      })();
+      // Any range (also unaligned, empty, and partly outside [0, k)) against the twin.
+      for (const [k0, kc] of [
+        [0, k],
+        [1, 3],
+        [2, k - 2],
+        [k - 1, 5],
+        [-2, 4],
+        [k, 3],
+        [0, 0],
+      ] as [number, number][]) {
+        w.reset();
+        const pdw = w.put(dw0),
+          ws = w.alloc(wsFull);
+        new Float32Array(w.memory.buffer, ws, wsFull / 4).fill(NaN);
+        w.k.gemm_backward_w_rows(pdw, ws, w.put(x), w.put(dy), m, k, n, k0, kc);
+        const expected = dw0.slice();
+        gemm_backward_w_rows(expected, null, x, dy, m, k, n, k0, kc);
+        const [atol, rtol] = tol(m);
+        expectClose(w.f32(pdw, k * n), expected, atol, rtol, `rows [${k0}, ${k0 + kc}) of ${m}x${k}x${n}`);
+      }
+      // Parts at multiples of 4 (what the thread pool does), in any order: the same bits as the whole call.
+      for (const step of [4, 8, 12]) {
+        w.reset();
+        const pdw = w.put(dw0),
+          ws = w.alloc(wsFull),
+          px = w.put(x),
+          pdy = w.put(dy);
+        const starts: number[] = [];
+        for (let k0 = 0; k0 < k; k0 += step) starts.push(k0);
+        for (const k0 of starts.reverse()) w.k.gemm_backward_w_rows(pdw, ws, px, pdy, m, k, n, k0, step);
+        if (n !== 1) expect(w.f32(pdw, k * n)).toEqual(whole);
+      }
+    },
+  );
 });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { expectClose, randArray, rng } from '../helpers/check.js';
 import {
-  asF32, centralDiff, compareBoth, GRID_M, GRID_N, runBoth, SIZES, withSpecials,
+  asF32,
+  centralDiff,
+  compareBoth,
+  GRID_M,
+  GRID_N,
+  runBoth,
+  SIZES,
+  withSpecials,
 } from '../helpers/elem-kernels.js';
 import * as ref from '../../src/reference/losses.js';
 import type { KernelName } from '../../src/runtime/abi.js';
@@ -95,12 +102,19 @@ describe('losses wasm vs twin', () => {
 });
 
 describe('loss backward in place (gradient written over its input)', () => {
-  it.each([[1, 5], [7, 10], [3, 17]])('m=%i n=%i', (m, n) => {
+  it.each([
+    [1, 5],
+    [7, 10],
+    [3, 17],
+  ])('m=%i n=%i', (m, n) => {
     const len = m * n;
     const t = oneHot(m, n, len);
     const x = randArray(len, len + 1, 0.01, 0.99);
     const cases: [KernelName, number][] = [
-      ['mse_backward', 3e-7], ['bce_backward', 2e-6], ['bce_logits_backward', 1e-6], ['softmax_ce_backward', 3e-7],
+      ['mse_backward', 3e-7],
+      ['bce_backward', 2e-6],
+      ['bce_logits_backward', 1e-6],
+      ['softmax_ce_backward', 3e-7],
       ['ce_backward', 2e-6],
     ];
     for (const [name, rtol] of cases) compareBoth(name, [x, { same: 0 }, t, 0, m, n], 4e-7 / len, rtol, 'in place');
@@ -117,8 +131,10 @@ describe('vector log / log1p accuracy, seen through single-element losses', () =
     const got: number[] = [];
     const got1: number[] = [];
     for (const p of ps) {
-      got.push(runBoth('ce_forward', [Float32Array.from([p, 0.5, 0.5, 0.5]), Float32Array.from([1, 0, 0, 0]), 0, 1, 4])
-        .wasmRet as number);
+      got.push(
+        runBoth('ce_forward', [Float32Array.from([p, 0.5, 0.5, 0.5]), Float32Array.from([1, 0, 0, 0]), 0, 1, 4])
+          .wasmRet as number,
+      );
       got1.push(runBoth('ce_forward', [Float32Array.from([p]), Float32Array.from([1]), 0, 1, 1]).wasmRet as number);
     }
     const want = ps.map((p) => -Math.log(Math.min(p, ref.CE_ONE_M_EPS)));
@@ -126,14 +142,29 @@ describe('vector log / log1p accuracy, seen through single-element losses', () =
     expectClose(got1, want, 0, 4e-7, 'log (tail)');
   });
   it('bce_forward with t = 0 is −log1p(−p), accurate for small p', () => {
-    const got = ps.map((p) => runBoth('bce_forward', [new Float32Array(4).fill(p), new Float32Array(4), 0, 1, 4])
-      .wasmRet as number);
-    expectClose(got, ps.map((p) => -Math.log1p(-Math.min(p, ref.CE_ONE_M_EPS))), 0, 4e-7, 'log1p');
+    const got = ps.map(
+      (p) => runBoth('bce_forward', [new Float32Array(4).fill(p), new Float32Array(4), 0, 1, 4]).wasmRet as number,
+    );
+    expectClose(
+      got,
+      ps.map((p) => -Math.log1p(-Math.min(p, ref.CE_ONE_M_EPS))),
+      0,
+      4e-7,
+      'log1p',
+    );
   });
   it('bce_logits_forward with t = 0 is softplus(z) = max(z,0) + log1p(e^−|z|)', () => {
-    const got = zs.map((z) => runBoth('bce_logits_forward', [new Float32Array(4).fill(z), new Float32Array(4), 0, 1, 4])
-      .wasmRet as number);
-    expectClose(got, zs.map((z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))), 0, 5e-7, 'softplus');
+    const got = zs.map(
+      (z) =>
+        runBoth('bce_logits_forward', [new Float32Array(4).fill(z), new Float32Array(4), 0, 1, 4]).wasmRet as number,
+    );
+    expectClose(
+      got,
+      zs.map((z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)))),
+      0,
+      5e-7,
+      'softplus',
+    );
   });
 });
 
@@ -188,8 +219,7 @@ describe('loss twin gradients: backward vs f64 central differences (h = 1e-6)', 
   const f64: Record<string, (x: Float64Array, t: Float64Array) => number> = {
     mse: (y, t) => y.reduce((s, v, i) => s + (v - t[i]) ** 2, 0) / len,
     bce: (p, t) => -p.reduce((s, v, i) => s + t[i] * Math.log(clamp(v)) + (1 - t[i]) * Math.log(1 - clamp(v)), 0) / len,
-    bce_logits: (z, t) =>
-      z.reduce((s, v, i) => s + Math.log(1 + Math.exp(v)) - v * t[i], 0) / len, // log(1 + e^z) − z·t
+    bce_logits: (z, t) => z.reduce((s, v, i) => s + Math.log(1 + Math.exp(v)) - v * t[i], 0) / len, // log(1 + e^z) − z·t
     softmax_ce: (z, t) => {
       let s = 0;
       for (let r = 0; r < m; r++) {
@@ -268,7 +298,13 @@ describe('MAE, Huber, sparse CE and row weights: wasm vs twin', () => {
     const l = labels(m, n, m + 7 * n);
     const w = randArray(m, m + n, 0, 2);
     for (const wt of [0, w]) {
-      compareBoth('sparse_softmax_ce_forward', [new Float32Array(len).fill(4), z, l, wt, m, n], 1e-7, 2e-6, `${m}x${n}`);
+      compareBoth(
+        'sparse_softmax_ce_forward',
+        [new Float32Array(len).fill(4), z, l, wt, m, n],
+        1e-7,
+        2e-6,
+        `${m}x${n}`,
+      );
       const p = runBoth('sparse_softmax_ce_forward', [new Float32Array(len), z, l, wt, m, n]).wasm[0] as Float32Array;
       compareBoth('sparse_softmax_ce_backward', [new Float32Array(len).fill(5), p, l, wt, m, n], 0, 3e-7, `${m}x${n}`);
       compareBoth('sparse_softmax_ce_backward', [p, { same: 0 }, l, wt, m, n], 0, 3e-7, `${m}x${n} in place`);
@@ -286,8 +322,12 @@ describe('MAE, Huber, sparse CE and row weights: wasm vs twin', () => {
     w[0] = 0; // a zero weight silences its row
     const x = randArray(len, m + 11 * n, 0.02, 0.98);
     const t = oneHot(m, n, 2 * m + n);
-    for (const [f, b] of [['mse_forward', 'mse_backward'], ['bce_forward', 'bce_backward'], ['bce_logits_forward', 'bce_logits_backward'],
-      ['ce_forward', 'ce_backward']] as [KernelName, KernelName][]) {
+    for (const [f, b] of [
+      ['mse_forward', 'mse_backward'],
+      ['bce_forward', 'bce_backward'],
+      ['bce_logits_forward', 'bce_logits_backward'],
+      ['ce_forward', 'ce_backward'],
+    ] as [KernelName, KernelName][]) {
       compareBoth(f, [x, t, w, m, n], ...FWD, `${m}x${n}`);
       compareBoth(b, [new Float32Array(len).fill(5), x, t, w, m, n], 4e-7 / len, 2e-6, `${m}x${n}`);
     }
@@ -309,13 +349,34 @@ describe('MAE, Huber, sparse CE and row weights: wasm vs twin', () => {
       const w = Float32Array.from({ length: m }, (_, r) => r);
       let want = 0;
       for (let r = 0; r < m; r++) {
-        const row = runBoth(`${name}_forward`, [y.subarray(r * n, r * n + n), t.subarray(r * n, r * n + n), 0, 1, n, ...extra]).wasmRet as number;
+        const row = runBoth(`${name}_forward`, [
+          y.subarray(r * n, r * n + n),
+          t.subarray(r * n, r * n + n),
+          0,
+          1,
+          n,
+          ...extra,
+        ]).wasmRet as number;
         want += (r * row) / m;
       }
-      expectClose([runBoth(`${name}_forward`, [y, t, w, m, n, ...extra]).wasmRet as number], [want], 0, 1e-6, `${name} weighted`);
-      const g0 = runBoth(`${name}_backward`, [new Float32Array(m * n), y, t, 0, m, n, ...extra]).wasm[0] as Float32Array;
-      const g1 = runBoth(`${name}_backward`, [new Float32Array(m * n), y, t, w, m, n, ...extra]).wasm[0] as Float32Array;
-      expectClose(g1, Float32Array.from(g0, (v, i) => v * Math.floor(i / n)), 0, 1e-6, `${name} weighted grad`);
+      expectClose(
+        [runBoth(`${name}_forward`, [y, t, w, m, n, ...extra]).wasmRet as number],
+        [want],
+        0,
+        1e-6,
+        `${name} weighted`,
+      );
+      const g0 = runBoth(`${name}_backward`, [new Float32Array(m * n), y, t, 0, m, n, ...extra])
+        .wasm[0] as Float32Array;
+      const g1 = runBoth(`${name}_backward`, [new Float32Array(m * n), y, t, w, m, n, ...extra])
+        .wasm[0] as Float32Array;
+      expectClose(
+        g1,
+        Float32Array.from(g0, (v, i) => v * Math.floor(i / n)),
+        0,
+        1e-6,
+        `${name} weighted grad`,
+      );
     }
   });
 
@@ -336,19 +397,37 @@ describe('Keras-documented values (tf.keras.losses docstrings)', () => {
     const t = Float32Array.from([0, 1, 0, 0]);
     const y = Float32Array.from([1, 1, 1, 0]);
     expectClose([runBoth('mae_forward', [y, t, 0, 2, 2]).wasmRet as number], [0.5], 0, 1e-7, 'mae');
-    expectClose([runBoth('mae_forward', [y, t, Float32Array.from([0.7, 0.3]), 2, 2]).wasmRet as number], [0.25], 0, 1e-6, 'mae weighted');
+    expectClose(
+      [runBoth('mae_forward', [y, t, Float32Array.from([0.7, 0.3]), 2, 2]).wasmRet as number],
+      [0.25],
+      0,
+      1e-6,
+      'mae weighted',
+    );
   });
   it('Huber: 0.155, and 0.09 with sample_weight [1, 0]', () => {
     const t = Float32Array.from([0, 1, 0, 0]);
     const y = Float32Array.from([0.6, 0.4, 0.4, 0.6]);
     expectClose([runBoth('huber_forward', [y, t, 0, 2, 2, 1]).wasmRet as number], [0.155], 0, 1e-6, 'huber');
-    expectClose([runBoth('huber_forward', [y, t, Float32Array.from([1, 0]), 2, 2, 1]).wasmRet as number], [0.09], 0, 1e-6, 'huber weighted');
+    expectClose(
+      [runBoth('huber_forward', [y, t, Float32Array.from([1, 0]), 2, 2, 1]).wasmRet as number],
+      [0.09],
+      0,
+      1e-6,
+      'huber weighted',
+    );
   });
   it('SparseCategoricalCrossentropy: 1.177, and 0.814 with sample_weight [0.3, 0.7] (logits = log p)', () => {
     // Keras clips p to [1e-7, 1 − 1e-7]; the 0 here is never the label, so logits log(p) give the same loss.
     const z = Float32Array.from([0.05, 0.95, 0, 0.1, 0.8, 0.1].map(Math.log));
     const l = Float32Array.from([1, 2]);
-    expectClose([runBoth('sparse_softmax_ce_forward', [new Float32Array(6), z, l, 0, 2, 3]).wasmRet as number], [1.1769392], 0, 1e-6, 'scce');
+    expectClose(
+      [runBoth('sparse_softmax_ce_forward', [new Float32Array(6), z, l, 0, 2, 3]).wasmRet as number],
+      [1.1769392],
+      0,
+      1e-6,
+      'scce',
+    );
     const r = runBoth('sparse_softmax_ce_forward', [new Float32Array(6), z, l, Float32Array.from([0.3, 0.7]), 2, 3]);
     expectClose([r.wasmRet as number], [0.8135988], 0, 1e-6, 'scce weighted');
   });
@@ -359,7 +438,8 @@ describe('new loss twin gradients vs f64 central differences (h = 1e-6)', () => 
   const n = 5;
   const len = m * n;
   const w = Float64Array.from([0.5, 2, 0, 1.25]);
-  const huber = (d: number, delta: number): number => (Math.abs(d) <= delta ? 0.5 * d * d : delta * (Math.abs(d) - 0.5 * delta));
+  const huber = (d: number, delta: number): number =>
+    Math.abs(d) <= delta ? 0.5 * d * d : delta * (Math.abs(d) - 0.5 * delta);
   // y kept away from t ± delta and from t (kinks) so the difference quotient is smooth.
   const t = Float64Array.from(randArray(len, 31, -1, 1));
   const y = Float64Array.from(t, (v, i) => v + (i % 2 === 0 ? 1 : -1) * (0.2 + 0.15 * (i % 5)));
@@ -368,25 +448,38 @@ describe('new loss twin gradients vs f64 central differences (h = 1e-6)', () => 
     const ww = weighted ? w : null;
     const wr = (i: number): number => (ww ? ww[Math.floor(i / n)] : 1);
     const tag = weighted ? ' weighted' : '';
-    cases.push([`mae${tag}`, (x) => x.reduce((s, v, i) => s + wr(i) * Math.abs(v - t[i]), 0) / len,
-      (g, x) => ref.mae_backward(asF32(g), asF32(x), asF32(t), ww && asF32(ww), m, n)]);
-    cases.push([`huber 0.5${tag}`, (x) => x.reduce((s, v, i) => s + wr(i) * huber(v - t[i], 0.5), 0) / len,
-      (g, x) => ref.huber_backward(asF32(g), asF32(x), asF32(t), ww && asF32(ww), m, n, 0.5)]);
-    cases.push([`mse${tag}`, (x) => x.reduce((s, v, i) => s + wr(i) * (v - t[i]) ** 2, 0) / len,
-      (g, x) => ref.mse_backward(asF32(g), asF32(x), asF32(t), ww && asF32(ww), m, n)]);
+    cases.push([
+      `mae${tag}`,
+      (x) => x.reduce((s, v, i) => s + wr(i) * Math.abs(v - t[i]), 0) / len,
+      (g, x) => ref.mae_backward(asF32(g), asF32(x), asF32(t), ww && asF32(ww), m, n),
+    ]);
+    cases.push([
+      `huber 0.5${tag}`,
+      (x) => x.reduce((s, v, i) => s + wr(i) * huber(v - t[i], 0.5), 0) / len,
+      (g, x) => ref.huber_backward(asF32(g), asF32(x), asF32(t), ww && asF32(ww), m, n, 0.5),
+    ]);
+    cases.push([
+      `mse${tag}`,
+      (x) => x.reduce((s, v, i) => s + wr(i) * (v - t[i]) ** 2, 0) / len,
+      (g, x) => ref.mse_backward(asF32(g), asF32(x), asF32(t), ww && asF32(ww), m, n),
+    ]);
     const l = Float64Array.from([3, 0, 4, 1]);
-    cases.push([`sparse softmax CE${tag}`, (z) => {
-      let s = 0;
-      for (let r = 0; r < m; r++) {
-        const row = Array.from(z.subarray(r * n, r * n + n));
-        s += (ww ? ww[r] : 1) * (Math.log(row.reduce((a, v) => a + Math.exp(v), 0)) - row[l[r]]);
-      }
-      return s / m;
-    }, (g, z) => {
-      const p = new Float64Array(len);
-      ref.sparse_softmax_ce_forward(asF32(p), asF32(z), asF32(l), ww && asF32(ww), m, n);
-      ref.sparse_softmax_ce_backward(asF32(g), asF32(p), asF32(l), ww && asF32(ww), m, n);
-    }]);
+    cases.push([
+      `sparse softmax CE${tag}`,
+      (z) => {
+        let s = 0;
+        for (let r = 0; r < m; r++) {
+          const row = Array.from(z.subarray(r * n, r * n + n));
+          s += (ww ? ww[r] : 1) * (Math.log(row.reduce((a, v) => a + Math.exp(v), 0)) - row[l[r]]);
+        }
+        return s / m;
+      },
+      (g, z) => {
+        const p = new Float64Array(len);
+        ref.sparse_softmax_ce_forward(asF32(p), asF32(z), asF32(l), ww && asF32(ww), m, n);
+        ref.sparse_softmax_ce_backward(asF32(g), asF32(p), asF32(l), ww && asF32(ww), m, n);
+      },
+    ]);
   }
   it.each(cases.map((c) => [c[0], c] as const))('%s', (_name, [name, f, back]) => {
     const x = y.slice();
@@ -397,7 +490,19 @@ describe('new loss twin gradients vs f64 central differences (h = 1e-6)', () => 
     expect(Math.max(...Array.from(g, Math.abs))).toBeGreaterThan(1e-3); // a zero gradient cannot pass
   });
   it('twin forwards match the f64 formulas', () => {
-    expectClose([ref.mae_forward(asF32(y), asF32(t), asF32(w), m, n)], [y.reduce((s, v, i) => s + w[Math.floor(i / n)] * Math.abs(v - t[i]), 0) / len], 0, 1e-6, 'mae');
-    expectClose([ref.huber_forward(asF32(y), asF32(t), null, m, n, 0.5)], [y.reduce((s, v, i) => s + huber(v - t[i], 0.5), 0) / len], 0, 1e-6, 'huber');
+    expectClose(
+      [ref.mae_forward(asF32(y), asF32(t), asF32(w), m, n)],
+      [y.reduce((s, v, i) => s + w[Math.floor(i / n)] * Math.abs(v - t[i]), 0) / len],
+      0,
+      1e-6,
+      'mae',
+    );
+    expectClose(
+      [ref.huber_forward(asF32(y), asF32(t), null, m, n, 0.5)],
+      [y.reduce((s, v, i) => s + huber(v - t[i], 0.5), 0) / len],
+      0,
+      1e-6,
+      'huber',
+    );
   });
 });

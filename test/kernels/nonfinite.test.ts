@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { runBoth } from '../helpers/elem-kernels.js';
 
 /** Finite values that sit next to the nonfinite bit patterns: ±max, -0, ±smallest subnormal, ±smallest normal. */
-const FINITE = [3.4028234663852886e38, -3.4028234663852886e38, -0, 1.4e-45, -1.4e-45, 1.1754943508222875e-38, -1.1754943508222875e-38, 0];
+const FINITE = [
+  3.4028234663852886e38, -3.4028234663852886e38, -0, 1.4e-45, -1.4e-45, 1.1754943508222875e-38, -1.1754943508222875e-38,
+  0,
+];
 const BAD = [NaN, Infinity, -Infinity];
 
 const filler = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => FINITE[i % FINITE.length]);

@@ -37,14 +37,26 @@ describe('regularizer twin gradients (f64 central differences, h = 1e-6)', () =>
     const g = g0.slice();
     ref.l1_backward(asF32(g), asF32(w), n, lambda);
     const fd = Array.from(w, (_, i) => centralDiff((x) => lambda * x.reduce((s, v) => s + Math.abs(v), 0), w, i, 1e-6));
-    expectClose(g.map((v, i) => v - g0[i]), fd, 1e-8, 1e-7, 'l1');
+    expectClose(
+      g.map((v, i) => v - g0[i]),
+      fd,
+      1e-8,
+      1e-7,
+      'l1',
+    );
     expectClose([ref.l1_forward(asF32(w), n)], [w.reduce((s, v) => s + Math.abs(v), 0)], 0, 1e-7, 'l1 forward');
   });
   it('l2_backward = d/dw of lambda·Σw² (added to g)', () => {
     const g = g0.slice();
     ref.l2_backward(asF32(g), asF32(w), n, lambda);
     const fd = Array.from(w, (_, i) => centralDiff((x) => lambda * x.reduce((s, v) => s + v * v, 0), w, i, 1e-6));
-    expectClose(g.map((v, i) => v - g0[i]), fd, 1e-8, 1e-7, 'l2');
+    expectClose(
+      g.map((v, i) => v - g0[i]),
+      fd,
+      1e-8,
+      1e-7,
+      'l2',
+    );
     expectClose([ref.l2_forward(asF32(w), n)], [w.reduce((s, v) => s + v * v, 0)], 0, 1e-7, 'l2 forward');
   });
 });
@@ -100,7 +112,11 @@ describe('optimizers wasm vs twin (3 steps, state carried)', () => {
 describe('optimizer twins and kernels vs hand-written scalar steps', () => {
   // One parameter, three steps, every formula spelled out in f64.
   const w0 = [0.5, -1.25, 2];
-  const gs = [[0.1, -0.3, 0.05], [0.2, 0.1, -0.4], [-0.15, 0.05, 0.3]];
+  const gs = [
+    [0.1, -0.3, 0.05],
+    [0.2, 0.1, -0.4],
+    [-0.15, 0.05, 0.3],
+  ];
   const expectedFor = (name: string): number[] => {
     return w0.map((wInit, i) => {
       let w = wInit;
@@ -184,7 +200,11 @@ describe('rms_update (rmsprop / adagrad): wasm vs twin (3 steps, state carried) 
 
   it('three steps match the formulas written out in f64 (twin exact, wasm to f32)', () => {
     const w0 = [0.5, -1.25, 2];
-    const gs = [[0.1, -0.3, 0.05], [0.2, 0.1, -0.4], [-0.15, 0.05, 0.3]];
+    const gs = [
+      [0.1, -0.3, 0.05],
+      [0.2, 0.1, -0.4],
+      [-0.15, 0.05, 0.3],
+    ];
     for (const name of ['rmsprop', 'adagrad'] as const) {
       const want = w0.map((wi, i) => {
         let w = wi;
@@ -215,7 +235,17 @@ describe('rms_update (rmsprop / adagrad): wasm vs twin (3 steps, state carried) 
   });
 
   it("Keras's RMSprop docstring: lr 0.1, var 10, loss var²/2 → 9.683772 after one step", () => {
-    const r = runBoth('rms_update', [Float32Array.from([10]), new Float32Array(1), Float32Array.from([10]), 1, 0.1, 0.9, 1 - 0.9, 1e-7, 0]);
+    const r = runBoth('rms_update', [
+      Float32Array.from([10]),
+      new Float32Array(1),
+      Float32Array.from([10]),
+      1,
+      0.1,
+      0.9,
+      1 - 0.9,
+      1e-7,
+      0,
+    ]);
     expectClose([(r.wasm[0] as Float32Array)[0]], [9.683772], 0, 1e-7, 'wasm');
     expectClose([(r.ref[0] as Float32Array)[0]], [9.683772], 0, 1e-7, 'twin');
   });

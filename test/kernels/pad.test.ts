@@ -21,7 +21,8 @@ function expectedPad([m, h, w, c, t, b, l, r]: Dims, x: Float32Array): Float32Ar
     for (let i = 0; i < oh; i++) {
       for (let j = 0; j < ow; j++) {
         const inside = i >= t && i < t + h && j >= l && j < l + w;
-        for (let k = 0; k < c; k++) y[((q * oh + i) * ow + j) * c + k] = inside ? x[((q * h + i - t) * w + j - l) * c + k] : 0;
+        for (let k = 0; k < c; k++)
+          y[((q * oh + i) * ow + j) * c + k] = inside ? x[((q * h + i - t) * w + j - l) * c + k] : 0;
       }
     }
   }
@@ -34,14 +35,21 @@ function expectedCrop([m, h, w, c, t, b, l, r]: Dims, dy: Float32Array): Float32
   const dx = new Float32Array(m * h * w * c);
   for (let q = 0; q < m; q++) {
     for (let i = 0; i < h; i++) {
-      for (let j = 0; j < w; j++) for (let k = 0; k < c; k++) dx[((q * h + i) * w + j) * c + k] = dy[((q * oh + i + t) * ow + j + l) * c + k];
+      for (let j = 0; j < w; j++)
+        for (let k = 0; k < c; k++) dx[((q * h + i) * w + j) * c + k] = dy[((q * oh + i + t) * ow + j + l) * c + k];
     }
   }
   return dx;
 }
 
 /** Runs one kernel on wasm into a sentinel-filled buffer with guards either side; returns the output. */
-function runWasm(name: 'zero_pad2d_forward' | 'crop2d_backward', outLen: number, input: Float32Array, d: Dims, what: string): Float32Array {
+function runWasm(
+  name: 'zero_pad2d_forward' | 'crop2d_backward',
+  outLen: number,
+  input: Float32Array,
+  d: Dims,
+  what: string,
+): Float32Array {
   raw.reset();
   const px = raw.put(input);
   const buf = raw.put(new Float32Array(outLen + 2 * GUARD).fill(SENTINEL));
@@ -49,7 +57,8 @@ function runWasm(name: 'zero_pad2d_forward' | 'crop2d_backward', outLen: number,
   raw.k[name](py, px, ...d);
   const all = raw.f32(buf, outLen + 2 * GUARD);
   const guards = [...all.subarray(0, GUARD), ...all.subarray(GUARD + outLen)];
-  if (!guards.every((v) => v === SENTINEL)) expect(guards, `${what}: nothing written outside the output`).toEqual(new Array(2 * GUARD).fill(SENTINEL));
+  if (!guards.every((v) => v === SENTINEL))
+    expect(guards, `${what}: nothing written outside the output`).toEqual(new Array(2 * GUARD).fill(SENTINEL));
   const after = raw.f32(px, input.length);
   if (!after.every((v, i) => Object.is(v, input[i]))) expect(after, `${what}: input untouched`).toEqual(input);
   return all.slice(GUARD, GUARD + outLen);
@@ -101,10 +110,12 @@ describe('zero_pad2d_forward / crop2d_backward', () => {
   });
 
   it('every h, w in 1..6 and c in 1..9 at pads (1, 2, 0, 3) and (3, 0, 2, 1), three samples', () => {
-    for (let h = 1; h <= 6; h++) for (let w = 1; w <= 6; w++) for (let c = 1; c <= 9; c++) {
-      check([3, h, w, c, 1, 2, 0, 3]);
-      check([3, h, w, c, 3, 0, 2, 1]);
-    }
+    for (let h = 1; h <= 6; h++)
+      for (let w = 1; w <= 6; w++)
+        for (let c = 1; c <= 9; c++) {
+          check([3, h, w, c, 1, 2, 0, 3]);
+          check([3, h, w, c, 3, 0, 2, 1]);
+        }
   });
 
   it('moves bits: NaN payloads, -0 and infinities pass through; the border is +0', () => {
@@ -113,6 +124,8 @@ describe('zero_pad2d_forward / crop2d_backward', () => {
     const d: Dims = [1, 2, 1, 3, 1, 0, 0, 1];
     const y = runWasm('zero_pad2d_forward', 3 * 2 * 3, x, d, 'bits');
     const u = new Uint32Array(y.buffer);
-    expect(Array.from(u)).toEqual([0, 0, 0, 0, 0, 0, 0x7fc00001, 0x80000000, 0x7f800000, 0, 0, 0, 0xff800000, 0x00000001, 0x3f800000, 0, 0, 0]);
+    expect(Array.from(u)).toEqual([
+      0, 0, 0, 0, 0, 0, 0x7fc00001, 0x80000000, 0x7f800000, 0, 0, 0, 0xff800000, 0x00000001, 0x3f800000, 0, 0, 0,
+    ]);
   });
 });

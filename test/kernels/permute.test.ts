@@ -49,7 +49,8 @@ function both(x: Float32Array, m: number, args: number[]): { wasm: Float32Array;
   const py = raw.put(new Float32Array(n + 7).fill(-7));
   raw.k.permute_forward(py, px, m, ...(args as [number, number, number, number, number, number, number, number]));
   const wasm = raw.f32(py, n + 7);
-  if (!wasm.subarray(n).every((v) => v === -7)) expect(Array.from(wasm.subarray(n)), 'nothing written past the output').toEqual(new Array(7).fill(-7));
+  if (!wasm.subarray(n).every((v) => v === -7))
+    expect(Array.from(wasm.subarray(n)), 'nothing written past the output').toEqual(new Array(7).fill(-7));
   const after = raw.f32(px, x.length);
   if (!sameBits(after, x)) expect(after, 'input untouched').toEqual(x);
   const twin = new Float32Array(n);
@@ -110,12 +111,21 @@ describe('permute_forward', () => {
 
   it('without merging: the tile along each output axis, and no contiguous axis at all', () => {
     // Rank 4 unmerged puts the stride-1 axis at every output position; size-1 axes leave none.
-    for (const perm of perms(4)) for (const shape of [[3, 9, 5, 8], [4, 8, 4, 4], [2, 1, 7, 9], [9, 5, 1, 1]]) check(shape, perm, 2, true);
+    for (const perm of perms(4))
+      for (const shape of [
+        [3, 9, 5, 8],
+        [4, 8, 4, 4],
+        [2, 1, 7, 9],
+        [9, 5, 1, 1],
+      ])
+        check(shape, perm, 2, true);
     // Strides with no 1 among them (the scalar path): every other value of a wider row.
     const x = iota(160);
     const r = both(x, 2, [1, 2, 4, 5, 0, 2, 32, 4]); // 40 values a sample, read from up to offset 40 + 2 + 96 + 16
     const e = new Float32Array(80);
-    for (let b = 0, o = 0; b < 2; b++) for (let i1 = 0; i1 < 2; i1++) for (let i2 = 0; i2 < 4; i2++) for (let i3 = 0; i3 < 5; i3++) e[o++] = x[b * 40 + i1 * 2 + i2 * 32 + i3 * 4];
+    for (let b = 0, o = 0; b < 2; b++)
+      for (let i1 = 0; i1 < 2; i1++)
+        for (let i2 = 0; i2 < 4; i2++) for (let i3 = 0; i3 < 5; i3++) e[o++] = x[b * 40 + i1 * 2 + i2 * 32 + i3 * 4];
     expect(r.twin).toEqual(e);
     expect(r.wasm).toEqual(e);
   });

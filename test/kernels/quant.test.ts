@@ -97,7 +97,12 @@ describe('q8_gemm (exact on the i32 accumulators)', () => {
   const KS = [1, 2, 3, 15, 16, 17, 33];
 
   it('the twin equals a naive int GEMM on the unpacked matrices', () => {
-    for (const [m, k, n] of [[3, 17, 9], [5, 1, 1], [4, 32, 8], [7, 255, 19]]) {
+    for (const [m, k, n] of [
+      [3, 17, 9],
+      [5, 1, 1],
+      [4, 32, 8],
+      [7, 255, 19],
+    ]) {
       const a = randI8(m * k, m + k);
       const b = randI8(k * n, n + k);
       const bp = new Int8Array(ref.q8_packed_size(k, n));
@@ -127,7 +132,14 @@ describe('q8_gemm (exact on the i32 accumulators)', () => {
 
   it('wasm equals the twin across the k-block (256) and on MLP shapes', () => {
     const shapes: [number, number, number][] = [
-      [5, 255, 9], [4, 256, 8], [6, 257, 17], [9, 511, 3], [8, 513, 24], [4, 1030, 16], [64, 784, 128], [13, 128, 10],
+      [5, 255, 9],
+      [4, 256, 8],
+      [6, 257, 17],
+      [9, 511, 3],
+      [8, 513, 24],
+      [4, 1030, 16],
+      [64, 784, 128],
+      [13, 128, 10],
       [256, 784, 10],
     ];
     let seed = 100;
@@ -145,16 +157,26 @@ describe('q8_gemm (exact on the i32 accumulators)', () => {
         for (const k of [1, 2, 7, 64, 257, 1030]) {
           const a = randI8(m * k, seed++);
           const b = randI8(k * n, seed++);
-          expectSameBytes(bytesOf(wasmGemm(a, b, m, k, n)), bytesOf(naiveGemm(a, b, m, k, n)), 4, `q8_gemm ${m}x${k}x${n}`);
+          expectSameBytes(
+            bytesOf(wasmGemm(a, b, m, k, n)),
+            bytesOf(naiveGemm(a, b, m, k, n)),
+            4,
+            `q8_gemm ${m}x${k}x${n}`,
+          );
         }
       }
     }
   });
 
   it('extreme values: all −128 and all 127 over a long k (no i16 overflow; i32 sums up to 2^24 and beyond)', () => {
-    for (const [va, vb] of [[-128, -128], [127, -128], [127, 127]]) {
+    for (const [va, vb] of [
+      [-128, -128],
+      [127, -128],
+      [127, 127],
+    ]) {
       for (const m of [1, 5]) {
-        const k = 1201, n = 11;
+        const k = 1201,
+          n = 11;
         const a = new Int8Array(m * k).fill(va);
         const b = new Int8Array(k * n).fill(vb);
         const c = wasmGemm(a, b, m, k, n);
@@ -230,7 +252,23 @@ describe('q8_quantize', () => {
   });
 
   it('the twin rounds half to even, clamps to ±127 and maps NaN to 0', () => {
-    const x = Float32Array.from([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, 127.5, 300, -300, NaN, Infinity, -Infinity, 0.49, -0]);
+    const x = Float32Array.from([
+      0.5,
+      1.5,
+      2.5,
+      -0.5,
+      -1.5,
+      -2.5,
+      126.5,
+      127.5,
+      300,
+      -300,
+      NaN,
+      Infinity,
+      -Infinity,
+      0.49,
+      -0,
+    ]);
     const q = new Int8Array(x.length);
     ref.q8_quantize(q, x, x.length, 1);
     expect(Array.from(q)).toEqual([0, 2, 2, 0, -2, -2, 126, 127, 127, -127, 0, 127, -127, 0, 0]);
@@ -243,7 +281,16 @@ describe('q8_quantize', () => {
 });
 
 describe('q8_dequantize / q8_requantize', () => {
-  const SHAPES: [number, number][] = [[1, 1], [1, 3], [2, 4], [3, 5], [4, 16], [3, 17], [5, 33], [7, 130]];
+  const SHAPES: [number, number][] = [
+    [1, 1],
+    [1, 3],
+    [2, 4],
+    [3, 5],
+    [4, 16],
+    [3, 17],
+    [5, 33],
+    [7, 130],
+  ];
 
   it.each(SHAPES)('dequantize wasm = twin bit for bit, every bias/relu combination, %i x %i', (m, n) => {
     const acc = randI32(m * n, m * n, 40000);
@@ -262,7 +309,12 @@ describe('q8_dequantize / q8_requantize', () => {
           w.k.q8_dequantize(y.ptr, pa, useBq ? pq : 0, ps, useBf ? pf : 0, m, n, s, relu);
           const e = new Float32Array(m * n);
           ref.q8_dequantize(e, acc, useBq ? bq : null, scale, useBf ? bf : null, m, n, s, relu);
-          expectSameBytes(y.check('dequantize'), bytesOf(e), 4, `q8_dequantize ${m}x${n} bq=${useBq} bf=${useBf} relu=${relu}`);
+          expectSameBytes(
+            y.check('dequantize'),
+            bytesOf(e),
+            4,
+            `q8_dequantize ${m}x${n} bq=${useBq} bf=${useBf} relu=${relu}`,
+          );
           if (relu) expect(e.every((v) => v >= 0)).toBe(true);
         }
       }
@@ -288,7 +340,8 @@ describe('q8_dequantize / q8_requantize', () => {
   });
 
   it('requantize = quantize(dequantize) on the same scale (one rounding, same result)', () => {
-    const m = 6, n = 21;
+    const m = 6,
+      n = 21;
     const acc = randI32(m * n, 77, 50000);
     const mult = new Float32Array(n).fill(Math.fround(1 / 512));
     const q = new Int8Array(m * n);
@@ -298,7 +351,16 @@ describe('q8_dequantize / q8_requantize', () => {
 });
 
 describe('q8_quantize_weights / q8_fake_quant (per-column symmetric)', () => {
-  const SHAPES: [number, number][] = [[1, 1], [3, 1], [1, 5], [7, 4], [5, 9], [16, 17], [33, 3], [784, 10]];
+  const SHAPES: [number, number][] = [
+    [1, 1],
+    [3, 1],
+    [1, 5],
+    [7, 4],
+    [5, 9],
+    [16, 17],
+    [33, 3],
+    [784, 10],
+  ];
 
   it.each(SHAPES)('wasm = twin bit for bit (q and scales), %i x %i, int8 and 4-bit', (k, n) => {
     const x = withSpecials(k * n, k + n, [0, -0, 1e-40, 0.5], -0.3, 0.3);
@@ -333,8 +395,10 @@ describe('q8_quantize_weights / q8_fake_quant (per-column symmetric)', () => {
       expectSameBytes(bytesOf(w.f32(px, k * n)), bytesOf(ey), 4, `q8_fake_quant in place ${k}x${n}`);
       for (let i = 0; i < k * n; i++) {
         const j = i % n;
-        if (Math.abs(ey[i] - Math.fround(eq[i] * es[j])) > Math.abs(ey[i]) * 2 ** -23) expect.fail(`fake quant ${i}: ${ey[i]} is not q·scale`);
-        if (Math.abs(ey[i] - x[i]) > es[j] * 0.5 * (1 + 1e-6) + 1e-45) expect.fail(`fake quant ${i}: ${ey[i]} is more than scale/2 from ${x[i]}`);
+        if (Math.abs(ey[i] - Math.fround(eq[i] * es[j])) > Math.abs(ey[i]) * 2 ** -23)
+          expect.fail(`fake quant ${i}: ${ey[i]} is not q·scale`);
+        if (Math.abs(ey[i] - x[i]) > es[j] * 0.5 * (1 + 1e-6) + 1e-45)
+          expect.fail(`fake quant ${i}: ${ey[i]} is more than scale/2 from ${x[i]}`);
       }
     }
   });
@@ -359,13 +423,15 @@ function nearestHalf(v: number): number {
   const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
   const a = Math.abs(v);
   if (a >= 65520) return sign | 0x7c00; // 65504 + half an ulp (16) rounds to Inf
-  let lo = 0, hi = POS.length - 1;
+  let lo = 0,
+    hi = POS.length - 1;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (POS[mid] <= a) lo = mid;
     else hi = mid;
   }
-  const dl = a - POS[lo], dh = POS[hi] - a;
+  const dl = a - POS[lo],
+    dh = POS[hi] - a;
   const pick = dl < dh ? lo : dh < dl ? hi : lo % 2 === 0 ? lo : hi;
   return sign | pick;
 }
@@ -398,17 +464,44 @@ describe('f16 ⇄ f32', () => {
     w.k.f16_from_f32(out.ptr, px, 65536);
     const back = new Uint16Array(out.check('f16_from_f32').buffer.slice(0));
     for (let i = 0; i < 65536; i++) {
-      const isNaN = (i & 0x7c00) === 0x7c00 && (i & 0x3ff) !== 0;
-      const want = isNaN ? (i & 0x8000) | 0x7e00 : i;
+      const nan = (i & 0x7c00) === 0x7c00 && (i & 0x3ff) !== 0;
+      const want = nan ? (i & 0x8000) | 0x7e00 : i;
       if (back[i] !== want) expect.fail(`0x${i.toString(16)} came back as 0x${back[i].toString(16)}`);
     }
   });
 
   it('f32 → f16 rounds to the nearest half, ties to even, overflow to Inf (wasm = twin = nearest-search)', () => {
     const vals: number[] = [
-      0, -0, 1, -1, 65504, 65519.99, 65520, 65536, 1e10, -1e10, 3.4e38, Infinity, -Infinity, NaN,
-      2 ** -24, 2 ** -25, 2 ** -25 * 1.0001, 3 * 2 ** -25, 2 ** -14, 2 ** -14 - 2 ** -25, 2 ** -14 - 2 ** -24 * 0.25,
-      1 + 2 ** -11, 1 + 3 * 2 ** -11, 1 + 2 ** -11 + 2 ** -20, 2048 + 1, 2048 + 3, 1e-40, 6e-8, 5.96e-8, 2.98e-8,
+      0,
+      -0,
+      1,
+      -1,
+      65504,
+      65519.99,
+      65520,
+      65536,
+      1e10,
+      -1e10,
+      3.4e38,
+      Infinity,
+      -Infinity,
+      NaN,
+      2 ** -24,
+      2 ** -25,
+      2 ** -25 * 1.0001,
+      3 * 2 ** -25,
+      2 ** -14,
+      2 ** -14 - 2 ** -25,
+      2 ** -14 - 2 ** -24 * 0.25,
+      1 + 2 ** -11,
+      1 + 3 * 2 ** -11,
+      1 + 2 ** -11 + 2 ** -20,
+      2048 + 1,
+      2048 + 3,
+      1e-40,
+      6e-8,
+      5.96e-8,
+      2.98e-8,
     ];
     const r = rng(5);
     for (let i = 0; i < 4000; i++) {

@@ -39,7 +39,15 @@ function randomCsr(k: number, n: number, density: number, seed: number): Csr {
 }
 
 /** Runs the wasm kernel; returns y. */
-function wasmCsr(c: Csr, x: Float32Array, b: Float32Array | null, m: number, k: number, n: number, useWs = true): Float32Array {
+function wasmCsr(
+  c: Csr,
+  x: Float32Array,
+  b: Float32Array | null,
+  m: number,
+  k: number,
+  n: number,
+  useWs = true,
+): Float32Array {
   raw.reset();
   const y = raw.alloc(m * n * 4);
   const ws = useWs ? raw.alloc(n * 16) : 0;
@@ -103,7 +111,8 @@ describe('sparse_csr_forward wasm vs twin', () => {
   const ks = [1, 3, 4, 5, 11, 37];
   const ns = [1, 3, 4, 5, 11, 37];
   const cases: [number, number, number, number][] = [];
-  for (const m of [1, 2, 3, 4, 5, 7, 8, 9]) for (const k of ks) for (const n of ns) cases.push([m, k, n, (m * 7 + k * 3 + n) % 4]);
+  for (const m of [1, 2, 3, 4, 5, 7, 8, 9])
+    for (const k of ks) for (const n of ns) cases.push([m, k, n, (m * 7 + k * 3 + n) % 4]);
 
   it.each(cases)('m=%i k=%i n=%i (variant %i)', (m, k, n, variant) => {
     const density = [0.1, 0.5, 1, 0.03][variant];
@@ -182,7 +191,11 @@ describe('sparse_csr_forward wasm vs twin', () => {
 
 describe('sparse_csr_forward twin', () => {
   it('equals the dense product x · W + b on the densified matrix', () => {
-    for (const [m, k, n, d] of [[3, 20, 13, 0.2], [6, 33, 40, 0.05], [2, 7, 5, 1]] as const) {
+    for (const [m, k, n, d] of [
+      [3, 20, 13, 0.2],
+      [6, 33, 40, 0.05],
+      [2, 7, 5, 1],
+    ] as const) {
       const c = randomCsr(k, n, d, m + k + n);
       const x = inputs(m, k, 0.3, k);
       const b = randArray(n, n);
@@ -201,7 +214,18 @@ describe('sparse_csr_forward twin', () => {
     const run = (x: Float64Array): Float64Array => {
       const y = new Float64Array(m * n);
       // The twin takes any float array (it rounds each step to f32): f64 arrays keep the differences clean.
-      sparse_csr_forward(y as unknown as Float32Array, null, x as unknown as Float32Array, c.rowptr, c.cols, c.vals, null, m, k, n);
+      sparse_csr_forward(
+        y as unknown as Float32Array,
+        null,
+        x as unknown as Float32Array,
+        c.rowptr,
+        c.cols,
+        c.vals,
+        null,
+        m,
+        k,
+        n,
+      );
       return y;
     };
     const h = 1e-2; // the map is linear: a large step loses nothing and keeps f32 rounding small

@@ -135,15 +135,27 @@ describe('argmax / accuracy', () => {
 });
 
 describe('image_shift', () => {
-  const shapes: [number, number][] = [[1, 1], [3, 5], [4, 4], [7, 9], [28, 28], [5, 17]];
+  const shapes: [number, number][] = [
+    [1, 1],
+    [3, 5],
+    [4, 4],
+    [7, 9],
+    [28, 28],
+    [5, 17],
+  ];
   it.each(shapes)('image_shift h=%i w=%i against the twin', (h, w) => {
     const picks = [0, 1, -1, 2, -3, w - 1, -(w - 1), w, -w, w + 5, -(h + 2), h, 0x7fffffff, -0x80000000];
     const shifts: number[] = [];
     for (const dx of picks) for (const dy of [0, 1, -2, h - 1, -h, h + 3, -0x80000000, 0x7fffffff]) shifts.push(dx, dy);
     const count = shifts.length / 2;
     const x = randArray(count * h * w, h * 31 + w, 0.5, 1.5); // no zeros, so zero fill is visible
-    compareBoth('image_shift', [new Float32Array(count * h * w).fill(9), x, Int32Array.from(shifts), count, h, w],
-      0, 0, `${h}x${w}`);
+    compareBoth(
+      'image_shift',
+      [new Float32Array(count * h * w).fill(9), x, Int32Array.from(shifts), count, h, w],
+      0,
+      0,
+      `${h}x${w}`,
+    );
   });
 
   it('shifts by (dx, dy) = (1, −1) move content right and up; |shift| >= size gives zeros', () => {

@@ -13,7 +13,15 @@ import { loadRaw } from '../helpers/wasm.js';
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** XXH32 by kernels `k` over memory: `bytes` copied to an address `offset` past 16-aligned, fed in `pieces`. */
-function hashOn(k: Kernels, memory: WebAssembly.Memory, alloc: (n: number) => number, bytes: Uint8Array, seed = 0, pieces = [bytes.length], offset = 0): number {
+function hashOn(
+  k: Kernels,
+  memory: WebAssembly.Memory,
+  alloc: (n: number) => number,
+  bytes: Uint8Array,
+  seed = 0,
+  pieces = [bytes.length],
+  offset = 0,
+): number {
   const state = alloc(XXH32_STATE_BYTES);
   const p = alloc(bytes.length + offset + 1) + offset;
   new Uint8Array(memory.buffer, p, bytes.length).set(bytes);
@@ -44,12 +52,48 @@ function twinHash(bytes: Uint8Array, seed = 0, pieces = [bytes.length]): number 
 // Published XXH32 values (seed 0) of the first n characters of "123456789ABCDEF" repeated, n = 0..39, 90, 105.
 const TEXT = '123456789ABCDEF'.repeat(8);
 const BY_LENGTH: [number, number][] = [
-  [0, 0x02cc5d05], [1, 0xb6ecc8b2], [2, 0xd43589af], [3, 0xb6855437], [4, 0x01543429], [5, 0xb30d56b4], [6, 0xb7014066],
-  [7, 0xdd8d554e], [8, 0x89f05aa5], [9, 0x937bad67], [10, 0xee4c2232], [11, 0x525ebf88], [12, 0x4c91c2e5], [13, 0x772609a4],
-  [14, 0x0de40edc], [15, 0x576e3cf9], [16, 0x82d80129], [17, 0x04689504], [18, 0xb6786140], [19, 0xc33e9edc], [20, 0x8cc12eb4],
-  [21, 0xf28177f6], [22, 0xcf887691], [23, 0x7b1af730], [24, 0x1f34766d], [25, 0x772d203c], [26, 0x30967301], [27, 0x02b595fa],
-  [28, 0x0d09d9fe], [29, 0x0dacc797], [30, 0x2f375968], [31, 0xff6d43a9], [32, 0x852d687c], [33, 0xef78a638], [34, 0xb8939d98],
-  [35, 0x83a9e3bc], [36, 0xb3b65d47], [37, 0x929b9cc4], [38, 0xe438dfb8], [39, 0xed8d024f], [90, 0xdfc3325c], [105, 0x1fb5b995],
+  [0, 0x02cc5d05],
+  [1, 0xb6ecc8b2],
+  [2, 0xd43589af],
+  [3, 0xb6855437],
+  [4, 0x01543429],
+  [5, 0xb30d56b4],
+  [6, 0xb7014066],
+  [7, 0xdd8d554e],
+  [8, 0x89f05aa5],
+  [9, 0x937bad67],
+  [10, 0xee4c2232],
+  [11, 0x525ebf88],
+  [12, 0x4c91c2e5],
+  [13, 0x772609a4],
+  [14, 0x0de40edc],
+  [15, 0x576e3cf9],
+  [16, 0x82d80129],
+  [17, 0x04689504],
+  [18, 0xb6786140],
+  [19, 0xc33e9edc],
+  [20, 0x8cc12eb4],
+  [21, 0xf28177f6],
+  [22, 0xcf887691],
+  [23, 0x7b1af730],
+  [24, 0x1f34766d],
+  [25, 0x772d203c],
+  [26, 0x30967301],
+  [27, 0x02b595fa],
+  [28, 0x0d09d9fe],
+  [29, 0x0dacc797],
+  [30, 0x2f375968],
+  [31, 0xff6d43a9],
+  [32, 0x852d687c],
+  [33, 0xef78a638],
+  [34, 0xb8939d98],
+  [35, 0x83a9e3bc],
+  [36, 0xb3b65d47],
+  [37, 0x929b9cc4],
+  [38, 0xe438dfb8],
+  [39, 0xed8d024f],
+  [90, 0xdfc3325c],
+  [105, 0x1fb5b995],
 ];
 
 describe('xxh32 kernels', () => {
@@ -63,7 +107,12 @@ describe('xxh32 kernels', () => {
     expect(xxh32(ascii('a'))).toBe(0x550d7456);
     expect(xxh32(ascii('abc'))).toBe(0x32d153ff);
     for (const [n, seed, want] of [
-      [0, 1, 0x0b2cb792], [16, 1, 0x70ab0be4], [17, 1, 0xa0ef0a1d], [0, 0x7fffffff, 0xc89b854f], [16, 0x7fffffff, 0xc355753c], [39, 0x7fffffff, 0xf988dace],
+      [0, 1, 0x0b2cb792],
+      [16, 1, 0x70ab0be4],
+      [17, 1, 0xa0ef0a1d],
+      [0, 0x7fffffff, 0xc89b854f],
+      [16, 0x7fffffff, 0xc355753c],
+      [39, 0x7fffffff, 0xf988dace],
     ]) {
       const b = ascii(TEXT.slice(0, n));
       expect(wasmHash(b, seed), `wasm n=${n} seed=${seed}`).toBe(want);
@@ -88,7 +137,16 @@ describe('xxh32 kernels', () => {
     const r = rng(9);
     const bytes = Uint8Array.from({ length: 3001 }, () => (r() * 256) | 0);
     const whole = xxh32(bytes);
-    const splits = [[0, 3001], [1, 3000], [15, 1, 2985], [16, 2985], [3, 0, 5, 7, 1, 64, 63, 65, 2793], [1000, 1000, 1001], [2999, 2], [3001, 0]];
+    const splits = [
+      [0, 3001],
+      [1, 3000],
+      [15, 1, 2985],
+      [16, 2985],
+      [3, 0, 5, 7, 1, 64, 63, 65, 2793],
+      [1000, 1000, 1001],
+      [2999, 2],
+      [3001, 0],
+    ];
     for (let i = 0; i < 20; i++) {
       const cuts: number[] = [];
       let left = 3001;
@@ -135,6 +193,7 @@ describe('io/crc32 (the checksum of version 1 files)', () => {
     expect(crc32(ascii('The quick brown fox jumps over the lazy dog'))).toBe(0x414fa339);
     const r = rng(3);
     const bytes = Uint8Array.from({ length: 1001 }, () => (r() * 256) | 0);
-    for (const cut of [0, 1, 500, 1001]) expect(crc32(bytes, cut, bytes.length, crc32(bytes, 0, cut))).toBe(crc32(bytes));
+    for (const cut of [0, 1, 500, 1001])
+      expect(crc32(bytes, cut, bytes.length, crc32(bytes, 0, cut))).toBe(crc32(bytes));
   });
 });

@@ -27,7 +27,6 @@ beforeAll(async () => {
   await init({ backend: 'js' });
 });
 
-
 /** NCHW in, permuted at ranks 3, 2 and 4, an identity view, a permute after a dense layer; smooth activations. */
 function zoo(): LayerSpec[] {
   return [
@@ -53,18 +52,39 @@ const COLS = 60;
 
 describe('permute', () => {
   it('refuses dims that are not a permutation of the sample axes, naming the layer and the shapes', () => {
-    expectSimdnetError(() => permute([1, 1], { name: 'p' }), 'RANGE', "permute layer 'p': dims must be a permutation of 1..2 (sample axes, 1-based as Keras), got [1,1]");
+    expectSimdnetError(
+      () => permute([1, 1], { name: 'p' }),
+      'RANGE',
+      "permute layer 'p': dims must be a permutation of 1..2 (sample axes, 1-based as Keras), got [1,1]",
+    );
     expectSimdnetError(() => permute([0, 1], { name: 'p' }), 'RANGE', /permutation of 1\.\.2/);
     expectSimdnetError(() => permute([1.5, 2], { name: 'p' }), 'RANGE', /permutation of 1\.\.2/);
     expectSimdnetError(() => permute([2, 3], { name: 'p' }), 'RANGE', /permutation of 1\.\.2/);
     expectSimdnetError(() => permute([], { name: 'p' }), 'RANGE', /dims must list 1 to 4 sample axes/);
     expectSimdnetError(() => permute([1, 2, 3, 4, 5], { name: 'p' }), 'RANGE', /1 to 4 sample axes, got \[1,2,3,4,5\]/);
-    expectSimdnetError(() => permute([2, 1], { name: 'p', inputShape: [2, 3, 4] }), 'RANGE', "permute layer 'p': inputShape [2, 3, 4] has 3 axes but dims [2,1] permutes 2");
+    expectSimdnetError(
+      () => permute([2, 1], { name: 'p', inputShape: [2, 3, 4] }),
+      'RANGE',
+      "permute layer 'p': inputShape [2, 3, 4] has 3 axes but dims [2,1] permutes 2",
+    );
     const m = sequential([permute([2, 1], { name: 'p2' }), flatten(), dense(2)]);
-    expectSimdnetError(() => m.build([2, 3, 4]), 'SHAPE', "layer 'p2' (permute) cannot take input [2, 3, 4]: dims [2,1] permute 2 axes, the input has 3");
+    expectSimdnetError(
+      () => m.build([2, 3, 4]),
+      'SHAPE',
+      "layer 'p2' (permute) cannot take input [2, 3, 4]: dims [2,1] permute 2 axes, the input has 3",
+    );
     // From a file: the record's parse, under the file loader's FORMAT code.
-    expectSimdnetError(() => validateSpec({ type: 'permute', name: 'q', dims: [3, 1] }, 4), 'FORMAT', "layer 4: permute layer 'q': dims must be a permutation");
-    expect(validateSpec({ type: 'permute', name: 'q', dims: [3, 1, 2], inputShape: [2, 3, 4] }, 1)).toEqual({ type: 'permute', name: 'q', dims: [3, 1, 2], inputShape: [2, 3, 4] });
+    expectSimdnetError(
+      () => validateSpec({ type: 'permute', name: 'q', dims: [3, 1] }, 4),
+      'FORMAT',
+      "layer 4: permute layer 'q': dims must be a permutation",
+    );
+    expect(validateSpec({ type: 'permute', name: 'q', dims: [3, 1, 2], inputShape: [2, 3, 4] }, 1)).toEqual({
+      type: 'permute',
+      name: 'q',
+      dims: [3, 1, 2],
+      inputShape: [2, 3, 4],
+    });
   });
 
   it('has Keras output shapes, no parameters, a summary line; the identity is a view', () => {
@@ -83,7 +103,9 @@ describe('permute', () => {
     p.build([2, 3, 4]);
     const x = Float32Array.from({ length: 24 }, (_, i) => i);
     const y = p.predict({ data: x, shape: [1, 24] }).data;
-    for (let c = 0; c < 2; c++) for (let h = 0; h < 3; h++) for (let w = 0; w < 4; w++) expect(y[(h * 4 + w) * 2 + c]).toBe(x[(c * 3 + h) * 4 + w]);
+    for (let c = 0; c < 2; c++)
+      for (let h = 0; h < 3; h++)
+        for (let w = 0; w < 4; w++) expect(y[(h * 4 + w) * 2 + c]).toBe(x[(c * 3 + h) * 4 + w]);
     p.dispose();
     m.dispose();
   });
@@ -93,7 +115,12 @@ describe('permute', () => {
       const m = sequential(zoo(), { seed: 11, backend });
       m.build(IN);
       const rows = 5;
-      await expectForwardAndStepMatchReference(m, IN, randArray(rows * COLS, 21), Int32Array.from({ length: rows }, (_, i) => i % 3));
+      await expectForwardAndStepMatchReference(
+        m,
+        IN,
+        randArray(rows * COLS, 21),
+        Int32Array.from({ length: rows }, (_, i) => i % 3),
+      );
       m.dispose();
     });
   }
@@ -119,9 +146,17 @@ describe('permute', () => {
     const nchw = randArray(n * c * h * w, 8, -1, 1);
     const nhwc = new Float32Array(nchw.length);
     for (let i = 0; i < n; i++) {
-      for (let ch = 0; ch < c; ch++) for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) nhwc[((i * h + y) * w + xx) * c + ch] = nchw[((i * c + ch) * h + y) * w + xx];
+      for (let ch = 0; ch < c; ch++)
+        for (let y = 0; y < h; y++)
+          for (let xx = 0; xx < w; xx++) nhwc[((i * h + y) * w + xx) * c + ch] = nchw[((i * c + ch) * h + y) * w + xx];
     }
-    const body = (): LayerSpec[] => [conv2d(8, 3, { activation: 'relu' }), conv2d(6, 1, { activation: 'relu' }), permute([3, 1, 2]), flatten(), dense(4)];
+    const body = (): LayerSpec[] => [
+      conv2d(8, 3, { activation: 'relu' }),
+      conv2d(6, 1, { activation: 'relu' }),
+      permute([3, 1, 2]),
+      flatten(),
+      dense(4),
+    ];
     const a = sequential([permute([2, 3, 1], { inputShape: [c, h, w] }), ...body()], { seed: 4 });
     a.build([c, h, w]);
     const b = sequential(body(), { seed: 4 });
@@ -154,10 +189,22 @@ describe('permute', () => {
     expect(specs[0]).toEqual({ type: 'permute', name: 'permute_1', dims: [2, 3, 1] });
     expect(describeLayers(specs)).toBe('permute:2x3x1,conv:4x3:relu,flatten,10:softmax');
     expect(parseLayerList(describeLayers(specs))).toEqual(specs);
-    expectSimdnetError(() => parseLayerList('permute'), 'FORMAT', /item 1 'permute': permute needs 1-based sample axes joined by x, such as permute:2x3x1/);
-    expectSimdnetError(() => parseLayerList('permute:2x2'), 'FORMAT', /item 1 'permute:2x2': permute layer 'permute_1': dims must be a permutation of 1\.\.2/);
+    expectSimdnetError(
+      () => parseLayerList('permute'),
+      'FORMAT',
+      /item 1 'permute': permute needs 1-based sample axes joined by x, such as permute:2x3x1/,
+    );
+    expectSimdnetError(
+      () => parseLayerList('permute:2x2'),
+      'FORMAT',
+      /item 1 'permute:2x2': permute layer 'permute_1': dims must be a permutation of 1\.\.2/,
+    );
     const json = parseLayerJson('[{"type": "permute", "dims": [2, 1], "inputShape": [3, 4]}, {"type": "flatten"}]');
     expect(json[0]).toEqual({ type: 'permute', name: 'permute_1', dims: [2, 1], inputShape: [3, 4] });
-    expectSimdnetError(() => parseLayerJson('[{"type": "permute", "dims": [2, 1], "axes": 2}]'), 'FORMAT', /a permute layer has no field "axes"/);
+    expectSimdnetError(
+      () => parseLayerJson('[{"type": "permute", "dims": [2, 1], "axes": 2}]'),
+      'FORMAT',
+      /a permute layer has no field "axes"/,
+    );
   });
 });

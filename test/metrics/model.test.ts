@@ -1,6 +1,17 @@
 // Metrics in compile() / evaluate() / fit(): validation logs, custom metrics, saved settings, refusals.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adam, confusionMatrix, dense, earlyStopping, f1Score, init, loadModel, rocAuc, saveModel, sequential } from '../../src/index.js';
+import {
+  adam,
+  confusionMatrix,
+  dense,
+  earlyStopping,
+  f1Score,
+  init,
+  loadModel,
+  rocAuc,
+  saveModel,
+  sequential,
+} from '../../src/index.js';
 import { distill, quantizeModel as quantize } from '../../src/compress/index.js';
 import { randArray } from '../helpers/check.js';
 import { expectSimdnetError } from '../helpers/errors.js';
@@ -20,16 +31,22 @@ function blobs(n: number, seed: number) {
   return { x: { data: x, shape: [n, 4] as [number, number] }, labels };
 }
 
-const model = (seed = 3) => sequential([dense(8, { activation: 'relu', inputDim: 4 }), dense(3, { activation: 'softmax' })], { seed });
+const model = (seed = 3) =>
+  sequential([dense(8, { activation: 'relu', inputDim: 4 }), dense(3, { activation: 'softmax' })], { seed });
 
 describe('metrics in a model', () => {
   it("fit logs val_<metric> each epoch; the last one is what the library's functions give on the final weights", async () => {
     const tr = blobs(300, 1);
     const va = blobs(120, 2);
     const m = model();
-    m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.02 }), metrics: ['accuracy', 'f1', 'precision_weighted', 'auc'] });
+    m.compile({
+      loss: 'categoricalCrossentropy',
+      optimizer: adam({ learningRate: 0.02 }),
+      metrics: ['accuracy', 'f1', 'precision_weighted', 'auc'],
+    });
     const h = await m.fit(tr.x, tr.labels, { epochs: 4, batchSize: 16, seed: 1, validationData: [va.x, va.labels] });
-    for (const key of ['val_loss', 'val_accuracy', 'val_f1', 'val_precision_weighted', 'val_auc']) expect(h.history[key], key).toHaveLength(4);
+    for (const key of ['val_loss', 'val_accuracy', 'val_f1', 'val_precision_weighted', 'val_auc'])
+      expect(h.history[key], key).toHaveLength(4);
     const pred = m.predictClasses(va.x);
     expect(h.history.val_f1[3]).toBeCloseTo(f1Score(va.labels, pred, { classes: 3 }) as number, 12);
     expect(h.history.val_auc[3]).toBeCloseTo(rocAuc(va.labels, m.predict(va.x)) as number, 12);
@@ -44,7 +61,12 @@ describe('metrics in a model', () => {
     const va = blobs(60, 9);
     const m = model();
     m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.02 }), metrics: ['f1'] });
-    const h = await m.fit(tr.x, tr.labels, { epochs: 12, seed: 3, validationData: [va.x, va.labels], callbacks: [earlyStopping({ monitor: 'val_f1', mode: 'max', patience: 2 })] });
+    const h = await m.fit(tr.x, tr.labels, {
+      epochs: 12,
+      seed: 3,
+      validationData: [va.x, va.labels],
+      callbacks: [earlyStopping({ monitor: 'val_f1', mode: 'max', patience: 2 })],
+    });
     const f1s = h.history.val_f1;
     expect(h.bestEpoch).toBe(f1s.indexOf(Math.max(...f1s)));
     // The restored weights are the best epoch's: evaluate gives its F1 again.
@@ -111,9 +133,18 @@ describe('metrics in a model', () => {
     const n = 80;
     const x = randArray(n * 2, 11, -1, 1);
     // Unbalanced and noisy (every 5th label flipped): binary and macro F1 then differ.
-    const labels = Int32Array.from({ length: n }, (_, i) => (x[i * 2] + 0.3 * x[i * 2 + 1] > 0.2 ? 1 : 0) ^ (i % 5 === 0 ? 1 : 0));
-    const m = sequential([dense(6, { activation: 'relu', inputDim: 2 }), dense(2, { activation: 'softmax' })], { seed: 4 });
-    m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.05 }), metrics: ['f1', 'f1_macro', 'precision', 'recall'] });
+    const labels = Int32Array.from(
+      { length: n },
+      (_, i) => (x[i * 2] + 0.3 * x[i * 2 + 1] > 0.2 ? 1 : 0) ^ (i % 5 === 0 ? 1 : 0),
+    );
+    const m = sequential([dense(6, { activation: 'relu', inputDim: 2 }), dense(2, { activation: 'softmax' })], {
+      seed: 4,
+    });
+    m.compile({
+      loss: 'categoricalCrossentropy',
+      optimizer: adam({ learningRate: 0.05 }),
+      metrics: ['f1', 'f1_macro', 'precision', 'recall'],
+    });
     await m.fit({ data: x, shape: [n, 2] }, labels, { epochs: 15, seed: 1 });
     const r = m.evaluate({ data: x, shape: [n, 2] }, labels);
     const pred = m.predictClasses({ data: x, shape: [n, 2] });
@@ -137,8 +168,13 @@ describe('metrics in a model', () => {
     const student = model(4);
     student.compile({ loss: 'categoricalCrossentropy', metrics: ['accuracy', 'f1'] });
     student.build(4);
-    const err = await distill(teacher, student, d.x, d.labels, { epochs: 1 }).then(() => undefined, (e: Error) => e);
-    expect(err?.message).toMatch(/metric 'f1' reads targets of 3 columns \(one-hot\) or class indices, but loss 'distillation.*' takes 6 a row/);
+    const err = await distill(teacher, student, d.x, d.labels, { epochs: 1 }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.message).toMatch(
+      /metric 'f1' reads targets of 3 columns \(one-hot\) or class indices, but loss 'distillation.*' takes 6 a row/,
+    );
     m.compile({ loss: 'categoricalCrossentropy', metrics: [{ name: 'bad', fn: () => 'high' as never }] });
     expectSimdnetError(() => m.evaluate(d.x, d.labels), 'RANGE', /custom metric 'bad' returned string/);
     expect(m.evaluate(d.x, d.labels, { metrics: ['f1'] }).f1).toBeTypeOf('number');

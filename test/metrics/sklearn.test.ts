@@ -103,7 +103,8 @@ describe('label metrics match scikit-learn', () => {
     expect(rep.toString(4)).toBe(c.report);
     if (c.scores) {
       if (c.aucMacro !== undefined) close(rocAuc(c.y, c.scores), c.aucMacro, 'auc macro');
-      if (c.aucWeighted !== undefined) close(rocAuc(c.y, c.scores, { average: 'weighted' }), c.aucWeighted, 'auc weighted');
+      if (c.aucWeighted !== undefined)
+        close(rocAuc(c.y, c.scores, { average: 'weighted' }), c.aucWeighted, 'auc weighted');
       close(topKAccuracy(c.y, c.scores, 2), c.top2!, 'top-2');
       close(topKAccuracy(c.y, c.scores, 3), c.top3!, 'top-3');
     }
@@ -125,7 +126,14 @@ describe('label metrics match scikit-learn', () => {
     close(f1Score(c.y, c.pred), c.f1, 'f1');
     close(rocAuc(c.y, c.scores), c.auc, 'auc');
     // A rows × 2 probability matrix scores by its second column.
-    close(rocAuc(c.y, c.scores.map((s) => [1 - s, s])), c.auc, 'auc from two columns');
+    close(
+      rocAuc(
+        c.y,
+        c.scores.map((s) => [1 - s, s]),
+      ),
+      c.auc,
+      'auc from two columns',
+    );
     expect(confusionRows(confusionMatrix(c.y, c.pred, 2))).toEqual(c.confusion);
   });
 
@@ -152,7 +160,20 @@ describe.each(['wasm', 'js'] as const)('evaluate() metrics through the kernels m
   it('multiclass: f1 / precision / recall averages, auc, top-k, from the confusion kernel', () => {
     const c = fx.classification.find((x) => x.name === 'four-classes-scores')!;
     const m = identity(c.classes, backend);
-    m.compile({ loss: 'mse', metrics: ['accuracy', 'f1', 'precision_weighted', 'recall_micro', 'f1_weighted', 'auc', 'auc_weighted', 'top2', 'top3'] });
+    m.compile({
+      loss: 'mse',
+      metrics: [
+        'accuracy',
+        'f1',
+        'precision_weighted',
+        'recall_micro',
+        'f1_weighted',
+        'auc',
+        'auc_weighted',
+        'top2',
+        'top3',
+      ],
+    });
     // Batches of 7 rows: the confusion matrix and the scores accumulate across batches.
     const r = m.evaluate(c.scores!, c.y, { batchSize: 7 });
     close(r.accuracy!, c.accuracy, 'accuracy');
@@ -171,7 +192,11 @@ describe.each(['wasm', 'js'] as const)('evaluate() metrics through the kernels m
     for (const c of fx.binary) {
       const m = identity(1, backend);
       m.compile({ loss: 'mse', metrics: ['precision', 'recall', 'f1', 'auc'] });
-      const r = m.evaluate(c.scores.map((s) => [s]), c.y.map((v) => [v]), { batchSize: 16 });
+      const r = m.evaluate(
+        c.scores.map((s) => [s]),
+        c.y.map((v) => [v]),
+        { batchSize: 16 },
+      );
       close(r.precision!, c.precision, `${c.name} precision`);
       close(r.recall!, c.recall, `${c.name} recall`);
       close(r.f1!, c.f1, `${c.name} f1`);
@@ -185,7 +210,11 @@ describe.each(['wasm', 'js'] as const)('evaluate() metrics through the kernels m
       const m = identity(c.cols, backend);
       m.compile({ loss: 'mse', metrics: ['mse', 'mae', 'r2'] });
       const rows = c.y.length / c.cols;
-      const r = m.evaluate({ data: Float32Array.from(c.pred), shape: [rows, c.cols] }, { data: Float32Array.from(c.y), shape: [rows, c.cols] }, { batchSize: 8 });
+      const r = m.evaluate(
+        { data: Float32Array.from(c.pred), shape: [rows, c.cols] },
+        { data: Float32Array.from(c.y), shape: [rows, c.cols] },
+        { batchSize: 8 },
+      );
       close(r.mse!, c.mse, `${c.name} mse`);
       close(r.mae!, c.mae, `${c.name} mae`);
       close(r.r2!, c.r2, `${c.name} r2`);

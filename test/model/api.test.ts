@@ -89,7 +89,10 @@ describe('Sequential', () => {
   });
 
   it('a frozen layer gets no updates; the trainable one does', async () => {
-    const m = sequential([dense(8, { activation: 'relu', inputDim: 4, trainable: false }), dense(3, { activation: 'softmax' })], { seed: 1 });
+    const m = sequential(
+      [dense(8, { activation: 'relu', inputDim: 4, trainable: false }), dense(3, { activation: 'softmax' })],
+      { seed: 1 },
+    );
     m.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.1 }) });
     const w0 = m.getWeights();
     const { x, labels } = blobs(60, 3);
@@ -102,7 +105,10 @@ describe('Sequential', () => {
   });
 
   it('dropout is active in training only, and a standalone activation layer works', async () => {
-    const m = sequential([dense(16, { inputDim: 4 }), activation('tanh'), dropout(0.5), dense(3, { activation: 'softmax' })], { seed: 2 });
+    const m = sequential(
+      [dense(16, { inputDim: 4 }), activation('tanh'), dropout(0.5), dense(3, { activation: 'softmax' })],
+      { seed: 2 },
+    );
     m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.02 }), metrics: ['accuracy'] });
     const { x, labels } = blobs(150, 4);
     const a = m.predict(x).data.slice();
@@ -134,12 +140,24 @@ describe('bad input gets a clear error and the model stays usable', () => {
     const w0 = m.getWeights();
     await expectError(() => m.fit([[1, 2, 3]], [0]), 'SHAPE', /3 values|expected 4|4 columns/);
     await expectError(() => m.fit([[1, 2, NaN, 4]], [0]), 'NONFINITE', /row 0/);
-    await expectError(() => m.fit(x, Int32Array.from(labels, (v) => v + 1)), 'RANGE', /3/);
+    await expectError(
+      () =>
+        m.fit(
+          x,
+          Int32Array.from(labels, (v) => v + 1),
+        ),
+      'RANGE',
+      /3/,
+    );
     await expectError(() => m.fit(x, labels.subarray(0, 10)), 'SHAPE', /rows/);
     await expectError(() => m.fit([], []), 'EMPTY', /empty/);
     await expectError(() => m.fit(x, labels, { batchSize: 0 }), 'RANGE', /batchSize/);
     await expectError(() => m.fit(x, labels, { validationSplit: 1.5 }), 'RANGE', /validationSplit/);
-    await expectError(() => m.fit(x, [[0.5, 0.5, 2]].concat(Array(29).fill([1, 0, 0]))), 'RANGE', /targets in \[0, 1\]/);
+    await expectError(
+      () => m.fit(x, [[0.5, 0.5, 2]].concat(Array(29).fill([1, 0, 0]))),
+      'RANGE',
+      /targets in \[0, 1\]/,
+    );
     expect(() => m.predict([[1, 2, Infinity, 4]])).toThrow(/NaN|Inf/);
     // Float32Array inputs are used in place and checked by a kernel: same clear error, naming row and column.
     const f = new Float32Array(300 * 4).fill(0.5);
@@ -189,7 +207,10 @@ describe('bad input gets a clear error and the model stays usable', () => {
 describe('transfer-learning building blocks', () => {
   it('setTrainable freezes a layer after training started, keeps weights, and features() reads an inner layer', async () => {
     const { x, labels } = blobs(90, 8);
-    const m = sequential([dense(8, { activation: 'relu', inputDim: 4, name: 'body' }), dense(3, { activation: 'softmax', name: 'head' })], { seed: 3 });
+    const m = sequential(
+      [dense(8, { activation: 'relu', inputDim: 4, name: 'body' }), dense(3, { activation: 'softmax', name: 'head' })],
+      { seed: 3 },
+    );
     m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.01 }), metrics: ['accuracy'] });
     await m.fit(x, labels, { epochs: 2, batchSize: 16, seed: 1 });
     const w0 = m.getWeights();

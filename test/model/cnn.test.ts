@@ -67,11 +67,28 @@ function zoo(): LayerSpec[] {
 describe('convolutional layers', () => {
   it('refuse a shape that does not fit when the model is built, naming the layer and both shapes', () => {
     const big = sequential([conv2d(4, 7, { inputShape: [5, 5, 1], name: 'c7' }), flatten(), dense(2)]);
-    expectSimdnetError(() => big.build([5, 5, 1]), 'SHAPE', /layer 'c7' \(conv2d\) cannot take input \[5, 5, 1\]: a 7x7 window .* output of -?\d+x-?\d+/);
-    const pool = sequential([conv2d(2, 3, { inputShape: [3, 3, 1] }), maxPooling2d(2, { name: 'p' }), flatten(), dense(2)]);
-    expectSimdnetError(() => pool.build([3, 3, 1]), 'SHAPE', /layer 'p' \(maxPooling2d\) cannot take input \[1, 1, 2\]: a 2x2 window with 'valid' padding gives an output of 0x0/);
+    expectSimdnetError(
+      () => big.build([5, 5, 1]),
+      'SHAPE',
+      /layer 'c7' \(conv2d\) cannot take input \[5, 5, 1\]: a 7x7 window .* output of -?\d+x-?\d+/,
+    );
+    const pool = sequential([
+      conv2d(2, 3, { inputShape: [3, 3, 1] }),
+      maxPooling2d(2, { name: 'p' }),
+      flatten(),
+      dense(2),
+    ]);
+    expectSimdnetError(
+      () => pool.build([3, 3, 1]),
+      'SHAPE',
+      /layer 'p' \(maxPooling2d\) cannot take input \[1, 1, 2\]: a 2x2 window with 'valid' padding gives an output of 0x0/,
+    );
     const noFlat = sequential([conv2d(2, 3, { inputShape: [4, 4, 1] }), dense(2, { name: 'd' })]);
-    expectSimdnetError(() => noFlat.build([4, 4, 1]), 'SHAPE', /layer 'd' \(dense\) cannot take input \[2, 2, 2\]: .*flatten\(\)/);
+    expectSimdnetError(
+      () => noFlat.build([4, 4, 1]),
+      'SHAPE',
+      /layer 'd' \(dense\) cannot take input \[2, 2, 2\]: .*flatten\(\)/,
+    );
     const noShape = sequential([conv2d(2, 3, { name: 'c' }), flatten(), dense(2)]);
     expectSimdnetError(() => noShape.build(16), 'SHAPE', /layer 'c' \(conv2d\) cannot take input \[16\]/);
     expectSimdnetError(() => reshape([3, 0]), 'RANGE', /targetShape/);
@@ -83,7 +100,12 @@ describe('convolutional layers', () => {
 
   it('size the direct data-gradient workspace as the kernel asks', () => {
     const k = getEngine().k;
-    for (const [kh, kw, c, f] of [[5, 5, 8, 16], [3, 3, 4, 7], [1, 7, 5, 1], [2, 3, 9, 33]]) {
+    for (const [kh, kw, c, f] of [
+      [5, 5, 8, 16],
+      [3, 3, 4, 7],
+      [1, 7, 5, 1],
+      [2, 3, 9, 33],
+    ]) {
       const g = { h: 9, w: 9, c, kh, kw, sh: 1, sw: 1, padT: 0, padL: 0, oh: 1, ow: 1 };
       expect(directDxWorkspaceFloats(g, f) * 4).toBe(k.conv2d_backward_x_workspace_size(kh, kw, c, f));
     }
@@ -96,8 +118,42 @@ describe('convolutional layers', () => {
     expect(m.inputDim).toBe(84);
     expect(m.outputShape).toEqual([3]);
     const w = m.getWeights();
-    expect(w.map((t) => t.shape)).toEqual([[3, 3, 2, 4], [4], [2, 3, 4, 4], [4], [4], [4], [4], [4], [8, 5], [5], [2, 1, 1, 2], [2], [1, 1, 2, 6], [6], [6, 3], [3]]);
-    expect(w.map((t) => t.name.split('/')[1])).toEqual(['kernel', 'bias', 'kernel', 'bias', 'gamma', 'beta', 'movingMean', 'movingVariance', 'kernel', 'bias', 'kernel', 'bias', 'kernel', 'bias', 'kernel', 'bias']);
+    expect(w.map((t) => t.shape)).toEqual([
+      [3, 3, 2, 4],
+      [4],
+      [2, 3, 4, 4],
+      [4],
+      [4],
+      [4],
+      [4],
+      [4],
+      [8, 5],
+      [5],
+      [2, 1, 1, 2],
+      [2],
+      [1, 1, 2, 6],
+      [6],
+      [6, 3],
+      [3],
+    ]);
+    expect(w.map((t) => t.name.split('/')[1])).toEqual([
+      'kernel',
+      'bias',
+      'kernel',
+      'bias',
+      'gamma',
+      'beta',
+      'movingMean',
+      'movingVariance',
+      'kernel',
+      'bias',
+      'kernel',
+      'bias',
+      'kernel',
+      'bias',
+      'kernel',
+      'bias',
+    ]);
     expect(Array.from(w[4].data)).toEqual([1, 1, 1, 1]); // gamma
     expect(Array.from(w[7].data)).toEqual([1, 1, 1, 1]); // moving variance
     const total = w.reduce((n, t) => n + t.data.length, 0);
@@ -125,7 +181,8 @@ describe('convolutional layers', () => {
       m.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 1 }) });
       await m.fit({ data: x, shape: [rows, 84] }, labels, { epochs: 1, batchSize: rows, shuffle: false });
       const after = m.getWeights();
-      const loss = (ws: Float64Array[]) => refCrossEntropy(refForward(m.layers, ws, [7, 6, 2], Float64Array.from(x), rows, true), t, rows, 3);
+      const loss = (ws: Float64Array[]) =>
+        refCrossEntropy(refForward(m.layers, ws, [7, 6, 2], Float64Array.from(x), rows, true), t, rows, 3);
       const h = 1e-6;
       const names = after.map((w) => w.name);
       before.forEach((w, i) => {
@@ -194,7 +251,10 @@ describe('convolutional layers', () => {
     const frozen = back.getWeights().slice(0, 8);
     back.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam' });
     await back.fit(data, labels, { epochs: 1, batchSize: 32 });
-    back.getWeights().slice(0, 8).forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(frozen[i].data)));
+    back
+      .getWeights()
+      .slice(0, 8)
+      .forEach((w, i) => expect(Array.from(w.data)).toEqual(Array.from(frozen[i].data)));
     // Features of an inner layer: the pooled channels.
     const f = back.features(data, 4);
     expect([f.rows, f.cols]).toEqual([n, 8]);
@@ -245,12 +305,23 @@ describe('convolutional layers', () => {
         ],
         { seed },
       );
-    for (const optimizer of [sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }), adam({ learningRate: 0.01 }), adam({ learningRate: 0.01, weightDecay: 1e-4, decoupled: true })]) {
+    for (const optimizer of [
+      sgd({ learningRate: 0.05, momentum: 0.9, nesterov: true }),
+      adam({ learningRate: 0.01 }),
+      adam({ learningRate: 0.01, weightDecay: 1e-4, decoupled: true }),
+    ]) {
       const m = cnn(3);
       m.compile({ loss: 'categoricalCrossentropy', optimizer, metrics: ['accuracy'] });
-      const h = await m.fit(data, labels, { epochs: 8, batchSize: 16, seed: 1, callbacks: earlyStopping({ monitor: 'loss', patience: 2 }) });
+      const h = await m.fit(data, labels, {
+        epochs: 8,
+        batchSize: 16,
+        seed: 1,
+        callbacks: earlyStopping({ monitor: 'loss', patience: 2 }),
+      });
       expect(h.history.loss.every(Number.isFinite)).toBe(true);
-      expect(m.evaluate(data, labels).accuracy!, `${optimizer.type} ${JSON.stringify(h.history.loss)}`).toBeGreaterThan(0.9);
+      expect(m.evaluate(data, labels).accuracy!, `${optimizer.type} ${JSON.stringify(h.history.loss)}`).toBeGreaterThan(
+        0.9,
+      );
       // The L2 term is in the loss: evaluate's loss minus the data loss is l2 · Σw² of the conv kernel.
       const w = m.getWeights()[0].data;
       const l2 = 1e-3 * w.reduce((a, v) => a + v * v, 0);
@@ -269,7 +340,11 @@ describe('convolutional layers', () => {
         expect(t.evaluate(data, labels).accuracy!).toBeGreaterThan(0.9);
         // Distillation into a smaller CNN.
         const student = cnn(5, 2);
-        student.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 0.01 }), metrics: ['accuracy'] });
+        student.compile({
+          loss: 'categoricalCrossentropy',
+          optimizer: adam({ learningRate: 0.01 }),
+          metrics: ['accuracy'],
+        });
         await distill(m, student, data, labels, { epochs: 10, batchSize: 16, seed: 1, temperature: 2, alpha: 0.5 });
         expect(student.evaluate(data, labels).accuracy!).toBeGreaterThan(0.9);
         t.dispose();

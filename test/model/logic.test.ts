@@ -14,12 +14,17 @@ const XOR = [[0], [1], [1], [0]];
 
 async function train(hidden: number, y: number[][], backend: Backend, epochs: number, seed = 3) {
   await init({ backend });
-  const layers = hidden > 0
-    ? [dense(hidden, { activation: 'sigmoid', inputDim: 2 }), dense(1, { activation: 'sigmoid' })]
-    : [dense(1, { activation: 'sigmoid', inputDim: 2 })];
+  const layers =
+    hidden > 0
+      ? [dense(hidden, { activation: 'sigmoid', inputDim: 2 }), dense(1, { activation: 'sigmoid' })]
+      : [dense(1, { activation: 'sigmoid', inputDim: 2 })];
   const model = sequential(layers, { backend, seed });
   // Full-batch gradient descent, as in the seed's examples.
-  model.compile({ loss: 'binaryCrossentropy', optimizer: sgd({ learningRate: hidden > 0 ? 2 : 1 }), metrics: ['accuracy'] });
+  model.compile({
+    loss: 'binaryCrossentropy',
+    optimizer: sgd({ learningRate: hidden > 0 ? 2 : 1 }),
+    metrics: ['accuracy'],
+  });
   const h = await model.fit(X, y, { epochs, batchSize: 4, seed });
   const p = model.predict(X).data;
   const acc = model.evaluate(X, y).accuracy!;

@@ -13,7 +13,9 @@ beforeAll(async () => {
 describe('MNIST', () => {
   it('a 784-128-10 MLP passes 93.5% on the held-out digits after 8 epochs (CI-sized run)', async () => {
     const { train, test } = data;
-    const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 1 });
+    const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+      seed: 1,
+    });
     m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
     const h = await m.fit(train.x, train.y, { epochs: 8, batchSize: 64, validationSplit: 0.1, seed: 1 });
     expect(h.history.val_accuracy.at(-1)!).toBeGreaterThan(0.9);
@@ -28,9 +30,16 @@ describe('MNIST', () => {
 
   it('shift augmentation runs in the kernels and still learns', async () => {
     const { train, test } = data;
-    const m = sequential([dense(64, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 2 });
+    const m = sequential([dense(64, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+      seed: 2,
+    });
     m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 2e-3 }), metrics: ['accuracy'] });
-    await m.fit(train.x, train.y, { epochs: 2, batchSize: 64, seed: 2, augment: { imageShape: [28, 28], maxShift: 2 } });
+    await m.fit(train.x, train.y, {
+      epochs: 2,
+      batchSize: 64,
+      seed: 2,
+      augment: { imageShape: [28, 28], maxShift: 2 },
+    });
     expect(m.evaluate(test.x, test.y).accuracy!).toBeGreaterThan(0.88);
     m.dispose();
   });

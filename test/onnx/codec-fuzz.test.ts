@@ -54,10 +54,18 @@ function encodedModel(): Uint8Array {
         makeNode('Gemm', ['x', 'w', 'b'], ['g'], 'gemm', { alpha: { f: 1 }, transB: 1 }),
         makeNode('Reshape', ['g', 'shape'], ['r'], 'reshape'),
         makeNode('Transpose', ['r'], ['t'], 'tr', { perm: [0, 2, 1] }),
-        makeNode('Pad', ['t', '', 'zp'], ['y'], 'pad', { mode: 'constant', names: ['a', 'b'], scales: { floats: [0.5, 2] } }),
+        makeNode('Pad', ['t', '', 'zp'], ['y'], 'pad', {
+          mode: 'constant',
+          names: ['a', 'b'],
+          scales: { floats: [0.5, 2] },
+        }),
       ],
       initializer: [
-        floatTensor('w', [4, 3], Array.from({ length: 12 }, (_, i) => i / 7 - 1)),
+        floatTensor(
+          'w',
+          [4, 3],
+          Array.from({ length: 12 }, (_, i) => i / 7 - 1),
+        ),
         { name: 'b', dims: [4], dataType: DataType.FLOAT, floatData: [0.1, 0.2, 0.3, 0.4] },
         int64Tensor('shape', [3], [-1, 2, 2]),
         { name: 'i64', dims: [2], dataType: DataType.INT64, int64Data: [-5, 2 ** 40] },
@@ -88,10 +96,16 @@ function stringsAndSequence(): Uint8Array {
     g.message(12, (v) => {
       v.string(1, 'output_probability');
       // sequence(map(string, tensor(float)))
-      v.message(2, (tp) => tp.message(4, (sq) => sq.message(1, (e) => e.message(5, (mp) => {
-        mp.int64(1, 8);
-        mp.message(2, (vt) => vt.message(1, (tt) => tt.int64(1, 1)));
-      }))));
+      v.message(2, (tp) =>
+        tp.message(4, (sq) =>
+          sq.message(1, (e) =>
+            e.message(5, (mp) => {
+              mp.int64(1, 8);
+              mp.message(2, (vt) => vt.message(1, (tt) => tt.int64(1, 1)));
+            }),
+          ),
+        ),
+      );
     });
   });
   return w.finish();
@@ -363,6 +377,8 @@ describe('decodeModel under mutation', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(SimdnetError);
-    expect((err as SimdnetError).message).toBe("tensor 'w' has 8 bytes of raw_data; its 1000000000000 FLOAT elements (dims [1000000, 1000000]) need 4000000000000");
+    expect((err as SimdnetError).message).toBe(
+      "tensor 'w' has 8 bytes of raw_data; its 1000000000000 FLOAT elements (dims [1000000, 1000000]) need 4000000000000",
+    );
   });
 });

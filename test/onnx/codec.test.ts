@@ -22,7 +22,14 @@ import {
   valueInfo,
 } from '../../src/onnx/codec.js';
 import { MAX_DEPTH, Reader, Wire, Writer } from '../../src/onnx/proto.js';
-import { AttrType, DataType, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor } from '../../src/onnx/types.js';
+import {
+  AttrType,
+  DataType,
+  type OnnxAttribute,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+} from '../../src/onnx/types.js';
 
 /** The attribute `name` of a decoded node (the importer has its own checked getters; here the decoded fields). */
 function attrOf(node: OnnxNode, name: string): OnnxAttribute {
@@ -30,7 +37,6 @@ function attrOf(node: OnnxNode, name: string): OnnxAttribute {
   if (!a) throw new Error(`no attribute ${name}`);
   return a;
 }
-
 
 ort.env.wasm.numThreads = 1;
 
@@ -74,8 +80,24 @@ const f32 = (xs: number[]): number[] => Array.from(Float32Array.from(xs));
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('protobuf wire format', () => {
-  it('writes and reads int64 varints, negatives as 10-byte two\'s complement', () => {
-    const values = [0, 1, 127, 128, 300, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 35 + 7, MAX_SAFE, -1, -2, -(2 ** 31), -(2 ** 40), -MAX_SAFE];
+  it("writes and reads int64 varints, negatives as 10-byte two's complement", () => {
+    const values = [
+      0,
+      1,
+      127,
+      128,
+      300,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32,
+      2 ** 35 + 7,
+      MAX_SAFE,
+      -1,
+      -2,
+      -(2 ** 31),
+      -(2 ** 40),
+      -MAX_SAFE,
+    ];
     for (const v of values) {
       const w = new Writer();
       w.int64(1, v);
@@ -90,7 +112,9 @@ describe('protobuf wire format', () => {
     const w = new Writer();
     w.int64(1, 300);
     w.int64(2, -1);
-    expect(Array.from(w.finish())).toEqual([0x08, 0xac, 0x02, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    expect(Array.from(w.finish())).toEqual([
+      0x08, 0xac, 0x02, 0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+    ]);
   });
 
   it('refuses int64 values beyond ±2^53, quoting the exact value', () => {
@@ -118,7 +142,9 @@ describe('protobuf wire format', () => {
     expect(trunc.message).toContain('truncated varint at byte 0');
     const long = caught(() => new Reader(bytes(0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f)).int64());
     expect(long.message).toContain('longer than 64 bits');
-    expect(caught(() => new Reader(bytes(0x80, 0x80, 0x80, 0x80, 0x80, 0x01)).uint32()).message).toContain('exceeds 32 bits');
+    expect(caught(() => new Reader(bytes(0x80, 0x80, 0x80, 0x80, 0x80, 0x01)).uint32()).message).toContain(
+      'exceeds 32 bits',
+    );
   });
 
   it('writes and reads floats, doubles, strings and bytes', () => {
@@ -372,7 +398,11 @@ function everything(): OnnxModel {
       ],
       input: [valueInfo('x', DataType.FLOAT, ['N', 2, null]), valueInfo('untyped', 0)],
       output: [valueInfo('z', DataType.FLOAT, [0])],
-      valueInfo: [valueInfo('y', DataType.FLOAT), valueInfo('scalar_v', DataType.INT64, []), { name: 'shape_only', elemType: 0, shape: [{ value: 3 }] }],
+      valueInfo: [
+        valueInfo('y', DataType.FLOAT),
+        valueInfo('scalar_v', DataType.INT64, []),
+        { name: 'shape_only', elemType: 0, shape: [{ value: 3 }] },
+      ],
     },
   };
 }
@@ -407,7 +437,12 @@ describe('decodeModel / encodeModel', () => {
     });
     const d = decodeModel(encodeModel(m));
     expect(d.graph.node[0].attribute[0].f).toBe(Math.fround(0.01));
-    expect(d.graph.initializer[0]).toEqual({ name: 'w', dims: [1], dataType: DataType.FLOAT, floatData: [Math.fround(0.1)] });
+    expect(d.graph.initializer[0]).toEqual({
+      name: 'w',
+      dims: [1],
+      dataType: DataType.FLOAT,
+      floatData: [Math.fround(0.1)],
+    });
     // An INT attribute written without its i (proto2 presence) decodes as 0; old files without a type infer it.
     const w = new Writer();
     w.int64(1, 8);
@@ -550,7 +585,19 @@ interface Expected {
     valueInfo: unknown[];
   };
   tensors: Record<string, { dims: number[]; dataType: number; storage: 'raw' | 'typed'; values: number[] }>;
-  attributes: Record<string, { type: number; f?: number; i?: number; s?: string; t?: string; floats?: number[]; ints?: number[]; strings?: string[] }>;
+  attributes: Record<
+    string,
+    {
+      type: number;
+      f?: number;
+      i?: number;
+      s?: string;
+      t?: string;
+      floats?: number[];
+      ints?: number[];
+      strings?: string[];
+    }
+  >;
   leakyAlpha: number;
 }
 
@@ -628,11 +675,17 @@ describe('a model written by python3-onnx (test/onnx/fixtures/codec/all-fields.o
 /** The model with raw tensor bytes as base64 (deep-equality of large typed arrays is slow in vitest). */
 function comparable(m: OnnxModel): unknown {
   return JSON.parse(
-    JSON.stringify(m, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : v)),
+    JSON.stringify(m, (_k, v: unknown) =>
+      v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') : v,
+    ),
   );
 }
 
-const fixtureFiles = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.onnx')).sort() : [];
+const fixtureFiles = existsSync(FIXTURES)
+  ? readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.onnx'))
+      .sort()
+  : [];
 
 describe('models from real exporters (test/onnx/fixtures/*.onnx)', () => {
   it.skipIf(fixtureFiles.length === 0)('decode, convert their initializers and re-encode to the same model', () => {
@@ -643,7 +696,8 @@ describe('models from real exporters (test/onnx/fixtures/*.onnx)', () => {
       expect(m.graph.input.length, f).toBeGreaterThan(0);
       for (const t of m.graph.initializer) {
         const n = tensorSize(t);
-        const values = t.dataType === DataType.INT64 || t.dataType === DataType.INT32 ? tensorToNumbers(t) : tensorToFloat32(t);
+        const values =
+          t.dataType === DataType.INT64 || t.dataType === DataType.INT32 ? tensorToNumbers(t) : tensorToFloat32(t);
         expect(values.length, `${f} ${t.name}`).toBe(n);
       }
       const again = encodeModel(m);
@@ -677,7 +731,10 @@ describe('models from real exporters (test/onnx/fixtures/*.onnx)', () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-async function runOrt(m: OnnxModel, feeds: Record<string, { data: Float32Array; dims: number[] }>): Promise<Record<string, number[]>> {
+async function runOrt(
+  m: OnnxModel,
+  feeds: Record<string, { data: Float32Array; dims: number[] }>,
+): Promise<Record<string, number[]>> {
   const s = await ort.InferenceSession.create(encodeModel(m));
   const inputs: Record<string, ort.Tensor> = {};
   for (const [k, v] of Object.entries(feeds)) inputs[k] = new ort.Tensor('float32', v.data, v.dims);
@@ -748,7 +805,7 @@ describe('encoded models run in ONNX Runtime', () => {
     expect(out.y).toEqual([1.5, 1, 13, 4.5, 4, 16]);
   });
 
-  it('a graph built with the exporter\'s helpers (typed attributes, int64/int8/uint8 tensors) computes the right values', async () => {
+  it("a graph built with the exporter's helpers (typed attributes, int64/int8/uint8 tensors) computes the right values", async () => {
     const x = Float32Array.from([1, 2, 3, -1, 0, 2]);
     const out = await runOrt(exporterStyle(), { x: { data: x, dims: [2, 3] } });
     // The same computation by hand.
@@ -788,7 +845,10 @@ describe('encoded models run in ONNX Runtime', () => {
     for (const m of [exporterStyle(), everythingValid()]) {
       const out = execFileSync(
         '/usr/bin/python3',
-        ['-c', 'import sys, onnx; m = onnx.load_from_string(sys.stdin.buffer.read()); onnx.checker.check_model(m, full_check=True); print(len(m.graph.node))'],
+        [
+          '-c',
+          'import sys, onnx; m = onnx.load_from_string(sys.stdin.buffer.read()); onnx.checker.check_model(m, full_check=True); print(len(m.graph.node))',
+        ],
         { input: Buffer.from(encodeModel(m)) },
       );
       expect(Number(out.toString().trim())).toBe(m.graph.node.length);
@@ -817,7 +877,9 @@ describe('refusals', () => {
   it('external data, naming the initializer and the file', () => {
     const e = refusal('refuse-external.onnx');
     expect(e.code).toBe('FORMAT');
-    expect(e.message).toMatch(/^graph 'ext_graph' initializer 'ext_w': its data is stored outside the \.onnx file \(external data in 'refuse-external\.bin'\)/);
+    expect(e.message).toMatch(
+      /^graph 'ext_graph' initializer 'ext_w': its data is stored outside the \.onnx file \(external data in 'refuse-external\.bin'\)/,
+    );
     expect(e.message).toContain('save_as_external_data=False');
     // data_location = EXTERNAL alone is refused too.
     const w = new Writer();
@@ -829,24 +891,36 @@ describe('refusals', () => {
         t.int64(14, 1);
       });
     });
-    expect(caught(() => decodeModel(w.finish())).message).toContain("graph 'g' initializer 'w': its data is stored outside");
+    expect(caught(() => decodeModel(w.finish())).message).toContain(
+      "graph 'g' initializer 'w': its data is stored outside",
+    );
   });
 
   it('sparse initializers', () => {
     const e = refusal('refuse-sparse.onnx');
     expect(e.code).toBe('FORMAT');
-    expect(e.message).toBe("graph 'sparse_graph': sparse initializer 'sp_w' is not supported (SparseTensorProto); save the model with dense initializers");
+    expect(e.message).toBe(
+      "graph 'sparse_graph': sparse initializer 'sp_w' is not supported (SparseTensorProto); save the model with dense initializers",
+    );
   });
 
   it('subgraph attributes (an If node)', () => {
     const e = refusal('refuse-if.onnx');
     expect(e.code).toBe('FORMAT');
-    expect(e.message).toMatch(/^graph 'if_graph' node 'branchy' \(If\) attribute '(then|else)_branch': holds a subgraph \(as the bodies of If, Loop and Scan do\)/);
+    expect(e.message).toMatch(
+      /^graph 'if_graph' node 'branchy' \(If\) attribute '(then|else)_branch': holds a subgraph \(as the bodies of If, Loop and Scan do\)/,
+    );
     // A GRAPH type without the graph field, and GRAPHS.
     for (const type of [5, 10]) {
-      const m = model({ node: [{ name: 'loop', opType: 'Loop', domain: '', input: [], output: [], attribute: [{ name: 'body', type }] }] });
+      const m = model({
+        node: [
+          { name: 'loop', opType: 'Loop', domain: '', input: [], output: [], attribute: [{ name: 'body', type }] },
+        ],
+      });
       const e2 = caught(() => decodeModel(encodeModel(m)));
-      expect(e2.message).toContain(`graph 'g' node 'loop' (Loop) attribute 'body': is of type ${type === 5 ? 'GRAPH' : 'GRAPHS'} (a subgraph`);
+      expect(e2.message).toContain(
+        `graph 'g' node 'loop' (Loop) attribute 'body': is of type ${type === 5 ? 'GRAPH' : 'GRAPHS'} (a subgraph`,
+      );
     }
   });
 
@@ -865,7 +939,9 @@ describe('refusals', () => {
   it('tensor segments', () => {
     const e = refusal('refuse-segment.onnx');
     expect(e.code).toBe('FORMAT');
-    expect(e.message).toBe("graph 'seg_graph' initializer 'seg_w': is a segment of a larger tensor (TensorProto.segment), which simdnet does not read");
+    expect(e.message).toBe(
+      "graph 'seg_graph' initializer 'seg_w': is a segment of a larger tensor (TensorProto.segment), which simdnet does not read",
+    );
   });
 
   it('string tensors and non-tensor value types decode (counted, kind kept) but do not re-encode', () => {
@@ -876,7 +952,9 @@ describe('refusals', () => {
     for (const f of [tensorToFloat32, tensorToNumbers, tensorToInt8]) {
       const e = caught(() => f(labels));
       expect(e.code).toBe('DTYPE');
-      expect(e.message).toMatch(/^tensor 'labels' is STRING; expected .* \(simdnet computes with numbers, not strings\)$/);
+      expect(e.message).toMatch(
+        /^tensor 'labels' is STRING; expected .* \(simdnet computes with numbers, not strings\)$/,
+      );
     }
     let e = caught(() => encodeModel(str));
     expect(e.code).toBe('UNSUPPORTED');
@@ -890,17 +968,27 @@ describe('refusals', () => {
     expect(seq.graph.input[1]).toEqual(valueInfo('i', DataType.INT64, []));
     e = caught(() => encodeModel(seq));
     expect(e.code).toBe('UNSUPPORTED');
-    expect(e.message).toMatch(/^graph 'seq_graph' input 'xs': has a sequence type, whose inner types the decoder did not keep; encodeModel cannot/);
+    expect(e.message).toMatch(
+      /^graph 'seq_graph' input 'xs': has a sequence type, whose inner types the decoder did not keep; encodeModel cannot/,
+    );
     // Made by hand: value infos and a tensor inside a node's attribute.
     e = caught(() => encodeModel(model({ output: [{ name: 'probs', elemType: 0, kind: 'map' }] })));
     expect(e.message).toMatch(/^graph 'g' output 'probs': has a map type/);
-    const node = makeNode('Constant', [], ['c'], 'k', { value: { t: { name: 'names', dims: [1], dataType: 8, stringCount: 1 } } });
-    expect(caught(() => encodeModel(model({ node: [node] }))).message).toMatch(/^graph 'g' node 'k' \(Constant\) attribute 'value': holds 1 strings/);
+    const node = makeNode('Constant', [], ['c'], 'k', {
+      value: { t: { name: 'names', dims: [1], dataType: 8, stringCount: 1 } },
+    });
+    expect(caught(() => encodeModel(model({ node: [node] }))).message).toMatch(
+      /^graph 'g' node 'k' \(Constant\) attribute 'value': holds 1 strings/,
+    );
   });
 
   it('every TypeProto kind, the last of the oneof winning, and string_data however many and however long', () => {
     // TypeProto fields: 1 tensor_type, 4 sequence_type, 5 map_type, 8 sparse_tensor_type, 9 optional_type.
-    const file = (types: Array<[number, (t: Writer) => void]>, strings: Uint8Array[], stringWire: number = Wire.LEN): Uint8Array => {
+    const file = (
+      types: Array<[number, (t: Writer) => void]>,
+      strings: Uint8Array[],
+      stringWire: number = Wire.LEN,
+    ): Uint8Array => {
       const w = new Writer();
       w.int64(1, 8);
       w.message(7, (g) => {
@@ -929,7 +1017,18 @@ describe('refusals', () => {
     };
     const nested = (t: Writer): void => t.message(1, (e) => e.message(1, tensor)); // e.g. sequence(tensor(float))
     const big = new Uint8Array(100000).fill(0x41);
-    const m = decodeModel(file([[1, tensor], [4, nested], [5, (t) => t.int64(1, DataType.INT64)], [8, tensor], [9, nested]], [new Uint8Array(0), big, Uint8Array.of(0xff, 0xfe)]));
+    const m = decodeModel(
+      file(
+        [
+          [1, tensor],
+          [4, nested],
+          [5, (t) => t.int64(1, DataType.INT64)],
+          [8, tensor],
+          [9, nested],
+        ],
+        [new Uint8Array(0), big, Uint8Array.of(0xff, 0xfe)],
+      ),
+    );
     expect(m.graph.output).toEqual([
       valueInfo('o0', DataType.FLOAT, ['N']),
       { name: 'o1', elemType: 0, kind: 'sequence' },
@@ -991,7 +1090,10 @@ describe('refusals', () => {
       [(a) => a.int64(20, 99), 'is of type type 99'],
       [() => {}, 'has no type and no value'],
       [(a) => (a.int64(3, 1), a.float(2, 1)), 'has no type and several values (FLOAT, INT)'],
-      [(a) => (a.message(5, (t) => (t.string(8, 'u'), t.packedInt64(11, [1]))), a.int64(20, 4)), "attribute 'x' tensor 'u': holds uint64_data"],
+      [
+        (a) => (a.message(5, (t) => (t.string(8, 'u'), t.packedInt64(11, [1]))), a.int64(20, 4)),
+        "attribute 'x' tensor 'u': holds uint64_data",
+      ],
     ];
     for (const [write, text] of cases) {
       const e = caught(() => decodeModel(withAttr(write)));
@@ -1029,7 +1131,9 @@ describe('refusals', () => {
     });
     const e = caught(() => decodeModel(w.finish()));
     expect(e.code).toBe('FORMAT');
-    expect(e.message).toMatch(/^graph 'g' initializer 'huge': int64 value 9007199254740992 at byte \d+ is beyond ±2\^53/);
+    expect(e.message).toMatch(
+      /^graph 'g' initializer 'huge': int64 value 9007199254740992 at byte \d+ is beyond ±2\^53/,
+    );
   });
 
   it('a truncated file, naming the node being read', () => {
@@ -1049,7 +1153,9 @@ describe('refusals', () => {
       });
     });
     const e2 = caught(() => decodeModel(w.finish()));
-    expect(e2.message).toMatch(/^graph 'cut' node 'r1' \(Relu\) attribute #0: length 9 at byte \d+ exceeds the 1 bytes left$/);
+    expect(e2.message).toMatch(
+      /^graph 'cut' node 'r1' \(Relu\) attribute #0: length 9 at byte \d+ exceeds the 1 bytes left$/,
+    );
   });
 
   it('duplicate attribute names', () => {
@@ -1075,8 +1181,10 @@ describe('tensor helpers', () => {
     expect(Array.from(tensorToFloat32(v))).toEqual([3, 4]);
   });
 
-  it('integer constructors write two\'s-complement little-endian bytes and check ranges', () => {
-    expect(Array.from(int64Tensor('s', [2], [-1, 2 ** 40]).rawData!)).toEqual([255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 1, 0, 0]);
+  it("integer constructors write two's-complement little-endian bytes and check ranges", () => {
+    expect(Array.from(int64Tensor('s', [2], [-1, 2 ** 40]).rawData!)).toEqual([
+      255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 1, 0, 0,
+    ]);
     expect(Array.from(int32Tensor('i', [1], [-2]).rawData!)).toEqual([0xfe, 0xff, 0xff, 0xff]);
     expect(Array.from(int8Tensor('q', [2], [-128, 127]).rawData!)).toEqual([0x80, 0x7f]);
     expect(Array.from(uint8Tensor('u', [1], [255]).rawData!)).toEqual([255]);
@@ -1099,10 +1207,20 @@ describe('tensor helpers', () => {
     expect(e.code).toBe('FORMAT');
     expect(e.message).toBe("tensor 'w' has 20 bytes of raw_data; its 6 FLOAT elements (dims [2, 3]) need 24");
     const typed: OnnxTensor = { name: 'b', dims: [3], dataType: DataType.FLOAT, floatData: [1, 2] };
-    expect(caught(() => tensorToFloat32(typed)).message).toBe("tensor 'b' has 2 values in float_data but dims [3] make 3");
+    expect(caught(() => tensorToFloat32(typed)).message).toBe(
+      "tensor 'b' has 2 values in float_data but dims [3] make 3",
+    );
     const none: OnnxTensor = { name: 'n', dims: [1e6, 1e6], dataType: DataType.FLOAT };
-    expect(caught(() => tensorToFloat32(none)).message).toBe("tensor 'n' holds no data for its 1000000000000 elements (dims [1000000, 1000000])");
-    const both: OnnxTensor = { name: 'x', dims: [1], dataType: DataType.FLOAT, rawData: new Uint8Array(4), floatData: [1] };
+    expect(caught(() => tensorToFloat32(none)).message).toBe(
+      "tensor 'n' holds no data for its 1000000000000 elements (dims [1000000, 1000000])",
+    );
+    const both: OnnxTensor = {
+      name: 'x',
+      dims: [1],
+      dataType: DataType.FLOAT,
+      rawData: new Uint8Array(4),
+      floatData: [1],
+    };
     expect(caught(() => tensorToFloat32(both)).message).toBe("tensor 'x' has both raw_data and float_data");
     const neg: OnnxTensor = { name: 'd', dims: [-1, 2], dataType: DataType.FLOAT, floatData: [1, 2] };
     expect(caught(() => tensorToFloat32(neg)).message).toContain("tensor 'd' has an invalid dimension -1");
@@ -1123,24 +1241,40 @@ describe('tensor helpers', () => {
     const dv = new DataView(new ArrayBuffer(16));
     dv.setFloat64(0, 0.1, true);
     dv.setFloat64(8, -3, true);
-    expect(Array.from(tensorToFloat32({ name: 'd', dims: [2], dataType: DataType.DOUBLE, rawData: new Uint8Array(dv.buffer) }))).toEqual(f32([0.1, -3]));
+    expect(
+      Array.from(
+        tensorToFloat32({ name: 'd', dims: [2], dataType: DataType.DOUBLE, rawData: new Uint8Array(dv.buffer) }),
+      ),
+    ).toEqual(f32([0.1, -3]));
     // float16 bits: 1.0, -2.0, 65504, smallest subnormal, +Inf, NaN.
     const half = [0x3c00, 0xc000, 0x7bff, 0x0001, 0x7c00, 0x7e00];
     const fromTyped = tensorToFloat32({ name: 'h', dims: [6], dataType: DataType.FLOAT16, int32Data: half });
     expect(Array.from(fromTyped.subarray(0, 5))).toEqual([1, -2, 65504, 2 ** -24, Infinity]);
     expect(fromTyped[5]).toBeNaN();
     const raw = new Uint8Array(new Uint16Array(half).buffer.slice(0)); // little-endian hosts only run these tests
-    expect(Array.from(tensorToFloat32({ name: 'h', dims: [6], dataType: DataType.FLOAT16, rawData: raw })).slice(0, 5)).toEqual([1, -2, 65504, 2 ** -24, Infinity]);
-    expect(Array.from(tensorToFloat32({ name: 'bf', dims: [2], dataType: 16, int32Data: [0x3f80, 0xc040] }))).toEqual([1, -3]);
+    expect(
+      Array.from(tensorToFloat32({ name: 'h', dims: [6], dataType: DataType.FLOAT16, rawData: raw })).slice(0, 5),
+    ).toEqual([1, -2, 65504, 2 ** -24, Infinity]);
+    expect(Array.from(tensorToFloat32({ name: 'bf', dims: [2], dataType: 16, int32Data: [0x3f80, 0xc040] }))).toEqual([
+      1, -3,
+    ]);
   });
 
   it('reads every integer type and refuses values outside it', () => {
-    expect(tensorToNumbers({ name: 'b', dims: [3], dataType: DataType.BOOL, rawData: bytes(1, 0, 1) })).toEqual([1, 0, 1]);
-    expect(caught(() => tensorToNumbers({ name: 'b', dims: [1], dataType: DataType.BOOL, rawData: bytes(2) })).message).toBe("tensor 'b' element 0 is 2, not a BOOL (0 or 1)");
+    expect(tensorToNumbers({ name: 'b', dims: [3], dataType: DataType.BOOL, rawData: bytes(1, 0, 1) })).toEqual([
+      1, 0, 1,
+    ]);
+    expect(
+      caught(() => tensorToNumbers({ name: 'b', dims: [1], dataType: DataType.BOOL, rawData: bytes(2) })).message,
+    ).toBe("tensor 'b' element 0 is 2, not a BOOL (0 or 1)");
     expect(tensorToNumbers({ name: 'u16', dims: [1], dataType: 4, rawData: bytes(0xff, 0xff) })).toEqual([65535]);
     expect(tensorToNumbers({ name: 'i16', dims: [1], dataType: 5, rawData: bytes(0xff, 0xff) })).toEqual([-1]);
-    expect(tensorToNumbers({ name: 'u32', dims: [1], dataType: 12, rawData: bytes(0xff, 0xff, 0xff, 0xff) })).toEqual([4294967295]);
-    expect(caught(() => tensorToInt8({ name: 'q', dims: [1], dataType: DataType.INT8, int32Data: [300] })).message).toBe("tensor 'q' element 0 is 300, outside INT8");
+    expect(tensorToNumbers({ name: 'u32', dims: [1], dataType: 12, rawData: bytes(0xff, 0xff, 0xff, 0xff) })).toEqual([
+      4294967295,
+    ]);
+    expect(
+      caught(() => tensorToInt8({ name: 'q', dims: [1], dataType: DataType.INT8, int32Data: [300] })).message,
+    ).toBe("tensor 'q' element 0 is 300, outside INT8");
     const big = new Uint8Array(8).fill(0xff);
     big[7] = 0x7f; // 2^63 - 1
     const e = caught(() => tensorToNumbers({ name: 'big', dims: [1], dataType: DataType.INT64, rawData: big }));
@@ -1178,7 +1312,9 @@ describe('attribute helpers', () => {
     expect(makeNode('X', [], [], 'n', {}, 'com.example').domain).toBe('com.example');
     const e = caught(() => attribute('scales', [1, 1.5]));
     expect(e.code).toBe('RANGE');
-    expect(e.message).toContain("attribute 'scales': [1, 1.5] is not a list of integers (INTS); write { floats: [...] }");
+    expect(e.message).toContain(
+      "attribute 'scales': [1, 1.5] is not a list of integers (INTS); write { floats: [...] }",
+    );
     expect(caught(() => attribute('big', 2 ** 60)).code).toBe('RANGE');
   });
 });

@@ -49,7 +49,11 @@ beforeAll(async () => {
 });
 
 /** Rows r0..r0+n of the test set. */
-const rowsOf = (r0: number, n: number): Matrix => ({ data: test.data.slice(r0 * 784, (r0 + n) * 784), rows: n, cols: 784 });
+const rowsOf = (r0: number, n: number): Matrix => ({
+  data: test.data.slice(r0 * 784, (r0 + n) * 784),
+  rows: n,
+  cols: 784,
+});
 
 async function trained(layers: LayerSpec[], seed: number): Promise<Sequential> {
   const m = sequential(layers, { seed, name: `model${seed}` });
@@ -65,7 +69,12 @@ const onJsQ = (q: QuantizedModel): QuantizedModel => loadQuantized(saveQuantized
 const sessions = new WeakMap<Uint8Array, Promise<ort.InferenceSession>>();
 
 /** ORT's output for rows x (sample shape `shape`); one session per exported model. */
-async function runOnnx(bytes: Uint8Array, x: Matrix, shape: readonly number[], names = { input: 'input', output: 'output' }): Promise<Float32Array> {
+async function runOnnx(
+  bytes: Uint8Array,
+  x: Matrix,
+  shape: readonly number[],
+  names = { input: 'input', output: 'output' },
+): Promise<Float32Array> {
   let s = sessions.get(bytes);
   if (!s) {
     s = ort.InferenceSession.create(bytes);
@@ -83,7 +92,9 @@ async function runChunks(bytes: Uint8Array, x: Matrix, shape: readonly number[],
   const parts: Float32Array[] = [];
   for (let r = 0; r < x.rows; r += batch) {
     const n = Math.min(batch, x.rows - r);
-    parts.push(await runOnnx(bytes, { data: x.data.subarray(r * x.cols, (r + n) * x.cols), rows: n, cols: x.cols }, shape));
+    parts.push(
+      await runOnnx(bytes, { data: x.data.subarray(r * x.cols, (r + n) * x.cols), rows: n, cols: x.cols }, shape),
+    );
   }
   const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
@@ -173,15 +184,23 @@ const CASES: Case[] = [
     layers: mlpLayers,
     shape: [784],
     ops: [
-      'Gemm', 'Relu', // d1
+      'Gemm',
+      'Relu', // d1
       'Dropout', // drop: identity in ORT, there for importers
-      'Gemm', 'LeakyRelu', // d2 (no bias: Gemm with two inputs)
+      'Gemm',
+      'LeakyRelu', // d2 (no bias: Gemm with two inputs)
       'BatchNormalization', // bn1 on [N, 48]
       'Reshape', // grid: [-1, 6, 8]
-      'Transpose', 'BatchNormalization', // bn2 on the last axis: channels to axis 1
+      'Transpose',
+      'BatchNormalization', // bn2 on the last axis: channels to axis 1
       'Softmax', // over the same (last) logical axis: axis 1 of the transposed tensor
-      'Transpose', 'Flatten', // back to simdnet's order, then flatten
-      'Gemm', 'Tanh', 'Sigmoid', 'Gemm', 'Softmax',
+      'Transpose',
+      'Flatten', // back to simdnet's order, then flatten
+      'Gemm',
+      'Tanh',
+      'Sigmoid',
+      'Gemm',
+      'Softmax',
     ],
   },
   {
@@ -189,11 +208,25 @@ const CASES: Case[] = [
     layers: lenetLayers,
     shape: [28, 28, 1],
     ops: [
-      'Transpose', 'Conv', 'Relu', 'MaxPool', // NHWC → NCHW once
-      'Conv', 'BatchNormalization', 'Relu', 'AveragePool',
-      'Conv', 'LeakyRelu', 'MaxPool',
-      'Transpose', 'Flatten', // NCHW → NHWC before flatten (simdnet's flatten order)
-      'Gemm', 'BatchNormalization', 'Tanh', 'Dropout', 'Gemm', 'Softmax',
+      'Transpose',
+      'Conv',
+      'Relu',
+      'MaxPool', // NHWC → NCHW once
+      'Conv',
+      'BatchNormalization',
+      'Relu',
+      'AveragePool',
+      'Conv',
+      'LeakyRelu',
+      'MaxPool',
+      'Transpose',
+      'Flatten', // NCHW → NHWC before flatten (simdnet's flatten order)
+      'Gemm',
+      'BatchNormalization',
+      'Tanh',
+      'Dropout',
+      'Gemm',
+      'Softmax',
     ],
   },
   {
@@ -201,8 +234,18 @@ const CASES: Case[] = [
     layers: imageFromVectorLayers,
     shape: [784],
     ops: [
-      'Reshape', 'Transpose', 'Conv', 'Sigmoid', 'Conv', 'Softmax', 'MaxPool', 'BatchNormalization',
-      'GlobalAveragePool', 'Flatten', 'Gemm', 'Softmax',
+      'Reshape',
+      'Transpose',
+      'Conv',
+      'Sigmoid',
+      'Conv',
+      'Softmax',
+      'MaxPool',
+      'BatchNormalization',
+      'GlobalAveragePool',
+      'Flatten',
+      'Gemm',
+      'Softmax',
     ],
   },
 ];
@@ -225,9 +268,14 @@ describe('float models: ORT outputs within 1e-5 of predict', () => {
         expect(maxAbsDiff(got, m.predict(test).data), 'wasm backend').toBeLessThanOrEqual(1e-5);
         expect(maxAbsDiff(got, js.predict(test).data), 'js backend').toBeLessThanOrEqual(1e-5);
         // Batches of 1 and 7 through the same session (the batch is dynamic).
-        for (const [r0, n] of [[5, 1], [100, 7]]) {
+        for (const [r0, n] of [
+          [5, 1],
+          [100, 7],
+        ]) {
           const x = rowsOf(r0, n);
-          expect(maxAbsDiff(await runOnnx(bytes, x, c.shape), m.predict(x).data), `batch of ${n}`).toBeLessThanOrEqual(1e-5);
+          expect(maxAbsDiff(await runOnnx(bytes, x, c.shape), m.predict(x).data), `batch of ${n}`).toBeLessThanOrEqual(
+            1e-5,
+          );
         }
         // Deterministic: the same model, and its js twin, give the same bytes.
         expect(Buffer.from(exportOnnx(m)).equals(Buffer.from(bytes))).toBe(true);
@@ -309,7 +357,10 @@ describe('quantized models', () => {
         expect(maxAbsDiff(got, js.predict(test).data), `${mode}, js`).toBe(0);
         const x7 = rowsOf(300, 7);
         expect(maxAbsDiff(await runOnnx(bytes, x7, [784]), q.predict(x7).data), `${mode}, batch of 7`).toBe(0);
-        expect(maxAbsDiff(await runOnnx(bytes, rowsOf(9, 1), [784]), q.predict(rowsOf(9, 1)).data), `${mode}, batch of 1`).toBe(0);
+        expect(
+          maxAbsDiff(await runOnnx(bytes, rowsOf(9, 1), [784]), q.predict(rowsOf(9, 1)).data),
+          `${mode}, batch of 1`,
+        ).toBe(0);
         expect(Buffer.from(exportOnnx(js)).equals(Buffer.from(bytes)), 'the same bytes from the js twin').toBe(true);
       } finally {
         q.dispose();
@@ -323,11 +374,22 @@ describe('quantized models', () => {
     try {
       const g = decodeModel(exportOnnx(q)).graph;
       expect(g.node.map((n) => n.opType)).toEqual([
-        'Mul', 'Clip', 'QuantizeLinear', // d1's input: x · (1/s_in), clamped to ±127, rounded half to even (+128)
-        'MatMulInteger', 'Add', // int32 sums + int32 bias (accumulator units)
-        'DequantizeLinear', 'Clip', 'QuantizeLinear', // requantized to int8 for d2, ReLU as the clamp at 0
-        'MatMulInteger', 'Add', 'DequantizeLinear', 'Clip', 'QuantizeLinear', // d2 + folded bn + fused ReLU
-        'MatMulInteger', 'Add', 'DequantizeLinear', // d3 to float: (acc + b) · s_in·s_w[j]
+        'Mul',
+        'Clip',
+        'QuantizeLinear', // d1's input: x · (1/s_in), clamped to ±127, rounded half to even (+128)
+        'MatMulInteger',
+        'Add', // int32 sums + int32 bias (accumulator units)
+        'DequantizeLinear',
+        'Clip',
+        'QuantizeLinear', // requantized to int8 for d2, ReLU as the clamp at 0
+        'MatMulInteger',
+        'Add',
+        'DequantizeLinear',
+        'Clip',
+        'QuantizeLinear', // d2 + folded bn + fused ReLU
+        'MatMulInteger',
+        'Add',
+        'DequantizeLinear', // d3 to float: (acc + b) · s_in·s_w[j]
       ]);
       const types = Object.fromEntries(g.initializer.map((t) => [t.name, t.dataType]));
       expect(types['d1/kernel_int8']).toBe(3); // INT8
@@ -364,7 +426,14 @@ describe('quantized models', () => {
         const ops = opsOf(bytes);
         expect(ops.filter((o) => o === 'Conv')).toHaveLength(2);
         // Static: c2 (+ folded bn + fused ReLU) hands int8 to d through flatten: Transpose and Flatten on uint8.
-        if (mode === 'static') expect(ops.slice(ops.indexOf('Transpose', 2))).toEqual(['Transpose', 'Flatten', 'MatMulInteger', 'Add', 'DequantizeLinear']);
+        if (mode === 'static')
+          expect(ops.slice(ops.indexOf('Transpose', 2))).toEqual([
+            'Transpose',
+            'Flatten',
+            'MatMulInteger',
+            'Add',
+            'DequantizeLinear',
+          ]);
         const got = await runChunks(bytes, test, [784], 256);
         expect(maxAbsDiff(got, q.predict(test).data), `${mode}, wasm`).toBe(0);
         expect(maxAbsDiff(got, js.predict(test).data), `${mode}, js`).toBe(0);
@@ -378,7 +447,10 @@ describe('quantized models', () => {
 
   it('a conv whose float sums could pass 2^24 runs as ConvInteger, still the same bits', async () => {
     // 1x1 conv over 1100 channels with every weight at ±max: 127 · 127 · 1100 > 2^24.
-    const m = sequential([conv2d(3, 1, { inputShape: [2, 2, 1100], name: 'wide' }), flatten({ name: 'flat' }), dense(2, { name: 'd' })], { seed: 3 });
+    const m = sequential(
+      [conv2d(3, 1, { inputShape: [2, 2, 1100], name: 'wide' }), flatten({ name: 'flat' }), dense(2, { name: 'd' })],
+      { seed: 3 },
+    );
     m.compile({ loss: 'mse', optimizer: 'sgd' });
     const n = 32;
     const x = { data: Float32Array.from({ length: n * 4400 }, (_, i) => Math.sin(i * 0.37)), rows: n, cols: 4400 };
@@ -404,7 +476,10 @@ describe('quantized models', () => {
       const q =
         mode === 'dynamic'
           ? quantizeModel(lenet, { mode })
-          : quantizeModel(lenet, { calibration: train.x, ...(mode === 'mixed' ? { plan: { c1: 'f16', out: 'f32' } } : {}) });
+          : quantizeModel(lenet, {
+              calibration: train.x,
+              ...(mode === 'mixed' ? { plan: { c1: 'f16', out: 'f32' } } : {}),
+            });
       const js = onJsQ(q);
       try {
         const bytes = exportOnnx(q);
@@ -412,12 +487,19 @@ describe('quantized models', () => {
         const opOf = (name: string): string | undefined => nodes.get(name)?.opType;
         // c2 and c3 compute in int8: a float Conv over the quantized integers (exact here), not ConvInteger.
         for (const c of ['c2', 'c3']) {
-          expect([opOf(c), opOf(`${c}/input/DequantizeLinear`), opOf(`${c}/QuantizeLinear`)]).toEqual(['Conv', 'DequantizeLinear', 'QuantizeLinear']);
+          expect([opOf(c), opOf(`${c}/input/DequantizeLinear`), opOf(`${c}/QuantizeLinear`)]).toEqual([
+            'Conv',
+            'DequantizeLinear',
+            'QuantizeLinear',
+          ]);
         }
         expect(opsOf(bytes)).not.toContain('ConvInteger');
         expect([opOf('d1'), opOf('out')]).toEqual(['MatMulInteger', mode === 'mixed' ? 'Gemm' : 'MatMulInteger']);
         // c1 (1 input channel) keeps int8 storage but runs in f32, as simdnet runs it; in the mixed plan it is f16.
-        expect([opOf('c1'), opOf('c1/kernel/DequantizeLinear') ?? opOf('c1/kernel/Cast')]).toEqual(['Conv', mode === 'mixed' ? 'Cast' : 'DequantizeLinear']);
+        expect([opOf('c1'), opOf('c1/kernel/DequantizeLinear') ?? opOf('c1/kernel/Cast')]).toEqual([
+          'Conv',
+          mode === 'mixed' ? 'Cast' : 'DequantizeLinear',
+        ]);
         const got = await runChunks(bytes, test, [28, 28, 1], 256);
         expectNearlySame(got, q.predict(test).data, `${mode}, wasm`);
         expectNearlySame(got, js.predict(test).data, `${mode}, js`);
@@ -497,15 +579,23 @@ describe('int8 as standard QDQ', () => {
       const g = model.graph;
       const qdq = ['QuantizeLinear', 'DequantizeLinear', 'DequantizeLinear']; // input Q → DQ, kernel DQ
       expect(g.node.map((n) => n.opType)).toEqual([
-        ...qdq, 'Gemm', 'Relu', // d1
+        ...qdq,
+        'Gemm',
+        'Relu', // d1
         'Dropout', // drop: the values are float here
-        ...qdq, 'Gemm', 'Relu', // d2 with the folded batch norm (its bias) and the fused ReLU layer
-        ...qdq, 'Gemm', // d3, linear head
+        ...qdq,
+        'Gemm',
+        'Relu', // d2 with the folded batch norm (its bias) and the fused ReLU layer
+        ...qdq,
+        'Gemm', // d3, linear head
       ]);
       expect(model.docString).toContain('QDQ');
       const init = new Map(g.initializer.map((t) => [t.name, t]));
       const node = (name: string) => g.node.find((n) => n.name === name)!;
-      for (const [layer, inScale, units, inputs] of [['d1', q.parts.kernels[0].inScale!, 64, 784], ['d2', q.parts.kernels[1].inScale!, 32, 64]] as const) {
+      for (const [layer, inScale, units, inputs] of [
+        ['d1', q.parts.kernels[0].inScale!, 64, 784],
+        ['d2', q.parts.kernels[1].inScale!, 32, 64],
+      ] as const) {
         // Activations: a constant scale (the calibrated one) and the int8 zero point 0, the same for Q and DQ.
         const qn = node(`${layer}/input/QuantizeLinear`);
         expect(node(`${layer}/input/DequantizeLinear`).input.slice(1)).toEqual(qn.input.slice(1));
@@ -523,7 +613,10 @@ describe('int8 as standard QDQ', () => {
         const gemm = node(layer);
         expect([gemm.opType, gemm.input[1], init.get(gemm.input[2])!.dataType]).toEqual(['Gemm', dq.output[0], 1]);
       }
-      expect(g.initializer.some((t) => t.dataType === 2 || t.dataType === 6), 'no uint8 or int32 tensors').toBe(false);
+      expect(
+        g.initializer.some((t) => t.dataType === 2 || t.dataType === 6),
+        'no uint8 or int32 tensors',
+      ).toBe(false);
       await expectOrtNearPredict(bytes, q, [784]);
       expect(Buffer.from(exportOnnx(q, { int8: 'qdq' })).equals(Buffer.from(bytes)), 'deterministic').toBe(true);
     } finally {
@@ -540,9 +633,18 @@ describe('int8 as standard QDQ', () => {
       expect(ops.filter((o) => o === 'QuantizeLinear')).toHaveLength(4); // c2, c3, d1, out
       for (const o of ['MatMulInteger', 'ConvInteger', 'Clip', 'Mul']) expect(ops).not.toContain(o);
       const node = (name: string) => g.node.find((n) => n.name === name)!;
-      for (const [layer, axis] of [['c2', 0], ['c3', 0], ['d1', 1], ['out', 1]] as const) {
+      for (const [layer, axis] of [
+        ['c2', 0],
+        ['c3', 0],
+        ['d1', 1],
+        ['out', 1],
+      ] as const) {
         const x = node(layer);
-        expect([x.opType, x.input[0], x.input[1]]).toEqual([layer[0] === 'c' ? 'Conv' : 'Gemm', `${layer}/input/DequantizeLinear`, `${layer}/kernel/DequantizeLinear`]);
+        expect([x.opType, x.input[0], x.input[1]]).toEqual([
+          layer[0] === 'c' ? 'Conv' : 'Gemm',
+          `${layer}/input/DequantizeLinear`,
+          `${layer}/kernel/DequantizeLinear`,
+        ]);
         expect(node(`${layer}/kernel/DequantizeLinear`).attribute.map((a) => [a.name, a.i])).toEqual([['axis', axis]]);
       }
       // c1 (one input channel) runs in f32 in simdnet: its int8 kernel dequantized into a float Conv, its input float.
@@ -553,12 +655,20 @@ describe('int8 as standard QDQ', () => {
     }
   });
 
-  it("refusals: dynamic scales (standard QDQ scales are constants), an unknown form; a float model ignores the option", async () => {
+  it('refusals: dynamic scales (standard QDQ scales are constants), an unknown form; a float model ignores the option', async () => {
     const q = quantizeModel(mlp, { mode: 'dynamic' });
     try {
-      expectSimdnetError(() => exportOnnx(q, { int8: 'qdq' }), 'UNSUPPORTED', "quantized with dynamic scales (one per batch) for its int8 layers 'd1', 'd2', 'd3': export it with int8: 'integer'");
+      expectSimdnetError(
+        () => exportOnnx(q, { int8: 'qdq' }),
+        'UNSUPPORTED',
+        "quantized with dynamic scales (one per batch) for its int8 layers 'd1', 'd2', 'd3': export it with int8: 'integer'",
+      );
       expect(exportOnnx(q, { int8: 'integer' })).toEqual(exportOnnx(q));
-      expectSimdnetError(() => exportOnnx(q, { int8: 'QDQ' as never }), 'RANGE', `int8 must be 'integer' or 'qdq', got "QDQ"`);
+      expectSimdnetError(
+        () => exportOnnx(q, { int8: 'QDQ' as never }),
+        'RANGE',
+        `int8 must be 'integer' or 'qdq', got "QDQ"`,
+      );
     } finally {
       q.dispose();
     }
@@ -605,7 +715,11 @@ describe('int8 rounding at ties and the clamp', () => {
     const m = sequential([dense(3, { inputDim: 8, name: 'd' })], { seed: 7, name: 'ties' });
     m.compile({ loss: 'mse', optimizer: 'sgd' });
     const r = Array.from({ length: 64 * 8 }, (_, i) => Math.sin(i * 12.9898) * 0.5);
-    await m.fit({ data: Float32Array.from(r), rows: 64, cols: 8 }, { data: new Float32Array(64 * 3).fill(0.1), rows: 64, cols: 3 }, { epochs: 1, batchSize: 16, seed: 1 });
+    await m.fit(
+      { data: Float32Array.from(r), rows: 64, cols: 8 },
+      { data: new Float32Array(64 * 3).fill(0.1), rows: 64, cols: 3 },
+      { epochs: 1, batchSize: 16, seed: 1 },
+    );
     const calibration = { data: Float32Array.from(r, (v) => v * 1.7), rows: 64, cols: 8 };
     for (const mode of ['static', 'dynamic'] as const) {
       const q = quantizeModel(m, mode === 'static' ? { calibration } : { mode });
@@ -613,17 +727,25 @@ describe('int8 rounding at ties and the clamp', () => {
         const absmax = 0.8;
         const s = mode === 'static' ? q.parts.kernels[0].inScale! : Math.fround(Math.fround(absmax) / 127);
         // Static: past ±127.5·s too, where the clamp decides; dynamic: within the batch's max-abs, set by its first value.
-        const values = mode === 'static' ? [...nearTies(s, 200 * s), -127.6 * s, -128.4 * s, -300 * s, 127.6 * s, 300 * s] : [absmax, ...nearTies(s, absmax)];
+        const values =
+          mode === 'static'
+            ? [...nearTies(s, 200 * s), -127.6 * s, -128.4 * s, -300 * s, 127.6 * s, 300 * s]
+            : [absmax, ...nearTies(s, absmax)];
         while (values.length % 8 !== 0) values.push(0);
         expect(values.length / 8).toBeLessThanOrEqual(256); // one predict batch (dynamic scales are per batch)
-        expect(plainQdqDiffers(values, s), 'values where plain QuantizeLinear would round otherwise').toBeGreaterThan(mode === 'static' ? 10 : 0);
+        expect(plainQdqDiffers(values, s), 'values where plain QuantizeLinear would round otherwise').toBeGreaterThan(
+          mode === 'static' ? 10 : 0,
+        );
         const x = { data: Float32Array.from(values), rows: values.length / 8, cols: 8 };
         const want = q.predict(x).data;
         // With ORT's graph optimizations and without them (a fusion once turned x · (1/s) into x / s).
         for (const graphOptimizationLevel of ['all', 'disabled'] as const) {
           const session = await ort.InferenceSession.create(exportOnnx(q), { graphOptimizationLevel });
           const out = await session.run({ input: new ort.Tensor('float32', x.data, [x.rows, 8]) });
-          expect(maxAbsDiff(out.output.data as Float32Array, want), `${mode}, optimizations ${graphOptimizationLevel}`).toBe(0);
+          expect(
+            maxAbsDiff(out.output.data as Float32Array, want),
+            `${mode}, optimizations ${graphOptimizationLevel}`,
+          ).toBe(0);
         }
       } finally {
         q.dispose();
@@ -712,7 +834,13 @@ describe('zeroPadding2d', () => {
   const layers = (): LayerSpec[] => [
     zeroPadding2d(1, { inputShape: [28, 28, 1], name: 'pad1' }),
     conv2d(4, 3, { strides: 2, activation: 'relu', name: 'c1' }), // PyTorch's padding=1 at stride 2
-    zeroPadding2d([[0, 1], [1, 0]], { name: 'pad2' }),
+    zeroPadding2d(
+      [
+        [0, 1],
+        [1, 0],
+      ],
+      { name: 'pad2' },
+    ),
     averagePooling2d(2, { name: 'p1' }), // counts the zeros (count_include_pad=1)
     conv2d(3, 3, { activation: 'tanh', name: 'c2' }),
     flatten({ name: 'flat' }),
@@ -728,7 +856,10 @@ describe('zeroPadding2d', () => {
       expect(ops.filter((o) => o === 'Pad')).toHaveLength(2);
       expect(ops.indexOf('Pad')).toBeLessThan(ops.indexOf('Conv'));
       const pads = decodeModel(bytes).graph.initializer.filter((t) => t.name.endsWith('/pads'));
-      expect(pads.map((t) => tensorToNumbers(t))).toEqual([[0, 0, 1, 1, 0, 0, 1, 1], [0, 0, 0, 1, 0, 0, 1, 0]]);
+      expect(pads.map((t) => tensorToNumbers(t))).toEqual([
+        [0, 0, 1, 1, 0, 0, 1, 1],
+        [0, 0, 0, 1, 0, 0, 1, 0],
+      ]);
       const got = await runOnnx(bytes, test, [28, 28, 1]);
       const want = m.predict(test).data;
       expect(maxAbsDiff(got, want), 'wasm backend').toBeLessThanOrEqual(1e-5);
@@ -736,7 +867,18 @@ describe('zeroPadding2d', () => {
       // Back in: each Pad a zeroPadding2d (the first feeds a Conv whose windows it moves), the same predictions.
       const back = importOnnx(bytes);
       try {
-        expect(back.layers.filter((l) => l.type === 'zeroPadding2d').map((l) => (l as { padding: unknown }).padding)).toEqual([[[1, 1], [1, 1]], [[0, 1], [1, 0]]]);
+        expect(
+          back.layers.filter((l) => l.type === 'zeroPadding2d').map((l) => (l as { padding: unknown }).padding),
+        ).toEqual([
+          [
+            [1, 1],
+            [1, 1],
+          ],
+          [
+            [0, 1],
+            [1, 0],
+          ],
+        ]);
         expect(maxAbsDiff(back.predict(test).data, want), 'export → import').toBeLessThanOrEqual(1e-5);
       } finally {
         back.dispose();
@@ -750,7 +892,13 @@ describe('zeroPadding2d', () => {
   it('before max pooling: exported when its input cannot be negative, refused naming the layer when it can', async () => {
     // ORT folds a Pad into the MaxPool reading it and pads with -Infinity: harmless after a ReLU, wrong otherwise.
     const ok = await trained(
-      [conv2d(4, 3, { inputShape: [28, 28, 1], activation: 'relu', name: 'c1' }), zeroPadding2d(1, { name: 'pad' }), maxPooling2d(3, { name: 'mp' }), flatten({ name: 'flat' }), dense(10, { activation: 'softmax', name: 'out' })],
+      [
+        conv2d(4, 3, { inputShape: [28, 28, 1], activation: 'relu', name: 'c1' }),
+        zeroPadding2d(1, { name: 'pad' }),
+        maxPooling2d(3, { name: 'mp' }),
+        flatten({ name: 'flat' }),
+        dense(10, { activation: 'softmax', name: 'out' }),
+      ],
       43,
     );
     try {
@@ -760,11 +908,23 @@ describe('zeroPadding2d', () => {
       ok.dispose();
     }
     const bad = await trained(
-      [conv2d(4, 3, { inputShape: [28, 28, 1], activation: 'tanh', name: 'c1' }), zeroPadding2d(1, { name: 'pad' }), dropout(0.1, { name: 'd' }), maxPooling2d(3, { name: 'mp' }), flatten({ name: 'flat' }), dense(10, { activation: 'softmax', name: 'out' })],
+      [
+        conv2d(4, 3, { inputShape: [28, 28, 1], activation: 'tanh', name: 'c1' }),
+        zeroPadding2d(1, { name: 'pad' }),
+        dropout(0.1, { name: 'd' }),
+        maxPooling2d(3, { name: 'mp' }),
+        flatten({ name: 'flat' }),
+        dense(10, { activation: 'softmax', name: 'out' }),
+      ],
       44,
     );
     try {
-      expect(() => exportOnnx(bad)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED', message: expect.stringMatching(/layer 'pad' \(zeroPadding2d\) feeds max pooling 'mp'.*-Infinity/) }));
+      expect(() => exportOnnx(bad)).toThrow(
+        expect.objectContaining({
+          code: 'UNSUPPORTED',
+          message: expect.stringMatching(/layer 'pad' \(zeroPadding2d\) feeds max pooling 'mp'.*-Infinity/),
+        }),
+      );
     } finally {
       bad.dispose();
     }
@@ -789,8 +949,20 @@ describe('dropout', () => {
       for (const opset of [13, 21]) {
         const bytes = exportOnnx(m, { opset });
         const g = decodeModel(bytes).graph;
-        expect(g.node.map((n) => n.opType)).toEqual(['Gemm', 'Relu', 'Dropout', 'Gemm', 'Tanh', 'Dropout', 'Gemm', 'Softmax']);
-        for (const [name, rate] of [['dropA', 0.25], ['dropB', 0.3]] as const) {
+        expect(g.node.map((n) => n.opType)).toEqual([
+          'Gemm',
+          'Relu',
+          'Dropout',
+          'Gemm',
+          'Tanh',
+          'Dropout',
+          'Gemm',
+          'Softmax',
+        ]);
+        for (const [name, rate] of [
+          ['dropA', 0.25],
+          ['dropB', 0.3],
+        ] as const) {
           const node = g.node.find((n) => n.name === name)!;
           expect(node.opType).toBe('Dropout');
           // data and ratio only: no training_mode (false), no mask output, no attributes.
@@ -799,7 +971,10 @@ describe('dropout', () => {
           expect([ratio.dataType, ratio.dims]).toEqual([1, []]);
           expect(Array.from(tensorToFloat32(ratio))).toEqual([Math.fround(rate)]);
         }
-        expect(maxAbsDiff(await runOnnx(bytes, test, [784]), m.predict(test).data), `opset ${opset}`).toBeLessThanOrEqual(1e-5);
+        expect(
+          maxAbsDiff(await runOnnx(bytes, test, [784]), m.predict(test).data),
+          `opset ${opset}`,
+        ).toBeLessThanOrEqual(1e-5);
         const back = importOnnx(bytes);
         try {
           expect(back.layers.map((l) => [l.type, l.name])).toEqual(m.layers.map((l) => [l.type, l.name]));
@@ -868,7 +1043,9 @@ describe('names, batch and opsets', () => {
     const d = decodeModel(named);
     expect([d.graph.input[0].name, d.graph.output[0].name, d.producerName]).toEqual(['pixels', 'probs', 'my-app']);
     const x = rowsOf(0, 3);
-    expect(maxAbsDiff(await runOnnx(named, x, [784], { input: 'pixels', output: 'probs' }), m.predict(x).data)).toBeLessThanOrEqual(1e-5);
+    expect(
+      maxAbsDiff(await runOnnx(named, x, [784], { input: 'pixels', output: 'probs' }), m.predict(x).data),
+    ).toBeLessThanOrEqual(1e-5);
     const before = m.metadata.onnx;
     m.metadata.onnx = { inputName: 'image', outputName: 'logits' };
     try {
@@ -887,7 +1064,10 @@ describe('names, batch and opsets', () => {
     expect([13, 14, 15, 18, 19, 20, 21].map(ir)).toEqual([7, 7, 8, 8, 9, 9, 10]);
     const want = m.predict(test).data;
     for (const opset of [17, 21]) {
-      expect(maxAbsDiff(await runOnnx(exportOnnx(m, { opset }), test, [784]), want), `opset ${opset}`).toBeLessThanOrEqual(1e-5);
+      expect(
+        maxAbsDiff(await runOnnx(exportOnnx(m, { opset }), test, [784]), want),
+        `opset ${opset}`,
+      ).toBeLessThanOrEqual(1e-5);
     }
     // The dynamic scales' ReduceMax takes its axes as an input from opset 18: reducing over all is the same.
     const q = quantizeModel(m, { mode: 'dynamic' });
@@ -926,7 +1106,10 @@ describe('names, batch and opsets', () => {
 
 describe('refusals', () => {
   it('a layer type or an activation without an ONNX form, naming the layer', async () => {
-    const m = sequential([dense(8, { activation: 'relu', inputDim: 784, name: 'hidden' }), dense(10, { name: 'head' })], { seed: 1 });
+    const m = sequential(
+      [dense(8, { activation: 'relu', inputDim: 784, name: 'hidden' }), dense(10, { name: 'head' })],
+      { seed: 1 },
+    );
     m.build([784]);
     try {
       // A type this version cannot write (as a spec from a later version would carry).
@@ -960,7 +1143,8 @@ describe('refusals', () => {
     const m = sequential([dense(10, { inputDim: 4, name: 'head' })], { seed: 1 });
     m.build([4]);
     try {
-      for (const opset of [12, 22, 13.5]) expectSimdnetError(() => exportOnnx(m, { opset }), 'RANGE', 'opset must be an integer from 13 to 21');
+      for (const opset of [12, 22, 13.5])
+        expectSimdnetError(() => exportOnnx(m, { opset }), 'RANGE', 'opset must be an integer from 13 to 21');
       expectSimdnetError(() => exportOnnx(m, { inputName: '' }), 'RANGE', 'inputName must be a non-empty string');
       expectSimdnetError(() => exportOnnx(m, { outputName: 'x', inputName: 'x' }), 'RANGE', "both named 'x'");
       expectSimdnetError(() => exportOnnx(m, null as never), 'RANGE', 'options must be an object');

@@ -1,7 +1,15 @@
 // Builds decoded ONNX models (src/onnx/types.ts) in memory for the importer's tests: nodes with inferred attribute
 // types, float and int64 initializers, value infos with a dynamic batch. Float tensors are written as raw_data
 // (as PyTorch writes them) unless asked for float_data.
-import { AttrType, DataType, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../../src/onnx/types.js';
+import {
+  AttrType,
+  DataType,
+  type OnnxAttribute,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from '../../src/onnx/types.js';
 
 /** An attribute value: integers become INT(S), other numbers FLOAT(S), strings STRING; wrap with f() for a float. */
 export type AttrValue = number | number[] | string | OnnxTensor | { float: number } | { floats: number[] };
@@ -12,23 +20,39 @@ export const fs = (v: number[]): { floats: number[] } => ({ floats: v });
 
 export function attribute(name: string, v: AttrValue): OnnxAttribute {
   if (typeof v === 'string') return { name, type: AttrType.STRING, s: v };
-  if (typeof v === 'number') return Number.isInteger(v) ? { name, type: AttrType.INT, i: v } : { name, type: AttrType.FLOAT, f: v };
-  if (Array.isArray(v)) return v.every(Number.isInteger) ? { name, type: AttrType.INTS, ints: v } : { name, type: AttrType.FLOATS, floats: v };
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? { name, type: AttrType.INT, i: v } : { name, type: AttrType.FLOAT, f: v };
+  if (Array.isArray(v))
+    return v.every(Number.isInteger)
+      ? { name, type: AttrType.INTS, ints: v }
+      : { name, type: AttrType.FLOATS, floats: v };
   if ('float' in v) return { name, type: AttrType.FLOAT, f: v.float };
   if ('floats' in v) return { name, type: AttrType.FLOATS, floats: v.floats };
   return { name, type: AttrType.TENSOR, t: v };
 }
 
-export function node(opType: string, input: string[], output: string[], attrs: Record<string, AttrValue> = {}, name = ''): OnnxNode {
+export function node(
+  opType: string,
+  input: string[],
+  output: string[],
+  attrs: Record<string, AttrValue> = {},
+  name = '',
+): OnnxNode {
   return { name, opType, domain: '', input, output, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) };
 }
 
 const size = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
 
 /** A FLOAT tensor; `data` as values or a generator of the i-th value. */
-export function floatTensor(name: string, dims: number[], data: ArrayLike<number> | ((i: number) => number), raw = true): OnnxTensor {
+export function floatTensor(
+  name: string,
+  dims: number[],
+  data: ArrayLike<number> | ((i: number) => number),
+  raw = true,
+): OnnxTensor {
   const n = size(dims);
-  const values = typeof data === 'function' ? Float32Array.from({ length: n }, (_, i) => data(i)) : Float32Array.from(data);
+  const values =
+    typeof data === 'function' ? Float32Array.from({ length: n }, (_, i) => data(i)) : Float32Array.from(data);
   if (values.length !== n) throw new Error(`floatTensor ${name}: ${values.length} values for dims [${dims}]`);
   if (!raw) return { name, dims: [...dims], dataType: DataType.FLOAT, floatData: [...values] };
   return { name, dims: [...dims], dataType: DataType.FLOAT, rawData: new Uint8Array(values.buffer.slice(0)) };
@@ -40,7 +64,11 @@ export function int64Tensor(name: string, dims: number[], values: number[]): Onn
 }
 
 /** A value info: dims are fixed sizes, or strings for symbolic ones (the batch). */
-export function valueInfo(name: string, dims: Array<number | string> | undefined, elemType: number = DataType.FLOAT): OnnxValueInfo {
+export function valueInfo(
+  name: string,
+  dims: Array<number | string> | undefined,
+  elemType: number = DataType.FLOAT,
+): OnnxValueInfo {
   const vi: OnnxValueInfo = { name, elemType };
   if (dims) vi.shape = dims.map((d) => (typeof d === 'string' ? { param: d } : { value: d }));
   return vi;

@@ -12,7 +12,11 @@ import { AttrType, DataType, type OnnxModel, type OnnxTensor } from '../../src/o
 import { ChainBuilder, f, floatTensor, int64Tensor, lcg, ortRun, randomTensor } from './graph-builder.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
-const fixtures = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((n) => n.endsWith('.onnx')).sort() : [];
+const fixtures = existsSync(FIXTURES)
+  ? readdirSync(FIXTURES)
+      .filter((n) => n.endsWith('.onnx'))
+      .sort()
+  : [];
 
 beforeAll(async () => {
   await init({ backend: 'js' });
@@ -32,7 +36,9 @@ function tryImport(source: Uint8Array | OnnxModel, what: string): Outcome {
     return { ok: true, model: importOnnx(source, { backend: 'js' }) };
   } catch (err) {
     if (!(err instanceof SimdnetError)) {
-      throw new Error(`${what}: importOnnx threw ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}\n${(err as Error)?.stack}`);
+      throw new Error(
+        `${what}: importOnnx threw ${(err as Error)?.constructor?.name}: ${(err as Error)?.message}\n${(err as Error)?.stack}`,
+      );
     }
     expect(err.message.length, what).toBeGreaterThan(10);
     return { ok: false, code: err.code };
@@ -43,7 +49,12 @@ function tryImport(source: Uint8Array | OnnxModel, what: string): Outcome {
 const GRAPHS: Array<() => OnnxModel> = [
   () => {
     const b = new ChainBuilder(['N', 6]);
-    b.add('Gemm', [b.init(randomTensor('w1', [5, 6], 1)), b.init(randomTensor('b1', [5], 2))], { alpha: f(1), beta: f(1), transB: 1 }, 'fc1');
+    b.add(
+      'Gemm',
+      [b.init(randomTensor('w1', [5, 6], 1)), b.init(randomTensor('b1', [5], 2))],
+      { alpha: f(1), beta: f(1), transB: 1 },
+      'fc1',
+    );
     b.add('Relu', [], {}, 'relu');
     b.add('Dropout', [b.init(floatTensor('ratio', [], [0.2]))], {}, 'drop');
     b.add('MatMul', [b.init(randomTensor('w2', [5, 3], 3))], {}, 'mm');
@@ -53,9 +64,19 @@ const GRAPHS: Array<() => OnnxModel> = [
   },
   () => {
     const b = new ChainBuilder(['N', 2, 6, 6]);
-    b.add('Conv', [b.init(randomTensor('cw', [3, 2, 3, 3], 5)), b.init(randomTensor('cb', [3], 6))], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] }, 'conv');
+    b.add(
+      'Conv',
+      [b.init(randomTensor('cw', [3, 2, 3, 3], 5)), b.init(randomTensor('cb', [3], 6))],
+      { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] },
+      'conv',
+    );
     const one = (n: string, v: (i: number) => number): string => b.init(floatTensor(n, [3], v));
-    b.add('BatchNormalization', [one('g', () => 1.1), one('be', () => 0.1), one('mu', (i) => i / 10), one('var', () => 0.8)], { epsilon: f(1e-5) }, 'bn');
+    b.add(
+      'BatchNormalization',
+      [one('g', () => 1.1), one('be', () => 0.1), one('mu', (i) => i / 10), one('var', () => 0.8)],
+      { epsilon: f(1e-5) },
+      'bn',
+    );
     b.add('Relu', [], {}, 'relu');
     b.add('MaxPool', [], { kernel_shape: [2, 2], strides: [2, 2] }, 'pool');
     b.add('Flatten', [], { axis: 1 }, 'flatten');
@@ -81,10 +102,38 @@ const GRAPHS: Array<() => OnnxModel> = [
     const x = b.tensor;
     b.nodes.push(
       { name: 'shape', opType: 'Shape', domain: '', input: [x], output: ['s'], attribute: [] },
-      { name: 'c0', opType: 'Constant', domain: '', input: [], output: ['zero'], attribute: [{ name: 'value', type: AttrType.TENSOR, t: int64Tensor('', [], [0]) }] },
-      { name: 'gather', opType: 'Gather', domain: '', input: ['s', 'zero'], output: ['n'], attribute: [{ name: 'axis', type: AttrType.INT, i: 0 }] },
-      { name: 'unsq', opType: 'Unsqueeze', domain: '', input: ['n'], output: ['n1'], attribute: [{ name: 'axes', type: AttrType.INTS, ints: [0] }] },
-      { name: 'concat', opType: 'Concat', domain: '', input: ['n1', 'm1'], output: ['target'], attribute: [{ name: 'axis', type: AttrType.INT, i: 0 }] },
+      {
+        name: 'c0',
+        opType: 'Constant',
+        domain: '',
+        input: [],
+        output: ['zero'],
+        attribute: [{ name: 'value', type: AttrType.TENSOR, t: int64Tensor('', [], [0]) }],
+      },
+      {
+        name: 'gather',
+        opType: 'Gather',
+        domain: '',
+        input: ['s', 'zero'],
+        output: ['n'],
+        attribute: [{ name: 'axis', type: AttrType.INT, i: 0 }],
+      },
+      {
+        name: 'unsq',
+        opType: 'Unsqueeze',
+        domain: '',
+        input: ['n'],
+        output: ['n1'],
+        attribute: [{ name: 'axes', type: AttrType.INTS, ints: [0] }],
+      },
+      {
+        name: 'concat',
+        opType: 'Concat',
+        domain: '',
+        input: ['n1', 'm1'],
+        output: ['target'],
+        attribute: [{ name: 'axis', type: AttrType.INT, i: 0 }],
+      },
     );
     b.init(int64Tensor('m1', [1], [-1]));
     b.add('Reshape', ['target'], {}, 'view');
@@ -95,9 +144,35 @@ const GRAPHS: Array<() => OnnxModel> = [
 ];
 
 const OPS = [
-  'Relu', 'Tanh', 'Sigmoid', 'LeakyRelu', 'Softmax', 'Gemm', 'MatMul', 'Add', 'Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool',
-  'BatchNormalization', 'Dropout', 'Identity', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Pad', 'Shape', 'Gather',
-  'Concat', 'Constant', 'Erf', 'Mul', 'Cast', 'Slice',
+  'Relu',
+  'Tanh',
+  'Sigmoid',
+  'LeakyRelu',
+  'Softmax',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Conv',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'BatchNormalization',
+  'Dropout',
+  'Identity',
+  'Flatten',
+  'Reshape',
+  'Squeeze',
+  'Unsqueeze',
+  'Transpose',
+  'Pad',
+  'Shape',
+  'Gather',
+  'Concat',
+  'Constant',
+  'Erf',
+  'Mul',
+  'Cast',
+  'Slice',
 ];
 const WILD_INTS = [0, 1, -1, 2, 3, -2, 7, 2 ** 31, -(2 ** 31), 2 ** 53, 1e6];
 const WILD_FLOATS = [NaN, Infinity, -Infinity, 0, -1, 1e30, 0.5, 1e-40];
@@ -120,7 +195,16 @@ function mutate(m: OnnxModel, pick: (n: number) => number): string {
       const n = anyNode();
       if (!n.attribute.length) return 'no attribute to retype';
       const a = choose(n.attribute);
-      const t = choose([AttrType.FLOAT, AttrType.INT, AttrType.STRING, AttrType.INTS, AttrType.FLOATS, AttrType.TENSOR, AttrType.GRAPH, 42]);
+      const t = choose([
+        AttrType.FLOAT,
+        AttrType.INT,
+        AttrType.STRING,
+        AttrType.INTS,
+        AttrType.FLOATS,
+        AttrType.TENSOR,
+        AttrType.GRAPH,
+        42,
+      ]);
       a.type = t;
       return `attribute ${n.name}.${a.name} type → ${t}`;
     }
@@ -136,7 +220,11 @@ function mutate(m: OnnxModel, pick: (n: number) => number): string {
     }
     case 3: {
       const n = anyNode();
-      n.attribute.push({ name: choose(['axis', 'perm', 'pads', 'group', 'dilations', 'ceil_mode', 'mystery', 'alpha']), type: AttrType.INTS, ints: [choose(WILD_INTS), 1] });
+      n.attribute.push({
+        name: choose(['axis', 'perm', 'pads', 'group', 'dilations', 'ceil_mode', 'mystery', 'alpha']),
+        type: AttrType.INTS,
+        ints: [choose(WILD_INTS), 1],
+      });
       return `attribute added to ${n.name}`;
     }
     case 4: {
@@ -150,7 +238,13 @@ function mutate(m: OnnxModel, pick: (n: number) => number): string {
       const n = anyNode();
       if (!n.input.length) return 'no input to rename';
       const k = pick(n.input.length);
-      n.input[k] = choose(['missing', '', g.input[0].name, nodes[pick(nodes.length)].output[0] ?? 'x', n.output[0] ?? 'y']);
+      n.input[k] = choose([
+        'missing',
+        '',
+        g.input[0].name,
+        nodes[pick(nodes.length)].output[0] ?? 'x',
+        n.output[0] ?? 'y',
+      ]);
       return `input ${k} of ${n.name} renamed to ${n.input[k]}`;
     }
     case 6: {
@@ -194,7 +288,15 @@ function mutate(m: OnnxModel, pick: (n: number) => number): string {
       const shape = g.input[0].shape;
       if (!shape) return 'input without shape';
       const k = pick(shape.length);
-      shape[k] = choose([{ value: 2 ** 40 }, { value: 0 }, { value: -3 }, { param: 'h' }, {}, { value: 1 }, { value: 2 ** 20 }]);
+      shape[k] = choose([
+        { value: 2 ** 40 },
+        { value: 0 },
+        { value: -3 },
+        { param: 'h' },
+        {},
+        { value: 1 },
+        { value: 2 ** 20 },
+      ]);
       return `input dim ${k} changed`;
     }
     case 11: {
@@ -203,7 +305,13 @@ function mutate(m: OnnxModel, pick: (n: number) => number): string {
     }
     case 12: {
       const n = anyNode();
-      const copy = { ...n, name: `${n.name}_dup`, input: [...n.input], output: n.output.map((o) => `${o}_dup`), attribute: [...n.attribute] };
+      const copy = {
+        ...n,
+        name: `${n.name}_dup`,
+        input: [...n.input],
+        output: n.output.map((o) => `${o}_dup`),
+        attribute: [...n.attribute],
+      };
       nodes.push(copy);
       return `node ${n.name} duplicated (a branch)`;
     }
@@ -218,19 +326,28 @@ function mutate(m: OnnxModel, pick: (n: number) => number): string {
       return `node ${n.name} reads its own output (a cycle)`;
     }
     default: {
-      m.opsetImport = [{ domain: choose(['', 'ai.onnx', 'com.microsoft']), version: choose([1, 5, 7, 9, 11, 12, 13, 17, 21, 30]) }];
+      m.opsetImport = [
+        { domain: choose(['', 'ai.onnx', 'com.microsoft']), version: choose([1, 5, 7, 9, 11, 12, 13, 17, 21, 30]) },
+      ];
       return `opset → ${m.opsetImport[0].domain}:${m.opsetImport[0].version}`;
     }
   }
 }
 
 /** Two rows through an accepted model, compared with ONNX Runtime on the same (mutated) bytes when it runs them. */
-async function sameAsOrt(model: ReturnType<typeof importOnnx>, mutant: OnnxModel, what: string): Promise<'compared' | 'ort refused'> {
+async function sameAsOrt(
+  model: ReturnType<typeof importOnnx>,
+  mutant: OnnxModel,
+  what: string,
+): Promise<'compared' | 'ort refused'> {
   const shape = model.inputShape!;
   const n = shape.reduce((a, b) => a * b, 1);
   const x = Float32Array.from({ length: 2 * n }, (_, i) => Math.sin(i));
   const got = model.predict({ data: x, shape: [2, n] });
-  const dims = mutant.graph.input.find((v) => !mutant.graph.initializer.some((t) => t.name === v.name))!.shape!.slice(1).map((d) => d.value!);
+  const dims = mutant.graph.input
+    .find((v) => !mutant.graph.initializer.some((t) => t.name === v.name))!
+    .shape!.slice(1)
+    .map((d) => d.value!);
   let want: Float32Array;
   try {
     want = await ortRun(encodeModel(mutant), x, [2, ...dims]);
@@ -276,7 +393,11 @@ describe('importOnnx under seeded mutations', () => {
           }
           case 2: {
             const at = pick(bytes.length);
-            out = new Uint8Array([...bytes.subarray(0, at), ...Array.from({ length: 1 + pick(16) }, () => pick(256)), ...bytes.subarray(at)]);
+            out = new Uint8Array([
+              ...bytes.subarray(0, at),
+              ...Array.from({ length: 1 + pick(16) }, () => pick(256)),
+              ...bytes.subarray(at),
+            ]);
             what += ` insert@${at}`;
             break;
           }

@@ -5,7 +5,18 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pruneMagnitude, quantizeModel, sparsityOf } from '../../src/compress/index.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
-import { SimdnetError, activation, adam, createEngine, dense, init, loadModel, saveModel, transfer, type Sequential } from '../../src/index.js';
+import {
+  type SimdnetError,
+  activation,
+  adam,
+  createEngine,
+  dense,
+  init,
+  loadModel,
+  saveModel,
+  transfer,
+  type Sequential,
+} from '../../src/index.js';
 import type { Backend } from '../../src/runtime/engine.js';
 import { decodeModel, encodeModel } from '../../src/onnx/codec.js';
 import { Reader, Wire, Writer } from '../../src/onnx/proto.js';
@@ -45,7 +56,10 @@ function sampleDims(m: OnnxModel): number[] {
  * Imports `m` on both backends (once from the object, once from its encoded bytes) and checks predictions on
  * random rows against ONNX Runtime on the same bytes. Returns the wasm model (the caller disposes it).
  */
-async function agrees(m: OnnxModel, opts: { rows?: number; tol?: number; seed?: number; scale?: number } = {}): Promise<Sequential> {
+async function agrees(
+  m: OnnxModel,
+  opts: { rows?: number; tol?: number; seed?: number; scale?: number } = {},
+): Promise<Sequential> {
   const rows = opts.rows ?? 5;
   const sample = sampleDims(m);
   const r = lcg(opts.seed ?? 7, opts.scale ?? 1);
@@ -64,7 +78,8 @@ async function agrees(m: OnnxModel, opts: { rows?: number; tol?: number; seed?: 
 }
 
 const types = (m: Sequential): string[] => m.layers.map((l) => l.type);
-const acts = (m: Sequential): Array<string | undefined> => m.layers.map((l) => ('activation' in l ? l.activation : undefined));
+const acts = (m: Sequential): Array<string | undefined> =>
+  m.layers.map((l) => ('activation' in l ? l.activation : undefined));
 
 /** Expects importOnnx to refuse `m` with `code`, the message naming `label` (e.g. "'bad' (Erf)") and matching `more`. */
 function refuses(m: OnnxModel, code: 'UNSUPPORTED' | 'FORMAT' | 'NONFINITE', label: string, more?: RegExp): void {
@@ -75,13 +90,37 @@ function refuses(m: OnnxModel, code: 'UNSUPPORTED' | 'FORMAT' | 'NONFINITE', lab
 /** Gemm with transB=1 (PyTorch's Linear) from `inputs` to `units`. */
 function linear(b: ChainBuilder, inputs: number, units: number, seed: number, name?: string): void {
   const id = name ?? `fc${seed}`;
-  b.add('Gemm', [b.init(randomTensor(`${id}.weight`, [units, inputs], seed)), b.init(randomTensor(`${id}.bias`, [units], seed + 100))], { alpha: f(1), beta: f(1), transB: 1 }, id);
+  b.add(
+    'Gemm',
+    [
+      b.init(randomTensor(`${id}.weight`, [units, inputs], seed)),
+      b.init(randomTensor(`${id}.bias`, [units], seed + 100)),
+    ],
+    { alpha: f(1), beta: f(1), transB: 1 },
+    id,
+  );
 }
 
 /** Conv (OIHW weight, bias) with `attrs`. */
-function convNode(b: ChainBuilder, c: number, filters: number, k: number, seed: number, attrs: Record<string, number | number[] | string> = {}, name?: string): void {
+function convNode(
+  b: ChainBuilder,
+  c: number,
+  filters: number,
+  k: number,
+  seed: number,
+  attrs: Record<string, number | number[] | string> = {},
+  name?: string,
+): void {
   const id = name ?? `conv${seed}`;
-  b.add('Conv', [b.init(randomTensor(`${id}.weight`, [filters, c, k, k], seed)), b.init(randomTensor(`${id}.bias`, [filters], seed + 100))], { kernel_shape: [k, k], ...attrs }, id);
+  b.add(
+    'Conv',
+    [
+      b.init(randomTensor(`${id}.weight`, [filters, c, k, k], seed)),
+      b.init(randomTensor(`${id}.bias`, [filters], seed + 100)),
+    ],
+    { kernel_shape: [k, k], ...attrs },
+    id,
+  );
 }
 
 describe('dense graphs', () => {
@@ -107,7 +146,11 @@ describe('dense graphs', () => {
 
   it('Gemm alpha and beta scale the kernel and the bias; C may be [1, M] or a scalar', async () => {
     const b = new ChainBuilder(['N', 4]);
-    b.add('Gemm', [b.init(randomTensor('w1', [3, 4], 1)), b.init(randomTensor('c1', [1, 3], 2))], { alpha: f(0.5), beta: f(2), transB: 1 });
+    b.add('Gemm', [b.init(randomTensor('w1', [3, 4], 1)), b.init(randomTensor('c1', [1, 3], 2))], {
+      alpha: f(0.5),
+      beta: f(2),
+      transB: 1,
+    });
     b.add('Gemm', [b.init(randomTensor('w2', [3, 2], 3)), b.init(floatTensor('c2', [], [0.25]))], { alpha: f(1.5) });
     (await agrees(b.finish())).dispose();
   });
@@ -139,7 +182,10 @@ describe('dense graphs', () => {
   it('an activation that cannot fuse (after dropout, after another activation) is an activation layer', async () => {
     const b = new ChainBuilder(['N', 4]);
     linear(b, 4, 6, 1);
-    b.add('Dropout', [b.init(floatTensor('ratio', [], [0.3])), b.init({ name: 'training_mode', dims: [], dataType: DataType.BOOL, int32Data: [0] })]);
+    b.add('Dropout', [
+      b.init(floatTensor('ratio', [], [0.3])),
+      b.init({ name: 'training_mode', dims: [], dataType: DataType.BOOL, int32Data: [0] }),
+    ]);
     b.add('Relu');
     linear(b, 6, 3, 2);
     b.add('Tanh');
@@ -185,7 +231,15 @@ describe('dense graphs', () => {
 
   it('refuses Dropout in training mode, a used mask, and a ratio outside [0, 1)', () => {
     const train = new ChainBuilder(['N', 4]);
-    train.add('Dropout', [train.init(floatTensor('r', [], [0.5])), train.init({ name: 't', dims: [], dataType: DataType.BOOL, int32Data: [1] })], {}, 'drop');
+    train.add(
+      'Dropout',
+      [
+        train.init(floatTensor('r', [], [0.5])),
+        train.init({ name: 't', dims: [], dataType: DataType.BOOL, int32Data: [1] }),
+      ],
+      {},
+      'drop',
+    );
     refuses(train.finish(), 'UNSUPPORTED', "'drop' (Dropout)", /training_mode/);
 
     const mask = new ChainBuilder(['N', 4]);
@@ -194,7 +248,11 @@ describe('dense graphs', () => {
     mask.nodes.push(node('Cast', ['mask'], ['mask_f'], { to: 1 }, 'cast'));
     const masked = mask.finish();
     masked.graph.output.push(valueInfo('mask_f', ['N', 4]));
-    expectSimdnetError(() => importOnnx(masked, { output: 'mask_f' }), 'UNSUPPORTED', /'drop' \(Dropout\).*extra output 'mask'/);
+    expectSimdnetError(
+      () => importOnnx(masked, { output: 'mask_f' }),
+      'UNSUPPORTED',
+      /'drop' \(Dropout\).*extra output 'mask'/,
+    );
     // A mask only a left-out output reads is dead, like the rest of that branch.
     importOnnx(masked, { output: 'drop_out', backend: 'js' }).dispose();
 
@@ -274,10 +332,7 @@ describe('reshapes', () => {
     refuses(b.finish(), 'UNSUPPORTED', "'bad_reshape' (Reshape)", /batch/);
 
     const c = new ChainBuilder(['N', 6]);
-    c.nodes.push(
-      node('Shape', ['x'], ['s'], {}, 'shape'),
-      node('Mul', ['s', 'two'], ['s2'], {}, 'double'),
-    );
+    c.nodes.push(node('Shape', ['x'], ['s'], {}, 'shape'), node('Mul', ['s', 'two'], ['s2'], {}, 'double'));
     c.init(int64Tensor('two', [1], [2]));
     c.add('Reshape', ['s2'], {}, 'reshape');
     refuses(c.finish(), 'UNSUPPORTED', "'double' (Mul)", /batch size/);
@@ -296,7 +351,11 @@ describe('reshapes', () => {
       b.add('Flatten');
       linear(b, 8, 2, 3);
       const m = await agrees(b.finish());
-      expect(types(m)).toEqual(c === 1 ? ['dense', 'reshape', 'conv2d', 'flatten', 'dense'] : ['dense', 'reshape', 'permute', 'conv2d', 'flatten', 'dense']);
+      expect(types(m)).toEqual(
+        c === 1
+          ? ['dense', 'reshape', 'conv2d', 'flatten', 'dense']
+          : ['dense', 'reshape', 'permute', 'conv2d', 'flatten', 'dense'],
+      );
       m.dispose();
     }
   });
@@ -345,7 +404,17 @@ describe('convolutional graphs', () => {
     convNode(b, 1, 4, 5, 1, { pads: [2, 2, 2, 2], strides: [1, 1], dilations: [1, 1], group: 1 });
     const r = lcg(9, 0.5);
     const bn = (name: string, fn: () => number): string => b.init(floatTensor(name, [4], () => fn()));
-    b.add('BatchNormalization', [bn('bn.weight', () => 1 + r()), bn('bn.bias', r), bn('bn.running_mean', r), bn('bn.running_var', () => 0.5 + Math.abs(r()))], { epsilon: f(1e-5), momentum: f(0.9) }, 'bn');
+    b.add(
+      'BatchNormalization',
+      [
+        bn('bn.weight', () => 1 + r()),
+        bn('bn.bias', r),
+        bn('bn.running_mean', r),
+        bn('bn.running_var', () => 0.5 + Math.abs(r())),
+      ],
+      { epsilon: f(1e-5), momentum: f(0.9) },
+      'bn',
+    );
     b.add('Relu');
     b.add('MaxPool', [], { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], ceil_mode: 0 });
     convNode(b, 4, 6, 3, 2);
@@ -355,7 +424,16 @@ describe('convolutional graphs', () => {
     b.add('Reshape', [b.init(int64Tensor('shape', [2], [-1, 24]))]);
     linear(b, 24, 10, 3);
     const m = await agrees(b.finish());
-    expect(types(m)).toEqual(['conv2d', 'batchNormalization', 'activation', 'maxPooling2d', 'conv2d', 'averagePooling2d', 'flatten', 'dense']);
+    expect(types(m)).toEqual([
+      'conv2d',
+      'batchNormalization',
+      'activation',
+      'maxPooling2d',
+      'conv2d',
+      'averagePooling2d',
+      'flatten',
+      'dense',
+    ]);
     expect(m.inputShape).toEqual([12, 12, 1]);
     const bnSpec = m.layers[1] as { momentum: number; epsilon: number };
     expect(bnSpec.momentum).toBe(0.9); // ONNX momentum weighs the old value, as simdnet's
@@ -425,7 +503,10 @@ describe('convolutional graphs', () => {
   });
 
   it('pads that are neither valid nor same become a zeroPadding2d before the Conv or pool (PyTorch stride 2, asymmetric, count_include_pad 1, after a ReLU)', async () => {
-    const convThen = (attrs: Record<string, number | number[] | string>, then?: (b: ChainBuilder) => void): OnnxModel => {
+    const convThen = (
+      attrs: Record<string, number | number[] | string>,
+      then?: (b: ChainBuilder) => void,
+    ): OnnxModel => {
       const b = new ChainBuilder(['N', 2, 7, 6]);
       convNode(b, 2, 3, 3, 1, attrs);
       then?.(b);
@@ -434,12 +515,23 @@ describe('convolutional graphs', () => {
     // PyTorch's Conv2d(padding=1, stride=2): windows start one pixel before TensorFlow's 'same'.
     let m = await agrees(convThen({ pads: [1, 1, 1, 1], strides: [2, 2] }));
     expect(types(m)).toEqual(['permute', 'zeroPadding2d', 'conv2d', 'permute']);
-    expect(m.layers[1]).toMatchObject({ padding: [[1, 1], [1, 1]] });
+    expect(m.layers[1]).toMatchObject({
+      padding: [
+        [1, 1],
+        [1, 1],
+      ],
+    });
     expect((m.layers[2] as { padding: string }).padding).toBe('valid');
     m.dispose();
     // Asymmetric pads (ONNX order [top, left, bottom, right]) and SAME_LOWER with an odd total.
     m = await agrees(convThen({ pads: [1, 0, 0, 2] }));
-    expect(m.layers[1]).toMatchObject({ type: 'zeroPadding2d', padding: [[1, 0], [0, 2]] });
+    expect(m.layers[1]).toMatchObject({
+      type: 'zeroPadding2d',
+      padding: [
+        [1, 0],
+        [0, 2],
+      ],
+    });
     m.dispose();
     (await agrees(convThen({ auto_pad: 'SAME_LOWER', strides: [2, 2] }))).dispose();
     // AveragePool counting its padding (PyTorch's default count_include_pad=True), and a MaxPool after a ReLU.
@@ -447,16 +539,40 @@ describe('convolutional graphs', () => {
       convThen({ pads: [1, 1, 1, 1], strides: [2, 2] }, (b) => {
         b.add('Relu');
         b.add('MaxPool', [], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
-        b.add('AveragePool', [], { kernel_shape: [2, 2], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 1 }, 'avg');
+        b.add(
+          'AveragePool',
+          [],
+          { kernel_shape: [2, 2], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 1 },
+          'avg',
+        );
       }),
     );
-    expect(types(m)).toEqual(['permute', 'zeroPadding2d', 'conv2d', 'zeroPadding2d', 'maxPooling2d', 'zeroPadding2d', 'averagePooling2d', 'permute']);
-    expect(m.layers[5]).toMatchObject({ name: 'avg_pad', padding: [[1, 1], [1, 1]] });
+    expect(types(m)).toEqual([
+      'permute',
+      'zeroPadding2d',
+      'conv2d',
+      'zeroPadding2d',
+      'maxPooling2d',
+      'zeroPadding2d',
+      'averagePooling2d',
+      'permute',
+    ]);
+    expect(m.layers[5]).toMatchObject({
+      name: 'avg_pad',
+      padding: [
+        [1, 1],
+        [1, 1],
+      ],
+    });
     m.dispose();
   });
 
   it('refuses what the layers cannot represent: dilations, groups, 1-D and 3-D convs', () => {
-    const conv = (attrs: Record<string, number | number[] | string>, c = 2, dims: number[] = [2, c, 3, 3]): OnnxModel => {
+    const conv = (
+      attrs: Record<string, number | number[] | string>,
+      c = 2,
+      dims: number[] = [2, c, 3, 3],
+    ): OnnxModel => {
       const b = new ChainBuilder(['N', c, 6, 6]);
       b.add('Conv', [b.init(randomTensor('w', dims, 1))], attrs, 'the_conv');
       return b.finish();
@@ -481,18 +597,51 @@ describe('convolutional graphs', () => {
     (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], ceil_mode: 1 }, 7))).dispose();
     (await agrees(pool('AveragePool', { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }, 8))).dispose();
     (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, 7))).dispose();
-    (await agrees(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'VALID', ceil_mode: 1 }, 8))).dispose();
+    (
+      await agrees(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'VALID', ceil_mode: 1 }, 8))
+    ).dispose();
     (await agrees(pool('MaxPool', { kernel_shape: [2, 2], strides: [2, 2], pads: [0, 0, 1, 1] }, 8))).dispose(); // never reached: 'valid'
-    refuses(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 }, 6), 'UNSUPPORTED', "'pool' (MaxPool)", /ceil_mode 1/);
-    refuses(pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, 6), 'UNSUPPORTED', "'pool' (MaxPool)", /windows elsewhere/);
+    refuses(
+      pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1 }, 6),
+      'UNSUPPORTED',
+      "'pool' (MaxPool)",
+      /ceil_mode 1/,
+    );
+    refuses(
+      pool('MaxPool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, 6),
+      'UNSUPPORTED',
+      "'pool' (MaxPool)",
+      /windows elsewhere/,
+    );
     // count_include_pad 1 with pads: zeros, then 'valid'; without it, pads that move windows stay refused.
-    const counted = await agrees(pool('AveragePool', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 }));
+    const counted = await agrees(
+      pool('AveragePool', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], count_include_pad: 1 }),
+    );
     expect(types(counted)).toEqual(['zeroPadding2d', 'averagePooling2d']);
     counted.dispose();
-    refuses(pool('AveragePool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 0 }, 6), 'UNSUPPORTED', "'pool' (AveragePool)", /windows elsewhere/);
+    refuses(
+      pool('AveragePool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 0 }, 6),
+      'UNSUPPORTED',
+      "'pool' (AveragePool)",
+      /windows elsewhere/,
+    );
     // A ceil_mode window these pads do not hold: refused, counted padding or not.
-    refuses(pool('AveragePool', { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1, count_include_pad: 1 }, 6), 'UNSUPPORTED', "'pool' (AveragePool)", /ceil_mode 1/);
-    refuses(pool('MaxPool', { kernel_shape: [2, 2], dilations: [2, 2] }), 'UNSUPPORTED', "'pool' (MaxPool)", /dilations/);
+    refuses(
+      pool(
+        'AveragePool',
+        { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceil_mode: 1, count_include_pad: 1 },
+        6,
+      ),
+      'UNSUPPORTED',
+      "'pool' (AveragePool)",
+      /ceil_mode 1/,
+    );
+    refuses(
+      pool('MaxPool', { kernel_shape: [2, 2], dilations: [2, 2] }),
+      'UNSUPPORTED',
+      "'pool' (MaxPool)",
+      /dilations/,
+    );
     refuses(pool('MaxPool', { kernel_shape: [2] }), 'UNSUPPORTED', "'pool' (MaxPool)", /2-D windows/);
     refuses(pool('GlobalMaxPool', {}), 'UNSUPPORTED', "'pool' (GlobalMaxPool)", /supported ops: Gemm/);
   });
@@ -510,7 +659,11 @@ describe('convolutional graphs', () => {
       const k = 1 + pick(Math.min(4, hw));
       const stride = 1 + pick(3);
       const pads = Array.from({ length: 4 }, () => pick(Math.min(3, k)));
-      const attrs: Record<string, number | number[] | string> = { kernel_shape: [k, k], strides: [stride, stride], pads };
+      const attrs: Record<string, number | number[] | string> = {
+        kernel_shape: [k, k],
+        strides: [stride, stride],
+        pads,
+      };
       if (op !== 'Conv') attrs.ceil_mode = pick(2);
       if (op === 'AveragePool') attrs.count_include_pad = pick(2);
       if (t % 7 === 0) {
@@ -559,14 +712,25 @@ describe('convolutional graphs', () => {
     p.add('MaxPool', [], { kernel_shape: [2, 2] }, 'mp');
     const pm = await agrees(p.finish());
     expect(types(pm)).toEqual(['permute', 'zeroPadding2d', 'activation', 'maxPooling2d', 'permute']);
-    expect(pm.layers[1]).toMatchObject({ name: 'pad', padding: [[1, 1], [1, 1]] });
+    expect(pm.layers[1]).toMatchObject({
+      name: 'pad',
+      padding: [
+        [1, 1],
+        [1, 1],
+      ],
+    });
     pm.dispose();
     // Asymmetric, at the end of the graph; and before a Conv with auto_pad (the Pad stays a layer).
     const e = new ChainBuilder(['N', 1, 4, 5]);
     e.add('Pad', [e.init(int64Tensor('pads', [8], [0, 0, 2, 0, 0, 0, 1, 3]))], {}, 'pad');
     const em = await agrees(e.finish());
     expect(em.layers.map((l) => l.type)).toEqual(['zeroPadding2d']);
-    expect(em.layers[0]).toMatchObject({ padding: [[2, 1], [0, 3]] });
+    expect(em.layers[0]).toMatchObject({
+      padding: [
+        [2, 1],
+        [0, 3],
+      ],
+    });
     em.dispose();
     const a = new ChainBuilder(['N', 1, 5, 5]);
     a.add('Pad', [a.init(int64Tensor('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1]))], {}, 'pad');
@@ -594,13 +758,31 @@ describe('convolutional graphs', () => {
     b.add('Flatten');
     const r = lcg(3, 0.5);
     const t = (name: string, n: number, fn: () => number): string => b.init(floatTensor(name, [n], () => fn()));
-    b.add('BatchNormalization', [t('g1', 36, () => 1 + r()), t('b1', 36, r), t('m1', 36, r), t('v1', 36, () => 0.5 + Math.abs(r()))], { epsilon: f(1e-3) });
+    b.add(
+      'BatchNormalization',
+      [t('g1', 36, () => 1 + r()), t('b1', 36, r), t('m1', 36, r), t('v1', 36, () => 0.5 + Math.abs(r()))],
+      { epsilon: f(1e-3) },
+    );
     linear(b, 36, 6, 2);
-    b.add('BatchNormalization', [t('g2', 6, () => 1 + r()), t('b2', 6, r), t('m2', 6, r), t('v2', 6, () => 0.5 + Math.abs(r()))], {}, 'bn1d');
+    b.add(
+      'BatchNormalization',
+      [t('g2', 6, () => 1 + r()), t('b2', 6, r), t('m2', 6, r), t('v2', 6, () => 0.5 + Math.abs(r()))],
+      {},
+      'bn1d',
+    );
     b.add('Relu');
     linear(b, 6, 3, 3);
     const m = await agrees(b.finish());
-    expect(types(m)).toEqual(['permute', 'conv2d', 'flatten', 'batchNormalization', 'dense', 'batchNormalization', 'activation', 'dense']);
+    expect(types(m)).toEqual([
+      'permute',
+      'conv2d',
+      'flatten',
+      'batchNormalization',
+      'dense',
+      'batchNormalization',
+      'activation',
+      'dense',
+    ]);
     m.dispose();
 
     const g = new ChainBuilder(['N', 2, 4, 4]);
@@ -724,15 +906,30 @@ describe('graph structure', () => {
   it('refuses finite weights a forward pass would overflow f32 with (FORMAT naming the initializer), leaving no model behind', async () => {
     // Every weight 3e38: a single product with an input of 1000 overflows.
     const huge = new ChainBuilder(['N', 4]);
-    huge.add('Gemm', [huge.init(floatTensor('fc.weight', [3, 4], () => 3e38)), huge.init(floatTensor('fc.bias', [3], () => 3e38))], { transB: 1 }, 'fc');
-    refuses(huge.finish(), 'FORMAT', "initializer 'fc.weight' (B of node 'fc' (Gemm)) is too large", /layer 'fc' can reach .*\|x\| <= 1000/);
+    huge.add(
+      'Gemm',
+      [huge.init(floatTensor('fc.weight', [3, 4], () => 3e38)), huge.init(floatTensor('fc.bias', [3], () => 3e38))],
+      { transB: 1 },
+      'fc',
+    );
+    refuses(
+      huge.finish(),
+      'FORMAT',
+      "initializer 'fc.weight' (B of node 'fc' (Gemm)) is too large",
+      /layer 'fc' can reach .*\|x\| <= 1000/,
+    );
 
     // A kernel of 1e30 is fine alone (4 · 1e30 · 1000 = 4e33), but the layer it feeds takes that to 4e33 · 3 · 1e10 = 1.2e44.
     const chained = new ChainBuilder(['N', 4]);
     chained.add('Gemm', [chained.init(floatTensor('big.weight', [3, 4], () => 1e30))], { transB: 1 }, 'big');
     chained.add('Relu');
     chained.add('MatMul', [chained.init(floatTensor('next.weight', [3, 2], () => 1e10))], {}, 'next');
-    refuses(chained.finish(), 'FORMAT', "initializer 'next.weight' (B of node 'next' (MatMul))", /layer 'next' can reach 1\.20e\+44/);
+    refuses(
+      chained.finish(),
+      'FORMAT',
+      "initializer 'next.weight' (B of node 'next' (MatMul))",
+      /layer 'next' can reach 1\.20e\+44/,
+    );
     // Without the second layer the first one alone imports.
     const alone = new ChainBuilder(['N', 4]);
     alone.add('Gemm', [alone.init(floatTensor('big.weight', [3, 4], () => 1e30))], { transB: 1 }, 'big');
@@ -740,14 +937,24 @@ describe('graph structure', () => {
 
     // Large only once converted: Gemm's alpha scales an ordinary kernel past the limit (named with the alpha).
     const alpha = new ChainBuilder(['N', 4]);
-    alpha.add('Gemm', [alpha.init(randomTensor('w', [3, 4], 1)), alpha.init(randomTensor('c', [3], 2))], { alpha: f(1e37), transB: 1 }, 'scaled');
+    alpha.add(
+      'Gemm',
+      [alpha.init(randomTensor('w', [3, 4], 1)), alpha.init(randomTensor('c', [3], 2))],
+      { alpha: f(1e37), transB: 1 },
+      'scaled',
+    );
     refuses(alpha.finish(), 'FORMAT', "initializer 'w' (B of node 'scaled' (Gemm), times alpha 1e+37)");
 
     // A bias folded from an Add names the addend; a Constant node is a constant.
     const added = new ChainBuilder(['N', 4]);
     added.add('MatMul', [added.init(randomTensor('w', [4, 3], 1))], {}, 'mm');
     added.add('Add', [added.init(floatTensor('shift', [3], [0, 2e38, 0]))], {}, 'plus');
-    refuses(added.finish(), 'FORMAT', "initializer 'shift' (the addend of node 'plus' (Add)) is too large", /layer 'mm'/);
+    refuses(
+      added.finish(),
+      'FORMAT',
+      "initializer 'shift' (the addend of node 'plus' (Add)) is too large",
+      /layer 'mm'/,
+    );
     const constant = new ChainBuilder(['N', 2]);
     constant.nodes.push(node('Constant', [], ['w'], { value: floatTensor('', [2, 2], [1, 2, 3e38, 4]) }, 'weights'));
     constant.add('MatMul', ['w'], {}, 'mm');
@@ -755,12 +962,25 @@ describe('graph structure', () => {
 
     // A conv's OIHW weight (after its conversion to HWIO) and a batch norm's scale, by their initializers.
     const conv = new ChainBuilder(['N', 1, 4, 4]);
-    conv.add('Conv', [conv.init(floatTensor('conv.weight', [2, 1, 3, 3], (i) => (i === 13 ? 1e36 : 0.1))), conv.init(randomTensor('conv.bias', [2], 3))], { kernel_shape: [3, 3] }, 'conv');
+    conv.add(
+      'Conv',
+      [
+        conv.init(floatTensor('conv.weight', [2, 1, 3, 3], (i) => (i === 13 ? 1e36 : 0.1))),
+        conv.init(randomTensor('conv.bias', [2], 3)),
+      ],
+      { kernel_shape: [3, 3] },
+      'conv',
+    );
     refuses(conv.finish(), 'FORMAT', "initializer 'conv.weight' (weight of node 'conv' (Conv))");
     const bn = new ChainBuilder(['N', 1, 4, 4]);
     convNode(bn, 1, 2, 3, 1);
     const ch = (name: string, v: number[]): string => bn.init(floatTensor(name, [2], v));
-    bn.add('BatchNormalization', [ch('bn.scale', [1, 1e37]), ch('bn.B', [0, 0]), ch('bn.mean', [0, 0]), ch('bn.var', [1, 1])], {}, 'bn');
+    bn.add(
+      'BatchNormalization',
+      [ch('bn.scale', [1, 1e37]), ch('bn.B', [0, 0]), ch('bn.mean', [0, 0]), ch('bn.var', [1, 1])],
+      {},
+      'bn',
+    );
     refuses(bn.finish(), 'FORMAT', "initializer 'bn.scale' (scale of node 'bn' (BatchNormalization)) is too large");
 
     // Refused before anything is allocated: the engine's memory is as it was, and the next import works on it.
@@ -792,7 +1012,14 @@ describe('graph structure', () => {
   it('accepts a batch given as a symbol, unknown, 0 or a fixed size; IR 3 files that list initializers as inputs', async () => {
     for (const batch of ['batch', undefined, 0, 1, 2] as const) {
       const m = mlp().finish();
-      m.graph.input[0] = { name: 'x', elemType: DataType.FLOAT, shape: [batch === undefined ? {} : typeof batch === 'string' ? { param: batch } : { value: batch }, { value: 4 }] };
+      m.graph.input[0] = {
+        name: 'x',
+        elemType: DataType.FLOAT,
+        shape: [
+          batch === undefined ? {} : typeof batch === 'string' ? { param: batch } : { value: batch },
+          { value: 4 },
+        ],
+      };
       const model = importOnnx(m, { backend: 'js' });
       expect(model.predict({ data: new Float32Array(12), shape: [3, 4] }).rows).toBe(3);
       model.dispose();
@@ -821,7 +1048,13 @@ describe('graph structure', () => {
     m.graph.output[0] = valueInfo('probabilities', ['batch', 3]);
     const model = importOnnx(m, { backend: 'js', name: 'mine' });
     const info = model.metadata.onnx as OnnxImportInfo;
-    expect(info).toMatchObject({ inputName: 'input', outputName: 'probabilities', opset: 17, producerName: 'pytorch', producerVersion: '2.1.0' });
+    expect(info).toMatchObject({
+      inputName: 'input',
+      outputName: 'probabilities',
+      opset: 17,
+      producerName: 'pytorch',
+      producerVersion: '2.1.0',
+    });
     expect(info.inputDims).toEqual(['batch', 4]);
     expect(model.name).toBe('mine');
     expect(model.layers[0].name).toBe('/fc/Gemm');
@@ -841,7 +1074,12 @@ describe('graph structure', () => {
 // --- several outputs ------------------------------------------------------------------------------------------------
 
 /** Runs `bytes` in ONNX Runtime and returns the output called `name` (ortRun reads the first output only). */
-async function ortOutput(bytes: Uint8Array, x: Float32Array, dims: number[], name: string): Promise<{ type: string; data: number[] }> {
+async function ortOutput(
+  bytes: Uint8Array,
+  x: Float32Array,
+  dims: number[],
+  name: string,
+): Promise<{ type: string; data: number[] }> {
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
@@ -871,7 +1109,16 @@ function sklearnClassifier(classes: number[] = [3, 5, 7]): OnnxModel {
     node('Softmax', ['add_result1'], ['out_activations_result'], {}, 'Relu1'),
     node('Identity', ['out_activations_result'], ['probabilities'], {}, 'Identity'),
     node('ArgMax', ['probabilities'], ['argmax_output'], { axis: 1 }, 'ArgMax'),
-    { ...node('ArrayFeatureExtractor', ['classes', 'argmax_output'], ['array_feature_extractor_result'], {}, 'ArrayFeatureExtractor'), domain: 'ai.onnx.ml' },
+    {
+      ...node(
+        'ArrayFeatureExtractor',
+        ['classes', 'argmax_output'],
+        ['array_feature_extractor_result'],
+        {},
+        'ArrayFeatureExtractor',
+      ),
+      domain: 'ai.onnx.ml',
+    },
     node('Reshape', ['array_feature_extractor_result', 'shape_tensor'], ['reshaped_result'], {}, 'Reshape'),
     node('Cast', ['reshaped_result'], ['label'], { to: DataType.INT64 }, 'Cast1'),
   ];
@@ -944,7 +1191,11 @@ describe('graphs with several outputs', () => {
     }
     // Asking for it by name gives the same model; a single-output graph records nothing dropped.
     const named = importOnnx(m, { backend: 'js', output: 'probabilities' });
-    expect(named.getWeights().map((w) => Array.from(w.data))).toEqual(importOnnx(m, { backend: 'js' }).getWeights().map((w) => Array.from(w.data)));
+    expect(named.getWeights().map((w) => Array.from(w.data))).toEqual(
+      importOnnx(m, { backend: 'js' })
+        .getWeights()
+        .map((w) => Array.from(w.data)),
+    );
     named.dispose();
     const one = new ChainBuilder(['N', 2]);
     one.add('Relu');
@@ -955,8 +1206,16 @@ describe('graphs with several outputs', () => {
 
   it("refuses output: 'label' (INT64, not float), an output that is not in the graph, and a non-string option", () => {
     const m = sklearnClassifier();
-    expectSimdnetError(() => importOnnx(m, { output: 'label' }), 'UNSUPPORTED', /output 'label' has element type INT64; simdnet computes FLOAT outputs \(the graph's: 'probabilities'\)/);
-    expectSimdnetError(() => importOnnx(m, { output: 'proba' }), 'RANGE', /output 'proba' is not an output of the ONNX graph \(outputs: 'label' \(INT64\), 'probabilities' \(FLOAT\)\)/);
+    expectSimdnetError(
+      () => importOnnx(m, { output: 'label' }),
+      'UNSUPPORTED',
+      /output 'label' has element type INT64; simdnet computes FLOAT outputs \(the graph's: 'probabilities'\)/,
+    );
+    expectSimdnetError(
+      () => importOnnx(m, { output: 'proba' }),
+      'RANGE',
+      /output 'proba' is not an output of the ONNX graph \(outputs: 'label' \(INT64\), 'probabilities' \(FLOAT\)\)/,
+    );
     expectSimdnetError(() => importOnnx(m, { output: 3 as unknown as string }), 'RANGE', /options.output/);
     // Only non-float outputs: nothing to import.
     const labels = sklearnClassifier();
@@ -972,7 +1231,9 @@ describe('graphs with several outputs', () => {
     classes.dataType = 8; // STRING
     classes.stringCount = 3;
     // Another output off the hidden layer, through ops the importer has no mapping for.
-    m.graph.node.push(node('TopK', ['next_activations', 'shape_tensor'], ['top_values', 'top_indices'], { axis: 1 }, 'TopK'));
+    m.graph.node.push(
+      node('TopK', ['next_activations', 'shape_tensor'], ['top_values', 'top_indices'], { axis: 1 }, 'TopK'),
+    );
     m.graph.node.push(node('Erf', ['top_values'], ['erf_out'], {}, 'Erf'));
     m.graph.node.push(node('ArgMax', ['erf_out'], ['which'], { axis: 1 }, 'ArgMax2'));
     m.graph.output.push(valueInfo('which', ['N', 1], DataType.INT64));
@@ -1005,7 +1266,10 @@ describe('graphs with several outputs', () => {
       for (const backend of ['js', 'wasm'] as Backend[]) {
         const model = importOnnx(bytes, { backend, output });
         expect(types(model)).toEqual(layers);
-        expect(maxAbsDiff(model.predict({ data: x, shape: [4, 6] }).data, want.data), `${output} on ${backend}`).toBeLessThanOrEqual(2e-6);
+        expect(
+          maxAbsDiff(model.predict({ data: x, shape: [4, 6] }).data, want.data),
+          `${output} on ${backend}`,
+        ).toBeLessThanOrEqual(2e-6);
         const info = model.metadata.onnx as OnnxImportInfo;
         expect(info.outputName).toBe(output);
         expect(info.droppedOutputs).toEqual(dropped);
@@ -1019,13 +1283,19 @@ describe('graphs with several outputs', () => {
     // skl2onnx's default: the probabilities go through ZipMap into a sequence of maps, next to output_label.
     const m = sklearnClassifier();
     m.graph.node.at(-1)!.output[0] = 'output_label';
-    m.graph.node.push({ ...node('ZipMap', ['probabilities'], ['output_probability'], { classlabels_int64s: [3, 5, 7] }, 'ZipMap'), domain: 'ai.onnx.ml' });
+    m.graph.node.push({
+      ...node('ZipMap', ['probabilities'], ['output_probability'], { classlabels_int64s: [3, 5, 7] }, 'ZipMap'),
+      domain: 'ai.onnx.ml',
+    });
     m.graph.output = [valueInfo('output_label', [0], DataType.INT64), { name: 'output_probability', elemType: 0 }];
     expectSimdnetError(() => importOnnx(m), 'UNSUPPORTED', hint);
     expectSimdnetError(() => importOnnx(m, { output: 'output_probability' }), 'UNSUPPORTED', hint);
     // A ZipMap output next to a float output is simply left out.
     const both = sklearnClassifier();
-    both.graph.node.push({ ...node('ZipMap', ['probabilities'], ['output_probability'], { classlabels_int64s: [3, 5, 7] }, 'ZipMap'), domain: 'ai.onnx.ml' });
+    both.graph.node.push({
+      ...node('ZipMap', ['probabilities'], ['output_probability'], { classlabels_int64s: [3, 5, 7] }, 'ZipMap'),
+      domain: 'ai.onnx.ml',
+    });
     both.graph.output.push({ name: 'output_probability', elemType: 0 });
     const model = importOnnx(both, { backend: 'js' });
     expect((model.metadata.onnx as OnnxImportInfo).droppedOutputs).toEqual(['label', 'output_probability']);
@@ -1035,7 +1305,19 @@ describe('graphs with several outputs', () => {
     // the importer refuses it with the hint. The type is patched in place of a FLOAT type of the same length (14 bytes).
     m.graph.output[1] = valueInfo('output_probability', ['abcd']);
     const bytes = encodeModel(m);
-    const tensorType = [0x0a, 0x0c, 0x08, 0x01, 0x12, 0x08, 0x0a, 0x06, 0x12, 0x04, ...Array.from('abcd', (c) => c.charCodeAt(0))];
+    const tensorType = [
+      0x0a,
+      0x0c,
+      0x08,
+      0x01,
+      0x12,
+      0x08,
+      0x0a,
+      0x06,
+      0x12,
+      0x04,
+      ...Array.from('abcd', (c) => c.charCodeAt(0)),
+    ];
     const seqType = [0x22, 0x0c, 0x0a, 0x0a, 0x2a, 0x08, 0x08, 0x07, 0x12, 0x04, 0x0a, 0x02, 0x08, 0x01];
     const at = Buffer.from(bytes).indexOf(Buffer.from(tensorType));
     expect(at).toBeGreaterThan(0);
@@ -1047,8 +1329,16 @@ describe('graphs with several outputs', () => {
     const other = encodeModel({ ...m, graph: { ...m.graph, node: m.graph.node.filter((n) => n.opType !== 'ZipMap') } });
     const at2 = Buffer.from(other).indexOf(Buffer.from(tensorType));
     other.set(seqType, at2);
-    expectSimdnetError(() => importOnnx(other, { output: 'output_probability' }), 'UNSUPPORTED', /output 'output_probability' has a sequence type; simdnet computes FLOAT outputs/);
-    expectSimdnetError(() => importOnnx(other), 'UNSUPPORTED', /no FLOAT output \(outputs: 'output_label' \(INT64\), 'output_probability' \(a sequence\)\)/);
+    expectSimdnetError(
+      () => importOnnx(other, { output: 'output_probability' }),
+      'UNSUPPORTED',
+      /output 'output_probability' has a sequence type; simdnet computes FLOAT outputs/,
+    );
+    expectSimdnetError(
+      () => importOnnx(other),
+      'UNSUPPORTED',
+      /no FLOAT output \(outputs: 'output_label' \(INT64\), 'output_probability' \(a sequence\)\)/,
+    );
   });
 
   it('an skl2onnx classifier with STRING class labels, as a file: imports (zipmap False form), computing what ONNX Runtime gives; its ZipMap form is refused with the hint', async () => {
@@ -1069,7 +1359,12 @@ describe('graphs with several outputs', () => {
       }),
     );
     const decoded = decodeModel(bytes);
-    expect(decoded.graph.initializer.find((t) => t.name === 'classes')).toEqual({ name: 'classes', dims: [3], dataType: 8, stringCount: 3 });
+    expect(decoded.graph.initializer.find((t) => t.name === 'classes')).toEqual({
+      name: 'classes',
+      dims: [3],
+      dataType: 8,
+      stringCount: 3,
+    });
     // ONNX Runtime runs the file: string labels, float probabilities.
     const x = Float32Array.from({ length: 5 * 6 }, (_, i) => Math.sin(i * 1.3));
     const ort = await import('onnxruntime-web');
@@ -1090,7 +1385,11 @@ describe('graphs with several outputs', () => {
         model.dispose();
       }
     }
-    expectSimdnetError(() => importOnnx(bytes, { output: 'label' }), 'UNSUPPORTED', /output 'label' has element type STRING; simdnet computes FLOAT outputs/);
+    expectSimdnetError(
+      () => importOnnx(bytes, { output: 'label' }),
+      'UNSUPPORTED',
+      /output 'label' has element type STRING; simdnet computes FLOAT outputs/,
+    );
 
     // skl2onnx's default (zipmap True): probabilities → ZipMap(classlabels_strings) → output_probability, typed
     // sequence(map(string, tensor(float))); output_label is the STRING label.
@@ -1126,7 +1425,8 @@ describe('graphs with several outputs', () => {
       ['output_label', 8, undefined],
       ['output_probability', 0, 'sequence'],
     ]);
-    const hint = /ONNX graph output 'output_probability': a ZipMap output .*convert with options=\{id\(model\): \{'zipmap': False\}\}/;
+    const hint =
+      /ONNX graph output 'output_probability': a ZipMap output .*convert with options=\{id\(model\): \{'zipmap': False\}\}/;
     expectSimdnetError(() => importOnnx(zbytes), 'UNSUPPORTED', hint);
     expectSimdnetError(() => importOnnx(zbytes, { output: 'output_probability' }), 'UNSUPPORTED', hint);
   });
@@ -1135,12 +1435,28 @@ describe('graphs with several outputs', () => {
     const m = sklearnClassifier();
     const i = m.graph.initializer.findIndex((t) => t.name === 'intercepts');
     m.graph.initializer[i] = { name: 'intercepts', dims: [1, 5], dataType: 8, stringCount: 5 };
-    expectSimdnetError(() => importOnnx(m, { backend: 'js' }), 'FORMAT', /initializer 'intercepts' \(.* of node 'Add' \(Add\)\): data type STRING does not match/);
+    expectSimdnetError(
+      () => importOnnx(m, { backend: 'js' }),
+      'FORMAT',
+      /initializer 'intercepts' \(.* of node 'Add' \(Add\)\): data type STRING does not match/,
+    );
     // And as a Constant node's value.
     const c = sklearnClassifier();
     c.graph.initializer = c.graph.initializer.filter((t) => t.name !== 'intercepts');
-    c.graph.node.unshift(node('Constant', [], ['intercepts'], { value: { name: 'v', dims: [1, 5], dataType: 8, stringCount: 5 } }, 'StrConst'));
-    expectSimdnetError(() => importOnnx(c, { backend: 'js' }), 'UNSUPPORTED', /'StrConst' \(Constant\).*a constant of data type STRING is not supported/);
+    c.graph.node.unshift(
+      node(
+        'Constant',
+        [],
+        ['intercepts'],
+        { value: { name: 'v', dims: [1, 5], dataType: 8, stringCount: 5 } },
+        'StrConst',
+      ),
+    );
+    expectSimdnetError(
+      () => importOnnx(c, { backend: 'js' }),
+      'UNSUPPORTED',
+      /'StrConst' \(Constant\).*a constant of data type STRING is not supported/,
+    );
   });
 });
 
@@ -1156,8 +1472,14 @@ interface Expected {
   heldOut?: { rows: number; classes: number[]; accuracy: number };
 }
 
-const fixtureNames = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.onnx')).map((f) => f.slice(0, -5)).sort() : [];
-const expected = (name: string): Expected => JSON.parse(readFileSync(new URL(`${name}.expected.json`, FIXTURES), 'utf8')) as Expected;
+const fixtureNames = existsSync(FIXTURES)
+  ? readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.onnx'))
+      .map((f) => f.slice(0, -5))
+      .sort()
+  : [];
+const expected = (name: string): Expected =>
+  JSON.parse(readFileSync(new URL(`${name}.expected.json`, FIXTURES), 'utf8')) as Expected;
 const fixtureBytes = (name: string): Uint8Array => readFileSync(new URL(`${name}.onnx`, FIXTURES));
 
 describe('fixtures from real exporters', () => {
@@ -1181,7 +1503,17 @@ describe('fixtures from real exporters', () => {
   });
 
   it('has the fixtures the issue lists', () => {
-    for (const name of ['torch-mlp', 'torch-mlp-op9', 'torch-mlp2-op17', 'torch-cnn', 'torch-cnn-nofold', 'torch-cnn-rgb', 'sklearn-mlp', 'sklearn-mlp-2out', 'tf2onnx-cnn']) {
+    for (const name of [
+      'torch-mlp',
+      'torch-mlp-op9',
+      'torch-mlp2-op17',
+      'torch-cnn',
+      'torch-cnn-nofold',
+      'torch-cnn-rgb',
+      'sklearn-mlp',
+      'sklearn-mlp-2out',
+      'tf2onnx-cnn',
+    ]) {
       expect(fixtureNames, name).toContain(name);
     }
   });
@@ -1236,7 +1568,9 @@ describe('fixtures from real exporters', () => {
         if (backend === 'wasm') {
           // Imported and exported again, ONNX Runtime computes the framework's outputs from the same rows.
           const out = exportOnnx(m);
-          const dims = decodeModel(out).graph.input[0].shape!.slice(1).map((d) => d.value!);
+          const dims = decodeModel(out)
+            .graph.input[0].shape!.slice(1)
+            .map((d) => d.value!);
           expect(size(dims)).toBe(x.shape[1]);
           const rt = await ortRun(out, x.data, [x.shape[0], ...dims]);
           expect(maxAbsDiff(rt, e.output.flat()), 'after exportOnnx, in ONNX Runtime').toBeLessThanOrEqual(1e-5);
@@ -1263,8 +1597,14 @@ describe('fixtures from real exporters', () => {
       // Fine-tuning: a model that ends in logits gets a softmax on top (transfer keeps every layer, unfrozen).
       const last = model.layers[model.layers.length - 1];
       const endsInSoftmax = 'activation' in last && last.activation === 'softmax';
-      const tuned = endsInSoftmax ? model : transfer(model, { keep: model.layers.length, head: [activation('softmax')], freeze: false, seed: 1 });
-      tuned.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 2e-4 }), metrics: ['accuracy'] });
+      const tuned = endsInSoftmax
+        ? model
+        : transfer(model, { keep: model.layers.length, head: [activation('softmax')], freeze: false, seed: 1 });
+      tuned.compile({
+        loss: 'categoricalCrossentropy',
+        optimizer: adam({ learningRate: 2e-4 }),
+        metrics: ['accuracy'],
+      });
       const before = tuned.evaluate(train, labels).loss;
       const history = await tuned.fit(train, labels, { epochs: 2, batchSize: 64, seed: 1 });
       const after = tuned.evaluate(train, labels).loss;
@@ -1279,7 +1619,8 @@ describe('fixtures from real exporters', () => {
       const frozen = t.getWeights().filter((w) => !w.name.startsWith('new_head/'));
       t.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 3e-3 }), metrics: ['accuracy'] });
       await t.fit(mnist.train.x, mnist.train.labels!, { epochs: 3, batchSize: 64, seed: 2 });
-      for (const w of frozen) expect(Array.from(t.getWeights().find((v) => v.name === w.name)!.data)).toEqual(Array.from(w.data));
+      for (const w of frozen)
+        expect(Array.from(t.getWeights().find((v) => v.name === w.name)!.data)).toEqual(Array.from(w.data));
       expect(testAcc(t)).toBeGreaterThan(0.8);
       t.dispose();
 
@@ -1294,7 +1635,9 @@ describe('fixtures from real exporters', () => {
       expect(report.sparsity).toBeGreaterThanOrEqual(0.299);
       expect(sparsityOf(fresh).sparsity).toBeCloseTo(report.sparsity, 10);
       const prunedAcc = testAcc(fresh);
-      console.log(`${name}: float ${floatAcc.toFixed(4)}, int8 ${qAcc.toFixed(4)}, 30 % pruned ${prunedAcc.toFixed(4)}`);
+      console.log(
+        `${name}: float ${floatAcc.toFixed(4)}, int8 ${qAcc.toFixed(4)}, 30 % pruned ${prunedAcc.toFixed(4)}`,
+      );
       expect(prunedAcc).toBeGreaterThan(floatAcc - 0.03);
       fresh.dispose();
       model.dispose();

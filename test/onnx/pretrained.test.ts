@@ -56,12 +56,31 @@ async function ortPredict(bytes: Uint8Array, x: Matrix, sample: readonly number[
 }
 
 const MODELS: Array<{ name: string; load: () => Sequential; expected: string; mode: 'head' | 'all' }> = [
-  { name: 'PyTorch CNN', load: () => importOnnx(readFileSync(join(ONNX, 'torch-cnn.onnx'))), expected: join(ONNX, 'torch-cnn.expected.json'), mode: 'head' },
-  { name: 'PyTorch MLP', load: () => importOnnx(readFileSync(join(ONNX, 'torch-mlp.onnx'))), expected: join(ONNX, 'torch-mlp.expected.json'), mode: 'all' },
-  { name: 'scikit-learn MLP', load: () => importOnnx(readFileSync(join(ONNX, 'sklearn-mlp.onnx'))), expected: join(ONNX, 'sklearn-mlp.expected.json'), mode: 'all' },
+  {
+    name: 'PyTorch CNN',
+    load: () => importOnnx(readFileSync(join(ONNX, 'torch-cnn.onnx'))),
+    expected: join(ONNX, 'torch-cnn.expected.json'),
+    mode: 'head',
+  },
+  {
+    name: 'PyTorch MLP',
+    load: () => importOnnx(readFileSync(join(ONNX, 'torch-mlp.onnx'))),
+    expected: join(ONNX, 'torch-mlp.expected.json'),
+    mode: 'all',
+  },
+  {
+    name: 'scikit-learn MLP',
+    load: () => importOnnx(readFileSync(join(ONNX, 'sklearn-mlp.onnx'))),
+    expected: join(ONNX, 'sklearn-mlp.expected.json'),
+    mode: 'all',
+  },
   {
     name: 'TensorFlow.js CNN',
-    load: () => importTfjsLayers(readFileSync(join(TFJS, 'tfjs-cnn/model.json'), 'utf8'), readFileSync(join(TFJS, 'tfjs-cnn/weights.bin'))),
+    load: () =>
+      importTfjsLayers(
+        readFileSync(join(TFJS, 'tfjs-cnn/model.json'), 'utf8'),
+        readFileSync(join(TFJS, 'tfjs-cnn/weights.bin')),
+      ),
     expected: join(TFJS, 'tfjs-cnn/expected.json'),
     mode: 'head',
   },
@@ -73,7 +92,9 @@ describe('pretrained elsewhere: import, match, fine-tune, export, run in ONNX Ru
       const exp = JSON.parse(readFileSync(spec.expected, 'utf8')) as Expected;
       const imported = spec.load();
       // The framework's own outputs and held-out classes.
-      expect(maxAbsDiff(imported.predict(rows(split.test.x, 0, exp.rows)).data, exp.output.flat())).toBeLessThanOrEqual(1e-5);
+      expect(maxAbsDiff(imported.predict(rows(split.test.x, 0, exp.rows)).data, exp.output.flat())).toBeLessThanOrEqual(
+        1e-5,
+      );
       expect(Array.from(imported.predictClasses(split.test.x))).toEqual(exp.heldOut.classes);
       const before = accuracy(imported);
       expect(before).toBe(exp.heldOut.accuracy);
@@ -82,8 +103,12 @@ describe('pretrained elsewhere: import, match, fine-tune, export, run in ONNX Ru
       // under a new head; an MLP fine-tunes every layer at a small learning rate.
       const x = rows(split.train.x, 0, 2000);
       const y = split.train.labels!.subarray(0, 2000);
-      const model = spec.mode === 'head' ? transfer(imported, { head: [dense(10, { activation: 'softmax' })], seed: 3 }) : imported;
-      model.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: spec.mode === 'head' ? 3e-3 : 1e-4 }) });
+      const model =
+        spec.mode === 'head' ? transfer(imported, { head: [dense(10, { activation: 'softmax' })], seed: 3 }) : imported;
+      model.compile({
+        loss: 'categoricalCrossentropy',
+        optimizer: adam({ learningRate: spec.mode === 'head' ? 3e-3 : 1e-4 }),
+      });
       const history = await model.fit(x, y, { epochs: spec.mode === 'head' ? 8 : 3, batchSize: 32, seed: 1 });
       const losses = history.history.loss;
       expect(losses.every(Number.isFinite)).toBe(true);

@@ -56,7 +56,13 @@ async function trained(layers: LayerSpec[], input: number[], backend: Backend, s
  */
 function shapeOf(m: Sequential): unknown[] {
   return m.layers.map((l) => {
-    const { name: _n, inputShape: _s, inputDim: _d, kernelInitializer: _k, ...rest } = l as LayerSpec & { inputShape?: unknown; inputDim?: unknown; kernelInitializer?: unknown };
+    const {
+      name: _n,
+      inputShape: _s,
+      inputDim: _d,
+      kernelInitializer: _k,
+      ...rest
+    } = l as LayerSpec & { inputShape?: unknown; inputDim?: unknown; kernelInitializer?: unknown };
     return rest;
   });
 }
@@ -93,7 +99,12 @@ const MODELS: Record<string, { layers: () => LayerSpec[]; input: number[] }> = {
   },
   'an MLP': {
     input: [20],
-    layers: () => [dense(16, { activation: 'relu' }), dropout(0.1), dense(8, { activation: 'tanh' }), dense(4, { activation: 'softmax' })],
+    layers: () => [
+      dense(16, { activation: 'relu' }),
+      dropout(0.1),
+      dense(8, { activation: 'tanh' }),
+      dense(4, { activation: 'softmax' }),
+    ],
   },
 };
 

@@ -14,7 +14,10 @@ describe('scripts/asbuild.js', () => {
     const dir = mkdtempSync(join(tmpdir(), 'simdnet-asbuild-'));
     try {
       const out = join(dir, 'simdnet.wasm');
-      const r = await run(process.execPath, [script, '--outFile', out, '--textFile', join(dir, 'simdnet.wat')], { cwd: repoRoot, timeoutMs: 300_000 });
+      const r = await run(process.execPath, [script, '--outFile', out, '--textFile', join(dir, 'simdnet.wat')], {
+        cwd: repoRoot,
+        timeoutMs: 300_000,
+      });
       expect(r.code, describeRun(r)).toBe(0);
       expect(r.stderr).not.toMatch(/converge/i);
       expect(statSync(out).size).toBeGreaterThan(10_000);

@@ -16,14 +16,20 @@ const require = createRequire(import.meta.url);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-const offline = { ...process.env, HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost' };
+const offline = {
+  ...process.env,
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  NO_PROXY: '127.0.0.1,localhost',
+};
 
 let inst: Installed;
 beforeAll(async () => {
   inst = await packAndInstall();
 }, 600_000);
 afterAll(() => {
-  if (inst && !process.env.SIMDNET_KEEP_RUNTIMES && !process.env.SIMDNET_REUSE_PACK) rmSync(inst.work, { recursive: true, force: true });
+  if (inst && !process.env.SIMDNET_KEEP_RUNTIMES && !process.env.SIMDNET_REUSE_PACK)
+    rmSync(inst.work, { recursive: true, force: true });
 });
 
 /** The README's first ```js block after the heading `## A first model`: the example a user pastes. */
@@ -61,18 +67,41 @@ export const all = [compress.quantizeModel, onnx.importOnnx, onnx.exportOnnx, tf
   // named elsewhere would show here).
   const base = { target: 'ES2022', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM'], types: [] };
   const cases: Array<[string, Record<string, unknown>, Record<string, string>]> = [
-    ['module node16, an ES module (.mts)', { module: 'node16', moduleResolution: 'node16' }, { 'main.mts': `${subpaths}await init();\n` }],
-    ['module node16, CommonJS (.cts with import = require)', { module: 'node16', moduleResolution: 'node16' }, { 'main.cts': cts }],
-    ['module nodenext, both in one project', { module: 'nodenext', moduleResolution: 'nodenext' }, { 'a.mts': subpaths, 'b.cts': cts }],
-    ['moduleResolution node (node10), module commonjs', { module: 'commonjs', moduleResolution: 'node' }, { 'main.ts': subpaths }],
-    ['moduleResolution bundler, module esnext', { module: 'esnext', moduleResolution: 'bundler' }, { 'main.ts': `${subpaths}await init();\n` }],
+    [
+      'module node16, an ES module (.mts)',
+      { module: 'node16', moduleResolution: 'node16' },
+      { 'main.mts': `${subpaths}await init();\n` },
+    ],
+    [
+      'module node16, CommonJS (.cts with import = require)',
+      { module: 'node16', moduleResolution: 'node16' },
+      { 'main.cts': cts },
+    ],
+    [
+      'module nodenext, both in one project',
+      { module: 'nodenext', moduleResolution: 'nodenext' },
+      { 'a.mts': subpaths, 'b.cts': cts },
+    ],
+    [
+      'moduleResolution node (node10), module commonjs',
+      { module: 'commonjs', moduleResolution: 'node' },
+      { 'main.ts': subpaths },
+    ],
+    [
+      'moduleResolution bundler, module esnext',
+      { module: 'esnext', moduleResolution: 'bundler' },
+      { 'main.ts': `${subpaths}await init();\n` },
+    ],
   ];
   for (const [name, options, files] of cases) {
     it(name, async () => {
       const dir = join(inst.app, 'types', name.replace(/\W+/g, '-'));
       mkdirSync(dir, { recursive: true });
       for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
-      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...base, ...options }, files: Object.keys(files) }));
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { ...base, ...options }, files: Object.keys(files) }),
+      );
       const r = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, timeoutMs: 120_000 });
       expect(r.code, describeRun(r)).toBe(0);
     }, 120_000);
@@ -97,13 +126,18 @@ describe('the README, as the npm page shows it', () => {
 
   it('every relative link and image resolves to a file in the tarball', () => {
     const paths = new Set(inst.pack.files.map((f) => f.path));
-    const links = [...readme.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/i.test(l) && !l.startsWith('#'));
+    const links = [...readme.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1]!)
+      .filter((l) => !/^[a-z]+:/i.test(l) && !l.startsWith('#'));
     expect(links.length).toBeGreaterThan(5);
     const missing = links.filter((l) => {
       const path = l.replace(/#.*$/, '').replace(/^\.\//, '');
       return !paths.has(path) && ![...paths].some((p) => p.startsWith(`${path.replace(/\/$/, '')}/`));
     });
-    expect(missing, `README links to files the published package does not hold (it holds ${[...paths].filter((p) => !p.startsWith('dist/')).join(', ')})`).toEqual([]);
+    expect(
+      missing,
+      `README links to files the published package does not hold (it holds ${[...paths].filter((p) => !p.startsWith('dist/')).join(', ')})`,
+    ).toEqual([]);
   });
 });
 
@@ -142,11 +176,16 @@ describe.skipIf(!verdaccioBin)('publish → install from a registry → run (ver
     for (let attempt = 0; attempt < 4 && !stop; attempt++) {
       const port = await freePort();
       try {
-        const server = await startServer(process.execPath, [verdaccioBin!, '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`], /http address/, {
-          cwd: dir,
-          env: offline,
-          timeoutMs: 60_000,
-        });
+        const server = await startServer(
+          process.execPath,
+          [verdaccioBin!, '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`],
+          /http address/,
+          {
+            cwd: dir,
+            env: offline,
+            timeoutMs: 60_000,
+          },
+        );
         registry = `http://127.0.0.1:${port}/`;
         stop = server.stop;
       } catch (err) {
@@ -165,7 +204,13 @@ describe.skipIf(!verdaccioBin)('publish → install from a registry → run (ver
     const npmrc = join(dir, 'npmrc');
     writeFileSync(npmrc, `registry=${registry}\n//127.0.0.1:${new URL(registry).port}/:_authToken=${token}\n`);
     // npm's own cache in the scratch directory too, so nothing of the user's cache is read or written.
-    env = { ...offline, NPM_CONFIG_USERCONFIG: npmrc, NPM_CONFIG_REGISTRY: registry, NPM_CONFIG_CACHE: join(dir, 'npm-cache'), NO_COLOR: '1' };
+    env = {
+      ...offline,
+      NPM_CONFIG_USERCONFIG: npmrc,
+      NPM_CONFIG_REGISTRY: registry,
+      NPM_CONFIG_CACHE: join(dir, 'npm-cache'),
+      NO_COLOR: '1',
+    };
   }, 120_000);
   afterAll(async () => {
     await stop?.();
@@ -182,12 +227,18 @@ describe.skipIf(!verdaccioBin)('publish → install from a registry → run (ver
     const app = join(dir, 'user');
     mkdirSync(app, { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'xor-user', version: '1.0.0', private: true }));
-    const inst2 = await run(npm, ['install', 'simdnet', '--no-audit', '--no-fund'], { cwd: app, env, timeoutMs: 180_000 });
+    const inst2 = await run(npm, ['install', 'simdnet', '--no-audit', '--no-fund'], {
+      cwd: app,
+      env,
+      timeoutMs: 180_000,
+    });
     expect(inst2.code, describeRun(inst2)).toBe(0);
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     expect(pkg.dependencies.simdnet).toBe(`^${inst.pack.version}`);
     // The very tarball packed above (the registry is the only source: no uplinks, a fresh npm cache).
-    const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as { packages: Record<string, { integrity?: string }> };
+    const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { integrity?: string }>;
+    };
     const sha = `sha512-${createHash('sha512').update(readFileSync(inst.tarball)).digest('base64')}`;
     expect(lock.packages['node_modules/simdnet']?.integrity).toBe(sha);
 
@@ -202,8 +253,14 @@ const main = async () => {
 };
 main();
 `;
-    writeFileSync(join(app, 'xor.mjs'), body("import { init, sequential, dense, adam, saveModel, loadModel } from 'simdnet';"));
-    writeFileSync(join(app, 'xor.cjs'), body("const { init, sequential, dense, adam, saveModel, loadModel } = require('simdnet');"));
+    writeFileSync(
+      join(app, 'xor.mjs'),
+      body("import { init, sequential, dense, adam, saveModel, loadModel } from 'simdnet';"),
+    );
+    writeFileSync(
+      join(app, 'xor.cjs'),
+      body("const { init, sequential, dense, adam, saveModel, loadModel } = require('simdnet');"),
+    );
     for (const file of ['xor.mjs', 'xor.cjs']) {
       const r = await run(process.execPath, [file], { cwd: app, timeoutMs: 120_000 });
       expect(r.code, `${file}\n${describeRun(r)}`).toBe(0);
@@ -211,7 +268,7 @@ main();
     }
   }, 300_000);
 
-  it("Deno imports npm:simdnet from the registry (NPM_CONFIG_REGISTRY) and trains XOR", async () => {
+  it('Deno imports npm:simdnet from the registry (NPM_CONFIG_REGISTRY) and trains XOR', async () => {
     const deno = (require('deno/install_api.cjs') as { runInstall(): string }).runInstall();
     const app = join(dir, 'deno-user');
     mkdirSync(app, { recursive: true });
@@ -227,11 +284,15 @@ console.log(JSON.stringify(Array.from(model.predict(x).data, Math.round)));
 `,
     );
     // Deno 2.9 refuses versions published less than 24 h ago by default; this one was published a moment ago.
-    const r = await run(deno, ['run', '--no-lock', '--minimum-dependency-age=0', '--allow-read', '--allow-env', 'xor.ts'], {
-      cwd: app,
-      env: { ...env, DENO_DIR: join(dir, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1' },
-      timeoutMs: 180_000,
-    });
+    const r = await run(
+      deno,
+      ['run', '--no-lock', '--minimum-dependency-age=0', '--allow-read', '--allow-env', 'xor.ts'],
+      {
+        cwd: app,
+        env: { ...env, DENO_DIR: join(dir, 'deno-dir'), DENO_NO_UPDATE_CHECK: '1' },
+        timeoutMs: 180_000,
+      },
+    );
     expect(r.code, describeRun(r)).toBe(0);
     expect(r.stdout.trim()).toBe('[0,1,1,0]');
     expect(existsSync(join(dir, 'deno-dir')), 'Deno cached the package in its own directory').toBe(true);

@@ -1,7 +1,16 @@
 // Bad calls get a SimdnetError (never a TypeError from deep inside) and leave the model as it was, bit for bit;
 // a disposed model refuses every method; fit() claims the model before its first await.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dense, init, loadModel, saveModel, sequential, SimdnetError, type Callback, type Sequential } from '../../src/index.js';
+import {
+  dense,
+  init,
+  loadModel,
+  saveModel,
+  sequential,
+  SimdnetError,
+  type Callback,
+  type Sequential,
+} from '../../src/index.js';
 import { expectSimdnetError, expectSimdnetErrorAsync } from '../helpers/errors.js';
 import { lcg, withHeader } from './models.js';
 
@@ -13,13 +22,20 @@ const x = { data: Float32Array.from({ length: 60 * 4 }, lcg(1)), shape: [60, 4] 
 const y = Int32Array.from({ length: 60 }, (_, i) => i % 3);
 
 function model(): Sequential {
-  const m = sequential([dense(8, { activation: 'relu', inputDim: 4, name: 'h' }), dense(3, { activation: 'softmax', name: 'out' })], { seed: 2 });
+  const m = sequential(
+    [dense(8, { activation: 'relu', inputDim: 4, name: 'h' }), dense(3, { activation: 'softmax', name: 'out' })],
+    { seed: 2 },
+  );
   m.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd' });
   return m;
 }
 
 /** All weights of a model as one byte string. */
-const bits = (m: Sequential): string => m.getWeights().map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString('hex')).join('/');
+const bits = (m: Sequential): string =>
+  m
+    .getWeights()
+    .map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString('hex'))
+    .join('/');
 
 describe('bad arguments are SimdnetErrors and change nothing', () => {
   it('saveModel of something that is not a live Sequential', () => {
@@ -36,7 +52,17 @@ describe('bad arguments are SimdnetErrors and change nothing', () => {
     m.build(4);
     const before = bits(m);
     const w = m.getWeights();
-    const cases: unknown[] = [null, undefined, 7, [w[0], w[1], w[2], null], [w[0], undefined, w[2], w[3]], [w[0], w[1], w[2], { data: null }], [w[0], w[1], w[2], { shape: null, data: w[3].data }], [w[0], w[1], w[2], 'abc'], [w[0], w[1], w[2], { data: ['a', 'b', 'c'] }]];
+    const cases: unknown[] = [
+      null,
+      undefined,
+      7,
+      [w[0], w[1], w[2], null],
+      [w[0], undefined, w[2], w[3]],
+      [w[0], w[1], w[2], { data: null }],
+      [w[0], w[1], w[2], { shape: null, data: w[3].data }],
+      [w[0], w[1], w[2], 'abc'],
+      [w[0], w[1], w[2], { data: ['a', 'b', 'c'] }],
+    ];
     for (const c of cases) {
       let thrown: unknown;
       try {
@@ -56,7 +82,11 @@ describe('bad arguments are SimdnetErrors and change nothing', () => {
       const m = model();
       m.build(4);
       const before = bits(m);
-      await expectSimdnetErrorAsync(() => m.fit(x, y, { epochs: 2, callbacks: cb as unknown as Callback }), 'RANGE', /callback/);
+      await expectSimdnetErrorAsync(
+        () => m.fit(x, y, { epochs: 2, callbacks: cb as unknown as Callback }),
+        'RANGE',
+        /callback/,
+      );
       expect(bits(m)).toBe(before);
       expect(m.trainedSteps).toBe(0);
       // Still usable.

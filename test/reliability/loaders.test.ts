@@ -22,7 +22,11 @@ beforeAll(async () => {
   mlpFile = saveModel(m);
   cnnFile = saveModel(c);
   const calibration = rangeInputs(8, 1);
-  const q = [quantizeModel(m, { mode: 'static', calibration }), quantizeModel(m, { mode: 'dynamic' }), quantizeModel(m, { plan: 'f16' })];
+  const q = [
+    quantizeModel(m, { mode: 'static', calibration }),
+    quantizeModel(m, { mode: 'dynamic' }),
+    quantizeModel(m, { plan: 'f16' }),
+  ];
   [staticFile, dynamicFile, f16File] = q.map((x) => saveQuantized(x));
   const s = SparseModel.fromModel(m, { minSparsity: 0 });
   csrFile = s.save();
@@ -62,13 +66,27 @@ describe('quantized files: values checked after the conversion the computation u
 
   it('finite but extreme kernel scales, biases and weights are refused, naming the tensor', () => {
     for (const file of [staticFile, dynamicFile]) {
-      expectSimdnetError(() => loadQuantized(fillF32(file, 'h2/kernel_scale', 3.4e38)), 'FORMAT', /h2\/kernel_scale is too large/);
-      expectSimdnetError(() => loadQuantized(fillF32(file, 'h1/kernel_scale', 1e36)), 'FORMAT', /h1\/kernel_scale is too large/);
+      expectSimdnetError(
+        () => loadQuantized(fillF32(file, 'h2/kernel_scale', 3.4e38)),
+        'FORMAT',
+        /h2\/kernel_scale is too large/,
+      );
+      expectSimdnetError(
+        () => loadQuantized(fillF32(file, 'h1/kernel_scale', 1e36)),
+        'FORMAT',
+        /h1\/kernel_scale is too large/,
+      );
     }
-    expectSimdnetError(() => loadQuantized(fillF32(dynamicFile, 'out/bias', 3.4e38)), 'FORMAT', /out\/bias is too large/);
+    expectSimdnetError(
+      () => loadQuantized(fillF32(dynamicFile, 'out/bias', 3.4e38)),
+      'FORMAT',
+      /out\/bias is too large/,
+    );
     // A static int32 bias is in accumulator units: 2^31 steps of a large scale overflow too.
     const t = tensorAt(staticFile, 'h1/bias');
-    const hugeBias = withData(fillF32(staticFile, 'h1/kernel_scale', 1e28), (dv) => dv.setInt32(t.offset, 2 ** 31 - 1, true));
+    const hugeBias = withData(fillF32(staticFile, 'h1/kernel_scale', 1e28), (dv) =>
+      dv.setInt32(t.offset, 2 ** 31 - 1, true),
+    );
     expectSimdnetError(() => loadQuantized(hugeBias), 'FORMAT', /h1\/(bias|kernel_scale) is too large/);
     // f16 kernels hold at most 65504: a 3.4e38 f32 bias of an f16 layer is the overflow there.
     expectSimdnetError(() => loadQuantized(fillF32(f16File, 'h1/bias', 3.4e38)), 'FORMAT', /h1\/bias is too large/);
@@ -77,8 +95,16 @@ describe('quantized files: values checked after the conversion the computation u
 
 describe('finite but extreme weights in float and sparse files', () => {
   it('a float file with every weight at 3.4e38 is refused (it predicted Inf/NaN)', () => {
-    expectSimdnetError(() => loadModel(fillF32(mlpFile, 'h1/kernel', 3.4e38)), 'FORMAT', /tensor h1\/kernel is too large: layer 'h1'/);
-    expectSimdnetError(() => loadModel(fillF32(mlpFile, 'out/bias', 3.4e38)), 'FORMAT', /tensor out\/bias is too large/);
+    expectSimdnetError(
+      () => loadModel(fillF32(mlpFile, 'h1/kernel', 3.4e38)),
+      'FORMAT',
+      /tensor h1\/kernel is too large: layer 'h1'/,
+    );
+    expectSimdnetError(
+      () => loadModel(fillF32(mlpFile, 'out/bias', 3.4e38)),
+      'FORMAT',
+      /tensor out\/bias is too large/,
+    );
     // Weights of 1e20: finite in every layer's own f32, but a 16-wide sum of 1e20 · 1e3 inputs then 1e20 again overflows.
     let f = fillF32(mlpFile, 'h1/kernel', 1e20);
     f = fillF32(f, 'h2/kernel', 1e20);
@@ -101,8 +127,16 @@ describe('finite but extreme weights in float and sparse files', () => {
 
   it('a CNN file with extreme batch-norm statistics or a negative variance is refused', () => {
     expectSimdnetError(() => loadModel(fillF32(cnnFile, 'bn/gamma', 3e38)), 'FORMAT', /bn\/gamma is too large/);
-    expectSimdnetError(() => loadModel(fillF32(cnnFile, 'bn/movingMean', 3.4e38)), 'FORMAT', /bn\/movingMean is too large/);
-    expectSimdnetError(() => loadModel(fillF32(cnnFile, 'bn/movingVariance', -1)), 'FORMAT', /bn\/movingVariance holds a negative variance/);
+    expectSimdnetError(
+      () => loadModel(fillF32(cnnFile, 'bn/movingMean', 3.4e38)),
+      'FORMAT',
+      /bn\/movingMean is too large/,
+    );
+    expectSimdnetError(
+      () => loadModel(fillF32(cnnFile, 'bn/movingVariance', -1)),
+      'FORMAT',
+      /bn\/movingVariance holds a negative variance/,
+    );
     expectSimdnetError(() => loadModel(fillF32(cnnFile, 'c1/kernel', 1e36)), 'FORMAT', /c1\/kernel is too large/);
   });
 
@@ -120,8 +154,16 @@ describe('finite but extreme weights in float and sparse files', () => {
       h.layers[2].alpha = 1e300;
     });
     expectSimdnetError(() => loadModel(bad), 'FORMAT', /layer 2: .*alpha/);
-    expectSimdnetError(() => loadQuantized(withHeader(dynamicFile, (h) => void (h.layers[2].alpha = 1e300))), 'FORMAT', /alpha/);
-    expectSimdnetError(() => SparseModel.load(withHeader(csrFile, (h) => void (h.layers[1].alpha = 1e300))), 'FORMAT', /alpha/);
+    expectSimdnetError(
+      () => loadQuantized(withHeader(dynamicFile, (h) => void (h.layers[2].alpha = 1e300))),
+      'FORMAT',
+      /alpha/,
+    );
+    expectSimdnetError(
+      () => SparseModel.load(withHeader(csrFile, (h) => void (h.layers[1].alpha = 1e300))),
+      'FORMAT',
+      /alpha/,
+    );
     expectSimdnetError(() => dense(4, { activation: 'leakyRelu', alpha: 1e300 }), 'RANGE', /dense alpha/);
     expectSimdnetError(() => dense(4, { kernelRegularizer: { l2: 1e39 } }), 'RANGE', /kernelRegularizer.l2/);
   });

@@ -37,11 +37,20 @@ const rows = (n: number, cols: number, seed: number): { data: Float32Array; shap
 /** A trained MLP: 8 → 16 relu → dropout → 6 leakyRelu → 4 softmax. */
 export async function mlp(): Promise<Sequential> {
   const m = sequential(
-    [dense(16, { activation: 'relu', inputDim: 8, name: 'h1' }), dropout(0.1, { name: 'drop' }), dense(6, { activation: 'leakyRelu', alpha: 0.2, name: 'h2' }), dense(4, { activation: 'softmax', name: 'out' })],
+    [
+      dense(16, { activation: 'relu', inputDim: 8, name: 'h1' }),
+      dropout(0.1, { name: 'drop' }),
+      dense(6, { activation: 'leakyRelu', alpha: 0.2, name: 'h2' }),
+      dense(4, { activation: 'softmax', name: 'out' }),
+    ],
     { seed: 3, name: 'mlp' },
   );
   m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: ['accuracy'] });
-  await m.fit(rows(64, 8, 1), Int32Array.from({ length: 64 }, (_, i) => i % 4), { epochs: 2, batchSize: 16, seed: 1 });
+  await m.fit(
+    rows(64, 8, 1),
+    Int32Array.from({ length: 64 }, (_, i) => i % 4),
+    { epochs: 2, batchSize: 16, seed: 1 },
+  );
   return m;
 }
 
@@ -67,7 +76,11 @@ export async function cnn(): Promise<Sequential> {
     { seed: 5, name: 'cnn' },
   );
   m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam' });
-  await m.fit(rows(48, 72, 2), Int32Array.from({ length: 48 }, (_, i) => i % 3), { epochs: 2, batchSize: 16, seed: 2 });
+  await m.fit(
+    rows(48, 72, 2),
+    Int32Array.from({ length: 48 }, (_, i) => i % 3),
+    { epochs: 2, batchSize: 16, seed: 2 },
+  );
   return m;
 }
 
@@ -84,7 +97,10 @@ export interface Sample {
 /** Saved files of every format from the two models: float, quantized int8/f16/mixed, sparse. */
 export async function sampleFiles(): Promise<Sample[]> {
   const out: Sample[] = [];
-  for (const [name, make, cols] of [['mlp', mlp, 8], ['cnn', cnn, 72]] as const) {
+  for (const [name, make, cols] of [
+    ['mlp', mlp, 8],
+    ['cnn', cnn, 72],
+  ] as const) {
     const m = await make();
     const calibration = rows(32, cols, 9);
     out.push({ name: `${name}.sdnt`, kind: 'float', bytes: saveModel(m), cols });
@@ -138,7 +154,9 @@ export function withHeader(bytes: Uint8Array, edit: (h: Record<string, any>) => 
 
 /** Byte offset (from the data start) and length of a tensor by name, from a quantized or float file's table. */
 export function tensorAt(bytes: Uint8Array, name: string): { offset: number; length: number; dtype: string } {
-  const t = (split(bytes).header.tensors as Array<{ name: string; offset: number; length: number; dtype: string }>).find((e) => e.name === name);
+  const t = (
+    split(bytes).header.tensors as Array<{ name: string; offset: number; length: number; dtype: string }>
+  ).find((e) => e.name === name);
   if (!t) throw new Error(`no tensor ${name}`);
   return t;
 }
@@ -157,7 +175,17 @@ export function withData(bytes: Uint8Array, edit: (dv: DataView, data: Uint8Arra
 export function rangeInputs(cols: number, seed: number): { data: Float32Array; shape: [number, number] } {
   const R = INPUT_RANGE;
   const r = lcg(seed);
-  const patterns: Array<(i: number) => number> = [() => 0, () => R, () => -R, (i) => (i % 2 ? R : -R), (i) => (i % 3 ? -R : R), () => 1e-40, () => r() * R, () => r() * R, () => r()];
+  const patterns: Array<(i: number) => number> = [
+    () => 0,
+    () => R,
+    () => -R,
+    (i) => (i % 2 ? R : -R),
+    (i) => (i % 3 ? -R : R),
+    () => 1e-40,
+    () => r() * R,
+    () => r() * R,
+    () => r(),
+  ];
   const data = new Float32Array(patterns.length * cols);
   patterns.forEach((p, row) => {
     for (let i = 0; i < cols; i++) data[row * cols + i] = p(i);

@@ -26,20 +26,119 @@ export class Prng {
 
 /** Numbers that break things: zero, signs, the f32 and f64 edges, sizes just past limits, huge counts. */
 const NUMBERS = [
-  0, -0, 1, -1, 2, 3, 4, 7, 0.5, -0.5, 1.5, 1e-45, 1e-39, 1e-30, 1e-12, 1e-300, 5e-324, 1e3, 1e6, 1e18, 1e20, 1e30, 1e36, 1e38, 3.4e38, 3.5e38,
-  1e39, 1e300, -1e300, -3.4e38, 1.7976931348623157e308, 65504, 65535, 65536, 65537, 127, 128, 255, 256, 2 ** 24, 2 ** 24 + 1, 2 ** 28, 2 ** 28 + 1,
-  2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 53, 30_000_000, 1e15, -(2 ** 31),
+  0,
+  -0,
+  1,
+  -1,
+  2,
+  3,
+  4,
+  7,
+  0.5,
+  -0.5,
+  1.5,
+  1e-45,
+  1e-39,
+  1e-30,
+  1e-12,
+  1e-300,
+  5e-324,
+  1e3,
+  1e6,
+  1e18,
+  1e20,
+  1e30,
+  1e36,
+  1e38,
+  3.4e38,
+  3.5e38,
+  1e39,
+  1e300,
+  -1e300,
+  -3.4e38,
+  1.7976931348623157e308,
+  65504,
+  65535,
+  65536,
+  65537,
+  127,
+  128,
+  255,
+  256,
+  2 ** 24,
+  2 ** 24 + 1,
+  2 ** 28,
+  2 ** 28 + 1,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53,
+  30_000_000,
+  1e15,
+  -(2 ** 31),
 ];
 
 /** Values of other types, for any field. */
-const OTHERS: unknown[] = [null, true, false, '', 'x', [], {}, [1], [null], { a: 1 }, '1', 'NaN', 'Infinity', [1, 2], [1, 2, 3], [3, 3, 2], [-1], [0]];
+const OTHERS: unknown[] = [
+  null,
+  true,
+  false,
+  '',
+  'x',
+  [],
+  {},
+  [1],
+  [null],
+  { a: 1 },
+  '1',
+  'NaN',
+  'Infinity',
+  [1, 2],
+  [1, 2, 3],
+  [3, 3, 2],
+  [-1],
+  [0],
+];
 
 /** Strings a header uses, swapped between fields (a layer type for another, an activation, a storage, a dtype). */
 const STRINGS = [
-  'dense', 'conv2d', 'dropout', 'activation', 'flatten', 'reshape', 'maxPooling2d', 'averagePooling2d', 'globalAveragePooling2d',
-  'batchNormalization', 'permute', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'softmax', 'linear', 'same', 'valid', 'csr', 'dense',
-  'i8', 'f16', 'i32', 'f32', 'int8', 'static', 'dynamic', 'glorotUniform', 'zeros', 'mse', 'categoricalCrossentropy', 'simdnet',
-  'simdnet-quantized', 'simdnet-sparse', 'h1/kernel', 'out/bias',
+  'dense',
+  'conv2d',
+  'dropout',
+  'activation',
+  'flatten',
+  'reshape',
+  'maxPooling2d',
+  'averagePooling2d',
+  'globalAveragePooling2d',
+  'batchNormalization',
+  'permute',
+  'relu',
+  'leakyRelu',
+  'sigmoid',
+  'tanh',
+  'softmax',
+  'linear',
+  'same',
+  'valid',
+  'csr',
+  'dense',
+  'i8',
+  'f16',
+  'i32',
+  'f32',
+  'int8',
+  'static',
+  'dynamic',
+  'glorotUniform',
+  'zeros',
+  'mse',
+  'categoricalCrossentropy',
+  'simdnet',
+  'simdnet-quantized',
+  'simdnet-sparse',
+  'h1/kernel',
+  'out/bias',
 ];
 
 type Path = Array<string | number>;
@@ -70,7 +169,17 @@ function mutateHeader(h: Record<string, unknown>, r: Prng): string {
   if (roll < 0.45) {
     // A number: nearby, scaled, or one of the edge values.
     const base = typeof old === 'number' ? old : 1;
-    const v = r.pick([base + 1, base - 1, base * 2, base * 1e30, -base, Math.fround(base * 1e38), r.pick(NUMBERS), r.pick(NUMBERS), r.pick(NUMBERS)]);
+    const v = r.pick([
+      base + 1,
+      base - 1,
+      base * 2,
+      base * 1e30,
+      -base,
+      Math.fround(base * 1e38),
+      r.pick(NUMBERS),
+      r.pick(NUMBERS),
+      r.pick(NUMBERS),
+    ]);
     parent[key] = v;
     return `${where} = ${v}`;
   }
@@ -99,7 +208,25 @@ function mutateHeader(h: Record<string, unknown>, r: Prng): string {
   return `delete ${where}`;
 }
 
-const F32 = [3.4e38, -3.4e38, 3.4028234663852886e38, 1e38, 1e36, 1e30, 1e20, 1e10, Infinity, -Infinity, NaN, 1e-45, -0, 0, 65504, 1e5, -1e5];
+const F32 = [
+  3.4e38,
+  -3.4e38,
+  3.4028234663852886e38,
+  1e38,
+  1e36,
+  1e30,
+  1e20,
+  1e10,
+  Infinity,
+  -Infinity,
+  NaN,
+  1e-45,
+  -0,
+  0,
+  65504,
+  1e5,
+  -1e5,
+];
 const F16 = [0x7c00, 0xfc00, 0x7e00, 0x7c01, 0x7bff, 0xfbff, 0xffff, 0x0001, 0x8000, 0x3c00];
 const I32 = [2 ** 31 - 1, -(2 ** 31), 0, 1, -1, 65536, 1 << 24, 127, 128, 1e9];
 
@@ -107,11 +234,14 @@ const I32 = [2 ** 31 - 1, -(2 ** 31), 0, 1, -1, 65536, 1 << 24, 127, 128, 1e9];
 function mutateData(data: Uint8Array, header: Record<string, unknown>, r: Prng): string {
   if (data.length < 4) return 'data too short to edit';
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const tensors = Array.isArray(header.tensors) ? (header.tensors as Array<{ name?: string; offset?: number; length?: number; dtype?: string }>) : [];
+  const tensors = Array.isArray(header.tensors)
+    ? (header.tensors as Array<{ name?: string; offset?: number; length?: number; dtype?: string }>)
+    : [];
   // Often aim at a named tensor (its scales, its f16 kernel), else anywhere.
   const t = tensors.length > 0 && r.next() < 0.6 ? r.pick(tensors) : undefined;
   const lo = t && Number.isInteger(t.offset) && t.offset! >= 0 && t.offset! < data.length ? t.offset! : 0;
-  const len = t && Number.isInteger(t.length) && t.length! > 0 ? Math.min(t.length!, data.length - lo) : data.length - lo;
+  const len =
+    t && Number.isInteger(t.length) && t.length! > 0 ? Math.min(t.length!, data.length - lo) : data.length - lo;
   const at4 = lo + 4 * r.int(Math.max(1, Math.floor(len / 4)));
   const what = t ? `tensor ${t.name}` : 'data';
   const roll = r.next();

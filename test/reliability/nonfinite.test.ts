@@ -1,7 +1,7 @@
 // A model never hands back NaN/Inf silently: predict, predictClasses, evaluate and features check each batch's
 // outputs (one kernel pass) and throw NONFINITE naming the caller's row and column; the model is unchanged.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QuantizedModel, quantizeModel, SparseModel } from '../../src/compress/index.js';
+import { type QuantizedModel, quantizeModel, SparseModel } from '../../src/compress/index.js';
 import { dense, init, sequential, type Backend, type Sequential } from '../../src/index.js';
 import { expectSimdnetError } from '../helpers/errors.js';
 
@@ -24,7 +24,10 @@ const labels = Int32Array.from({ length: ROWS }, (_, i) => i % 2);
 
 /** 4 → 3 relu → 2 softmax with every hidden weight 1 (so row 5's hidden units are 6e38 → Infinity). */
 function model(backend: Backend): Sequential {
-  const m = sequential([dense(3, { activation: 'relu', inputDim: 4, name: 'h' }), dense(2, { activation: 'softmax', name: 'out' })], { backend, seed: 3 });
+  const m = sequential(
+    [dense(3, { activation: 'relu', inputDim: 4, name: 'h' }), dense(2, { activation: 'softmax', name: 'out' })],
+    { backend, seed: 3 },
+  );
   m.compile({ loss: 'categoricalCrossentropy', optimizer: 'sgd', metrics: ['accuracy'] });
   m.build(4);
   const w = m.getWeights();
@@ -41,7 +44,9 @@ function goodRows(x: Float32Array): { data: Float32Array; shape: [number, number
   return { data: out, shape: [rows.length, 4] };
 }
 
-const ROW_MSG = new RegExp(`output for row ${BAD} is NaN \\(column 0\\).*in the range the model was trained on.*diverged.*unchanged`);
+const ROW_MSG = new RegExp(
+  `output for row ${BAD} is NaN \\(column 0\\).*in the range the model was trained on.*diverged.*unchanged`,
+);
 
 interface Predictor {
   predict(x: unknown, o?: { batchSize?: number }): { data: Float32Array };
@@ -57,15 +62,30 @@ function guards(m: Predictor): void {
   for (const batchSize of [undefined, 1, 4, 5, 6]) {
     const o = { batchSize };
     expectSimdnetError(() => m.predict({ data: x, shape: [ROWS, 4] }, o), 'NONFINITE', ROW_MSG);
-    expectSimdnetError(() => m.predict(Array.from({ length: ROWS }, (_, r) => Array.from(x.subarray(r * 4, r * 4 + 4))), o), 'NONFINITE', ROW_MSG);
+    expectSimdnetError(
+      () =>
+        m.predict(
+          Array.from({ length: ROWS }, (_, r) => Array.from(x.subarray(r * 4, r * 4 + 4))),
+          o,
+        ),
+      'NONFINITE',
+      ROW_MSG,
+    );
     expectSimdnetError(() => m.predictClasses({ data: x, shape: [ROWS, 4] }, o), 'NONFINITE', ROW_MSG);
     // evaluate reads the logits (the loss fuses the softmax): Infinity there.
-    expectSimdnetError(() => m.evaluate({ data: x, shape: [ROWS, 4] }, labels, o), 'NONFINITE', new RegExp(`output for row ${BAD} is (Infinity|NaN)`));
+    expectSimdnetError(
+      () => m.evaluate({ data: x, shape: [ROWS, 4] }, labels, o),
+      'NONFINITE',
+      new RegExp(`output for row ${BAD} is (Infinity|NaN)`),
+    );
   }
   // The model is unchanged: the good rows give the same bits, and evaluate on them is finite.
   expect(m.predict(good).data).toEqual(before);
   for (const v of before) expect(Number.isFinite(v)).toBe(true);
-  const ev = m.evaluate(good, labels.filter((_, r) => r !== BAD));
+  const ev = m.evaluate(
+    good,
+    labels.filter((_, r) => r !== BAD),
+  );
   expect(Number.isFinite(ev.loss!)).toBe(true);
   expect(m.predictClasses(good)).toHaveLength(ROWS - 1);
 }
@@ -74,7 +94,11 @@ describe.each(['wasm', 'js'] as const)('NONFINITE outputs (%s)', (backend) => {
   it('Sequential: predict, predictClasses, evaluate and features name the row; the model still works', () => {
     const m = model(backend);
     guards(m as unknown as Predictor);
-    expectSimdnetError(() => m.features({ data: inputs(), shape: [ROWS, 4] }, 'h', { batchSize: 2 }), 'NONFINITE', new RegExp(`output for row ${BAD} is Infinity \\(column 0\\)`));
+    expectSimdnetError(
+      () => m.features({ data: inputs(), shape: [ROWS, 4] }, 'h', { batchSize: 2 }),
+      'NONFINITE',
+      new RegExp(`output for row ${BAD} is Infinity \\(column 0\\)`),
+    );
     m.dispose();
   });
 
@@ -116,7 +140,12 @@ describe.each(['wasm', 'js'] as const)('NONFINITE outputs (%s)', (backend) => {
   it('fit() validation data that overflows is reported, not logged as NaN', async () => {
     const m = model(backend);
     const x = inputs(false);
-    await expect(m.fit({ data: x, shape: [ROWS, 4] }, labels, { epochs: 1, validationData: [{ data: inputs(), shape: [ROWS, 4] }, labels] })).rejects.toMatchObject({
+    await expect(
+      m.fit({ data: x, shape: [ROWS, 4] }, labels, {
+        epochs: 1,
+        validationData: [{ data: inputs(), shape: [ROWS, 4] }, labels],
+      }),
+    ).rejects.toMatchObject({
       code: 'NONFINITE',
       message: expect.stringMatching(new RegExp(`row ${BAD}`)),
     });

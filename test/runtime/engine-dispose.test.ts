@@ -24,7 +24,10 @@ async function collected(ref: WeakRef<object>): Promise<boolean> {
 }
 
 function net(engine: Engine) {
-  const m = sequential([dense(16, { activation: 'relu', inputDim: 6 }), dense(3, { activation: 'softmax' })], { engine, seed: 1 });
+  const m = sequential([dense(16, { activation: 'relu', inputDim: 6 }), dense(3, { activation: 'softmax' })], {
+    engine,
+    seed: 1,
+  });
   m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: ['accuracy'] });
   return m;
 }

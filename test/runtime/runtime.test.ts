@@ -18,22 +18,30 @@ describe('loader', () => {
     await compileWasm(wasmUrl);
     await compileWasm(wasmUrl.pathname);
     await compileWasm(); // the default location (falls back to build/ when run from src/)
-    const e = await createEngine('wasm', { wasm: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) });
+    const e = await createEngine('wasm', {
+      wasm: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    });
     expect(e.backend).toBe('wasm');
   });
 
   it('says clearly what is wrong with a bad source', async () => {
     await expect(compileWasm(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).rejects.toThrow(/not a WebAssembly module/);
-    await expect(compileWasm(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 99]))).rejects.toThrow(/failed to compile/);
+    await expect(compileWasm(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 99]))).rejects.toThrow(
+      /failed to compile/,
+    );
     await expect(compileWasm('/no/such/simdnet.wasm')).rejects.toThrow(/not found/);
     await expect(createEngine('gpu' as never)).rejects.toThrow(/unknown backend 'gpu'/);
   });
 });
 
 describe('backends', () => {
-  it('loads the js backend only when asked: before init({ backend: \'js\' }) its models say what to do', async () => {
+  it("loads the js backend only when asked: before init({ backend: 'js' }) its models say what to do", async () => {
     expectSimdnetError(() => getEngine('js'), 'STATE', "await init({ backend: 'js' })");
-    expectSimdnetError(() => sequential([dense(2, { inputDim: 3 })], { backend: 'js' }).build(3), 'STATE', "await init({ backend: 'js' })");
+    expectSimdnetError(
+      () => sequential([dense(2, { inputDim: 3 })], { backend: 'js' }).build(3),
+      'STATE',
+      "await init({ backend: 'js' })",
+    );
     await expect(init({ backend: 'gpu' as never })).rejects.toThrow(/unknown backend 'gpu'/);
     const e = await init({ backend: 'js' });
     expect(e.backend).toBe('js');

@@ -25,26 +25,65 @@ const b = (len: number, fill: Buf['fill'] = 'rand', i32 = false): Buf => ({ len,
 function gemmCases(): Case[] {
   const out: Case[] = [];
   const shapes: Array<[number, number, number, boolean]> = [
-    [9, 300, 100, true], [13, 257, 90, true], [67, 64, 70, true], [130, 100, 33, true], [8, 512, 130, true],
-    [4, 1000, 100, false], [7, 600, 70, false], [2, 2000, 80, false], [200, 64, 8, false], [37, 2000, 1, false],
+    [9, 300, 100, true],
+    [13, 257, 90, true],
+    [67, 64, 70, true],
+    [130, 100, 33, true],
+    [8, 512, 130, true],
+    [4, 1000, 100, false],
+    [7, 600, 70, false],
+    [2, 2000, 80, false],
+    [200, 64, 8, false],
+    [37, 2000, 1, false],
   ];
   for (const [m, k, n, splits] of shapes) {
-    out.push({ kernel: 'gemm_forward', args: [b(m * n, 'nan'), b(1 << 17, 'scratch'), b(m * k), b(k * n), 0, m, k, n], splits: splits || (n === 1 && m >= 8 && m * k >= 1 << 18) });
-    out.push({ kernel: 'gemm_forward', args: [b(m * n, 'nan'), b(1 << 17, 'scratch'), b(m * k), b(k * n), b(n), m, k, n], splits: splits || (n === 1 && m >= 8 && m * k >= 1 << 18) });
-    out.push({ kernel: 'gemm_backward_x', args: [b(m * k, 'nan'), b(1 << 17, 'scratch'), b(m * n), b(k * n), m, k, n], splits: splits || (n === 1 && m >= 8 && m * k >= 1 << 18) });
+    out.push({
+      kernel: 'gemm_forward',
+      args: [b(m * n, 'nan'), b(1 << 17, 'scratch'), b(m * k), b(k * n), 0, m, k, n],
+      splits: splits || (n === 1 && m >= 8 && m * k >= 1 << 18),
+    });
+    out.push({
+      kernel: 'gemm_forward',
+      args: [b(m * n, 'nan'), b(1 << 17, 'scratch'), b(m * k), b(k * n), b(n), m, k, n],
+      splits: splits || (n === 1 && m >= 8 && m * k >= 1 << 18),
+    });
+    out.push({
+      kernel: 'gemm_backward_x',
+      args: [b(m * k, 'nan'), b(1 << 17, 'scratch'), b(m * n), b(k * n), m, k, n],
+      splits: splits || (n === 1 && m >= 8 && m * k >= 1 << 18),
+    });
   }
   // dw (k,n) += xᵀ·dy: rows k split (not a multiple of 4, fewer than 4 per thread), never the batch m.
   const wShapes: Array<[number, number, number, boolean]> = [
-    [9, 301, 100, true], [64, 130, 70, true], [40, 9, 800, true], [6, 257, 300, true], [3, 400, 300, false], [300, 1000, 1, false], [100, 7, 400, false],
+    [9, 301, 100, true],
+    [64, 130, 70, true],
+    [40, 9, 800, true],
+    [6, 257, 300, true],
+    [3, 400, 300, false],
+    [300, 1000, 1, false],
+    [100, 7, 400, false],
   ];
   for (const [m, k, n, splits] of wShapes) {
-    out.push({ kernel: 'gemm_backward_w', args: [b(k * n), b(1 << 17, 'scratch'), b(m * k), b(m * n), m, k, n], splits });
+    out.push({
+      kernel: 'gemm_backward_w',
+      args: [b(k * n), b(1 << 17, 'scratch'), b(m * k), b(m * n), m, k, n],
+      splits,
+    });
   }
   return out;
 }
 
 /** conv2d / pooling geometry: n, h, w, c, kh, kw, sh, sw, padT, padL → [args after the outputs, oh, ow]. */
-function geo(n: number, h: number, w: number, c: number, kh: number, kw: number, s: number, pad: number): { g: number[]; oh: number; ow: number } {
+function geo(
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  kh: number,
+  kw: number,
+  s: number,
+  pad: number,
+): { g: number[]; oh: number; ow: number } {
   const oh = Math.floor((h + 2 * pad - kh) / s) + 1;
   const ow = Math.floor((w + 2 * pad - kw) / s) + 1;
   return { g: [n, h, w, c, kh, kw, s, s, pad, pad, oh, ow], oh, ow };
@@ -54,46 +93,102 @@ function convCases(): Case[] {
   const out: Case[] = [];
   const shapes: Array<[number, number, number, number, number, number, number, number]> = [
     // n, h, w, c, k, s, pad, f
-    [3, 14, 14, 3, 5, 1, 2, 16], [5, 16, 16, 8, 3, 2, 1, 12], [3, 28, 28, 1, 5, 1, 0, 16], [2, 12, 12, 6, 5, 1, 0, 20], [7, 9, 9, 4, 3, 1, 1, 5],
+    [3, 14, 14, 3, 5, 1, 2, 16],
+    [5, 16, 16, 8, 3, 2, 1, 12],
+    [3, 28, 28, 1, 5, 1, 0, 16],
+    [2, 12, 12, 6, 5, 1, 0, 20],
+    [7, 9, 9, 4, 3, 1, 1, 5],
     [1, 28, 28, 1, 5, 1, 0, 8],
   ];
   for (const [n, h, w, c, k, s, pad, f] of shapes) {
     const { g, oh, ow } = geo(n, h, w, c, k, k, s, pad);
     const macs = n * oh * ow * f * k * k * c;
     const splits = n >= 2 && macs >= 1 << 18;
-    out.push({ kernel: 'conv2d_forward_nhwc', args: [b(n * oh * ow * f, 'nan'), b(n * h * w * c), b(k * k * c * f), b(f), ...g, f], splits });
+    out.push({
+      kernel: 'conv2d_forward_nhwc',
+      args: [b(n * oh * ow * f, 'nan'), b(n * h * w * c), b(k * k * c * f), b(f), ...g, f],
+      splits,
+    });
     const taps = k * k * c;
-    out.push({ kernel: 'conv2d_backward_w_nhwc', args: [b(taps * f), b(n * h * w * c), b(n * oh * ow * f), ...g, f], splits: n * oh * ow * taps * f >= 1 << 18 && taps >= 8 });
-    out.push({ kernel: 'conv2d_backward_x_nhwc', args: [b(n * h * w * c, 'nan'), b(k * f * (k * c + 8), 'scratch'), b(n * oh * ow * f), b(k * k * c * f), ...g, f], splits });
+    out.push({
+      kernel: 'conv2d_backward_w_nhwc',
+      args: [b(taps * f), b(n * h * w * c), b(n * oh * ow * f), ...g, f],
+      splits: n * oh * ow * taps * f >= 1 << 18 && taps >= 8,
+    });
+    out.push({
+      kernel: 'conv2d_backward_x_nhwc',
+      args: [b(n * h * w * c, 'nan'), b(k * f * (k * c + 8), 'scratch'), b(n * oh * ow * f), b(k * k * c * f), ...g, f],
+      splits,
+    });
     const cols = n * oh * ow * k * k * c;
-    out.push({ kernel: 'im2col_nhwc', args: [b(cols, 'nan'), b(n * h * w * c), ...g], splits: n >= 2 && cols >= 1 << 15 });
-    out.push({ kernel: 'col2im_nhwc', args: [b(n * h * w * c, 'nan'), b(cols), ...g], splits: n >= 2 && cols >= 1 << 15 });
+    out.push({
+      kernel: 'im2col_nhwc',
+      args: [b(cols, 'nan'), b(n * h * w * c), ...g],
+      splits: n >= 2 && cols >= 1 << 15,
+    });
+    out.push({
+      kernel: 'col2im_nhwc',
+      args: [b(n * h * w * c, 'nan'), b(cols), ...g],
+      splits: n >= 2 && cols >= 1 << 15,
+    });
   }
   const pools: Array<[number, number, number, number, number, number, number]> = [
     // n, h, w, c, p, s, pad
-    [4, 32, 32, 16, 2, 2, 0], [3, 31, 29, 12, 3, 2, 1], [9, 24, 24, 20, 2, 1, 0], [1, 64, 64, 16, 2, 2, 0],
+    [4, 32, 32, 16, 2, 2, 0],
+    [3, 31, 29, 12, 3, 2, 1],
+    [9, 24, 24, 20, 2, 1, 0],
+    [1, 64, 64, 16, 2, 2, 0],
   ];
   for (const [n, h, w, c, p, s, pad] of pools) {
     const { g, oh, ow } = geo(n, h, w, c, p, p, s, pad);
     const work = n * oh * ow * c * p * p;
     const splits = n >= 2 && work >= 1 << 15;
-    const nx = n * h * w * c, ny = n * oh * ow * c;
+    const nx = n * h * w * c,
+      ny = n * oh * ow * c;
     out.push({ kernel: 'maxpool2d_forward', args: [b(ny, 'nan'), 0, b(nx), ...g], splits });
     out.push({ kernel: 'maxpool2d_forward', args: [b(ny, 'nan'), b(ny, 'nan', true), b(nx), ...g], splits: false });
     out.push({ kernel: 'avgpool2d_forward', args: [b(ny, 'nan'), b(nx), ...g], splits });
     out.push({ kernel: 'avgpool2d_backward', args: [b(nx, 'nan'), b(ny), ...g], splits });
     const hw = h * w;
-    out.push({ kernel: 'global_avgpool_forward', args: [b(n * c, 'nan'), b(nx), n, hw, c], splits: n >= 2 && nx >= 1 << 15 });
-    out.push({ kernel: 'global_avgpool_backward', args: [b(nx, 'nan'), b(n * c), n, hw, c], splits: n >= 2 && nx >= 1 << 15 });
+    out.push({
+      kernel: 'global_avgpool_forward',
+      args: [b(n * c, 'nan'), b(nx), n, hw, c],
+      splits: n >= 2 && nx >= 1 << 15,
+    });
+    out.push({
+      kernel: 'global_avgpool_backward',
+      args: [b(nx, 'nan'), b(n * c), n, hw, c],
+      splits: n >= 2 && nx >= 1 << 15,
+    });
     const [t, bo, l, r] = [1, 2, 3, 0];
     const py = n * (h + t + bo) * (w + l + r) * c;
-    out.push({ kernel: 'zero_pad2d_forward', args: [b(py, 'nan'), b(nx), n, h, w, c, t, bo, l, r], splits: n >= 2 && py >= 1 << 15 });
-    out.push({ kernel: 'crop2d_backward', args: [b(nx, 'nan'), b(py), n, h, w, c, t, bo, l, r], splits: n >= 2 && py >= 1 << 15 });
+    out.push({
+      kernel: 'zero_pad2d_forward',
+      args: [b(py, 'nan'), b(nx), n, h, w, c, t, bo, l, r],
+      splits: n >= 2 && py >= 1 << 15,
+    });
+    out.push({
+      kernel: 'crop2d_backward',
+      args: [b(nx, 'nan'), b(py), n, h, w, c, t, bo, l, r],
+      splits: n >= 2 && py >= 1 << 15,
+    });
   }
   // permute: each of 3 samples (20, 30, 20) → (30, 20, 20)
-  out.push({ kernel: 'permute_forward', args: [b(3 * 12000, 'nan'), b(3 * 12000), 3, 30, 20, 20, 1, 20, 600, 1, 0], splits: true });
-  out.push({ kernel: 'image_shift', args: [b(61 * 784, 'nan'), b(61 * 784), b(122, (i) => ((i * 5) % 7) - 3, true), 61, 28, 28], splits: true });
-  out.push({ kernel: 'gather_rows', args: [b(101 * 400, 'nan'), b(50 * 400), b(101, (i) => (i * 13) % 50, true), 101, 400], splits: true });
+  out.push({
+    kernel: 'permute_forward',
+    args: [b(3 * 12000, 'nan'), b(3 * 12000), 3, 30, 20, 20, 1, 20, 600, 1, 0],
+    splits: true,
+  });
+  out.push({
+    kernel: 'image_shift',
+    args: [b(61 * 784, 'nan'), b(61 * 784), b(122, (i) => ((i * 5) % 7) - 3, true), 61, 28, 28],
+    splits: true,
+  });
+  out.push({
+    kernel: 'gather_rows',
+    args: [b(101 * 400, 'nan'), b(50 * 400), b(101, (i) => (i * 13) % 50, true), 101, 400],
+    splits: true,
+  });
   return out;
 }
 
@@ -106,7 +201,8 @@ function elementCases(): Case[] {
     out.push({ kernel: 'tanh_forward', args: [b(n, 'nan'), b(n), n], splits: s(2) });
     out.push({ kernel: 'relu_forward', args: [b(n, 'nan'), b(n), n], splits: s(2) });
     out.push({ kernel: 'leaky_relu_forward', args: [b(n, 'nan'), b(n), n, 0.1], splits: s(2) });
-    for (const k of ['sigmoid_backward', 'tanh_backward', 'relu_backward', 'dropout_backward']) out.push({ kernel: k, args: [b(n, 'nan'), b(n), b(n), n], splits: s(3) });
+    for (const k of ['sigmoid_backward', 'tanh_backward', 'relu_backward', 'dropout_backward'])
+      out.push({ kernel: k, args: [b(n, 'nan'), b(n), b(n), n], splits: s(3) });
     out.push({ kernel: 'leaky_relu_backward', args: [b(n, 'nan'), b(n), b(n), n, 0.2], splits: s(3) });
     out.push({ kernel: 'fill_f32', args: [b(n, 'nan'), n, 0.5], splits: s(1) });
     out.push({ kernel: 'scale_f32', args: [b(n), n, 1.7], splits: s(1) });
@@ -117,15 +213,29 @@ function elementCases(): Case[] {
     out.push({ kernel: 'momentum_update', args: [b(n), b(n), b(n), n, 0.1, 0.9, 0.01], splits: s(3) });
     out.push({ kernel: 'nesterov_update', args: [b(n), b(n), b(n), n, 0.1, 0.9, 0], splits: s(3) });
     for (const k of ['adam_update', 'adamw_update']) {
-      out.push({ kernel: k, args: [b(n), b(n), b(n, 'pos'), b(n), n, 1e-3, 0.9, 0.999, 1e-7, 0.01, 0.1, 0.001], splits: s(4) });
+      out.push({
+        kernel: k,
+        args: [b(n), b(n), b(n, 'pos'), b(n), n, 1e-3, 0.9, 0.999, 1e-7, 0.01, 0.1, 0.001],
+        splits: s(4),
+      });
     }
   }
-  for (const [m, n] of [[130, 300], [3, 9000], [1, 40000], [2000, 20], [5, 10]]) {
+  for (const [m, n] of [
+    [130, 300],
+    [3, 9000],
+    [1, 40000],
+    [2000, 20],
+    [5, 10],
+  ]) {
     const s = (ptrs: number) => m >= 2 && m * n * ptrs >= 1 << 15;
     out.push({ kernel: 'softmax_forward', args: [b(m * n, 'nan'), b(m * n), m, n], splits: s(2) });
     out.push({ kernel: 'softmax_backward', args: [b(m * n, 'nan'), b(m * n), b(m * n, 'pos'), m, n], splits: s(3) });
     out.push({ kernel: 'bias_forward', args: [b(m * n), b(n), m, n], splits: s(1) });
-    out.push({ kernel: 'batchnorm_forward', args: [b(m * n, 'nan'), b(m * n), b(n), b(n, 'pos'), b(n), b(n), m, n, 1e-3], splits: s(2) });
+    out.push({
+      kernel: 'batchnorm_forward',
+      args: [b(m * n, 'nan'), b(m * n), b(n), b(n, 'pos'), b(n), b(n), m, n, 1e-3],
+      splits: s(2),
+    });
     out.push({ kernel: 'channel_affine', args: [b(m * n, 'nan'), b(m * n), b(n), b(n), m, n], splits: s(2) });
   }
   return out;
@@ -137,17 +247,44 @@ function quantCases(): Case[] {
   const small = (len: number) => b(len, (i) => ((i * 37) % 2001) - 1000, true);
   const bytes = (n: number) => Math.ceil(n / 4);
   const out: Case[] = [];
-  for (const [m, k, n, splits] of [[9, 300, 100, true], [130, 64, 40, true], [3, 800, 200, false], [67, 128, 33, true], [5, 64, 64, false]] as Array<[number, number, number, boolean]>) {
+  for (const [m, k, n, splits] of [
+    [9, 300, 100, true],
+    [130, 64, 40, true],
+    [3, 800, 200, false],
+    [67, 128, 33, true],
+    [5, 64, 64, false],
+  ] as Array<[number, number, number, boolean]>) {
     const packed = Math.ceil(k / 2) * Math.ceil(n / 8) * 16;
-    out.push({ kernel: 'q8_gemm', args: [b(m * n, (i) => i, true), b(1 << 17, 'scratch'), bits(bytes(m * k)), bits(bytes(packed)), m, k, n], splits });
+    out.push({
+      kernel: 'q8_gemm',
+      args: [b(m * n, (i) => i, true), b(1 << 17, 'scratch'), bits(bytes(m * k)), bits(bytes(packed)), m, k, n],
+      splits,
+    });
     const el = m * n * 2 >= 1 << 15 && m >= 2;
-    out.push({ kernel: 'q8_dequantize', args: [b(m * n, 'nan'), small(m * n), small(n), b(n, 'pos'), b(n), m, n, 0.01, 1], splits: el });
-    out.push({ kernel: 'q8_dequantize', args: [b(m * n, 'nan'), small(m * n), 0, b(n, 'pos'), 0, m, n, 0.5, 0], splits: el });
-    out.push({ kernel: 'q8_requantize', args: [bits(bytes(m * n)), small(m * n), small(n), b(n, 'pos'), m, n, 0], splits: el });
+    out.push({
+      kernel: 'q8_dequantize',
+      args: [b(m * n, 'nan'), small(m * n), small(n), b(n, 'pos'), b(n), m, n, 0.01, 1],
+      splits: el,
+    });
+    out.push({
+      kernel: 'q8_dequantize',
+      args: [b(m * n, 'nan'), small(m * n), 0, b(n, 'pos'), 0, m, n, 0.5, 0],
+      splits: el,
+    });
+    out.push({
+      kernel: 'q8_requantize',
+      args: [bits(bytes(m * n)), small(m * n), small(n), b(n, 'pos'), m, n, 0],
+      splits: el,
+    });
   }
-  for (const n of [40003, 65536, 1000]) out.push({ kernel: 'q8_quantize', args: [bits(bytes(n)), b(n), n, 90], splits: n * 2 >= 1 << 15 });
+  for (const n of [40003, 65536, 1000])
+    out.push({ kernel: 'q8_quantize', args: [bits(bytes(n)), b(n), n, 90], splits: n * 2 >= 1 << 15 });
   const { g, oh, ow } = geo(3, 28, 28, 1, 5, 5, 1, 0);
-  out.push({ kernel: 'im2col_nhwc_i8', args: [bits(bytes(3 * oh * ow * 25)), bits(bytes(3 * 784)), ...g], splits: true });
+  out.push({
+    kernel: 'im2col_nhwc_i8',
+    args: [bits(bytes(3 * oh * ow * 25)), bits(bytes(3 * 784)), ...g],
+    splits: true,
+  });
   return out;
 }
 
@@ -186,7 +323,9 @@ function runCase(e: Engine, c: Case): Uint32Array[] {
     return p;
   });
   (e.k as unknown as Record<string, (...a: number[]) => unknown>)[c.kernel](...args);
-  const out = c.args.filter((a): a is Buf => typeof a !== 'number').map((a, i) => new Uint32Array(e.memory.buffer, ptrs[i], a.len).slice());
+  const out = c.args
+    .filter((a): a is Buf => typeof a !== 'number')
+    .map((a, i) => new Uint32Array(e.memory.buffer, ptrs[i], a.len).slice());
   for (const p of ptrs) e.free(p);
   return out;
 }
@@ -215,7 +354,12 @@ describe('threads: kernels bit-identical on 1, 2, 3, 4 threads', () => {
     for (const k of Object.keys(SPLITTERS)) if (!k.endsWith('_rows')) expect(covered.has(k), k).toBe(true);
   });
 
-  it.each(CASES.map((c, i) => [`${c.kernel} #${i} (${c.args.map((a) => (typeof a === 'number' ? a : `[${a.len}]`)).join(', ')})`, c] as const))('%s', (_label, c) => {
+  it.each(
+    CASES.map(
+      (c, i) =>
+        [`${c.kernel} #${i} (${c.args.map((a) => (typeof a === 'number' ? a : `[${a.len}]`)).join(', ')})`, c] as const,
+    ),
+  )('%s', (_label, c) => {
     const one = runCase(engines.get(1)!, c);
     for (const t of COUNTS.slice(1)) {
       const e = engines.get(t)!;
@@ -241,14 +385,30 @@ describe('the default thresholds', () => {
       const e = engines.get(2)!;
       const before = (e as unknown as { pool: { calls: number } }).pool.calls;
       const small: Case[] = [
-        { kernel: 'gemm_forward', args: [b(512, 'nan'), b(1 << 17, 'scratch'), b(784), b(784 * 512), b(512), 1, 784, 512], splits: false },
-        { kernel: 'gemm_forward', args: [b(32 * 128, 'nan'), b(1 << 17, 'scratch'), b(32 * 784), b(784 * 128), 0, 32, 784, 128], splits: false },
+        {
+          kernel: 'gemm_forward',
+          args: [b(512, 'nan'), b(1 << 17, 'scratch'), b(784), b(784 * 512), b(512), 1, 784, 512],
+          splits: false,
+        },
+        {
+          kernel: 'gemm_forward',
+          args: [b(32 * 128, 'nan'), b(1 << 17, 'scratch'), b(32 * 784), b(784 * 128), 0, 32, 784, 128],
+          splits: false,
+        },
         { kernel: 'relu_forward', args: [b(128 * 512, 'nan'), b(128 * 512), 128 * 512], splits: false },
       ];
       for (const c of small) runCase(e, c);
       expect((e as unknown as { pool: { calls: number } }).pool.calls).toBe(before);
-      runCase(e, { kernel: 'gemm_forward', args: [b(128 * 512, 'nan'), b(1 << 17, 'scratch'), b(128 * 784), b(784 * 512), 0, 128, 784, 512], splits: true });
-      runCase(e, { kernel: 'adam_update', args: [b(600_000), b(600_000), b(600_000, 'pos'), b(600_000), 600_000, 1e-3, 0.9, 0.999, 1e-7, 0, 0.1, 0.001], splits: true });
+      runCase(e, {
+        kernel: 'gemm_forward',
+        args: [b(128 * 512, 'nan'), b(1 << 17, 'scratch'), b(128 * 784), b(784 * 512), 0, 128, 784, 512],
+        splits: true,
+      });
+      runCase(e, {
+        kernel: 'adam_update',
+        args: [b(600_000), b(600_000), b(600_000, 'pos'), b(600_000), 600_000, 1e-3, 0.9, 0.999, 1e-7, 0, 0.1, 0.001],
+        splits: true,
+      });
       expect((e as unknown as { pool: { calls: number } }).pool.calls).toBe(before + 2);
     } finally {
       Object.assign(LIMITS, saved);

@@ -5,7 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantizeModel } from '../../src/compress/index.js';
 import { loadMnist } from '../../src/data/mnist-node.js';
 import {
-  adam, conv2d, createEngine, dense, flatten, init, maxPooling2d, sequential, sgd, type Engine, type Matrix,
+  adam,
+  conv2d,
+  createEngine,
+  dense,
+  flatten,
+  init,
+  maxPooling2d,
+  sequential,
+  sgd,
+  type Engine,
+  type Matrix,
 } from '../../src/index.js';
 import { sharedMemoryVariant } from '../../src/runtime/shared-variant.js';
 import { expectSimdnetError, expectSimdnetErrorAsync } from '../helpers/errors.js';
@@ -44,7 +54,14 @@ const models: Array<[string, Build, number]> = [
   [
     'MLP 784-256-128-10 (adam, batch 128)',
     (engine) => {
-      const m = sequential([dense(256, { activation: 'relu', inputDim: 784 }), dense(128, { activation: 'tanh' }), dense(10, { activation: 'softmax' })], { engine, seed: 5 });
+      const m = sequential(
+        [
+          dense(256, { activation: 'relu', inputDim: 784 }),
+          dense(128, { activation: 'tanh' }),
+          dense(10, { activation: 'softmax' }),
+        ],
+        { engine, seed: 5 },
+      );
       m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
       return m;
     },
@@ -64,7 +81,11 @@ const models: Array<[string, Build, number]> = [
         ],
         { engine, seed: 6 },
       );
-      m.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.05, momentum: 0.9 }), metrics: ['accuracy'] });
+      m.compile({
+        loss: 'categoricalCrossentropy',
+        optimizer: sgd({ learningRate: 0.05, momentum: 0.9 }),
+        metrics: ['accuracy'],
+      });
       return m;
     },
     32,
@@ -94,7 +115,8 @@ describe.each(models)('threads: %s', (_name, build, batchSize) => {
     for (const r of rest) {
       expect(r.split, `${r.t} threads split calls`).toBeGreaterThan(0);
       expect(r.loss, `${r.t} threads: loss history`).toEqual(one.loss);
-      for (let i = 0; i < one.weights.length; i++) expect(r.weights[i], `${r.t} threads: tensor ${i}`).toEqual(one.weights[i]);
+      for (let i = 0; i < one.weights.length; i++)
+        expect(r.weights[i], `${r.t} threads: tensor ${i}`).toEqual(one.weights[i]);
       expect(r.p, `${r.t} threads: predict`).toEqual(one.p);
       expect(r.p1, `${r.t} threads: predict one row`).toEqual(one.p1);
       expect(r.ev, `${r.t} threads: evaluate`).toEqual(one.ev);
@@ -106,7 +128,11 @@ describe.each(models)('threads: %s', (_name, build, batchSize) => {
 describe('threads: options and where threads cannot run', () => {
   it('threads must be an integer from 1 to 64 or auto: RANGE otherwise, and nothing is started', async () => {
     for (const bad of [0, -1, 1.5, 65, NaN, Infinity, 'all', '2', true]) {
-      await expectSimdnetErrorAsync(() => createEngine('wasm', { threads: bad as number }), 'RANGE', /option threads must be an integer from 1 to 64 or 'auto'/);
+      await expectSimdnetErrorAsync(
+        () => createEngine('wasm', { threads: bad as number }),
+        'RANGE',
+        /option threads must be an integer from 1 to 64 or 'auto'/,
+      );
       await expectSimdnetErrorAsync(() => init({ threads: bad as number }), 'RANGE', /option threads/);
     }
   });
@@ -136,15 +162,32 @@ describe('threads: options and where threads cannot run', () => {
     const v = sharedMemoryVariant(bytes);
     const plain = WebAssembly.Module.imports(new WebAssembly.Module(bytes));
     expect(WebAssembly.Module.imports(new WebAssembly.Module(v as Uint8Array<ArrayBuffer>))).toEqual(plain);
-    expect(WebAssembly.Module.exports(new WebAssembly.Module(v as Uint8Array<ArrayBuffer>))).toEqual(WebAssembly.Module.exports(new WebAssembly.Module(bytes)));
+    expect(WebAssembly.Module.exports(new WebAssembly.Module(v as Uint8Array<ArrayBuffer>))).toEqual(
+      WebAssembly.Module.exports(new WebAssembly.Module(bytes)),
+    );
     // A plain memory no longer fits it, a shared one does.
-    expect(() => new WebAssembly.Instance(new WebAssembly.Module(v as Uint8Array<ArrayBuffer>), { env: { memory: new WebAssembly.Memory({ initial: 16 }) } })).toThrow();
+    expect(
+      () =>
+        new WebAssembly.Instance(new WebAssembly.Module(v as Uint8Array<ArrayBuffer>), {
+          env: { memory: new WebAssembly.Memory({ initial: 16 }) },
+        }),
+    ).toThrow();
     const shared = new WebAssembly.Memory({ initial: 16, maximum: 100, shared: true });
-    expect(() => new WebAssembly.Instance(new WebAssembly.Module(v as Uint8Array<ArrayBuffer>), { env: { memory: shared } })).not.toThrow();
+    expect(
+      () => new WebAssembly.Instance(new WebAssembly.Module(v as Uint8Array<ArrayBuffer>), { env: { memory: shared } }),
+    ).not.toThrow();
     expect(v.length).toBeGreaterThan(bytes.length);
-    expectSimdnetError(() => sharedMemoryVariant(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])), 'FORMAT', /not a WebAssembly module/);
+    expectSimdnetError(
+      () => sharedMemoryVariant(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])),
+      'FORMAT',
+      /not a WebAssembly module/,
+    );
     // A module without a memory import (the SIMD probe's shape): refused by name.
-    expectSimdnetError(() => sharedMemoryVariant(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])), 'FORMAT', /imports no memory/);
+    expectSimdnetError(
+      () => sharedMemoryVariant(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])),
+      'FORMAT',
+      /imports no memory/,
+    );
   });
 });
 
@@ -152,8 +195,12 @@ describe('threads: the pool over its life', () => {
   it('memory grows while threaded: workers compute on memory allocated after they started; the limit stays a clear MEMORY error', async () => {
     const e = await createEngine('wasm', { threads: 2, maxMemoryMB: 96 });
     const before = e.memory.buffer.byteLength;
-    const m = 512, k = 4096, n = 256; // 8 MiB of x, far above the 1 MiB the memory starts with
-    const px = e.allocF32(m * k), pw = e.allocF32(k * n), py = e.allocF32(m * n);
+    const m = 512,
+      k = 4096,
+      n = 256; // 8 MiB of x, far above the 1 MiB the memory starts with
+    const px = e.allocF32(m * k),
+      pw = e.allocF32(k * n),
+      py = e.allocF32(m * n);
     expect(e.memory.buffer.byteLength).toBeGreaterThan(before);
     e.f32(px, m * k).fill(0.5);
     e.f32(pw, k * n).fill(0.25);
@@ -175,7 +222,11 @@ describe('threads: the pool over its life', () => {
     const p = e.allocF32(n);
     const end = e.memory.buffer.byteLength;
     // The second half of this fill lies past the end of the memory: the worker's part traps, the caller's not.
-    expectSimdnetError(() => e.k.fill_f32(end - n * 2, n, 1), 'STATE', /kernel failed in a simdnet worker thread.*(out of bounds|RuntimeError)/s);
+    expectSimdnetError(
+      () => e.k.fill_f32(end - n * 2, n, 1),
+      'STATE',
+      /kernel failed in a simdnet worker thread.*(out of bounds|RuntimeError)/s,
+    );
     e.k.fill_f32(p, n, 3);
     expect(e.f32(p, n).every((v) => v === 3)).toBe(true);
     expect(e.threads).toBe(2);

@@ -54,7 +54,10 @@ let createPredictHandler: CreateHandler;
 
 beforeAll(async () => {
   inst = await packAndInstall();
-  const lib = (await import(pathToFileURL(join(inst.pkg, 'dist', 'bundle', 'index.js')).href)) as Record<string, unknown> & { init(): Promise<void>; saveModel(m: unknown): Uint8Array };
+  const lib = (await import(pathToFileURL(join(inst.pkg, 'dist', 'bundle', 'index.js')).href)) as Record<
+    string,
+    unknown
+  > & { init(): Promise<void>; saveModel(m: unknown): Uint8Array };
   const work = (await import(pathToFileURL(join(inst.app, 'workload.mjs')).href)) as {
     trainModel(lib: unknown): Promise<{ model: unknown }>;
     probe(m: unknown): number[];
@@ -84,13 +87,18 @@ beforeAll(async () => {
   expect(fmaRun.code, describeRun(fmaRun)).toBe(0);
   expectedFma = JSON.parse(fmaRun.stdout) as number[];
   const flat = Array.from(work.probeRows());
-  rows = Array.from({ length: flat.length / work.INPUTS }, (_, i) => flat.slice(i * work.INPUTS, (i + 1) * work.INPUTS));
+  rows = Array.from({ length: flat.length / work.INPUTS }, (_, i) =>
+    flat.slice(i * work.INPUTS, (i + 1) * work.INPUTS),
+  );
   // The handler as the user has it, resolving 'simdnet' from the scratch project's node_modules.
-  ({ createPredictHandler } = (await import(pathToFileURL(join(inst.app, 'edge', 'handler.ts')).href)) as { createPredictHandler: CreateHandler });
+  ({ createPredictHandler } = (await import(pathToFileURL(join(inst.app, 'edge', 'handler.ts')).href)) as {
+    createPredictHandler: CreateHandler;
+  });
 }, 300_000);
 
 afterAll(() => {
-  if (inst && !process.env.SIMDNET_KEEP_RUNTIMES && !process.env.SIMDNET_REUSE_PACK) rmSync(inst.work, { recursive: true, force: true });
+  if (inst && !process.env.SIMDNET_KEEP_RUNTIMES && !process.env.SIMDNET_REUSE_PACK)
+    rmSync(inst.work, { recursive: true, force: true });
 });
 
 /** Bit-identical to Node's SIMD128 or (a runtime with relaxed SIMD) FMA predictions: Object.is for every value. */
@@ -115,7 +123,10 @@ const goodBody = (): string => JSON.stringify({ inputs: rows });
  * A body stream that sends `prefix` and then nothing; records whether the handler cancelled it. `bytes`: a byte
  * stream (as Deno's and workerd's request bodies are; the handler reads those with a BYOB reader).
  */
-function stalledStream(prefix = '{"inputs": [[1,', bytes = false): { stream: ReadableStream<Uint8Array>; cancelled: () => boolean } {
+function stalledStream(
+  prefix = '{"inputs": [[1,',
+  bytes = false,
+): { stream: ReadableStream<Uint8Array>; cancelled: () => boolean } {
   let cancelled = false;
   let sent = false;
   const stream = new ReadableStream<Uint8Array>({
@@ -134,56 +145,91 @@ function stalledStream(prefix = '{"inputs": [[1,', bytes = false): { stream: Rea
   return { stream, cancelled: () => cancelled };
 }
 
-const request = (body: BodyInit | null, headers: Record<string, string> = { 'content-type': 'application/json' }, path = '/predict'): Request =>
-  new Request(`http://edge.test${path}`, { method: 'POST', headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+const request = (
+  body: BodyInit | null,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+  path = '/predict',
+): Request =>
+  new Request(`http://edge.test${path}`, {
+    method: 'POST',
+    headers,
+    body,
+    ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+  } as RequestInit);
 
 describe('edge handler in-process (Node): limits enforced by the handler itself', () => {
   it('refuses bad limits when it is built', () => {
-    for (const [k, v] of [['maxInFlight', 0], ['readTimeoutMs', -1], ['maxBodyBytes', 1.5], ['maxBufferedBytes', Number.NaN]] as const) {
-      expect(() => createPredictHandler({ model: modelBytes, [k]: v }), k).toThrow(new RegExp(`${k} must be a positive integer`));
+    for (const [k, v] of [
+      ['maxInFlight', 0],
+      ['readTimeoutMs', -1],
+      ['maxBodyBytes', 1.5],
+      ['maxBufferedBytes', Number.NaN],
+    ] as const) {
+      expect(() => createPredictHandler({ model: modelBytes, [k]: v }), k).toThrow(
+        new RegExp(`${k} must be a positive integer`),
+      );
     }
-    expect(() => createPredictHandler({ model: modelBytes, maxBodyBytes: 2000, maxBufferedBytes: 1000 })).toThrow(/maxBufferedBytes \(1000\) must be at least maxBodyBytes \(2000\)/);
+    expect(() => createPredictHandler({ model: modelBytes, maxBodyBytes: 2000, maxBufferedBytes: 1000 })).toThrow(
+      /maxBufferedBytes \(1000\) must be at least maxBodyBytes \(2000\)/,
+    );
   });
 
-  it.each([['default', false], ['byte', true]])('413: by Content-Length before reading anything; a chunked body (%s stream) is cut off at the limit and its stream cancelled', async (_, bytes) => {
-    const h = createPredictHandler({ model: modelBytes, maxBodyBytes: 4096 });
-    let pulled = 0;
-    let cancelled = false;
-    const endless = new ReadableStream<Uint8Array>({
-      ...(bytes ? { type: 'bytes' as const } : {}),
-      pull(c) {
-        pulled += 1000;
-        c.enqueue(new Uint8Array(1000).fill(32));
-      },
-      cancel() {
-        cancelled = true;
-      },
-    });
-    const res = await h.fetch(request(endless));
-    expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: string }).error).toMatch(/larger than the limit of 4096 bytes/);
-    expect(cancelled, 'the oversize stream is cancelled').toBe(true);
-    // Read up to the limit and one chunk past it (plus what the stream queued ahead), not the endless rest.
-    expect(pulled).toBeLessThanOrEqual(4096 + 3000);
+  it.each([
+    ['default', false],
+    ['byte', true],
+  ])(
+    '413: by Content-Length before reading anything; a chunked body (%s stream) is cut off at the limit and its stream cancelled',
+    async (_, bytes) => {
+      const h = createPredictHandler({ model: modelBytes, maxBodyBytes: 4096 });
+      let pulled = 0;
+      let cancelled = false;
+      const endless = new ReadableStream<Uint8Array>({
+        ...(bytes ? { type: 'bytes' as const } : {}),
+        pull(c) {
+          pulled += 1000;
+          c.enqueue(new Uint8Array(1000).fill(32));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      });
+      const res = await h.fetch(request(endless));
+      expect(res.status).toBe(413);
+      expect(((await res.json()) as { error: string }).error).toMatch(/larger than the limit of 4096 bytes/);
+      expect(cancelled, 'the oversize stream is cancelled').toBe(true);
+      // Read up to the limit and one chunk past it (plus what the stream queued ahead), not the endless rest.
+      expect(pulled).toBeLessThanOrEqual(4096 + 3000);
 
-    const declared = await h.fetch(request(new Uint8Array(5000).fill(32), { 'content-type': 'application/json', 'content-length': '5000' }));
-    expect(declared.status).toBe(413);
-    await expectGood(await h.fetch(request(goodBody())), 'after 413s');
-  });
+      const declared = await h.fetch(
+        request(new Uint8Array(5000).fill(32), { 'content-type': 'application/json', 'content-length': '5000' }),
+      );
+      expect(declared.status).toBe(413);
+      await expectGood(await h.fetch(request(goodBody())), 'after 413s');
+    },
+  );
 
-  it.each([['default', false], ['byte', true]])('408: a body (%s stream) that does not arrive within readTimeoutMs; its stream is cancelled and nothing stays held', async (_, bytes) => {
-    const h = createPredictHandler({ model: modelBytes, readTimeoutMs: 150 });
-    const stalled = Array.from({ length: 200 }, () => stalledStream(undefined, bytes));
-    const answers = await Promise.all(stalled.map((s) => h.fetch(request(s.stream))));
-    for (const res of answers) {
-      expect(res.status).toBe(408);
-      expect(((await res.json()) as { error: string }).error).toMatch(/did not arrive within 150 ms/);
-    }
-    expect(stalled.every((s) => s.cancelled()), 'every stalled stream cancelled').toBe(true);
-    const health = (await (await h.fetch(new Request('http://edge.test/health'))).json()) as Record<string, number>;
-    expect(health).toMatchObject({ ok: true, inFlight: 0, bufferedBytes: 0 });
-    await expectGood(await h.fetch(request(goodBody())), 'after 408s');
-  });
+  it.each([
+    ['default', false],
+    ['byte', true],
+  ])(
+    '408: a body (%s stream) that does not arrive within readTimeoutMs; its stream is cancelled and nothing stays held',
+    async (_, bytes) => {
+      const h = createPredictHandler({ model: modelBytes, readTimeoutMs: 150 });
+      const stalled = Array.from({ length: 200 }, () => stalledStream(undefined, bytes));
+      const answers = await Promise.all(stalled.map((s) => h.fetch(request(s.stream))));
+      for (const res of answers) {
+        expect(res.status).toBe(408);
+        expect(((await res.json()) as { error: string }).error).toMatch(/did not arrive within 150 ms/);
+      }
+      expect(
+        stalled.every((s) => s.cancelled()),
+        'every stalled stream cancelled',
+      ).toBe(true);
+      const health = (await (await h.fetch(new Request('http://edge.test/health'))).json()) as Record<string, number>;
+      expect(health).toMatchObject({ ok: true, inFlight: 0, bufferedBytes: 0 });
+      await expectGood(await h.fetch(request(goodBody())), 'after 408s');
+    },
+  );
 
   it('503 + Retry-After past maxInFlight, answered at once; good requests served again once slots free', async () => {
     const h = createPredictHandler({ model: modelBytes, maxInFlight: 3, readTimeoutMs: 300 });
@@ -198,10 +244,18 @@ describe('edge handler in-process (Node): limits enforced by the handler itself'
     await expectGood(await h.fetch(request(goodBody())), 'after the slots freed');
   });
 
-  it.each([['default', false], ['byte', true]])('503 + Retry-After when the bodies (%s streams) held at once would pass maxBufferedBytes', async (_, bytes) => {
+  it.each([
+    ['default', false],
+    ['byte', true],
+  ])('503 + Retry-After when the bodies (%s streams) held at once would pass maxBufferedBytes', async (_, bytes) => {
     // Room for one good request's body but not two.
     const size = goodBody().length;
-    const h = createPredictHandler({ model: modelBytes, maxBodyBytes: size, maxBufferedBytes: Math.ceil(size * 1.5), readTimeoutMs: 300 });
+    const h = createPredictHandler({
+      model: modelBytes,
+      maxBodyBytes: size,
+      maxBufferedBytes: Math.ceil(size * 1.5),
+      readTimeoutMs: 300,
+    });
     const big = 'x'.repeat(size);
     const first = h.fetch(request(stalledStream(big, bytes).stream));
     await new Promise((r) => setTimeout(r, 20)); // let the first claim its bytes
@@ -271,7 +325,9 @@ function oversizeClient(port: number, bytes: number, waitMs = 15_000): Promise<{
     };
     const timer = setTimeout(() => done(0, data), waitMs);
     sock.on('connect', () => {
-      sock.write(`POST /predict HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${bytes}\r\n\r\n`);
+      sock.write(
+        `POST /predict HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${bytes}\r\n\r\n`,
+      );
       sock.write(' '.repeat(1024));
     });
     sock.on('data', (d: Buffer) => {
@@ -307,23 +363,37 @@ const serveArgs = (entry: string): string[] => [
 
 describe('edge: the fetch handler under deno serve', () => {
   it('type-checks against the shipped .d.ts (deno check)', async () => {
-    const r = await run(deno, ['check', '--no-lock', 'edge/handler.ts', 'edge/deno.ts'], { cwd: inst.app, env: denoEnv, timeoutMs: 120_000 });
+    const r = await run(deno, ['check', '--no-lock', 'edge/handler.ts', 'edge/deno.ts'], {
+      cwd: inst.app,
+      env: denoEnv,
+      timeoutMs: 120_000,
+    });
     expect(r.code, describeRun(r)).toBe(0);
   }, 180_000);
 
   it('answers POST /predict as Node predicts, rejects malformed requests with 4xx, sheds stalled bodies with 408 within the deadline and stays bounded in memory', async () => {
-    const server = await startServer(deno, serveArgs('edge/deno.ts'), /Listening on (http:\/\/127\.0\.0\.1:(\d+))/, { cwd: inst.app, env: denoEnv, timeoutMs: 120_000 });
+    const server = await startServer(deno, serveArgs('edge/deno.ts'), /Listening on (http:\/\/127\.0\.0\.1:(\d+))/, {
+      cwd: inst.app,
+      env: denoEnv,
+      timeoutMs: 120_000,
+    });
     const base = server.match[1]!;
     const port = Number(server.match[2]);
     const post = (body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-      fetch(`${base}/predict`, { method: 'POST', headers, body, ...(body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit);
+      fetch(`${base}/predict`, {
+        method: 'POST',
+        headers,
+        body,
+        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
     const errorOf = async (res: Response): Promise<{ status: number; error: string }> => ({
       status: res.status,
       error: ((await res.json()) as { error: string }).error,
     });
     try {
       // Ten concurrent first requests: the model is loaded once and all get Node's predictions.
-      for (const res of await Promise.all(Array.from({ length: 10 }, () => post(goodBody())))) await expectGood(res, 'first requests');
+      for (const res of await Promise.all(Array.from({ length: 10 }, () => post(goodBody()))))
+        await expectGood(res, 'first requests');
       expect(server.output().match(/model 'blobs' loaded/g), 'model loads').toHaveLength(1);
 
       const cases: [string, () => Promise<Response>, number, RegExp][] = [
@@ -331,10 +401,30 @@ describe('edge: the fetch handler under deno serve', () => {
         ['not UTF-8', () => post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), 400, /not valid JSON/],
         ['no inputs', () => post('{"x": 1}'), 422, /"inputs"/],
         ['empty inputs', () => post('{"inputs": []}'), 422, /non-empty/],
-        ['wrong length', () => post(JSON.stringify({ inputs: [rows[0], rows[1]!.slice(0, 7)] })), 422, /inputs\[1\] has 7 values; the model takes 8/],
-        ['a string value', () => post(JSON.stringify({ inputs: [[...rows[0]!.slice(0, 7), '1']] })), 422, /inputs\[0\]\[7\] is not a finite number/],
-        ['beyond float32', () => post(JSON.stringify({ inputs: [[1e39, 0, 0, 0, 0, 0, 0, 0]] })), 422, /overflows float32/],
-        ['too many rows', () => post(JSON.stringify({ inputs: Array.from({ length: 257 }, () => rows[0]) })), 422, /257 rows; at most 256/],
+        [
+          'wrong length',
+          () => post(JSON.stringify({ inputs: [rows[0], rows[1]!.slice(0, 7)] })),
+          422,
+          /inputs\[1\] has 7 values; the model takes 8/,
+        ],
+        [
+          'a string value',
+          () => post(JSON.stringify({ inputs: [[...rows[0]!.slice(0, 7), '1']] })),
+          422,
+          /inputs\[0\]\[7\] is not a finite number/,
+        ],
+        [
+          'beyond float32',
+          () => post(JSON.stringify({ inputs: [[1e39, 0, 0, 0, 0, 0, 0, 0]] })),
+          422,
+          /overflows float32/,
+        ],
+        [
+          'too many rows',
+          () => post(JSON.stringify({ inputs: Array.from({ length: 257 }, () => rows[0]) })),
+          422,
+          /257 rows; at most 256/,
+        ],
         [
           // Over a raw socket: the 413 comes from the headers alone and the server then closes, so a fetch still
           // writing 3 MiB could die of EPIPE before reading it.
@@ -362,7 +452,12 @@ describe('edge: the fetch handler under deno serve', () => {
           413,
           /larger than the limit/,
         ],
-        ['wrong content type', () => post('{"inputs": []}', { 'content-type': 'text/plain' }), 415, /application\/json/],
+        [
+          'wrong content type',
+          () => post('{"inputs": []}', { 'content-type': 'text/plain' }),
+          415,
+          /application\/json/,
+        ],
         ['GET /predict', () => fetch(`${base}/predict`), 405, /use POST/],
         ['unknown path', () => fetch(`${base}/nope`), 404, /no route \/nope/],
       ];
@@ -379,11 +474,14 @@ describe('edge: the fetch handler under deno serve', () => {
       for (let round = 0; round < 4; round++) {
         const stalls = Array.from({ length: 120 }, (_, i) => stalledClient(port, i % 2 === 1));
         await new Promise((r) => setTimeout(r, 300));
-        for (const res of await Promise.all(Array.from({ length: 5 }, () => post(goodBody())))) await expectGood(res, `good request beside stalled round ${round}`);
+        for (const res of await Promise.all(Array.from({ length: 5 }, () => post(goodBody()))))
+          await expectGood(res, `good request beside stalled round ${round}`);
         const answers = await Promise.all(stalls);
         const wrong = answers.filter((a) => a.status !== 408);
         expect(wrong, `round ${round}: stalled bodies not answered 408 (of ${answers.length})`).toEqual([]);
-        console.log(`edge/deno: round ${round}: 120 stalled → 408 in ${Math.round(Math.max(...answers.map((a) => a.ms)))} ms at most; RSS ${rssMiB(server.child.pid!).toFixed(1)} MiB`);
+        console.log(
+          `edge/deno: round ${round}: 120 stalled → 408 in ${Math.round(Math.max(...answers.map((a) => a.ms)))} ms at most; RSS ${rssMiB(server.child.pid!).toFixed(1)} MiB`,
+        );
         rss.push(rssMiB(server.child.pid!));
       }
       const health = (await (await fetch(`${base}/health`)).json()) as Record<string, unknown>;
@@ -406,10 +504,16 @@ describe('edge: the fetch handler under deno serve', () => {
         '',
       ].join('\n'),
     );
-    const server = await startServer(deno, serveArgs('edge/deno-limited.ts'), /Listening on (http:\/\/127\.0\.0\.1:(\d+))/, { cwd: inst.app, env: denoEnv, timeoutMs: 120_000 });
+    const server = await startServer(
+      deno,
+      serveArgs('edge/deno-limited.ts'),
+      /Listening on (http:\/\/127\.0\.0\.1:(\d+))/,
+      { cwd: inst.app, env: denoEnv, timeoutMs: 120_000 },
+    );
     const base = server.match[1]!;
     const port = Number(server.match[2]);
-    const post = () => fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: goodBody() });
+    const post = () =>
+      fetch(`${base}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: goodBody() });
     try {
       await expectGood(await post(), 'before');
       const stalls = Array.from({ length: 8 }, (_, i) => stalledClient(port, i % 2 === 0));
@@ -432,7 +536,11 @@ describe('edge: the fetch handler under deno serve', () => {
 });
 
 /** Starts workerd on dir/config.capnp; resolves with the ports its sockets listen on (reported on a control fd). */
-function startWorkerd(bin: string, dir: string, sockets: string[]): Promise<{ ports: Record<string, number>; output: () => string; stop: () => Promise<void> }> {
+function startWorkerd(
+  bin: string,
+  dir: string,
+  sockets: string[],
+): Promise<{ ports: Record<string, number>; output: () => string; stop: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, ['serve', 'config.capnp', '--control-fd', '3'], {
       cwd: dir,
@@ -479,11 +587,12 @@ function startWorkerd(bin: string, dir: string, sockets: string[]): Promise<{ po
   });
 }
 
-const workerdSkip = 'missing' in workerd ? `workerd binary absent (${workerd.missing}); the Cloudflare example is not run` : '';
+const workerdSkip =
+  'missing' in workerd ? `workerd binary absent (${workerd.missing}); the Cloudflare example is not run` : '';
 if (workerdSkip) console.warn(`SKIPPED: ${workerdSkip}`);
 
 describe.skipIf(workerdSkip !== '')("edge: the Cloudflare Worker in workerd (Cloudflare's runtime)", () => {
-  it('runs the bundled example with the .wasm as a compiled-module binding: Node\'s predictions, 4xx for malformed requests; run-time compile is refused', async () => {
+  it("runs the bundled example with the .wasm as a compiled-module binding: Node's predictions, 4xx for malformed requests; run-time compile is refused", async () => {
     const { bin, compatibilityDate } = workerd as { bin: string; compatibilityDate: string };
     const dir = join(inst.work, 'workerd');
     rmSync(dir, { recursive: true, force: true });
@@ -557,11 +666,22 @@ const compile :Workerd.Worker = (
     const post = (body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
       fetch(`${base}/predict`, { method: 'POST', headers, body });
     try {
-      for (const res of await Promise.all(Array.from({ length: 5 }, () => post(goodBody())))) await expectGood(res, 'workerd predictions');
+      for (const res of await Promise.all(Array.from({ length: 5 }, () => post(goodBody()))))
+        await expectGood(res, 'workerd predictions');
       const cases: [string, () => Promise<Response>, number, RegExp][] = [
         ['bad JSON', () => post('{"inputs": [[1, 2'), 400, /not valid JSON/],
-        ['wrong length', () => post(JSON.stringify({ inputs: [rows[0]!.slice(0, 7)] })), 422, /inputs\[0\] has 7 values; the model takes 8/],
-        ['beyond float32', () => post(JSON.stringify({ inputs: [[1e39, 0, 0, 0, 0, 0, 0, 0]] })), 422, /overflows float32/],
+        [
+          'wrong length',
+          () => post(JSON.stringify({ inputs: [rows[0]!.slice(0, 7)] })),
+          422,
+          /inputs\[0\] has 7 values; the model takes 8/,
+        ],
+        [
+          'beyond float32',
+          () => post(JSON.stringify({ inputs: [[1e39, 0, 0, 0, 0, 0, 0, 0]] })),
+          422,
+          /overflows float32/,
+        ],
         ['wrong content type', () => post('{}', { 'content-type': 'text/plain' }), 415, /application\/json/],
         ['GET /predict', () => fetch(`${base}/predict`), 405, /use POST/],
       ];

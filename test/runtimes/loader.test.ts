@@ -44,10 +44,16 @@ describe('loader sources', () => {
   it('reads the first existing file, and names the path when it cannot', async () => {
     const here = new URL('./', import.meta.url);
     const fs = await nodeFs();
-    const bytes = readFileUrl(fs, new URL('no-such.wasm', here), [new URL('../../build/simdnet.wasm', import.meta.url)]);
+    const bytes = readFileUrl(fs, new URL('no-such.wasm', here), [
+      new URL('../../build/simdnet.wasm', import.meta.url),
+    ]);
     expect(Array.from(bytes.subarray(0, 4))).toEqual([0, 0x61, 0x73, 0x6d]);
-    expect(() => readFileUrl(fs, new URL('no-such.wasm', here), [])).toThrow(/simdnet\.wasm not found at .*no-such\.wasm; run `npm run build`/);
-    expect(() => readFileUrl(fs, here, [])).toThrow(expect.objectContaining({ code: 'FORMAT', message: expect.stringMatching(/could not read .*runtimes.*EISDIR/) }));
+    expect(() => readFileUrl(fs, new URL('no-such.wasm', here), [])).toThrow(
+      /simdnet\.wasm not found at .*no-such\.wasm; run `npm run build`/,
+    );
+    expect(() => readFileUrl(fs, here, [])).toThrow(
+      expect.objectContaining({ code: 'FORMAT', message: expect.stringMatching(/could not read .*runtimes.*EISDIR/) }),
+    );
   });
 });
 
@@ -63,7 +69,11 @@ describe('without process.getBuiltinModule (Node before 20.16)', () => {
       const m = sequential([dense(3, { activation: 'softmax', inputDim: 2 })], { engine, seed: 1 });
       const back = loadModel(saveModel(m), { engine });
       expect(Array.from(back.predict([[1, 2]]).data)).toEqual(Array.from(m.predict([[1, 2]]).data));
-      expectSimdnetError(() => loadModelFileSync('model.sdnt', { engine }), 'UNSUPPORTED', /needs process\.getBuiltinModule .*use loadModelFile/);
+      expectSimdnetError(
+        () => loadModelFileSync('model.sdnt', { engine }),
+        'UNSUPPORTED',
+        /needs process\.getBuiltinModule .*use loadModelFile/,
+      );
       m.dispose();
       back.dispose();
     } finally {

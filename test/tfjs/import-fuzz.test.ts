@@ -12,7 +12,9 @@ type Json = unknown;
 
 function fixture(name: string): { json: Json; data: Uint8Array } {
   const dir = new URL(`./fixtures/${name}/`, import.meta.url);
-  const json = JSON.parse(readFileSync(new URL('model.json', dir), 'utf8')) as { weightsManifest: Array<{ paths: string[] }> };
+  const json = JSON.parse(readFileSync(new URL('model.json', dir), 'utf8')) as {
+    weightsManifest: Array<{ paths: string[] }>;
+  };
   const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => readFileSync(new URL(p, dir)));
   return { json, data: new Uint8Array(Buffer.concat(shards)) };
 }
@@ -57,7 +59,22 @@ const ODD_VALUES: Json[] = [
   {},
   { class_name: 'L1L2', config: { l1: -1 } },
 ];
-const ODD_STRINGS = ['Conv1D', 'Dense', 'Add', 'elu', 'relu6', 'softmax', 'channels_first', 'same', 'causal', 'float16', 'int32', 'uint8', 'Functional', 'graph-model'];
+const ODD_STRINGS = [
+  'Conv1D',
+  'Dense',
+  'Add',
+  'elu',
+  'relu6',
+  'softmax',
+  'channels_first',
+  'same',
+  'causal',
+  'float16',
+  'int32',
+  'uint8',
+  'Functional',
+  'graph-model',
+];
 
 /** One seeded change to the model.json tree or the weight bytes. */
 function mutate(json: Json, data: Uint8Array, r: () => number): { json: Json; data: Uint8Array } {
@@ -74,20 +91,30 @@ function mutate(json: Json, data: Uint8Array, r: () => number): { json: Json; da
       parent[key] = structuredClone(pick(ODD_VALUES));
       break;
     case 2: // a number far off, or negative
-      parent[key] = typeof old === 'number' ? pick([old * 1000, -old, old + 1, 0, 2 ** 40]) : structuredClone(pick(ODD_VALUES));
+      parent[key] =
+        typeof old === 'number' ? pick([old * 1000, -old, old + 1, 0, 2 ** 40]) : structuredClone(pick(ODD_VALUES));
       break;
     case 3:
       parent[key] = typeof old === 'string' ? pick(ODD_STRINGS) : structuredClone(pick(ODD_VALUES));
       break;
     case 4: // a huge dimension in some shape
-      for (const [p, k] of all) if (Array.isArray(p[k]) && (p[k] as Json[]).every((d) => typeof d === 'number' || d === null) && r() < 0.3) (p[k] as Json[])[0] = pick([1e9, 2 ** 31, 0, -4]);
+      for (const [p, k] of all)
+        if (Array.isArray(p[k]) && (p[k] as Json[]).every((d) => typeof d === 'number' || d === null) && r() < 0.3)
+          (p[k] as Json[])[0] = pick([1e9, 2 ** 31, 0, -4]);
       break;
     case 5: // the weight bytes cut short or extended
-      return { json, data: r() < 0.7 ? data.subarray(0, Math.floor(r() * data.length)) : new Uint8Array([...data.subarray(0, 64), ...data]) };
+      return {
+        json,
+        data:
+          r() < 0.7
+            ? data.subarray(0, Math.floor(r() * data.length))
+            : new Uint8Array([...data.subarray(0, 64), ...data]),
+      };
     default: {
       // some bytes overwritten (NaN patterns among them)
       const d = data.slice();
-      for (let i = 0; i < 4; i++) d.fill(pick([0xff, 0x7f, 0x00, 0x80]), Math.floor(r() * d.length), Math.floor(r() * d.length) + 4);
+      for (let i = 0; i < 4; i++)
+        d.fill(pick([0xff, 0x7f, 0x00, 0x80]), Math.floor(r() * d.length), Math.floor(r() * d.length) + 4);
       return { json, data: d };
     }
   }
@@ -119,7 +146,8 @@ describe.each(['tfjs-mlp', 'tfjs-cnn'])('fuzzed %s', (name) => {
           model.dispose();
         }
       } catch (err) {
-        if (!(err instanceof SimdnetError)) throw new Error(`mutation ${i}: ${String(err)}\n${JSON.stringify(m.json).slice(0, 2000)}`, { cause: err });
+        if (!(err instanceof SimdnetError))
+          throw new Error(`mutation ${i}: ${String(err)}\n${JSON.stringify(m.json).slice(0, 2000)}`, { cause: err });
         codes.set(err.code, (codes.get(err.code) ?? 0) + 1);
       }
     }

@@ -33,20 +33,23 @@ const myMse: CustomLoss = {
 };
 
 describe('custom loss on Float32Array views', () => {
-  it.each(['wasm', 'js'] as const)('trains as the built-in mse it re-implements; evaluate uses it (%s)', async (backend) => {
-    const { x, y } = wave(120, 1);
-    const a = net(backend).compile({ loss: myMse, optimizer: adam({ learningRate: 0.01 }) });
-    const b = net(backend).compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
-    const ha = await a.fit(x, y, { epochs: 30, batchSize: 16, seed: 2, validationSplit: 0.2 });
-    const hb = await b.fit(x, y, { epochs: 30, batchSize: 16, seed: 2, validationSplit: 0.2 });
-    expectClose(ha.history.loss, hb.history.loss, 1e-6, 1e-4, 'loss');
-    expectClose(ha.history.val_loss, hb.history.val_loss, 1e-6, 1e-4, 'val_loss');
-    expect(ha.history.loss.at(-1)!).toBeLessThan(0.5 * ha.history.loss[0]);
-    expectClose([a.evaluate(x, y).loss], [b.evaluate(x, y).loss], 1e-6, 1e-4, 'evaluate');
-    expect(a.compileSettings()).toBeUndefined(); // code is not saved with the model
-    a.dispose();
-    b.dispose();
-  });
+  it.each(['wasm', 'js'] as const)(
+    'trains as the built-in mse it re-implements; evaluate uses it (%s)',
+    async (backend) => {
+      const { x, y } = wave(120, 1);
+      const a = net(backend).compile({ loss: myMse, optimizer: adam({ learningRate: 0.01 }) });
+      const b = net(backend).compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
+      const ha = await a.fit(x, y, { epochs: 30, batchSize: 16, seed: 2, validationSplit: 0.2 });
+      const hb = await b.fit(x, y, { epochs: 30, batchSize: 16, seed: 2, validationSplit: 0.2 });
+      expectClose(ha.history.loss, hb.history.loss, 1e-6, 1e-4, 'loss');
+      expectClose(ha.history.val_loss, hb.history.val_loss, 1e-6, 1e-4, 'val_loss');
+      expect(ha.history.loss.at(-1)!).toBeLessThan(0.5 * ha.history.loss[0]);
+      expectClose([a.evaluate(x, y).loss], [b.evaluate(x, y).loss], 1e-6, 1e-4, 'evaluate');
+      expect(a.compileSettings()).toBeUndefined(); // code is not saved with the model
+      a.dispose();
+      b.dispose();
+    },
+  );
 
   it('views are made afresh each step: the engine memory growing mid-run changes nothing', async () => {
     const { x, y } = wave(96, 2);
@@ -56,8 +59,14 @@ describe('custom loss on Float32Array views', () => {
       let big = 0;
       const bytes0 = e.memory.buffer.byteLength;
       await m.fit(x, y, {
-        epochs: 2, batchSize: 16, seed: 1,
-        callbacks: { onBatchBegin: (b) => { if (grow && b === 2 && big === 0) big = e.allocF32((bytes0 >> 2) + (1 << 20)); } },
+        epochs: 2,
+        batchSize: 16,
+        seed: 1,
+        callbacks: {
+          onBatchBegin: (b) => {
+            if (grow && b === 2 && big === 0) big = e.allocF32((bytes0 >> 2) + (1 << 20));
+          },
+        },
       });
       if (grow) expect(e.memory.buffer.byteLength).toBeGreaterThan(bytes0);
       if (big) e.free(big);
@@ -71,17 +80,32 @@ describe('custom loss on Float32Array views', () => {
   it('a non-finite gradient or value is NONFINITE naming the loss and the entry; a non-number is DTYPE; the model stays usable', async () => {
     const { x, y } = wave(40, 3);
     const m = net();
-    const before = () => m.getWeights().flatMap((t) => Array.from(t.data));
-    m.compile({ loss: { ...myMse, backward: (_o: Float32Array, _t: Float32Array, g: Float32Array, rows: number) => { g[rows - 1] = NaN; } } });
+    const weightsNow = () => m.getWeights().flatMap((t) => Array.from(t.data));
+    m.compile({
+      loss: {
+        ...myMse,
+        backward: (_o: Float32Array, _t: Float32Array, g: Float32Array, rows: number) => {
+          g[rows - 1] = NaN;
+        },
+      },
+    });
     m.build(2);
-    const w0 = before();
-    await expectSimdnetErrorAsync(() => m.fit(x, y, { batchSize: 8, shuffle: false }), 'NONFINITE', "custom loss 'myMse': backward wrote NaN into grad at row 7, column 0");
-    expect(before()).toEqual(w0); // refused before the update
+    const w0 = weightsNow();
+    await expectSimdnetErrorAsync(
+      () => m.fit(x, y, { batchSize: 8, shuffle: false }),
+      'NONFINITE',
+      "custom loss 'myMse': backward wrote NaN into grad at row 7, column 0",
+    );
+    expect(weightsNow()).toEqual(w0); // refused before the update
     m.compile({ loss: { name: 'bad', forward: () => Infinity, backward: () => {} } });
     await expectSimdnetErrorAsync(() => m.fit(x, y), 'NONFINITE', "custom loss 'bad': forward returned Infinity");
     expectSimdnetError(() => m.evaluate(x, y), 'NONFINITE', "custom loss 'bad'");
     m.compile({ loss: { forward: () => 'low' as never, backward: () => {} } });
-    await expectSimdnetErrorAsync(() => m.fit(x, y), 'DTYPE', "custom loss 'custom': forward must return a number, got string");
+    await expectSimdnetErrorAsync(
+      () => m.fit(x, y),
+      'DTYPE',
+      "custom loss 'custom': forward must return a number, got string",
+    );
     m.compile({ loss: myMse });
     const h = await m.fit(x, y, { epochs: 2 });
     expect(h.history.loss.every(Number.isFinite)).toBe(true);

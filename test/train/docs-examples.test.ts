@@ -13,9 +13,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('docs/training.md examples run as written', () => {
   it('has examples', () => expect(blocks.length).toBeGreaterThanOrEqual(6));
-  it.each(blocks.map((b, i) => [i + 1, b] as const))('example %i', async (i, code) => {
-    const file = join(dir, `example-${i}.ts`);
-    writeFileSync(file, code.replaceAll("from 'simdnet'", `from ${JSON.stringify(src)}`));
-    await import(file);
-  }, 120_000);
+  it.each(blocks.map((b, i) => [i + 1, b] as const))(
+    'example %i',
+    async (i, code) => {
+      const file = join(dir, `example-${i}.ts`);
+      writeFileSync(file, code.replaceAll("from 'simdnet'", `from ${JSON.stringify(src)}`));
+      await import(file);
+    },
+    120_000,
+  );
 });

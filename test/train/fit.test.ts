@@ -1,6 +1,16 @@
 // The training loop: validation, callbacks, early stopping that restores the best weights, divergence, memory.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adam, dense, earlyStopping, getEngine, init, sequential, sgd, SimdnetError, type EpochLogs } from '../../src/index.js';
+import {
+  adam,
+  dense,
+  earlyStopping,
+  getEngine,
+  init,
+  sequential,
+  sgd,
+  SimdnetError,
+  type EpochLogs,
+} from '../../src/index.js';
 import { randArray, rng } from '../helpers/check.js';
 
 beforeAll(async () => {
@@ -46,10 +56,19 @@ describe('fit', () => {
     // A big net on few noisy points overfits: val_loss turns up, training goes on falling.
     const train = wave(24, 3, 1.0);
     const val = wave(200, 4, 0);
-    const m = sequential([dense(128, { activation: 'relu', inputDim: 1 }), dense(128, { activation: 'relu' }), dense(1)], { seed: 5 });
+    const m = sequential(
+      [dense(128, { activation: 'relu', inputDim: 1 }), dense(128, { activation: 'relu' }), dense(1)],
+      { seed: 5 },
+    );
     m.compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
     const stop = earlyStopping({ monitor: 'val_loss', patience: 5 });
-    const h = await m.fit(train.x, train.y, { epochs: 400, batchSize: 24, validationData: [val.x, val.y], seed: 1, callbacks: stop });
+    const h = await m.fit(train.x, train.y, {
+      epochs: 400,
+      batchSize: 24,
+      validationData: [val.x, val.y],
+      seed: 1,
+      callbacks: stop,
+    });
     expect(h.stoppedEarly).toBe(true);
     expect(h.epochs.length).toBeLessThan(400);
     const best = Math.min(...h.history.val_loss);
@@ -85,10 +104,18 @@ describe('fit', () => {
     const { x, y } = wave(128, 6);
     const norms: number[] = [];
     for (const reg of [undefined, { l2: 0.01 }, { l1: 0.01 }]) {
-      const m = sequential([dense(32, { activation: 'tanh', inputDim: 1, kernelRegularizer: reg }), dense(1, { kernelRegularizer: reg })], { seed: 3 });
+      const m = sequential(
+        [dense(32, { activation: 'tanh', inputDim: 1, kernelRegularizer: reg }), dense(1, { kernelRegularizer: reg })],
+        { seed: 3 },
+      );
       m.compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
       await m.fit(x, y, { epochs: 30, batchSize: 32, seed: 3 });
-      norms.push(m.getWeights().filter((t) => t.shape.length === 2).reduce((s, t) => s + t.data.reduce((a, v) => a + Math.abs(v), 0), 0));
+      norms.push(
+        m
+          .getWeights()
+          .filter((t) => t.shape.length === 2)
+          .reduce((s, t) => s + t.data.reduce((a, v) => a + Math.abs(v), 0), 0),
+      );
       m.dispose();
     }
     expect(norms[1]).toBeLessThan(0.8 * norms[0]);
@@ -98,7 +125,9 @@ describe('fit', () => {
   it('a 50-epoch run keeps a flat memory profile, and dispose gives the memory back', async () => {
     const e = getEngine('wasm');
     const used0 = e.arena.used;
-    const m = sequential([dense(64, { activation: 'relu', inputDim: 20 }), dense(4, { activation: 'softmax' })], { seed: 1 });
+    const m = sequential([dense(64, { activation: 'relu', inputDim: 20 }), dense(4, { activation: 'softmax' })], {
+      seed: 1,
+    });
     m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam' });
     const n = 512;
     const x = { data: randArray(n * 20, 1), shape: [n, 20] as [number, number] };

@@ -15,7 +15,10 @@ function tiny(backend: 'wasm' | 'js'): Sequential {
   const m = sequential([dense(1, { inputDim: 1 })], { seed: 1, backend });
   m.build(1);
   const [k, b] = m.getWeights();
-  m.setWeights([{ ...k, data: Float32Array.from([0.5]) }, { ...b, data: Float32Array.from([0]) }]);
+  m.setWeights([
+    { ...k, data: Float32Array.from([0.5]) },
+    { ...b, data: Float32Array.from([0]) },
+  ]);
   return m;
 }
 const X = { data: Float32Array.from([1, 2]), shape: [2, 1] as [number, number] };
@@ -24,7 +27,13 @@ const Y = { data: Float32Array.from([0, 0]), shape: [2, 1] as [number, number] }
 describe('rmsprop and adagrad', () => {
   it('Keras defaults', () => {
     expect(rmsprop()).toEqual({ type: 'rmsprop', learningRate: 0.001, rho: 0.9, epsilon: 1e-7, weightDecay: 0 });
-    expect(adagrad()).toEqual({ type: 'adagrad', learningRate: 0.001, initialAccumulatorValue: 0.1, epsilon: 1e-7, weightDecay: 0 });
+    expect(adagrad()).toEqual({
+      type: 'adagrad',
+      learningRate: 0.001,
+      initialAccumulatorValue: 0.1,
+      epsilon: 1e-7,
+      weightDecay: 0,
+    });
   });
 
   it.each(['wasm', 'js'] as const)('one fit step equals the formula (%s)', async (backend) => {
@@ -48,8 +57,14 @@ describe('rmsprop and adagrad', () => {
     const y = Float32Array.from(x, (v) => Math.sin(3 * v));
     const data = { data: x, shape: [200, 1] as [number, number] };
     const target = { data: y, shape: [200, 1] as [number, number] };
-    for (const opt of [rmsprop({ learningRate: 0.01 }), adagrad({ learningRate: 0.1, initialAccumulatorValue: 0.05 })]) {
-      const m = sequential([dense(16, { activation: 'tanh', inputDim: 1 }), dense(1)], { seed: 2 }).compile({ loss: 'mse', optimizer: opt });
+    for (const opt of [
+      rmsprop({ learningRate: 0.01 }),
+      adagrad({ learningRate: 0.1, initialAccumulatorValue: 0.05 }),
+    ]) {
+      const m = sequential([dense(16, { activation: 'tanh', inputDim: 1 }), dense(1)], { seed: 2 }).compile({
+        loss: 'mse',
+        optimizer: opt,
+      });
       const h = await m.fit(data, target, { epochs: 30, batchSize: 20, seed: 1 });
       expect(h.history.loss.at(-1)!).toBeLessThan(0.3 * h.history.loss[0]);
       const back = loadModel(saveModel(m));
@@ -67,7 +82,10 @@ describe('rmsprop and adagrad', () => {
     const first = m.getWeights().map((t) => t.data[0]);
     m.optimizer!.reset();
     const [k, b] = m.getWeights();
-    m.setWeights([{ ...k, data: Float32Array.from([0.5]) }, { ...b, data: Float32Array.from([0]) }]);
+    m.setWeights([
+      { ...k, data: Float32Array.from([0.5]) },
+      { ...b, data: Float32Array.from([0]) },
+    ]);
     await m.fit(X, Y, { epochs: 1, batchSize: 2, shuffle: false });
     expect(m.getWeights().map((t) => t.data[0])).toEqual(first);
     m.dispose();
@@ -79,7 +97,11 @@ describe('rmsprop and adagrad', () => {
     expectSimdnetError(() => adagrad({ initialAccumulatorValue: -0.1 }), 'RANGE', 'adagrad initialAccumulatorValue');
     expectSimdnetError(() => adagrad({ epsilon: 0 }), 'RANGE', 'adagrad epsilon');
     const m = tiny('wasm');
-    expectSimdnetError(() => m.compile({ loss: 'mse', optimizer: 'rmsprob' as never }), 'RANGE', "'rmsprop', 'adagrad'");
+    expectSimdnetError(
+      () => m.compile({ loss: 'mse', optimizer: 'rmsprob' as never }),
+      'RANGE',
+      "'rmsprop', 'adagrad'",
+    );
     m.dispose();
   });
 });

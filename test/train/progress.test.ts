@@ -10,11 +10,19 @@ beforeAll(async () => {
 
 async function run(live: boolean, columns?: number): Promise<string> {
   let out = '';
-  const m = sequential([dense(4, { activation: 'relu', inputDim: 3 }), dense(2, { activation: 'softmax' })], { seed: 1 });
+  const m = sequential([dense(4, { activation: 'relu', inputDim: 3 }), dense(2, { activation: 'softmax' })], {
+    seed: 1,
+  });
   m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: ['accuracy'] });
   const x = { data: randArray(100 * 3, 1), shape: [100, 3] as [number, number] };
   const y = Int32Array.from({ length: 100 }, (_, i) => i % 2);
-  await m.fit(x, y, { epochs: 3, batchSize: 10, validationSplit: 0.2, seed: 1, callbacks: progressLogger({ write: (s) => void (out += s), live, intervalMs: 0, ...(columns ? { columns } : {}) }) });
+  await m.fit(x, y, {
+    epochs: 3,
+    batchSize: 10,
+    validationSplit: 0.2,
+    seed: 1,
+    callbacks: progressLogger({ write: (s) => void (out += s), live, intervalMs: 0, ...(columns ? { columns } : {}) }),
+  });
   m.dispose();
   return out;
 }
@@ -25,7 +33,9 @@ describe('progressLogger', () => {
     const lines = out.trim().split('\n');
     expect(lines[0]).toMatch(/training on 80 samples \(20 validation\), batch 10, 3 epochs/);
     expect(lines.slice(1)).toHaveLength(3);
-    expect(lines[1]).toMatch(/^epoch 1\/3 {2}loss \d+\.\d{4} {2}acc \d+\.\d\d% {2}val_loss \d+\.\d{4} {2}val_acc \d+\.\d\d% {2}\d+ samples\/s .*ETA/);
+    expect(lines[1]).toMatch(
+      /^epoch 1\/3 {2}loss \d+\.\d{4} {2}acc \d+\.\d\d% {2}val_loss \d+\.\d{4} {2}val_acc \d+\.\d\d% {2}\d+ samples\/s .*ETA/,
+    );
     expect(lines[3]).not.toMatch(/ETA/);
     expect(out).not.toMatch(/\r/);
   });
@@ -37,7 +47,11 @@ describe('progressLogger', () => {
   });
 
   /** The live redraws (what follows each \r\x1b[2K up to the next one or a newline). */
-  const redraws = (out: string): string[] => out.split('\r\x1b[2K').slice(1).map((l) => l.split('\n')[0]!);
+  const redraws = (out: string): string[] =>
+    out
+      .split('\r\x1b[2K')
+      .slice(1)
+      .map((l) => l.split('\n')[0]!);
 
   it('fits the live line to the terminal: 80 columns never wrap (at most 79 characters)', async () => {
     const out = await run(true, 80);
@@ -50,13 +64,19 @@ describe('progressLogger', () => {
   it('on a narrow terminal, drops samples/s, then accuracy, and keeps the loss; never wider than the terminal', () => {
     const parts = ['loss 0.1234', 'acc 97.50%', '123456 samples/s', 'ETA 1m05s'];
     const full = liveLine('epoch 12/100', 0.5, '1234/1875', parts, 24, 200);
-    expect(full).toBe('epoch 12/100 [============            ] 1234/1875 loss 0.1234 acc 97.50% 123456 samples/s ETA 1m05s');
+    expect(full).toBe(
+      'epoch 12/100 [============            ] 1234/1875 loss 0.1234 acc 97.50% 123456 samples/s ETA 1m05s',
+    );
     for (let columns = 1; columns <= 120; columns++) {
       const l = liveLine('epoch 12/100', 0.5, '1234/1875', parts, 24, columns);
       expect(l.length, `${columns} columns: ${l}`).toBeLessThanOrEqual(Math.max(columns - 1, 1));
     }
-    expect(liveLine('epoch 12/100', 0.5, '1234/1875', parts, 24, 90)).toMatch(/^epoch 12\/100 \[=+ +\] 1234\/1875 loss 0\.1234 acc 97\.50% 123456 samples\/s ETA 1m05s$/);
-    expect(liveLine('epoch 12/100', 0.5, '1234/1875', parts, 24, 70)).toMatch(/\] 1234\/1875 loss 0\.1234 acc 97\.50% ETA 1m05s$/);
+    expect(liveLine('epoch 12/100', 0.5, '1234/1875', parts, 24, 90)).toMatch(
+      /^epoch 12\/100 \[=+ +\] 1234\/1875 loss 0\.1234 acc 97\.50% 123456 samples\/s ETA 1m05s$/,
+    );
+    expect(liveLine('epoch 12/100', 0.5, '1234/1875', parts, 24, 70)).toMatch(
+      /\] 1234\/1875 loss 0\.1234 acc 97\.50% ETA 1m05s$/,
+    );
     expect(liveLine('epoch 12/100', 0.5, '1234/1875', parts, 24, 60)).toMatch(/\] 1234\/1875 loss 0\.1234 ETA 1m05s$/);
     const w45 = liveLine('epoch 12/100', 0.5, '1234/1875', parts, 24, 45);
     expect(w45).toMatch(/\[=+ *\] 1234\/1875 loss 0\.1234/);

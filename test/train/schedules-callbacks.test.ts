@@ -5,8 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  adam, cosineDecay, dense, exponentialDecay, init, loadModel, loadModelFile, modelCheckpoint, reduceLROnPlateau, sequential, sgd, stepDecay,
-  type EpochLogs, type Sequential,
+  adam,
+  cosineDecay,
+  dense,
+  exponentialDecay,
+  init,
+  loadModel,
+  loadModelFile,
+  modelCheckpoint,
+  reduceLROnPlateau,
+  sequential,
+  sgd,
+  stepDecay,
+  type EpochLogs,
+  type Sequential,
 } from '../../src/index.js';
 import { expectClose, rng } from '../helpers/check.js';
 import { expectSimdnetError, expectSimdnetErrorAsync } from '../helpers/errors.js';
@@ -28,19 +40,39 @@ describe('learning-rate schedules', () => {
   it('exponentialDecay, stepDecay and cosineDecay follow the Keras formulas', () => {
     const e = exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.96 });
     expectClose([e(0, 0), e(3, 25)], [0.1, 0.1 * 0.96 ** 2.5], 0, 1e-12, 'exponential');
-    expect(exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.96, staircase: true })(0, 25)).toBeCloseTo(0.1 * 0.96 ** 2, 12);
+    expect(
+      exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.96, staircase: true })(0, 25),
+    ).toBeCloseTo(0.1 * 0.96 ** 2, 12);
     const s = stepDecay({ initialLearningRate: 0.08, factor: 0.5, everyEpochs: 3 });
     expect([0, 2, 3, 5, 6, 9].map((ep) => s(ep, 0))).toEqual([0.08, 0.08, 0.04, 0.04, 0.02, 0.01]);
     const c = cosineDecay({ initialLearningRate: 0, warmupTarget: 0.1, warmupSteps: 10, decaySteps: 100, alpha: 0.1 });
-    expectClose([c(0, 0), c(0, 5), c(0, 10), c(0, 60), c(0, 110), c(0, 500)], [0, 0.05, 0.1, 0.1 * (0.9 * 0.5 + 0.1), 0.01, 0.01], 1e-15, 1e-12, 'cosine');
+    expectClose(
+      [c(0, 0), c(0, 5), c(0, 10), c(0, 60), c(0, 110), c(0, 500)],
+      [0, 0.05, 0.1, 0.1 * (0.9 * 0.5 + 0.1), 0.01, 0.01],
+      1e-15,
+      1e-12,
+      'cosine',
+    );
     expectClose([cosineDecay({ initialLearningRate: 0.2, decaySteps: 4 })(0, 2)], [0.1], 0, 1e-12, 'no warm-up');
   });
 
   it('bad schedule options are RANGE errors', () => {
-    expectSimdnetError(() => exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 1.5 }), 'RANGE', 'decayRate');
-    expectSimdnetError(() => exponentialDecay({ initialLearningRate: -1, decaySteps: 10, decayRate: 0.5 }), 'RANGE', 'initialLearningRate');
+    expectSimdnetError(
+      () => exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 1.5 }),
+      'RANGE',
+      'decayRate',
+    );
+    expectSimdnetError(
+      () => exponentialDecay({ initialLearningRate: -1, decaySteps: 10, decayRate: 0.5 }),
+      'RANGE',
+      'initialLearningRate',
+    );
     expectSimdnetError(() => stepDecay({ initialLearningRate: 0.1, factor: 0 }), 'RANGE', 'factor');
-    expectSimdnetError(() => cosineDecay({ initialLearningRate: 0.1, decaySteps: 10, warmupSteps: 5 }), 'RANGE', 'needs warmupTarget');
+    expectSimdnetError(
+      () => cosineDecay({ initialLearningRate: 0.1, decaySteps: 10, warmupSteps: 5 }),
+      'RANGE',
+      'needs warmupTarget',
+    );
     expectSimdnetError(() => cosineDecay({ initialLearningRate: 0.1, decaySteps: 10, alpha: 2 }), 'RANGE', 'alpha');
   });
 
@@ -49,9 +81,21 @@ describe('learning-rate schedules', () => {
     const m = net().compile({ loss: 'mse', optimizer: sgd({ learningRate: 0.5 }) });
     const sched = exponentialDecay({ initialLearningRate: 0.05, decaySteps: 3, decayRate: 0.5 });
     const seen: number[] = [];
-    await m.fit(x, y, { epochs: 3, batchSize: 16, seed: 1, schedule: sched, callbacks: { onBatchEnd: (_b, _l, model) => void seen.push(model.optimizer!.learningRate) } });
+    await m.fit(x, y, {
+      epochs: 3,
+      batchSize: 16,
+      seed: 1,
+      schedule: sched,
+      callbacks: { onBatchEnd: (_b, _l, model) => void seen.push(model.optimizer!.learningRate) },
+    });
     expect(seen).toHaveLength(12);
-    expectClose(seen, seen.map((_, s) => 0.05 * 0.5 ** (s / 3)), 0, 1e-12, 'rates');
+    expectClose(
+      seen,
+      seen.map((_, s) => 0.05 * 0.5 ** (s / 3)),
+      0,
+      1e-12,
+      'rates',
+    );
     expect(m.optimizer!.learningRate).toBe(0.5); // the configured rate applies again after fit
     // A user function of (epoch, step): rate 0 leaves the weights as they are.
     const before = weightsOf(m);
@@ -66,8 +110,21 @@ describe('learning-rate schedules', () => {
     let bytes: Uint8Array | undefined;
     let during = -1;
     await m.fit(x, y, {
-      epochs: 2, batchSize: 16, schedule: cosineDecay({ initialLearningRate: 0.1, decaySteps: 3 }),
-      callbacks: [{ onEpochEnd: (_e, _l, model) => { during = model.optimizer!.learningRate; } }, modelCheckpoint({ onSave: (b) => { bytes = b; } })],
+      epochs: 2,
+      batchSize: 16,
+      schedule: cosineDecay({ initialLearningRate: 0.1, decaySteps: 3 }),
+      callbacks: [
+        {
+          onEpochEnd: (_e, _l, model) => {
+            during = model.optimizer!.learningRate;
+          },
+        },
+        modelCheckpoint({
+          onSave: (b) => {
+            bytes = b;
+          },
+        }),
+      ],
     });
     expect(during).toBe(0); // the schedule's rate, read through the optimizer
     const back = loadModel(bytes!);
@@ -80,10 +137,22 @@ describe('learning-rate schedules', () => {
   it('a schedule returning NaN, a negative or a string is a RANGE error naming the step; the model stays usable', async () => {
     const { x, y } = wave(40, 2);
     const m = net().compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
-    await expectSimdnetErrorAsync(() => m.fit(x, y, { epochs: 2, batchSize: 8, schedule: (_e, s) => (s === 7 ? NaN : 0.01) }), 'RANGE', 'returned NaN at epoch 2, step 7');
-    await expectSimdnetErrorAsync(() => m.fit(x, y, { schedule: () => -0.1 }), 'RANGE', 'returned -0.1 at epoch 1, step 0');
+    await expectSimdnetErrorAsync(
+      () => m.fit(x, y, { epochs: 2, batchSize: 8, schedule: (_e, s) => (s === 7 ? NaN : 0.01) }),
+      'RANGE',
+      'returned NaN at epoch 2, step 7',
+    );
+    await expectSimdnetErrorAsync(
+      () => m.fit(x, y, { schedule: () => -0.1 }),
+      'RANGE',
+      'returned -0.1 at epoch 1, step 0',
+    );
     await expectSimdnetErrorAsync(() => m.fit(x, y, { schedule: (() => '0.1') as never }), 'RANGE', 'returned string');
-    await expectSimdnetErrorAsync(() => m.fit(x, y, { schedule: 0.1 as never }), 'DTYPE', 'schedule must be a function');
+    await expectSimdnetErrorAsync(
+      () => m.fit(x, y, { schedule: 0.1 as never }),
+      'DTYPE',
+      'schedule must be a function',
+    );
     const h = await m.fit(x, y, { epochs: 2, batchSize: 8 });
     expect(h.history.loss.every(Number.isFinite)).toBe(true);
     m.dispose();
@@ -96,10 +165,27 @@ describe('callbacks', () => {
     const m = net().compile({ loss: 'mse' });
     const events: string[] = [];
     await m.fit(x, y, {
-      epochs: 2, batchSize: 8,
-      callbacks: { onBatchBegin: (b, info) => void events.push(`b${info.epoch}.${b}:${info.size}`), onBatchEnd: (b) => void events.push(`e${b}`) },
+      epochs: 2,
+      batchSize: 8,
+      callbacks: {
+        onBatchBegin: (b, info) => void events.push(`b${info.epoch}.${b}:${info.size}`),
+        onBatchEnd: (b) => void events.push(`e${b}`),
+      },
     });
-    expect(events).toEqual(['b0.0:8', 'e0', 'b0.1:8', 'e1', 'b0.2:4', 'e2', 'b1.0:8', 'e0', 'b1.1:8', 'e1', 'b1.2:4', 'e2']);
+    expect(events).toEqual([
+      'b0.0:8',
+      'e0',
+      'b0.1:8',
+      'e1',
+      'b0.2:4',
+      'e2',
+      'b1.0:8',
+      'e0',
+      'b1.1:8',
+      'e1',
+      'b1.2:4',
+      'e2',
+    ]);
     m.dispose();
   });
 
@@ -107,22 +193,47 @@ describe('callbacks', () => {
     const { x, y } = wave(64, 4);
     const m = net().compile({ loss: 'mse', optimizer: sgd({ learningRate: 0.1 }) });
     let batches = 0;
-    const h = await m.fit(x, y, { epochs: 10, batchSize: 8, callbacks: { onBatchEnd: (b, _l, model) => { batches++; if (b === 2) model.stopTraining = true; } } });
+    const h = await m.fit(x, y, {
+      epochs: 10,
+      batchSize: 8,
+      callbacks: {
+        onBatchEnd: (b, _l, model) => {
+          batches++;
+          if (b === 2) model.stopTraining = true;
+        },
+      },
+    });
     expect(batches).toBe(3);
     expect(h.epochs).toEqual([0]);
     const rates: number[] = [];
     const h2 = await m.fit(x, y, {
-      epochs: 6, batchSize: 32,
+      epochs: 6,
+      batchSize: 32,
       callbacks: {
-        onEpochBegin: (epoch, model) => { model.optimizer!.learningRate = 0.1 / (epoch + 1); },
+        onEpochBegin: (epoch, model) => {
+          model.optimizer!.learningRate = 0.1 / (epoch + 1);
+        },
         onBatchEnd: (_b, _l, model) => void rates.push(model.optimizer!.learningRate),
-        onEpochEnd: (epoch, _l, model) => { if (epoch === 3) model.stopTraining = true; },
+        onEpochEnd: (epoch, _l, model) => {
+          if (epoch === 3) model.stopTraining = true;
+        },
       },
     });
     expect(h2.epochs).toEqual([0, 1, 2, 3]);
     expectClose(rates, [0.1, 0.1, 0.05, 0.05, 0.1 / 3, 0.1 / 3, 0.025, 0.025], 0, 1e-12, 'rates');
     // A bad rate from a callback is refused and training stops with the error; the model stays usable.
-    await expectSimdnetErrorAsync(() => m.fit(x, y, { callbacks: { onEpochBegin: (_e, model) => { model.optimizer!.learningRate = NaN; } } }), 'RANGE', 'learningRate');
+    await expectSimdnetErrorAsync(
+      () =>
+        m.fit(x, y, {
+          callbacks: {
+            onEpochBegin: (_e, model) => {
+              model.optimizer!.learningRate = NaN;
+            },
+          },
+        }),
+      'RANGE',
+      'learningRate',
+    );
     m.optimizer!.learningRate = 0.01;
     await m.fit(x, y, { epochs: 1 });
     m.dispose();
@@ -131,11 +242,22 @@ describe('callbacks', () => {
   it('modelCheckpoint with saveBestOnly hands over the bytes of each new best epoch; they load to that model', async () => {
     const train = wave(24, 5);
     const val = wave(100, 6);
-    const m = sequential([dense(64, { activation: 'relu', inputDim: 1 }), dense(64, { activation: 'relu' }), dense(1)], { seed: 5 })
-      .compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
+    const m = sequential(
+      [dense(64, { activation: 'relu', inputDim: 1 }), dense(64, { activation: 'relu' }), dense(1)],
+      { seed: 5 },
+    ).compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
     const got: { epoch: number; bytes: Uint8Array; logs: EpochLogs }[] = [];
-    const ck = modelCheckpoint({ onSave: (bytes, epoch, logs) => void got.push({ epoch, bytes, logs }), saveBestOnly: true });
-    const h = await m.fit(train.x, train.y, { epochs: 40, batchSize: 24, validationData: [val.x, val.y], seed: 1, callbacks: ck });
+    const ck = modelCheckpoint({
+      onSave: (bytes, epoch, logs) => void got.push({ epoch, bytes, logs }),
+      saveBestOnly: true,
+    });
+    const h = await m.fit(train.x, train.y, {
+      epochs: 40,
+      batchSize: 24,
+      validationData: [val.x, val.y],
+      seed: 1,
+      callbacks: ck,
+    });
     const v = h.history.val_loss;
     const bests = v.map((_, i) => i).filter((i) => v[i] < Math.min(Infinity, ...v.slice(0, i)));
     expect(got.map((g) => g.epoch)).toEqual(bests);
@@ -153,7 +275,11 @@ describe('callbacks', () => {
     try {
       const { x, y } = wave(30, 7);
       const m = net().compile({ loss: 'mse' });
-      await m.fit(x, y, { epochs: 3, batchSize: 10, callbacks: modelCheckpoint({ path: join(dir, 'model-{epoch}.simdnet') }) });
+      await m.fit(x, y, {
+        epochs: 3,
+        batchSize: 10,
+        callbacks: modelCheckpoint({ path: join(dir, 'model-{epoch}.simdnet') }),
+      });
       for (const e of [1, 2, 3]) expect(existsSync(join(dir, `model-${e}.simdnet`))).toBe(true);
       const back = await loadModelFile(join(dir, 'model-3.simdnet'));
       expect(Array.from(back.predict(x).data)).toEqual(Array.from(m.predict(x).data));
@@ -163,7 +289,11 @@ describe('callbacks', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expectSimdnetError(() => modelCheckpoint({}), 'RANGE', 'needs a non-empty path or an onSave');
-    expectSimdnetError(() => modelCheckpoint({ path: 'x', mode: 'up' as never }), 'RANGE', "option mode must be 'auto'");
+    expectSimdnetError(
+      () => modelCheckpoint({ path: 'x', mode: 'up' as never }),
+      'RANGE',
+      "option mode must be 'auto'",
+    );
   });
 
   it('reduceLROnPlateau follows Keras: patience, factor, cooldown, minLr', () => {

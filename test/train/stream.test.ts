@@ -4,7 +4,18 @@ import { createWriteStream, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adam, createEngine, csvFileRows, dense, earlyStopping, init, sequential, tableToMatrix, type Batch, type Sequential } from '../../src/index.js';
+import {
+  adam,
+  createEngine,
+  csvFileRows,
+  dense,
+  earlyStopping,
+  init,
+  sequential,
+  tableToMatrix,
+  type Batch,
+  type Sequential,
+} from '../../src/index.js';
 import { expectClose, rng } from '../helpers/check.js';
 import { expectSimdnetErrorAsync } from '../helpers/errors.js';
 
@@ -18,14 +29,21 @@ function data(n: number, seed: number) {
   const y = Float32Array.from({ length: n }, (_, i) => Math.sin(3 * x[2 * i]) * x[2 * i + 1]);
   return { x, y, n };
 }
-const net = (seed = 3): Sequential => sequential([dense(16, { activation: 'tanh', inputDim: 2 }), dense(1)], { seed }).compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
+const net = (seed = 3): Sequential =>
+  sequential([dense(16, { activation: 'tanh', inputDim: 2 }), dense(1)], { seed }).compile({
+    loss: 'mse',
+    optimizer: adam({ learningRate: 0.01 }),
+  });
 const weightsOf = (m: Sequential): number[] => m.getWeights().flatMap((t) => Array.from(t.data));
 
 /** The rows of d as async batches of `size` rows. */
 async function* batches(d: { x: Float32Array; y: Float32Array; n: number }, size: number): AsyncGenerator<Batch> {
   for (let r = 0; r < d.n; r += size) {
     const m = Math.min(size, d.n - r);
-    yield { x: { data: d.x.subarray(2 * r, 2 * (r + m)), shape: [m, 2] }, y: { data: d.y.subarray(r, r + m), shape: [m, 1] } };
+    yield {
+      x: { data: d.x.subarray(2 * r, 2 * (r + m)), shape: [m, 2] },
+      y: { data: d.y.subarray(r, r + m), shape: [m, 1] },
+    };
   }
 }
 
@@ -35,7 +53,11 @@ describe('fit on a stream of batches', () => {
     const a = net();
     const b = net();
     const ha = await a.fit(() => batches(d, 32), { epochs: 3, batchSize: 16, seed: 5 });
-    const hb = await b.fit({ data: d.x, shape: [96, 2] }, { data: d.y, shape: [96, 1] }, { epochs: 3, batchSize: 16, seed: 5, shuffle: false });
+    const hb = await b.fit(
+      { data: d.x, shape: [96, 2] },
+      { data: d.y, shape: [96, 1] },
+      { epochs: 3, batchSize: 16, seed: 5, shuffle: false },
+    );
     expect(ha.history.loss).toEqual(hb.history.loss);
     expect(weightsOf(a)).toEqual(weightsOf(b));
     // A sync iterable (re-iterable: an array of batches wrapped in an object) works the same.
@@ -50,21 +72,42 @@ describe('fit on a stream of batches', () => {
   it('validation data, callbacks and early stopping work as with arrays', async () => {
     const d = data(48, 2);
     const v = data(200, 3);
-    const m = sequential([dense(128, { activation: 'relu', inputDim: 2 }), dense(128, { activation: 'relu' }), dense(1)], { seed: 1 })
-      .compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
+    const m = sequential(
+      [dense(128, { activation: 'relu', inputDim: 2 }), dense(128, { activation: 'relu' }), dense(1)],
+      { seed: 1 },
+    ).compile({ loss: 'mse', optimizer: adam({ learningRate: 0.01 }) });
     const noisy = { ...d, y: d.y.map((y, i) => y + (i % 2 ? 0.8 : -0.8)) };
     let batchesSeen = 0;
     let streamed: boolean | undefined;
     const stop = earlyStopping({ patience: 3 });
     const h = await m.fit(() => batches(noisy, 12), {
-      epochs: 300, batchSize: 12, validationData: [{ data: v.x, shape: [200, 2] }, { data: v.y, shape: [200, 1] }],
-      callbacks: [stop, { onBatchEnd: () => void batchesSeen++, onTrainBegin: (info) => { streamed = info.stream; } }],
+      epochs: 300,
+      batchSize: 12,
+      validationData: [
+        { data: v.x, shape: [200, 2] },
+        { data: v.y, shape: [200, 1] },
+      ],
+      callbacks: [
+        stop,
+        {
+          onBatchEnd: () => void batchesSeen++,
+          onTrainBegin: (info) => {
+            streamed = info.stream;
+          },
+        },
+      ],
     });
     expect(h.stoppedEarly).toBe(true);
     expect(streamed).toBe(true);
     expect(h.history.val_loss.length).toBe(h.epochs.length);
     expect(batchesSeen).toBe(4 * h.epochs.length);
-    expectClose([m.evaluate({ data: v.x, shape: [200, 2] }, { data: v.y, shape: [200, 1] }).loss], [Math.min(...h.history.val_loss)], 0, 1e-5, 'best weights');
+    expectClose(
+      [m.evaluate({ data: v.x, shape: [200, 2] }, { data: v.y, shape: [200, 1] }).loss],
+      [Math.min(...h.history.val_loss)],
+      0,
+      1e-5,
+      'best weights',
+    );
     m.dispose();
   });
 
@@ -97,10 +140,21 @@ describe('fit on a stream of batches', () => {
     await expectSimdnetErrorAsync(() => m.fit(() => bad(), { validationSplit: 0.2 }), 'RANGE', 'give validationData');
     await expectSimdnetErrorAsync(() => m.fit(() => bad(), { shuffle: true }), 'RANGE', 'shuffle at the source');
     const fitAny = m.fit.bind(m) as (...a: unknown[]) => Promise<unknown>;
-    await expectSimdnetErrorAsync(() => fitAny(() => bad(), { data: d.y, shape: [40, 1] }, {}), 'RANGE', 'pass the options second');
+    await expectSimdnetErrorAsync(
+      () => fitAny(() => bad(), { data: d.y, shape: [40, 1] }, {}),
+      'RANGE',
+      'pass the options second',
+    );
     await expectSimdnetErrorAsync(() => m.fit(() => 5 as never), 'DTYPE', 'must return an (async) iterable');
     await expectSimdnetErrorAsync(() => m.fit(() => [5] as never), 'DTYPE', 'batch 1 of the source must be { x, y }');
-    await m.fit(() => bad(), { epochs: 3, callbacks: { onBatchEnd: (b, _l, model) => { if (b === 1) model.stopTraining = true; } } });
+    await m.fit(() => bad(), {
+      epochs: 3,
+      callbacks: {
+        onBatchEnd: (b, _l, model) => {
+          if (b === 1) model.stopTraining = true;
+        },
+      },
+    });
     expect(closed).toBe(2);
     expect(Number.isFinite(m.evaluate({ data: d.x, shape: [40, 2] }, { data: d.y, shape: [40, 1] }).loss)).toBe(true);
     m.dispose();
@@ -110,23 +164,43 @@ describe('fit on a stream of batches', () => {
     const d = data(64, 6);
     const labels = Float32Array.from(d.y, (v) => (v > 0 ? 1 : 0));
     const sw = Float32Array.from({ length: 64 }, (_, i) => (i % 3) * 0.75);
-    const cls = (): Sequential => sequential([dense(8, { activation: 'tanh', inputDim: 2 }), dense(1, { activation: 'sigmoid' })], { seed: 2 })
-      .compile({ loss: 'binaryCrossentropy', optimizer: adam({ learningRate: 0.02 }) });
+    const cls = (): Sequential =>
+      sequential([dense(8, { activation: 'tanh', inputDim: 2 }), dense(1, { activation: 'sigmoid' })], {
+        seed: 2,
+      }).compile({ loss: 'binaryCrossentropy', optimizer: adam({ learningRate: 0.02 }) });
     const arrays = cls();
-    await arrays.fit({ data: d.x, shape: [64, 2] }, labels, { epochs: 2, batchSize: 16, shuffle: false, sampleWeight: sw, classWeight: { 1: 3 } });
+    await arrays.fit({ data: d.x, shape: [64, 2] }, labels, {
+      epochs: 2,
+      batchSize: 16,
+      shuffle: false,
+      sampleWeight: sw,
+      classWeight: { 1: 3 },
+    });
     const streamed = cls();
     async function* weighted(): AsyncGenerator<Batch> {
       for (let r = 0; r < 64; r += 32) {
-        yield { x: { data: d.x.subarray(2 * r, 2 * r + 64), shape: [32, 2] }, y: labels.subarray(r, r + 32), sampleWeight: sw.subarray(r, r + 32) };
+        yield {
+          x: { data: d.x.subarray(2 * r, 2 * r + 64), shape: [32, 2] },
+          y: labels.subarray(r, r + 32),
+          sampleWeight: sw.subarray(r, r + 32),
+        };
       }
     }
     await streamed.fit(() => weighted(), { epochs: 2, batchSize: 16, classWeight: { 1: 3 } });
     expect(weightsOf(streamed)).toEqual(weightsOf(arrays));
-    await expectSimdnetErrorAsync(() => streamed.fit(() => weighted(), { sampleWeight: sw }), 'RANGE', 'give each batch its weights');
+    await expectSimdnetErrorAsync(
+      () => streamed.fit(() => weighted(), { sampleWeight: sw }),
+      'RANGE',
+      'give each batch its weights',
+    );
     async function* short(): AsyncGenerator<Batch> {
       yield { x: [[1, 2]], y: [1], sampleWeight: [1, 2] };
     }
-    await expectSimdnetErrorAsync(() => streamed.fit(() => short()), 'SHAPE', 'sampleWeight has 2 weights but batch 1 has 1 rows');
+    await expectSimdnetErrorAsync(
+      () => streamed.fit(() => short()),
+      'SHAPE',
+      'sampleWeight has 2 weights but batch 1 has 1 rows',
+    );
     arrays.dispose();
     streamed.dispose();
   });
@@ -135,7 +209,9 @@ describe('fit on a stream of batches', () => {
     const d = data(32, 7);
     const m = net();
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     async function* slow(): AsyncGenerator<Batch> {
       await gate;
       yield* batches(d, 16);
@@ -152,7 +228,9 @@ describe('fit on a stream of batches', () => {
 
   it('the engine memory does not grow with the number of batches', async () => {
     const e = await createEngine('wasm', { maxMemoryMB: 8 });
-    const m = sequential([dense(32, { activation: 'relu', inputDim: 2 }), dense(1)], { seed: 1, engine: e }).compile({ loss: 'mse' });
+    const m = sequential([dense(32, { activation: 'relu', inputDim: 2 }), dense(1)], { seed: 1, engine: e }).compile({
+      loss: 'mse',
+    });
     const sizes: number[] = [];
     async function* many(count: number): AsyncGenerator<Batch> {
       const r = rng(count);
@@ -177,7 +255,7 @@ async function writeCsv(rows: number): Promise<string> {
   const path = join(tmpdir(), `simdnet-stream-${process.pid}-${rows}.csv`);
   const out = createWriteStream(path);
   const r = rng(rows);
-  const head = Array.from({ length: 16 }, (_, j) => `f${j}`).join(',') + ',label\n';
+  const head = `${Array.from({ length: 16 }, (_, j) => `f${j}`).join(',')},label\n`;
   out.write(head);
   const chunk: string[] = [];
   for (let i = 0; i < rows; i++) {
@@ -203,7 +281,9 @@ describe('streaming a CSV file larger than the engine memory', () => {
       const fileMB = statSync(path).size / 2 ** 20;
       expect(fileMB).toBeGreaterThan(BIG ? 200 : limitMB * 2.5);
       const e = await createEngine('wasm', { maxMemoryMB: limitMB });
-      const m = sequential([dense(16, { activation: 'relu', inputDim: 16 }), dense(1)], { seed: 1, engine: e }).compile({ loss: 'mse', optimizer: adam({ learningRate: 0.003 }) });
+      const m = sequential([dense(16, { activation: 'relu', inputDim: 16 }), dense(1)], { seed: 1, engine: e }).compile(
+        { loss: 'mse', optimizer: adam({ learningRate: 0.003 }) },
+      );
       const features = Array.from({ length: 16 }, (_, j) => `f${j}`);
       const sizes: number[] = [];
       let rows = 0;
@@ -214,7 +294,15 @@ describe('streaming a CSV file larger than the engine memory', () => {
             yield { x: tableToMatrix(t, features), y: tableToMatrix(t, ['label']) };
           }
         },
-        { epochs: 1, batchSize: 256, callbacks: { onBatchEnd: (b) => { if (b % 100 === 0) sizes.push(e.memory.buffer.byteLength); } } },
+        {
+          epochs: 1,
+          batchSize: 256,
+          callbacks: {
+            onBatchEnd: (b) => {
+              if (b % 100 === 0) sizes.push(e.memory.buffer.byteLength);
+            },
+          },
+        },
       );
       expect(rows).toBe(BIG ? 1_500_000 : 150_000);
       expect(new Set(sizes).size).toBe(1); // no growth from the first batch to the last

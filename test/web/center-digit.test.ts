@@ -14,7 +14,9 @@ let labels: number[];
 beforeAll(async () => {
   await init();
   const { train, test } = loadMnist({ seed: 1 });
-  model = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], { seed: 1 });
+  model = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+    seed: 1,
+  });
   model.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }), metrics: ['accuracy'] });
   await model.fit(train.x, train.y, { epochs: 3, batchSize: 64, seed: 1 });
   const some = test.take(N);
@@ -38,7 +40,9 @@ function onPad(digit: Float32Array, scale: number, ox: number, oy: number): Floa
       const r0 = Math.floor(sy);
       const fx = sx - c0;
       const fy = sy - r0;
-      pad[Y * 280 + X] = (at(c0, r0) * (1 - fx) + at(c0 + 1, r0) * fx) * (1 - fy) + (at(c0, r0 + 1) * (1 - fx) + at(c0 + 1, r0 + 1) * fx) * fy;
+      pad[Y * 280 + X] =
+        (at(c0, r0) * (1 - fx) + at(c0 + 1, r0) * fx) * (1 - fy) +
+        (at(c0, r0 + 1) * (1 - fx) + at(c0 + 1, r0 + 1) * fx) * fy;
     }
   }
   return pad;
@@ -93,7 +97,9 @@ describe('centerDigit on MNIST digits drawn big in a corner', () => {
     const agree = (p: number[]): number => p.filter((v, i) => v === original[i]).length / N;
     const accuracy = (p: number[]): number => p.filter((v, i) => v === labels[i]).length / N;
     const meanIoU = ious.reduce((a, b) => a + b, 0) / N;
-    console.log(`centerDigit: mean ink IoU ${meanIoU.toFixed(3)}, worst ${Math.min(...ious).toFixed(3)}; same prediction ${(100 * agree(recentred)).toFixed(1)}% (naive shrink: ${(100 * agree(shrunk)).toFixed(1)}%); accuracy ${(100 * accuracy(original)).toFixed(1)}% → ${(100 * accuracy(recentred)).toFixed(1)}%`);
+    console.log(
+      `centerDigit: mean ink IoU ${meanIoU.toFixed(3)}, worst ${Math.min(...ious).toFixed(3)}; same prediction ${(100 * agree(recentred)).toFixed(1)}% (naive shrink: ${(100 * agree(shrunk)).toFixed(1)}%); accuracy ${(100 * accuracy(original)).toFixed(1)}% → ${(100 * accuracy(recentred)).toFixed(1)}%`,
+    );
     // The misses are mostly thin strokes (a 1) placed one pixel beside the original: MNIST's own centring rounds
     // the centre of mass to a whole pixel too, so half a pixel either way is within what the data itself holds.
     expect(meanIoU).toBeGreaterThan(0.8);

@@ -26,14 +26,25 @@ function toMnistInput(rgba: Uint8ClampedArray): Float32Array | undefined {
 }
 
 function extent(img: Float32Array): { w: number; h: number; cx: number; cy: number } {
-  let x0 = 28, y0 = 28, x1 = -1, y1 = -1, m = 0, cx = 0, cy = 0;
+  let x0 = 28,
+    y0 = 28,
+    x1 = -1,
+    y1 = -1,
+    m = 0,
+    cx = 0,
+    cy = 0;
   for (let y = 0; y < 28; y++) {
     for (let x = 0; x < 28; x++) {
       const v = img[y * 28 + x];
       if (v > 0.01) {
-        x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
       }
-      m += v; cx += v * x; cy += v * y;
+      m += v;
+      cx += v * x;
+      cy += v * y;
     }
   }
   return { w: x1 - x0 + 1, h: y1 - y0 + 1, cx: cx / m, cy: cy / m };
@@ -74,7 +85,9 @@ describe('MNIST asset', () => {
     const dir = mkdtempSync(join(tmpdir(), 'simdnet-asset-'));
     try {
       // @ts-expect-error plain ESM build script without type declarations
-      const { writeMnistAsset } = (await import('../../examples/web/build.mjs')) as { writeMnistAsset(f: string): number };
+      const { writeMnistAsset } = (await import('../../examples/web/build.mjs')) as {
+        writeMnistAsset(f: string): number;
+      };
       const n = writeMnistAsset(join(dir, 'mnist.bin'));
       expect(n).toBe(10_000);
       const bytes = readFileSync(join(dir, 'mnist.bin'));

@@ -34,7 +34,10 @@ function watch(p: Page, into: string[]): void {
 
 beforeAll(async () => {
   if (skip) return;
-  expect(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set SIMDNET_SKIP_BROWSER=1`).toBe(true);
+  expect(
+    existsSync(CHROMIUM),
+    `no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set SIMDNET_SKIP_BROWSER=1`,
+  ).toBe(true);
   work = mkdtempSync(join(tmpdir(), 'simdnet-web-'));
   // @ts-expect-error plain ESM build script without type declarations
   const { buildWeb } = (await import('../../examples/web/build.mjs')) as { buildWeb(out: string): Promise<string> };
@@ -50,7 +53,14 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1180, height: 1100 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   // Only the two loopback servers: any other request is refused (and shows up as a failed request).
   await context.route(/^(?!http:\/\/127\.0\.0\.1:)/, (route) => route.abort());
@@ -82,12 +92,22 @@ async function draw(points: Array<[number, number]>, p = page): Promise<void> {
 }
 
 /** The pad's prediction, and which network made it (the page's data-model, and the loaded model's layer types). */
-async function prediction(p = page): Promise<{ digit: string; confidence: number; model: string; layers: string; info: string }> {
-  await p.waitForFunction(() => (document.getElementById('prediction')!.dataset.digit ?? '') !== '', undefined, { timeout: 10_000 });
+async function prediction(
+  p = page,
+): Promise<{ digit: string; confidence: number; model: string; layers: string; info: string }> {
+  await p.waitForFunction(() => (document.getElementById('prediction')!.dataset.digit ?? '') !== '', undefined, {
+    timeout: 10_000,
+  });
   return p.evaluate(() => {
     const el = document.getElementById('prediction')!;
     const info = document.getElementById('model-info')!;
-    return { digit: el.dataset.digit!, confidence: Number(el.dataset.confidence), model: el.dataset.model!, layers: info.dataset.layers!, info: info.textContent! };
+    return {
+      digit: el.dataset.digit!,
+      confidence: Number(el.dataset.confidence),
+      model: el.dataset.model!,
+      layers: info.dataset.layers!,
+      info: info.textContent!,
+    };
   });
 }
 
@@ -95,11 +115,22 @@ async function prediction(p = page): Promise<{ digit: string; confidence: number
  * The integrated-gradients map as the page shows it: its completeness numbers, and the heat (colour beyond the
  * faint grey of the drawing) on and off the ink of the model input.
  */
-async function attribution(p = page): Promise<{ method: string; sum: number; change: number; delta: number; heatOnInk: number; heatOffInk: number; red: number; blue: number }> {
+async function attribution(p = page): Promise<{
+  method: string;
+  sum: number;
+  change: number;
+  delta: number;
+  heatOnInk: number;
+  heatOffInk: number;
+  red: number;
+  blue: number;
+}> {
   return p.evaluate(() => {
     const el = document.getElementById('saliency') as HTMLCanvasElement;
     const heat = el.getContext('2d')!.getImageData(0, 0, 28, 28).data;
-    const ink = (document.getElementById('input28') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data;
+    const ink = (document.getElementById('input28') as HTMLCanvasElement)
+      .getContext('2d')!
+      .getImageData(0, 0, 28, 28).data;
     let heatOnInk = 0;
     let heatOffInk = 0;
     let red = 0;
@@ -113,7 +144,16 @@ async function attribution(p = page): Promise<{ method: string; sum: number; cha
       if (b > r + 20) blue++;
     }
     const d = el.dataset;
-    return { method: d.method ?? '', sum: Number(d.sum), change: Number(d.change), delta: Number(d.delta), heatOnInk, heatOffInk, red, blue };
+    return {
+      method: d.method ?? '',
+      sum: Number(d.sum),
+      change: Number(d.change),
+      delta: Number(d.delta),
+      heatOnInk,
+      heatOffInk,
+      red,
+      blue,
+    };
   });
 }
 
@@ -131,12 +171,18 @@ async function expectAttribution(p = page): Promise<void> {
 
 /** The percentage printed beside each probability bar, and the probability behind it. */
 const barLabels = (p = page): Promise<Array<{ text: string; p: number }>> =>
-  p.locator('#probs > div').evaluateAll((els) => els.map((e) => ({ text: e.querySelector('b')?.textContent ?? '', p: Number((e as HTMLElement).dataset.p) })));
+  p
+    .locator('#probs > div')
+    .evaluateAll((els) =>
+      els.map((e) => ({ text: e.querySelector('b')?.textContent ?? '', p: Number((e as HTMLElement).dataset.p) })),
+    );
 
 /** The red of the saliency canvas (> 0 when the map has heat). */
 const heatOf = (p = page): Promise<number> =>
   p.evaluate(() => {
-    const d = (document.getElementById('saliency') as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 28, 28).data;
+    const d = (document.getElementById('saliency') as HTMLCanvasElement)
+      .getContext('2d')!
+      .getImageData(0, 0, 28, 28).data;
     let red = 0;
     for (let i = 0; i < d.length; i += 4) red += d[i];
     return red;
@@ -153,7 +199,12 @@ async function trainCnn(p: Page): Promise<{ accuracy: number; epoch: number; mod
   await waitState('trained', 60_000, p);
   const r = await p.evaluate(() => {
     const el = document.getElementById('test-acc')!;
-    return { accuracy: Number(el.dataset.value), epoch: Number(el.dataset.epoch), model: el.dataset.model!, status: document.getElementById('status')!.textContent! };
+    return {
+      accuracy: Number(el.dataset.value),
+      epoch: Number(el.dataset.epoch),
+      model: el.dataset.model!,
+      status: document.getElementById('status')!.textContent!,
+    };
   });
   console.log(`web: ${r.status}`);
   return r;
@@ -163,7 +214,9 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
   it('loads with no console errors and the digits and kernels ready', async () => {
     await page.goto(url);
     await waitState('ready', 60_000);
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/8,000 training and 2,000 test digits loaded .* WebAssembly SIMD on/);
+    await expect
+      .poll(() => page.locator('#status').textContent())
+      .toMatch(/8,000 training and 2,000 test digits loaded .* WebAssembly SIMD on/);
     expect(problems).toEqual([]);
   }, 90_000);
 
@@ -189,11 +242,16 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
   }, 120_000);
 
   it('predicts a drawn digit as it is drawn, with class probabilities and a saliency map', async () => {
-    await draw([[140, 40], [140, 240]]); // a one
+    await draw([
+      [140, 40],
+      [140, 240],
+    ]); // a one
     const one = await prediction();
     expect(one.digit).toBe('1');
     expect(one.confidence).toBeGreaterThan(0.5);
-    const bars = await page.locator('#probs div').evaluateAll((els) => els.map((e) => Number(/([\d.]+)%/.exec(e.getAttribute('title') ?? '')?.[1])));
+    const bars = await page
+      .locator('#probs div')
+      .evaluateAll((els) => els.map((e) => Number(/([\d.]+)%/.exec(e.getAttribute('title') ?? '')?.[1])));
     expect(bars).toHaveLength(10);
     expect(bars.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 0);
     // Each bar shows its number: the percentage of its probability, as printed.
@@ -224,7 +282,10 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
     await page.click('#prune');
     await waitState('trained', 60_000);
     const rows = await page.locator('#compress-out tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => ({ what: tr.getAttribute('data-what'), cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '') })),
+      trs.map((tr) => ({
+        what: tr.getAttribute('data-what'),
+        cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? ''),
+      })),
     );
     expect(rows.map((r) => r.what)).toEqual(['float', 'quantize', 'prune']);
     const kib = (s: string): number => Number(s.replace(' KiB', ''));
@@ -246,7 +307,7 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
     expect(problems).toEqual([]);
   }, 120_000);
 
-  it('trains the CNN in the worker (1 epoch, 3,000 digits): the MLP\'s results are cleared, test accuracy well above chance', async () => {
+  it("trains the CNN in the worker (1 epoch, 3,000 digits): the MLP's results are cleared, test accuracy well above chance", async () => {
     // The MLP's compression rows and timing are on the page from the tests above.
     expect(await page.locator('#compress-out tbody tr').count()).toBeGreaterThan(0);
     await page.selectOption('#arch', 'cnn');
@@ -264,9 +325,13 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
     expect(r.model).toBe('cnn');
     expect(r.epoch).toBe(1);
     expect(r.accuracy).toBeGreaterThan(0.7);
-    expect(r.status).toMatch(/^trained the CNN 1 epoch on 3,000 digits in [\d.]+s, [\d,]+ samples\/s: [\d.]+% on the test digits/);
+    expect(r.status).toMatch(
+      /^trained the CNN 1 epoch on 3,000 digits in [\d.]+s, [\d,]+ samples\/s: [\d.]+% on the test digits/,
+    );
     // The time stays on the page beside the accuracy (the status line moves on).
-    expect(await page.locator('#train-time').textContent()).toMatch(/^· the CNN, 1 epoch on 3,000 digits in [\d.]+s \([\d,]+ samples\/s while training\)$/);
+    expect(await page.locator('#train-time').textContent()).toMatch(
+      /^· the CNN, 1 epoch on 3,000 digits in [\d.]+s \([\d,]+ samples\/s while training\)$/,
+    );
     // Running train accuracy and test accuracy are lines (validation has one point after one epoch).
     expect(await page.locator('#acc-chart polyline').count()).toBeGreaterThanOrEqual(2);
     expect(problems).toEqual([]);
@@ -277,7 +342,10 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
     const before = await prediction();
     expect(before.model).toBe('cnn');
     await page.click('#clear');
-    await draw([[140, 40], [140, 240]]);
+    await draw([
+      [140, 40],
+      [140, 240],
+    ]);
     const one = await prediction();
     expect(one.digit).toBe('1');
     expect(one.confidence).toBeGreaterThan(0.5);
@@ -334,10 +402,20 @@ describe.skipIf(skip)('web example in headless Chromium', () => {
     await page.fill('#rows', '8000');
     await page.fill('#epochs', '50');
     await page.click('#train');
-    await page.waitForFunction(() => Number(document.getElementById('bar')!.getAttribute('value') ?? (document.getElementById('bar') as HTMLProgressElement).value) > 0, undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        Number(
+          document.getElementById('bar')!.getAttribute('value') ??
+            (document.getElementById('bar') as HTMLProgressElement).value,
+        ) > 0,
+      undefined,
+      { timeout: 30_000 },
+    );
     await page.click('#stop');
     await waitState('trained', 30_000);
-    await expect.poll(() => page.locator('#status').textContent()).toMatch(/trained the MLP \d+ epochs? on 8,000 digits in [\d.]+s \(stopped\)/);
+    await expect
+      .poll(() => page.locator('#status').textContent())
+      .toMatch(/trained the MLP \d+ epochs? on 8,000 digits in [\d.]+s \(stopped\)/);
     expect(problems).toEqual([]);
   }, 60_000);
 });
@@ -355,7 +433,13 @@ describe.skipIf(skip)('web example, cross-origin isolated (COOP/COEP), ?train=30
       const r = await trainCnn(p);
       expect(r.model).toBe('cnn');
       expect(r.accuracy).toBeGreaterThan(0.7);
-      await draw([[140, 40], [140, 240]], p);
+      await draw(
+        [
+          [140, 40],
+          [140, 240],
+        ],
+        p,
+      );
       const one = await prediction(p);
       expect(one.digit).toBe('1');
       expect(one.model).toBe('cnn');
@@ -379,7 +463,9 @@ async function overflow(p: Page): Promise<{ scrollWidth: number; wide: string[] 
 }
 
 /** The train card's error box: its text, the field it is about, whether it is in view, and what has the focus. */
-async function formError(p: Page): Promise<{ text: string; field: string; visible: boolean; inView: boolean; focused: string; invalid: string[] }> {
+async function formError(
+  p: Page,
+): Promise<{ text: string; field: string; visible: boolean; inView: boolean; focused: string; invalid: string[] }> {
   return p.evaluate(() => {
     const box = document.getElementById('train-error')!;
     const r = box.getBoundingClientRect();
@@ -455,7 +541,12 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
       sel.value = '512';
     });
     await p.click('#train');
-    expect(await formError(p)).toMatchObject({ text: 'hidden units must be one of 64, 128, 256, got 512', field: 'hidden', inView: true, focused: 'hidden' });
+    expect(await formError(p)).toMatchObject({
+      text: 'hidden units must be one of 64, 128, 256, got 512',
+      field: 'hidden',
+      inView: true,
+      focused: 'hidden',
+    });
     expect(await state(p)).toBe('ready');
     await p.evaluate(() => {
       const sel = document.getElementById('hidden') as HTMLSelectElement;
@@ -465,7 +556,7 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
     expect(await overflow(p)).toEqual({ scrollWidth: 390, wide: [] });
   });
 
-  it('trains with the form fixed, draws, shows each bar\'s percentage and the integrated-gradients map, still fitting', async () => {
+  it("trains with the form fixed, draws, shows each bar's percentage and the integrated-gradients map, still fitting", async () => {
     await p.fill('#epochs', '2');
     await p.fill('#batch', '64');
     await p.fill('#lr', '0.001');
@@ -475,7 +566,13 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
     expect((await formError(p)).invalid).toEqual([]);
     await waitState('trained', 90_000, p);
     expect(Number(await p.locator('#test-acc').getAttribute('data-value'))).toBeGreaterThan(0.6);
-    await draw([[140, 40], [140, 240]], p); // a one
+    await draw(
+      [
+        [140, 40],
+        [140, 240],
+      ],
+      p,
+    ); // a one
     const one = await prediction(p);
     expect(one.digit).toBe('1');
     const labels = await barLabels(p);
@@ -500,7 +597,10 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
     const cdp = await context.newCDPSession(p);
     await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
     const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', y?: number): Promise<unknown> =>
-      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: y === undefined ? [] : [{ x: pad.x + 140 * k, y: pad.y + y * k }] });
+      cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints: y === undefined ? [] : [{ x: pad.x + 140 * k, y: pad.y + y * k }],
+      });
     await touch('touchStart', 40);
     for (let y = 60; y <= 240; y += 20) await touch('touchMove', y);
     await touch('touchEnd');
@@ -540,7 +640,16 @@ describe.skipIf(skip)('web example on a 390×844 phone screen, ?train=1000', () 
         error: document.getElementById('train-error')!.hidden,
       };
     });
-    expect(atStart).toEqual({ state: 'training', rows: 0, bench: '', acc: '–', time: '', digit: '', bars: '', error: true });
+    expect(atStart).toEqual({
+      state: 'training',
+      rows: 0,
+      bench: '',
+      acc: '–',
+      time: '',
+      digit: '',
+      bars: '',
+      error: true,
+    });
     await waitState('trained', 90_000, p);
     expect(await p.locator('#compress-out tbody tr').count()).toBe(0);
     // The one still on the pad is predicted by the new model.

@@ -87,11 +87,19 @@ export async function create() {
     /** Trainer.train(vol, label) per sample in a seeded shuffled order; the update every batchSize samples. */
     cnnTrainer({ weights, lr, batchSize, x, y }) {
       const { net, withParams } = network(weights);
-      const trainer = new convnetjs.Trainer(net, { method: 'sgd', learning_rate: lr, batch_size: batchSize, momentum: 0, l1_decay: 0, l2_decay: 0 });
+      const trainer = new convnetjs.Trainer(net, {
+        method: 'sgd',
+        learning_rate: lr,
+        batch_size: batchSize,
+        momentum: 0,
+        l1_decay: 0,
+        l2_decay: 0,
+      });
       const data = vols(x);
       const labels = classes(y);
       const order = Array.from({ length: x.rows }, (_, i) => i);
-      if (x.rows % batchSize) throw new RangeError(`convnetjs updates every ${batchSize} samples: rows must be a multiple of it`);
+      if (x.rows % batchSize)
+        throw new RangeError(`convnetjs updates every ${batchSize} samples: rows must be a multiple of it`);
       return {
         note: `Trainer batch_size ${batchSize} (per-sample forward/backward, summed), f64`,
         epoch(e) {

@@ -203,7 +203,10 @@ export async function create() {
           const out = new Float32Array(tx.rows * OUT);
           for (let b = 0; b < tx.rows; b += 256) {
             const n = Math.min(256, tx.rows - b);
-            out.set(predictor.forward(tx.data.subarray(b * tx.cols, (b + n) * tx.cols), n).subarray(0, n * OUT), b * OUT);
+            out.set(
+              predictor.forward(tx.data.subarray(b * tx.cols, (b + n) * tx.cols), n).subarray(0, n * OUT),
+              b * OUT,
+            );
           }
           return out;
         },

@@ -10,11 +10,13 @@ export async function create(backend, threads = 1) {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
 
   const layersOf = (sizes) =>
-    sizes.slice(1).map((units, i) =>
-      i === sizes.length - 2
-        ? sn.dense(units, { activation: 'softmax' })
-        : sn.dense(units, { activation: 'relu', ...(i === 0 ? { inputDim: sizes[0] } : {}) }),
-    );
+    sizes
+      .slice(1)
+      .map((units, i) =>
+        i === sizes.length - 2
+          ? sn.dense(units, { activation: 'softmax' })
+          : sn.dense(units, { activation: 'relu', ...(i === 0 ? { inputDim: sizes[0] } : {}) }),
+      );
 
   const model = (sizes, weights) => {
     const m = sn.sequential(layersOf(sizes), { backend, seed: 1 });
@@ -25,7 +27,8 @@ export async function create(backend, threads = 1) {
 
   /** The CNN of lib/cnn.js; getWeights()/setWeights() use Keras' layouts (HWIO, in × out), so no conversion. */
   const cnn = (weights) => {
-    if (typeof sn.conv2d !== 'function') throw new Error('this simdnet build has no conv2d() (the CNN layers are not in dist/ yet)');
+    if (typeof sn.conv2d !== 'function')
+      throw new Error('this simdnet build has no conv2d() (the CNN layers are not in dist/ yet)');
     const m = sn.sequential(
       [
         sn.conv2d(8, 5, { activation: 'relu', inputShape: [28, 28, 1] }),
@@ -45,7 +48,10 @@ export async function create(backend, threads = 1) {
     id: threads > 1 ? `simdnet-${threads}t` : `simdnet-${backend}`,
     library: 'simdnet',
     version: pkg.version,
-    backend: backend === 'wasm' ? `wasm SIMD128${threads > 1 ? `, ${engine.threads} threads` : ''}` : 'plain JS (reference twins)',
+    backend:
+      backend === 'wasm'
+        ? `wasm SIMD128${threads > 1 ? `, ${engine.threads} threads` : ''}`
+        : 'plain JS (reference twins)',
     threads: engine.threads ?? 1,
 
     /** C (n×n) = A · B on data resident in the engine's memory (what fit/predict do per layer). */
@@ -63,7 +69,8 @@ export async function create(backend, threads = 1) {
     /** fit() one epoch at a time over (x, y), the public API path. */
     trainer({ sizes, weights, optimizer, batchSize, x, y }) {
       const m = model(sizes, weights);
-      const opt = optimizer.type === 'adam' ? sn.adam({ learningRate: optimizer.lr }) : sn.sgd({ learningRate: optimizer.lr });
+      const opt =
+        optimizer.type === 'adam' ? sn.adam({ learningRate: optimizer.lr }) : sn.sgd({ learningRate: optimizer.lr });
       m.compile({ loss: 'categoricalCrossentropy', optimizer: opt });
       return {
         note: `batch ${batchSize}, fit() per epoch`,
@@ -88,7 +95,8 @@ export async function create(backend, threads = 1) {
       m.compile({ loss: 'categoricalCrossentropy', optimizer: sn.sgd({ learningRate: lr }) });
       return {
         note: `batch ${batchSize}, fit() per epoch`,
-        epoch: async (i) => (await m.fit(x, y, { epochs: 1, batchSize, seed: 1000 + i, shuffle: true })).history.loss[0],
+        epoch: async (i) =>
+          (await m.fit(x, y, { epochs: 1, batchSize, seed: 1000 + i, shuffle: true })).history.loss[0],
         weights: () => m.getWeights(),
         predict: (tx) => m.predict(tx).data,
         dispose: () => m.dispose(),

@@ -27,7 +27,13 @@ export async function create(backend) {
     const m = tfl.sequential();
     for (let i = 1; i < sizes.length; i++) {
       const last = i === sizes.length - 1;
-      m.add(tfl.layers.dense({ units: sizes[i], activation: last ? 'softmax' : 'relu', ...(i === 1 ? { inputShape: [sizes[0]] } : {}) }));
+      m.add(
+        tfl.layers.dense({
+          units: sizes[i],
+          activation: last ? 'softmax' : 'relu',
+          ...(i === 1 ? { inputShape: [sizes[0]] } : {}),
+        }),
+      );
     }
     m.layers.forEach((layer, i) => {
       const W = weights[2 * i];
@@ -133,7 +139,8 @@ export async function create(backend) {
       return {
         note: `batch ${batchSize}, model.fit() per epoch`,
         epoch: async () => (await m.fit(xt, yt, { ...fitOpts, batchSize })).history.loss[0],
-        weights: () => m.getWeights().map((t, i) => ({ name: weights[i].name, shape: t.shape, data: t.dataSync().slice() })),
+        weights: () =>
+          m.getWeights().map((t, i) => ({ name: weights[i].name, shape: t.shape, data: t.dataSync().slice() })),
         predict: (tx) => {
           const t = images(tx);
           const o = m.predict(t, { batchSize: 256 });

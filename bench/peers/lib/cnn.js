@@ -54,7 +54,8 @@ export function hwioToOihw(k, [kh, kw, ci, co]) {
   const out = new Float32Array(k.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
-      for (let i = 0; i < ci; i++) for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = k[((y * kw + x) * ci + i) * co + o];
+      for (let i = 0; i < ci; i++)
+        for (let o = 0; o < co; o++) out[((o * ci + i) * kh + y) * kw + x] = k[((y * kw + x) * ci + i) * co + o];
   return out;
 }
 
@@ -66,7 +67,8 @@ export function hwcRowsToChw(k, [h, w, c], out) {
   const r = new Float32Array(k.length);
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
-      for (let ch = 0; ch < c; ch++) r.set(k.subarray(((y * w + x) * c + ch) * out, ((y * w + x) * c + ch + 1) * out), ((ch * h + y) * w + x) * out);
+      for (let ch = 0; ch < c; ch++)
+        r.set(k.subarray(((y * w + x) * c + ch) * out, ((y * w + x) * c + ch + 1) * out), ((ch * h + y) * w + x) * out);
   return r;
 }
 
@@ -84,7 +86,8 @@ function conv(x, [n, h, w, ci], k, [kh, kw, , co], b) {
           let a = b[o];
           for (let ky = 0; ky < kh; ky++)
             for (let kx = 0; kx < kw; kx++)
-              for (let i = 0; i < ci; i++) a += x[((s * h + oy + ky) * w + ox + kx) * ci + i] * k[((ky * kw + kx) * ci + i) * co + o];
+              for (let i = 0; i < ci; i++)
+                a += x[((s * h + oy + ky) * w + ox + kx) * ci + i] * k[((ky * kw + kx) * ci + i) * co + o];
           y[((s * oh + oy) * ow + ox) * co + o] = a;
         }
   return { y, shape: [n, oh, ow, co] };
@@ -189,9 +192,21 @@ export function cnnStep64(weights, x, y, rows, lr) {
   const { gK: gK2, gb: gb2, dx: dp1 } = convBackward(dc2, f.c2.shape, f.p1.y, f.p1.shape, K2, weights[2].shape, true);
   // pool 1 → relu 1 → conv 1 (no gradient for the input)
   const dc1 = unpoolRelu(dp1, f.p1.arg, f.c1.y);
-  const { gK: gK1, gb: gb1 } = convBackward(dc1, f.c1.shape, f.x0, [rows, CNN.h, CNN.w, CNN.c], K1, weights[0].shape, false);
+  const { gK: gK1, gb: gb1 } = convBackward(
+    dc1,
+    f.c1.shape,
+    f.x0,
+    [rows, CNN.h, CNN.w, CNN.c],
+    K1,
+    weights[0].shape,
+    false,
+  );
   const grads = [gK1, gb1, gK2, gb2, gW, gbd];
-  const next = weights.map((t, i) => ({ name: t.name, shape: t.shape, data: Float64Array.from(t.data, (v, j) => v - lr * grads[i][j]) }));
+  const next = weights.map((t, i) => ({
+    name: t.name,
+    shape: t.shape,
+    data: Float64Array.from(t.data, (v, j) => v - lr * grads[i][j]),
+  }));
   return { loss, grads, weights: next, probs: f.p };
 }
 

@@ -18,6 +18,7 @@ export function entry(name) {
   const e = pkg.exports?.[name];
   const imp = typeof e === 'string' ? e : (e?.import ?? e?.default);
   const target = typeof imp === 'string' ? imp : imp?.default; // { import: { types, default } }
-  if (typeof target !== 'string' || !target.startsWith('./dist/')) throw new Error(`package.json has no dist/ export for '${name}'`);
+  if (typeof target !== 'string' || !target.startsWith('./dist/'))
+    throw new Error(`package.json has no dist/ export for '${name}'`);
   return new URL(target.slice('./dist/'.length), DIST).href;
 }

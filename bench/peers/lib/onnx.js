@@ -93,7 +93,8 @@ const ATTR_INTS = 7; // AttributeProto.AttributeType.INTS
 
 /** TensorProto: f32 initializer with dims, stored as little-endian raw_data. */
 export function tensor(name, dims, data) {
-  if (data.length !== dims.reduce((a, b) => a * b, 1)) throw new RangeError(`tensor ${name}: ${data.length} values for dims [${dims}]`);
+  if (data.length !== dims.reduce((a, b) => a * b, 1))
+    throw new RangeError(`tensor ${name}: ${data.length} values for dims [${dims}]`);
   const m = new Message();
   for (const d of dims) m.int(1, d);
   m.int(2, FLOAT);
@@ -172,7 +173,13 @@ export function mlpModel(weights) {
   }
   const nIn = weights[0].shape[0];
   const nOut = weights[weights.length - 1].shape[0];
-  return model({ nodes, initializers, inputs: [valueInfo('x', ['N', nIn])], outputs: [valueInfo('y', ['N', nOut])], name: 'mlp' });
+  return model({
+    nodes,
+    initializers,
+    inputs: [valueInfo('x', ['N', nIn])],
+    outputs: [valueInfo('y', ['N', nOut])],
+    name: 'mlp',
+  });
 }
 
 /**
@@ -206,7 +213,13 @@ export function cnnModel(weights) {
     node('Gemm', ['f', 'Wd', 'bd'], ['z'], 'dense'),
     node('Softmax', ['z'], ['y'], 'softmax', { axis: 1 }),
   ];
-  return model({ nodes, initializers, inputs: [valueInfo('x', ['N', 1, 28, 28])], outputs: [valueInfo('y', ['N', Wd.shape[1]])], name: 'cnn' });
+  return model({
+    nodes,
+    initializers,
+    inputs: [valueInfo('x', ['N', 1, 28, 28])],
+    outputs: [valueInfo('y', ['N', Wd.shape[1]])],
+    name: 'cnn',
+  });
 }
 
 /** A single MatMul graph: C (n×n) = A (n×n) · B (n×n), both inputs fed at run time. */

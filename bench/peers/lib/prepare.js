@@ -13,9 +13,13 @@ export async function prepare(dir) {
   const { loadMnist } = await import(entry('./mnist'));
   await sn.init({ backend: 'js' }); // the initial weights are made on the js backend (any backend makes the same)
   const layers = (sizes) =>
-    sizes.slice(1).map((u, i) =>
-      i === sizes.length - 2 ? sn.dense(u, { activation: 'softmax' }) : sn.dense(u, { activation: 'relu', ...(i === 0 ? { inputDim: sizes[0] } : {}) }),
-    );
+    sizes
+      .slice(1)
+      .map((u, i) =>
+        i === sizes.length - 2
+          ? sn.dense(u, { activation: 'softmax' })
+          : sn.dense(u, { activation: 'relu', ...(i === 0 ? { inputDim: sizes[0] } : {}) }),
+      );
   const initial = (sizes) => {
     const m = sn.sequential(layers(sizes), { backend: 'js', seed: 1 });
     m.build(sizes[0]);

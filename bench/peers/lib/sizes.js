@@ -50,7 +50,11 @@ export function closureSize(roots, dir = PEERS) {
   }
   let bytes = 0;
   for (const key of seen) bytes += dirBytes(join(dir, key));
-  return { packages: seen.size, bytes, names: [...seen].map((k) => k.slice(k.lastIndexOf('node_modules/') + 13)).sort() };
+  return {
+    packages: seen.size,
+    bytes,
+    names: [...seen].map((k) => k.slice(k.lastIndexOf('node_modules/') + 13)).sort(),
+  };
 }
 
 /**
@@ -61,10 +65,15 @@ export function closureSize(roots, dir = PEERS) {
 export function simdnetSize(distDir) {
   if (distDir && resolve(distDir) !== resolve(ROOT, 'dist')) {
     let bytes = dirBytes(distDir);
-    for (const f of readdirSync(ROOT)) if (f === 'package.json' || /^(readme|license|licence)(\.|$)/i.test(f)) bytes += statSync(join(ROOT, f)).size;
+    for (const f of readdirSync(ROOT))
+      if (f === 'package.json' || /^(readme|license|licence)(\.|$)/i.test(f)) bytes += statSync(join(ROOT, f)).size;
     return { packages: 1, bytes, names: ['simdnet'], counted: 'private build' };
   }
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const [p] = JSON.parse(out);
   return { packages: 1, bytes: p.unpackedSize, tarball: p.size, names: [p.name] };
 }

@@ -7,7 +7,9 @@ import { randArray, referenceMlp } from '../lib/common.js';
 import { entry } from '../lib/dist.js';
 import { IMPLS } from '../lib/impls.js';
 
-const ready = existsSync(new URL('../node_modules/@tensorflow/tfjs-core/package.json', import.meta.url)) && existsSync(new URL(entry('.')));
+const ready =
+  existsSync(new URL('../node_modules/@tensorflow/tfjs-core/package.json', import.meta.url)) &&
+  existsSync(new URL(entry('.')));
 
 const SIZES = [12, 7, 4];
 function weights(seed) {
@@ -80,55 +82,71 @@ const close = (got, want, tol, what) => {
   expect(worst, `${what}: max relative difference`).toBeLessThan(tol);
 };
 
-describe.skipIf(!ready).each(['simdnet-wasm', 'simdnet-js', 'tfjs-wasm', 'tfjs-cpu', 'ort-1t', 'brain.js'])('%s adapter', (id) => {
-  it('multiplies, infers and trains like the f64 oracles', async () => {
-    const a = await IMPLS[id].load();
-    expect(a.version).toMatch(/^\d+\.\d+\.\d+/);
+describe.skipIf(!ready).each(['simdnet-wasm', 'simdnet-js', 'tfjs-wasm', 'tfjs-cpu', 'ort-1t', 'brain.js'])(
+  '%s adapter',
+  (id) => {
+    it('multiplies, infers and trains like the f64 oracles', async () => {
+      const a = await IMPLS[id].load();
+      expect(a.version).toMatch(/^\d+\.\d+\.\d+/);
 
-    if (a.gemm) {
-      for (const n of [9, 33]) {
-        const A = randArray(n * n, 1);
-        const B = randArray(n * n, 2);
-        const g = await a.gemm(n, A, B);
-        await g.run();
-        const C = await g.output();
-        const E = new Float64Array(n * n);
-        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) E[i * n + j] += A[i * n + k] * B[k * n + j];
-        close(C, E, 1e-5, `gemm n=${n}`);
-        await g.dispose();
+      if (a.gemm) {
+        for (const n of [9, 33]) {
+          const A = randArray(n * n, 1);
+          const B = randArray(n * n, 2);
+          const g = await a.gemm(n, A, B);
+          await g.run();
+          const C = await g.output();
+          const E = new Float64Array(n * n);
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) E[i * n + j] += A[i * n + k] * B[k * n + j];
+          close(C, E, 1e-5, `gemm n=${n}`);
+          await g.dispose();
+        }
       }
-    }
 
-    const w = weights(5);
-    const x = randArray(5 * SIZES[0], 6);
-    const inf = await a.inference({ sizes: SIZES, weights: w });
-    for (const rows of [1, 5]) {
-      const xm = { data: x.slice(0, rows * SIZES[0]), rows, cols: SIZES[0] };
-      const p = inf.prepare(xm);
-      await p.run();
-      close(await p.output(), referenceMlp(w, xm.data, rows, inf.head ?? 'softmax'), 1e-5, `inference rows=${rows}`);
-    }
-    await inf.dispose();
-
-    if (a.trainer) {
-      const rows = 16;
-      const tx = { data: randArray(rows * SIZES[0], 7), rows, cols: SIZES[0] };
-      const labels = Array.from({ length: rows }, (_, r) => (r * 7) % SIZES[2]);
-      const ty = { data: new Float32Array(rows * SIZES[2]), rows, cols: SIZES[2] };
-      labels.forEach((c, r) => (ty.data[r * SIZES[2] + c] = 1));
-      const t = await a.trainer({ sizes: SIZES, weights: w, optimizer: { type: 'sgd', lr: 0.5, perSampleLr: 0.01 }, batchSize: rows, x: tx, y: ty });
-      const before = Float32Array.from(await t.predict(tx));
-      await t.epoch(0);
-      const after = await t.predict(tx);
-      if (id === 'brain.js') {
-        // Per-sample updates with an MSE head: no batch oracle, but the step must move the outputs.
-        expect(after.some((v, i) => Math.abs(v - before[i]) > 1e-6)).toBe(true);
-      } else {
-        // One full batch: shuffling cannot matter, so the step must equal the f64 one.
-        close(after, referenceMlp(sgdStep(w, tx.data, ty.data, rows, 0.5), tx.data, rows), 1e-4, 'after one SGD step');
-        expect(after.some((v, i) => Math.abs(v - before[i]) > 1e-3)).toBe(true);
+      const w = weights(5);
+      const x = randArray(5 * SIZES[0], 6);
+      const inf = await a.inference({ sizes: SIZES, weights: w });
+      for (const rows of [1, 5]) {
+        const xm = { data: x.slice(0, rows * SIZES[0]), rows, cols: SIZES[0] };
+        const p = inf.prepare(xm);
+        await p.run();
+        close(await p.output(), referenceMlp(w, xm.data, rows, inf.head ?? 'softmax'), 1e-5, `inference rows=${rows}`);
       }
-      await t.dispose();
-    }
-  });
-});
+      await inf.dispose();
+
+      if (a.trainer) {
+        const rows = 16;
+        const tx = { data: randArray(rows * SIZES[0], 7), rows, cols: SIZES[0] };
+        const labels = Array.from({ length: rows }, (_, r) => (r * 7) % SIZES[2]);
+        const ty = { data: new Float32Array(rows * SIZES[2]), rows, cols: SIZES[2] };
+        labels.forEach((c, r) => (ty.data[r * SIZES[2] + c] = 1));
+        const t = await a.trainer({
+          sizes: SIZES,
+          weights: w,
+          optimizer: { type: 'sgd', lr: 0.5, perSampleLr: 0.01 },
+          batchSize: rows,
+          x: tx,
+          y: ty,
+        });
+        const before = Float32Array.from(await t.predict(tx));
+        await t.epoch(0);
+        const after = await t.predict(tx);
+        if (id === 'brain.js') {
+          // Per-sample updates with an MSE head: no batch oracle, but the step must move the outputs.
+          expect(after.some((v, i) => Math.abs(v - before[i]) > 1e-6)).toBe(true);
+        } else {
+          // One full batch: shuffling cannot matter, so the step must equal the f64 one.
+          close(
+            after,
+            referenceMlp(sgdStep(w, tx.data, ty.data, rows, 0.5), tx.data, rows),
+            1e-4,
+            'after one SGD step',
+          );
+          expect(after.some((v, i) => Math.abs(v - before[i]) > 1e-3)).toBe(true);
+        }
+        await t.dispose();
+      }
+    });
+  },
+);

@@ -11,7 +11,9 @@ import { entry } from '../lib/dist.js';
 import { IMPLS } from '../lib/impls.js';
 import { cnnFixture } from './cnnFixture.js';
 
-const ready = existsSync(new URL('../node_modules/@tensorflow/tfjs-core/package.json', import.meta.url)) && existsSync(new URL(entry('.')));
+const ready =
+  existsSync(new URL('../node_modules/@tensorflow/tfjs-core/package.json', import.meta.url)) &&
+  existsSync(new URL(entry('.')));
 const simdnetHasConv = ready && typeof (await import(entry('.'))).conv2d === 'function';
 
 /** max |got − want| / (1 + |want|), as the MLP adapter test measures. */
@@ -78,7 +80,12 @@ describe.skipIf(!ready).each(ids)('%s CNN adapter', (id) => {
       sameStep(w0[i].data, v.data, ref.weights[i].data, 1e-3, v.name);
     });
     // Its predictions follow from those weights.
-    close(await t.predict({ data: x.data.subarray(0, 3 * 784), rows: 3, cols: 784 }), referenceCnn(w1, x.data, 3), 1e-5, 'predict after the step');
+    close(
+      await t.predict({ data: x.data.subarray(0, 3 * 784), rows: 3, cols: 784 }),
+      referenceCnn(w1, x.data, 3),
+      1e-5,
+      'predict after the step',
+    );
     await t.dispose();
   });
 });

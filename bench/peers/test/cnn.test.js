@@ -2,7 +2,16 @@
 // f64 reference itself (its gradients against central finite differences of its own loss), so the oracle the
 // adapters are held to is right.
 import { describe, expect, it } from 'vitest';
-import { CNN_TRAIN_FLOPS, CNN_WEIGHTS, cnnLoss64, cnnStep64, hwcRowsToChw, hwioToOihw, initialCnnWeights, referenceCnn } from '../lib/cnn.js';
+import {
+  CNN_TRAIN_FLOPS,
+  CNN_WEIGHTS,
+  cnnLoss64,
+  cnnStep64,
+  hwcRowsToChw,
+  hwioToOihw,
+  initialCnnWeights,
+  referenceCnn,
+} from '../lib/cnn.js';
 import { rng } from '../lib/common.js';
 import { cnnFixture } from './cnnFixture.js';
 
@@ -28,13 +37,19 @@ describe('CNN weights and layouts', () => {
     // k[y][x][i][o] = 1000y + 100x + 10i + o
     const shape = [2, 3, 2, 4];
     const k = new Float32Array(48);
-    for (let y = 0; y < 2; y++) for (let x = 0; x < 3; x++) for (let i = 0; i < 2; i++) for (let o = 0; o < 4; o++) k[((y * 3 + x) * 2 + i) * 4 + o] = 1000 * y + 100 * x + 10 * i + o;
+    for (let y = 0; y < 2; y++)
+      for (let x = 0; x < 3; x++)
+        for (let i = 0; i < 2; i++)
+          for (let o = 0; o < 4; o++) k[((y * 3 + x) * 2 + i) * 4 + o] = 1000 * y + 100 * x + 10 * i + o;
     const t = hwioToOihw(k, shape);
     expect(t[((3 * 2 + 1) * 2 + 1) * 3 + 2]).toBe(1000 + 200 + 10 + 3); // [o=3][i=1][y=1][x=2]
     expect(t[0]).toBe(0);
     // rows r(y, x, c) of a (2·2·3) × 2 kernel hold 100y + 10x + c (+ 0.5 in column 1)
     const d = new Float32Array(24);
-    for (let y = 0; y < 2; y++) for (let x = 0; x < 2; x++) for (let c = 0; c < 3; c++) for (let j = 0; j < 2; j++) d[((y * 2 + x) * 3 + c) * 2 + j] = 100 * y + 10 * x + c + 0.5 * j;
+    for (let y = 0; y < 2; y++)
+      for (let x = 0; x < 2; x++)
+        for (let c = 0; c < 3; c++)
+          for (let j = 0; j < 2; j++) d[((y * 2 + x) * 3 + c) * 2 + j] = 100 * y + 10 * x + c + 0.5 * j;
     const r = hwcRowsToChw(d, [2, 2, 3], 2);
     expect(r[((2 * 2 + 1) * 2 + 0) * 2 + 1]).toBe(100 + 0 + 2 + 0.5); // row (c=2, y=1, x=0), column 1
   });

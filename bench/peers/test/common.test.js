@@ -2,7 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { accuracy, maxAbsDiff, measure, randArray, readWeights, referenceMlp, rng, shuffle, sizesOf, summarize, writeWeights } from '../lib/common.js';
+import {
+  accuracy,
+  maxAbsDiff,
+  measure,
+  randArray,
+  readWeights,
+  referenceMlp,
+  rng,
+  shuffle,
+  sizesOf,
+  summarize,
+  writeWeights,
+} from '../lib/common.js';
 
 describe('seeded data', () => {
   it('repeats with the seed and stays in [-1, 1)', () => {
@@ -15,9 +27,17 @@ describe('seeded data', () => {
   });
 
   it('shuffles into a permutation, the same one for the same seed', () => {
-    const a = shuffle(Array.from({ length: 50 }, (_, i) => i), 3);
+    const a = shuffle(
+      Array.from({ length: 50 }, (_, i) => i),
+      3,
+    );
     expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect(shuffle(Array.from({ length: 50 }, (_, i) => i), 3)).toEqual(a);
+    expect(
+      shuffle(
+        Array.from({ length: 50 }, (_, i) => i),
+        3,
+      ),
+    ).toEqual(a);
     expect(a).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 });
@@ -47,10 +67,13 @@ describe('statistics', () => {
     expect(m.min).toBeLessThanOrEqual(m.median);
     expect(m.median).toBeLessThanOrEqual(m.max);
     let done = 0;
-    const a = await measure(async () => {
-      await new Promise((r) => setTimeout(r, 1));
-      done++;
-    }, { warmupMs: 5, repeats: 5, repeatMs: 1, budgetMs: 1 });
+    const a = await measure(
+      async () => {
+        await new Promise((r) => setTimeout(r, 1));
+        done++;
+      },
+      { warmupMs: 5, repeats: 5, repeatMs: 1, budgetMs: 1 },
+    );
     expect(a.n).toBe(5);
     expect(done).toBeGreaterThanOrEqual(5 + 1);
     expect(a.median).toBeGreaterThan(0.5); // each call awaited its timer

@@ -11,7 +11,10 @@ const weights = (sizes, seed) => {
   for (let l = 0; l + 1 < sizes.length; l++) {
     const W = randArray(sizes[l] * sizes[l + 1], seed + l).map((v) => v * 0.5);
     const b = randArray(sizes[l + 1], seed + 100 + l).map((v) => v * 0.1);
-    w.push({ name: `d${l}/kernel`, shape: [sizes[l], sizes[l + 1]], data: W }, { name: `d${l}/bias`, shape: [sizes[l + 1]], data: b });
+    w.push(
+      { name: `d${l}/kernel`, shape: [sizes[l], sizes[l + 1]], data: W },
+      { name: `d${l}/bias`, shape: [sizes[l + 1]], data: b },
+    );
   }
   return w;
 };
@@ -78,7 +81,17 @@ describe('ONNX models', () => {
     const { w } = cnnFixture(1, 4);
     const graph = decode(decode(cnnModel(w))[7][0]);
     const nodes = graph[1].map(decode);
-    expect(nodes.map((n) => str(n[4][0]))).toEqual(['Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm', 'Softmax']);
+    expect(nodes.map((n) => str(n[4][0]))).toEqual([
+      'Conv',
+      'Relu',
+      'MaxPool',
+      'Conv',
+      'Relu',
+      'MaxPool',
+      'Flatten',
+      'Gemm',
+      'Softmax',
+    ]);
     const attrs = (n) => Object.fromEntries(n[5].map(decode).map((a) => [str(a[1][0]), a]));
     const pool = attrs(nodes[2]);
     expect(pool.kernel_shape[8]).toEqual([2, 2]);
@@ -98,29 +111,36 @@ describe('ONNX models', () => {
   });
 
   const ortInstalled = existsSync(new URL('../node_modules/onnxruntime-web/package.json', import.meta.url));
-  it.skipIf(!ortInstalled)('runs in ONNX Runtime Web and matches the f64 reference (needs bench/peers deps)', async () => {
-    const ort = await import('onnxruntime-web');
-    ort.env.wasm.wasmPaths = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).pathname;
-    ort.env.wasm.numThreads = 1;
-    const w = weights([13, 9, 4], 3);
-    const s = await ort.InferenceSession.create(mlpModel(w), { executionProviders: ['wasm'] });
-    const x = randArray(3 * 13, 5);
-    const y = (await s.run({ x: new ort.Tensor('float32', x, [3, 13]) })).y.data;
-    const ref = referenceMlp(w, x, 3);
-    for (let i = 0; i < ref.length; i++) expect(Math.abs(y[i] - ref[i])).toBeLessThan(1e-5);
-    const mm = await ort.InferenceSession.create(matmulModel(3), { executionProviders: ['wasm'] });
-    const A = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const I = Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]);
-    const C = (await mm.run({ A: new ort.Tensor('float32', A, [3, 3]), B: new ort.Tensor('float32', I, [3, 3]) })).C.data;
-    expect([...C]).toEqual([...A]);
-  });
+  it.skipIf(!ortInstalled)(
+    'runs in ONNX Runtime Web and matches the f64 reference (needs bench/peers deps)',
+    async () => {
+      const ort = await import('onnxruntime-web');
+      ort.env.wasm.wasmPaths = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).pathname;
+      ort.env.wasm.numThreads = 1;
+      const w = weights([13, 9, 4], 3);
+      const s = await ort.InferenceSession.create(mlpModel(w), { executionProviders: ['wasm'] });
+      const x = randArray(3 * 13, 5);
+      const y = (await s.run({ x: new ort.Tensor('float32', x, [3, 13]) })).y.data;
+      const ref = referenceMlp(w, x, 3);
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(y[i] - ref[i])).toBeLessThan(1e-5);
+      const mm = await ort.InferenceSession.create(matmulModel(3), { executionProviders: ['wasm'] });
+      const A = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      const I = Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+      const C = (await mm.run({ A: new ort.Tensor('float32', A, [3, 3]), B: new ort.Tensor('float32', I, [3, 3]) })).C
+        .data;
+      expect([...C]).toEqual([...A]);
+    },
+  );
 
   it.skipIf(!ortInstalled)('runs the CNN in ONNX Runtime Web on NHWC data and matches the f64 reference', async () => {
     const ort = await import('onnxruntime-web');
     ort.env.wasm.wasmPaths = new URL('../node_modules/onnxruntime-web/dist/', import.meta.url).pathname;
     ort.env.wasm.numThreads = 1;
     const { w, x } = cnnFixture(4, 5);
-    const s = await ort.InferenceSession.create(cnnModel(w), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const s = await ort.InferenceSession.create(cnnModel(w), {
+      executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
+    });
     const y = (await s.run({ x: new ort.Tensor('float32', x, [4, 1, 28, 28]) })).y.data;
     const ref = referenceCnn(w, x, 4);
     expect(y.length).toBe(40);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { BEGIN, END, MISSED_NOTES, checkBars, injectBlock, num, renderMarkdown, trainFlopsPerSample } from '../lib/report.js';
+import {
+  BEGIN,
+  END,
+  MISSED_NOTES,
+  checkBars,
+  injectBlock,
+  num,
+  renderMarkdown,
+  trainFlopsPerSample,
+} from '../lib/report.js';
 
 describe('RESULTS.md block', () => {
   it('appends the markers to a file without them, keeping its text', () => {
@@ -16,38 +25,83 @@ describe('RESULTS.md block', () => {
   });
 });
 
-const impls = { 'simdnet-wasm': 'simdnet (wasm)', 'tfjs-wasm': 'TensorFlow.js wasm', 'ort-1t': 'ORT 1t', 'ort-2t': 'ORT 2t' };
-const gemm = (g) => Object.fromEntries(Object.entries(g).map(([n, v]) => [n, { gflops: v, gflopsMin: v, gflopsMax: v, ok: true, cpuPerWall: 1 }]));
+const impls = {
+  'simdnet-wasm': 'simdnet (wasm)',
+  'tfjs-wasm': 'TensorFlow.js wasm',
+  'ort-1t': 'ORT 1t',
+  'ort-2t': 'ORT 2t',
+};
+const gemm = (g) =>
+  Object.fromEntries(
+    Object.entries(g).map(([n, v]) => [n, { gflops: v, gflopsMin: v, gflopsMax: v, ok: true, cpuPerWall: 1 }]),
+  );
 const stat = (v) => ({ median: v, min: v, max: v, n: 4 });
 const report = (over = {}) => ({
-  machine: { cpu: 'X', cores: 2, memoryGiB: 1, platform: 'linux x64', node: 'v20', v8: '11', date: 'd', loadAverage: [0, 0, 0], loadAverageAfter: [0, 0, 0], seconds: 1, quick: false },
+  machine: {
+    cpu: 'X',
+    cores: 2,
+    memoryGiB: 1,
+    platform: 'linux x64',
+    node: 'v20',
+    v8: '11',
+    date: 'd',
+    loadAverage: [0, 0, 0],
+    loadAverageAfter: [0, 0, 0],
+    seconds: 1,
+    quick: false,
+  },
   versions: { simdnet: '0.1.0' },
   implementations: impls,
   results: {
     'simdnet-wasm': {
       gemm: gemm({ 256: 40, 512: 40, 1024: 40 }),
-      train: { sgd: { samplesPerSec: stat(50_000), accAfter1: 0.9, accAfterLast: 0.95, epochsDone: 5, lastEpoch: 5 }, adam: { samplesPerSec: stat(40_000), accAfter1: 0.9, accAfterLast: 0.95, epochsDone: 5, lastEpoch: 5 } },
-      infer: { b1: { latencyUs: 8, latencyUsMin: 7, latencyUsMax: 9, maxAbsDiff: 1e-7, ok: true }, b256: { samplesPerSec: 100_000, samplesPerSecMin: 1, samplesPerSecMax: 2, maxAbsDiff: 1e-7, ok: true } },
+      train: {
+        sgd: { samplesPerSec: stat(50_000), accAfter1: 0.9, accAfterLast: 0.95, epochsDone: 5, lastEpoch: 5 },
+        adam: { samplesPerSec: stat(40_000), accAfter1: 0.9, accAfterLast: 0.95, epochsDone: 5, lastEpoch: 5 },
+      },
+      infer: {
+        b1: { latencyUs: 8, latencyUsMin: 7, latencyUsMax: 9, maxAbsDiff: 1e-7, ok: true },
+        b256: { samplesPerSec: 100_000, samplesPerSecMin: 1, samplesPerSecMax: 2, maxAbsDiff: 1e-7, ok: true },
+      },
       big: { samplesPerSec: stat(8000), rowsPerRepeat: 1024 },
       ...over.simd,
     },
     'tfjs-wasm': {
       gemm: gemm({ 256: 31, 512: 31, 1024: 36 }),
       train: { sgd: { samplesPerSec: stat(10_000) }, adam: { samplesPerSec: stat(9_000) } },
-      infer: { b1: { latencyUs: 100, maxAbsDiff: 1e-7, ok: true }, b256: { samplesPerSec: 50_000, maxAbsDiff: 1e-7, ok: true } },
+      infer: {
+        b1: { latencyUs: 100, maxAbsDiff: 1e-7, ok: true },
+        b256: { samplesPerSec: 50_000, maxAbsDiff: 1e-7, ok: true },
+      },
       big: { samplesPerSec: stat(900), rowsPerRepeat: 256 },
     },
-    'ort-1t': { gemm: gemm({ 256: 20, 512: 20, 1024: 20 }), train: { na: 'inference only' }, infer: { b1: { latencyUs: 21, maxAbsDiff: 1e-7, ok: true }, b256: { samplesPerSec: 90_000, maxAbsDiff: 1e-7, ok: true } } },
+    'ort-1t': {
+      gemm: gemm({ 256: 20, 512: 20, 1024: 20 }),
+      train: { na: 'inference only' },
+      infer: {
+        b1: { latencyUs: 21, maxAbsDiff: 1e-7, ok: true },
+        b256: { samplesPerSec: 90_000, maxAbsDiff: 1e-7, ok: true },
+      },
+    },
     // Two threads are not a single-thread peer: its faster GEMM must not count against the bar.
     'ort-2t': { gemm: gemm({ 256: 80, 512: 80, 1024: 80 }) },
   },
   cold: { 'simdnet-wasm': { ms: stat(60) }, 'tfjs-wasm': { ms: stat(400) }, 'ort-1t': { ms: stat(50) } },
-  sizes: { 'simdnet-wasm': { bytes: 400_000, packages: 1 }, 'tfjs-wasm': { bytes: 90e6, packages: 18 }, 'ort-1t': { bytes: 150e6, packages: 19 } },
+  sizes: {
+    'simdnet-wasm': { bytes: 400_000, packages: 1 },
+    'tfjs-wasm': { bytes: 90e6, packages: 18 },
+    'ort-1t': { bytes: 150e6, packages: 19 },
+  },
 });
 
 describe('bars', () => {
   it('marks each bar met or missed against the right peer', () => {
-    const bars = Object.fromEntries(checkBars(report()).map((b) => [b.bar.split(' ')[0] + (b.bar.includes('Adam') ? 'A' : b.bar.includes('512-512') ? 'B' : ''), b]));
+    const bars = Object.fromEntries(
+      checkBars(report()).map((b) => [
+        b.bar.split(' ')[0] + (b.bar.includes('Adam') ? 'A' : b.bar.includes('512-512') ? 'B' : ''),
+        b,
+      ]),
+    );
     // GEMM: the worst n is 1024 (40 / 36 = 1.11 < 1.2), ORT with 2 threads ignored.
     expect(bars.GEMM.status).toBe('missed');
     expect(bars.GEMM.value).toBeCloseTo(40 / 36);
@@ -78,9 +132,12 @@ describe('bars', () => {
 
   it('prints a note under each missed bar that has one, and only then', () => {
     const md = renderMarkdown(report());
-    expect(md).toContain(`- *GEMM GFLOP/s, n ≥ 256, vs the best single-thread peer*: ${MISSED_NOTES['GEMM GFLOP/s, n ≥ 256, vs the best single-thread peer']}`);
+    expect(md).toContain(
+      `- *GEMM GFLOP/s, n ≥ 256, vs the best single-thread peer*: ${MISSED_NOTES['GEMM GFLOP/s, n ≥ 256, vs the best single-thread peer']}`,
+    );
     expect(md).not.toContain(MISSED_NOTES['MLP 784-512-512-10 training vs TensorFlow.js wasm']); // that bar is met
-    for (const b of checkBars(report())) if (b.bar !== 'Installed size') expect(MISSED_NOTES[b.bar], b.bar).toBeTypeOf('string');
+    for (const b of checkBars(report()))
+      if (b.bar !== 'Installed size') expect(MISSED_NOTES[b.bar], b.bar).toBeTypeOf('string');
   });
 
   it('counts the nominal training flops per sample (no dX for the first layer)', () => {
@@ -104,10 +161,22 @@ describe('bars', () => {
     const r = report();
     r.implementations = { ...impls, convnetjs: 'convnetjs', 'plain-js': 'plain JS' };
     r.cnnOnly = ['convnetjs', 'plain-js'];
-    const train = (v) => ({ samplesPerSec: stat(v), gflopsEquiv: 1, rowsPerRepeat: 64, losses: [2.3, 2.1], cpuPerWall: 0.98, note: 'n' });
-    const infer = (b1, b256) => ({ b1: { latencyUs: b1, latencyUsMin: b1, latencyUsMax: b1, maxAbsDiff: 1e-7, ok: true }, b256: { samplesPerSec: b256, samplesPerSecMin: b256, samplesPerSecMax: b256, maxAbsDiff: 2e-7, ok: true } });
+    const train = (v) => ({
+      samplesPerSec: stat(v),
+      gflopsEquiv: 1,
+      rowsPerRepeat: 64,
+      losses: [2.3, 2.1],
+      cpuPerWall: 0.98,
+      note: 'n',
+    });
+    const infer = (b1, b256) => ({
+      b1: { latencyUs: b1, latencyUsMin: b1, latencyUsMax: b1, maxAbsDiff: 1e-7, ok: true },
+      b256: { samplesPerSec: b256, samplesPerSecMin: b256, samplesPerSecMax: b256, maxAbsDiff: 2e-7, ok: true },
+    });
     Object.assign(r.results['simdnet-wasm'], { 'cnn-train': train(6000), 'cnn-infer': infer(50, 30_000) });
-    r.results['tfjs-wasm']['cnn-train'] = { error: "Error: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm' | at x" };
+    r.results['tfjs-wasm']['cnn-train'] = {
+      error: "Error: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm' | at x",
+    };
     r.results['ort-1t']['cnn-infer'] = infer(120, 20_000);
     r.results['ort-1t']['cnn-train'] = { na: 'inference only' };
     r.results.convnetjs = { 'cnn-train': train(300), 'cnn-infer': infer(3000, 600) };
@@ -126,13 +195,17 @@ describe('bars', () => {
     expect(missed['CNN training vs convnetjs'].value).toBeCloseTo(4000 / 300);
     const md = renderMarkdown(r);
     expect(md).toContain('### 6. CNN');
-    expect(md).toContain("| TensorFlow.js wasm | error: Error: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm' |");
+    expect(md).toContain(
+      "| TensorFlow.js wasm | error: Error: Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm' |",
+    );
     expect(md).toContain('| convnetjs | 300 (300–300) | 1.00 | 64 | 2.300 → 2.100 (2 ep.) | 13x | 0.98 | n |');
     expect(md).toContain('| plain JS | not run |'); // its inference row
     const before6 = md.slice(md.indexOf('### 1. '), md.indexOf('### 6. CNN'));
     expect(before6).not.toContain('convnetjs |');
     expect(before6).not.toContain('plain JS |');
-    expect(md).toContain(`- *CNN training samples/s, one thread*: ${MISSED_NOTES['CNN training samples/s, one thread']}`);
+    expect(md).toContain(
+      `- *CNN training samples/s, one thread*: ${MISSED_NOTES['CNN training samples/s, one thread']}`,
+    );
   });
 
   it('formats numbers to three significant digits', () => {

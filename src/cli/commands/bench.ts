@@ -6,25 +6,58 @@ import { Rng } from '../../random.js';
 import { init, type Backend } from '../../runtime/engine.js';
 import { type CommandSpec, type ParsedArgs, UsageError, getters } from '../args.js';
 import { SimdnetError } from '../../errors.js';
-import { type CliIo, type Command } from '../common.js';
+import type { CliIo, Command } from '../common.js';
 import { loadAnyModel } from '../models.js';
-import { declareInput, describeLayers, inputShapeFor, lastActivation, parseImageShape, parseLayerList, shapeText } from '../layers.js';
+import {
+  declareInput,
+  describeLayers,
+  inputShapeFor,
+  lastActivation,
+  parseImageShape,
+  parseLayerList,
+  shapeText,
+} from '../layers.js';
 
 const spec: CommandSpec = {
   name: 'bench',
-  summary: 'Time a training step and inference of a model (default: the MNIST MLP 784-256-10) on the wasm-simd and js backends.',
+  summary:
+    'Time a training step and inference of a model (default: the MNIST MLP 784-256-10) on the wasm-simd and js backends.',
   usage: '[model.simdnet] [options]',
   positionals: ['[model.simdnet]?'],
   options: [
-    { name: 'layers', type: 'string', value: 'spec', help: 'time these layers instead (with --inputs)', defaultText: '256:relu,dropout:0.2,10:softmax' },
-    { name: 'inputs', type: 'string', value: 'n|HxWxC', help: 'input width (or image shape, for convolutional --layers)', defaultText: '784; 28x28x1 for conv layers' },
+    {
+      name: 'layers',
+      type: 'string',
+      value: 'spec',
+      help: 'time these layers instead (with --inputs)',
+      defaultText: '256:relu,dropout:0.2,10:softmax',
+    },
+    {
+      name: 'inputs',
+      type: 'string',
+      value: 'n|HxWxC',
+      help: 'input width (or image shape, for convolutional --layers)',
+      defaultText: '784; 28x28x1 for conv layers',
+    },
     { name: 'batch-size', type: 'int', short: 'b', min: 1, max: 65536, help: 'rows per step', defaultText: '64' },
     { name: 'seconds', type: 'number', min: 0.01, max: 600, help: 'time budget per measurement', defaultText: '0.5' },
-    { name: 'backend', type: 'string', choices: ['wasm', 'js', 'both'], help: 'which backends to time', defaultText: 'both' },
-    { name: 'kernels', type: 'boolean', help: "run the repository's kernel benchmarks instead (bench/kernels.js; a checkout after npm run build)" },
+    {
+      name: 'backend',
+      type: 'string',
+      choices: ['wasm', 'js', 'both'],
+      help: 'which backends to time',
+      defaultText: 'both',
+    },
+    {
+      name: 'kernels',
+      type: 'boolean',
+      help: "run the repository's kernel benchmarks instead (bench/kernels.js; a checkout after npm run build)",
+    },
     { name: 'quick', type: 'boolean', help: 'with --kernels: the short run' },
   ],
-  notes: ['Timings are wall-clock on this machine; a busy machine makes them noisy. The kernel benchmarks are `npm run bench` in the repository.'],
+  notes: [
+    'Timings are wall-clock on this machine; a busy machine makes them noisy. The kernel benchmarks are `npm run bench` in the repository.',
+  ],
 };
 
 interface Timing {
@@ -46,8 +79,18 @@ function randomData(rows: number, inputs: number, outputs: number, seed: number)
   return { x: { data: x, rows, cols: inputs }, y: { data: y, rows, cols: outputs } };
 }
 
-async function timeBackend(backend: Backend, layers: LayerSpec[], shape: Shape, compile: CompileOptions, batch: number, budget: number): Promise<Timing> {
-  const model: Sequential = sequential(layers.map((l) => ({ ...l })), { backend, seed: 1 });
+async function timeBackend(
+  backend: Backend,
+  layers: LayerSpec[],
+  shape: Shape,
+  compile: CompileOptions,
+  batch: number,
+  budget: number,
+): Promise<Timing> {
+  const model: Sequential = sequential(
+    layers.map((l) => ({ ...l })),
+    { backend, seed: 1 },
+  );
   try {
     model.compile(compile);
     model.build(shape);
@@ -85,9 +128,14 @@ async function kernels(quick: boolean, io: CliIo): Promise<number> {
   const { existsSync } = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
   if (!existsSync(fileURLToPath(url))) {
-    throw new SimdnetError('UNSUPPORTED', `the kernel benchmarks are part of the repository (bench/kernels.js, not found at ${fileURLToPath(url)}); run them from a checkout, or use simdnet bench without --kernels`);
+    throw new SimdnetError(
+      'UNSUPPORTED',
+      `the kernel benchmarks are part of the repository (bench/kernels.js, not found at ${fileURLToPath(url)}); run them from a checkout, or use simdnet bench without --kernels`,
+    );
   }
-  const section = (await import(url.href)) as { run(o: { quick: boolean }): Promise<{ title: string; markdown: string }> };
+  const section = (await import(url.href)) as {
+    run(o: { quick: boolean }): Promise<{ title: string; markdown: string }>;
+  };
   io.out(`running ${fileURLToPath(url)}${quick ? ' (quick)' : ''}; timings are noisy on a busy machine\n`);
   const r = await section.run({ quick });
   io.out(`## ${r.title}\n\n${r.markdown}\n`);
@@ -110,12 +158,18 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     const any = await loadAnyModel(path, 'js');
     if (!any.float) {
       any.dispose();
-      throw new SimdnetError('FORMAT', `${path} is a ${any.kind} model; bench times training steps of a float model (as written by simdnet train)`);
+      throw new SimdnetError(
+        'FORMAT',
+        `${path} is a ${any.kind} model; bench times training steps of a float model (as written by simdnet train)`,
+      );
     }
     const m = any.float;
     layers = m.layers.map((l) => ({ ...l }));
     inputs = m.inputShape ?? [m.inputDim!];
-    compile = m.compileSettings() ?? { loss: m.outputDim === 1 ? 'binaryCrossentropy' : 'categoricalCrossentropy', optimizer: 'adam' };
+    compile = m.compileSettings() ?? {
+      loss: m.outputDim === 1 ? 'binaryCrossentropy' : 'categoricalCrossentropy',
+      optimizer: 'adam',
+    };
     m.dispose();
   } else {
     const parsed = parseLayerList(g.str('layers') ?? '256:relu,dropout:0.2,10:softmax');
@@ -127,7 +181,8 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       width = sizeOf(image);
     } else if (text !== undefined) {
       width = Number(text);
-      if (!Number.isInteger(width) || width < 1 || width > 1 << 20) throw new UsageError(`--inputs takes a width such as 784 or an image shape such as 28x28x1, got '${text}'`);
+      if (!Number.isInteger(width) || width < 1 || width > 1 << 20)
+        throw new UsageError(`--inputs takes a width such as 784 or an image shape such as 28x28x1, got '${text}'`);
     } else {
       image = [28, 28, 1]; // the MNIST digits: flat for an MLP, maps for convolutional layers
     }
@@ -137,18 +192,27 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const act = lastActivation(layers);
   if (act !== 'softmax' && act !== 'sigmoid') compile = { ...compile, loss: 'mse' };
   for (const b of backends) await init({ backend: b });
-  io.out(`bench: ${shapeText(inputs)} inputs → ${describeLayers(layers)}, batch ${batch}, ~${budget}s per measurement (wall clock; noisy on a busy machine)\n`);
+  io.out(
+    `bench: ${shapeText(inputs)} inputs → ${describeLayers(layers)}, batch ${batch}, ~${budget}s per measurement (wall clock; noisy on a busy machine)\n`,
+  );
   const rows = [['backend', 'train step', 'train samples/s', 'inference rows/s']];
   const results: Timing[] = [];
   for (const b of backends) {
     const r = await timeBackend(b, layers, inputs, compile, batch, budget);
     results.push(r);
-    rows.push([b === 'wasm' ? 'wasm-simd' : 'js', `${r.stepMs.toFixed(2)} ms`, Math.round(r.trainRate).toLocaleString('en-US'), Math.round(r.inferRate).toLocaleString('en-US')]);
+    rows.push([
+      b === 'wasm' ? 'wasm-simd' : 'js',
+      `${r.stepMs.toFixed(2)} ms`,
+      Math.round(r.trainRate).toLocaleString('en-US'),
+      Math.round(r.inferRate).toLocaleString('en-US'),
+    ]);
   }
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) io.out(`${r.map((s, c) => (c === 0 ? s.padEnd(w[c]) : s.padStart(w[c]))).join('  ')}\n`);
   if (results.length === 2) {
-    io.out(`wasm-simd vs js: ${(results[1].stepMs / results[0].stepMs).toFixed(1)}x per training step, ${(results[0].inferRate / results[1].inferRate).toFixed(1)}x for inference\n`);
+    io.out(
+      `wasm-simd vs js: ${(results[1].stepMs / results[0].stepMs).toFixed(1)}x per training step, ${(results[0].inferRate / results[1].inferRate).toFixed(1)}x for inference\n`,
+    );
   }
   return 0;
 }

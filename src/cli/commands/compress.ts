@@ -11,30 +11,59 @@ import { sequential, type Sequential } from '../../model/sequential.js';
 import { progressLogger } from '../../train/progress.js';
 import { adam } from '../../train/optimizers.js';
 import { type CommandSpec, type OptionSpec, type ParsedArgs, UsageError, getters } from '../args.js';
-import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, kib, percent, readFileFriendly, startBackend, writeFileFriendly } from '../common.js';
+import {
+  BACKEND_OPTION,
+  type CliIo,
+  type Command,
+  DATA_OPTIONS,
+  dataForModel,
+  kib,
+  percent,
+  readFileFriendly,
+  startBackend,
+  writeFileFriendly,
+} from '../common.js';
 import { inferShapes } from '../../layers/index.js';
 import { type Prepared, type Preprocessing, applyPreprocessing, hwc, targetMatrix } from '../data.js';
-import { declareInput, describeLayers, inputShapeFor, lastActivation, parseLayerJson, parseLayerList } from '../layers.js';
+import {
+  declareInput,
+  describeLayers,
+  inputShapeFor,
+  lastActivation,
+  parseLayerJson,
+  parseLayerList,
+} from '../layers.js';
 import { type AnyModel, loadAnyModel, wrapFloat } from '../models.js';
 
 const TEST_OPTIONS: OptionSpec[] = [
-  { name: 'test', type: 'string', value: 'file', help: 'labelled data to report accuracy on before and after (--mnist: its 2,000 test digits)' },
+  {
+    name: 'test',
+    type: 'string',
+    value: 'file',
+    help: 'labelled data to report accuracy on before and after (--mnist: its 2,000 test digits)',
+  },
   { name: 'test-labels', type: 'string', value: 'file', help: 'IDX label file for --test' },
 ];
-
 
 /** Loads a float model file (the input of every compression command). */
 async function floatModel(path: string, args: ParsedArgs, what: string): Promise<Sequential> {
   const any = await loadAnyModel(path, await startBackend(args));
   if (!any.float) {
     any.dispose();
-    throw new SimdnetError('FORMAT', `${path} is a ${any.kind} model; ${what} takes a float model (as written by simdnet train)`);
+    throw new SimdnetError(
+      'FORMAT',
+      `${path} is a ${any.kind} model; ${what} takes a float model (as written by simdnet train)`,
+    );
   }
   return any.float;
 }
 
 /** Prepared, labelled data from --data/--mnist (the training split for --mnist), or undefined when none is given. */
-async function trainingData(args: ParsedArgs, model: AnyModel, need: string | undefined): Promise<{ data: Prepared; prep: Preprocessing } | undefined> {
+async function trainingData(
+  args: ParsedArgs,
+  model: AnyModel,
+  need: string | undefined,
+): Promise<{ data: Prepared; prep: Preprocessing } | undefined> {
   const g = getters(args);
   if (!g.flag('mnist') && g.str('data') === undefined) {
     if (need) throw new UsageError(`${need} needs data: give --data <file> (with --label for a table) or --mnist`);
@@ -93,11 +122,30 @@ const quantizeSpec: CommandSpec = {
   options: [
     ...DATA_OPTIONS,
     ...TEST_OPTIONS,
-    { name: 'precision', type: 'string', choices: ['int8', 'f16', 'mixed'], help: 'weight precision (mixed: int8 inside, f16 for the first and last layer)', defaultText: 'int8' },
+    {
+      name: 'precision',
+      type: 'string',
+      choices: ['int8', 'f16', 'mixed'],
+      help: 'weight precision (mixed: int8 inside, f16 for the first and last layer)',
+      defaultText: 'int8',
+    },
     { name: 'weight-bits', type: 'int', min: 2, max: 8, help: 'bits of the int8 weight grid', defaultText: '8' },
-    { name: 'calibration-rows', type: 'int', min: 1, help: 'rows of --data used to calibrate activation scales (static int8)', defaultText: '256' },
+    {
+      name: 'calibration-rows',
+      type: 'int',
+      min: 1,
+      help: 'rows of --data used to calibrate activation scales (static int8)',
+      defaultText: '256',
+    },
     BACKEND_OPTION,
-    { name: 'out', type: 'string', short: 'o', value: 'file', help: 'where to write the quantized model', defaultText: '<model>.int8.simdnet' },
+    {
+      name: 'out',
+      type: 'string',
+      short: 'o',
+      value: 'file',
+      help: 'where to write the quantized model',
+      defaultText: '<model>.int8.simdnet',
+    },
   ],
   notes: [
     'With --data or --mnist, activations are calibrated on its first rows (static int8); without, scales are found per batch (dynamic).',
@@ -119,7 +167,15 @@ async function quantizeRun(args: ParsedArgs, io: CliIo): Promise<number> {
     const q = quantizeModel(model, {
       plan,
       ...(g.num('weight-bits') !== undefined ? { weightBits: g.num('weight-bits') } : {}),
-      ...(calib && rows > 0 ? { calibration: { data: calib.data.x.data.subarray(0, rows * calib.data.x.cols), rows, cols: calib.data.x.cols } } : {}),
+      ...(calib && rows > 0
+        ? {
+            calibration: {
+              data: calib.data.x.data.subarray(0, rows * calib.data.x.cols),
+              rows,
+              cols: calib.data.x.cols,
+            },
+          }
+        : {}),
     });
     try {
       const bytes = saveQuantized(q);
@@ -127,10 +183,16 @@ async function quantizeRun(args: ParsedArgs, io: CliIo): Promise<number> {
       const out = g.str('out') ?? defaultOut(path, plan === 'f16' ? 'f16' : plan === 'mixed' ? 'mixed' : 'int8');
       await writeFileFriendly(out, bytes, 'quantized model');
       io.out(`${q.summary()}\n`);
-      io.out(`file: ${kib(before)} → ${kib(bytes.length)} (${(before / bytes.length).toFixed(1)}x smaller)${calib && rows > 0 ? `, activations calibrated on ${rows} rows` : ', dynamic activation scales'}\n`);
+      io.out(
+        `file: ${kib(before)} → ${kib(bytes.length)} (${(before / bytes.length).toFixed(1)}x smaller)${calib && rows > 0 ? `, activations calibrated on ${rows} rows` : ', dynamic activation scales'}\n`,
+      );
       const prep = prepOf(any);
       if (test && prep) {
-        const qa = { ...any, predict: (x: Prepared['x']) => q.predict(x), predictClasses: (x: Prepared['x']) => q.predictClasses(x) };
+        const qa = {
+          ...any,
+          predict: (x: Prepared['x']) => q.predict(x),
+          predictClasses: (x: Prepared['x']) => q.predictClasses(x),
+        };
         io.out(`test: float ${score(any, test, prep)}, quantized ${score(qa, test, prep)} on ${test.x.rows} rows\n`);
       }
       io.out(`saved ${out}\n`);
@@ -147,20 +209,45 @@ async function quantizeRun(args: ParsedArgs, io: CliIo): Promise<number> {
 
 const pruneSpec: CommandSpec = {
   name: 'prune',
-  summary: 'Zero the smallest weights (magnitude pruning), optionally fine-tune with the zeros held, save dense or sparse.',
+  summary:
+    'Zero the smallest weights (magnitude pruning), optionally fine-tune with the zeros held, save dense or sparse.',
   usage: '<model.simdnet> --sparsity <0..1> [options]',
   positionals: ['<model.simdnet>'],
   options: [
     ...DATA_OPTIONS,
     ...TEST_OPTIONS,
     { name: 'sparsity', type: 'number', min: 0, max: 0.999, help: 'fraction of each kernel to set to zero (required)' },
-    { name: 'scope', type: 'string', choices: ['layer', 'global'], help: 'per layer, or one threshold over all kernels', defaultText: 'layer' },
-    { name: 'fine-tune', type: 'int', min: 0, max: 10000, help: 'epochs of training on --data/--mnist afterwards, pruned weights kept at zero', defaultText: '0' },
+    {
+      name: 'scope',
+      type: 'string',
+      choices: ['layer', 'global'],
+      help: 'per layer, or one threshold over all kernels',
+      defaultText: 'layer',
+    },
+    {
+      name: 'fine-tune',
+      type: 'int',
+      min: 0,
+      max: 10000,
+      help: 'epochs of training on --data/--mnist afterwards, pruned weights kept at zero',
+      defaultText: '0',
+    },
     { name: 'batch-size', type: 'int', short: 'b', min: 1, help: 'rows per fine-tuning step', defaultText: '64' },
-    { name: 'sparse', type: 'boolean', help: 'write the sparse (CSR) model file: smaller, and faster at high sparsity' },
+    {
+      name: 'sparse',
+      type: 'boolean',
+      help: 'write the sparse (CSR) model file: smaller, and faster at high sparsity',
+    },
     { name: 'seed', type: 'int', help: 'seed of the fine-tuning', defaultText: '1' },
     BACKEND_OPTION,
-    { name: 'out', type: 'string', short: 'o', value: 'file', help: 'where to write the pruned model', defaultText: '<model>.pruned.simdnet' },
+    {
+      name: 'out',
+      type: 'string',
+      short: 'o',
+      value: 'file',
+      help: 'where to write the pruned model',
+      defaultText: '<model>.pruned.simdnet',
+    },
   ],
   notes: ['example:  simdnet prune models/mnist.simdnet --sparsity 0.8 --fine-tune 1 --mnist --sparse'],
 };
@@ -181,11 +268,14 @@ async function pruneRun(args: ParsedArgs, io: CliIo): Promise<number> {
     const scope = (g.str('scope') ?? 'layer') as 'layer' | 'global';
     let rep: SparsityReport;
     if (epochs > 0) {
-      if (!model.compileSettings()) throw new SimdnetError('STATE', `${path} has no training settings (loss, optimizer) to fine-tune with`);
+      if (!model.compileSettings())
+        throw new SimdnetError('STATE', `${path} has no training settings (loss, optimizer) to fine-tune with`);
       const session = startPruning(model);
       try {
         rep = session.prune({ sparsity, scope });
-        io.out(`pruned to ${(100 * rep.sparsity).toFixed(1)}% zeros; fine-tuning ${epochs} epoch${epochs === 1 ? '' : 's'} with the zeros held\n`);
+        io.out(
+          `pruned to ${(100 * rep.sparsity).toFixed(1)}% zeros; fine-tuning ${epochs} epoch${epochs === 1 ? '' : 's'} with the zeros held\n`,
+        );
         const p = train!.prep;
         await model.fit(train!.data.x, targetMatrix(train!.data, model.outputDim, p), {
           epochs,
@@ -201,7 +291,10 @@ async function pruneRun(args: ParsedArgs, io: CliIo): Promise<number> {
     } else {
       rep = pruneMagnitude(model, { sparsity, scope });
     }
-    for (const l of rep.layers) io.out(`${l.name.padEnd(14)} ${String(l.zeros).padStart(8)} of ${String(l.size).padStart(8)} weights zero (${(100 * l.sparsity).toFixed(1)}%)\n`);
+    for (const l of rep.layers)
+      io.out(
+        `${l.name.padEnd(14)} ${String(l.zeros).padStart(8)} of ${String(l.size).padStart(8)} weights zero (${(100 * l.sparsity).toFixed(1)}%)\n`,
+      );
     const dense = saveModel(model);
     let bytes = dense;
     let after: AnyModel = any;
@@ -216,7 +309,9 @@ async function pruneRun(args: ParsedArgs, io: CliIo): Promise<number> {
       const original = (await readFileFriendly(path, 'model file')).length;
       const out = g.str('out') ?? defaultOut(path, g.flag('sparse') ? 'sparse' : 'pruned');
       await writeFileFriendly(out, bytes, 'pruned model');
-      io.out(`total: ${(100 * rep.sparsity).toFixed(1)}% zeros; file ${kib(original)} → ${kib(bytes.length)}${g.flag('sparse') ? ' (sparse CSR)' : ' (dense: compresses well, e.g. gzip)'}\n`);
+      io.out(
+        `total: ${(100 * rep.sparsity).toFixed(1)}% zeros; file ${kib(original)} → ${kib(bytes.length)}${g.flag('sparse') ? ' (sparse CSR)' : ' (dense: compresses well, e.g. gzip)'}\n`,
+      );
       if (test && prep) io.out(`test: before ${before}, after ${score(after, test, prep)} on ${test.x.rows} rows\n`);
       io.out(`saved ${out}\n`);
     } finally {
@@ -238,17 +333,50 @@ const distillSpec: CommandSpec = {
   options: [
     ...DATA_OPTIONS,
     ...TEST_OPTIONS,
-    { name: 'layers', type: 'string', value: 'spec', help: "the student's layers, ending in softmax with the teacher's outputs, e.g. 32:relu,10:softmax" },
+    {
+      name: 'layers',
+      type: 'string',
+      value: 'spec',
+      help: "the student's layers, ending in softmax with the teacher's outputs, e.g. 32:relu,10:softmax",
+    },
     { name: 'layers-file', type: 'string', value: 'file.json', help: "the student's layers as JSON" },
     { name: 'epochs', type: 'int', short: 'e', min: 0, max: 100000, help: 'passes over the data', defaultText: '10' },
     { name: 'batch-size', type: 'int', short: 'b', min: 1, help: 'rows per step', defaultText: '64' },
-    { name: 'temperature', type: 'number', min: 0.01, max: 10000, help: 'softmax temperature of the soft targets', defaultText: '4' },
-    { name: 'alpha', type: 'number', min: 0, max: 1, help: 'weight of the hard labels (the soft targets get 1 − alpha)', defaultText: '0.1' },
+    {
+      name: 'temperature',
+      type: 'number',
+      min: 0.01,
+      max: 10000,
+      help: 'softmax temperature of the soft targets',
+      defaultText: '4',
+    },
+    {
+      name: 'alpha',
+      type: 'number',
+      min: 0,
+      max: 1,
+      help: 'weight of the hard labels (the soft targets get 1 − alpha)',
+      defaultText: '0.1',
+    },
     { name: 'lr', type: 'number', min: 0, help: 'learning rate (Adam)', defaultText: '0.001' },
-    { name: 'validation-split', type: 'number', min: 0, max: 0.9, help: 'share of rows held out for validation', defaultText: '0.1' },
+    {
+      name: 'validation-split',
+      type: 'number',
+      min: 0,
+      max: 0.9,
+      help: 'share of rows held out for validation',
+      defaultText: '0.1',
+    },
     { name: 'seed', type: 'int', help: 'seed', defaultText: '1' },
     BACKEND_OPTION,
-    { name: 'out', type: 'string', short: 'o', value: 'file', help: 'where to save the student', defaultText: '<teacher>.student.simdnet' },
+    {
+      name: 'out',
+      type: 'string',
+      short: 'o',
+      value: 'file',
+      help: 'where to save the student',
+      defaultText: '<teacher>.student.simdnet',
+    },
   ],
   notes: ['example:  simdnet distill models/mnist.simdnet --mnist --layers 32:relu,10:softmax --epochs 10'],
 };
@@ -258,8 +386,12 @@ async function distillRun(args: ParsedArgs, io: CliIo): Promise<number> {
   const path = args.positionals[0];
   const text = g.str('layers');
   const file = g.str('layers-file');
-  if ((text === undefined) === (file === undefined)) throw new UsageError("distill needs the student's layers: --layers <spec> or --layers-file <file>");
-  const parsed = file !== undefined ? parseLayerJson(new TextDecoder().decode(await readFileFriendly(file, 'layers file')), file) : parseLayerList(text!);
+  if ((text === undefined) === (file === undefined))
+    throw new UsageError("distill needs the student's layers: --layers <spec> or --layers-file <file>");
+  const parsed =
+    file !== undefined
+      ? parseLayerJson(new TextDecoder().decode(await readFileFriendly(file, 'layers file')), file)
+      : parseLayerList(text!);
   const teacher = await floatModel(path, args, 'distill');
   const t = wrapFloat(teacher);
   let student: Sequential | undefined;
@@ -267,7 +399,8 @@ async function distillRun(args: ParsedArgs, io: CliIo): Promise<number> {
     const train = (await trainingData(args, t, 'distill'))!;
     const test = await testData(args, t);
     const prep = train.prep;
-    if (prep.task !== 'classification') throw new UsageError('distill works on classifiers (softmax outputs); this teacher does regression');
+    if (prep.task !== 'classification')
+      throw new UsageError('distill works on classifiers (softmax outputs); this teacher does regression');
     // The student reads the teacher's rows: as images when the teacher does (or the data are images) and the
     // student's layers take maps, else as flat vectors.
     const teacherShape = teacher.inputShape ?? [t.inputDim];
@@ -276,16 +409,24 @@ async function distillRun(args: ParsedArgs, io: CliIo): Promise<number> {
     const layers = declareInput(parsed, inputShape);
     const outShape = inferShapes(layers, inputShape).at(-1)!;
     if (outShape.length !== 1 || outShape[0] !== teacher.outputDim || lastActivation(layers) !== 'softmax') {
-      throw new UsageError(`the student must end like the teacher, in ${teacher.outputDim}:softmax (its last layer is ${describeLayers(layers.slice(-1))})`);
+      throw new UsageError(
+        `the student must end like the teacher, in ${teacher.outputDim}:softmax (its last layer is ${describeLayers(layers.slice(-1))})`,
+      );
     }
     const backend = teacher.backend;
     const s = sequential(layers, { backend, seed: g.num('seed') ?? 1, name: `${teacher.name}-student` });
     student = s;
-    s.compile({ loss: 'categoricalCrossentropy', optimizer: adam(g.num('lr') !== undefined ? { learningRate: g.num('lr') } : {}), metrics: ['accuracy'] });
+    s.compile({
+      loss: 'categoricalCrossentropy',
+      optimizer: adam(g.num('lr') !== undefined ? { learningRate: g.num('lr') } : {}),
+      metrics: ['accuracy'],
+    });
     s.build(inputShape);
     // The student takes the teacher's rows as they come: it carries the teacher's preprocessing from the start.
     s.metadata = structuredClone(teacher.metadata);
-    io.out(`teacher ${describeLayers(teacher.layers)} (${teacher.countParams().total} parameters) → student ${describeLayers(s.layers)} (${s.countParams().total} parameters)\n`);
+    io.out(
+      `teacher ${describeLayers(teacher.layers)} (${teacher.countParams().total} parameters) → student ${describeLayers(s.layers)} (${s.countParams().total} parameters)\n`,
+    );
     const h = await distill(teacher, s, train.data.x, targetMatrix(train.data, teacher.outputDim, prep), {
       epochs: g.num('epochs') ?? 10,
       batchSize: g.num('batch-size') ?? 64,
@@ -296,13 +437,19 @@ async function distillRun(args: ParsedArgs, io: CliIo): Promise<number> {
       callbacks: [progressLogger({ write: io.out, live: io.isTTY })],
       yieldEveryMs: 50,
     });
-    s.metadata = { ...structuredClone(teacher.metadata), training: { seed: g.num('seed') ?? 1, epochs: h.epochs.length, distilledFrom: path } };
+    s.metadata = {
+      ...structuredClone(teacher.metadata),
+      training: { seed: g.num('seed') ?? 1, epochs: h.epochs.length, distilledFrom: path },
+    };
     const bytes = saveModel(s);
     const out = g.str('out') ?? defaultOut(path, 'student');
     await writeFileFriendly(out, bytes, 'student model');
     const tb = saveModel(teacher).length;
     io.out(`file: teacher ${kib(tb)}, student ${kib(bytes.length)} (${(tb / bytes.length).toFixed(1)}x smaller)\n`);
-    if (test) io.out(`test: teacher ${score(t, test, prep)}, student ${score(wrapFloat(s), test, prep)} on ${test.x.rows} rows\n`);
+    if (test)
+      io.out(
+        `test: teacher ${score(t, test, prep)}, student ${score(wrapFloat(s), test, prep)} on ${test.x.rows} rows\n`,
+      );
     io.out(`saved ${out}\n`);
     return 0;
   } finally {

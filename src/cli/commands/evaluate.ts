@@ -1,7 +1,15 @@
 // `simdnet evaluate`: accuracy, per-class precision/recall and the confusion matrix (or regression errors).
 import { SimdnetError } from '../../errors.js';
 import { type CommandSpec, type ParsedArgs, getters } from '../args.js';
-import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, percent, startBackend } from '../common.js';
+import {
+  BACKEND_OPTION,
+  type CliIo,
+  type Command,
+  DATA_OPTIONS,
+  dataForModel,
+  percent,
+  startBackend,
+} from '../common.js';
 import { applyPreprocessing } from '../data.js';
 import { loadAnyModel } from '../models.js';
 import { classificationReport, confusionMatrix, confusionRows } from '../../metrics/classification.js';
@@ -9,7 +17,8 @@ import { formatClassReport, formatConfusion, regressionStats } from '../metrics.
 
 const spec: CommandSpec = {
   name: 'evaluate',
-  summary: 'Score a model on labelled data: accuracy, per-class precision/recall/F1 and a confusion matrix (MSE, MAE, R² for regression).',
+  summary:
+    'Score a model on labelled data: accuracy, per-class precision/recall/F1 and a confusion matrix (MSE, MAE, R² for regression).',
   usage: '<model.simdnet | model.onnx | model.json> (--data <file> | --mnist) [options]',
   positionals: ['<model.simdnet>'],
   options: [...DATA_OPTIONS, BACKEND_OPTION, { name: 'json', type: 'boolean', help: 'print the results as JSON' }],
@@ -31,7 +40,10 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     const source = loaded.kind === 'table' ? loaded.table.source : loaded.source;
     const data = applyPreprocessing(loaded, prep, true, false); // the model scales its rows itself
     if (!data.y) {
-      const hint = loaded.kind === 'table' ? `a '${(prep.target ?? ['label']).join(',')}' column (or name it with --label)` : 'labels (--labels <idx file>, or "y" in JSON)';
+      const hint =
+        loaded.kind === 'table'
+          ? `a '${(prep.target ?? ['label']).join(',')}' column (or name it with --label)`
+          : 'labels (--labels <idx file>, or "y" in JSON)';
       throw new SimdnetError('FORMAT', `${source} has no labels to evaluate against: it needs ${hint}`);
     }
     const binary = model.outputDim === 1 && prep.task === 'classification';
@@ -44,14 +56,25 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       const pred = model.predictClasses(data.x);
       const cm = confusionMatrix(data.labels!, pred, classes.length);
       const rep = classificationReport(cm, { names: classes });
-      Object.assign(result, { accuracy: rep.accuracy, perClass: rep.perClass, macro: rep.macro, weighted: rep.weighted, classes, confusion: confusionRows(cm) });
+      Object.assign(result, {
+        accuracy: rep.accuracy,
+        perClass: rep.perClass,
+        macro: rep.macro,
+        weighted: rep.weighted,
+        classes,
+        confusion: confusionRows(cm),
+      });
       if (g.flag('json')) {
-        io.out(`${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 1)}\n`);
+        io.out(
+          `${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? null : v), 1)}\n`,
+        );
         return 0;
       }
       const correct = Math.round(rep.accuracy * rep.total);
       io.out(`model ${path} on ${source}: ${data.x.rows} rows\n`);
-      io.out(`accuracy ${percent(rep.accuracy)} (${correct} of ${rep.total})${loss !== undefined ? `  loss ${loss.toFixed(4)}` : ''}\n\n`);
+      io.out(
+        `accuracy ${percent(rep.accuracy)} (${correct} of ${rep.total})${loss !== undefined ? `  loss ${loss.toFixed(4)}` : ''}\n\n`,
+      );
       io.out(`${formatClassReport(rep)}\n\n`);
       io.out(`confusion matrix (rows: true class, columns: predicted class)\n${formatConfusion(cm, classes)}\n`);
       return 0;
@@ -64,7 +87,9 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       return 0;
     }
     io.out(`model ${path} on ${source}: ${data.x.rows} rows\n`);
-    io.out(`mse ${st.mse.toPrecision(5)}  mae ${st.mae.toPrecision(5)}  r2 ${Number.isNaN(st.r2) ? '-' : st.r2.toFixed(4)}\n`);
+    io.out(
+      `mse ${st.mse.toPrecision(5)}  mae ${st.mae.toPrecision(5)}  r2 ${Number.isNaN(st.r2) ? '-' : st.r2.toFixed(4)}\n`,
+    );
     return 0;
   } finally {
     model.dispose();

@@ -2,9 +2,16 @@
 import { saveModel } from '../../io/format.js';
 import { SimdnetError } from '../../errors.js';
 import { type CommandSpec, type ParsedArgs, UsageError, getters } from '../args.js';
-import { BACKEND_OPTION, type CliIo, type Command, kib, readFileFriendly, startBackend, writeFileFriendly } from '../common.js';
+import {
+  BACKEND_OPTION,
+  type CliIo,
+  type Command,
+  kib,
+  readFileFriendly,
+  startBackend,
+  writeFileFriendly,
+} from '../common.js';
 import { importModelFile, isTfjsPath, loadAnyModel } from '../models.js';
-
 
 /** `model.onnx` → `model.simdnet`, `dir/model.json` → `dir/model.simdnet`. */
 function besides(path: string, ext: string): string {
@@ -21,8 +28,20 @@ const importSpec: CommandSpec = {
   options: [
     BACKEND_OPTION,
     { name: 'name', type: 'string', value: 'name', help: "the model's name (default: the file's)" },
-    { name: 'output', type: 'string', value: 'name', help: 'the ONNX graph output to import (a graph with several float outputs)' },
-    { name: 'out', type: 'string', short: 'o', value: 'file', help: 'where to write the simdnet model', defaultText: '<model>.simdnet' },
+    {
+      name: 'output',
+      type: 'string',
+      value: 'name',
+      help: 'the ONNX graph output to import (a graph with several float outputs)',
+    },
+    {
+      name: 'out',
+      type: 'string',
+      short: 'o',
+      value: 'file',
+      help: 'where to write the simdnet model',
+      defaultText: '<model>.simdnet',
+    },
   ],
   notes: [
     'A .json file is a TensorFlow.js layers model.json; its weight shards are read from beside it.',
@@ -39,9 +58,11 @@ async function importRun(args: ParsedArgs, io: CliIo): Promise<number> {
   const backend = await startBackend(args);
   const bytes = await readFileFriendly(path, 'model file');
   const output = g.str('output');
-  if (output !== undefined && isTfjsPath(path)) throw new UsageError('--output picks an output of an ONNX graph; a TensorFlow.js model has one');
+  if (output !== undefined && isTfjsPath(path))
+    throw new UsageError('--output picks an output of an ONNX graph; a TensorFlow.js model has one');
   const { model, source } = await importModelFile(path, bytes, backend, g.str('name'), output).catch((err: unknown) => {
-    if (err instanceof SimdnetError && !err.message.startsWith(path)) throw new SimdnetError(err.code, `${path}: ${err.message}`);
+    if (err instanceof SimdnetError && !err.message.startsWith(path))
+      throw new SimdnetError(err.code, `${path}: ${err.message}`);
     throw err;
   });
   try {
@@ -73,9 +94,28 @@ const exportSpec: CommandSpec = {
       help: "a quantized model's form: integer ops with simdnet's exact numbers, or standard QuantizeLinear/DequantizeLinear (TensorRT, OpenVINO)",
       defaultText: 'integer',
     },
-    { name: 'input-name', type: 'string', value: 'name', help: "the graph input's name", defaultText: "the imported model's, else 'input'" },
-    { name: 'output-name', type: 'string', value: 'name', help: "the graph output's name", defaultText: "the imported model's, else 'output'" },
-    { name: 'out', type: 'string', short: 'o', value: 'file', help: 'where to write the ONNX file', defaultText: '<model>.onnx' },
+    {
+      name: 'input-name',
+      type: 'string',
+      value: 'name',
+      help: "the graph input's name",
+      defaultText: "the imported model's, else 'input'",
+    },
+    {
+      name: 'output-name',
+      type: 'string',
+      value: 'name',
+      help: "the graph output's name",
+      defaultText: "the imported model's, else 'output'",
+    },
+    {
+      name: 'out',
+      type: 'string',
+      short: 'o',
+      value: 'file',
+      help: 'where to write the ONNX file',
+      defaultText: '<model>.onnx',
+    },
   ],
   notes: [
     'A quantized model (simdnet quantize) exports its int8 layers: --int8 integer computes what simdnet computes, bit for bit;',
@@ -94,7 +134,11 @@ async function exportRun(args: ParsedArgs, io: CliIo): Promise<number> {
   const any = await loadAnyModel(path, await startBackend(args));
   try {
     const model = any.quantized ?? any.float;
-    if (!model) throw new SimdnetError('UNSUPPORTED', `${path} is a ${any.kind} model; export takes a float or quantized model (export the float model before pruning to sparse storage)`);
+    if (!model)
+      throw new SimdnetError(
+        'UNSUPPORTED',
+        `${path} is a ${any.kind} model; export takes a float or quantized model (export the float model before pruning to sparse storage)`,
+      );
     const { exportOnnx } = await import('../../onnx/export.js');
     const options: { opset?: number; inputName?: string; outputName?: string; int8?: 'integer' | 'qdq' } = {};
     if (g.str('int8') !== undefined) {
@@ -106,7 +150,9 @@ async function exportRun(args: ParsedArgs, io: CliIo): Promise<number> {
     if (g.str('output-name') !== undefined) options.outputName = g.str('output-name');
     const bytes = exportOnnx(model, options);
     await writeFileFriendly(out, bytes, 'ONNX model');
-    io.out(`wrote ${out} (${kib(bytes.length)}): ONNX opset ${options.opset ?? 13}, ${any.kind === 'quantized' ? `int8 graph (${options.int8 ?? 'integer'} form)` : 'float graph'}, input [batch, ${any.inputShape.join(', ')}]\n`);
+    io.out(
+      `wrote ${out} (${kib(bytes.length)}): ONNX opset ${options.opset ?? 13}, ${any.kind === 'quantized' ? `int8 graph (${options.int8 ?? 'integer'} form)` : 'float graph'}, input [batch, ${any.inputShape.join(', ')}]\n`,
+    );
     return 0;
   } finally {
     any.dispose();

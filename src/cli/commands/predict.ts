@@ -1,6 +1,14 @@
 // `simdnet predict`: a CSV of predictions (class names, optionally probabilities; or regression values).
 import { type CommandSpec, type ParsedArgs, getters } from '../args.js';
-import { BACKEND_OPTION, type CliIo, type Command, DATA_OPTIONS, dataForModel, startBackend, writeFileFriendly } from '../common.js';
+import {
+  BACKEND_OPTION,
+  type CliIo,
+  type Command,
+  DATA_OPTIONS,
+  dataForModel,
+  startBackend,
+  writeFileFriendly,
+} from '../common.js';
 import { applyPreprocessing } from '../data.js';
 import { loadAnyModel } from '../models.js';
 
@@ -15,7 +23,11 @@ const spec: CommandSpec = {
     { name: 'probabilities', short: 'p', type: 'boolean', help: 'add one probability column per class' },
     { name: 'out', type: 'string', short: 'o', value: 'file', help: 'write the CSV here instead of to stdout' },
   ],
-  notes: ['examples:', '  simdnet predict model.simdnet --data new.csv --probabilities --out predictions.csv', '  simdnet predict models/mnist.simdnet --mnist --limit 5 -p'],
+  notes: [
+    'examples:',
+    '  simdnet predict model.simdnet --data new.csv --probabilities --out predictions.csv',
+    '  simdnet predict models/mnist.simdnet --mnist --limit 5 -p',
+  ],
 };
 
 /** CSV-quotes a cell when it needs it. */
@@ -48,11 +60,15 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
         lines.push(row.join(','));
       }
     } else {
-      const names = prep.target?.length === p.cols ? prep.target : Array.from({ length: p.cols }, (_, i) => (p.cols === 1 ? 'prediction' : `y${i}`));
+      const names =
+        prep.target?.length === p.cols
+          ? prep.target
+          : Array.from({ length: p.cols }, (_, i) => (p.cols === 1 ? 'prediction' : `y${i}`));
       lines.push(names.map(cell).join(','));
-      for (let r = 0; r < p.rows; r++) lines.push(Array.from(p.data.subarray(r * p.cols, (r + 1) * p.cols), num).join(','));
+      for (let r = 0; r < p.rows; r++)
+        lines.push(Array.from(p.data.subarray(r * p.cols, (r + 1) * p.cols), num).join(','));
     }
-    const csv = lines.join('\n') + '\n';
+    const csv = `${lines.join('\n')}\n`;
     const out = g.str('out');
     if (out !== undefined) {
       await writeFileFriendly(out, csv, 'predictions');

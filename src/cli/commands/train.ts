@@ -4,7 +4,7 @@ import { SimdnetError } from '../../errors.js';
 import { saveModel } from '../../io/format.js';
 import { dense, inferShapes, type Activation, type LayerSpec, type Shape } from '../../layers/index.js';
 import { sequential } from '../../model/sequential.js';
-import { earlyStopping, type Callback } from '../../train/callbacks.js';
+import { earlyStopping, type Callback, type History } from '../../train/callbacks.js';
 import type { LossName } from '../../train/losses.js';
 import { adam, sgd } from '../../train/optimizers.js';
 import { progressLogger } from '../../train/progress.js';
@@ -22,17 +22,39 @@ import {
   startBackend,
   writeFileFriendly,
 } from '../common.js';
-import { type ImageShape, type Loaded, type Prepared, type Preprocessing, applyPreprocessing, fitPreprocessing, hwc, loadData, rowsOf, trainNumericColumns } from '../data.js';
-import { declareInput, describeLayers, inputShapeFor, lastActivation, parseImageShape, parseLayerJson, parseLayerList, shapeText } from '../layers.js';
+import {
+  type ImageShape,
+  type Loaded,
+  type Prepared,
+  type Preprocessing,
+  applyPreprocessing,
+  fitPreprocessing,
+  hwc,
+  loadData,
+  rowsOf,
+  trainNumericColumns,
+} from '../data.js';
+import {
+  declareInput,
+  describeLayers,
+  inputShapeFor,
+  lastActivation,
+  parseImageShape,
+  parseLayerJson,
+  parseLayerList,
+  shapeText,
+} from '../layers.js';
 import { trainingReport } from '../svg.js';
 
 /** The MNIST jobs' layers: the MLP of `npm start`, and the CNN of `--cnn` (on 28×28×1 digits). */
 const MNIST_MLP = '256:relu,dropout:0.2,10:softmax';
-export const MNIST_CNN = 'conv:16x5:relu,maxpool:2,conv:32x5:relu,maxpool:2,flatten,dropout:0.3,128:relu,dropout:0.3,10:softmax';
+export const MNIST_CNN =
+  'conv:16x5:relu,maxpool:2,conv:32x5:relu,maxpool:2,flatten,dropout:0.3,128:relu,dropout:0.3,10:softmax';
 
 const spec: CommandSpec = {
   name: 'train',
-  summary: 'Train a network (dense or convolutional) on a CSV/JSON/IDX file or the built-in MNIST digits; save the model and an SVG report.',
+  summary:
+    'Train a network (dense or convolutional) on a CSV/JSON/IDX file or the built-in MNIST digits; save the model and an SVG report.',
   usage: '(--data <file> --label <column> | --mnist) [options]',
   positionals: [],
   options: [
@@ -40,32 +62,120 @@ const spec: CommandSpec = {
     { name: 'test', type: 'string', value: 'file', help: 'held-out data (same format) evaluated after training' },
     { name: 'test-labels', type: 'string', value: 'file', help: 'IDX label file for --test' },
     { name: 'one-hot', type: 'string', value: 'a,b,…', help: 'one-hot encode these categorical input columns' },
-    { name: 'standardize', type: 'boolean', help: 'scale each input column to mean 0, std 1 (fitted on the training data, saved in the model)', defaultText: 'on for tables and JSON arrays; off for images' },
+    {
+      name: 'standardize',
+      type: 'boolean',
+      help: 'scale each input column to mean 0, std 1 (fitted on the training data, saved in the model)',
+      defaultText: 'on for tables and JSON arrays; off for images',
+    },
     { name: 'no-standardize', type: 'boolean', help: 'leave the input columns as they are (no scaler)' },
-    { name: 'minmax', type: 'boolean', help: 'scale each input column to [0, 1] (fitted on the training data, saved in the model)' },
-    { name: 'task', type: 'string', choices: ['classification', 'regression'], help: 'what to learn', defaultText: 'from the labels' },
+    {
+      name: 'minmax',
+      type: 'boolean',
+      help: 'scale each input column to [0, 1] (fitted on the training data, saved in the model)',
+    },
+    {
+      name: 'task',
+      type: 'string',
+      choices: ['classification', 'regression'],
+      help: 'what to learn',
+      defaultText: 'from the labels',
+    },
     {
       name: 'layers',
       type: 'string',
       value: 'spec',
       help: 'layers, e.g. 128:relu,dropout:0.2,10:softmax or conv:8x5:relu,maxpool:2,flatten,10:softmax (grammar: docs/cli.md)',
-      defaultText: 'tables 100:relu,<outputs> (scikit-learn MLPClassifier\'s); images 64:relu,<outputs>; MNIST 256:relu,dropout:0.2,10:softmax',
+      defaultText:
+        "tables 100:relu,<outputs> (scikit-learn MLPClassifier's); images 64:relu,<outputs>; MNIST 256:relu,dropout:0.2,10:softmax",
     },
-    { name: 'layers-file', type: 'string', value: 'file.json', help: 'layers as JSON: [{"type":"conv2d","filters":8,"kernelSize":3}, {"type":"flatten"}, …] (every layer type)' },
-    { name: 'image-shape', type: 'string', value: 'HxWxC', help: 'rows are images of this shape (NHWC order, e.g. 28x28x1): convolutional layers take it', defaultText: 'IDX/MNIST images: theirs' },
-    { name: 'cnn', type: 'boolean', help: `with --mnist: train the CNN ${MNIST_CNN} (Adam lr 0.002 decaying to 0.0002, batch 32, 20 epochs on all 8,000 digits) into models/mnist-cnn.simdnet` },
-    { name: 'epochs', type: 'int', short: 'e', min: 0, max: 100000, help: 'passes over the training data (at most: see --patience)', defaultText: 'tables: ~4000 steps, 20–300 epochs; images 20; MNIST 15; --cnn 20' },
-    { name: 'batch-size', type: 'int', short: 'b', min: 1, max: 1 << 20, help: 'rows per training step', defaultText: '32; MNIST 64; --cnn 32' },
+    {
+      name: 'layers-file',
+      type: 'string',
+      value: 'file.json',
+      help: 'layers as JSON: [{"type":"conv2d","filters":8,"kernelSize":3}, {"type":"flatten"}, …] (every layer type)',
+    },
+    {
+      name: 'image-shape',
+      type: 'string',
+      value: 'HxWxC',
+      help: 'rows are images of this shape (NHWC order, e.g. 28x28x1): convolutional layers take it',
+      defaultText: 'IDX/MNIST images: theirs',
+    },
+    {
+      name: 'cnn',
+      type: 'boolean',
+      help: `with --mnist: train the CNN ${MNIST_CNN} (Adam lr 0.002 decaying to 0.0002, batch 32, 20 epochs on all 8,000 digits) into models/mnist-cnn.simdnet`,
+    },
+    {
+      name: 'epochs',
+      type: 'int',
+      short: 'e',
+      min: 0,
+      max: 100000,
+      help: 'passes over the training data (at most: see --patience)',
+      defaultText: 'tables: ~4000 steps, 20–300 epochs; images 20; MNIST 15; --cnn 20',
+    },
+    {
+      name: 'batch-size',
+      type: 'int',
+      short: 'b',
+      min: 1,
+      max: 1 << 20,
+      help: 'rows per training step',
+      defaultText: '32; MNIST 64; --cnn 32',
+    },
     { name: 'optimizer', type: 'string', choices: ['adam', 'sgd'], help: 'optimizer', defaultText: 'adam' },
     { name: 'lr', type: 'number', min: 0, help: 'learning rate', defaultText: '0.001 adam (--cnn 0.002), 0.01 sgd' },
-    { name: 'lr-decay', type: 'number', min: 1e-6, max: 1, value: 'f', help: 'end the run at f times the learning rate (exponential decay per epoch: lr·f^(epoch/epochs))', defaultText: '1; --cnn 0.1' },
-    { name: 'validation-split', type: 'number', min: 0, max: 0.9, help: 'share of the training rows held out to pick the best epoch', defaultText: 'tables 0 (stop on the training loss); images 0.1; --cnn 0' },
-    { name: 'patience', type: 'int', min: 0, help: 'stop after this many epochs without a better validation score (training loss: better by 1e-4)', defaultText: 'tables 10; images 5; MNIST 4; --cnn 6' },
-    { name: 'shift', type: 'int', min: 0, max: 8, help: 'augment one-channel images with random shifts of up to this many pixels', defaultText: '0; MNIST 2' },
+    {
+      name: 'lr-decay',
+      type: 'number',
+      min: 1e-6,
+      max: 1,
+      value: 'f',
+      help: 'end the run at f times the learning rate (exponential decay per epoch: lr·f^(epoch/epochs))',
+      defaultText: '1; --cnn 0.1',
+    },
+    {
+      name: 'validation-split',
+      type: 'number',
+      min: 0,
+      max: 0.9,
+      help: 'share of the training rows held out to pick the best epoch',
+      defaultText: 'tables 0 (stop on the training loss); images 0.1; --cnn 0',
+    },
+    {
+      name: 'patience',
+      type: 'int',
+      min: 0,
+      help: 'stop after this many epochs without a better validation score (training loss: better by 1e-4)',
+      defaultText: 'tables 10; images 5; MNIST 4; --cnn 6',
+    },
+    {
+      name: 'shift',
+      type: 'int',
+      min: 0,
+      max: 8,
+      help: 'augment one-channel images with random shifts of up to this many pixels',
+      defaultText: '0; MNIST 2',
+    },
     { name: 'seed', type: 'int', help: 'seed for weights, shuffling, split, dropout', defaultText: '1' },
     BACKEND_OPTION,
-    { name: 'out', type: 'string', short: 'o', value: 'file', help: 'where to save the model', defaultText: 'model.simdnet; MNIST models/mnist.simdnet, --cnn models/mnist-cnn.simdnet' },
-    { name: 'report', type: 'string', value: 'file.svg', help: 'where to write the SVG report (a .json with the curves goes beside it)', defaultText: '<out>.report.svg' },
+    {
+      name: 'out',
+      type: 'string',
+      short: 'o',
+      value: 'file',
+      help: 'where to save the model',
+      defaultText: 'model.simdnet; MNIST models/mnist.simdnet, --cnn models/mnist-cnn.simdnet',
+    },
+    {
+      name: 'report',
+      type: 'string',
+      value: 'file.svg',
+      help: 'where to write the SVG report (a .json with the curves goes beside it)',
+      defaultText: '<out>.report.svg',
+    },
   ],
   notes: [
     '--layers items: N[:act] (dense)  dropout:R  act  conv:FxK[xK2][/S][:same][:act]  maxpool[:P[/S][:same]]',
@@ -141,12 +251,19 @@ function tableSettings(args: ParsedArgs, s: Settings, trainRows: number): void {
 /** Optimizer steps a table's default run allows (see tableSettings). */
 const TABLE_STEPS = 4000;
 
-async function readLayers(args: ParsedArgs, prep: Preprocessing, mnist: boolean, cnn: boolean, table: boolean): Promise<LayerSpec[]> {
+async function readLayers(
+  args: ParsedArgs,
+  prep: Preprocessing,
+  mnist: boolean,
+  cnn: boolean,
+  table: boolean,
+): Promise<LayerSpec[]> {
   const g = getters(args);
   const text = g.str('layers');
   const file = g.str('layers-file');
   if (text !== undefined && file !== undefined) throw new UsageError('give either --layers or --layers-file, not both');
-  if (file !== undefined) return parseLayerJson(new TextDecoder().decode(await readFileFriendly(file, 'layers file')), file);
+  if (file !== undefined)
+    return parseLayerJson(new TextDecoder().decode(await readFileFriendly(file, 'layers file')), file);
   if (text !== undefined) return parseLayerList(text);
   const outputs = prep.task === 'classification' ? prep.classes!.length : (prep.target?.length ?? 1);
   if (cnn) return parseLayerList(MNIST_CNN);
@@ -155,7 +272,10 @@ async function readLayers(args: ParsedArgs, prep: Preprocessing, mnist: boolean,
     // scikit-learn's MLPClassifier / MLPRegressor: one hidden layer of 100 relu units, Glorot-uniform weights (its
     // initialization; measured on iris / wine with seeds 1–5: 98.4 / 100 % against 96.3 / 99.6 % with He-normal).
     const init = { kernelInitializer: 'glorotUniform' } as const;
-    return [dense(100, { activation: 'relu', ...init }), dense(outputs, { activation: prep.task === 'classification' ? 'softmax' : 'linear', ...init })];
+    return [
+      dense(100, { activation: 'relu', ...init }),
+      dense(outputs, { activation: prep.task === 'classification' ? 'softmax' : 'linear', ...init }),
+    ];
   }
   return parseLayerList(prep.task === 'classification' ? `64:relu,${outputs}:softmax` : `64:relu,${outputs}`);
 }
@@ -165,22 +285,33 @@ function chooseLoss(out: Shape, act: Activation, prep: Preprocessing, yCols: num
   const classes = prep.task === 'classification' ? prep.classes!.length : 0;
   const end = classes > 0 ? `${classes}:softmax` : `${yCols}`;
   if (out.length !== 1) {
-    throw new UsageError(`the layers end in ${shapeText(out)} maps, not one vector per row: end them with flatten (or gap) and a dense layer, e.g. …,flatten,${end}`);
+    throw new UsageError(
+      `the layers end in ${shapeText(out)} maps, not one vector per row: end them with flatten (or gap) and a dense layer, e.g. …,flatten,${end}`,
+    );
   }
   const units = out[0];
   if (prep.task === 'classification') {
     const k = classes;
     if (units === 1 && k === 2) {
-      if (act !== 'sigmoid') throw new UsageError(`a one-unit classifier needs a sigmoid output (write 1:sigmoid), not ${act}`);
+      if (act !== 'sigmoid')
+        throw new UsageError(`a one-unit classifier needs a sigmoid output (write 1:sigmoid), not ${act}`);
       return 'binaryCrossentropy';
     }
     if (units !== k) {
-      throw new UsageError(`the layers end in ${units} outputs but the data has ${k} classes (${prep.classes!.slice(0, 10).join(', ')}${k > 10 ? ', …' : ''}): end the layers with ${k}:softmax`);
+      throw new UsageError(
+        `the layers end in ${units} outputs but the data has ${k} classes (${prep.classes!.slice(0, 10).join(', ')}${k > 10 ? ', …' : ''}): end the layers with ${k}:softmax`,
+      );
     }
-    if (act !== 'softmax') throw new UsageError(`a ${k}-class classifier needs a softmax output (end the layers with ${k}:softmax), not ${act}`);
+    if (act !== 'softmax')
+      throw new UsageError(
+        `a ${k}-class classifier needs a softmax output (end the layers with ${k}:softmax), not ${act}`,
+      );
     return 'categoricalCrossentropy';
   }
-  if (units !== yCols) throw new UsageError(`the layers end in ${units} outputs but there ${yCols === 1 ? 'is 1 target' : `are ${yCols} targets`}`);
+  if (units !== yCols)
+    throw new UsageError(
+      `the layers end in ${units} outputs but there ${yCols === 1 ? 'is 1 target' : `are ${yCols} targets`}`,
+    );
   return 'mse';
 }
 
@@ -194,14 +325,18 @@ function imageOf(args: ParsedArgs, prep: Preprocessing, source: string): { image
   const image = parseImageShape(text);
   const n = image[0] * image[1] * image[2];
   if (n !== prep.inputs) {
-    throw new SimdnetError('SHAPE', `--image-shape ${image.join('x')} needs ${n} values per row, but ${source} has ${prep.inputs}${prep.input === 'table' ? ` (${prep.features!.length} input columns)` : ''}`);
+    throw new SimdnetError(
+      'SHAPE',
+      `--image-shape ${image.join('x')} needs ${n} values per row, but ${source} has ${prep.inputs}${prep.input === 'table' ? ` (${prep.features!.length} input columns)` : ''}`,
+    );
   }
   return { image, explicit: true };
 }
 
 /** For a one-unit sigmoid classifier the target is the class index (0/1) itself. */
 function targetsFor(data: Prepared, loss: LossName): Matrix {
-  if (loss === 'binaryCrossentropy') return { data: Float32Array.from(data.labels!), rows: data.labels!.length, cols: 1 };
+  if (loss === 'binaryCrossentropy')
+    return { data: Float32Array.from(data.labels!), rows: data.labels!.length, cols: 1 };
   return data.y!;
 }
 
@@ -209,7 +344,8 @@ async function loadTrainData(args: ParsedArgs, s: Settings): Promise<{ train: Lo
   const g = getters(args);
   if (g.flag('mnist')) {
     if (g.str('data') !== undefined) throw new UsageError('give either --mnist or --data, not both');
-    if (g.str('test') !== undefined) throw new UsageError('--mnist brings its own 2,000 test digits; --test is for --data');
+    if (g.str('test') !== undefined)
+      throw new UsageError('--mnist brings its own 2,000 test digits; --test is for --data');
     return { train: limitRows(mnistData('train', s.seed), g.num('limit')), test: mnistData('test', s.seed) };
   }
   const d = dataArgs(args);
@@ -226,9 +362,15 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const g = getters(args);
   const mnist = g.flag('mnist');
   const cnn = g.flag('cnn');
-  if (cnn && !mnist) throw new UsageError('--cnn trains the MNIST CNN (use it with --mnist); for other images give --image-shape and --layers conv:…');
+  if (cnn && !mnist)
+    throw new UsageError(
+      '--cnn trains the MNIST CNN (use it with --mnist); for other images give --image-shape and --layers conv:…',
+    );
   if (g.flag('standardize') && g.flag('minmax')) throw new UsageError('choose one of --standardize and --minmax');
-  if (g.flag('no-standardize') && (g.flag('standardize') || g.flag('minmax'))) throw new UsageError(`--no-standardize leaves the columns unscaled: leave out --${g.flag('minmax') ? 'minmax' : 'standardize'}`);
+  if (g.flag('no-standardize') && (g.flag('standardize') || g.flag('minmax')))
+    throw new UsageError(
+      `--no-standardize leaves the columns unscaled: leave out --${g.flag('minmax') ? 'minmax' : 'standardize'}`,
+    );
   const s = settings(args, mnist, cnn);
   const backend = await startBackend(args);
   const t0 = performance.now();
@@ -236,11 +378,24 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const task = g.str('task') as Preprocessing['task'] | undefined;
   // Tables (and JSON arrays that are not images) are standardized unless told otherwise; images keep their pixels.
   const table = !mnist && !(train.kind === 'matrix' && train.image) && g.str('image-shape') === undefined;
-  const scale = g.flag('standardize') || (table && !g.flag('minmax') && !g.flag('no-standardize')) ? 'standardize' : g.flag('minmax') ? 'minmax' : undefined;
-  const { prep, data } = fitPreprocessing(train, dataArgs(args), { ...(task ? { task } : {}), ...(scale ? { scale } : {}) });
+  const scale =
+    g.flag('standardize') || (table && !g.flag('minmax') && !g.flag('no-standardize'))
+      ? 'standardize'
+      : g.flag('minmax')
+        ? 'minmax'
+        : undefined;
+  const { prep, data } = fitPreprocessing(train, dataArgs(args), {
+    ...(task ? { task } : {}),
+    ...(scale ? { scale } : {}),
+  });
   const source = train.kind === 'table' ? train.table.source : train.source;
-  const what = prep.task === 'classification' ? `${prep.classes!.length} classes` : `${data.y!.cols} target${data.y!.cols > 1 ? 's' : ''} (regression)`;
-  io.out(`data: ${source}, ${rowsOf(train)} rows × ${prep.inputs} inputs, ${what} (read in ${((performance.now() - t0) / 1000).toFixed(1)}s)\n`);
+  const what =
+    prep.task === 'classification'
+      ? `${prep.classes!.length} classes`
+      : `${data.y!.cols} target${data.y!.cols > 1 ? 's' : ''} (regression)`;
+  io.out(
+    `data: ${source}, ${rowsOf(train)} rows × ${prep.inputs} inputs, ${what} (read in ${((performance.now() - t0) / 1000).toFixed(1)}s)\n`,
+  );
   const { image, explicit } = imageOf(args, prep, source);
 
   // The model's input: the first layer's declared shape, else the image shape when the layers take maps, else flat
@@ -252,9 +407,15 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   if (explicit) prep.image = image;
   else if (!prep.image && inputShape.length === 3) prep.image = inputShape as ImageShape; // declared by a layers file
   if (s.shift > 0) {
-    if (!prep.image) throw new UsageError('--shift augments images; this data has no image shape (give --image-shape HxWxC, or use --mnist or 3-D IDX images)');
+    if (!prep.image)
+      throw new UsageError(
+        '--shift augments images; this data has no image shape (give --image-shape HxWxC, or use --mnist or 3-D IDX images)',
+      );
     const [h, w, c] = hwc(prep.image);
-    if (c !== 1) throw new UsageError(`--shift moves one-channel images; these rows are ${h}×${w}×${c} images (leave --shift out, or give --shift 0)`);
+    if (c !== 1)
+      throw new UsageError(
+        `--shift moves one-channel images; these rows are ${h}×${w}×${c} images (leave --shift out, or give --shift 0)`,
+      );
   }
   const loss = chooseLoss(shapes[shapes.length - 1], lastActivation(layers), prep, data.y!.cols);
   if (table && !prep.image && !shapes.some((sh) => sh.length > 1)) tableSettings(args, s, data.x.rows);
@@ -267,10 +428,17 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     testData = { x: p.x, y: targetsFor(p, loss), rows: p.x.rows };
   }
   const convolutional = shapes.some((sh) => sh.length > 1);
-  const model = sequential(layers, { backend, seed: s.seed, name: `${mnist ? 'mnist' : 'simdnet'}-${convolutional ? 'cnn' : 'mlp'}` });
+  const model = sequential(layers, {
+    backend,
+    seed: s.seed,
+    name: `${mnist ? 'mnist' : 'simdnet'}-${convolutional ? 'cnn' : 'mlp'}`,
+  });
   try {
     const lr = s.lr;
-    const optimizer = g.str('optimizer') === 'sgd' ? sgd(lr !== undefined ? { learningRate: lr } : {}) : adam(lr !== undefined ? { learningRate: lr } : {});
+    const optimizer =
+      g.str('optimizer') === 'sgd'
+        ? sgd(lr !== undefined ? { learningRate: lr } : {})
+        : adam(lr !== undefined ? { learningRate: lr } : {});
     const classification = prep.task === 'classification';
     model.compile({ loss, optimizer, metrics: classification ? ['accuracy'] : [] });
     model.build(inputShape);
@@ -286,11 +454,13 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       if (interrupted) process.exit(130);
       interrupted = true;
       model.stopTraining = true;
-      io.out(`${io.isTTY ? '\n' : ''}interrupted: stopping after this batch and saving the best weights so far (Ctrl-C again to quit now)\n`);
+      io.out(
+        `${io.isTTY ? '\n' : ''}interrupted: stopping after this batch and saving the best weights so far (Ctrl-C again to quit now)\n`,
+      );
     };
     process.on('SIGINT', onSigint);
     const t1 = performance.now();
-    let history;
+    let history: History;
     try {
       history = await model.fit(data.x, y, {
         epochs: s.epochs,
@@ -298,7 +468,11 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
         validationSplit: s.validationSplit,
         seed: s.seed,
         ...(s.shift > 0 ? { augment: { imageShape: [prep.image![0], prep.image![1]], maxShift: s.shift } } : {}),
-        callbacks: [progressLogger({ write: io.out, live: io.isTTY }), stop, ...(s.lrDecay < 1 ? [decayLearningRate(s.lrDecay, s.epochs)] : [])],
+        callbacks: [
+          progressLogger({ write: io.out, live: io.isTTY }),
+          stop,
+          ...(s.lrDecay < 1 ? [decayLearningRate(s.lrDecay, s.epochs)] : []),
+        ],
         // Let Ctrl-C (a macrotask) through between batches.
         yieldEveryMs: 50,
       });
@@ -324,7 +498,10 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
       const r = model.evaluate(testData.x, testData.y);
       testResult.loss = r.loss;
       const where = mnist ? 'held-out digits' : 'test rows';
-      const line = r.accuracy !== undefined ? `test: loss ${r.loss.toFixed(4)}, accuracy ${percent(r.accuracy)} on ${testData.rows} ${where}` : `test: loss ${r.loss.toFixed(4)} on ${testData.rows} ${where}`;
+      const line =
+        r.accuracy !== undefined
+          ? `test: loss ${r.loss.toFixed(4)}, accuracy ${percent(r.accuracy)} on ${testData.rows} ${where}`
+          : `test: loss ${r.loss.toFixed(4)} on ${testData.rows} ${where}`;
       if (r.accuracy !== undefined) testResult.accuracy = r.accuracy;
       io.out(`${line}\n`);
       lines.push(line);
@@ -332,15 +509,38 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
     model.metadata = {
       ...model.metadata,
       preprocessing: prep,
-      training: { seed: s.seed, epochs: epochsRun, bestEpoch: best, interrupted, ...(mnist ? { mnist: true } : {}), test: testResult },
+      training: {
+        seed: s.seed,
+        epochs: epochsRun,
+        bestEpoch: best,
+        interrupted,
+        ...(mnist ? { mnist: true } : {}),
+        test: testResult,
+      },
     };
     const bytes = saveModel(model);
     await writeFileFriendly(s.out, bytes, 'model file');
     io.out(`saved ${s.out} (${(bytes.length / 1024).toFixed(1)} KiB)\n`);
-    const svg = trainingReport({ title: `simdnet train: ${mnist ? 'MNIST digits' : source}`, history: history.history, lines, bestEpoch: best });
-    const json = JSON.stringify({ history: history.history, bestEpoch: best, stoppedEarly: history.stoppedEarly ?? false, interrupted, test: testResult, seconds: secs }, null, 1);
+    const svg = trainingReport({
+      title: `simdnet train: ${mnist ? 'MNIST digits' : source}`,
+      history: history.history,
+      lines,
+      bestEpoch: best,
+    });
+    const json = JSON.stringify(
+      {
+        history: history.history,
+        bestEpoch: best,
+        stoppedEarly: history.stoppedEarly ?? false,
+        interrupted,
+        test: testResult,
+        seconds: secs,
+      },
+      null,
+      1,
+    );
     await writeFileFriendly(s.report, svg, 'report');
-    await writeFileFriendly(s.report.replace(/\.svg$/i, '') + '.json', json, 'report');
+    await writeFileFriendly(`${s.report.replace(/\.svg$/i, '')}.json`, json, 'report');
     io.out(`report ${s.report}\n`);
     return interrupted ? 130 : 0;
   } finally {
@@ -416,5 +616,7 @@ function warnStillFalling(loss: readonly number[], io: CliIo): void {
   const before = loss[n - 6];
   const last = loss[n - 1];
   if (!(before > 0) || (before - last) / before <= 0.05 || before - last <= 1e-3) return;
-  io.err(`warning: the training loss was still falling at the last epoch (${before.toPrecision(4)} → ${last.toPrecision(4)} over the last 5): more --epochs may help\n`);
+  io.err(
+    `warning: the training loss was still falling at the last epoch (${before.toPrecision(4)} → ${last.toPrecision(4)} over the last 5): more --epochs may help\n`,
+  );
 }

@@ -3,7 +3,16 @@
 // then uses that installed copy, so a file missing from `files` or a wrong `exports` entry fails them. The build
 // runs in a copy of the checkout (sources, not build output), so the test neither writes into the working tree's
 // dist/ nor races with another build there.
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +54,13 @@ function isolatedTmp(): string {
       if (dirname(d) === d) return true;
     }
   };
-  const found = [process.env.SIMDNET_RUNTIMES_TMP, tmpdir(), '/var/tmp', homedir()].find((d) => d && existsSync(d) && clean(d));
-  if (!found) throw new Error(`no temporary directory without a node_modules above it (tried ${tmpdir()}, /var/tmp, ${homedir()}); set SIMDNET_RUNTIMES_TMP`);
+  const found = [process.env.SIMDNET_RUNTIMES_TMP, tmpdir(), '/var/tmp', homedir()].find(
+    (d) => d && existsSync(d) && clean(d),
+  );
+  if (!found)
+    throw new Error(
+      `no temporary directory without a node_modules above it (tried ${tmpdir()}, /var/tmp, ${homedir()}); set SIMDNET_RUNTIMES_TMP`,
+    );
   return found;
 }
 
@@ -62,7 +76,11 @@ function parsePackJson(stdout: string): PackInfo {
 export async function packAndInstall(): Promise<Installed> {
   // While editing fixtures: SIMDNET_REUSE_PACK=<work dir kept by SIMDNET_KEEP_RUNTIMES=1> skips pack and install.
   const reuse = process.env.SIMDNET_REUSE_PACK;
-  if (reuse) return { ...(JSON.parse(readFileSync(join(reuse, 'installed.json'), 'utf8')) as Installed), ...copyFixtures(join(reuse, 'app')) };
+  if (reuse)
+    return {
+      ...(JSON.parse(readFileSync(join(reuse, 'installed.json'), 'utf8')) as Installed),
+      ...copyFixtures(join(reuse, 'app')),
+    };
   const work = mkdtempSync(join(isolatedTmp(), 'simdnet-runtimes-'));
   const src = join(work, 'pkg');
   // Top-level build outputs and local data are left behind; node_modules anywhere.
@@ -70,7 +88,8 @@ export async function packAndInstall(): Promise<Installed> {
   const top = resolve(repoRoot);
   cpSync(repoRoot, src, {
     recursive: true,
-    filter: (from) => basename(from) !== 'node_modules' && !(dirname(resolve(from)) === top && skipTop.has(basename(from))),
+    filter: (from) =>
+      basename(from) !== 'node_modules' && !(dirname(resolve(from)) === top && skipTop.has(basename(from))),
   });
   // The one file of bench/ the package ships (package.json `files`: the README's numbers link to it).
   mkdirSync(join(src, 'bench'));
@@ -85,7 +104,10 @@ export async function packAndInstall(): Promise<Installed> {
 
   const app = join(work, 'app');
   mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'simdnet-user', private: true, type: 'module' }, null, 2));
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'simdnet-user', private: true, type: 'module' }, null, 2),
+  );
   const installed = await run(
     npm,
     ['install', '--no-audit', '--no-fund', '--offline', '--ignore-scripts', '--no-package-lock', tarball],

@@ -10,7 +10,11 @@ export interface RunResult {
 }
 
 /** Runs a command to completion (killed after `timeoutMs`); never rejects on a non-zero exit. */
-export function run(cmd: string, args: string[], options: SpawnOptions & { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number; input?: string } = {},
+): Promise<RunResult> {
   const { timeoutMs = 120_000, input, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -37,7 +41,7 @@ export function run(cmd: string, args: string[], options: SpawnOptions & { timeo
 
 /** A short, readable dump of a finished command for assertion messages. */
 export function describeRun(r: RunResult): string {
-  const tail = (s: string): string => (s.length > 4000 ? '…' + s.slice(-4000) : s);
+  const tail = (s: string): string => (s.length > 4000 ? `…${s.slice(-4000)}` : s);
   return `exit ${r.code ?? r.signal}\n--- stdout ---\n${tail(r.stdout)}\n--- stderr ---\n${tail(r.stderr)}`;
 }
 

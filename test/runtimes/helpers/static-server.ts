@@ -37,7 +37,11 @@ export function serveStatic(root: string, headers: Record<string, string> = {}):
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${path}`);
       return;
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...headers });
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+      ...headers,
+    });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
   });
