@@ -255,6 +255,11 @@ export class Sequential {
     if (this.busy) throw new SimdnetError('STATE', `${what} while fit() is running on this model`);
   }
 
+  /** @internal True when the model runs on an engine given to it (options.engine) rather than init()'s. */
+  get hasOwnEngine(): boolean {
+    return this.ownEngine !== undefined;
+  }
+
   private engine(): Engine {
     return this.ownEngine ?? getEngine(this.backendName);
   }

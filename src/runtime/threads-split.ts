@@ -32,17 +32,18 @@ export type Splitter = (a: number[], ctx: SplitContext) => number[][] | undefine
 /**
  * Work below these runs on the calling thread. A hand-off costs a few microseconds to a spinning worker, tens to a
  * sleeping one, and more on a machine busy with other processes (measured on 2 busy cores: a split relu of 32K
- * floats took 30 µs against 3 µs whole, a 32x784x128 GEMM 221 µs against 193). So only calls of a few hundred
- * microseconds split: GEMMs and convolutions from 4M multiply-adds (a 784x512 layer from batch 11, a 784x128 one
- * from batch 40), element-wise kernels from 2M floats touched (an Adam step over 520K parameters; they are bound by memory
- * bandwidth, which the cores share). Activations
- * and small layers stay whole, and a batch-1 prediction costs what it costs on one thread. Mutable for tests.
+ * floats took 30 µs against 3 µs whole). On quiet cores (bench/threads.js conditions, 2026-12-07) lowering the
+ * GEMM/conv threshold from 4M to 256K-1M multiply-adds took the LeNet-like CNN's training at batch 32 from 1.30x to
+ * ~1.5x on 2 threads and left the MLPs as they were: GEMMs and convolutions split from 512K multiply-adds (~40 µs
+ * on one core: a 784x512 layer from batch 2, a 784x128 one from batch 6), element-wise kernels from 128K floats
+ * touched (an Adam step over 130K parameters). Activations of small layers stay whole, and a batch-1 prediction
+ * of a dense model runs on one thread (a one-row GEMM does not split). Mutable for tests.
  */
 export const LIMITS = {
   /** Multiply-adds of a GEMM or convolution. */
-  macs: 1 << 22,
+  macs: 1 << 19,
   /** Floats (or bytes of int8) touched by an element-wise, row-wise or layout kernel. */
-  elements: 1 << 21,
+  elements: 1 << 17,
 };
 
 /**

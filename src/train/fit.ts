@@ -231,7 +231,7 @@ export async function fit(
   // else runs between here and the training loop, which claims it again.
   model.busy = true;
   try {
-    if (model.backend === 'wasm') await init();
+    if (model.backend === 'wasm' && !model.hasOwnEngine) await init(); // a model on its own engine needs no other
   } finally {
     model.busy = false;
   }

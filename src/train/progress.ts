@@ -46,6 +46,7 @@ export function progressLogger(options: ProgressOptions = {}): Callback {
   let epochs = 0;
   let batches = 0;
   let samples = 0;
+  let stream = false;
   let t0 = 0;
   let tEpoch = 0;
   let seenEpoch = 0;
@@ -55,9 +56,12 @@ export function progressLogger(options: ProgressOptions = {}): Callback {
       epochs = info.epochs;
       batches = info.batchesPerEpoch;
       samples = info.samples;
+      stream = info.stream === true;
       t0 = now();
+      // A stream's rows and batches are not known ahead: no bar, no ETA, the batch count and the speed instead.
+      const rows = stream ? 'a stream of batches' : `${info.samples} samples`;
       write(
-        `training on ${info.samples} samples (${info.validationSamples} validation), batch ${info.batchSize}, ${info.epochs} epochs\n`,
+        `training on ${rows} (${info.validationSamples} validation), batch ${info.batchSize}, ${info.epochs} epochs\n`,
       );
     },
     onEpochBegin() {
@@ -68,8 +72,15 @@ export function progressLogger(options: ProgressOptions = {}): Callback {
       seenEpoch += logs.size;
       if (!live) return;
       const t = now();
-      if (t - lastDraw < interval && batch + 1 < batches) return;
+      if (t - lastDraw < interval && (stream || batch + 1 < batches)) return;
       lastDraw = t;
+      if (stream) {
+        const rate = seenEpoch / ((t - tEpoch) / 1000);
+        const acc = logs.accuracy !== undefined ? `  acc ${(100 * logs.accuracy).toFixed(2)}%` : '';
+        const line = `epoch ${logs.epoch + 1}/${epochs} batch ${batch + 1}  loss ${logs.loss.toFixed(4)}${acc}  ${Math.round(rate)} samples/s`;
+        write(`\r\x1b[2K${line.slice(0, Math.max(columns() - 1, 1))}`);
+        return;
+      }
       const frac = (batch + 1) / batches;
       const rate = seenEpoch / ((t - tEpoch) / 1000);
       const done = logs.epoch * samples + seenEpoch;

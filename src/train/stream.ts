@@ -59,7 +59,7 @@ export async function fitStream(model: Sequential, source: BatchSource, options:
   model.assertIdle('fit()');
   model.busy = true;
   try {
-    if (model.backend === 'wasm') await init();
+    if (model.backend === 'wasm' && !model.hasOwnEngine) await init(); // a model on its own engine needs no other
   } finally {
     model.busy = false;
   }

@@ -392,10 +392,10 @@ describe('the default thresholds', () => {
         },
         {
           kernel: 'gemm_forward',
-          args: [b(32 * 128, 'nan'), b(1 << 17, 'scratch'), b(32 * 784), b(784 * 128), 0, 32, 784, 128],
+          args: [b(4 * 128, 'nan'), b(1 << 17, 'scratch'), b(4 * 784), b(784 * 128), 0, 4, 784, 128],
           splits: false,
         },
-        { kernel: 'relu_forward', args: [b(128 * 512, 'nan'), b(128 * 512), 128 * 512], splits: false },
+        { kernel: 'relu_forward', args: [b(32 * 512, 'nan'), b(32 * 512), 32 * 512], splits: false },
       ];
       for (const c of small) runCase(e, c);
       expect((e as unknown as { pool: { calls: number } }).pool.calls).toBe(before);

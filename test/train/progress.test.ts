@@ -87,3 +87,40 @@ describe('progressLogger', () => {
     expect(() => progressLogger({ columns: 0 })).toThrow(/columns must be a positive integer/);
   });
 });
+
+describe('progressLogger on a stream of batches', () => {
+  it('says it trains on a stream (no "0 samples"), and the live line counts batches without a bar or an ETA', async () => {
+    let out = '';
+    const m = sequential([dense(4, { activation: 'relu', inputDim: 3 }), dense(2, { activation: 'softmax' })], {
+      seed: 1,
+    });
+    m.compile({ loss: 'categoricalCrossentropy', optimizer: 'adam', metrics: ['accuracy'] });
+    const data = randArray(60 * 3, 2);
+    const labels = Int32Array.from({ length: 60 }, (_, i) => i % 2);
+    const source = function* () {
+      for (let r = 0; r < 60; r += 20) {
+        yield { x: { data: data.slice(r * 3, (r + 20) * 3), rows: 20, cols: 3 }, y: labels.slice(r, r + 20) };
+      }
+    };
+    await m.fit(source, {
+      epochs: 2,
+      batchSize: 10,
+      callbacks: progressLogger({ write: (s) => void (out += s), live: true, intervalMs: 0, columns: 80 }),
+    });
+    m.dispose();
+    expect(out.split('\n')[0]).toMatch(/^training on a stream of batches \(0 validation\), batch 10, 2 epochs$/);
+    expect(out).not.toMatch(/training on 0 samples/);
+    const draws = out
+      .split('\r\x1b[2K')
+      .slice(1)
+      .map((l) => l.split('\n')[0]!)
+      .filter((l) => / batch \d/.test(l));
+    expect(draws).toContain(
+      draws.find((l) => /^epoch 2\/2 batch 6 {2}loss \d+\.\d{4} {2}acc \d+\.\d\d% {2}\d+ samples\/s$/.test(l)),
+    );
+    for (const l of draws) {
+      expect(l).not.toMatch(/\[|ETA|NaN|Infinity/);
+      expect(l.length).toBeLessThanOrEqual(79);
+    }
+  });
+});

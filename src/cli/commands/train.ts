@@ -6,7 +6,7 @@ import { dense, inferShapes, type Activation, type LayerSpec, type Shape } from 
 import { sequential } from '../../model/sequential.js';
 import { earlyStopping, type Callback, type History } from '../../train/callbacks.js';
 import type { LossName } from '../../train/losses.js';
-import { adam, sgd } from '../../train/optimizers.js';
+import { adagrad, adam, rmsprop, sgd } from '../../train/optimizers.js';
 import { progressLogger } from '../../train/progress.js';
 import { type CommandSpec, type ParsedArgs, UsageError, getters } from '../args.js';
 import {
@@ -125,7 +125,13 @@ const spec: CommandSpec = {
       help: 'rows per training step',
       defaultText: '32; MNIST 64; --cnn 32',
     },
-    { name: 'optimizer', type: 'string', choices: ['adam', 'sgd'], help: 'optimizer', defaultText: 'adam' },
+    {
+      name: 'optimizer',
+      type: 'string',
+      choices: ['adam', 'sgd', 'rmsprop', 'adagrad'],
+      help: 'optimizer',
+      defaultText: 'adam',
+    },
     { name: 'lr', type: 'number', min: 0, help: 'learning rate', defaultText: '0.001 adam (--cnn 0.002), 0.01 sgd' },
     {
       name: 'lr-decay',
@@ -435,10 +441,16 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   });
   try {
     const lr = s.lr;
+    const lrOption = lr !== undefined ? { learningRate: lr } : {};
+    const name = g.str('optimizer') ?? 'adam';
     const optimizer =
-      g.str('optimizer') === 'sgd'
-        ? sgd(lr !== undefined ? { learningRate: lr } : {})
-        : adam(lr !== undefined ? { learningRate: lr } : {});
+      name === 'sgd'
+        ? sgd(lrOption)
+        : name === 'rmsprop'
+          ? rmsprop(lrOption)
+          : name === 'adagrad'
+            ? adagrad(lrOption)
+            : adam(lrOption);
     const classification = prep.task === 'classification';
     model.compile({ loss, optimizer, metrics: classification ? ['accuracy'] : [] });
     model.build(inputShape);
