@@ -32,18 +32,19 @@ export type Splitter = (a: number[], ctx: SplitContext) => number[][] | undefine
 /**
  * Work below these runs on the calling thread. A hand-off costs a few microseconds to a spinning worker, tens to a
  * sleeping one, and more on a machine busy with other processes (measured on 2 busy cores: a split relu of 32K
- * floats took 30 µs against 3 µs whole). On quiet cores (bench/threads.js conditions, 2026-12-07) lowering the
- * GEMM/conv threshold from 4M to 256K-1M multiply-adds took the LeNet-like CNN's training at batch 32 from 1.30x to
- * ~1.5x on 2 threads and left the MLPs as they were: GEMMs and convolutions split from 512K multiply-adds (~40 µs
- * on one core: a 784x512 layer from batch 2, a 784x128 one from batch 6), element-wise kernels from 128K floats
- * touched (an Adam step over 130K parameters). Activations of small layers stay whole, and a batch-1 prediction
- * of a dense model runs on one thread (a one-row GEMM does not split). Mutable for tests.
+ * floats took 30 µs against 3 µs whole). On quiet cores (2026-12-07, 1 vs 2 threads alternated), GEMMs and
+ * convolutions pay from 512K multiply-adds (~40 µs on one core: a 784x512 layer from batch 2, a 784x128 one from
+ * batch 6; the LeNet-like CNN's training at batch 32 went from 1.30x to ~1.5x against a 4M threshold), while
+ * element-wise kernels, bound by the memory bandwidth the cores share, pay only from 2M floats touched (an Adam step
+ * over 520K parameters): at 128K, splitting a 100K-parameter Adam step made the 784-128-10 MLP's training slower on
+ * 2 threads than on 1. A batch-1 prediction of a dense model runs on one thread (a one-row GEMM does not split).
+ * Mutable for tests.
  */
 export const LIMITS = {
   /** Multiply-adds of a GEMM or convolution. */
   macs: 1 << 19,
   /** Floats (or bytes of int8) touched by an element-wise, row-wise or layout kernel. */
-  elements: 1 << 17,
+  elements: 1 << 21,
 };
 
 /**
