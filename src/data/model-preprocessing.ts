@@ -356,3 +356,23 @@ export function encodeInputs(p: ModelPreprocessing | undefined, x: unknown): unk
   if (p?.takesRecords && isRecordRows(x)) return p.encode(x);
   return x;
 }
+
+/**
+ * @internal A model's parsed `metadata.preprocessing`, parsed again only when that value is replaced (models read
+ * it on every predict; Sequential and the planned models each keep one).
+ */
+export class PreprocessingCache {
+  private src: unknown;
+  private parsed: ModelPreprocessing | undefined;
+  private filled = false;
+
+  /** The preprocessing `src` describes for rows of `inputDim` values (undefined when it has none). */
+  get(src: unknown, inputDim: number | undefined): ModelPreprocessing | undefined {
+    if (!this.filled || this.src !== src) {
+      this.parsed = ModelPreprocessing.fromJSON(src, inputDim);
+      this.src = src;
+      this.filled = true;
+    }
+    return this.parsed;
+  }
+}

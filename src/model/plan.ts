@@ -16,7 +16,7 @@ import type { Backend, Engine } from '../runtime/engine.js';
 import { batchSizeOf } from '../train/fit.js';
 import { planLoss, type Loss, type LossName } from '../train/losses.js';
 import { MetricAccumulator, planMetrics, type Metric, type MetricPlan } from '../metrics/evaluate.js';
-import { encodeInputs, ModelPreprocessing } from '../data/model-preprocessing.js';
+import { encodeInputs, type ModelPreprocessing, PreprocessingCache } from '../data/model-preprocessing.js';
 
 // ---- the loops every model kind shares ----
 
@@ -707,19 +707,14 @@ export abstract class PlannedModel {
     return inferenceRows(encodeInputs(this.preprocessing, x) as MatrixInput, this.inputDim);
   }
 
-  private prepCache: { src: unknown; p: ModelPreprocessing | undefined } | undefined;
+  private readonly prepCache = new PreprocessingCache();
 
   /**
    * The preprocessing the model applies to its input rows (a scaler, one-hot columns) and its class names, read
    * from `metadata.preprocessing` (carried over from the float model); undefined when it has none.
    */
   get preprocessing(): ModelPreprocessing | undefined {
-    const src = this.metadata?.preprocessing;
-    const c =
-      this.prepCache !== undefined && this.prepCache.src === src
-        ? this.prepCache
-        : (this.prepCache = { src, p: ModelPreprocessing.fromJSON(src, this.inputDim) });
-    return c.p;
+    return this.prepCache.get(this.metadata?.preprocessing, this.inputDim);
   }
 
   /** Outputs for each row of x (probabilities after softmax/sigmoid), as a rows × outputs matrix; raw rows are scaled by the model's preprocessing. */

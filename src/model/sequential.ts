@@ -43,7 +43,12 @@ import {
   type Metric,
   type MetricPlan,
 } from '../metrics/evaluate.js';
-import { encodeInputs, ModelPreprocessing, type PreprocessingOptions } from '../data/model-preprocessing.js';
+import {
+  encodeInputs,
+  ModelPreprocessing,
+  PreprocessingCache,
+  type PreprocessingOptions,
+} from '../data/model-preprocessing.js';
 import { withScaler } from './plan.js';
 
 /** Options of {@link sequential}. */
@@ -420,7 +425,7 @@ export class Sequential {
     return p?.affine ? p.transform(mx) : mx;
   }
 
-  private prepCache: { src: unknown; p: ModelPreprocessing | undefined } | undefined;
+  private readonly prepCache = new PreprocessingCache();
 
   /**
    * What the model does to its input rows before its first layer — a fitted scaler, one-hot encoding of named
@@ -428,12 +433,7 @@ export class Sequential {
    * the model (float, quantized and sparse files) and loadModel brings it back; `simdnet train` writes it too.
    */
   get preprocessing(): ModelPreprocessing | undefined {
-    const src = this.metadata?.preprocessing;
-    const c =
-      this.prepCache !== undefined && this.prepCache.src === src
-        ? this.prepCache
-        : (this.prepCache = { src, p: ModelPreprocessing.fromJSON(src, this.inputDim) });
-    return c.p;
+    return this.prepCache.get(this.metadata?.preprocessing, this.inputDim);
   }
 
   /**

@@ -225,17 +225,7 @@ export async function fit(
   y: TargetInput,
   options: FitOptions = {},
 ): Promise<History> {
-  model.assertIdle('fit()');
-  // Claimed before the first await: a second fit() started in the same tick is refused instead of interleaving its
-  // steps with this one's. Released while the checks below call the model's own (busy-refusing) methods; nothing
-  // else runs between here and the training loop, which claims it again.
-  model.busy = true;
-  try {
-    if (model.backend === 'wasm' && !model.hasOwnEngine) await init(); // a model on its own engine needs no other
-  } finally {
-    model.busy = false;
-  }
-  model.assertLive();
+  await claimForFit(model);
   // Option types first (null or undefined means the default), so a wrong one trains nothing.
   checkOptions(options, 'fit()', {
     epochs: 'index',
@@ -409,4 +399,21 @@ export async function fit(
 /** The validation results as Keras names them in the epoch logs: val_loss, val_accuracy and every compiled metric (val_f1, …). */
 export function addValidationLogs(logs: EpochLogs, r: EvalResult): void {
   for (const [key, v] of Object.entries(r)) if (v !== undefined) logs[`val_${key}`] = v;
+}
+
+/**
+ * fit()'s start, for arrays and streams: the model is claimed before the first await, so a second fit() started in
+ * the same tick is refused instead of interleaving its steps with this one's; released while the caller's checks
+ * use the model's own (busy-refusing) methods — nothing else runs between here and the training loop, which claims
+ * it again. Loads the shared engine unless the model has one of its own.
+ */
+export async function claimForFit(model: Sequential): Promise<void> {
+  model.assertIdle('fit()');
+  model.busy = true;
+  try {
+    if (model.backend === 'wasm' && !model.hasOwnEngine) await init();
+  } finally {
+    model.busy = false;
+  }
+  model.assertLive();
 }

@@ -3,9 +3,16 @@ import { checkOptions } from '../args.js';
 import { SimdnetError, check } from '../errors.js';
 import type { Sequential, TargetInput } from '../model/sequential.js';
 import { Rng } from '../random.js';
-import { init } from '../runtime/engine.js';
 import type { BatchLogs, EpochLogs, History } from './callbacks.js';
-import { addValidationLogs, batchSizeOf, checkCallbacks, rowWeights, trainStep, type FitOptions } from './fit.js';
+import {
+  addValidationLogs,
+  batchSizeOf,
+  claimForFit,
+  checkCallbacks,
+  rowWeights,
+  trainStep,
+  type FitOptions,
+} from './fit.js';
 import { checkSchedule, scheduledRate } from './schedules.js';
 
 /** One batch of a streamed source: rows of inputs and their targets (any number of rows; fit splits big ones). */
@@ -56,14 +63,7 @@ const NOT_FOR_STREAMS = ['validationSplit', 'sampleWeight', 'augment'] as const;
  * epoch, or an iterable (not a one-shot iterator such as a generator object).
  */
 export async function fitStream(model: Sequential, source: BatchSource, options: FitOptions = {}): Promise<History> {
-  model.assertIdle('fit()');
-  model.busy = true;
-  try {
-    if (model.backend === 'wasm' && !model.hasOwnEngine) await init(); // a model on its own engine needs no other
-  } finally {
-    model.busy = false;
-  }
-  model.assertLive();
+  await claimForFit(model);
   checkOptions(options, 'fit()', {
     epochs: 'index',
     batchSize: 'count',
