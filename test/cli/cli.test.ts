@@ -45,6 +45,31 @@ describe('help and usage', () => {
     expect((await simdnet(['--help'])).code).toBe(0);
   });
 
+  it('--optimizer takes rmsprop and adagrad too, and the saved model says which', async () => {
+    for (const opt of ['rmsprop', 'adagrad']) {
+      const out = `out/flowers-${opt}.simdnet`;
+      const t = await simdnet([
+        'train',
+        '--data',
+        'flowers.csv',
+        '--label',
+        'species',
+        '--one-hot',
+        'soil',
+        '--epochs',
+        '5',
+        '--optimizer',
+        opt,
+        '--out',
+        out,
+      ]);
+      expect(t.code, t.stderr).toBe(0);
+      const i = await simdnet(['info', out]);
+      expect(i.stdout).toMatch(new RegExp(`optimizer ${opt} \\(learning rate`));
+    }
+    expectUserError(await simdnet(['train', '--optimizer', 'adadelta']), 2, /--optimizer/);
+  });
+
   it('every command has --help', async () => {
     for (const c of ['train', 'evaluate', 'predict', 'quantize', 'prune', 'distill', 'info', 'bench']) {
       const r = await simdnet([c, '--help']);
