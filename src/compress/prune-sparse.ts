@@ -430,16 +430,15 @@ export class SparseModel extends PlannedModel {
 
 /** A dense layer with a CSR kernel: sparse_csr_forward, then the activation. */
 function csrOp(e: Engine, l: DenseSpec, i: number, r: Resident, owned: number[]): PlanOp {
-  const k = e.k;
   return {
     first: i,
     last: i,
     // The kernel's scratch: n × 4 floats.
     scratchBytes: () => 16 * Math.max(4, r.units),
     run(c) {
-      k.sparse_csr_forward(c.y, c.scratch, c.x, r.rowptr, r.cols, r.vals, r.b, c.m, r.inputs, r.units);
+      c.k.sparse_csr_forward(c.y, c.scratch, c.x, r.rowptr, r.cols, r.vals, r.b, c.m, r.inputs, r.units);
       if (l.activation !== 'linear' && !c.skipActivation)
-        activationForward(k, l.activation, c.y, c.y, c.m, r.units, l.alpha);
+        activationForward(c.k, l.activation, c.y, c.y, c.m, r.units, l.alpha);
       return c.y;
     },
     dispose() {

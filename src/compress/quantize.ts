@@ -480,6 +480,7 @@ function int8Op(
     emitsInt8: wiring.emitScale !== undefined,
     scratchBytes: (rows) => sizes(rows).reduce((a, s) => a + s, 0),
     run(c) {
+      const k = c.k; // (unwrapped on a threaded engine when this batch never splits)
       const m = c.m;
       const M = m * pixels;
       const [accB, qxB] = sizes(m);

@@ -27,6 +27,8 @@ export class Net {
   readonly shapes: Shape[];
   /** dims[i] = size of shapes[i] (floats per sample). */
   readonly dims: number[];
+  /** The largest of dims. */
+  private readonly widest: number;
   /** Total floats in a slab and the trainable prefix of it. */
   readonly slabFloats: number;
   readonly trainableFloats: number;
@@ -74,6 +76,7 @@ export class Net {
     this.kinds = specs.map((s) => kindOf(s));
     this.shapes = inferShapes(specs, typeof input === 'number' ? [input] : [...input]);
     this.dims = this.shapes.map(sizeOf);
+    this.widest = Math.max(...this.dims);
     const defs = paramDefs(specs, this.shapes);
     // Layout: trainable tensors first (a stable order otherwise: layer, then the layer's own order).
     const all = defs.flatMap((ps, layer) => ps.map((p, j) => ({ p, layer, j })));
@@ -234,8 +237,11 @@ export class Net {
     this.input = input;
     this.trainingPass = training;
     let x = input;
+    // The unwrapped kernels where this batch splits nothing (backward, run after, has no larger tensors).
+    const k = this.engine.kernelsFor(m, this.widest);
     for (let i = 0; i <= upTo; i++) {
       const c = this.calls[i];
+      c.k = k;
       c.m = m;
       c.x = x;
       c.training = training;

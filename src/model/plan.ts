@@ -276,7 +276,7 @@ export function scoreRows(
 
 /** What an op gets for one batch. Pointers are byte offsets into the engine's memory. */
 export interface OpCall {
-  readonly k: Kernels;
+  k: Kernels;
   readonly engine: Engine;
   m: number;
   /** Input: f32 floats, or int8 when the op before writes int8 for this op. */
@@ -369,6 +369,7 @@ export function recordOp(
     },
     run(c) {
       const view = kind.isView?.(spec, c.skipActivation) ?? false;
+      call.k = c.k;
       call.m = c.m;
       call.x = c.x;
       call.y = view ? 0 : c.y;
@@ -451,6 +452,8 @@ export function uploadBytes(engine: Engine, a: Int8Array | Uint16Array | Uint8Ar
  */
 export class Plan implements Runner {
   readonly shapes: Shape[];
+  /** Floats per row of the widest tensor (input, any layer's output). */
+  private readonly widest: number;
   readonly inputs: number;
   readonly outputs: number;
   /** The softmax/sigmoid the plan applies after the ops (the loss may read the logits), if any. */
@@ -480,6 +483,7 @@ export class Plan implements Runner {
     this.shapes = inferShapes(specs, inputShape);
     this.inputs = sizeOf(this.shapes[0]);
     this.outputs = sizeOf(this.shapes[this.shapes.length - 1]);
+    this.widest = Math.max(...this.shapes.map(sizeOf));
     let next = 0;
     for (const op of ops) {
       if (op.first !== next || op.last < op.first)
@@ -520,7 +524,7 @@ export class Plan implements Runner {
     if (rows <= this.cap) return this.cap;
     const e = this.engine;
     this.releaseBuffers();
-    const widest = Math.max(...this.shapes.map(sizeOf));
+    const widest = this.widest;
     const int8 = this.ops.some((op) => op.emitsInt8);
     const scratch = Math.max(0, ...this.ops.map((op) => op.scratchBytes?.(rows) ?? 0));
     try {
@@ -549,6 +553,7 @@ export class Plan implements Runner {
 
   run(m: number, input: number): void {
     const c = this.call;
+    c.k = this.engine.kernelsFor(m, this.widest);
     c.m = m;
     let x = input;
     const lastOp = this.ops.length - 1;
@@ -569,7 +574,7 @@ export class Plan implements Runner {
     const h = this.final;
     if (!h) return this.logits;
     if (!this.headDone) {
-      activationForward(this.engine.k, h.act, this.headBuf, this.logits, this.lastM, this.outputs, h.alpha);
+      activationForward(this.call.k, h.act, this.headBuf, this.logits, this.lastM, this.outputs, h.alpha);
       this.headDone = true;
     }
     return this.headBuf;

@@ -904,7 +904,7 @@ class NetRunner implements Runner {
     const net = this.net;
     if (!net.fused) return this.out;
     if (!this.headDone) {
-      const k = net.engine.k;
+      const k = net.engine.kernelsFor(this.m, net.outputs);
       if (this.act === 'softmax') k.softmax_forward(net.headBuf, this.out, this.m, net.outputs);
       else k.sigmoid_forward(net.headBuf, this.out, this.m * net.outputs);
       this.headDone = true;

@@ -2,8 +2,8 @@
 // executors of kernel calls the calling thread hands them. Per worker, a control block in a SharedArrayBuffer of
 // its own (not the wasm memory, so the arena never sees it): a state word, the kernel's index, its arguments as
 // f64 and room for an error message. The caller cuts a call into parts (threads-split.ts), posts parts 1.. to
-// workers, runs part 0 itself and waits for the rest. Workers spin briefly for the next call, then sleep in
-// Atomics.wait: an idle pool costs no CPU.
+// workers, runs part 0 itself and waits for the rest. Workers spin for 2 ms after a call, waiting for the next,
+// then sleep in Atomics.wait: an idle pool costs no CPU.
 import { SimdnetError } from '../errors.js';
 import type { Kernels } from './abi.js';
 import { Engine, MAX_THREADS } from './engine.js';
@@ -11,7 +11,7 @@ import { compileBytes, readWasm, type WasmSource } from './loader.js';
 import { syncFs } from './node.js';
 import { instantiateRelaxed, RELAXED_KERNELS, relaxedBytes, relaxedModule } from './relaxed.js';
 import { sharedMemoryVariant } from './shared-variant.js';
-import { SPLITTERS, type SplitContext, type Splitter } from './threads-split.js';
+import { LIMITS, SPLITTERS, type SplitContext, type Splitter } from './threads-split.js';
 
 // Control block layout (bytes per worker); i32 words, then f64 arguments, then the message as UTF-16 units.
 const BLOCK = 1024;
@@ -47,7 +47,7 @@ on(async (msg) => {
   if (started) return;
   started = true;
   try {
-    const { memory, ctrl, index, names, spin } = msg;
+    const { memory, ctrl, index, names, spinMs } = msg;
     const module = msg.module || await WebAssembly.compile(msg.bytes);
     const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
     const ex = { ...exports };
@@ -66,8 +66,10 @@ on(async (msg) => {
     port.postMessage({ ready: true });
     for (;;) {
       let s = Atomics.load(i32, ${W_STATE});
+      // Spin for spinMs after the last call (a training step's next split call is usually that close), then sleep.
+      const until = performance.now() + spinMs;
       for (let n = 0; s !== ${POSTED} && s !== ${STOP}; s = Atomics.load(i32, ${W_STATE})) {
-        if (++n > spin) Atomics.wait(i32, ${W_STATE}, s);
+        if ((++n & 255) === 0 && performance.now() > until) Atomics.wait(i32, ${W_STATE}, s);
       }
       if (s === ${STOP}) break;
       if (Atomics.compareExchange(i32, ${W_STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
@@ -204,7 +206,12 @@ export class ThreadPool {
   ): Promise<ThreadPool> {
     const pool = new ThreadPool(size);
     const nodeWt = nodeWorkers();
-    const spin = 20_000;
+    // How long an idle worker spins before it sleeps. Waking a sleeping worker (Atomics.notify → futex → the OS
+    // scheduling it) took tens to a hundred microseconds on this project's VM, often longer than the caller's own
+    // half of a split convolution (~0.3 ms), which it then ran too: LeNet's split conv kernels went from ~1.75x to
+    // ~1.95x with a 2 ms window (2026-12-07). A training step's split calls come well within 2 ms of each other;
+    // an idle pool stops costing CPU 2 ms after its last call.
+    const spinMs = 2;
     const ready: Array<Promise<void>> = [];
     try {
       for (let index = 0; index < size; index++) {
@@ -244,7 +251,7 @@ export class ThreadPool {
               w = ww;
             }
             pool.workers.push(w);
-            const msg = { memory, ctrl: pool.ctrl, index, names, spin, relaxedNames: RELAXED_KERNELS };
+            const msg = { memory, ctrl: pool.ctrl, index, names, spinMs, relaxedNames: RELAXED_KERNELS };
             try {
               w.postMessage({ ...msg, module, relaxed: relaxed?.module });
             } catch {
@@ -403,6 +410,9 @@ export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): v
   };
   const ids = new Map(names.map((n, i) => [n, i]));
   const raw = { ...k }; // the module's own functions, before any is wrapped
+  // One row never splits a GEMM (< 4 rows), a convolution or pooling (one sample) or a row-wise kernel; only an
+  // element-wise one over >= LIMITS.elements floats (up to 8 operands counted) could.
+  engine.setWhole(raw as unknown as Kernels, (rows, floats) => rows === 1 && floats * 8 < LIMITS.elements);
   const wrap = (name: string, split: Splitter, target: string, toTarget?: (a: number[]) => number[]): void => {
     const direct = raw[name];
     const directTarget = raw[target];
