@@ -385,7 +385,7 @@ export async function run({ quick = false } = {}) {
         bytes,
         job: job(
           `wasm-simd maxpool2d_backward ${shape}`,
-          () => k.maxpool2d_backward(dx, y, idx, n * h * w * c, n * oh * ow * c),
+          () => k.maxpool2d_backward(dx, y, idx, n, h * w * c, oh * ow * c),
           0,
           T,
         ),

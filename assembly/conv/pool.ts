@@ -38,8 +38,9 @@ import { zeroRun } from './runs';
   }
 }
 
-// y (n,oh,ow,c) = max of x (n,h,w,c) over each window; idx (n,oh,ow,c) i32 = flat index into x
-// (b·h·w·c + iy·w·c + ix·c + ch) of the max, or idx == 0 not to write it.
+// y (n,oh,ow,c) = max of x (n,h,w,c) over each window; idx (n,oh,ow,c) i32 = flat index into the sample's map
+// (iy·w·c + ix·c + ch) of the max, or idx == 0 not to write it. (Per sample, not into the whole batch: threads
+// split the forward and the backward by samples, each part with its own pointers.)
 // Ties: the first in scan order (ky, then kx) wins (a later pixel must be strictly greater). NaN: a NaN in the
 // window wins over numbers (the first NaN), so a diverged map stays visible, as relu's pmax keeps NaN.
 export function maxpool2d_forward(
@@ -50,7 +51,7 @@ export function maxpool2d_forward(
   const rowF = w * c;
   let o: usize = 0; // byte offset of the output pixel in y and idx
   for (let b = 0; b < n; b++) {
-    const xb = b * h * rowF;
+    const xs = x + (<usize>(b * h * rowF) << 2); // sample b: indices count from here
     for (let oy = 0; oy < oh; oy++) {
       const iy0 = oy * sh - padT;
       const ky0 = max(0, -iy0), ky1 = min(ph, h - iy0);
@@ -64,27 +65,27 @@ export function maxpool2d_forward(
           continue;
         }
         // Flat index of the first in-range pixel, channel 0; pixel (ky, kx) adds (ky − ky0)·w·c + (kx − kx0)·c.
-        const f0 = xb + (iy0 + ky0) * rowF + (ix0 + kx0) * c;
+        const f0 = (iy0 + ky0) * rowF + (ix0 + kx0) * c;
         const nky = ky1 - ky0, nkx = kx1 - kx0;
         let ch = 0;
         if (nky == 2 && nkx == 2) {
           // The common 2x2 window: a tournament per group of 4 channels.
           for (; ch < c4; ch += 4) {
             const oc = o + (<usize>ch << 2);
-            max2x2(y + oc, idx != 0 ? idx + oc : 0, x, f0 + ch, c, rowF);
+            max2x2(y + oc, idx != 0 ? idx + oc : 0, xs, f0 + ch, c, rowF);
           }
         }
         // Two groups of 4 channels at a time: two independent compare / select chains.
         for (; ch + 8 <= c; ch += 8) {
-          let mv = v128.load(x + (<usize>(f0 + ch) << 2));
-          let mw = v128.load(x + (<usize>(f0 + ch) << 2), 16);
+          let mv = v128.load(xs + (<usize>(f0 + ch) << 2));
+          let mw = v128.load(xs + (<usize>(f0 + ch) << 2), 16);
           let mi = i32x4.add(i32x4.splat(f0 + ch), iota());
           let mj = i32x4.add(mi, i32x4.splat(4));
           for (let ky = 0; ky < nky; ky++) {
             for (let kx = 0; kx < nkx; kx++) {
               if ((ky | kx) == 0) continue;
               const f = f0 + ky * rowF + kx * c + ch;
-              const p = x + (<usize>f << 2);
+              const p = xs + (<usize>f << 2);
               const fi = i32x4.add(i32x4.splat(f), iota());
               const v = v128.load(p);
               const u = v128.load(p, 16);
@@ -104,13 +105,13 @@ export function maxpool2d_forward(
           }
         }
         for (; ch < c4; ch += 4) {
-          let mv = v128.load(x + (<usize>(f0 + ch) << 2));
+          let mv = v128.load(xs + (<usize>(f0 + ch) << 2));
           let mi = i32x4.add(i32x4.splat(f0 + ch), iota());
           for (let ky = 0; ky < nky; ky++) {
             for (let kx = 0; kx < nkx; kx++) {
               if ((ky | kx) == 0) continue;
               const f = f0 + ky * rowF + kx * c + ch;
-              const v = v128.load(x + (<usize>f << 2));
+              const v = v128.load(xs + (<usize>f << 2));
               const take = takes(v, mv);
               mv = v128.bitselect(v, mv, take);
               mi = v128.bitselect(i32x4.add(i32x4.splat(f), iota()), mi, take);
@@ -120,12 +121,12 @@ export function maxpool2d_forward(
           if (idx != 0) v128.store(idx + o + (<usize>ch << 2), mi);
         }
         for (; ch < c; ch++) {
-          let m = load<f32>(x + (<usize>(f0 + ch) << 2));
+          let m = load<f32>(xs + (<usize>(f0 + ch) << 2));
           let mi = f0 + ch;
           for (let ky = 0; ky < nky; ky++) {
             for (let kx = 0; kx < nkx; kx++) {
               const f = f0 + ky * rowF + kx * c + ch;
-              const v = load<f32>(x + (<usize>f << 2));
+              const v = load<f32>(xs + (<usize>f << 2));
               if (v > m || (v != v && m == m)) {
                 m = v;
                 mi = f;
@@ -141,16 +142,21 @@ export function maxpool2d_forward(
   }
 }
 
-// dx (nx) = 0, then dx[idx[i]] += dy[i] for i < ny (idx i32 (ny) from maxpool2d_forward; negative entries, the
-// empty windows, are skipped). Overwrites dx.
-export function maxpool2d_backward(dx: usize, dy: usize, idx: usize, nx: i32, ny: i32): void {
-  memory.fill(dx, 0, <usize>nx << 2);
-  for (let i = 0; i < ny; i++) {
-    const o = <usize>i << 2;
-    const j = load<i32>(idx + o);
-    if (j >= 0) {
-      const p = dx + (<usize>j << 2);
-      store<f32>(p, load<f32>(p) + load<f32>(dy + o));
+// For each of n samples (sx floats of dx, sy of dy and idx each): dx = 0, then dx[idx[i]] += dy[i] for i < sy
+// (idx i32 from maxpool2d_forward, indices into the sample; negative entries, the empty windows, are skipped).
+// Overwrites dx.
+export function maxpool2d_backward(dx: usize, dy: usize, idx: usize, n: i32, sx: i32, sy: i32): void {
+  memory.fill(dx, 0, <usize>n * sx << 2);
+  for (let b = 0; b < n; b++) {
+    const dxs = dx + (<usize>b * sx << 2);
+    const base = <usize>b * sy << 2;
+    for (let i = 0; i < sy; i++) {
+      const o = base + (<usize>i << 2);
+      const j = load<i32>(idx + o);
+      if (j >= 0) {
+        const p = dxs + (<usize>j << 2);
+        store<f32>(p, load<f32>(p) + load<f32>(dy + o));
+      }
     }
   }
 }

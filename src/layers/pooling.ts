@@ -97,7 +97,7 @@ function poolKind(type: Pooling2dSpec['type']): LayerKind<Pooling2dSpec> {
     backward(s, c, input, output) {
       if (c.dx === 0) return;
       const g = geo(s, input);
-      if (max) c.k.maxpool2d_backward(c.dx, c.dy, c.bufs[0], c.m * sizeOf(input), c.m * sizeOf(output));
+      if (max) c.k.maxpool2d_backward(c.dx, c.dy, c.bufs[0], c.m, sizeOf(input), sizeOf(output));
       else c.k.avgpool2d_backward(c.dx, c.dy, c.m, g.h, g.w, g.c, ...win(g));
     },
     describe: (s) =>

@@ -323,7 +323,7 @@ function windows(
 }
 
 /**
- * y (n,oh,ow,c) = max of x over each window's in-range pixels; idx (n,oh,ow,c) = flat index into x of the max
+ * y (n,oh,ow,c) = max of x over each window's in-range pixels; idx (n,oh,ow,c) = flat index into the sample's map of the max
  * (first in scan order on ties; a NaN wins over numbers, the first NaN), or null not to write it. An empty
  * window gives y = 0, idx = −1.
  */
@@ -344,7 +344,9 @@ export function maxpool2d_forward(
   oh: number,
   ow: number,
 ): void {
+  const perSample = oh * ow * c;
   windows(n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow, (o, pix) => {
+    const sample = Math.floor(o / perSample);
     for (let ch = 0; ch < c; ch++) {
       let m = 0;
       let mi = -1;
@@ -356,15 +358,20 @@ export function maxpool2d_forward(
         }
       }
       y[o + ch] = m;
-      if (idx) idx[o + ch] = mi;
+      if (idx) idx[o + ch] = mi < 0 ? -1 : mi - sample * h * w * c; // into the sample's map
     }
   });
 }
 
-/** dx (nx) = 0, then dx[idx[i]] += dy[i] for i < ny (negative idx skipped). Overwrites dx. */
-export function maxpool2d_backward(dx: F, dy: F, idx: Int32Array, nx: number, ny: number): void {
-  dx.fill(0, 0, nx);
-  for (let i = 0; i < ny; i++) if (idx[i] >= 0) dx[idx[i]] += dy[i];
+/**
+ * Per sample b < n (sx floats of dx, sy of dy and idx): dx = 0, then dx[b·sx + idx[i]] += dy[i] over the sample's
+ * i (negative idx skipped). Overwrites dx.
+ */
+export function maxpool2d_backward(dx: F, dy: F, idx: Int32Array, n: number, sx: number, sy: number): void {
+  dx.fill(0, 0, n * sx);
+  for (let b = 0; b < n; b++) {
+    for (let i = b * sy; i < (b + 1) * sy; i++) if (idx[i] >= 0) dx[b * sx + idx[i]] += dy[i];
+  }
 }
 
 /** y (n,oh,ow,c) = mean of x over each window's in-range pixels (padding not counted); empty window → 0. */

@@ -477,7 +477,7 @@ export interface Kernels {
   ): void;
   /**
    * y (n,oh,ow,c) = max of x (n,h,w,c) over each ph x pw window's in-range pixels (padding never wins);
-   * idx (n,oh,ow,c) i32 = flat index b·h·w·c + iy·w·c + ix·c + ch of the max (first in scan order ky, kx on
+   * idx (n,oh,ow,c) i32 = flat index iy·w·c + ix·c + ch into the sample's map of the max (first in scan order ky, kx on
    * ties), or idx == 0 not to write it. A NaN in a window wins (the first NaN). An empty window: y = 0, idx = −1.
    */
   maxpool2d_forward(
@@ -497,8 +497,11 @@ export interface Kernels {
     oh: number,
     ow: number,
   ): void;
-  /** dx (nx) = 0, then dx[idx[i]] += dy[i] for i < ny (idx i32 (ny), negative skipped); overwrites dx. */
-  maxpool2d_backward(dx: number, dy: number, idx: number, nx: number, ny: number): void;
+  /**
+   * Per sample b < n (sx floats of dx, sy of dy and idx i32): dx = 0, then dx[b·sx + idx[i]] += dy[i] (negative
+   * idx skipped); overwrites dx.
+   */
+  maxpool2d_backward(dx: number, dy: number, idx: number, n: number, sx: number, sy: number): void;
   /** y (n,oh,ow,c) = mean of x (n,h,w,c) over each window's in-range pixels (padding not counted, as Keras 'same'). */
   avgpool2d_forward(
     y: number,

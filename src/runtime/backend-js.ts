@@ -292,7 +292,8 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
         oh,
         ow,
       ),
-    maxpool2d_backward: (dx, dy, idx, nx, ny) => ref.maxpool2d_backward(F(dx, nx), F(dy, ny), I(idx, ny), nx, ny),
+    maxpool2d_backward: (dx, dy, idx, n, sx, sy) =>
+      ref.maxpool2d_backward(F(dx, n * sx), F(dy, n * sy), I(idx, n * sy), n, sx, sy),
     avgpool2d_forward: (y, x, n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow) =>
       ref.avgpool2d_forward(F(y, n * oh * ow * c), F(x, n * h * w * c), n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow),
     avgpool2d_backward: (dx, dy, n, h, w, c, ph, pw, sh, sw, pt, pl, oh, ow) =>

@@ -12,8 +12,9 @@
 // - row-wise kernels (softmax, bias, batch norm's affine, gather): rows;
 // - int8 GEMM (exact integer sums) by rows, its conversions element-wise or by rows.
 // - conv filter gradient: taps (rows of dw, conv2d_backward_w_nhwc_rows), never the batch.
-// Kernels that reduce to a scalar (losses, counts), scatter (max pooling's backward), hash by element index
-// (dropout's forward) or accumulate over the batch (the bias gradient) run whole.
+// - max pooling's backward (a scatter within each sample) by samples, like its forward.
+// Kernels that reduce to a scalar (losses, counts), hash by element index (dropout's forward) or accumulate over
+// the batch (the bias gradient) run whole.
 
 /** Per-part resources the splitter may substitute: each part brings its own scratch. */
 export interface SplitContext {
@@ -30,21 +31,22 @@ export interface SplitContext {
 export type Splitter = (a: number[], ctx: SplitContext) => number[][] | undefined;
 
 /**
- * Work below these runs on the calling thread. A hand-off costs a few microseconds to a spinning worker, tens to a
- * sleeping one, and more on a machine busy with other processes (measured on 2 busy cores: a split relu of 32K
- * floats took 30 µs against 3 µs whole). On quiet cores (2026-12-07, 1 vs 2 threads alternated), GEMMs and
- * convolutions pay from 512K multiply-adds (~40 µs on one core: a 784x512 layer from batch 2, a 784x128 one from
- * batch 6; the LeNet-like CNN's training at batch 32 went from 1.30x to ~1.5x against a 4M threshold), while
- * element-wise kernels, bound by the memory bandwidth the cores share, pay only from 2M floats touched (an Adam step
- * over 520K parameters): at 128K, splitting a 100K-parameter Adam step made the 784-128-10 MLP's training slower on
- * 2 threads than on 1. A batch-1 prediction of a dense model runs on one thread (a one-row GEMM does not split).
+ * Work below these runs on the calling thread. A hand-off costs a microsecond or two to a spinning worker (they
+ * spin 2 ms after each call, threads.ts), tens of microseconds to a sleeping one, and more on a machine busy with
+ * other processes. Measured on this project's 2-core VM (2026-12-07, 1 vs 2 threads alternated, medians of 5
+ * rounds): GEMMs and convolutions pay from 512K multiply-adds (~40 µs on one core: a 784x512 layer from batch 2, a
+ * 784x128 one from batch 6). Element-wise, row-wise and pooling kernels, bound by the memory bandwidth the cores
+ * share, pay from 256K floats touched: with sleeping workers a 2M threshold was needed (at 128K a split Adam step
+ * made the 784-128-10 MLP's training slower on 2 threads than on 1), with spinning ones 256K took the LeNet-like
+ * CNN's training (b64) from ~1.3x to ~1.6x and the 784-128-10 MLP's (b64) from ~1.1x to ~1.4x; 128K gained
+ * nothing more. A batch-1 prediction of a dense model runs on one thread (a one-row GEMM does not split).
  * Mutable for tests.
  */
 export const LIMITS = {
   /** Multiply-adds of a GEMM or convolution. */
   macs: 1 << 19,
   /** Floats (or bytes of int8) touched by an element-wise, row-wise or layout kernel. */
-  elements: 1 << 21,
+  elements: 1 << 18,
 };
 
 /**
@@ -235,22 +237,33 @@ export const SPLITTERS: Record<string, Splitter> = {
     (a) => a[2] * a[12] * a[13] * a[6] * a[7] * a[5],
     'elements',
   ),
-  // (y, idx, x, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow): idx holds flat indices counted from sample 0, so
-  // only the inference form (idx == 0) splits.
-  maxpool2d_forward: (a, ctx) =>
-    a[1] === 0
-      ? along(
-          3,
-          [
-            [0, (b) => b[13] * b[14] * b[6] * F],
-            [2, hwc(4, 5, 6)],
-          ],
-          1,
-          1,
-          (b) => b[3] * b[13] * b[14] * b[6] * b[7] * b[8],
-          'elements',
-        )(a, ctx)
-      : undefined,
+  // (y, idx, x, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow): idx (indices into each sample's map) advances
+  // with y, unless it is 0 (inference: no indices).
+  maxpool2d_forward: along(
+    3,
+    [
+      [0, (a) => a[13] * a[14] * a[6] * F],
+      [1, (a) => (a[1] === 0 ? 0 : a[13] * a[14] * a[6] * F)],
+      [2, hwc(4, 5, 6)],
+    ],
+    1,
+    1,
+    (a) => a[3] * a[13] * a[14] * a[6] * a[7] * a[8],
+    'elements',
+  ),
+  // (dx, dy, idx, n, sx, sy): each sample scatters into its own sx floats of dx.
+  maxpool2d_backward: along(
+    3,
+    [
+      [0, (a) => a[4] * F],
+      [1, (a) => a[5] * F],
+      [2, (a) => a[5] * F],
+    ],
+    1,
+    1,
+    (a) => a[3] * (a[4] + 2 * a[5]),
+    'elements',
+  ),
   // (y, x, n, h, w, c, ph, pw, sh, sw, padT, padL, oh, ow)
   avgpool2d_forward: along(
     2,

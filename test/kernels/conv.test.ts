@@ -903,9 +903,11 @@ describe('pooling wasm vs twin', () => {
     const dy = randArray(outSize(g), g.c + 77);
     compareBoth('avgpool2d_backward', [new Float32Array(inSize(g)).fill(NaN), dy, ...geoArgs(g)], 1e-6, 1e-6, label(g));
     const idx = runBoth('maxpool2d_forward', [y0, idx0, x, ...geoArgs(g)]).ref[1] as Int32Array;
+    // Indices count within each sample's map (threads split the pair by samples).
+    expect(idx.every((i) => i >= -1 && i < inSize(g) / g.n)).toBe(true);
     compareBoth(
       'maxpool2d_backward',
-      [new Float32Array(inSize(g)).fill(NaN), dy, idx, inSize(g), outSize(g)],
+      [new Float32Array(inSize(g)).fill(NaN), dy, idx, g.n, inSize(g) / g.n, outSize(g) / g.n],
       0,
       0,
       label(g),
@@ -970,7 +972,7 @@ describe('pooling wasm vs twin', () => {
     expect((r.wasm[0] as Float32Array)[0]).toBe(0);
     compareBoth(
       'maxpool2d_backward',
-      [new Float32Array(inSize(g)), randArray(outSize(g), 9), idx, inSize(g), outSize(g)],
+      [new Float32Array(inSize(g)), randArray(outSize(g), 9), idx, g.n, inSize(g) / g.n, outSize(g) / g.n],
       0,
       0,
     );
@@ -1172,7 +1174,7 @@ describe('js backend adapters of the conv kernels (src/runtime/backend-js.ts)', 
       ['conv2d_backward_w', (k) => k.conv2d_backward_w_nhwc(outs.dw[0], x, dyF, ...ga, f)],
       ['conv2d_backward_x', (k) => k.conv2d_backward_x_nhwc(outs.dx[0], outs.ws[0], dyF, wk, ...ga, f)],
       ['maxpool fwd', (k) => k.maxpool2d_forward(outs.py[0], outs.idx[0], x, ...ga)],
-      ['maxpool bwd', (k) => k.maxpool2d_backward(outs.dx[0], dyP, outs.idx[0], X, Y)],
+      ['maxpool bwd', (k) => k.maxpool2d_backward(outs.dx[0], dyP, outs.idx[0], g.n, X / g.n, Y / g.n)],
       ['avgpool fwd', (k) => k.avgpool2d_forward(outs.py[0], x, ...ga)],
       ['avgpool bwd', (k) => k.avgpool2d_backward(outs.dx[0], dyP, ...ga)],
       ['global fwd', (k) => k.global_avgpool_forward(outs.py[0], x, g.n, g.h * g.w, g.c)],

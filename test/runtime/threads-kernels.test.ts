@@ -146,7 +146,16 @@ function convCases(): Case[] {
     const nx = n * h * w * c,
       ny = n * oh * ow * c;
     out.push({ kernel: 'maxpool2d_forward', args: [b(ny, 'nan'), 0, b(nx), ...g], splits });
-    out.push({ kernel: 'maxpool2d_forward', args: [b(ny, 'nan'), b(ny, 'nan', true), b(nx), ...g], splits: false });
+    out.push({ kernel: 'maxpool2d_forward', args: [b(ny, 'nan'), b(ny, 'nan', true), b(nx), ...g], splits });
+    // Backward: indices into each sample's map, some repeated (scatter-adds in order) and some −1 (empty windows).
+    const sx = h * w * c,
+      sy = oh * ow * c;
+    const idxFill = (i: number): number => (i % 11 === 5 ? -1 : (i * 7919) % sx);
+    out.push({
+      kernel: 'maxpool2d_backward',
+      args: [b(nx, 'nan'), b(ny), b(ny, idxFill, true), n, sx, sy],
+      splits: n >= 2 && n * (sx + 2 * sy) >= 1 << 15,
+    });
     out.push({ kernel: 'avgpool2d_forward', args: [b(ny, 'nan'), b(nx), ...g], splits });
     out.push({ kernel: 'avgpool2d_backward', args: [b(nx, 'nan'), b(ny), ...g], splits });
     const hw = h * w;

@@ -125,6 +125,54 @@ describe.each(models)('threads: %s', (_name, build, batchSize) => {
   });
 });
 
+describe('threads: batches that cannot split skip the pool', () => {
+  it('a batch-1 prediction calls the module directly (same bits); a one-row batch with a huge tensor still splits', async () => {
+    const e = engines.get(2)!;
+    const k = e.k as unknown as Record<string, unknown>;
+    const whole = e.kernelsFor(1, 784);
+    expect(whole).not.toBe(e.k);
+    expect((whole as unknown as Record<string, unknown>).gemm_forward).not.toBe(k.gemm_forward);
+    expect(e.kernelsFor(2, 784)).toBe(e.k); // two rows: the pool decides per call
+    expect(e.kernelsFor(1, 1 << 20)).toBe(e.k); // an element-wise kernel over 1M floats could split
+    expect(engines.get(1)!.kernelsFor(1, 784)).toBe(engines.get(1)!.k);
+    const m = sequential([dense(64, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+      engine: e,
+      seed: 2,
+    });
+    const one = sequential([dense(64, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
+      engine: engines.get(1)!,
+      seed: 2,
+    });
+    const row = { data: xt.data.slice(0, 784), rows: 1, cols: 784 };
+    // Counting calls of the pool's wrappers (the entries of k that are not the module's own): a batch-1 predict
+    // must reach none of them.
+    let wrapped = 0;
+    const saved = { ...k };
+    const own = whole as unknown as Record<string, unknown>;
+    for (const name of Object.keys(k).filter((n) => k[n] !== own[n]))
+      k[name] = (...a: number[]) => {
+        wrapped++;
+        return (saved[name] as (...b: number[]) => unknown)(...a);
+      };
+    try {
+      expect(bits(m.predict(row).data)).toEqual(bits(one.predict(row).data));
+      expect(wrapped).toBe(0);
+      m.predict({ data: xt.data.slice(0, 2 * 784), rows: 2, cols: 784 });
+      expect(wrapped).toBeGreaterThan(0);
+    } finally {
+      Object.assign(k, saved);
+      m.dispose();
+      one.dispose();
+    }
+    // A one-row batch whose tensors are large enough for an element-wise split goes through the pool.
+    const wide = sequential([dense(300_000, { activation: 'relu', inputDim: 1 })], { engine: e, seed: 1 });
+    const before = splits(e);
+    wide.predict({ data: new Float32Array([1]), rows: 1, cols: 1 });
+    expect(splits(e)).toBeGreaterThan(before);
+    wide.dispose();
+  });
+});
+
 describe('threads: options and where threads cannot run', () => {
   it('threads must be an integer from 1 to 64 or auto: RANGE otherwise, and nothing is started', async () => {
     for (const bad of [0, -1, 1.5, 65, NaN, Infinity, 'all', '2', true]) {
