@@ -34,15 +34,29 @@ export function gemm_workspace_size(): i32 {
 
 // y (m,n) = x (m,k) · w (k,n) + b (n); b == 0 means no bias; ws: the workspace
 export function gemm_forward(y: usize, ws: usize, x: usize, w: usize, b: usize, m: i32, k: i32, n: i32): void {
-  if (m <= 0 || n <= 0) return;
+  gemm_forward_cols(y, ws, x, w, b, m, k, n, 0, n);
+}
+
+// Columns [j0, j0 + nc) of gemm_forward's y (the rest untouched): threads split a wide forward GEMM by columns, so
+// each part packs only its own columns of w (a split by rows would pack all of w once per part). The path (packed
+// or direct, chosen by the whole n) and the k-blocking do not depend on the columns, and SIMD lanes are columns, so
+// with j0 a multiple of 8 and parts of at least 8 columns the parts are bit-identical to the whole call.
+export function gemm_forward_cols(
+  y: usize, ws: usize, x: usize, w: usize, b: usize, m: i32, k: i32, n: i32, j0: i32, nc: i32,
+): void {
+  if (j0 < 0) { nc += j0; j0 = 0; }
+  nc = min(nc, n - j0);
+  if (m <= 0 || nc <= 0) return;
   const ldy = <usize>n << 2;
+  const jB = <usize>j0 << 2;
+  const yj = y + jB, wj = w + jB, bj = b != 0 ? b + jB : 0;
   if (k <= 0) {
-    for (let i = 0; i < m; i++) fillRow(y + <usize>i * ldy, b, n);
+    for (let i = 0; i < m; i++) fillRow(yj + <usize>i * ldy, bj, nc);
     return;
   }
   if (m < 4) {
     // Batch 1 (and 2, 3): one GEMV per row; a 4-row tile would waste most of its work.
-    for (let i = 0; i < m; i++) gemv(y + <usize>i * ldy, x + (<usize>i * k << 2), w, k, n, b);
+    for (let i = 0; i < m; i++) gemv(yj + <usize>i * ldy, x + (<usize>i * k << 2), wj, k, nc, bj, ldy);
     return;
   }
   if (n == 1) {
@@ -53,11 +67,21 @@ export function gemm_forward(y: usize, ws: usize, x: usize, w: usize, b: usize, 
     }
     return;
   }
+  // The path is the whole call's (packed and direct round differently when k > KC: packed adds the bias after the
+  // first k-block, direct after the whole sum).
   if (k * n > DIRECT_MAX_FLOATS || n < 8) {
     // (n < 8: a zero-padded panel beats the scalar loops gemmDirect would need for narrow outputs.)
-    gemmPacked(y, ldy, ws, x, <usize>k << 2, 4, w, ldy, false, m, k, n, false, b);
+    gemmPacked(yj, ldy, ws, x, <usize>k << 2, 4, wj, ldy, false, m, k, nc, false, bj);
+  } else if (nc >= 8) {
+    gemmDirect(yj, ldy, ws, x, <usize>k << 2, 4, wj, ldy, m, k, nc, false, bj);
   } else {
-    gemmDirect(y, ldy, ws, x, <usize>k << 2, 4, w, ldy, m, k, n, false, b);
+    // Fewer than 8 columns of a direct GEMM: the 8-column window of y holding them (n >= 8), storing only them.
+    const s = min(j0, n - 8);
+    const sB = <usize>s << 2;
+    for (let i = 0; i < m; i += 4) {
+      f32_gemm_4x8(y + <usize>i * ldy + sB, ldy, x + (<usize>i * k << 2), <usize>k << 2, 4, w + sB, ldy, k,
+        min(4, m - i), j0 - s, j0 - s + nc, false, b != 0 ? b + sB : 0, ws);
+    }
   }
 }
 

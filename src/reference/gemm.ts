@@ -29,6 +29,33 @@ export function gemm_forward(
   }
 }
 
+/** Columns [j0, j0 + nc) of gemm_forward's y (m,n) (columns outside [0, n) ignored); the other columns untouched. */
+export function gemm_forward_cols(
+  y: Float32Array,
+  _ws: unknown,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  m: number,
+  k: number,
+  n: number,
+  j0: number,
+  nc: number,
+): void {
+  const a = Math.max(0, j0),
+    e = Math.min(n, j0 + nc);
+  for (let i = 0; i < m; i++) {
+    const yi = i * n;
+    y.fill(0, yi + a, yi + Math.max(a, e));
+    for (let p = 0; p < k; p++) {
+      const xv = x[i * k + p];
+      const wp = p * n;
+      for (let j = a; j < e; j++) y[yi + j] += f(xv * w[wp + j]);
+    }
+    if (b !== null) for (let j = a; j < e; j++) y[yi + j] += b[j];
+  }
+}
+
 /** dw (k,n) += x (m,k)ᵀ · dy (m,n). Accumulates into dw (the sum over rows first, then added). */
 export function gemm_backward_w(
   dw: Float32Array,

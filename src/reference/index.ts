@@ -1,7 +1,7 @@
 // The plain-TypeScript twins of every kernel: same names and argument order as the wasm ABI
 // (src/runtime/abi.ts), typed arrays in place of pointers. Test oracle, the "JS" side of SIMD-vs-JS, and the
 // js backend.
-export { gemm_forward, gemm_backward_w, gemm_backward_w_rows, gemm_backward_x } from './gemm.js';
+export { gemm_forward, gemm_forward_cols, gemm_backward_w, gemm_backward_w_rows, gemm_backward_x } from './gemm.js';
 export { bias_forward, bias_backward } from './bias.js';
 export {
   sigmoid_forward,

@@ -25,6 +25,22 @@ export interface Kernels {
   peak_f32x4?(iters: number): number;
   /** y (m,n) = x (m,k) · w (k,n) + b (n); b == 0 means no bias; ws: the GEMM workspace. */
   gemm_forward(y: number, ws: number, x: number, w: number, b: number, m: number, k: number, n: number): void;
+  /**
+   * Columns [j0, j0 + nc) of gemm_forward's y (the rest untouched; columns outside [0, n) ignored): how threads
+   * split a wide forward GEMM. With j0 a multiple of 8 and at least 8 columns, bit-identical to the whole call.
+   */
+  gemm_forward_cols(
+    y: number,
+    ws: number,
+    x: number,
+    w: number,
+    b: number,
+    m: number,
+    k: number,
+    n: number,
+    j0: number,
+    nc: number,
+  ): void;
   /** dw (k,n) += x (m,k)ᵀ · dy (m,n); ws: the GEMM workspace. */
   gemm_backward_w(dw: number, ws: number, x: number, dy: number, m: number, k: number, n: number): void;
   /**

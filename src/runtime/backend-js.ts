@@ -18,6 +18,8 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
     gemm_workspace_size: () => 0,
     gemm_forward: (y, _ws, x, w, b, m, k, n) =>
       ref.gemm_forward(F(y, m * n), null, F(x, m * k), F(w, k * n), b === 0 ? null : F(b, n), m, k, n),
+    gemm_forward_cols: (y, _ws, x, w, b, m, k, n, j0, nc) =>
+      ref.gemm_forward_cols(F(y, m * n), null, F(x, m * k), F(w, k * n), b === 0 ? null : F(b, n), m, k, n, j0, nc),
     gemm_backward_w: (dw, _ws, x, dy, m, k, n) =>
       ref.gemm_backward_w(F(dw, k * n), null, F(x, m * k), F(dy, m * n), m, k, n),
     gemm_backward_w_rows: (dw, _ws, x, dy, m, k, n, k0, kc) =>

@@ -14,6 +14,7 @@ export const RELAXED_SECTION = 'simdnet.relaxed';
 /** The kernels the relaxed module overrides, exactly as assembly/relaxed.ts exports them. */
 export const RELAXED_KERNELS = [
   'gemm_forward',
+  'gemm_forward_cols',
   'gemm_backward_w',
   'gemm_backward_w_rows',
   'gemm_backward_x',

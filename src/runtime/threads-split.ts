@@ -3,8 +3,10 @@
 // call whole. Only OUTPUT tiles are split, never a reduction, and every cut keeps each output element on the
 // same code path with the same summation order as the whole call, so results are bit-identical for every thread
 // count:
-// - GEMM forward / data gradient: rows m in multiples of the micro-kernel's 4 rows, every part >= 4 rows (below 4
-//   rows the dispatcher switches to GEMV / dot-product paths, and the k-blocking does not depend on m);
+// - GEMM forward: columns n in multiples of 8 (gemm_forward_cols; the SIMD lanes are columns, the path and the
+//   k-blocking do not depend on them), or rows where n is narrow;
+// - GEMM forward / data gradient by rows: m in multiples of the micro-kernel's 4 rows, every part >= 4 rows (below
+//   4 rows the dispatcher switches to GEMV / dot-product paths, and the k-blocking does not depend on m);
 // - GEMM weight gradient: rows k of dw (gemm_backward_w_rows), never the batch m (that would be a reduction);
 // - conv forward / data gradient, pooling, padding, permute: the batch n (every kernel loops over samples);
 // - element-wise kernels and optimizer updates: the flat length in multiples of 16 floats (their loops are f32x4
@@ -130,22 +132,39 @@ const hwc = (h: number, w: number, c: number) => (a: number[]) => a[h] * a[w] * 
 // conv2d / pooling argument positions after the outputs: n, h, w, c, kh|ph, kw|pw, sh, sw, padT, padL, oh, ow (, f)
 const convIn = (n: number) => hwc(n + 1, n + 2, n + 3);
 
+/** gemm_forward_cols by rows m (multiples of 4, every part >= 4 rows); each part brings its own workspace. */
+const forwardRows: Splitter = along(
+  5,
+  [
+    [0, (a) => a[7] * F],
+    [2, (a) => a[6] * F],
+  ],
+  4,
+  4,
+  (a) => a[5] * a[6] * a[9],
+  'macs',
+  (a, p, i, ctx) => {
+    p[1] = ctx.gemmWs(i, a[1]);
+  },
+);
+
 export const SPLITTERS: Record<string, Splitter> = {
-  // (y, ws, x, w, b, m, k, n)
-  gemm_forward: along(
-    5,
-    [
-      [0, (a) => a[7] * F],
-      [2, (a) => a[6] * F],
-    ],
-    4,
-    4,
-    (a) => a[5] * a[6] * a[7],
-    'macs',
-    (a, p, i, ctx) => {
-      p[1] = ctx.gemmWs(i, a[1]);
-    },
-  ),
+  // (y, ws, x, w, b, m, k, n, j0, nc): columns [j0, j0 + nc) of y; gemm_forward is the whole range. Columns when
+  // there are at least 32 per part (each part packs only its own columns of w), rows otherwise.
+  gemm_forward_cols: (a, ctx) => {
+    const [, , , , , m, k, , j0, nc] = a;
+    if (!(m * k * nc >= LIMITS.macs) || m < 4) return undefined; // 1..3 rows: the GEMV path
+    const cols = cut(nc, 8, 32, ctx.threads);
+    if (cols)
+      return cols.map(([s, len], i) => {
+        const p = a.slice();
+        p[1] = ctx.gemmWs(i, a[1]);
+        p[8] = j0 + s;
+        p[9] = len;
+        return p;
+      });
+    return forwardRows(a, ctx);
+  },
   // (dx, ws, dy, w, m, k, n)
   gemm_backward_x: along(
     4,

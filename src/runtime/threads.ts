@@ -426,6 +426,8 @@ export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): v
     };
   };
   for (const [name, split] of Object.entries(SPLITTERS)) wrap(name, split, name);
+  // The whole forward GEMM is columns [0, n) of gemm_forward_cols.
+  wrap('gemm_forward', SPLITTERS.gemm_forward_cols, 'gemm_forward_cols', (a) => [...a, 0, a[7]]);
   // The whole weight gradient is rows [0, k) of gemm_backward_w_rows.
   wrap('gemm_backward_w', SPLITTERS.gemm_backward_w_rows, 'gemm_backward_w_rows', (a) => [...a, 0, a[5]]);
   // …and the whole filter gradient taps [0, kh·kw·c) of conv2d_backward_w_nhwc_rows.

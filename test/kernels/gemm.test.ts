@@ -4,7 +4,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectClose, randArray, rng } from '../helpers/check.js';
 import { loadRaw, relaxedRun, type RawWasm } from '../helpers/wasm.js';
-import { gemm_backward_w, gemm_backward_w_rows, gemm_backward_x, gemm_forward } from '../../src/reference/gemm.js';
+import {
+  gemm_backward_w,
+  gemm_backward_w_rows,
+  gemm_backward_x,
+  gemm_forward,
+  gemm_forward_cols,
+} from '../../src/reference/gemm.js';
 
 const SIZES = [1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 19, 31, 33, 37];
 // Shapes past the blocking (k-block 256, n-block 256; forward packs w only above 128Ki floats) and realistic
@@ -430,6 +436,70 @@ describe('gemm_backward_w_rows (how threads split the weight gradient)', () => {
         for (let k0 = 0; k0 < k; k0 += step) starts.push(k0);
         for (const k0 of starts.reverse()) w.k.gemm_backward_w_rows(pdw, ws, px, pdy, m, k, n, k0, step);
         if (n !== 1) expect(w.f32(pdw, k * n)).toEqual(whole);
+      }
+    },
+  );
+});
+
+describe('gemm_forward_cols (how threads split a wide forward GEMM)', () => {
+  // Shapes through every path: GEMV (m < 4), one column, direct (k·n <= 128Ki, with k past the 256 block), packed
+  // (n past the 256 block), n < 8 (packed, zero-padded), and n not a multiple of 8.
+  const shapes: [number, number, number][] = [
+    [3, 40, 50],
+    [9, 21, 1],
+    [13, 300, 100],
+    [37, 260, 520],
+    [8, 33, 7],
+    [64, 784, 128],
+    [5, 17, 43],
+  ];
+  it.each(shapes)(
+    'm=%i k=%i n=%i: each column range matches its twin; parts at multiples of 8 are bit-identical to the whole call',
+    (m, k, n) => {
+      const x = randArray(m * k, 41),
+        wt = randArray(k * n, 42),
+        b = randArray(n, 43),
+        y0 = randArray(m * n, 44, -3, 3);
+      const run = (ranges: [number, number][], bias: boolean): Float32Array => {
+        w.reset();
+        const py = w.put(y0),
+          ws = w.alloc(wsFull),
+          px = w.put(x),
+          pw = w.put(wt),
+          pb = bias ? w.put(b) : 0;
+        new Float32Array(w.memory.buffer, ws, wsFull / 4).fill(NaN);
+        for (const [j0, nc] of ranges) w.k.gemm_forward_cols(py, ws, px, pw, pb, m, k, n, j0, nc);
+        return w.f32(py, m * n).slice();
+      };
+      const whole = run([[0, n]], true);
+      // Any range (also unaligned, narrower than 8, empty, and partly outside [0, n)) against the twin; the other
+      // columns keep what they held.
+      for (const [j0, nc] of [
+        [0, n],
+        [1, 3],
+        [2, n - 2],
+        [n - 1, 5],
+        [-2, 4],
+        [n, 3],
+        [0, 0],
+        [8, 5],
+      ] as [number, number][]) {
+        const expected = y0.slice();
+        gemm_forward_cols(expected, null, x, wt, b, m, k, n, j0, nc);
+        const [atol, rtol] = tol(k);
+        expectClose(run([[j0, nc]], true), expected, atol, rtol, `columns [${j0}, ${j0 + nc}) of ${m}x${k}x${n}`);
+      }
+      // Parts at multiples of 8 of at least 8 columns (what the thread pool does), in any order: the same bits.
+      if (m >= 4) {
+        for (const step of [8, 16, 32]) {
+          const ranges: [number, number][] = [];
+          for (let j0 = 0; j0 < n; ) {
+            const len = n - j0 < step + 8 ? n - j0 : step; // a last part of 8 or more columns
+            ranges.push([j0, len]);
+            j0 += len;
+          }
+          expect(run(ranges.reverse(), true)).toEqual(whole);
+        }
       }
     },
   );

@@ -37,20 +37,36 @@ function gemmCases(): Case[] {
     [37, 2000, 1, false],
   ];
   for (const [m, k, n, splits] of shapes) {
+    // The forward also splits by columns: 4..7 rows too, given 32 columns per part.
+    const cols = m >= 4 && n >= 64 && m * k * n >= 1 << 18;
     out.push({
       kernel: 'gemm_forward',
       args: [b(m * n, 'nan'), b(1 << 17, 'scratch'), b(m * k), b(k * n), 0, m, k, n],
-      splits: splits || (n === 1 && m >= 8 && m * k >= 1 << 18),
+      splits: splits || cols || (n === 1 && m >= 8 && m * k >= 1 << 18),
     });
     out.push({
       kernel: 'gemm_forward',
       args: [b(m * n, 'nan'), b(1 << 17, 'scratch'), b(m * k), b(k * n), b(n), m, k, n],
-      splits: splits || (n === 1 && m >= 8 && m * k >= 1 << 18),
+      splits: splits || cols || (n === 1 && m >= 8 && m * k >= 1 << 18),
     });
     out.push({
       kernel: 'gemm_backward_x',
       args: [b(m * k, 'nan'), b(1 << 17, 'scratch'), b(m * n), b(k * n), m, k, n],
       splits: splits || (n === 1 && m >= 8 && m * k >= 1 << 18),
+    });
+  }
+  // The forward by columns (gemm_forward above goes through it): sub-ranges, as a caller might pass them.
+  for (const [m, k, n, j0, nc, splits] of [
+    [9, 300, 200, 8, 150, true],
+    [13, 257, 90, 0, 90, true],
+    [6, 700, 130, 16, 64, true],
+    [40, 300, 100, 40, 24, true], // too few columns per part: rows
+    [2, 3000, 200, 0, 200, false], // GEMV rows
+  ] as Array<[number, number, number, number, number, boolean]>) {
+    out.push({
+      kernel: 'gemm_forward_cols',
+      args: [b(m * n, 'nan'), b(1 << 17, 'scratch'), b(m * k), b(k * n), b(n), m, k, n, j0, nc],
+      splits,
     });
   }
   // dw (k,n) += xᵀ·dy: rows k split (not a multiple of 4, fewer than 4 per thread), never the batch m.
