@@ -24,6 +24,23 @@ describe('bias wasm vs twin', () => {
     compareBoth('bias_backward', [db, dy, m, n], 2e-6 * Math.sqrt(m), 1e-6, `${m}x${n}`);
   });
 
+  it.each([8, 12, 13, 15, 24, 27, 28, 31])(
+    'bias_backward n=%i: every column the f32 sum of its rows in order, then added to db (bit for bit)',
+    (n) => {
+      // 8..15 columns after the 16-column blocks run as 2 or 3 chains in one walk: the order per column is kept.
+      const m = 301;
+      const dy = randArray(m * n, 7 + n, -3, 3);
+      const db = randArray(n, 8 + n);
+      const expected = Float32Array.from(db, (d, j) => {
+        let s = 0;
+        for (let r = 0; r < m; r++) s = Math.fround(s + dy[r * n + j]);
+        return Math.fround(d + s);
+      });
+      const { wasm } = compareBoth('bias_backward', [db, dy, m, n], 2e-6 * Math.sqrt(m), 1e-6, `${m}x${n}`);
+      expect(Array.from(wasm[0] as Float32Array)).toEqual(Array.from(expected));
+    },
+  );
+
   it('bias_forward / bias_backward carry special values like the twin', () => {
     const specials = [0, -0, 1e30, -1e30, 1e-40, NaN, Infinity, -Infinity, 3, -3];
     const y = new Float32Array(specials.length * 5).map((_, i) => specials[i % specials.length]);
