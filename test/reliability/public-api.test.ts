@@ -2273,6 +2273,8 @@ const NOT_COVERED: Record<string, string> = {
   'main:Engine#stageRows': 'pointer-level staging used by the library itself',
   'main:Engine#download': 'pointer-level copy used by the library itself',
   'main:Engine#free': 'pointer-level allocator used by the library itself',
+  'main:Engine#kernelsFor': '@internal',
+  'main:Engine#setWhole': '@internal',
   'main:new ModelPreprocessing': 'made by setPreprocessing(), ModelPreprocessing.fromOptions / fromJSON and loadModel',
   'main:new Optimizer':
     "made by compile() over the model's weight slabs (pointer-level); users pass sgd()/adam() configs",
