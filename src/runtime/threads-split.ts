@@ -18,16 +18,40 @@
 // Kernels that reduce to a scalar (losses, counts), hash by element index (dropout's forward) or accumulate over
 // the batch (the bias gradient) run whole.
 
-/** Per-part resources the splitter may substitute: each part brings its own scratch. */
+/** What a splitter knows of the pool. */
 export interface SplitContext {
-  /** Threads available (parts returned must be <= this). */
+  /** Threads available (the calling thread and the workers). */
   readonly threads: number;
-  /** The GEMM workspace of part i (part 0: the caller's own, `own`). */
-  gemmWs(i: number, own: number): number;
-  /** A scratch block of at least `bytes` for part i >= 1 (16-byte aligned, kept and reused). */
-  scratch(i: number, bytes: number): number;
-  /** conv2d_backward_x_workspace_size from the module. */
-  convDxWsSize(kh: number, kw: number, c: number, f: number): number;
+}
+
+/**
+ * The argument each thread replaces with scratch of its own when it runs a part (parts are claimed by whichever
+ * thread is free, so scratch goes with the thread, not the part): the GEMM workspace, or a block of `bytes`.
+ */
+export const PER_THREAD: Record<string, { arg: number; bytes?: (a: number[], dxWsSize: DxWsSize) => number }> = {
+  gemm_forward_cols: { arg: 1 },
+  gemm_backward_x: { arg: 1 },
+  gemm_backward_w_rows: { arg: 1 },
+  q8_gemm: { arg: 1 },
+  conv2d_backward_x_nhwc: { arg: 1, bytes: (a, size) => size(a[8], a[9], a[7], a[16]) },
+};
+
+/** conv2d_backward_x_workspace_size(kh, kw, c, f) of the module. */
+export type DxWsSize = (kh: number, kw: number, c: number, f: number) => number;
+
+/** The most parts one call is cut into (the pool's table of part arguments holds this many). */
+export const MAX_PARTS = 256;
+
+/**
+ * How many parts a call of `work` may be cut into: one per thread, or for compute-bound kernels up to 4 per
+ * thread as long as each part keeps half a threshold of work. Parts are claimed by whichever thread is free, so a
+ * core slowed by other work (a busy machine, an efficiency core) takes fewer of them and the call does not wait on
+ * it; parts of equal size would end when the slowest core ends.
+ */
+export function partsFor(work: number, min: 'macs' | 'elements', ctx: SplitContext, chunked: boolean): number {
+  if (!chunked) return ctx.threads;
+  const byWork = Math.floor(work / (LIMITS[min] / 2));
+  return Math.max(ctx.threads, Math.min(4 * ctx.threads, byWork, MAX_PARTS));
 }
 
 export type Splitter = (a: number[], ctx: SplitContext) => number[][] | undefined;
@@ -74,7 +98,8 @@ export function cut(count: number, gran: number, minLen: number, parts: number):
 
 /**
  * A splitter over one size argument: `sizeArg` (the count that shrinks), `ptrs` each advancing by `bytesPer(a)`
- * bytes per unit, `gran`/`minLen` as in cut(), `work(a)` the call's work compared with `min`.
+ * bytes per unit, `gran`/`minLen` as in cut(), `work(a)` the call's work compared with `min`; `chunked`: more
+ * parts than threads (partsFor), for compute-bound kernels whose parts cost nothing extra.
  */
 function along(
   sizeArg: number,
@@ -83,18 +108,18 @@ function along(
   minLen: number,
   work: (a: number[]) => number,
   min: 'macs' | 'elements',
-  perPart?: (a: number[], part: number[], i: number, ctx: SplitContext) => void,
+  chunked = false,
 ): Splitter {
   return (a, ctx) => {
-    if (!(work(a) >= LIMITS[min])) return undefined;
-    const ranges = cut(a[sizeArg], gran, minLen, ctx.threads);
+    const wk = work(a);
+    if (!(wk >= LIMITS[min])) return undefined;
+    const ranges = cut(a[sizeArg], gran, minLen, partsFor(wk, min, ctx, chunked));
     if (!ranges) return undefined;
     const strides = ptrs.map(([, per]) => per(a));
-    return ranges.map(([s, len], i) => {
+    return ranges.map(([s, len]) => {
       const part = a.slice();
       part[sizeArg] = len;
       for (let j = 0; j < ptrs.length; j++) part[ptrs[j][0]] = a[ptrs[j][0]] + s * strides[j];
-      perPart?.(a, part, i, ctx);
       return part;
     });
   };
@@ -132,7 +157,7 @@ const hwc = (h: number, w: number, c: number) => (a: number[]) => a[h] * a[w] * 
 // conv2d / pooling argument positions after the outputs: n, h, w, c, kh|ph, kw|pw, sh, sw, padT, padL, oh, ow (, f)
 const convIn = (n: number) => hwc(n + 1, n + 2, n + 3);
 
-/** gemm_forward_cols by rows m (multiples of 4, every part >= 4 rows); each part brings its own workspace. */
+/** gemm_forward_cols by rows m (multiples of 4, every part >= 4 rows; one per thread: each packs all of w). */
 const forwardRows: Splitter = along(
   5,
   [
@@ -143,9 +168,6 @@ const forwardRows: Splitter = along(
   4,
   (a) => a[5] * a[6] * a[9],
   'macs',
-  (a, p, i, ctx) => {
-    p[1] = ctx.gemmWs(i, a[1]);
-  },
 );
 
 export const SPLITTERS: Record<string, Splitter> = {
@@ -153,12 +175,12 @@ export const SPLITTERS: Record<string, Splitter> = {
   // there are at least 32 per part (each part packs only its own columns of w), rows otherwise.
   gemm_forward_cols: (a, ctx) => {
     const [, , , , , m, k, , j0, nc] = a;
-    if (!(m * k * nc >= LIMITS.macs) || m < 4) return undefined; // 1..3 rows: the GEMV path
-    const cols = cut(nc, 8, 32, ctx.threads);
+    const work = m * k * nc;
+    if (!(work >= LIMITS.macs) || m < 4) return undefined; // 1..3 rows: the GEMV path
+    const cols = cut(nc, 8, 32, partsFor(work, 'macs', ctx, true));
     if (cols)
-      return cols.map(([s, len], i) => {
+      return cols.map(([s, len]) => {
         const p = a.slice();
-        p[1] = ctx.gemmWs(i, a[1]);
         p[8] = j0 + s;
         p[9] = len;
         return p;
@@ -176,18 +198,17 @@ export const SPLITTERS: Record<string, Splitter> = {
     4,
     (a) => a[4] * a[5] * a[6],
     'macs',
-    (a, p, i, ctx) => {
-      p[1] = ctx.gemmWs(i, a[1]);
-    },
   ),
   // (dw, ws, x, dy, m, k, n, k0, kc): rows [k0, k0 + kc) of dw; the whole call is k0 = 0, kc = k.
   gemm_backward_w_rows: (a, ctx) => {
     const [, , , , m, , n, k0, kc] = a;
-    if (!(m * kc * n >= LIMITS.macs) || m <= 4 || n === 1) return undefined; // rank-1 and GEMV paths: run whole
-    const ranges = cut(kc, 4, 4, ctx.threads);
-    return ranges?.map(([s, len], i) => {
+    const work = m * kc * n;
+    if (!(work >= LIMITS.macs) || m <= 4 || n === 1) return undefined; // rank-1 and GEMV paths: run whole
+    // More parts than threads only of 32 rows or more: each packs all of dy (m·n floats) for its kc·m·n
+    // multiply-adds.
+    const ranges = cut(kc, 4, 32, partsFor(work, 'macs', ctx, true)) ?? cut(kc, 4, 4, ctx.threads);
+    return ranges?.map(([s, len]) => {
       const p = a.slice();
-      p[1] = ctx.gemmWs(i, a[1]);
       p[7] = k0 + s;
       p[8] = len;
       return p;
@@ -197,8 +218,9 @@ export const SPLITTERS: Record<string, Splitter> = {
   // runs over the same pixels in the same order whatever the cut.
   conv2d_backward_w_nhwc_rows: (a, ctx) => {
     const [, , , n, , , , , , , , , , oh, ow, f, p0, pc] = a;
-    if (!(n * oh * ow * pc * f >= LIMITS.macs)) return undefined;
-    return cut(pc, 4, 4, ctx.threads)?.map(([s, len]) => {
+    const work = n * oh * ow * pc * f;
+    if (!(work >= LIMITS.macs)) return undefined;
+    return cut(pc, 4, 4, partsFor(work, 'macs', ctx, true))?.map(([s, len]) => {
       const p = a.slice();
       p[16] = p0 + s;
       p[17] = len;
@@ -216,6 +238,7 @@ export const SPLITTERS: Record<string, Splitter> = {
     1,
     (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7],
     'macs',
+    true,
   ),
   // (dx, ws, dy, wk, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f)
   conv2d_backward_x_nhwc: along(
@@ -228,9 +251,7 @@ export const SPLITTERS: Record<string, Splitter> = {
     1,
     (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7],
     'macs',
-    (a, p, i, ctx) => {
-      if (i > 0) p[1] = ctx.scratch(i, ctx.convDxWsSize(a[8], a[9], a[7], a[16]));
-    },
+    true,
   ),
   // (cols, x, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow)
   im2col_nhwc: along(
@@ -403,9 +424,6 @@ export const SPLITTERS: Record<string, Splitter> = {
     4,
     (a) => a[4] * a[5] * a[6],
     'macs',
-    (a, p, i, ctx) => {
-      p[1] = ctx.gemmWs(i, a[1]);
-    },
   ),
   // (q, x, n, inv_scale): q int8, x f32; 16 at a time like the kernel's body
   q8_quantize: along(

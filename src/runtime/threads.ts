@@ -1,9 +1,10 @@
 // The thread pool: workers that each run the same module on the engine's shared WebAssembly.Memory, as dumb
-// executors of kernel calls the calling thread hands them. Per worker, a control block in a SharedArrayBuffer of
-// its own (not the wasm memory, so the arena never sees it): a state word, the kernel's index, its arguments as
-// f64 and room for an error message. The caller cuts a call into parts (threads-split.ts), posts parts 1.. to
-// workers, runs part 0 itself and waits for the rest. Workers spin for 2 ms after a call, waiting for the next,
-// then sleep in Atomics.wait: an idle pool costs no CPU.
+// executors of kernel calls the calling thread hands them. In a SharedArrayBuffer of its own (not the wasm memory,
+// so the arena never sees it): per worker a control block (a state word, its own scratch pointers, room for an
+// error message), and one call area (the kernel's index, a claim counter and each part's arguments as f64). The
+// caller cuts a call into parts (threads-split.ts), wakes workers, and every thread — the caller too — claims parts
+// with an atomic counter until none is left, so a slow or late thread takes fewer. Workers spin for 2 ms after a
+// call, waiting for the next, then sleep in Atomics.wait: an idle pool costs no CPU.
 import { SimdnetError } from '../errors.js';
 import type { Kernels } from './abi.js';
 import { Engine, MAX_THREADS } from './engine.js';
@@ -11,18 +12,33 @@ import { compileBytes, readWasm, type WasmSource } from './loader.js';
 import { syncFs } from './node.js';
 import { instantiateRelaxed, RELAXED_KERNELS, relaxedBytes, relaxedModule } from './relaxed.js';
 import { sharedMemoryVariant } from './shared-variant.js';
-import { LIMITS, SPLITTERS, type SplitContext, type Splitter } from './threads-split.js';
+import {
+  type DxWsSize,
+  LIMITS,
+  MAX_PARTS,
+  PER_THREAD,
+  SPLITTERS,
+  type SplitContext,
+  type Splitter,
+} from './threads-split.js';
 
-// Control block layout (bytes per worker); i32 words, then f64 arguments, then the message as UTF-16 units.
+// Control block layout (bytes per worker): i32 words, the worker's scratch pointers as f64 (its GEMM workspace,
+// its block for PER_THREAD scratch), then the message as UTF-16 units.
 const BLOCK = 1024;
 const W_STATE = 0;
-const W_KERNEL = 1;
-const W_NARGS = 2;
 const W_MSGLEN = 3;
-const ARGS_AT = 32; // bytes
-const MAX_ARGS = 24;
-const MSG_AT = ARGS_AT + MAX_ARGS * 8;
+const OWN_AT = 32; // bytes: f64 [gemm workspace, scratch block]
+const MSG_AT = 64;
 const MSG_MAX = (BLOCK - MSG_AT) / 2;
+// The call area after the blocks: i32 words, then the parts' arguments (MAX_PARTS rows of MAX_ARGS f64).
+const C_NEXT = 0; // the next unclaimed part (Atomics.add)
+const C_PARTS = 1;
+const C_KERNEL = 2;
+const C_NARGS = 3;
+const C_WS = 4; // the argument a thread replaces with its GEMM workspace (-1: none)
+const C_SCRATCH = 5; // … with its scratch block (-1: none)
+const TABLE_AT = 64; // bytes into the call area
+const MAX_ARGS = 24;
 
 // States of a worker's block.
 const IDLE = 0; // nothing to do (also: the last call is done)
@@ -60,8 +76,10 @@ on(async (msg) => {
     const fns = names.map((n) => ex[n]);
     const base = index * ${BLOCK};
     const i32 = new Int32Array(ctrl, base, ${BLOCK / 4});
-    const f64 = new Float64Array(ctrl, base + ${ARGS_AT}, ${MAX_ARGS});
+    const own = new Float64Array(ctrl, base + ${OWN_AT}, 2);
     const msgArr = new Uint16Array(ctrl, base + ${MSG_AT}, ${MSG_MAX});
+    const call = new Int32Array(ctrl, msg.callAt, ${TABLE_AT / 4});
+    const table = new Float64Array(ctrl, msg.callAt + ${TABLE_AT}, msg.maxParts * ${MAX_ARGS});
     const argv = [];
     port.postMessage({ ready: true });
     for (;;) {
@@ -73,14 +91,19 @@ on(async (msg) => {
       }
       if (s === ${STOP}) break;
       if (Atomics.compareExchange(i32, ${W_STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
-      const fn = fns[i32[${W_KERNEL}]];
-      const nargs = i32[${W_NARGS}];
+      const fn = fns[call[${C_KERNEL}]];
+      const nargs = call[${C_NARGS}], parts = call[${C_PARTS}], wsArg = call[${C_WS}], scrArg = call[${C_SCRATCH}];
       argv.length = nargs;
-      for (let a = 0; a < nargs; a++) argv[a] = f64[a];
       let next = ${IDLE};
       try {
         memory.buffer; // (a grown shared memory: refresh this thread's view of its length before the call)
-        fn.apply(null, argv);
+        for (let i = Atomics.add(call, ${C_NEXT}, 1); i < parts; i = Atomics.add(call, ${C_NEXT}, 1)) {
+          const row = i * ${MAX_ARGS};
+          for (let a = 0; a < nargs; a++) argv[a] = table[row + a];
+          if (wsArg >= 0) argv[wsArg] = own[0];
+          if (scrArg >= 0) argv[scrArg] = own[1];
+          fn.apply(null, argv);
+        }
       } catch (err) {
         const text = String(err && err.stack || err).slice(0, ${MSG_MAX});
         for (let c = 0; c < text.length; c++) msgArr[c] = text.charCodeAt(c);
@@ -155,15 +178,17 @@ export function autoThreads(): number {
 export class ThreadPool {
   private readonly workers: WorkerLike[] = [];
   private readonly i32: Int32Array;
-  private readonly f64s: Float64Array[] = [];
+  private readonly owns: Float64Array[] = [];
   private readonly msgs: Uint16Array[] = [];
+  private readonly call: Int32Array;
+  private readonly table: Float64Array;
   /** Set when a worker errored outside a call or exited: the reason. */
   private dead: string | undefined;
   /** Split calls run (for tests and benches). */
   calls = 0;
-  /** Parts the calling thread took back from a worker that had not claimed them yet. */
+  /** Workers withdrawn from a call because every part was taken before they woke. */
   taken = 0;
-  /** Whether the calling thread takes back unclaimed parts (tests switch it off to make workers run every part). */
+  /** Whether the calling thread claims parts too (tests switch it off to make workers run every part). */
   steal = true;
   /** True once a call has thrown for `dead`. */
   private reported = false;
@@ -171,12 +196,14 @@ export class ThreadPool {
   private urls: string[] = [];
 
   private constructor(readonly size: number) {
-    const ctrl = new SharedArrayBuffer(BLOCK * size);
+    const ctrl = new SharedArrayBuffer(BLOCK * size + TABLE_AT + MAX_PARTS * MAX_ARGS * 8);
     this.i32 = new Int32Array(ctrl);
     for (let w = 0; w < size; w++) {
-      this.f64s.push(new Float64Array(ctrl, w * BLOCK + ARGS_AT, MAX_ARGS));
+      this.owns.push(new Float64Array(ctrl, w * BLOCK + OWN_AT, 2));
       this.msgs.push(new Uint16Array(ctrl, w * BLOCK + MSG_AT, MSG_MAX));
     }
+    this.call = new Int32Array(ctrl, this.callAt, TABLE_AT / 4);
+    this.table = new Float64Array(ctrl, this.callAt + TABLE_AT, MAX_PARTS * MAX_ARGS);
     // A browser's main thread may not block: Atomics.wait throws there, and the caller spins instead.
     let ok = true;
     try {
@@ -190,6 +217,17 @@ export class ThreadPool {
   /** The control buffer (shared with the workers). */
   private get ctrl(): SharedArrayBuffer {
     return this.i32.buffer as SharedArrayBuffer;
+  }
+
+  /** Byte offset of the call area in the control buffer. */
+  private get callAt(): number {
+    return BLOCK * this.size;
+  }
+
+  /** Sets worker w's own scratch: its GEMM workspace and its PER_THREAD block (pointers into the wasm memory). */
+  setOwn(w: number, gemmWs: number, scratch: number): void {
+    this.owns[w][0] = gemmWs;
+    this.owns[w][1] = scratch;
   }
 
   /**
@@ -251,7 +289,16 @@ export class ThreadPool {
               w = ww;
             }
             pool.workers.push(w);
-            const msg = { memory, ctrl: pool.ctrl, index, names, spinMs, relaxedNames: RELAXED_KERNELS };
+            const msg = {
+              memory,
+              ctrl: pool.ctrl,
+              callAt: pool.callAt,
+              maxParts: MAX_PARTS,
+              index,
+              names,
+              spinMs,
+              relaxedNames: RELAXED_KERNELS,
+            };
             try {
               w.postMessage({ ...msg, module, relaxed: relaxed?.module });
             } catch {
@@ -275,11 +322,13 @@ export class ThreadPool {
   }
 
   /**
-   * Runs `parts[0]` with `direct` on this thread and parts 1.. on workers 0.. (kernel `id`); returns when all are
-   * done. A part that threw in a worker, or a worker that is gone, throws a SimdnetError after every live part
-   * has finished (the memory is never written behind the caller's back).
+   * Runs every part of a call of kernel `id` (`direct`: the module's function, on this thread) across this thread
+   * and the workers: each claims the next unclaimed part until none is left, so the parts end up spread by how fast
+   * each thread is. In a worker, argument `wsArg` (>= 0) is replaced by its GEMM workspace and `scratchArg` by its
+   * scratch block (see setOwn). Returns when all are done. A part that threw in a worker, or a worker that is gone,
+   * throws a SimdnetError after every live part has finished (the memory is never written behind the caller's back).
    */
-  run(id: number, direct: (...a: number[]) => unknown, parts: number[][]): void {
+  run(id: number, direct: (...a: number[]) => unknown, parts: number[][], wsArg = -1, scratchArg = -1): void {
     if (this.dead) {
       if (!this.reported) {
         this.reported = true;
@@ -289,41 +338,51 @@ export class ThreadPool {
       return;
     }
     this.calls++;
-    const n = parts.length - 1;
+    const count = parts.length;
+    const call = this.call;
+    const table = this.table;
+    for (let i = 0; i < count; i++) table.set(parts[i], i * MAX_ARGS);
+    call[C_PARTS] = count;
+    call[C_KERNEL] = id;
+    call[C_NARGS] = parts[0].length;
+    call[C_WS] = wsArg;
+    call[C_SCRATCH] = scratchArg;
+    Atomics.store(call, C_NEXT, 0);
+    // As many workers as there are parts beyond this thread's first (all of them when this thread claims none).
+    const n = Math.min(this.size, this.steal ? count - 1 : count);
     const i32 = this.i32;
     for (let w = 0; w < n; w++) {
-      const p = parts[w + 1];
-      const at = (w * BLOCK) >> 2;
-      this.f64s[w].set(p);
-      i32[at + W_KERNEL] = id;
-      i32[at + W_NARGS] = p.length;
-      Atomics.store(i32, at + W_STATE, POSTED);
-      Atomics.notify(i32, at + W_STATE);
+      const at = ((w * BLOCK) >> 2) + W_STATE;
+      Atomics.store(i32, at, POSTED);
+      Atomics.notify(i32, at);
     }
     let mine: unknown;
     let threw = false;
-    try {
-      direct(...parts[0]);
-    } catch (err) {
-      threw = true;
-      mine = err;
-    }
-    // A part no worker has claimed yet (its worker asleep, descheduled on a busy machine, or gone) is taken back
-    // and run here: a split call is then never much slower than the whole call on this thread.
-    for (let w = 0; w < n && !threw && this.steal; w++) {
-      const at = ((w * BLOCK) >> 2) + W_STATE;
-      if (Atomics.load(i32, at) === POSTED && Atomics.compareExchange(i32, at, POSTED, IDLE) === POSTED) {
-        this.taken++;
+    if (this.steal) {
+      for (let i = Atomics.add(call, C_NEXT, 1); i < count; i = Atomics.add(call, C_NEXT, 1)) {
         try {
-          direct(...parts[w + 1]);
+          direct(...parts[i]);
         } catch (err) {
           threw = true;
           mine = err;
+          break;
         }
       }
     }
     let problem: string | undefined;
     for (let w = 0; w < n; w++) {
+      // A worker that has not woken yet (asleep, descheduled on a busy machine, or gone) when every part is taken
+      // is withdrawn: it never runs late, and the call does not wait for it.
+      const at = ((w * BLOCK) >> 2) + W_STATE;
+      if (
+        this.steal &&
+        Atomics.load(call, C_NEXT) >= count &&
+        Atomics.load(i32, at) === POSTED &&
+        Atomics.compareExchange(i32, at, POSTED, IDLE) === POSTED
+      ) {
+        this.taken++;
+        continue;
+      }
       const why = this.await(w);
       problem ??= why;
     }
@@ -384,30 +443,32 @@ export class ThreadPool {
 
 /**
  * Makes `engine` threaded: its `k` entries for the kernels in SPLITTERS cut calls above their thresholds across
- * `pool` (the calling thread takes part 0); the rest call the module directly. `names` is the kernel table the
+ * `pool` (the calling thread claims parts too); the rest call the module directly. `names` is the kernel table the
  * workers index into.
  */
 export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): void {
   const k = engine.k as unknown as Record<string, (...a: number[]) => unknown>;
   const arena = engine.arena;
   const wsBytes = engine.k.gemm_workspace_size();
-  const gemmWs: number[] = [];
-  for (let i = 0; i < pool.size; i++) gemmWs.push(arena.alloc(wsBytes));
-  const scratch: Array<{ ptr: number; bytes: number }> = [];
-  const convDxWsSize = k.conv2d_backward_x_workspace_size as (kh: number, kw: number, c: number, f: number) => number;
-  const ctx: SplitContext = {
-    threads: pool.size + 1,
-    gemmWs: (i, own) => (i === 0 ? own : gemmWs[i - 1]),
-    scratch: (i, bytes) => {
-      const s = scratch[i];
-      if (s && s.bytes >= bytes) return s.ptr;
-      if (s) engine.free(s.ptr);
-      const ptr = engine.arena.alloc(bytes);
-      scratch[i] = { ptr, bytes };
-      return ptr;
-    },
-    convDxWsSize: (kh, kw, c, f) => convDxWsSize(kh, kw, c, f),
+  // Each worker's own scratch: a GEMM workspace, and a block for PER_THREAD scratch grown on demand.
+  const own = Array.from({ length: pool.size }, () => ({ ws: arena.alloc(wsBytes), block: 0, bytes: 0 }));
+  own.forEach((o, w) => pool.setOwn(w, o.ws, 0));
+  const ensure = (bytes: number): void => {
+    own.forEach((o, w) => {
+      if (o.bytes >= bytes) return;
+      if (o.block) {
+        engine.free(o.block);
+        o.block = 0;
+        o.bytes = 0;
+        pool.setOwn(w, o.ws, 0);
+      }
+      o.block = engine.arena.alloc(bytes); // (MEMORY here leaves the worker with none: the call did not start)
+      o.bytes = bytes;
+      pool.setOwn(w, o.ws, o.block);
+    });
   };
+  const dxWsSize = k.conv2d_backward_x_workspace_size as DxWsSize;
+  const ctx: SplitContext = { threads: pool.size + 1 };
   const ids = new Map(names.map((n, i) => [n, i]));
   const raw = { ...k }; // the module's own functions, before any is wrapped
   // One row never splits a GEMM (< 4 rows), a convolution or pooling (one sample) or a row-wise kernel; only an
@@ -418,11 +479,15 @@ export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): v
     const directTarget = raw[target];
     const id = ids.get(target);
     if (typeof direct !== 'function' || typeof directTarget !== 'function' || id === undefined) return;
+    const per = PER_THREAD[target];
     k[name] = (...a: number[]) => {
       const args = toTarget ? toTarget(a) : a;
       const parts = split(args, ctx);
       if (!parts) return direct(...a);
-      pool.run(id, directTarget, parts);
+      if (per?.bytes) {
+        ensure(per.bytes(args, dxWsSize));
+        pool.run(id, directTarget, parts, -1, per.arg);
+      } else pool.run(id, directTarget, parts, per ? per.arg : -1);
     };
   };
   for (const [name, split] of Object.entries(SPLITTERS)) wrap(name, split, name);

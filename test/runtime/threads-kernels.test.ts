@@ -402,6 +402,35 @@ describe('threads: kernels bit-identical on 1, 2, 3, 4 threads', () => {
   });
 });
 
+describe('threads: parts run by the workers alone are bit-identical too', () => {
+  // The caller claims no part: every part runs in a worker, with the worker's own GEMM workspace and scratch in
+  // place of the caller's (PER_THREAD), and parts go to whichever worker claims them first.
+  it.each(
+    CASES.filter((c) => c.splits).map(
+      (c, i) =>
+        [`${c.kernel} #${i} (${c.args.map((a) => (typeof a === 'number' ? a : `[${a.len}]`)).join(', ')})`, c] as const,
+    ),
+  )('%s', (_label, c) => {
+    const one = runCase(engines.get(1)!, c);
+    for (const t of [2, 4]) {
+      const e = engines.get(t)!;
+      const pool = (e as unknown as { pool: { steal: boolean } }).pool;
+      pool.steal = false;
+      try {
+        const got = runCase(e, c);
+        const bufs = c.args.filter((a): a is Buf => typeof a !== 'number');
+        for (let j = 0; j < one.length; j++) {
+          if (bufs[j].fill === 'scratch') continue;
+          const bad = got[j].findIndex((v, i) => v !== one[j][i]);
+          expect(bad, `${c.kernel}, workers of ${t} threads alone: buffer ${j} differs first at ${bad}`).toBe(-1);
+        }
+      } finally {
+        pool.steal = true;
+      }
+    }
+  });
+});
+
 describe('the default thresholds', () => {
   it('keep batch-1 and small calls on the calling thread and split large ones', () => {
     const saved = { ...LIMITS };
