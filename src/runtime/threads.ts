@@ -3,7 +3,7 @@
 // so the arena never sees it): per worker a control block (a state word, its own scratch pointers, room for an
 // error message), and one call area (the kernel's index, a claim counter and each part's arguments as f64). The
 // caller cuts a call into parts (threads-split.ts), wakes workers, and every thread — the caller too — claims parts
-// with an atomic counter until none is left, so a slow or late thread takes fewer. Workers spin for 2 ms after a
+// of its home range, then what is left of the others' (atomic counters), so a slow or late thread takes fewer. Workers spin for 2 ms after a
 // call, waiting for the next, then sleep in Atomics.wait: an idle pool costs no CPU.
 import { SimdnetError } from '../errors.js';
 import type { Kernels } from './abi.js';
@@ -31,13 +31,14 @@ const OWN_AT = 32; // bytes: f64 [gemm workspace, scratch block]
 const MSG_AT = 64;
 const MSG_MAX = (BLOCK - MSG_AT) / 2;
 // The call area after the blocks: i32 words, then the parts' arguments (MAX_PARTS rows of MAX_ARGS f64).
-const C_NEXT = 0; // the next unclaimed part (Atomics.add)
+const C_THREADS = 0; // threads taking part: the caller (thread 0) and workers 0.. (threads 1..)
 const C_PARTS = 1;
 const C_KERNEL = 2;
 const C_NARGS = 3;
 const C_WS = 4; // the argument a thread replaces with its GEMM workspace (-1: none)
 const C_SCRATCH = 5; // … with its scratch block (-1: none)
-const TABLE_AT = 64; // bytes into the call area
+const C_CLAIMED = 8; // per thread t: parts claimed so far of t's home range (Atomics.add)
+const TABLE_AT = 4 * (C_CLAIMED + MAX_THREADS); // bytes into the call area
 const MAX_ARGS = 24;
 
 // States of a worker's block.
@@ -93,16 +94,22 @@ on(async (msg) => {
       if (Atomics.compareExchange(i32, ${W_STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
       const fn = fns[call[${C_KERNEL}]];
       const nargs = call[${C_NARGS}], parts = call[${C_PARTS}], wsArg = call[${C_WS}], scrArg = call[${C_SCRATCH}];
+      const threads = call[${C_THREADS}];
       argv.length = nargs;
       let next = ${IDLE};
       try {
         memory.buffer; // (a grown shared memory: refresh this thread's view of its length before the call)
-        for (let i = Atomics.add(call, ${C_NEXT}, 1); i < parts; i = Atomics.add(call, ${C_NEXT}, 1)) {
-          const row = i * ${MAX_ARGS};
-          for (let a = 0; a < nargs; a++) argv[a] = table[row + a];
-          if (wsArg >= 0) argv[wsArg] = own[0];
-          if (scrArg >= 0) argv[scrArg] = own[1];
-          fn.apply(null, argv);
+        // Its home range first (thread index + 1), then what is left of the others' (as ThreadPool.claim).
+        for (let r = 0; r < threads; r++) {
+          const t = (index + 1 + r) % threads;
+          const s = Math.floor((t * parts) / threads), e = Math.floor(((t + 1) * parts) / threads);
+          for (let i = s + Atomics.add(call, ${C_CLAIMED} + t, 1); i < e; i = s + Atomics.add(call, ${C_CLAIMED} + t, 1)) {
+            const row = i * ${MAX_ARGS};
+            for (let a = 0; a < nargs; a++) argv[a] = table[row + a];
+            if (wsArg >= 0) argv[wsArg] = own[0];
+            if (scrArg >= 0) argv[scrArg] = own[1];
+            fn.apply(null, argv);
+          }
         }
       } catch (err) {
         const text = String(err && err.stack || err).slice(0, ${MSG_MAX});
@@ -342,14 +349,16 @@ export class ThreadPool {
     const call = this.call;
     const table = this.table;
     for (let i = 0; i < count; i++) table.set(parts[i], i * MAX_ARGS);
+    // As many workers as there are parts beyond this thread's first (all of them when this thread claims none).
+    const n = Math.min(this.size, this.steal ? count - 1 : count);
+    const threads = n + 1;
+    call[C_THREADS] = threads;
     call[C_PARTS] = count;
     call[C_KERNEL] = id;
     call[C_NARGS] = parts[0].length;
     call[C_WS] = wsArg;
     call[C_SCRATCH] = scratchArg;
-    Atomics.store(call, C_NEXT, 0);
-    // As many workers as there are parts beyond this thread's first (all of them when this thread claims none).
-    const n = Math.min(this.size, this.steal ? count - 1 : count);
+    for (let t = 0; t < threads; t++) Atomics.store(call, C_CLAIMED + t, 0);
     const i32 = this.i32;
     for (let w = 0; w < n; w++) {
       const at = ((w * BLOCK) >> 2) + W_STATE;
@@ -359,14 +368,11 @@ export class ThreadPool {
     let mine: unknown;
     let threw = false;
     if (this.steal) {
-      for (let i = Atomics.add(call, C_NEXT, 1); i < count; i = Atomics.add(call, C_NEXT, 1)) {
-        try {
-          direct(...parts[i]);
-        } catch (err) {
-          threw = true;
-          mine = err;
-          break;
-        }
+      try {
+        this.claim(threads, count, (i) => direct(...parts[i]));
+      } catch (err) {
+        threw = true;
+        mine = err;
       }
     }
     let problem: string | undefined;
@@ -376,7 +382,7 @@ export class ThreadPool {
       const at = ((w * BLOCK) >> 2) + W_STATE;
       if (
         this.steal &&
-        Atomics.load(call, C_NEXT) >= count &&
+        this.allClaimed(threads, count) &&
         Atomics.load(i32, at) === POSTED &&
         Atomics.compareExchange(i32, at, POSTED, IDLE) === POSTED
       ) {
@@ -391,6 +397,30 @@ export class ThreadPool {
       if (this.dead) this.reported = true;
       throw new SimdnetError('STATE', problem);
     }
+  }
+
+  /**
+   * The calling thread's claims (thread 0; workers run the same loop in their source): parts are dealt out in
+   * contiguous home ranges, one per thread — as a static split would, so consecutive calls cut alike (a conv, its
+   * ReLU, its pooling) find their part of the data in the same core's cache — and a thread done with its own range
+   * takes what is left of the others', one part at a time, so a slow core holds the call up by one part at most.
+   */
+  private claim(threads: number, count: number, run: (i: number) => void): void {
+    const call = this.call;
+    for (let t = 0; t < threads; t++) {
+      const s = Math.floor((t * count) / threads);
+      const e = Math.floor(((t + 1) * count) / threads);
+      for (let i = s + Atomics.add(call, C_CLAIMED + t, 1); i < e; i = s + Atomics.add(call, C_CLAIMED + t, 1)) run(i);
+    }
+  }
+
+  /** True when every part of the call has been claimed. */
+  private allClaimed(threads: number, count: number): boolean {
+    for (let t = 0; t < threads; t++) {
+      const len = Math.floor(((t + 1) * count) / threads) - Math.floor((t * count) / threads);
+      if (Atomics.load(this.call, C_CLAIMED + t) < len) return false;
+    }
+    return true;
   }
 
   /** Waits for worker w's call; returns a message if it failed or the worker is gone. */
