@@ -42,6 +42,47 @@ export function f32_gemm_4x8(
     q0 += ast; q1 += ast; q2 += ast; q3 += ast;
     b += bst;
   }
+  storeTile(c, ldc, mr, j0, nr, accumulate, bias, edge, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+// The same tile with a packed A strip (packStrip: step p's 4 rows at a + 16p): one pointer and immediate offsets
+// instead of four row pointers, which leaves the loop three scalar adds shorter — the relaxed build's fused
+// multiply-adds retire faster than the four-pointer loop can issue them.
+export function f32_gemm_4x8_strip(
+  c: usize, ldc: usize, a: usize, b: usize, bst: usize,
+  kc: i32, mr: i32, j0: i32, nr: i32, accumulate: bool, bias: usize, edge: usize,
+): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a);
+    c00 = madd(s, b0, c00);
+    c01 = madd(s, b1, c01);
+    s = v128.load32_splat(a, 4);
+    c10 = madd(s, b0, c10);
+    c11 = madd(s, b1, c11);
+    s = v128.load32_splat(a, 8);
+    c20 = madd(s, b0, c20);
+    c21 = madd(s, b1, c21);
+    s = v128.load32_splat(a, 12);
+    c30 = madd(s, b0, c30);
+    c31 = madd(s, b1, c31);
+    a += 16;
+    b += bst;
+  }
+  storeTile(c, ldc, mr, j0, nr, accumulate, bias, edge, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+// Stores a finished tile: rows < mr, columns j0 <= j < nr (+ c if accumulate, else + bias if bias != 0).
+// @ts-ignore: decorator
+@inline function storeTile(
+  c: usize, ldc: usize, mr: i32, j0: i32, nr: i32, accumulate: bool, bias: usize, edge: usize,
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+): void {
   if (j0 == 0 && nr == 8) {
     let bv0 = f32x4.splat(0), bv1 = f32x4.splat(0);
     if (!accumulate && bias != 0) {

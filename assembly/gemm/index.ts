@@ -6,7 +6,7 @@
 // tiles for dX at batch < 4 (f32-gemm-dot-2x4.ts), and single-column variants. Every GEMM takes its workspace
 // (gemm_workspace_size() bytes, 16-byte aligned) as an argument: no scratch lives in the module, so threads on one
 // shared memory each bring their own.
-import { f32_gemm_4x8 } from './f32-gemm-4x8';
+import { f32_gemm_4x8, f32_gemm_4x8_strip } from './f32-gemm-4x8';
 import { f32_gemv_24, f32_gemv_8, f32_gemv_4, f32_gemv_1 } from './f32-gemv';
 import { f32_gemm_dot_1x4, f32_gemm_dot_2x4 } from './f32-gemm-dot-2x4';
 import { f32_ger } from './f32-ger';
@@ -158,9 +158,11 @@ function gemmPacked(
   const edge = work;
   const strip = work + EDGE_BYTES;
   const ws = strip + A_STRIP_BYTES;
-  // a with steps far apart (xᵀ for dW: steps are rows of x, k·4 bytes apart) would walk one cache line per
-  // step, aliasing in L1 at power-of-two strides: copy each 4-row strip to 16 contiguous bytes per step.
-  const packA = ast > 64;
+  // Each 4-row strip of a is copied to 16 contiguous bytes per step (a transposing copy for x, whose steps are
+  // contiguous; for xᵀ in dW, whose steps are rows of x k·4 bytes apart, it also spares L1 the aliasing of
+  // power-of-two strides): the tile loop then runs on one A pointer with immediate offsets
+  // (f32_gemm_4x8_strip), three adds shorter per step. Measured against reading x in place: +4-7 % on the
+  // packed SIMD128 shapes (1024³, 128x784x512), +5 % with FMA (2026-12-07).
   for (let jc = 0; jc < N; jc += ncMax) {
     const nc = min(ncMax, N - jc);
     for (let pc = 0; pc < K; pc += kcMax) {
@@ -172,17 +174,12 @@ function gemmPacked(
       const panelBytes = <usize>kc << 5;
       for (let ir = 0; ir < M; ir += 4) {
         const mr = min(4, M - ir);
-        let ai = a + <usize>ir * ars + <usize>pc * ast;
-        let rs = ars, st = ast;
-        if (packA) {
-          packStrip(strip, ai, ars, ast, kc, mr);
-          ai = strip; rs = 4; st = 16;
-        }
+        packStrip(strip, a + <usize>ir * ars + <usize>pc * ast, ars, ast, kc, mr);
         const ci = c + <usize>ir * ldc + (<usize>jc << 2);
         let panel = ws;
         for (let jr = 0; jr < nc; jr += 8) {
           const bj = !acc && bias != 0 ? bias + (<usize>(jc + jr) << 2) : 0;
-          f32_gemm_4x8(ci + (<usize>jr << 2), ldc, ai, rs, st, panel, 32, kc, mr, 0, min(8, nc - jr), acc, bj, edge);
+          f32_gemm_4x8_strip(ci + (<usize>jr << 2), ldc, strip, panel, 32, kc, mr, 0, min(8, nc - jr), acc, bj, edge);
           panel += panelBytes;
         }
       }

@@ -87,7 +87,22 @@ export function packStrip(dst: usize, a: usize, ars: usize, ast: usize, kc: i32,
     }
     return;
   }
-  for (let p = 0; p < kc; p++) {
+  let p = 0;
+  if (mr == 4 && ast == 4) {
+    // 4 rows of contiguous steps (x in the forward GEMM): 4x4 blocks transposed in registers.
+    for (; p + 4 <= kc; p += 4) {
+      const r0 = v128.load(a), r1 = v128.load(a + ars), r2 = v128.load(a + 2 * ars), r3 = v128.load(a + 3 * ars);
+      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+      v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+      v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+      a += 16;
+      dst += 64;
+    }
+  }
+  for (; p < kc; p++) {
     v128.store(dst, f32x4.splat(0));
     for (let r = 0; r < mr; r++) store<f32>(dst + (<usize>r << 2), load<f32>(a + <usize>r * ars));
     a += ast;

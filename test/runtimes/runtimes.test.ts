@@ -115,14 +115,16 @@ describe('the packed package', () => {
     const wasm = inst.pack.files.find((f) => f.path === 'dist/simdnet.wasm')!;
     // The SIMD128 kernels stay ≤ 68 KB (64 KB until 0.1.0's losses, metrics and threads' row kernels took it to
     // 64.2 KB: a budget that moves only with a reason); the file also carries the relaxed-SIMD (fused multiply-add) build of the GEMM
-    // and conv kernels as a custom section (scripts/embed-relaxed.js), ≤ 20 KB: a second copy of their code is the
-    // price of one file that runs FMA where it exists and loads unchanged where it does not.
+    // and conv kernels as a custom section (scripts/embed-relaxed.js), ≤ 21 KB (20 KB until the column-split GEMM
+    // for threads and the packed-strip GEMM tile, which made FMA GEMM 5 % faster, took it to 20.0 KB): a second
+    // copy of their code is the price of one file that runs FMA where it exists and loads unchanged where it does
+    // not.
     const relaxed = WebAssembly.Module.customSections(
       new WebAssembly.Module(readFileSync(join(inst.pkg, 'dist', 'simdnet.wasm'))),
       'simdnet.relaxed',
     );
     expect(relaxed, 'the relaxed-SIMD section').toHaveLength(1);
-    expect(relaxed[0].byteLength, 'relaxed-SIMD section size (≤ 20 KB)').toBeLessThanOrEqual(20 * 1024);
+    expect(relaxed[0].byteLength, 'relaxed-SIMD section size (≤ 21 KB)').toBeLessThanOrEqual(21 * 1024);
     expect(
       wasm.size - relaxed[0].byteLength,
       '.wasm size without the relaxed section (it must stay ≤ 68 KB)',
