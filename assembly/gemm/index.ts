@@ -187,25 +187,43 @@ function gemmPacked(
   }
 }
 
-// Same product with b read in place: b(p,j) at b + p·ldb + 4j, for N >= 8 (work: the workspace, for partial
-// tiles).
+// Same product with b read in place: b(p,j) at b + p·ldb + 4j, for N >= 8 (work: the workspace: the edge tile,
+// and each 4-row strip of a packed over all K steps into the strip and panel areas, which this path leaves
+// unused: K·16 bytes, K <= DIRECT_MAX_FLOATS / 8 here).
 function gemmDirect(
   c: usize, ldc: usize, work: usize, a: usize, ars: usize, ast: usize, b: usize, ldb: usize,
   M: i32, K: i32, N: i32, accumulate: bool, bias: usize,
 ): void {
   const N8 = N & ~7;
+  // Fewer than 16 columns: one or two tiles per strip do not pay for its copy (64x128x10: 4 % slower).
+  if (N < 16) {
+    for (let ir = 0; ir < M; ir += 4) {
+      const mr = min(4, M - ir);
+      const ai = a + <usize>ir * ars;
+      const ci = c + <usize>ir * ldc;
+      f32_gemm_4x8(ci, ldc, ai, ars, ast, b, ldb, K, mr, 0, 8, accumulate, bias, work);
+      // Last columns: recompute the 8 columns ending at N (in bounds) and store only the new ones.
+      if (N8 < N) {
+        const j = N - 8;
+        f32_gemm_4x8(ci + (<usize>j << 2), ldc, ai, ars, ast, b + (<usize>j << 2), ldb, K, mr, N8 - j, 8,
+          accumulate, bias != 0 ? bias + (<usize>j << 2) : 0, work);
+      }
+    }
+    return;
+  }
+  const strip = work + EDGE_BYTES;
   for (let ir = 0; ir < M; ir += 4) {
     const mr = min(4, M - ir);
-    const ai = a + <usize>ir * ars;
+    packStrip(strip, a + <usize>ir * ars, ars, ast, K, mr);
     const ci = c + <usize>ir * ldc;
     for (let j = 0; j < N8; j += 8) {
-      f32_gemm_4x8(ci + (<usize>j << 2), ldc, ai, ars, ast, b + (<usize>j << 2), ldb, K, mr, 0, 8, accumulate,
+      f32_gemm_4x8_strip(ci + (<usize>j << 2), ldc, strip, b + (<usize>j << 2), ldb, K, mr, 0, 8, accumulate,
         bias != 0 ? bias + (<usize>j << 2) : 0, work);
     }
     if (N8 < N) {
       // Last columns (N >= 8 here): recompute the 8 columns ending at N (in bounds) and store only the new ones.
       const j = N - 8;
-      f32_gemm_4x8(ci + (<usize>j << 2), ldc, ai, ars, ast, b + (<usize>j << 2), ldb, K, mr, N8 - j, 8,
+      f32_gemm_4x8_strip(ci + (<usize>j << 2), ldc, strip, b + (<usize>j << 2), ldb, K, mr, N8 - j, 8,
         accumulate, bias != 0 ? bias + (<usize>j << 2) : 0, work);
     }
   }
