@@ -17,16 +17,7 @@ export function gemm_forward(
   k: number,
   n: number,
 ): void {
-  for (let i = 0; i < m; i++) {
-    const yi = i * n;
-    y.fill(0, yi, yi + n);
-    for (let p = 0; p < k; p++) {
-      const xv = x[i * k + p];
-      const wp = p * n;
-      for (let j = 0; j < n; j++) y[yi + j] += f(xv * w[wp + j]);
-    }
-    if (b !== null) for (let j = 0; j < n; j++) y[yi + j] += b[j];
-  }
+  gemm_forward_cols(y, null, x, w, b, m, k, n, 0, n);
 }
 
 /** Columns [j0, j0 + nc) of gemm_forward's y (m,n) (columns outside [0, n) ignored); the other columns untouched. */
