@@ -330,8 +330,8 @@ export class ThreadPool {
 
   /**
    * Runs every part of a call of kernel `id` (`direct`: the module's function, on this thread) across this thread
-   * and the workers: each claims the next unclaimed part until none is left, so the parts end up spread by how fast
-   * each thread is. In a worker, argument `wsArg` (>= 0) is replaced by its GEMM workspace and `scratchArg` by its
+   * and the workers: each claims the parts of its home range, then what is left of the others' (see claim), so the
+   * parts end up spread by how fast each thread is. In a worker, argument `wsArg` (>= 0) is replaced by its GEMM workspace and `scratchArg` by its
    * scratch block (see setOwn). Returns when all are done. A part that threw in a worker, or a worker that is gone,
    * throws a SimdnetError after every live part has finished (the memory is never written behind the caller's back).
    */
