@@ -1,6 +1,6 @@
 // How each kernel's work splits across threads: the one table that decides it. A splitter takes a call's
-// arguments and returns one argument list per part (part 0 runs on the calling thread), or undefined to run the
-// call whole. Only OUTPUT tiles are split, never a reduction, and every cut keeps each output element on the
+// arguments and returns one argument list per part (any thread may run any part: threads.ts), or undefined to run
+// the call whole. Only OUTPUT tiles are split, never a reduction, and every cut keeps each output element on the
 // same code path with the same summation order as the whole call, so results are bit-identical for every thread
 // count:
 // - GEMM forward: columns n in multiples of 8 (gemm_forward_cols; the SIMD lanes are columns, the path and the
