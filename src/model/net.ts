@@ -237,8 +237,9 @@ export class Net {
     this.input = input;
     this.trainingPass = training;
     let x = input;
-    // The unwrapped kernels where this batch splits nothing (backward, run after, has no larger tensors).
-    const k = this.engine.kernelsFor(m, this.widest);
+    // Inference: the unwrapped kernels where this batch splits nothing (a backward pass after it, for input
+    // gradients, has no larger tensors). Training keeps the pool: a filter gradient splits by taps even at batch 1.
+    const k = training ? this.engine.k : this.engine.kernelsFor(m, this.widest);
     for (let i = 0; i <= upTo; i++) {
       const c = this.calls[i];
       c.k = k;

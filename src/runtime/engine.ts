@@ -112,10 +112,11 @@ export class Engine {
   }
 
   /**
-   * The kernels for a batch of `rows` rows whose widest tensor holds `floats` floats per row: on a threaded engine,
-   * the module's own functions when no call of that batch could split (one row of a model whose tensors are below
-   * the element-wise threshold), so such a batch skips the pool's per-call wrapper (~65 ns a call, measured) and a
-   * batch-1 prediction costs what it costs on one thread; `k` otherwise.
+   * The kernels for an inference batch of `rows` rows whose widest tensor holds `floats` floats per row: on a
+   * threaded engine, the module's own functions when no forward (or data-gradient) call of that batch could split
+   * (one row of a model whose tensors are below the element-wise threshold), so such a batch skips the pool's
+   * per-call wrapper (~65 ns a call, measured) and a batch-1 prediction costs what it costs on one thread; `k`
+   * otherwise. Not for training: a filter gradient splits by taps even at batch 1.
    * @internal
    */
   kernelsFor(rows: number, floats: number): Kernels {
