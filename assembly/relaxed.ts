@@ -13,6 +13,6 @@ export {
   gemm_workspace_size, gemm_forward, gemm_forward_cols, gemm_backward_w, gemm_backward_w_rows, gemm_backward_x,
 } from './gemm/index';
 export {
-  conv2d_forward_nhwc, conv2d_backward_w_nhwc, conv2d_backward_w_nhwc_rows, conv2d_backward_x_nhwc,
-  conv2d_backward_x_workspace_size,
+  conv2d_forward_nhwc, conv2d_forward_nhwc_rows, conv2d_backward_w_nhwc, conv2d_backward_w_nhwc_rows,
+  conv2d_backward_x_nhwc, conv2d_backward_x_workspace_size,
 } from './conv/conv2d';

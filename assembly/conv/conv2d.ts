@@ -22,7 +22,18 @@ export function conv2d_forward_nhwc(
   y: usize, x: usize, wk: usize, bias: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32,
   padT: i32, padL: i32, oh: i32, ow: i32, f: i32,
 ): void {
-  if (f <= 0) return;
+  conv2d_forward_nhwc_rows(y, x, wk, bias, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f, 0, oh);
+}
+
+// Output rows [r0, r0 + rc) of every sample of conv2d_forward_nhwc's y (the rest untouched): threads split a
+// batch of one by rows. Each output row is computed alone, so any cut gives the whole call's bits.
+export function conv2d_forward_nhwc_rows(
+  y: usize, x: usize, wk: usize, bias: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32,
+  padT: i32, padL: i32, oh: i32, ow: i32, f: i32, r0: i32, rc: i32,
+): void {
+  if (r0 < 0) { rc += r0; r0 = 0; }
+  const r1 = min(oh, r0 + rc);
+  if (f <= 0 || r0 >= r1) return;
   const run = kw * c;
   const ldy = <usize>f << 2;
   const rowB = <usize>w * c << 2;
@@ -33,7 +44,7 @@ export function conv2d_forward_nhwc(
   const oxA = min(ow, (padL + sw - 1) / sw);
   const oxB = max(oxA, min(ow, w - kw + padL >= 0 ? (w - kw + padL) / sw + 1 : 0));
   for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
+    for (let oy = r0; oy < r1; oy++) {
       const iy0 = oy * sh - padT;
       const ky0 = max(0, -iy0), nky = min(kh, h - iy0) - ky0;
       const yr = y + <usize>((b * oh + oy) * ow) * ldy;

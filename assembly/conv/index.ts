@@ -11,6 +11,6 @@ export {
 } from './pool';
 export { batchnorm_stats, batchnorm_forward, batchnorm_backward, ema_update, channel_affine } from './batchnorm';
 export {
-  conv2d_forward_nhwc, conv2d_backward_w_nhwc, conv2d_backward_w_nhwc_rows, conv2d_backward_x_nhwc, conv2d_backward_x_workspace_size,
+  conv2d_forward_nhwc, conv2d_forward_nhwc_rows, conv2d_backward_w_nhwc, conv2d_backward_w_nhwc_rows, conv2d_backward_x_nhwc, conv2d_backward_x_workspace_size,
 } from './conv2d';
 export { zero_pad2d_forward, crop2d_backward } from './pad';

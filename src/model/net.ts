@@ -29,6 +29,11 @@ export class Net {
   readonly dims: number[];
   /** The largest of dims. */
   private readonly widest: number;
+  /**
+   * The most multiply-adds a layer takes per row, estimated as its parameters × its output positions (a dense
+   * layer's weights, a convolution's filters × output pixels): whether a one-row prediction may split.
+   */
+  private readonly rowMacs: number;
   /** Total floats in a slab and the trainable prefix of it. */
   readonly slabFloats: number;
   readonly trainableFloats: number;
@@ -105,6 +110,14 @@ export class Net {
     }
     this.slabFloats = off;
     this.trainableFloats = trainableFloats;
+    this.rowMacs = Math.max(
+      0,
+      ...defs.map((ps, i) => {
+        const out = this.shapes[i + 1];
+        const positions = this.dims[i + 1] / Math.max(1, out[out.length - 1] ?? 1);
+        return ps.reduce((sum, p) => sum + sizeOf(p.shape), 0) * positions;
+      }),
+    );
     let ft = L;
     for (let i = 0; i < L; i++)
       if (defs[i].some((p) => p.trainable)) {
@@ -239,7 +252,7 @@ export class Net {
     let x = input;
     // Inference: the unwrapped kernels where this batch splits nothing (a backward pass after it, for input
     // gradients, has no larger tensors). Training keeps the pool: a filter gradient splits by taps even at batch 1.
-    const k = training ? this.engine.k : this.engine.kernelsFor(m, this.widest);
+    const k = training ? this.engine.k : this.engine.kernelsFor(m, this.widest, this.rowMacs);
     for (let i = 0; i <= upTo; i++) {
       const c = this.calls[i];
       c.k = k;

@@ -102,9 +102,36 @@ export function conv2d_forward_nhwc(
   ow: number,
   f: number,
 ): void {
-  let o = 0;
+  conv2d_forward_nhwc_rows(y, x, wk, bias, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f, 0, oh);
+}
+
+/** Output rows [r0, r0 + rc) of every sample of conv2d_forward_nhwc's y, the rest untouched. */
+export function conv2d_forward_nhwc_rows(
+  y: F,
+  x: F,
+  wk: F,
+  bias: F | null,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  kh: number,
+  kw: number,
+  sh: number,
+  sw: number,
+  padT: number,
+  padL: number,
+  oh: number,
+  ow: number,
+  f: number,
+  r0: number,
+  rc: number,
+): void {
+  const a = Math.max(0, r0),
+    e = Math.min(oh, r0 + rc);
   for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
+    for (let oy = a; oy < e; oy++) {
+      let o = (b * oh + oy) * ow * f;
       for (let ox = 0; ox < ow; ox++, o += f) {
         for (let j = 0; j < f; j++) {
           let s = bias ? bias[j] : 0;

@@ -82,6 +82,7 @@ export {
   im2col_nhwc_i8,
   col2im_nhwc,
   conv2d_forward_nhwc,
+  conv2d_forward_nhwc_rows,
   conv2d_backward_w_nhwc,
   conv2d_backward_w_nhwc_rows,
   conv2d_backward_x_nhwc,

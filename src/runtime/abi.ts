@@ -419,6 +419,31 @@ export interface Kernels {
     f: number,
   ): void;
   /**
+   * Output rows [r0, r0 + rc) of every sample of conv2d_forward_nhwc's y, the other rows untouched: how threads
+   * split a batch of one. Rows outside [0, oh) are ignored.
+   */
+  conv2d_forward_nhwc_rows(
+    y: number,
+    x: number,
+    wk: number,
+    bias: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    padT: number,
+    padL: number,
+    oh: number,
+    ow: number,
+    f: number,
+    r0: number,
+    rc: number,
+  ): void;
+  /**
    * dw (kh·kw·c, f) += im2col(x)ᵀ · dy (n·oh·ow, f): gemm_backward_w on the im2col_nhwc columns, without them
    * (direct micro-kernels: 4 taps x 8 filters, or x 4 for f % 8 <= 4, over the pixels where those taps are inside
    * the map). Accumulates.

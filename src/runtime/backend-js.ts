@@ -215,6 +215,28 @@ export function jsKernels(memory: WebAssembly.Memory): Kernels {
         ow,
         f,
       ),
+    conv2d_forward_nhwc_rows: (y, x, wk, b, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f, r0, rc) =>
+      ref.conv2d_forward_nhwc_rows(
+        F(y, n * oh * ow * f),
+        F(x, n * h * w * c),
+        F(wk, kh * kw * c * f),
+        b === 0 ? null : F(b, f),
+        n,
+        h,
+        w,
+        c,
+        kh,
+        kw,
+        sh,
+        sw,
+        pt,
+        pl,
+        oh,
+        ow,
+        f,
+        r0,
+        rc,
+      ),
     conv2d_backward_w_nhwc: (dw, x, dy, n, h, w, c, kh, kw, sh, sw, pt, pl, oh, ow, f) =>
       ref.conv2d_backward_w_nhwc(
         F(dw, kh * kw * c * f),

@@ -68,10 +68,12 @@ export class Engine {
   readonly fma: boolean;
   private mem: WebAssembly.Memory | undefined;
   private heap: Arena | undefined;
+  /** The last `memory.buffer` read (see bufferFor). */
+  private buf: ArrayBufferLike | undefined;
   private pool: ThreadPool | undefined;
   private note = '';
   /** A threaded engine's unwrapped kernels, and when a batch may use them (see kernelsFor). */
-  private whole: { k: Kernels; fits: (rows: number, floats: number) => boolean } | undefined;
+  private whole: { k: Kernels; fits: (rows: number, floats: number, macs: number) => boolean } | undefined;
 
   /**
    * Use {@link createEngine} or {@link init}.
@@ -114,21 +116,22 @@ export class Engine {
   /**
    * The kernels for an inference batch of `rows` rows whose widest tensor holds `floats` floats per row: on a
    * threaded engine, the module's own functions when no forward (or data-gradient) call of that batch could split
-   * (one row of a model whose tensors are below the element-wise threshold), so such a batch skips the pool's
-   * per-call wrapper (~65 ns a call, measured) and a batch-1 prediction costs what it costs on one thread; `k`
-   * otherwise. Not for training: a filter gradient splits by taps even at batch 1.
+   * (one row of a model whose tensors are below the element-wise threshold and whose heaviest layer takes `macs`
+   * multiply-adds a row, too few to split, or the workers asleep: ThreadPool.warm), so such a batch skips the
+   * pool's per-call wrapper (~65 ns a call, measured) and costs what it costs on one thread; `k` otherwise. Not
+   * for training: a filter gradient splits by taps even at batch 1.
    * @internal
    */
-  kernelsFor(rows: number, floats: number): Kernels {
+  kernelsFor(rows: number, floats: number, macs = 0): Kernels {
     const w = this.whole;
-    return w?.fits(rows, floats) ? w.k : this.k;
+    return w?.fits(rows, floats, macs) ? w.k : this.k;
   }
 
   /**
    * Set by the thread pool when it wraps `k`: the unwrapped kernels and the batches that never split.
    * @internal
    */
-  setWhole(k: Kernels, fits: (rows: number, floats: number) => boolean): void {
+  setWhole(k: Kernels, fits: (rows: number, floats: number, macs: number) => boolean): void {
     this.whole = { k: { ...k }, fits };
   }
 
@@ -158,6 +161,7 @@ export class Engine {
     this.pool?.terminate();
     this.pool = undefined;
     this.mem = undefined;
+    this.buf = undefined;
     this.heap = undefined;
     const k = this.k as unknown as Record<string, unknown>;
     for (const name of Object.keys(k)) k[name] = disposedError;
@@ -173,12 +177,25 @@ export class Engine {
 
   /** A fresh Float32Array view of n floats at ptr (never keep it across an allocation). */
   f32(ptr: number, n: number): Float32Array {
-    return new Float32Array(this.memory.buffer, ptr, n);
+    return new Float32Array(this.bufferFor(ptr + n * 4), ptr, n);
   }
 
   /** A fresh Int32Array view of n ints at ptr. */
   i32(ptr: number, n: number): Int32Array {
-    return new Int32Array(this.memory.buffer, ptr, n);
+    return new Int32Array(this.bufferFor(ptr + n * 4), ptr, n);
+  }
+
+  /**
+   * The memory's buffer, if it reaches byte `end`. Reading `memory.buffer` of a shared memory costs ~30 ns (V8
+   * asks the backing store for its length each time; measured), several times per batch-1 prediction, so the
+   * last one is kept: a buffer from before a growth stays valid over its old length when shared, and reads 0
+   * bytes once detached when not, so any view it cannot hold asks the memory again.
+   */
+  private bufferFor(end: number): ArrayBufferLike {
+    const b = this.buf;
+    if (b !== undefined && end < b.byteLength) return b;
+    this.buf = this.memory.buffer;
+    return this.buf;
   }
 
   /** Allocates n zeroed floats (16-byte aligned); returns the byte pointer. */

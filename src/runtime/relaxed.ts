@@ -19,6 +19,7 @@ export const RELAXED_KERNELS = [
   'gemm_backward_w_rows',
   'gemm_backward_x',
   'conv2d_forward_nhwc',
+  'conv2d_forward_nhwc_rows',
   'conv2d_backward_w_nhwc',
   'conv2d_backward_w_nhwc_rows',
   'conv2d_backward_x_nhwc',

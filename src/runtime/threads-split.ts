@@ -22,6 +22,11 @@
 export interface SplitContext {
   /** Threads available (the calling thread and the workers). */
   readonly threads: number;
+  /**
+   * Whether the workers are awake (spinning after a recent call) so that a hand-off costs about a microsecond; asked
+   * only of work between the hot and the cold threshold (see LIMITS). It may wake them for the calls that follow.
+   */
+  hot(): boolean;
 }
 
 /**
@@ -73,7 +78,17 @@ export const LIMITS = {
   macs: 1 << 19,
   /** Floats (or bytes of int8) touched by an element-wise, row-wise or layout kernel. */
   elements: 1 << 18,
+  /** Multiply-adds that split when the workers are awake (SplitContext.hot). */
+  hotMacs: 1 << 16,
+  /** Floats that split when the workers are awake. */
+  hotElements: 1 << 16,
 };
+
+/** Whether `work` splits: from the cold threshold always, from the hot one when the workers are awake. */
+export function worthIt(work: number, min: 'macs' | 'elements', ctx: SplitContext): boolean {
+  if (work >= LIMITS[min]) return true;
+  return work >= (min === 'macs' ? LIMITS.hotMacs : LIMITS.hotElements) && ctx.hot();
+}
 
 /**
  * Cuts `count` units into at most `parts` contiguous [start, length) ranges whose starts are multiples of `gran`
@@ -112,7 +127,7 @@ function along(
 ): Splitter {
   return (a, ctx) => {
     const wk = work(a);
-    if (!(wk >= LIMITS[min])) return undefined;
+    if (!worthIt(wk, min, ctx)) return undefined;
     const ranges = cut(a[sizeArg], gran, minLen, partsFor(wk, min, ctx, chunked));
     if (!ranges) return undefined;
     const strides = ptrs.map(([, per]) => per(a));
@@ -157,26 +172,75 @@ const hwc = (h: number, w: number, c: number) => (a: number[]) => a[h] * a[w] * 
 // conv2d / pooling argument positions after the outputs: n, h, w, c, kh|ph, kw|pw, sh, sw, padT, padL, oh, ow (, f)
 const convIn = (n: number) => hwc(n + 1, n + 2, n + 3);
 
-/** gemm_forward_cols by rows m (multiples of 4, every part >= 4 rows; one per thread: each packs all of w). */
-const forwardRows: Splitter = along(
-  5,
+/** gemm_forward_cols by rows m (multiples of 4, every part >= 4 rows); `chunked` as in along(). */
+const forwardRows = (chunked: boolean): Splitter =>
+  along(
+    5,
+    [
+      [0, (a) => a[7] * F],
+      [2, (a) => a[6] * F],
+    ],
+    4,
+    4,
+    (a) => a[5] * a[6] * a[9],
+    'macs',
+    chunked,
+  );
+const forwardRowsWhole = forwardRows(false);
+const forwardRowsChunked = forwardRows(true);
+
+/**
+ * The forward GEMM reads w in place (no packing) up to this many floats of w and at least 8 columns: the
+ * module's DIRECT_MAX_FLOATS (assembly/gemm/index.ts). Only the choice of cut depends on it, not the results.
+ */
+const GEMM_DIRECT_MAX_FLOATS = 128 * 1024;
+
+/**
+ * The batch-1 GEMV's column blocks: 24 columns a chain, then 8, 4, 1 (assembly/gemm/f32-gemv.ts). Cuts at
+ * multiples of 24 leave every column in the block of the same width, so the same sum order, as the whole call.
+ */
+const GEMV_BLOCK = 24;
+
+/** conv2d_forward_nhwc_rows' multiply-adds: samples × rows × ow × f × kh·kw·c. */
+const convForwardWork = (a: number[]) => a[4] * a[18] * a[15] * a[16] * a[8] * a[9] * a[7];
+const convForwardSamples = along(
+  4,
   [
-    [0, (a) => a[7] * F],
-    [2, (a) => a[6] * F],
+    [0, (a) => a[14] * a[15] * a[16] * F],
+    [1, convIn(4)],
   ],
-  4,
-  4,
-  (a) => a[5] * a[6] * a[9],
+  1,
+  1,
+  convForwardWork,
   'macs',
+  true,
 );
+/** By output rows: r0 (argument 17) advances one per row. */
+const convForwardRows = along(18, [[17, () => 1]], 1, 1, convForwardWork, 'macs', true);
 
 export const SPLITTERS: Record<string, Splitter> = {
   // (y, ws, x, w, b, m, k, n, j0, nc): columns [j0, j0 + nc) of y; gemm_forward is the whole range. Columns when
   // there are at least 32 per part (each part packs only its own columns of w), rows otherwise.
   gemm_forward_cols: (a, ctx) => {
-    const [, , , , , m, k, , j0, nc] = a;
+    const [, , , , , m, k, n, j0, nc] = a;
     const work = m * k * nc;
-    if (!(work >= LIMITS.macs) || m < 4) return undefined; // 1..3 rows: the GEMV path
+    if (!worthIt(work, 'macs', ctx)) return undefined;
+    if (m < 4) {
+      // 1..3 rows: one GEMV per row, by blocks of columns (memory-bound: one part per thread).
+      if (j0 % GEMV_BLOCK !== 0) return undefined;
+      return cut(nc, GEMV_BLOCK, GEMV_BLOCK, ctx.threads)?.map(([s, len]) => {
+        const p = a.slice();
+        p[8] = j0 + s;
+        p[9] = len;
+        return p;
+      });
+    }
+    // w read in place: rows (a column part would pack the same x strips again for fewer columns; rows measured
+    // 4–17 % faster at 256x784x128 on 2 threads).
+    if (k * n <= GEMM_DIRECT_MAX_FLOATS && n >= 8 && j0 === 0 && nc === n) {
+      const rows = forwardRowsChunked(a, ctx);
+      if (rows) return rows;
+    }
     const cols = cut(nc, 8, 32, partsFor(work, 'macs', ctx, true));
     if (cols)
       return cols.map(([s, len]) => {
@@ -185,7 +249,7 @@ export const SPLITTERS: Record<string, Splitter> = {
         p[9] = len;
         return p;
       });
-    return forwardRows(a, ctx);
+    return forwardRowsWhole(a, ctx);
   },
   // (dx, ws, dy, w, m, k, n)
   gemm_backward_x: along(
@@ -203,7 +267,7 @@ export const SPLITTERS: Record<string, Splitter> = {
   gemm_backward_w_rows: (a, ctx) => {
     const [, , , , m, , n, k0, kc] = a;
     const work = m * kc * n;
-    if (!(work >= LIMITS.macs) || m <= 4 || n === 1) return undefined; // rank-1 and GEMV paths: run whole
+    if (m <= 4 || n === 1 || !worthIt(work, 'macs', ctx)) return undefined; // rank-1 and GEMV paths: run whole
     // More parts than threads only of 32 rows or more: each packs all of dy (m·n floats) for its kc·m·n
     // multiply-adds.
     const ranges = cut(kc, 4, 32, partsFor(work, 'macs', ctx, true)) ?? cut(kc, 4, 4, ctx.threads);
@@ -219,7 +283,7 @@ export const SPLITTERS: Record<string, Splitter> = {
   conv2d_backward_w_nhwc_rows: (a, ctx) => {
     const [, , , n, , , , , , , , , , oh, ow, f, p0, pc] = a;
     const work = n * oh * ow * pc * f;
-    if (!(work >= LIMITS.macs)) return undefined;
+    if (!worthIt(work, 'macs', ctx)) return undefined;
     return cut(pc, 4, 4, partsFor(work, 'macs', ctx, true))?.map(([s, len]) => {
       const p = a.slice();
       p[16] = p0 + s;
@@ -227,19 +291,10 @@ export const SPLITTERS: Record<string, Splitter> = {
       return p;
     });
   },
-  // (y, x, wk, bias, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f)
-  conv2d_forward_nhwc: along(
-    4,
-    [
-      [0, (a) => a[14] * a[15] * a[16] * F],
-      [1, convIn(4)],
-    ],
-    1,
-    1,
-    (a) => a[4] * a[14] * a[15] * a[16] * a[8] * a[9] * a[7],
-    'macs',
-    true,
-  ),
+  // (y, x, wk, bias, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f, r0, rc): output rows [r0, r0 + rc) of every
+  // sample; conv2d_forward_nhwc is rows [0, oh). By samples, or by rows when there are fewer samples than threads
+  // (a prediction of one image).
+  conv2d_forward_nhwc_rows: (a, ctx) => (a[4] >= ctx.threads ? convForwardSamples(a, ctx) : convForwardRows(a, ctx)),
   // (dx, ws, dy, wk, n, h, w, c, kh, kw, sh, sw, padT, padL, oh, ow, f)
   conv2d_backward_x_nhwc: along(
     4,

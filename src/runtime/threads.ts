@@ -48,6 +48,17 @@ const RUNNING = 2; // the worker has claimed it
 const FAILED = 3; // the call threw (message in the block)
 const STOP = 4; // terminate
 
+/**
+ * How long an idle worker spins before it sleeps. Waking a sleeping worker (Atomics.notify → futex → the OS
+ * scheduling it) took tens to a hundred microseconds on this project's VM, often longer than the caller's own half
+ * of a split convolution (~0.3 ms), which it then ran too: LeNet's split conv kernels went from ~1.75x to ~1.95x
+ * with a 2 ms window (2026-12-07). A training step's split calls come well within 2 ms of each other; an idle pool
+ * stops costing CPU 2 ms after its last call.
+ */
+const SPIN_MS = 2;
+/** The caller counts the workers awake this long after a call or a wake-up (half their spin: a safe margin). */
+const AWAKE_MS = SPIN_MS / 2;
+
 /** Waiting longer than this for a worker to claim a posted call means it is gone (it claims within microseconds). */
 const CLAIM_TIMEOUT_MS = 10_000;
 
@@ -85,10 +96,14 @@ on(async (msg) => {
     port.postMessage({ ready: true });
     for (;;) {
       let s = Atomics.load(i32, ${W_STATE});
-      // Spin for spinMs after the last call (a training step's next split call is usually that close), then sleep.
-      const until = performance.now() + spinMs;
+      // Spin for spinMs after the last call (a training step's next split call is usually that close), then sleep;
+      // woken without a call (ThreadPool.warm: calls are coming), spin again.
+      let until = performance.now() + spinMs;
       for (let n = 0; s !== ${POSTED} && s !== ${STOP}; s = Atomics.load(i32, ${W_STATE})) {
-        if ((++n & 255) === 0 && performance.now() > until) Atomics.wait(i32, ${W_STATE}, s);
+        if ((++n & 255) === 0 && performance.now() > until) {
+          Atomics.wait(i32, ${W_STATE}, s);
+          until = performance.now() + spinMs;
+        }
       }
       if (s === ${STOP}) break;
       if (Atomics.compareExchange(i32, ${W_STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue;
@@ -199,6 +214,12 @@ export class ThreadPool {
   steal = true;
   /** True once a call has thrown for `dead`. */
   private reported = false;
+  /** performance.now() when the workers were last known awake: a call's end, or a wake-up sent by warm(). */
+  private awake = -Infinity;
+  /** When warm() last found them asleep. */
+  private asked = -Infinity;
+  /** Wake-ups sent by warm() (for tests). */
+  wakes = 0;
   private readonly canWait: boolean;
   private urls: string[] = [];
 
@@ -251,12 +272,7 @@ export class ThreadPool {
   ): Promise<ThreadPool> {
     const pool = new ThreadPool(size);
     const nodeWt = nodeWorkers();
-    // How long an idle worker spins before it sleeps. Waking a sleeping worker (Atomics.notify → futex → the OS
-    // scheduling it) took tens to a hundred microseconds on this project's VM, often longer than the caller's own
-    // half of a split convolution (~0.3 ms), which it then ran too: LeNet's split conv kernels went from ~1.75x to
-    // ~1.95x with a 2 ms window (2026-12-07). A training step's split calls come well within 2 ms of each other;
-    // an idle pool stops costing CPU 2 ms after its last call.
-    const spinMs = 2;
+    const spinMs = SPIN_MS;
     const ready: Array<Promise<void>> = [];
     try {
       for (let index = 0; index < size; index++) {
@@ -321,6 +337,24 @@ export class ThreadPool {
       throw err;
     }
     return pool;
+  }
+
+  /**
+   * Whether the workers are awake (a call ended, or they were woken, under AWAKE_MS ago): then handing them a part
+   * costs about a microsecond, and work too small to pay for waking a sleeping worker splits (LIMITS.hotMacs).
+   * Asleep, and asked twice within AWAKE_MS (small calls back to back: a prediction loop), it wakes them for the
+   * calls that follow; this one runs on the calling thread. Calls further apart never wake anyone.
+   */
+  warm(): boolean {
+    const now = performance.now();
+    if (now - this.awake < AWAKE_MS) return true;
+    if (now - this.asked < AWAKE_MS && this.dead === undefined) {
+      for (let w = 0; w < this.size; w++) Atomics.notify(this.i32, ((w * BLOCK) >> 2) + W_STATE);
+      this.awake = now;
+      this.wakes++;
+    }
+    this.asked = now;
+    return false;
   }
 
   /** Why the pool cannot run calls (a worker died), or undefined. */
@@ -392,6 +426,7 @@ export class ThreadPool {
       const why = this.await(w);
       problem ??= why;
     }
+    this.awake = performance.now();
     if (threw) throw mine;
     if (problem) {
       if (this.dead) this.reported = true;
@@ -498,12 +533,16 @@ export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): v
     });
   };
   const dxWsSize = k.conv2d_backward_x_workspace_size as DxWsSize;
-  const ctx: SplitContext = { threads: pool.size + 1 };
+  const ctx: SplitContext = { threads: pool.size + 1, hot: () => pool.warm() };
   const ids = new Map(names.map((n, i) => [n, i]));
   const raw = { ...k }; // the module's own functions, before any is wrapped
-  // One row never splits a GEMM (< 4 rows), a convolution or pooling (one sample) or a row-wise kernel; only an
-  // element-wise one over >= LIMITS.elements floats (up to 8 operands counted) could.
-  engine.setWhole(raw as unknown as Kernels, (rows, floats) => rows === 1 && floats * 8 < LIMITS.elements);
+  // One row never splits a convolution or pooling (one sample) or a row-wise kernel; an element-wise one over
+  // >= LIMITS.elements floats (up to 8 operands counted) could, and a GEMV of >= LIMITS.hotMacs weights when the
+  // workers are awake (a prediction loop: warm() wakes them when asked twice in a row).
+  engine.setWhole(
+    raw as unknown as Kernels,
+    (rows, floats, macs) => rows === 1 && floats * 8 < LIMITS.elements && !(macs >= LIMITS.hotMacs && pool.warm()),
+  );
   const wrap = (name: string, split: Splitter, target: string, toTarget?: (a: number[]) => number[]): void => {
     const direct = raw[name];
     const directTarget = raw[target];
@@ -525,6 +564,8 @@ export function attachPool(engine: Engine, pool: ThreadPool, names: string[]): v
   wrap('gemm_forward', SPLITTERS.gemm_forward_cols, 'gemm_forward_cols', (a) => [...a, 0, a[7]]);
   // The whole weight gradient is rows [0, k) of gemm_backward_w_rows.
   wrap('gemm_backward_w', SPLITTERS.gemm_backward_w_rows, 'gemm_backward_w_rows', (a) => [...a, 0, a[5]]);
+  // …the whole convolution output rows [0, oh) of conv2d_forward_nhwc_rows…
+  wrap('conv2d_forward_nhwc', SPLITTERS.conv2d_forward_nhwc_rows, 'conv2d_forward_nhwc_rows', (a) => [...a, 0, a[14]]);
   // …and the whole filter gradient taps [0, kh·kw·c) of conv2d_backward_w_nhwc_rows.
   wrap('conv2d_backward_w_nhwc', SPLITTERS.conv2d_backward_w_nhwc_rows, 'conv2d_backward_w_nhwc_rows', (a) => [
     ...a,

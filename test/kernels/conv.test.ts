@@ -1291,3 +1291,71 @@ describe('conv2d_backward_w_nhwc_rows (how threads split the filter gradient)', 
     },
   );
 });
+
+describe('conv2d_forward_nhwc_rows (how threads split a convolution of one image)', () => {
+  const FS = [1, 3, 5, 8, 12, 16, 17];
+  it.each(SHAPES.filter((g) => g.oh > 0 && g.ow > 0).map((g, j) => [label(g), g, FS[j % FS.length]] as const))(
+    '%s f=%i: row ranges match the twin and leave other rows alone; rows cut anywhere give the whole call’s bits',
+    (_l, g, f) => {
+      const K = g.kh * g.kw * g.c,
+        M = g.n * g.oh * g.ow;
+      const x = randArray(inSize(g), g.c * 5 + g.w),
+        wk = randArray(K * f, f + 3),
+        bias = randArray(f, f + 4);
+      const y0 = randArray(M * f, f + 5, -3, 3);
+      for (const [r0, rc] of [
+        [0, g.oh],
+        [1, 2],
+        [g.oh - 1, 5],
+        [-2, 3],
+        [g.oh, 2],
+        [0, 0],
+      ]) {
+        // y0 in the other rows: the twin writes only [r0, r0 + rc) too.
+        compareBoth(
+          'conv2d_forward_nhwc_rows',
+          [y0, x, wk, bias, ...geoArgs(g), f, r0, rc],
+          1e-6 * K,
+          1e-5,
+          `${label(g)} rows [${r0}, ${r0 + rc})`,
+        );
+      }
+      const w = loadRaw();
+      const geo = geoArgs(g) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const run = (ranges: [number, number][]): Float32Array => {
+        w.reset();
+        const py = w.put(y0),
+          px = w.put(x),
+          pw = w.put(wk),
+          pb = w.put(bias);
+        for (const [r0, rc] of ranges) w.k.conv2d_forward_nhwc_rows(py, px, pw, pb, ...geo, f, r0, rc);
+        return w.f32(py, M * f).slice();
+      };
+      const whole = (() => {
+        w.reset();
+        const py = w.put(y0);
+        w.k.conv2d_forward_nhwc(py, w.put(x), w.put(wk), w.put(bias), ...geo, f);
+        return w.f32(py, M * f).slice();
+      })();
+      expect(run([[0, g.oh]])).toEqual(whole);
+      for (const step of [1, 2, 3]) {
+        const ranges: [number, number][] = [];
+        for (let r0 = 0; r0 < g.oh; r0 += step) ranges.push([r0, step]);
+        expect(run(ranges.reverse()), `${label(g)} f=${f} in parts of ${step} rows`).toEqual(whole);
+      }
+    },
+  );
+});

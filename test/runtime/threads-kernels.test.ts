@@ -33,12 +33,17 @@ function gemmCases(): Case[] {
     [4, 1000, 100, false],
     [7, 600, 70, false],
     [2, 2000, 80, false],
+    [1, 3000, 130, false], // (a GEMV: 24 + 24 + … + 8 + 2 columns)
+    [3, 900, 100, false],
+    [1, 9000, 40, false], // one block of 24 and a tail: whole
     [200, 64, 8, false],
     [37, 2000, 1, false],
   ];
   for (const [m, k, n, splits] of shapes) {
-    // The forward also splits by columns: 4..7 rows too, given 32 columns per part.
-    const cols = m >= 4 && n >= 64 && m * k * n >= 1 << 18;
+    // The forward also splits by columns: 4..7 rows too, given 32 columns per part; 1..3 rows (GEMVs) by blocks
+    // of 24 columns.
+    const big = m * k * n >= 1 << 18;
+    const cols = (m >= 4 && n >= 64 && big) || (m < 4 && n >= 48 && big);
     out.push({
       kernel: 'gemm_forward',
       args: [b(m * n, 'nan'), b(1 << 17, 'scratch'), b(m * k), b(k * n), 0, m, k, n],
@@ -61,7 +66,9 @@ function gemmCases(): Case[] {
     [13, 257, 90, 0, 90, true],
     [6, 700, 130, 16, 64, true],
     [40, 300, 100, 40, 24, true], // too few columns per part: rows
-    [2, 3000, 200, 0, 200, false], // GEMV rows
+    [2, 3000, 200, 0, 200, true], // GEMV rows, by blocks of 24 columns
+    [1, 3000, 200, 48, 150, true],
+    [1, 3000, 200, 8, 150, false], // not at a block of the whole call: whole
   ] as Array<[number, number, number, number, number, boolean]>) {
     out.push({
       kernel: 'gemm_forward_cols',
@@ -115,6 +122,8 @@ function convCases(): Case[] {
     [2, 12, 12, 6, 5, 1, 0, 20],
     [7, 9, 9, 4, 3, 1, 1, 5],
     [1, 28, 28, 1, 5, 1, 0, 8],
+    [1, 20, 20, 6, 3, 1, 1, 40],
+    [2, 11, 13, 3, 5, 2, 2, 64],
   ];
   for (const [n, h, w, c, k, s, pad, f] of shapes) {
     const { g, oh, ow } = geo(n, h, w, c, k, k, s, pad);
@@ -123,7 +132,7 @@ function convCases(): Case[] {
     out.push({
       kernel: 'conv2d_forward_nhwc',
       args: [b(n * oh * ow * f, 'nan'), b(n * h * w * c), b(k * k * c * f), b(f), ...g, f],
-      splits,
+      splits: macs >= 1 << 18, // by samples, or by output rows when fewer samples than threads
     });
     const taps = k * k * c;
     out.push({
@@ -361,8 +370,9 @@ const engines = new Map<number, Engine>();
 const DEFAULTS = { ...LIMITS };
 beforeAll(async () => {
   for (const t of COUNTS) engines.set(t, await createEngine('wasm', { threads: t }));
-  // Lower thresholds than the defaults, so small shapes sweep the split edges (the cases' `splits` assume these).
-  Object.assign(LIMITS, { macs: 1 << 18, elements: 1 << 15 });
+  // Lower thresholds than the defaults, so small shapes sweep the split edges (the cases' `splits` assume these),
+  // and none that depends on whether the workers are awake (tested on its own below).
+  Object.assign(LIMITS, { macs: 1 << 18, elements: 1 << 15, hotMacs: Infinity, hotElements: Infinity });
 });
 afterAll(() => {
   Object.assign(LIMITS, DEFAULTS);

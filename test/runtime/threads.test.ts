@@ -173,6 +173,46 @@ describe('threads: batches that cannot split skip the pool', () => {
   });
 });
 
+describe('threads: one-row predictions back to back wake the workers and split', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const wakes = (e: Engine): number => (e as unknown as { pool: { wakes: number } }).pool.wakes;
+
+  it.each([
+    ['a dense layer (its GEMV by blocks of columns)', () => [dense(200, { activation: 'relu', inputDim: 784 })]],
+    [
+      'a convolution (by output rows)',
+      () => [conv2d(16, 3, { activation: 'relu', inputShape: [28, 28, 1] }), flatten()],
+    ],
+  ] as const)('%s: same bits as one thread; calls far apart wake nobody', async (_what, layers) => {
+    const e = engines.get(2)!;
+    const mk = (engine: Engine) => sequential([...layers(), dense(10, { activation: 'softmax' })], { engine, seed: 3 });
+    const m = mk(e);
+    const one = mk(engines.get(1)!);
+    const row = { data: xt.data.slice(784, 2 * 784), rows: 1, cols: 784 };
+    const want = bits(one.predict(row).data);
+    try {
+      // Calls 5 ms apart (the pool counts its workers awake for 1 ms after a call): nobody is woken, nothing splits.
+      await sleep(5);
+      const w0 = wakes(e);
+      const c0 = splits(e);
+      for (let i = 0; i < 3; i++) {
+        expect(bits(m.predict(row).data)).toEqual(want);
+        await sleep(5);
+      }
+      expect(wakes(e)).toBe(w0);
+      expect(splits(e)).toBe(c0);
+      // Back to back: the second call wakes the workers, and the calls after it split the heavy layer.
+      for (let i = 0; i < 500 && splits(e) === c0; i++) expect(bits(m.predict(row).data)).toEqual(want);
+      expect(wakes(e)).toBeGreaterThan(w0);
+      expect(splits(e)).toBeGreaterThan(c0);
+      for (let i = 0; i < 20; i++) expect(bits(m.predict(row).data)).toEqual(want);
+    } finally {
+      m.dispose();
+      one.dispose();
+    }
+  });
+});
+
 describe('threads: options and where threads cannot run', () => {
   it('threads must be an integer from 1 to 64 or auto: RANGE otherwise, and nothing is started', async () => {
     for (const bad of [0, -1, 1.5, 65, NaN, Infinity, 'all', '2', true]) {
