@@ -92,9 +92,12 @@ const small = (engine) => {
   return m;
 };
 
-/** Median ms of predict() on `x` over `reps` calls after warm-up. */
+/**
+ * Median ms of predict() on `x` over `reps` calls after warm-up: 100 ms of calls (V8 optimizes the JS of a
+ * threaded one-row prediction — the split wrappers — only after some hundreds of calls; 20 left it 1.5x slow).
+ */
 function predictMs(m, x, reps) {
-  for (let i = 0; i < 20; i++) m.predict(x);
+  for (let i = 0, t0 = performance.now(); i < 20 || performance.now() - t0 < 100; i++) m.predict(x);
   const t = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();

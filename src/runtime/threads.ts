@@ -26,6 +26,8 @@ import {
 // its block for PER_THREAD scratch), then the message as UTF-16 units.
 const BLOCK = 1024;
 const W_STATE = 0;
+const W_SLEEP = 1; // 1 while the worker sleeps (or is about to): only then does posting a call notify it
+const W_WAITER = 2; // 1 while the caller sleeps on this worker's state: only then does finishing notify it
 const W_MSGLEN = 3;
 const OWN_AT = 32; // bytes: f64 [gemm workspace, scratch block]
 const MSG_AT = 64;
@@ -101,7 +103,12 @@ on(async (msg) => {
       let until = performance.now() + spinMs;
       for (let n = 0; s !== ${POSTED} && s !== ${STOP}; s = Atomics.load(i32, ${W_STATE})) {
         if ((++n & 255) === 0 && performance.now() > until) {
-          Atomics.wait(i32, ${W_STATE}, s);
+          // Say so, then look once more: a call posted before the flag is seen here, one posted after sees the flag
+          // and notifies (a notify costs the caller a lock even with nobody waiting).
+          Atomics.store(i32, ${W_SLEEP}, 1);
+          s = Atomics.load(i32, ${W_STATE});
+          if (s !== ${POSTED} && s !== ${STOP}) Atomics.wait(i32, ${W_STATE}, s);
+          Atomics.store(i32, ${W_SLEEP}, 0);
           until = performance.now() + spinMs;
         }
       }
@@ -133,7 +140,7 @@ on(async (msg) => {
         next = ${FAILED};
       }
       Atomics.store(i32, ${W_STATE}, next);
-      Atomics.notify(i32, ${W_STATE});
+      if (Atomics.load(i32, ${W_WAITER}) !== 0) Atomics.notify(i32, ${W_STATE});
     }
   } catch (err) {
     port.postMessage({ error: String(err && err.stack || err) });
@@ -349,7 +356,10 @@ export class ThreadPool {
     const now = performance.now();
     if (now - this.awake < AWAKE_MS) return true;
     if (now - this.asked < AWAKE_MS && this.dead === undefined) {
-      for (let w = 0; w < this.size; w++) Atomics.notify(this.i32, ((w * BLOCK) >> 2) + W_STATE);
+      for (let w = 0; w < this.size; w++) {
+        const at = (w * BLOCK) >> 2;
+        if (Atomics.load(this.i32, at + W_SLEEP) !== 0) Atomics.notify(this.i32, at + W_STATE);
+      }
       this.awake = now;
       this.wakes++;
     }
@@ -397,7 +407,7 @@ export class ThreadPool {
     for (let w = 0; w < n; w++) {
       const at = ((w * BLOCK) >> 2) + W_STATE;
       Atomics.store(i32, at, POSTED);
-      Atomics.notify(i32, at);
+      if (Atomics.load(i32, at - W_STATE + W_SLEEP) !== 0) Atomics.notify(i32, at);
     }
     let mine: unknown;
     let threw = false;
@@ -473,7 +483,13 @@ export class ThreadPool {
         return `a kernel failed in a simdnet worker thread: ${text}`;
       }
       if (n < 2000) continue; // the part is usually done within microseconds of ours
-      if (this.canWait) Atomics.wait(i32, at, s, 50);
+      if (this.canWait) {
+        // Flag first: a worker that finishes after the flag notifies; one that finished before changed the state,
+        // and the wait returns at once.
+        Atomics.store(i32, at - W_STATE + W_WAITER, 1);
+        Atomics.wait(i32, at, s, 50);
+        Atomics.store(i32, at - W_STATE + W_WAITER, 0);
+      }
       else if ((n & 1023) !== 0) continue;
       if (
         s === POSTED &&

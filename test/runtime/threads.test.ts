@@ -303,6 +303,27 @@ describe('threads: the pool over its life', () => {
     e.dispose();
   });
 
+  it('a call posted to sleeping workers wakes them (each does its part: no lost wake-up), again and again', async () => {
+    const e = await createEngine('wasm', { threads: 3 });
+    const pool = (e as unknown as { pool: { steal: boolean; taken: number } }).pool;
+    pool.steal = false; // the caller runs nothing: a worker never woken would hold the call for 10 s, then fail
+    const n = 1 << 20; // above the element-wise split threshold
+    const p = e.allocF32(n);
+    try {
+      for (let i = 0; i < 6; i++) {
+        // Past their 2 ms of spinning, or (0 and 1 ms) on the edge of going to sleep.
+        await new Promise((r) => setTimeout(r, [0, 1, 3, 5, 10, 30][i]));
+        const t0 = performance.now();
+        e.k.fill_f32(p, n, i);
+        expect(performance.now() - t0).toBeLessThan(2000);
+        expect(e.f32(p, n).every((v) => v === i)).toBe(true);
+      }
+      expect(pool.taken).toBe(0);
+    } finally {
+      e.dispose();
+    }
+  });
+
   it('a kernel that traps in a worker is a SimdnetError on that call, and the pool keeps working', async () => {
     const e = await createEngine('wasm', { threads: 2, maxMemoryMB: 64 });
     (e as unknown as { pool: { steal: boolean } }).pool.steal = false; // the worker runs its part, whenever it wakes
