@@ -489,8 +489,7 @@ export class ThreadPool {
         Atomics.store(i32, at - W_STATE + W_WAITER, 1);
         Atomics.wait(i32, at, s, 50);
         Atomics.store(i32, at - W_STATE + W_WAITER, 0);
-      }
-      else if ((n & 1023) !== 0) continue;
+      } else if ((n & 1023) !== 0) continue;
       if (
         s === POSTED &&
         Date.now() - t0 > CLAIM_TIMEOUT_MS &&
