@@ -2275,6 +2275,7 @@ const NOT_COVERED: Record<string, string> = {
   'main:Engine#free': 'pointer-level allocator used by the library itself',
   'main:Engine#kernelsFor': '@internal',
   'main:Engine#setWhole': '@internal',
+  'main:Engine#bufferFor': 'private',
   'main:new ModelPreprocessing': 'made by setPreprocessing(), ModelPreprocessing.fromOptions / fromJSON and loadModel',
   'main:new Optimizer':
     "made by compile() over the model's weight slabs (pointer-level); users pass sgd()/adam() configs",
