@@ -126,9 +126,9 @@ export async function run({ quick = false } = {}) {
   for (const t of [1, 2]) {
     const e = engines[t];
     models[t] = { mlp512: mlp(e), lenet: lenet(e), mlp128: small(e) };
-    // Warm-up, by time: V8 tiers wasm up late, and a threaded engine's code later still (the workers' instances,
-    // the split wrappers' JS): its training rate was measured climbing for ~3 s (LeNet b64: 9k → 20k samples/s)
-    // where one thread's is flat after ~1.3 s. The rounds below compare both in their steady state.
+    // Warm-up, by time: V8 tiers wasm up late, and a threaded engine has more to warm (the workers' loops, the split
+    // wrappers' JS): LeNet b64 on 2 threads climbed from 20.5k to ~22.7k samples/s over its first 2 s where one
+    // thread is flat after ~0.9 s (quiet host, 2026-12-07). The rounds below compare both in their steady state.
     const warmS = quick ? 0.5 : 3;
     for (const [m, batchSize] of [
       [models[t].mlp512, 128],
