@@ -92,3 +92,30 @@ describe('arena', () => {
     expect(a.used).toBe(0);
   });
 });
+
+describe('engine views across growth', () => {
+  it.each([
+    ['one thread (a plain memory: growth detaches the old buffer)', 1],
+    ['two threads (a shared memory: old buffers stay, shorter)', 2],
+  ])('%s: f32/i32 views past the last buffer read come from the grown memory', async (_what, threads) => {
+    const e = await createEngine('wasm', { threads });
+    try {
+      const a = e.allocF32(16);
+      e.f32(a, 16).fill(3); // the engine keeps this buffer
+      const before = e.memory.buffer.byteLength;
+      const big = e.allocF32(8 << 20); // 32 MiB: the memory grows
+      expect(e.memory.buffer.byteLength).toBeGreaterThan(before);
+      const end = big + (8 << 20) * 4 - 64;
+      e.f32(end, 16).fill(7); // past the old buffer's end
+      e.i32(big, 4).set([1, 2, 3, 4]);
+      expect(Array.from(new Float32Array(e.memory.buffer, end, 16))).toEqual(new Array(16).fill(7));
+      expect(Array.from(new Int32Array(e.memory.buffer, big, 4))).toEqual([1, 2, 3, 4]);
+      expect(Array.from(e.f32(a, 16))).toEqual(new Array(16).fill(3)); // below it: still the same memory
+      e.k.fill_f32(a, 16, 5);
+      expect(Array.from(e.f32(a, 16))).toEqual(new Array(16).fill(5));
+    } finally {
+      e.dispose();
+    }
+    expectSimdnetError(() => e.f32(0, 4), 'DISPOSED');
+  });
+});
