@@ -15,7 +15,7 @@ const N = 1024;
 
 async function child(quick) {
   const { loadMnist } = await import('../dist/data/mnist-node.js');
-  const { conv2d, createEngine, dense, flatten, maxPooling2d, sequential, sgd } = await import('../dist/index.js');
+  const { createEngine } = await import('../dist/index.js');
   const gemm = (e) => {
     const a = e.allocF32(N * N),
       b = e.allocF32(N * N),
@@ -41,26 +41,7 @@ async function child(quick) {
   const x = { data: train.x.data.subarray(0, rows * 784), shape: [rows, 784] };
   const y = { data: train.y.data.subarray(0, rows * 10), shape: [rows, 10] };
   const row = { data: test.x.data.subarray(0, 784), shape: [1, 784] };
-  const lenet = (engine) => {
-    const m = sequential(
-      [
-        conv2d(8, 5, { activation: 'relu', inputShape: [28, 28, 1] }),
-        maxPooling2d(2),
-        conv2d(16, 5, { activation: 'relu' }),
-        maxPooling2d(2),
-        flatten(),
-        dense(10, { activation: 'softmax' }),
-      ],
-      { engine, seed: 1 },
-    );
-    m.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.01 }) });
-    return m;
-  };
-  const mlp = (engine) =>
-    sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
-      engine,
-      seed: 1,
-    });
+  const { lenet, small: mlp } = await import('./threads.js');
   // The default engine (FMA where it validates) on 1 and 2 threads, each warmed up for 3 s (bench/threads.js).
   const engines = { 1: fma, 2: two };
   const models = {};

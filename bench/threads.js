@@ -68,7 +68,8 @@ const mlp = (engine) => {
   m.compile({ loss: 'categoricalCrossentropy', optimizer: adam({ learningRate: 1e-3 }) });
   return m;
 };
-const lenet = (engine) => {
+/** The LeNet-like CNN of the bars (also bench/nodes.js). */
+export const lenet = (engine) => {
   const m = sequential(
     [
       conv2d(8, 5, { activation: 'relu', inputShape: [28, 28, 1] }),
@@ -83,7 +84,8 @@ const lenet = (engine) => {
   m.compile({ loss: 'categoricalCrossentropy', optimizer: sgd({ learningRate: 0.01 }) });
   return m;
 };
-const small = (engine) => {
+/** The 784-128-10 MLP (also bench/nodes.js). */
+export const small = (engine) => {
   const m = sequential([dense(128, { activation: 'relu', inputDim: 784 }), dense(10, { activation: 'softmax' })], {
     engine,
     seed: 1,
