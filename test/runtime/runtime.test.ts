@@ -116,6 +116,6 @@ describe('engine views across growth', () => {
     } finally {
       e.dispose();
     }
-    expectSimdnetError(() => e.f32(0, 4), 'DISPOSED');
+    expectSimdnetError(() => e.f32(0, 4), 'DISPOSED', /engine was disposed/);
   });
 });
