@@ -4,11 +4,13 @@
 // same code path with the same summation order as the whole call, so results are bit-identical for every thread
 // count:
 // - GEMM forward: columns n in multiples of 8 (gemm_forward_cols; the SIMD lanes are columns, the path and the
-//   k-blocking do not depend on them), or rows where n is narrow;
+//   k-blocking do not depend on them), or rows where n is narrow or w is read in place; 1..3 rows (GEMVs) by
+//   columns in blocks of 24 (the GEMV's widest block);
 // - GEMM forward / data gradient by rows: m in multiples of the micro-kernel's 4 rows, every part >= 4 rows (below
 //   4 rows the dispatcher switches to GEMV / dot-product paths, and the k-blocking does not depend on m);
 // - GEMM weight gradient: rows k of dw (gemm_backward_w_rows), never the batch m (that would be a reduction);
-// - conv forward / data gradient, pooling, padding, permute: the batch n (every kernel loops over samples);
+// - conv forward / data gradient, pooling, padding, permute: the batch n (every kernel loops over samples); the
+//   conv forward of fewer samples than threads by output rows (conv2d_forward_nhwc_rows);
 // - element-wise kernels and optimizer updates: the flat length in multiples of 16 floats (their loops are f32x4
 //   bodies, at most 8 floats unrolled, with tails that round exactly like the body);
 // - row-wise kernels (softmax, bias, batch norm's affine, gather): rows;
@@ -62,16 +64,18 @@ export function partsFor(work: number, min: 'macs' | 'elements', ctx: SplitConte
 export type Splitter = (a: number[], ctx: SplitContext) => number[][] | undefined;
 
 /**
- * Work below these runs on the calling thread. A hand-off costs a microsecond or two to a spinning worker (they
- * spin 2 ms after each call, threads.ts), tens of microseconds to a sleeping one, and more on a machine busy with
- * other processes. Measured on this project's 2-core VM (2026-12-07, 1 vs 2 threads alternated, medians of 5
+ * Work below these runs on the calling thread unless the workers are awake (then from the hot ones). A hand-off
+ * costs about a microsecond to a spinning worker (they spin 2 ms after each call, threads.ts), tens of
+ * microseconds to a sleeping one, and more on a machine busy with other processes. Measured on this project's 2-core VM (2026-12-07, 1 vs 2 threads alternated, medians of 5
  * rounds): GEMMs and convolutions pay from 512K multiply-adds (~40 µs on one core: a 784x512 layer from batch 2, a
  * 784x128 one from batch 6). Element-wise, row-wise and pooling kernels, bound by the memory bandwidth the cores
  * share, pay from 256K floats touched: with sleeping workers a 2M threshold was needed (at 128K a split Adam step
  * made the 784-128-10 MLP's training slower on 2 threads than on 1), with spinning ones 256K took the LeNet-like
  * CNN's training (b64) from ~1.3x to ~1.6x and the 784-128-10 MLP's (b64) from ~1.1x to ~1.4x; 128K gained
- * nothing more. A batch-1 prediction of a dense model runs on one thread (a one-row GEMM does not split).
- * Mutable for tests.
+ * nothing more. The hot thresholds (64K) were chosen at batch 256 inference, where splitting from them took the
+ * 784-128-10 MLP from ~1.61x to ~1.75x one thread and the LeNet-like CNN from ~1.64x to ~1.82x, and at batch 1,
+ * where a one-row GEMV of 784x128 (100K multiply-adds, 8 µs) then splits: 1.25x; training was unchanged within
+ * noise. Mutable for tests.
  */
 export const LIMITS = {
   /** Multiply-adds of a GEMM or convolution. */
@@ -226,8 +230,8 @@ export const SPLITTERS: Record<string, Splitter> = {
     const work = m * k * nc;
     if (!worthIt(work, 'macs', ctx)) return undefined;
     if (m < 4) {
-      // 1..3 rows: one GEMV per row, by blocks of columns (memory-bound: one part per thread).
-      if (j0 % GEMV_BLOCK !== 0) return undefined;
+      // 1..3 rows: one GEMV per row over columns [j0, j0 + nc), its blocks counted from j0; cut by blocks
+      // (memory-bound: one part per thread).
       return cut(nc, GEMV_BLOCK, GEMV_BLOCK, ctx.threads)?.map(([s, len]) => {
         const p = a.slice();
         p[8] = j0 + s;

@@ -68,7 +68,8 @@ function gemmCases(): Case[] {
     [40, 300, 100, 40, 24, true], // too few columns per part: rows
     [2, 3000, 200, 0, 200, true], // GEMV rows, by blocks of 24 columns
     [1, 3000, 200, 48, 150, true],
-    [1, 3000, 200, 8, 150, false], // not at a block of the whole call: whole
+    [1, 3000, 200, 8, 150, true], // blocks count from j0
+    [3, 3000, 200, 5, 40, false], // one block and a tail: whole
   ] as Array<[number, number, number, number, number, boolean]>) {
     out.push({
       kernel: 'gemm_forward_cols',
