@@ -1205,9 +1205,13 @@ describe('js backend adapters of the conv kernels (src/runtime/backend-js.ts)', 
   });
 });
 
+/** Every geometry with an output, each with a filter count: the cases of the range forms threads split with. */
+const RANGE_CASES = SHAPES.filter((g) => g.oh > 0 && g.ow > 0).map(
+  (g, j) => [label(g), g, [1, 3, 5, 8, 12, 16, 17][j % 7]] as const,
+);
+
 describe('conv2d_backward_w_nhwc_rows (how threads split the filter gradient)', () => {
-  const FS = [1, 3, 5, 8, 12, 16, 17];
-  it.each(SHAPES.filter((g) => g.oh > 0 && g.ow > 0).map((g, j) => [label(g), g, FS[j % FS.length]] as const))(
+  it.each(RANGE_CASES)(
     '%s f=%i: tap ranges match the twin; ranges cut anywhere sum bit-identically to the whole call',
     (_l, g, f) => {
       const K = g.kh * g.kw * g.c,
@@ -1293,8 +1297,7 @@ describe('conv2d_backward_w_nhwc_rows (how threads split the filter gradient)', 
 });
 
 describe('conv2d_forward_nhwc_rows (how threads split a convolution of one image)', () => {
-  const FS = [1, 3, 5, 8, 12, 16, 17];
-  it.each(SHAPES.filter((g) => g.oh > 0 && g.ow > 0).map((g, j) => [label(g), g, FS[j % FS.length]] as const))(
+  it.each(RANGE_CASES)(
     '%s f=%i: row ranges match the twin and leave other rows alone; rows cut anywhere give the whole call’s bits',
     (_l, g, f) => {
       const K = g.kh * g.kw * g.c,
