@@ -1,7 +1,10 @@
 import { SimdnetError } from '../errors.js';
 
 const PAGE = 65536;
-const ALIGN = 16;
+// Blocks start on a cache line (64 bytes), so two buffers never share one: with threads, a worker writing the end
+// of one buffer while another thread reads the start of the next (an output, then a bias) made the reader's part of
+// a split convolution ~1.9x slower (measured: 12.3 vs 6.6 µs, 2026-12-07).
+const ALIGN = 64;
 
 /**
  * The allocator over the one linear memory, above the module's static data. Models allocate a few large slabs
@@ -38,7 +41,7 @@ export class Arena {
     return this.top;
   }
 
-  /** Allocates `bytes` (rounded up to 16), zero-filled and 16-byte aligned; grows the memory if needed. */
+  /** Allocates `bytes` (rounded up to 64), zero-filled and 64-byte aligned; grows the memory if needed. */
   alloc(bytes: number): number {
     if (!Number.isInteger(bytes) || bytes < 0) throw new SimdnetError('RANGE', `cannot allocate ${bytes} bytes`);
     const size = Math.max(ALIGN, align(bytes));

@@ -198,7 +198,7 @@ export class Engine {
     return this.buf;
   }
 
-  /** Allocates n zeroed floats (16-byte aligned); returns the byte pointer. */
+  /** Allocates n zeroed floats (64-byte aligned: a cache line); returns the byte pointer. */
   allocF32(n: number): number {
     return this.arena.alloc(n * 4);
   }

@@ -3,7 +3,7 @@
 // the call whole. Only OUTPUT tiles are split, never a reduction, and every cut keeps each output element on the
 // same code path with the same summation order as the whole call, so results are bit-identical for every thread
 // count:
-// - GEMM forward: columns n in multiples of 8 (gemm_forward_cols; the SIMD lanes are columns, the path and the
+// - GEMM forward: columns n in multiples of 16 (gemm_forward_cols; the SIMD lanes are columns, the path and the
 //   k-blocking do not depend on them), or rows where n is narrow or w is read in place; 1..3 rows (GEMVs) by
 //   columns in blocks of 24 (the GEMV's widest block);
 // - GEMM forward / data gradient by rows: m in multiples of the micro-kernel's 4 rows, every part >= 4 rows (below
@@ -245,7 +245,8 @@ export const SPLITTERS: Record<string, Splitter> = {
       const rows = forwardRowsChunked(a, ctx);
       if (rows) return rows;
     }
-    const cols = cut(nc, 8, 32, partsFor(work, 'macs', ctx, true));
+    // Multiples of 16 columns (64 bytes): with rows on cache lines, no line of y is written by two threads.
+    const cols = cut(nc, 16, 32, partsFor(work, 'macs', ctx, true));
     if (cols)
       return cols.map(([s, len]) => {
         const p = a.slice();

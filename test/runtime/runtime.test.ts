@@ -62,9 +62,9 @@ describe('arena', () => {
     const p1 = a.alloc(10);
     const p2 = a.alloc(1000);
     const p3 = a.alloc(20);
-    for (const p of [p1, p2, p3]) expect(p % 16).toBe(0);
+    for (const p of [p1, p2, p3]) expect(p % 64).toBe(0); // cache lines
     expect(p1).toBeGreaterThanOrEqual(100);
-    expect(p2).toBeGreaterThanOrEqual(p1 + 16);
+    expect(p2).toBeGreaterThanOrEqual(p1 + 64);
     new Uint8Array(mem.buffer, p2, 1000).fill(7);
     a.release(p2);
     const p4 = a.alloc(500); // first fit reuses the hole, zeroed
@@ -72,7 +72,7 @@ describe('arena', () => {
     expect(new Uint8Array(mem.buffer, p4, 500).every((b) => b === 0)).toBe(true);
     a.release(p1);
     a.release(p4);
-    const p5 = a.alloc(1000 + 16); // p1's and p2's holes merged
+    const p5 = a.alloc(1000 + 64); // p1's and p2's holes merged (64 + 1024 bytes: blocks are whole cache lines)
     expect(p5).toBe(p1);
     const before = mem.buffer.byteLength;
     const big = a.alloc(4 * 2 ** 20);
