@@ -40,7 +40,8 @@ export function gemm_forward(y: usize, ws: usize, x: usize, w: usize, b: usize, 
 // Columns [j0, j0 + nc) of gemm_forward's y (the rest untouched): threads split a wide forward GEMM by columns, so
 // each part packs only its own columns of w (a split by rows would pack all of w once per part). The path (packed
 // or direct, chosen by the whole n) and the k-blocking do not depend on the columns, and SIMD lanes are columns, so
-// with j0 a multiple of 8 and parts of at least 8 columns the parts are bit-identical to the whole call.
+// with j0 a multiple of 8 and parts of at least 8 columns the parts are bit-identical to the whole call. For 1..3
+// rows (GEMVs) the column blocks (24, then 8, 4, 1) count from j0: parts cut at multiples of 24 are bit-identical.
 export function gemm_forward_cols(
   y: usize, ws: usize, x: usize, w: usize, b: usize, m: i32, k: i32, n: i32, j0: i32, nc: i32,
 ): void {
